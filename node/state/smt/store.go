@@ -1,0 +1,109 @@
+package smt
+
+import (
+	"fmt"
+
+	"go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/bitverse/bitverse/node/wire"
+)
+
+// NodeStore holds tree nodes by content: the key of a node is its hash.
+//
+// Get returns the stored encoding of the node with hash h, or an error
+// wrapping ErrMissingNode when there is none. The returned bytes are valid
+// until the store's transaction ends and must not be modified.
+//
+// Put stores a node under its hash. It does not retain node: the store
+// copies what it keeps. Putting the same node twice is harmless.
+type NodeStore interface {
+	Get(h wire.Hash) ([]byte, error)
+	Put(h wire.Hash, node []byte) error
+}
+
+// memStore is a NodeStore in a Go map, for tests and tools.
+type memStore struct {
+	nodes map[wire.Hash][]byte
+}
+
+// NewMemStore returns an empty in-memory store. It is not safe for
+// concurrent use, and it is for tests and tools only: the node keeps its
+// trees in bbolt (NewBoltStore).
+func NewMemStore() NodeStore {
+	return &memStore{nodes: make(map[wire.Hash][]byte)}
+}
+
+func (m *memStore) Get(h wire.Hash) ([]byte, error) {
+	b, ok := m.nodes[h]
+	if !ok {
+		return nil, fmt.Errorf("%w: %s", ErrMissingNode, h)
+	}
+	return b, nil
+}
+
+func (m *memStore) Put(h wire.Hash, node []byte) error {
+	if _, ok := m.nodes[h]; ok {
+		return nil
+	}
+	m.nodes[h] = append([]byte(nil), node...)
+	return nil
+}
+
+// arenaChunk is the size of the slabs a boltStore copies values into.
+const arenaChunk = 64 << 10
+
+// boltStore is a NodeStore in one bucket of a caller's bbolt transaction.
+type boltStore struct {
+	b *bbolt.Bucket // nil in a read-only transaction whose bucket does not exist yet
+	// arena holds copies of the values put in this transaction: bbolt
+	// needs a value to stay valid until the transaction ends, and carving
+	// them from slabs costs one allocation per arenaChunk bytes instead of
+	// one per node.
+	arena []byte
+}
+
+// NewBoltStore returns a store that keeps nodes in the named bucket of tx,
+// keyed by node hash, so that a block's tree updates commit or roll back
+// with the rest of the caller's transaction. In a writable transaction it
+// creates the bucket if needed. In a read-only transaction a missing bucket
+// reads as an empty store: every Get reports ErrMissingNode (the empty tree,
+// EmptyRoot, needs no node and is always readable).
+//
+// The store is valid only while tx is open, and, like tx, it must be used by
+// one goroutine at a time.
+func NewBoltStore(tx *bbolt.Tx, bucket []byte) (NodeStore, error) {
+	if tx.Writable() {
+		b, err := tx.CreateBucketIfNotExists(bucket)
+		if err != nil {
+			return nil, fmt.Errorf("create tree bucket %q: %w", bucket, err)
+		}
+		return &boltStore{b: b}, nil
+	}
+	return &boltStore{b: tx.Bucket(bucket)}, nil
+}
+
+func (s *boltStore) Get(h wire.Hash) ([]byte, error) {
+	if s.b != nil {
+		if v := s.b.Get(h[:]); v != nil {
+			return v, nil
+		}
+	}
+	return nil, fmt.Errorf("%w: %s", ErrMissingNode, h)
+}
+
+func (s *boltStore) Put(h wire.Hash, node []byte) error {
+	if s.b == nil {
+		return fmt.Errorf("put tree node %s: %w", h, berrors.ErrTxNotWritable)
+	}
+	if len(s.arena) < len(node) {
+		s.arena = make([]byte, max(arenaChunk, len(node)))
+	}
+	v := s.arena[:len(node):len(node)]
+	s.arena = s.arena[len(node):]
+	copy(v, node)
+	if err := s.b.Put(h[:], v); err != nil {
+		return fmt.Errorf("put tree node %s: %w", h, err)
+	}
+	return nil
+}
