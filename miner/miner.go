@@ -1,0 +1,206 @@
+package miner
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/binary"
+	"log/slog"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/bitverse/bitverse/node/consensus"
+	"github.com/bitverse/bitverse/node/wire"
+)
+
+// Config is everything the miner needs from outside.
+type Config struct {
+	// Template returns a fresh candidate block (nonce unset).
+	Template func() (*wire.Block, error)
+	// Submit hands a solved block back.
+	Submit func(*wire.Block) error
+	// Refresh, when it fires, makes the miner fetch a new template.
+	Refresh <-chan struct{}
+	// Workers is the number of hashing goroutines (0 = one per core).
+	Workers int
+	// RetemplateEvery bounds a template's age (0 = 5 s).
+	RetemplateEvery time.Duration
+	Log             *slog.Logger
+}
+
+// Stats describe the miner's work.
+type Stats struct {
+	Running     bool
+	Workers     int
+	HashRate    float64 // hashes per second, over the last few seconds
+	Hashes      uint64  // total since start
+	BlocksFound uint64
+	LastBlock   time.Time
+}
+
+// Miner is a CPU miner. Start and Stop are idempotent.
+type Miner struct {
+	cfg     Config
+	running atomic.Bool
+	quit    chan struct{}
+	wg      sync.WaitGroup
+
+	hashes   atomic.Uint64
+	found    atomic.Uint64
+	mu       sync.Mutex
+	rate     float64
+	lastBlk  time.Time
+	rateAt   time.Time
+	rateBase uint64
+}
+
+// New returns a stopped miner.
+func New(cfg Config) *Miner {
+	if cfg.Workers <= 0 {
+		cfg.Workers = runtime.NumCPU()
+	}
+	if cfg.RetemplateEvery == 0 {
+		cfg.RetemplateEvery = 5 * time.Second
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Miner{cfg: cfg}
+}
+
+// Start begins mining.
+func (m *Miner) Start() {
+	if !m.running.CompareAndSwap(false, true) {
+		return
+	}
+	m.quit = make(chan struct{})
+	m.mu.Lock()
+	m.rateAt, m.rateBase, m.rate = time.Now(), m.hashes.Load(), 0
+	m.mu.Unlock()
+	m.wg.Add(1)
+	go m.loop()
+}
+
+// Stop stops mining and waits for the workers.
+func (m *Miner) Stop() {
+	if !m.running.CompareAndSwap(true, false) {
+		return
+	}
+	close(m.quit)
+	m.wg.Wait()
+}
+
+// Running reports whether the miner is on.
+func (m *Miner) Running() bool { return m.running.Load() }
+
+// Stats returns a snapshot.
+func (m *Miner) Stats() Stats {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := time.Now()
+	total := m.hashes.Load()
+	if dt := now.Sub(m.rateAt); dt >= time.Second && m.running.Load() {
+		inst := float64(total-m.rateBase) / dt.Seconds()
+		if m.rate == 0 {
+			m.rate = inst
+		} else {
+			m.rate = 0.5*m.rate + 0.5*inst
+		}
+		m.rateAt, m.rateBase = now, total
+	}
+	rate := m.rate
+	if !m.running.Load() {
+		rate = 0
+	}
+	return Stats{Running: m.running.Load(), Workers: m.cfg.Workers, HashRate: rate, Hashes: total,
+		BlocksFound: m.found.Load(), LastBlock: m.lastBlk}
+}
+
+// job is one template being worked on.
+type job struct {
+	block  *wire.Block
+	commit wire.Hash
+	target [32]byte
+	stop   atomic.Bool
+	solved chan uint64
+}
+
+func (m *Miner) loop() {
+	defer m.wg.Done()
+	for {
+		select {
+		case <-m.quit:
+			return
+		default:
+		}
+		tmpl, err := m.cfg.Template()
+		if err != nil {
+			m.cfg.Log.Warn("miner: no template", "err", err)
+			select {
+			case <-m.quit:
+				return
+			case <-time.After(time.Second):
+			}
+			continue
+		}
+		j := &job{block: tmpl, commit: tmpl.Header.Commit(), solved: make(chan uint64, m.cfg.Workers)}
+		consensus.CompactToBig(tmpl.Header.Bits).FillBytes(j.target[:])
+		var wg sync.WaitGroup
+		var seed [8]byte
+		rand.Read(seed[:])
+		base := binary.BigEndian.Uint64(seed[:])
+		for w := 0; w < m.cfg.Workers; w++ {
+			wg.Add(1)
+			go func(start uint64) {
+				defer wg.Done()
+				m.work(j, start)
+			}(base + uint64(w)<<56)
+		}
+		timer := time.NewTimer(m.cfg.RetemplateEvery)
+		select {
+		case <-m.quit:
+		case <-m.cfg.Refresh:
+		case <-timer.C:
+		case nonce := <-j.solved:
+			j.stop.Store(true)
+			wg.Wait()
+			j.block.Header.Nonce = nonce
+			m.found.Add(1)
+			m.mu.Lock()
+			m.lastBlk = time.Now()
+			m.mu.Unlock()
+			if err := m.cfg.Submit(j.block); err != nil {
+				m.cfg.Log.Warn("miner: block rejected", "err", err)
+			}
+		}
+		timer.Stop()
+		j.stop.Store(true)
+		wg.Wait()
+	}
+}
+
+// work hashes nonces from start upward until the job stops or a solution is
+// found. It counts hashes in batches to keep the shared counter cold.
+func (m *Miner) work(j *job, start uint64) {
+	const batch = 1 << 14
+	var buf [wire.HashSize + 8]byte
+	copy(buf[:], j.commit[:])
+	nonce := start
+	for !j.stop.Load() {
+		for i := 0; i < batch; i++ {
+			binary.BigEndian.PutUint64(buf[wire.HashSize:], nonce)
+			h := sha256Sum(buf[:])
+			if bytes.Compare(h[:], j.target[:]) <= 0 {
+				m.hashes.Add(uint64(i + 1))
+				select {
+				case j.solved <- nonce:
+				default:
+				}
+				return
+			}
+			nonce++
+		}
+		m.hashes.Add(batch)
+	}
+}

@@ -1,0 +1,377 @@
+package chain
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/bitverse/bitverse/node/consensus"
+	"github.com/bitverse/bitverse/node/state"
+	"github.com/bitverse/bitverse/node/store"
+	"github.com/bitverse/bitverse/node/wire"
+	"go.etcd.io/bbolt"
+)
+
+// blockNode is a header in the in-memory index.
+type blockNode struct {
+	id      wire.Hash
+	header  wire.Header
+	parent  *blockNode
+	height  uint64
+	work    *big.Int // cumulative, including this block
+	invalid bool
+}
+
+const (
+	statusOK      = 0
+	statusInvalid = 1
+)
+
+// Config wires a chain to its surroundings.
+type Config struct {
+	Params *consensus.Params
+	DB     *bbolt.DB
+	Now    func() time.Time // nil = time.Now
+	Log    *slog.Logger
+	Sigs   *SigCache // shared with the mempool; nil = a fresh one
+	// Hooks run after each block is connected or disconnected, with the
+	// chain lock held: they must not call back into Chain's mutating methods.
+	OnConnect    func(b *wire.Block, height uint64)
+	OnDisconnect func(b *wire.Block, height uint64)
+}
+
+// Chain is a validated proof-of-work chain over a bbolt database.
+type Chain struct {
+	cfg  Config
+	p    *consensus.Params
+	db   *bbolt.DB
+	log  *slog.Logger
+	sigs *SigCache
+
+	mu      sync.RWMutex
+	index   map[wire.Hash]*blockNode
+	best    []*blockNode // best[h] is the main-chain block at height h
+	orphans *orphanPool
+	// rejected remembers why blocks failed to connect (for their submitter).
+	rejected map[wire.Hash]error
+}
+
+// New opens the chain stored in cfg.DB, writing the genesis block on first
+// use, and moves to the best valid chain it knows.
+func New(cfg Config) (*Chain, error) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Sigs == nil {
+		cfg.Sigs = NewSigCache(200_000)
+	}
+	c := &Chain{cfg: cfg, p: cfg.Params, db: cfg.DB, log: cfg.Log, sigs: cfg.Sigs,
+		index: map[wire.Hash]*blockNode{}, orphans: newOrphanPool(256), rejected: map[wire.Hash]error{}}
+	if err := c.load(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Params returns the consensus parameters.
+func (c *Chain) Params() *consensus.Params { return c.p }
+
+// SigCache returns the signature cache.
+func (c *Chain) SigCache() *SigCache { return c.sigs }
+
+// DB returns the database (for read-only views).
+func (c *Chain) DB() *bbolt.DB { return c.db }
+
+func (c *Chain) load() error {
+	gen := Genesis(c.p)
+	gid := gen.ID()
+	err := c.db.Update(func(tx *bbolt.Tx) error {
+		idx := tx.Bucket(store.Index)
+		if idx.Get(gid[:]) != nil {
+			return nil
+		}
+		if idx.Stats().KeyN > 0 {
+			return fmt.Errorf("database belongs to another network (no genesis %s)", gid.Short())
+		}
+		if err := tx.Bucket(store.Blocks).Put(gid[:], gen.Encode()); err != nil {
+			return err
+		}
+		if err := tx.Bucket(store.Index).Put(gid[:], indexValue(&gen.Header, statusOK)); err != nil {
+			return err
+		}
+		if err := tx.Bucket(store.Roots).Put(gid[:], state.Roots{}.Encode()); err != nil {
+			return err
+		}
+		if err := tx.Bucket(store.Main).Put(store.U64(0), gid[:]); err != nil {
+			return err
+		}
+		return tx.Bucket(store.Meta).Put(store.KeyTip, gid[:])
+	})
+	if err != nil {
+		return err
+	}
+	// Rebuild the index from headers.
+	var nodes []*blockNode
+	err = c.db.View(func(tx *bbolt.Tx) error {
+		return tx.Bucket(store.Index).ForEach(func(k, v []byte) error {
+			h, err := wire.DecodeHeader(v[:len(v)-1])
+			if err != nil {
+				return fmt.Errorf("index entry %x: %w", k[:4], err)
+			}
+			n := &blockNode{header: h, height: h.Height, invalid: v[len(v)-1] == statusInvalid}
+			copy(n.id[:], k)
+			nodes = append(nodes, n)
+			return nil
+		})
+	})
+	if err != nil {
+		return err
+	}
+	sort.Slice(nodes, func(i, j int) bool { return nodes[i].height < nodes[j].height })
+	for _, n := range nodes {
+		c.index[n.id] = n
+	}
+	for _, n := range nodes {
+		if n.height == 0 {
+			n.work = consensus.Work(n.header.Bits)
+			continue
+		}
+		n.parent = c.index[n.header.Prev]
+		if n.parent == nil {
+			return fmt.Errorf("index is missing the parent of block %s", n.id.Short())
+		}
+		n.work = new(big.Int).Add(n.parent.work, consensus.Work(n.header.Bits))
+		if n.parent.invalid {
+			n.invalid = true
+		}
+	}
+	// The stored main chain.
+	var tipID wire.Hash
+	c.db.View(func(tx *bbolt.Tx) error {
+		copy(tipID[:], tx.Bucket(store.Meta).Get(store.KeyTip))
+		return nil
+	})
+	tip := c.index[tipID]
+	if tip == nil {
+		return fmt.Errorf("stored tip %s is not in the index", tipID.Short())
+	}
+	c.setBest(tip)
+	// A crash mid-reorg leaves a consistent but maybe not best tip: finish the job.
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.reorgToBest()
+}
+
+// setBest rebuilds the main-chain slice ending at tip.
+func (c *Chain) setBest(tip *blockNode) {
+	best := make([]*blockNode, tip.height+1)
+	for n := tip; n != nil; n = n.parent {
+		best[n.height] = n
+	}
+	c.best = best
+}
+
+func indexValue(h *wire.Header, status byte) []byte { return append(h.Encode(), status) }
+
+func (c *Chain) tip() *blockNode { return c.best[len(c.best)-1] }
+
+// ancestor returns n's ancestor at height h (n itself if h == n.height).
+func (c *Chain) ancestor(n *blockNode, h uint64) *blockNode {
+	for n != nil && n.height > h {
+		if n.height < uint64(len(c.best)) && c.best[n.height] == n {
+			return c.best[h]
+		}
+		n = n.parent
+	}
+	return n
+}
+
+// Result says what ProcessBlock did with a block.
+type Result int
+
+// Results.
+const (
+	Connected Result = iota // now part of the best chain
+	SideChain               // valid so far, stored, not on the best chain
+	Orphan                  // parent unknown; held
+)
+
+// ProcessBlock validates b and adds it to the chain. A rule violation returns
+// a *consensus.RuleError; an unknown parent returns ErrOrphan.
+func (c *Chain) ProcessBlock(b *wire.Block) (Result, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	res, err := c.processLocked(b)
+	if err != nil {
+		return res, err
+	}
+	// Parents may have arrived for held orphans.
+	if res != Orphan {
+		c.processOrphans(b.ID())
+	}
+	return res, nil
+}
+
+func (c *Chain) processLocked(b *wire.Block) (Result, error) {
+	id := b.ID()
+	if n, ok := c.index[id]; ok {
+		if n.invalid {
+			return SideChain, consensus.Rule(consensus.ErrInvalidAncestor, "block %s was already found invalid", id.Short())
+		}
+		return SideChain, ErrKnown
+	}
+	if c.orphans.has(id) {
+		return Orphan, ErrKnown
+	}
+	ids, err := CheckSanity(c.p, b, c.cfg.Now())
+	if err != nil {
+		return SideChain, err
+	}
+	parent := c.index[b.Header.Prev]
+	if parent == nil {
+		c.orphans.add(id, b)
+		return Orphan, ErrOrphan
+	}
+	if parent.invalid {
+		return SideChain, consensus.Rule(consensus.ErrInvalidAncestor, "block %s builds on an invalid block", id.Short())
+	}
+	if err := c.checkContext(&b.Header, parent); err != nil {
+		return SideChain, err
+	}
+	n := &blockNode{id: id, header: b.Header, parent: parent, height: b.Header.Height,
+		work: new(big.Int).Add(parent.work, consensus.Work(b.Header.Bits))}
+	err = c.db.Update(func(tx *bbolt.Tx) error {
+		if err := tx.Bucket(store.Blocks).Put(id[:], b.Encode()); err != nil {
+			return err
+		}
+		return tx.Bucket(store.Index).Put(id[:], indexValue(&b.Header, statusOK))
+	})
+	if err != nil {
+		return SideChain, fmt.Errorf("store block: %w", err)
+	}
+	c.index[id] = n
+	_ = ids
+	if err := c.reorgToBest(); err != nil {
+		return SideChain, err
+	}
+	if c.tip() == n || (n.height < uint64(len(c.best)) && c.best[n.height] == n) {
+		return Connected, nil
+	}
+	if n.invalid {
+		return SideChain, c.invalidReason(n)
+	}
+	return SideChain, nil
+}
+
+// invalidReasons remembers why blocks failed to connect, for the caller that
+// submitted them.
+func (c *Chain) invalidReason(n *blockNode) error {
+	if err, ok := c.rejected[n.id]; ok {
+		return err
+	}
+	return consensus.Rule(consensus.ErrInvalidAncestor, "block %s is invalid", n.id.Short())
+}
+
+func (c *Chain) processOrphans(parent wire.Hash) {
+	queue := []wire.Hash{parent}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		for _, ob := range c.orphans.children(p) {
+			id := ob.ID()
+			c.orphans.remove(id)
+			if _, err := c.processLocked(ob); err != nil && !errors.Is(err, ErrKnown) {
+				c.log.Info("orphan rejected", "block", id.Short(), "err", err)
+				continue
+			}
+			queue = append(queue, id)
+		}
+	}
+}
+
+// bestCandidate returns the valid block with the most work (ties go to the
+// current tip, then to the first seen — here, the lowest ID for determinism).
+func (c *Chain) bestCandidate() *blockNode {
+	best := c.tip()
+	for _, n := range c.index {
+		if n.invalid {
+			continue
+		}
+		if n.work.Cmp(best.work) > 0 {
+			best = n
+		}
+	}
+	return best
+}
+
+// reorgToBest moves the tip to the most-work valid block, one block per bbolt
+// transaction. If a block on the new branch fails, it and its descendants are
+// marked invalid and the search repeats (so the old branch comes back when
+// it is again the best).
+func (c *Chain) reorgToBest() error {
+	for {
+		target := c.bestCandidate()
+		if target == c.tip() {
+			return nil
+		}
+		fork := target
+		for !(fork.height < uint64(len(c.best)) && c.best[fork.height] == fork) {
+			fork = fork.parent
+		}
+		for c.tip() != fork {
+			if err := c.disconnectTip(); err != nil {
+				return err
+			}
+		}
+		var path []*blockNode
+		for n := target; n != fork; n = n.parent {
+			path = append(path, n)
+		}
+		failed := false
+		for i := len(path) - 1; i >= 0; i-- {
+			if err := c.connect(path[i]); err != nil {
+				if consensus.CodeOf(err) == 0 {
+					return err // storage failure: stop, state is consistent at the tip
+				}
+				c.log.Warn("block failed to connect", "block", path[i].id.Short(), "height", path[i].height, "err", err)
+				c.rejected[path[i].id] = err
+				if err := c.markInvalid(path[i]); err != nil {
+					return err
+				}
+				failed = true
+				break
+			}
+		}
+		if !failed {
+			return nil
+		}
+	}
+}
+
+func (c *Chain) markInvalid(bad *blockNode) error {
+	var marked []*blockNode
+	for _, n := range c.index {
+		for a := n; a != nil && a.height >= bad.height; a = a.parent {
+			if a == bad {
+				n.invalid = true
+				marked = append(marked, n)
+				break
+			}
+		}
+	}
+	return c.db.Update(func(tx *bbolt.Tx) error {
+		for _, n := range marked {
+			if err := tx.Bucket(store.Index).Put(n.id[:], indexValue(&n.header, statusInvalid)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

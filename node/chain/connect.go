@@ -1,0 +1,187 @@
+package chain
+
+import (
+	"fmt"
+
+	"github.com/bitverse/bitverse/node/consensus"
+	"github.com/bitverse/bitverse/node/state"
+	"github.com/bitverse/bitverse/node/store"
+	"github.com/bitverse/bitverse/node/wire"
+	"go.etcd.io/bbolt"
+)
+
+// connect applies n (a child of the tip) to the state in one bbolt
+// transaction: state transitions, undo record, roots, main-chain and tx
+// index, and the tip pointer.
+func (c *Chain) connect(n *blockNode) error {
+	var b *wire.Block
+	err := c.db.Update(func(tx *bbolt.Tx) error {
+		raw := tx.Bucket(store.Blocks).Get(n.id[:])
+		if raw == nil {
+			return fmt.Errorf("block %s is indexed but not stored", n.id.Short())
+		}
+		var err error
+		if b, err = wire.DecodeBlock(raw); err != nil {
+			return fmt.Errorf("stored block %s: %w", n.id.Short(), err)
+		}
+		parentRoots, err := rootsOf(tx, n.parent.id)
+		if err != nil {
+			return err
+		}
+		matured, err := c.maturedCoinbase(tx, n.height)
+		if err != nil {
+			return err
+		}
+		roots, undo, err := ApplyBlock(tx, c.p, b, b.TxIDs(), parentRoots, matured, c.sigs)
+		if err != nil {
+			return err
+		}
+		if roots.StateRoot() != b.Header.StateRoot {
+			return consensus.Rule(consensus.ErrBadStateRoot, "state root after the block is %s, the header says %s",
+				roots.StateRoot().Short(), b.Header.StateRoot.Short())
+		}
+		if err := tx.Bucket(store.Undo).Put(n.id[:], undo); err != nil {
+			return err
+		}
+		if err := tx.Bucket(store.Roots).Put(n.id[:], roots.Encode()); err != nil {
+			return err
+		}
+		if err := tx.Bucket(store.Main).Put(store.U64(n.height), n.id[:]); err != nil {
+			return err
+		}
+		txi := tx.Bucket(store.TxIndex)
+		for i, t := range b.Txs {
+			id := t.ID()
+			if err := txi.Put(id[:], txLocation(n.id, uint32(i))); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(store.Meta).Put(store.KeyTip, n.id[:])
+	})
+	if err != nil {
+		return err
+	}
+	c.best = append(c.best, n)
+	if c.cfg.OnConnect != nil {
+		c.cfg.OnConnect(b, n.height)
+	}
+	return nil
+}
+
+// ApplyBlock runs a block's transactions against the state in tx on top of
+// parentRoots: signatures verified in parallel (skipping cached ones) while
+// the state transitions run, then the coinbase. It returns the new roots and
+// the undo record; on error the caller must roll tx back.
+func ApplyBlock(tx *bbolt.Tx, p *consensus.Params, b *wire.Block, ids []wire.Hash, parentRoots state.Roots,
+	matured *wire.Tx, sigs *SigCache) (state.Roots, []byte, error) {
+	sigDone := make(chan error, 1)
+	go func() {
+		i, err := VerifyTxs(p.Net, b.Txs, ids, sigs)
+		if err != nil {
+			err = consensus.Rule(consensus.ErrBadSignature, "transaction %d (%s): %v", i, ids[i].Short(), err)
+		}
+		sigDone <- err
+	}()
+	batch := state.NewBatch(tx, p, b.Header.Height)
+	var applyErr error
+	for i, t := range b.Txs[1:] {
+		if err := batch.Apply(t, i+1); err != nil {
+			applyErr = fmt.Errorf("transaction %d (%s): %w", i+1, ids[i+1].Short(), err)
+			break
+		}
+	}
+	if applyErr == nil {
+		applyErr = batch.ApplyCoinbase(b.Txs[0], matured)
+	}
+	if err := <-sigDone; err != nil {
+		return state.Roots{}, nil, err
+	}
+	if applyErr != nil {
+		return state.Roots{}, nil, applyErr
+	}
+	return batch.Commit(parentRoots)
+}
+
+// maturedCoinbase returns the coinbase of the main-chain block whose reward
+// matures at height, or nil.
+func (c *Chain) maturedCoinbase(tx *bbolt.Tx, height uint64) (*wire.Tx, error) {
+	if height <= c.p.CoinbaseMaturity {
+		return nil, nil // block 0 has no coinbase
+	}
+	mh := height - c.p.CoinbaseMaturity
+	if mh >= uint64(len(c.best)) {
+		return nil, fmt.Errorf("maturing height %d is above the tip", mh)
+	}
+	b, err := blockByID(tx, c.best[mh].id)
+	if err != nil {
+		return nil, err
+	}
+	return b.Txs[0], nil
+}
+
+// disconnectTip undoes the tip block in one bbolt transaction.
+func (c *Chain) disconnectTip() error {
+	n := c.tip()
+	if n.height == 0 {
+		return fmt.Errorf("cannot disconnect the genesis block")
+	}
+	var b *wire.Block
+	err := c.db.Update(func(tx *bbolt.Tx) error {
+		var err error
+		if b, err = blockByID(tx, n.id); err != nil {
+			return err
+		}
+		undo := tx.Bucket(store.Undo).Get(n.id[:])
+		if undo == nil {
+			return fmt.Errorf("no undo record for block %s", n.id.Short())
+		}
+		if err := state.Disconnect(tx, n.height, undo); err != nil {
+			return err
+		}
+		if err := tx.Bucket(store.Undo).Delete(n.id[:]); err != nil {
+			return err
+		}
+		if err := tx.Bucket(store.Main).Delete(store.U64(n.height)); err != nil {
+			return err
+		}
+		txi := tx.Bucket(store.TxIndex)
+		for _, t := range b.Txs {
+			id := t.ID()
+			if err := txi.Delete(id[:]); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(store.Meta).Put(store.KeyTip, n.parent.id[:])
+	})
+	if err != nil {
+		return err
+	}
+	c.best = c.best[:len(c.best)-1]
+	if c.cfg.OnDisconnect != nil {
+		c.cfg.OnDisconnect(b, n.height)
+	}
+	return nil
+}
+
+func rootsOf(tx *bbolt.Tx, id wire.Hash) (state.Roots, error) {
+	raw := tx.Bucket(store.Roots).Get(id[:])
+	if raw == nil {
+		return state.Roots{}, fmt.Errorf("no state roots for block %s", id.Short())
+	}
+	return state.DecodeRoots(raw)
+}
+
+func blockByID(tx *bbolt.Tx, id wire.Hash) (*wire.Block, error) {
+	raw := tx.Bucket(store.Blocks).Get(id[:])
+	if raw == nil {
+		return nil, fmt.Errorf("%w: block %s", ErrNotFound, id.Short())
+	}
+	return wire.DecodeBlock(raw)
+}
+
+func txLocation(block wire.Hash, pos uint32) []byte {
+	w := wire.NewWriter(36)
+	w.Hash(block)
+	w.U32(pos)
+	return w.Bytes()
+}

@@ -1,0 +1,29 @@
+// Package chain keeps one proof-of-work chain: it validates blocks, stores
+// them, chooses the chain with the most cumulative work, and moves the state
+// along it, block by block, each in one bbolt transaction.
+//
+//	         ProcessBlock(b)
+//	              │
+//	sanity (PoW, size, tx root, coinbase shape)      ← no context needed
+//	              │ parent unknown? ──► orphan pool (connected when it arrives)
+//	context (height, bits by ASERT, time > MTP, not in the future)
+//	              │
+//	stored in blocks + index ──► more work than the tip?
+//	              │                      │ yes
+//	              │            disconnect back to the fork (undo records),
+//	              │            connect the new branch (state.Batch, signatures
+//	              │            verified in parallel and cached); a block that
+//	              │            fails marks itself and its descendants invalid
+//	              │            and the old branch is restored
+//	              ▼
+//	        OnConnect / OnDisconnect callbacks (mempool, miner, p2p)
+//
+// Chain is safe for concurrent use; one mutex serialises changes to the
+// index and the tip, while reads go straight to bbolt.
+//
+// # Errors
+//
+// Rejections are *consensus.RuleError (consensus.CodeOf tells which rule).
+// ErrOrphan means the parent is unknown yet (not a fault of the sender);
+// ErrKnown means the block was already processed.
+package chain

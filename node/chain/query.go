@@ -1,0 +1,192 @@
+package chain
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math/big"
+
+	"github.com/bitverse/bitverse/node/state"
+	"github.com/bitverse/bitverse/node/store"
+	"github.com/bitverse/bitverse/node/wire"
+	"go.etcd.io/bbolt"
+)
+
+// TipInfo describes the best block.
+type TipInfo struct {
+	ID        wire.Hash
+	Height    uint64
+	Time      int64
+	Bits      uint32
+	Work      *big.Int
+	StateRoot wire.Hash
+}
+
+// Tip returns the best block.
+func (c *Chain) Tip() TipInfo {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	n := c.tip()
+	return TipInfo{ID: n.id, Height: n.height, Time: n.header.Time, Bits: n.header.Bits,
+		Work: new(big.Int).Set(n.work), StateRoot: n.header.StateRoot}
+}
+
+// Orphans returns how many orphan blocks are held.
+func (c *Chain) Orphans() int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.orphans.len()
+}
+
+// HasBlock reports whether id is known (stored, orphan or invalid).
+func (c *Chain) HasBlock(id wire.Hash) bool {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	_, ok := c.index[id]
+	return ok || c.orphans.has(id)
+}
+
+// HeaderByID returns a known header and whether it is on the best chain.
+func (c *Chain) HeaderByID(id wire.Hash) (wire.Header, bool, error) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	n := c.index[id]
+	if n == nil {
+		return wire.Header{}, false, fmt.Errorf("%w: block %s", ErrNotFound, id.Short())
+	}
+	return n.header, c.onBest(n), nil
+}
+
+func (c *Chain) onBest(n *blockNode) bool {
+	return n.height < uint64(len(c.best)) && c.best[n.height] == n
+}
+
+// IDAt returns the ID of the best-chain block at height.
+func (c *Chain) IDAt(height uint64) (wire.Hash, error) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	if height >= uint64(len(c.best)) {
+		return wire.Hash{}, fmt.Errorf("%w: no block at height %d (tip is %d)", ErrNotFound, height, len(c.best)-1)
+	}
+	return c.best[height].id, nil
+}
+
+// BlockByID returns a stored block.
+func (c *Chain) BlockByID(id wire.Hash) (*wire.Block, error) {
+	var b *wire.Block
+	err := c.db.View(func(tx *bbolt.Tx) error {
+		var err error
+		b, err = blockByID(tx, id)
+		return err
+	})
+	return b, err
+}
+
+// BlockByHeight returns the best-chain block at height.
+func (c *Chain) BlockByHeight(height uint64) (*wire.Block, error) {
+	id, err := c.IDAt(height)
+	if err != nil {
+		return nil, err
+	}
+	return c.BlockByID(id)
+}
+
+// TxLocation says where a transaction was confirmed.
+type TxLocation struct {
+	Block  wire.Hash
+	Height uint64
+	Pos    uint32
+}
+
+// TxByID returns a confirmed transaction and where it is.
+func (c *Chain) TxByID(id wire.Hash) (*wire.Tx, TxLocation, error) {
+	var loc TxLocation
+	var t *wire.Tx
+	err := c.db.View(func(tx *bbolt.Tx) error {
+		v := tx.Bucket(store.TxIndex).Get(id[:])
+		if v == nil {
+			return fmt.Errorf("%w: transaction %s is not in a block", ErrNotFound, id.Short())
+		}
+		copy(loc.Block[:], v[:32])
+		loc.Pos = binary.BigEndian.Uint32(v[32:])
+		b, err := blockByID(tx, loc.Block)
+		if err != nil {
+			return err
+		}
+		if int(loc.Pos) >= len(b.Txs) {
+			return fmt.Errorf("tx index points past the end of block %s", loc.Block.Short())
+		}
+		t = b.Txs[loc.Pos]
+		loc.Height = b.Header.Height
+		return nil
+	})
+	return t, loc, err
+}
+
+// Locator returns best-chain IDs from the tip back to genesis, dense near the
+// tip and exponentially sparser below (the Bitcoin block locator).
+func (c *Chain) Locator() []wire.Hash {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	var out []wire.Hash
+	step := uint64(1)
+	h := uint64(len(c.best) - 1)
+	for {
+		out = append(out, c.best[h].id)
+		if h == 0 {
+			break
+		}
+		if len(out) >= 10 {
+			step *= 2
+		}
+		if step > h {
+			h = 0
+		} else {
+			h -= step
+		}
+	}
+	return out
+}
+
+// HeadersAfter returns up to max best-chain headers after the first locator
+// entry found on the best chain (after genesis if none is).
+func (c *Chain) HeadersAfter(locator []wire.Hash, max int) []wire.Header {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	start := uint64(0)
+	for _, id := range locator {
+		if n := c.index[id]; n != nil && c.onBest(n) {
+			start = n.height
+			break
+		}
+	}
+	var out []wire.Header
+	for h := start + 1; h < uint64(len(c.best)) && len(out) < max; h++ {
+		out = append(out, c.best[h].header)
+	}
+	return out
+}
+
+// View runs fn in a read-only bbolt transaction over the state at the tip,
+// together with the tip's roots. TipInfo.Work is not set here.
+func (c *Chain) View(fn func(tx *bbolt.Tx, tip TipInfo, roots state.Roots) error) error {
+	return c.db.View(func(tx *bbolt.Tx) error {
+		var tipID wire.Hash
+		copy(tipID[:], tx.Bucket(store.Meta).Get(store.KeyTip))
+		roots, err := rootsOf(tx, tipID)
+		if err != nil {
+			return err
+		}
+		// Never take c.mu inside a bbolt read transaction: a writer holding
+		// c.mu may be waiting for readers to finish before it remaps.
+		raw := tx.Bucket(store.Index).Get(tipID[:])
+		if raw == nil {
+			return fmt.Errorf("tip %s not indexed", tipID.Short())
+		}
+		h, err := wire.DecodeHeader(raw[:len(raw)-1])
+		if err != nil {
+			return err
+		}
+		info := TipInfo{ID: tipID, Height: h.Height, Time: h.Time, Bits: h.Bits, StateRoot: h.StateRoot}
+		return fn(tx, info, roots)
+	})
+}

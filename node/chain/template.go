@@ -1,0 +1,92 @@
+package chain
+
+import (
+	"errors"
+	"time"
+
+	"github.com/bitverse/bitverse/node/consensus"
+	"github.com/bitverse/bitverse/node/state"
+	"github.com/bitverse/bitverse/node/wire"
+	"go.etcd.io/bbolt"
+)
+
+var errDiscard = errors.New("discard template transaction")
+
+// Template is a candidate block for the miner: everything but the nonce.
+type Template struct {
+	Block    *wire.Block
+	Rejected []*wire.Tx // candidates that no longer apply (the mempool drops them)
+	Fees     uint64
+}
+
+// NewTemplate builds a candidate block on the tip paying coinbaseTo, taking
+// candidates in order and skipping any that do not apply or do not fit. The
+// state root is computed in a bbolt transaction that is then rolled back.
+func (c *Chain) NewTemplate(coinbaseTo wire.PubKey, candidates []*wire.Tx, now time.Time) (*Template, error) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	parent := c.tip()
+	height := parent.height + 1
+	t := now.UnixMilli()
+	if mtp := medianTimePast(parent); t <= mtp {
+		t = mtp + 1
+	}
+	h := wire.Header{
+		Version: consensus.BlockVersion,
+		Chain:   wire.RootChain,
+		Height:  height,
+		Prev:    parent.id,
+		Time:    t,
+		Bits:    c.nextBits(parent),
+	}
+	tmpl := &Template{}
+	var txs []*wire.Tx
+	err := c.db.Update(func(tx *bbolt.Tx) error {
+		parentRoots, err := rootsOf(tx, parent.id)
+		if err != nil {
+			return err
+		}
+		matured, err := c.maturedCoinbase(tx, height)
+		if err != nil {
+			return err
+		}
+		batch := state.NewBatch(tx, c.p, height)
+		size := 1024 // header, coinbase and slack
+		for _, cand := range candidates {
+			s := cand.Size()
+			if size+s > c.p.MaxBlockSize {
+				continue
+			}
+			if err := batch.Apply(cand, len(txs)+1); err != nil {
+				if consensus.CodeOf(err) != 0 {
+					tmpl.Rejected = append(tmpl.Rejected, cand)
+					continue
+				}
+				return err
+			}
+			size += s
+			txs = append(txs, cand)
+		}
+		amount, err := wire.AddAmounts(c.p.Reward(height), batch.Fees())
+		if err != nil {
+			return err
+		}
+		tmpl.Fees = batch.Fees()
+		cb := wire.NewTx(wire.RootChain, wire.Coinbase{To: coinbaseTo, Amount: amount}, height, 0)
+		if err := batch.ApplyCoinbase(cb, matured); err != nil {
+			return err
+		}
+		roots, _, err := batch.Commit(parentRoots)
+		if err != nil {
+			return err
+		}
+		h.StateRoot = roots.StateRoot()
+		tmpl.Block = &wire.Block{Header: h, Txs: append([]*wire.Tx{cb}, txs...)}
+		return errDiscard
+	})
+	if err != nil && !errors.Is(err, errDiscard) {
+		return nil, err
+	}
+	tmpl.Block.Header.TxRoot = tmpl.Block.ComputeTxRoot()
+	return tmpl, nil
+}

@@ -1,0 +1,97 @@
+package chain
+
+import (
+	"sort"
+	"time"
+
+	"github.com/bitverse/bitverse/node/consensus"
+	"github.com/bitverse/bitverse/node/wire"
+)
+
+// CheckSanity applies every rule that needs no other block: size, version,
+// chain, proof of work, transaction root and the coinbase's place. It
+// returns the tx IDs, which the caller reuses.
+func CheckSanity(p *consensus.Params, b *wire.Block, now time.Time) ([]wire.Hash, error) {
+	h := &b.Header
+	if size := len(b.Encode()); size > p.MaxBlockSize {
+		return nil, consensus.Rule(consensus.ErrBlockTooBig, "block of %d bytes exceeds %d", size, p.MaxBlockSize)
+	}
+	if h.Version != consensus.BlockVersion {
+		return nil, consensus.Rule(consensus.ErrBadVersion, "block version %d, want %d", h.Version, consensus.BlockVersion)
+	}
+	if !h.Chain.IsRoot() {
+		return nil, consensus.Rule(consensus.ErrWrongChain, "block is for chain %s, this is the root chain", h.Chain)
+	}
+	if len(h.Merge.Branch) != 0 {
+		return nil, consensus.Rule(consensus.ErrBadMerge, "merged-mining proofs are not valid on a lone root chain")
+	}
+	target := consensus.CompactToBig(h.Bits)
+	if target.Sign() <= 0 || target.Cmp(p.PowLimit) > 0 {
+		return nil, consensus.Rule(consensus.ErrBadBits, "target %08x is out of range", h.Bits)
+	}
+	if !consensus.HashMeetsTarget(h.PowHash(), target) {
+		return nil, consensus.Rule(consensus.ErrHighHash, "proof of work %s is above the target", h.PowHash().Short())
+	}
+	if limit := now.Add(p.MaxFutureTime).UnixMilli(); h.Time > limit {
+		return nil, consensus.Rule(consensus.ErrTimeTooNew, "block time is %s ahead of this node's clock",
+			time.Duration(h.Time-now.UnixMilli())*time.Millisecond)
+	}
+	if len(b.Txs) == 0 {
+		return nil, consensus.Rule(consensus.ErrNoTxs, "block has no transactions")
+	}
+	if b.Txs[0].Type != wire.TxCoinbase {
+		return nil, consensus.Rule(consensus.ErrFirstTxNotCoinbase, "first transaction is a %s, not a coinbase", b.Txs[0].Type)
+	}
+	ids := make([]wire.Hash, len(b.Txs))
+	seen := make(map[wire.Hash]struct{}, len(b.Txs))
+	for i, tx := range b.Txs {
+		if i > 0 && tx.Type == wire.TxCoinbase {
+			return nil, consensus.Rule(consensus.ErrMultipleCoinbases, "transaction %d is a second coinbase", i)
+		}
+		ids[i] = tx.ID()
+		if _, dup := seen[ids[i]]; dup {
+			return nil, consensus.Rule(consensus.ErrDuplicateTx, "transaction %s appears twice", ids[i].Short())
+		}
+		seen[ids[i]] = struct{}{}
+	}
+	if root := wire.MerkleRoot(ids); root != h.TxRoot {
+		return nil, consensus.Rule(consensus.ErrBadTxRoot, "transaction root %s does not match the header's %s", root.Short(), h.TxRoot.Short())
+	}
+	return ids, nil
+}
+
+// checkContext applies the rules that depend on the parent: height, the
+// ASERT target, and time above the median of the last MTPWindow blocks.
+func (c *Chain) checkContext(h *wire.Header, parent *blockNode) error {
+	if h.Height != parent.height+1 {
+		return consensus.Rule(consensus.ErrBadHeight, "height %d does not follow parent height %d", h.Height, parent.height)
+	}
+	if want := c.nextBits(parent); h.Bits != want {
+		return consensus.Rule(consensus.ErrBadBits, "target bits %08x, the difficulty rule requires %08x", h.Bits, want)
+	}
+	if mtp := medianTimePast(parent); h.Time <= mtp {
+		return consensus.Rule(consensus.ErrTimeTooOld, "block time %d is not after the median time past %d", h.Time, mtp)
+	}
+	return nil
+}
+
+// nextBits returns the required target bits for a child of parent.
+func (c *Chain) nextBits(parent *blockNode) uint32 {
+	if parent.height == 0 {
+		return c.p.GenesisBits
+	}
+	anchor := c.ancestor(parent, 1)
+	return c.p.NextBits(consensus.Anchor{Height: 1, Time: anchor.header.Time, Bits: anchor.header.Bits},
+		parent.height, parent.header.Time)
+}
+
+// medianTimePast is the median time of the last MTPWindow blocks ending at n.
+func medianTimePast(n *blockNode) int64 {
+	times := make([]int64, 0, consensus.MTPWindow)
+	for i := 0; i < consensus.MTPWindow && n != nil; i++ {
+		times = append(times, n.header.Time)
+		n = n.parent
+	}
+	sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
+	return times[len(times)/2]
+}

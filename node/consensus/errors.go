@@ -1,0 +1,111 @@
+package consensus
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrorCode names one consensus rule.
+type ErrorCode int
+
+// Rule codes. Append only; the numbers are part of the RPC surface.
+const (
+	ErrDuplicateBlock ErrorCode = iota + 1
+	ErrBlockTooBig
+	ErrNoTxs
+	ErrFirstTxNotCoinbase
+	ErrMultipleCoinbases
+	ErrBadTxRoot
+	ErrHighHash
+	ErrBadBits
+	ErrBadHeight
+	ErrTimeTooOld
+	ErrTimeTooNew
+	ErrBadVersion
+	ErrWrongChain
+	ErrDuplicateTx
+	ErrBadCoinbaseAmount
+	ErrBadCoinbaseNonce
+	ErrBadSignature
+	ErrBadNonce
+	ErrInsufficientFunds
+	ErrFeeTooLow
+	ErrBadKey
+	ErrValueTooBig
+	ErrBadStateRoot
+	ErrUnknownTxType
+	ErrAmountOverflow
+	ErrBadCoinbaseFields
+	ErrZeroAmount
+	ErrInvalidAncestor
+	ErrMissingParent
+	ErrBadTxChain
+	ErrBadMerge
+)
+
+var codeNames = map[ErrorCode]string{
+	ErrDuplicateBlock:     "ErrDuplicateBlock",
+	ErrBlockTooBig:        "ErrBlockTooBig",
+	ErrNoTxs:              "ErrNoTxs",
+	ErrFirstTxNotCoinbase: "ErrFirstTxNotCoinbase",
+	ErrMultipleCoinbases:  "ErrMultipleCoinbases",
+	ErrBadTxRoot:          "ErrBadTxRoot",
+	ErrHighHash:           "ErrHighHash",
+	ErrBadBits:            "ErrBadBits",
+	ErrBadHeight:          "ErrBadHeight",
+	ErrTimeTooOld:         "ErrTimeTooOld",
+	ErrTimeTooNew:         "ErrTimeTooNew",
+	ErrBadVersion:         "ErrBadVersion",
+	ErrWrongChain:         "ErrWrongChain",
+	ErrDuplicateTx:        "ErrDuplicateTx",
+	ErrBadCoinbaseAmount:  "ErrBadCoinbaseAmount",
+	ErrBadCoinbaseNonce:   "ErrBadCoinbaseNonce",
+	ErrBadSignature:       "ErrBadSignature",
+	ErrBadNonce:           "ErrBadNonce",
+	ErrInsufficientFunds:  "ErrInsufficientFunds",
+	ErrFeeTooLow:          "ErrFeeTooLow",
+	ErrBadKey:             "ErrBadKey",
+	ErrValueTooBig:        "ErrValueTooBig",
+	ErrBadStateRoot:       "ErrBadStateRoot",
+	ErrUnknownTxType:      "ErrUnknownTxType",
+	ErrAmountOverflow:     "ErrAmountOverflow",
+	ErrBadCoinbaseFields:  "ErrBadCoinbaseFields",
+	ErrZeroAmount:         "ErrZeroAmount",
+	ErrInvalidAncestor:    "ErrInvalidAncestor",
+	ErrMissingParent:      "ErrMissingParent",
+	ErrBadTxChain:         "ErrBadTxChain",
+	ErrBadMerge:           "ErrBadMerge",
+}
+
+// String returns the code's name.
+func (c ErrorCode) String() string {
+	if s, ok := codeNames[c]; ok {
+		return s
+	}
+	return fmt.Sprintf("ErrorCode(%d)", int(c))
+}
+
+// RuleError is a consensus rejection: which rule, and a sentence for people.
+type RuleError struct {
+	Code        ErrorCode
+	Description string
+}
+
+func (e *RuleError) Error() string { return e.Description }
+
+// Rule returns a RuleError with a formatted description.
+func Rule(c ErrorCode, format string, args ...any) error {
+	return &RuleError{Code: c, Description: fmt.Sprintf(format, args...)}
+}
+
+// CodeOf returns the rule code of err, or 0 if err is not a rule error.
+func CodeOf(err error) ErrorCode {
+	var re *RuleError
+	if errors.As(err, &re) {
+		return re.Code
+	}
+	return 0
+}
+
+// IsCode reports whether err is a rule error with code c.
+func IsCode(err error, c ErrorCode) bool { return CodeOf(err) == c }

@@ -1,0 +1,82 @@
+package consensus
+
+import (
+	"math/big"
+	"time"
+
+	"github.com/bitverse/bitverse/node/wire"
+)
+
+// Params are the consensus parameters of one network.
+type Params struct {
+	Net wire.Network
+
+	// GenesisTime is the timestamp of the genesis block (unix ms).
+	GenesisTime int64
+	// PowLimit is the easiest allowed target; GenesisBits the target of
+	// blocks 0 and 1 (block 1 is the ASERT anchor).
+	PowLimit    *big.Int
+	GenesisBits uint32
+	// TargetInterval is the aimed-for time between root blocks; HalfLife is
+	// how long blocks must run early or late for the target to halve or
+	// double (ASERT).
+	TargetInterval time.Duration
+	HalfLife       time.Duration
+	// MaxFutureTime bounds how far a block's time may run ahead of the
+	// validating node's clock.
+	MaxFutureTime time.Duration
+
+	InitialReward    uint64 // base units per block before the first halving
+	HalvingInterval  uint64 // blocks between halvings
+	CoinbaseMaturity uint64 // blocks before a reward can be spent
+
+	MaxBlockSize  int    // bytes
+	MinFeePerByte uint64 // base units per encoded byte of a transaction
+}
+
+// MTPWindow is the number of blocks whose median time a new block must
+// exceed.
+const MTPWindow = 11
+
+// BlockVersion is the only header version defined so far.
+const BlockVersion = 1
+
+// Devnet returns the devnet parameters: 2 s root blocks, a difficulty that
+// suits one laptop's CPU, and a 10-block coinbase maturity.
+func Devnet() *Params {
+	return &Params{
+		Net:              wire.Devnet,
+		GenesisTime:      1793491200000, // 2026-11-01T00:00:00Z
+		PowLimit:         new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 255), big.NewInt(1)),
+		GenesisBits:      BigToCompact(new(big.Int).Lsh(big.NewInt(1), 256-22)), // ≈ 4 M hashes a block
+		TargetInterval:   2 * time.Second,
+		HalfLife:         60 * time.Second,
+		MaxFutureTime:    30 * time.Second,
+		InitialReward:    50 * wire.Unit,
+		HalvingInterval:  2_100_000,
+		CoinbaseMaturity: 10,
+		MaxBlockSize:     2 << 20,
+		MinFeePerByte:    10,
+	}
+}
+
+// Regtest returns parameters for tests: the same rules as devnet with a
+// trivial proof of work, so blocks can be made at will.
+func Regtest() *Params {
+	p := Devnet()
+	p.GenesisBits = BigToCompact(p.PowLimit)
+	return p
+}
+
+// Reward returns the block subsidy at height: InitialReward halved every
+// HalvingInterval blocks, reaching zero after 64 halvings.
+func (p *Params) Reward(height uint64) uint64 {
+	h := height / p.HalvingInterval
+	if h >= 64 {
+		return 0
+	}
+	return p.InitialReward >> h
+}
+
+// MinFee returns the lowest fee a transaction of size bytes may pay.
+func (p *Params) MinFee(size int) uint64 { return uint64(size) * p.MinFeePerByte }

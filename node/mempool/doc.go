@@ -1,0 +1,23 @@
+// Package mempool holds transactions that are valid on the current tip but
+// not yet in a block.
+//
+// Admission checks everything the chain would (syntax, fee floor, nonce,
+// funds including what the sender already has pending) and verifies the
+// signature once, recording it in the signature cache shared with the chain,
+// so connecting a block never verifies again what admission verified.
+//
+// Every admitted transaction is written to the mempool bucket before Add
+// returns, so an acknowledged write survives a crash; Load re-admits them on
+// start. Per sender, transactions are kept in nonce order without gaps;
+// Select returns them by fee rate while respecting that order. The pool is
+// bounded in count and bytes; when full, a new transaction must pay a higher
+// fee rate than the cheapest evictable one (the last of its sender's chain).
+// A pending transaction can be replaced by one with the same nonce paying at
+// least 10% more fee.
+//
+// # Errors
+//
+// ErrKnown, ErrPoolFull, ErrReplacementFee, ErrNonceGap and ErrBadTx, the
+// last wrapping the rule error (consensus.RuleError) that the chain would
+// raise, so callers can show which rule failed.
+package mempool

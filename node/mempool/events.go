@@ -1,0 +1,126 @@
+package mempool
+
+import (
+	"sort"
+
+	"github.com/bitverse/bitverse/node/store"
+	"github.com/bitverse/bitverse/node/wire"
+	"go.etcd.io/bbolt"
+)
+
+// BlockConnected removes what the block confirmed and anything it made
+// stale, in memory and on disk.
+func (p *Pool) BlockConnected(b *wire.Block) {
+	senders := map[wire.PubKey]struct{}{}
+	for _, t := range b.Txs[1:] {
+		senders[t.From] = struct{}{}
+	}
+	var gone []wire.Hash
+	for from := range senders {
+		acct, err := p.account(from)
+		if err != nil {
+			continue
+		}
+		p.mu.Lock()
+		gone = append(gone, p.dropStaleLocked(from, acct.Nonce)...)
+		p.mu.Unlock()
+	}
+	for _, t := range b.Txs[1:] {
+		gone = append(gone, t.ID())
+	}
+	p.forget(gone)
+}
+
+// BlockDisconnected returns the block's transactions to the pool; those that
+// no longer apply are dropped. Signatures are still in the cache.
+func (p *Pool) BlockDisconnected(b *wire.Block) {
+	for _, t := range b.Txs[1:] {
+		p.add(t, true, true)
+	}
+}
+
+func (p *Pool) forget(ids []wire.Hash) {
+	if len(ids) == 0 {
+		return
+	}
+	p.cfg.DB.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(store.Mempool)
+		for _, id := range ids {
+			b.Delete(id[:])
+		}
+		return nil
+	})
+}
+
+// Remove drops transactions (for example ones a template found invalid),
+// together with their sender's later transactions.
+func (p *Pool) Remove(txs []*wire.Tx) {
+	var gone []wire.Hash
+	p.mu.Lock()
+	for _, t := range txs {
+		s := p.senders[t.From]
+		if s == nil {
+			continue
+		}
+		for i, e := range s.pending {
+			if e.tx.Nonce == t.Nonce {
+				for _, d := range s.pending[i:] {
+					delete(p.byID, d.id)
+					p.bytes -= d.size
+					gone = append(gone, d.id)
+				}
+				s.pending = s.pending[:i]
+				if len(s.pending) == 0 {
+					delete(p.senders, t.From)
+				}
+				break
+			}
+		}
+	}
+	p.mu.Unlock()
+	p.forget(gone)
+}
+
+// Load re-admits the persisted transactions (after a restart), in nonce
+// order per sender, and deletes those that no longer apply. It returns how
+// many were kept.
+func (p *Pool) Load() (int, error) {
+	var txs []*wire.Tx
+	var bad [][]byte
+	err := p.cfg.DB.View(func(tx *bbolt.Tx) error {
+		return tx.Bucket(store.Mempool).ForEach(func(k, v []byte) error {
+			t, err := wire.DecodeTx(v)
+			if err != nil {
+				bad = append(bad, append([]byte(nil), k...))
+				return nil
+			}
+			txs = append(txs, t)
+			return nil
+		})
+	})
+	if err != nil {
+		return 0, err
+	}
+	sortByNonce(txs)
+	kept := 0
+	var gone []wire.Hash
+	for _, t := range txs {
+		if _, err := p.add(t, false, true); err != nil {
+			gone = append(gone, t.ID())
+			continue
+		}
+		kept++
+	}
+	for _, k := range bad {
+		var id wire.Hash
+		copy(id[:], k)
+		gone = append(gone, id)
+	}
+	p.forget(gone)
+	return kept, nil
+}
+
+func sortByNonce(txs []*wire.Tx) {
+	// Order across senders does not matter; nonce order within one does.
+	sort.SliceStable(txs, func(i, j int) bool { return txs[i].Nonce < txs[j].Nonce })
+}

@@ -1,0 +1,398 @@
+package mempool
+
+import (
+	"container/heap"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/bitverse/bitverse/node/chain"
+	"github.com/bitverse/bitverse/node/consensus"
+	"github.com/bitverse/bitverse/node/state"
+	"github.com/bitverse/bitverse/node/store"
+	"github.com/bitverse/bitverse/node/wire"
+	"go.etcd.io/bbolt"
+)
+
+// Errors.
+var (
+	ErrKnown          = errors.New("transaction is already in the mempool")
+	ErrPoolFull       = errors.New("mempool is full and this transaction's fee rate is too low to evict another")
+	ErrReplacementFee = errors.New("a transaction with this nonce is pending; a replacement must pay at least 10% more fee")
+	ErrNonceGap       = errors.New("nonce leaves a gap after the sender's pending transactions")
+	ErrBadTx          = errors.New("invalid transaction")
+)
+
+// Config sets up a pool.
+type Config struct {
+	Params   *consensus.Params
+	DB       *bbolt.DB
+	Sigs     *chain.SigCache
+	MaxTxs   int // default 50,000
+	MaxBytes int // default 256 MiB
+}
+
+type entry struct {
+	tx    *wire.Tx
+	id    wire.Hash
+	size  int
+	spend uint64 // amount + fee
+}
+
+func (e *entry) feeRate() float64 { return float64(e.tx.Fee) / float64(e.size) }
+
+// Pool is the mempool. Safe for concurrent use.
+type Pool struct {
+	cfg     Config
+	mu      sync.Mutex
+	byID    map[wire.Hash]*entry
+	senders map[wire.PubKey]*sender
+	bytes   int
+	changed chan struct{}
+}
+
+// sender's pending transactions, nonce base..base+len-1.
+type sender struct {
+	base    uint64
+	pending []*entry
+}
+
+// New returns an empty pool.
+func New(cfg Config) *Pool {
+	if cfg.MaxTxs == 0 {
+		cfg.MaxTxs = 50_000
+	}
+	if cfg.MaxBytes == 0 {
+		cfg.MaxBytes = 256 << 20
+	}
+	return &Pool{cfg: cfg, byID: map[wire.Hash]*entry{}, senders: map[wire.PubKey]*sender{}, changed: make(chan struct{}, 1)}
+}
+
+// Changed delivers a signal (coalesced) whenever transactions are added.
+func (p *Pool) Changed() <-chan struct{} { return p.changed }
+
+// Len returns the number of pending transactions.
+func (p *Pool) Len() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.byID)
+}
+
+// Bytes returns the total encoded size of pending transactions.
+func (p *Pool) Bytes() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.bytes
+}
+
+// Has reports whether id is pending.
+func (p *Pool) Has(id wire.Hash) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_, ok := p.byID[id]
+	return ok
+}
+
+// Get returns a pending transaction.
+func (p *Pool) Get(id wire.Hash) (*wire.Tx, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	e, ok := p.byID[id]
+	if !ok {
+		return nil, false
+	}
+	return e.tx, true
+}
+
+// Pending returns the sender's pending transactions in nonce order.
+func (p *Pool) Pending(from wire.PubKey) []*wire.Tx {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := p.senders[from]
+	if s == nil {
+		return nil
+	}
+	out := make([]*wire.Tx, len(s.pending))
+	for i, e := range s.pending {
+		out[i] = e.tx
+	}
+	return out
+}
+
+// NextNonce returns the nonce the sender's next transaction should carry,
+// counting pending ones.
+func (p *Pool) NextNonce(from wire.PubKey) (uint64, error) {
+	acct, err := p.account(from)
+	if err != nil {
+		return 0, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if s := p.senders[from]; s != nil && s.base == acct.Nonce {
+		return s.base + uint64(len(s.pending)), nil
+	}
+	return acct.Nonce, nil
+}
+
+func (p *Pool) account(pk wire.PubKey) (state.Account, error) {
+	var a state.Account
+	err := p.cfg.DB.View(func(tx *bbolt.Tx) error {
+		var err error
+		a, err = state.GetAccount(tx, pk)
+		return err
+	})
+	return a, err
+}
+
+// Add admits tx, persisting it before returning nil.
+func (p *Pool) Add(tx *wire.Tx) (wire.Hash, error) {
+	id, err := p.add(tx, true, true)
+	return id, err
+}
+
+func (p *Pool) add(tx *wire.Tx, persist, verify bool) (wire.Hash, error) {
+	id := tx.ID()
+	size := tx.Size()
+	spend, err := check(p.cfg.Params, tx, size)
+	if err != nil {
+		return id, fmt.Errorf("%w: %w", ErrBadTx, err)
+	}
+	if verify && !p.cfg.Sigs.Has(id) {
+		if err := tx.VerifySig(p.cfg.Params.Net); err != nil {
+			return id, fmt.Errorf("%w: %w", ErrBadTx, consensus.Rule(consensus.ErrBadSignature, "%v", err))
+		}
+		p.cfg.Sigs.Add(id)
+	}
+	acct, err := p.account(tx.From)
+	if err != nil {
+		return id, err
+	}
+
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, ok := p.byID[id]; ok {
+		return id, ErrKnown
+	}
+	s := p.senders[tx.From]
+	if s != nil && s.base != acct.Nonce {
+		// The chain moved under us: drop what is stale.
+		p.dropStaleLocked(tx.From, acct.Nonce)
+		s = p.senders[tx.From]
+	}
+	if tx.Nonce < acct.Nonce {
+		return id, fmt.Errorf("%w: %w", ErrBadTx, consensus.Rule(consensus.ErrBadNonce, "nonce %d was already used (account is at %d)", tx.Nonce, acct.Nonce))
+	}
+	var pendingSpend uint64
+	var replace *entry
+	next := acct.Nonce
+	if s != nil {
+		next = s.base + uint64(len(s.pending))
+		for _, e := range s.pending {
+			if e.tx.Nonce == tx.Nonce {
+				replace = e
+				continue
+			}
+			pendingSpend += e.spend
+		}
+	}
+	if replace == nil && tx.Nonce != next {
+		return id, fmt.Errorf("%w: nonce %d, expected %d", ErrNonceGap, tx.Nonce, next)
+	}
+	if replace != nil && tx.Fee < replace.tx.Fee+replace.tx.Fee/10 {
+		return id, ErrReplacementFee
+	}
+	total, err := wire.AddAmounts(pendingSpend, spend)
+	if err != nil || total > acct.Balance {
+		return id, fmt.Errorf("%w: %w", ErrBadTx, consensus.Rule(consensus.ErrInsufficientFunds,
+			"balance %s BVS does not cover this and pending transactions (%s BVS)", wire.FormatAmount(acct.Balance), wire.FormatAmount(total)))
+	}
+	e := &entry{tx: tx, id: id, size: size, spend: spend}
+	var evict *entry
+	if replace == nil && (len(p.byID) >= p.cfg.MaxTxs || p.bytes+size > p.cfg.MaxBytes) {
+		evict = p.cheapestTailLocked()
+		if evict == nil || evict.feeRate() >= e.feeRate() || evict.tx.From == tx.From {
+			return id, ErrPoolFull
+		}
+	}
+	if persist {
+		err := p.cfg.DB.Update(func(btx *bbolt.Tx) error {
+			b := btx.Bucket(store.Mempool)
+			if replace != nil {
+				if err := b.Delete(replace.id[:]); err != nil {
+					return err
+				}
+			}
+			if evict != nil {
+				if err := b.Delete(evict.id[:]); err != nil {
+					return err
+				}
+			}
+			return b.Put(id[:], tx.Encode())
+		})
+		if err != nil {
+			return id, fmt.Errorf("persist transaction: %w", err)
+		}
+	}
+	if evict != nil {
+		p.removeTailLocked(evict)
+	}
+	if s == nil {
+		s = &sender{base: acct.Nonce}
+		p.senders[tx.From] = s
+	}
+	if replace != nil {
+		i := replace.tx.Nonce - s.base
+		s.pending[i] = e
+		delete(p.byID, replace.id)
+		p.bytes -= replace.size
+	} else {
+		s.pending = append(s.pending, e)
+	}
+	p.byID[id] = e
+	p.bytes += size
+	select {
+	case p.changed <- struct{}{}:
+	default:
+	}
+	return id, nil
+}
+
+// check applies the stateless rules and returns what tx spends.
+func check(params *consensus.Params, tx *wire.Tx, size int) (uint64, error) {
+	if !tx.Chain.IsRoot() {
+		return 0, consensus.Rule(consensus.ErrBadTxChain, "transaction is for chain %s; only the root chain exists so far", tx.Chain)
+	}
+	if min := params.MinFee(size); tx.Fee < min {
+		return 0, consensus.Rule(consensus.ErrFeeTooLow, "fee %d is below the minimum %d for %d bytes", tx.Fee, min, size)
+	}
+	switch b := tx.Body.(type) {
+	case wire.Transfer:
+		if b.Amount == 0 {
+			return 0, consensus.Rule(consensus.ErrZeroAmount, "transfer of zero")
+		}
+		s, err := wire.AddAmounts(b.Amount, tx.Fee)
+		if err != nil {
+			return 0, consensus.Rule(consensus.ErrAmountOverflow, "amount plus fee overflows")
+		}
+		return s, nil
+	case wire.Put:
+		if err := wire.ValidKey(b.Key); err != nil {
+			return 0, consensus.Rule(consensus.ErrBadKey, "%v", err)
+		}
+		return tx.Fee, nil
+	case wire.Coinbase:
+		return 0, consensus.Rule(consensus.ErrMultipleCoinbases, "a coinbase cannot be sent as a transaction")
+	}
+	return 0, consensus.Rule(consensus.ErrUnknownTxType, "unknown transaction type %s", tx.Type)
+}
+
+// cheapestTailLocked returns the lowest fee-rate transaction that is last in
+// its sender's chain (removing it leaves no gap).
+func (p *Pool) cheapestTailLocked() *entry {
+	var worst *entry
+	for _, s := range p.senders {
+		if len(s.pending) == 0 {
+			continue
+		}
+		e := s.pending[len(s.pending)-1]
+		if worst == nil || e.feeRate() < worst.feeRate() {
+			worst = e
+		}
+	}
+	return worst
+}
+
+func (p *Pool) removeTailLocked(e *entry) {
+	s := p.senders[e.tx.From]
+	s.pending = s.pending[:len(s.pending)-1]
+	if len(s.pending) == 0 {
+		delete(p.senders, e.tx.From)
+	}
+	delete(p.byID, e.id)
+	p.bytes -= e.size
+}
+
+// dropStaleLocked drops the sender's pending transactions below nonce and
+// rebases. Persistence is cleaned up by the caller's next Update (or Load).
+func (p *Pool) dropStaleLocked(from wire.PubKey, nonce uint64) []wire.Hash {
+	s := p.senders[from]
+	if s == nil {
+		return nil
+	}
+	var dropped []wire.Hash
+	keep := s.pending[:0]
+	for _, e := range s.pending {
+		if e.tx.Nonce < nonce {
+			delete(p.byID, e.id)
+			p.bytes -= e.size
+			dropped = append(dropped, e.id)
+			continue
+		}
+		keep = append(keep, e)
+	}
+	s.pending = keep
+	s.base = nonce
+	if len(s.pending) == 0 || s.pending[0].tx.Nonce != nonce {
+		// A gap: what remains can never apply until refilled; drop it too.
+		for _, e := range s.pending {
+			delete(p.byID, e.id)
+			p.bytes -= e.size
+			dropped = append(dropped, e.id)
+		}
+		delete(p.senders, from)
+	}
+	return dropped
+}
+
+// Select returns pending transactions for a block template: by fee rate
+// across senders, in nonce order within each sender, up to maxBytes.
+func (p *Pool) Select(maxBytes int) []*wire.Tx {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	h := &feeHeap{}
+	for _, s := range p.senders {
+		if len(s.pending) > 0 {
+			*h = append(*h, cursor{s: s})
+		}
+	}
+	heap.Init(h)
+	var out []*wire.Tx
+	used := 0
+	for h.Len() > 0 {
+		c := heap.Pop(h).(cursor)
+		e := c.s.pending[c.i]
+		if used+e.size > maxBytes {
+			continue // this sender's later txs cannot go without this one
+		}
+		used += e.size
+		out = append(out, e.tx)
+		if c.i+1 < len(c.s.pending) {
+			heap.Push(h, cursor{s: c.s, i: c.i + 1})
+		}
+	}
+	return out
+}
+
+type cursor struct {
+	s *sender
+	i int
+}
+
+type feeHeap []cursor
+
+func (h feeHeap) Len() int { return len(h) }
+func (h feeHeap) Less(i, j int) bool {
+	a, b := h[i].s.pending[h[i].i], h[j].s.pending[h[j].i]
+	if a.feeRate() != b.feeRate() {
+		return a.feeRate() > b.feeRate()
+	}
+	return string(a.id[:]) < string(b.id[:])
+}
+func (h feeHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *feeHeap) Push(x any)   { *h = append(*h, x.(cursor)) }
+func (h *feeHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}

@@ -1,0 +1,363 @@
+package state
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"sort"
+
+	"github.com/bitverse/bitverse/node/consensus"
+	"github.com/bitverse/bitverse/node/state/smt"
+	"github.com/bitverse/bitverse/node/store"
+	"github.com/bitverse/bitverse/node/wire"
+	"go.etcd.io/bbolt"
+)
+
+// Batch applies one block's transactions on top of the state in a bbolt
+// transaction. Nothing is written until Commit.
+type Batch struct {
+	tx     *bbolt.Tx
+	p      *consensus.Params
+	height uint64
+
+	accounts map[wire.PubKey]*Account
+	priorAcc map[wire.PubKey][]byte // encoding before the block; nil = absent
+	kv       map[string]*Record
+	priorKV  map[string][]byte
+	hist     []histEntry
+	fees     uint64
+}
+
+type histEntry struct {
+	key string
+	pos uint32
+	rec *Record
+}
+
+// NewBatch starts applying a block at height inside tx.
+func NewBatch(tx *bbolt.Tx, p *consensus.Params, height uint64) *Batch {
+	return &Batch{
+		tx: tx, p: p, height: height,
+		accounts: map[wire.PubKey]*Account{},
+		priorAcc: map[wire.PubKey][]byte{},
+		kv:       map[string]*Record{},
+		priorKV:  map[string][]byte{},
+	}
+}
+
+// Fees returns the fees collected so far.
+func (b *Batch) Fees() uint64 { return b.fees }
+
+func (b *Batch) account(pk wire.PubKey) (*Account, error) {
+	if a, ok := b.accounts[pk]; ok {
+		return a, nil
+	}
+	raw := b.tx.Bucket(store.Accounts).Get(pk[:])
+	a := &Account{}
+	if raw != nil {
+		dec, err := decodeAccount(raw)
+		if err != nil {
+			return nil, fmt.Errorf("stored account %x: %w", pk[:4], err)
+		}
+		*a = dec
+		b.priorAcc[pk] = append([]byte(nil), raw...)
+	} else {
+		b.priorAcc[pk] = nil
+	}
+	b.accounts[pk] = a
+	return a, nil
+}
+
+// Account returns the account as the batch currently sees it.
+func (b *Batch) Account(pk wire.PubKey) (Account, error) {
+	a, err := b.account(pk)
+	if err != nil {
+		return Account{}, err
+	}
+	return *a, nil
+}
+
+// Apply checks and applies a signed (non-coinbase) transaction at position
+// pos. The signature must already have been verified by the caller. On error
+// the batch is unchanged.
+func (b *Batch) Apply(t *wire.Tx, pos int) error {
+	if !t.Chain.IsRoot() {
+		return consensus.Rule(consensus.ErrBadTxChain, "transaction is for chain %s; only the root chain exists so far", t.Chain)
+	}
+	size := t.Size()
+	if min := b.p.MinFee(size); t.Fee < min {
+		return consensus.Rule(consensus.ErrFeeTooLow, "fee %d is below the minimum %d for %d bytes", t.Fee, min, size)
+	}
+	from, err := b.account(t.From)
+	if err != nil {
+		return err
+	}
+	if t.Nonce != from.Nonce {
+		return consensus.Rule(consensus.ErrBadNonce, "nonce %d, account expects %d", t.Nonce, from.Nonce)
+	}
+	spend := t.Fee
+	switch body := t.Body.(type) {
+	case wire.Transfer:
+		if body.Amount == 0 {
+			return consensus.Rule(consensus.ErrZeroAmount, "transfer of zero")
+		}
+		if spend, err = wire.AddAmounts(spend, body.Amount); err != nil {
+			return consensus.Rule(consensus.ErrAmountOverflow, "amount plus fee overflows")
+		}
+	case wire.Put:
+		if err := wire.ValidKey(body.Key); err != nil {
+			return consensus.Rule(consensus.ErrBadKey, "%v", err)
+		}
+		if len(body.Value) > wire.MaxValueSize {
+			return consensus.Rule(consensus.ErrValueTooBig, "value of %d bytes (max %d)", len(body.Value), wire.MaxValueSize)
+		}
+	case wire.Coinbase:
+		return consensus.Rule(consensus.ErrMultipleCoinbases, "a coinbase may only be a block's first transaction")
+	default:
+		return consensus.Rule(consensus.ErrUnknownTxType, "unknown transaction type %s", t.Type)
+	}
+	if from.Balance < spend {
+		return consensus.Rule(consensus.ErrInsufficientFunds, "balance %s BVS is less than the %s BVS this spends",
+			wire.FormatAmount(from.Balance), wire.FormatAmount(spend))
+	}
+	fees, err := wire.AddAmounts(b.fees, t.Fee)
+	if err != nil {
+		return consensus.Rule(consensus.ErrAmountOverflow, "block fees overflow")
+	}
+	// Every check passed: mutate.
+	switch body := t.Body.(type) {
+	case wire.Transfer:
+		to, err := b.account(body.To)
+		if err != nil {
+			return err
+		}
+		nb, err := wire.AddAmounts(to.Balance, body.Amount)
+		if err != nil {
+			return consensus.Rule(consensus.ErrAmountOverflow, "recipient balance overflows")
+		}
+		from.Balance -= spend
+		to.Balance = nb
+	case wire.Put:
+		if _, seen := b.kv[body.Key]; !seen {
+			prior := b.tx.Bucket(store.KV).Get([]byte(body.Key))
+			if prior != nil {
+				prior = append([]byte(nil), prior...)
+			}
+			b.priorKV[body.Key] = prior
+		}
+		from.Balance -= spend
+		rec := &Record{Value: body.Value, Writer: t.From, Height: b.height, TxID: t.ID()}
+		b.kv[body.Key] = rec
+		b.hist = append(b.hist, histEntry{key: body.Key, pos: uint32(pos), rec: rec})
+	}
+	from.Nonce++
+	b.fees = fees
+	return nil
+}
+
+// ApplyCoinbase checks the block's coinbase (applied after every other
+// transaction, since it claims their fees) and credits it as immature.
+// matured, if not nil, is the coinbase of the block CoinbaseMaturity below,
+// whose reward becomes spendable now.
+func (b *Batch) ApplyCoinbase(cb *wire.Tx, matured *wire.Tx) error {
+	body, ok := cb.Body.(wire.Coinbase)
+	if !ok {
+		return consensus.Rule(consensus.ErrFirstTxNotCoinbase, "first transaction is a %s, not a coinbase", cb.Type)
+	}
+	if !cb.From.IsZero() || cb.Sig != (wire.Signature{}) || cb.Fee != 0 || !cb.Chain.IsRoot() {
+		return consensus.Rule(consensus.ErrBadCoinbaseFields, "a coinbase has no sender, signature or fee")
+	}
+	if cb.Nonce != b.height {
+		return consensus.Rule(consensus.ErrBadCoinbaseNonce, "coinbase nonce %d must be the block height %d", cb.Nonce, b.height)
+	}
+	want, err := wire.AddAmounts(b.p.Reward(b.height), b.fees)
+	if err != nil {
+		return consensus.Rule(consensus.ErrAmountOverflow, "reward plus fees overflows")
+	}
+	if body.Amount != want {
+		return consensus.Rule(consensus.ErrBadCoinbaseAmount, "coinbase pays %d, reward plus fees is %d", body.Amount, want)
+	}
+	to, err := b.account(body.To)
+	if err != nil {
+		return err
+	}
+	if to.Immature, err = wire.AddAmounts(to.Immature, body.Amount); err != nil {
+		return consensus.Rule(consensus.ErrAmountOverflow, "immature balance overflows")
+	}
+	if matured != nil {
+		mb := matured.Body.(wire.Coinbase)
+		m, err := b.account(mb.To)
+		if err != nil {
+			return err
+		}
+		if m.Immature < mb.Amount {
+			return fmt.Errorf("state inconsistency: maturing %d but %x has %d immature", mb.Amount, mb.To[:4], m.Immature)
+		}
+		nb, err := wire.AddAmounts(m.Balance, mb.Amount)
+		if err != nil {
+			return consensus.Rule(consensus.ErrAmountOverflow, "balance overflows")
+		}
+		m.Immature -= mb.Amount
+		m.Balance = nb
+	}
+	return nil
+}
+
+// Commit writes the batch to the flat buckets and the trees on top of
+// parent, and returns the new roots and the undo record.
+func (b *Batch) Commit(parent Roots) (Roots, []byte, error) {
+	accB := b.tx.Bucket(store.Accounts)
+	kvB := b.tx.Bucket(store.KV)
+	histB := b.tx.Bucket(store.KVHist)
+	nodes, err := smt.NewBoltStore(b.tx, store.SMT)
+	if err != nil {
+		return Roots{}, nil, err
+	}
+
+	pks := make([]wire.PubKey, 0, len(b.accounts))
+	for pk := range b.accounts {
+		pks = append(pks, pk)
+	}
+	sort.Slice(pks, func(i, j int) bool { return bytes.Compare(pks[i][:], pks[j][:]) < 0 })
+	accUps := make([]smt.Update, 0, len(pks))
+	for _, pk := range pks {
+		a := b.accounts[pk]
+		if a.IsZero() {
+			if err := accB.Delete(pk[:]); err != nil {
+				return Roots{}, nil, err
+			}
+		} else if err := accB.Put(pk[:], a.encode()); err != nil {
+			return Roots{}, nil, err
+		}
+		accUps = append(accUps, smt.Update{Key: accountPath(pk), Value: accountLeaf(*a)})
+	}
+	keys := make([]string, 0, len(b.kv))
+	for k := range b.kv {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	kvUps := make([]smt.Update, 0, len(keys))
+	for _, k := range keys {
+		rec := b.kv[k]
+		if err := kvB.Put([]byte(k), rec.Encode()); err != nil {
+			return Roots{}, nil, err
+		}
+		kvUps = append(kvUps, smt.Update{Key: wire.KeyPath(k), Value: rec.Hash()})
+	}
+	for _, h := range b.hist {
+		if err := histB.Put(histKey(h.key, b.height, h.pos), h.rec.Encode()); err != nil {
+			return Roots{}, nil, err
+		}
+	}
+	var roots Roots
+	if roots.Accounts, err = smt.Apply(nodes, parent.Accounts, accUps); err != nil {
+		return Roots{}, nil, fmt.Errorf("accounts tree: %w", err)
+	}
+	if roots.KV, err = smt.Apply(nodes, parent.KV, kvUps); err != nil {
+		return Roots{}, nil, fmt.Errorf("kv tree: %w", err)
+	}
+	return roots, b.undo(pks, keys), nil
+}
+
+// undo record: accounts (pk, prior) ‖ kv (key, prior) ‖ hist (key, pos).
+func (b *Batch) undo(pks []wire.PubKey, keys []string) []byte {
+	w := wire.NewWriter(64 * (len(pks) + len(keys)))
+	w.Uvarint(uint64(len(pks)))
+	for _, pk := range pks {
+		w.Fixed(pk[:])
+		writeOptional(w, b.priorAcc[pk])
+	}
+	w.Uvarint(uint64(len(keys)))
+	for _, k := range keys {
+		w.String(k)
+		writeOptional(w, b.priorKV[k])
+	}
+	w.Uvarint(uint64(len(b.hist)))
+	for _, h := range b.hist {
+		w.String(h.key)
+		w.U32(h.pos)
+	}
+	return w.Bytes()
+}
+
+func writeOptional(w *wire.Writer, b []byte) {
+	if b == nil {
+		w.U8(0)
+		return
+	}
+	w.U8(1)
+	w.VarBytes(b)
+}
+
+func readOptional(r *wire.Reader) []byte {
+	if r.U8() == 0 {
+		return nil
+	}
+	return r.VarBytes(wire.MaxTxSize, "undo value")
+}
+
+// Disconnect reverses a block at height using its undo record, restoring
+// the flat buckets exactly. The caller restores the parent's roots.
+func Disconnect(tx *bbolt.Tx, height uint64, undo []byte) error {
+	accB := tx.Bucket(store.Accounts)
+	kvB := tx.Bucket(store.KV)
+	histB := tx.Bucket(store.KVHist)
+	r := wire.NewReader(undo)
+	n := r.Len(1<<24, wire.PubKeySize+1, "undo accounts")
+	for i := 0; i < n && r.Err() == nil; i++ {
+		pk := r.Fixed(wire.PubKeySize)
+		prior := readOptional(r)
+		if r.Err() != nil {
+			break
+		}
+		var err error
+		if prior == nil {
+			err = accB.Delete(pk)
+		} else {
+			err = accB.Put(pk, prior)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	n = r.Len(1<<24, 2, "undo keys")
+	for i := 0; i < n && r.Err() == nil; i++ {
+		k := []byte(r.String(wire.MaxKeySize, "undo key"))
+		prior := readOptional(r)
+		if r.Err() != nil {
+			break
+		}
+		var err error
+		if prior == nil {
+			err = kvB.Delete(k)
+		} else {
+			err = kvB.Put(k, prior)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	n = r.Len(1<<24, 5, "undo history")
+	for i := 0; i < n && r.Err() == nil; i++ {
+		k := r.String(wire.MaxKeySize, "undo key")
+		pos := r.U32()
+		if r.Err() != nil {
+			break
+		}
+		if err := histB.Delete(histKey(k, height, pos)); err != nil {
+			return err
+		}
+	}
+	if err := r.Done(); err != nil {
+		return fmt.Errorf("undo record is damaged: %w", err)
+	}
+	return nil
+}
+
+func histKey(key string, height uint64, pos uint32) []byte {
+	k := make([]byte, 0, len(key)+13)
+	k = append(k, key...)
+	k = append(k, 0)
+	k = binary.BigEndian.AppendUint64(k, height)
+	return binary.BigEndian.AppendUint32(k, pos)
+}

@@ -1,0 +1,85 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"go.etcd.io/bbolt"
+)
+
+// SchemaVersion is the layout version this code reads and writes.
+const SchemaVersion = 1
+
+// Bucket names.
+var (
+	Meta     = []byte("meta")
+	Blocks   = []byte("blocks")
+	Index    = []byte("index")
+	Main     = []byte("main")
+	TxIndex  = []byte("txindex")
+	Undo     = []byte("undo")
+	Roots    = []byte("roots")
+	Accounts = []byte("accounts")
+	KV       = []byte("kv")
+	KVHist   = []byte("kvhist")
+	SMT      = []byte("smt")
+	Mempool  = []byte("mempool")
+	Peers    = []byte("peers")
+
+	all = [][]byte{Meta, Blocks, Index, Main, TxIndex, Undo, Roots, Accounts, KV, KVHist, SMT, Mempool, Peers}
+)
+
+// Meta keys.
+var (
+	KeySchema = []byte("schema")
+	KeyTip    = []byte("tip")
+)
+
+// Errors.
+var (
+	ErrLocked = errors.New("the data directory is in use by another bitverse process")
+	ErrSchema = errors.New("the database was written by an incompatible version of bitverse")
+)
+
+// Open opens (creating if needed) the database at path, creates every
+// bucket, and checks the schema version.
+func Open(path string) (*bbolt.DB, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: 2 * time.Second, FreelistType: bbolt.FreelistMapType})
+	if errors.Is(err, bbolt.ErrTimeout) {
+		return nil, fmt.Errorf("%w (%s)", ErrLocked, path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	err = db.Update(func(tx *bbolt.Tx) error {
+		for _, b := range all {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		m := tx.Bucket(Meta)
+		v := m.Get(KeySchema)
+		if v == nil {
+			return m.Put(KeySchema, U64(SchemaVersion))
+		}
+		if len(v) != 8 || binary.BigEndian.Uint64(v) != SchemaVersion {
+			return fmt.Errorf("%w: found schema %x, want %d", ErrSchema, v, SchemaVersion)
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// U64 encodes v as 8 big-endian bytes (so keys sort by number).
+func U64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
