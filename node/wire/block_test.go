@@ -75,7 +75,7 @@ func TestBlockDecodeRejects(t *testing.T) {
 	}{
 		{"count says 2, one follows", withCount(2, txs[0]), nil},
 		{"count says 1, two follow", withCount(1, txs[0], txs[1]), nil},
-		{"count over the cap", withCount(MaxBlockSize/minTxSize+1), ErrTooLarge},
+		{"count over the cap", withCount(MaxBlockSize/minTxSize + 1), ErrTooLarge},
 		{"count max uint64", withCount(^uint64(0)), ErrTooLarge},
 		{"non-minimal count", append(append([]byte(nil), hdr...), 0x80, 0x00), nil},
 		{"no count", hdr, nil},

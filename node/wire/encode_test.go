@@ -18,10 +18,10 @@ func TestUvarintCanonical(t *testing.T) {
 		{[]byte{0x7f}, 127, false},
 		{[]byte{0x80, 0x01}, 128, false},
 		{[]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01}, ^uint64(0), false},
-		{nil, 0, true},                  // empty
-		{[]byte{0x80}, 0, true},         // truncated
-		{[]byte{0x80, 0x00}, 0, true},   // non-minimal 0
-		{[]byte{0x81, 0x00}, 0, true},   // non-minimal 1
+		{nil, 0, true},                      // empty
+		{[]byte{0x80}, 0, true},             // truncated
+		{[]byte{0x80, 0x00}, 0, true},       // non-minimal 0
+		{[]byte{0x81, 0x00}, 0, true},       // non-minimal 1
 		{[]byte{0xff, 0x80, 0x00}, 0, true}, // non-minimal 127
 		{[]byte{0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00}, 0, true},
 		{[]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02}, 0, true}, // overflows 64 bits
@@ -80,10 +80,10 @@ func TestReaderLen(t *testing.T) {
 	}{
 		{[]byte{0x03, 1, 2, 3}, 10, 1, 3, false, false},
 		{[]byte{0x00}, 10, 1, 0, false, false},
-		{[]byte{0x0b}, 10, 1, 0, true, true},                    // over the cap
-		{[]byte{0x04, 1, 2, 3}, 10, 1, 0, false, true},          // more than remains
-		{[]byte{0x02, 1, 2, 3}, 10, 2, 0, false, true},          // 2 elements of 2 bytes need 4
-		{[]byte{0x01, 1, 2}, 10, 2, 1, false, false},            // 1 element of 2 bytes fits
+		{[]byte{0x0b}, 10, 1, 0, true, true},                               // over the cap
+		{[]byte{0x04, 1, 2, 3}, 10, 1, 0, false, true},                     // more than remains
+		{[]byte{0x02, 1, 2, 3}, 10, 2, 0, false, true},                     // 2 elements of 2 bytes need 4
+		{[]byte{0x01, 1, 2}, 10, 2, 1, false, false},                       // 1 element of 2 bytes fits
 		{[]byte{0xff, 0xff, 0xff, 0xff, 0x0f}, 1 << 40, 1, 0, false, true}, // 4G claimed, nothing follows
 	}
 	for i, tc := range tests {
