@@ -46,7 +46,7 @@ func (m *memStore) Put(h wire.Hash, node []byte) error {
 	if _, ok := m.nodes[h]; ok {
 		return nil
 	}
-	m.nodes[h] = append([]byte(nil), node...)
+	m.nodes[h] = append(make([]byte, 0, len(node)), node...)
 	return nil
 }
 

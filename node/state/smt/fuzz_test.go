@@ -1,0 +1,79 @@
+package smt
+
+import (
+	"bytes"
+	"reflect"
+	"sync"
+	"testing"
+
+	"github.com/bitverse/bitverse/node/wire"
+)
+
+// fuzzTree is the tree FuzzVerify checks claims against, built once.
+var fuzzTree = sync.OnceValue(func() *proofTree { return newProofTree(nopTB{}, 9, 64) })
+
+// nopTB lets newProofTree run outside a test; it panics on failure.
+type nopTB struct{ testing.TB }
+
+func (nopTB) Helper()               {}
+func (nopTB) Fatal(args ...any)     { panic(args) }
+func (nopTB) Fatalf(string, ...any) { panic("fatal") }
+
+// FuzzDecodeProof checks that DecodeProof never panics, and that what it
+// accepts re-encodes to the same bytes and decodes to the same proof.
+func FuzzDecodeProof(f *testing.F) {
+	pt := fuzzTree()
+	for _, st := range pt.stmts {
+		enc := pt.prove(f, st.Key).Encode()
+		f.Add(enc)
+		f.Add(enc[:len(enc)/2])
+	}
+	f.Add([]byte{1, 0})
+	f.Add([]byte{0, 0x80, 0x02})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p, err := DecodeProof(b)
+		if err != nil {
+			return
+		}
+		enc := p.Encode()
+		if !bytes.Equal(enc, b) {
+			t.Fatalf("re-encoding %x gave %x", b, enc)
+		}
+		q, err := DecodeProof(enc)
+		if err != nil {
+			t.Fatalf("re-decoding: %v", err)
+		}
+		if !reflect.DeepEqual(p, q) {
+			t.Fatalf("round trip changed the proof: %+v, %+v", p, q)
+		}
+	})
+}
+
+// FuzzVerify checks that Verify never accepts a false claim about the fuzz
+// tree: whenever it accepts (key, value), the tree must really hold that.
+func FuzzVerify(f *testing.F) {
+	pt := fuzzTree()
+	for _, st := range pt.stmts {
+		f.Add(pt.prove(f, st.Key).Encode(), st.Key[:], st.Value[:])
+	}
+	f.Fuzz(func(t *testing.T, b, key, value []byte) {
+		if len(key) != wire.HashSize || len(value) != wire.HashSize {
+			return
+		}
+		p, err := DecodeProof(b)
+		if err != nil {
+			return
+		}
+		k, v := wire.Hash(key), wire.Hash(value)
+		if p.Verify(pt.root, k, v) != nil {
+			return
+		}
+		got, _, err := Get(pt.s, pt.root, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != v {
+			t.Fatalf("Verify accepted value %s for key %s, which holds %s", v.Short(), k.Short(), got.Short())
+		}
+	})
+}
