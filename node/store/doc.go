@@ -16,6 +16,7 @@
 //	smt         node hash → sparse Merkle tree node
 //	mempool     tx id → encoded tx (survives restarts)
 //	peers       p2p: bans and known addresses
+//	addrindex   public key ‖ height ‖ position → tx id (wallet history)
 //
 // # Errors
 //

@@ -29,14 +29,16 @@ var (
 	SMT      = []byte("smt")
 	Mempool  = []byte("mempool")
 	Peers    = []byte("peers")
+	Addr     = []byte("addrindex")
 
-	all = [][]byte{Meta, Blocks, Index, Main, TxIndex, Undo, Roots, Accounts, KV, KVHist, SMT, Mempool, Peers}
+	all = [][]byte{Meta, Blocks, Index, Main, TxIndex, Undo, Roots, Accounts, KV, KVHist, SMT, Mempool, Peers, Addr}
 )
 
 // Meta keys.
 var (
 	KeySchema = []byte("schema")
 	KeyTip    = []byte("tip")
+	KeyAddrAt = []byte("addrindex-tip")
 )
 
 // Errors.

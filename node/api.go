@@ -1,0 +1,31 @@
+package node
+
+import (
+	"context"
+	"errors"
+
+	"github.com/bitverse/bitverse/node/wire"
+)
+
+// API is what a face (CLI, TUI) needs from a node. *Node implements it in
+// process; rpc.Client implements it over the local authenticated API.
+type API interface {
+	Status(ctx context.Context) (Status, error)
+	Account(ctx context.Context, addr string) (AccountInfo, error)
+	SubmitTx(ctx context.Context, raw []byte) (wire.Hash, error)
+	Get(ctx context.Context, key string, proof, history bool) (*GetResult, error)
+	Keys(ctx context.Context, prefix, after string, limit int) ([]string, error)
+	Block(ctx context.Context, ref string) (*BlockInfo, error)
+	Blocks(ctx context.Context, top uint64, count int) ([]BlockInfo, error)
+	Tx(ctx context.Context, id wire.Hash) (*TxInfo, error)
+	History(ctx context.Context, addr string, limit int) ([]TxInfo, error)
+	SetMining(ctx context.Context, on bool, to string) error
+	Events(ctx context.Context) (<-chan Event, error)
+}
+
+// Errors of the API.
+var (
+	ErrNotFound   = errors.New("not found")
+	ErrBadRequest = errors.New("bad request")
+	ErrNoMineTo   = errors.New("no address to mine to: create a wallet first (bitverse wallet create) or pass --mine-to ADDRESS")
+)

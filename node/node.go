@@ -1,0 +1,293 @@
+package node
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/bitverse/bitverse/miner"
+	"github.com/bitverse/bitverse/node/chain"
+	"github.com/bitverse/bitverse/node/consensus"
+	"github.com/bitverse/bitverse/node/mempool"
+	"github.com/bitverse/bitverse/node/store"
+	"github.com/bitverse/bitverse/node/wire"
+	"go.etcd.io/bbolt"
+)
+
+// Config configures a node.
+type Config struct {
+	DataDir      string
+	Params       *consensus.Params
+	Log          *slog.Logger
+	MineTo       wire.PubKey // rewards go here; zero = unset
+	MinerWorkers int         // 0 = one per core
+	Now          func() time.Time
+}
+
+// Node is a running Bitverse node.
+type Node struct {
+	cfg    Config
+	log    *slog.Logger
+	db     *bbolt.DB
+	chain  *chain.Chain
+	pool   *mempool.Pool
+	miner  *miner.Miner
+	events *Broker
+
+	mineTo   atomic.Pointer[wire.PubKey]
+	refresh  chan struct{} // to the miner
+	tipMoved chan struct{} // internal: coalesced tip changes
+	peers    atomic.Int64
+	// syncProgress is set by the p2p layer while catching up.
+	syncProgress atomic.Pointer[Sync]
+
+	// OnBlock and OnTx are set by the p2p layer to announce what this node
+	// accepted; nil when running alone.
+	hooksMu sync.RWMutex
+	onBlock func(*wire.Block)
+	onTx    func(*wire.Tx)
+
+	closeOnce sync.Once
+	quit      chan struct{}
+	wg        sync.WaitGroup
+}
+
+// Open opens (or creates) the node's database in cfg.DataDir and loads the
+// chain and the persisted mempool. It does not start mining.
+func Open(cfg Config) (*Node, error) {
+	if cfg.Params == nil {
+		cfg.Params = consensus.Devnet()
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	db, err := store.Open(filepath.Join(cfg.DataDir, "chain.db"))
+	if err != nil {
+		return nil, err
+	}
+	n := &Node{cfg: cfg, log: cfg.Log, db: db, events: NewBroker(),
+		refresh: make(chan struct{}, 1), tipMoved: make(chan struct{}, 1), quit: make(chan struct{})}
+	sigs := chain.NewSigCache(200_000)
+	n.pool = mempool.New(mempool.Config{Params: cfg.Params, DB: db, Sigs: sigs})
+	n.chain, err = chain.New(chain.Config{
+		Params: cfg.Params, DB: db, Now: cfg.Now, Log: cfg.Log, Sigs: sigs,
+		OnConnect:    n.blockConnected,
+		OnDisconnect: n.blockDisconnected,
+	})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := reindexIfNeeded(db, n.chain); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("address index: %w", err)
+	}
+	kept, err := n.pool.Load()
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("load mempool: %w", err)
+	}
+	if !cfg.MineTo.IsZero() {
+		pk := cfg.MineTo
+		n.mineTo.Store(&pk)
+	}
+	n.miner = miner.New(miner.Config{
+		Template: n.template,
+		Submit:   n.submitMined,
+		Refresh:  n.refresh,
+		Workers:  cfg.MinerWorkers,
+		Log:      cfg.Log,
+	})
+	n.wg.Add(1)
+	go n.forwardChanges()
+	tip := n.chain.Tip()
+	n.log.Info("node open", "datadir", cfg.DataDir, "network", cfg.Params.Net.Name, "height", tip.Height, "tip", tip.ID.Short(), "mempool", kept)
+	return n, nil
+}
+
+// Close stops the miner and closes the database. Idempotent.
+func (n *Node) Close() error {
+	var err error
+	n.closeOnce.Do(func() {
+		n.miner.Stop()
+		close(n.quit)
+		n.wg.Wait()
+		err = n.db.Close()
+	})
+	return err
+}
+
+// Chain, Pool, DB and Params expose the parts to the p2p layer and tests.
+func (n *Node) Chain() *chain.Chain       { return n.chain }
+func (n *Node) Pool() *mempool.Pool       { return n.pool }
+func (n *Node) DB() *bbolt.DB             { return n.db }
+func (n *Node) Params() *consensus.Params { return n.cfg.Params }
+func (n *Node) Broker() *Broker           { return n.events }
+func (n *Node) Miner() *miner.Miner       { return n.miner }
+
+// SetSync records sync progress for Status.
+func (n *Node) SetSync(s Sync) { n.syncProgress.Store(&s) }
+
+// SetPeerCount records the number of connected peers.
+func (n *Node) SetPeerCount(c int) {
+	n.peers.Store(int64(c))
+	n.events.Publish(Event{Kind: EventPeers})
+}
+func (n *Node) SetAnnouncers(block func(*wire.Block), tx func(*wire.Tx)) {
+	n.hooksMu.Lock()
+	n.onBlock, n.onTx = block, tx
+	n.hooksMu.Unlock()
+}
+
+// blockConnected runs under the chain lock: keep it quick and never call
+// back into the chain.
+func (n *Node) blockConnected(b *wire.Block, height uint64) {
+	n.pool.BlockConnected(b)
+	if err := n.db.Update(func(tx *bbolt.Tx) error { return indexBlock(tx, b, true) }); err != nil {
+		n.log.Error("address index", "err", err)
+	}
+	n.events.Publish(Event{Kind: EventBlockConnected, Height: height, Block: b.ID(), Time: b.Header.Time})
+	select {
+	case n.tipMoved <- struct{}{}:
+	default:
+	}
+}
+
+func (n *Node) blockDisconnected(b *wire.Block, height uint64) {
+	if err := n.db.Update(func(tx *bbolt.Tx) error { return indexBlock(tx, b, false) }); err != nil {
+		n.log.Error("address index", "err", err)
+	}
+	n.pool.BlockDisconnected(b)
+	n.events.Publish(Event{Kind: EventBlockDisconnected, Height: height, Block: b.ID()})
+}
+
+// forwardChanges turns tip moves (at once) and mempool additions (at most
+// twice a second) into miner refreshes.
+func (n *Node) forwardChanges() {
+	defer n.wg.Done()
+	var txTimer <-chan time.Time
+	poke := func() {
+		select {
+		case n.refresh <- struct{}{}:
+		default:
+		}
+	}
+	for {
+		select {
+		case <-n.quit:
+			return
+		case <-n.tipMoved:
+			poke()
+		case <-n.pool.Changed():
+			if txTimer == nil {
+				txTimer = time.After(500 * time.Millisecond)
+			}
+		case <-txTimer:
+			txTimer = nil
+			poke()
+		}
+	}
+}
+
+func (n *Node) template() (*wire.Block, error) {
+	to := n.mineTo.Load()
+	if to == nil {
+		return nil, ErrNoMineTo
+	}
+	cands := n.pool.Select(n.cfg.Params.MaxBlockSize)
+	tmpl, err := n.chain.NewTemplate(*to, cands, n.cfg.Now())
+	if err != nil {
+		return nil, err
+	}
+	if len(tmpl.Rejected) > 0 {
+		n.pool.Remove(tmpl.Rejected)
+	}
+	return tmpl.Block, nil
+}
+
+func (n *Node) submitMined(b *wire.Block) error {
+	_, err := n.SubmitBlock(b)
+	if err == nil {
+		n.log.Info("mined block", "height", b.Header.Height, "id", b.ID().Short(), "txs", len(b.Txs))
+	}
+	return err
+}
+
+// SubmitBlock processes a block from the miner or a peer and announces it if
+// it joined the best chain.
+func (n *Node) SubmitBlock(b *wire.Block) (chain.Result, error) {
+	res, err := n.chain.ProcessBlock(b)
+	if err == nil && res == chain.Connected {
+		n.hooksMu.RLock()
+		announce := n.onBlock
+		n.hooksMu.RUnlock()
+		if announce != nil {
+			announce(b)
+		}
+	}
+	return res, err
+}
+
+// AddTx admits a transaction to the mempool and announces it.
+func (n *Node) AddTx(tx *wire.Tx) (wire.Hash, error) {
+	id, err := n.pool.Add(tx)
+	if err != nil {
+		return id, err
+	}
+	n.events.Publish(Event{Kind: EventTxAdded, Tx: id})
+	n.hooksMu.RLock()
+	announce := n.onTx
+	n.hooksMu.RUnlock()
+	if announce != nil {
+		announce(tx)
+	}
+	return id, nil
+}
+
+// StartMining starts the miner paying to (or to the configured address).
+func (n *Node) StartMining(to *wire.PubKey) error {
+	if to != nil && !to.IsZero() {
+		pk := *to
+		n.mineTo.Store(&pk)
+	}
+	if n.mineTo.Load() == nil {
+		return ErrNoMineTo
+	}
+	n.miner.Start()
+	n.events.Publish(Event{Kind: EventMining})
+	return nil
+}
+
+// StopMining stops the miner.
+func (n *Node) StopMining() {
+	n.miner.Stop()
+	n.events.Publish(Event{Kind: EventMining})
+}
+
+// WaitForTx blocks until id is in a block or ctx ends.
+func (n *Node) WaitForTx(ctx context.Context, id wire.Hash) (*TxInfo, error) {
+	ch, cancel := n.events.Subscribe(64)
+	defer cancel()
+	for {
+		if info, err := n.Tx(ctx, id); err == nil && !info.Pending {
+			return info, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-ch:
+		case <-time.After(time.Second):
+		}
+	}
+}

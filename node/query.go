@@ -1,0 +1,318 @@
+package node
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"math/big"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/bitverse/bitverse/node/chain"
+	"github.com/bitverse/bitverse/node/consensus"
+	"github.com/bitverse/bitverse/node/state"
+	"github.com/bitverse/bitverse/node/wire"
+	"go.etcd.io/bbolt"
+)
+
+var _ API = (*Node)(nil)
+
+func (n *Node) net() wire.Network { return n.cfg.Params.Net }
+
+// Status implements API.
+func (n *Node) Status(ctx context.Context) (Status, error) {
+	tip := n.chain.Tip()
+	ms := n.miner.Stats()
+	s := Status{
+		Network: n.net().Name, Height: tip.Height, Tip: tip.ID, TipTime: tip.Time, Bits: tip.Bits,
+		Difficulty: difficulty(tip.Bits), StateRoot: tip.StateRoot,
+		Mining: ms.Running, HashRate: ms.HashRate, BlocksFound: ms.BlocksFound,
+		Mempool: n.pool.Len(), MempoolBytes: n.pool.Bytes(), Orphans: n.chain.Orphans(),
+		Peers: int(n.peers.Load()), DataDir: n.cfg.DataDir,
+	}
+	if to := n.mineTo.Load(); to != nil {
+		s.MineTo = wire.EncodeAddress(n.net(), *to)
+	}
+	if p := n.syncProgress.Load(); p != nil {
+		s.Sync = *p
+	}
+	return s, nil
+}
+
+func difficulty(bits uint32) float64 {
+	f, _ := new(big.Float).SetInt(consensus.Work(bits)).Float64()
+	return f
+}
+
+func (n *Node) parseAddr(s string) (wire.PubKey, error) {
+	pk, err := wire.ParseAddress(n.net(), s)
+	if err != nil {
+		return pk, fmt.Errorf("%w: %w", ErrBadRequest, err)
+	}
+	return pk, nil
+}
+
+// Account implements API.
+func (n *Node) Account(ctx context.Context, addr string) (AccountInfo, error) {
+	pk, err := n.parseAddr(addr)
+	if err != nil {
+		return AccountInfo{}, err
+	}
+	var a state.Account
+	if err := n.db.View(func(tx *bbolt.Tx) error {
+		a, err = state.GetAccount(tx, pk)
+		return err
+	}); err != nil {
+		return AccountInfo{}, err
+	}
+	next, err := n.pool.NextNonce(pk)
+	if err != nil {
+		return AccountInfo{}, err
+	}
+	return AccountInfo{Address: wire.EncodeAddress(n.net(), pk), Balance: a.Balance, Immature: a.Immature,
+		Nonce: a.Nonce, NextNonce: next, Pending: int(next - a.Nonce)}, nil
+}
+
+// SubmitTx implements API: decode, admit, announce.
+func (n *Node) SubmitTx(ctx context.Context, raw []byte) (wire.Hash, error) {
+	tx, err := wire.DecodeTx(raw)
+	if err != nil {
+		return wire.Hash{}, fmt.Errorf("%w: %w", ErrBadRequest, err)
+	}
+	return n.AddTx(tx)
+}
+
+func (n *Node) valueRecord(key string, r *state.Record, tip uint64) ValueRecord {
+	v := ValueRecord{Key: key, Size: len(r.Value), Height: r.Height, Writer: wire.EncodeAddress(n.net(), r.Writer), TxID: r.TxID}
+	if tip >= r.Height {
+		v.Confirmations = tip - r.Height + 1
+	}
+	if utf8.Valid(r.Value) {
+		v.Value = string(r.Value)
+	} else {
+		v.Value = base64.StdEncoding.EncodeToString(r.Value)
+		v.Encoding = "base64"
+	}
+	return v
+}
+
+// Get implements API. With proof, the proof is built against the tip and
+// verified here before it is returned (the client verifies it again).
+func (n *Node) Get(ctx context.Context, key string, proof, history bool) (*GetResult, error) {
+	if err := wire.ValidKey(key); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadRequest, err)
+	}
+	var res GetResult
+	err := n.chain.View(func(tx *bbolt.Tx, tip chain.TipInfo, roots state.Roots) error {
+		rec, err := state.Get(tx, key)
+		if errors.Is(err, state.ErrNotFound) {
+			return fmt.Errorf("%w: nothing has been written at %q", ErrNotFound, key)
+		}
+		if err != nil {
+			return err
+		}
+		res.ValueRecord = n.valueRecord(key, rec, tip.Height)
+		if proof {
+			p, err := state.Prove(tx, roots, key)
+			if err != nil {
+				return err
+			}
+			hdr, _, err := n.chain.HeaderByID(tip.ID)
+			if err != nil {
+				return err
+			}
+			res.Proof = &ProofInfo{Block: tip.ID, Height: tip.Height, StateRoot: tip.StateRoot,
+				Header: hdr.Encode(), Proof: p.Encode(), Verified: p.Verify(tip.StateRoot) == nil}
+		}
+		if history {
+			hs, err := state.History(tx, key, 0)
+			if err != nil {
+				return err
+			}
+			for _, h := range hs {
+				res.History = append(res.History, n.valueRecord(key, h, tip.Height))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+// Keys implements API.
+func (n *Node) Keys(ctx context.Context, prefix, after string, limit int) ([]string, error) {
+	if limit <= 0 || limit > 10_000 {
+		limit = 1000
+	}
+	var out []string
+	err := n.db.View(func(tx *bbolt.Tx) error {
+		out = state.Keys(tx, prefix, after, limit)
+		return nil
+	})
+	return out, err
+}
+
+// Block implements API: ref is a height or a block id.
+func (n *Node) Block(ctx context.Context, ref string) (*BlockInfo, error) {
+	var b *wire.Block
+	var err error
+	if h, perr := strconv.ParseUint(ref, 10, 64); perr == nil {
+		b, err = n.chain.BlockByHeight(h)
+	} else if id, perr := wire.ParseHash(ref); perr == nil {
+		b, err = n.chain.BlockByID(id)
+	} else {
+		return nil, fmt.Errorf("%w: %q is neither a height nor a block hash", ErrBadRequest, ref)
+	}
+	if errors.Is(err, chain.ErrNotFound) {
+		return nil, fmt.Errorf("%w: %v", ErrNotFound, err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	info := n.blockInfo(b, true)
+	return &info, nil
+}
+
+func (n *Node) blockInfo(b *wire.Block, withTxs bool) BlockInfo {
+	h := b.Header
+	tip := n.chain.Tip().Height
+	_, main, _ := n.chain.HeaderByID(b.ID())
+	info := BlockInfo{ID: b.ID(), Chain: h.Chain.String(), Height: h.Height, Prev: h.Prev, Time: h.Time,
+		Bits: h.Bits, Nonce: h.Nonce, TxRoot: h.TxRoot, StateRoot: h.StateRoot, Size: len(b.Encode()), Main: main}
+	if main && tip >= h.Height {
+		info.Confirmations = tip - h.Height + 1
+	}
+	if withTxs {
+		for _, t := range b.Txs {
+			ti := n.txInfo(t)
+			ti.Block, ti.Height, ti.Confirmations, ti.Time = info.ID, h.Height, info.Confirmations, h.Time
+			info.Txs = append(info.Txs, ti)
+		}
+	}
+	return info
+}
+
+// Blocks implements API: count best-chain blocks from top downwards.
+func (n *Node) Blocks(ctx context.Context, top uint64, count int) ([]BlockInfo, error) {
+	tip := n.chain.Tip().Height
+	if top == 0 || top > tip {
+		top = tip
+	}
+	if count <= 0 || count > 500 {
+		count = 50
+	}
+	var out []BlockInfo
+	for h := int64(top); h >= 0 && len(out) < count; h-- {
+		b, err := n.chain.BlockByHeight(uint64(h))
+		if err != nil {
+			return nil, err
+		}
+		info := n.blockInfo(b, false)
+		info.Txs = make([]TxInfo, len(b.Txs)) // only the count matters in lists
+		out = append(out, info)
+	}
+	return out, nil
+}
+
+func (n *Node) txInfo(t *wire.Tx) TxInfo {
+	ti := TxInfo{ID: t.ID(), Type: t.Type.String(), Fee: t.Fee, Nonce: t.Nonce, Size: t.Size()}
+	if !t.From.IsZero() {
+		ti.From = wire.EncodeAddress(n.net(), t.From)
+	}
+	switch b := t.Body.(type) {
+	case wire.Transfer:
+		ti.To, ti.Amount = wire.EncodeAddress(n.net(), b.To), b.Amount
+	case wire.Coinbase:
+		ti.To, ti.Amount = wire.EncodeAddress(n.net(), b.To), b.Amount
+	case wire.Put:
+		ti.Key, ti.ValueSize = b.Key, len(b.Value)
+	}
+	return ti
+}
+
+// Tx implements API: a confirmed or pending transaction.
+func (n *Node) Tx(ctx context.Context, id wire.Hash) (*TxInfo, error) {
+	if t, ok := n.pool.Get(id); ok {
+		ti := n.txInfo(t)
+		ti.Pending = true
+		return &ti, nil
+	}
+	t, loc, err := n.chain.TxByID(id)
+	if errors.Is(err, chain.ErrNotFound) {
+		return nil, fmt.Errorf("%w: transaction %s is neither pending nor in a block", ErrNotFound, id.Short())
+	}
+	if err != nil {
+		return nil, err
+	}
+	ti := n.txInfo(t)
+	ti.Block, ti.Height = loc.Block, loc.Height
+	if tip := n.chain.Tip().Height; tip >= loc.Height {
+		ti.Confirmations = tip - loc.Height + 1
+	}
+	if h, _, err := n.chain.HeaderByID(loc.Block); err == nil {
+		ti.Time = h.Time
+	}
+	return &ti, nil
+}
+
+// History implements API: pending first, then confirmed, newest first.
+func (n *Node) History(ctx context.Context, addr string, limit int) ([]TxInfo, error) {
+	pk, err := n.parseAddr(addr)
+	if err != nil {
+		return nil, err
+	}
+	if limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	var out []TxInfo
+	pending := n.pool.Pending(pk)
+	for i := len(pending) - 1; i >= 0; i-- {
+		ti := n.txInfo(pending[i])
+		ti.Pending = true
+		out = append(out, ti)
+	}
+	var refs []histRef
+	n.db.View(func(tx *bbolt.Tx) error {
+		refs = historyIDs(tx, pk, limit)
+		return nil
+	})
+	for _, r := range refs {
+		ti, err := n.Tx(ctx, r.id)
+		if err != nil {
+			continue // reorged away between the two reads
+		}
+		out = append(out, *ti)
+	}
+	return out, nil
+}
+
+// SetMining implements API.
+func (n *Node) SetMining(ctx context.Context, on bool, to string) error {
+	if !on {
+		n.StopMining()
+		return nil
+	}
+	var pk *wire.PubKey
+	if strings.TrimSpace(to) != "" {
+		p, err := n.parseAddr(to)
+		if err != nil {
+			return err
+		}
+		pk = &p
+	}
+	return n.StartMining(pk)
+}
+
+// Events implements API. The channel closes when ctx ends.
+func (n *Node) Events(ctx context.Context) (<-chan Event, error) {
+	ch, cancel := n.events.Subscribe(256)
+	go func() {
+		<-ctx.Done()
+		cancel()
+	}()
+	return ch, nil
+}

@@ -1,0 +1,19 @@
+// Package rpc is the node's local API: an HTTP/JSON server bound to
+// loopback, and a Client that implements node.API over it, so the CLI and a
+// remote TUI use the same interface as the embedded node.
+//
+// Authentication is a cookie, as in bitcoind: at start the server writes a
+// random token to <datadir>/rpc.cookie (mode 0600) and its address to
+// <datadir>/rpc.addr; clients read both and send the token as a bearer
+// token. Only a user who can read the data directory can drive the node.
+//
+//	POST /v1/<method>   JSON params → JSON result
+//	GET  /v1/events     newline-delimited JSON events until the client leaves
+//
+// # Errors
+//
+// Failures come back as {"error": sentence, "kind": k, "code": n}. Kinds map
+// to node.ErrNotFound, node.ErrBadRequest, rejected (a consensus or mempool
+// rule; code is the consensus.ErrorCode when there is one) and internal. The
+// Client turns them back into errors that wrap the same sentinels.
+package rpc

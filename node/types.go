@@ -1,0 +1,111 @@
+package node
+
+import (
+	"github.com/bitverse/bitverse/node/wire"
+)
+
+// Status is the node at a glance. JSON names are part of the CLI contract.
+type Status struct {
+	Network      string    `json:"network"`
+	Height       uint64    `json:"height"`
+	Tip          wire.Hash `json:"tip"`
+	TipTime      int64     `json:"tip_time"` // ms
+	Bits         uint32    `json:"bits"`
+	Difficulty   float64   `json:"difficulty"` // expected hashes per block
+	StateRoot    wire.Hash `json:"state_root"`
+	Mining       bool      `json:"mining"`
+	MineTo       string    `json:"mine_to,omitempty"`
+	HashRate     float64   `json:"hash_rate"`
+	BlocksFound  uint64    `json:"blocks_found"`
+	Mempool      int       `json:"mempool"`
+	MempoolBytes int       `json:"mempool_bytes"`
+	Orphans      int       `json:"orphans"`
+	Peers        int       `json:"peers"`
+	Sync         Sync      `json:"sync"`
+	DataDir      string    `json:"datadir"`
+}
+
+// Sync describes catching up with peers.
+type Sync struct {
+	Syncing    bool    `json:"syncing"`
+	Done       uint64  `json:"done"`  // blocks
+	Total      uint64  `json:"total"` // blocks
+	Rate       float64 `json:"rate"`  // blocks per second
+	ETASeconds float64 `json:"eta_seconds"`
+}
+
+// AccountInfo is an account's balance and nonce.
+type AccountInfo struct {
+	Address   string `json:"address"`
+	Balance   uint64 `json:"balance"`
+	Immature  uint64 `json:"immature"`
+	Nonce     uint64 `json:"nonce"`      // confirmed
+	NextNonce uint64 `json:"next_nonce"` // counting pending transactions
+	Pending   int    `json:"pending"`
+}
+
+// ValueRecord is a key's value as the CLI shows it.
+type ValueRecord struct {
+	Key           string    `json:"key"`
+	Value         string    `json:"value"`
+	Encoding      string    `json:"encoding,omitempty"` // "base64" when the value is not UTF-8 text
+	Size          int       `json:"size"`
+	Height        uint64    `json:"height"`
+	Confirmations uint64    `json:"confirmations"`
+	Writer        string    `json:"writer"`
+	TxID          wire.Hash `json:"tx"`
+}
+
+// GetResult answers Get.
+type GetResult struct {
+	ValueRecord
+	Proof   *ProofInfo    `json:"proof,omitempty"`
+	History []ValueRecord `json:"history,omitempty"`
+}
+
+// ProofInfo carries a proof and the header it is checked against.
+type ProofInfo struct {
+	Block     wire.Hash `json:"block"`
+	Height    uint64    `json:"height"`
+	StateRoot wire.Hash `json:"state_root"`
+	Header    []byte    `json:"header"` // encoded header, so a client can re-check its PoW and hash
+	Proof     []byte    `json:"proof"`  // encoded state.Proof
+	Verified  bool      `json:"verified"`
+}
+
+// TxInfo describes a transaction, confirmed or pending.
+type TxInfo struct {
+	ID            wire.Hash `json:"id"`
+	Type          string    `json:"type"`
+	From          string    `json:"from,omitempty"`
+	To            string    `json:"to,omitempty"`
+	Amount        uint64    `json:"amount,omitempty"`
+	Fee           uint64    `json:"fee"`
+	Nonce         uint64    `json:"nonce"`
+	Key           string    `json:"key,omitempty"`
+	ValueSize     int       `json:"value_size,omitempty"`
+	Size          int       `json:"size"`
+	Pending       bool      `json:"pending"`
+	Block         wire.Hash `json:"block,omitempty"`
+	Height        uint64    `json:"height,omitempty"`
+	Confirmations uint64    `json:"confirmations"`
+	Time          int64     `json:"time,omitempty"`
+	Raw           []byte    `json:"raw,omitempty"`
+}
+
+// BlockInfo describes a block.
+type BlockInfo struct {
+	ID            wire.Hash `json:"id"`
+	Chain         string    `json:"chain"`
+	Height        uint64    `json:"height"`
+	Prev          wire.Hash `json:"prev"`
+	Time          int64     `json:"time"`
+	Bits          uint32    `json:"bits"`
+	Nonce         uint64    `json:"nonce"`
+	TxRoot        wire.Hash `json:"tx_root"`
+	StateRoot     wire.Hash `json:"state_root"`
+	Size          int       `json:"size"`
+	Confirmations uint64    `json:"confirmations"`
+	Main          bool      `json:"main"`
+	Txs           []TxInfo  `json:"txs"`
+}
