@@ -59,6 +59,7 @@ func (c *Chain) NewTemplate(coinbaseTo wire.PubKey, candidates []*wire.Tx, now t
 			}
 			if err := batch.Apply(cand, len(txs)+1); err != nil {
 				if consensus.CodeOf(err) != 0 {
+					c.log.Debug("template skips transaction", "tx", cand.ID().Short(), "err", err)
 					tmpl.Rejected = append(tmpl.Rejected, cand)
 					continue
 				}

@@ -80,3 +80,16 @@ func (p *Params) Reward(height uint64) uint64 {
 
 // MinFee returns the lowest fee a transaction of size bytes may pay.
 func (p *Params) MinFee(size int) uint64 { return uint64(size) * p.MinFeePerByte }
+
+// SetMinFee sets tx.Fee to the lowest fee the rules allow for it. The fee's
+// own varint counts towards the size, so it iterates to a fixed point.
+func (p *Params) SetMinFee(tx *wire.Tx) uint64 {
+	tx.Fee = 0
+	for {
+		min := p.MinFee(tx.Size())
+		if tx.Fee >= min {
+			return tx.Fee
+		}
+		tx.Fee = min
+	}
+}
