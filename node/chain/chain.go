@@ -1,6 +1,7 @@
 package chain
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -299,12 +300,15 @@ func (c *Chain) processOrphans(parent wire.Hash) {
 // bestCandidate returns the valid block with the most work (ties go to the
 // current tip, then to the first seen — here, the lowest ID for determinism).
 func (c *Chain) bestCandidate() *blockNode {
-	best := c.tip()
+	tip := c.tip()
+	best := tip
 	for _, n := range c.index {
 		if n.invalid {
 			continue
 		}
-		if n.work.Cmp(best.work) > 0 {
+		// Map order is random: break ties by ID so every run picks the same.
+		cmp := n.work.Cmp(best.work)
+		if cmp > 0 || (cmp == 0 && best != tip && bytes.Compare(n.id[:], best.id[:]) < 0) {
 			best = n
 		}
 	}

@@ -52,9 +52,17 @@ func (c *Chain) NewTemplate(coinbaseTo wire.PubKey, candidates []*wire.Tx, now t
 		}
 		batch := state.NewBatch(tx, c.p, height)
 		size := 1024 // header, coinbase and slack
+		// A sender whose transaction did not fit cannot have its later ones
+		// in this block either; they are left out, not rejected (they are
+		// still valid and the mempool must keep them).
+		deferred := map[wire.PubKey]bool{}
 		for _, cand := range candidates {
+			if deferred[cand.From] {
+				continue
+			}
 			s := cand.Size()
 			if size+s > c.p.MaxBlockSize {
+				deferred[cand.From] = true
 				continue
 			}
 			if err := batch.Apply(cand, len(txs)+1); err != nil {

@@ -13,7 +13,8 @@ import (
 // returns the tx IDs, which the caller reuses.
 func CheckSanity(p *consensus.Params, b *wire.Block, now time.Time) ([]wire.Hash, error) {
 	h := &b.Header
-	if size := len(b.Encode()); size > p.MaxBlockSize {
+	raw := b.Encode()
+	if size := len(raw); size > p.MaxBlockSize {
 		return nil, consensus.Rule(consensus.ErrBlockTooBig, "block of %d bytes exceeds %d", size, p.MaxBlockSize)
 	}
 	if h.Version != consensus.BlockVersion {
@@ -22,7 +23,7 @@ func CheckSanity(p *consensus.Params, b *wire.Block, now time.Time) ([]wire.Hash
 	if !h.Chain.IsRoot() {
 		return nil, consensus.Rule(consensus.ErrWrongChain, "block is for chain %s, this is the root chain", h.Chain)
 	}
-	if len(h.Merge.Branch) != 0 {
+	if len(h.Merge.Branch) != 0 || h.Merge.Index != 0 {
 		return nil, consensus.Rule(consensus.ErrBadMerge, "merged-mining proofs are not valid on a lone root chain")
 	}
 	target := consensus.CompactToBig(h.Bits)
@@ -48,6 +49,9 @@ func CheckSanity(p *consensus.Params, b *wire.Block, now time.Time) ([]wire.Hash
 		if i > 0 && tx.Type == wire.TxCoinbase {
 			return nil, consensus.Rule(consensus.ErrMultipleCoinbases, "transaction %d is a second coinbase", i)
 		}
+		if err := checkTxShape(tx); err != nil {
+			return nil, consensus.Rule(consensus.CodeOf(err), "transaction %d: %v", i, err)
+		}
 		ids[i] = tx.ID()
 		if _, dup := seen[ids[i]]; dup {
 			return nil, consensus.Rule(consensus.ErrDuplicateTx, "transaction %s appears twice", ids[i].Short())
@@ -57,7 +61,31 @@ func CheckSanity(p *consensus.Params, b *wire.Block, now time.Time) ([]wire.Hash
 	if root := wire.MerkleRoot(ids); root != h.TxRoot {
 		return nil, consensus.Rule(consensus.ErrBadTxRoot, "transaction root %s does not match the header's %s", root.Short(), h.TxRoot.Short())
 	}
+	// The chain stores the encoding and connects what it decodes from it, so
+	// a block built in memory that its own encoding cannot reproduce would
+	// stay "valid, not yet connected" forever and stall the chain.
+	if _, err := wire.DecodeBlock(raw); err != nil {
+		return nil, consensus.Rule(consensus.ErrMalformed, "block does not decode from its own encoding: %v", err)
+	}
 	return ids, nil
+}
+
+// checkTxShape rejects what the decoder would refuse, with the rule's code:
+// a body that does not match the type byte, and put keys and values over
+// their size limits.
+func checkTxShape(tx *wire.Tx) error {
+	if tx.Body == nil || tx.Body.TxType() != tx.Type {
+		return consensus.Rule(consensus.ErrUnknownTxType, "type %s does not match its body", tx.Type)
+	}
+	if put, ok := tx.Body.(wire.Put); ok {
+		if len(put.Key) > wire.MaxKeySize {
+			return consensus.Rule(consensus.ErrBadKey, "key of %d bytes (max %d)", len(put.Key), wire.MaxKeySize)
+		}
+		if len(put.Value) > wire.MaxValueSize {
+			return consensus.Rule(consensus.ErrValueTooBig, "value of %d bytes (max %d)", len(put.Value), wire.MaxValueSize)
+		}
+	}
+	return nil
 }
 
 // checkContext applies the rules that depend on the parent: height, the

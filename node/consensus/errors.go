@@ -41,6 +41,7 @@ const (
 	ErrMissingParent
 	ErrBadTxChain
 	ErrBadMerge
+	ErrMalformed
 )
 
 var codeNames = map[ErrorCode]string{
@@ -75,6 +76,7 @@ var codeNames = map[ErrorCode]string{
 	ErrMissingParent:      "ErrMissingParent",
 	ErrBadTxChain:         "ErrBadTxChain",
 	ErrBadMerge:           "ErrBadMerge",
+	ErrMalformed:          "ErrMalformed",
 }
 
 // String returns the code's name.

@@ -1,6 +1,7 @@
 package mempool
 
 import (
+	"errors"
 	"sort"
 
 	"github.com/bitverse/bitverse/node/store"
@@ -33,10 +34,44 @@ func (p *Pool) BlockConnected(b *wire.Block) {
 
 // BlockDisconnected returns the block's transactions to the pool; those that
 // no longer apply are dropped. Signatures are still in the cache.
+//
+// The block's transactions come before what their senders have pending (a
+// sender's nonces in a block are below those in the pool), so each sender's
+// pending transactions are taken out, the block's admitted, and the pending
+// ones admitted again behind them.
 func (p *Pool) BlockDisconnected(b *wire.Block) {
+	requeue := map[wire.PubKey][]*wire.Tx{}
+	var order []wire.PubKey
+	p.mu.Lock()
+	for _, t := range b.Txs[1:] {
+		if _, done := requeue[t.From]; done {
+			continue
+		}
+		var txs []*wire.Tx
+		if s := p.senders[t.From]; s != nil {
+			for _, e := range s.pending {
+				txs = append(txs, e.tx)
+				delete(p.byID, e.id)
+				p.bytes -= e.size
+			}
+			delete(p.senders, t.From)
+		}
+		requeue[t.From] = txs
+		order = append(order, t.From)
+	}
+	p.mu.Unlock()
 	for _, t := range b.Txs[1:] {
 		p.add(t, true, true)
 	}
+	var gone []wire.Hash
+	for _, from := range order {
+		for _, t := range requeue[from] {
+			if _, err := p.add(t, false, true); err != nil && !errors.Is(err, ErrKnown) {
+				gone = append(gone, t.ID())
+			}
+		}
+	}
+	p.forget(gone)
 }
 
 func (p *Pool) forget(ids []wire.Hash) {

@@ -174,10 +174,17 @@ func (p *Pool) add(tx *wire.Tx, persist, verify bool) (wire.Hash, error) {
 		return id, ErrKnown
 	}
 	s := p.senders[tx.From]
-	if s != nil && s.base != acct.Nonce {
-		// The chain moved under us: drop what is stale.
-		p.dropStaleLocked(tx.From, acct.Nonce)
+	var stale []wire.Hash
+	if s != nil && s.base < acct.Nonce {
+		// The chain moved on: drop what is stale (from disk too). A base
+		// above the account's nonce means a block is being disconnected (or
+		// acct was read just before a block connected): BlockDisconnected
+		// puts things right, so nothing is dropped here.
+		stale = p.dropStaleLocked(tx.From, acct.Nonce)
 		s = p.senders[tx.From]
+		if len(stale) > 0 {
+			defer p.forget(stale) // whatever this call decides
+		}
 	}
 	if tx.Nonce < acct.Nonce {
 		return id, fmt.Errorf("%w: %w", ErrBadTx, consensus.Rule(consensus.ErrBadNonce, "nonce %d was already used (account is at %d)", tx.Nonce, acct.Nonce))
@@ -265,6 +272,9 @@ func check(params *consensus.Params, tx *wire.Tx, size int) (uint64, error) {
 	if min := params.MinFee(size); tx.Fee < min {
 		return 0, consensus.Rule(consensus.ErrFeeTooLow, "fee %d is below the minimum %d for %d bytes", tx.Fee, min, size)
 	}
+	if tx.Body == nil || tx.Body.TxType() != tx.Type {
+		return 0, consensus.Rule(consensus.ErrUnknownTxType, "type %s does not match its body", tx.Type)
+	}
 	switch b := tx.Body.(type) {
 	case wire.Transfer:
 		if b.Amount == 0 {
@@ -278,6 +288,9 @@ func check(params *consensus.Params, tx *wire.Tx, size int) (uint64, error) {
 	case wire.Put:
 		if err := wire.ValidKey(b.Key); err != nil {
 			return 0, consensus.Rule(consensus.ErrBadKey, "%v", err)
+		}
+		if len(b.Value) > wire.MaxValueSize {
+			return 0, consensus.Rule(consensus.ErrValueTooBig, "value of %d bytes (max %d)", len(b.Value), wire.MaxValueSize)
 		}
 		return tx.Fee, nil
 	case wire.Coinbase:

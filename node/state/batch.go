@@ -131,7 +131,13 @@ func (b *Batch) Apply(t *wire.Tx, pos int) error {
 		if err != nil {
 			return err
 		}
-		nb, err := wire.AddAmounts(to.Balance, body.Amount)
+		// Debit first: for a transfer to oneself from and to are the same
+		// account, and the credit must see the debited balance.
+		recvBalance := to.Balance
+		if to == from {
+			recvBalance -= spend
+		}
+		nb, err := wire.AddAmounts(recvBalance, body.Amount)
 		if err != nil {
 			return consensus.Rule(consensus.ErrAmountOverflow, "recipient balance overflows")
 		}
