@@ -187,11 +187,13 @@ func (m *Miner) work(j *job, start uint64) {
 	var buf [wire.HashSize + 8]byte
 	copy(buf[:], j.commit[:])
 	nonce := start
+	targetHi := binary.BigEndian.Uint64(j.target[:8])
 	for !j.stop.Load() {
 		for i := 0; i < batch; i++ {
 			binary.BigEndian.PutUint64(buf[wire.HashSize:], nonce)
 			h := sha256Sum(buf[:])
-			if bytes.Compare(h[:], j.target[:]) <= 0 {
+			// Almost every hash is decided by its first 8 bytes.
+			if hi := binary.BigEndian.Uint64(h[:8]); hi < targetHi || (hi == targetHi && bytes.Compare(h[:], j.target[:]) <= 0) {
 				m.hashes.Add(uint64(i + 1))
 				select {
 				case j.solved <- nonce:

@@ -1,0 +1,163 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/bitverse/bitverse/node/wire"
+	"github.com/spf13/cobra"
+)
+
+func statusCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "status",
+		Short: "Network, height and tip, peers, sync, mining and mempool",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cl, err := dial()
+			if err != nil {
+				return err
+			}
+			s, err := cl.Status(cmd.Context())
+			if err != nil {
+				return err
+			}
+			return out(s, func(o io.Writer) {
+				kv(o, "network", s.Network)
+				kv(o, "height", s.Height)
+				kv(o, "tip", fmt.Sprintf("%s (%s)", s.Tip, ago(s.TipTime)))
+				kv(o, "difficulty", fmt.Sprintf("%.4g hashes/block", s.Difficulty))
+				kv(o, "peers", s.Peers)
+				if s.Sync.Syncing {
+					kv(o, "sync", fmt.Sprintf("%d/%d blocks, %.1f blocks/s, ETA %.0fs", s.Sync.Done, s.Sync.Total, s.Sync.Rate, s.Sync.ETASeconds))
+				} else {
+					kv(o, "sync", "up to date")
+				}
+				mining := "off"
+				if s.Mining {
+					mining = fmt.Sprintf("on, %.3g H/s, %d blocks found, paying %s", s.HashRate, s.BlocksFound, s.MineTo)
+				}
+				kv(o, "mining", mining)
+				kv(o, "mempool", fmt.Sprintf("%d txs (%d bytes)", s.Mempool, s.MempoolBytes))
+				kv(o, "datadir", s.DataDir)
+			})
+		},
+	}
+	addJSON(c)
+	return c
+}
+
+func blockCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "block HEIGHT|HASH",
+		Short: "Show a block and its transactions",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cl, err := dial()
+			if err != nil {
+				return err
+			}
+			b, err := cl.Block(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			return out(b, func(o io.Writer) {
+				kv(o, "block", b.ID)
+				kv(o, "chain", b.Chain)
+				kv(o, "height", b.Height)
+				kv(o, "time", fmtTime(b.Time))
+				kv(o, "prev", b.Prev)
+				kv(o, "state root", b.StateRoot)
+				kv(o, "bits", fmt.Sprintf("%08x", b.Bits))
+				kv(o, "size", fmt.Sprintf("%d bytes", b.Size))
+				kv(o, "confirmations", b.Confirmations)
+				fmt.Fprintf(o, "\nTX\tTYPE\tFROM\tDETAIL\n")
+				for _, t := range b.Txs {
+					detail := ""
+					switch t.Type {
+					case "transfer", "coinbase":
+						detail = bvs(t.Amount) + " to " + t.To
+					case "put":
+						detail = fmt.Sprintf("%s (%d bytes)", t.Key, t.ValueSize)
+					}
+					fmt.Fprintf(o, "%s\t%s\t%s\t%s\n", t.ID.Short(), t.Type, t.From, detail)
+				}
+			})
+		},
+	}
+	addJSON(c)
+	return c
+}
+
+func txCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "tx ID",
+		Short: "Show a transaction (pending or confirmed)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := wire.ParseHash(args[0])
+			if err != nil {
+				return err
+			}
+			cl, err := dial()
+			if err != nil {
+				return err
+			}
+			t, err := cl.Tx(cmd.Context(), id)
+			if err != nil {
+				return err
+			}
+			return out(t, func(o io.Writer) {
+				kv(o, "tx", t.ID)
+				kv(o, "type", t.Type)
+				if t.From != "" {
+					kv(o, "from", t.From)
+				}
+				if t.To != "" {
+					kv(o, "to", t.To)
+					kv(o, "amount", bvs(t.Amount))
+				}
+				if t.Key != "" {
+					kv(o, "key", t.Key)
+					kv(o, "value size", t.ValueSize)
+				}
+				kv(o, "fee", bvs(t.Fee))
+				kv(o, "nonce", t.Nonce)
+				if t.Pending {
+					kv(o, "status", "pending (in the mempool)")
+				} else {
+					kv(o, "block", fmt.Sprintf("%s (height %d, %d confirmations)", t.Block, t.Height, t.Confirmations))
+				}
+			})
+		},
+	}
+	addJSON(c)
+	return c
+}
+
+func mineCmd() *cobra.Command {
+	var to string
+	c := &cobra.Command{
+		Use:       "mine on|off",
+		Short:     "Start or stop mining on the running node",
+		Args:      cobra.ExactArgs(1),
+		ValidArgs: []string{"on", "off"},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			on := args[0] == "on"
+			if !on && args[0] != "off" {
+				return fmt.Errorf("say `mine on` or `mine off`, not %q", args[0])
+			}
+			cl, err := dial()
+			if err != nil {
+				return err
+			}
+			if err := cl.SetMining(cmd.Context(), on, to); err != nil {
+				return err
+			}
+			fmt.Println("mining", args[0])
+			return nil
+		},
+	}
+	c.Flags().StringVar(&to, "to", "", "address for rewards (default: the node's)")
+	return c
+}

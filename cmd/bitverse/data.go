@@ -1,0 +1,258 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/bitverse/bitverse/node"
+	"github.com/bitverse/bitverse/node/consensus"
+	"github.com/bitverse/bitverse/node/state"
+	"github.com/bitverse/bitverse/node/wire"
+	"github.com/spf13/cobra"
+)
+
+func putCmd() *cobra.Command {
+	var file, fee string
+	var wait bool
+	c := &cobra.Command{
+		Use:   "put KEY [VALUE]",
+		Short: "Write VALUE (or --file F) at KEY, signed by your wallet",
+		Long: `Write a value at a key. The first segment of the key is its keyspace;
+public/ is open to everyone. Values are up to 64 KiB.`,
+		Args: cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := params()
+			if err != nil {
+				return err
+			}
+			key := args[0]
+			if err := wire.ValidKey(key); err != nil {
+				return err
+			}
+			var value []byte
+			switch {
+			case file != "" && len(args) == 2:
+				return errors.New("give a VALUE or --file, not both")
+			case file != "":
+				if value, err = os.ReadFile(file); err != nil {
+					return err
+				}
+			case len(args) == 2:
+				value = []byte(args[1])
+			default:
+				return errors.New("nothing to write: give a VALUE or --file F")
+			}
+			if len(value) > wire.MaxValueSize {
+				return fmt.Errorf("value is %d bytes; values are at most %d bytes (64 KiB)", len(value), wire.MaxValueSize)
+			}
+			cl, err := dial()
+			if err != nil {
+				return err
+			}
+			w, _, err := openWallet()
+			if err != nil {
+				return err
+			}
+			acct, err := w.Account(g.account)
+			if err != nil {
+				return err
+			}
+			info, err := cl.Account(cmd.Context(), acct.Address)
+			if err != nil {
+				return err
+			}
+			tx := wire.NewTx(wire.RootChain, wire.Put{Key: key, Value: value}, info.NextNonce, 0)
+			if err := setFee(p, tx, fee); err != nil {
+				return err
+			}
+			if tx.Fee > info.Balance {
+				return fmt.Errorf("not enough funds: the fee is %s, spendable balance is %s (mine a few blocks first: bitverse node --mine)", bvs(tx.Fee), bvs(info.Balance))
+			}
+			if err := w.Sign(g.account, tx); err != nil {
+				return err
+			}
+			return submit(cmd.Context(), cl, tx, wait)
+		},
+	}
+	c.Flags().StringVar(&file, "file", "", "read the value from a file")
+	c.Flags().StringVar(&fee, "fee", "", "fee in BVS (default: the minimum)")
+	c.Flags().BoolVar(&wait, "wait", false, "return when the write is in a block")
+	addJSON(c)
+	return c
+}
+
+// setFee sets the fee from the flag, or the minimum; a fee below the minimum
+// is an error before anything is signed.
+func setFee(p *consensus.Params, tx *wire.Tx, flag string) error {
+	min := p.SetMinFee(tx)
+	if flag == "" {
+		return nil
+	}
+	f, err := wire.ParseAmount(flag)
+	if err != nil {
+		return err
+	}
+	tx.Fee = f
+	if need := p.MinFee(tx.Size()); f < need {
+		return fmt.Errorf("fee %s is below the minimum %s for this transaction", bvs(f), bvs(max(need, min)))
+	}
+	return nil
+}
+
+func waitForTx(ctx context.Context, api node.API, id wire.Hash) (*node.TxInfo, error) {
+	ctx, cancel := signalContext(ctx)
+	defer cancel()
+	for {
+		info, err := api.Tx(ctx, id)
+		if err == nil && !info.Pending {
+			return info, nil
+		}
+		if err != nil && !errors.Is(err, node.ErrNotFound) {
+			return nil, err
+		}
+		if errors.Is(err, node.ErrNotFound) {
+			return nil, fmt.Errorf("transaction %s left the mempool without confirming (replaced, or invalid after a reorg)", id.Short())
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("stopped waiting; transaction %s is still pending", id.Short())
+		case <-time.After(300 * time.Millisecond):
+		}
+	}
+}
+
+func getCmd() *cobra.Command {
+	var proof, history bool
+	var outFile string
+	c := &cobra.Command{
+		Use:   "get KEY",
+		Short: "Read the value at KEY (with --proof, verify it against a header)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cl, err := dial()
+			if err != nil {
+				return err
+			}
+			res, err := cl.Get(cmd.Context(), args[0], proof, history)
+			if err != nil {
+				return err
+			}
+			if proof {
+				if err := verifyProof(res); err != nil {
+					return err
+				}
+			}
+			if outFile != "" {
+				raw := []byte(res.Value)
+				if res.Encoding == "base64" {
+					if raw, err = base64.StdEncoding.DecodeString(res.Value); err != nil {
+						return err
+					}
+				}
+				if err := os.WriteFile(outFile, raw, 0o644); err != nil {
+					return err
+				}
+			}
+			return out(res, func(o io.Writer) {
+				if outFile != "" {
+					fmt.Fprintf(o, "wrote %d bytes to %s\n", res.Size, outFile)
+				} else if res.Encoding == "base64" {
+					fmt.Fprintf(o, "(binary, %d bytes, base64) %s\n", res.Size, res.Value)
+				} else {
+					fmt.Fprintln(o, res.Value)
+				}
+				kv(o, "height", res.Height)
+				kv(o, "confirmations", res.Confirmations)
+				kv(o, "writer", res.Writer)
+				if res.Proof != nil {
+					kv(o, "proof", fmt.Sprintf("verified against block %s (height %d, state root %s)", res.Proof.Block.Short(), res.Proof.Height, res.Proof.StateRoot.Short()))
+				}
+				for i, h := range res.History {
+					kv(o, fmt.Sprintf("history %d", i+1), fmt.Sprintf("height %d by %s: %q", h.Height, h.Writer, h.Value))
+				}
+			})
+		},
+	}
+	c.Flags().BoolVar(&proof, "proof", false, "fetch a Merkle proof and verify it against the block header")
+	c.Flags().BoolVar(&history, "history", false, "show every value ever written at the key")
+	c.Flags().StringVar(&outFile, "out", "", "write the raw value to a file")
+	addJSON(c)
+	return c
+}
+
+// verifyProof checks, in this process, that the proof ties the value to the
+// header: header hash, proof of work, state root, Merkle path, and that the
+// proven record is the value shown.
+func verifyProof(res *node.GetResult) error {
+	pi := res.Proof
+	if pi == nil {
+		return errors.New("the node sent no proof")
+	}
+	h, err := wire.DecodeHeader(pi.Header)
+	if err != nil {
+		return fmt.Errorf("proof header: %w", err)
+	}
+	if h.ID() != pi.Block || h.StateRoot != pi.StateRoot {
+		return errors.New("proof header does not match the block it names")
+	}
+	if !consensus.HashMeetsTarget(h.PowHash(), consensus.CompactToBig(h.Bits)) {
+		return errors.New("proof header has no valid proof of work")
+	}
+	p, err := state.DecodeProof(pi.Proof)
+	if err != nil {
+		return fmt.Errorf("proof: %w", err)
+	}
+	if err := p.Verify(h.StateRoot); err != nil {
+		return fmt.Errorf("proof does not verify: %w", err)
+	}
+	if p.Key != res.Key || p.Record == nil || p.Record.TxID != res.TxID || p.Record.Height != res.Height {
+		return errors.New("proof is for a different record than the value shown")
+	}
+	value := []byte(res.Value)
+	if res.Encoding == "base64" {
+		value, _ = base64.StdEncoding.DecodeString(res.Value)
+	}
+	if string(p.Record.Value) != string(value) {
+		return errors.New("proven value differs from the value shown")
+	}
+	pi.Verified = true
+	return nil
+}
+
+func keysCmd() *cobra.Command {
+	var after string
+	var limit int
+	c := &cobra.Command{
+		Use:   "keys [PREFIX]",
+		Short: "List keys (optionally under a prefix such as public/)",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			prefix := ""
+			if len(args) == 1 {
+				prefix = args[0]
+			}
+			cl, err := dial()
+			if err != nil {
+				return err
+			}
+			keys, err := cl.Keys(cmd.Context(), prefix, after, limit)
+			if err != nil {
+				return err
+			}
+			return out(keys, func(o io.Writer) {
+				for _, k := range keys {
+					fmt.Fprintln(o, k)
+				}
+			})
+		},
+	}
+	c.Flags().StringVar(&after, "after", "", "start after this key (paging)")
+	c.Flags().IntVar(&limit, "limit", 100, "at most this many")
+	addJSON(c)
+	return c
+}

@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/bitverse/bitverse/node"
+	"github.com/bitverse/bitverse/node/rpc"
+	"github.com/bitverse/bitverse/node/wire"
+	"github.com/spf13/cobra"
+)
+
+type nodeFlags struct {
+	mine      bool
+	mineTo    string
+	workers   int
+	listen    []string
+	rpc       string
+	bootstrap []string
+	noMDNS    bool
+	logLevel  string
+}
+
+func nodeCmd() *cobra.Command {
+	var f nodeFlags
+	c := &cobra.Command{
+		Use:   "node",
+		Short: "Run a headless node (stops cleanly on Ctrl-C / SIGTERM)",
+		Long: `Run a headless node on the data directory. It serves the local API that
+the other commands use (address and cookie in the data directory), talks to
+peers, and with --mine mines to the wallet's first address.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx, cancel := signalContext(cmd.Context())
+			defer cancel()
+			return runNode(ctx, f, os.Stderr)
+		},
+	}
+	fl := c.Flags()
+	fl.BoolVar(&f.mine, "mine", false, "mine blocks")
+	fl.StringVar(&f.mineTo, "mine-to", "", "address for mining rewards (default: the wallet's first address)")
+	fl.IntVar(&f.workers, "miner-workers", 0, "mining threads (default: one per core)")
+	fl.StringSliceVar(&f.listen, "listen", nil, "p2p listen addresses, host:port or multiaddrs (default 127.0.0.1, random ports)")
+	fl.StringVar(&f.rpc, "rpc", "127.0.0.1:0", "local API address (loopback only; port 0 picks one)")
+	fl.StringSliceVar(&f.bootstrap, "bootstrap", nil, "peers to connect to at start (multiaddrs with /p2p/ID)")
+	fl.BoolVar(&f.noMDNS, "no-mdns", false, "do not look for peers on the local network")
+	fl.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	return c
+}
+
+func logger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// readMineTo returns the address a node should mine to: the flag, else the
+// wallet's first address recorded at wallet creation.
+func readMineTo(net wire.Network, datadir, flag string) (wire.PubKey, error) {
+	s := strings.TrimSpace(flag)
+	if s == "" {
+		b, err := os.ReadFile(mineToFile(datadir))
+		if err != nil {
+			return wire.PubKey{}, nil
+		}
+		s = strings.TrimSpace(string(b))
+	}
+	return wire.ParseAddress(net, s)
+}
+
+// embedded is a node with its local API (and network) running.
+type embedded struct {
+	node  *node.Node
+	rpc   *rpc.Server
+	net   *netHandle
+	close func()
+}
+
+func startEmbedded(ctx context.Context, f nodeFlags, log *slog.Logger) (*embedded, error) {
+	p, err := params()
+	if err != nil {
+		return nil, err
+	}
+	dir, err := dataDir()
+	if err != nil {
+		return nil, err
+	}
+	mineTo, err := readMineTo(p.Net, dir, f.mineTo)
+	if err != nil {
+		return nil, fmt.Errorf("mining address: %w", err)
+	}
+	n, err := node.Open(node.Config{DataDir: dir, Params: p, Log: log, MineTo: mineTo, MinerWorkers: f.workers})
+	if err != nil {
+		return nil, err
+	}
+	srv, err := rpc.Listen(f.rpc, dir, n)
+	if err != nil {
+		n.Close()
+		return nil, err
+	}
+	go srv.Serve()
+	nh, err := startNetwork(ctx, f, dir, n, log)
+	if err != nil {
+		srv.Close()
+		n.Close()
+		return nil, err
+	}
+	e := &embedded{node: n, rpc: srv, net: nh}
+	e.close = func() {
+		srv.Close()
+		nh.Close()
+		n.Close()
+		os.Remove(filepath.Join(dir, rpc.AddrFile))
+	}
+	return e, nil
+}
+
+func runNode(ctx context.Context, f nodeFlags, logw io.Writer) error {
+	log := logger(logw, f.logLevel)
+	e, err := startEmbedded(ctx, f, log)
+	if err != nil {
+		return err
+	}
+	defer e.close()
+	st, _ := e.node.Status(ctx)
+	log.Info("node running", "network", st.Network, "height", st.Height, "rpc", e.rpc.Addr(), "datadir", st.DataDir)
+	for _, a := range e.net.Addrs() {
+		log.Info("p2p listening", "addr", a)
+	}
+	if f.mine {
+		if err := e.node.StartMining(nil); err != nil {
+			return err
+		}
+		st, _ := e.node.Status(ctx)
+		log.Info("mining", "to", st.MineTo, "workers", e.node.Miner().Stats().Workers)
+	}
+	<-ctx.Done()
+	log.Info("stopping")
+	return nil
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Prints the ratios the issues ask for from a `go test -bench` output file.
+# Each benchmark reports its own rate with b.ReportMetric; this script only
+# divides them, so every figure comes from the same run on this machine.
+set -uo pipefail
+f="${1:-bench.out}"
+metric() { # benchmark-name-regex unit
+  grep -E "^Benchmark$1(-[0-9]+)? " "$f" | head -1 | awk -v u="$2" '{for(i=1;i<NF;i++) if($(i+1)==u) print $i}'
+}
+ratio() { # label numerator denominator target
+  if [ -n "$2" ] && [ -n "$3" ]; then
+    awk -v l="$1" -v a="$2" -v b="$3" -v t="$4" 'BEGIN{printf "%-58s %10.3f   (target %s)\n", l, a/b, t}'
+  else
+    printf "%-58s %10s\n" "$1" "n/a (benchmark missing)"
+  fi
+}
+echo
+echo "== Ratios (same run, same machine)"
+raw=$(metric VerifyRaw2Core verifies/s)
+cold=$(metric ConnectBlockCold writes/s)
+warm=$(metric ConnectBlockWarm writes/s)
+ratio "block validation (cold sig cache) / raw 2-core verify" "$cold" "$raw" ">= 0.9"
+ratio "block validation (warm sig cache) / raw 2-core verify" "$warm" "$raw" ">= 3"
+sha=$(metric SHA256Header80 hashes/s)
+sha40=$(metric SHA256Preimage40 hashes/s)
+mh=$(metric MinerHashRate hashes/s)
+ratio "miner hash rate / raw SHA-256 of an 80-byte header" "$mh" "$sha" ">= 0.9"
+ratio "miner hash rate / raw SHA-256 of our 40-byte preimage" "$mh" "$sha40" ">= 0.9"
+sync=$(metric SyncFrom3Peers blocks/s)
+val=$(metric SingleNodeValidation blocks/s)
+ratio "sync rate / single-node validation rate" "$sync" "$val" ">= 0.8"
