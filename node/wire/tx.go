@@ -27,6 +27,12 @@ func (t TxType) String() string {
 		return "transfer"
 	case TxPut:
 		return "put"
+	case TxKeyspaceBuy:
+		return "keyspace-buy"
+	case TxKeyspaceScript:
+		return "keyspace-script"
+	case TxKeyspaceTransfer:
+		return "keyspace-transfer"
 	}
 	return fmt.Sprintf("type%d", uint8(t))
 }
@@ -111,6 +117,8 @@ func decodeBody(t TxType, b []byte) (Body, error) {
 		p.Key = r.String(MaxKeySize, "key")
 		p.Value = r.VarBytes(MaxValueSize, "value")
 		body = p
+	case TxKeyspaceBuy, TxKeyspaceScript, TxKeyspaceTransfer:
+		body = decodeKeyspaceBody(t, r)
 	default:
 		return nil, fmt.Errorf("%w %d", ErrUnknownTxType, t)
 	}
