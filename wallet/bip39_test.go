@@ -220,7 +220,7 @@ func TestCheckMnemonicRejects(t *testing.T) {
 		{replace(6, "abandn"), `word 7 "abandn" is not in the BIP39 English word list (did you mean "abandon"?)`},
 		{replace(0, "xyzzy"), `word 1 "xyzzy" is not in the BIP39 English word list`},
 		{replace(11, "bitcoin"), `word 12 "bitcoin"`},
-		{replace(11, "abandon"), "checksum does not match"},   // all abandon: bad checksum
+		{replace(11, "abandon"), "checksum does not match"}, // all abandon: bad checksum
 		{replace(0, "zoo"), "checksum does not match"},
 		{strings.Join(append(append([]string(nil), words[1:]...), words[0]), " "), "checksum does not match"}, // rotated
 		{replace(3, "abandon1"), "not in the BIP39"},

@@ -147,6 +147,11 @@ func Open(dir string, net wire.Network, passphrase []byte) (*Wallet, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read wallet: %w", err)
 	}
+	return openData(dir, path, data, net, passphrase)
+}
+
+// openData is Open after the file has been read.
+func openData(dir, path string, data []byte, net wire.Network, passphrase []byte) (*Wallet, error) {
 	ks, err := parseKeystore(path, data)
 	if err != nil {
 		return nil, err
