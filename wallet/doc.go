@@ -43,6 +43,15 @@
 //
 // ReadPassphrase gets a passphrase from --passphrase-file, then the
 // BITVERSE_PASSPHRASE environment variable, then a no-echo terminal prompt.
+// A passphrase is used byte for byte, without Unicode normalization.
+//
+// # Files
+//
+// wallet.go opens and creates wallets; account.go holds accounts and
+// NewAccount; sign.go builds and signs transactions; derive.go and
+// mnemonic.go are BIP32 and BIP39; keystore.go is the file format and its
+// cryptography; file.go reads and atomically writes it; passphrase.go gets
+// passphrases from the user.
 //
 // # Errors
 //
