@@ -52,7 +52,16 @@ func sampleTxs(t testing.TB) []*Tx {
 	deep := NewTx(ChainID{Depth: MaxChainDepth, Bits: 0xdeadbeef}, Put{Key: "erik/photos/3j903", Value: []byte{0, 1, 2}}, 1, 1)
 	deep.Sign(Testnet, alice)
 
-	return []*Tx{coinbase, transfer, put, maxVarints, emptyValue, bigValue, deep}
+	buy := NewTx(RootChain, KeyspaceBuy{Name: "erik", Script: []byte("function validate(w, ctx) { return true }"), MaxPrice: 10 * Unit}, 5, 100)
+	buy.Sign(Devnet, alice)
+
+	script := NewTx(RootChain, KeyspaceScript{Name: "erik/blog", Script: nil}, 6, 100)
+	script.Sign(Devnet, alice)
+
+	give := NewTx(RootChain, KeyspaceTransfer{Name: "erik", To: bob.PubKey()}, 7, 100)
+	give.Sign(Devnet, alice)
+
+	return []*Tx{coinbase, transfer, put, maxVarints, emptyValue, bigValue, deep, buy, script, give}
 }
 
 // sampleHeaders returns headers mined alone and with merge branches.

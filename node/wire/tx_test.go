@@ -32,14 +32,22 @@ func TestTxRoundTrip(t *testing.T) {
 		if got.Body.TxType() != tx.Type {
 			t.Errorf("case %d: body type %s, tx type %s", i, got.Body.TxType(), tx.Type)
 		}
-		// Put decodes an empty value as nil; compare the rest exactly.
-		if p, ok := tx.Body.(Put); ok {
+		// Byte strings decode empty as nil; compare the rest exactly.
+		switch b := tx.Body.(type) {
+		case Put:
 			gp := got.Body.(Put)
-			if gp.Key != p.Key || !bytes.Equal(gp.Value, p.Value) {
+			if gp.Key != b.Key || !bytes.Equal(gp.Value, b.Value) {
 				t.Errorf("case %d: put body differs", i)
 			}
-		} else if !reflect.DeepEqual(got.Body, tx.Body) {
-			t.Errorf("case %d: body %+v, want %+v", i, got.Body, tx.Body)
+		case KeyspaceScript:
+			gs := got.Body.(KeyspaceScript)
+			if gs.Name != b.Name || !bytes.Equal(gs.Script, b.Script) {
+				t.Errorf("case %d: keyspace-script body differs", i)
+			}
+		default:
+			if !reflect.DeepEqual(got.Body, tx.Body) {
+				t.Errorf("case %d: body %+v, want %+v", i, got.Body, tx.Body)
+			}
 		}
 	}
 }
@@ -130,6 +138,10 @@ func TestTxDecodeRejects(t *testing.T) {
 		{"put value too long", txBytes(2, RootChain, one, one, putBody("k", make([]byte, MaxValueSize+1))), ErrTooLarge},
 		{"put value longer than body", txBytes(2, RootChain, one, one, putBody("k", []byte("abc"))[:4]), nil},
 		{"put trailing byte in body", txBytes(2, RootChain, one, one, append(putBody("k", nil), 9)), nil},
+		{"keyspace name too long", txBytes(3, RootChain, one, one, putBody(strings.Repeat("k", MaxKeyspaceName+1), nil)), ErrTooLarge},
+		{"keyspace script too long", txBytes(4, RootChain, one, one, putBody("erik", make([]byte, MaxScriptSize+1))), ErrTooLarge},
+		{"keyspace buy without price", txBytes(3, RootChain, one, one, putBody("erik", nil)), nil},
+		{"keyspace transfer short key", txBytes(5, RootChain, one, one, append(putBody("erik", nil)[:5], make([]byte, 31)...)), nil},
 		{"oversized input", make([]byte, MaxTxSize+1), ErrTooLarge},
 	}
 	for i, tc := range tests {
