@@ -136,6 +136,10 @@ func (n *Node) Params() *consensus.Params { return n.cfg.Params }
 func (n *Node) Broker() *Broker           { return n.events }
 func (n *Node) Miner() *miner.Miner       { return n.miner }
 
+// DataDir returns the node's data directory (the p2p layer keeps its
+// identity key there).
+func (n *Node) DataDir() string { return n.cfg.DataDir }
+
 // SetSync records sync progress for Status.
 func (n *Node) SetSync(s Sync) { n.syncProgress.Store(&s) }
 

@@ -1,0 +1,157 @@
+package p2p
+
+import (
+	"context"
+	"time"
+
+	"github.com/bitverse/bitverse/node"
+	"github.com/bitverse/bitverse/node/wire"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+	drouting "github.com/libp2p/go-libp2p/p2p/discovery/routing"
+	dutil "github.com/libp2p/go-libp2p/p2p/discovery/util"
+)
+
+// rendezvous is the DHT key under which the nodes of a network advertise
+// themselves.
+func rendezvous(net wire.Network) string { return "bitverse/" + net.Name + "/nodes" }
+
+// discoverDHT advertises this node under the network's rendezvous key and,
+// while it has fewer than minPeersDial peers, dials the others found there.
+func (x *Host) discoverDHT() {
+	defer x.wg.Done()
+	rd := drouting.NewRoutingDiscovery(x.dht)
+	ns := rendezvous(x.net)
+	wait := time.Second
+	advertised := false
+	for {
+		select {
+		case <-x.ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		wait = 30 * time.Second
+		if len(x.h.Network().Peers()) == 0 {
+			wait = 3 * time.Second
+			continue
+		}
+		if !advertised {
+			dutil.Advertise(x.ctx, rd, ns)
+			advertised = true
+		}
+		if len(x.h.Network().Peers()) >= minPeersDial {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(x.ctx, 20*time.Second)
+		found, err := dutil.FindPeers(ctx, rd, ns)
+		cancel()
+		if err != nil {
+			x.log.Debug("DHT discovery", "err", err)
+			wait = 5 * time.Second
+			continue
+		}
+		for _, ai := range found {
+			if ai.ID == x.h.ID() || len(ai.Addrs) == 0 || x.h.Network().Connectedness(ai.ID) == network.Connected || !x.gate.allow(ai.ID) {
+				continue
+			}
+			x.wg.Add(1)
+			go func(ai peer.AddrInfo) {
+				defer x.wg.Done()
+				ctx, cancel := context.WithTimeout(x.ctx, 10*time.Second)
+				defer cancel()
+				if err := x.h.Connect(ctx, ai); err == nil {
+					x.log.Info("peer found through the DHT", "peer", ai.ID)
+				}
+			}(ai)
+		}
+		if len(found) <= 1 {
+			wait = 5 * time.Second // a young network: look again soon
+		}
+	}
+}
+
+// watchReorgs pushes the transactions that a reorganisation returned to the
+// mempool to every peer: gossip would not carry them again (every node
+// already saw their message ids), and the peers on the winning branch may
+// never have had them.
+func (x *Host) watchReorgs() {
+	defer x.wg.Done()
+	events, cancel := x.node.Broker().Subscribe(1024)
+	defer cancel()
+	var gone []wire.Hash
+	var flush <-chan time.Time
+	for {
+		select {
+		case <-x.ctx.Done():
+			return
+		case ev, ok := <-events:
+			if !ok {
+				return
+			}
+			if ev.Kind == node.EventBlockDisconnected {
+				gone = append(gone, ev.Block)
+				flush = time.After(300 * time.Millisecond)
+			}
+		case <-flush:
+			flush = nil
+			var raws [][]byte
+			for _, id := range gone {
+				b, err := x.node.Chain().BlockByID(id)
+				if err != nil {
+					continue
+				}
+				for _, t := range b.Txs[1:] {
+					if x.node.Pool().Has(t.ID()) {
+						raws = append(raws, t.Encode())
+					}
+				}
+			}
+			gone = nil
+			if len(raws) == 0 {
+				continue
+			}
+			x.log.Info("re-announcing transactions returned by a reorganisation", "txs", len(raws))
+			for _, p := range x.h.Network().Peers() {
+				x.wg.Add(1)
+				go func() {
+					defer x.wg.Done()
+					ctx, cancel := context.WithTimeout(x.ctx, fetchTimeout)
+					defer cancel()
+					x.pushRaw(ctx, p, raws)
+				}()
+			}
+		}
+	}
+}
+
+// pushPool offers a new peer what this node has pending (up to 1024 txs).
+func (x *Host) pushPool(ctx context.Context, p peer.ID) {
+	txs := x.node.Pool().Select(MaxRequestFrame)
+	if len(txs) == 0 {
+		return
+	}
+	raws := make([][]byte, 0, len(txs))
+	for _, t := range txs {
+		raws = append(raws, t.Encode())
+	}
+	x.pushRaw(ctx, p, raws)
+}
+
+// pushRaw sends raws to p in requests that fit the frame and count caps.
+func (x *Host) pushRaw(ctx context.Context, p peer.ID, raws [][]byte) {
+	for len(raws) > 0 {
+		n, size := 0, 16
+		for n < len(raws) && n < MaxTxsPerPush && size+len(raws[n])+4 <= MaxRequestFrame {
+			size += len(raws[n]) + 4
+			n++
+		}
+		if n == 0 {
+			return
+		}
+		if _, err := x.PushTxs(ctx, p, raws[:n]); err != nil {
+			x.log.Debug("push transactions", "peer", p, "err", err)
+			return
+		}
+		raws = raws[n:]
+	}
+}

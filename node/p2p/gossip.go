@@ -1,0 +1,344 @@
+package p2p
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/bitverse/bitverse/node/chain"
+	"github.com/bitverse/bitverse/node/consensus"
+	"github.com/bitverse/bitverse/node/mempool"
+	"github.com/bitverse/bitverse/node/wire"
+	pubsub "github.com/libp2p/go-libp2p-pubsub"
+	pb "github.com/libp2p/go-libp2p-pubsub/pb"
+	"github.com/libp2p/go-libp2p/core/peer"
+)
+
+// MaxGossipMessage bounds one gossip RPC frame: the largest block plus room
+// for control messages.
+const MaxGossipMessage = wire.MaxBlockSize + 64<<10
+
+// MessageID is the gossip message id: SHA-256 of topic and data. Messages
+// are unsigned and carry no author or sequence number (our blocks and txs
+// carry their own signatures), so the content is the identity.
+func MessageID(m *pb.Message) string {
+	h := sha256.New()
+	h.Write([]byte(m.GetTopic()))
+	h.Write([]byte{0})
+	h.Write(m.Data)
+	return string(h.Sum(nil))
+}
+
+// GossipOptions are the pubsub options every Bitverse node uses: no libp2p
+// signing, content ids, queues sized for bursts, the block-sized message cap.
+func GossipOptions() []pubsub.Option {
+	return []pubsub.Option{
+		pubsub.WithMessageSignaturePolicy(pubsub.StrictNoSign),
+		pubsub.WithNoAuthor(),
+		pubsub.WithMessageIdFn(MessageID),
+		pubsub.WithPeerOutboundQueueSize(1024),
+		pubsub.WithValidateQueueSize(1024),
+		pubsub.WithMaxMessageSize(MaxGossipMessage),
+	}
+}
+
+func (x *Host) startGossip() error {
+	opts := append(GossipOptions(), pubsub.WithBlacklist(x.bans))
+	ps, err := pubsub.NewGossipSub(x.ctx, x.h, opts...)
+	if err != nil {
+		return err
+	}
+	x.ps = ps
+	if err := ps.RegisterTopicValidator(TopicBlocks(x.net), x.validateBlock,
+		pubsub.WithValidatorConcurrency(16), pubsub.WithValidatorTimeout(time.Minute)); err != nil {
+		return err
+	}
+	if err := ps.RegisterTopicValidator(TopicTxs(x.net), x.validateTx,
+		pubsub.WithValidatorConcurrency(64), pubsub.WithValidatorTimeout(30*time.Second)); err != nil {
+		return err
+	}
+	if x.topicBlocks, err = ps.Join(TopicBlocks(x.net)); err != nil {
+		return err
+	}
+	if x.topicTxs, err = ps.Join(TopicTxs(x.net)); err != nil {
+		return err
+	}
+	// Relay joins the mesh without a subscription to drain: everything a
+	// node needs from gossip happens in the validators.
+	if _, err := x.topicBlocks.Relay(); err != nil {
+		return err
+	}
+	if _, err := x.topicTxs.Relay(); err != nil {
+		return err
+	}
+	return nil
+}
+
+// fault says what a rejected object says about the peer that sent it.
+type fault int
+
+const (
+	faultNone    fault = iota // not the sender's fault: ignore
+	faultPenalty              // probably bad, but an honest peer could have relayed it
+	faultBan                  // provably invalid: ban
+)
+
+// blockFault classifies a block error. Sanity and context rules (checked by
+// every node before relaying) ban; failures found only when a side chain is
+// connected cost score (a relayer checks side-chain blocks only for sanity);
+// a time too far ahead may be the receiver's clock.
+func blockFault(err error) fault {
+	switch consensus.CodeOf(err) {
+	case 0, consensus.ErrTimeTooNew:
+		return faultNone
+	case consensus.ErrBadStateRoot, consensus.ErrBadNonce, consensus.ErrInsufficientFunds,
+		consensus.ErrInvalidAncestor, consensus.ErrBadCoinbaseAmount, consensus.ErrBadCoinbaseNonce,
+		consensus.ErrBadCoinbaseFields, consensus.ErrMissingParent:
+		return faultPenalty
+	}
+	return faultBan
+}
+
+// txFault classifies a transaction error: a rule that holds whatever the
+// state (signature, fee, shape) bans; one that depends on the sender's
+// account (nonce, balance) or on this node's pool is nobody's fault.
+func txFault(err error) fault {
+	switch consensus.CodeOf(err) {
+	case 0, consensus.ErrBadNonce, consensus.ErrInsufficientFunds:
+		return faultNone
+	}
+	return faultBan
+}
+
+func (x *Host) validateBlock(_ context.Context, from peer.ID, msg *pubsub.Message) pubsub.ValidationResult {
+	if from == x.h.ID() {
+		return pubsub.ValidationAccept
+	}
+	if x.Banned(from) {
+		return pubsub.ValidationReject
+	}
+	if len(msg.Data) > x.node.Params().MaxBlockSize+1024 {
+		x.rejectFrom(from, faultBan, "oversized block message")
+		return pubsub.ValidationReject
+	}
+	b, err := wire.DecodeBlock(msg.Data)
+	if err != nil {
+		x.rejectFrom(from, faultBan, "malformed block: "+err.Error())
+		return pubsub.ValidationReject
+	}
+	id := b.ID()
+	if x.node.Chain().HasBlock(id) {
+		x.counters.ignored.Add(1)
+		return pubsub.ValidationIgnore
+	}
+	// Everything that needs no other block first (cheap), then signatures
+	// (context-free, cached), so a side-chain block is checked as far as it
+	// can be before it is relayed.
+	if _, err := chain.CheckSanity(x.node.Params(), b, time.Now()); err != nil {
+		return x.judgeBlock(from, err)
+	}
+	if i, err := chain.VerifyTxs(x.net, b.Txs, b.TxIDs(), x.node.Chain().SigCache()); err != nil {
+		return x.judgeBlock(from, consensus.Rule(consensus.ErrBadSignature, "transaction %d: %v", i, err))
+	}
+	x.quiet.Store(id, struct{}{})
+	_, err = x.node.SubmitBlock(b)
+	x.quiet.Delete(id)
+	switch {
+	case err == nil:
+		x.counters.accepted.Add(1)
+		x.reward(from)
+		return pubsub.ValidationAccept
+	case errors.Is(err, chain.ErrKnown):
+		x.counters.ignored.Add(1)
+		return pubsub.ValidationIgnore
+	case errors.Is(err, chain.ErrOrphan):
+		// We are behind (or the sender is ahead): pull, don't punish.
+		x.counters.ignored.Add(1)
+		x.syncer.poke()
+		return pubsub.ValidationIgnore
+	}
+	return x.judgeBlock(from, err)
+}
+
+func (x *Host) judgeBlock(from peer.ID, err error) pubsub.ValidationResult {
+	f := blockFault(err)
+	if f == faultNone {
+		x.counters.ignored.Add(1)
+		return pubsub.ValidationIgnore
+	}
+	x.rejectFrom(from, f, "invalid block: "+err.Error())
+	return pubsub.ValidationReject
+}
+
+func (x *Host) rejectFrom(from peer.ID, f fault, reason string) {
+	x.counters.rejected.Add(1)
+	switch f {
+	case faultBan:
+		x.ban(from, 0, reason)
+	case faultPenalty:
+		x.penalize(from, penaltyStale, reason)
+	}
+}
+
+func (x *Host) validateTx(_ context.Context, from peer.ID, msg *pubsub.Message) pubsub.ValidationResult {
+	if from == x.h.ID() {
+		return pubsub.ValidationAccept
+	}
+	if x.Banned(from) {
+		return pubsub.ValidationReject
+	}
+	tx, err := wire.DecodeTx(msg.Data)
+	if err != nil {
+		x.rejectFrom(from, faultBan, "malformed transaction: "+err.Error())
+		return pubsub.ValidationReject
+	}
+	res, _ := x.admitTx(from, tx, true)
+	return res
+}
+
+// admitTx offers a transaction from a peer to the mempool. quiet means the
+// sender relays it itself (gossip), so the node must not announce it again.
+func (x *Host) admitTx(from peer.ID, tx *wire.Tx, quiet bool) (pubsub.ValidationResult, bool) {
+	id := tx.ID()
+	if x.node.Pool().Has(id) {
+		x.counters.ignored.Add(1)
+		return pubsub.ValidationIgnore, false
+	}
+	if quiet {
+		x.quiet.Store(id, struct{}{})
+	}
+	_, err := x.node.AddTx(tx)
+	if quiet {
+		x.quiet.Delete(id)
+	}
+	switch {
+	case err == nil:
+		x.counters.accepted.Add(1)
+		x.reward(from)
+		x.retryWaiting(tx.From)
+		return pubsub.ValidationAccept, true
+	case errors.Is(err, mempool.ErrNonceGap):
+		x.waiting.add(from, tx) // an earlier one may still be on its way
+		x.counters.ignored.Add(1)
+		return pubsub.ValidationIgnore, false
+	case errors.Is(err, mempool.ErrKnown), errors.Is(err, mempool.ErrPoolFull), errors.Is(err, mempool.ErrReplacementFee):
+		x.counters.ignored.Add(1)
+		return pubsub.ValidationIgnore, false
+	}
+	if f := txFault(err); f != faultNone {
+		x.rejectFrom(from, f, "invalid transaction: "+err.Error())
+		return pubsub.ValidationReject, false
+	}
+	x.counters.ignored.Add(1)
+	return pubsub.ValidationIgnore, false
+}
+
+// retryWaiting offers again the held transactions of sender, whose next
+// nonce may just have arrived.
+func (x *Host) retryWaiting(sender wire.PubKey) {
+	for _, w := range x.waiting.take(sender) {
+		x.admitTx(w.from, w.tx, false)
+	}
+}
+
+// announceBlock is the node's block announcer: publish what the node
+// accepted itself (mined or submitted locally), not what it took from peers.
+func (x *Host) announceBlock(b *wire.Block) {
+	if _, q := x.quiet.Load(b.ID()); q {
+		return
+	}
+	x.enqueue(x.topicBlocks, b.Encode())
+}
+
+func (x *Host) announceTx(tx *wire.Tx) {
+	if _, q := x.quiet.Load(tx.ID()); q {
+		return
+	}
+	x.enqueue(x.topicTxs, tx.Encode())
+}
+
+// enqueue hands a fresh encoding (Publish keeps the slice) to the
+// publisher; the caller (the miner, an RPC handler) never waits on the
+// network. A full queue drops: sync repairs what gossip loses.
+func (x *Host) enqueue(t *pubsub.Topic, data []byte) {
+	select {
+	case x.pubQ <- pubItem{topic: t, data: data}:
+	default:
+		x.log.Warn("gossip queue full; announcement dropped")
+	}
+}
+
+func (x *Host) publishLoop() {
+	defer x.wg.Done()
+	for {
+		select {
+		case <-x.ctx.Done():
+			return
+		case it := <-x.pubQ:
+			if err := it.topic.Publish(x.ctx, it.data); err != nil && x.ctx.Err() == nil {
+				x.log.Debug("publish", "topic", it.topic.String(), "err", err)
+			}
+		}
+	}
+}
+
+// txWaitlist holds transactions whose nonce is ahead of the sender's
+// pending ones, bounded; the oldest go first when full.
+type txWaitlist struct {
+	mu    sync.Mutex
+	max   int
+	n     int
+	bySrc map[wire.PubKey][]waitingTx
+	order []wire.PubKey
+}
+
+type waitingTx struct {
+	from peer.ID
+	tx   *wire.Tx
+}
+
+func newTxWaitlist(max int) *txWaitlist {
+	return &txWaitlist{max: max, bySrc: map[wire.PubKey][]waitingTx{}}
+}
+
+func (w *txWaitlist) add(from peer.ID, tx *wire.Tx) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for w.n >= w.max && len(w.order) > 0 {
+		old := w.order[0]
+		w.order = w.order[1:]
+		w.n -= len(w.bySrc[old])
+		delete(w.bySrc, old)
+	}
+	if _, ok := w.bySrc[tx.From]; !ok {
+		w.order = append(w.order, tx.From)
+	}
+	w.bySrc[tx.From] = append(w.bySrc[tx.From], waitingTx{from: from, tx: tx})
+	w.n++
+}
+
+func (w *txWaitlist) take(sender wire.PubKey) []waitingTx {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	txs, ok := w.bySrc[sender]
+	if !ok {
+		return nil
+	}
+	delete(w.bySrc, sender)
+	w.n -= len(txs)
+	for i, s := range w.order {
+		if s == sender {
+			w.order = append(w.order[:i], w.order[i+1:]...)
+			break
+		}
+	}
+	// Lowest nonce first.
+	for i := 1; i < len(txs); i++ {
+		for j := i; j > 0 && txs[j].tx.Nonce < txs[j-1].tx.Nonce; j-- {
+			txs[j], txs[j-1] = txs[j-1], txs[j]
+		}
+	}
+	return txs
+}

@@ -1,0 +1,593 @@
+package p2p
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/bitverse/bitverse/node"
+	"github.com/bitverse/bitverse/node/wire"
+	"github.com/libp2p/go-libp2p"
+	dht "github.com/libp2p/go-libp2p-kad-dht"
+	pubsub "github.com/libp2p/go-libp2p-pubsub"
+	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/protocol"
+	"github.com/libp2p/go-libp2p/p2p/discovery/mdns"
+	rcmgr "github.com/libp2p/go-libp2p/p2p/host/resource-manager"
+	"github.com/libp2p/go-libp2p/p2p/net/connmgr"
+	quic "github.com/libp2p/go-libp2p/p2p/transport/quic"
+	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
+	ma "github.com/multiformats/go-multiaddr"
+)
+
+// Protocol names for a network (see PROTOCOL-p2p.md).
+func TopicBlocks(net wire.Network) string { return "/bitverse/" + net.Name + "/blocks/1" }
+func TopicTxs(net wire.Network) string    { return "/bitverse/" + net.Name + "/txs/1" }
+func ProtoSync(net wire.Network) protocol.ID {
+	return protocol.ID("/bitverse/" + net.Name + "/sync/1")
+}
+func ProtoStatus(net wire.Network) protocol.ID {
+	return protocol.ID("/bitverse/" + net.Name + "/status/1")
+}
+
+// DHTPrefix is the Kademlia protocol prefix (/bitverse/kad/1.0.0).
+const DHTPrefix = "/bitverse"
+
+// Scores: a peer starts at 0, gains a point per useful object (up to
+// maxScore) and loses points for wasting this node's time; at banScore it
+// is banned. Sending anything invalid bans at once.
+const (
+	maxScore      = 100
+	banScore      = -100
+	penaltyRate   = 2  // a request over the rate limit
+	penaltyStale  = 25 // a block that failed only when connected
+	minPeersDial  = 8  // below this many peers, dial known and bootstrap peers
+	maxKnownPeers = 256
+)
+
+// peerState is what the host knows about a connected peer.
+type peerState struct {
+	status   *Status
+	statusAt time.Time
+	score    int
+}
+
+// Host is a node's presence on the network: a libp2p host with gossip,
+// sync, discovery and defences. Start it once; Close is idempotent.
+type Host struct {
+	cfg     Config
+	node    *node.Node
+	log     *slog.Logger
+	net     wire.Network
+	genesis wire.Hash
+	h       host.Host
+	gate    *gater
+	bans    *banList
+	limit   *limiter
+
+	ps          *pubsub.PubSub
+	topicBlocks *pubsub.Topic
+	topicTxs    *pubsub.Topic
+	dht         *dht.IpfsDHT
+	mdns        mdns.Service
+
+	mu    sync.Mutex
+	peers map[peer.ID]*peerState
+
+	quiet    sync.Map // wire.Hash → struct{}: accepted from peers, not to be re-announced
+	pubQ     chan pubItem
+	syncer   *syncer
+	waiting  *txWaitlist
+	counters counters
+
+	ctx     context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	started atomic.Bool
+	closed  atomic.Bool
+	closeMu sync.Mutex
+}
+
+type pubItem struct {
+	topic *pubsub.Topic
+	data  []byte
+}
+
+// New creates the libp2p host (listening, with the identity from the data
+// directory, the resource and connection managers and the ban gater) for n.
+// Call Start to join the network.
+func New(cfg Config, n *node.Node) (*Host, error) {
+	cfg.applyDefaults(n.DataDir())
+	listen, err := ParseListen(cfg.Listen)
+	if err != nil {
+		return nil, err
+	}
+	key, _, err := LoadIdentity(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	bans, err := loadBans(n.DB(), time.Now)
+	if err != nil {
+		return nil, fmt.Errorf("load bans: %w", err)
+	}
+	gen, err := n.Chain().IDAt(0)
+	if err != nil {
+		return nil, err
+	}
+	x := &Host{cfg: cfg, node: n, log: cfg.Log, net: n.Params().Net, genesis: gen, bans: bans,
+		limit: newLimiter(cfg.SyncRate, cfg.SyncBurst), peers: map[peer.ID]*peerState{},
+		pubQ: make(chan pubItem, 4096), waiting: newTxWaitlist(1000)}
+	x.gate = &gater{bans: bans}
+
+	limits := rcmgr.DefaultLimits
+	libp2p.SetDefaultServiceLimits(&limits)
+	limits.AddProtocolPeerLimit(ProtoSync(x.net),
+		rcmgr.BaseLimit{StreamsInbound: 8, StreamsOutbound: 16, Streams: 24, Memory: 64 << 20}, rcmgr.BaseLimitIncrease{})
+	limits.AddProtocolPeerLimit(ProtoStatus(x.net),
+		rcmgr.BaseLimit{StreamsInbound: 2, StreamsOutbound: 2, Streams: 4, Memory: 1 << 20}, rcmgr.BaseLimitIncrease{})
+	rm, err := rcmgr.NewResourceManager(rcmgr.NewFixedLimiter(limits.AutoScale()), rcmgr.WithMetricsDisabled())
+	if err != nil {
+		return nil, fmt.Errorf("resource manager: %w", err)
+	}
+	cm, err := connmgr.NewConnManager(cfg.MaxPeers*3/4, cfg.MaxPeers, connmgr.WithGracePeriod(time.Minute))
+	if err != nil {
+		return nil, fmt.Errorf("connection manager: %w", err)
+	}
+	h, err := libp2p.New(
+		libp2p.Identity(key),
+		libp2p.ListenAddrStrings(listen...),
+		libp2p.Transport(tcp.NewTCPTransport),
+		libp2p.Transport(quic.NewTransport),
+		libp2p.ResourceManager(rm),
+		libp2p.ConnectionManager(cm),
+		libp2p.ConnectionGater(x.gate),
+		libp2p.UserAgent("bitverse/"+x.net.Name),
+		libp2p.DisableMetrics(),
+		libp2p.DisableRelay(),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("start p2p host on %v: %w", listen, err)
+	}
+	x.h = h
+	x.syncer = newSyncer(x)
+	return x, nil
+}
+
+// ID returns the host's peer id.
+func (x *Host) ID() peer.ID { return x.h.ID() }
+
+// LibP2P returns the underlying libp2p host (for tests and tools).
+func (x *Host) LibP2P() host.Host { return x.h }
+
+// Addrs returns the host's dialable addresses, each ending in /p2p/<id>.
+func (x *Host) Addrs() []string {
+	var out []string
+	for _, a := range x.h.Addrs() {
+		out = append(out, a.String()+"/p2p/"+x.h.ID().String())
+	}
+	return out
+}
+
+// Start joins the gossip topics, serves the status and sync protocols,
+// starts discovery and the sync loop, and dials the bootstrap and known
+// peers. It also makes the node announce what it accepts.
+func (x *Host) Start() error {
+	if !x.started.CompareAndSwap(false, true) {
+		return nil
+	}
+	if x.closed.Load() {
+		return ErrClosed
+	}
+	x.ctx, x.cancel = context.WithCancel(context.Background())
+	if err := x.startGossip(); err != nil {
+		return err
+	}
+	x.h.SetStreamHandler(ProtoStatus(x.net), x.handleStatus)
+	x.h.SetStreamHandler(ProtoSync(x.net), x.handleSync)
+	x.h.Network().Notify(&network.NotifyBundle{
+		ConnectedF:    func(_ network.Network, c network.Conn) { x.onConnected(c) },
+		DisconnectedF: func(_ network.Network, c network.Conn) { x.onDisconnected(c.RemotePeer()) },
+	})
+	if !x.cfg.DisableDHT {
+		var boot []peer.AddrInfo
+		for _, s := range x.cfg.Bootstrap {
+			if ai, err := peer.AddrInfoFromString(s); err == nil {
+				boot = append(boot, *ai)
+			}
+		}
+		d, err := dht.New(x.h, dht.Mode(dht.ModeServer), dht.ProtocolPrefix(DHTPrefix), dht.BootstrapPeers(boot...))
+		if err != nil {
+			return fmt.Errorf("start DHT: %w", err)
+		}
+		x.dht = d
+	}
+	if !x.cfg.DisableMDNS {
+		x.mdns = mdns.NewMdnsService(x.h, "bitverse-"+x.net.Name, mdnsNotifee{x})
+		if err := x.mdns.Start(); err != nil {
+			x.log.Warn("mDNS discovery unavailable", "err", err)
+			x.mdns = nil
+		}
+	}
+	x.node.SetAnnouncers(x.announceBlock, x.announceTx)
+	x.wg.Add(4)
+	go x.publishLoop()
+	go x.syncer.run(x.ctx)
+	go x.maintain()
+	go x.watchReorgs()
+	x.log.Info("p2p started", "id", x.h.ID(), "addrs", x.Addrs())
+	return nil
+}
+
+// Close leaves the network and closes the host. Idempotent.
+func (x *Host) Close() error {
+	x.closeMu.Lock()
+	defer x.closeMu.Unlock()
+	if !x.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	if x.started.Load() {
+		x.node.SetAnnouncers(nil, nil)
+		x.cancel()
+		x.wg.Wait()
+		if x.mdns != nil {
+			x.mdns.Close()
+		}
+		if x.dht != nil {
+			x.dht.Close()
+		}
+	}
+	err := x.h.Close()
+	x.node.SetPeerCount(0)
+	return err
+}
+
+// mdnsNotifee dials peers found on the LAN.
+type mdnsNotifee struct{ x *Host }
+
+func (m mdnsNotifee) HandlePeerFound(ai peer.AddrInfo) {
+	if ai.ID == m.x.h.ID() || m.x.h.Network().Connectedness(ai.ID) == network.Connected {
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(m.x.ctx, 10*time.Second)
+		defer cancel()
+		if err := m.x.h.Connect(ctx, ai); err == nil {
+			m.x.log.Info("peer found on LAN", "peer", ai.ID)
+		}
+	}()
+}
+
+// AddPeer connects to addr (a multiaddr ending in /p2p/<id>) and remembers
+// it, so the node dials it again after a restart.
+func (x *Host) AddPeer(ctx context.Context, addr string) error {
+	ai, err := peer.AddrInfoFromString(addr)
+	if err != nil {
+		return fmt.Errorf("%w: %q must be a multiaddr ending in /p2p/<peer id>: %v", ErrBadAddr, addr, err)
+	}
+	if ai.ID == x.h.ID() {
+		return ErrSelf
+	}
+	if info, banned := x.bans.banned(ai.ID); banned {
+		return fmt.Errorf("%w until %s (%s): unban it first", ErrBanned, info.Until.Format(time.RFC3339), info.Reason)
+	}
+	if err := x.h.Connect(ctx, *ai); err != nil {
+		return fmt.Errorf("connect to %s: %w", ai.ID, err)
+	}
+	var addrs []string
+	for _, a := range ai.Addrs {
+		addrs = append(addrs, a.String())
+	}
+	return rememberAddrs(x.node.DB(), ai.ID, addrs, maxKnownPeers)
+}
+
+// Ban disconnects id and refuses it for d (Config.BanDuration if d <= 0).
+// The ban survives restarts.
+func (x *Host) Ban(id string, d time.Duration) error {
+	pid, err := peer.Decode(id)
+	if err != nil {
+		return fmt.Errorf("%w: %q: %v", ErrBadPeerID, id, err)
+	}
+	x.ban(pid, d, "banned by the operator")
+	return nil
+}
+
+// Unban lifts a ban.
+func (x *Host) Unban(id string) error {
+	pid, err := peer.Decode(id)
+	if err != nil {
+		return fmt.Errorf("%w: %q: %v", ErrBadPeerID, id, err)
+	}
+	_, err = x.bans.remove(pid)
+	return err
+}
+
+// Bans lists the bans in force.
+func (x *Host) Bans() []BanInfo { return x.bans.list() }
+
+// Banned reports whether id is banned.
+func (x *Host) Banned(id peer.ID) bool { _, ok := x.bans.banned(id); return ok }
+
+// ban records the ban and drops every connection to id.
+func (x *Host) ban(id peer.ID, d time.Duration, reason string) {
+	if id == x.h.ID() {
+		return
+	}
+	if d <= 0 {
+		d = x.cfg.BanDuration
+	}
+	if _, err := x.bans.add(id, d, reason); err != nil {
+		x.log.Error("persist ban", "peer", id, "err", err)
+	}
+	x.counters.bans.Add(1)
+	x.log.Warn("peer banned", "peer", id, "for", d, "reason", reason)
+	if x.ps != nil {
+		go x.ps.BlacklistPeer(id)
+	}
+	x.h.Network().ClosePeer(id)
+}
+
+// penalize lowers id's score; at banScore the peer is banned.
+func (x *Host) penalize(id peer.ID, points int, reason string) {
+	x.mu.Lock()
+	ps := x.peers[id]
+	if ps == nil {
+		ps = &peerState{}
+		x.peers[id] = ps
+	}
+	ps.score -= points
+	s := ps.score
+	x.mu.Unlock()
+	if s <= banScore {
+		x.ban(id, 0, "score too low: "+reason)
+	}
+}
+
+func (x *Host) reward(id peer.ID) {
+	x.mu.Lock()
+	if ps := x.peers[id]; ps != nil && ps.score < maxScore {
+		ps.score++
+	}
+	x.mu.Unlock()
+}
+
+// SetPeerFilter restricts the host to peers for which allow returns true
+// (nil: no restriction) and drops current connections to the others. The
+// test harness uses it to partition a network.
+func (x *Host) SetPeerFilter(allow func(peer.ID) bool) {
+	if allow == nil {
+		x.gate.filter.Store(nil)
+		return
+	}
+	x.gate.filter.Store(&allow)
+	for _, p := range x.h.Network().Peers() {
+		if !allow(p) {
+			x.h.Network().ClosePeer(p)
+		}
+	}
+}
+
+// PeerInfo describes a peer for `bitverse peers`. JSON names are part of
+// the CLI contract.
+type PeerInfo struct {
+	ID          string    `json:"id"`
+	Addrs       []string  `json:"addrs"`
+	Connected   bool      `json:"connected"`
+	Direction   string    `json:"direction,omitempty"` // inbound or outbound
+	LatencyMS   float64   `json:"latency_ms"`
+	Score       int       `json:"score"`
+	Height      uint64    `json:"height"` // the tip height the peer last reported
+	Tip         wire.Hash `json:"tip"`
+	Agent       string    `json:"agent,omitempty"`
+	Banned      bool      `json:"banned"`
+	BannedUntil time.Time `json:"banned_until,omitzero"`
+	BanReason   string    `json:"ban_reason,omitempty"`
+}
+
+// Peers lists connected peers (by id), then banned ones.
+func (x *Host) Peers() []PeerInfo {
+	var out []PeerInfo
+	for _, p := range x.h.Network().Peers() {
+		pi := PeerInfo{ID: p.String(), Connected: true, LatencyMS: float64(x.h.Peerstore().LatencyEWMA(p).Microseconds()) / 1000}
+		for _, a := range x.h.Peerstore().Addrs(p) {
+			pi.Addrs = append(pi.Addrs, a.String())
+		}
+		sort.Strings(pi.Addrs)
+		if cs := x.h.Network().ConnsToPeer(p); len(cs) > 0 {
+			pi.Direction = cs[0].Stat().Direction.String()
+			switch cs[0].Stat().Direction {
+			case network.DirInbound:
+				pi.Direction = "inbound"
+			case network.DirOutbound:
+				pi.Direction = "outbound"
+			}
+		}
+		if v, err := x.h.Peerstore().Get(p, "AgentVersion"); err == nil {
+			pi.Agent, _ = v.(string)
+		}
+		x.mu.Lock()
+		if ps := x.peers[p]; ps != nil {
+			pi.Score = ps.score
+			if ps.status != nil {
+				pi.Height, pi.Tip = ps.status.Height, ps.status.Tip
+			}
+		}
+		x.mu.Unlock()
+		out = append(out, pi)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	for _, b := range x.bans.list() {
+		out = append(out, PeerInfo{ID: b.ID, Banned: true, BannedUntil: b.Until, BanReason: b.Reason, Score: banScore})
+	}
+	return out
+}
+
+// SyncStatus returns the sync progress (the same figures node.Status shows).
+func (x *Host) SyncStatus() node.Sync { return x.syncer.progress() }
+
+// Stats are counters for tests and diagnostics.
+type Stats struct {
+	GossipAccepted uint64 // blocks and txs accepted from gossip
+	GossipIgnored  uint64 // known, orphan or not checkable yet
+	GossipRejected uint64 // invalid (the sender was penalised or banned)
+	Bans           uint64 // bans issued since start
+	SyncedBlocks   uint64 // blocks connected by sync
+}
+
+type counters struct {
+	accepted, ignored, rejected, bans, synced atomic.Uint64
+}
+
+// Stats returns the counters.
+func (x *Host) Stats() Stats {
+	return Stats{GossipAccepted: x.counters.accepted.Load(), GossipIgnored: x.counters.ignored.Load(),
+		GossipRejected: x.counters.rejected.Load(), Bans: x.counters.bans.Load(), SyncedBlocks: x.counters.synced.Load()}
+}
+
+func (x *Host) onConnected(c network.Conn) {
+	p := c.RemotePeer()
+	x.mu.Lock()
+	if x.peers[p] == nil {
+		x.peers[p] = &peerState{}
+	}
+	x.mu.Unlock()
+	x.node.SetPeerCount(len(x.h.Network().Peers()))
+	if c.Stat().Direction != network.DirOutbound || x.ctx == nil {
+		return // the dialer starts the handshake; the other side answers it
+	}
+	x.wg.Add(1)
+	go func() {
+		defer x.wg.Done()
+		x.handshake(p)
+	}()
+}
+
+// handshake exchanges status with a new peer, remembers its addresses and
+// offers it our pending transactions.
+func (x *Host) handshake(p peer.ID) {
+	ctx, cancel := context.WithTimeout(x.ctx, 15*time.Second)
+	defer cancel()
+	var err error
+	for i := 0; i < 3; i++ {
+		if _, _, err = x.ExchangeStatus(ctx, p); err == nil || errors.Is(err, ErrWrongNetwork) || errors.Is(err, ErrProtocol) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	if err != nil {
+		x.log.Debug("status handshake failed", "peer", p, "err", err)
+		return
+	}
+	var addrs []string
+	for _, a := range x.h.Peerstore().Addrs(p) {
+		if isDialable(a) {
+			addrs = append(addrs, a.String())
+		}
+	}
+	rememberAddrs(x.node.DB(), p, addrs, maxKnownPeers)
+	x.pushPool(ctx, p)
+}
+
+func isDialable(a ma.Multiaddr) bool {
+	_, err := a.ValueForProtocol(ma.P_TCP)
+	if err == nil {
+		return true
+	}
+	_, err = a.ValueForProtocol(ma.P_QUIC_V1)
+	return err == nil
+}
+
+func (x *Host) onDisconnected(p peer.ID) {
+	if x.h.Network().Connectedness(p) == network.Connected {
+		return
+	}
+	x.mu.Lock()
+	if ps := x.peers[p]; ps != nil && ps.score >= 0 {
+		delete(x.peers, p) // negative scores are kept until the process ends
+	}
+	x.mu.Unlock()
+	x.limit.forget(p)
+	x.node.SetPeerCount(len(x.h.Network().Peers()))
+}
+
+// maintain refreshes peer status (and so latency and sync triggers), keeps
+// enough peers connected and looks for more through the DHT.
+func (x *Host) maintain() {
+	defer x.wg.Done()
+	x.dialKnown()
+	t := time.NewTicker(x.cfg.SyncInterval)
+	defer t.Stop()
+	var rounds int
+	if x.dht != nil {
+		x.wg.Add(1)
+		go x.discoverDHT()
+	}
+	for {
+		select {
+		case <-x.ctx.Done():
+			return
+		case <-t.C:
+		}
+		rounds++
+		for _, p := range x.h.Network().Peers() {
+			x.wg.Add(1)
+			go func() {
+				defer x.wg.Done()
+				ctx, cancel := context.WithTimeout(x.ctx, 10*time.Second)
+				defer cancel()
+				x.ExchangeStatus(ctx, p)
+			}()
+		}
+		if len(x.h.Network().Peers()) < minPeersDial && rounds%3 == 0 {
+			x.dialKnown()
+		}
+	}
+}
+
+// dialKnown dials the bootstrap list and remembered peers that are not
+// connected, in the background.
+func (x *Host) dialKnown() {
+	var infos []peer.AddrInfo
+	for _, s := range x.cfg.Bootstrap {
+		ai, err := peer.AddrInfoFromString(s)
+		if err != nil {
+			x.log.Warn("bad bootstrap address", "addr", s, "err", err)
+			continue
+		}
+		x.h.ConnManager().Protect(ai.ID, "bootstrap")
+		infos = append(infos, *ai)
+	}
+	for id, addrs := range knownAddrs(x.node.DB()) {
+		ai := peer.AddrInfo{ID: id}
+		for _, s := range addrs {
+			if a, err := ma.NewMultiaddr(s); err == nil {
+				ai.Addrs = append(ai.Addrs, a)
+			}
+		}
+		infos = append(infos, ai)
+	}
+	for _, ai := range infos {
+		if ai.ID == x.h.ID() || x.h.Network().Connectedness(ai.ID) == network.Connected || !x.gate.allow(ai.ID) {
+			continue
+		}
+		x.wg.Add(1)
+		go func() {
+			defer x.wg.Done()
+			ctx, cancel := context.WithTimeout(x.ctx, 10*time.Second)
+			defer cancel()
+			if err := x.h.Connect(ctx, ai); err != nil {
+				x.log.Debug("dial failed", "peer", ai.ID, "err", err)
+			}
+		}()
+	}
+}

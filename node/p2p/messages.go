@@ -1,0 +1,187 @@
+package p2p
+
+import (
+	"fmt"
+	"math/big"
+
+	"github.com/bitverse/bitverse/node/wire"
+)
+
+// Limits of the stream protocols. Every reader enforces them before it
+// allocates (see PROTOCOL-p2p.md).
+const (
+	MaxLocator         = 64                    // hashes in a GetHeaders locator
+	MaxHeadersPerReply = 2000                  // headers in one Headers reply
+	MaxBlocksPerReq    = 64                    // ids in one GetBlocks request
+	MaxTxsPerPush      = 1024                  // transactions in one PushTxs
+	MaxHeaderSize      = 1024                  // one encoded header
+	MaxRequestFrame    = 1 << 20               // any request frame
+	MaxHeadersFrame    = 1 << 20               // the Headers reply
+	MaxBlockFrame      = wire.MaxBlockSize + 8 // one block of a Blocks reply
+	MaxStatusFrame     = 256                   // a status message
+	maxReplyHeadFrame  = 64                    // the first frame of any reply
+	replyBlocksBudget  = 16 << 20              // bytes of blocks one reply may carry
+)
+
+// Request types of the sync protocol.
+const (
+	msgGetHeaders byte = 1
+	msgGetBlocks  byte = 2
+	msgPushTxs    byte = 3
+)
+
+// Reply codes: the first byte of a reply's first frame.
+const (
+	replyOK          byte = 0
+	replyRateLimited byte = 1
+	replyBadRequest  byte = 2
+	replyBusy        byte = 3
+)
+
+// request is one decoded sync request.
+type request struct {
+	Type    byte
+	Locator []wire.Hash // GetHeaders
+	Max     int         // GetHeaders
+	IDs     []wire.Hash // GetBlocks
+	Txs     [][]byte    // PushTxs (raw, decoded by the handler)
+}
+
+func (q *request) encode() []byte {
+	w := wire.NewWriter(64 + 32*len(q.Locator) + 32*len(q.IDs))
+	w.U8(q.Type)
+	switch q.Type {
+	case msgGetHeaders:
+		w.Uvarint(uint64(len(q.Locator)))
+		for _, h := range q.Locator {
+			w.Hash(h)
+		}
+		w.Uvarint(uint64(q.Max))
+	case msgGetBlocks:
+		w.Uvarint(uint64(len(q.IDs)))
+		for _, h := range q.IDs {
+			w.Hash(h)
+		}
+	case msgPushTxs:
+		w.Uvarint(uint64(len(q.Txs)))
+		for _, t := range q.Txs {
+			w.VarBytes(t)
+		}
+	}
+	return w.Bytes()
+}
+
+func decodeRequest(b []byte) (*request, error) {
+	r := wire.NewReader(b)
+	q := &request{Type: r.U8()}
+	switch q.Type {
+	case msgGetHeaders:
+		n := r.Len(MaxLocator, wire.HashSize, "locator")
+		for i := 0; i < n; i++ {
+			q.Locator = append(q.Locator, r.Hash())
+		}
+		q.Max = int(r.Uvarint())
+		if r.Err() == nil && (q.Max <= 0 || q.Max > MaxHeadersPerReply) {
+			return nil, fmt.Errorf("%w: asks for %d headers (1..%d)", ErrProtocol, q.Max, MaxHeadersPerReply)
+		}
+	case msgGetBlocks:
+		n := r.Len(MaxBlocksPerReq, wire.HashSize, "block ids")
+		for i := 0; i < n; i++ {
+			q.IDs = append(q.IDs, r.Hash())
+		}
+	case msgPushTxs:
+		n := r.Len(MaxTxsPerPush, 1, "txs")
+		for i := 0; i < n && r.Err() == nil; i++ {
+			q.Txs = append(q.Txs, r.VarBytes(wire.MaxTxSize, "tx"))
+		}
+	default:
+		if r.Err() == nil {
+			return nil, fmt.Errorf("%w: unknown request type %d", ErrProtocol, q.Type)
+		}
+	}
+	if err := r.Done(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrProtocol, err)
+	}
+	return q, nil
+}
+
+func encodeHeaders(hs []wire.Header) []byte {
+	w := wire.NewWriter(8 + 200*len(hs))
+	w.U8(replyOK)
+	w.Uvarint(uint64(len(hs)))
+	for i := range hs {
+		w.VarBytes(hs[i].Encode())
+	}
+	return w.Bytes()
+}
+
+func decodeHeaders(b []byte) ([]wire.Header, error) {
+	r := wire.NewReader(b)
+	if code := r.U8(); code != replyOK && r.Err() == nil {
+		return nil, replyError(code)
+	}
+	n := r.Len(MaxHeadersPerReply, 1, "headers")
+	out := make([]wire.Header, 0, n)
+	for i := 0; i < n && r.Err() == nil; i++ {
+		raw := r.VarBytes(MaxHeaderSize, "header")
+		if r.Err() != nil {
+			break
+		}
+		h, err := wire.DecodeHeader(raw)
+		if err != nil {
+			return nil, fmt.Errorf("%w: header %d: %w", ErrProtocol, i, err)
+		}
+		out = append(out, h)
+	}
+	if err := r.Done(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrProtocol, err)
+	}
+	return out, nil
+}
+
+// replyError turns a non-OK reply code into an error.
+func replyError(code byte) error {
+	switch code {
+	case replyRateLimited:
+		return ErrRateLimited
+	case replyBadRequest:
+		return fmt.Errorf("%w: bad request", ErrRemote)
+	case replyBusy:
+		return fmt.Errorf("%w: busy", ErrRemote)
+	}
+	return fmt.Errorf("%w: unknown reply code %d", ErrProtocol, code)
+}
+
+// Status is what a peer says about itself in the status handshake.
+type Status struct {
+	Version uint8
+	NetID   uint32
+	Genesis wire.Hash
+	Height  uint64
+	Tip     wire.Hash
+	Work    *big.Int
+}
+
+const statusVersion = 1
+
+func (s *Status) encode() []byte {
+	w := wire.NewWriter(128)
+	w.U8(s.Version)
+	w.U32(s.NetID)
+	w.Hash(s.Genesis)
+	w.U64(s.Height)
+	w.Hash(s.Tip)
+	w.VarBytes(s.Work.Bytes())
+	return w.Bytes()
+}
+
+func decodeStatus(b []byte) (*Status, error) {
+	r := wire.NewReader(b)
+	s := &Status{Version: r.U8(), NetID: r.U32(), Genesis: r.Hash(), Height: r.U64(), Tip: r.Hash()}
+	work := r.VarBytes(64, "work")
+	if err := r.Done(); err != nil {
+		return nil, fmt.Errorf("%w: status: %w", ErrProtocol, err)
+	}
+	s.Work = new(big.Int).SetBytes(work)
+	return s, nil
+}

@@ -1,0 +1,115 @@
+package p2p
+
+import (
+	"time"
+
+	"github.com/bitverse/bitverse/node/store"
+	"github.com/bitverse/bitverse/node/wire"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"go.etcd.io/bbolt"
+)
+
+const (
+	requestTimeout = 10 * time.Second // to read a request
+	replyTimeout   = 60 * time.Second // to write a reply
+)
+
+// requestCost is what a request takes from the peer's rate bucket.
+func requestCost(q *request) float64 {
+	return 1 + float64(len(q.IDs))/4 + float64(len(q.Txs))/8
+}
+
+// handleSync serves one request of the sync protocol per stream.
+func (x *Host) handleSync(s network.Stream) {
+	defer s.Close()
+	p := s.Conn().RemotePeer()
+	if x.Banned(p) {
+		s.Reset()
+		return
+	}
+	s.SetReadDeadline(time.Now().Add(requestTimeout))
+	raw, err := readFrame(s, MaxRequestFrame)
+	if err != nil {
+		x.streamFailed(p, s, err)
+		return
+	}
+	q, err := decodeRequest(raw)
+	if err != nil {
+		x.streamFailed(p, s, err)
+		return
+	}
+	s.SetWriteDeadline(time.Now().Add(replyTimeout))
+	if !x.limit.take(p, requestCost(q)) {
+		x.penalize(p, penaltyRate, "requests over the rate limit")
+		writeFrame(s, []byte{replyRateLimited})
+		return
+	}
+	switch q.Type {
+	case msgGetHeaders:
+		hs := x.node.Chain().HeadersAfter(q.Locator, q.Max)
+		writeFrame(s, encodeHeaders(hs))
+	case msgGetBlocks:
+		x.serveBlocks(s, q.IDs)
+	case msgPushTxs:
+		x.servePushTxs(s, p, q.Txs)
+	}
+}
+
+// serveBlocks sends a head frame (code, count) and then one frame per
+// requested id: 1 ‖ block, or 0 when the block is unknown or the reply's
+// byte budget is spent (the client asks again).
+func (x *Host) serveBlocks(s network.Stream, ids []wire.Hash) {
+	w := wire.NewWriter(8)
+	w.U8(replyOK)
+	w.Uvarint(uint64(len(ids)))
+	if writeFrame(s, w.Bytes()) != nil {
+		return
+	}
+	budget := replyBlocksBudget
+	for _, id := range ids {
+		var frame []byte
+		if budget > 0 {
+			x.node.DB().View(func(tx *bbolt.Tx) error {
+				if raw := tx.Bucket(store.Blocks).Get(id[:]); raw != nil {
+					frame = make([]byte, 1+len(raw))
+					frame[0] = 1
+					copy(frame[1:], raw)
+				}
+				return nil
+			})
+		}
+		if frame == nil {
+			frame = []byte{0}
+		}
+		budget -= len(frame)
+		if writeFrame(s, frame) != nil {
+			return
+		}
+	}
+}
+
+// servePushTxs admits pushed transactions (announcing the new ones on
+// gossip) and replies with how many were new.
+func (x *Host) servePushTxs(s network.Stream, p peer.ID, raws [][]byte) {
+	accepted := 0
+	for _, raw := range raws {
+		tx, err := wire.DecodeTx(raw)
+		if err != nil {
+			x.rejectFrom(p, faultBan, "malformed pushed transaction: "+err.Error())
+			s.Reset()
+			return
+		}
+		if _, ok := x.admitTx(p, tx, false); ok {
+			accepted++
+		}
+		if x.Banned(p) {
+			s.Reset()
+			return
+		}
+	}
+	w := wire.NewWriter(8)
+	w.U8(replyOK)
+	w.Uvarint(uint64(accepted))
+	writeFrame(s, w.Bytes())
+}

@@ -1,0 +1,123 @@
+package p2p
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+)
+
+const (
+	statusTimeout = 10 * time.Second
+	wrongNetBan   = time.Hour
+)
+
+// ourStatus describes this node's tip.
+func (x *Host) ourStatus() *Status {
+	tip := x.node.Chain().Tip()
+	return &Status{Version: statusVersion, NetID: x.net.ID, Genesis: x.genesis, Height: tip.Height, Tip: tip.ID, Work: tip.Work}
+}
+
+// handleStatus answers a status handshake: read the peer's status, reply
+// with ours.
+func (x *Host) handleStatus(s network.Stream) {
+	defer s.Close()
+	p := s.Conn().RemotePeer()
+	s.SetDeadline(time.Now().Add(statusTimeout))
+	raw, err := readFrame(s, MaxStatusFrame)
+	if err != nil {
+		x.streamFailed(p, s, err)
+		return
+	}
+	st, err := decodeStatus(raw)
+	if err != nil {
+		x.streamFailed(p, s, err)
+		return
+	}
+	if err := x.recordStatus(p, st); err != nil {
+		s.Reset()
+		return
+	}
+	writeFrame(s, x.ourStatus().encode())
+}
+
+// ExchangeStatus sends our status to p and returns p's, with the round
+// trip time (also recorded as p's latency). A peer with more work than this
+// node starts a sync.
+func (x *Host) ExchangeStatus(ctx context.Context, p peer.ID) (*Status, time.Duration, error) {
+	ctx, cancel := context.WithTimeout(ctx, statusTimeout)
+	defer cancel()
+	start := time.Now()
+	s, err := x.h.NewStream(ctx, p, ProtoStatus(x.net))
+	if err != nil {
+		return nil, 0, err
+	}
+	defer s.Close()
+	if dl, ok := ctx.Deadline(); ok {
+		s.SetDeadline(dl)
+	}
+	if err := writeFrame(s, x.ourStatus().encode()); err != nil {
+		s.Reset()
+		return nil, 0, err
+	}
+	s.CloseWrite()
+	raw, err := readFrame(s, MaxStatusFrame)
+	if err != nil {
+		x.streamFailed(p, s, err)
+		return nil, 0, err
+	}
+	rtt := time.Since(start)
+	st, err := decodeStatus(raw)
+	if err != nil {
+		x.streamFailed(p, s, err)
+		return nil, 0, err
+	}
+	if err := x.recordStatus(p, st); err != nil {
+		return nil, 0, err
+	}
+	x.h.Peerstore().RecordLatency(p, rtt)
+	return st, rtt, nil
+}
+
+// recordStatus checks that the peer is on our network and remembers its
+// tip; more work than ours pokes the syncer.
+func (x *Host) recordStatus(p peer.ID, st *Status) error {
+	if st.NetID != x.net.ID || st.Genesis != x.genesis {
+		x.ban(p, wrongNetBan, "on another network")
+		return fmt.Errorf("%w: network %08x, genesis %s", ErrWrongNetwork, st.NetID, st.Genesis.Short())
+	}
+	x.mu.Lock()
+	ps := x.peers[p]
+	if ps == nil {
+		ps = &peerState{}
+		x.peers[p] = ps
+	}
+	ps.status, ps.statusAt = st, time.Now()
+	x.mu.Unlock()
+	if st.Work.Cmp(x.node.Chain().Tip().Work) > 0 {
+		x.syncer.poke()
+	}
+	return nil
+}
+
+// streamFailed handles a stream error: a protocol violation bans the peer,
+// anything else (timeouts, resets) just ends the stream.
+func (x *Host) streamFailed(p peer.ID, s network.Stream, err error) {
+	s.Reset()
+	if errors.Is(err, ErrProtocol) {
+		x.ban(p, 0, err.Error())
+	}
+}
+
+// peerStatus returns the last status p reported.
+func (x *Host) peerStatus(p peer.ID) *Status {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if ps := x.peers[p]; ps != nil {
+		return ps.status
+	}
+	return nil
+}

@@ -1,0 +1,444 @@
+package p2p
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/big"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/bitverse/bitverse/node"
+	"github.com/bitverse/bitverse/node/chain"
+	"github.com/bitverse/bitverse/node/consensus"
+	"github.com/bitverse/bitverse/node/wire"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+)
+
+// Sync tuning.
+const (
+	syncHeaderPeers    = 3      // peers asked for the first headers of a round
+	syncBodyPeers      = 8      // peers blocks are fetched from
+	syncWorkersPerPeer = 2      // requests in flight per peer
+	syncChunk          = 16     // blocks per request
+	syncWindowChunks   = 32     // chunks fetched ahead of the one being connected
+	syncMaxHeaders     = 20_000 // headers per round (then bodies, then the next round)
+	syncMaxTries       = 6      // attempts at one chunk before the round gives up
+	syncPeerFailures   = 3      // failed requests before a peer is dropped from a round
+)
+
+// syncer pulls the best chain from peers. One goroutine (run) owns a
+// round; others only poke it and read progress.
+type syncer struct {
+	x       *Host
+	trigger chan struct{}
+	mu      sync.Mutex
+	prog    node.Sync
+}
+
+func newSyncer(x *Host) *syncer {
+	return &syncer{x: x, trigger: make(chan struct{}, 1)}
+}
+
+// poke asks for a sync round soon (coalesced).
+func (s *syncer) poke() {
+	select {
+	case s.trigger <- struct{}{}:
+	default:
+	}
+}
+
+func (s *syncer) progress() node.Sync {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.prog
+}
+
+func (s *syncer) setProgress(p node.Sync) {
+	s.mu.Lock()
+	s.prog = p
+	s.mu.Unlock()
+	s.x.node.SetSync(p)
+}
+
+func (s *syncer) run(ctx context.Context) {
+	defer s.x.wg.Done()
+	t := time.NewTicker(s.x.cfg.SyncInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.trigger:
+		case <-t.C:
+		}
+		for ctx.Err() == nil {
+			n, err := s.round(ctx)
+			if err != nil && ctx.Err() == nil {
+				s.x.log.Info("sync round ended early", "connected", n, "err", err)
+			}
+			if n == 0 {
+				break
+			}
+		}
+	}
+}
+
+// candidate is a peer with more work than this node.
+type candidate struct {
+	id peer.ID
+	st *Status
+}
+
+func (s *syncer) candidates(ours *big.Int) []candidate {
+	x := s.x
+	var out []candidate
+	x.mu.Lock()
+	for id, ps := range x.peers {
+		if ps.status != nil && ps.status.Work.Cmp(ours) > 0 && x.h.Network().Connectedness(id) == network.Connected {
+			out = append(out, candidate{id: id, st: ps.status})
+		}
+	}
+	x.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool {
+		if c := out[i].st.Work.Cmp(out[j].st.Work); c != 0 {
+			return c > 0
+		}
+		return out[i].id < out[j].id
+	})
+	return out
+}
+
+// round runs one sync round: headers from up to three peers, then bodies
+// from all peers with more work, connected in order. It returns how many
+// blocks it connected.
+func (s *syncer) round(ctx context.Context) (int, error) {
+	tip := s.x.node.Chain().Tip()
+	cands := s.candidates(tip.Work)
+	if len(cands) == 0 {
+		if p := s.progress(); p.Syncing {
+			p.Syncing, p.ETASeconds = false, 0
+			s.setProgress(p)
+		}
+		return 0, nil
+	}
+	hdrs, err := s.fetchHeaders(ctx, cands)
+	if err != nil || len(hdrs) == 0 {
+		return 0, err
+	}
+	total := uint64(len(hdrs))
+	if best := cands[0].st.Height; best > tip.Height && best-tip.Height > total {
+		total = best - tip.Height
+	}
+	return s.fetchBodies(ctx, hdrs, cands, total)
+}
+
+// fetchHeaders asks up to syncHeaderPeers peers at once for the headers
+// after our locator, keeps the longest valid answer, and continues with
+// that peer until it has no more (or syncMaxHeaders).
+func (s *syncer) fetchHeaders(ctx context.Context, cands []candidate) ([]wire.Header, error) {
+	x := s.x
+	locator := x.node.Chain().Locator()
+	ask := cands[:min(syncHeaderPeers, len(cands))]
+	type answer struct {
+		from peer.ID
+		hs   []wire.Header
+		err  error
+	}
+	answers := make([]answer, len(ask))
+	var wg sync.WaitGroup
+	for i, c := range ask {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cctx, cancel := context.WithTimeout(ctx, fetchTimeout)
+			defer cancel()
+			hs, err := x.GetHeaders(cctx, c.id, locator, MaxHeadersPerReply)
+			if err == nil {
+				err = s.checkHeaders(hs)
+			}
+			if errors.Is(err, ErrProtocol) {
+				x.ban(c.id, 0, "bad headers: "+err.Error())
+			}
+			answers[i] = answer{from: c.id, hs: hs, err: err}
+		}()
+	}
+	wg.Wait()
+	best := -1
+	for i, a := range answers {
+		if a.err != nil || len(a.hs) == 0 {
+			continue
+		}
+		if best < 0 || a.hs[len(a.hs)-1].Height > answers[best].hs[len(answers[best].hs)-1].Height {
+			best = i
+		}
+	}
+	if best < 0 {
+		for _, a := range answers {
+			if a.err != nil {
+				return nil, a.err
+			}
+		}
+		return nil, nil
+	}
+	from, hs := answers[best].from, answers[best].hs
+	for len(hs) < syncMaxHeaders {
+		last := hs[len(hs)-1]
+		if len(hs)%MaxHeadersPerReply != 0 {
+			break
+		}
+		loc := append([]wire.Hash{last.ID()}, locator...)
+		cctx, cancel := context.WithTimeout(ctx, fetchTimeout)
+		more, err := x.GetHeaders(cctx, from, loc, MaxHeadersPerReply)
+		cancel()
+		if err == nil && len(more) > 0 && more[0].Prev != last.ID() {
+			break // the peer's chain moved; take what we have
+		}
+		if err == nil {
+			err = s.checkHeaders(more)
+		}
+		if err != nil {
+			if errors.Is(err, ErrProtocol) {
+				x.ban(from, 0, "bad headers: "+err.Error())
+			}
+			break
+		}
+		if len(more) == 0 {
+			break
+		}
+		hs = append(hs, more...)
+	}
+	return hs, nil
+}
+
+// checkHeaders checks that headers link up, start on a block we know and
+// carry their proof of work. An honest peer never fails this.
+func (s *syncer) checkHeaders(hs []wire.Header) error {
+	if len(hs) == 0 {
+		return nil
+	}
+	parent, _, err := s.x.node.Chain().HeaderByID(hs[0].Prev)
+	if err != nil {
+		return fmt.Errorf("%w: headers start after unknown block %s", ErrProtocol, hs[0].Prev.Short())
+	}
+	limit := s.x.node.Params().PowLimit
+	prevID, prevHeight := hs[0].Prev, parent.Height
+	for i := range hs {
+		h := &hs[i]
+		if h.Prev != prevID || h.Height != prevHeight+1 {
+			return fmt.Errorf("%w: header %d does not follow the one before", ErrProtocol, i)
+		}
+		target := consensus.CompactToBig(h.Bits)
+		if target.Sign() <= 0 || target.Cmp(limit) > 0 || !consensus.HashMeetsTarget(h.PowHash(), target) {
+			return fmt.Errorf("%w: header %d (height %d) lacks its proof of work", ErrProtocol, i, h.Height)
+		}
+		prevID, prevHeight = h.ID(), h.Height
+	}
+	return nil
+}
+
+type syncJob struct {
+	idx   int
+	ids   []wire.Hash
+	tries int
+}
+
+type syncResult struct {
+	job    *syncJob
+	blocks []*wire.Block
+	from   peer.ID
+}
+
+// fetchBodies downloads the blocks of hdrs that this node lacks, chunk by
+// chunk from every candidate peer in parallel (two requests in flight per
+// peer, at most syncWindowChunks ahead), checks their signatures as they
+// arrive (filling the signature cache) and connects them in order.
+func (s *syncer) fetchBodies(ctx context.Context, hdrs []wire.Header, cands []candidate, total uint64) (int, error) {
+	x := s.x
+	c := x.node.Chain()
+	var ids []wire.Hash
+	for i := range hdrs {
+		if id := hdrs[i].ID(); !c.HasBlock(id) {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	var jobs []*syncJob
+	for i := 0; i < len(ids); i += syncChunk {
+		jobs = append(jobs, &syncJob{idx: len(jobs), ids: ids[i:min(i+syncChunk, len(ids))]})
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	window := make(chan struct{}, syncWindowChunks)
+	queue := make(chan *syncJob, len(jobs))
+	retry := make(chan *syncJob, len(jobs))
+	results := make(chan syncResult, len(jobs))
+	go func() { // producer: hand out chunks in order, as the window allows
+		for _, j := range jobs {
+			select {
+			case window <- struct{}{}:
+			case <-rctx.Done():
+				return
+			}
+			select {
+			case queue <- j:
+			case <-rctx.Done():
+				return
+			}
+		}
+	}()
+	var giveUp atomic.Value
+	var workers sync.WaitGroup
+	peers := cands[:min(syncBodyPeers, len(cands))]
+	for _, cand := range peers {
+		var failures atomic.Int32
+		for w := 0; w < syncWorkersPerPeer; w++ {
+			workers.Add(1)
+			go func() {
+				defer workers.Done()
+				s.bodyWorker(rctx, cand.id, &failures, queue, retry, results, &giveUp, cancel)
+			}()
+		}
+	}
+	allGone := make(chan struct{})
+	go func() { workers.Wait(); close(allGone) }()
+
+	start := time.Now()
+	pending := map[int]syncResult{}
+	next, connected, done := 0, 0, uint64(0)
+	lastReport := time.Time{}
+	report := func(final bool) {
+		if !final && time.Since(lastReport) < 200*time.Millisecond {
+			return
+		}
+		lastReport = time.Now()
+		el := time.Since(start).Seconds()
+		p := node.Sync{Syncing: !final, Done: done, Total: max(total, done)}
+		if el > 0 {
+			p.Rate = float64(done) / el
+		}
+		if p.Rate > 0 && p.Total > done {
+			p.ETASeconds = float64(p.Total-done) / p.Rate
+		}
+		s.setProgress(p)
+	}
+	s.setProgress(node.Sync{Syncing: true, Total: total})
+	var err error
+loop:
+	for next < len(jobs) {
+		select {
+		case r := <-results:
+			pending[r.job.idx] = r
+		case <-allGone:
+			if e, ok := giveUp.Load().(error); ok {
+				err = e
+			} else {
+				err = errors.New("no peer could serve the blocks")
+			}
+			break loop
+		case <-rctx.Done():
+			if e, ok := giveUp.Load().(error); ok {
+				err = e
+			} else {
+				err = rctx.Err()
+			}
+			break loop
+		}
+		for {
+			r, ok := pending[next]
+			if !ok {
+				break
+			}
+			delete(pending, next)
+			for _, b := range r.blocks {
+				id := b.ID()
+				x.quiet.Store(id, struct{}{})
+				res, serr := x.node.SubmitBlock(b)
+				x.quiet.Delete(id)
+				switch {
+				case serr == nil || errors.Is(serr, chain.ErrKnown):
+					done++
+					if serr == nil && res == chain.Connected {
+						connected++
+						x.counters.synced.Add(1)
+					}
+				case consensus.CodeOf(serr) != 0:
+					x.ban(r.from, 0, "served an invalid block: "+serr.Error())
+					err = serr
+					break loop
+				default:
+					err = fmt.Errorf("connect block %s: %w", id.Short(), serr)
+					break loop
+				}
+			}
+			report(false)
+			next++
+			<-window
+		}
+	}
+	cancel()
+	report(true)
+	return connected, err
+}
+
+// bodyWorker fetches chunks from one peer until the round ends or the peer
+// fails too often.
+func (s *syncer) bodyWorker(ctx context.Context, p peer.ID, failures *atomic.Int32, queue, retry chan *syncJob,
+	results chan<- syncResult, giveUp *atomic.Value, abort context.CancelFunc) {
+	x := s.x
+	sigs := x.node.Chain().SigCache()
+	for failures.Load() < syncPeerFailures {
+		var j *syncJob
+		select {
+		case j = <-retry:
+		default:
+			select {
+			case j = <-retry:
+			case j = <-queue:
+			case <-ctx.Done():
+				return
+			}
+		}
+		fctx, cancel := context.WithTimeout(ctx, fetchTimeout)
+		blocks, err := x.GetBlocks(fctx, p, j.ids)
+		cancel()
+		if err == nil {
+			for i, b := range blocks {
+				if b == nil {
+					err = fmt.Errorf("peer lacks block %s", j.ids[i].Short())
+					failures.Store(syncPeerFailures) // it is on another branch: stop asking it
+					break
+				}
+				if k, verr := chain.VerifyTxs(x.net, b.Txs, b.TxIDs(), sigs); verr != nil {
+					err = fmt.Errorf("%w: block %s transaction %d: %v", ErrProtocol, b.ID().Short(), k, verr)
+					break
+				}
+			}
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			if errors.Is(err, ErrProtocol) {
+				x.ban(p, 0, "sync: "+err.Error())
+				failures.Store(syncPeerFailures)
+			} else {
+				failures.Add(1)
+			}
+			j.tries++
+			if j.tries >= syncMaxTries {
+				giveUp.Store(fmt.Errorf("blocks %s… could not be fetched after %d tries: %w", j.ids[0].Short(), j.tries, err))
+				abort()
+				return
+			}
+			retry <- j
+			continue
+		}
+		results <- syncResult{job: j, blocks: blocks, from: p}
+	}
+}
