@@ -17,24 +17,66 @@ type Update struct {
 
 // Apply applies a batch of updates to the tree with the given root and
 // returns the new root. When a batch holds several updates of one key, the
-// last one wins. Apply only adds nodes to s: it never changes or deletes
+// last one wins. Apply only adds records to s: it never changes or deletes
 // one, so root and every older root stay readable and provable.
 //
 // The result depends only on the set of (key, value) pairs in the final
 // tree, never on how updates were ordered or split into batches.
 //
-// On error, nodes already put may remain in s; they are unreachable from any
-// root Apply returned, and the caller normally rolls the transaction back.
+// On error, records already put may remain in s; they are unreachable from
+// any root Apply returned, and the caller normally rolls the transaction
+// back.
 func Apply(s NodeStore, root wire.Hash, ups []Update) (wire.Hash, error) {
 	if len(ups) == 0 {
 		return root, nil
 	}
-	a := applier{s: s}
-	r, err := a.update(root, 0, sortUpdates(ups))
+	a := getArena()
+	defer putArena(a)
+	ap := applier{s: s, a: a}
+	start := a.ref(root)
+	r, err := ap.update(start, 0, sortUpdates(ups))
 	if err != nil {
 		return root, err
 	}
-	return r.hash, nil
+	n := &a.nodes[r]
+	newRoot := n.hash // empty, or the root page
+	switch {
+	case r == start:
+		return root, nil
+	case n.kind == kindLeaf:
+		// A tree of one leaf is stored as a leaf record.
+		newRoot = a.hashOf(r)
+		off := len(a.recs)
+		a.recs = append(a.recs, tagLeaf)
+		a.recs = append(a.recs, n.key[:]...)
+		a.recs = append(a.recs, n.value[:]...)
+		a.out = append(a.out, record{newRoot, off, len(a.recs)})
+	}
+	if err := ap.flush(); err != nil {
+		return root, err
+	}
+	return newRoot, nil
+}
+
+// record is a page encoded by Apply and waiting to be put: its hash and its
+// bytes, a[start:end] of arena.recs.
+type record struct {
+	hash       wire.Hash
+	start, end int
+}
+
+// flush puts the batch's new records in hash order. Putting them all at the
+// end, sorted, means the batch reads an unmodified tree, and the store
+// (bbolt: a B+tree keyed by hash) inserts with better locality.
+func (ap *applier) flush() error {
+	a := ap.a
+	slices.SortFunc(a.out, func(x, y record) int { return bytes.Compare(x.hash[:], y.hash[:]) })
+	for _, r := range a.out {
+		if err := ap.s.Put(r.hash, a.recs[r.start:r.end]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // sortUpdates returns a copy of ups sorted by key, keeping only the last
@@ -53,93 +95,79 @@ func sortUpdates(ups []Update) []Update {
 	return out
 }
 
-// kind is what a subtree is, as far as the applier knows.
-type kind uint8
-
-const (
-	kindEmpty   kind = iota // the zero hash
-	kindLeaf                // a shortcut leaf
-	kindInner               // an internal node
-	kindUnknown             // not loaded: a leaf or an internal node
-)
-
-// ref is a subtree: its hash and, when known, its kind.
-type ref struct {
-	hash wire.Hash
-	kind kind
-}
-
-// childRef is an untouched child of a loaded internal node.
-func childRef(h wire.Hash) ref {
-	if h.IsZero() {
-		return ref{}
-	}
-	return ref{hash: h, kind: kindUnknown}
-}
-
-// applier applies one sorted batch. Each changed node is encoded, hashed and
-// put exactly once, bottom-up, as the recursion returns.
+// applier applies one sorted batch, recursing down the tree once and
+// splitting the batch at each internal node. Each changed internal node is
+// hashed once, and each changed page encoded once, bottom-up as the
+// recursion returns; flush then puts the pages. Nothing it builds is read
+// back from the store.
 type applier struct {
-	s   NodeStore
-	buf [innerSize]byte // encoding scratch; stores copy what they keep
+	s NodeStore
+	a *arena
 }
 
-// update applies ups to the subtree with hash h at depth d. Every key in ups
-// lies under that subtree (shares its first d bits), and ups is non-empty.
-func (a *applier) update(h wire.Hash, d int, ups []Update) (ref, error) {
-	if h.IsZero() {
-		return a.build(d, ups, nil)
-	}
-	n, err := load(a.s, h)
-	if err != nil {
-		return ref{}, err
-	}
-	if n.leaf {
+// update applies ups to the subtree i at depth d and returns the new
+// subtree, which is i itself when nothing changed. Every key in ups lies
+// under the subtree (shares its first d bits), and ups is not empty.
+func (ap *applier) update(i int32, d int, ups []Update) (int32, error) {
+	a := ap.a
+	switch a.nodes[i].kind {
+	case kindEmpty:
+		return ap.build(d, ups, empty)
+	case kindRef:
+		mark := len(a.nodes)
+		j, err := a.load(ap.s, a.nodes[i].hash, d)
+		if err != nil {
+			return empty, err
+		}
+		r, err := ap.update(j, d, ups)
+		if err != nil {
+			return empty, err
+		}
+		if r == j {
+			a.truncate(mark)
+			return i, nil
+		}
+		return ap.compact(mark, r), nil
+	case kindLeaf:
+		n := &a.nodes[i]
 		if len(ups) == 1 && ups[0].Key == n.key && ups[0].Value == n.value {
-			return ref{hash: h, kind: kindLeaf}, nil
+			return i, nil
 		}
 		if !samePrefix(&n.key, &ups[0].Key, d) {
-			return ref{}, fmt.Errorf("%w: leaf %s at depth %d is off its key's path", ErrCorruptNode, h, d)
+			return empty, fmt.Errorf("%w: leaf %s at depth %d is off its key's path", ErrCorruptNode, n.key, d)
 		}
-		old := &leafEntry{key: n.key, value: n.value, hash: h}
-		i := sort.Search(len(ups), func(i int) bool { return bytes.Compare(ups[i].Key[:], n.key[:]) >= 0 })
-		if i < len(ups) && ups[i].Key == n.key {
-			old = nil // overridden by the batch
+		key := n.key
+		j := sort.Search(len(ups), func(j int) bool { return bytes.Compare(ups[j].Key[:], key[:]) >= 0 })
+		if j < len(ups) && ups[j].Key == key {
+			return ap.build(d, ups, empty) // the batch overrides the leaf
 		}
-		return a.build(d, ups, old)
+		return ap.build(d, ups, i)
 	}
-	if d >= KeyBits {
-		return ref{}, fmt.Errorf("%w: internal node %s below depth %d", ErrCorruptNode, h, KeyBits)
-	}
+	left, right := a.nodes[i].left, a.nodes[i].right
 	split := splitIndex(ups, d)
-	l, r := childRef(n.left), childRef(n.right)
+	l, r := left, right
+	var err error
 	if split > 0 {
-		if l, err = a.update(n.left, d+1, ups[:split]); err != nil {
-			return ref{}, err
+		if l, err = ap.update(left, d+1, ups[:split]); err != nil {
+			return empty, err
 		}
 	}
 	if split < len(ups) {
-		if r, err = a.update(n.right, d+1, ups[split:]); err != nil {
-			return ref{}, err
+		if r, err = ap.update(right, d+1, ups[split:]); err != nil {
+			return empty, err
 		}
 	}
-	if l.hash == n.left && r.hash == n.right {
-		return ref{hash: h, kind: kindInner}, nil
+	if l == left && r == right {
+		return i, nil
 	}
-	return a.join(l, r)
-}
-
-// leafEntry is the one leaf an existing subtree holds while the batch is
-// merged into it.
-type leafEntry struct {
-	key, value, hash wire.Hash
+	return ap.join(l, r, d)
 }
 
 // build returns the subtree at depth d holding the live (non-zero) updates
-// in ups plus old, if not nil. Keys in ups are distinct from old's key.
-func (a *applier) build(d int, ups []Update, old *leafEntry) (ref, error) {
+// in ups plus the leaf old, unless old is empty. No key in ups is old's.
+func (ap *applier) build(d int, ups []Update, old int32) (int32, error) {
 	live := 0
-	if old != nil {
+	if old != empty {
 		live = 1
 	}
 	var one *Update
@@ -154,75 +182,74 @@ func (a *applier) build(d int, ups []Update, old *leafEntry) (ref, error) {
 	}
 	switch {
 	case live == 0:
-		return ref{}, nil
-	case live == 1 && old != nil:
-		return ref{hash: old.hash, kind: kindLeaf}, nil
+		return empty, nil
+	case live == 1 && old != empty:
+		return old, nil
 	case live == 1:
-		return a.putLeaf(one.Key, one.Value)
+		return ap.a.add(mnode{kind: kindLeaf, key: one.Key, value: one.Value}), nil
 	}
 	// Two or more distinct keys share the first d bits, so d < KeyBits.
+	mark := len(ap.a.nodes)
 	split := splitIndex(ups, d)
-	var oldL, oldR *leafEntry
-	if old != nil {
-		if bit(&old.key, d) == 0 {
+	oldL, oldR := empty, empty
+	if old != empty {
+		if bit(&ap.a.nodes[old].key, d) == 0 {
 			oldL = old
 		} else {
 			oldR = old
 		}
 	}
-	l, err := a.build(d+1, ups[:split], oldL)
+	l, err := ap.build(d+1, ups[:split], oldL)
 	if err != nil {
-		return ref{}, err
+		return empty, err
 	}
-	r, err := a.build(d+1, ups[split:], oldR)
+	r, err := ap.build(d+1, ups[split:], oldR)
 	if err != nil {
-		return ref{}, err
+		return empty, err
 	}
-	return a.join(l, r)
+	j, err := ap.join(l, r, d)
+	if err != nil || d%pageHeight != 0 {
+		return j, err
+	}
+	return ap.compact(mark, j), nil
 }
 
 // join returns the subtree whose children are l and r: empty if both are,
-// the leaf itself if the only non-empty child is a leaf (shortcut leaves
-// move up), and a new internal node otherwise.
-func (a *applier) join(l, r ref) (ref, error) {
-	if l.kind == kindEmpty || r.kind == kindEmpty {
-		only := l
-		if l.kind == kindEmpty {
-			only = r
-		}
-		if only.kind == kindEmpty {
-			return ref{}, nil
-		}
-		if only.kind == kindUnknown {
-			n, err := load(a.s, only.hash)
-			if err != nil {
-				return ref{}, err
-			}
-			only.kind = kindInner
-			if n.leaf {
-				only.kind = kindLeaf
-			}
-		}
-		if only.kind == kindLeaf {
-			return only, nil
-		}
+// the leaf itself if the only non-empty child is a leaf (a shortcut leaf
+// moves up), and a new internal node otherwise. An internal node at a page
+// boundary has its page encoded and stored, and becomes a kindRef.
+func (ap *applier) join(l, r int32, d int) (int32, error) {
+	a := ap.a
+	lk, rk := a.nodes[l].kind, a.nodes[r].kind
+	switch {
+	case lk == kindEmpty && (rk == kindEmpty || rk == kindLeaf):
+		return r, nil
+	case rk == kindEmpty && lk == kindLeaf:
+		return l, nil
 	}
-	enc := appendInner(a.buf[:0], l.hash, r.hash)
-	h := innerHash(l.hash, r.hash)
-	if err := a.s.Put(h, enc); err != nil {
-		return ref{}, err
+	h := innerHash(a.hashOf(l), a.hashOf(r))
+	i := a.add(mnode{kind: kindInner, hashed: true, hash: h, left: l, right: r})
+	if d%pageHeight != 0 {
+		return i, nil
 	}
-	return ref{hash: h, kind: kindInner}, nil
+	off := len(a.recs)
+	a.recs = a.appendPage(a.recs, i)
+	a.out = append(a.out, record{h, off, len(a.recs)})
+	a.nodes[i].kind = kindRef
+	return i, nil
 }
 
-// putLeaf stores a leaf and returns it.
-func (a *applier) putLeaf(key, value wire.Hash) (ref, error) {
-	enc := appendLeaf(a.buf[:0], key, value)
-	h := leafHash(key, value)
-	if err := a.s.Put(h, enc); err != nil {
-		return ref{}, err
+// compact keeps the arena small: once the subtree at a page boundary is
+// settled, its result r has no children in memory (it is empty, a leaf or a
+// stored page), so every node added since mark can go.
+func (ap *applier) compact(mark int, r int32) int32 {
+	a := ap.a
+	if int(r) < mark || a.nodes[r].kind == kindInner {
+		return r
 	}
-	return ref{hash: h, kind: kindLeaf}, nil
+	n := a.nodes[r]
+	a.truncate(mark)
+	return a.add(n)
 }
 
 // splitIndex returns the index of the first update whose key has bit d set.

@@ -278,6 +278,7 @@ func TestStoreErrors(t *testing.T) {
 		}
 		return s
 	}
+	leaf := slices.Concat([]byte{tagLeaf}, bs(hb(1)), bs(hb(2)))
 	tests := []struct {
 		s    NodeStore
 		root wire.Hash
@@ -286,12 +287,15 @@ func TestStoreErrors(t *testing.T) {
 		{NewMemStore(), hb(9), ErrMissingNode},
 		{mk([]byte{}), hb(9), ErrCorruptNode},
 		{mk([]byte{0x04}), hb(9), ErrCorruptNode},
-		{mk(append([]byte{tagLeaf}, make([]byte, 63)...)), hb(9), ErrCorruptNode},      // short leaf
-		{mk(append([]byte{tagLeaf}, make([]byte, 64)...)), hb(9), ErrCorruptNode},      // empty value
-		{mk(append([]byte{tagInner}, make([]byte, 64)...)), hb(9), ErrCorruptNode},     // empty children
-		{mk(append([]byte{tagLeftOnly}, make([]byte, 32)...)), hb(9), ErrCorruptNode},  // no child
-		{mk(append([]byte{tagRightOnly}, make([]byte, 33)...)), hb(9), ErrCorruptNode}, // long
-		{mk(appendInner(nil, hb(8), hb(7))), hb(9), ErrMissingNode},                    // child missing
+		{mk(leaf[:64]), hb(9), ErrCorruptNode},                                                           // short leaf record
+		{mk(slices.Concat(leaf[:33], make([]byte, 32))), hb(9), ErrCorruptNode},                          // empty value
+		{mk([]byte{tagPage}), hb(9), ErrCorruptNode},                                                     // no node
+		{mk([]byte{tagPage, 0x00}), hb(9), ErrCorruptNode},                                               // no children
+		{mk(slices.Concat([]byte{tagPage, 0x01}, leaf[1:])), hb(9), ErrCorruptNode},                      // one leaf only
+		{mk(slices.Concat([]byte{tagPage, 0x02}, bs(hb(8)))), hb(9), ErrCorruptNode},                     // truncated below
+		{mk(slices.Concat([]byte{tagPage, 0x05}, leaf[1:], leaf[1:], []byte{0})), hb(9), ErrCorruptNode}, // trailing
+		{mk(slices.Concat([]byte{tagPage, 0x11}, leaf[1:], leaf[1:])), hb(9), ErrCorruptNode},            // bad codes
+		{mk(slices.Concat([]byte{tagPage, 0x0b}, leaf[1:], leaf[1:])), hb(9), ErrCorruptNode},            // code 3
 	}
 	for i, tc := range tests {
 		if _, _, err := Get(tc.s, tc.root, k); !errors.Is(err, tc.want) {

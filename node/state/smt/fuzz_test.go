@@ -10,19 +10,15 @@ import (
 )
 
 // fuzzTree is the tree FuzzVerify checks claims against, built once.
-var fuzzTree = sync.OnceValue(func() *proofTree { return newProofTree(nopTB{}, 9, 64) })
-
-// nopTB lets newProofTree run outside a test; it panics on failure.
-type nopTB struct{ testing.TB }
-
-func (nopTB) Helper()               {}
-func (nopTB) Fatal(args ...any)     { panic(args) }
-func (nopTB) Fatalf(string, ...any) { panic("fatal") }
+var fuzzTree = sync.OnceValues(func() (*proofTree, error) { return buildProofTree(9, 64) })
 
 // FuzzDecodeProof checks that DecodeProof never panics, and that what it
 // accepts re-encodes to the same bytes and decodes to the same proof.
 func FuzzDecodeProof(f *testing.F) {
-	pt := fuzzTree()
+	pt, err := fuzzTree()
+	if err != nil {
+		f.Fatal(err)
+	}
 	for _, st := range pt.stmts {
 		enc := pt.prove(f, st.Key).Encode()
 		f.Add(enc)
@@ -52,7 +48,10 @@ func FuzzDecodeProof(f *testing.F) {
 // FuzzVerify checks that Verify never accepts a false claim about the fuzz
 // tree: whenever it accepts (key, value), the tree must really hold that.
 func FuzzVerify(f *testing.F) {
-	pt := fuzzTree()
+	pt, err := fuzzTree()
+	if err != nil {
+		f.Fatal(err)
+	}
 	for _, st := range pt.stmts {
 		f.Add(pt.prove(f, st.Key).Encode(), st.Key[:], st.Value[:])
 	}

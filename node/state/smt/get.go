@@ -1,60 +1,68 @@
 package smt
 
 import (
-	"fmt"
-
 	"github.com/bitverse/bitverse/node/wire"
 )
 
 // Get returns the value of key in the tree with the given root, and whether
 // the key is present. An absent key has the zero value.
 func Get(s NodeStore, root, key wire.Hash) (value wire.Hash, found bool, err error) {
-	h := root
-	for d := 0; !h.IsZero(); d++ {
-		n, err := load(s, h)
-		if err != nil {
-			return wire.Hash{}, false, err
-		}
-		if n.leaf {
+	a := getArena()
+	defer putArena(a)
+	i := a.ref(root)
+	for d := 0; ; {
+		n := &a.nodes[i]
+		switch n.kind {
+		case kindEmpty:
+			return wire.Hash{}, false, nil
+		case kindLeaf:
 			if n.key != key {
 				return wire.Hash{}, false, nil
 			}
 			return n.value, true, nil
-		}
-		if d >= KeyBits {
-			return wire.Hash{}, false, fmt.Errorf("%w: internal node %s below depth %d", ErrCorruptNode, h, KeyBits)
-		}
-		if bit(&key, d) == 0 {
-			h = n.left
-		} else {
-			h = n.right
+		case kindRef:
+			h := n.hash
+			a.truncate(0)
+			if i, err = a.load(s, h, d); err != nil {
+				return wire.Hash{}, false, err
+			}
+		case kindInner:
+			if bit(&key, d) == 0 {
+				i = n.left
+			} else {
+				i = n.right
+			}
+			d++
 		}
 	}
-	return wire.Hash{}, false, nil
 }
 
 // Walk calls fn for every (key, value) in the tree with the given root, in
 // increasing key order, and stops at the first error fn returns.
 func Walk(s NodeStore, root wire.Hash, fn func(key, value wire.Hash) error) error {
-	return walk(s, root, 0, fn)
+	a := getArena()
+	defer putArena(a)
+	return walk(s, a, a.ref(root), 0, fn)
 }
 
-func walk(s NodeStore, h wire.Hash, d int, fn func(key, value wire.Hash) error) error {
-	if h.IsZero() {
-		return nil
-	}
-	n, err := load(s, h)
-	if err != nil {
-		return err
-	}
-	if n.leaf {
+func walk(s NodeStore, a *arena, i int32, d int, fn func(key, value wire.Hash) error) error {
+	switch n := a.nodes[i]; n.kind {
+	case kindLeaf:
 		return fn(n.key, n.value)
-	}
-	if d >= KeyBits {
-		return fmt.Errorf("%w: internal node %s below depth %d", ErrCorruptNode, h, KeyBits)
-	}
-	if err := walk(s, n.left, d+1, fn); err != nil {
+	case kindRef:
+		mark := len(a.nodes)
+		j, err := a.load(s, n.hash, d)
+		if err != nil {
+			return err
+		}
+		err = walk(s, a, j, d, fn)
+		a.truncate(mark)
 		return err
+	case kindInner:
+		if err := walk(s, a, n.left, d+1, fn); err != nil {
+			return err
+		}
+		return walk(s, a, n.right, d+1, fn)
 	}
-	return walk(s, n.right, d+1, fn)
+	return nil
 }

@@ -128,57 +128,22 @@ func applyModel(m map[wire.Hash]wire.Hash, ups []Update) {
 	}
 }
 
-// checkTree checks every structural invariant of the tree under root and
-// returns its leaves in order: each stored node hashes to its key, decodes
-// canonically, and sits where it belongs; leaves lie on their key's path;
-// internal nodes hold at least two leaves; no leaf has an empty sibling.
+// checkTree runs Check under root and returns the tree's leaves in order.
 func checkTree(s NodeStore, root wire.Hash) ([]Update, error) {
-	var leaves []Update
-	var path wire.Hash
-	var rec func(h wire.Hash, d int) (int, error)
-	rec = func(h wire.Hash, d int) (int, error) {
-		if h.IsZero() {
-			return 0, nil
-		}
-		b, err := s.Get(h)
-		if err != nil {
-			return 0, err
-		}
-		n, err := decodeNode(b)
-		if err != nil {
-			return 0, err
-		}
-		if got := n.hash(); got != h {
-			return 0, fmt.Errorf("node stored under %s hashes to %s", h.Short(), got.Short())
-		}
-		if n.leaf {
-			if !samePrefix(&n.key, &path, d) {
-				return 0, fmt.Errorf("leaf %s at depth %d is off its path", n.key.Short(), d)
-			}
-			leaves = append(leaves, Update{n.key, n.value})
-			return 1, nil
-		}
-		if d >= KeyBits {
-			return 0, fmt.Errorf("internal node at depth %d", d)
-		}
-		path[d>>3] &^= 0x80 >> uint(d&7)
-		nl, err := rec(n.left, d+1)
-		if err != nil {
-			return 0, err
-		}
-		path[d>>3] |= 0x80 >> uint(d&7)
-		nr, err := rec(n.right, d+1)
-		path[d>>3] &^= 0x80 >> uint(d&7)
-		if err != nil {
-			return 0, err
-		}
-		if nl+nr < 2 {
-			return 0, fmt.Errorf("internal node %s at depth %d holds %d leaves", h.Short(), d, nl+nr)
-		}
-		return nl + nr, nil
-	}
-	if _, err := rec(root, 0); err != nil {
+	n, err := Check(s, root)
+	if err != nil {
 		return nil, err
+	}
+	var leaves []Update
+	err = Walk(s, root, func(k, v wire.Hash) error {
+		leaves = append(leaves, Update{k, v})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if n != len(leaves) {
+		return nil, fmt.Errorf("Check counts %d leaves, Walk %d", n, len(leaves))
 	}
 	return leaves, nil
 }
@@ -192,3 +157,6 @@ func sortedModel(m map[wire.Hash]wire.Hash) []Update {
 	slices.SortFunc(out, func(a, b Update) int { return bytes.Compare(a.Key[:], b.Key[:]) })
 	return out
 }
+
+// bs returns h as a byte slice.
+func bs(h wire.Hash) []byte { return h[:] }

@@ -24,6 +24,14 @@ type proofTree struct {
 
 func newProofTree(t testing.TB, seed uint64, n int) *proofTree {
 	t.Helper()
+	pt, err := buildProofTree(seed, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pt
+}
+
+func buildProofTree(seed uint64, n int) (*proofTree, error) {
 	r := rand.New(rand.NewPCG(seed, 7))
 	pt := &proofTree{s: NewMemStore(), model: make(map[wire.Hash]wire.Hash)}
 	base := randHash(r)
@@ -36,14 +44,14 @@ func newProofTree(t testing.TB, seed uint64, n int) *proofTree {
 	}
 	var err error
 	if pt.root, err = Apply(pt.s, EmptyRoot, modelUpdates(pt.model, r)); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	pt.stmts = append(pt.stmts, sortedModel(pt.model)[:min(n, 40)]...)
 	pt.stmts = append(pt.stmts, Update{base, pt.model[base]}, Update{Key: flipBit(base, 254)}, Update{Key: flipBit(base, 200)})
 	for i := 0; i < 40; i++ {
 		pt.stmts = append(pt.stmts, Update{Key: randHash(r)})
 	}
-	return pt
+	return pt, nil
 }
 
 func (pt *proofTree) prove(t testing.TB, key wire.Hash) *Proof {
