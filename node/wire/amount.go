@@ -54,7 +54,10 @@ func ParseAmount(s string) (uint64, error) {
 	}
 	var f uint64
 	if hasFrac {
-		if len(frac) == 0 || len(frac) > 8 {
+		if len(frac) == 0 {
+			return 0, fmt.Errorf("%w: %q: digits must follow the decimal point", ErrBadAmount, s)
+		}
+		if len(frac) > 8 {
 			return 0, fmt.Errorf("%w: %q: at most 8 decimal places", ErrBadAmount, s)
 		}
 		for _, c := range frac {
@@ -68,5 +71,9 @@ func ParseAmount(s string) (uint64, error) {
 	if hi != 0 {
 		return 0, fmt.Errorf("%w: %q", ErrAmountOverflow, s)
 	}
-	return AddAmounts(lo, f)
+	v, err := AddAmounts(lo, f)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %q", ErrAmountOverflow, s)
+	}
+	return v, nil
 }

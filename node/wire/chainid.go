@@ -68,14 +68,19 @@ func (c ChainID) Parent() ChainID {
 	return ChainID{Depth: c.Depth - 1, Bits: c.Bits >> 1}
 }
 
-// Child returns the child chain on side bit (0 or 1).
+// Child returns the child chain on side bit (0 or 1). It panics below
+// MaxChainDepth, which no network reaches.
 func (c ChainID) Child(bit uint32) ChainID {
+	if c.Depth >= MaxChainDepth {
+		panic("wire: ChainID.Child below MaxChainDepth")
+	}
 	return ChainID{Depth: c.Depth + 1, Bits: c.Bits<<1 | bit&1}
 }
 
 // ForPath returns the chain at depth d that holds key path p: the first d
 // bits of p.
 func ForPath(p Hash, d uint8) ChainID {
+	d = min(d, MaxChainDepth)
 	var bits uint32
 	for i := 0; i < int(d); i++ {
 		bit := uint32(p[i/8]>>(7-uint(i%8))) & 1
@@ -100,7 +105,7 @@ func (w *Writer) chainID(c ChainID) {
 func (r *Reader) chainID() ChainID {
 	c := ChainID{Depth: r.U8(), Bits: r.U32()}
 	if r.err == nil && !c.valid() {
-		r.Fail(fmt.Errorf("%w: chain depth %d bits %#x", ErrBadChain, c.Depth, c.Bits))
+		r.Fail(fmt.Errorf("%w: %w: chain depth %d bits %#x", ErrMalformed, ErrBadChain, c.Depth, c.Bits))
 	}
 	return c
 }

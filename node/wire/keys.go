@@ -28,11 +28,11 @@ func PrivKeyFromBytes(b []byte) (PrivKey, error) {
 	if len(b) != 32 {
 		return PrivKey{}, fmt.Errorf("private key must be 32 bytes, got %d", len(b))
 	}
-	k, _ := btcec.PrivKeyFromBytes(b)
-	if k.Key.IsZero() {
+	var s btcec.ModNScalar
+	if overflow := s.SetByteSlice(b); overflow || s.IsZero() {
 		return PrivKey{}, fmt.Errorf("private key is zero or out of range")
 	}
-	return PrivKey{k: k}, nil
+	return PrivKey{k: btcec.PrivKeyFromScalar(&s)}, nil
 }
 
 // NewPrivKey generates a fresh random key.

@@ -7,8 +7,9 @@ import (
 )
 
 // TxType selects a transaction's body. New types are added at the end; the
-// envelope around the body never changes, so old decoders can skip what they
-// do not know (and consensus rejects it as ErrUnknownTxType).
+// envelope around the body never changes. A decoder that does not know a
+// type rejects the transaction with ErrUnknownTxType (so a block carrying
+// one is rejected as malformed by old nodes: new types are a hard fork).
 type TxType uint8
 
 // Transaction types.
@@ -236,8 +237,11 @@ func ValidKey(k string) error {
 	}
 	prev := rune(0)
 	for _, c := range k {
-		if c < 0x20 || c == 0x7f {
+		if c < 0x20 || (c >= 0x7f && c <= 0x9f) {
 			return fmt.Errorf("%w: key %q has a control character", ErrMalformed, k)
+		}
+		if (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || c == 0x200e || c == 0x200f || c == 0xfeff {
+			return fmt.Errorf("%w: key %q has an invisible direction or format character", ErrMalformed, k)
 		}
 		if c == '/' && prev == '/' {
 			return fmt.Errorf("%w: key %q has an empty segment", ErrMalformed, k)
