@@ -1,0 +1,115 @@
+// Package keymap is the one place where the terminal UI binds keys. Screens
+// match keys with key.Matches against these bindings and list them in their
+// help, so what the help shows is exactly what the keys do.
+package keymap
+
+import "charm.land/bubbles/v2/key"
+
+// KeyMap groups the bindings by where they apply.
+type KeyMap struct {
+	// Everywhere (ignored while a text field has focus, except ForceQuit).
+	Quit         key.Binding
+	ForceQuit    key.Binding
+	Help         key.Binding
+	NextTab      key.Binding
+	PrevTab      key.Binding
+	Home         key.Binding
+	Blocktree    key.Binding
+	Mining       key.Binding
+	Wallet       key.Binding
+	Data         key.Binding
+	ToggleMining key.Binding
+
+	// Lists.
+	Up       key.Binding
+	Down     key.Binding
+	PageUp   key.Binding
+	PageDown key.Binding
+	Top      key.Binding
+	Bottom   key.Binding
+	Open     key.Binding
+	Back     key.Binding
+
+	// Forms and dialogs.
+	NextField key.Binding
+	PrevField key.Binding
+	Submit    key.Binding
+	Cancel    key.Binding
+	Yes       key.Binding
+	No        key.Binding
+
+	// Wallet.
+	Receive key.Binding
+	Send    key.Binding
+	History key.Binding
+
+	// Data.
+	Filter  key.Binding
+	Put     key.Binding
+	GetKey  key.Binding
+	More    key.Binding
+	Refresh key.Binding
+
+	// Setup.
+	Create  key.Binding
+	Restore key.Binding
+}
+
+// Default returns the key map.
+func Default() KeyMap {
+	b := func(keys []string, k, desc string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(k, desc))
+	}
+	return KeyMap{
+		Quit:         b([]string{"q"}, "q", "quit"),
+		ForceQuit:    b([]string{"ctrl+c"}, "ctrl+c", "quit"),
+		Help:         b([]string{"?"}, "?", "help"),
+		NextTab:      b([]string{"tab"}, "tab", "next screen"),
+		PrevTab:      b([]string{"shift+tab"}, "shift+tab", "previous screen"),
+		Home:         b([]string{"1"}, "1", "home"),
+		Blocktree:    b([]string{"2"}, "2", "blocktree"),
+		Mining:       b([]string{"3"}, "3", "mining"),
+		Wallet:       b([]string{"4"}, "4", "wallet"),
+		Data:         b([]string{"5"}, "5", "data"),
+		ToggleMining: b([]string{"m"}, "m", "start/stop mining"),
+
+		Up:       b([]string{"up", "k"}, "↑/k", "up"),
+		Down:     b([]string{"down", "j"}, "↓/j", "down"),
+		PageUp:   b([]string{"pgup", "ctrl+u"}, "pgup", "page up"),
+		PageDown: b([]string{"pgdown", "ctrl+d"}, "pgdn", "page down"),
+		Top:      b([]string{"home", "g"}, "g/home", "newest"),
+		Bottom:   b([]string{"end", "G"}, "G/end", "oldest"),
+		Open:     b([]string{"enter", "right"}, "enter", "open"),
+		Back:     b([]string{"esc", "backspace", "left"}, "esc", "back"),
+
+		NextField: b([]string{"tab", "down"}, "tab", "next field"),
+		PrevField: b([]string{"shift+tab", "up"}, "shift+tab", "previous field"),
+		Submit:    b([]string{"enter"}, "enter", "continue"),
+		Cancel:    b([]string{"esc"}, "esc", "cancel"),
+		Yes:       b([]string{"y", "Y"}, "y", "yes"),
+		No:        b([]string{"n", "N", "esc"}, "n", "no"),
+
+		Receive: b([]string{"r"}, "r", "receive"),
+		Send:    b([]string{"s"}, "s", "send"),
+		History: b([]string{"h"}, "h", "history"),
+
+		Filter:  b([]string{"/"}, "/", "prefix"),
+		Put:     b([]string{"p"}, "p", "put"),
+		GetKey:  b([]string{"o"}, "o", "open key"),
+		More:    b([]string{"n"}, "n", "more keys"),
+		Refresh: b([]string{"ctrl+r"}, "ctrl+r", "refresh"),
+
+		Create:  b([]string{"c"}, "c", "create a wallet"),
+		Restore: b([]string{"r"}, "r", "restore from mnemonic"),
+	}
+}
+
+// Global is the help group that every screen shares.
+func (k KeyMap) Global() []key.Binding {
+	return []key.Binding{k.NextTab, k.Home, k.Blocktree, k.Mining, k.Wallet, k.Data, k.ToggleMining, k.Help, k.Quit}
+}
+
+// ListKeys are the bindings of a scrolling list.
+func (k KeyMap) ListKeys() []key.Binding {
+	return []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}
+}

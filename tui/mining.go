@@ -1,0 +1,174 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/bitverse/bitverse/node"
+	"github.com/bitverse/bitverse/tui/internal/view"
+)
+
+// rateSamples is how many hash-rate samples (one per status poll) the
+// sparkline keeps.
+const rateSamples = 240
+
+// earningsLimit bounds the history the earnings are summed over.
+const earningsLimit = 1000
+
+// miningScreen shows the miner: on/off (one key), hash rate with a
+// sparkline, blocks found per chain, earnings from coinbase transactions,
+// and the path being mined.
+type miningScreen struct {
+	s             *shared
+	width, height int
+	active        bool
+
+	rates []float64
+
+	rewards     []node.TxInfo // coinbase txs to the mining address, newest first
+	rewardsErr  error
+	loaded      bool
+	busy, stale bool
+}
+
+func newMining(s *shared) *miningScreen { return &miningScreen{s: s} }
+
+func (m *miningScreen) Title() string     { return "Mining" }
+func (m *miningScreen) Capturing() bool   { return false }
+func (m *miningScreen) Dirty() bool       { return false }
+func (m *miningScreen) Deactivate()       { m.active = false }
+func (m *miningScreen) SetSize(w, h int)  { m.width, m.height = w, h }
+func (m *miningScreen) Activate() tea.Cmd { m.active = true; return m.fetch() }
+
+func (m *miningScreen) ShortHelp() []key.Binding {
+	return []key.Binding{m.s.keys.ToggleMining, m.s.keys.Refresh}
+}
+func (m *miningScreen) FullHelp() [][]key.Binding { return [][]key.Binding{m.ShortHelp()} }
+
+func (m *miningScreen) fetch() tea.Cmd {
+	to := m.s.mineTo()
+	if to == "" {
+		return nil
+	}
+	if m.busy {
+		m.stale = true
+		return nil
+	}
+	m.busy = true
+	return historyCmd(m.s.ctx, m.s.api, "mining", to, earningsLimit)
+}
+
+func (m *miningScreen) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case statusMsg:
+		if msg.err == nil {
+			m.rates = append(m.rates, msg.st.HashRate)
+			if len(m.rates) > rateSamples {
+				m.rates = m.rates[len(m.rates)-rateSamples:]
+			}
+		}
+	case eventMsg:
+		if m.active && msg.ev.Kind == node.EventBlockConnected {
+			return m.fetch()
+		}
+	case historyMsg:
+		if msg.who != "mining" {
+			return nil
+		}
+		m.busy, m.loaded = false, true
+		m.rewardsErr = msg.err
+		if msg.err == nil {
+			m.rewards = m.rewards[:0]
+			for _, tx := range msg.txs {
+				if tx.Type == "coinbase" && tx.To == msg.addr {
+					m.rewards = append(m.rewards, tx)
+				}
+			}
+		}
+		if m.stale {
+			m.stale = false
+			return m.fetch()
+		}
+	case tea.KeyPressMsg:
+		if key.Matches(msg, m.s.keys.Refresh) {
+			return m.fetch()
+		}
+	}
+	return nil
+}
+
+func (m *miningScreen) View() string {
+	st := m.s.st
+	s := m.s.status
+	f := func(label, value string) string { return "  " + field(st, label, value) }
+	var lines []string
+
+	state := st.Subtle.Render("○ stopped") + st.Muted.Render("   press ") + st.Strong.Render("m") + st.Muted.Render(" to start")
+	if s.Mining {
+		state = st.Good.Render("● mining") + st.Muted.Render("    press ") + st.Strong.Render("m") + st.Muted.Render(" to stop")
+	}
+	lines = append(lines, " "+st.Title.Render("Miner"), f("state", state))
+	to := s.MineTo
+	if to == "" {
+		to = m.s.mineTo()
+	}
+	if to != "" {
+		lines = append(lines, f("pays to", st.Value.Render(view.ShortAddr(to, m.width-16))))
+	}
+	lines = append(lines, f("path", st.Strong.Render("/")+st.Muted.Render("  the root chain (merge-mining deeper chains comes with the blocktree)")))
+
+	sparkW := max(10, m.width-16-14)
+	lines = append(lines, "",
+		" "+st.Title.Render("Hash rate"),
+		f("now", st.Strong.Render(view.HashRate(s.HashRate))+st.Muted.Render(fmt.Sprintf(" · network difficulty %s", view.SI(s.Difficulty)))),
+		f("recent", st.Spark.Render(view.Sparkline(m.rates, sparkW))),
+	)
+
+	lines = append(lines, "", " "+st.Title.Render("Blocks found")+st.Muted.Render("  (this session)"),
+		f("/", st.Value.Render(view.Int(s.BlocksFound))))
+
+	lines = append(lines, "", " "+st.Title.Render("Earnings")+st.Muted.Render("  (coinbase rewards to this wallet)"))
+	lines = append(lines, m.earnings()...)
+	return view.Lines(strings.Join(lines, "\n"), m.width, m.height)
+}
+
+func (m *miningScreen) earnings() []string {
+	st := m.s.st
+	f := func(label, value string) string { return "  " + field(st, label, value) }
+	switch {
+	case m.s.mineTo() == "":
+		return []string{f("", st.Muted.Render("open a wallet to mine"))}
+	case m.rewardsErr != nil:
+		return []string{f("", st.Bad.Render(sentence(m.rewardsErr)))}
+	case !m.loaded:
+		return []string{f("", st.Muted.Render("loading…"))}
+	}
+	maturity := m.s.params.CoinbaseMaturity
+	var total, mature uint64
+	for _, r := range m.rewards {
+		total += r.Amount
+		if r.Confirmations > maturity {
+			mature += r.Amount
+		}
+	}
+	out := []string{
+		f("total", st.Strong.Render(view.Amount(total))+st.Muted.Render(fmt.Sprintf(" in %s blocks", view.Int(len(m.rewards))))),
+		f("spendable", st.Value.Render(view.Amount(mature))+st.Muted.Render(fmt.Sprintf(" · %s maturing (%d confirmations)", view.Amount(total-mature), maturity))),
+	}
+	if len(m.rewards) == earningsLimit {
+		out = append(out, f("", st.Subtle.Render(fmt.Sprintf("(the last %d rewards)", earningsLimit))))
+	}
+	room := m.height - 22
+	for i, r := range m.rewards {
+		if i >= room {
+			break
+		}
+		out = append(out, fmt.Sprintf("  %s %s  %s  %s", view.PadLeft("#"+view.Int(r.Height), 11),
+			st.Value.Render(view.PadLeft(view.Amount(r.Amount), 14)),
+			st.Muted.Render(view.PadLeft(view.Int(r.Confirmations)+" conf", 10)),
+			st.Muted.Render(view.Age(m.s.now, r.Time)+" ago")))
+	}
+	return out
+}

@@ -1,0 +1,104 @@
+package tui
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/bitverse/bitverse/node"
+	"github.com/bitverse/bitverse/node/consensus"
+	"github.com/bitverse/bitverse/node/wire"
+	"github.com/bitverse/bitverse/tui/keymap"
+	"github.com/bitverse/bitverse/tui/styles"
+	"github.com/bitverse/bitverse/wallet"
+)
+
+// screen is one page of the UI. The root model owns the screens, routes
+// messages to them and draws the chrome (header, tabs, message line, help)
+// around the active one.
+type screen interface {
+	// Title is the tab's name.
+	Title() string
+	// SetSize gives the screen the cells it may draw in.
+	SetSize(width, height int)
+	// Update handles a message. Keys reach only the active screen; every
+	// other message reaches all screens.
+	Update(msg tea.Msg) tea.Cmd
+	// View draws the screen in exactly the size it was given.
+	View() string
+	// Activate is called when the screen becomes visible; it returns the
+	// commands that refresh what it shows.
+	Activate() tea.Cmd
+	// Deactivate is called when another screen becomes visible.
+	Deactivate()
+	// Capturing reports whether a text field has focus: the root then leaves
+	// all keys but ctrl+c to the screen.
+	Capturing() bool
+	// Dirty reports unsaved input, so that quitting asks first.
+	Dirty() bool
+	ShortHelp() []key.Binding
+	FullHelp() [][]key.Binding
+}
+
+// shared is the state every screen reads: the node's status, the wallet and
+// its balances, styles and keys. Only the root's Update writes it (screens
+// get a pointer and read it in Update and View, on the same goroutine).
+type shared struct {
+	ctx     context.Context
+	api     node.API
+	params  *consensus.Params
+	net     wire.Network
+	st      styles.Styles
+	keys    keymap.KeyMap
+	clock   func() time.Time
+	log     *slog.Logger
+	version string
+
+	now time.Time // the clock, read once per message
+
+	status     node.Status
+	haveStatus bool
+	statusErr  error
+
+	wallet   walletHandle
+	accounts []wallet.Account
+	balances map[string]node.AccountInfo // by address
+
+	message    string // the message line
+	messageErr bool
+	messageAt  time.Time
+}
+
+// info and fail set the message line.
+func (s *shared) info(msg string) {
+	s.message, s.messageErr, s.messageAt = msg, false, s.now
+}
+
+func (s *shared) fail(msg string) {
+	s.message, s.messageErr, s.messageAt = msg, true, s.now
+}
+
+// mineTo is the address rewards go to: the first account's.
+func (s *shared) mineTo() string {
+	if len(s.accounts) == 0 {
+		return ""
+	}
+	return s.accounts[0].Address
+}
+
+// totals sums the balances of all accounts.
+func (s *shared) totals() (spendable, immature uint64, pending int) {
+	for _, a := range s.accounts {
+		if b, ok := s.balances[a.Address]; ok {
+			spendable += b.Balance
+			immature += b.Immature
+			pending += b.Pending
+		}
+	}
+	return
+}
+
+// tipHeight is the root chain's height, and whether it is known yet.
+func (s *shared) tipHeight() (uint64, bool) { return s.status.Height, s.haveStatus }

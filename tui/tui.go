@@ -1,0 +1,97 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/bitverse/bitverse/node"
+	"github.com/bitverse/bitverse/node/consensus"
+	"github.com/bitverse/bitverse/tui/internal/logfile"
+	"github.com/bitverse/bitverse/wallet"
+)
+
+// Options configure the UI.
+type Options struct {
+	API       node.API          // embedded *node.Node or an rpc.Client
+	Params    *consensus.Params // the network's consensus parameters
+	WalletDir string            // where wallet.json lives (create/restore/open happen inside the TUI)
+	DataDir   string            // tui.log is written here
+	Now       func() time.Time  // injected clock (tests); nil means time.Now
+	Version   string
+}
+
+// deps are what tests replace: the wallet store, the randomness that picks
+// the mnemonic words to confirm, the status poll interval, the logger and a
+// passphrase from the environment.
+type deps struct {
+	wallets walletStore
+	rand    *rand.Rand
+	poll    time.Duration
+	log     *slog.Logger
+	envPass []byte
+	ctx     context.Context
+}
+
+func defaultDeps() deps {
+	return deps{
+		wallets: realWallets{},
+		rand:    rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
+		poll:    time.Second,
+		log:     slog.New(slog.DiscardHandler),
+		ctx:     context.Background(),
+	}
+}
+
+// New returns the root model, for teatest and for embedding. It does no I/O:
+// the first commands it returns from Init look for the wallet, subscribe to
+// the node's events and fetch its status.
+func New(opts Options) tea.Model {
+	return newApp(opts, defaultDeps())
+}
+
+// Run runs the UI on the terminal until the user quits or ctx ends. Logs go
+// to DataDir/tui.log; nothing is ever written to the terminal but the UI.
+func Run(ctx context.Context, opts Options) error {
+	if opts.API == nil {
+		return errors.New("tui: no node API")
+	}
+	d := defaultDeps()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	d.ctx = ctx
+	if opts.DataDir != "" {
+		if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
+			return fmt.Errorf("create data directory: %w", err)
+		}
+		f, err := os.OpenFile(filepath.Join(opts.DataDir, "tui.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+		if err != nil {
+			return fmt.Errorf("open the UI log: %w", err)
+		}
+		defer f.Close()
+		lw := logfile.New(f, 1024)
+		defer lw.Close()
+		d.log = slog.New(slog.NewTextHandler(lw, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	}
+	if p := os.Getenv(wallet.PassphraseEnv); p != "" {
+		d.envPass = []byte(p)
+	}
+	m := newApp(opts, d)
+	d.log.Info("tui start", "version", opts.Version, "wallet", opts.WalletDir)
+	p := tea.NewProgram(m, tea.WithContext(ctx))
+	final, err := p.Run()
+	if a, ok := final.(*app); ok && a.s.wallet != nil {
+		a.s.wallet.Close()
+	}
+	d.log.Info("tui stop", "err", err)
+	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
+		return nil // the caller cancelled: a normal way to stop
+	}
+	return err
+}
