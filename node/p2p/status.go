@@ -121,3 +121,6 @@ func (x *Host) peerStatus(p peer.ID) *Status {
 	}
 	return nil
 }
+
+// PeerStatus returns the status p last reported, or nil.
+func (x *Host) PeerStatus(p peer.ID) *Status { return x.peerStatus(p) }
