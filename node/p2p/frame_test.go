@@ -1,0 +1,182 @@
+package p2p
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"io"
+	"math/big"
+	"testing"
+
+	"github.com/bitverse/bitverse/node/wire"
+)
+
+func frameBytes(n uint32, body []byte) []byte {
+	return append(binary.BigEndian.AppendUint32(nil, n), body...)
+}
+
+func TestReadFrame(t *testing.T) {
+	tests := []struct {
+		in      []byte
+		max     int
+		want    []byte
+		wantErr error
+	}{
+		{frameBytes(0, nil), 10, []byte{}, nil},
+		{frameBytes(3, []byte("abc")), 3, []byte("abc"), nil},
+		{frameBytes(4, []byte("abc")), 10, nil, io.ErrUnexpectedEOF},     // truncated body
+		{[]byte{0, 0}, 10, nil, io.ErrUnexpectedEOF},                     // truncated length
+		{nil, 10, nil, io.EOF},                                           // nothing at all
+		{frameBytes(11, make([]byte, 11)), 10, nil, ErrFrameTooLarge},    // one over
+		{frameBytes(0xffffffff, nil), MaxRequestFrame, nil, ErrProtocol}, // huge claim, nothing allocated
+	}
+	for i, tc := range tests {
+		got, err := readFrame(bytes.NewReader(tc.in), tc.max)
+		if tc.wantErr != nil {
+			if !errors.Is(err, tc.wantErr) {
+				t.Errorf("case %d: err %v, want %v", i, err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil || !bytes.Equal(got, tc.want) {
+			t.Errorf("case %d: got %q, %v; want %q", i, got, err, tc.want)
+		}
+	}
+}
+
+func TestWriteReadFrameRoundTrip(t *testing.T) {
+	for i, body := range [][]byte{nil, {1}, bytes.Repeat([]byte{7}, 70_000)} {
+		var buf bytes.Buffer
+		if err := writeFrame(&buf, body); err != nil {
+			t.Fatal(err)
+		}
+		got, err := readFrame(&buf, len(body))
+		if err != nil || !bytes.Equal(got, body) {
+			t.Errorf("case %d: round trip failed: %v", i, err)
+		}
+	}
+}
+
+func hashes(n int) []wire.Hash {
+	out := make([]wire.Hash, n)
+	for i := range out {
+		out[i][0], out[i][1] = byte(i), byte(i>>8)
+	}
+	return out
+}
+
+func TestRequestRoundTrip(t *testing.T) {
+	tests := []*request{
+		{Type: msgGetHeaders, Locator: hashes(1), Max: 1},
+		{Type: msgGetHeaders, Locator: hashes(MaxLocator), Max: MaxHeadersPerReply},
+		{Type: msgGetBlocks, IDs: hashes(MaxBlocksPerReq)},
+		{Type: msgGetBlocks},
+		{Type: msgPushTxs, Txs: [][]byte{{1, 2, 3}, bytes.Repeat([]byte{9}, wire.MaxTxSize)}},
+	}
+	for i, q := range tests {
+		got, err := decodeRequest(q.encode())
+		if err != nil {
+			t.Fatalf("case %d: %v", i, err)
+		}
+		if got.Type != q.Type || got.Max != q.Max || len(got.Locator) != len(q.Locator) || len(got.IDs) != len(q.IDs) || len(got.Txs) != len(q.Txs) {
+			t.Errorf("case %d: got %+v", i, got)
+		}
+		if !bytes.Equal(got.encode(), q.encode()) {
+			t.Errorf("case %d: re-encoding differs", i)
+		}
+	}
+}
+
+func TestDecodeRequestRejects(t *testing.T) {
+	good := (&request{Type: msgGetHeaders, Locator: hashes(2), Max: 10}).encode()
+	tests := [][]byte{
+		nil,                                  // empty
+		{99},                                 // unknown type
+		good[:len(good)-1],                   // truncated
+		append(append([]byte{}, good...), 0), // trailing byte
+		(&request{Type: msgGetHeaders, Locator: hashes(MaxLocator + 1), Max: 1}).encode(),               // locator too long
+		(&request{Type: msgGetHeaders, Locator: hashes(1), Max: MaxHeadersPerReply + 1}).encode(),       // too many headers
+		(&request{Type: msgGetHeaders, Locator: hashes(1), Max: 0}).encode(),                            // zero headers
+		(&request{Type: msgGetBlocks, IDs: hashes(MaxBlocksPerReq + 1)}).encode(),                       // too many ids
+		(&request{Type: msgPushTxs, Txs: [][]byte{bytes.Repeat([]byte{1}, wire.MaxTxSize+1)}}).encode(), // tx too big
+		{msgGetBlocks, 0xff, 0xff, 0xff, 0xff, 0x0f},                                                    // count larger than the data
+	}
+	for i, raw := range tests {
+		if _, err := decodeRequest(raw); !errors.Is(err, ErrProtocol) {
+			t.Errorf("case %d: err %v, want ErrProtocol", i, err)
+		}
+	}
+}
+
+func TestHeadersReplyRoundTrip(t *testing.T) {
+	hs := []wire.Header{{Version: 1, Height: 1, Bits: 0x207fffff, Time: 5}, {Version: 1, Height: 2, Nonce: 9}}
+	got, err := decodeHeaders(encodeHeaders(hs))
+	if err != nil || len(got) != 2 || got[1].Nonce != 9 || got[0].ID() != hs[0].ID() {
+		t.Fatalf("got %v %v", got, err)
+	}
+	if _, err := decodeHeaders([]byte{replyRateLimited}); !errors.Is(err, ErrRateLimited) {
+		t.Errorf("rate-limited reply: %v", err)
+	}
+	raw := encodeHeaders(hs)
+	if _, err := decodeHeaders(raw[:len(raw)-3]); !errors.Is(err, ErrProtocol) {
+		t.Errorf("truncated reply: %v", err)
+	}
+}
+
+func TestStatusRoundTrip(t *testing.T) {
+	s := &Status{Version: statusVersion, NetID: wire.Devnet.ID, Height: 7, Work: new(big.Int).Lsh(big.NewInt(1), 200)}
+	s.Tip[0], s.Genesis[1] = 1, 2
+	got, err := decodeStatus(s.encode())
+	if err != nil || got.Height != 7 || got.Tip != s.Tip || got.Genesis != s.Genesis || got.Work.Cmp(s.Work) != 0 {
+		t.Fatalf("got %+v %v", got, err)
+	}
+	raw := s.encode()
+	for i, bad := range [][]byte{nil, raw[:len(raw)-1], append(append([]byte{}, raw...), 1)} {
+		if _, err := decodeStatus(bad); !errors.Is(err, ErrProtocol) {
+			t.Errorf("case %d: err %v", i, err)
+		}
+	}
+}
+
+func FuzzDecodeRequest(f *testing.F) {
+	f.Add((&request{Type: msgGetHeaders, Locator: hashes(3), Max: 5}).encode())
+	f.Add((&request{Type: msgGetBlocks, IDs: hashes(2)}).encode())
+	f.Add((&request{Type: msgPushTxs, Txs: [][]byte{{1}}}).encode())
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		q, err := decodeRequest(b)
+		if err != nil {
+			return
+		}
+		q2, err := decodeRequest(q.encode())
+		if err != nil || !bytes.Equal(q2.encode(), q.encode()) {
+			t.Fatalf("round trip: %v", err)
+		}
+	})
+}
+
+func FuzzDecodeStatus(f *testing.F) {
+	f.Add((&Status{Version: 1, Work: big.NewInt(5)}).encode())
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s, err := decodeStatus(b)
+		if err != nil {
+			return
+		}
+		if _, err := decodeStatus(s.encode()); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func FuzzDecodeHeaders(f *testing.F) {
+	f.Add(encodeHeaders([]wire.Header{{Version: 1}}))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		hs, err := decodeHeaders(b)
+		if err != nil {
+			return
+		}
+		if _, err := decodeHeaders(encodeHeaders(hs)); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

@@ -1,0 +1,158 @@
+package p2p
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/bitverse/bitverse/node/consensus"
+	"github.com/bitverse/bitverse/node/mempool"
+	"github.com/bitverse/bitverse/node/store"
+	"github.com/libp2p/go-libp2p/core/crypto"
+	"github.com/libp2p/go-libp2p/core/peer"
+)
+
+func TestFaults(t *testing.T) {
+	rule := func(c consensus.ErrorCode) error { return consensus.Rule(c, "x") }
+	blocks := []struct {
+		err  error
+		want fault
+	}{
+		{errors.New("disk full"), faultNone},
+		{rule(consensus.ErrTimeTooNew), faultNone},
+		{rule(consensus.ErrHighHash), faultBan},
+		{rule(consensus.ErrBadTxRoot), faultBan},
+		{rule(consensus.ErrBadSignature), faultBan},
+		{rule(consensus.ErrMalformed), faultBan},
+		{rule(consensus.ErrBadStateRoot), faultPenalty},
+		{rule(consensus.ErrInvalidAncestor), faultPenalty},
+		{fmt.Errorf("wrapped: %w", rule(consensus.ErrBadBits)), faultBan},
+	}
+	for i, tc := range blocks {
+		if got := blockFault(tc.err); got != tc.want {
+			t.Errorf("block case %d: %v → %d, want %d", i, tc.err, got, tc.want)
+		}
+	}
+	txs := []struct {
+		err  error
+		want fault
+	}{
+		{fmt.Errorf("%w: %w", mempool.ErrBadTx, rule(consensus.ErrBadSignature)), faultBan},
+		{fmt.Errorf("%w: %w", mempool.ErrBadTx, rule(consensus.ErrFeeTooLow)), faultBan},
+		{fmt.Errorf("%w: %w", mempool.ErrBadTx, rule(consensus.ErrBadNonce)), faultNone},
+		{fmt.Errorf("%w: %w", mempool.ErrBadTx, rule(consensus.ErrInsufficientFunds)), faultNone},
+		{mempool.ErrNonceGap, faultNone},
+	}
+	for i, tc := range txs {
+		if got := txFault(tc.err); got != tc.want {
+			t.Errorf("tx case %d: %v → %d, want %d", i, tc.err, got, tc.want)
+		}
+	}
+}
+
+func TestLimiter(t *testing.T) {
+	l := newLimiter(10, 20)
+	now := time.Unix(1000, 0)
+	l.now = func() time.Time { return now }
+	p := peer.ID("a")
+	for i := 0; i < 20; i++ {
+		if !l.take(p, 1) {
+			t.Fatalf("burst: request %d refused", i)
+		}
+	}
+	if l.take(p, 1) {
+		t.Fatal("over the burst: accepted")
+	}
+	if !l.take(peer.ID("b"), 1) {
+		t.Fatal("another peer is limited by the first one's bucket")
+	}
+	now = now.Add(500 * time.Millisecond) // 5 tokens back
+	for i := 0; i < 5; i++ {
+		if !l.take(p, 1) {
+			t.Fatalf("refill: request %d refused", i)
+		}
+	}
+	if l.take(p, 1) {
+		t.Fatal("refill gave more than the rate")
+	}
+}
+
+func TestBansPersist(t *testing.T) {
+	db, err := store.Open(filepath.Join(t.TempDir(), "chain.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	now := time.Unix(5000, 0)
+	clock := func() time.Time { return now }
+	b, _ := loadBans(db, clock)
+	_, pub, _ := crypto.GenerateEd25519Key(nil)
+	id, _ := peer.IDFromPublicKey(pub)
+	_, pub2, _ := crypto.GenerateEd25519Key(nil)
+	id2, _ := peer.IDFromPublicKey(pub2)
+	b.add(id, time.Hour, "sent junk")
+	b.add(id2, time.Minute, "short")
+	b2, err := loadBans(db, clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info, ok := b2.banned(id); !ok || info.Reason != "sent junk" || !info.Until.Equal(now.Add(time.Hour)) {
+		t.Fatalf("ban not reloaded: %+v %v", info, ok)
+	}
+	if !b2.Contains(id2) || len(b2.list()) != 2 {
+		t.Fatalf("list %v", b2.list())
+	}
+	now = now.Add(2 * time.Minute) // id2's ban expires
+	if b2.Contains(id2) || len(b2.list()) != 1 {
+		t.Fatalf("expired ban still in force: %v", b2.list())
+	}
+	if ok, _ := b2.remove(id); !ok {
+		t.Fatal("remove reported no ban")
+	}
+	b3, _ := loadBans(db, clock)
+	if len(b3.list()) != 0 {
+		t.Fatalf("bans after unban and expiry: %v", b3.list())
+	}
+}
+
+func TestParseListen(t *testing.T) {
+	tests := []struct {
+		in   []string
+		want []string
+		bad  bool
+	}{
+		{[]string{"/ip4/127.0.0.1/tcp/4001"}, []string{"/ip4/127.0.0.1/tcp/4001"}, false},
+		{[]string{":4001"}, []string{"/ip4/127.0.0.1/tcp/4001", "/ip4/127.0.0.1/udp/4001/quic-v1"}, false},
+		{[]string{"0.0.0.0:9"}, []string{"/ip4/0.0.0.0/tcp/9", "/ip4/0.0.0.0/udp/9/quic-v1"}, false},
+		{[]string{"[::1]:9"}, []string{"/ip6/::1/tcp/9", "/ip6/::1/udp/9/quic-v1"}, false},
+		{[]string{"localhost:9"}, nil, true},
+		{[]string{"127.0.0.1:99999"}, nil, true},
+		{[]string{"/ip4/nonsense"}, nil, true},
+	}
+	for i, tc := range tests {
+		got, err := ParseListen(tc.in)
+		if tc.bad {
+			if !errors.Is(err, ErrBadAddr) {
+				t.Errorf("case %d: err %v, want ErrBadAddr", i, err)
+			}
+			continue
+		}
+		if err != nil || fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("case %d: got %v %v, want %v", i, got, err, tc.want)
+		}
+	}
+}
+
+func TestLoadIdentityPersists(t *testing.T) {
+	dir := t.TempDir()
+	_, id1, err := LoadIdentity(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, id2, err := LoadIdentity(dir)
+	if err != nil || id1 != id2 {
+		t.Fatalf("peer id changed across loads: %s %s %v", id1, id2, err)
+	}
+}
