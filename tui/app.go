@@ -12,6 +12,7 @@ import (
 	"github.com/bitverse/bitverse/tui/internal/view"
 	"github.com/bitverse/bitverse/tui/keymap"
 	"github.com/bitverse/bitverse/tui/styles"
+	"github.com/bitverse/bitverse/wallet"
 	"time"
 )
 
@@ -26,7 +27,10 @@ const (
 
 // walletReadyMsg says the wallet is open (and, after a create, its backup
 // confirmed): the setup is over.
-type walletReadyMsg struct{ w walletHandle }
+type walletReadyMsg struct {
+	w        walletHandle
+	accounts []wallet.Account
+}
 
 // app is the root model: it owns the shared state, the setup flow and the
 // screens, polls the node's status, listens to its events, and draws the
@@ -152,7 +156,7 @@ func (a *app) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, a.requestStatus()
 	case walletReadyMsg:
 		a.s.wallet = msg.w
-		a.s.accounts = msg.w.Accounts()
+		a.s.accounts = msg.accounts
 		a.inSetup = false
 		a.s.log.Info("wallet ready", "accounts", len(a.s.accounts))
 		return a, tea.Batch(a.requestBalances(), a.switchTo(tabHome))
@@ -460,11 +464,31 @@ func (a *app) fullHelp(w, h int) string {
 		groups = append(groups, []key.Binding{k.NextTab, k.PrevTab, k.Home, k.Blocktree, k.Mining, k.Wallet, k.Data},
 			[]key.Binding{k.ToggleMining, k.Help, k.Quit, k.ForceQuit})
 	}
+	title := a.s.st.Title.Render("Keys") + a.s.st.Subtle.Render("  (? or esc to close)")
+	return lipgloss.NewStyle().Padding(0, 2).Render(title + "\n\n" + a.packHelp(groups, w-4))
+}
+
+// packHelp lays help columns out in rows that fit width w (the help
+// bubble alone would cut the columns that do not fit).
+func (a *app) packHelp(groups [][]key.Binding, w int) string {
 	hm := a.help
 	hm.ShowAll = true
-	hm.SetWidth(w - 4)
-	title := a.s.st.Title.Render("Keys") + a.s.st.Subtle.Render("  (? or esc to close)")
-	return lipgloss.NewStyle().Padding(0, 2).Render(title + "\n\n" + hm.FullHelpView(groups))
+	hm.SetWidth(0)
+	var rows []string
+	var row [][]key.Binding
+	for _, g := range groups {
+		try := append(append([][]key.Binding(nil), row...), g)
+		if len(row) > 0 && lipgloss.Width(hm.FullHelpView(try)) > w {
+			rows = append(rows, hm.FullHelpView(row))
+			row = [][]key.Binding{g}
+			continue
+		}
+		row = try
+	}
+	if len(row) > 0 {
+		rows = append(rows, hm.FullHelpView(row))
+	}
+	return strings.Join(rows, "\n\n")
 }
 
 func (a *app) quitDialog(w, h int) string {

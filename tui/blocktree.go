@@ -100,11 +100,11 @@ func (t *blocktreeScreen) ShortHelp() []key.Binding {
 	k := t.s.keys
 	switch t.level {
 	case levelChains:
-		return []key.Binding{k.Up, k.Down, k.Open}
+		return []key.Binding{k.Move, k.Open}
 	case levelBlocks:
-		return []key.Binding{k.Up, k.Down, k.PageDown, k.Top, k.Bottom, k.Open, k.Back}
+		return []key.Binding{k.Move, k.PageDown, k.Top, k.Bottom, k.Open, k.Back}
 	case levelBlock:
-		return []key.Binding{k.Up, k.Down, k.Open, k.Back}
+		return []key.Binding{k.Move, k.Open, k.Back}
 	}
 	return []key.Binding{k.Back}
 }
@@ -321,7 +321,7 @@ func (t *blocktreeScreen) blockView(h int) string {
 	lines := []string{
 		"  " + field(st, "id", st.Value.Render(b.ID.String())),
 		"  " + field(st, "prev", st.Muted.Render(b.Prev.String())),
-		"  " + field(st, "time", st.Value.Render(utc(b.Time))+st.Muted.Render(" · "+view.Age(t.s.now, b.Time)+" ago")),
+		"  " + field(st, "time", st.Value.Render(utc(b.Time))+st.Muted.Render(" · "+view.Ago(t.s.now, b.Time))),
 		"  " + field(st, "difficulty", st.Value.Render(view.SI(difficultyOf(b.Bits)))+st.Muted.Render(fmt.Sprintf(" · bits %08x · nonce %d", b.Bits, b.Nonce))),
 		"  " + field(st, "state root", st.Muted.Render(b.StateRoot.String())),
 		"  " + field(st, "size", st.Value.Render(view.Bytes(b.Size))+st.Muted.Render(fmt.Sprintf(" · %d txs · %s confirmations", len(b.Txs), view.Int(b.Confirmations)))),
@@ -390,8 +390,6 @@ func txDetails(s *shared, tx node.TxInfo) string {
 	}
 	if tx.Type != "coinbase" {
 		lines = append(lines, f("fee", st.Value.Render(view.Amount(tx.Fee))), f("nonce", st.Value.Render(fmt.Sprint(tx.Nonce))))
-	} else {
-		lines = append(lines, f("height", st.Value.Render(fmt.Sprint(tx.Nonce))))
 	}
 	lines = append(lines, f("size", st.Value.Render(view.Bytes(tx.Size))))
 	if tx.Pending {
@@ -401,7 +399,7 @@ func txDetails(s *shared, tx node.TxInfo) string {
 			f("block", st.Muted.Render(tx.Block.String())),
 			f("height", st.Value.Render(view.Int(tx.Height))),
 			f("confirms", st.Good.Render(view.Int(tx.Confirmations))),
-			f("time", st.Value.Render(utc(tx.Time))+st.Muted.Render(" · "+view.Age(s.now, tx.Time)+" ago")))
+			f("time", st.Value.Render(utc(tx.Time))+st.Muted.Render(" · "+view.Ago(s.now, tx.Time))))
 	}
 	return strings.Join(lines, "\n")
 }
@@ -418,4 +416,3 @@ func difficultyOf(bits uint32) float64 {
 	f, _ := new(big.Float).SetInt(consensus.Work(bits)).Float64()
 	return f
 }
-

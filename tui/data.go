@@ -110,7 +110,7 @@ func (d *dataScreen) ShortHelp() []key.Binding {
 	k := d.s.keys
 	switch d.mode {
 	case dmBrowse:
-		return []key.Binding{k.Up, k.Down, k.Open, k.Filter, k.GetKey, k.Put}
+		return []key.Binding{k.Move, k.Open, k.Filter, k.GetKey, k.Put}
 	case dmFilter, dmOpenKey:
 		return []key.Binding{k.Submit, k.Cancel}
 	case dmPut:
@@ -118,7 +118,7 @@ func (d *dataScreen) ShortHelp() []key.Binding {
 	case dmConfirm:
 		return []key.Binding{k.Yes, k.No}
 	case dmPreview:
-		return []key.Binding{k.Up, k.Down, k.Back}
+		return []key.Binding{k.Move, k.Back}
 	}
 	return nil
 }
@@ -520,7 +520,7 @@ func (d *dataScreen) putView() string {
 	lines = append(lines, "  "+field(st, "fee", st.Value.Render(view.Amount(fee))+
 		st.Muted.Render(fmt.Sprintf(" · paid by %s (%s spendable)", acct.Name, view.Amount(d.s.balances[acct.Address].Balance)))))
 	if d.putErr != "" {
-		lines = append(lines, "", "  "+st.FieldError.Render(d.putErr))
+		lines = append(lines, "", fieldError(st, d.putErr, d.width))
 	}
 	lines = append(lines, "")
 	if d.mode == dmPreparing {

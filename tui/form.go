@@ -1,9 +1,24 @@
 package tui
 
 import (
+	"strings"
+
 	"charm.land/bubbles/v2/textinput"
+	"github.com/bitverse/bitverse/tui/internal/view"
 	"github.com/bitverse/bitverse/tui/styles"
+	"github.com/charmbracelet/x/ansi"
 )
+
+// fieldError draws a problem under a form field, wrapped to width and
+// aligned with the field's value.
+func fieldError(st styles.Styles, msg string, width int) string {
+	w := max(20, width-2-11-1)
+	lines := strings.Split(ansi.Wrap(msg, w, ""), "\n")
+	for i, l := range lines {
+		lines[i] = "  " + view.PadRight("", 11) + st.FieldError.Render(l)
+	}
+	return strings.Join(lines, "\n")
+}
 
 // newInput returns a text input styled for the UI.
 func newInput(st styles.Styles, prompt, placeholder string, width int) textinput.Model {

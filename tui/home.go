@@ -130,7 +130,7 @@ func (h *homeScreen) nodePanel(w int) string {
 	lines = append(lines,
 		field(st, "network", st.Value.Render(s.Network)),
 		field(st, "height", st.Strong.Render(view.Int(s.Height))+st.Muted.Render(" (root /)")),
-		field(st, "tip", st.Value.Render(view.Short(s.Tip.String(), 10))+st.Muted.Render(" · "+view.Age(h.s.now, s.TipTime)+" ago")),
+		field(st, "tip", st.Value.Render(view.Short(s.Tip.String(), 8))+st.Muted.Render(" · "+view.Ago(h.s.now, s.TipTime))),
 		field(st, "difficulty", st.Value.Render(view.SI(s.Difficulty))),
 		field(st, "peers", st.Value.Render(view.Int(s.Peers))),
 		field(st, "mempool", st.Value.Render(fmt.Sprintf("%s txs", view.Int(s.Mempool)))+st.Muted.Render(" · "+view.Bytes(s.MempoolBytes))),
@@ -161,7 +161,7 @@ func (h *homeScreen) walletPanel(w int) string {
 	} else {
 		spend, imm, pend := h.s.totals()
 		lines = append(lines, field(st, "balance", st.Strong.Render(view.Amount(spend))))
-		lines = append(lines, field(st, "immature", st.Value.Render(view.Amount(imm))+st.Muted.Render(" (rewards maturing)")))
+		lines = append(lines, field(st, "immature", st.Value.Render(view.Amount(imm))))
 		if pend > 0 {
 			lines = append(lines, field(st, "pending", st.Warn.Render(fmt.Sprintf("%d outgoing tx", pend))))
 		} else {
@@ -175,10 +175,10 @@ func (h *homeScreen) walletPanel(w int) string {
 	case s.Mining:
 		lines = append(lines, field(st, "miner", st.Good.Render("● on")+st.Muted.Render(" · ")+st.Value.Render(view.HashRate(s.HashRate))))
 	default:
-		lines = append(lines, field(st, "miner", st.Subtle.Render("○ off")+st.Muted.Render(" · press m to start")))
+		lines = append(lines, field(st, "miner", st.Subtle.Render("○ off")+st.Muted.Render(" · m starts it")))
 	}
 	if h.s.haveStatus {
-		lines = append(lines, field(st, "found", st.Value.Render(view.Int(s.BlocksFound))+st.Muted.Render(" blocks this session")))
+		lines = append(lines, field(st, "found", st.Value.Render(view.Int(s.BlocksFound))+st.Muted.Render(" blocks")))
 	}
 	return panel(st, w, lines)
 }
@@ -193,7 +193,7 @@ func (h *homeScreen) recentView(w, rows int) string {
 		lines = append(lines, fmt.Sprintf("%s  %s  %s  %s",
 			st.Strong.Render(view.PadLeft("#"+view.Int(b.Height), 9)),
 			st.Value.Render(view.Short(b.ID.String(), 16)),
-			st.Muted.Render(view.PadLeft(view.Age(h.s.now, b.Time)+" ago", 12)),
+			st.Muted.Render(view.PadLeft(view.Ago(h.s.now, b.Time), 12)),
 			st.Muted.Render(fmt.Sprintf("%d txs", len(b.Txs)))))
 	}
 	return view.Lines(strings.Join(lines, "\n"), w, min(rows, len(lines)))

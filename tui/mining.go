@@ -130,11 +130,12 @@ func (m *miningScreen) View() string {
 		f("/", st.Value.Render(view.Int(s.BlocksFound))))
 
 	lines = append(lines, "", " "+st.Title.Render("Earnings")+st.Muted.Render("  (coinbase rewards to this wallet)"))
-	lines = append(lines, m.earnings()...)
+	lines = append(lines, m.earnings(m.height-len(lines)-2)...)
 	return view.Lines(strings.Join(lines, "\n"), m.width, m.height)
 }
 
-func (m *miningScreen) earnings() []string {
+// earnings sums the rewards and lists the newest that fit in room lines.
+func (m *miningScreen) earnings(room int) []string {
 	st := m.s.st
 	f := func(label, value string) string { return "  " + field(st, label, value) }
 	switch {
@@ -160,7 +161,7 @@ func (m *miningScreen) earnings() []string {
 	if len(m.rewards) == earningsLimit {
 		out = append(out, f("", st.Subtle.Render(fmt.Sprintf("(the last %d rewards)", earningsLimit))))
 	}
-	room := m.height - 22
+	room -= len(out)
 	for i, r := range m.rewards {
 		if i >= room {
 			break
@@ -168,7 +169,7 @@ func (m *miningScreen) earnings() []string {
 		out = append(out, fmt.Sprintf("  %s %s  %s  %s", view.PadLeft("#"+view.Int(r.Height), 11),
 			st.Value.Render(view.PadLeft(view.Amount(r.Amount), 14)),
 			st.Muted.Render(view.PadLeft(view.Int(r.Confirmations)+" conf", 10)),
-			st.Muted.Render(view.Age(m.s.now, r.Time)+" ago")))
+			st.Muted.Render(view.Ago(m.s.now, r.Time))))
 	}
 	return out
 }

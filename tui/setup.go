@@ -192,7 +192,11 @@ func (u *setupScreen) opened(msg walletOpenedMsg) tea.Cmd {
 	return nil
 }
 
-func ready(w walletHandle) tea.Cmd { return func() tea.Msg { return walletReadyMsg{w} } }
+// ready ends the setup; the accounts are read in the command, like every
+// other wallet call.
+func ready(w walletHandle) tea.Cmd {
+	return func() tea.Msg { return walletReadyMsg{w: w, accounts: w.Accounts()} }
+}
 
 func (u *setupScreen) focusPass(i int) tea.Cmd {
 	u.focus = i

@@ -59,7 +59,7 @@ func newWalletScreen(s *shared) *walletScreen {
 	w := &walletScreen{s: s}
 	w.to = newInput(s.st, "", "bvd1…", 64)
 	w.to.CharLimit = 120
-	w.amount = newInput(s.st, "", "1.5", 24)
+	w.amount = newInput(s.st, "", "in BVS, e.g. 1.5", 24)
 	w.amount.CharLimit = 32
 	return w
 }
@@ -68,7 +68,7 @@ func (w *walletScreen) Title() string { return "Wallet" }
 func (w *walletScreen) Deactivate()   { w.active = false }
 func (w *walletScreen) SetSize(wd, h int) {
 	w.width, w.height = wd, h
-	w.to.SetWidth(min(64, max(20, wd-20)))
+	w.to.SetWidth(min(66, max(20, wd-15)))
 }
 
 func (w *walletScreen) Activate() tea.Cmd {
@@ -90,13 +90,13 @@ func (w *walletScreen) ShortHelp() []key.Binding {
 	k := w.s.keys
 	switch w.mode {
 	case wmAccounts:
-		return []key.Binding{k.Up, k.Down, k.Receive, k.Send, k.History}
+		return []key.Binding{k.Move, k.Receive, k.Send, k.History}
 	case wmSend:
 		return []key.Binding{k.NextField, k.Submit, k.Cancel}
 	case wmConfirm:
 		return []key.Binding{k.Yes, k.No}
 	case wmHistory:
-		return []key.Binding{k.Up, k.Down, k.Open, k.Back}
+		return []key.Binding{k.Move, k.Open, k.Back}
 	}
 	return []key.Binding{k.Back}
 }
@@ -390,27 +390,34 @@ func (w *walletScreen) receiveView() string {
 	if !ok {
 		return ""
 	}
+	qr, err := view.QR(acct.Address)
+	qrW := lipgloss.Width(qr)
+	if err != nil {
+		qr, qrW = "", 0
+	}
+	textW := w.width - qrW - 4
+	if textW < 24 { // too narrow for both: the address alone
+		qr, textW = "", w.width-2
+	}
 	info := []string{
 		st.Title.Render("Receive"),
 		"",
 		st.Label.Render("account ") + st.Value.Render(acct.Name),
 		"",
 		st.Muted.Render("Send BVS to this address:"),
-		st.Strong.Render(acct.Address),
-		"",
-		st.Muted.Render("The checksum catches typos: a mistyped"),
-		st.Muted.Render("address is refused, never paid."),
 	}
-	qr, err := view.QR(acct.Address)
-	if err != nil {
+	for a := acct.Address; a != ""; {
+		n := min(len(a), textW)
+		info = append(info, st.Strong.Render(a[:n]))
+		a = a[n:]
+	}
+	info = append(info, "",
+		st.Muted.Render(view.Truncate("The checksum catches typos: a", textW)),
+		st.Muted.Render(view.Truncate("mistyped address is refused.", textW)))
+	if qr == "" {
 		return indent(strings.Join(info, "\n"), 1)
 	}
-	qr = st.QR.Render(qr)
-	if w.width >= lipgloss.Width(qr)+66+4 {
-		return indent(lipgloss.JoinHorizontal(lipgloss.Top, qr, "  ", strings.Join(info, "\n")), 1)
-	}
-	// Narrow: address above, QR below.
-	return indent(strings.Join(info[:6], "\n")+"\n\n"+qr, 1)
+	return indent(lipgloss.JoinHorizontal(lipgloss.Top, st.QR.Render(qr), "  ", strings.Join(info, "\n")), 1)
 }
 
 func (w *walletScreen) sendView() string {
@@ -425,11 +432,11 @@ func (w *walletScreen) sendView() string {
 		"  " + field(st, "to", w.to.View()),
 	}
 	if w.toErr != "" {
-		lines = append(lines, "  "+field(st, "", st.FieldError.Render(w.toErr)))
+		lines = append(lines, fieldError(st, w.toErr, w.width))
 	}
-	lines = append(lines, "  "+field(st, "amount", w.amount.View()+st.Muted.Render(" BVS")))
+	lines = append(lines, "  "+field(st, "amount", w.amount.View()))
 	if w.amountErr != "" {
-		lines = append(lines, "  "+field(st, "", st.FieldError.Render(w.amountErr)))
+		lines = append(lines, fieldError(st, w.amountErr, w.width))
 	}
 	amount, _ := wire.ParseAmount(w.amount.Value())
 	fee := w.fee(amount, wire.PubKey{})
@@ -502,7 +509,7 @@ func (w *walletScreen) historyView() string {
 		amount, other := w.historyAmount(tx, acct.Address)
 		when := ""
 		if tx.Time != 0 {
-			when = view.Age(w.s.now, tx.Time) + " ago"
+			when = view.Ago(w.s.now, tx.Time)
 		}
 		row := fmt.Sprintf("  %s %-9s %s  %-24s %s", status, tx.Type, view.PadLeft(amount, 18), view.ShortAddr(other, 24), when)
 		if i == w.hCursor {

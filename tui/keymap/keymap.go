@@ -20,7 +20,8 @@ type KeyMap struct {
 	Data         key.Binding
 	ToggleMining key.Binding
 
-	// Lists.
+	// Lists. Move is for the short help only: it shows Up and Down as one.
+	Move     key.Binding
 	Up       key.Binding
 	Down     key.Binding
 	PageUp   key.Binding
@@ -73,6 +74,7 @@ func Default() KeyMap {
 		Data:         b([]string{"5"}, "5", "data"),
 		ToggleMining: b([]string{"m"}, "m", "start/stop mining"),
 
+		Move:     b([]string{"up", "down"}, "↑/↓", "move"),
 		Up:       b([]string{"up", "k"}, "↑/k", "up"),
 		Down:     b([]string{"down", "j"}, "↓/j", "down"),
 		PageUp:   b([]string{"pgup", "ctrl+u"}, "pgup", "page up"),

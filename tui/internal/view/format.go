@@ -59,6 +59,18 @@ func Age(now time.Time, ms int64) string {
 	return Duration(now.Sub(time.UnixMilli(ms)))
 }
 
+// Ago is Age with "ago": "4s ago", or "just now".
+func Ago(now time.Time, ms int64) string {
+	a := Age(now, ms)
+	switch a {
+	case "–":
+		return a
+	case "now":
+		return "just now"
+	}
+	return a + " ago"
+}
+
 // Duration formats d in at most two units.
 func Duration(d time.Duration) string {
 	if d < time.Second {

@@ -1,0 +1,437 @@
+package tui
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/bitverse/bitverse/node"
+	"github.com/bitverse/bitverse/node/consensus"
+	"github.com/bitverse/bitverse/node/wire"
+	"github.com/bitverse/bitverse/wallet"
+)
+
+// testNow is the injected clock of every test.
+var testNow = time.Date(2026, 11, 2, 12, 0, 0, 0, time.UTC)
+
+func testClock() time.Time { return testNow }
+
+// phase says where the code under test is: the harness sets phaseUpdate
+// around Update and View, and the fakes record any call made then.
+type phase int32
+
+const (
+	phaseIdle phase = iota
+	phaseUpdate
+)
+
+// probe records calls to the fakes made from Update or View.
+type probe struct {
+	phase      atomic.Int32
+	mu         sync.Mutex
+	violations []string
+	calls      []string
+}
+
+func (p *probe) record(call string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.calls = append(p.calls, call)
+	if phase(p.phase.Load()) == phaseUpdate {
+		p.violations = append(p.violations, call)
+	}
+}
+
+func (p *probe) Calls() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.calls)
+}
+
+func (p *probe) Violations() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return slices.Clone(p.violations)
+}
+
+// fakeAPI is a node.API over a deterministic chain: block h has a fixed id,
+// was made 2 s after block h-1, and the tip is 4 s old at testNow.
+type fakeAPI struct {
+	*probe
+	mu       sync.Mutex
+	status   node.Status
+	accounts map[string]node.AccountInfo
+	history  map[string][]node.TxInfo
+	values   map[string]node.ValueRecord
+	events   chan node.Event
+	sub      []byte
+	mineTo   string
+	gate     chan struct{} // when not nil, every call waits for it to close
+	blocksN  atomic.Int64  // Blocks calls
+	pages    []uint64      // (top) of every Blocks call
+}
+
+func newFakeAPI(tip uint64) *fakeAPI {
+	f := &fakeAPI{
+		probe:    &probe{},
+		accounts: map[string]node.AccountInfo{},
+		history:  map[string][]node.TxInfo{},
+		values:   map[string]node.ValueRecord{},
+		events:   make(chan node.Event, 16),
+	}
+	f.status = node.Status{
+		Network: "devnet", Height: tip, Tip: blockID(tip), TipTime: blockTime(tip, tip),
+		Bits: consensus.Devnet().GenesisBits, Difficulty: difficultyOf(consensus.Devnet().GenesisBits),
+		Peers: 3, Mempool: 2, MempoolBytes: 412, DataDir: "/tmp/bitverse",
+	}
+	return f
+}
+
+func blockID(h uint64) wire.Hash {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], h)
+	return wire.Sum([]byte("block"), b[:])
+}
+
+func txID(h uint64, i int) wire.Hash {
+	var b [12]byte
+	binary.BigEndian.PutUint64(b[:], h)
+	binary.BigEndian.PutUint32(b[8:], uint32(i))
+	return wire.Sum([]byte("tx"), b[:])
+}
+
+// blockTime: the tip is 4 s old, blocks 2 s apart.
+func blockTime(h, tip uint64) int64 {
+	return testNow.Add(-4*time.Second - time.Duration(tip-h)*2*time.Second).UnixMilli()
+}
+
+func (f *fakeAPI) block(h uint64, withTxs bool) node.BlockInfo {
+	tip := f.status.Height
+	b := node.BlockInfo{ID: blockID(h), Chain: "/", Height: h, Time: blockTime(h, tip),
+		Bits: f.status.Bits, Nonce: h * 7919, TxRoot: wire.Sum([]byte("txroot")), StateRoot: wire.Sum([]byte("state")),
+		Size: 316, Confirmations: tip - h + 1, Main: true}
+	if h > 0 {
+		b.Prev = blockID(h - 1)
+	}
+	cb := node.TxInfo{ID: txID(h, 0), Type: "coinbase", To: testAddr, Amount: 50 * wire.Unit, Nonce: h, Size: 145,
+		Block: b.ID, Height: h, Confirmations: b.Confirmations, Time: b.Time}
+	b.Txs = []node.TxInfo{cb}
+	if h%3 == 0 {
+		b.Txs = append(b.Txs, node.TxInfo{ID: txID(h, 1), Type: "put", From: testAddr, Key: "public/hello", ValueSize: 5,
+			Fee: 1250, Nonce: 1, Size: 125, Block: b.ID, Height: h, Confirmations: b.Confirmations, Time: b.Time})
+	}
+	if !withTxs {
+		b.Txs = make([]node.TxInfo, len(b.Txs))
+	}
+	return b
+}
+
+func (f *fakeAPI) wait(ctx context.Context, call string) error {
+	f.record(call)
+	f.mu.Lock()
+	g := f.gate
+	f.mu.Unlock()
+	if g != nil {
+		select {
+		case <-g:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+func (f *fakeAPI) Status(ctx context.Context) (node.Status, error) {
+	if err := f.wait(ctx, "Status"); err != nil {
+		return node.Status{}, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.status, nil
+}
+
+func (f *fakeAPI) Account(ctx context.Context, addr string) (node.AccountInfo, error) {
+	if err := f.wait(ctx, "Account"); err != nil {
+		return node.AccountInfo{}, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, err := wire.ParseAddress(wire.Devnet, addr); err != nil {
+		return node.AccountInfo{}, fmt.Errorf("%w: %w", node.ErrBadRequest, err)
+	}
+	a := f.accounts[addr]
+	a.Address = addr
+	return a, nil
+}
+
+func (f *fakeAPI) SubmitTx(ctx context.Context, raw []byte) (wire.Hash, error) {
+	if err := f.wait(ctx, "SubmitTx"); err != nil {
+		return wire.Hash{}, err
+	}
+	tx, err := wire.DecodeTx(raw)
+	if err != nil {
+		return wire.Hash{}, err
+	}
+	if err := tx.VerifySig(wire.Devnet); err != nil {
+		return wire.Hash{}, err
+	}
+	f.mu.Lock()
+	f.sub = raw
+	f.mu.Unlock()
+	return tx.ID(), nil
+}
+
+func (f *fakeAPI) Submitted() []byte {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.sub
+}
+
+func (f *fakeAPI) Get(ctx context.Context, key string, proof, history bool) (*node.GetResult, error) {
+	if err := f.wait(ctx, "Get"); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	v, ok := f.values[key]
+	if !ok {
+		return nil, fmt.Errorf("%w: nothing has been written at %q", node.ErrNotFound, key)
+	}
+	return &node.GetResult{ValueRecord: v}, nil
+}
+
+func (f *fakeAPI) Keys(ctx context.Context, prefix, after string, limit int) ([]string, error) {
+	if err := f.wait(ctx, "Keys"); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for k := range f.values {
+		if strings.HasPrefix(k, prefix) && k > after {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+func (f *fakeAPI) Block(ctx context.Context, ref string) (*node.BlockInfo, error) {
+	if err := f.wait(ctx, "Block"); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for h := int64(f.status.Height); h >= 0; h-- {
+		if blockID(uint64(h)).String() == ref {
+			b := f.block(uint64(h), true)
+			return &b, nil
+		}
+	}
+	return nil, node.ErrNotFound
+}
+
+func (f *fakeAPI) Blocks(ctx context.Context, top uint64, count int) ([]node.BlockInfo, error) {
+	if err := f.wait(ctx, "Blocks"); err != nil {
+		return nil, err
+	}
+	f.blocksN.Add(1)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.pages = append(f.pages, top)
+	tip := f.status.Height
+	if top == 0 || top > tip {
+		top = tip
+	}
+	var out []node.BlockInfo
+	for h := int64(top); h >= 0 && len(out) < count; h-- {
+		out = append(out, f.block(uint64(h), false))
+	}
+	return out, nil
+}
+
+// listPages are the tops of the Blocks calls of the block list (the home
+// screen's recent blocks ask with top 0).
+func (f *fakeAPI) listPages() []uint64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []uint64
+	for _, p := range f.pages {
+		if p != 0 {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func (f *fakeAPI) Tx(ctx context.Context, id wire.Hash) (*node.TxInfo, error) {
+	if err := f.wait(ctx, "Tx"); err != nil {
+		return nil, err
+	}
+	return nil, node.ErrNotFound
+}
+
+func (f *fakeAPI) History(ctx context.Context, addr string, limit int) ([]node.TxInfo, error) {
+	if err := f.wait(ctx, "History"); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	h := f.history[addr]
+	if len(h) > limit {
+		h = h[:limit]
+	}
+	return slices.Clone(h), nil
+}
+
+func (f *fakeAPI) SetMining(ctx context.Context, on bool, to string) error {
+	if err := f.wait(ctx, "SetMining"); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if on && to == "" {
+		return node.ErrNoMineTo
+	}
+	f.status.Mining = on
+	if on {
+		f.status.HashRate = 1_234_567
+		f.status.MineTo = to
+	} else {
+		f.status.HashRate = 0
+	}
+	return nil
+}
+
+func (f *fakeAPI) Events(ctx context.Context) (<-chan node.Event, error) {
+	if err := f.wait(ctx, "Events"); err != nil {
+		return nil, err
+	}
+	return f.events, nil
+}
+
+// The fake wallet: one account whose key is fixed, a BIP39 test-vector
+// mnemonic and the passphrase "correct horse".
+const (
+	testPass     = "correct horse"
+	testMnemonic = "legal winner thank year wave sausage worth useful legal winner thank year wave sausage worth useful legal winner thank year wave sausage worth title"
+)
+
+var (
+	testKey, _  = wire.PrivKeyFromBytes(slices.Repeat([]byte{7}, 32))
+	testPub     = testKey.PubKey()
+	testAddr    = wire.EncodeAddress(wire.Devnet, testPub)
+	otherKey, _ = wire.PrivKeyFromBytes(slices.Repeat([]byte{9}, 32))
+	otherAddr   = wire.EncodeAddress(wire.Devnet, otherKey.PubKey())
+)
+
+type fakeWallets struct {
+	*probe
+	mu     sync.Mutex
+	exists bool
+	opened int
+}
+
+func (f *fakeWallets) Exists(dir string) bool {
+	f.record("wallet.Exists")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.exists
+}
+
+func (f *fakeWallets) Create(dir string, net wire.Network, pass []byte, words int) (walletHandle, string, error) {
+	f.record("wallet.Create")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.exists {
+		return nil, "", wallet.ErrExists
+	}
+	if words != 24 {
+		return nil, "", wallet.ErrBadWordCount
+	}
+	f.exists = true
+	return &fakeWallet{probe: f.probe}, testMnemonic, nil
+}
+
+func (f *fakeWallets) Restore(dir string, net wire.Network, mnemonic string, pass []byte) (walletHandle, error) {
+	f.record("wallet.Restore")
+	if _, err := wallet.CheckMnemonic(mnemonic); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.exists = true
+	return &fakeWallet{probe: f.probe}, nil
+}
+
+func (f *fakeWallets) Open(dir string, net wire.Network, pass []byte) (walletHandle, error) {
+	f.record("wallet.Open")
+	if string(pass) != testPass {
+		return nil, fmt.Errorf("%w: the passphrase does not open %s", wallet.ErrWrongPassphrase, dir)
+	}
+	f.mu.Lock()
+	f.opened++
+	f.mu.Unlock()
+	return &fakeWallet{probe: f.probe}, nil
+}
+
+type fakeWallet struct{ *probe }
+
+func (w *fakeWallet) Accounts() []wallet.Account {
+	w.record("wallet.Accounts")
+	return []wallet.Account{{Name: "default", Index: 0, Address: testAddr, PubKey: testPub, Path: wallet.Path(0, 0)}}
+}
+
+func (w *fakeWallet) Transfer(name string, to wire.PubKey, amount, nonce, fee uint64) (*wire.Tx, error) {
+	w.record("wallet.Transfer")
+	if name != "default" {
+		return nil, wallet.ErrUnknownAccount
+	}
+	tx := wire.NewTx(wire.RootChain, wire.Transfer{To: to, Amount: amount}, nonce, fee)
+	tx.Sign(wire.Devnet, testKey)
+	return tx, nil
+}
+
+func (w *fakeWallet) Put(name, key string, value []byte, nonce, fee uint64) (*wire.Tx, error) {
+	w.record("wallet.Put")
+	if name != "default" {
+		return nil, wallet.ErrUnknownAccount
+	}
+	tx := wire.NewTx(wire.RootChain, wire.Put{Key: key, Value: value}, nonce, fee)
+	tx.Sign(wire.Devnet, testKey)
+	return tx, nil
+}
+
+func (w *fakeWallet) Close() {}
+
+var errFake = errors.New("fake failure")
+
+// testDeps are deterministic deps over the fakes: polling is effectively
+// off (tests send what they need), the word positions are fixed by a seed.
+func testDeps(api *fakeAPI, ws *fakeWallets) deps {
+	return deps{
+		wallets: ws,
+		rand:    rand.New(rand.NewPCG(1, 2)),
+		poll:    time.Hour,
+		log:     discardLog(),
+		ctx:     context.Background(),
+	}
+}
+
+func testOptions(api node.API) Options {
+	return Options{API: api, Params: consensus.Devnet(), WalletDir: "/tmp/bitverse/wallet", DataDir: "/tmp/bitverse",
+		Now: testClock, Version: "v0.1.0"}
+}
+
+func discardLog() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -1,0 +1,159 @@
+package tui
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+)
+
+// harness drives the root model synchronously: it calls Update (and View)
+// with the fakes' probe in phaseUpdate, then runs the returned commands
+// outside that phase and feeds their messages back, until nothing is left.
+// Commands that do not return quickly (ticks, event waits, spinners) are
+// left running and their messages dropped.
+type harness struct {
+	t    *testing.T
+	a    *app
+	api  *fakeAPI
+	ws   *fakeWallets
+	quit bool
+}
+
+func newHarness(t *testing.T, tip uint64, walletExists bool) *harness {
+	t.Helper()
+	api := newFakeAPI(tip)
+	ws := &fakeWallets{probe: api.probe, exists: walletExists}
+	a := newApp(testOptions(api), testDeps(api, ws))
+	h := &harness{t: t, a: a, api: api, ws: ws}
+	h.exec(a.Init())
+	return h
+}
+
+// newReadyHarness has an open wallet and the home screen up.
+func newReadyHarness(t *testing.T, tip uint64, w, ht int) *harness {
+	h := newHarness(t, tip, true)
+	h.send(tea.WindowSizeMsg{Width: w, Height: ht})
+	h.typeText(testPass)
+	h.press("enter")
+	if h.a.inSetup {
+		t.Fatalf("setup did not finish:\n%s", h.screen())
+	}
+	return h
+}
+
+func (h *harness) send(msg tea.Msg) {
+	h.t.Helper()
+	queue := []tea.Msg{msg}
+	for len(queue) > 0 && !h.quit {
+		m := queue[0]
+		queue = queue[1:]
+		if _, ok := m.(tea.QuitMsg); ok {
+			h.quit = true
+			return
+		}
+		h.api.phase.Store(int32(phaseUpdate))
+		_, cmd := h.a.Update(m)
+		_ = h.a.View()
+		h.api.phase.Store(int32(phaseIdle))
+		queue = append(queue, h.run(cmd)...)
+	}
+}
+
+func (h *harness) exec(cmd tea.Cmd) {
+	for _, m := range h.run(cmd) {
+		h.send(m)
+	}
+}
+
+// run executes cmd and returns its messages, flattening batches.
+func (h *harness) run(cmd tea.Cmd) []tea.Msg {
+	if cmd == nil {
+		return nil
+	}
+	ch := make(chan tea.Msg, 1)
+	go func() { ch <- cmd() }()
+	select {
+	case msg := <-ch:
+		if b, ok := msg.(tea.BatchMsg); ok {
+			var out []tea.Msg
+			for _, c := range b {
+				out = append(out, h.run(c)...)
+			}
+			return out
+		}
+		if msg == nil {
+			return nil
+		}
+		return []tea.Msg{msg}
+	case <-time.After(30 * time.Millisecond):
+		return nil
+	}
+}
+
+// press sends key presses by name: "enter", "tab", "esc", "up", "ctrl+c",
+// or a single character.
+func (h *harness) press(keys ...string) {
+	h.t.Helper()
+	for _, k := range keys {
+		h.send(keyMsg(k))
+	}
+}
+
+func (h *harness) typeText(s string) {
+	h.t.Helper()
+	for _, r := range s {
+		h.send(tea.KeyPressMsg{Code: r, Text: string(r)})
+	}
+}
+
+func keyMsg(k string) tea.KeyPressMsg {
+	switch k {
+	case "enter":
+		return tea.KeyPressMsg{Code: tea.KeyEnter}
+	case "tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab}
+	case "shift+tab":
+		return tea.KeyPressMsg{Code: tea.KeyTab, Mod: tea.ModShift}
+	case "esc":
+		return tea.KeyPressMsg{Code: tea.KeyEscape}
+	case "up":
+		return tea.KeyPressMsg{Code: tea.KeyUp}
+	case "down":
+		return tea.KeyPressMsg{Code: tea.KeyDown}
+	case "pgdown":
+		return tea.KeyPressMsg{Code: tea.KeyPgDown}
+	case "end":
+		return tea.KeyPressMsg{Code: tea.KeyEnd}
+	case "backspace":
+		return tea.KeyPressMsg{Code: tea.KeyBackspace}
+	case "ctrl+c":
+		return tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
+	case "ctrl+u":
+		return tea.KeyPressMsg{Code: 'u', Mod: tea.ModCtrl}
+	}
+	r := []rune(k)
+	return tea.KeyPressMsg{Code: r[0], Text: k}
+}
+
+// screen is the window as plain text.
+func (h *harness) screen() string { return ansi.Strip(h.a.render()) }
+
+func (h *harness) mustSee(what ...string) {
+	h.t.Helper()
+	s := h.screen()
+	for _, w := range what {
+		if !strings.Contains(s, w) {
+			h.t.Fatalf("screen lacks %q:\n%s", w, s)
+		}
+	}
+}
+
+func (h *harness) mustNotSee(what string) {
+	h.t.Helper()
+	if s := h.screen(); strings.Contains(s, what) {
+		h.t.Fatalf("screen shows %q:\n%s", what, s)
+	}
+}

@@ -1,0 +1,118 @@
+package tui
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/bitverse/bitverse/node"
+	"github.com/bitverse/bitverse/node/wire"
+)
+
+// TestNoCallsFromUpdateOrView drives a whole session (create a wallet,
+// every screen, mining, a send, a put, a preview) and checks, with the
+// fakes' probe, that no node or wallet call was made while Update or View
+// ran: every one came from a command.
+func TestNoCallsFromUpdateOrView(t *testing.T) {
+	h := newHarness(t, 300, false)
+	h.api.accounts[testAddr] = node.AccountInfo{Balance: 500 * wire.Unit, Immature: 50 * wire.Unit, NextNonce: 2}
+	h.api.values["public/hello"] = node.ValueRecord{Key: "public/hello", Value: "world", Size: 5, Height: 290, Confirmations: 11, Writer: testAddr}
+	h.api.history[testAddr] = []node.TxInfo{h.api.block(300, true).Txs[0]}
+	h.send(tea.WindowSizeMsg{Width: 120, Height: 40})
+
+	h.press("c")
+	h.typeText("pw")
+	h.press("enter")
+	h.typeText("pw")
+	h.press("enter", "enter")
+	words := strings.Fields(testMnemonic)
+	for _, at := range h.a.setup.confirmAt {
+		h.typeText(words[at])
+		h.press("enter")
+	}
+	if h.a.inSetup {
+		t.Fatalf("setup did not finish:\n%s", h.screen())
+	}
+	h.send(statusMsg{st: h.api.status})
+	h.send(eventMsg{ev: node.Event{Kind: node.EventBlockConnected, Height: 300}, ch: h.api.events})
+	h.press("m", "2", "enter", "down", "pgdown", "end", "enter", "enter", "esc", "esc", "esc")
+	h.press("3", "ctrl+r", "m")
+	h.press("4", "r", "esc", "h", "enter", "esc", "esc", "s")
+	h.typeText(otherAddr)
+	h.press("tab")
+	h.typeText("2")
+	h.press("enter", "y")
+	h.press("5", "enter", "/")
+	h.typeText("public/")
+	h.press("enter", "o")
+	h.typeText("public/hello")
+	h.press("enter", "p")
+	h.typeText("public/x")
+	h.press("tab")
+	h.typeText(`{"a":1}`)
+	h.press("enter", "y", "1", "?", "?")
+
+	if v := h.api.Violations(); len(v) > 0 {
+		t.Fatalf("calls from Update or View: %v", v)
+	}
+	calls := h.api.Calls()
+	for _, want := range []string{"Status", "Events", "Account", "Blocks", "Block", "History", "Keys", "Get",
+		"SetMining", "SubmitTx", "wallet.Exists", "wallet.Create", "wallet.Transfer", "wallet.Put"} {
+		if !slices.Contains(calls, want) {
+			t.Errorf("the session never called %s (calls: %v)", want, calls)
+		}
+	}
+}
+
+// TestUpdateDoesNotWaitForTheNode blocks every API call until the end of the
+// test and feeds the model a session's worth of messages: Update and View
+// must keep returning, since only the commands (run here on their own
+// goroutines, where they stay blocked) talk to the node.
+func TestUpdateDoesNotWaitForTheNode(t *testing.T) {
+	api := newFakeAPI(100)
+	ws := &fakeWallets{probe: api.probe, exists: true}
+	api.gate = make(chan struct{})
+	defer close(api.gate)
+	a := newApp(testOptions(api), testDeps(api, ws))
+
+	var started int
+	runAsync := func(cmd tea.Cmd) {
+		if cmd != nil {
+			started++
+			go cmd() // blocks on the gate (or on a tick); its message is dropped
+		}
+	}
+	msgs := []tea.Msg{
+		tea.WindowSizeMsg{Width: 80, Height: 24},
+		walletExistsMsg{exists: true},
+		keyMsg("x"), keyMsg("enter"),
+		walletOpenedMsg{w: &fakeWallet{probe: api.probe}},
+		walletReadyMsg{w: &fakeWallet{probe: api.probe}, accounts: (&fakeWallet{probe: &probe{}}).Accounts()},
+		pollMsg{},
+		statusMsg{st: api.status},
+		eventMsg{ev: node.Event{Kind: node.EventBlockConnected, Height: 100}, ch: api.events},
+		keyMsg("m"), keyMsg("2"), keyMsg("enter"), keyMsg("end"), keyMsg("3"), keyMsg("4"), keyMsg("h"),
+		keyMsg("5"), keyMsg("p"), keyMsg("k"), keyMsg("tab"), keyMsg("v"), keyMsg("enter"),
+		tea.WindowSizeMsg{Width: 120, Height: 40},
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		runAsync(a.Init())
+		for _, m := range msgs {
+			_, cmd := a.Update(m)
+			_ = a.View()
+			runAsync(cmd)
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Update or View waited for a blocked node")
+	}
+	if started == 0 {
+		t.Fatal("no commands were returned")
+	}
+}
