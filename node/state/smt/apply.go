@@ -34,35 +34,32 @@ func Apply(s NodeStore, root wire.Hash, ups []Update) (wire.Hash, error) {
 	defer putArena(a)
 	ap := applier{s: s, a: a}
 	start := a.ref(root)
-	r, err := ap.update(start, 0, sortUpdates(ups))
+	sorted := sortUpdates(ups)
+	a.kvs = make([]byte, 0, leafKV*len(sorted)) // new leaves alias it: never reused
+	r, err := ap.update(start, 0, sorted)
 	if err != nil {
 		return root, err
 	}
-	n := &a.nodes[r]
-	newRoot := n.hash // empty, or the root page
-	switch {
-	case r == start:
+	if r == start {
 		return root, nil
-	case n.kind == kindLeaf:
+	}
+	var newRoot wire.Hash
+	switch n := &a.nodes[r]; n.kind {
+	case kindLeaf:
 		// A tree of one leaf is stored as a leaf record.
 		newRoot = a.hashOf(r)
 		off := len(a.recs)
 		a.recs = append(a.recs, tagLeaf)
-		a.recs = append(a.recs, n.key[:]...)
-		a.recs = append(a.recs, n.value[:]...)
+		a.recs = append(a.recs, n.raw...)
 		a.out = append(a.out, record{newRoot, off, len(a.recs)})
+	case kindInner:
+		newRoot = n.hash
+		a.encodePage(r)
 	}
 	if err := ap.flush(); err != nil {
 		return root, err
 	}
 	return newRoot, nil
-}
-
-// record is a page encoded by Apply and waiting to be put: its hash and its
-// bytes, a[start:end] of arena.recs.
-type record struct {
-	hash       wire.Hash
-	start, end int
 }
 
 // flush puts the batch's new records in hash order. Putting them all at the
@@ -97,9 +94,9 @@ func sortUpdates(ups []Update) []Update {
 
 // applier applies one sorted batch, recursing down the tree once and
 // splitting the batch at each internal node. Each changed internal node is
-// hashed once, and each changed page encoded once, bottom-up as the
-// recursion returns; flush then puts the pages. Nothing it builds is read
-// back from the store.
+// hashed once, as the recursion returns; then encodePage encodes each
+// changed page once and flush puts them. Nothing it builds is read back
+// from the store.
 type applier struct {
 	s NodeStore
 	a *arena
@@ -113,35 +110,30 @@ func (ap *applier) update(i int32, d int, ups []Update) (int32, error) {
 	switch a.nodes[i].kind {
 	case kindEmpty:
 		return ap.build(d, ups, empty)
-	case kindRef:
-		mark := len(a.nodes)
-		j, err := a.load(ap.s, a.nodes[i].hash, d)
-		if err != nil {
-			return empty, err
-		}
-		r, err := ap.update(j, d, ups)
-		if err != nil {
-			return empty, err
-		}
-		if r == j {
-			a.truncate(mark)
-			return i, nil
-		}
-		return ap.compact(mark, r), nil
 	case kindLeaf:
-		n := &a.nodes[i]
-		if len(ups) == 1 && ups[0].Key == n.key && ups[0].Value == n.value {
-			return i, nil
+		return ap.updateLeaf(i, d, ups)
+	case kindRef:
+		if a.nodes[i].raw == nil {
+			if err := a.load(ap.s, i, d); err != nil {
+				return empty, err
+			}
+			if a.nodes[i].kind == kindLeaf {
+				return ap.updateLeaf(i, d, ups)
+			}
 		}
-		if !samePrefix(&n.key, &ups[0].Key, d) {
-			return empty, fmt.Errorf("%w: leaf %s at depth %d is off its key's path", ErrCorruptNode, n.key, d)
+		// Work on a copy, so that an unchanged page stays a reference.
+		n := a.nodes[i]
+		n.kind = kindRaw
+		j := a.add(n)
+		r, err := ap.update(j, d, ups)
+		if r == j {
+			return i, err
 		}
-		key := n.key
-		j := sort.Search(len(ups), func(j int) bool { return bytes.Compare(ups[j].Key[:], key[:]) >= 0 })
-		if j < len(ups) && ups[j].Key == key {
-			return ap.build(d, ups, empty) // the batch overrides the leaf
+		return r, err
+	case kindRaw:
+		if err := a.expand(i, d); err != nil {
+			return empty, fmt.Errorf("%w: page node %s at depth %d: %w", ErrCorruptNode, a.nodes[i].hash, d, err)
 		}
-		return ap.build(d, ups, i)
 	}
 	left, right := a.nodes[i].left, a.nodes[i].right
 	split := splitIndex(ups, d)
@@ -161,6 +153,23 @@ func (ap *applier) update(i int32, d int, ups []Update) (int32, error) {
 		return i, nil
 	}
 	return ap.join(l, r, d)
+}
+
+// updateLeaf applies ups to the subtree at depth d that is the leaf i.
+func (ap *applier) updateLeaf(i int32, d int, ups []Update) (int32, error) {
+	n := &ap.a.nodes[i]
+	key := n.key()
+	if len(ups) == 1 && ups[0].Key == key && ups[0].Value == n.value() {
+		return i, nil
+	}
+	if !samePrefix(&key, &ups[0].Key, d) {
+		return empty, fmt.Errorf("%w: leaf %s at depth %d is off its key's path", ErrCorruptNode, key, d)
+	}
+	j := sort.Search(len(ups), func(j int) bool { return bytes.Compare(ups[j].Key[:], key[:]) >= 0 })
+	if j < len(ups) && ups[j].Key == key {
+		return ap.build(d, ups, empty) // the batch overrides the leaf
+	}
+	return ap.build(d, ups, i)
 }
 
 // build returns the subtree at depth d holding the live (non-zero) updates
@@ -186,14 +195,17 @@ func (ap *applier) build(d int, ups []Update, old int32) (int32, error) {
 	case live == 1 && old != empty:
 		return old, nil
 	case live == 1:
-		return ap.a.add(mnode{kind: kindLeaf, key: one.Key, value: one.Value}), nil
+		a := ap.a
+		start := len(a.kvs)
+		a.kvs = append(a.kvs, one.Key[:]...)
+		a.kvs = append(a.kvs, one.Value[:]...)
+		return a.add(mnode{kind: kindLeaf, raw: a.kvs[start:len(a.kvs):len(a.kvs)]}), nil
 	}
 	// Two or more distinct keys share the first d bits, so d < KeyBits.
-	mark := len(ap.a.nodes)
 	split := splitIndex(ups, d)
 	oldL, oldR := empty, empty
 	if old != empty {
-		if bit(&ap.a.nodes[old].key, d) == 0 {
+		if k := ap.a.nodes[old].key(); bit(&k, d) == 0 {
 			oldL = old
 		} else {
 			oldR = old
@@ -207,17 +219,13 @@ func (ap *applier) build(d int, ups []Update, old int32) (int32, error) {
 	if err != nil {
 		return empty, err
 	}
-	j, err := ap.join(l, r, d)
-	if err != nil || d%pageHeight != 0 {
-		return j, err
-	}
-	return ap.compact(mark, j), nil
+	return ap.join(l, r, d)
 }
 
-// join returns the subtree whose children are l and r: empty if both are,
-// the leaf itself if the only non-empty child is a leaf (a shortcut leaf
-// moves up), and a new internal node otherwise. An internal node at a page
-// boundary has its page encoded and stored, and becomes a kindRef.
+// join returns the subtree at depth d whose children are l and r: empty if
+// both are, the leaf itself if the only non-empty child is a leaf (a
+// shortcut leaf moves up), and a new internal node otherwise, whose
+// children it settles into its page or pages of their own.
 func (ap *applier) join(l, r int32, d int) (int32, error) {
 	a := ap.a
 	lk, rk := a.nodes[l].kind, a.nodes[r].kind
@@ -227,29 +235,16 @@ func (ap *applier) join(l, r int32, d int) (int32, error) {
 	case rk == kindEmpty && lk == kindLeaf:
 		return l, nil
 	}
+	count := a.countOf(l) + a.countOf(r)
+	class := classOf(count)
+	if err := a.settle(ap.s, l, d+1, class); err != nil {
+		return empty, err
+	}
+	if err := a.settle(ap.s, r, d+1, class); err != nil {
+		return empty, err
+	}
 	h := innerHash(a.hashOf(l), a.hashOf(r))
-	i := a.add(mnode{kind: kindInner, hashed: true, hash: h, left: l, right: r})
-	if d%pageHeight != 0 {
-		return i, nil
-	}
-	off := len(a.recs)
-	a.recs = a.appendPage(a.recs, i)
-	a.out = append(a.out, record{h, off, len(a.recs)})
-	a.nodes[i].kind = kindRef
-	return i, nil
-}
-
-// compact keeps the arena small: once the subtree at a page boundary is
-// settled, its result r has no children in memory (it is empty, a leaf or a
-// stored page), so every node added since mark can go.
-func (ap *applier) compact(mark int, r int32) int32 {
-	a := ap.a
-	if int(r) < mark || a.nodes[r].kind == kindInner {
-		return r
-	}
-	n := a.nodes[r]
-	a.truncate(mark)
-	return a.add(n)
+	return a.add(mnode{kind: kindInner, hashed: true, hash: h, count: count, left: l, right: r}), nil
 }
 
 // splitIndex returns the index of the first update whose key has bit d set.

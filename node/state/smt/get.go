@@ -16,14 +16,12 @@ func Get(s NodeStore, root, key wire.Hash) (value wire.Hash, found bool, err err
 		case kindEmpty:
 			return wire.Hash{}, false, nil
 		case kindLeaf:
-			if n.key != key {
+			if n.key() != key {
 				return wire.Hash{}, false, nil
 			}
-			return n.value, true, nil
-		case kindRef:
-			h := n.hash
-			a.truncate(0)
-			if i, err = a.load(s, h, d); err != nil {
+			return n.value(), true, nil
+		case kindRef, kindRaw:
+			if err := a.open(s, i, d); err != nil {
 				return wire.Hash{}, false, err
 			}
 		case kindInner:
@@ -46,23 +44,24 @@ func Walk(s NodeStore, root wire.Hash, fn func(key, value wire.Hash) error) erro
 }
 
 func walk(s NodeStore, a *arena, i int32, d int, fn func(key, value wire.Hash) error) error {
-	switch n := a.nodes[i]; n.kind {
-	case kindLeaf:
-		return fn(n.key, n.value)
-	case kindRef:
-		mark := len(a.nodes)
-		j, err := a.load(s, n.hash, d)
-		if err != nil {
-			return err
+	mark := len(a.nodes)
+	defer func() { a.nodes = a.nodes[:mark] }()
+	for {
+		switch n := a.nodes[i]; n.kind {
+		case kindEmpty:
+			return nil
+		case kindLeaf:
+			return fn(n.key(), n.value())
+		case kindRef, kindRaw:
+			if err := a.open(s, i, d); err != nil {
+				return err
+			}
+			continue
+		case kindInner:
+			if err := walk(s, a, n.left, d+1, fn); err != nil {
+				return err
+			}
+			return walk(s, a, n.right, d+1, fn)
 		}
-		err = walk(s, a, j, d, fn)
-		a.truncate(mark)
-		return err
-	case kindInner:
-		if err := walk(s, a, n.left, d+1, fn); err != nil {
-			return err
-		}
-		return walk(s, a, n.right, d+1, fn)
 	}
-	return nil
 }

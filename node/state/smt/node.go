@@ -30,6 +30,14 @@ func leafHash(key, value wire.Hash) wire.Hash {
 	return sha256.Sum256(b[:])
 }
 
+// leafHashKV returns the hash of the leaf whose key ‖ value is kv.
+func leafHashKV(kv []byte) wire.Hash {
+	var b [1 + 2*wire.HashSize]byte
+	b[0] = prefixLeaf
+	copy(b[1:], kv)
+	return sha256.Sum256(b[:])
+}
+
 // innerHash returns SHA-256(0x01 ‖ left ‖ right).
 func innerHash(left, right wire.Hash) wire.Hash {
 	var b [1 + 2*wire.HashSize]byte

@@ -1,27 +1,36 @@
 package smt
 
 import (
+	"encoding/binary"
+	"errors"
 	"fmt"
-	"sync"
+	"math/bits"
 
 	"github.com/bitverse/bitverse/node/wire"
 )
 
-// pageHeight is the number of tree levels a stored page spans. Pages are
-// rooted at the internal nodes whose depth is a multiple of pageHeight.
-const pageHeight = 6
+// Pages group the tree's nodes into stored records by subtree size. The
+// class of a subtree with n leaves is floor(log64 n): class 0 holds 1..63
+// leaves, class 1 64..4095, class 2 4096..262143, and so on. A page is the
+// root, or an internal node whose class is below its parent's, together with
+// every descendant of the same class; leaves are always stored inline.
+const classBits = 6
+
+// classOf returns the class of a subtree of n ≥ 1 leaves.
+func classOf(n uint64) uint8 { return uint8((bits.Len64(n) - 1) / classBits) }
 
 // Record tags: the first byte of a stored record.
 const (
 	tagLeaf = 0x00 // 0x00 ‖ key ‖ value: a tree that is a single leaf
-	tagPage = 0x01 // 0x01 ‖ the page's internal nodes in preorder
+	tagPage = 0x01 // 0x01 ‖ uvarint leaf count ‖ body of the page's root
 )
 
-// Child codes in a page's internal node.
+// Child codes, two bits each in an internal node's code byte.
 const (
-	codeEmpty = 0
-	codeLeaf  = 1
-	codeInner = 2
+	codeEmpty  = 0 // nothing follows
+	codeLeaf   = 1 // key ‖ value
+	codeInline = 2 // hash ‖ body: an internal node of the same page
+	codeRef    = 3 // hash ‖ uvarint leaf count: the root of another page
 )
 
 // kind is what an in-memory node is.
@@ -31,18 +40,33 @@ const (
 	kindEmpty kind = iota // the zero hash
 	kindLeaf              // a leaf: key and value
 	kindInner             // an internal node whose children are in memory
-	kindRef               // an internal node rooting a stored page not in memory
+	kindRaw               // an internal node whose body (raw) is not yet parsed
+	kindRef               // the root of a page not loaded (raw is nil) or loaded (raw is its body)
 )
 
-// mnode is a node in memory. Leaves hash lazily: most leaves of a page
-// are never hashed in a batch.
+// mnode is a node in memory. Leaves hash lazily: most leaves of a page are
+// never hashed in a batch.
 type mnode struct {
 	kind        kind
 	hashed      bool
-	left, right int32 // kindInner: children, as arena indices
+	class       uint8  // kindRaw, kindInner from a page: the page's class
+	left, right int32  // kindInner: children, as arena indices
+	count       uint64 // leaves in the subtree (0 for the root reference: unknown)
 	hash        wire.Hash
-	key, value  wire.Hash // kindLeaf
+	// raw is the node's stored form: for a kindLeaf its key ‖ value; for a
+	// kindRaw, a kindInner parsed from one (and so unchanged) and a loaded
+	// kindRef, its body. A node built by Apply has none. It aliases store
+	// memory, valid while the store's transaction lasts, or Apply's own, and
+	// is never written to.
+	raw []byte
 }
+
+// key and value return a leaf's key and value.
+func (n *mnode) key() wire.Hash   { return wire.Hash(n.raw[:wire.HashSize]) }
+func (n *mnode) value() wire.Hash { return wire.Hash(n.raw[wire.HashSize:]) }
+
+// leafKV is the stored form of a leaf: key ‖ value.
+const leafKV = 2 * wire.HashSize
 
 // empty is the arena index of the empty subtree.
 const empty int32 = 0
@@ -53,31 +77,36 @@ type arena struct {
 	nodes []mnode
 	recs  []byte   // Apply: encoded records waiting to be put
 	out   []record // Apply: where they are in recs
+	kvs   []byte   // Apply: key ‖ value of the leaves it makes
 }
 
-var arenas = sync.Pool{New: func() any { return new(arena) }}
+// spare keeps a few arenas for reuse. Unlike a sync.Pool it survives
+// garbage collection, so the arena of a block-sized batch keeps its capacity
+// from one block to the next.
+var spare = make(chan *arena, 4)
 
-// getArena returns a reset arena from the pool; putArena gives it back.
+// getArena returns a reset arena; putArena gives it back.
 func getArena() *arena {
-	a := arenas.Get().(*arena)
-	a.truncate(0)
-	a.recs, a.out = a.recs[:0], a.out[:0]
+	var a *arena
+	select {
+	case a = <-spare:
+	default:
+		a = new(arena)
+	}
+	a.nodes = append(a.nodes[:0], mnode{hashed: true})
+	a.recs, a.out, a.kvs = a.recs[:0], a.out[:0], nil
 	return a
 }
 
 func putArena(a *arena) {
-	if cap(a.nodes) <= 1<<16 && cap(a.recs) <= 16<<20 {
-		arenas.Put(a)
+	if cap(a.nodes) > 1<<20 || cap(a.recs) > 64<<20 {
+		return // an unusually large batch: let it go
 	}
-}
-
-// truncate drops every node from index mark on, always keeping empty.
-func (a *arena) truncate(mark int) {
-	if mark < 1 {
-		a.nodes = append(a.nodes[:0], mnode{hashed: true})
-		return
+	clear(a.nodes) // drop references to store memory
+	select {
+	case spare <- a:
+	default:
 	}
-	a.nodes = a.nodes[:mark]
 }
 
 func (a *arena) add(n mnode) int32 {
@@ -85,7 +114,7 @@ func (a *arena) add(n mnode) int32 {
 	return int32(len(a.nodes) - 1)
 }
 
-// ref adds a reference to the stored subtree with hash h (empty if zero).
+// ref adds a reference to the stored tree with root hash h (empty if zero).
 func (a *arena) ref(h wire.Hash) int32 {
 	if h.IsZero() {
 		return empty
@@ -97,168 +126,340 @@ func (a *arena) ref(h wire.Hash) int32 {
 func (a *arena) hashOf(i int32) wire.Hash {
 	n := &a.nodes[i]
 	if !n.hashed {
-		n.hash = leafHash(n.key, n.value)
+		n.hash = leafHashKV(n.raw)
 		n.hashed = true
 	}
 	return n.hash
 }
 
-// load fetches the record of the node with hash h at depth d and decodes
-// it into the arena, returning the node's index.
-func (a *arena) load(s NodeStore, h wire.Hash, d int) (int32, error) {
-	b, err := s.Get(h)
-	if err != nil {
-		return empty, err
+// countOf returns the number of leaves under node i.
+func (a *arena) countOf(i int32) uint64 {
+	switch n := &a.nodes[i]; n.kind {
+	case kindEmpty:
+		return 0
+	case kindLeaf:
+		return 1
+	default:
+		return n.count
 	}
-	if b == nil {
-		return empty, fmt.Errorf("%w: %s", ErrMissingNode, h)
-	}
-	i, err := a.decodeRecord(b, h, d)
-	if err != nil {
-		return empty, fmt.Errorf("%w: record %s at depth %d: %s", ErrCorruptNode, h, d, err)
-	}
-	return i, nil
 }
 
-// decodeRecord decodes a stored record, rejecting any non-canonical form.
-// Hashes are taken as stored; Check recomputes them.
-func (a *arena) decodeRecord(b []byte, h wire.Hash, d int) (int32, error) {
-	if len(b) == 0 {
-		return empty, fmt.Errorf("empty record")
+// errCorrupt is the cause inside corrupt-record errors.
+var errCorrupt = errors.New("bad record")
+
+func corrupt(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{errCorrupt}, args...)...)
+}
+
+// load fetches the page or leaf record of the kindRef node i at depth d.
+// A page leaves i a loaded kindRef; a leaf record (only a tree's root can
+// be one) turns i into that leaf.
+func (a *arena) load(s NodeStore, i int32, d int) error {
+	h, want := a.nodes[i].hash, a.nodes[i].count
+	b, err := s.Get(h)
+	if err != nil {
+		return err
 	}
+	if b == nil {
+		return fmt.Errorf("%w: %s", ErrMissingNode, h)
+	}
+	if err := a.decodeRecord(i, b, d, want); err != nil {
+		return fmt.Errorf("%w: record %s at depth %d: %w", ErrCorruptNode, h, d, err)
+	}
+	return nil
+}
+
+func (a *arena) decodeRecord(i int32, b []byte, d int, want uint64) error {
+	if len(b) == 0 {
+		return corrupt("empty")
+	}
+	n := &a.nodes[i]
 	switch b[0] {
 	case tagLeaf:
 		if d != 0 {
-			return empty, fmt.Errorf("leaf record below the root")
+			return corrupt("leaf record below the root")
 		}
 		if len(b) != 1+2*wire.HashSize {
-			return empty, fmt.Errorf("leaf record of %d bytes", len(b))
+			return corrupt("leaf record of %d bytes", len(b))
 		}
-		n := mnode{kind: kindLeaf, hashed: true, hash: h}
-		copy(n.key[:], b[1:])
-		copy(n.value[:], b[1+wire.HashSize:])
-		if n.value.IsZero() {
-			return empty, fmt.Errorf("leaf with empty value")
+		n.kind, n.raw = kindLeaf, b[1:]
+		if n.value().IsZero() {
+			return corrupt("leaf with empty value")
 		}
-		return a.add(n), nil
+		return nil
 	case tagPage:
-		p := b[1:]
-		i, err := a.decodeInner(&p, h, d, 0)
-		if err != nil {
-			return empty, err
+		count, k := uvarint(b[1:])
+		switch {
+		case k <= 0:
+			return corrupt("bad leaf count")
+		case count < 2:
+			return corrupt("page of %d leaves", count)
+		case want != 0 && count != want:
+			return corrupt("page holds %d leaves, its parent says %d", count, want)
 		}
-		if len(p) != 0 {
-			return empty, fmt.Errorf("%d trailing bytes", len(p))
-		}
-		return i, nil
+		n.count, n.class, n.raw = count, classOf(count), b[1+k:]
+		return nil
 	}
-	return empty, fmt.Errorf("unknown tag %#x", b[0])
+	return corrupt("unknown tag %#x", b[0])
 }
 
-// decodeInner decodes the internal node with hash h at depth d, rel levels
-// below its page's root, and its in-page descendants.
-func (a *arena) decodeInner(p *[]byte, h wire.Hash, d, rel int) (int32, error) {
+// expand parses the body of node i at depth d (a kindRaw, or a loaded
+// kindRef) and makes it a kindInner with its children in memory. Inline
+// children stay kindRaw until expanded in turn, so a walk down one path
+// costs a scan of the siblings' bodies, not a decoding of the page.
+func (a *arena) expand(i int32, d int) error {
+	raw, count, class := a.nodes[i].raw, a.nodes[i].count, a.nodes[i].class
 	if d >= KeyBits {
-		return empty, fmt.Errorf("internal node at depth %d", d)
+		return corrupt("internal node at depth %d", d)
 	}
-	if len(*p) == 0 {
-		return empty, fmt.Errorf("truncated page")
-	}
-	c := (*p)[0]
-	*p = (*p)[1:]
-	lc, rc := c>>2, c&3
-	switch {
-	case c>>4 != 0 || lc > codeInner || rc > codeInner:
-		return empty, fmt.Errorf("bad child codes %#x", c)
-	case lc == codeEmpty && rc != codeInner, rc == codeEmpty && lc != codeInner:
-		return empty, fmt.Errorf("internal node at depth %d holds fewer than two leaves", d)
-	}
-	i := a.add(mnode{kind: kindInner, hashed: true, hash: h})
-	l, err := a.decodeChild(p, lc, d+1, rel+1)
+	lc, rc, err := codes(raw)
 	if err != nil {
-		return empty, err
+		return err
 	}
-	r, err := a.decodeChild(p, rc, d+1, rel+1)
+	p := raw[1:]
+	l, used, err := a.child(p, lc, d+1, class)
 	if err != nil {
-		return empty, err
+		return err
 	}
-	a.nodes[i].left, a.nodes[i].right = l, r
-	return i, nil
+	p = p[used:]
+	var r int32
+	if rc == codeInline {
+		// The right child's body runs to the end of this node's body, and
+		// its count is what the left child leaves of this node's.
+		lcount := a.countOf(l)
+		if len(p) < wire.HashSize {
+			return corrupt("truncated hash")
+		}
+		h := wire.Hash(p[:wire.HashSize])
+		if h.IsZero() || lcount >= count || count-lcount < 2 || classOf(count-lcount) != class {
+			return corrupt("inline node with bad hash or count")
+		}
+		r = a.add(mnode{kind: kindRaw, hashed: true, class: class, count: count - lcount, hash: h, raw: p[wire.HashSize:]})
+	} else {
+		if r, used, err = a.child(p, rc, d+1, class); err != nil {
+			return err
+		}
+		if used != len(p) {
+			return corrupt("%d trailing bytes", len(p)-used)
+		}
+		if c := a.countOf(l) + a.countOf(r); c != count {
+			return corrupt("node holds %d leaves, its parent says %d", c, count)
+		}
+	}
+	n := &a.nodes[i]
+	n.kind, n.left, n.right = kindInner, l, r
+	return nil
 }
 
-func (a *arena) decodeChild(p *[]byte, code byte, d, rel int) (int32, error) {
+// codes returns the child codes of a body and checks them.
+func codes(body []byte) (lc, rc byte, err error) {
+	if len(body) == 0 {
+		return 0, 0, corrupt("truncated body")
+	}
+	c := body[0]
+	lc, rc = c>>2, c&3
+	switch {
+	case c>>4 != 0:
+		return 0, 0, corrupt("bad child codes %#x", c)
+	case lc == codeEmpty && rc <= codeLeaf, rc == codeEmpty && lc <= codeLeaf:
+		return 0, 0, corrupt("internal node holds fewer than two leaves")
+	}
+	return lc, rc, nil
+}
+
+// child parses one child of a node in a page of the given class, at depth
+// d, from the front of p, and returns it and the bytes it took.
+func (a *arena) child(p []byte, code byte, d int, class uint8) (int32, int, error) {
 	switch code {
 	case codeEmpty:
-		return empty, nil
+		return empty, 0, nil
 	case codeLeaf:
-		if len(*p) < 2*wire.HashSize {
-			return empty, fmt.Errorf("truncated leaf")
+		if len(p) < leafKV {
+			return empty, 0, corrupt("truncated leaf")
 		}
-		n := mnode{kind: kindLeaf}
-		copy(n.key[:], *p)
-		copy(n.value[:], (*p)[wire.HashSize:])
-		*p = (*p)[2*wire.HashSize:]
-		if n.value.IsZero() {
-			return empty, fmt.Errorf("leaf with empty value")
+		n := mnode{kind: kindLeaf, raw: p[:leafKV:leafKV]}
+		if n.value().IsZero() {
+			return empty, 0, corrupt("leaf with empty value")
 		}
-		return a.add(n), nil
+		return a.add(n), leafKV, nil
 	}
-	if len(*p) < wire.HashSize {
-		return empty, fmt.Errorf("truncated hash")
+	if len(p) < wire.HashSize {
+		return empty, 0, corrupt("truncated hash")
 	}
-	h := wire.Hash((*p)[:wire.HashSize])
-	*p = (*p)[wire.HashSize:]
+	h := wire.Hash(p[:wire.HashSize])
 	if h.IsZero() {
-		return empty, fmt.Errorf("internal node with the empty hash")
+		return empty, 0, corrupt("internal node with the empty hash")
 	}
-	if rel < pageHeight {
-		return a.decodeInner(p, h, d, rel)
+	if code == codeInline {
+		n, count, err := scan(p[wire.HashSize:], d, class)
+		if err != nil {
+			return empty, 0, err
+		}
+		raw := p[wire.HashSize : wire.HashSize+n]
+		return a.add(mnode{kind: kindRaw, hashed: true, class: class, count: count, hash: h, raw: raw}), wire.HashSize + n, nil
+	}
+	count, k := uvarint(p[wire.HashSize:])
+	if k <= 0 || count < 2 || classOf(count) >= class {
+		return empty, 0, corrupt("bad page reference")
 	}
 	if d >= KeyBits {
-		return empty, fmt.Errorf("internal node at depth %d", d)
+		return empty, 0, corrupt("internal node at depth %d", d)
 	}
-	return a.ref(h), nil
+	return a.add(mnode{kind: kindRef, hashed: true, count: count, hash: h}), wire.HashSize + k, nil
 }
 
-// appendPage appends the record of the page rooted at internal node i.
-// Every internal node pageHeight levels below i must be a kindRef (its own
-// page already stored), and every one above a kindInner.
-func (a *arena) appendPage(dst []byte, i int32) []byte {
-	dst = append(dst, tagPage)
-	return a.appendInner(dst, i, 0)
+// scan returns the length of the body at the front of p, for an inline node
+// at depth d in a page of the given class, and the leaves under it. It
+// checks the body's shape without building nodes.
+func scan(p []byte, d int, class uint8) (int, uint64, error) {
+	if d >= KeyBits {
+		return 0, 0, corrupt("internal node at depth %d", d)
+	}
+	lc, rc, err := codes(p)
+	if err != nil {
+		return 0, 0, err
+	}
+	off, count := 1, uint64(0)
+	for _, code := range [2]byte{lc, rc} {
+		switch code {
+		case codeLeaf:
+			if len(p)-off < 2*wire.HashSize {
+				return 0, 0, corrupt("truncated leaf")
+			}
+			off += 2 * wire.HashSize
+			count++
+		case codeInline:
+			if len(p)-off < wire.HashSize {
+				return 0, 0, corrupt("truncated hash")
+			}
+			off += wire.HashSize
+			n, c, err := scan(p[off:], d+1, class)
+			if err != nil {
+				return 0, 0, err
+			}
+			off += n
+			count += c
+		case codeRef:
+			if len(p)-off < wire.HashSize {
+				return 0, 0, corrupt("truncated hash")
+			}
+			off += wire.HashSize
+			c, k := uvarint(p[off:])
+			if k <= 0 || c < 2 || classOf(c) >= class {
+				return 0, 0, corrupt("bad page reference")
+			}
+			off += k
+			count += c
+		}
+	}
+	if classOf(count) != class {
+		return 0, 0, corrupt("inline node of %d leaves in a class %d page", count, class)
+	}
+	return off, count, nil
 }
 
-func (a *arena) appendInner(dst []byte, i int32, rel int) []byte {
+// uvarint decodes a minimal unsigned varint, returning k ≤ 0 on error.
+func uvarint(p []byte) (uint64, int) {
+	v, k := binary.Uvarint(p)
+	if k > 1 && p[k-1] == 0 { // a zero last byte could have been left off
+		return 0, -1
+	}
+	return v, k
+}
+
+// record is a page encoded by Apply and waiting to be put: its hash and its
+// bytes, recs[start:end].
+type record struct {
+	hash       wire.Hash
+	start, end int
+}
+
+// encodePage appends the record of the page rooted at node i to a.recs and
+// a.out, and leaves i a kindRef. Node i is a kindInner built by Apply, whose
+// children are settled, or a node with a stored body that now roots a page
+// of its own.
+func (a *arena) encodePage(i int32) {
 	n := &a.nodes[i]
-	dst = append(dst, a.code(n.left)<<2|a.code(n.right))
-	dst = a.appendChild(dst, n.left, rel+1)
-	return a.appendChild(dst, n.right, rel+1)
+	start := len(a.recs)
+	a.recs = append(a.recs, tagPage)
+	a.recs = binary.AppendUvarint(a.recs, n.count)
+	a.writeBody(i, classOf(n.count))
+	a.out = append(a.out, record{n.hash, start, len(a.recs)})
+	n.kind = kindRef
 }
 
-func (a *arena) code(i int32) byte {
-	switch a.nodes[i].kind {
-	case kindEmpty:
+// settle decides, for a node just built in a page of the given class,
+// whether its child c at depth d stays in that page or roots a page of its
+// own. A child of a lower class is encoded now, while its nodes are still
+// in cache; a child page of the same class (the page shrank) is loaded to
+// be merged in.
+func (a *arena) settle(s NodeStore, c int32, d int, class uint8) error {
+	switch n := &a.nodes[c]; n.kind {
+	case kindEmpty, kindLeaf:
+	case kindRef:
+		if n.raw == nil && classOf(n.count) == class {
+			return a.load(s, c, d)
+		}
+	default:
+		if classOf(n.count) != class {
+			a.encodePage(c)
+		}
+	}
+	return nil
+}
+
+// writeBody appends the body of node i in a page of the given class.
+func (a *arena) writeBody(i int32, class uint8) {
+	n := &a.nodes[i]
+	if n.raw != nil {
+		a.recs = append(a.recs, n.raw...)
+		return
+	}
+	l, r := &a.nodes[n.left], &a.nodes[n.right]
+	a.recs = append(a.recs, a.code(l, class)<<2|a.code(r, class))
+	a.writeChild(n.left, class)
+	a.writeChild(n.right, class)
+}
+
+func (a *arena) code(n *mnode, class uint8) byte {
+	switch {
+	case n.kind == kindEmpty:
 		return codeEmpty
-	case kindLeaf:
+	case n.kind == kindLeaf:
 		return codeLeaf
+	case n.kind == kindRef && classOf(n.count) != class:
+		return codeRef
 	}
-	return codeInner
+	return codeInline
 }
 
-func (a *arena) appendChild(dst []byte, i int32, rel int) []byte {
+func (a *arena) writeChild(i int32, class uint8) {
 	n := &a.nodes[i]
-	switch n.kind {
-	case kindLeaf:
-		dst = append(dst, n.key[:]...)
-		return append(dst, n.value[:]...)
-	case kindInner, kindRef:
-		if (n.kind == kindRef) != (rel == pageHeight) {
-			panic("smt: page boundary out of place") // a bug in Apply, not bad data
+	switch a.code(n, class) {
+	case codeLeaf:
+		a.recs = append(a.recs, n.raw...)
+	case codeInline:
+		a.recs = append(a.recs, n.hash[:]...)
+		a.writeBody(i, class)
+	case codeRef:
+		a.recs = append(a.recs, n.hash[:]...)
+		a.recs = binary.AppendUvarint(a.recs, n.count)
+	}
+}
+
+// open makes node i at depth d, a kindRef or kindRaw, a kindInner with its
+// children in memory (or, for the root of a one-leaf tree, a kindLeaf).
+func (a *arena) open(s NodeStore, i int32, d int) error {
+	if a.nodes[i].kind == kindRef && a.nodes[i].raw == nil {
+		if err := a.load(s, i, d); err != nil {
+			return err
 		}
-		dst = append(dst, n.hash[:]...)
-		if n.kind == kindInner {
-			dst = a.appendInner(dst, i, rel)
+		if a.nodes[i].kind == kindLeaf {
+			return nil
 		}
 	}
-	return dst
+	if err := a.expand(i, d); err != nil {
+		return fmt.Errorf("%w: page node %s at depth %d: %w", ErrCorruptNode, a.nodes[i].hash, d, err)
+	}
+	return nil
 }

@@ -9,64 +9,88 @@ import (
 	"github.com/bitverse/bitverse/node/wire"
 )
 
-// TestRecordRoundTrip decodes every record of a tree and checks that it
-// encodes back to the same bytes.
+// TestRecordRoundTrip decodes every record of a tree, rebuilds it as if
+// Apply had made it, and checks that it encodes back to the same bytes.
 func TestRecordRoundTrip(t *testing.T) {
-	pt := newProofTree(t, 5, 3000)
-	ms := pt.s.(*memStore)
-	pages, leaves := 0, 0
-	for h, b := range ms.nodes {
-		a := getArena()
-		i, err := a.decodeRecord(b, h, depthOf(t, pt, h))
-		if err != nil {
-			t.Fatalf("record %s: %v", h.Short(), err)
+	for _, n := range []int{1, 2, 70, 5000} {
+		pt := newProofTree(t, 5, n)
+		ms := pt.s.(*memStore)
+		depths := pageDepths(t, pt)
+		classes := map[uint8]int{}
+		for h, b := range ms.nodes {
+			d, ok := depths[h]
+			if !ok {
+				continue // a record of an earlier version
+			}
+			got, class := reencode(t, ms, h, d)
+			classes[class]++
+			if !bytes.Equal(got, b) {
+				t.Errorf("case %d: record %s: re-encoded %x, stored %x", n, h.Short(), got, b)
+			}
 		}
-		var enc []byte
-		if a.nodes[i].kind == kindLeaf {
-			leaves++
-			enc = append([]byte{tagLeaf}, append(bs(a.nodes[i].key), bs(a.nodes[i].value)...)...)
-		} else {
-			pages++
-			enc = a.appendPage(nil, i)
-		}
-		if !bytes.Equal(enc, b) {
-			t.Errorf("record %s: re-encoded %x, stored %x", h.Short(), enc, b)
-		}
-		putArena(a)
+		t.Logf("case %d: %d records by class %v", n, len(depths), classes)
 	}
-	if pages == 0 {
-		t.Error("no pages")
-	}
-	t.Logf("%d pages, %d leaf records", pages, leaves)
 }
 
-// depthOf finds the depth of the page with hash h by walking the tree.
-func depthOf(t *testing.T, pt *proofTree, h wire.Hash) int {
+// reencode loads the record h at depth d, turns it into nodes as Apply
+// builds them, and encodes it again. It returns the record and its class.
+func reencode(t *testing.T, s NodeStore, h wire.Hash, d int) ([]byte, uint8) {
+	t.Helper()
+	a := getArena()
+	defer putArena(a)
+	i := a.ref(h)
+	if err := a.load(s, i, d); err != nil {
+		t.Fatal(err)
+	}
+	if n := a.nodes[i]; n.kind == kindLeaf {
+		return append([]byte{tagLeaf}, n.raw...), 0
+	}
+	a.nodes[i].kind = kindRaw
+	var strip func(i int32, d int)
+	strip = func(i int32, d int) {
+		if err := a.expand(i, d); err != nil {
+			t.Fatal(err)
+		}
+		a.nodes[i].raw = nil
+		for _, c := range []int32{a.nodes[i].left, a.nodes[i].right} {
+			if a.nodes[c].kind == kindRaw {
+				strip(c, d+1)
+			}
+		}
+	}
+	strip(i, d)
+	class := classOf(a.nodes[i].count)
+	a.encodePage(i)
+	if len(a.out) != 1 {
+		t.Fatalf("record %s re-encoded as %d records", h.Short(), len(a.out))
+	}
+	return bytes.Clone(a.recs[a.out[0].start:a.out[0].end]), class
+}
+
+// pageDepths returns the depth of every record of the tree.
+func pageDepths(t *testing.T, pt *proofTree) map[wire.Hash]int {
 	t.Helper()
 	depths := map[wire.Hash]int{}
 	a := getArena()
 	defer putArena(a)
 	var rec func(i int32, d int)
 	rec = func(i int32, d int) {
-		switch n := a.nodes[i]; n.kind {
-		case kindRef:
+		n := a.nodes[i]
+		if n.kind == kindRef {
 			depths[n.hash] = d
-			j, err := a.load(pt.s, n.hash, d)
-			if err != nil {
+		}
+		if n.kind == kindRef || n.kind == kindRaw {
+			if err := a.open(pt.s, i, d); err != nil {
 				t.Fatal(err)
 			}
-			rec(j, d)
-		case kindInner:
+		}
+		if n := a.nodes[i]; n.kind == kindInner {
 			rec(n.left, d+1)
 			rec(n.right, d+1)
 		}
 	}
 	rec(a.ref(pt.root), 0)
-	d, ok := depths[h]
-	if !ok {
-		t.Fatalf("record %s is not in the tree", h.Short())
-	}
-	return d
+	return depths
 }
 
 // TestDamagedRecords damages each record of a tree in turn (drops it, or

@@ -21,16 +21,13 @@ func Prove(s NodeStore, root, key wire.Hash) (*Proof, error) {
 			p.Kind, p.Depth = ProofEmpty, d
 		case kindLeaf:
 			p.Depth = d
-			if n.key == key {
+			if n.key() == key {
 				p.Kind = ProofInclusion
 			} else {
-				p.Kind, p.OtherKey, p.OtherValue = ProofOtherLeaf, n.key, n.value
+				p.Kind, p.OtherKey, p.OtherValue = ProofOtherLeaf, n.key(), n.value()
 			}
-		case kindRef:
-			h := n.hash
-			a.truncate(0)
-			var err error
-			if i, err = a.load(s, h, d); err != nil {
+		case kindRef, kindRaw:
+			if err := a.open(s, i, d); err != nil {
 				return nil, err
 			}
 			continue
