@@ -58,8 +58,8 @@ func TestAdmissionRejects(t *testing.T) {
 		{name: "more than the balance", tx: e.tx(bob, wire.Transfer{To: dave.PubKey(), Amount: bal}, 0, 1),
 			sentinel: ErrBadTx, code: consensus.ErrInsufficientFunds},
 		{name: "more than the balance left by pending spends",
-			setup: []*wire.Tx{e.tx(bob, wire.Transfer{To: dave.PubKey(), Amount: bal / 2}, 0, 1)},
-			tx:    e.tx(bob, wire.Transfer{To: dave.PubKey(), Amount: bal / 2}, 1, 1),
+			setup:    []*wire.Tx{e.tx(bob, wire.Transfer{To: dave.PubKey(), Amount: bal / 2}, 0, 1)},
+			tx:       e.tx(bob, wire.Transfer{To: dave.PubKey(), Amount: bal / 2}, 1, 1),
 			sentinel: ErrBadTx, code: consensus.ErrInsufficientFunds},
 		{name: "only immature rewards", tx: func() *wire.Tx {
 			e.mine(dave.PubKey())
