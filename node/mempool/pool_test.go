@@ -312,10 +312,6 @@ func TestPersistence(t *testing.T) {
 	e.requireConsistent()
 	// Confirm two of a's with the pool not listening, as if mined while the
 	// pool was down, then restart: Load drops them and keeps the rest.
-	e.c = nil
-	p := e.pool
-	e.pool = New(Config{Params: e.p, DB: e.db, Sigs: chain.NewSigCache(10)}) // the hooks now feed a throwaway pool
-	_ = p
 	e.reopenChainOnly()
 	e.mine(e.keys[0].PubKey(), all[0], all[2])
 	if n := e.reopen(); n != len(all)-2 {
