@@ -315,9 +315,10 @@ func (h *Harness) dial(a, b *Node) {
 	if err := a.Host.LibP2P().Connect(ctx, b.AddrInfo()); err != nil {
 		h.t.Fatalf("harness: connect %s to %s: %v", a.Name, b.Name, err)
 	}
-	for a.Host.PeerStatus(b.ID()) == nil || b.Host.PeerStatus(a.ID()) == nil {
+	for a.Host.PeerStatus(b.ID()) == nil || b.Host.PeerStatus(a.ID()) == nil ||
+		!has(a.Host.GossipPeers(), b.ID()) || !has(b.Host.GossipPeers(), a.ID()) {
 		if ctx.Err() != nil {
-			h.t.Fatalf("harness: %s and %s connected but exchanged no status", a.Name, b.Name)
+			h.t.Fatalf("harness: %s and %s connected but exchanged no status or gossip subscriptions", a.Name, b.Name)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

@@ -154,8 +154,10 @@ func (x *Host) validateBlock(_ context.Context, from peer.ID, msg *pubsub.Messag
 		x.counters.ignored.Add(1)
 		return pubsub.ValidationIgnore
 	case errors.Is(err, chain.ErrOrphan):
-		// We are behind (or the sender is ahead): pull, don't punish.
+		// We are behind (or the sender is ahead): pull. An orphan costs a
+		// point, so a flood of blocks on made-up parents ends in a ban.
 		x.counters.ignored.Add(1)
+		x.penalize(from, penaltyUseless, "orphan block")
 		x.syncer.poke()
 		return pubsub.ValidationIgnore
 	}
@@ -231,6 +233,9 @@ func (x *Host) admitTx(from peer.ID, tx *wire.Tx, quiet bool) (pubsub.Validation
 		x.rejectFrom(from, f, "invalid transaction: "+err.Error())
 		return pubsub.ValidationReject, false
 	}
+	// Valid in form but not against our state (nonce used, no funds): a
+	// point, so signed spam from empty accounts ends in a ban.
+	x.penalize(from, penaltyUseless, "transaction that does not apply")
 	x.counters.ignored.Add(1)
 	return pubsub.ValidationIgnore, false
 }
@@ -341,4 +346,13 @@ func (w *txWaitlist) take(sender wire.PubKey) []waitingTx {
 		}
 	}
 	return txs
+}
+
+// GossipPeers lists the peers this node exchanges block gossip with (the
+// peers that told it they joined the blocks topic).
+func (x *Host) GossipPeers() []peer.ID {
+	if x.ps == nil {
+		return nil
+	}
+	return x.ps.ListPeers(TopicBlocks(x.net))
 }

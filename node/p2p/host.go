@@ -44,12 +44,13 @@ const DHTPrefix = "/bitverse"
 // maxScore) and loses points for wasting this node's time; at banScore it
 // is banned. Sending anything invalid bans at once.
 const (
-	maxScore      = 100
-	banScore      = -100
-	penaltyRate   = 2  // a request over the rate limit
-	penaltyStale  = 25 // a block that failed only when connected
-	minPeersDial  = 8  // below this many peers, dial known and bootstrap peers
-	maxKnownPeers = 256
+	maxScore       = 100
+	banScore       = -100
+	penaltyRate    = 2  // a request over the rate limit
+	penaltyStale   = 25 // a block that failed only when connected
+	penaltyUseless = 1  // an orphan block, a transaction that does not apply
+	minPeersDial   = 8  // below this many peers, dial known and bootstrap peers
+	maxKnownPeers  = 256
 )
 
 // peerState is what the host knows about a connected peer.

@@ -13,3 +13,5 @@ func TestConvergeFast(t *testing.T) { scenarioConverge(t, 3, 2, 150*time.Millise
 func TestPartitionHealFast(t *testing.T) { scenarioPartition(t, 4, 7) }
 
 func TestSyncFast(t *testing.T) { scenarioSync(t, 300, 4) }
+
+func TestJunkPeerFast(t *testing.T) { scenarioJunk(t, 100) }

@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/bitverse/bitverse/node/chain"
 	"github.com/bitverse/bitverse/node/harness"
 	"github.com/bitverse/bitverse/node/wire"
+	"github.com/libp2p/go-libp2p/core/peer"
 )
 
 // The acceptance scenarios of the network issue, parameterised by size:
@@ -252,5 +254,161 @@ func waitPending(t *testing.T, n *harness.Node, id wire.Hash) {
 			t.Fatalf("%s: tx %s never reached the mempool", n.Name, id.Short())
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// scenarioJunk: a hostile peer sends messages junk messages to alice, the
+// first an invalid block; it must be banned at once. Then a second one
+// floods well-formed but useless objects (orphan blocks, unfunded txs),
+// which cost alice work until its score runs out. Meanwhile bob's
+// request/response round trip to alice must stay under twice its
+// undisturbed median (plus 2 ms for timer noise on a shared machine).
+func scenarioJunk(t *testing.T, messages int) {
+	h := harness.New(t)
+	alice, bob := h.NewNode("alice"), h.NewNode("bob")
+	alice.Mine(30)
+	h.Connect(alice, bob)
+	h.WaitForTip(10*time.Second, alice, bob)
+	gen, _ := alice.Chain().IDAt(0)
+	rtt := func() time.Duration {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		start := time.Now()
+		if _, err := bob.Host.GetHeaders(ctx, alice.ID(), []wire.Hash{gen}, 16); err != nil {
+			t.Errorf("bob's request: %v", err)
+		}
+		return time.Since(start)
+	}
+	sample := func(n int, stop <-chan struct{}) []time.Duration {
+		var out []time.Duration
+		for i := 0; i < n; i++ {
+			select {
+			case <-stop:
+				return out
+			default:
+			}
+			out = append(out, rtt())
+		}
+		return out
+	}
+	base := median(sample(60, nil))
+
+	// Phase 1: invalid first.
+	junk := h.NewJunk()
+	if err := junk.Connect(alice); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	bad := [][]byte{
+		h.InvalidTx(harness.KeyFor("junk"), 0),
+		make([]byte, 3<<20), // oversized gossip
+		[]byte("definitely not a block"),
+	}
+	start := time.Now()
+	if err := junk.Blocks.Publish(ctx, alice.InvalidBlock()); err != nil {
+		t.Fatal(err)
+	}
+	waitBanned(t, alice, junk.Host.ID())
+	bannedAfter := time.Since(start)
+	sent, failed := 1, 0
+	for i := 1; i < messages; i++ {
+		var err error
+		switch i % 5 {
+		case 0:
+			err = junk.Txs.Publish(ctx, bad[0])
+		case 1:
+			err = junk.Blocks.Publish(ctx, bad[1])
+		case 2:
+			err = junk.Blocks.Publish(ctx, append([]byte{byte(i)}, bad[2]...))
+		case 3:
+			err = junk.SendSync(alice, []byte{0x7f, 0xff, 0xff, 0xff}) // a 2 GiB frame
+		case 4:
+			err = junk.SendSync(alice, []byte{0, 0, 0, 3, 99, 1, 2}) // an unknown request
+		}
+		if err != nil {
+			failed++
+		}
+		sent++
+	}
+	time.Sleep(100 * time.Millisecond) // anything still in flight
+	bans := alice.Host.Bans()
+	if len(bans) != 1 || bans[0].ID != junk.Host.ID().String() {
+		t.Fatalf("bans %+v", bans)
+	}
+	st := alice.Host.Stats()
+	t.Logf("junk: banned %s after its first message (%q); %d messages sent in all (%d refused at once); alice fully checked %d invalid objects",
+		bannedAfter.Round(time.Microsecond), bans[0].Reason, sent, failed, st.GossipRejected)
+	if st.GossipRejected != 1 {
+		t.Errorf("alice fully checked %d invalid objects from a peer banned after the first", st.GossipRejected)
+	}
+	if !strings.Contains(bans[0].Reason, "invalid block") {
+		t.Errorf("ban reason %q: want the invalid block", bans[0].Reason)
+	}
+
+	// Phase 2: a flood of well-formed, useless objects.
+	spam := h.NewJunk()
+	if err := spam.Connect(alice); err != nil {
+		t.Fatal(err)
+	}
+	var orphans, txs [][]byte
+	for i := 0; i < messages; i++ {
+		orphans = append(orphans, h.OrphanBlock(uint64(1000+i)))
+		k := harness.KeyFor(fmt.Sprintf("pauper%d", i))
+		txs = append(txs, h.NewPut(k, 0, "public/spam", []byte("no funds")).Encode())
+	}
+	ignoredBefore := alice.Host.Stats().GossipIgnored
+	stop := make(chan struct{})
+	flooded := 0
+	floodStart := time.Now()
+	go func() {
+		defer close(stop)
+		for i := 0; i < messages; i++ {
+			if spam.Blocks.Publish(ctx, orphans[i]) == nil {
+				flooded++
+			}
+			if spam.Txs.Publish(ctx, txs[i]) == nil {
+				flooded++
+			}
+		}
+		// Keep the pressure up until alice has had enough.
+		for !alice.Host.Banned(spam.Host.ID()) && time.Since(floodStart) < 10*time.Second {
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	var during []time.Duration
+	for len(during) < 5 || !isClosed(stop) {
+		during = append(during, rtt())
+	}
+	waitBanned(t, alice, spam.Host.ID())
+	dm := median(during)
+	t.Logf("flood: %d well-formed useless messages in %s; alice checked %d before banning the sender",
+		flooded, time.Since(floodStart).Round(time.Millisecond), alice.Host.Stats().GossipIgnored-ignoredBefore)
+	t.Logf("round trip bob→alice: undisturbed median %s; during the flood median %s, max %s (%d samples)",
+		base, dm, slices.Max(during), len(during))
+	if dm > 2*base+2*time.Millisecond {
+		t.Errorf("flood slowed an honest peer: median round trip %s, undisturbed %s", dm, base)
+	}
+	if bob.Host.Banned(alice.ID()) || alice.Host.Banned(bob.ID()) {
+		t.Error("honest peers banned each other")
+	}
+}
+
+func isClosed(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
+}
+
+func waitBanned(t *testing.T, n *harness.Node, id peer.ID) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !n.Host.Banned(id) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not ban %s; peers %+v", n.Name, id, n.Host.Peers())
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
