@@ -474,6 +474,22 @@ func (a *app) packHelp(groups [][]key.Binding, w int) string {
 	hm := a.help
 	hm.ShowAll = true
 	hm.SetWidth(0)
+	// A key listed by the screen is not listed again with the globals.
+	seen := map[string]bool{}
+	var uniq [][]key.Binding
+	for _, g := range groups {
+		var u []key.Binding
+		for _, b := range g {
+			if k := b.Help().Key; !seen[k] {
+				seen[k] = true
+				u = append(u, b)
+			}
+		}
+		if len(u) > 0 {
+			uniq = append(uniq, u)
+		}
+	}
+	groups = uniq
 	var rows []string
 	var row [][]key.Binding
 	for _, g := range groups {

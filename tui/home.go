@@ -144,7 +144,7 @@ func (h *homeScreen) nodePanel(w int) string {
 		bar.SetWidth(max(10, w-4-11))
 		lines = append(lines,
 			field(st, "sync", bar.ViewAs(pct)),
-			field(st, "", st.Muted.Render(fmt.Sprintf("%s / %s blocks · %.0f/s · %s left",
+			field(st, "", st.Muted.Render(fmt.Sprintf("%s/%s · %.0f/s · %s left",
 				view.Int(s.Sync.Done), view.Int(s.Sync.Total), s.Sync.Rate, view.Duration(secs(s.Sync.ETASeconds))))))
 	} else {
 		lines = append(lines, field(st, "sync", st.Good.Render("✓ up to date")))

@@ -117,7 +117,7 @@ func (m *miningScreen) View() string {
 	if to != "" {
 		lines = append(lines, f("pays to", st.Value.Render(view.ShortAddr(to, m.width-16))))
 	}
-	lines = append(lines, f("path", st.Strong.Render("/")+st.Muted.Render("  the root chain (merge-mining deeper chains comes with the blocktree)")))
+	lines = append(lines, f("path", st.Strong.Render("/")+st.Muted.Render("  the root chain")))
 
 	sparkW := max(10, m.width-16-14)
 	lines = append(lines, "",
@@ -130,7 +130,7 @@ func (m *miningScreen) View() string {
 		f("/", st.Value.Render(view.Int(s.BlocksFound))))
 
 	lines = append(lines, "", " "+st.Title.Render("Earnings")+st.Muted.Render("  (coinbase rewards to this wallet)"))
-	lines = append(lines, m.earnings(m.height-len(lines)-2)...)
+	lines = append(lines, m.earnings(m.height-len(lines))...)
 	return view.Lines(strings.Join(lines, "\n"), m.width, m.height)
 }
 

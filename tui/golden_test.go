@@ -1,0 +1,194 @@
+package tui
+
+import (
+	"bytes"
+	"encoding/base64"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/bitverse/bitverse/node"
+	"github.com/bitverse/bitverse/node/wire"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/charmbracelet/x/exp/golden"
+	"github.com/charmbracelet/x/exp/teatest/v2"
+)
+
+// goldenCase drives the program to one screen. Goldens are the final
+// model's view with ANSI stripped, at a fixed size and clock; run
+// `go test ./tui -run TestGolden -update` to rewrite them.
+type goldenCase struct {
+	name   string
+	wallet bool           // a wallet file exists
+	setup  func(*fakeAPI) // before the program starts
+	steps  []step
+}
+
+// step sends keys, text or messages, then waits until the (ANSI-stripped)
+// output shows wait.
+type step struct {
+	keys []string
+	text string
+	msgs []tea.Msg
+	wait string
+}
+
+func unlock() step { return step{text: testPass, keys: []string{"enter"}, wait: "1 Home"} }
+
+func richChain(api *fakeAPI) {
+	api.accounts[testAddr] = node.AccountInfo{Address: testAddr, Balance: 1_234_5000_0000, Immature: 500 * wire.Unit, Nonce: 3, NextNonce: 3}
+	for h := uint64(9_999); h > 9_999-14; h-- {
+		api.history[testAddr] = append(api.history[testAddr], api.block(h, true).Txs...)
+	}
+	pending := node.TxInfo{ID: txID(1, 9), Type: "transfer", From: testAddr, To: otherAddr, Amount: 2 * wire.Unit, Fee: 1460, Nonce: 3, Size: 146, Pending: true}
+	api.history[testAddr] = append([]node.TxInfo{pending}, api.history[testAddr]...)
+	api.values["public/config"] = node.ValueRecord{Key: "public/config", Value: `{"name":"bitverse","tags":["pow","kv"],"blocks":{"interval":"2s"}}`,
+		Size: 64, Height: 9_990, Confirmations: 10, Writer: testAddr, TxID: txID(9_990, 1)}
+	api.values["public/hello"] = node.ValueRecord{Key: "public/hello", Value: "world", Size: 5, Height: 9_993, Confirmations: 7, Writer: testAddr, TxID: txID(9_993, 1)}
+	img := testPNG()
+	api.values["public/logo.png"] = node.ValueRecord{Key: "public/logo.png", Value: base64.StdEncoding.EncodeToString(img), Encoding: "base64",
+		Size: len(img), Height: 9_996, Confirmations: 4, Writer: otherAddr, TxID: txID(9_996, 1)}
+}
+
+// testPNG is a 24×24 image: a diagonal gradient with a dark ring.
+func testPNG() []byte {
+	img := image.NewRGBA(image.Rect(0, 0, 24, 24))
+	for y := 0; y < 24; y++ {
+		for x := 0; x < 24; x++ {
+			dx, dy := x-12, y-12
+			c := color.RGBA{uint8(x * 10), uint8(y * 10), 200, 255}
+			if r := dx*dx + dy*dy; r > 60 && r < 100 {
+				c = color.RGBA{20, 20, 40, 255}
+			}
+			img.Set(x, y, c)
+		}
+	}
+	var b bytes.Buffer
+	png.Encode(&b, img)
+	return b.Bytes()
+}
+
+func mining(api *fakeAPI) {
+	richChain(api)
+	api.status.Mining, api.status.HashRate, api.status.MineTo, api.status.BlocksFound = true, 1_234_567, testAddr, 42
+}
+
+func rates() []tea.Msg {
+	var out []tea.Msg
+	for i, r := range []float64{0.2, 0.6, 0.9, 1.1, 1.2, 1.25, 1.18, 1.3, 1.22, 1.27, 1.24, 1.234567} {
+		st := newFakeAPI(9_999).status
+		st.Mining, st.HashRate, st.MineTo, st.BlocksFound = true, r*1e6, testAddr, uint64(30+i)
+		out = append(out, statusMsg{st: st})
+	}
+	return out
+}
+
+var goldenCases = []goldenCase{
+	{name: "setup_welcome"},
+	{name: "setup_unlock_wrong", wallet: true, steps: []step{{text: "nope", keys: []string{"enter"}, wait: "Wrong passphrase"}}},
+	{name: "setup_mnemonic", steps: []step{{keys: []string{"c"}, wait: "1/3"}, {text: "pw", keys: []string{"enter"}}, {text: "pw", keys: []string{"enter"}, wait: "write down"}}},
+	{name: "setup_confirm", steps: []step{{keys: []string{"c"}, wait: "1/3"}, {text: "pw", keys: []string{"enter"}}, {text: "pw", keys: []string{"enter"}, wait: "write down"},
+		{keys: []string{"enter"}, wait: "confirm your backup"}, {text: "legal", wait: "legal"}}},
+	{name: "home", wallet: true, setup: mining, steps: []step{unlock(), {wait: "1,234.5 BVS"}}},
+	{name: "home_syncing", wallet: true, setup: func(api *fakeAPI) {
+		richChain(api)
+		api.status.Sync = node.Sync{Syncing: true, Done: 6_000, Total: 9_999, Rate: 150, ETASeconds: 27}
+		api.status.Peers = 8
+	}, steps: []step{unlock(), {wait: "blocks"}}},
+	{name: "help", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"?"}, wait: "esc to close"}}},
+	{name: "blocktree_chains", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"2"}, wait: "followed"}}},
+	{name: "blocktree_blocks", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"2", "enter"}, wait: "#9,990"}}},
+	{name: "blocktree_block", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"2", "enter"}, wait: "#9,990"},
+		{keys: []string{"down", "down", "down", "enter"}, wait: "Transactions"}}},
+	{name: "blocktree_tx", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"2", "enter"}, wait: "#9,990"},
+		{keys: []string{"down", "down", "down", "enter"}, wait: "Transactions"}, {keys: []string{"down", "enter"}, wait: "nonce"}}},
+	{name: "mining", wallet: true, setup: mining, steps: []step{unlock(), {keys: []string{"3"}, wait: "in 14 blocks"}, {msgs: rates(), wait: "41"}}},
+	{name: "wallet_accounts", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"4"}, wait: "Accounts"}}},
+	{name: "wallet_receive", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"4", "r"}, wait: "Send BVS to"}}},
+	{name: "wallet_send_invalid", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"4", "s"}, wait: "from"},
+		{text: "bvd1qqqqbad", keys: []string{"tab"}}, {text: "1.5", keys: []string{"enter"}, wait: "Invalid address"}}},
+	{name: "wallet_send_confirm", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"4", "s"}, wait: "from"},
+		{text: otherAddr, keys: []string{"tab"}}, {text: "2.5", keys: []string{"enter"}, wait: "Send this transaction?"}}},
+	{name: "wallet_history", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"4", "h"}, wait: "block reward"}}},
+	{name: "data_browse", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"5"}, wait: "public/logo.png"}}},
+	{name: "data_json", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"5"}, wait: "public/logo.png"},
+		{keys: []string{"enter"}, wait: "interval"}}},
+	{name: "data_text", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"5"}, wait: "public/logo.png"},
+		{keys: []string{"down", "enter"}, wait: "world"}}},
+	{name: "data_image", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"5"}, wait: "public/logo.png"},
+		{keys: []string{"down", "down", "enter"}, wait: "24×24"}}},
+	{name: "data_put", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"5", "p"}, wait: "Put a value"},
+		{text: "public/greeting", keys: []string{"tab"}}, {text: "hello, bitverse", wait: "bitverse"}}},
+}
+
+func TestGolden(t *testing.T) {
+	for _, size := range []struct{ w, h int }{{80, 24}, {120, 40}} {
+		for _, c := range goldenCases {
+			t.Run(fmt.Sprintf("%s_%dx%d", c.name, size.w, size.h), func(t *testing.T) {
+				t.Parallel()
+				api := newFakeAPI(9_999)
+				if c.setup != nil {
+					c.setup(api)
+				}
+				ws := &fakeWallets{probe: api.probe, exists: c.wallet}
+				a := newApp(testOptions(api), testDeps(api, ws))
+				tm := teatest.NewTestModel(t, a, teatest.WithInitialTermSize(size.w, size.h))
+				var seen bytes.Buffer
+				first := step{wait: "Welcome to Bitverse"}
+				if c.wallet {
+					first.wait = "Open your wallet"
+				}
+				for _, s := range append([]step{first}, c.steps...) {
+					for _, k := range strings.Split(s.text, "") {
+						if k != "" {
+							tm.Send(keyMsg(k))
+						}
+					}
+					for _, k := range s.keys {
+						tm.Send(keyMsg(k))
+					}
+					for _, m := range s.msgs {
+						tm.Send(m)
+					}
+					if s.wait != "" {
+						waitFor(t, tm, &seen, s.wait)
+					}
+				}
+				time.Sleep(150 * time.Millisecond) // let the fakes' instant answers land
+				if err := tm.Quit(); err != nil {
+					t.Fatal(err)
+				}
+				final := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(*app)
+				if v := api.Violations(); len(v) > 0 {
+					t.Fatalf("calls from Update or View: %v", v)
+				}
+				golden.RequireEqual(t, []byte(ansi.Strip(final.render())+"\n"))
+			})
+		}
+	}
+}
+
+// waitFor reads the program's output into seen until, ANSI stripped, it
+// holds want. The renderer sends only what changed, so seen accumulates.
+func waitFor(t *testing.T, tm *teatest.TestModel, seen *bytes.Buffer, want string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if _, err := io.Copy(seen, tm.Output()); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(ansi.Strip(seen.String()), want) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the screen never showed %q; output so far:\n%s", want, ansi.Strip(seen.String()))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
