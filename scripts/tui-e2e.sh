@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# tui-e2e.sh drives the Bitverse terminal UI end to end inside tmux:
+#
+#   1. starts `bitverse --datadir DIR` on a fresh data directory (devnet);
+#   2. creates a wallet through the setup screens (passphrase twice, reads
+#      the mnemonic off the screen, types back the three words it asks for);
+#   3. starts mining with one key (m) and waits for the balance to grow and
+#      become spendable;
+#   4. writes public/hello = "hello from the tui" in the data screen and
+#      waits until the value, read back through the data screen, shows
+#      with a confirmation;
+#   5. quits with q and checks that the program exits cleanly.
+#
+# Every step is checked with `tmux capture-pane`. On failure it prints what
+# it waited for and the last screen, and exits non-zero.
+#
+# Environment:
+#   BITVERSE_BIN   the binary (default ./bin/bitverse; `make build` makes it)
+#   E2E_TIMEOUT    seconds to wait for the spendable balance (default 240)
+#   KEEP=1         keep the data directory and print where it is
+set -euo pipefail
+
+BIN=${BITVERSE_BIN:-./bin/bitverse}
+TIMEOUT=${E2E_TIMEOUT:-240}
+PASS="e2e passphrase $$"
+VALUE="hello from the tui"
+SOCK="bitverse-e2e-$$"
+S="e2e"
+W=120
+H=40
+
+command -v tmux >/dev/null || { echo "tui-e2e: tmux is not installed (apt-get install tmux)" >&2; exit 2; }
+[ -x "$BIN" ] || { echo "tui-e2e: $BIN is missing: run \`make build\` first (or set BITVERSE_BIN)" >&2; exit 2; }
+BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
+
+DIR=$(mktemp -d "${TMPDIR:-/tmp}/bitverse-e2e.XXXXXX")
+t() { tmux -u -L "$SOCK" "$@"; }
+cleanup() {
+	t kill-server 2>/dev/null || true
+	if [ "${KEEP:-}" = 1 ]; then echo "tui-e2e: data directory kept: $DIR"; else rm -rf "$DIR"; fi
+}
+trap cleanup EXIT
+
+step() { printf 'tui-e2e: %s\n' "$*"; }
+screen() { t capture-pane -p -t "$S" 2>/dev/null || true; }
+fail() {
+	echo "tui-e2e: FAIL: $*" >&2
+	echo "---- last screen ----" >&2
+	screen >&2
+	echo "---------------------" >&2
+	[ -f "$DIR/tui.log" ] && { echo "---- tui.log (tail) ----" >&2; tail -n 20 "$DIR/tui.log" >&2; }
+	exit 1
+}
+# wait_for TEXT SECONDS: until the screen shows TEXT.
+wait_for() {
+	local text=$1 secs=${2:-20} end=$((SECONDS + ${2:-20}))
+	while [ $SECONDS -lt $end ]; do
+		screen | grep -qF -- "$text" && return 0
+		if [ -f "$DIR/exit" ]; then fail "bitverse exited ($(cat "$DIR/exit")) while waiting for \"$text\""; fi
+		sleep 0.3
+	done
+	fail "waited ${secs}s for \"$text\""
+}
+keys() { for k in "$@"; do t send-keys -t "$S" "$k"; sleep 0.15; done; }
+text() { t send-keys -t "$S" -l -- "$1"; sleep 0.15; }
+# amount LABEL: the BVS amount after LABEL on the home screen, as a number.
+amount() { screen | grep -oE "$1 +[0-9,.]+ BVS" | head -1 | grep -oE '[0-9,.]+ BVS' | tr -d ', BVS' || true; }
+
+step "starting $BIN --datadir $DIR in tmux (${W}x${H})"
+t new-session -d -s "$S" -x "$W" -y "$H" \
+	"env -u BITVERSE_PASSPHRASE TERM=xterm-256color '$BIN' --datadir '$DIR'; echo \$? > '$DIR/exit'; sleep 600"
+
+step "1/5 create a wallet"
+wait_for "Welcome to Bitverse" 60
+keys c
+wait_for "1/3 passphrase"
+text "$PASS"; keys Enter
+text "$PASS"; keys Enter
+wait_for "write down your mnemonic" 60
+words=$(screen | grep -oE '(^| )[0-9]{1,2} [a-z]+' | awk '{print $1, $2}' | sort -n | awk '{print $2}')
+n=$(printf '%s\n' "$words" | grep -c . || true)
+[ "$n" = 24 ] || fail "read $n mnemonic words off the screen, want 24"
+keys Enter
+wait_for "confirm your backup"
+for at in $(screen | grep -oE 'Word #[0-9]+' | grep -oE '[0-9]+'); do
+	text "$(printf '%s\n' "$words" | sed -n "${at}p")"; keys Enter
+done
+wait_for "1 Home" 30
+wait_for "balance" 10
+step "    wallet created; the home screen is up"
+
+step "2/5 start mining with one key"
+keys m
+wait_for "● mining" 20
+
+step "3/5 wait for the balance to grow"
+end=$((SECONDS + TIMEOUT))
+grew=""
+while [ $SECONDS -lt $end ]; do
+	imm=$(amount immature); bal=$(amount balance)
+	if [ -z "$grew" ] && awk -v a="${imm:-0}" -v b="${bal:-0}" 'BEGIN{exit !(a+b>0)}'; then
+		grew=1; step "    balance grew: ${bal:-0} BVS spendable, ${imm:-0} BVS maturing"
+	fi
+	if awk -v b="${bal:-0}" 'BEGIN{exit !(b>0)}'; then break; fi
+	sleep 1
+done
+[ -n "$grew" ] || fail "the balance did not grow within ${TIMEOUT}s of mining"
+awk -v b="${bal:-0}" 'BEGIN{exit !(b>0)}' || fail "no spendable balance within ${TIMEOUT}s (rewards mature after 10 blocks)"
+step "    spendable: $bal BVS"
+
+step "4/5 put public/hello in the data screen"
+keys 5
+wait_for "prefix" 10
+keys p
+wait_for "Put a value"
+text "public/hello"; keys Tab
+text "$VALUE"; keys Enter
+wait_for "Write this value?" 20
+keys y
+wait_for "Written: public/hello" 20
+
+step "5/5 read public/hello back in the data screen"
+# After the write the screen lists keys under public/hello and shows the
+# value beside the list once a block includes it; open it explicitly too.
+end=$((SECONDS + 120))
+while [ $SECONDS -lt $end ]; do
+	if screen | grep -qF "$VALUE" && screen | grep -qE '[0-9]+ confirmations'; then break; fi
+	if screen | grep -qF "▸ public/hello"; then keys Enter; fi
+	sleep 1
+done
+screen | grep -qF "$VALUE" || fail "public/hello was not read back with its value"
+screen | grep -qE '[1-9][0-9,]* confirmations' || fail "public/hello has no confirmation"
+step "    read back: $(screen | grep -oE 'text · [0-9]+ B · block #[0-9,]+ · [0-9,]+ confirmations' | head -1)"
+
+keys q
+end=$((SECONDS + 30))
+while [ $SECONDS -lt $end ] && [ ! -f "$DIR/exit" ]; do sleep 0.3; done
+[ -f "$DIR/exit" ] || fail "bitverse did not exit after q"
+rc=$(cat "$DIR/exit")
+[ "$rc" = 0 ] || fail "bitverse exited with status $rc"
+[ -s "$DIR/tui.log" ] || fail "no log in $DIR/tui.log"
+step "PASS"

@@ -1,0 +1,66 @@
+// Package tui is the terminal UI of Bitverse: a wallet and miner on top of
+// a node, embedded (*node.Node) or remote (rpc.Client), both seen through
+// node.API. `bitverse` with no arguments runs it; Run is the entry point and
+// New returns the root model for tests.
+//
+// # Pieces
+//
+//	Run ── tea.Program ── app (root model: app.go)
+//	                        ├─ setupScreen   create / restore / unlock the wallet (setup.go)
+//	                        ├─ homeScreen    sync, peers, tip, balance, miner   (home.go)
+//	                        ├─ blocktreeScreen chains → blocks → block → tx     (blocktree.go, blocklist.go)
+//	                        ├─ miningScreen  on/off, hash rate, found, earnings  (mining.go)
+//	                        ├─ walletScreen  accounts, receive+QR, send, history (walletscreen.go)
+//	                        └─ dataScreen    keys by prefix, preview, put        (data.go, preview.go)
+//
+// The root owns the state every screen reads (shared: status, wallet,
+// balances, styles, keys), polls Status every second with tea.Tick, listens
+// to node events one at a time (waitEventCmd returns one event as a message
+// and is issued again after each), routes keys to the active screen and
+// every other message to all screens, and draws the header, tab bar,
+// message line and help around the active screen. Styles live in
+// tui/styles, key bindings in tui/keymap, pure drawing helpers (numbers,
+// ages, sparkline, half-block images, QR codes) in tui/internal/view.
+//
+// # No blocking work in Update or View
+//
+// Update, View and Init never call the node or the wallet and never touch
+// the disk. This is ensured by construction and checked by tests:
+//
+//   - Every node or wallet call lives in a function of cmds.go that returns
+//     a tea.Cmd. The command gets copies of what it needs (the API, a
+//     context, addresses, the unsigned body) and returns one typed message
+//     (statusMsg, blocksPageMsg, preparedMsg, …); it never reads or writes
+//     the model. Bubble Tea runs commands on their own goroutines.
+//   - Work that costs more than formatting also runs in commands: the
+//     wallet's key derivation, signing, and decoding a value for preview
+//     (base64, JSON indentation, PNG/JPEG).
+//   - Requests are coalesced (a busy flag and a stale flag per kind), so a
+//     burst of events never piles up commands.
+//   - Logs go to DataDir/tui.log through a writer that queues lines in memory
+//     and writes them on its own goroutine (internal/logfile), so logging
+//     from Update never waits for the disk.
+//   - View draws only what is visible: the block list of a chain of any
+//     length renders only its window of rows and fetches only the pages of
+//     that window (BenchmarkBlockListView10k).
+//   - TestNoCallsFromUpdateOrView drives a whole session through fakes that
+//     record every call made while Update or View runs (there must be none),
+//     and TestUpdateDoesNotWaitForTheNode feeds the model a session's worth
+//     of messages while every API call blocks: Update and View must keep
+//     returning.
+//
+// # Tests
+//
+// Golden files (testdata/TestGolden) hold every screen at 80×24 and 120×40,
+// ANSI stripped, with a fixed clock and a fake node; regenerate them with
+// `go test ./tui -run TestGolden -update`. scripts/tui-e2e.sh drives the
+// real binary in tmux.
+//
+// # Errors
+//
+// A user sees a sentence on the message line or under a form field, never
+// a Go error chain: sentence() turns errors into one (and names a wrong
+// passphrase, a node that does not answer, a refused address). Errors are
+// also logged to tui.log. Run returns the error of the Bubble Tea program,
+// or nil when the user quits or ctx is cancelled.
+package tui
