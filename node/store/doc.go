@@ -17,6 +17,9 @@
 //	mempool     tx id → encoded tx (survives restarts)
 //	peers       p2p: bans and known addresses
 //	addrindex   public key ‖ height ‖ position → tx id (wallet history)
+//	keyspaces   keyspace name → owner ‖ script hash ‖ height
+//	scripts     script hash → access.js source
+//	paid        from ‖ to → total ever transferred (u64), for scripts
 //
 // # Errors
 //

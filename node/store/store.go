@@ -30,8 +30,11 @@ var (
 	Mempool  = []byte("mempool")
 	Peers    = []byte("peers")
 	Addr     = []byte("addrindex")
+	Keyspace = []byte("keyspaces")
+	Scripts  = []byte("scripts")
+	Paid     = []byte("paid")
 
-	all = [][]byte{Meta, Blocks, Index, Main, TxIndex, Undo, Roots, Accounts, KV, KVHist, SMT, Mempool, Peers, Addr}
+	all = [][]byte{Meta, Blocks, Index, Main, TxIndex, Undo, Roots, Accounts, KV, KVHist, SMT, Mempool, Peers, Addr, Keyspace, Scripts, Paid}
 )
 
 // Meta keys.
