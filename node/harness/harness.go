@@ -215,8 +215,14 @@ func snapshot(src *Node, dir string) error {
 // chain, same peer id); its links are dialled again.
 func (n *Node) Restart() {
 	n.h.t.Helper()
-	n.StopAutoMine()
-	n.shut()
+	n.Stop()
+	n.Reopen()
+}
+
+// Reopen opens a stopped node again on the same directory (same chain,
+// same peer id) and dials its links again.
+func (n *Node) Reopen() {
+	n.h.t.Helper()
 	n.closed = false
 	if err := n.open(); err != nil {
 		n.h.t.Fatalf("harness: restart %s: %v", n.Name, err)
@@ -233,7 +239,9 @@ func (n *Node) Restart() {
 	n.h.mu.Unlock()
 	for _, p := range peers {
 		if !p.closed && p.Host != nil {
-			n.h.dial(n, p)
+			if err := n.h.tryDial(n, p); err != nil {
+				n.h.t.Logf("harness: %s restarted, could not reconnect to %s: %v", n.Name, p.Name, err)
+			}
 		}
 	}
 }
@@ -249,8 +257,7 @@ func (n *Node) shut() {
 	n.Node.Close()
 }
 
-// Stop stops the node (mining, host and database); the harness will not
-// touch it again.
+// Stop stops the node (mining, host and database) until Reopen.
 func (n *Node) Stop() {
 	n.StopAutoMine()
 	n.shut()
@@ -310,18 +317,27 @@ func (h *Harness) Connect(a, b *Node) {
 
 func (h *Harness) dial(a, b *Node) {
 	h.t.Helper()
+	if err := h.tryDial(a, b); err != nil {
+		h.t.Fatalf("harness: %v", err)
+	}
+}
+
+// tryDial connects a to b and waits until they have exchanged status and
+// gossip subscriptions.
+func (h *Harness) tryDial(a, b *Node) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := a.Host.LibP2P().Connect(ctx, b.AddrInfo()); err != nil {
-		h.t.Fatalf("harness: connect %s to %s: %v", a.Name, b.Name, err)
+		return fmt.Errorf("connect %s to %s: %w", a.Name, b.Name, err)
 	}
 	for a.Host.PeerStatus(b.ID()) == nil || b.Host.PeerStatus(a.ID()) == nil ||
 		!has(a.Host.GossipPeers(), b.ID()) || !has(b.Host.GossipPeers(), a.ID()) {
 		if ctx.Err() != nil {
-			h.t.Fatalf("harness: %s and %s connected but exchanged no status or gossip subscriptions", a.Name, b.Name)
+			return fmt.Errorf("%s and %s connected but exchanged no status or gossip subscriptions", a.Name, b.Name)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+	return nil
 }
 
 // ConnectAll connects every pair of networked nodes.

@@ -1,8 +1,16 @@
 package p2p_test
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/bitverse/bitverse/node/harness"
+	"github.com/bitverse/bitverse/node/p2p"
+	"github.com/libp2p/go-libp2p/core/network"
 )
 
 // Fast variants of the acceptance scenarios (see long_test.go for the full
@@ -15,3 +23,131 @@ func TestPartitionHealFast(t *testing.T) { scenarioPartition(t, 4, 7) }
 func TestSyncFast(t *testing.T) { scenarioSync(t, 300, 4) }
 
 func TestJunkPeerFast(t *testing.T) { scenarioJunk(t, 100) }
+
+// A node with a host but no peers mines with the real miner and confirms
+// its own writes (the lone-node requirement).
+func TestLoneNodeMinesAndWrites(t *testing.T) {
+	h := harness.New(t)
+	n := h.NewNode("lone")
+	if err := n.StartMining(nil); err != nil {
+		t.Fatal(err)
+	}
+	defer n.StopMining()
+	waitHeight(t, n, h.Params().CoinbaseMaturity+2, 30*time.Second)
+	id, err := n.Put("public/lone", "alone but alive")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.WaitConfirmed(id, 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := n.Status(context.Background())
+	if st.Peers != 0 || len(n.Host.Peers()) != 0 {
+		t.Fatalf("lone node has peers: %d", st.Peers)
+	}
+	got, err := n.Get(context.Background(), "public/lone", false, false)
+	if err != nil || got.Value != "alone but alive" {
+		t.Fatalf("get: %v %v", got, err)
+	}
+}
+
+func waitHeight(t *testing.T, n *harness.Node, height uint64, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for n.Chain().Tip().Height < height {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s stuck at height %d, want %d", n.Name, n.Chain().Tip().Height, height)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// A newcomer given one bootstrap address finds the bootstrap node's other
+// peers through the DHT, and syncs.
+func TestDHTDiscovery(t *testing.T) {
+	h := harness.New(t)
+	a := h.NewNode("a", harness.WithDHT())
+	b := h.NewNode("b", harness.WithDHT())
+	c := h.NewNode("c", harness.WithDHT())
+	a.Mine(5)
+	ctx := context.Background()
+	for _, n := range []*harness.Node{b, c} {
+		if err := n.Host.AddPeer(ctx, a.Host.Addrs()[0]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d := h.NewNode("d", harness.WithDHT(), harness.WithP2PConfig(func(cfg *p2p.Config) {
+		cfg.Bootstrap = []string{a.Host.Addrs()[0]}
+	}))
+	deadline := time.Now().Add(40 * time.Second)
+	for len(d.Host.LibP2P().Network().Peers()) < 3 {
+		if time.Now().After(deadline) {
+			t.Fatalf("d knows %d peers after 40 s, want a, b and c", len(d.Host.LibP2P().Network().Peers()))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	h.WaitForTip(10*time.Second, a, b, c, d)
+}
+
+// Bans: an operator ban disconnects and refuses the peer, survives a
+// restart, shows in Peers, and Unban lets the peer back.
+func TestBanUnbanRestart(t *testing.T) {
+	h := harness.New(t)
+	a, b := h.NewNode("a"), h.NewNode("b")
+	h.Connect(a, b)
+	if err := a.Host.Ban(b.ID().String(), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Host.Ban("not-a-peer-id", time.Hour); !errors.Is(err, p2p.ErrBadPeerID) {
+		t.Fatalf("ban of a bad id: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := b.Host.LibP2P().Connect(ctx, a.AddrInfo()); err == nil && a.Host.LibP2P().Network().Connectedness(b.ID()) == network.Connected {
+		t.Fatal("banned peer reconnected")
+	}
+	if err := a.Host.AddPeer(ctx, b.Host.Addrs()[0]); !errors.Is(err, p2p.ErrBanned) {
+		t.Fatalf("AddPeer of a banned peer: %v", err)
+	}
+	a.Restart()
+	bans := a.Host.Bans()
+	if len(bans) != 1 || bans[0].ID != b.ID().String() || bans[0].Reason != "banned by the operator" {
+		t.Fatalf("bans after restart: %+v", bans)
+	}
+	peers := a.Host.Peers()
+	raw, _ := json.Marshal(peers)
+	if len(peers) != 1 || !peers[0].Banned || peers[0].Connected || !strings.Contains(string(raw), `"banned":true`) {
+		t.Fatalf("peers after restart: %s", raw)
+	}
+	if err := a.Host.Unban(b.ID().String()); err != nil {
+		t.Fatal(err)
+	}
+	h.Connect(a, b)
+	peers = a.Host.Peers()
+	if len(peers) != 1 || peers[0].Banned || !peers[0].Connected || peers[0].Direction == "" {
+		t.Fatalf("peers after unban: %+v", peers)
+	}
+}
+
+// A sync interrupted by a restart continues from the persisted tip.
+func TestSyncResumesAfterRestart(t *testing.T) {
+	h := harness.New(t)
+	src := h.NewNode("src")
+	const blocks = 240
+	src.BuildChain(blocks, 2)
+	n := h.NewNode("newcomer")
+	h.Connect(n, src)
+	waitHeight(t, n, 60, 30*time.Second)
+	n.Stop()
+	at := n.Chain().Tip().Height
+	n.Reopen()
+	if at < 60 {
+		t.Fatalf("height %d after restart: the synced blocks were lost", at)
+	}
+	h.WaitForTip(60*time.Second, src, n)
+	got := n.Host.Stats().SyncedBlocks
+	if got != blocks-at {
+		t.Fatalf("after restart at height %d it synced %d blocks, want %d", at, got, blocks-at)
+	}
+	t.Logf("restarted at height %d, synced the remaining %d", at, got)
+}
