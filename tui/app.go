@@ -79,7 +79,8 @@ func newApp(opts Options, d deps) *app {
 
 // Init looks for the wallet, subscribes to events and starts polling.
 func (a *app) Init() tea.Cmd {
-	return tea.Batch(a.setup.Init(), a.requestStatus(), subscribeCmd(a.s.ctx, a.s.api), pollCmd(a.d.poll))
+	return tea.Batch(a.setup.Init(), a.requestStatus(), subscribeCmd(a.s.ctx, a.s.api), pollCmd(a.d.poll),
+		tea.RequestBackgroundColor)
 }
 
 // Update routes msg; see the screen interface for who gets what.
@@ -92,6 +93,9 @@ func (a *app) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, nil
 	case tea.KeyPressMsg:
 		return a, a.key(msg)
+	case tea.BackgroundColorMsg:
+		a.restyle(msg.IsDark())
+		return a, nil
 	case pollMsg:
 		return a, tea.Batch(a.requestStatus(), pollCmd(a.d.poll))
 	case statusMsg:
@@ -164,6 +168,22 @@ func (a *app) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, a.setup.Update(msg)
 	}
 	return a, a.broadcast(msg)
+}
+
+// restyler is a screen whose widgets copied styles when it was made.
+type restyler interface{ restyle() }
+
+// restyle switches to the styles for a dark or light background, as the
+// terminal reported it.
+func (a *app) restyle(isDark bool) {
+	a.s.st = styles.Default(isDark)
+	a.help.Styles = a.s.st.Help
+	a.setup.restyle()
+	for _, sc := range a.screens {
+		if r, ok := sc.(restyler); ok {
+			r.restyle()
+		}
+	}
 }
 
 // broadcast gives msg to the setup and every screen.
@@ -451,7 +471,9 @@ func (a *app) helpLine() string {
 		}
 	}
 	a.help.SetWidth(a.width - 2)
-	return " " + a.help.ShortHelpView(bs)
+	// The help bubble still adds an item when not even its ellipsis fits,
+	// so cut the line to the window as well.
+	return " " + view.Truncate(a.help.ShortHelpView(bs), a.width-2)
 }
 
 func (a *app) fullHelp(w, h int) string {

@@ -81,6 +81,12 @@ func newData(s *shared) *dataScreen {
 	return d
 }
 
+func (d *dataScreen) restyle() {
+	for _, in := range []*textinput.Model{&d.prefix, &d.openKey, &d.putKey, &d.putValue} {
+		in.SetStyles(d.s.st.Input)
+	}
+}
+
 func (d *dataScreen) Title() string { return "Data" }
 func (d *dataScreen) Deactivate()   { d.active = false }
 

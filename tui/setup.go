@@ -74,6 +74,13 @@ func newSetup(s *shared, d deps, dir string) *setupScreen {
 	return u
 }
 
+func (u *setupScreen) restyle() {
+	for _, in := range []*textinput.Model{&u.pass1, &u.pass2, &u.unlock, &u.words, &u.confirm[0], &u.confirm[1], &u.confirm[2]} {
+		in.SetStyles(u.s.st.Input)
+	}
+	u.spin.Style = u.s.st.Title
+}
+
 func (u *setupScreen) Init() tea.Cmd { return walletExistsCmd(u.d.wallets, u.dir) }
 
 func (u *setupScreen) SetSize(w, h int) {

@@ -90,8 +90,11 @@ func Run(ctx context.Context, opts Options) error {
 		a.s.wallet.Close()
 	}
 	d.log.Info("tui stop", "err", err)
-	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
+	switch {
+	case errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil:
 		return nil // the caller cancelled: a normal way to stop
+	case errors.Is(err, tea.ErrInterrupted):
+		return nil // SIGINT from outside: the same as quitting
 	}
 	return err
 }

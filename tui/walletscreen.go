@@ -64,6 +64,11 @@ func newWalletScreen(s *shared) *walletScreen {
 	return w
 }
 
+func (w *walletScreen) restyle() {
+	w.to.SetStyles(w.s.st.Input)
+	w.amount.SetStyles(w.s.st.Input)
+}
+
 func (w *walletScreen) Title() string { return "Wallet" }
 func (w *walletScreen) Deactivate()   { w.active = false }
 func (w *walletScreen) SetSize(wd, h int) {
