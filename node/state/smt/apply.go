@@ -244,7 +244,8 @@ func (ap *applier) join(l, r int32, d int) (int32, error) {
 		return empty, err
 	}
 	h := innerHash(a.hashOf(l), a.hashOf(r))
-	return a.add(mnode{kind: kindInner, hashed: true, hash: h, count: count, left: l, right: r}), nil
+	size := 1 + a.childSize(l, class, true) + a.childSize(r, class, false)
+	return a.add(mnode{kind: kindInner, hashed: true, hash: h, count: count, size: size, left: l, right: r}), nil
 }
 
 // splitIndex returns the index of the first update whose key has bit d set.

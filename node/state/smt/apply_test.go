@@ -392,7 +392,7 @@ func TestModel(t *testing.T) {
 }
 
 func checkModel(t *rapid.T, e env) {
-	pool := rapid.SliceOfNDistinct(genKey(), 1, 24, rapid.ID[wire.Hash]).Draw(t, "keys")
+	pool := rapid.SliceOfNDistinct(genKey(), 1, rapid.SampledFrom([]int{8, 24, 150}).Draw(t, "pool size"), rapid.ID[wire.Hash]).Draw(t, "keys")
 	genUpdate := rapid.Custom(func(t *rapid.T) Update {
 		return Update{rapid.SampledFrom(pool).Draw(t, "key"), genValue().Draw(t, "value")}
 	})
@@ -408,7 +408,7 @@ func checkModel(t *rapid.T, e env) {
 	shuffle := rand.New(rand.NewPCG(seed, seed))
 	nb := rapid.IntRange(1, 8).Draw(t, "batches")
 	for b := 0; b < nb; b++ {
-		ups := rapid.SliceOfN(genUpdate, 0, 30).Draw(t, "batch")
+		ups := rapid.SliceOfN(genUpdate, 0, 2*len(pool)).Draw(t, "batch")
 		if err := e.update(func(s NodeStore) (err error) {
 			root, err = Apply(s, root, ups)
 			return err
@@ -496,5 +496,92 @@ func checkKey(t *rapid.T, s NodeStore, root, k, want wire.Hash, i int) {
 	}
 	if err := p.Verify(root, k, wrong); !errors.Is(err, ErrInvalidProof) {
 		t.Fatalf("key %d: proof verified a wrong value: %v", i, err)
+	}
+}
+
+// TestClassBoundaries grows a tree past 64 and 4096 leaves and shrinks it
+// back to nothing in random batches, so that pages split off and merge back
+// as subtrees change size class, and checks after every batch that the
+// tree is sound, holds the model, and has the root of the model rebuilt in
+// one batch.
+func TestClassBoundaries(t *testing.T) {
+	for _, se := range envs(t) {
+		r := rand.New(rand.NewPCG(7, 8))
+		model := make(map[wire.Hash]wire.Hash)
+		var keys []wire.Hash
+		root := EmptyRoot
+		most := 0
+		for b := 0; b < 50; b++ {
+			grow := b < 25
+			n := 1 + r.IntN(600)
+			var ups []Update
+			for j := 0; j < n; j++ {
+				switch x := r.IntN(10); {
+				case len(keys) > 0 && (x < 1 || !grow && x < 9):
+					at := r.IntN(len(keys))
+					ups = append(ups, Update{Key: keys[at]})
+					keys[at] = keys[len(keys)-1]
+					keys = keys[:len(keys)-1]
+				case len(keys) > 0 && x < 2:
+					ups = append(ups, Update{keys[r.IntN(len(keys))], randHash(r)})
+				default:
+					k := randHash(r)
+					if r.IntN(8) == 0 && len(keys) > 0 { // a near neighbour
+						k = flipBit(keys[r.IntN(len(keys))], 200+r.IntN(56))
+					}
+					if _, ok := model[k]; !ok {
+						keys = append(keys, k)
+					}
+					ups = append(ups, Update{k, randHash(r)})
+				}
+			}
+			if b == 49 { // end empty
+				ups = ups[:0]
+				for k := range model {
+					ups = append(ups, Update{Key: k})
+				}
+				keys = nil
+			}
+			if err := se.e.update(func(s NodeStore) (err error) {
+				root, err = Apply(s, root, ups)
+				return err
+			}); err != nil {
+				t.Fatalf("%s: batch %d: %v", se.name, b, err)
+			}
+			applyModel(model, ups)
+			most = max(most, len(model))
+			want, err := Apply(NewMemStore(), EmptyRoot, modelUpdates(model, r))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if root != want {
+				t.Fatalf("%s: batch %d (%d leaves): root %s, rebuilt %s", se.name, b, len(model), root.Short(), want.Short())
+			}
+			err = se.e.view(func(s NodeStore) error {
+				leaves, err := checkTree(s, root)
+				if err != nil {
+					return err
+				}
+				if !slices.Equal(leaves, sortedModel(model)) {
+					t.Fatalf("%s: batch %d: tree holds %d leaves, model %d", se.name, b, len(leaves), len(model))
+				}
+				for i := 0; i < 20 && i < len(keys); i++ {
+					k := keys[r.IntN(len(keys))]
+					if v, found, err := Get(s, root, k); err != nil || !found || v != model[k] {
+						t.Fatalf("%s: batch %d: Get %s = %s, %v, %v", se.name, b, k.Short(), v.Short(), found, err)
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatalf("%s: batch %d: %v", se.name, b, err)
+			}
+		}
+		if root != EmptyRoot {
+			t.Errorf("%s: tree not empty at the end", se.name)
+		}
+		if most <= 1<<(2*classBits) {
+			t.Errorf("%s: the tree grew to %d leaves only", se.name, most)
+		}
 	}
 }

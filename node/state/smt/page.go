@@ -29,8 +29,11 @@ const (
 const (
 	codeEmpty  = 0 // nothing follows
 	codeLeaf   = 1 // key ‖ value
-	codeInline = 2 // hash ‖ body: an internal node of the same page
-	codeRef    = 3 // hash ‖ uvarint leaf count: the root of another page
+	codeInline = 2 // an internal node of the same page: as a left child,
+	//                hash ‖ uvarint leaf count ‖ uvarint body length ‖ body;
+	//                as a right child, hash ‖ body (its length and count are
+	//                what the left child leaves of its parent's)
+	codeRef = 3 // hash ‖ uvarint leaf count: the root of another page
 )
 
 // kind is what an in-memory node is.
@@ -52,6 +55,7 @@ type mnode struct {
 	class       uint8  // kindRaw, kindInner from a page: the page's class
 	left, right int32  // kindInner: children, as arena indices
 	count       uint64 // leaves in the subtree (0 for the root reference: unknown)
+	size        int    // kindInner built by Apply: length of its body
 	hash        wire.Hash
 	// raw is the node's stored form: for a kindLeaf its key ‖ value; for a
 	// kindRaw, a kindInner parsed from one (and so unchanged) and a loaded
@@ -205,8 +209,9 @@ func (a *arena) decodeRecord(i int32, b []byte, d int, want uint64) error {
 
 // expand parses the body of node i at depth d (a kindRaw, or a loaded
 // kindRef) and makes it a kindInner with its children in memory. Inline
-// children stay kindRaw until expanded in turn, so a walk down one path
-// costs a scan of the siblings' bodies, not a decoding of the page.
+// children stay kindRaw until expanded in turn, and their stored lengths
+// let expand step over them, so a walk down one path costs a few bytes per
+// level, not a decoding of the page.
 func (a *arena) expand(i int32, d int) error {
 	raw, count, class := a.nodes[i].raw, a.nodes[i].count, a.nodes[i].class
 	if d >= KeyBits {
@@ -290,72 +295,27 @@ func (a *arena) child(p []byte, code byte, d int, class uint8) (int32, int, erro
 	if h.IsZero() {
 		return empty, 0, corrupt("internal node with the empty hash")
 	}
-	if code == codeInline {
-		n, count, err := scan(p[wire.HashSize:], d, class)
-		if err != nil {
-			return empty, 0, err
-		}
-		raw := p[wire.HashSize : wire.HashSize+n]
-		return a.add(mnode{kind: kindRaw, hashed: true, class: class, count: count, hash: h, raw: raw}), wire.HashSize + n, nil
-	}
 	count, k := uvarint(p[wire.HashSize:])
-	if k <= 0 || count < 2 || classOf(count) >= class {
-		return empty, 0, corrupt("bad page reference")
+	if k <= 0 || count < 2 {
+		return empty, 0, corrupt("bad leaf count")
+	}
+	off := wire.HashSize + k
+	if code == codeInline {
+		n, k := uvarint(p[off:])
+		off += k
+		if k <= 0 || n > uint64(len(p)-off) || classOf(count) != class {
+			return empty, 0, corrupt("bad inline node")
+		}
+		raw := p[off : off+int(n) : off+int(n)]
+		return a.add(mnode{kind: kindRaw, hashed: true, class: class, count: count, hash: h, raw: raw}), off + int(n), nil
+	}
+	if classOf(count) >= class {
+		return empty, 0, corrupt("page reference of class %d in a class %d page", classOf(count), class)
 	}
 	if d >= KeyBits {
 		return empty, 0, corrupt("internal node at depth %d", d)
 	}
-	return a.add(mnode{kind: kindRef, hashed: true, count: count, hash: h}), wire.HashSize + k, nil
-}
-
-// scan returns the length of the body at the front of p, for an inline node
-// at depth d in a page of the given class, and the leaves under it. It
-// checks the body's shape without building nodes.
-func scan(p []byte, d int, class uint8) (int, uint64, error) {
-	if d >= KeyBits {
-		return 0, 0, corrupt("internal node at depth %d", d)
-	}
-	lc, rc, err := codes(p)
-	if err != nil {
-		return 0, 0, err
-	}
-	off, count := 1, uint64(0)
-	for _, code := range [2]byte{lc, rc} {
-		switch code {
-		case codeLeaf:
-			if len(p)-off < 2*wire.HashSize {
-				return 0, 0, corrupt("truncated leaf")
-			}
-			off += 2 * wire.HashSize
-			count++
-		case codeInline:
-			if len(p)-off < wire.HashSize {
-				return 0, 0, corrupt("truncated hash")
-			}
-			off += wire.HashSize
-			n, c, err := scan(p[off:], d+1, class)
-			if err != nil {
-				return 0, 0, err
-			}
-			off += n
-			count += c
-		case codeRef:
-			if len(p)-off < wire.HashSize {
-				return 0, 0, corrupt("truncated hash")
-			}
-			off += wire.HashSize
-			c, k := uvarint(p[off:])
-			if k <= 0 || c < 2 || classOf(c) >= class {
-				return 0, 0, corrupt("bad page reference")
-			}
-			off += k
-			count += c
-		}
-	}
-	if classOf(count) != class {
-		return 0, 0, corrupt("inline node of %d leaves in a class %d page", count, class)
-	}
-	return off, count, nil
+	return a.add(mnode{kind: kindRef, hashed: true, count: count, hash: h}), off, nil
 }
 
 // uvarint decodes a minimal unsigned varint, returning k ≤ 0 on error.
@@ -417,8 +377,8 @@ func (a *arena) writeBody(i int32, class uint8) {
 	}
 	l, r := &a.nodes[n.left], &a.nodes[n.right]
 	a.recs = append(a.recs, a.code(l, class)<<2|a.code(r, class))
-	a.writeChild(n.left, class)
-	a.writeChild(n.right, class)
+	a.writeChild(n.left, class, true)
+	a.writeChild(n.right, class, false)
 }
 
 func (a *arena) code(n *mnode, class uint8) byte {
@@ -433,19 +393,52 @@ func (a *arena) code(n *mnode, class uint8) byte {
 	return codeInline
 }
 
-func (a *arena) writeChild(i int32, class uint8) {
+func (a *arena) writeChild(i int32, class uint8, left bool) {
 	n := &a.nodes[i]
 	switch a.code(n, class) {
 	case codeLeaf:
 		a.recs = append(a.recs, n.raw...)
 	case codeInline:
 		a.recs = append(a.recs, n.hash[:]...)
+		if left {
+			a.recs = binary.AppendUvarint(a.recs, n.count)
+			a.recs = binary.AppendUvarint(a.recs, uint64(a.bodySize(i)))
+		}
 		a.writeBody(i, class)
 	case codeRef:
 		a.recs = append(a.recs, n.hash[:]...)
 		a.recs = binary.AppendUvarint(a.recs, n.count)
 	}
 }
+
+// bodySize returns the length of the body of node i.
+func (a *arena) bodySize(i int32) int {
+	if n := &a.nodes[i]; n.raw == nil {
+		return n.size
+	}
+	return len(a.nodes[i].raw)
+}
+
+// childSize returns the length of the encoding of child i of a node in a
+// page of the given class.
+func (a *arena) childSize(i int32, class uint8, left bool) int {
+	n := &a.nodes[i]
+	switch a.code(n, class) {
+	case codeLeaf:
+		return leafKV
+	case codeInline:
+		size := wire.HashSize + a.bodySize(i)
+		if left {
+			size += uvarintLen(n.count) + uvarintLen(uint64(a.bodySize(i)))
+		}
+		return size
+	case codeRef:
+		return wire.HashSize + uvarintLen(n.count)
+	}
+	return 0
+}
+
+func uvarintLen(v uint64) int { return (bits.Len64(v|1) + 6) / 7 }
 
 // open makes node i at depth d, a kindRef or kindRaw, a kindInner with its
 // children in memory (or, for the root of a one-leaf tree, a kindLeaf).

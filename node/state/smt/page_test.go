@@ -25,7 +25,7 @@ func TestRecordRoundTrip(t *testing.T) {
 			got, class := reencode(t, ms, h, d)
 			classes[class]++
 			if !bytes.Equal(got, b) {
-				t.Errorf("case %d: record %s: re-encoded %x, stored %x", n, h.Short(), got, b)
+				t.Errorf("case %d: record %s: re-encoded %d bytes %.40x…, stored %d bytes %.40x…", n, h.Short(), len(got), got, len(b), b)
 			}
 		}
 		t.Logf("case %d: %d records by class %v", n, len(depths), classes)
@@ -51,12 +51,15 @@ func reencode(t *testing.T, s NodeStore, h wire.Hash, d int) ([]byte, uint8) {
 		if err := a.expand(i, d); err != nil {
 			t.Fatal(err)
 		}
-		a.nodes[i].raw = nil
-		for _, c := range []int32{a.nodes[i].left, a.nodes[i].right} {
+		l, r := a.nodes[i].left, a.nodes[i].right
+		for _, c := range []int32{l, r} {
 			if a.nodes[c].kind == kindRaw {
 				strip(c, d+1)
 			}
 		}
+		n := &a.nodes[i]
+		n.raw = nil
+		n.size = 1 + a.childSize(l, n.class, true) + a.childSize(r, n.class, false)
 	}
 	strip(i, d)
 	class := classOf(a.nodes[i].count)
