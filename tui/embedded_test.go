@@ -84,7 +84,7 @@ func TestEmbeddedNode(t *testing.T) {
 	wait("Write this value?")
 	tm.Send(keyMsg("y"))
 	wait("Written: public/hello")
-	wait("text · 17 B") // the preview, once a block includes the write
+	wait("text · 17 B")  // the preview, once a block includes the write
 	tm.Send(keyMsg("m")) // stop mining before quitting
 
 	if err := tm.Quit(); err != nil {
