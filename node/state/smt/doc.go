@@ -30,29 +30,65 @@
 // value means "absent", so Update{Key, zero} deletes Key; when a deletion
 // leaves a leaf alone under an internal node, the leaf moves up.
 //
+// # Apply
+//
+// Apply takes a whole batch (a block's worth) at once. It sorts the updates
+// by key and recurses down the tree once, splitting the batch at each
+// internal node, so each changed node is hashed once per batch, bottom-up,
+// and each changed record is read once and written once. Nothing it builds
+// is read back from the store. It never changes or deletes a stored record:
+// it adds the records of the new version and returns the new root. Every
+// older root stays readable and provable, which is how the chain rolls back
+// a reorganisation: by going back to an older root.
+//
+// Garbage collection of records no longer reachable from any root the chain
+// keeps is future work: today the bucket only grows.
+//
 // # Storage
 //
-// Nodes are content-addressed: a NodeStore maps a node's hash to its stored
-// form. NewBoltStore keeps them in a bucket of the caller's bbolt
-// transaction, so a block's updates commit atomically with the rest of the
-// block; NewMemStore is for tests and tools. Stored forms are small:
+// A NodeStore maps a hash to a record, content-addressed: the key of a
+// record is the hash of the tree node it stores. NewBoltStore keeps records
+// in a bucket of the caller's bbolt transaction, so a block's updates commit
+// or roll back with the rest of the block; NewMemStore is for tests and
+// tools.
 //
-//	leaf               0x00 ‖ key ‖ value   (65 bytes, the hash preimage)
-//	internal           0x01 ‖ left ‖ right  (65 bytes, the hash preimage)
-//	internal, no right 0x02 ‖ left          (33 bytes)
-//	internal, no left  0x03 ‖ right         (33 bytes)
+// A record per binary node would cost a dozen random B+tree reads and
+// writes per update, so nodes are grouped into pages by subtree size, like
+// a B-tree. The class of a subtree of n leaves is floor(log64 n): class 0
+// holds 1 to 63 leaves, class 1 64 to 4095, class 2 4096 to 262143, and so
+// on. A page is the tree's root, or an internal node whose class is below
+// its parent's, together with every descendant of its own class; leaves are
+// stored inline in the page above them. A class-0 page is a whole small
+// subtree, so one update changes about one bottom page of a few KB plus its
+// share of the few large pages above.
 //
-// Apply never changes or deletes a stored node: it adds the nodes of the
-// new version and returns the new root. Every older root stays readable and
-// provable, which is how the chain rolls back a reorganisation (by going
-// back to an older root). Apply works on a whole batch at once: it sorts the
-// updates by key and recurses down the tree once, splitting the batch at
-// each node, so each changed node is read once and encoded, hashed and
-// written once per batch, bottom-up. Nodes it has just built are never read
-// back.
+//	class 2 page (root)          ┌──────── root (100,000 leaves) ────────┐
+//	                             │  internal nodes with ≥ 4096 leaves    │
+//	                             └──┬────────────┬────────────────────┬──┘
+//	class 1 pages              ┌────┴────┐  ┌────┴────┐    …     ┌────┴────┐
+//	(64..4095 leaves)          │ ≥ 64    │  │         │          │         │
+//	                           └┬──┬──┬──┘  └─────────┘          └─────────┘
+//	class 0 pages            ┌──┴┐┌┴─┐┌┴──┐   whole subtrees of < 64 leaves,
+//	(< 64 leaves)            │ … ││… ││ … │   leaves inline
+//	                         └───┘└──┘└───┘
 //
-// Garbage collection of nodes no longer reachable from any root the chain
-// keeps is future work: today the bucket only grows.
+// Records:
+//
+//	leaf record  0x00 ‖ key ‖ value              only the root of a one-leaf tree
+//	page record  0x01 ‖ uvarint leaves ‖ body     keyed by the hash of the page's root
+//	body         code ‖ left child ‖ right child  code = 4·left code + right code
+//	child        0 empty:  nothing
+//	             1 leaf:   key ‖ value
+//	             2 inline internal node of this page:
+//	                 left:  hash ‖ uvarint leaves ‖ uvarint body length ‖ body
+//	                 right: hash ‖ body (length and leaves follow from the parent's)
+//	             3 root of another page: hash ‖ uvarint leaves
+//
+// Stored hashes of inline nodes spare Apply from rehashing a page it reads,
+// and the stored lengths let it step over the parts of a page a batch does
+// not touch, which it copies verbatim into the new page. A page's layout is
+// a function of its content, so equal hashes always mean equal records.
+// Apply trusts what it reads; Check recomputes every hash and count.
 //
 // # Proofs
 //
@@ -71,20 +107,22 @@
 // (root, key) pair: Verify rejects empty siblings in the list, a bitmap
 // longer than the path, a slot whose own sibling is empty (the slot would be
 // one level up), another leaf that is the key itself or whose key does not
-// lead to the slot, and an inclusion proof offered for a zero value, or a
-// proof of absence for a non-zero one.
+// lead to the slot, an inclusion proof offered for a zero value, and a proof
+// of absence offered for a non-zero one.
 //
 // # Concurrency
 //
-// Functions keep no state between calls. A store is used by one goroutine
-// at a time, like the bbolt transaction under it.
+// Functions keep no state between calls and may run concurrently on
+// different stores. A store is used by one goroutine at a time, like the
+// bbolt transaction under it.
 //
 // # Errors
 //
 // Proof.Verify wraps ErrInvalidProof with the reason. DecodeProof errors
 // wrap wire.ErrMalformed, and also ErrInvalidProof when the bytes parse but
 // do not form a well-formed proof. Reading a root that the store does not
-// hold, or a store that has lost nodes, gives an error wrapping
-// ErrMissingNode; a stored node that does not decode or breaks the tree's
-// shape gives ErrCorruptNode. Errors from bbolt are wrapped as they are.
+// hold, or a store that has lost records, gives an error wrapping
+// ErrMissingNode; a record that does not decode, or (from Check) a tree
+// whose hashes, counts or shape are wrong, gives ErrCorruptNode. Errors from
+// bbolt are wrapped as they are.
 package smt
