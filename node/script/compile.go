@@ -1,0 +1,230 @@
+package script
+
+import (
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"math/big"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/dop251/goja"
+	"github.com/dop251/goja/ast"
+	"github.com/dop251/goja/file"
+	"github.com/dop251/goja/parser"
+)
+
+// Program is a compiled, instrumented access script. It is immutable and
+// safe to share between goroutines and runners.
+type Program struct {
+	hash   [32]byte
+	source string // the instrumented factory source, what workers compile
+	prog   *goja.Program
+}
+
+// Hash is the SHA-256 of the original script source.
+func (p *Program) Hash() [32]byte { return p.hash }
+
+// scriptName is the file name scripts see in stack traces.
+const scriptName = "access.js"
+
+// forbidden names a script may not mention, with the reason shown to its
+// author. The sandbox removes them at run time too; refusing them here turns
+// a puzzling ReferenceError into a clear compile error.
+var forbidden = map[string]string{
+	"eval":     "eval is not available in access scripts",
+	"Function": "the Function constructor is not available in access scripts",
+	"Date":     "Date is not available in access scripts; use ctx.time (the block time in unix milliseconds)",
+	"RegExp":   "regular expressions are not allowed in access scripts",
+	"Proxy":    "Proxy is not available in access scripts",
+	"BigInt":   "BigInt is not available in access scripts",
+	"require":  "require is not available in access scripts: a script is a single file",
+	"GoError":  "GoError is not available in access scripts",
+}
+
+// Compile checks an access script and prepares it to run: size cap, syntax
+// (strict mode), forbidden constructs, then fuel instrumentation, whose
+// result is verified before it is compiled. Every error wraps ErrCompile
+// and reads as a sentence the script's author can act on.
+func Compile(src []byte) (*Program, error) {
+	if len(src) > MaxScriptSize {
+		return nil, fmt.Errorf("%w: %w: %d bytes, the limit is %d", ErrCompile, ErrTooLarge, len(src), MaxScriptSize)
+	}
+	if !utf8.Valid(src) {
+		return nil, fmt.Errorf("%w: the script is not valid UTF-8", ErrCompile)
+	}
+	text := string(src)
+	prog, err := parse(text)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCompile, err)
+	}
+	// Strict-mode early errors, reported against the author's own lines.
+	if _, err := goja.CompileAST(prog, true); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCompile, cleanCompileError(err))
+	}
+	if err := staticChecks(text, prog); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCompile, err)
+	}
+	lx, err := lex(text)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCompile, err)
+	}
+	body, topWeight, err := instrument(text, prog, lx)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCompile, err)
+	}
+	if err := verify(prog, body); err != nil {
+		return nil, fmt.Errorf("%w: the script could not be metered (%v); please report this", ErrCompile, err)
+	}
+	factory := wrapFactory(body, topWeight)
+	gp, err := goja.Compile(scriptName, factory, true)
+	if err != nil {
+		return nil, fmt.Errorf("%w: the script could not be metered (%v); please report this", ErrCompile, err)
+	}
+	return &Program{hash: sha256.Sum256(src), source: factory, prog: gp}, nil
+}
+
+// wrapFactory turns the instrumented script into a function expression that
+// takes the two metering functions, runs the script's top level and returns
+// its validate function. It stays on the script's first line so line numbers
+// in error messages match the author's file.
+func wrapFactory(body string, topWeight int) string {
+	return fmt.Sprintf("(function (%s, %s) {%s(%d);%s\n;return typeof validate === \"function\" ? validate : void 0;})",
+		fuelFn, checkFn, fuelFn, topWeight+1, body)
+}
+
+// compileFactory compiles a factory source received from a parent process.
+// The source was produced by Compile in the parent, from the same binary.
+func compileFactory(source string) (*goja.Program, error) {
+	return goja.Compile(scriptName, source, true)
+}
+
+func parse(src string) (*ast.Program, error) {
+	fs := new(file.FileSet)
+	prog, err := parser.ParseFile(fs, scriptName, src, 0, parser.WithDisableSourceMaps)
+	if err != nil {
+		var list parser.ErrorList
+		if errors.As(err, &list) && len(list) > 0 {
+			return nil, fmt.Errorf("syntax error at line %d:%d: %s", list[0].Position.Line, list[0].Position.Column, list[0].Message)
+		}
+		return nil, fmt.Errorf("syntax error: %v", err)
+	}
+	if len(prog.Body) == 0 {
+		return nil, errors.New("the script is empty; it must define function validate(write, ctx)")
+	}
+	return prog, nil
+}
+
+func cleanCompileError(err error) string {
+	msg := err.Error()
+	return strings.TrimPrefix(msg, "SyntaxError: ")
+}
+
+func verify(orig *ast.Program, body string) error {
+	got, err := parse(body)
+	if err != nil {
+		return err
+	}
+	if canonical(got.Body) != canonical(orig.Body) {
+		return errors.New("instrumented program differs from the original")
+	}
+	return checkInstrumented(got)
+}
+
+// staticChecks refuses constructs the sandbox does not run.
+func staticChecks(src string, prog *ast.Program) error {
+	var err error
+	fail := func(n ast.Node, format string, args ...any) {
+		if err == nil {
+			err = fmt.Errorf("line %d: %s", lineOf(src, n.Idx0()), fmt.Sprintf(format, args...))
+		}
+	}
+	walkAST(prog, nil, "", func(n, parent ast.Node, field string) bool {
+		switch n := n.(type) {
+		case *ast.RegExpLiteral:
+			fail(n, "regular expressions are not allowed in access scripts")
+		case *ast.NumberLiteral:
+			if _, ok := n.Value.(*big.Int); ok {
+				fail(n, "BigInt literals are not allowed in access scripts")
+			}
+		case *ast.Identifier:
+			name := string(n.Name)
+			if strings.HasPrefix(name, reservedPrefix) {
+				fail(n, "identifiers starting with %q are reserved", reservedPrefix)
+			}
+			if why, ok := forbidden[name]; ok && isReference(parent, field) {
+				fail(n, "%s", why)
+			}
+		case *ast.DebuggerStatement:
+			fail(n, "debugger statements are not allowed in access scripts")
+		case *ast.WithStatement:
+			fail(n, "with statements are not allowed in access scripts")
+		case *ast.FieldDefinition:
+			if !n.Static {
+				fail(n, "class instance fields are not supported in access scripts; assign them in the constructor")
+			}
+		case *ast.BadExpression, *ast.BadStatement:
+			fail(n, "syntax error")
+		}
+		return err == nil
+	})
+	if err != nil {
+		return err
+	}
+	if !definesValidate(prog) {
+		return errors.New("the script must define function validate(write, ctx) at its top level")
+	}
+	return nil
+}
+
+// isReference reports whether an identifier in this position names a
+// variable (rather than a property, label or meta property).
+func isReference(parent ast.Node, field string) bool {
+	switch p := parent.(type) {
+	case *ast.DotExpression, *ast.PrivateDotExpression, *ast.LabelledStatement,
+		*ast.BranchStatement, *ast.MetaProperty, *ast.PrivateIdentifier:
+		return false
+	case *ast.PropertyKeyed:
+		return p.Computed || field != "Key"
+	case *ast.MethodDefinition:
+		return p.Computed || field != "Key"
+	case *ast.FieldDefinition:
+		return p.Computed || field != "Key"
+	}
+	return true
+}
+
+func definesValidate(prog *ast.Program) bool {
+	for _, s := range prog.Body {
+		switch s := s.(type) {
+		case *ast.FunctionDeclaration:
+			if s.Function.Name != nil && s.Function.Name.Name == "validate" {
+				return true
+			}
+		case *ast.VariableStatement:
+			for _, b := range s.List {
+				if id, ok := b.Target.(*ast.Identifier); ok && id.Name == "validate" {
+					return true
+				}
+			}
+		case *ast.LexicalDeclaration:
+			for _, b := range s.List {
+				if id, ok := b.Target.(*ast.Identifier); ok && id.Name == "validate" {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+func lineOf(src string, i file.Idx) int {
+	o := off(i)
+	if o < 0 {
+		o = 0
+	}
+	if o > len(src) {
+		o = len(src)
+	}
+	return 1 + strings.Count(src[:o], "\n")
+}

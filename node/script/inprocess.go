@@ -1,0 +1,84 @@
+package script
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+)
+
+// inProcess runs scripts in sandboxes of this process. It keeps a few idle
+// sandboxes so that hardening a runtime is paid once, not per call.
+type inProcess struct {
+	mu   sync.Mutex
+	idle []*sandbox
+}
+
+const maxIdleSandboxes = 8
+
+var errCancelled = errors.New("cancelled")
+
+func newInProcess() *inProcess { return &inProcess{} }
+
+func (r *inProcess) get() (*sandbox, error) {
+	r.mu.Lock()
+	if n := len(r.idle); n > 0 {
+		sb := r.idle[n-1]
+		r.idle = r.idle[:n-1]
+		r.mu.Unlock()
+		return sb, nil
+	}
+	r.mu.Unlock()
+	return newSandbox()
+}
+
+func (r *inProcess) put(sb *sandbox) {
+	if !sb.usable() {
+		return
+	}
+	r.mu.Lock()
+	if len(r.idle) < maxIdleSandboxes {
+		r.idle = append(r.idle, sb)
+	}
+	r.mu.Unlock()
+}
+
+// Validate implements Runner.
+func (r *inProcess) Validate(ctx context.Context, p *Program, w Write, c Context, l Ledger) (Verdict, error) {
+	if err := ctx.Err(); err != nil {
+		return Verdict{}, err
+	}
+	if p == nil {
+		return Verdict{}, errors.New("script: Validate needs a compiled program")
+	}
+	sb, err := r.get()
+	if err != nil {
+		return Verdict{}, err
+	}
+	v, err := runGuarded(ctx, sb, p, w, c, l, WallClockGuard)
+	r.put(sb)
+	return v, err
+}
+
+// runGuarded runs one validation with the wall-clock guard and context
+// cancellation wired to the runtime's interrupt. In-process the guard can
+// only stop JavaScript between instructions; the worker pool kills the
+// process instead.
+func runGuarded(ctx context.Context, sb *sandbox, p *Program, w Write, c Context, l Ledger, guard time.Duration) (Verdict, error) {
+	if l == nil {
+		l = emptyLedger{}
+	}
+	timer := time.AfterFunc(guard, func() { sb.vm.Interrupt(errTooSlow) })
+	stopCtx := context.AfterFunc(ctx, func() { sb.vm.Interrupt(errCancelled) })
+	v, err := sb.run(p, w, c, l)
+	if !timer.Stop() {
+		sb.dirty = true
+	}
+	if !stopCtx() {
+		sb.dirty = true
+		if ctx.Err() != nil {
+			return Verdict{}, ctx.Err()
+		}
+	}
+	return v, err
+}

@@ -1,0 +1,237 @@
+package script
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/dop251/goja/ast"
+	"github.com/dop251/goja/token"
+)
+
+// Names the instrumenter inserts. Scripts may not use any identifier that
+// starts with reservedPrefix, so they cannot shadow or fake these.
+const (
+	reservedPrefix = "__bv"
+	fuelFn         = "__bv_f" // __bv_f(n): charge n units of fuel
+	checkFn        = "__bv_c" // __bv_c(v): cap and charge a string produced by + or a template
+)
+
+// A site is a piece of code that runs as a unit each time it is entered: a
+// function body or one iteration of a loop. Its weight is the number of AST
+// nodes it contains, not counting nested sites, and it is charged when the
+// site is entered.
+type site struct{ weight int }
+
+func (s *site) call() string { return fuelFn + "(" + strconv.Itoa(s.weight) + ")" }
+
+const (
+	classCloser = iota
+	classPoint
+	classOpener
+)
+
+type insertion struct {
+	off   int
+	class int
+	seq   int
+	text  func() string
+}
+
+type instrumenter struct {
+	lc   *locator
+	ins  []insertion
+	seq  int
+	err  error
+	size int // number of sites, for tests
+}
+
+// instrument returns the source with fuel charges and string checks
+// spliced in, and the weight of the top-level code.
+func instrument(src string, prog *ast.Program, lx *lexer) (string, int, error) {
+	in := &instrumenter{lc: newLocator(lx, prog)}
+	top := &site{}
+	for _, s := range prog.Body {
+		in.visit(s, top)
+	}
+	if in.err != nil {
+		return "", 0, in.err
+	}
+	sort.SliceStable(in.ins, func(i, j int) bool {
+		a, b := in.ins[i], in.ins[j]
+		if a.off != b.off {
+			return a.off < b.off
+		}
+		if a.class != b.class {
+			return a.class < b.class
+		}
+		if a.class == classCloser {
+			return a.seq > b.seq // inner closes first
+		}
+		return a.seq < b.seq // outer opens first
+	})
+	var b strings.Builder
+	last := 0
+	for _, x := range in.ins {
+		b.WriteString(src[last:x.off])
+		b.WriteString(x.text())
+		last = x.off
+	}
+	b.WriteString(src[last:])
+	return b.String(), top.weight, nil
+}
+
+func (in *instrumenter) fail(err error) {
+	if in.err == nil && err != nil {
+		in.err = err
+	}
+}
+
+func (in *instrumenter) add(o, class int, text func() string) int {
+	in.seq++
+	in.ins = append(in.ins, insertion{off: o, class: class, seq: in.seq, text: text})
+	return in.seq
+}
+
+// point inserts the fuel charge of s at o (just inside a '{').
+func (in *instrumenter) point(o int, s *site) {
+	in.size++
+	in.add(o, classPoint, func() string { return s.call() + ";" })
+}
+
+func (in *instrumenter) wrap(sp span, open func() string, close string) {
+	in.seq++
+	seq := in.seq
+	in.ins = append(in.ins,
+		insertion{off: sp.s, class: classOpener, seq: seq, text: open},
+		insertion{off: sp.e, class: classCloser, seq: seq, text: func() string { return close }})
+}
+
+func constant(e ast.Expression) bool {
+	switch e.(type) {
+	case *ast.StringLiteral, *ast.NumberLiteral:
+		return true
+	}
+	return false
+}
+
+func (in *instrumenter) check(e ast.Expression) {
+	sp, err := in.lc.own(e)
+	if err != nil {
+		in.fail(err)
+		return
+	}
+	in.wrap(sp, func() string { return checkFn + "(" }, ")")
+}
+
+func (in *instrumenter) statements(list []ast.Statement, s *site) {
+	for _, st := range list {
+		in.visit(st, s)
+	}
+}
+
+// loopBody charges s at the start of every iteration of body.
+func (in *instrumenter) loopBody(body ast.Statement, s *site) {
+	in.size++
+	if b, ok := body.(*ast.BlockStatement); ok {
+		in.add(off(b.LeftBrace)+1, classPoint, func() string { return s.call() + ";" })
+		in.statements(b.List, s)
+		return
+	}
+	sp, err := in.lc.stmt(body)
+	if err != nil {
+		in.fail(err)
+		return
+	}
+	in.wrap(sp, func() string { return "{" + s.call() + ";" }, "}")
+	in.visit(body, s)
+}
+
+func (in *instrumenter) visit(n ast.Node, st *site) {
+	if in.err != nil || n == nil {
+		return
+	}
+	st.weight += fuelPerNode
+	switch n := n.(type) {
+	case *ast.FunctionLiteral:
+		s := &site{}
+		in.point(off(n.Body.LeftBrace)+1, s)
+		if n.ParameterList != nil {
+			in.visit(n.ParameterList, s)
+		}
+		in.statements(n.Body.List, s)
+		return
+	case *ast.ArrowFunctionLiteral:
+		s := &site{}
+		if n.ParameterList != nil {
+			in.visit(n.ParameterList, s)
+		}
+		switch b := n.Body.(type) {
+		case *ast.BlockStatement:
+			in.point(off(b.LeftBrace)+1, s)
+			in.statements(b.List, s)
+		case *ast.ExpressionBody:
+			sp, err := in.lc.full(b.Expression)
+			if err != nil {
+				in.fail(err)
+				return
+			}
+			in.size++
+			in.wrap(sp, func() string { return "(" + s.call() + ", " }, ")")
+			in.visit(b.Expression, s)
+		default:
+			in.fail(fmt.Errorf("internal: arrow function body %T", n.Body))
+		}
+		return
+	case *ast.ClassStaticBlock:
+		s := &site{}
+		in.point(off(n.Block.LeftBrace)+1, s)
+		in.statements(n.Block.List, s)
+		return
+	case *ast.ForStatement:
+		if n.Initializer != nil {
+			in.visit(n.Initializer, st)
+		}
+		s := &site{}
+		in.loopBody(n.Body, s)
+		in.visit(n.Test, s)
+		in.visit(n.Update, s)
+		return
+	case *ast.WhileStatement:
+		s := &site{}
+		in.loopBody(n.Body, s)
+		in.visit(n.Test, s)
+		return
+	case *ast.DoWhileStatement:
+		s := &site{}
+		in.loopBody(n.Body, s)
+		in.visit(n.Test, s)
+		return
+	case *ast.ForInStatement:
+		in.visit(n.Source, st)
+		s := &site{}
+		in.loopBody(n.Body, s)
+		in.visit(n.Into, s)
+		return
+	case *ast.ForOfStatement:
+		in.visit(n.Source, st)
+		s := &site{}
+		in.loopBody(n.Body, s)
+		in.visit(n.Into, s)
+		return
+	case *ast.BinaryExpression:
+		if n.Operator == token.PLUS && !(constant(n.Left) && constant(n.Right)) {
+			in.check(n)
+		}
+	case *ast.AssignExpression:
+		if n.Operator == token.PLUS {
+			in.check(n)
+		}
+	case *ast.TemplateLiteral:
+		if n.Tag == nil && len(n.Expressions) > 0 {
+			in.check(n)
+		}
+	}
+	children(n, func(c ast.Node, _ string) { in.visit(c, st) })
+}

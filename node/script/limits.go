@@ -1,0 +1,73 @@
+package script
+
+import "time"
+
+// Consensus limits. Every node must use the same values: changing one changes
+// which writes are valid, so it is a protocol change.
+const (
+	// MaxScriptSize is the largest access.js Compile accepts, in bytes.
+	MaxScriptSize = 64 << 10
+
+	// FuelPerWrite is the fuel budget of one validation (see doc.go).
+	FuelPerWrite = 1_000_000
+
+	// MaxKeySize and MaxValueSize bound the write a script sees. Larger
+	// values are blobs and are not handed to scripts.
+	MaxKeySize   = 1 << 10
+	MaxValueSize = 64 << 10
+
+	// MaxStringLength caps every string a script can create, in UTF-16
+	// code units (what String.prototype.length counts).
+	MaxStringLength = 1 << 18
+
+	// MaxArrayLength caps the length of arrays that built-ins create or
+	// operate on, and the argument lists of apply/construct.
+	MaxArrayLength = 100_000
+
+	// MaxBufferBytes caps ArrayBuffer and typed-array allocations.
+	MaxBufferBytes = 1 << 20
+
+	// MaxCallDepth is the deepest JavaScript call stack a script may build.
+	MaxCallDepth = 256
+
+	// MaxNestingDepth caps the nesting that recursive built-ins walk
+	// (JSON.stringify, JSON.parse, Array.prototype.join/flat, bind chains).
+	MaxNestingDepth = 64
+
+	// MaxLedgerQueries caps ctx.balance/paid/owner calls per validation.
+	MaxLedgerQueries = 256
+)
+
+// Fuel prices (see the table in doc.go). The rates are in units of work per
+// unit of fuel: a built-in that copies n string characters costs n/rateCopy.
+const (
+	fuelPerNode        = 1    // per AST node of a function body or loop iteration, each time it runs
+	fuelPerBuiltin     = 1    // every metered built-in call
+	fuelPerElement     = 1    // per array element a built-in visits or creates
+	fuelPerIterStep    = 1    // every step of a built-in iterator (spread, for-of, Array.from, ...)
+	fuelPerLedgerQuery = 1000 // ctx.balance, ctx.paid, ctx.ownerOf
+
+	rateCopy   = 128 // string characters copied (concatenation, repeat, pad, slice, join output)
+	rateScan   = 32  // string characters searched or transformed (indexOf, split, replace, case, normalize)
+	rateParse  = 8   // characters parsed (JSON.parse, number parsing, URI coding)
+	rateBuffer = 256 // bytes of buffers allocated or typed-array elements touched
+)
+
+// Isolation limits of the worker pool. They are guards, not consensus rules:
+// fuel and the caps above end every script long before them (see doc.go).
+const (
+	// WallClockGuard is how long a worker may run one validation before it is
+	// killed and replaced; time spent answering ledger queries does not count.
+	WallClockGuard = time.Second
+
+	// WorkerMemorySoft is the Go heap target of a worker (debug.SetMemoryLimit).
+	WorkerMemorySoft = 512 << 20
+
+	// WorkerHeadroom is how far a worker's address space may grow past its
+	// size at start before the kernel refuses memory (RLIMIT_AS): the hard
+	// stop. Fuel and the caps bound a script to a few hundred MiB.
+	WorkerHeadroom = 2 << 30
+)
+
+// workerHeadroomEnv lowers WorkerHeadroom (in MiB) for tests of the hard stop.
+const workerHeadroomEnv = "BITVERSE_SCRIPT_WORKER_HEADROOM_MB"

@@ -1,0 +1,54 @@
+//go:build linux
+
+package script
+
+import (
+	"os"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// limitWorker caps a worker process: a soft Go heap target, so the
+// collector works hard before memory runs out, a smaller maximum goroutine
+// stack, and RLIMIT_AS, the hard stop the kernel enforces on the whole
+// address space. A script that gets past the sandbox's caps dies here, alone.
+//
+// The address-space limit is the worker's size at start (the Go runtime
+// reserves address space it never touches) plus WorkerHeadroom.
+func limitWorker() {
+	debug.SetMemoryLimit(WorkerMemorySoft)
+	debug.SetMaxStack(256 << 20)
+	headroom := uint64(WorkerHeadroom)
+	// Tests may lower (never raise) the headroom to exercise the hard stop.
+	if mb, err := strconv.ParseUint(os.Getenv(workerHeadroomEnv), 10, 64); err == nil && mb<<20 < headroom {
+		headroom = mb << 20
+	}
+	limit := vmSize() + headroom
+	_ = syscall.Setrlimit(syscall.RLIMIT_AS, &syscall.Rlimit{Cur: limit, Max: limit})
+}
+
+// vmSize is this process's virtual size in bytes, or 2 GiB if unknown.
+func vmSize() uint64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 2 << 30
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmSize:"); ok {
+			f := strings.Fields(rest)
+			if len(f) > 0 {
+				if kb, err := strconv.ParseUint(f[0], 10, 64); err == nil {
+					return kb << 10
+				}
+			}
+		}
+	}
+	return 2 << 30
+}
+
+// workerProcAttr makes the kernel kill a worker whose parent dies.
+func workerProcAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+}

@@ -1,0 +1,177 @@
+package script
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/dop251/goja"
+)
+
+// A meter holds the state of one validation: fuel, the first limit hit,
+// ledger access and the seeded random stream. The sandbox resets it before
+// every call; it belongs to the goroutine that runs the sandbox.
+type meter struct {
+	vm        *goja.Runtime
+	used      uint64
+	budget    uint64
+	stop      *stopInfo
+	ledger    Ledger
+	ledgerErr error
+	queries   int
+	rng       splitmix
+	depth     int                  // nesting of recursive built-ins
+	bound     map[*goja.Object]int // bind-chain depth of bound functions made in this call
+	joining   []*goja.Object       // arrays being joined, to cut cycles
+}
+
+type stopInfo struct {
+	code   Code
+	reason string
+}
+
+// errHalted is the interrupt value the meter uses; the wall-clock guard of the
+// in-process runner uses errTooSlow.
+var (
+	errHalted  = fmt.Errorf("halted by the meter")
+	errTooSlow = fmt.Errorf("wall clock")
+)
+
+func (m *meter) reset(l Ledger, seed [32]byte) {
+	m.used, m.budget = 0, FuelPerWrite
+	m.stop, m.ledger, m.ledgerErr, m.queries, m.depth = nil, l, nil, 0, 0
+	m.rng.seed(seed)
+	clear(m.bound)
+	m.joining = m.joining[:0]
+}
+
+// halt ends the script: it records why, interrupts the VM so that not even a
+// catch block runs again, and unwinds the current native call with an
+// exception scripts cannot catch.
+func (m *meter) halt(code Code, format string, args ...any) {
+	if m.stop == nil {
+		m.stop = &stopInfo{code: code, reason: fmt.Sprintf(format, args...)}
+	}
+	m.vm.Interrupt(errHalted)
+	panic(&goja.InterruptedError{})
+}
+
+// charge spends n units of fuel.
+func (m *meter) charge(n uint64) {
+	if n > m.budget-m.used {
+		m.used = m.budget
+		m.halt(CodeOutOfFuel, "the script ran out of fuel (the budget is %d per write)", m.budget)
+	}
+	m.used += n
+}
+
+// chargeUnits spends one unit per div units of work, at least one.
+func (m *meter) chargeUnits(units int64, div int64) {
+	if units < 0 {
+		units = 0
+	}
+	m.charge(uint64(units/div) + fuelPerBuiltin)
+}
+
+// fuel is __bv_f(n), inserted at the start of every function body and loop
+// iteration.
+func (m *meter) fuel(call goja.FunctionCall) goja.Value {
+	var n int64 = 1
+	if len(call.Arguments) > 0 {
+		n = call.Arguments[0].ToInteger()
+	}
+	if n < 1 {
+		n = 1
+	}
+	m.charge(uint64(n))
+	return goja.Undefined()
+}
+
+// check is __bv_c(v), wrapped around every + and template literal: strings
+// over the cap end the script, and long strings cost fuel in proportion to
+// the copy that made them.
+func (m *meter) check(call goja.FunctionCall) goja.Value {
+	v := call.Argument(0)
+	if s, ok := v.(goja.String); ok {
+		n := s.Length()
+		if n > MaxStringLength {
+			m.halt(CodeLimit, "the script built a string of %d characters; the limit is %d", n, MaxStringLength)
+		}
+		if n >= rateCopy {
+			m.charge(uint64(n / rateCopy))
+		}
+	}
+	return v
+}
+
+// checkString ends the script if a built-in produced an over-long string
+// and charges for producing it.
+func (m *meter) checkString(v goja.Value) goja.Value {
+	if s, ok := v.(goja.String); ok {
+		n := s.Length()
+		if n > MaxStringLength {
+			m.halt(CodeLimit, "the script built a string of %d characters; the limit is %d", n, MaxStringLength)
+		}
+		m.chargeUnits(int64(n), rateCopy)
+	}
+	return v
+}
+
+// checkArrayLen ends the script if a built-in would make or walk an array
+// longer than the cap.
+func (m *meter) checkArrayLen(n int64, what string) {
+	if n > MaxArrayLength {
+		m.halt(CodeLimit, "%s: %s of %d elements is over the limit of %d", what, "an array", n, MaxArrayLength)
+	}
+}
+
+func (m *meter) checkStringLen(n int64, what string) {
+	if n > MaxStringLength {
+		m.halt(CodeLimit, "%s would make a string of %d characters; the limit is %d", what, n, MaxStringLength)
+	}
+}
+
+// enter and leave bound the nesting of recursive built-ins.
+func (m *meter) enter(what string) {
+	m.depth++
+	if m.depth > MaxNestingDepth {
+		m.halt(CodeLimit, "%s nests deeper than %d levels", what, MaxNestingDepth)
+	}
+}
+
+func (m *meter) leave() { m.depth-- }
+
+// mulCap multiplies non-negative counts, saturating at MaxInt64.
+func mulCap(a, b int64) int64 {
+	if a <= 0 || b <= 0 {
+		return 0
+	}
+	if a > math.MaxInt64/b {
+		return math.MaxInt64
+	}
+	return a * b
+}
+
+// splitmix is the deterministic generator behind Math.random, seeded from
+// the write (see seedFor).
+type splitmix struct{ s uint64 }
+
+func (g *splitmix) seed(b [32]byte) {
+	var s uint64
+	for i := 0; i < 8; i++ {
+		s = s<<8 | uint64(b[i])
+	}
+	g.s = s
+}
+
+func (g *splitmix) next() uint64 {
+	g.s += 0x9e3779b97f4a7c15
+	z := g.s
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
+// float returns a float64 in [0, 1) with 53 random bits.
+func (g *splitmix) float() float64 {
+	return float64(g.next()>>11) / (1 << 53)
+}

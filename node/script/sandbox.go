@@ -1,0 +1,221 @@
+package script
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"time"
+	"unicode/utf8"
+
+	"github.com/dop251/goja"
+	"github.com/dop251/goja/parser"
+)
+
+// A sandbox is one hardened goja runtime. It is created once, hardened
+// (dangerous globals removed, allocating built-ins metered, every intrinsic
+// frozen) and then reused for many validations: every call gets fresh script
+// state (the script's top level runs again inside a new closure) and nothing
+// a script can reach is shared and mutable, so calls cannot see each other.
+// A sandbox is used by one goroutine at a time. A call stopped by the meter
+// leaves it usable; a crash, the wall-clock guard or a cancelled context
+// marks it dirty and it is thrown away.
+type sandbox struct {
+	vm        *goja.Runtime
+	m         *meter
+	fuelFn    goja.Value
+	checkFn   goja.Value
+	factories map[[32]byte]goja.Callable
+	uses      int
+	dirty     bool
+	h         helpers
+}
+
+// maxSandboxUses bounds how long a runtime lives, so that whatever a
+// runtime accumulates internally (interned symbols, caches) stays small.
+const maxSandboxUses = 10_000
+
+// maxFactories bounds the compiled-factory cache of one sandbox.
+const maxFactories = 256
+
+func newSandbox() (*sandbox, error) {
+	vm := goja.New()
+	vm.SetMaxCallStackSize(MaxCallDepth)
+	vm.SetRandSource(func() float64 { return 0 })
+	vm.SetTimeSource(func() time.Time { return time.Unix(0, 0) })
+	vm.SetParserOptions(parser.WithDisableSourceMaps)
+	m := &meter{vm: vm, bound: map[*goja.Object]int{}, budget: FuelPerWrite}
+	sb := &sandbox{vm: vm, m: m, factories: map[[32]byte]goja.Callable{}}
+	if err := sb.harden(); err != nil {
+		return nil, fmt.Errorf("harden sandbox: %w", err)
+	}
+	sb.fuelFn = sb.newFunc("fuel", 1, m.fuel)
+	sb.checkFn = sb.newFunc("check", 1, m.check)
+	return sb, nil
+}
+
+// newFunc makes a native function with a given name and length. goja would
+// otherwise name it after the Go function, which would show host details to
+// scripts.
+func (sb *sandbox) newFunc(name string, length int, f func(goja.FunctionCall) goja.Value) *goja.Object {
+	fn := sb.vm.ToValue(f).(*goja.Object)
+	_ = fn.DefineDataProperty("name", sb.vm.ToValue(name), goja.FLAG_FALSE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+	_ = fn.DefineDataProperty("length", sb.vm.ToValue(length), goja.FLAG_FALSE, goja.FLAG_TRUE, goja.FLAG_FALSE)
+	return fn
+}
+
+// usable reports whether the sandbox may run another call.
+func (sb *sandbox) usable() bool { return !sb.dirty && sb.uses < maxSandboxUses }
+
+func (sb *sandbox) factory(p *Program) (goja.Callable, error) {
+	if f, ok := sb.factories[p.hash]; ok {
+		return f, nil
+	}
+	v, err := sb.vm.RunProgram(p.prog)
+	if err != nil {
+		return nil, err
+	}
+	f, ok := goja.AssertFunction(v)
+	if !ok {
+		return nil, errors.New("internal: script factory is not a function")
+	}
+	if len(sb.factories) >= maxFactories {
+		clear(sb.factories)
+	}
+	sb.factories[p.hash] = f
+	return f, nil
+}
+
+// run validates one write. Its error is an infrastructure failure (the
+// ledger failed); every script outcome is a verdict.
+func (sb *sandbox) run(p *Program, w Write, c Context, l Ledger) (v Verdict, err error) {
+	sb.uses++
+	m := sb.m
+	m.reset(l, seedFor(p, w, c))
+	// A previous call may have ended with the meter's interrupt; the runtime
+	// itself is fine (goja unwinds uncatchable errors and drops pending
+	// jobs), only the flag remains.
+	sb.vm.ClearInterrupt()
+	defer func() {
+		if r := recover(); r != nil {
+			// A Go panic inside goja: not reachable by design; the runtime
+			// may be inconsistent, so it goes.
+			sb.dirty = true
+			v, err = rejected(CodeCrashed, m.used, "the script crashed the sandbox"), nil
+		}
+	}()
+	if bad := checkWrite(w, c); bad != "" {
+		return rejected(CodeInvalidWrite, 0, "%s", bad), nil
+	}
+	factory, err := sb.factory(p)
+	if err != nil {
+		sb.dirty = true
+		return Verdict{}, fmt.Errorf("load script: %w", err)
+	}
+	val, jsErr := factory(goja.Undefined(), sb.fuelFn, sb.checkFn)
+	if jsErr != nil {
+		return sb.outcome(nil, jsErr, "while loading the script: ")
+	}
+	fn, ok := goja.AssertFunction(val)
+	if !ok {
+		return rejected(CodeNoValidate, m.used, "the script does not define function validate(write, ctx)"), nil
+	}
+	res, jsErr := fn(goja.Undefined(), sb.writeObject(w), sb.contextObject(c))
+	return sb.outcome(res, jsErr, "")
+}
+
+func (sb *sandbox) outcome(res goja.Value, jsErr error, prefix string) (Verdict, error) {
+	m := sb.m
+	if m.ledgerErr != nil {
+		sb.dirty = true
+		return Verdict{}, fmt.Errorf("ledger query: %w", m.ledgerErr)
+	}
+	if m.stop != nil {
+		return rejected(m.stop.code, m.used, "%s%s", prefix, m.stop.reason), nil
+	}
+	if jsErr != nil {
+		var so *goja.StackOverflowError
+		var ie *goja.InterruptedError
+		var ex *goja.Exception
+		switch {
+		case errors.As(jsErr, &so):
+			return rejected(CodeStackOverflow, m.used, "%sthe script exceeded the maximum call depth of %d", prefix, MaxCallDepth), nil
+		case errors.As(jsErr, &ie):
+			sb.dirty = true
+			if ie.Value() == errTooSlow {
+				return rejected(CodeTooSlow, m.used, "the script took too long"), nil
+			}
+			return rejected(CodeCrashed, m.used, "the script was interrupted"), nil
+		case errors.As(jsErr, &ex):
+			return rejected(CodeThrew, m.used, "%s%s", prefix, sb.describeThrown(ex.Value())), nil
+		}
+		sb.dirty = true
+		return rejected(CodeCrashed, m.used, "%sthe script failed in the sandbox", prefix), nil
+	}
+	if isTrue(res) {
+		return allowed(m.used), nil
+	}
+	return rejected(CodeReturned, m.used, "the script returned %s instead of true", sb.describeValue(res)), nil
+}
+
+func isTrue(v goja.Value) bool {
+	if v == nil {
+		return false
+	}
+	if _, obj := v.(*goja.Object); obj {
+		return false
+	}
+	b, ok := v.Export().(bool)
+	return ok && b
+}
+
+// checkWrite refuses writes outside what scripts are given.
+func checkWrite(w Write, c Context) string {
+	switch {
+	case len(w.Key) > MaxKeySize:
+		return fmt.Sprintf("the key is %d bytes; scripts validate keys up to %d bytes", len(w.Key), MaxKeySize)
+	case len(w.Value) > MaxValueSize:
+		return fmt.Sprintf("the value is %d bytes; scripts validate values up to %d bytes", len(w.Value), MaxValueSize)
+	case len(w.Prev) > MaxValueSize:
+		return fmt.Sprintf("the previous value is %d bytes; scripts see values up to %d bytes", len(w.Prev), MaxValueSize)
+	case len(w.Signer) > MaxKeySize || len(c.Keyspace) > MaxKeySize || len(c.Owner) > MaxKeySize || len(c.Chain) > MaxKeySize:
+		return "the write's signer, keyspace, owner or chain name is too long"
+	}
+	return ""
+}
+
+// seedFor derives the Math.random seed from the script and the write, so
+// every node draws the same numbers for the same write.
+func seedFor(p *Program, w Write, c Context) [32]byte {
+	h := sha256.New()
+	h.Write([]byte("bitverse/script/random/v1\x00"))
+	h.Write(p.hash[:])
+	for _, s := range []string{w.Key, string(w.Value), w.Signer, c.Keyspace, c.Chain} {
+		var n [8]byte
+		binary.BigEndian.PutUint64(n[:], uint64(len(s)))
+		h.Write(n[:])
+		h.Write([]byte(s))
+	}
+	var n [16]byte
+	binary.BigEndian.PutUint64(n[:8], c.Height)
+	binary.BigEndian.PutUint64(n[8:], uint64(c.Time))
+	h.Write(n[:])
+	var out [32]byte
+	h.Sum(out[:0])
+	return out
+}
+
+// decodeUTF8 turns bytes into text the same way on every node: each byte
+// that is not part of a valid UTF-8 sequence becomes U+FFFD.
+func decodeUTF8(b []byte) string {
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	out := make([]rune, 0, len(b))
+	for len(b) > 0 {
+		r, n := utf8.DecodeRune(b)
+		out = append(out, r)
+		b = b[n:]
+	}
+	return string(out)
+}
