@@ -47,7 +47,7 @@ func (h *homeScreen) Activate() tea.Cmd {
 }
 
 // recentCount is how many recent blocks the home screen lists.
-const recentCount = 5
+const recentCount = 12
 
 func (h *homeScreen) fetch() tea.Cmd {
 	if h.busy {

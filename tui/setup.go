@@ -118,8 +118,10 @@ func (u *setupScreen) ShortHelp() []key.Binding {
 		return []key.Binding{k.Create, k.Restore}
 	case stepNewPass, stepRestorePass, stepConfirmWords:
 		return []key.Binding{k.NextField, k.Submit, k.Cancel}
-	case stepRestoreWords, stepUnlock:
+	case stepRestoreWords:
 		return []key.Binding{k.Submit, k.Cancel}
+	case stepUnlock:
+		return []key.Binding{k.Submit}
 	case stepShowMnemonic:
 		return []key.Binding{k.Submit}
 	}
