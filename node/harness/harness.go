@@ -71,6 +71,7 @@ type options struct {
 	dht       bool
 	p2pCfg    []func(*p2p.Config)
 	copyOf    *Node
+	copyFile  string
 	verbose   bool
 }
 
@@ -96,6 +97,14 @@ func WithP2PConfig(f func(*p2p.Config)) Option {
 // and state; peers and bans are left out): a quick way to give several
 // nodes the same long chain.
 func CopyChainOf(src *Node) Option { return func(o *options) { o.copyOf = src } }
+
+// CopyChainFrom starts the node on a copy of a database file written by
+// SaveChain.
+func CopyChainFrom(path string) Option { return func(o *options) { o.copyFile = path } }
+
+// SaveChain writes a consistent copy of the node's database (without its
+// peers bucket) to path, for CopyChainFrom.
+func (n *Node) SaveChain(path string) error { return snapshotTo(n, path) }
 
 // Verbose sends the node's and host's logs to t.Log.
 func Verbose() Option { return func(o *options) { o.verbose = true } }
@@ -127,6 +136,11 @@ func (h *Harness) NewNode(name string, opts ...Option) *Node {
 	if o.copyOf != nil {
 		if err := snapshot(o.copyOf, n.Dir); err != nil {
 			h.t.Fatalf("harness: copy the chain of %s: %v", o.copyOf.Name, err)
+		}
+	}
+	if o.copyFile != "" {
+		if err := copyFile(o.copyFile, n.Dir); err != nil {
+			h.t.Fatalf("harness: copy the chain in %s: %v", o.copyFile, err)
 		}
 	}
 	if err := n.open(); err != nil {
@@ -193,7 +207,21 @@ func snapshot(src *Node, dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	path := filepath.Join(dir, "chain.db")
+	return snapshotTo(src, filepath.Join(dir, "chain.db"))
+}
+
+func copyFile(from, dir string) error {
+	raw, err := os.ReadFile(from)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "chain.db"), raw, 0o600)
+}
+
+func snapshotTo(src *Node, path string) error {
 	if err := src.DB().View(func(tx *bbolt.Tx) error { return tx.CopyFile(path, 0o600) }); err != nil {
 		return err
 	}

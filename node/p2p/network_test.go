@@ -20,7 +20,7 @@ func TestConvergeFast(t *testing.T) { scenarioConverge(t, 3, 2, 150*time.Millise
 
 func TestPartitionHealFast(t *testing.T) { scenarioPartition(t, 4, 7) }
 
-func TestSyncFast(t *testing.T) { scenarioSync(t, 300, 4) }
+func TestSyncFast(t *testing.T) { scenarioSync(t, 200, 3) }
 
 func TestJunkPeerFast(t *testing.T) { scenarioJunk(t, 100) }
 
@@ -133,15 +133,15 @@ func TestBanUnbanRestart(t *testing.T) {
 func TestSyncResumesAfterRestart(t *testing.T) {
 	h := harness.New(t)
 	src := h.NewNode("src")
-	const blocks = 240
+	const blocks = 150
 	src.BuildChain(blocks, 2)
 	n := h.NewNode("newcomer")
 	h.Connect(n, src)
-	waitHeight(t, n, 60, 30*time.Second)
+	waitHeight(t, n, 40, 30*time.Second)
 	n.Stop()
 	at := n.Chain().Tip().Height
 	n.Reopen()
-	if at < 60 {
+	if at < 40 {
 		t.Fatalf("height %d after restart: the synced blocks were lost", at)
 	}
 	h.WaitForTip(60*time.Second, src, n)
