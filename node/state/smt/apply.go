@@ -48,10 +48,11 @@ func Apply(s NodeStore, root wire.Hash, ups []Update) (wire.Hash, error) {
 	case kindLeaf:
 		// A tree of one leaf is stored as a leaf record.
 		newRoot = a.hashOf(r)
-		off := len(a.recs)
+		a.reserve(1 + leafKV)
+		start := len(a.recs)
 		a.recs = append(a.recs, tagLeaf)
 		a.recs = append(a.recs, n.raw...)
-		a.out = append(a.out, record{newRoot, off, len(a.recs)})
+		a.out = append(a.out, record{newRoot, a.recs[start:len(a.recs):len(a.recs)]})
 	case kindInner:
 		newRoot = n.hash
 		a.encodePage(r)
@@ -69,7 +70,7 @@ func (ap *applier) flush() error {
 	a := ap.a
 	slices.SortFunc(a.out, func(x, y record) int { return bytes.Compare(x.hash[:], y.hash[:]) })
 	for _, r := range a.out {
-		if err := ap.s.Put(r.hash, a.recs[r.start:r.end]); err != nil {
+		if err := ap.s.Put(r.hash, r.data); err != nil {
 			return err
 		}
 	}
@@ -79,8 +80,19 @@ func (ap *applier) flush() error {
 // sortUpdates returns a copy of ups sorted by key, keeping only the last
 // update of each key.
 func sortUpdates(ups []Update) []Update {
+	byKey := func(a, b Update) int { return bytes.Compare(a.Key[:], b.Key[:]) }
 	sorted := slices.Clone(ups)
-	slices.SortStableFunc(sorted, func(a, b Update) int { return bytes.Compare(a.Key[:], b.Key[:]) })
+	slices.SortFunc(sorted, byKey)
+	dup := false
+	for i := 1; i < len(sorted) && !dup; i++ {
+		dup = sorted[i].Key == sorted[i-1].Key
+	}
+	if !dup {
+		return sorted
+	}
+	// A key updated twice: sort again, stably, so that the last one wins.
+	copy(sorted, ups)
+	slices.SortStableFunc(sorted, byKey)
 	out := sorted[:0]
 	for _, u := range sorted {
 		if n := len(out); n > 0 && out[n-1].Key == u.Key {

@@ -79,8 +79,8 @@ const empty int32 = 0
 // that growing it never invalidates a reference.
 type arena struct {
 	nodes []mnode
-	recs  []byte   // Apply: encoded records waiting to be put
-	out   []record // Apply: where they are in recs
+	recs  []byte   // Apply: the chunk it encodes records into (see reserve)
+	out   []record // Apply: the records waiting to be put
 	kvs   []byte   // Apply: key ‖ value of the leaves it makes
 }
 
@@ -98,15 +98,17 @@ func getArena() *arena {
 		a = new(arena)
 	}
 	a.nodes = append(a.nodes[:0], mnode{hashed: true})
-	a.recs, a.out, a.kvs = a.recs[:0], a.out[:0], nil
+	a.recs, a.out, a.kvs = nil, a.out[:0], nil
 	return a
 }
 
 func putArena(a *arena) {
-	if cap(a.nodes) > 1<<20 || cap(a.recs) > 64<<20 {
+	if cap(a.nodes) > 1<<20 || cap(a.out) > 1<<20 {
 		return // an unusually large batch: let it go
 	}
 	clear(a.nodes) // drop references to store memory
+	clear(a.out)
+	a.recs = nil // the store may keep what was put until its transaction ends
 	select {
 	case spare <- a:
 	default:
@@ -327,11 +329,22 @@ func uvarint(p []byte) (uint64, int) {
 	return v, k
 }
 
-// record is a page encoded by Apply and waiting to be put: its hash and its
-// bytes, recs[start:end].
+// record is a record encoded by Apply and waiting to be put.
 type record struct {
-	hash       wire.Hash
-	start, end int
+	hash wire.Hash
+	data []byte
+}
+
+// recChunk is the size of the chunks Apply encodes records into.
+const recChunk = 256 << 10
+
+// reserve makes room for n more bytes in the current chunk, starting a new
+// chunk if need be, so that records never move once written: they go to
+// the store as they are, and bbolt keeps them until the transaction ends.
+func (a *arena) reserve(n int) {
+	if cap(a.recs)-len(a.recs) < n {
+		a.recs = make([]byte, 0, max(recChunk, n))
+	}
 }
 
 // encodePage appends the record of the page rooted at node i to a.recs and
@@ -340,11 +353,12 @@ type record struct {
 // of its own.
 func (a *arena) encodePage(i int32) {
 	n := &a.nodes[i]
+	a.reserve(1 + uvarintLen(n.count) + a.bodySize(i))
 	start := len(a.recs)
 	a.recs = append(a.recs, tagPage)
 	a.recs = binary.AppendUvarint(a.recs, n.count)
 	a.writeBody(i, classOf(n.count))
-	a.out = append(a.out, record{n.hash, start, len(a.recs)})
+	a.out = append(a.out, record{n.hash, a.recs[start:len(a.recs):len(a.recs)]})
 	n.kind = kindRef
 }
 

@@ -67,7 +67,7 @@ func reencode(t *testing.T, s NodeStore, h wire.Hash, d int) ([]byte, uint8) {
 	if len(a.out) != 1 {
 		t.Fatalf("record %s re-encoded as %d records", h.Short(), len(a.out))
 	}
-	return bytes.Clone(a.recs[a.out[0].start:a.out[0].end]), class
+	return bytes.Clone(a.out[0].data), class
 }
 
 // pageDepths returns the depth of every record of the tree.

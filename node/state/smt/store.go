@@ -18,8 +18,9 @@ import (
 // wrapping ErrMissingNode when there is none. The returned bytes are valid
 // until the store's transaction ends and must not be modified.
 //
-// Put stores a record under its node's hash. It does not retain node: the
-// store copies what it keeps. Putting the same record twice is harmless.
+// Put stores a record under its node's hash. Like bbolt, the store may keep
+// node itself until its transaction ends, so the caller must not change it
+// after the call. Putting the same record twice is harmless.
 type NodeStore interface {
 	Get(h wire.Hash) ([]byte, error)
 	Put(h wire.Hash, node []byte) error
@@ -46,25 +47,16 @@ func (m *memStore) Get(h wire.Hash) ([]byte, error) {
 }
 
 func (m *memStore) Put(h wire.Hash, node []byte) error {
-	if _, ok := m.nodes[h]; ok {
-		return nil
+	if _, ok := m.nodes[h]; !ok {
+		m.nodes[h] = node
 	}
-	m.nodes[h] = append(make([]byte, 0, len(node)), node...)
 	return nil
 }
-
-// arenaChunk is the size of the slabs a boltStore copies values into.
-const arenaChunk = 64 << 10
 
 // boltStore is a NodeStore in one bucket of a caller's bbolt transaction.
 type boltStore struct {
 	b *bbolt.Bucket // nil in a read-only transaction whose bucket does not exist yet
 	c *bbolt.Cursor // reused by Get: a Seek costs less than a Bucket.Get, which allocates a cursor
-	// arena holds copies of the values put in this transaction: bbolt
-	// needs a value to stay valid until the transaction ends, and carving
-	// them from slabs costs one allocation per arenaChunk bytes instead of
-	// one per node.
-	arena []byte
 }
 
 // NewBoltStore returns a store that keeps records in the named bucket of
@@ -103,13 +95,7 @@ func (s *boltStore) Put(h wire.Hash, node []byte) error {
 	if s.b == nil {
 		return fmt.Errorf("put tree node %s: %w", h, berrors.ErrTxNotWritable)
 	}
-	if len(s.arena) < len(node) {
-		s.arena = make([]byte, max(arenaChunk, len(node)))
-	}
-	v := s.arena[:len(node):len(node)]
-	s.arena = s.arena[len(node):]
-	copy(v, node)
-	if err := s.b.Put(h[:], v); err != nil {
+	if err := s.b.Put(h[:], node); err != nil {
 		return fmt.Errorf("put tree node %s: %w", h, err)
 	}
 	return nil
