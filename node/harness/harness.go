@@ -72,6 +72,7 @@ type options struct {
 	p2pCfg    []func(*p2p.Config)
 	copyOf    *Node
 	copyFile  string
+	dir       string
 	verbose   bool
 }
 
@@ -97,6 +98,9 @@ func WithP2PConfig(f func(*p2p.Config)) Option {
 // and state; peers and bans are left out): a quick way to give several
 // nodes the same long chain.
 func CopyChainOf(src *Node) Option { return func(o *options) { o.copyOf = src } }
+
+// InDir puts the node's data in dir instead of <tempdir>/<name>.
+func InDir(dir string) Option { return func(o *options) { o.dir = dir } }
 
 // CopyChainFrom starts the node on a copy of a database file written by
 // SaveChain.
@@ -133,6 +137,9 @@ func (h *Harness) NewNode(name string, opts ...Option) *Node {
 	}
 	h.mu.Unlock()
 	n := &Node{Name: name, Key: KeyFor(name), Dir: filepath.Join(h.dir, name), h: h, opts: o}
+	if o.dir != "" {
+		n.Dir = o.dir
+	}
 	if o.copyOf != nil {
 		if err := snapshot(o.copyOf, n.Dir); err != nil {
 			h.t.Fatalf("harness: copy the chain of %s: %v", o.copyOf.Name, err)

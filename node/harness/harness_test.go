@@ -28,7 +28,7 @@ func TestPartitionHeal(t *testing.T) {
 	if !connected(a, b) || !connected(a, c) {
 		t.Fatal("heal did not reconnect")
 	}
-	tip := h.WaitForTip(10*time.Second)
+	tip := h.WaitForTip(10 * time.Second)
 	if tip != c.Chain().Tip().ID || c.Chain().Tip().Height != 5 {
 		t.Fatalf("converged on height %d, want the longer side's 5", c.Chain().Tip().Height)
 	}

@@ -11,7 +11,7 @@ import (
 
 // Five nodes, two mining: same tip and state root; a put sent to any node
 // is confirmed and readable on all five.
-func TestConvergeFiveNodes(t *testing.T) { scenarioConverge(t, 5, 2, 300*time.Millisecond) }
+func TestConvergeFiveNodes(t *testing.T) { scenarioConverge(t, 5, 2, 200*time.Millisecond, 60) }
 
 // Partition {2}/{3}, both sides mine at least 20 blocks, heal: convergence
 // within 30 s on the most-work chain, state root equal to a replay from

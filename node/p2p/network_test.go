@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +17,7 @@ import (
 // Fast variants of the acceptance scenarios (see long_test.go for the full
 // sizes, run with `make test-long`).
 
-func TestConvergeFast(t *testing.T) { scenarioConverge(t, 3, 2, 150*time.Millisecond) }
+func TestConvergeFast(t *testing.T) { scenarioConverge(t, 3, 2, 100*time.Millisecond, 25) }
 
 func TestPartitionHealFast(t *testing.T) { scenarioPartition(t, 4, 7) }
 
@@ -150,4 +151,35 @@ func TestSyncResumesAfterRestart(t *testing.T) {
 		t.Fatalf("after restart at height %d it synced %d blocks, want %d", at, got, blocks-at)
 	}
 	t.Logf("restarted at height %d, synced the remaining %d", at, got)
+}
+
+// A devnet plan's nodes find each other through their bootstrap lists
+// alone, whatever order they start in.
+func TestDevnetPlan(t *testing.T) {
+	dir := t.TempDir()
+	plan, err := p2p.DevnetPlan(dir, 3, 30000+int(time.Now().UnixNano()%20000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := p2p.DevnetPlan(dir, 3, 30000)
+	if again[2].ID != plan[2].ID {
+		t.Fatal("peer ids changed between two plans of the same directory")
+	}
+	h := harness.New(t)
+	var ns []*harness.Node
+	for i, p := range plan {
+		ns = append(ns, h.NewNode(fmt.Sprintf("node%d", i+1), harness.InDir(p.Dir), harness.WithP2PConfig(func(c *p2p.Config) {
+			c.Listen, c.Bootstrap = p.Listen, p.Bootstrap
+		})))
+		if ns[i].ID().String() != p.ID {
+			t.Fatalf("node %d runs as %s, the plan says %s", i+1, ns[i].ID(), p.ID)
+		}
+	}
+	ns[2].Mine(3)
+	h.WaitForTip(30*time.Second, ns...)
+	for _, n := range ns {
+		if got := len(n.Host.LibP2P().Network().Peers()); got != 2 {
+			t.Errorf("%s has %d peers, want 2", n.Name, got)
+		}
+	}
 }

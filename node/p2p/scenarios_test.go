@@ -41,7 +41,7 @@ func stateRoots(nodes []*harness.Node) map[wire.Hash][]string {
 // one put (all signed by the first miner, so they also test nonce ordering
 // across nodes); all confirm everywhere and every node ends on the same tip
 // and state root.
-func scenarioConverge(t *testing.T, nodes, miners int, every time.Duration) {
+func scenarioConverge(t *testing.T, nodes, miners int, every time.Duration, minHeight uint64) {
 	h := harness.New(t)
 	var ns []*harness.Node
 	for i := 0; i < nodes; i++ {
@@ -73,6 +73,9 @@ func scenarioConverge(t *testing.T, nodes, miners int, every time.Duration) {
 			}
 		}
 	}
+	for ns[0].Chain().Tip().Height < minHeight {
+		time.Sleep(20 * time.Millisecond)
+	}
 	for _, m := range ns[:miners] {
 		m.StopAutoMine()
 	}
@@ -89,7 +92,17 @@ func scenarioConverge(t *testing.T, nodes, miners int, every time.Duration) {
 			}
 		}
 	}
-	t.Logf("%d nodes converged on %s at height %d; %d puts readable on all", nodes, tip.Short(), ns[0].Chain().Tip().Height, len(keys))
+	found := map[string]int{}
+	for ht := uint64(1); ht <= ns[0].Chain().Tip().Height; ht++ {
+		blk, _ := ns[0].Chain().BlockByHeight(ht)
+		for _, m := range ns {
+			if blk.Txs[0].Body.(wire.Coinbase).To == m.Key.PubKey() {
+				found[m.Name]++
+			}
+		}
+	}
+	t.Logf("%d nodes converged on %s at height %d (blocks by miner %v); %d puts readable on all",
+		nodes, tip.Short(), ns[0].Chain().Tip().Height, found, len(keys))
 }
 
 // scenarioPartition: five nodes split {a,b} / {c,d,e}; both sides mine
