@@ -59,6 +59,9 @@ type Chain struct {
 	orphans *orphanPool
 	// rejected remembers why blocks failed to connect (for their submitter).
 	rejected map[wire.Hash]error
+	// early holds the signature checks processLocked started for a block
+	// that may connect at once, while it stores the block; connect uses them.
+	early map[wire.Hash]*sigJob
 }
 
 // New opens the chain stored in cfg.DB, writing the genesis block on first
@@ -74,7 +77,8 @@ func New(cfg Config) (*Chain, error) {
 		cfg.Sigs = NewSigCache(200_000)
 	}
 	c := &Chain{cfg: cfg, p: cfg.Params, db: cfg.DB, log: cfg.Log, sigs: cfg.Sigs,
-		index: map[wire.Hash]*blockNode{}, orphans: newOrphanPool(256), rejected: map[wire.Hash]error{}}
+		index: map[wire.Hash]*blockNode{}, orphans: newOrphanPool(256), rejected: map[wire.Hash]error{},
+		early: map[wire.Hash]*sigJob{}}
 	if err := c.load(); err != nil {
 		return nil, err
 	}
@@ -231,7 +235,7 @@ func (c *Chain) processLocked(b *wire.Block) (Result, error) {
 	if c.orphans.has(id) {
 		return Orphan, ErrKnown
 	}
-	ids, err := CheckSanity(c.p, b, c.cfg.Now())
+	ids, raw, err := checkSanity(c.p, b, c.cfg.Now())
 	if err != nil {
 		return SideChain, err
 	}
@@ -248,8 +252,17 @@ func (c *Chain) processLocked(b *wire.Block) (Result, error) {
 	}
 	n := &blockNode{id: id, header: b.Header, parent: parent, height: b.Header.Height,
 		work: new(big.Int).Add(parent.work, consensus.Work(b.Header.Bits))}
+	if n.work.Cmp(c.tip().work) > 0 {
+		// It will be connected now: check its signatures while it is stored.
+		job := startSigJob(c.p.Net, b.Txs, ids, c.sigs)
+		c.early[id] = job
+		defer func() {
+			delete(c.early, id)
+			job.wait() // b belongs to the caller again once we return
+		}()
+	}
 	err = c.db.Update(func(tx *bbolt.Tx) error {
-		if err := tx.Bucket(store.Blocks).Put(id[:], b.Encode()); err != nil {
+		if err := tx.Bucket(store.Blocks).Put(id[:], raw); err != nil {
 			return err
 		}
 		return tx.Bucket(store.Index).Put(id[:], indexValue(&b.Header, statusOK))
@@ -258,7 +271,6 @@ func (c *Chain) processLocked(b *wire.Block) (Result, error) {
 		return SideChain, fmt.Errorf("store block: %w", err)
 	}
 	c.index[id] = n
-	_ = ids
 	if err := c.reorgToBest(); err != nil {
 		return SideChain, err
 	}

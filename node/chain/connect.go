@@ -32,7 +32,12 @@ func (c *Chain) connect(n *blockNode) error {
 		if err != nil {
 			return err
 		}
-		roots, undo, err := ApplyBlock(tx, c.p, b, b.TxIDs(), parentRoots, matured, c.sigs)
+		ids := b.TxIDs()
+		sigs := c.early[n.id] // started by processLocked, still running or done
+		if sigs == nil {
+			sigs = startSigJob(c.p.Net, b.Txs, ids, c.sigs)
+		}
+		roots, undo, err := applyBlock(tx, c.p, b, ids, parentRoots, matured, sigs)
 		if err != nil {
 			return err
 		}
@@ -50,8 +55,7 @@ func (c *Chain) connect(n *blockNode) error {
 			return err
 		}
 		txi := tx.Bucket(store.TxIndex)
-		for i, t := range b.Txs {
-			id := t.ID()
+		for i, id := range ids {
 			if err := txi.Put(id[:], txLocation(n.id, uint32(i))); err != nil {
 				return err
 			}
@@ -74,14 +78,16 @@ func (c *Chain) connect(n *blockNode) error {
 // the undo record; on error the caller must roll tx back.
 func ApplyBlock(tx *bbolt.Tx, p *consensus.Params, b *wire.Block, ids []wire.Hash, parentRoots state.Roots,
 	matured *wire.Tx, sigs *SigCache) (state.Roots, []byte, error) {
-	sigDone := make(chan error, 1)
-	go func() {
-		i, err := VerifyTxs(p.Net, b.Txs, ids, sigs)
-		if err != nil {
-			err = consensus.Rule(consensus.ErrBadSignature, "transaction %d (%s): %v", i, ids[i].Short(), err)
-		}
-		sigDone <- err
-	}()
+	return applyBlock(tx, p, b, ids, parentRoots, matured, startSigJob(p.Net, b.Txs, ids, sigs))
+}
+
+// applyBlock is ApplyBlock with the signature check already under way. The
+// state transitions, and the tree updates of Commit, run while signatures
+// are still being verified: nothing is final until the caller commits tx,
+// and a bad signature makes it roll back. A bad signature is reported
+// before any other failure.
+func applyBlock(tx *bbolt.Tx, p *consensus.Params, b *wire.Block, ids []wire.Hash, parentRoots state.Roots,
+	matured *wire.Tx, sigs *sigJob) (state.Roots, []byte, error) {
 	batch := state.NewBatch(tx, p, b.Header.Height)
 	var applyErr error
 	for i, t := range b.Txs[1:] {
@@ -93,13 +99,41 @@ func ApplyBlock(tx *bbolt.Tx, p *consensus.Params, b *wire.Block, ids []wire.Has
 	if applyErr == nil {
 		applyErr = batch.ApplyCoinbase(b.Txs[0], matured)
 	}
-	if err := <-sigDone; err != nil {
+	var roots state.Roots
+	var undo []byte
+	if applyErr == nil {
+		roots, undo, applyErr = batch.Commit(parentRoots)
+	}
+	if err := sigs.wait(); err != nil {
 		return state.Roots{}, nil, err
 	}
 	if applyErr != nil {
 		return state.Roots{}, nil, applyErr
 	}
-	return batch.Commit(parentRoots)
+	return roots, undo, nil
+}
+
+// sigJob is a block's signature check running in the background.
+type sigJob struct {
+	done chan struct{}
+	err  error // a *consensus.RuleError, once done is closed
+}
+
+// startSigJob verifies the signatures of txs (VerifyTxs) in the background.
+func startSigJob(net wire.Network, txs []*wire.Tx, ids []wire.Hash, cache *SigCache) *sigJob {
+	j := &sigJob{done: make(chan struct{})}
+	go func() {
+		defer close(j.done)
+		if i, err := VerifyTxs(net, txs, ids, cache); err != nil {
+			j.err = consensus.Rule(consensus.ErrBadSignature, "transaction %d (%s): %v", i, ids[i].Short(), err)
+		}
+	}()
+	return j
+}
+
+func (j *sigJob) wait() error {
+	<-j.done
+	return j.err
 }
 
 // maturedCoinbase returns the coinbase of the main-chain block whose reward

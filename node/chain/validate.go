@@ -12,62 +12,68 @@ import (
 // chain, proof of work, transaction root and the coinbase's place. It
 // returns the tx IDs, which the caller reuses.
 func CheckSanity(p *consensus.Params, b *wire.Block, now time.Time) ([]wire.Hash, error) {
+	ids, _, err := checkSanity(p, b, now)
+	return ids, err
+}
+
+// checkSanity is CheckSanity that also returns the block's encoding.
+func checkSanity(p *consensus.Params, b *wire.Block, now time.Time) ([]wire.Hash, []byte, error) {
 	h := &b.Header
 	raw := b.Encode()
 	if size := len(raw); size > p.MaxBlockSize {
-		return nil, consensus.Rule(consensus.ErrBlockTooBig, "block of %d bytes exceeds %d", size, p.MaxBlockSize)
+		return nil, nil, consensus.Rule(consensus.ErrBlockTooBig, "block of %d bytes exceeds %d", size, p.MaxBlockSize)
 	}
 	if h.Version != consensus.BlockVersion {
-		return nil, consensus.Rule(consensus.ErrBadVersion, "block version %d, want %d", h.Version, consensus.BlockVersion)
+		return nil, nil, consensus.Rule(consensus.ErrBadVersion, "block version %d, want %d", h.Version, consensus.BlockVersion)
 	}
 	if !h.Chain.IsRoot() {
-		return nil, consensus.Rule(consensus.ErrWrongChain, "block is for chain %s, this is the root chain", h.Chain)
+		return nil, nil, consensus.Rule(consensus.ErrWrongChain, "block is for chain %s, this is the root chain", h.Chain)
 	}
 	if len(h.Merge.Branch) != 0 || h.Merge.Index != 0 {
-		return nil, consensus.Rule(consensus.ErrBadMerge, "merged-mining proofs are not valid on a lone root chain")
+		return nil, nil, consensus.Rule(consensus.ErrBadMerge, "merged-mining proofs are not valid on a lone root chain")
 	}
 	target := consensus.CompactToBig(h.Bits)
 	if target.Sign() <= 0 || target.Cmp(p.PowLimit) > 0 {
-		return nil, consensus.Rule(consensus.ErrBadBits, "target %08x is out of range", h.Bits)
+		return nil, nil, consensus.Rule(consensus.ErrBadBits, "target %08x is out of range", h.Bits)
 	}
 	if !consensus.HashMeetsTarget(h.PowHash(), target) {
-		return nil, consensus.Rule(consensus.ErrHighHash, "proof of work %s is above the target", h.PowHash().Short())
+		return nil, nil, consensus.Rule(consensus.ErrHighHash, "proof of work %s is above the target", h.PowHash().Short())
 	}
 	if limit := now.Add(p.MaxFutureTime).UnixMilli(); h.Time > limit {
-		return nil, consensus.Rule(consensus.ErrTimeTooNew, "block time is %s ahead of this node's clock",
+		return nil, nil, consensus.Rule(consensus.ErrTimeTooNew, "block time is %s ahead of this node's clock",
 			time.Duration(h.Time-now.UnixMilli())*time.Millisecond)
 	}
 	if len(b.Txs) == 0 {
-		return nil, consensus.Rule(consensus.ErrNoTxs, "block has no transactions")
+		return nil, nil, consensus.Rule(consensus.ErrNoTxs, "block has no transactions")
 	}
 	if b.Txs[0].Type != wire.TxCoinbase {
-		return nil, consensus.Rule(consensus.ErrFirstTxNotCoinbase, "first transaction is a %s, not a coinbase", b.Txs[0].Type)
+		return nil, nil, consensus.Rule(consensus.ErrFirstTxNotCoinbase, "first transaction is a %s, not a coinbase", b.Txs[0].Type)
 	}
 	ids := make([]wire.Hash, len(b.Txs))
 	seen := make(map[wire.Hash]struct{}, len(b.Txs))
 	for i, tx := range b.Txs {
 		if i > 0 && tx.Type == wire.TxCoinbase {
-			return nil, consensus.Rule(consensus.ErrMultipleCoinbases, "transaction %d is a second coinbase", i)
+			return nil, nil, consensus.Rule(consensus.ErrMultipleCoinbases, "transaction %d is a second coinbase", i)
 		}
 		if err := checkTxShape(tx); err != nil {
-			return nil, consensus.Rule(consensus.CodeOf(err), "transaction %d: %v", i, err)
+			return nil, nil, consensus.Rule(consensus.CodeOf(err), "transaction %d: %v", i, err)
 		}
 		ids[i] = tx.ID()
 		if _, dup := seen[ids[i]]; dup {
-			return nil, consensus.Rule(consensus.ErrDuplicateTx, "transaction %s appears twice", ids[i].Short())
+			return nil, nil, consensus.Rule(consensus.ErrDuplicateTx, "transaction %s appears twice", ids[i].Short())
 		}
 		seen[ids[i]] = struct{}{}
 	}
 	if root := wire.MerkleRoot(ids); root != h.TxRoot {
-		return nil, consensus.Rule(consensus.ErrBadTxRoot, "transaction root %s does not match the header's %s", root.Short(), h.TxRoot.Short())
+		return nil, nil, consensus.Rule(consensus.ErrBadTxRoot, "transaction root %s does not match the header's %s", root.Short(), h.TxRoot.Short())
 	}
 	// The chain stores the encoding and connects what it decodes from it, so
 	// a block built in memory that its own encoding cannot reproduce would
 	// stay "valid, not yet connected" forever and stall the chain.
 	if _, err := wire.DecodeBlock(raw); err != nil {
-		return nil, consensus.Rule(consensus.ErrMalformed, "block does not decode from its own encoding: %v", err)
+		return nil, nil, consensus.Rule(consensus.ErrMalformed, "block does not decode from its own encoding: %v", err)
 	}
-	return ids, nil
+	return ids, raw, nil
 }
 
 // checkTxShape rejects what the decoder would refuse, with the rule's code:
