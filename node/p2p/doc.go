@@ -1,0 +1,43 @@
+// Package p2p puts a node on the network: a libp2p host (TCP and QUIC,
+// identity key in <datadir>/p2p.key, resource and connection managers, a
+// gater that refuses banned peers), gossip of blocks and transactions, a
+// status handshake, a pull sync protocol, discovery, and the defences that
+// keep a bad peer from costing honest ones anything.
+//
+//	           ┌───────────────────────── Host ─────────────────────────┐
+//	gossipsub ─┤ validators ──► node.SubmitBlock / node.AddTx           │
+//	(blocks,   │   Accept: relay · Ignore: drop · Reject: penalty/ban   │
+//	 txs)      │ announcers ◄── node.SetAnnouncers (locally accepted)   │
+//	/status/1 ─┤ tips of peers ──► syncer.poke (more work than ours)    │
+//	/sync/1  ──┤ server: GetHeaders, GetBlocks, PushTxs (rate-limited)  │
+//	           │ syncer: headers from ≤3 peers, bodies from all, in     │
+//	           │         order into node.SubmitBlock; node.SetSync      │
+//	DHT, mDNS,─┤ maintain: status refresh, redial, discovery            │
+//	bootstrap  │ bans (bbolt peers bucket) ──► gater, pubsub blacklist   │
+//	           └────────────────────────────────────────────────────────┘
+//
+// Gossip is a fast path and may lose messages; sync is the source of
+// truth. A node syncs when a peer's status shows more work than its own
+// tip, when gossip brings a block whose parent it lacks, and every
+// Config.SyncInterval. The chain is persisted block by block, so a sync cut
+// short by a restart simply continues from the tip.
+//
+// Every message has a size cap checked before anything is allocated, and
+// every object a peer sends is validated before it is relayed. A peer that
+// sends a provably invalid block or transaction, a malformed message or an
+// oversized frame is disconnected and banned for Config.BanDuration (bans
+// survive restarts). Lesser nuisances (requests over the rate limit, orphan
+// blocks, transactions that do not apply) cost score; at -100 the peer is
+// banned. PROTOCOL-p2p.md describes the wire formats and rules.
+//
+// # Errors
+//
+// Operations return sentinels wrapped with detail, for errors.Is:
+// ErrBadAddr and ErrBadPeerID for unusable input (AddPeer, Ban, listen
+// addresses), ErrBanned when AddPeer names a banned peer, ErrSelf, ErrClosed.
+// Stream clients (GetHeaders, GetBlocks, PushTxs, ExchangeStatus) return
+// ErrProtocol (with ErrFrameTooLarge for oversized frames) when the peer
+// broke the protocol — the host bans it — ErrRateLimited or ErrRemote when
+// the peer refused, ErrWrongNetwork for a peer of another network, and
+// plain libp2p or context errors for connections that failed or timed out.
+package p2p
