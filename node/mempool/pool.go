@@ -163,15 +163,17 @@ func (p *Pool) add(tx *wire.Tx, persist, verify bool) (wire.Hash, error) {
 		}
 		p.cfg.Sigs.Add(id)
 	}
-	acct, err := p.account(tx.From)
-	if err != nil {
-		return id, err
-	}
-
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if _, ok := p.byID[id]; ok {
 		return id, ErrKnown
+	}
+	// Read the account under the lock: a block that connects commits its
+	// state before BlockConnected takes the lock, so what is read here is
+	// never older than the pool's view of the sender.
+	acct, err := p.account(tx.From)
+	if err != nil {
+		return id, err
 	}
 	s := p.senders[tx.From]
 	var stale []wire.Hash

@@ -2,8 +2,10 @@ package mempool
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/bitverse/bitverse/node/chain"
@@ -512,4 +514,56 @@ func TestRemoveDropsLaterNonces(t *testing.T) {
 		t.Fatalf("Remove(a1) must drop a1 and a2 only")
 	}
 	e.requireConsistent()
+}
+
+// TestConcurrentAddWhileMining: senders submit their transactions in nonce
+// order from their own goroutines while blocks are mined from the pool.
+// Nothing acknowledged is lost, nothing is left out of order.
+func TestConcurrentAddWhileMining(t *testing.T) {
+	e := newEnv(t, Config{})
+	e.fund(5, 10*wire.Unit)
+	const perSender = 25
+	var wg sync.WaitGroup
+	errs := make(chan error, 4*perSender)
+	var sent []*wire.Tx
+	for i := 1; i < 5; i++ {
+		txs := make([]*wire.Tx, perSender)
+		for n := range txs {
+			txs[n] = e.put(e.keys[i], fmt.Sprintf("c/%d/%d", i, n), uint64(n), 1)
+		}
+		sent = append(sent, txs...)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, tx := range txs {
+				if _, err := e.pool.Add(tx); err != nil {
+					errs <- fmt.Errorf("%s: %w", tx.ID().Short(), err)
+				}
+			}
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	for mining := true; mining; {
+		select {
+		case <-done:
+			mining = false
+		default:
+		}
+		e.mine(e.keys[0].PubKey(), e.pool.Select(1<<20)...)
+	}
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	e.requireConsistent()
+	e.mine(e.keys[0].PubKey(), e.pool.Select(1<<20)...)
+	for _, tx := range sent {
+		if _, _, err := e.c.TxByID(tx.ID()); err != nil {
+			t.Fatalf("%s not confirmed: %v", tx.ID().Short(), err)
+		}
+	}
+	if e.pool.Len() != 0 {
+		t.Fatalf("%d left", e.pool.Len())
+	}
 }
