@@ -164,6 +164,13 @@ func (a *app) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		a.inSetup = false
 		a.s.log.Info("wallet ready", "accounts", len(a.s.accounts))
 		return a, tea.Batch(a.requestBalances(), a.switchTo(tabHome))
+	case accountsMsg:
+		var cmd tea.Cmd
+		if msg.err == nil {
+			a.s.accounts = msg.accounts
+			cmd = a.requestBalances()
+		}
+		return a, tea.Batch(cmd, a.broadcast(msg))
 	case walletExistsMsg, walletOpenedMsg:
 		return a, a.setup.Update(msg)
 	}

@@ -300,6 +300,23 @@ func sentence(err error) string {
 	return fmt.Sprint(s)
 }
 
+// accountsMsg carries the wallet's accounts after one was added.
+type accountsMsg struct {
+	accounts []wallet.Account
+	added    string
+	err      error
+}
+
+func newAccountCmd(w walletHandle, name string) tea.Cmd {
+	return func() tea.Msg {
+		a, err := w.NewAccount(name)
+		if err != nil {
+			return accountsMsg{err: err}
+		}
+		return accountsMsg{accounts: w.Accounts(), added: a.Name}
+	}
+}
+
 type recentMsg struct {
 	blocks []node.BlockInfo
 	err    error

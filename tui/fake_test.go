@@ -386,11 +386,17 @@ func (f *fakeWallets) Open(dir string, net wire.Network, pass []byte) (walletHan
 	return &fakeWallet{probe: f.probe}, nil
 }
 
-type fakeWallet struct{ *probe }
+type fakeWallet struct {
+	*probe
+	mu    sync.Mutex
+	added []wallet.Account
+}
 
 func (w *fakeWallet) Accounts() []wallet.Account {
 	w.record("wallet.Accounts")
-	return []wallet.Account{{Name: "default", Index: 0, Address: testAddr, PubKey: testPub, Path: wallet.Path(0, 0)}}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return append([]wallet.Account{{Name: "default", Index: 0, Address: testAddr, PubKey: testPub, Path: wallet.Path(0, 0)}}, w.added...)
 }
 
 func (w *fakeWallet) Transfer(name string, to wire.PubKey, amount, nonce, fee uint64) (*wire.Tx, error) {
@@ -411,6 +417,18 @@ func (w *fakeWallet) Put(name, key string, value []byte, nonce, fee uint64) (*wi
 	tx := wire.NewTx(wire.RootChain, wire.Put{Key: key, Value: value}, nonce, fee)
 	tx.Sign(wire.Devnet, testKey)
 	return tx, nil
+}
+
+func (w *fakeWallet) NewAccount(name string) (wallet.Account, error) {
+	w.record("wallet.NewAccount")
+	if name == "default" {
+		return wallet.Account{}, fmt.Errorf("%w: the wallet already has an account %q", wallet.ErrAccountExists, name)
+	}
+	a := wallet.Account{Name: name, Index: 1, Address: otherAddr, PubKey: otherKey.PubKey()}
+	w.mu.Lock()
+	w.added = append(w.added, a)
+	w.mu.Unlock()
+	return a, nil
 }
 
 func (w *fakeWallet) Close() {}

@@ -100,15 +100,15 @@ var goldenCases = []goldenCase{
 		richChain(api)
 		api.status.Sync = node.Sync{Syncing: true, Done: 6_000, Total: 9_999, Rate: 150, ETASeconds: 27}
 		api.status.Peers = 8
-	}, steps: []step{unlock(), {wait: "blocks"}}},
+	}, steps: []step{unlock(), {wait: "150/s"}}},
 	{name: "help", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"?"}, wait: "esc to close"}}},
 	{name: "blocktree_chains", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"2"}, wait: "followed"}}},
-	{name: "blocktree_blocks", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"2", "enter"}, wait: "#9,990"}}},
-	{name: "blocktree_block", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"2", "enter"}, wait: "#9,990"},
+	{name: "blocktree_blocks", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"2", "enter"}, wait: "316 B"}}},
+	{name: "blocktree_block", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"2", "enter"}, wait: "316 B"},
 		{keys: []string{"down", "down", "down", "enter"}, wait: "Transactions"}}},
-	{name: "blocktree_tx", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"2", "enter"}, wait: "#9,990"},
+	{name: "blocktree_tx", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"2", "enter"}, wait: "316 B"},
 		{keys: []string{"down", "down", "down", "enter"}, wait: "Transactions"}, {keys: []string{"down", "enter"}, wait: "nonce"}}},
-	{name: "mining", wallet: true, setup: mining, steps: []step{unlock(), {keys: []string{"3"}, wait: "in 14 blocks"}, {msgs: rates(), wait: "41"}}},
+	{name: "mining", wallet: true, setup: mining, steps: []step{unlock(), {keys: []string{"3"}, wait: "in 14 blocks"}, {msgs: rates()}}},
 	{name: "wallet_accounts", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"4"}, wait: "Accounts"}}},
 	{name: "wallet_receive", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"4", "r"}, wait: "Send BVS to"}}},
 	{name: "wallet_send_invalid", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"4", "s"}, wait: "from"},
@@ -159,8 +159,8 @@ func TestGolden(t *testing.T) {
 					if s.wait != "" {
 						waitFor(t, tm, &seen, s.wait)
 					}
+					settle(t, tm, &seen)
 				}
-				time.Sleep(150 * time.Millisecond) // let the fakes' instant answers land
 				if err := tm.Quit(); err != nil {
 					t.Fatal(err)
 				}
@@ -171,6 +171,26 @@ func TestGolden(t *testing.T) {
 				golden.RequireEqual(t, []byte(ansi.Strip(final.render())+"\n"))
 			})
 		}
+	}
+}
+
+// settle waits until the program has drawn nothing new for a while: the
+// fakes answer at once, so by then every command has landed.
+func settle(t *testing.T, tm *teatest.TestModel, seen *bytes.Buffer) {
+	t.Helper()
+	const quiet = 120 * time.Millisecond
+	deadline := time.Now().Add(5 * time.Second)
+	last, lastChange := seen.Len(), time.Now()
+	for time.Now().Before(deadline) {
+		if _, err := io.Copy(seen, tm.Output()); err != nil {
+			t.Fatal(err)
+		}
+		if seen.Len() != last {
+			last, lastChange = seen.Len(), time.Now()
+		} else if time.Since(lastChange) >= quiet {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 

@@ -292,3 +292,18 @@ func TestBlockListFetchesOnlyTheVisibleWindow(t *testing.T) {
 		t.Fatalf("%d blocks cached", len(l.blocks))
 	}
 }
+
+func TestNewAccount(t *testing.T) {
+	h := newReadyHarness(t, 20, 80, 24)
+	h.press("4", "a")
+	h.typeText("default")
+	h.press("enter")
+	h.mustSee("already has an account")
+	h.press("ctrl+u")
+	h.typeText("savings")
+	h.press("enter")
+	h.mustSee("Account savings added.", "savings")
+	if len(h.a.s.accounts) != 2 || h.a.screens[tabWallet].(*walletScreen).cursor != 1 {
+		t.Fatalf("accounts %v, cursor %d", h.a.s.accounts, h.a.screens[tabWallet].(*walletScreen).cursor)
+	}
+}

@@ -25,7 +25,9 @@ const (
 	wmConfirm   // the last look before submitting
 	wmSending
 	wmHistory
-	wmTx // one transaction of the history
+	wmTx         // one transaction of the history
+	wmNewAccount // naming a new account
+	wmAdding     // the wallet derives and saves it
 )
 
 // historyLimit is how many transactions the history shows.
@@ -41,7 +43,8 @@ type walletScreen struct {
 	mode          walletMode
 	cursor        int // selected account
 
-	to, amount       textinput.Model
+	to, amount, name textinput.Model
+	nameErr          string
 	focus            int
 	toErr, amountErr string
 	prepared         *wire.Tx
@@ -61,12 +64,15 @@ func newWalletScreen(s *shared) *walletScreen {
 	w.to.CharLimit = 120
 	w.amount = newInput(s.st, "", "in BVS, e.g. 1.5", 24)
 	w.amount.CharLimit = 32
+	w.name = newInput(s.st, "", "savings", 24)
+	w.name.CharLimit = 32
 	return w
 }
 
 func (w *walletScreen) restyle() {
 	w.to.SetStyles(w.s.st.Input)
 	w.amount.SetStyles(w.s.st.Input)
+	w.name.SetStyles(w.s.st.Input)
 }
 
 func (w *walletScreen) Title() string { return "Wallet" }
@@ -84,7 +90,7 @@ func (w *walletScreen) Activate() tea.Cmd {
 	return nil
 }
 
-func (w *walletScreen) Capturing() bool { return w.mode == wmSend }
+func (w *walletScreen) Capturing() bool { return w.mode == wmSend || w.mode == wmNewAccount }
 
 func (w *walletScreen) Dirty() bool {
 	return (w.mode == wmSend || w.mode == wmPreparing || w.mode == wmConfirm) &&
@@ -95,7 +101,9 @@ func (w *walletScreen) ShortHelp() []key.Binding {
 	k := w.s.keys
 	switch w.mode {
 	case wmAccounts:
-		return []key.Binding{k.Move, k.Receive, k.Send, k.History}
+		return []key.Binding{k.Move, k.Receive, k.Send, k.History, k.NewAccount}
+	case wmNewAccount:
+		return []key.Binding{k.Submit, k.Cancel}
 	case wmSend:
 		return []key.Binding{k.NextField, k.Submit, k.Cancel}
 	case wmConfirm:
@@ -110,7 +118,7 @@ func (w *walletScreen) FullHelp() [][]key.Binding {
 	k := w.s.keys
 	return [][]key.Binding{
 		{k.Up, k.Down, k.Open, k.Back},
-		{k.Receive, k.Send, k.History},
+		{k.Receive, k.Send, k.History, k.NewAccount},
 		{k.NextField, k.PrevField, k.Submit, k.Cancel, k.Yes, k.No},
 	}
 }
@@ -180,6 +188,23 @@ func (w *walletScreen) Update(msg tea.Msg) tea.Cmd {
 		w.prepared = nil
 		w.mode = wmHistory
 		return w.fetchHistory()
+	case accountsMsg:
+		if w.mode != wmAdding {
+			return nil
+		}
+		if msg.err != nil {
+			w.s.log.Warn("new account", "err", msg.err)
+			w.mode, w.nameErr = wmNewAccount, sentence(msg.err)
+			return w.name.Focus()
+		}
+		w.mode = wmAccounts
+		for i, a := range msg.accounts {
+			if a.Name == msg.added {
+				w.cursor = i
+			}
+		}
+		w.s.info("Account " + msg.added + " added.")
+		w.name.Reset()
 	case tea.KeyPressMsg:
 		return w.key(msg)
 	}
@@ -212,7 +237,34 @@ func (w *walletScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 		case key.Matches(msg, k.History), key.Matches(msg, k.Open):
 			w.mode, w.hCursor, w.hOffset = wmHistory, 0, 0
 			return w.fetchHistory()
+		case key.Matches(msg, k.NewAccount):
+			if w.s.wallet == nil {
+				return nil
+			}
+			w.mode, w.nameErr = wmNewAccount, ""
+			w.name.Reset()
+			return w.name.Focus()
 		}
+	case wmNewAccount:
+		switch {
+		case key.Matches(msg, k.Cancel):
+			w.name.Blur()
+			w.mode = wmAccounts
+			return nil
+		case key.Matches(msg, k.Submit):
+			name := strings.TrimSpace(w.name.Value())
+			if name == "" {
+				w.nameErr = "Name the account, e.g. savings."
+				return nil
+			}
+			w.name.Blur()
+			w.mode = wmAdding
+			return newAccountCmd(w.s.wallet, name)
+		}
+		var cmd tea.Cmd
+		w.name, cmd = w.name.Update(msg)
+		w.nameErr = ""
+		return cmd
 	case wmReceive:
 		if key.Matches(msg, k.Back) {
 			w.mode = wmAccounts
@@ -337,7 +389,7 @@ func (w *walletScreen) submit() tea.Cmd {
 func (w *walletScreen) View() string {
 	var body string
 	switch w.mode {
-	case wmAccounts:
+	case wmAccounts, wmNewAccount, wmAdding:
 		body = w.accountsView()
 	case wmReceive:
 		body = w.receiveView()
@@ -385,7 +437,18 @@ func (w *walletScreen) accountsView() string {
 	if pend > 0 {
 		lines = append(lines, "  "+field(st, "pending", st.Warn.Render(fmt.Sprintf("%d outgoing transaction(s)", pend))))
 	}
-	lines = append(lines, "", "  "+st.Muted.Render("r receive · s send · h history"))
+	switch w.mode {
+	case wmNewAccount, wmAdding:
+		lines = append(lines, "", "  "+st.Title.Render("New account"), "  "+field(st, "name", w.name.View()))
+		if w.nameErr != "" {
+			lines = append(lines, fieldError(st, w.nameErr, w.width))
+		}
+		if w.mode == wmAdding {
+			lines = append(lines, "  "+st.Muted.Render("Deriving the account's key and saving the wallet…"))
+		}
+	default:
+		lines = append(lines, "", "  "+st.Muted.Render("r receive · s send · h history · a new account"))
+	}
 	return strings.Join(lines, "\n")
 }
 

@@ -20,6 +20,7 @@ type walletHandle interface {
 	Accounts() []wallet.Account
 	Transfer(name string, to wire.PubKey, amount, nonce, fee uint64) (*wire.Tx, error)
 	Put(name, key string, value []byte, nonce, fee uint64) (*wire.Tx, error)
+	NewAccount(name string) (wallet.Account, error)
 	Close()
 }
 

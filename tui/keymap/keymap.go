@@ -40,9 +40,10 @@ type KeyMap struct {
 	No        key.Binding
 
 	// Wallet.
-	Receive key.Binding
-	Send    key.Binding
-	History key.Binding
+	Receive    key.Binding
+	Send       key.Binding
+	History    key.Binding
+	NewAccount key.Binding
 
 	// Data.
 	Filter  key.Binding
@@ -91,9 +92,10 @@ func Default() KeyMap {
 		Yes:       b([]string{"y", "Y"}, "y", "yes"),
 		No:        b([]string{"n", "N", "esc"}, "n", "no"),
 
-		Receive: b([]string{"r"}, "r", "receive"),
-		Send:    b([]string{"s"}, "s", "send"),
-		History: b([]string{"h"}, "h", "history"),
+		Receive:    b([]string{"r"}, "r", "receive"),
+		Send:       b([]string{"s"}, "s", "send"),
+		History:    b([]string{"h"}, "h", "history"),
+		NewAccount: b([]string{"a"}, "a", "new account"),
 
 		Filter:  b([]string{"/"}, "/", "prefix"),
 		Put:     b([]string{"p"}, "p", "put"),
