@@ -19,6 +19,7 @@ type TipInfo struct {
 	Bits      uint32
 	Work      *big.Int
 	StateRoot wire.Hash
+	Header    wire.Header // the whole header (View's fn must not call HeaderByID)
 }
 
 // Tip returns the best block.
@@ -27,7 +28,7 @@ func (c *Chain) Tip() TipInfo {
 	defer c.mu.RUnlock()
 	n := c.tip()
 	return TipInfo{ID: n.id, Height: n.height, Time: n.header.Time, Bits: n.header.Bits,
-		Work: new(big.Int).Set(n.work), StateRoot: n.header.StateRoot}
+		Work: new(big.Int).Set(n.work), StateRoot: n.header.StateRoot, Header: n.header}
 }
 
 // Orphans returns how many orphan blocks are held.
@@ -167,7 +168,10 @@ func (c *Chain) HeadersAfter(locator []wire.Hash, max int) []wire.Header {
 }
 
 // View runs fn in a read-only bbolt transaction over the state at the tip,
-// together with the tip's roots. TipInfo.Work is not set here.
+// together with the tip's roots. TipInfo.Work is not set here. fn must not
+// call Chain methods that take the chain lock (Tip, HeaderByID, ...): a
+// block being connected holds that lock while bbolt may wait for this read
+// transaction to end before it grows the file — a deadlock.
 func (c *Chain) View(fn func(tx *bbolt.Tx, tip TipInfo, roots state.Roots) error) error {
 	return c.db.View(func(tx *bbolt.Tx) error {
 		var tipID wire.Hash
@@ -186,7 +190,7 @@ func (c *Chain) View(fn func(tx *bbolt.Tx, tip TipInfo, roots state.Roots) error
 		if err != nil {
 			return err
 		}
-		info := TipInfo{ID: tipID, Height: h.Height, Time: h.Time, Bits: h.Bits, StateRoot: h.StateRoot}
+		info := TipInfo{ID: tipID, Height: h.Height, Time: h.Time, Bits: h.Bits, StateRoot: h.StateRoot, Header: h}
 		return fn(tx, info, roots)
 	})
 }

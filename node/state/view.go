@@ -81,8 +81,13 @@ type Proof struct {
 	Path         *smt.Proof
 }
 
-// Prove builds a proof for key under roots, from the tree (not the flat
-// bucket), so it can be built for any block whose roots are known.
+// ErrStaleRoots means Prove was given roots other than the current state's.
+var ErrStaleRoots = errors.New("roots are not those of the current state")
+
+// Prove builds a proof for key under roots: the path comes from the tree,
+// the record from the flat bucket, so roots must be the current state's
+// (the tip's); otherwise it returns ErrStaleRoots rather than a proof that
+// would not verify.
 func Prove(tx *bbolt.Tx, roots Roots, key string) (*Proof, error) {
 	nodes, err := smt.NewBoltStore(tx, store.SMT)
 	if err != nil {
@@ -98,6 +103,13 @@ func Prove(tx *bbolt.Tx, roots Roots, key string) (*Proof, error) {
 		proof.Record = rec
 	} else if !errors.Is(err, ErrNotFound) {
 		return nil, err
+	}
+	leaf, found, err := smt.Get(nodes, roots.KV, wire.KeyPath(key))
+	if err != nil {
+		return nil, err
+	}
+	if found != (proof.Record != nil) || (found && leaf != proof.Record.Hash()) {
+		return nil, fmt.Errorf("%w: the tree and the flat record of %q disagree", ErrStaleRoots, key)
 	}
 	return proof, nil
 }
