@@ -2,6 +2,7 @@ package tui
 
 import (
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
@@ -13,7 +14,6 @@ import (
 	"github.com/bitverse/bitverse/tui/keymap"
 	"github.com/bitverse/bitverse/tui/styles"
 	"github.com/bitverse/bitverse/wallet"
-	"time"
 )
 
 // Tabs, in the order the tab bar shows them.

@@ -3,7 +3,6 @@ package tui
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -297,7 +296,7 @@ func sentence(err error) string {
 	if last := r[len(r)-1]; last != '.' && last != '?' && last != '!' && last != ')' {
 		s += "."
 	}
-	return fmt.Sprint(s)
+	return s
 }
 
 // accountsMsg carries the wallet's accounts after one was added.

@@ -3,7 +3,6 @@ package tui
 import (
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -432,8 +431,6 @@ func (w *fakeWallet) NewAccount(name string) (wallet.Account, error) {
 }
 
 func (w *fakeWallet) Close() {}
-
-var errFake = errors.New("fake failure")
 
 // testDeps are deterministic deps over the fakes: polling is effectively
 // off (tests send what they need), the word positions are fixed by a seed.
