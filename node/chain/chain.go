@@ -57,7 +57,9 @@ type Chain struct {
 	index   map[wire.Hash]*blockNode
 	best    []*blockNode // best[h] is the main-chain block at height h
 	orphans *orphanPool
-	// rejected remembers why blocks failed to connect (for their submitter).
+	// rejected remembers why blocks failed to connect (for their submitter),
+	// and which unstored blocks broke a rule that depends only on their
+	// ancestry (so their descendants are rejected, not held as orphans).
 	rejected map[wire.Hash]error
 	// early holds the signature checks processLocked started for a block
 	// that may connect at once, while it stores the block; connect uses them.
@@ -241,14 +243,17 @@ func (c *Chain) processLocked(b *wire.Block) (Result, error) {
 	}
 	parent := c.index[b.Header.Prev]
 	if parent == nil {
+		if _, bad := c.rejected[b.Header.Prev]; bad {
+			return SideChain, c.reject(id, consensus.Rule(consensus.ErrInvalidAncestor, "block %s builds on a rejected block", id.Short()))
+		}
 		c.orphans.add(id, b)
 		return Orphan, ErrOrphan
 	}
 	if parent.invalid {
-		return SideChain, consensus.Rule(consensus.ErrInvalidAncestor, "block %s builds on an invalid block", id.Short())
+		return SideChain, c.reject(id, consensus.Rule(consensus.ErrInvalidAncestor, "block %s builds on an invalid block", id.Short()))
 	}
 	if err := c.checkContext(&b.Header, parent); err != nil {
-		return SideChain, err
+		return SideChain, c.reject(id, err)
 	}
 	n := &blockNode{id: id, header: b.Header, parent: parent, height: b.Header.Height,
 		work: new(big.Int).Add(parent.work, consensus.Work(b.Header.Bits))}
@@ -281,6 +286,21 @@ func (c *Chain) processLocked(b *wire.Block) (Result, error) {
 		return SideChain, c.invalidReason(n)
 	}
 	return SideChain, nil
+}
+
+// maxRejected bounds the memory of rejected blocks.
+const maxRejected = 4096
+
+// reject remembers that the block id broke a rule for good and returns err.
+func (c *Chain) reject(id wire.Hash, err error) error {
+	if len(c.rejected) >= maxRejected {
+		for k := range c.rejected { // any one: this is only a cache
+			delete(c.rejected, k)
+			break
+		}
+	}
+	c.rejected[id] = err
+	return err
 }
 
 // invalidReasons remembers why blocks failed to connect, for the caller that
@@ -357,7 +377,7 @@ func (c *Chain) reorgToBest() error {
 					return err // storage failure: stop, state is consistent at the tip
 				}
 				c.log.Warn("block failed to connect", "block", path[i].id.Short(), "height", path[i].height, "err", err)
-				c.rejected[path[i].id] = err
+				c.reject(path[i].id, err)
 				if err := c.markInvalid(path[i]); err != nil {
 					return err
 				}

@@ -4,10 +4,12 @@
 //
 //	         ProcessBlock(b)
 //	              │
-//	sanity (PoW, size, tx root, coinbase shape)      ← no context needed
+//	sanity (PoW, size, tx root, coinbase shape,      ← no context needed
+//	        the block survives its own encoding)
 //	              │ parent unknown? ──► orphan pool (connected when it arrives)
+//	              │ parent rejected or invalid? ──► ErrInvalidAncestor
 //	context (height, bits by ASERT, time > MTP, not in the future)
-//	              │
+//	              │ more work than the tip? start verifying signatures now
 //	stored in blocks + index ──► more work than the tip?
 //	              │                      │ yes
 //	              │            disconnect back to the fork (undo records),

@@ -434,6 +434,16 @@ func vectors() []vector {
 		{name: "child of a block with a bad state root", want: consensus.ErrInvalidAncestor, build: func(fx *fixture) *wire.Block {
 			return childOfInvalid(fx)
 		}},
+		{name: "child of a block with wrong bits", want: consensus.ErrInvalidAncestor, build: func(fx *fixture) *wire.Block {
+			return childOfRejected(fx, func(b *wire.Block) { b.Header.Bits-- }, consensus.ErrBadBits)
+		}},
+		{name: "grandchild of a block with a stale time", want: consensus.ErrInvalidAncestor, build: func(fx *fixture) *wire.Block {
+			child := childOfRejected(fx, func(b *wire.Block) { b.Header.Time = mtp(fx) }, consensus.ErrTimeTooOld)
+			if _, err := fx.c.ProcessBlock(child); consensus.CodeOf(err) != consensus.ErrInvalidAncestor {
+				fx.t.Fatalf("child: %v", err)
+			}
+			return childOf(fx, child)
+		}},
 		{name: "a block found invalid, sent again", want: consensus.ErrInvalidAncestor, build: func(fx *fixture) *wire.Block {
 			bad := mutate(fx.template(), func(b *wire.Block) { b.Header.StateRoot[0] ^= 1 })
 			if _, err := fx.c.ProcessBlock(bad); consensus.CodeOf(err) != consensus.ErrBadStateRoot {
@@ -447,13 +457,25 @@ func vectors() []vector {
 // childOfInvalid submits a block with a bad state root and returns a child
 // of it whose header is otherwise in order.
 func childOfInvalid(fx *fixture) *wire.Block {
+	return childOfRejected(fx, func(b *wire.Block) { b.Header.StateRoot[0] ^= 1 }, consensus.ErrBadStateRoot)
+}
+
+// childOfRejected submits the next block mutated by f, which must fail with
+// code, and returns a child of it.
+func childOfRejected(fx *fixture, f func(*wire.Block), code consensus.ErrorCode) *wire.Block {
 	fx.t.Helper()
-	bad := mutate(fx.template(), func(b *wire.Block) { b.Header.StateRoot[0] ^= 1 })
-	if _, err := fx.c.ProcessBlock(bad); consensus.CodeOf(err) != consensus.ErrBadStateRoot {
-		fx.t.Fatalf("bad block: %v", err)
+	bad := mutate(fx.template(), f)
+	if _, err := fx.c.ProcessBlock(bad); consensus.CodeOf(err) != code {
+		fx.t.Fatalf("bad block: %v, want %v", err, code)
 	}
-	child := copyBlock(bad)
-	child.Header.Prev = bad.ID()
+	return childOf(fx, bad)
+}
+
+// childOf returns a block on top of parent (not necessarily valid beyond
+// its header and coinbase shape).
+func childOf(fx *fixture, parent *wire.Block) *wire.Block {
+	child := copyBlock(parent)
+	child.Header.Prev = parent.ID()
 	child.Header.Height++
 	child.Header.Time += fx.p.TargetInterval.Milliseconds()
 	child.Txs[0].Nonce++
