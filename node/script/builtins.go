@@ -324,7 +324,7 @@ func (sb *sandbox) chargeIndexedProps(v goja.Value, what string) {
 	}
 	if n > 0 {
 		sb.m.checkArrayLen(n, what)
-		sb.m.charge(uint64(n) * fuelPerElement)
+		sb.m.charge(uint64(n) * fuelPerKey)
 	}
 }
 
@@ -337,7 +337,7 @@ func (sb *sandbox) ownPropertiesMethod(orig nativeFn) nativeFn {
 		if o, ok := res.(*goja.Object); ok && o.ClassName() == "Array" {
 			n := toLength(o.Get("length"))
 			sb.m.checkArrayLen(n, "listing properties")
-			sb.m.charge(uint64(n)*fuelPerElement + fuelPerBuiltin)
+			sb.m.charge(uint64(n)*fuelPerKey + fuelPerBuiltin)
 		}
 		return res
 	}
@@ -516,8 +516,16 @@ func (sb *sandbox) numberCtorCheck(call goja.FunctionCall) goja.Value {
 func (sb *sandbox) installGlobals() {
 	g := sb.vm.GlobalObject()
 	number := sb.global("Number")
-	for _, name := range []string{"parseInt", "parseFloat", "isNaN", "isFinite", "encodeURI", "encodeURIComponent", "decodeURI", "decodeURIComponent", "escape", "unescape"} {
+	for _, name := range []string{"parseInt", "parseFloat", "isNaN", "isFinite"} {
 		sb.wrap(g, name, sb.parseMethod)
+	}
+	for _, name := range []string{"encodeURI", "encodeURIComponent", "decodeURI", "decodeURIComponent", "escape", "unescape"} {
+		sb.wrap(g, name, func(orig nativeFn) nativeFn {
+			return func(call goja.FunctionCall) goja.Value {
+				sb.m.chargeUnits(strLen(call.Argument(0)), rateURI)
+				return sb.m.checkString(orig(call))
+			}
+		})
 	}
 	for _, name := range []string{"parseInt", "parseFloat"} {
 		sb.wrap(number, name, sb.parseMethod)

@@ -179,7 +179,7 @@ func (sb *sandbox) joinElements(o *goja.Object, n int64, sep goja.String, what s
 		m.joining = m.joining[:len(m.joining)-1]
 		m.leave()
 	}()
-	m.charge(uint64(n)*fuelPerElement + fuelPerBuiltin)
+	m.charge(uint64(n)*fuelPerJoined + fuelPerBuiltin)
 	parts := make([]goja.String, 0, n)
 	total := int64(0)
 	for i := int64(0); i < n; i++ {

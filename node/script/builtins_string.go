@@ -18,8 +18,7 @@ func (sb *sandbox) installString() {
 	// Methods that read `this` and their string arguments once and return at
 	// most a proportional string.
 	for _, name := range []string{"at", "charAt", "charCodeAt", "codePointAt", "endsWith", "startsWith", "includes",
-		"indexOf", "lastIndexOf", "slice", "substring", "substr", "trim", "trimStart", "trimEnd", "trimLeft", "trimRight",
-		"toLowerCase", "toUpperCase", "toLocaleLowerCase", "toLocaleUpperCase", "isWellFormed", "toWellFormed"} {
+		"indexOf", "lastIndexOf", "slice", "substring", "substr", "isWellFormed"} {
 		if proto.Get(name) == nil {
 			continue
 		}
@@ -39,7 +38,11 @@ func (sb *sandbox) installString() {
 			}
 		})
 	}
-	for _, name := range []string{"normalize", "localeCompare"} {
+	for _, name := range []string{"normalize", "localeCompare", "trim", "trimStart", "trimEnd", "trimLeft", "trimRight",
+		"toLowerCase", "toUpperCase", "toLocaleLowerCase", "toLocaleUpperCase", "toWellFormed"} {
+		if proto.Get(name) == nil {
+			continue
+		}
 		sb.wrap(proto, name, func(orig nativeFn) nativeFn {
 			return func(call goja.FunctionCall) goja.Value {
 				s := sb.thisStr(call, name)

@@ -181,8 +181,9 @@ func staticChecks(src string, prog *ast.Program) error {
 // variable (rather than a property, label or meta property).
 func isReference(parent ast.Node, field string) bool {
 	switch p := parent.(type) {
-	case *ast.DotExpression, *ast.PrivateDotExpression, *ast.LabelledStatement,
-		*ast.BranchStatement, *ast.MetaProperty, *ast.PrivateIdentifier:
+	case *ast.DotExpression, *ast.PrivateDotExpression:
+		return field != "Identifier" // a.b: a is a reference, b a property name
+	case *ast.LabelledStatement, *ast.BranchStatement, *ast.MetaProperty, *ast.PrivateIdentifier:
 		return false
 	case *ast.PropertyKeyed:
 		return p.Computed || field != "Key"

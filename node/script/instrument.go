@@ -108,6 +108,56 @@ func (in *instrumenter) wrap(sp span, open func() string, close string) {
 		insertion{off: sp.e, class: classCloser, seq: seq, text: func() string { return close }})
 }
 
+// extraWeight prices nodes that allocate or do more than one VM step's
+// work, measured against goja (see BenchmarkFuelCalibration): fuel is meant
+// to bound time, so a node costs what it takes, not one step.
+func extraWeight(n ast.Node) int {
+	switch n := n.(type) {
+	case *ast.ObjectLiteral:
+		return weightObject
+	case *ast.ArrayLiteral:
+		return weightArray
+	case *ast.FunctionLiteral, *ast.ArrowFunctionLiteral:
+		return weightClosure
+	case *ast.ClassLiteral:
+		return weightClass + weightClosure*len(n.Body)
+	case *ast.NewExpression:
+		return weightNew
+	case *ast.CallExpression:
+		return weightCall
+	case *ast.DotExpression, *ast.BracketExpression:
+		return weightMember
+	case *ast.ThrowStatement:
+		return weightThrow
+	case *ast.TryStatement:
+		return weightTry
+	case *ast.TemplateLiteral:
+		return weightTemplate
+	case *ast.ForInStatement:
+		return weightForIn
+	}
+	return 0
+}
+
+// usesArguments reports whether a function body mentions `arguments`
+// outside nested non-arrow functions; goja then builds an arguments object
+// on every call.
+func usesArguments(body *ast.BlockStatement) bool {
+	found := false
+	walkAST(body, nil, "", func(n, _ ast.Node, _ string) bool {
+		switch n := n.(type) {
+		case *ast.FunctionLiteral:
+			return false
+		case *ast.Identifier:
+			if n.Name == "arguments" {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
+}
+
 func constant(e ast.Expression) bool {
 	switch e.(type) {
 	case *ast.StringLiteral, *ast.NumberLiteral:
@@ -152,10 +202,13 @@ func (in *instrumenter) visit(n ast.Node, st *site) {
 	if in.err != nil || n == nil {
 		return
 	}
-	st.weight += fuelPerNode
+	st.weight += fuelPerNode + extraWeight(n)
 	switch n := n.(type) {
 	case *ast.FunctionLiteral:
 		s := &site{}
+		if usesArguments(n.Body) {
+			s.weight += weightArguments
+		}
 		in.point(off(n.Body.LeftBrace)+1, s)
 		if n.ParameterList != nil {
 			in.visit(n.ParameterList, s)
@@ -223,14 +276,17 @@ func (in *instrumenter) visit(n ast.Node, st *site) {
 	case *ast.BinaryExpression:
 		if n.Operator == token.PLUS && !(constant(n.Left) && constant(n.Right)) {
 			in.check(n)
+			st.weight += weightConcat
 		}
 	case *ast.AssignExpression:
 		if n.Operator == token.PLUS {
 			in.check(n)
+			st.weight += weightConcat
 		}
 	case *ast.TemplateLiteral:
 		if n.Tag == nil && len(n.Expressions) > 0 {
 			in.check(n)
+			st.weight += weightConcat
 		}
 	}
 	children(n, func(c ast.Node, _ string) { in.visit(c, st) })

@@ -81,24 +81,35 @@ func jsonDepth(s goja.String) int {
 // jsonWriter builds JSON.stringify output with the string cap enforced as
 // it grows, so no oversized intermediate is ever made.
 type jsonWriter struct {
-	sb      *sandbox
-	quote   nativeFn // the original JSON.stringify, used on primitive strings only
-	parts   []goja.String
-	size    int64
-	replFn  goja.Value
-	keys    []goja.Value // property list replacer, or nil
-	gap     string
-	indent  string
-	stack   []*goja.Object
+	sb     *sandbox
+	quote  nativeFn // the original JSON.stringify, used on primitive strings only
+	b      goja.StringBuilder
+	size   int64
+	replFn goja.Value
+	keys   []goja.Value // property list replacer, or nil
+	gap    string
+	indent string
+	stack  []*goja.Object
+}
+
+func (w *jsonWriter) grow(n int) {
+	w.size += int64(n)
+	w.sb.m.checkStringLen(w.size, "JSON.stringify")
 }
 
 func (w *jsonWriter) write(s goja.String) {
-	w.size += int64(s.Length())
-	w.sb.m.checkStringLen(w.size, "JSON.stringify")
-	w.parts = append(w.parts, s)
+	w.grow(s.Length())
+	w.b.WriteString(s)
 }
 
-func (w *jsonWriter) writeASCII(s string) { w.write(w.sb.str(s).(goja.String)) }
+func (w *jsonWriter) writeASCII(s string) {
+	w.grow(len(s))
+	w.b.WriteUTF8String(s)
+}
+
+func (w *jsonWriter) writeQuoted(v goja.Value) {
+	w.write(w.quote(callWith(goja.Undefined(), v)).(goja.String))
+}
 
 // jsonStringify is JSON.stringify (ECMA-262 25.5.2) with the nesting and
 // size caps. goja's own recurses without bound on nested values.
@@ -110,6 +121,7 @@ func (sb *sandbox) jsonStringify(call goja.FunctionCall, quote nativeFn) goja.Va
 		} else if r.ClassName() == "Array" {
 			n := sb.lengthOf(r, "JSON.stringify")
 			sb.m.checkArrayLen(n, "JSON.stringify")
+			sb.m.charge(uint64(n)*fuelPerElement + fuelPerBuiltin)
 			seen := map[string]bool{}
 			w.keys = []goja.Value{}
 			for i := int64(0); i < n; i++ {
@@ -144,7 +156,11 @@ func (sb *sandbox) jsonStringify(call goja.FunctionCall, quote nativeFn) goja.Va
 		}
 	}
 	if goja.IsNumber(space) {
-		n := min(10, max(0, int(space.ToInteger())))
+		f := space.ToFloat()
+		n := 0
+		if f >= 1 {
+			n = int(min(f, 10))
+		}
 		w.gap = strings.Repeat(" ", n)
 	} else if s, ok := space.(goja.String); ok {
 		g := s
@@ -155,21 +171,21 @@ func (sb *sandbox) jsonStringify(call goja.FunctionCall, quote nativeFn) goja.Va
 	}
 	holder := sb.vm.NewObject()
 	_ = holder.Set("", call.Argument(0))
-	if !w.property(holder, sb.str(""), call.Argument(0)) {
+	v, ok := w.resolve(holder, sb.str(""), call.Argument(0))
+	if !ok {
 		return goja.Undefined()
 	}
+	w.emit(v)
 	sb.m.chargeUnits(w.size, rateCopy)
-	var b goja.StringBuilder
-	for _, p := range w.parts {
-		b.WriteString(p)
-	}
-	return b.String()
+	return w.b.String()
 }
 
-// property is SerializeJSONProperty; it reports false for undefined.
-func (w *jsonWriter) property(holder *goja.Object, key goja.Value, value goja.Value) bool {
+// resolve applies toJSON, the replacer function and primitive unwrapping to
+// a property value (the first half of SerializeJSONProperty). It reports
+// false for values JSON leaves out: undefined, functions and symbols.
+func (w *jsonWriter) resolve(holder *goja.Object, key goja.Value, value goja.Value) (goja.Value, bool) {
 	sb := w.sb
-	sb.m.charge(fuelPerElement)
+	sb.m.charge(fuelPerJSONValue)
 	if o, ok := value.(*goja.Object); ok {
 		if toJSON := o.Get("toJSON"); toJSON != nil {
 			if _, callable := goja.AssertFunction(toJSON); callable {
@@ -180,52 +196,58 @@ func (w *jsonWriter) property(holder *goja.Object, key goja.Value, value goja.Va
 	if w.replFn != nil {
 		value = sb.call(w.replFn, holder, key, value)
 	}
-	if o, ok := value.(*goja.Object); ok {
-		switch o.ClassName() {
+	switch x := value.(type) {
+	case nil:
+		return nil, false
+	case *goja.Symbol:
+		return nil, false
+	case *goja.Object:
+		switch x.ClassName() {
 		case "Number":
-			value = o.ToNumber()
+			return x.ToNumber(), true
 		case "String":
-			value = sb.toStr(o)
+			return sb.toStr(x), true
 		case "Boolean":
-			value = sb.vm.ToValue(o.Export())
+			return sb.vm.ToValue(x.Export()), true
+		}
+		if _, callable := goja.AssertFunction(x); callable {
+			return nil, false
 		}
 	}
+	if goja.IsUndefined(value) {
+		return nil, false
+	}
+	return value, true
+}
+
+// emit writes a resolved value (the second half of SerializeJSONProperty).
+func (w *jsonWriter) emit(value goja.Value) {
 	switch {
-	case value == nil || goja.IsUndefined(value):
-		return false
 	case goja.IsNull(value):
 		w.writeASCII("null")
 	case goja.IsString(value):
-		w.write(w.quote(callWith(goja.Undefined(), value)).(goja.String))
+		w.writeQuoted(value)
 	case goja.IsNumber(value):
 		if f := value.ToFloat(); math.IsNaN(f) || math.IsInf(f, 0) {
 			w.writeASCII("null")
 		} else {
-			w.write(sb.toStr(value))
+			w.write(w.sb.toStr(value))
 		}
 	default:
-		o, isObj := value.(*goja.Object)
-		if !isObj {
-			if b, ok := value.Export().(bool); ok {
-				if b {
-					w.writeASCII("true")
-				} else {
-					w.writeASCII("false")
-				}
-				return true
+		if o, ok := value.(*goja.Object); ok {
+			if o.ClassName() == "Array" {
+				w.array(o)
+			} else {
+				w.object(o)
 			}
-			return false // symbols
+			return
 		}
-		if _, callable := goja.AssertFunction(o); callable {
-			return false
-		}
-		if o.ClassName() == "Array" {
-			w.array(o)
+		if b, ok := value.Export().(bool); ok && b {
+			w.writeASCII("true")
 		} else {
-			w.object(o)
+			w.writeASCII("false")
 		}
 	}
-	return true
 }
 
 func (w *jsonWriter) enter(o *goja.Object) {
@@ -256,6 +278,7 @@ func (w *jsonWriter) object(o *goja.Object) {
 		ko := kv.(*goja.Object)
 		n := toLength(ko.Get("length"))
 		sb.m.checkArrayLen(n, "JSON.stringify")
+		sb.m.charge(uint64(n) * fuelPerKey)
 		keys = make([]goja.Value, n)
 		for i := range keys {
 			keys[i] = ko.Get(itoa(int64(i)))
@@ -266,25 +289,24 @@ func (w *jsonWriter) object(o *goja.Object) {
 	w.writeASCII("{")
 	first := true
 	for _, k := range keys {
-		mark := len(w.parts)
-		size := w.size
+		v, ok := w.resolve(o, k, o.Get(k.String()))
+		if !ok {
+			continue
+		}
 		if !first {
 			w.writeASCII(",")
 		}
+		first = false
 		if w.gap != "" {
 			w.writeASCII("\n" + w.indent)
 		}
-		w.write(w.quote(callWith(goja.Undefined(), k)).(goja.String))
+		w.writeQuoted(k)
 		if w.gap != "" {
 			w.writeASCII(": ")
 		} else {
 			w.writeASCII(":")
 		}
-		if !w.property(o, k, o.Get(k.String())) {
-			w.parts, w.size = w.parts[:mark], size
-			continue
-		}
-		first = false
+		w.emit(v)
 	}
 	if !first && w.gap != "" {
 		w.writeASCII("\n" + stepback)
@@ -309,8 +331,9 @@ func (w *jsonWriter) array(o *goja.Object) {
 		if w.gap != "" {
 			w.writeASCII("\n" + w.indent)
 		}
-		k := sb.str(itoa(i))
-		if !w.property(o, k, o.Get(itoa(i))) {
+		if v, ok := w.resolve(o, sb.str(itoa(i)), o.Get(itoa(i))); ok {
+			w.emit(v)
+		} else {
 			w.writeASCII("null")
 		}
 	}

@@ -38,19 +38,43 @@ const (
 	MaxLedgerQueries = 256
 )
 
-// Fuel prices (see the table in doc.go). The rates are in units of work per
-// unit of fuel: a built-in that copies n string characters costs n/rateCopy.
+// Fuel prices (see the table in doc.go). Fuel is meant to bound time: the
+// prices are set so that no script can make one unit of fuel take much more
+// than ~150 ns on the reference machine (BenchmarkFuelCalibration), except
+// for the operator costs on long strings that doc.go lists as a known gap.
 const (
 	fuelPerNode        = 1    // per AST node of a function body or loop iteration, each time it runs
 	fuelPerBuiltin     = 1    // every metered built-in call
 	fuelPerElement     = 1    // per array element a built-in visits or creates
-	fuelPerIterStep    = 1    // every step of a built-in iterator (spread, for-of, Array.from, ...)
+	fuelPerJoined      = 2    // per element join and toLocaleString convert
+	fuelPerKey         = 4    // per property a built-in lists (Object.keys, ...)
+	fuelPerJSONValue   = 8    // per value JSON.stringify writes
+	fuelPerIterStep    = 16   // every step of a built-in iterator (spread, for-of, Array.from, ...)
 	fuelPerLedgerQuery = 1000 // ctx.balance, ctx.paid, ctx.ownerOf
 
 	rateCopy   = 128 // string characters copied (concatenation, repeat, pad, slice, join output)
-	rateScan   = 32  // string characters searched or transformed (indexOf, split, replace, case, normalize)
-	rateParse  = 8   // characters parsed (JSON.parse, number parsing, URI coding)
-	rateBuffer = 256 // bytes of buffers allocated or typed-array elements touched
+	rateScan   = 32  // string characters searched (indexOf, includes, split, replace)
+	rateParse  = 8   // characters parsed or transformed (JSON.parse, numbers, case, normalize)
+	rateURI    = 2   // characters percent-encoded or decoded
+	rateBuffer = 64  // bytes of buffers allocated or typed-array elements touched
+)
+
+// Extra weights of AST nodes that allocate or do several steps' work, on
+// top of fuelPerNode.
+const (
+	weightObject    = 8  // object literal
+	weightArray     = 8  // array literal
+	weightClosure   = 8  // function or arrow expression (a closure is created)
+	weightClass     = 32 // class definition, plus weightClosure per member
+	weightNew       = 8  // new
+	weightCall      = 1  // call
+	weightMember    = 1  // property access (walks the prototype chain)
+	weightConcat    = 2  // a checked + or template (a host call)
+	weightThrow     = 8  // throw (captures a stack)
+	weightTry       = 2  // try
+	weightTemplate  = 2  // template literal
+	weightForIn     = 4  // for-in setup (collects the keys)
+	weightArguments = 8  // a function that uses arguments, per call
 )
 
 // Isolation limits of the worker pool. They are guards, not consensus rules:

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // limitWorker caps a worker process: a soft Go heap target, so the
@@ -46,6 +47,30 @@ func vmSize() uint64 {
 		}
 	}
 	return 2 << 30
+}
+
+// processCPUTime reads a process's user+system CPU time from /proc.
+func processCPUTime(pid int) (time.Duration, bool) {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, false
+	}
+	s := string(data)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0, false
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 13 {
+		return 0, false
+	}
+	utime, err1 := strconv.ParseUint(f[11], 10, 64)
+	stime, err2 := strconv.ParseUint(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, false
+	}
+	// Clock ticks are 1/100 s on every Linux configuration Go supports.
+	return time.Duration(utime+stime) * (time.Second / 100), true
 }
 
 // workerProcAttr makes the kernel kill a worker whose parent dies.

@@ -5,6 +5,7 @@ package script
 import (
 	"runtime/debug"
 	"syscall"
+	"time"
 )
 
 // limitWorker caps a worker process. Outside Linux only the Go limits
@@ -16,3 +17,6 @@ func limitWorker() {
 }
 
 func workerProcAttr() *syscall.SysProcAttr { return nil }
+
+// processCPUTime is unknown here: the guard falls back to wall time.
+func processCPUTime(pid int) (time.Duration, bool) { return 0, false }

@@ -2,10 +2,105 @@ package script
 
 import (
 	"os"
+	"sync"
 	"testing"
 )
 
 func TestMain(m *testing.M) {
 	MaybeRunWorker()
-	os.Exit(m.Run())
+	code := m.Run()
+	shared.mu.Lock()
+	for _, p := range shared.pools {
+		p.Close()
+	}
+	shared.mu.Unlock()
+	os.Exit(code)
+}
+
+// shared holds pools reused across tests: starting workers costs time.
+var shared struct {
+	mu    sync.Mutex
+	pools map[string]*Pool
+}
+
+// testPool returns a shared pool of two workers started with the given
+// GOMAXPROCS for the workers ("" for the default).
+func testPool(t testing.TB, gomaxprocs string) *Pool {
+	t.Helper()
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	if p, ok := shared.pools[gomaxprocs]; ok {
+		return p
+	}
+	if gomaxprocs != "" {
+		old, had := os.LookupEnv("GOMAXPROCS")
+		os.Setenv("GOMAXPROCS", gomaxprocs)
+		defer func() {
+			if had {
+				os.Setenv("GOMAXPROCS", old)
+			} else {
+				os.Unsetenv("GOMAXPROCS")
+			}
+		}()
+	}
+	p, err := NewPool(2)
+	if err != nil {
+		t.Fatalf("NewPool: %v", err)
+	}
+	if shared.pools == nil {
+		shared.pools = map[string]*Pool{}
+	}
+	shared.pools[gomaxprocs] = p
+	return p
+}
+
+type namedRunner struct {
+	name string
+	r    Runner
+}
+
+// bothRunners returns the in-process runner and the shared pool.
+func bothRunners(t testing.TB) []namedRunner {
+	return []namedRunner{{"in-process", NewInProcess()}, {"pool", testPool(t, "")}}
+}
+
+func mustCompile(t testing.TB, src string) *Program {
+	t.Helper()
+	p, err := Compile([]byte(src))
+	if err != nil {
+		t.Fatalf("Compile: %v\n%s", err, src)
+	}
+	return p
+}
+
+// stubLedger is an in-memory ledger.
+type stubLedger struct {
+	mu       sync.Mutex
+	balances map[string]uint64
+	paid     map[[2]string]uint64
+	owners   map[string]string
+	err      error
+	queries  int
+}
+
+func (l *stubLedger) Balance(addr string) (uint64, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.queries++
+	return l.balances[addr], l.err
+}
+
+func (l *stubLedger) PaidTotal(from, to string) (uint64, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.queries++
+	return l.paid[[2]string{from, to}], l.err
+}
+
+func (l *stubLedger) Owner(ks string) (string, bool, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.queries++
+	o, ok := l.owners[ks]
+	return o, ok, l.err
 }

@@ -134,7 +134,7 @@ func (p *Pool) Validate(ctx context.Context, prog *Program, w Write, c Context, 
 // exchange runs one validation on wk. healthy is false when the worker was
 // killed or broke the protocol and must be replaced.
 func (p *Pool) exchange(ctx context.Context, wk *worker, prog *Program, w Write, c Context, l Ledger) (v Verdict, err error, healthy bool) {
-	g := newGuard(p.guard, wk.kill)
+	g := newGuard(p.guard, wk.cpuTime, wk.kill)
 	defer g.stop()
 	var cancelled atomic.Bool
 	stopCtx := context.AfterFunc(ctx, func() {
@@ -309,6 +309,14 @@ func (p *Pool) start() (*worker, error) {
 	return w, nil
 }
 
+// cpuTime is the worker's user+system CPU time so far.
+func (w *worker) cpuTime() (time.Duration, bool) {
+	if w.cmd.Process == nil {
+		return 0, false
+	}
+	return processCPUTime(w.cmd.Process.Pid)
+}
+
 func (w *worker) kill() {
 	if w.cmd.Process != nil {
 		_ = w.cmd.Process.Kill()
@@ -360,25 +368,54 @@ func (t *tailBuffer) String() string {
 	return string(t.b)
 }
 
-// guard kills a worker that computes for longer than its limit. Time spent
-// answering ledger queries in the parent is not counted.
+// guard kills a worker that computes for longer than its limit. When the
+// worker's CPU time can be read (Linux), the limit is CPU time, so a
+// loaded machine does not turn a slow-but-metered script into "too slow";
+// wall time then only caps the wait at hardWallFactor times the limit.
+// Time spent answering ledger queries in the parent is not counted.
 type guard struct {
 	mu      sync.Mutex
+	limit   time.Duration
 	timer   *time.Timer
 	left    time.Duration
 	since   time.Time
+	start   time.Time
+	cpu     func() (time.Duration, bool)
+	cpu0    time.Duration
 	isFired bool
 	onFire  func()
 }
 
-func newGuard(limit time.Duration, onFire func()) *guard {
-	g := &guard{left: limit, since: time.Now(), onFire: onFire}
+const hardWallFactor = 10
+
+func newGuard(limit time.Duration, cpu func() (time.Duration, bool), onFire func()) *guard {
+	now := time.Now()
+	g := &guard{limit: limit, left: limit, since: now, start: now, cpu: cpu, onFire: onFire}
+	if cpu != nil {
+		if c, ok := cpu(); ok {
+			g.cpu0 = c
+		} else {
+			g.cpu = nil
+		}
+	}
 	g.timer = time.AfterFunc(limit, g.fire)
 	return g
 }
 
 func (g *guard) fire() {
 	g.mu.Lock()
+	if g.cpu != nil && time.Since(g.start) < hardWallFactor*g.limit {
+		if c, ok := g.cpu(); ok {
+			if spent := c - g.cpu0; spent < g.limit {
+				// The machine is busy, not the script: look again later.
+				g.left = max(g.limit-spent, 20*time.Millisecond)
+				g.since = time.Now()
+				g.timer.Reset(g.left)
+				g.mu.Unlock()
+				return
+			}
+		}
+	}
 	g.isFired = true
 	g.mu.Unlock()
 	g.onFire()

@@ -256,7 +256,7 @@ func (sb *sandbox) describePrimitive(v goja.Value) string {
 		return strconv.Quote(truncate(v.String(), 60))
 	}
 	if _, ok := v.(*goja.Symbol); ok {
-		return "a symbol, " + v.String()
+		return "a symbol, Symbol(" + v.String() + ")"
 	}
 	return v.String() // booleans
 }

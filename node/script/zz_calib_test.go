@@ -1,0 +1,80 @@
+package script
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+)
+
+var calib = []string{
+	`for (;;) {}`,
+	`var x = 0; for (;;) { x = x + 1 }`,
+	`var a = []; for (;;) { a = [a] }`,
+	`var o = {}; for (;;) { o = {p: o, q: 1} }`,
+	`var a = [1]; a[1e9] = 2; [...a]`,
+	`var a = Array(100000).fill(1); for (;;) { for (const x of a) {} }`,
+	`function f() {} for (;;) f()`,
+	`for (;;) { try { throw new Error('x') } catch (e) {} }`,
+	`function r(n) { if (n) r(n - 1); else try { throw new Error('x') } catch (e) {} } for (;;) r(200)`,
+	`var s = 'x'; for (;;) { s = s + 'x'; if (s.length > 200000) s = 'x' }`,
+	`var a = 'x'.repeat(200000) + 'a', b = 'x'.repeat(200000) + 'b'; for (;;) a === b`,
+	`var a = '\u1234'.repeat(200000) + 'a', b = '\u1234'.repeat(200000) + 'b'; for (;;) a < b`,
+	`var s = '1'.repeat(200000); for (;;) +s`,
+	`var s = 'x'.repeat(200000), m = new Map(); for (;;) m.get(s)`,
+	`var s = 'x'.repeat(200000), o = {}; for (;;) o[s]`,
+	`var j = JSON.stringify(Array(20000).fill({a: 1, b: 'xx'})); for (;;) JSON.parse(j)`,
+	`var v = Array(20000).fill({a: 1, b: 'xx'}); for (;;) JSON.stringify(v)`,
+	`var s = 'ab'.repeat(100000); for (;;) s.split('')`,
+	`var a = Array(100000).fill(0).map((_, i) => i); for (;;) a.slice().sort()`,
+	`var a = Array(100000).fill(0); for (;;) a.indexOf(1)`,
+	`var s = 'x'.repeat(200000); for (;;) s.toUpperCase()`,
+	`var s = '\u00e9'.repeat(200000); for (;;) s.normalize('NFD')`,
+	`var o = {}; for (var i = 0; i < 50000; i++) o['k' + i] = i; for (;;) Object.keys(o)`,
+	`var p = {}; for (var i = 0; i < 60; i++) p = Object.create(p); for (;;) p.missing`,
+	`var p = {}; for (;;) { function F() {} F.prototype = p; p = new F() }`,
+	`var u = new Uint8Array(1 << 20); for (;;) u.join()`,
+	`var u = new Uint8Array(1 << 20); for (;;) u.slice().sort()`,
+	`for (;;) new Uint8Array(1 << 20)`,
+	`var a = Array(100000).fill('x'); for (;;) a.join('')`,
+	`for (;;) { (function () { return arguments })(1,2,3,4,5,6,7,8) }`,
+	`var s = 'x'.repeat(200000); for (;;) s.replaceAll('x', 'y')`,
+	`var s = 'xy'.repeat(100000); for (;;) s.indexOf('yx', 1)`,
+	`for (;;) { class A { constructor() { this.x = 1 } m() {} } new A() }`,
+	`var a = Array(1000).fill(0); for (;;) a.map(x => x + 1)`,
+	`var s = new Set(); for (var i = 0; ; i++) s.add(i)`,
+	`var a = []; for (var i = 0; ; i++) a.push({i})`,
+	`for (;;) Math.random()`,
+	`var t = 'x'.repeat(100); for (;;) t + t`,
+	`for (;;) [1,2,3,4,5,6,7,8,9,10].concat([1,2,3])`,
+	`var a = Array(100000).fill(1); for (;;) a.reduce((x, y) => x + y, 0)`,
+	`for (;;) encodeURIComponent('\u1234'.repeat(10000))`,
+}
+
+func BenchmarkFuelCalibration(b *testing.B) {
+	r := NewInProcess()
+	for i, body := range calib {
+		src := "function validate(w, c) { " + body + " }"
+		p, err := Compile([]byte(src))
+		if err != nil {
+			b.Fatalf("%d: %v", i, err)
+		}
+		b.Run(fmt.Sprintf("%02d", i), func(b *testing.B) {
+			var fuel uint64
+			var v Verdict
+			st := time.Now()
+			for n := 0; n < b.N; n++ {
+				v, _ = r.Validate(context.Background(), p, Write{}, Context{}, nil)
+				fuel += v.Fuel
+			}
+			el := time.Since(st)
+			b.ReportMetric(float64(el.Nanoseconds())/float64(fuel), "ns/fuel")
+			b.ReportMetric(float64(el.Milliseconds())/float64(b.N), "ms/call")
+			if os.Getenv("CALIB_V") != "" {
+				fmt.Fprintf(os.Stderr, "%02d %-70s %v %s\n", i, strings.TrimSpace(body), v.Code, v.Reason)
+			}
+		})
+	}
+}
