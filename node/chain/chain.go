@@ -61,9 +61,16 @@ type Chain struct {
 	// and which unstored blocks broke a rule that depends only on their
 	// ancestry (so their descendants are rejected, not held as orphans).
 	rejected map[wire.Hash]error
-	// early holds the signature checks processLocked started for a block
-	// that may connect at once, while it stores the block; connect uses them.
-	early map[wire.Hash]*sigJob
+	// early holds, for a block processLocked is about to connect, the block
+	// as received (its encoding is what was stored), its tx IDs and the
+	// signature check started while it is stored; connect uses them.
+	early map[wire.Hash]*earlyBlock
+}
+
+type earlyBlock struct {
+	block *wire.Block
+	ids   []wire.Hash
+	sigs  *sigJob
 }
 
 // New opens the chain stored in cfg.DB, writing the genesis block on first
@@ -80,7 +87,7 @@ func New(cfg Config) (*Chain, error) {
 	}
 	c := &Chain{cfg: cfg, p: cfg.Params, db: cfg.DB, log: cfg.Log, sigs: cfg.Sigs,
 		index: map[wire.Hash]*blockNode{}, orphans: newOrphanPool(256), rejected: map[wire.Hash]error{},
-		early: map[wire.Hash]*sigJob{}}
+		early: map[wire.Hash]*earlyBlock{}}
 	if err := c.load(); err != nil {
 		return nil, err
 	}
@@ -260,7 +267,7 @@ func (c *Chain) processLocked(b *wire.Block) (Result, error) {
 	if n.work.Cmp(c.tip().work) > 0 {
 		// It will be connected now: check its signatures while it is stored.
 		job := startSigJob(c.p.Net, b.Txs, ids, c.sigs)
-		c.early[id] = job
+		c.early[id] = &earlyBlock{block: b, ids: ids, sigs: job}
 		defer func() {
 			delete(c.early, id)
 			job.wait() // b belongs to the caller again once we return

@@ -16,13 +16,22 @@ import (
 func (c *Chain) connect(n *blockNode) error {
 	var b *wire.Block
 	err := c.db.Update(func(tx *bbolt.Tx) error {
-		raw := tx.Bucket(store.Blocks).Get(n.id[:])
-		if raw == nil {
-			return fmt.Errorf("block %s is indexed but not stored", n.id.Short())
-		}
-		var err error
-		if b, err = wire.DecodeBlock(raw); err != nil {
-			return fmt.Errorf("stored block %s: %w", n.id.Short(), err)
+		var ids []wire.Hash
+		var sigs *sigJob
+		if e := c.early[n.id]; e != nil {
+			// Just received: sanity-checked to match its stored encoding.
+			b, ids, sigs = e.block, e.ids, e.sigs
+		} else {
+			raw := tx.Bucket(store.Blocks).Get(n.id[:])
+			if raw == nil {
+				return fmt.Errorf("block %s is indexed but not stored", n.id.Short())
+			}
+			var err error
+			if b, err = wire.DecodeBlock(raw); err != nil {
+				return fmt.Errorf("stored block %s: %w", n.id.Short(), err)
+			}
+			ids = b.TxIDs()
+			sigs = startSigJob(c.p.Net, b.Txs, ids, c.sigs)
 		}
 		parentRoots, err := rootsOf(tx, n.parent.id)
 		if err != nil {
@@ -31,11 +40,6 @@ func (c *Chain) connect(n *blockNode) error {
 		matured, err := c.maturedCoinbase(tx, n.height)
 		if err != nil {
 			return err
-		}
-		ids := b.TxIDs()
-		sigs := c.early[n.id] // started by processLocked, still running or done
-		if sigs == nil {
-			sigs = startSigJob(c.p.Net, b.Txs, ids, c.sigs)
 		}
 		roots, undo, err := applyBlock(tx, c.p, b, ids, parentRoots, matured, sigs)
 		if err != nil {
@@ -91,7 +95,7 @@ func applyBlock(tx *bbolt.Tx, p *consensus.Params, b *wire.Block, ids []wire.Has
 	batch := state.NewBatch(tx, p, b.Header.Height)
 	var applyErr error
 	for i, t := range b.Txs[1:] {
-		if err := batch.Apply(t, i+1); err != nil {
+		if err := batch.ApplyWithID(t, ids[i+1], i+1); err != nil {
 			applyErr = fmt.Errorf("transaction %d (%s): %w", i+1, ids[i+1].Short(), err)
 			break
 		}

@@ -80,7 +80,12 @@ func (b *Batch) Account(pk wire.PubKey) (Account, error) {
 // Apply checks and applies a signed (non-coinbase) transaction at position
 // pos. The signature must already have been verified by the caller. On error
 // the batch is unchanged.
-func (b *Batch) Apply(t *wire.Tx, pos int) error {
+func (b *Batch) Apply(t *wire.Tx, pos int) error { return b.apply(t, nil, pos) }
+
+// ApplyWithID is Apply for a caller that already computed t.ID().
+func (b *Batch) ApplyWithID(t *wire.Tx, id wire.Hash, pos int) error { return b.apply(t, &id, pos) }
+
+func (b *Batch) apply(t *wire.Tx, id *wire.Hash, pos int) error {
 	if !t.Chain.IsRoot() {
 		return consensus.Rule(consensus.ErrBadTxChain, "transaction is for chain %s; only the root chain exists so far", t.Chain)
 	}
@@ -152,7 +157,11 @@ func (b *Batch) Apply(t *wire.Tx, pos int) error {
 			b.priorKV[body.Key] = prior
 		}
 		from.Balance -= spend
-		rec := &Record{Value: body.Value, Writer: t.From, Height: b.height, TxID: t.ID()}
+		if id == nil {
+			h := t.ID()
+			id = &h
+		}
+		rec := &Record{Value: body.Value, Writer: t.From, Height: b.height, TxID: *id}
 		b.kv[body.Key] = rec
 		b.hist = append(b.hist, histEntry{key: body.Key, pos: uint32(pos), rec: rec})
 	}
