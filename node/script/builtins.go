@@ -147,7 +147,7 @@ func (sb *sandbox) toStr(v goja.Value) goja.String {
 // thisStr is RequireObjectCoercible(this) followed by ToString.
 func (sb *sandbox) thisStr(call goja.FunctionCall, method string) goja.String {
 	if call.This == nil || goja.IsUndefined(call.This) || goja.IsNull(call.This) {
-		panic(sb.vm.NewTypeError("String.prototype.%s called on null or undefined", method))
+		panic(sb.vm.NewTypeError("Value is not object coercible"))
 	}
 	return sb.toStr(call.This)
 }

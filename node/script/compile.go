@@ -46,7 +46,14 @@ var forbidden = map[string]string{
 // (strict mode), forbidden constructs, then fuel instrumentation, whose
 // result is verified before it is compiled. Every error wraps ErrCompile
 // and reads as a sentence the script's author can act on.
-func Compile(src []byte) (*Program, error) {
+func Compile(src []byte) (p *Program, err error) {
+	defer func() {
+		// The instrumenter must never take a node down: a bug in it is a
+		// refused script.
+		if r := recover(); r != nil {
+			p, err = nil, fmt.Errorf("%w: the script could not be metered (%v); please report this", ErrCompile, r)
+		}
+	}()
 	if len(src) > MaxScriptSize {
 		return nil, fmt.Errorf("%w: %w: %d bytes, the limit is %d", ErrCompile, ErrTooLarge, len(src), MaxScriptSize)
 	}
@@ -159,10 +166,6 @@ func staticChecks(src string, prog *ast.Program) error {
 			fail(n, "debugger statements are not allowed in access scripts")
 		case *ast.WithStatement:
 			fail(n, "with statements are not allowed in access scripts")
-		case *ast.FieldDefinition:
-			if !n.Static {
-				fail(n, "class instance fields are not supported in access scripts; assign them in the constructor")
-			}
 		case *ast.BadExpression, *ast.BadStatement:
 			fail(n, "syntax error")
 		}

@@ -19,11 +19,14 @@ func off(i file.Idx) int { return int(i) - 1 }
 // the token stream.
 type locator struct {
 	lx        *lexer
-	syntactic map[int]bool // token indexes of '(' that belong to syntax, not grouping
+	syntactic map[int]bool            // token indexes of '(' that belong to syntax, not grouping
+	ifs       map[*ast.IfStatement]int // offset of each `if` keyword (goja does not record it)
+	err       error
 }
 
 func newLocator(lx *lexer, prog *ast.Program) *locator {
-	lc := &locator{lx: lx, syntactic: map[int]bool{}}
+	lc := &locator{lx: lx, syntactic: map[int]bool{}, ifs: map[*ast.IfStatement]int{}}
+	var ifs []*ast.IfStatement
 	mark := func(tok int) {
 		if lx.isPunct(tok, "(") {
 			lc.syntactic[tok] = true
@@ -43,7 +46,7 @@ func newLocator(lx *lexer, prog *ast.Program) *locator {
 				mark(lx.next(off(n.Opening)))
 			}
 		case *ast.IfStatement:
-			afterKeyword(n.If)
+			ifs = append(ifs, n)
 		case *ast.WhileStatement:
 			afterKeyword(n.While)
 		case *ast.ForStatement:
@@ -69,6 +72,27 @@ func newLocator(lx *lexer, prog *ast.Program) *locator {
 		}
 		return true
 	})
+	// The parentheses of an if are found from its test outwards: the pair
+	// preceded by the keyword. Inner parentheses are already classified.
+	for _, n := range ifs {
+		sp, err := lc.own(n.Test)
+		for err == nil {
+			p, q := lx.prev(sp.s), lx.next(sp.e)
+			if !lx.isPunct(p, "(") || !lx.isPunct(q, ")") || lx.match[p] != q {
+				err = fmt.Errorf("internal: cannot find the parentheses of an if at offset %d", sp.s)
+				break
+			}
+			if kw := p - 1; kw >= 0 && lx.toks[kw].kind == tokWord && lx.text(kw) == "if" {
+				lc.syntactic[p] = true
+				lc.ifs[n] = lx.toks[kw].start
+				break
+			}
+			sp = span{lx.toks[p].start, lx.toks[q].end}
+		}
+		if err != nil && lc.err == nil {
+			lc.err = err
+		}
+	}
 	return lc
 }
 
@@ -270,7 +294,11 @@ func (lc *locator) stmt(s ast.Statement) (span, error) {
 		if n.Alternate != nil {
 			tail = n.Alternate
 		}
-		return lc.compound(off(n.If), tail)
+		start, ok := lc.ifs[n]
+		if !ok {
+			return span{}, fmt.Errorf("internal: unknown if statement")
+		}
+		return lc.compound(start, tail)
 	case *ast.ForStatement:
 		return lc.compound(off(n.For), n.Body)
 	case *ast.ForInStatement:
@@ -310,4 +338,18 @@ func (lc *locator) keywordStatement(kw file.Idx, arg ast.Expression) (span, erro
 func (lc *locator) compound(s int, tail ast.Statement) (span, error) {
 	t, err := lc.stmt(tail)
 	return span{s, t.e}, err
+}
+
+// fieldKeyEnd is the offset just after a class field's key (and its ']'
+// when computed).
+func (lc *locator) fieldKeyEnd(n *ast.FieldDefinition) (int, error) {
+	sp, err := lc.full(n.Key)
+	if err != nil || !n.Computed {
+		return sp.e, err
+	}
+	t := lc.lx.next(sp.e)
+	if !lc.lx.isPunct(t, "]") {
+		return 0, fmt.Errorf("internal: computed field key not closed at offset %d", sp.e)
+	}
+	return lc.lx.toks[t].end, nil
 }

@@ -142,6 +142,7 @@ type helpers struct {
 	keys                     goja.Callable
 	isView                   goja.Callable
 	has                      goja.Callable // Reflect.has: HasProperty without calling getters
+	reflectGet               goja.Callable
 	indexOf                  goja.Value    // the original String.prototype.indexOf
 	uint8Array               goja.Constructor
 	balance, paid, ownerOf   *goja.Object
@@ -182,6 +183,7 @@ func (sb *sandbox) harden() (err error) {
 		intr:                     intr,
 	}
 	sb.h.has = sb.callable(reflect.Get("has"), "Reflect.has")
+	sb.h.reflectGet = sb.callable(reflect.Get("get"), "Reflect.get")
 	sb.h.indexOf = sb.object(vm.Get("String")).Get("prototype").(*goja.Object).Get("indexOf")
 	u8, ok := goja.AssertConstructor(vm.Get("Uint8Array"))
 	if !ok {

@@ -226,7 +226,6 @@ func TestHostileCompileErrors(t *testing.T) {
 		{`function validate() { return require('fs') }`, "require is not available"},
 		{`function validate() { var __bv_f = 1 }`, "reserved"},
 		{`function validate() { debugger }`, "debugger statements are not allowed"},
-		{`class A { x = 1 } function validate() {}`, "class instance fields are not supported"},
 		{`function validate() { with ({}) {} }`, "with"},
 		{`function validate() {`, "syntax error at line 1"},
 		{`function check() { return true }`, "must define function validate(write, ctx)"},

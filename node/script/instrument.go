@@ -51,6 +51,9 @@ type instrumenter struct {
 // spliced in, and the weight of the top-level code.
 func instrument(src string, prog *ast.Program, lx *lexer) (string, int, error) {
 	in := &instrumenter{lc: newLocator(lx, prog)}
+	if in.lc.err != nil {
+		return "", 0, in.lc.err
+	}
 	top := &site{}
 	for _, s := range prog.Body {
 		in.visit(s, top)
@@ -74,6 +77,9 @@ func instrument(src string, prog *ast.Program, lx *lexer) (string, int, error) {
 	var b strings.Builder
 	last := 0
 	for _, x := range in.ins {
+		if x.off < last || x.off > len(src) {
+			return "", 0, fmt.Errorf("internal: insertion at offset %d out of order", x.off)
+		}
 		b.WriteString(src[last:x.off])
 		b.WriteString(x.text())
 		last = x.off
@@ -241,6 +247,33 @@ func (in *instrumenter) visit(n ast.Node, st *site) {
 		s := &site{}
 		in.point(off(n.Block.LeftBrace)+1, s)
 		in.statements(n.Block.List, s)
+		return
+	case *ast.FieldDefinition:
+		if n.Static {
+			break // runs once, with the class definition
+		}
+		// An instance field runs at every construction: its initializer is
+		// charged, and a field without one gets `= (__bv_f(1), void __bv_f)`.
+		in.visit(n.Key, st)
+		s := &site{}
+		in.size++
+		if n.Initializer != nil {
+			sp, err := in.lc.full(n.Initializer)
+			if err != nil {
+				in.fail(err)
+				return
+			}
+			in.wrap(sp, func() string { return "(" + s.call() + ", " }, ")")
+			in.visit(n.Initializer, s)
+			return
+		}
+		end, err := in.lc.fieldKeyEnd(n)
+		if err != nil {
+			in.fail(err)
+			return
+		}
+		s.weight = 1
+		in.add(end, classPoint, func() string { return " = (" + s.call() + ", void " + fuelFn + ")" })
 		return
 	case *ast.ForStatement:
 		if n.Initializer != nil {

@@ -289,7 +289,7 @@ func (w *jsonWriter) object(o *goja.Object) {
 	w.writeASCII("{")
 	first := true
 	for _, k := range keys {
-		v, ok := w.resolve(o, k, o.Get(k.String()))
+		v, ok := w.resolve(o, k, w.get(o, k))
 		if !ok {
 			continue
 		}
@@ -313,6 +313,28 @@ func (w *jsonWriter) object(o *goja.Object) {
 	}
 	w.writeASCII("}")
 	w.indent = stepback
+}
+
+// get reads o[k]. Keys that are not valid UTF-16 (lone surrogates) do not
+// survive goja's string-keyed Get, so they go through Reflect.get.
+func (w *jsonWriter) get(o *goja.Object, k goja.Value) goja.Value {
+	if s, ok := k.(goja.String); ok {
+		wellFormed := true
+		for i, n := 0, s.Length(); i < n; i++ {
+			if c := s.CharAt(i); c >= 0xd800 && c <= 0xdfff {
+				wellFormed = false
+				break
+			}
+		}
+		if wellFormed {
+			return o.Get(s.String())
+		}
+	}
+	v, err := w.sb.h.reflectGet(goja.Undefined(), o, k)
+	if err != nil {
+		panic(err)
+	}
+	return v
 }
 
 func (w *jsonWriter) array(o *goja.Object) {

@@ -107,21 +107,37 @@ func (sb *sandbox) run(p *Program, w Write, c Context, l Ledger) (v Verdict, err
 	if bad := checkWrite(w, c); bad != "" {
 		return rejected(CodeInvalidWrite, 0, "%s", bad), nil
 	}
+	res, jsErr, stage, err := sb.invoke(p, w, c)
+	if err != nil {
+		return Verdict{}, err
+	}
+	if errors.Is(jsErr, errNoValidate) {
+		return rejected(CodeNoValidate, m.used, "the script does not define function validate(write, ctx)"), nil
+	}
+	return sb.outcome(res, jsErr, stage)
+}
+
+var errNoValidate = errors.New("no validate function")
+
+// invoke runs the script's top level and then validate(write, ctx). jsErr
+// is what the script did (an exception, an interrupt); err is a failure of
+// the sandbox itself. stage prefixes reasons from the top level.
+func (sb *sandbox) invoke(p *Program, w Write, c Context) (res goja.Value, jsErr error, stage string, err error) {
 	factory, err := sb.factory(p)
 	if err != nil {
 		sb.dirty = true
-		return Verdict{}, fmt.Errorf("load script: %w", err)
+		return nil, nil, "", fmt.Errorf("load script: %w", err)
 	}
 	val, jsErr := factory(goja.Undefined(), sb.fuelFn, sb.checkFn)
 	if jsErr != nil {
-		return sb.outcome(nil, jsErr, "while loading the script: ")
+		return nil, jsErr, "while loading the script: ", nil
 	}
 	fn, ok := goja.AssertFunction(val)
 	if !ok {
-		return rejected(CodeNoValidate, m.used, "the script does not define function validate(write, ctx)"), nil
+		return nil, errNoValidate, "", nil
 	}
-	res, jsErr := fn(goja.Undefined(), sb.writeObject(w), sb.contextObject(c))
-	return sb.outcome(res, jsErr, "")
+	res, jsErr = fn(goja.Undefined(), sb.writeObject(w), sb.contextObject(c))
+	return res, jsErr, "", nil
 }
 
 func (sb *sandbox) outcome(res goja.Value, jsErr error, prefix string) (Verdict, error) {

@@ -106,6 +106,23 @@ func canonNode(b *strings.Builder, n ast.Node) bool {
 		fmt.Fprintf(b, "DoWhile{%s ", canonical(n.Test))
 		canonBody(b, n.Body)
 		return true
+	case *ast.FieldDefinition:
+		if n.Static {
+			return false
+		}
+		init := n.Initializer
+		if seq, ok := init.(*ast.SequenceExpression); ok && len(seq.Sequence) == 2 {
+			if _, ok := isCallTo(seq.Sequence[0], fuelFn); ok {
+				init = seq.Sequence[1]
+				if u, ok := init.(*ast.UnaryExpression); ok && u.Operator == token.VOID {
+					if id, ok := u.Operand.(*ast.Identifier); ok && id.Name == fuelFn {
+						init = nil
+					}
+				}
+			}
+		}
+		fmt.Fprintf(b, "FieldDefinition{%s %s %v}", canonical(n.Key), canonical(init), n.Computed)
+		return true
 	case *ast.ExpressionBody:
 		if seq, ok := n.Expression.(*ast.SequenceExpression); ok && len(seq.Sequence) > 1 {
 			if _, ok := isCallTo(seq.Sequence[0], fuelFn); ok {
@@ -173,6 +190,15 @@ func checkInstrumented(prog *ast.Program) error {
 		case *ast.ClassStaticBlock:
 			if !startsWithFuel(n.Block.List) {
 				fail(n, "static block")
+			}
+		case *ast.FieldDefinition:
+			if !n.Static {
+				seq, ok := n.Initializer.(*ast.SequenceExpression)
+				if !ok || len(seq.Sequence) != 2 {
+					fail(n, "instance field")
+				} else if _, ok := isCallTo(seq.Sequence[0], fuelFn); !ok {
+					fail(n, "instance field")
+				}
 			}
 		case *ast.ForStatement:
 			loopBody(n, n.Body)

@@ -1,0 +1,310 @@
+package script
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+var fuelLoop = `function validate() { for (;;) {} }`
+
+func TestPoolConcurrent(t *testing.T) {
+	pool := testPool(t, "")
+	inProc := NewInProcess()
+	progs := []*Program{
+		mustCompile(t, `function validate(w) { if (w.value.length % 3 === 0) throw 'divisible: ' + w.value.length; return true }`),
+		mustCompile(t, `function validate(w, c) { return c.balance(w.signer) > w.size }`),
+		mustCompile(t, `function validate(w) { let s = 0; for (const b of w.bytes) s += b; throw 'sum ' + s }`),
+		mustCompile(t, string(exampleSource(t, "microblog.js"))),
+	}
+	ledger := &stubLedger{balances: map[string]uint64{alice: 10}, owners: map[string]string{"ks/alice": alice}}
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make(chan error, 16*25)
+	for g := 0; g < 16; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 25; i++ {
+				p := progs[(g+i)%len(progs)]
+				w := Write{Key: fmt.Sprintf("ks/alice/p%d", i), Value: bytes.Repeat([]byte{byte('a' + g)}, g+i), Signer: alice}
+				c := Context{Keyspace: "ks"}
+				got, err := pool.Validate(ctx, p, w, c, ledger)
+				want, err2 := inProc.Validate(ctx, p, w, c, ledger)
+				if err != nil || err2 != nil || got != want {
+					errs <- fmt.Errorf("goroutine %d call %d: pool %+v %v, in-process %+v %v", g, i, got, err, want, err2)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+func TestPoolTooSlow(t *testing.T) {
+	pool := testPool(t, "")
+	// Operators on long strings cost time in proportion to the length but one
+	// step of fuel: the gap the wall-clock guard exists for (see doc.go).
+	slow := mustCompile(t, `function validate() { const s = '1'.repeat(200000); let x; for (;;) x = +s }`)
+	good := mustCompile(t, `function validate() { return true }`)
+	for _, nr := range []namedRunner{{"pool", pool}, {"in-process", NewInProcess()}} {
+		v, err := nr.r.Validate(context.Background(), slow, Write{}, Context{}, nil)
+		if err != nil || v.Allowed || v.Code != CodeTooSlow || !strings.Contains(v.Reason, "took too long") || v.Code.Deterministic() {
+			t.Errorf("%s: %+v, %v; want too slow", nr.name, v, err)
+		}
+		if v, err := nr.r.Validate(context.Background(), good, Write{}, Context{}, nil); err != nil || !v.Allowed {
+			t.Fatalf("%s: next call %+v, %v", nr.name, v, err)
+		}
+	}
+}
+
+func TestPoolOutOfMemory(t *testing.T) {
+	t.Setenv(workerHeadroomEnv, "16")
+	pool, err := NewPool(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	hog := mustCompile(t, `function validate() { const keep = []; for (;;) keep.push(new Uint8Array(1 << 20)) }`)
+	v, err := pool.Validate(context.Background(), hog, Write{}, Context{}, nil)
+	if err != nil || v.Allowed || v.Code != CodeOutOfMemory || v.Reason != "the script used too much memory" {
+		t.Fatalf("memory hog: %+v, %v; want out of memory", v, err)
+	}
+	good := mustCompile(t, `function validate() { return true }`)
+	if v, err := pool.Validate(context.Background(), good, Write{}, Context{}, nil); err != nil || !v.Allowed {
+		t.Fatalf("next call: %+v, %v", v, err)
+	}
+}
+
+func TestPoolWorkerKilled(t *testing.T) {
+	pool, err := NewPool(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	p := mustCompile(t, fuelLoop)
+	go func() {
+		time.Sleep(30 * time.Millisecond)
+		pool.mu.Lock()
+		for w := range pool.workers {
+			w.kill()
+		}
+		pool.mu.Unlock()
+	}()
+	v, err := pool.Validate(context.Background(), p, Write{}, Context{}, nil)
+	if err != nil || v.Allowed || v.Code != CodeCrashed {
+		t.Fatalf("killed worker: %+v, %v; want crashed", v, err)
+	}
+	good := mustCompile(t, `function validate() { return true }`)
+	if v, err := pool.Validate(context.Background(), good, Write{}, Context{}, nil); err != nil || !v.Allowed {
+		t.Fatalf("next call: %+v, %v", v, err)
+	}
+}
+
+func TestCancel(t *testing.T) {
+	p := mustCompile(t, fuelLoop)
+	good := mustCompile(t, `function validate() { return true }`)
+	for _, nr := range bothRunners(t) {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+		_, err := nr.r.Validate(ctx, p, Write{}, Context{}, nil)
+		cancel()
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("%s: %v, want context.DeadlineExceeded", nr.name, err)
+		}
+		if v, err := nr.r.Validate(context.Background(), good, Write{}, Context{}, nil); err != nil || !v.Allowed {
+			t.Fatalf("%s: next call %+v, %v", nr.name, v, err)
+		}
+	}
+}
+
+func TestPoolClose(t *testing.T) {
+	pool, err := NewPool(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := mustCompile(t, fuelLoop)
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = pool.Validate(context.Background(), p, Write{}, Context{}, nil)
+		}()
+	}
+	time.Sleep(20 * time.Millisecond)
+	if err := pool.Close(); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if !errors.Is(err, ErrClosed) {
+			t.Errorf("call %d: %v, want ErrClosed", i, err)
+		}
+	}
+	if _, err := pool.Validate(context.Background(), p, Write{}, Context{}, nil); !errors.Is(err, ErrClosed) {
+		t.Errorf("after Close: %v, want ErrClosed", err)
+	}
+	if err := pool.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	pool.mu.Lock()
+	left := len(pool.workers)
+	pool.mu.Unlock()
+	if left != 0 {
+		t.Errorf("%d workers left after Close", left)
+	}
+	if _, err := NewPool(0); err == nil {
+		t.Error("NewPool(0) succeeded")
+	}
+}
+
+func TestLedgerErrors(t *testing.T) {
+	boom := errors.New("disk on fire")
+	p := mustCompile(t, `function validate(w, c) { try { c.balance(w.signer) } catch (e) { return true } }`)
+	good := mustCompile(t, `function validate(w, c) { return c.balance(w.signer) === 3 }`)
+	for _, nr := range bothRunners(t) {
+		l := &stubLedger{err: boom}
+		if _, err := nr.r.Validate(context.Background(), p, Write{Signer: alice}, Context{}, l); !errors.Is(err, boom) {
+			t.Errorf("%s: %v, want the ledger's error (a script cannot catch it)", nr.name, err)
+		}
+		l = &stubLedger{balances: map[string]uint64{alice: 3}}
+		if v, err := nr.r.Validate(context.Background(), good, Write{Signer: alice}, Context{}, l); err != nil || !v.Allowed {
+			t.Fatalf("%s: next call %+v, %v", nr.name, v, err)
+		}
+	}
+}
+
+type slowLedger struct{ stubLedger }
+
+func (l *slowLedger) Balance(addr string) (uint64, error) {
+	time.Sleep(300 * time.Millisecond)
+	return l.stubLedger.Balance(addr)
+}
+
+// Time the parent spends answering ledger queries is not the script's.
+func TestPoolLedgerTimeNotCounted(t *testing.T) {
+	p := mustCompile(t, `function validate(w, c) { let s = 0; for (let i = 0; i < 5; i++) s += c.balance(w.signer); return s === 10 }`)
+	l := &slowLedger{stubLedger{balances: map[string]uint64{alice: 2}}}
+	v, err := testPool(t, "").Validate(context.Background(), p, Write{Signer: alice}, Context{}, l)
+	if err != nil || !v.Allowed {
+		t.Fatalf("%+v, %v; want allowed after 1.5s of ledger time", v, err)
+	}
+}
+
+func TestInvalidWrites(t *testing.T) {
+	p := mustCompile(t, `function validate() { return true }`)
+	for _, nr := range bothRunners(t) {
+		for i, w := range []Write{
+			{Key: strings.Repeat("k", MaxKeySize+1)},
+			{Value: make([]byte, MaxValueSize+1)},
+			{Prev: make([]byte, MaxValueSize+1), PrevExists: true},
+			{Signer: strings.Repeat("s", MaxKeySize+1)},
+		} {
+			v, err := nr.r.Validate(context.Background(), p, w, Context{}, nil)
+			if err != nil || v.Allowed || v.Code != CodeInvalidWrite || v.Fuel != 0 {
+				t.Errorf("%s case %d: %+v, %v", nr.name, i, v, err)
+			}
+		}
+		if _, err := nr.r.Validate(context.Background(), nil, Write{}, Context{}, nil); err == nil {
+			t.Errorf("%s: nil program accepted", nr.name)
+		}
+	}
+}
+
+func TestProtocolRoundTrip(t *testing.T) {
+	req := request{hash: [32]byte{1, 2, 3}, w: Write{Key: "k/é", Value: []byte{0, 1, 0xff}, Signer: alice, Prev: []byte("p"), PrevExists: true},
+		c: Context{Keyspace: "k", Owner: bob, Height: 1 << 40, Time: -5, Chain: "01"}}
+	got, err := decodeRequest(encodeRequest(req))
+	if err != nil || got.hash != req.hash || got.w.Key != req.w.Key || !bytes.Equal(got.w.Value, req.w.Value) ||
+		got.w.Signer != req.w.Signer || !bytes.Equal(got.w.Prev, req.w.Prev) || got.w.PrevExists != req.w.PrevExists || got.c != req.c {
+		t.Fatalf("request round trip: %+v, %v", got, err)
+	}
+	v := Verdict{Reason: "no", Fuel: 77, Code: CodeLimit}
+	if got, kind, _, err := decodeResult(encodeVerdict(v)); err != nil || kind != resultVerdict || got != v {
+		t.Fatalf("verdict round trip: %+v %d %v", got, kind, err)
+	}
+	if _, kind, msg, err := decodeResult(encodeFailure(resultFailure, "bad")); err != nil || kind != resultFailure || msg != "bad" {
+		t.Fatalf("failure round trip: %d %q %v", kind, msg, err)
+	}
+	a := answer{amount: 9, owner: bob, ok: true}
+	if got, err := decodeAnswer(encodeAnswer(a)); err != nil || got != a {
+		t.Fatalf("answer round trip: %+v %v", got, err)
+	}
+	// Every truncation and every extension of a valid payload is refused.
+	for name, payload := range map[string][]byte{
+		"request": encodeRequest(req), "verdict": encodeVerdict(v), "answer": encodeAnswer(a),
+	} {
+		decode := map[string]func([]byte) error{
+			"request": func(p []byte) error { _, err := decodeRequest(p); return err },
+			"verdict": func(p []byte) error { _, _, _, err := decodeResult(p); return err },
+			"answer":  func(p []byte) error { _, err := decodeAnswer(p); return err },
+		}[name]
+		for n := 0; n < len(payload); n++ {
+			if err := decode(payload[:n]); !errors.Is(err, errProtocol) {
+				t.Errorf("%s truncated to %d bytes: %v", name, n, err)
+			}
+		}
+		if err := decode(append(append([]byte{}, payload...), 0)); !errors.Is(err, errProtocol) {
+			t.Errorf("%s with a trailing byte: %v", name, err)
+		}
+	}
+}
+
+func TestFrames(t *testing.T) {
+	var buf bytes.Buffer
+	fw := &frameWriter{w: &buf}
+	if err := fw.send('X', []byte("hello")); err != nil {
+		t.Fatal(err)
+	}
+	typ, p, err := readFrame(bufio.NewReader(&buf))
+	if err != nil || typ != 'X' || string(p) != "hello" {
+		t.Fatalf("frame round trip: %q %q %v", typ, p, err)
+	}
+	for i, raw := range [][]byte{
+		{0, 0, 0, 0, 'X'},             // zero length
+		{0xff, 0xff, 0xff, 0xff, 'X'}, // over maxFrame
+		{0, 0, 0, 9, 'X', 1, 2},       // truncated payload
+		{0, 0},                        // truncated header
+	} {
+		if _, _, err := readFrame(bufio.NewReader(bytes.NewReader(raw))); err == nil {
+			t.Errorf("case %d: bad frame accepted", i)
+		}
+	}
+	if err := fw.send('X', make([]byte, maxFrame)); !errors.Is(err, errProtocol) {
+		t.Errorf("oversized send: %v", err)
+	}
+}
+
+// A worker fed garbage fails with an error; it does not panic or hang.
+func TestWorkerRejectsGarbage(t *testing.T) {
+	for i, input := range [][]byte{
+		{0, 0, 0, 2, 'Z', 0},
+		{0, 0, 0, 2, frameValidate, 0},
+		{0, 0, 0, 0},
+	} {
+		err := serveWorker(bytes.NewReader(input), io.Discard)
+		if err == nil || errors.Is(err, io.EOF) && i < 2 {
+			t.Errorf("case %d: %v", i, err)
+		}
+	}
+}
+
+func TestMaybeRunWorkerReturns(t *testing.T) {
+	// Without the environment variable it returns and leaves stdin alone.
+	if os.Getenv(workerEnv) != "" {
+		t.Skip("running as a worker")
+	}
+	MaybeRunWorker()
+}
