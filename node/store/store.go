@@ -33,8 +33,9 @@ var (
 	Keyspace = []byte("keyspaces")
 	Scripts  = []byte("scripts")
 	Paid     = []byte("paid")
+	Blobs    = []byte("blobs")
 
-	all = [][]byte{Meta, Blocks, Index, Main, TxIndex, Undo, Roots, Accounts, KV, KVHist, SMT, Mempool, Peers, Addr, Keyspace, Scripts, Paid}
+	all = [][]byte{Meta, Blocks, Index, Main, TxIndex, Undo, Roots, Accounts, KV, KVHist, SMT, Mempool, Peers, Addr, Keyspace, Scripts, Paid, Blobs}
 )
 
 // Meta keys.
