@@ -28,7 +28,19 @@ func (x *Host) send(ctx context.Context, p peer.ID, q *request) (network.Stream,
 		return nil, err
 	}
 	s.CloseWrite()
-	return s, nil
+	return &ctxStream{Stream: s, stop: context.AfterFunc(ctx, func() { s.Reset() })}, nil
+}
+
+// ctxStream is a stream that is reset when its context ends, so a
+// cancelled sync or a closing host never waits out a read deadline.
+type ctxStream struct {
+	network.Stream
+	stop func() bool
+}
+
+func (s *ctxStream) Close() error {
+	s.stop()
+	return s.Stream.Close()
 }
 
 // GetHeaders asks p for up to max best-chain headers after the first

@@ -73,9 +73,15 @@ func (l *limiter) take(p peer.ID, cost float64) bool {
 	return true
 }
 
-// forget drops p's bucket (when it disconnects).
-func (l *limiter) forget(p peer.ID) {
+// prune drops buckets idle for longer than age (they would be full again
+// by now anyway, for any age over burst/rate).
+func (l *limiter) prune(age time.Duration) {
+	now := l.now()
 	l.mu.Lock()
-	delete(l.m, p)
+	for p, b := range l.m {
+		if now.Sub(b.last) > age {
+			delete(l.m, p)
+		}
+	}
 	l.mu.Unlock()
 }

@@ -32,9 +32,13 @@ func MessageID(m *pb.Message) string {
 }
 
 // GossipOptions are the pubsub options every Bitverse node uses: no libp2p
-// signing, content ids, queues sized for bursts, the block-sized message cap.
+// signing, content ids, queues sized for bursts, the block-sized message cap,
+// and flood publishing (off by default in go-libp2p-pubsub v0.19): what a
+// node publishes itself goes to every peer on the topic, not only to its
+// mesh, which may still be empty right after a connection or a partition.
 func GossipOptions() []pubsub.Option {
 	return []pubsub.Option{
+		pubsub.WithFloodPublish(true),
 		pubsub.WithMessageSignaturePolicy(pubsub.StrictNoSign),
 		pubsub.WithNoAuthor(),
 		pubsub.WithMessageIdFn(MessageID),

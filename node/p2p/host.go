@@ -51,6 +51,7 @@ const (
 	penaltyUseless = 1  // an orphan block, a transaction that does not apply
 	minPeersDial   = 8  // below this many peers, dial known and bootstrap peers
 	maxKnownPeers  = 256
+	maxPeerStates  = 4096 // remembered scores of peers, connected or not
 )
 
 // peerState is what the host knows about a connected peer.
@@ -514,10 +515,16 @@ func (x *Host) onDisconnected(p peer.ID) {
 	}
 	x.mu.Lock()
 	if ps := x.peers[p]; ps != nil && ps.score >= 0 {
-		delete(x.peers, p) // negative scores are kept until the process ends
+		delete(x.peers, p) // a negative score is kept: reconnecting does not reset it
+	}
+	if len(x.peers) > maxPeerStates {
+		for id := range x.peers {
+			if x.h.Network().Connectedness(id) != network.Connected {
+				delete(x.peers, id)
+			}
+		}
 	}
 	x.mu.Unlock()
-	x.limit.forget(p)
 	x.node.SetPeerCount(len(x.h.Network().Peers()))
 }
 
@@ -540,6 +547,7 @@ func (x *Host) maintain() {
 		case <-t.C:
 		}
 		rounds++
+		x.limit.prune(time.Minute)
 		for _, p := range x.h.Network().Peers() {
 			x.wg.Add(1)
 			go func() {

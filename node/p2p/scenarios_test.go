@@ -234,6 +234,9 @@ func scenarioSync(t *testing.T, blocks, putsPerBlock int) {
 	}
 	h.WaitForTip(5*time.Minute, src, p2, p3, newcomer)
 	el := time.Since(start)
+	for deadline := time.Now().Add(5 * time.Second); newcomer.Host.SyncStatus().Syncing && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond) // the last progress report follows the last block
+	}
 	if got := newcomer.Host.Stats().SyncedBlocks; got != uint64(blocks) {
 		t.Fatalf("synced %d blocks, want %d", got, blocks)
 	}
@@ -264,7 +267,11 @@ func waitPending(t *testing.T, n *harness.Node, id wire.Hash) {
 	deadline := time.Now().Add(10 * time.Second)
 	for !n.Pool().Has(id) {
 		if time.Now().After(deadline) {
-			t.Fatalf("%s: tx %s never reached the mempool", n.Name, id.Short())
+			var stats any
+			if n.Host != nil {
+				stats = fmt.Sprintf("stats %+v bans %+v gossip peers %d", n.Host.Stats(), n.Host.Bans(), len(n.Host.GossipPeers()))
+			}
+			t.Fatalf("%s: tx %s never reached the mempool (%v)", n.Name, id.Short(), stats)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

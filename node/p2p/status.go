@@ -56,6 +56,7 @@ func (x *Host) ExchangeStatus(ctx context.Context, p peer.ID) (*Status, time.Dur
 		return nil, 0, err
 	}
 	defer s.Close()
+	defer context.AfterFunc(ctx, func() { s.Reset() })()
 	if dl, ok := ctx.Deadline(); ok {
 		s.SetDeadline(dl)
 	}

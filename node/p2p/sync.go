@@ -368,7 +368,13 @@ loop:
 						x.counters.synced.Add(1)
 					}
 				case consensus.CodeOf(serr) != 0:
-					x.ban(r.from, 0, "served an invalid block: "+serr.Error())
+					// A served block was on the server's best chain, so it
+					// connected there: failing here is the server's fault,
+					// unless it is only our clock.
+					switch blockFault(serr) {
+					case faultBan, faultPenalty:
+						x.ban(r.from, 0, "served an invalid block: "+serr.Error())
+					}
 					err = serr
 					break loop
 				default:
@@ -382,6 +388,7 @@ loop:
 		}
 	}
 	cancel()
+	<-allGone
 	report(true)
 	return connected, err
 }
