@@ -183,3 +183,20 @@ func TestDevnetPlan(t *testing.T) {
 		}
 	}
 }
+
+// Two nodes with mDNS on find each other on the LAN with no address given.
+func TestMDNSDiscovery(t *testing.T) {
+	h := harness.New(t)
+	on := harness.WithP2PConfig(func(c *p2p.Config) { c.DisableMDNS = false })
+	a := h.NewNode("a", on)
+	b := h.NewNode("b", on)
+	b.Mine(2)
+	deadline := time.Now().Add(20 * time.Second)
+	for a.Host.LibP2P().Network().Connectedness(b.ID()) != network.Connected {
+		if time.Now().After(deadline) {
+			t.Fatalf("a did not find b through mDNS within 20 s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	h.WaitForTip(10*time.Second, a, b)
+}
