@@ -22,7 +22,7 @@ const (
 // at a time (at most 4 per peer and 16 in all), verifies each against m
 // before storing it, and marks the blob complete. progress, if not nil, is
 // called with the chunks held and the total, first before any request and
-// then after each stored batch, from one goroutine.
+// then after each stored batch, never concurrently.
 //
 // A peer that sends a chunk that does not verify, or breaks the protocol,
 // is reported to the onBadPeer callback and asked nothing more; one that

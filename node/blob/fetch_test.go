@@ -353,3 +353,46 @@ func TestServerRejectsBadRequests(t *testing.T) {
 		t.Fatalf("good request after bad ones: %d bytes, %v", len(val), err)
 	}
 }
+
+// TestConcurrentFetches: three nodes fetch one blob from alice at once, one
+// of them twice over, and all end with the same bytes.
+func TestConcurrentFetches(t *testing.T) {
+	alice := newNode(t, "alice")
+	data := randomData(4<<20+17, 4)
+	m := alice.put(t, data, 64<<10)
+	var bobs []*tnode
+	for _, name := range []string{"bob", "carol", "dave"} {
+		n := newNode(t, name)
+		connect(t, n, alice)
+		if len(bobs) > 0 {
+			connect(t, n, bobs[0])
+		}
+		bobs = append(bobs, n)
+	}
+	errs := make(chan error, 4)
+	for k, n := range append(bobs, bobs[0]) {
+		go func() {
+			peers := []peer.ID{alice.h.ID()}
+			if k > 0 {
+				peers = append(peers, bobs[0].h.ID()) // bob serves what it already has
+			}
+			errs <- n.svc.Fetch(context.Background(), m, peers, nil)
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, n := range bobs {
+		if !bytes.Equal(n.read(t, m), data) {
+			t.Fatalf("%s: wrong data", n.name)
+		}
+		if r := n.bad.about(alice.h.ID()); len(r) != 0 {
+			t.Fatalf("%s reported alice: %v", n.name, r)
+		}
+		if r := n.bad.about(bobs[0].h.ID()); !onlyErrs(r, ErrNotFound) {
+			t.Fatalf("%s reported bob for %v", n.name, r)
+		}
+	}
+}
