@@ -402,7 +402,6 @@ func (x *Host) Peers() []PeerInfo {
 		}
 		sort.Strings(pi.Addrs)
 		if cs := x.h.Network().ConnsToPeer(p); len(cs) > 0 {
-			pi.Direction = cs[0].Stat().Direction.String()
 			switch cs[0].Stat().Direction {
 			case network.DirInbound:
 				pi.Direction = "inbound"
