@@ -230,7 +230,7 @@ func (sb *sandbox) noLength(o *goja.Object) bool {
 func (sb *sandbox) installMath() {
 	sb.set(sb.global("Math"), "random", 0, func(goja.FunctionCall) goja.Value {
 		sb.m.charge(fuelPerBuiltin)
-		return sb.vm.ToValue(sb.m.rng.float())
+		return sb.vm.ToValue(sb.m.random())
 	})
 }
 

@@ -92,6 +92,11 @@ func (sb *sandbox) installArray() {
 				}
 			}
 			sb.m.charge(fuelPerBuiltin)
+			if call.This == array {
+				// Array.from on the wrapper builds a plain array, as on
+				// %Array% itself, whose fast paths goja keeps for it.
+				call.This = sb.h.origArray
+			}
 			return orig(call)
 		}
 	})

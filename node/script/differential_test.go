@@ -39,7 +39,7 @@ func sandboxed(t *testing.T, sb *sandbox, body string) string {
 	if err != nil {
 		return "compile: " + err.Error()
 	}
-	sb.m.reset(emptyLedger{}, [32]byte{})
+	sb.m.reset(emptyLedger{}, func() [32]byte { return [32]byte{} })
 	res, jsErr, _, err := sb.invoke(p, Write{}, Context{})
 	if err != nil {
 		t.Fatalf("sandbox: %v", err)

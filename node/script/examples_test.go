@@ -31,9 +31,9 @@ func exampleLedger() *stubLedger {
 	return &stubLedger{
 		balances: map[string]uint64{alice: 5e8, bob: 1e8},
 		paid: map[[2]string]uint64{
-			{alice, payee}: 1e8,     // exactly the price
+			{alice, payee}: 1e8,      // exactly the price
 			{bob, payee}:   99999999, // one unit short
-			{carol, alice}: 5e8,     // paid the wrong address
+			{carol, alice}: 5e8,      // paid the wrong address
 		},
 		owners: map[string]string{
 			"erik/blog/alice": alice,

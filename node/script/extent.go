@@ -19,13 +19,14 @@ func off(i file.Idx) int { return int(i) - 1 }
 // the token stream.
 type locator struct {
 	lx        *lexer
-	syntactic map[int]bool            // token indexes of '(' that belong to syntax, not grouping
+	syntactic map[int]bool             // token indexes of '(' that belong to syntax, not grouping
 	ifs       map[*ast.IfStatement]int // offset of each `if` keyword (goja does not record it)
 	err       error
+	owns      map[ast.Expression]span // memo: ranges are asked for again at every enclosing level
 }
 
 func newLocator(lx *lexer, prog *ast.Program) *locator {
-	lc := &locator{lx: lx, syntactic: map[int]bool{}, ifs: map[*ast.IfStatement]int{}}
+	lc := &locator{lx: lx, syntactic: map[int]bool{}, ifs: map[*ast.IfStatement]int{}, owns: map[ast.Expression]span{}}
 	var ifs []*ast.IfStatement
 	mark := func(tok int) {
 		if lx.isPunct(tok, "(") {
@@ -139,6 +140,17 @@ func (lc *locator) between(s int, e ast.Expression) (span, error) {
 
 // own is the range of e without grouping parentheses around e itself.
 func (lc *locator) own(e ast.Expression) (span, error) {
+	if sp, ok := lc.owns[e]; ok {
+		return sp, nil
+	}
+	sp, err := lc.ownUncached(e)
+	if err == nil {
+		lc.owns[e] = sp
+	}
+	return sp, err
+}
+
+func (lc *locator) ownUncached(e ast.Expression) (span, error) {
 	switch n := e.(type) {
 	case *ast.Identifier, *ast.NumberLiteral, *ast.StringLiteral, *ast.BooleanLiteral,
 		*ast.NullLiteral, *ast.ThisExpression, *ast.SuperExpression:

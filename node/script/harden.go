@@ -143,8 +143,10 @@ type helpers struct {
 	isView                   goja.Callable
 	has                      goja.Callable // Reflect.has: HasProperty without calling getters
 	reflectGet               goja.Callable
-	indexOf                  goja.Value    // the original String.prototype.indexOf
+	indexOf                  goja.Value // the original String.prototype.indexOf
 	uint8Array               goja.Constructor
+	makeWrite, makeCtx       goja.Callable
+	origArray                goja.Value // %Array% before lockdown wrapped it
 	balance, paid, ownerOf   *goja.Object
 	native                   map[*goja.Object]string // JS wrappers that print as native code
 	intr                     *goja.Object
@@ -191,6 +193,7 @@ func (sb *sandbox) harden() (err error) {
 	}
 	sb.h.uint8Array = u8
 
+	sb.h.origArray = vm.Get("Array")
 	lockdown, err := vm.RunString(lockdownJS)
 	if err != nil {
 		return err
@@ -205,6 +208,12 @@ func (sb *sandbox) harden() (err error) {
 	for _, f := range []*goja.Object{sb.h.balance, sb.h.paid, sb.h.ownerOf} {
 		sb.freeze(f)
 	}
+	makers, err := vm.RunString(makeObjectsJS)
+	if err != nil {
+		return err
+	}
+	sb.h.makeWrite = sb.callable(makers.(*goja.Object).Get("0"), "makeWrite")
+	sb.h.makeCtx = sb.callable(makers.(*goja.Object).Get("1"), "makeCtx")
 	freeze, err := vm.RunString(freezeJS)
 	if err != nil {
 		return err

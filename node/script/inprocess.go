@@ -10,8 +10,9 @@ import (
 // inProcess runs scripts in sandboxes of this process. It keeps a few idle
 // sandboxes so that hardening a runtime is paid once, not per call.
 type inProcess struct {
-	mu   sync.Mutex
-	idle []*sandbox
+	mu     sync.Mutex
+	idle   []*sandbox
+	budget uint64 // fuel per write; 0 means FuelPerWrite (tests lower it)
 }
 
 const maxIdleSandboxes = 8
@@ -55,6 +56,7 @@ func (r *inProcess) Validate(ctx context.Context, p *Program, w Write, c Context
 	if err != nil {
 		return Verdict{}, err
 	}
+	sb.budget = r.budget
 	v, err := runGuarded(ctx, sb, p, w, c, l, WallClockGuard)
 	r.put(sb)
 	return v, err

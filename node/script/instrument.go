@@ -40,11 +40,10 @@ type insertion struct {
 }
 
 type instrumenter struct {
-	lc   *locator
-	ins  []insertion
-	seq  int
-	err  error
-	size int // number of sites, for tests
+	lc  *locator
+	ins []insertion
+	seq int
+	err error
 }
 
 // instrument returns the source with fuel charges and string checks
@@ -102,7 +101,6 @@ func (in *instrumenter) add(o, class int, text func() string) int {
 
 // point inserts the fuel charge of s at o (just inside a '{').
 func (in *instrumenter) point(o int, s *site) {
-	in.size++
 	in.add(o, classPoint, func() string { return s.call() + ";" })
 }
 
@@ -189,7 +187,6 @@ func (in *instrumenter) statements(list []ast.Statement, s *site) {
 
 // loopBody charges s at the start of every iteration of body.
 func (in *instrumenter) loopBody(body ast.Statement, s *site) {
-	in.size++
 	if b, ok := body.(*ast.BlockStatement); ok {
 		in.add(off(b.LeftBrace)+1, classPoint, func() string { return s.call() + ";" })
 		in.statements(b.List, s)
@@ -236,7 +233,6 @@ func (in *instrumenter) visit(n ast.Node, st *site) {
 				in.fail(err)
 				return
 			}
-			in.size++
 			in.wrap(sp, func() string { return "(" + s.call() + ", " }, ")")
 			in.visit(b.Expression, s)
 		default:
@@ -256,7 +252,6 @@ func (in *instrumenter) visit(n ast.Node, st *site) {
 		// charged, and a field without one gets `= (__bv_f(1), void __bv_f)`.
 		in.visit(n.Key, st)
 		s := &site{}
-		in.size++
 		if n.Initializer != nil {
 			sp, err := in.lc.full(n.Initializer)
 			if err != nil {

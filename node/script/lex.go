@@ -17,11 +17,11 @@ import (
 type tokKind uint8
 
 const (
-	tokPunct tokKind = iota // operator or punctuator; text in lexer.src[start:end]
-	tokWord                 // identifier, keyword or number
-	tokString               // '...' or "..."
-	tokTemplate             // a template chunk: `...${, }...${, }...` or `...`
-	tokPrivate              // #name
+	tokPunct    tokKind = iota // operator or punctuator; text in lexer.src[start:end]
+	tokWord                    // identifier, keyword or number
+	tokString                  // '...' or "..."
+	tokTemplate                // a template chunk: `...${, }...${, }...` or `...`
+	tokPrivate                 // #name
 )
 
 type lexToken struct {

@@ -19,6 +19,8 @@ type meter struct {
 	ledgerErr error
 	queries   int
 	rng       splitmix
+	seeded    bool
+	seedFrom  func() [32]byte      // derives the Math.random seed on first use
 	depth     int                  // nesting of recursive built-ins
 	bound     map[*goja.Object]int // bind-chain depth of bound functions made in this call
 	joining   []*goja.Object       // arrays being joined, to cut cycles
@@ -36,10 +38,10 @@ var (
 	errTooSlow = fmt.Errorf("wall clock")
 )
 
-func (m *meter) reset(l Ledger, seed [32]byte) {
+func (m *meter) reset(l Ledger, seed func() [32]byte) {
 	m.used, m.budget = 0, FuelPerWrite
 	m.stop, m.ledger, m.ledgerErr, m.queries, m.depth = nil, l, nil, 0, 0
-	m.rng.seed(seed)
+	m.seeded, m.seedFrom = false, seed
 	clear(m.bound)
 	m.joining = m.joining[:0]
 }
@@ -169,6 +171,16 @@ func (g *splitmix) next() uint64 {
 	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
 	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
 	return z ^ (z >> 31)
+}
+
+// random is Math.random: the seed is derived from the write the first time
+// a script asks for a number.
+func (m *meter) random() float64 {
+	if !m.seeded {
+		m.rng.seed(m.seedFrom())
+		m.seeded = true
+	}
+	return m.rng.float()
 }
 
 // float returns a float64 in [0, 1) with 53 random bits.

@@ -29,6 +29,7 @@ type sandbox struct {
 	uses      int
 	dirty     bool
 	h         helpers
+	budget    uint64 // 0: FuelPerWrite
 }
 
 // maxSandboxUses bounds how long a runtime lives, so that whatever a
@@ -91,7 +92,10 @@ func (sb *sandbox) factory(p *Program) (goja.Callable, error) {
 func (sb *sandbox) run(p *Program, w Write, c Context, l Ledger) (v Verdict, err error) {
 	sb.uses++
 	m := sb.m
-	m.reset(l, seedFor(p, w, c))
+	m.reset(l, func() [32]byte { return seedFor(p, w, c) })
+	if sb.budget != 0 {
+		m.budget = sb.budget
+	}
 	// A previous call may have ended with the meter's interrupt; the runtime
 	// itself is fine (goja unwinds uncatchable errors and drops pending
 	// jobs), only the flag remains.
@@ -136,7 +140,15 @@ func (sb *sandbox) invoke(p *Program, w Write, c Context) (res goja.Value, jsErr
 	if !ok {
 		return nil, errNoValidate, "", nil
 	}
-	res, jsErr = fn(goja.Undefined(), sb.writeObject(w), sb.contextObject(c))
+	wv, jsErr := sb.writeObject(w)
+	if jsErr != nil {
+		return nil, jsErr, "", nil
+	}
+	cv, jsErr := sb.contextObject(c)
+	if jsErr != nil {
+		return nil, jsErr, "", nil
+	}
+	res, jsErr = fn(goja.Undefined(), wv, cv)
 	return res, jsErr, "", nil
 }
 

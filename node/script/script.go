@@ -47,7 +47,8 @@ type Verdict struct {
 
 // Runner runs validation scripts. A non-nil error means the runner itself
 // failed (a ledger error, a cancelled context, a closed pool): it is never a
-// script outcome. Every script outcome is a Verdict.
+// script outcome. Every script outcome is a Verdict. A nil Ledger is an
+// empty one: every balance and payment is 0 and no keyspace has an owner.
 type Runner interface {
 	Validate(ctx context.Context, p *Program, w Write, c Context, l Ledger) (Verdict, error)
 }
@@ -55,11 +56,10 @@ type Runner interface {
 // Errors returned by Compile and the runners. Compile errors wrap
 // ErrCompile; test with errors.Is.
 var (
-	ErrCompile   = errors.New("access script rejected")
-	ErrTooLarge  = errors.New("access script is too large")
-	ErrClosed    = errors.New("script pool is closed")
-	ErrWorker    = errors.New("script worker failed")
-	ErrNilLedger = errors.New("script runner needs a ledger")
+	ErrCompile  = errors.New("access script rejected")
+	ErrTooLarge = errors.New("access script is too large")
+	ErrClosed   = errors.New("script pool is closed")
+	ErrWorker   = errors.New("script worker failed")
 )
 
 // NewInProcess returns a Runner that executes scripts in this process. It

@@ -13,52 +13,43 @@ import (
 
 func (sb *sandbox) str(s string) goja.Value { return sb.vm.ToValue(s) }
 
-func (sb *sandbox) define(o *goja.Object, key string, v goja.Value) {
-	_ = o.DefineDataProperty(key, v, goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_TRUE)
-}
+// makeObjectsJS builds the write and ctx objects in one step of the VM,
+// which costs less than setting their properties one by one from Go.
+const makeObjectsJS = `(function () {
+	'use strict';
+	return [
+		(key, value, bytes, size, signer, prev, prevExists) => ({ key, value, bytes, size, signer, prev, prevExists }),
+		(keyspace, owner, height, time, chain, balance, paid, ownerOf) => ({ keyspace, owner, height, time, chain, balance, paid, ownerOf }),
+	];
+})()`
 
-func (sb *sandbox) writeObject(w Write) *goja.Object {
+// writeObject and contextObject fail only if the runtime was interrupted
+// (the wall-clock guard, a cancelled context).
+func (sb *sandbox) writeObject(w Write) (goja.Value, error) {
 	vm := sb.vm
-	o := vm.NewObject()
-	sb.define(o, "key", sb.str(decodeUTF8([]byte(w.Key))))
-	sb.define(o, "value", sb.str(decodeUTF8(w.Value)))
-	sb.define(o, "bytes", sb.bytes(w.Value))
-	sb.define(o, "size", vm.ToValue(len(w.Value)))
-	sb.define(o, "signer", sb.str(decodeUTF8([]byte(w.Signer))))
+	prev := goja.Null()
 	if w.PrevExists {
-		sb.define(o, "prev", sb.str(decodeUTF8(w.Prev)))
-	} else {
-		sb.define(o, "prev", goja.Null())
+		prev = sb.str(decodeUTF8(w.Prev))
 	}
-	sb.define(o, "prevExists", vm.ToValue(w.PrevExists))
-	sb.freeze(o)
-	return o
+	bytes, err := sb.bytes(w.Value)
+	if err != nil {
+		return nil, err
+	}
+	return sb.h.makeWrite(goja.Undefined(), sb.str(decodeUTF8([]byte(w.Key))), sb.str(decodeUTF8(w.Value)),
+		bytes, vm.ToValue(len(w.Value)), sb.str(decodeUTF8([]byte(w.Signer))), prev, vm.ToValue(w.PrevExists))
 }
 
 // bytes is a Uint8Array over a copy of b: the script may change it without
 // touching the caller's slice.
-func (sb *sandbox) bytes(b []byte) goja.Value {
+func (sb *sandbox) bytes(b []byte) (goja.Value, error) {
 	buf := sb.vm.NewArrayBuffer(append([]byte(nil), b...))
-	u8, err := sb.h.uint8Array(nil, sb.vm.ToValue(buf))
-	if err != nil {
-		panic(err)
-	}
-	return u8
+	return sb.h.uint8Array(nil, sb.vm.ToValue(buf))
 }
 
-func (sb *sandbox) contextObject(c Context) *goja.Object {
+func (sb *sandbox) contextObject(c Context) (goja.Value, error) {
 	vm := sb.vm
-	o := vm.NewObject()
-	sb.define(o, "keyspace", sb.str(decodeUTF8([]byte(c.Keyspace))))
-	sb.define(o, "owner", sb.str(decodeUTF8([]byte(c.Owner))))
-	sb.define(o, "height", vm.ToValue(c.Height))
-	sb.define(o, "time", vm.ToValue(c.Time))
-	sb.define(o, "chain", sb.str(decodeUTF8([]byte(c.Chain))))
-	sb.define(o, "balance", sb.h.balance)
-	sb.define(o, "paid", sb.h.paid)
-	sb.define(o, "ownerOf", sb.h.ownerOf)
-	sb.freeze(o)
-	return o
+	return sb.h.makeCtx(goja.Undefined(), sb.str(decodeUTF8([]byte(c.Keyspace))), sb.str(decodeUTF8([]byte(c.Owner))),
+		vm.ToValue(c.Height), vm.ToValue(c.Time), sb.str(decodeUTF8([]byte(c.Chain))), sb.h.balance, sb.h.paid, sb.h.ownerOf)
 }
 
 func (sb *sandbox) freeze(o *goja.Object) {
@@ -156,9 +147,9 @@ func (sb *sandbox) ownerOf(call goja.FunctionCall) goja.Value {
 // emptyLedger answers for a runner called without a ledger.
 type emptyLedger struct{}
 
-func (emptyLedger) Balance(string) (uint64, error)             { return 0, nil }
-func (emptyLedger) PaidTotal(string, string) (uint64, error)   { return 0, nil }
-func (emptyLedger) Owner(string) (string, bool, error)         { return "", false, nil }
+func (emptyLedger) Balance(string) (uint64, error)           { return 0, nil }
+func (emptyLedger) PaidTotal(string, string) (uint64, error) { return 0, nil }
+func (emptyLedger) Owner(string) (string, bool, error)       { return "", false, nil }
 
 // Describing values for reasons. None of this runs script code: properties
 // are read through their descriptors and accessors are never called.

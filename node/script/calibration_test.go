@@ -3,13 +3,17 @@ package script
 import (
 	"context"
 	"fmt"
-	"os"
-	"strings"
 	"testing"
 	"time"
 )
 
-var calib = []string{
+// BenchmarkFuelCalibration runs scripts built to get the most time out of
+// each unit of fuel, each to the end of its budget (or to a cap), and
+// reports ns/fuel. Fuel prices (limits.go) are set so that none exceeds
+// roughly 150 ns/fuel on the reference machine, which keeps a full budget
+// well under the wall-clock guard. Cases 10-12 are the known exception:
+// operators on long strings (doc.go, "Known gaps"); they end at the guard.
+var calibrationScripts = []string{
 	`for (;;) {}`,
 	`var x = 0; for (;;) { x = x + 1 }`,
 	`var a = []; for (;;) { a = [a] }`,
@@ -55,26 +59,24 @@ var calib = []string{
 
 func BenchmarkFuelCalibration(b *testing.B) {
 	r := NewInProcess()
-	for i, body := range calib {
-		src := "function validate(w, c) { " + body + " }"
-		p, err := Compile([]byte(src))
+	for i, body := range calibrationScripts {
+		p, err := Compile([]byte("function validate(w, c) { " + body + " }"))
 		if err != nil {
 			b.Fatalf("%d: %v", i, err)
 		}
 		b.Run(fmt.Sprintf("%02d", i), func(b *testing.B) {
 			var fuel uint64
-			var v Verdict
-			st := time.Now()
+			start := time.Now()
 			for n := 0; n < b.N; n++ {
-				v, _ = r.Validate(context.Background(), p, Write{}, Context{}, nil)
+				v, err := r.Validate(context.Background(), p, Write{}, Context{}, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
 				fuel += v.Fuel
 			}
-			el := time.Since(st)
-			b.ReportMetric(float64(el.Nanoseconds())/float64(fuel), "ns/fuel")
-			b.ReportMetric(float64(el.Milliseconds())/float64(b.N), "ms/call")
-			if os.Getenv("CALIB_V") != "" {
-				fmt.Fprintf(os.Stderr, "%02d %-70s %v %s\n", i, strings.TrimSpace(body), v.Code, v.Reason)
-			}
+			elapsed := time.Since(start)
+			b.ReportMetric(float64(elapsed.Nanoseconds())/float64(max(fuel, 1)), "ns/fuel")
+			b.ReportMetric(float64(elapsed.Milliseconds())/float64(b.N), "ms/call")
 		})
 	}
 }

@@ -1,0 +1,195 @@
+// Package script runs keyspace access scripts (access.js): JavaScript
+// written by strangers and executed as consensus code. Every node must reach
+// the same verdict, with the same fuel, for the same script and write, and no
+// script may crash, hang or exhaust the node that runs it.
+//
+// # Pieces
+//
+//	access.js ──Compile──▶ *Program ──Runner.Validate(write, ctx, ledger)──▶ Verdict
+//	              │                    │
+//	              │ size cap, parse,   ├─ NewInProcess: hardened goja runtimes in
+//	              │ strict mode,       │  this process (trusted scripts, tests)
+//	              │ forbidden names,   └─ NewPool: worker processes (this binary,
+//	              │ instrument,           re-executed), memory-limited, killed
+//	              │ verify, compile       and replaced when they overrun
+//
+// Compile (compile.go) refuses what the sandbox will not run, then
+// instruments the source (instrument.go): it parses it with goja's parser,
+// finds exact source ranges (extent.go, with a small tokenizer, lex.go, for
+// the grouping parentheses goja's AST drops) and splices in two calls:
+//
+//	__bv_f(n)  at the start of every function body, static block, instance
+//	           field initializer and loop iteration: charge n units of fuel,
+//	           n being the AST nodes of that body (weighted, see below);
+//	__bv_c(v)  around every + and += and every template literal: a string
+//	           longer than MaxStringLength ends the script, and long results
+//	           cost fuel in proportion to their length.
+//
+// The instrumented source is re-parsed and checked (verify.go): with the
+// inserted calls removed it must print the same canonical tree as the
+// original, and the calls must be everywhere they belong. A mistake in the
+// splicing can therefore only refuse a script, never run one unmetered. The
+// result is wrapped in a factory function that receives the two metering
+// functions, runs the script's top level and returns its validate.
+//
+// A sandbox (sandbox.go, harden.go) is a goja runtime hardened once:
+// eval, the Function constructors (also as .constructor of every kind of
+// function), Date, RegExp, Proxy, BigInt and GoError are gone; Math.random is
+// a generator seeded from the script and the write; every built-in that
+// loops or allocates in proportion to its input is replaced by a metered
+// version (builtins*.go, json.go) that caps and charges; then every object
+// reachable from the global object and the hidden intrinsics is frozen. A
+// sandbox is reused for up to 10,000 validations: each call runs the
+// script's top level afresh and everything shared is frozen, so one call
+// cannot see another (prototype pollution fails with a TypeError).
+//
+// # Script API
+//
+//	function validate(write, ctx) { ... return true; }
+//
+//	write.key         the full key, e.g. "erik/blog/alice/hello"
+//	write.value       the value as text (UTF-8; each invalid byte becomes U+FFFD)
+//	write.bytes       the value as a Uint8Array (a copy)
+//	write.size        the value's length in bytes
+//	write.signer      the signer's address
+//	write.prev        the key's current value as text, or null
+//	write.prevExists  whether the key has a value
+//	ctx.keyspace      the keyspace whose script runs, e.g. "erik/blog"
+//	ctx.owner         its owner's address
+//	ctx.height        block height; ctx.time block time (unix ms); ctx.chain "/", "01", ...
+//	ctx.balance(addr)     the address's root balance in base units
+//	ctx.paid(from, to)    the total ever transferred from → to
+//	ctx.ownerOf(keyspace) the owner of a (sub-)keyspace, or null
+//
+// ctx.owner is the address, so the owner query is named ownerOf. Amounts are
+// numbers: exact up to 2^53 base units, the nearest double above. The ledger
+// functions take address and keyspace strings only (anything else is a
+// TypeError), cost 1,000 fuel each and at most 256 may be made per write.
+//
+// A write is allowed only if validate returns exactly true. Anything else
+// is a refusal whose Reason is shown to the writer: a thrown string is the
+// reason itself, an Error gives its message (prefixed by its name unless it
+// is a plain Error), other values are described ("the script threw the
+// number 42", `the script threw {"code": 3}`), and a returned value is
+// described too. Reasons are cleaned of control characters and cut to 300
+// bytes. Scripts run in strict mode; at the top level `this` is undefined.
+//
+// # Determinism
+//
+// The verdict, the reason and the fuel depend only on the script, the write,
+// the context and the ledger's answers: fuel is counted in the script's own
+// steps, never in time; there is no clock, no I/O and no randomness but
+// Math.random, seeded with SHA-256 of the script, the write and the context.
+// Nothing a script reaches is a Go object: values are plain JavaScript, the
+// host functions are the three ledger queries and the metered built-ins.
+// Tests check this for every hostile and example script: 100 runs each,
+// in-process and in workers, under GOMAXPROCS 1 and 2.
+//
+// goja itself is part of consensus: nodes must run the same goja version
+// (pinned in go.mod) built for the same architecture family, because Go may
+// compute transcendental Math functions differently on other CPUs.
+//
+// # Fuel
+//
+// Each write has FuelPerWrite = 1,000,000 units. Fuel is meant to bound
+// time, so prices follow goja's measured costs (BenchmarkFuelCalibration):
+// a full budget is about 30 ms of plain arithmetic loops and at most about
+// 0.1-0.3 s of the costliest mixes found, well under the one-second guard.
+//
+//	what                                              fuel
+//	entering a function body or loop iteration        1 per AST node in it, plus:
+//	  object literal / array literal                  +8 / +8
+//	  function or arrow created / class defined       +8 / +32 (+8 per member)
+//	  new / call / property access                    +8 / +1 / +1
+//	  throw / try / template / + checked              +8 / +2 / +2 / +2
+//	  for-in loop / function using `arguments`        +4 / +8 per call
+//	string produced by + or a template                1 per 128 characters
+//	built-in call                                     1, plus:
+//	  per array element visited or created           1 (join, toLocaleString: 2)
+//	  per property listed (Object.keys, ...)         4
+//	  per value written by JSON.stringify            8
+//	  per step of a built-in iterator (spread, ...)  16
+//	  string copied (repeat, pad, slice, join, ...)  1 per 128 characters
+//	  string searched (indexOf, split, replace, ...) 1 per 32 characters
+//	  string parsed/transformed (JSON.parse, case,   1 per 8 characters
+//	    normalize, parseFloat, Number(...))
+//	  URI encoded/decoded                            1 per 2 characters
+//	  buffer or typed-array bytes allocated/touched  1 per 64 bytes
+//	  sort                                           n·log2(n) (x2 without comparator)
+//	ledger query                                      1,000
+//
+// When fuel runs out the script ends at once: the meter interrupts the
+// runtime, so not even a catch or finally block runs again.
+//
+// # Caps
+//
+//	MaxScriptSize     64 KiB of source        MaxCallDepth      256 calls
+//	MaxStringLength   262,144 UTF-16 units    MaxNestingDepth   64 (join, JSON, flat,
+//	MaxArrayLength    100,000 elements                          bind chains, prototypes)
+//	MaxBufferBytes    1 MiB                   MaxLedgerQueries  256
+//	MaxKeySize        1 KiB                   MaxValueSize      64 KiB
+//
+// A built-in that would exceed a cap ends the script (CodeLimit) before it
+// allocates. Arrays a script grows by assignment (a[1e9] = 1) may be longer,
+// but every built-in that walks one checks its length first, and the
+// built-in iterators charge every step.
+//
+// # Regular expressions
+//
+// Regular expressions cannot be bounded: goja's regexp2 ignores Interrupt,
+// and a match that hits its timeout silently returns false. So there are
+// none: a regex literal or a mention of RegExp is a compile error
+// ("regular expressions are not allowed in access scripts"), the RegExp
+// constructor is removed, and String.prototype.match, matchAll and search,
+// which would build one from a string, throw a TypeError with the same
+// sentence unless given an object with its own Symbol.match/matchAll/search
+// method. replace, replaceAll and split take plain strings.
+//
+// # Isolation
+//
+// goja has no memory limit ('x'.repeat(2**40) kills the process) and
+// built-ins ignore Interrupt (new Array(5e7).fill(0) runs for 30 s). The caps
+// stop both; the pool is the boundary for whatever gets past them. A worker
+// is this executable started with BITVERSE_SCRIPT_WORKER set: MaybeRunWorker
+// (first thing in main, and in TestMain) turns it into a server of
+// length-prefixed frames on stdin/stdout (protocol.go). Before serving it
+// sets debug.SetMemoryLimit(512 MiB), a 256 MiB goroutine stack cap and, on
+// Linux, RLIMIT_AS at its size at start plus 2 GiB. Ledger queries are sent
+// back to the parent and answered there, by the goroutine that called
+// Validate. The parent kills a worker that computes for more than one second
+// (CPU time where Linux reports it, so a busy machine does not make a script
+// "too slow"; time spent answering ledger queries does not count) and
+// replaces any worker that dies; the caller gets a verdict, never a crash.
+//
+// Verdicts from these guards (CodeTooSlow, CodeOutOfMemory, CodeCrashed)
+// are not reproducible bit for bit across machines: Code.Deterministic
+// reports false for them. A node validating a block should treat them as
+// "could not decide" and retry with more room, not as proof of an invalid
+// block; mempool admission may simply refuse the write.
+//
+// # Known gaps
+//
+//   - Operators on long strings (comparison, ToNumber as in +s, property
+//     keys) cost goja time in proportion to the length but one node of fuel:
+//     a loop of +s on a 200,000-digit string reaches the guard, not the fuel
+//     limit (BenchmarkFuelCalibration cases 10-12: about 1-190 µs per step).
+//     Metering them would mean instrumenting every operator.
+//   - Prototype chains built by assigning F.prototype and calling new F are
+//     bounded by fuel only; property lookups walk them.
+//   - goja's own parser and compiler are quadratic in the length of a chain
+//     like a + b + c + ...: a 64 KiB script of one such chain takes about
+//     0.5 s to compile (once: cache the *Program).
+//   - Outside Linux the worker has no RLIMIT_AS, only the Go memory limit.
+//   - Subclasses of Array get plain arrays from map, filter and the like
+//     (Symbol.species is not honoured); flat and flatMap always return plain
+//     arrays.
+//
+// # Errors
+//
+// Compile returns errors wrapping ErrCompile (and ErrTooLarge for an
+// oversized script), each a sentence the script's author can act on.
+// Validate returns an error only for failures of the runner itself: the
+// ledger's error (wrapped), the context's error, ErrClosed for a closed pool,
+// ErrWorker for a worker that failed without dying. Every script outcome is
+// a Verdict, with a Code saying which rule decided it.
+package script
