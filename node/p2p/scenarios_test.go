@@ -79,7 +79,11 @@ func scenarioConverge(t *testing.T, nodes, miners int, every time.Duration, minH
 	for _, m := range ns[:miners] {
 		m.StopAutoMine()
 	}
-	ns[0].Mine(1) // settles a tie between the two miners' last blocks
+	// The two miners' last blocks may tie (equal work: each node keeps the
+	// one it saw first). Once every node has the highest block, one more
+	// block on top of any of them settles it.
+	waitSameHeight(t, ns)
+	ns[0].Mine(1)
 	tip := h.WaitForTip(20*time.Second, ns...)
 	if roots := stateRoots(ns); len(roots) != 1 {
 		t.Fatalf("state roots differ at a common tip: %v", roots)
@@ -430,5 +434,26 @@ func waitBanned(t *testing.T, n *harness.Node, id peer.ID) {
 			t.Fatalf("%s did not ban %s; peers %+v", n.Name, id, n.Host.Peers())
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// waitSameHeight waits until every node is at the highest height any of
+// them has.
+func waitSameHeight(t *testing.T, ns []*harness.Node) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		var lo, hi uint64 = ^uint64(0), 0
+		for _, n := range ns {
+			ht := n.Chain().Tip().Height
+			lo, hi = min(lo, ht), max(hi, ht)
+		}
+		if lo == hi {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("heights still differ (%d..%d) after 20 s", lo, hi)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
