@@ -200,3 +200,27 @@ func TestMDNSDiscovery(t *testing.T) {
 	}
 	h.WaitForTip(10*time.Second, a, b)
 }
+
+// A peer added with AddPeer (`bitverse peers add`) is dialled again after
+// a restart, with no bootstrap list.
+func TestAddedPeerRedialledAfterRestart(t *testing.T) {
+	h := harness.New(t)
+	a, b := h.NewNode("a"), h.NewNode("b")
+	if err := a.Host.AddPeer(context.Background(), b.Host.Addrs()[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Host.AddPeer(context.Background(), "/ip4/127.0.0.1/tcp/1"); !errors.Is(err, p2p.ErrBadAddr) {
+		t.Fatalf("address without a peer id: %v", err)
+	}
+	if err := a.Host.AddPeer(context.Background(), a.Host.Addrs()[0]); !errors.Is(err, p2p.ErrSelf) {
+		t.Fatalf("own address: %v", err)
+	}
+	a.Restart() // the harness has no link to redial: only a's memory can
+	deadline := time.Now().Add(10 * time.Second)
+	for a.Host.LibP2P().Network().Connectedness(b.ID()) != network.Connected {
+		if time.Now().After(deadline) {
+			t.Fatal("a did not redial b after its restart")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
