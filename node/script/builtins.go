@@ -453,11 +453,6 @@ func (sb *sandbox) bufferCtorCheck(call goja.FunctionCall) goja.Value {
 	if n > MaxBufferBytes {
 		sb.m.halt(CodeLimit, "new ArrayBuffer(%v): buffers are limited to %d bytes", call.Argument(0), MaxBufferBytes)
 	}
-	if opts, ok := call.Argument(1).(*goja.Object); ok {
-		if max := opts.Get("maxByteLength"); max != nil && !goja.IsUndefined(max) && max.ToFloat() > MaxBufferBytes {
-			sb.m.halt(CodeLimit, "ArrayBuffer maxByteLength %v is over the limit of %d bytes", max, MaxBufferBytes)
-		}
-	}
 	if n > 0 {
 		sb.m.charge(uint64(n) / rateBuffer)
 	}
