@@ -27,8 +27,8 @@
 // sends a provably invalid block or transaction, a malformed message or an
 // oversized frame is disconnected and banned for Config.BanDuration (bans
 // survive restarts). Lesser nuisances (requests over the rate limit, orphan
-// blocks, transactions that do not apply) cost score; at -100 the peer is
-// banned. PROTOCOL-p2p.md describes the wire formats and rules.
+// blocks and transactions that do not apply beyond a free allowance) cost
+// score; at -100 the peer is banned. PROTOCOL-p2p.md describes the wire formats and rules.
 //
 // # Errors
 //

@@ -161,7 +161,7 @@ func (x *Host) validateBlock(_ context.Context, from peer.ID, msg *pubsub.Messag
 		// We are behind (or the sender is ahead): pull. An orphan costs a
 		// point, so a flood of blocks on made-up parents ends in a ban.
 		x.counters.ignored.Add(1)
-		x.penalize(from, penaltyUseless, "orphan block")
+		x.chargeUseless(from, "orphan blocks")
 		x.syncer.poke()
 		return pubsub.ValidationIgnore
 	}
@@ -237,9 +237,13 @@ func (x *Host) admitTx(from peer.ID, tx *wire.Tx, quiet bool) (pubsub.Validation
 		x.rejectFrom(from, f, "invalid transaction: "+err.Error())
 		return pubsub.ValidationReject, false
 	}
-	// Valid in form but not against our state (nonce used, no funds): a
-	// point, so signed spam from empty accounts ends in a ban.
-	x.penalize(from, penaltyUseless, "transaction that does not apply")
+	// Valid in form but not against our state (nonce used, no funds). While
+	// this node is catching up that is expected (the funding blocks are
+	// still to come); otherwise it is charged, so signed spam from empty
+	// accounts ends in a ban.
+	if !x.syncer.progress().Syncing {
+		x.chargeUseless(from, "transactions that do not apply")
+	}
 	x.counters.ignored.Add(1)
 	return pubsub.ValidationIgnore, false
 }
@@ -359,4 +363,15 @@ func (x *Host) GossipPeers() []peer.ID {
 		return nil
 	}
 	return x.ps.ListPeers(TopicBlocks(x.net))
+}
+
+// chargeUseless counts a well-formed object that did this node no good (an
+// orphan block, a transaction that does not apply). An honest peer sends a
+// few of these now and then — an orphan per block while this node is
+// behind — so each peer has a free allowance (uselessRate a second, burst
+// uselessBurst); past it, each costs a point.
+func (x *Host) chargeUseless(from peer.ID, what string) {
+	if !x.useless.take(from, 1) {
+		x.penalize(from, penaltyUseless, what)
+	}
 }

@@ -52,6 +52,8 @@ const (
 	minPeersDial   = 8  // below this many peers, dial known and bootstrap peers
 	maxKnownPeers  = 256
 	maxPeerStates  = 4096 // remembered scores of peers, connected or not
+	uselessRate    = 5    // free orphans and inapplicable txs per second per peer
+	uselessBurst   = 100
 )
 
 // peerState is what the host knows about a connected peer.
@@ -73,6 +75,7 @@ type Host struct {
 	gate    *gater
 	bans    *banList
 	limit   *limiter
+	useless *limiter // allowance for orphans and inapplicable txs
 
 	ps          *pubsub.PubSub
 	topicBlocks *pubsub.Topic
@@ -124,7 +127,7 @@ func New(cfg Config, n *node.Node) (*Host, error) {
 		return nil, err
 	}
 	x := &Host{cfg: cfg, node: n, log: cfg.Log, net: n.Params().Net, genesis: gen, bans: bans,
-		limit: newLimiter(cfg.SyncRate, cfg.SyncBurst), peers: map[peer.ID]*peerState{},
+		limit: newLimiter(cfg.SyncRate, cfg.SyncBurst), useless: newLimiter(uselessRate, uselessBurst), peers: map[peer.ID]*peerState{},
 		pubQ: make(chan pubItem, 4096), waiting: newTxWaitlist(1000)}
 	x.gate = &gater{bans: bans}
 
@@ -547,6 +550,7 @@ func (x *Host) maintain() {
 		}
 		rounds++
 		x.limit.prune(time.Minute)
+		x.useless.prune(time.Minute)
 		for _, p := range x.h.Network().Peers() {
 			x.wg.Add(1)
 			go func() {
