@@ -80,6 +80,7 @@ const empty int32 = 0
 type arena struct {
 	nodes []mnode
 	recs  []byte   // Apply: the chunk it encodes records into (see reserve)
+	chunk int      // Apply: the size of a new chunk
 	out   []record // Apply: the records waiting to be put
 	kvs   []byte   // Apply: key ‖ value of the leaves it makes
 }
@@ -335,7 +336,8 @@ type record struct {
 	data []byte
 }
 
-// recChunk is the size of the chunks Apply encodes records into.
+// recChunk is the largest chunk Apply encodes records into; a small batch
+// starts with a smaller one.
 const recChunk = 256 << 10
 
 // reserve makes room for n more bytes in the current chunk, starting a new
@@ -343,7 +345,8 @@ const recChunk = 256 << 10
 // the store as they are, and bbolt keeps them until the transaction ends.
 func (a *arena) reserve(n int) {
 	if cap(a.recs)-len(a.recs) < n {
-		a.recs = make([]byte, 0, max(recChunk, n))
+		a.recs = make([]byte, 0, max(a.chunk, n))
+		a.chunk = recChunk
 	}
 }
 
