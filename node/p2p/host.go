@@ -171,6 +171,10 @@ func (x *Host) ID() peer.ID { return x.h.ID() }
 // LibP2P returns the underlying libp2p host (for tests and tools).
 func (x *Host) LibP2P() host.Host { return x.h }
 
+// DHT returns the Kademlia DHT (nil before Start or with DisableDHT), for
+// protocols that look up who stores what (branches, blobs).
+func (x *Host) DHT() *dht.IpfsDHT { return x.dht }
+
 // Addrs returns the host's dialable addresses, each ending in /p2p/<id>.
 func (x *Host) Addrs() []string {
 	var out []string
