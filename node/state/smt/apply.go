@@ -106,10 +106,10 @@ func sortUpdates(ups []Update) []Update {
 }
 
 // applier applies one sorted batch, recursing down the tree once and
-// splitting the batch at each internal node. Each changed internal node is
-// hashed once, as the recursion returns; then encodePage encodes each
-// changed page once and flush puts them. Nothing it builds is read back
-// from the store.
+// splitting the batch at each internal node. As the recursion returns, each
+// changed internal node is hashed once, and each changed page is encoded
+// once, when its parent is built (or, for the root, at the end); flush then
+// puts them all. Nothing it builds is read back from the store.
 type applier struct {
 	s NodeStore
 	a *arena

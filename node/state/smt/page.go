@@ -107,8 +107,7 @@ func putArena(a *arena) {
 	if cap(a.nodes) > 1<<20 || cap(a.out) > 1<<20 {
 		return // an unusually large batch: let it go
 	}
-	clear(a.nodes) // drop references to store memory
-	clear(a.out)
+	clear(a.out) // let the record chunks go
 	a.recs = nil // the store may keep what was put until its transaction ends
 	select {
 	case spare <- a:

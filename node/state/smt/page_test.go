@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/bitverse/bitverse/node/wire"
@@ -140,6 +141,62 @@ func TestDamagedRecords(t *testing.T) {
 				}
 			}
 			ms.nodes[h] = orig
+		}
+	}
+}
+
+// TestRecordRules builds small page records by hand, one that follows the
+// format and others that each break one rule, and checks that Check takes
+// the first and rejects the others for breaking the rule, not for a hash
+// mismatch.
+func TestRecordRules(t *testing.T) {
+	kv := func(k, v wire.Hash) []byte { return slices.Concat(k[:], v[:]) }
+	ka, kb, kc := hb(0x00), hb(0x40), hb(0x80) // 00…, 01…, 10…
+	v := h(7)
+	la, lb, lc := kv(ka, v), kv(kb, v), kv(kc, v)
+	n := innerHash(leafHash(ka, v), leafHash(kb, v))   // ka and kb under "0"
+	two := innerHash(leafHash(ka, v), leafHash(kc, v)) // ka | kc
+	three := innerHash(n, leafHash(kc, v))             // (ka, kb) | kc
+	threeR := innerHash(leafHash(ka, v), innerHash(leafHash(kc, v), leafHash(hb(0xc0), v)))
+	lc2 := kv(hb(0xc0), v)
+	nR := innerHash(leafHash(kc, v), leafHash(hb(0xc0), v))
+	tests := []struct {
+		root wire.Hash
+		rec  []byte
+		ok   bool
+	}{
+		{two, slices.Concat([]byte{tagPage, 2, 0x05}, la, lc), true},
+		{two, slices.Concat([]byte{tagPage, 3, 0x05}, la, lc), false},                  // wrong count
+		{two, slices.Concat([]byte{tagPage, 0x82, 0x00, 0x05}, la, lc), false},         // non-minimal count
+		{two, slices.Concat([]byte{tagPage, 1, 0x05}, la, lc), false},                  // page of one leaf
+		{two, slices.Concat([]byte{tagPage, 2, 0x05}, la, lc, []byte{0}), false},       // trailing byte
+		{two, slices.Concat([]byte{tagPage, 2, 0x15}, la, lc), false},                  // high code bits
+		{two, slices.Concat([]byte{tagPage, 2, 0x04}, la), false},                      // one leaf and empty
+		{two, slices.Concat([]byte{tagPage, 2, 0x05}, la, kv(kc, wire.Hash{})), false}, // empty value
+		{two, slices.Concat([]byte{tagPage, 2, 0x05}, la, lc[:40]), false},             // truncated leaf
+		{three, slices.Concat([]byte{tagPage, 3, 0x09}, n[:], []byte{2, 0x81, 0x01, 0x05}, la, lb, lc), true},
+		{three, slices.Concat([]byte{tagPage, 3, 0x09}, n[:], []byte{3, 0x81, 0x01, 0x05}, la, lb, lc), false},             // inline count
+		{three, slices.Concat([]byte{tagPage, 3, 0x09}, n[:], []byte{2, 0x82, 0x01, 0x05}, la, lb, lc), false},             // inline length
+		{three, slices.Concat([]byte{tagPage, 3, 0x09}, make([]byte, 32), []byte{2, 0x81, 0x01, 0x05}, la, lb, lc), false}, // zero hash
+		{three, slices.Concat([]byte{tagPage, 3, 0x09}, n[:], []byte{100, 0x81, 0x01, 0x05}, la, lb, lc), false},           // class 1 inline in class 0
+		{three, slices.Concat([]byte{tagPage, 3, 0x0d}, n[:], []byte{70}, lc), false},                                      // class 1 reference in class 0
+		{threeR, slices.Concat([]byte{tagPage, 3, 0x06}, la, nR[:], []byte{0x05}, lc, lc2), true},                          // inline right child
+		{threeR, slices.Concat([]byte{tagPage, 4, 0x06}, la, nR[:], []byte{0x05}, lc, lc2), false},                         // its count is off
+		{threeR, slices.Concat([]byte{tagPage, 3, 0x06}, la, nR[:20]), false},                                              // truncated
+	}
+	for i, tc := range tests {
+		s := NewMemStore()
+		if err := s.Put(tc.root, tc.rec); err != nil {
+			t.Fatal(err)
+		}
+		_, err := Check(s, tc.root)
+		switch {
+		case tc.ok && err != nil:
+			t.Errorf("case %d: %v", i, err)
+		case !tc.ok && !errors.Is(err, errCorrupt):
+			t.Errorf("case %d: error %v, want a broken rule", i, err)
+		case !tc.ok && !errors.Is(err, ErrCorruptNode):
+			t.Errorf("case %d: error %v does not wrap ErrCorruptNode", i, err)
 		}
 	}
 }

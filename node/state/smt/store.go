@@ -31,7 +31,8 @@ type memStore struct {
 	nodes map[wire.Hash][]byte
 }
 
-// NewMemStore returns an empty in-memory store. It is not safe for
+// NewMemStore returns an empty in-memory store. It keeps what is put as it
+// is, so callers must never change it afterwards. It is not safe for
 // concurrent use, and it is for tests and tools only: the node keeps its
 // trees in bbolt (NewBoltStore).
 func NewMemStore() NodeStore {
