@@ -48,6 +48,9 @@ func determinismCases(t *testing.T) []determinismCase {
 // with -short) in-process under GOMAXPROCS=1 and 2, and in workers started
 // with GOMAXPROCS=1 and 2, and requires one verdict and one fuel figure.
 func TestDeterminism(t *testing.T) {
+	if raceEnabled {
+		t.Skip("timing-sensitive: the race detector slows scripts past the guard")
+	}
 	runs := 100
 	if testing.Short() {
 		runs = 10

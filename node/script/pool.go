@@ -71,8 +71,8 @@ func NewPool(n int) (*Pool, error) {
 // Close kills every worker. Validations in progress return ErrClosed.
 func (p *Pool) Close() error {
 	p.once.Do(func() {
-		close(p.quit)
 		p.mu.Lock()
+		close(p.quit)
 		for w := range p.workers {
 			w.kill()
 		}
@@ -123,12 +123,26 @@ func (p *Pool) Validate(ctx context.Context, prog *Program, w Write, c Context, 
 		return Verdict{}, ErrClosed
 	}
 	v, err, healthy := p.exchange(ctx, wk, prog, w, c, l)
-	if healthy && !p.closed() {
-		p.idle <- wk
+	if healthy {
+		p.release(wk)
 	} else {
 		p.replace(wk)
 	}
 	return v, err
+}
+
+// release returns a worker to the idle set, or ends it if the pool closed.
+// Holding mu orders it against Close, which drains the idle set after.
+func (p *Pool) release(wk *worker) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.closed() {
+		p.idle <- wk // never blocks: there are at most n workers
+		return
+	}
+	wk.kill()
+	delete(p.workers, wk)
+	go wk.reap()
 }
 
 // exchange runs one validation on wk. healthy is false when the worker was
@@ -224,12 +238,7 @@ func (p *Pool) replace(wk *worker) {
 			}
 			nw, err := p.start()
 			if err == nil {
-				if p.closed() {
-					nw.kill()
-					nw.reap()
-					return
-				}
-				p.idle <- nw
+				p.release(nw)
 				return
 			}
 			select {

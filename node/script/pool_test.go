@@ -53,6 +53,9 @@ func TestPoolConcurrent(t *testing.T) {
 }
 
 func TestPoolTooSlow(t *testing.T) {
+	if raceEnabled {
+		t.Skip("timing-sensitive: the race detector slows scripts past the guard")
+	}
 	pool := testPool(t, "")
 	// Operators on long strings cost time in proportion to the length but one
 	// step of fuel: the gap the wall-clock guard exists for (see doc.go).
@@ -70,6 +73,9 @@ func TestPoolTooSlow(t *testing.T) {
 }
 
 func TestPoolOutOfMemory(t *testing.T) {
+	if raceEnabled {
+		t.Skip("timing-sensitive: the race detector slows scripts past the guard")
+	}
 	t.Setenv(workerHeadroomEnv, "16")
 	pool, err := NewPool(1)
 	if err != nil {
