@@ -37,6 +37,7 @@ func Apply(s NodeStore, root wire.Hash, ups []Update) (wire.Hash, error) {
 	sorted := sortUpdates(ups)
 	a.kvs = make([]byte, 0, leafKV*len(sorted)) // new leaves alias it: never reused
 	a.chunk = min(recChunk, 8<<10*(1+len(sorted)))
+	a.lend, _ = s.(lender)
 	r, err := ap.update(start, 0, sorted)
 	if err != nil {
 		return root, err

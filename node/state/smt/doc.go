@@ -90,6 +90,11 @@
 // a function of its content, so equal hashes always mean equal records.
 // Apply trusts what it reads; Check recomputes every hash and count.
 //
+// Apply encodes a batch's records into large chunks and hands them to the
+// store without copying; a BoltStore lends it those chunks and takes them
+// back when the transaction commits, so a block's megabytes of records
+// cost the garbage collector nothing.
+//
 // # Proofs
 //
 // Prove walks from the root along the key's bits to the key's slot: a leaf

@@ -81,6 +81,7 @@ type arena struct {
 	nodes []mnode
 	recs  []byte   // Apply: the chunk it encodes records into (see reserve)
 	chunk int      // Apply: the size of a new chunk
+	lend  lender   // Apply: the store, if it lends chunks
 	out   []record // Apply: the records waiting to be put
 	kvs   []byte   // Apply: key ‖ value of the leaves it makes
 }
@@ -99,7 +100,7 @@ func getArena() *arena {
 		a = new(arena)
 	}
 	a.nodes = append(a.nodes[:0], mnode{hashed: true})
-	a.recs, a.out, a.kvs = nil, a.out[:0], nil
+	a.recs, a.out, a.kvs, a.lend = nil, a.out[:0], nil, nil
 	return a
 }
 
@@ -343,10 +344,15 @@ const recChunk = 256 << 10
 // chunk if need be, so that records never move once written: they go to
 // the store as they are, and bbolt keeps them until the transaction ends.
 func (a *arena) reserve(n int) {
-	if cap(a.recs)-len(a.recs) < n {
-		a.recs = make([]byte, 0, max(a.chunk, n))
-		a.chunk = recChunk
+	if cap(a.recs)-len(a.recs) >= n {
+		return
 	}
+	if a.lend != nil && n <= recChunk {
+		a.recs = a.lend.lendChunk()
+		return
+	}
+	a.recs = make([]byte, 0, max(a.chunk, n))
+	a.chunk = recChunk
 }
 
 // encodePage appends the record of the page rooted at node i to a.recs and
