@@ -109,6 +109,7 @@ func (sb *sandbox) installBuiltins(intr *goja.Object) {
 	sb.installString()
 	sb.installCollections()
 	sb.installJSON()
+	sb.installPromises()
 	sb.installGlobals()
 }
 

@@ -55,6 +55,10 @@ var calibrationScripts = []string{
 	`for (;;) [1,2,3,4,5,6,7,8,9,10].concat([1,2,3])`,
 	`var a = Array(100000).fill(1); for (;;) a.reduce((x, y) => x + y, 0)`,
 	`for (;;) encodeURIComponent('\u1234'.repeat(10000))`,
+	`(async () => { for (;;) await null })()`,
+	`Promise.resolve().then(function f() { return Promise.resolve().then(f) })`,
+	`function* g() { for (;;) yield 1 } for (const x of g()) {}`,
+	`for (;;) { try { null.x } catch (e) {} }`,
 }
 
 func BenchmarkFuelCalibration(b *testing.B) {

@@ -57,15 +57,17 @@ func TestDeterminism(t *testing.T) {
 	}
 	cases := determinismCases(t)
 	ctx := context.Background()
+	// The reference verdicts come from a fresh runner per case: whatever a
+	// previous script did must not change the next one's verdict or fuel.
 	want := make([]Verdict, len(cases))
-	inProc := NewInProcess()
 	for i, dc := range cases {
-		v, err := inProc.Validate(ctx, dc.p, dc.w, dc.c, dc.l)
+		v, err := NewInProcess().Validate(ctx, dc.p, dc.w, dc.c, dc.l)
 		if err != nil {
 			t.Fatalf("%s: %v", dc.name, err)
 		}
 		want[i] = v
 	}
+	inProc := NewInProcess()
 	check := func(config string, i int, v Verdict, err error) {
 		if err != nil {
 			t.Errorf("%s %s: %v", config, cases[i].name, err)

@@ -139,6 +139,10 @@ func extraWeight(n ast.Node) int {
 		return weightTemplate
 	case *ast.ForInStatement:
 		return weightForIn
+	case *ast.AwaitExpression:
+		return weightAwait
+	case *ast.YieldExpression:
+		return weightYield
 	}
 	return 0
 }

@@ -28,6 +28,27 @@ func (sb *sandbox) installCollections() {
 	}
 }
 
+// installPromises charges the promise built-ins: each makes a promise and
+// schedules jobs, which run after validate returns and before the verdict.
+func (sb *sandbox) installPromises() {
+	promise := sb.global("Promise")
+	proto := sb.proto("Promise")
+	charge := func(orig nativeFn) nativeFn {
+		return func(call goja.FunctionCall) goja.Value {
+			sb.m.charge(fuelPerPromise)
+			return orig(call)
+		}
+	}
+	for _, name := range []string{"then", "catch", "finally"} {
+		sb.wrap(proto, name, charge)
+	}
+	for _, name := range []string{"resolve", "reject", "all", "allSettled", "any", "race"} {
+		if promise.Get(name) != nil {
+			sb.wrap(promise, name, charge)
+		}
+	}
+}
+
 func (sb *sandbox) installJSON() {
 	json := sb.global("JSON")
 	quote, _, ok := originalOf(json.Get("stringify"))

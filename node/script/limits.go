@@ -50,6 +50,7 @@ const (
 	fuelPerKey         = 4    // per property a built-in lists (Object.keys, ...)
 	fuelPerJSONValue   = 8    // per value JSON.stringify writes
 	fuelPerIterStep    = 16   // every step of a built-in iterator (spread, for-of, Array.from, ...)
+	fuelPerPromise     = 32   // every then/catch/finally/resolve/reject: a promise and a job
 	fuelPerLedgerQuery = 1000 // ctx.balance, ctx.paid, ctx.ownerOf
 
 	rateCopy   = 128 // string characters copied (concatenation, repeat, pad, slice, join output)
@@ -75,6 +76,8 @@ const (
 	weightTemplate  = 2  // template literal
 	weightForIn     = 4  // for-in setup (collects the keys)
 	weightArguments = 8  // a function that uses arguments, per call
+	weightAwait     = 32 // await (a promise job)
+	weightYield     = 8  // yield (a generator resumption)
 )
 
 // Isolation limits of the worker pool. They are guards, not consensus rules:

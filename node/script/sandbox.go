@@ -17,9 +17,11 @@ import (
 // frozen) and then reused for many validations: every call gets fresh script
 // state (the script's top level runs again inside a new closure) and nothing
 // a script can reach is shared and mutable, so calls cannot see each other.
-// A sandbox is used by one goroutine at a time. A call stopped by the meter
-// leaves it usable; a crash, the wall-clock guard or a cancelled context
-// marks it dirty and it is thrown away.
+// A sandbox is used by one goroutine at a time. A call that ends in any
+// uncatchable way (out of fuel, a cap, the call depth, the guard, a
+// cancelled context, a crash) marks it dirty and it is thrown away: goja
+// does not always restore its state when such an error unwinds its job
+// queue.
 type sandbox struct {
 	vm        *goja.Runtime
 	m         *meter
@@ -96,16 +98,13 @@ func (sb *sandbox) run(p *Program, w Write, c Context, l Ledger) (v Verdict, err
 	if sb.budget != 0 {
 		m.budget = sb.budget
 	}
-	// A previous call may have ended with the meter's interrupt; the runtime
-	// itself is fine (goja unwinds uncatchable errors and drops pending
-	// jobs), only the flag remains.
 	sb.vm.ClearInterrupt()
 	defer func() {
 		if r := recover(); r != nil {
 			// A Go panic inside goja: not reachable by design; the runtime
 			// may be inconsistent, so it goes.
 			sb.dirty = true
-			v, err = rejected(CodeCrashed, m.used, "the script crashed the sandbox"), nil
+			v, err = rejected(CodeCrashed, 0, "the script crashed its sandbox"), nil
 		}
 	}()
 	if bad := checkWrite(w, c); bad != "" {
@@ -159,6 +158,10 @@ func (sb *sandbox) outcome(res goja.Value, jsErr error, prefix string) (Verdict,
 		return Verdict{}, fmt.Errorf("ledger query: %w", m.ledgerErr)
 	}
 	if m.stop != nil {
+		// goja unwinds the meter's exception, but one raised while it runs
+		// promise jobs leaves the runtime's call stack behind: later calls
+		// would then skip their jobs. A stopped runtime is never reused.
+		sb.dirty = true
 		return rejected(m.stop.code, m.used, "%s%s", prefix, m.stop.reason), nil
 	}
 	if jsErr != nil {
@@ -167,18 +170,19 @@ func (sb *sandbox) outcome(res goja.Value, jsErr error, prefix string) (Verdict,
 		var ex *goja.Exception
 		switch {
 		case errors.As(jsErr, &so):
+			sb.dirty = true
 			return rejected(CodeStackOverflow, m.used, "%sthe script exceeded the maximum call depth of %d", prefix, MaxCallDepth), nil
 		case errors.As(jsErr, &ie):
 			sb.dirty = true
 			if ie.Value() == errTooSlow {
-				return rejected(CodeTooSlow, m.used, "the script took too long"), nil
+				return rejected(CodeTooSlow, 0, "the script took too long (over %v)", WallClockGuard), nil
 			}
-			return rejected(CodeCrashed, m.used, "the script was interrupted"), nil
+			return rejected(CodeCrashed, 0, "the script was interrupted"), nil
 		case errors.As(jsErr, &ex):
 			return rejected(CodeThrew, m.used, "%s%s", prefix, sb.describeThrown(ex.Value())), nil
 		}
 		sb.dirty = true
-		return rejected(CodeCrashed, m.used, "%sthe script failed in the sandbox", prefix), nil
+		return rejected(CodeCrashed, 0, "%sthe script failed in its sandbox", prefix), nil
 	}
 	if isTrue(res) {
 		return allowed(m.used), nil

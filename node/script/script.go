@@ -41,7 +41,7 @@ type Ledger interface {
 type Verdict struct {
 	Allowed bool
 	Reason  string // a sentence for the writer; empty when allowed
-	Fuel    uint64 // fuel the script used
+	Fuel    uint64 // fuel the script used; 0 when an isolation guard ended it
 	Code    Code   // which rule decided; CodeAllowed when allowed
 }
 
