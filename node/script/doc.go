@@ -39,9 +39,12 @@
 // loops or allocates in proportion to its input is replaced by a metered
 // version (builtins*.go, json.go) that caps and charges; then every object
 // reachable from the global object and the hidden intrinsics is frozen. A
-// sandbox is reused for up to 10,000 validations: each call runs the
-// script's top level afresh and everything shared is frozen, so one call
-// cannot see another (prototype pollution fails with a TypeError).
+// sandbox is reused for up to 10,000 validations that end normally (a
+// return or a throw): each call runs the script's top level afresh and
+// everything shared is frozen, so one call cannot see another (prototype
+// pollution fails with a TypeError). A call that ends any other way (fuel, a
+// cap, the call depth, a guard) retires its runtime: goja does not always
+// restore its state when such an ending unwinds its job queue.
 //
 // # Script API
 //
@@ -103,6 +106,7 @@
 //	  new / call / property access                    +8 / +1 / +1
 //	  throw / try / template / + checked              +8 / +2 / +2 / +2
 //	  for-in loop / function using `arguments`        +4 / +8 per call
+//	  await / yield                                   +32 / +8
 //	string produced by + or a template                1 per 128 characters
 //	built-in call                                     1, plus:
 //	  per array element visited or created           1 (join, toLocaleString: 2)
@@ -116,10 +120,13 @@
 //	  URI encoded/decoded                            1 per 2 characters
 //	  buffer or typed-array bytes allocated/touched  1 per 64 bytes
 //	  sort                                           n·log2(n) (x2 without comparator)
+//	  promise then/catch/finally/resolve/all/...     32
 //	ledger query                                      1,000
 //
 // When fuel runs out the script ends at once: the meter interrupts the
-// runtime, so not even a catch or finally block runs again.
+// runtime, so not even a catch or finally block runs again. Promise jobs a
+// script schedules run after validate returns and before the verdict, on
+// the same budget: returning true and then looping in a job is out of fuel.
 //
 // # Caps
 //

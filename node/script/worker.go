@@ -81,20 +81,22 @@ func (ws *workerState) handle(req request) error {
 	if p == nil {
 		return ws.out.send(frameResult, encodeFailure(resultFailure, "the parent sent a script that does not compile"))
 	}
-	if !ws.sb.usable() {
-		if ws.sb, err = newSandbox(); err != nil {
-			return err
-		}
-	}
 	l := &pipeLedger{ws: ws}
 	v, err := ws.sb.run(p, req.w, req.c, l)
 	switch {
 	case l.err != nil:
 		return l.err // the pipe broke mid-query
 	case err != nil:
-		return ws.out.send(frameResult, encodeFailure(resultLedgerError, err.Error()))
+		err = ws.out.send(frameResult, encodeFailure(resultLedgerError, err.Error()))
+	default:
+		err = ws.out.send(frameResult, encodeVerdict(v))
 	}
-	return ws.out.send(frameResult, encodeVerdict(v))
+	if err == nil && !ws.sb.usable() {
+		// Replace a spent sandbox now, while the parent has the answer,
+		// rather than when the next request is waiting.
+		ws.sb, err = newSandbox()
+	}
+	return err
 }
 
 // program returns the compiled program for hash, asking the parent for its
