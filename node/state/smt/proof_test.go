@@ -3,6 +3,7 @@ package smt
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"reflect"
 	"runtime"
@@ -466,4 +467,38 @@ func TestTamper(t *testing.T) {
 		}
 	}
 	t.Logf("rejected %d/%d tampered proofs", rejected, n)
+}
+
+// TestConcurrentReads proves and reads from one tree on several goroutines
+// at once (run it with -race): functions share no state but their pool of
+// arenas.
+func TestConcurrentReads(t *testing.T) {
+	pt := newProofTree(t, 8, 2000)
+	errs := make(chan error, 4)
+	for g := 0; g < 4; g++ {
+		go func() {
+			for _, st := range pt.stmts {
+				v, _, err := Get(pt.s, pt.root, st.Key)
+				if err == nil && v != st.Value {
+					err = fmt.Errorf("Get %s = %s, want %s", st.Key.Short(), v.Short(), st.Value.Short())
+				}
+				if err == nil {
+					var p *Proof
+					if p, err = Prove(pt.s, pt.root, st.Key); err == nil {
+						err = p.Verify(pt.root, st.Key, st.Value)
+					}
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		if err := <-errs; err != nil {
+			t.Errorf("case %d: %v", g, err)
+		}
+	}
 }
