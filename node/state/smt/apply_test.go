@@ -392,7 +392,10 @@ func TestModel(t *testing.T) {
 }
 
 func checkModel(t *rapid.T, e env) {
-	pool := rapid.SliceOfNDistinct(genKey(), 1, rapid.SampledFrom([]int{8, 24, 150}).Draw(t, "pool size"), rapid.ID[wire.Hash]).Draw(t, "keys")
+	// Exact sizes: rapid favours short slices, and trees of more than 63
+	// keys are needed to split pages.
+	size := rapid.SampledFrom([]int{1, 4, 16, 40, 100, 200}).Draw(t, "pool size")
+	pool := rapid.SliceOfNDistinct(genKey(), size, size, rapid.ID[wire.Hash]).Draw(t, "keys")
 	genUpdate := rapid.Custom(func(t *rapid.T) Update {
 		return Update{rapid.SampledFrom(pool).Draw(t, "key"), genValue().Draw(t, "value")}
 	})
@@ -408,7 +411,8 @@ func checkModel(t *rapid.T, e env) {
 	shuffle := rand.New(rand.NewPCG(seed, seed))
 	nb := rapid.IntRange(1, 8).Draw(t, "batches")
 	for b := 0; b < nb; b++ {
-		ups := rapid.SliceOfN(genUpdate, 0, 2*len(pool)).Draw(t, "batch")
+		n := rapid.IntRange(0, 2*len(pool)).Draw(t, "batch size")
+		ups := rapid.SliceOfN(genUpdate, n, n).Draw(t, "batch")
 		if err := e.update(func(s NodeStore) (err error) {
 			root, err = Apply(s, root, ups)
 			return err
