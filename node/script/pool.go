@@ -313,7 +313,8 @@ func (p *Pool) start() (*worker, error) {
 		p.mu.Lock()
 		delete(p.workers, w)
 		p.mu.Unlock()
-		return nil, fmt.Errorf("script: worker did not start: %v (%s)", err, strings.TrimSpace(w.stderr.String()))
+		return nil, fmt.Errorf("script: worker did not start (does main, or TestMain, call script.MaybeRunWorker first?): %v %s",
+			err, truncate(strings.TrimSpace(w.stderr.String()), 500))
 	}
 	return w, nil
 }
