@@ -161,7 +161,7 @@
 // (first thing in main, and in TestMain) turns it into a server of
 // length-prefixed frames on stdin/stdout (protocol.go). Before serving it
 // sets debug.SetMemoryLimit(512 MiB), a 256 MiB goroutine stack cap and, on
-// Linux, RLIMIT_AS at its size at start plus 2 GiB. Ledger queries are sent
+// Linux, once ready, RLIMIT_AS at its size then plus 2 GiB. Ledger queries are sent
 // back to the parent and answered there, by the goroutine that called
 // Validate. The parent kills a worker that computes for more than one second
 // (CPU time where Linux reports it, so a busy machine does not make a script

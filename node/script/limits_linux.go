@@ -11,16 +11,19 @@ import (
 	"time"
 )
 
-// limitWorker caps a worker process: a soft Go heap target, so the
-// collector works hard before memory runs out, a smaller maximum goroutine
-// stack, and RLIMIT_AS, the hard stop the kernel enforces on the whole
-// address space. A script that gets past the sandbox's caps dies here, alone.
-//
-// The address-space limit is the worker's size at start (the Go runtime
-// reserves address space it never touches) plus WorkerHeadroom.
-func limitWorker() {
+// limitWorkerRuntime sets a worker's Go limits: a soft heap target, so the
+// collector works hard before memory runs out, and a smaller maximum
+// goroutine stack.
+func limitWorkerRuntime() {
 	debug.SetMemoryLimit(WorkerMemorySoft)
 	debug.SetMaxStack(256 << 20)
+}
+
+// limitWorkerAddressSpace sets RLIMIT_AS, the hard stop the kernel enforces
+// on the whole address space: the worker's present size (the Go runtime
+// reserves address space it never touches) plus WorkerHeadroom. A script
+// that gets past the sandbox's caps dies here, alone.
+func limitWorkerAddressSpace() {
 	headroom := uint64(WorkerHeadroom)
 	// Tests may lower (never raise) the headroom to exercise the hard stop.
 	if mb, err := strconv.ParseUint(os.Getenv(workerHeadroomEnv), 10, 64); err == nil && mb<<20 < headroom {

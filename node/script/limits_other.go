@@ -8,13 +8,16 @@ import (
 	"time"
 )
 
-// limitWorker caps a worker process. Outside Linux only the Go limits
-// apply: RLIMIT_AS is not portable, so memory is bounded by the soft heap
-// target and the sandbox's own caps.
-func limitWorker() {
+// limitWorkerRuntime sets a worker's Go limits: a soft heap target and a
+// smaller maximum goroutine stack.
+func limitWorkerRuntime() {
 	debug.SetMemoryLimit(WorkerMemorySoft)
 	debug.SetMaxStack(256 << 20)
 }
+
+// limitWorkerAddressSpace does nothing outside Linux: RLIMIT_AS is not
+// portable, so memory is bounded by the soft heap target and the caps.
+func limitWorkerAddressSpace() {}
 
 func workerProcAttr() *syscall.SysProcAttr { return nil }
 

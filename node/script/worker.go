@@ -24,7 +24,6 @@ func MaybeRunWorker() {
 	if os.Getenv(workerEnv) != protocolVersion {
 		return
 	}
-	limitWorker()
 	err := serveWorker(os.Stdin, os.Stdout)
 	if err != nil && !errors.Is(err, io.EOF) {
 		fmt.Fprintln(os.Stderr, "script worker:", err)
@@ -47,11 +46,15 @@ func serveWorker(in io.Reader, out io.Writer) error {
 		out:      &frameWriter{w: out},
 		programs: map[[32]byte]*Program{},
 	}
+	limitWorkerRuntime()
 	sb, err := newSandbox()
 	if err != nil {
 		return err
 	}
 	ws.sb = sb
+	// The address-space limit is set once the worker is ready, relative to
+	// its size then, so that start-up reservations do not eat the headroom.
+	limitWorkerAddressSpace()
 	if err := ws.out.send(frameHello, (&enc{}).str(protocolVersion).b); err != nil {
 		return err
 	}
