@@ -3,5 +3,10 @@ package main
 import "github.com/spf13/cobra"
 
 // extraCommands are the commands of the network, keyspace and script
-// features.
-func extraCommands() []*cobra.Command { return nil }
+// features; each feature lists its own in its file.
+func extraCommands() []*cobra.Command {
+	var cs []*cobra.Command
+	cs = append(cs, networkCommands()...)
+	cs = append(cs, keyspaceCommands()...)
+	return cs
+}

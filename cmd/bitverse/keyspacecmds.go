@@ -1,0 +1,6 @@
+package main
+
+import "github.com/spf13/cobra"
+
+// keyspaceCommands are keyspace and script.
+func keyspaceCommands() []*cobra.Command { return nil }
