@@ -14,6 +14,8 @@ import (
 	"github.com/bitverse/bitverse/node/chain"
 	"github.com/bitverse/bitverse/node/consensus"
 	"github.com/bitverse/bitverse/node/mempool"
+	"github.com/bitverse/bitverse/node/script"
+	"github.com/bitverse/bitverse/node/state"
 	"github.com/bitverse/bitverse/node/store"
 	"github.com/bitverse/bitverse/node/wire"
 	"go.etcd.io/bbolt"
@@ -27,6 +29,11 @@ type Config struct {
 	MineTo       wire.PubKey // rewards go here; zero = unset
 	MinerWorkers int         // 0 = one per core
 	Now          func() time.Time
+	// Scripts runs keyspaces' access scripts. The product passes a
+	// script.Pool of worker processes (the isolation boundary); nil means
+	// an in-process runner, for tests and tools whose binary cannot host
+	// workers.
+	Scripts script.Runner
 }
 
 // Node is a running Bitverse node.
@@ -79,9 +86,14 @@ func Open(cfg Config) (*Node, error) {
 	n := &Node{cfg: cfg, log: cfg.Log, db: db, events: NewBroker(),
 		refresh: make(chan struct{}, 1), tipMoved: make(chan struct{}, 1), quit: make(chan struct{})}
 	sigs := chain.NewSigCache(200_000)
-	n.pool = mempool.New(mempool.Config{Params: cfg.Params, DB: db, Sigs: sigs})
+	if cfg.Scripts == nil {
+		cfg.Scripts = script.NewInProcess()
+	}
+	scripts := state.NewScripts(cfg.Scripts)
+	n.pool = mempool.New(mempool.Config{Params: cfg.Params, DB: db, Sigs: sigs,
+		Check: func(t *wire.Tx) error { return n.chain.CheckAccess(t) }})
 	n.chain, err = chain.New(chain.Config{
-		Params: cfg.Params, DB: db, Now: cfg.Now, Log: cfg.Log, Sigs: sigs,
+		Params: cfg.Params, DB: db, Now: cfg.Now, Log: cfg.Log, Sigs: sigs, Scripts: scripts,
 		OnConnect:    n.blockConnected,
 		OnDisconnect: n.blockDisconnected,
 	})

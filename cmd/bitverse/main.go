@@ -9,10 +9,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+
+	"github.com/bitverse/bitverse/node/script"
 )
 
 func main() {
-	// script.MaybeRunWorker() — enabled when node/script lands
+	// A script worker is this binary re-executed by a node: serve and exit.
+	script.MaybeRunWorker()
 	err := newRoot().Execute()
 	if err != nil {
 		var se silentErr

@@ -7,10 +7,12 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/rpc"
+	"github.com/bitverse/bitverse/node/script"
 	"github.com/bitverse/bitverse/node/wire"
 	"github.com/spf13/cobra"
 )
@@ -96,13 +98,21 @@ func startEmbedded(ctx context.Context, f nodeFlags, log *slog.Logger) (*embedde
 	if err != nil {
 		return nil, fmt.Errorf("mining address: %w", err)
 	}
-	n, err := node.Open(node.Config{DataDir: dir, Params: p, Log: log, MineTo: mineTo, MinerWorkers: f.workers})
+	// Access scripts run in worker processes (this binary re-executed,
+	// memory-limited): the isolation boundary for hostile scripts.
+	scripts, err := script.NewPool(scriptWorkers())
 	if err != nil {
+		return nil, fmt.Errorf("script workers: %w", err)
+	}
+	n, err := node.Open(node.Config{DataDir: dir, Params: p, Log: log, MineTo: mineTo, MinerWorkers: f.workers, Scripts: scripts})
+	if err != nil {
+		scripts.Close()
 		return nil, err
 	}
 	srv, err := rpc.Listen(f.rpc, dir, n)
 	if err != nil {
 		n.Close()
+		scripts.Close()
 		return nil, err
 	}
 	go srv.Serve()
@@ -110,6 +120,7 @@ func startEmbedded(ctx context.Context, f nodeFlags, log *slog.Logger) (*embedde
 	if err != nil {
 		srv.Close()
 		n.Close()
+		scripts.Close()
 		return nil, err
 	}
 	e := &embedded{node: n, rpc: srv, net: nh}
@@ -117,6 +128,7 @@ func startEmbedded(ctx context.Context, f nodeFlags, log *slog.Logger) (*embedde
 		srv.Close()
 		nh.Close()
 		n.Close()
+		scripts.Close()
 		os.Remove(filepath.Join(dir, rpc.AddrFile))
 	}
 	return e, nil
@@ -145,3 +157,7 @@ func runNode(ctx context.Context, f nodeFlags, logw io.Writer) error {
 	log.Info("stopping")
 	return nil
 }
+
+// scriptWorkers is how many access-script workers a node keeps: one per
+// core, at least one and at most four.
+func scriptWorkers() int { return min(max(runtime.NumCPU(), 1), 4) }

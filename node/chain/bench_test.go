@@ -104,7 +104,7 @@ func buildBenchWorld(b *testing.B) (*benchWorld, error) {
 		out := make([]*wire.Tx, 0, n)
 		for i := 0; i < n; i++ {
 			s := i % benchSenders
-			t := wire.NewTx(wire.RootChain, wire.Put{Key: fmt.Sprintf("%s/%d", prefix, i),
+			t := wire.NewTx(wire.RootChain, wire.Put{Key: fmt.Sprintf("public/%s/%d", prefix, i),
 				Value: []byte(fmt.Sprintf("value %d of a realistic length, some tens of bytes", i))}, nonces[s], 0)
 			w.p.SetMinFee(t)
 			t.Sign(w.p.Net, senders[s])

@@ -39,6 +39,9 @@ type Config struct {
 	Now    func() time.Time // nil = time.Now
 	Log    *slog.Logger
 	Sigs   *SigCache // shared with the mempool; nil = a fresh one
+	// Scripts runs keyspaces' access scripts (a worker pool in the
+	// product). nil: blocks with scripted writes cannot be validated.
+	Scripts *state.Scripts
 	// Hooks run after each block is connected or disconnected, with the
 	// chain lock held: they must not call back into Chain's mutating methods.
 	OnConnect    func(b *wire.Block, height uint64)

@@ -41,7 +41,7 @@ func (c *Chain) connect(n *blockNode) error {
 		if err != nil {
 			return err
 		}
-		roots, undo, err := applyBlock(tx, c.p, b, ids, parentRoots, matured, sigs)
+		roots, undo, err := applyBlock(tx, c.p, c.cfg.Scripts, b, ids, parentRoots, matured, sigs)
 		if err != nil {
 			return err
 		}
@@ -80,9 +80,9 @@ func (c *Chain) connect(n *blockNode) error {
 // parentRoots: signatures verified in parallel (skipping cached ones) while
 // the state transitions run, then the coinbase. It returns the new roots and
 // the undo record; on error the caller must roll tx back.
-func ApplyBlock(tx *bbolt.Tx, p *consensus.Params, b *wire.Block, ids []wire.Hash, parentRoots state.Roots,
+func ApplyBlock(tx *bbolt.Tx, p *consensus.Params, scripts *state.Scripts, b *wire.Block, ids []wire.Hash, parentRoots state.Roots,
 	matured *wire.Tx, sigs *SigCache) (state.Roots, []byte, error) {
-	return applyBlock(tx, p, b, ids, parentRoots, matured, startSigJob(p.Net, b.Txs, ids, sigs))
+	return applyBlock(tx, p, scripts, b, ids, parentRoots, matured, startSigJob(p.Net, b.Txs, ids, sigs))
 }
 
 // applyBlock is ApplyBlock with the signature check already under way. The
@@ -90,9 +90,10 @@ func ApplyBlock(tx *bbolt.Tx, p *consensus.Params, b *wire.Block, ids []wire.Has
 // are still being verified: nothing is final until the caller commits tx,
 // and a bad signature makes it roll back. A bad signature is reported
 // before any other failure.
-func applyBlock(tx *bbolt.Tx, p *consensus.Params, b *wire.Block, ids []wire.Hash, parentRoots state.Roots,
+func applyBlock(tx *bbolt.Tx, p *consensus.Params, scripts *state.Scripts, b *wire.Block, ids []wire.Hash, parentRoots state.Roots,
 	matured *wire.Tx, sigs *sigJob) (state.Roots, []byte, error) {
 	batch := state.NewBatch(tx, p, b.Header.Height)
+	batch.SetScripts(scripts, b.Header.Time)
 	var applyErr error
 	for i, t := range b.Txs[1:] {
 		if err := batch.ApplyWithID(t, ids[i+1], i+1); err != nil {

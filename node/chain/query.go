@@ -194,3 +194,27 @@ func (c *Chain) View(fn func(tx *bbolt.Tx, tip TipInfo, roots state.Roots) error
 		return fn(tx, info, roots)
 	})
 }
+
+// CheckAccess runs a put's or keyspace transaction's keyspace and script
+// checks against the tip state, as for the next block (see
+// state.Batch.CheckAccess). It does not hold the chain lock while a script
+// runs: the bbolt read transaction is a consistent snapshot.
+func (c *Chain) CheckAccess(t *wire.Tx) error {
+	switch t.Body.(type) {
+	case wire.Put, wire.KeyspaceBuy, wire.KeyspaceScript, wire.KeyspaceTransfer:
+	default:
+		return nil
+	}
+	c.mu.RLock()
+	tip := c.tip()
+	height, blockTime := tip.height+1, c.cfg.Now().UnixMilli()
+	if mtp := medianTimePast(tip); blockTime <= mtp {
+		blockTime = mtp + 1
+	}
+	c.mu.RUnlock()
+	return c.db.View(func(tx *bbolt.Tx) error {
+		b := state.NewBatch(tx, c.p, height)
+		b.SetScripts(c.cfg.Scripts, blockTime)
+		return b.CheckAccess(t)
+	})
+}

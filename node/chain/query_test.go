@@ -14,13 +14,13 @@ import (
 // roots is refused rather than returned broken.
 func TestProofs(t *testing.T) {
 	fx := newFixture(t, nil)
-	old := fx.mine(fx.alice.PubKey(), fx.put(fx.alice, "p/k", "one", -1))
-	fx.mine(fx.alice.PubKey(), fx.put(fx.alice, "p/k", "two", -1))
+	old := fx.mine(fx.alice.PubKey(), fx.put(fx.alice, "public/p/k", "one", -1))
+	fx.mine(fx.alice.PubKey(), fx.put(fx.alice, "public/p/k", "two", -1))
 	err := fx.c.View(func(tx *bbolt.Tx, tip TipInfo, roots state.Roots) error {
 		if tip.Header.StateRoot != tip.StateRoot || tip.Header.ID() != tip.ID {
 			t.Fatalf("TipInfo.Header is not the tip's header")
 		}
-		for _, key := range []string{"p/k", "p/absent"} {
+		for _, key := range []string{"public/p/k", "public/p/absent"} {
 			p, err := state.Prove(tx, roots, key)
 			if err != nil {
 				return err
@@ -32,7 +32,7 @@ func TestProofs(t *testing.T) {
 			if err := dec.Verify(tip.StateRoot); err != nil {
 				t.Fatalf("%s: %v", key, err)
 			}
-			if (key == "p/k") != (dec.Record != nil) {
+			if (key == "public/p/k") != (dec.Record != nil) {
 				t.Fatalf("%s: record %v", key, dec.Record)
 			}
 			// Tampering with the value breaks it.
@@ -47,7 +47,7 @@ func TestProofs(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if _, err := state.Prove(tx, oldRoots, "p/k"); !errors.Is(err, state.ErrStaleRoots) {
+		if _, err := state.Prove(tx, oldRoots, "public/p/k"); !errors.Is(err, state.ErrStaleRoots) {
 			t.Fatalf("proof under old roots: %v", err)
 		}
 		return nil

@@ -69,12 +69,12 @@ func (fx *fixture) kv(key string) (*state.Record, []*state.Record) {
 func buildA(fx *fixture) []*wire.Block {
 	a1 := fx.mine(fx.alice.PubKey(),
 		fx.transfer(fx.alice, fx.bob.PubKey(), 10*wire.Unit, 0),
-		fx.put(fx.alice, "shared/x", "A1", 1),
-		fx.put(fx.alice, "a/only", "A", 2))
+		fx.put(fx.alice, "public/shared/x", "A1", 1),
+		fx.put(fx.alice, "public/a/only", "A", 2))
 	a2 := fx.mine(fx.bob.PubKey(),
-		fx.put(fx.bob, "shared/x", "A2-bob", 0),
+		fx.put(fx.bob, "public/shared/x", "A2-bob", 0),
 		fx.transfer(fx.bob, fx.carol.PubKey(), wire.Unit, 1))
-	a3 := fx.mine(fx.alice.PubKey(), fx.put(fx.alice, "shared/x", "A3", 3))
+	a3 := fx.mine(fx.alice.PubKey(), fx.put(fx.alice, "public/shared/x", "A3", 3))
 	return []*wire.Block{a1, a2, a3}
 }
 
@@ -83,12 +83,12 @@ func buildB(fy *fixture, n int) []*wire.Block {
 	var out []*wire.Block
 	out = append(out, fy.mine(fy.carol.PubKey(),
 		fy.transfer(fy.alice, fy.carol.PubKey(), 3*wire.Unit, 0),
-		fy.put(fy.alice, "shared/x", "B1", 1)))
+		fy.put(fy.alice, "public/shared/x", "B1", 1)))
 	out = append(out, fy.mine(fy.carol.PubKey(),
-		fy.put(fy.carol, "shared/x", "B2-carol", 0),
-		fy.put(fy.carol, "b/only", "B", 1)))
+		fy.put(fy.carol, "public/shared/x", "B2-carol", 0),
+		fy.put(fy.carol, "public/b/only", "B", 1)))
 	for i := 2; i < n; i++ {
-		out = append(out, fy.mine(fy.dave.PubKey(), fy.put(fy.alice, "shared/x", "B"+string(rune('0'+i+1)), -1)))
+		out = append(out, fy.mine(fy.dave.PubKey(), fy.put(fy.alice, "public/shared/x", "B"+string(rune('0'+i+1)), -1)))
 	}
 	return out
 }
@@ -123,7 +123,7 @@ func TestReorgToHeavierFork(t *testing.T) {
 	if d := diffState(dumpState(t, fx.c), dumpState(t, fy.c)); d != "" {
 		t.Fatalf("state differs from the node that mined B:\n%s", d)
 	}
-	rec, hist := fx.kv("shared/x")
+	rec, hist := fx.kv("public/shared/x")
 	if string(rec.Value) != "B4" || len(hist) != 4 {
 		t.Fatalf("shared/x = %q with %d history entries, want B4 with 4", rec.Value, len(hist))
 	}
@@ -132,10 +132,10 @@ func TestReorgToHeavierFork(t *testing.T) {
 			t.Fatalf("history[%d] = %q, want %q", i, hist[i].Value, w)
 		}
 	}
-	if rec, _ := fx.kv("a/only"); rec != nil {
+	if rec, _ := fx.kv("public/a/only"); rec != nil {
 		t.Fatalf("a/only survived the reorg: %q", rec.Value)
 	}
-	if rec, _ := fx.kv("b/only"); rec == nil || string(rec.Value) != "B" {
+	if rec, _ := fx.kv("public/b/only"); rec == nil || string(rec.Value) != "B" {
 		t.Fatalf("b/only = %v", rec)
 	}
 	// A's transactions are no longer confirmed; B's are.
@@ -157,7 +157,7 @@ func TestReorgToHeavierFork(t *testing.T) {
 	fz := fx.forkAt(common)
 	fz.feed(aBlocks...)
 	fz.blocks = append(fz.blocks, aBlocks...)
-	fz.mine(fz.alice.PubKey(), fz.put(fz.bob, "shared/x", "A4", -1))
+	fz.mine(fz.alice.PubKey(), fz.put(fz.bob, "public/shared/x", "A4", -1))
 	fz.mine(fz.alice.PubKey())
 	fx.feed(fz.blocks[common+3:]...)
 	if tip := fx.c.Tip(); tip.ID != fz.c.Tip().ID {
@@ -361,7 +361,7 @@ func TestRestartKeepsTipAndState(t *testing.T) {
 	}
 	// The reopened chain knows the side branch and keeps growing.
 	fx.blocks = fy.blocks
-	fx.mine(fx.alice.PubKey(), fx.put(fx.alice, "after/restart", "1", -1))
+	fx.mine(fx.alice.PubKey(), fx.put(fx.alice, "public/after/restart", "1", -1))
 	requireSameState(t, fx.c, fx.p, fx.clk, fx.blocks)
 }
 

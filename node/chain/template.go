@@ -51,6 +51,7 @@ func (c *Chain) NewTemplate(coinbaseTo wire.PubKey, candidates []*wire.Tx, now t
 			return err
 		}
 		batch := state.NewBatch(tx, c.p, height)
+		batch.SetScripts(c.cfg.Scripts, t)
 		size := 1024 // header, coinbase and slack
 		// A sender whose transaction did not fit cannot have its later ones
 		// in this block either; they are left out, not rejected (they are
@@ -69,6 +70,13 @@ func (c *Chain) NewTemplate(coinbaseTo wire.PubKey, candidates []*wire.Tx, now t
 				if consensus.CodeOf(err) != 0 {
 					c.log.Debug("template skips transaction", "tx", cand.ID().Short(), "err", err)
 					tmpl.Rejected = append(tmpl.Rejected, cand)
+					continue
+				}
+				if errors.Is(err, state.ErrScriptUnavailable) {
+					// No verdict here now; the transaction stays in the
+					// mempool and is tried again with the next template.
+					c.log.Warn("template leaves out a scripted write", "tx", cand.ID().Short(), "err", err)
+					deferred[cand.From] = true
 					continue
 				}
 				return err

@@ -68,7 +68,7 @@ func sizedBlock(fx *fixture, size int) *wire.Block {
 	fx.clk.t = fx.clk.t.Add(fx.p.TargetInterval)
 	n := size - 400
 	for i := 0; i < 20; i++ {
-		b := fx.templateWith(&big, fx.put(fx.alice, "big", strings.Repeat("x", n), -1))
+		b := fx.templateWith(&big, fx.put(fx.alice, "public/big", strings.Repeat("x", n), -1))
 		got := len(b.Encode())
 		if got == size {
 			return b
@@ -113,11 +113,11 @@ func vectors() []vector {
 			return mutate(fx.template(), func(b *wire.Block) { b.Txs = nil })
 		}},
 		{name: "coinbase second", want: consensus.ErrFirstTxNotCoinbase, build: func(fx *fixture) *wire.Block {
-			b := fx.template(fx.put(fx.alice, "k", "v", -1))
+			b := fx.template(fx.put(fx.alice, "public/k", "v", -1))
 			return mutate(b, func(b *wire.Block) { b.Txs[0], b.Txs[1] = b.Txs[1], b.Txs[0] })
 		}},
 		{name: "no coinbase", want: consensus.ErrFirstTxNotCoinbase, build: func(fx *fixture) *wire.Block {
-			b := fx.template(fx.put(fx.alice, "k", "v", -1))
+			b := fx.template(fx.put(fx.alice, "public/k", "v", -1))
 			return mutate(b, func(b *wire.Block) { b.Txs = b.Txs[1:] })
 		}},
 		{name: "two coinbases", want: consensus.ErrMultipleCoinbases, build: func(fx *fixture) *wire.Block {
@@ -130,12 +130,12 @@ func vectors() []vector {
 
 		// ErrBadTxRoot, ErrHighHash, ErrBadBits.
 		{name: "wrong tx root", want: consensus.ErrBadTxRoot, build: func(fx *fixture) *wire.Block {
-			b := copyBlock(fx.template(fx.put(fx.alice, "k", "v", -1)))
+			b := copyBlock(fx.template(fx.put(fx.alice, "public/k", "v", -1)))
 			b.Header.TxRoot[0] ^= 1
 			return resolve(b)
 		}},
 		{name: "tx root of a different tx order", want: consensus.ErrBadTxRoot, build: func(fx *fixture) *wire.Block {
-			b := copyBlock(fx.template(fx.put(fx.alice, "k", "v", 0), fx.put(fx.alice, "j", "v", 1)))
+			b := copyBlock(fx.template(fx.put(fx.alice, "public/k", "v", 0), fx.put(fx.alice, "public/j", "v", 1)))
 			b.Header.TxRoot = wire.MerkleRoot([]wire.Hash{b.Txs[0].ID(), b.Txs[2].ID(), b.Txs[1].ID()})
 			return resolve(b)
 		}},
@@ -204,23 +204,23 @@ func vectors() []vector {
 
 		// ErrDuplicateTx.
 		{name: "two different puts", build: func(fx *fixture) *wire.Block {
-			return fx.template(fx.put(fx.alice, "k", "1", 0), fx.put(fx.alice, "k", "2", 1))
+			return fx.template(fx.put(fx.alice, "public/k", "1", 0), fx.put(fx.alice, "public/k", "2", 1))
 		}},
 		{name: "the same put twice", want: consensus.ErrDuplicateTx, build: func(fx *fixture) *wire.Block {
-			p := fx.put(fx.alice, "k", "1", 0)
+			p := fx.put(fx.alice, "public/k", "1", 0)
 			return withTxs(fx.template(p), p)
 		}},
 
 		// ErrBadCoinbaseAmount, ErrBadCoinbaseNonce, ErrBadCoinbaseFields.
 		{name: "coinbase claims reward plus fees", build: func(fx *fixture) *wire.Block {
-			b := fx.template(fx.put(fx.alice, "k", "v", -1))
+			b := fx.template(fx.put(fx.alice, "public/k", "v", -1))
 			if got, want := b.Txs[0].Body.(wire.Coinbase).Amount, fx.p.Reward(b.Header.Height)+b.Txs[1].Fee; got != want {
 				fx.t.Fatalf("template coinbase %d, want %d", got, want)
 			}
 			return b
 		}},
 		{name: "coinbase one unit too much", want: consensus.ErrBadCoinbaseAmount, build: func(fx *fixture) *wire.Block {
-			return mutateCoinbase(fx.template(fx.put(fx.alice, "k", "v", -1)), func(cb *wire.Tx) {
+			return mutateCoinbase(fx.template(fx.put(fx.alice, "public/k", "v", -1)), func(cb *wire.Tx) {
 				c := cb.Body.(wire.Coinbase)
 				c.Amount++
 				cb.Body = c
@@ -234,7 +234,7 @@ func vectors() []vector {
 			})
 		}},
 		{name: "coinbase forgets the fees", want: consensus.ErrBadCoinbaseAmount, build: func(fx *fixture) *wire.Block {
-			b := fx.template(fx.put(fx.alice, "k", "v", -1))
+			b := fx.template(fx.put(fx.alice, "public/k", "v", -1))
 			return mutateCoinbase(b, func(cb *wire.Tx) {
 				cb.Body = wire.Coinbase{To: fx.alice.PubKey(), Amount: fx.p.Reward(b.Header.Height)}
 			})
@@ -260,12 +260,12 @@ func vectors() []vector {
 
 		// ErrBadSignature.
 		{name: "signature with one bit flipped", want: consensus.ErrBadSignature, build: func(fx *fixture) *wire.Block {
-			p := fx.put(fx.alice, "k", "v", -1)
+			p := fx.put(fx.alice, "public/k", "v", -1)
 			p.Sig[10] ^= 1
 			return withTxs(fx.template(), p)
 		}},
 		{name: "signed by someone else", want: consensus.ErrBadSignature, build: func(fx *fixture) *wire.Block {
-			p := fx.put(fx.bob, "k", "v", 0)
+			p := fx.put(fx.bob, "public/k", "v", 0)
 			p.From = fx.alice.PubKey()
 			return withTxs(fx.template(), p)
 		}},
@@ -275,30 +275,30 @@ func vectors() []vector {
 			return withTxs(fx.template(), p)
 		}},
 		{name: "signed for mainnet", want: consensus.ErrBadSignature, build: func(fx *fixture) *wire.Block {
-			p := fx.put(fx.alice, "k", "v", -1)
+			p := fx.put(fx.alice, "public/k", "v", -1)
 			p.Sign(wire.Mainnet, fx.alice)
 			return withTxs(fx.template(), p)
 		}},
 
 		// ErrBadNonce.
 		{name: "next nonce", build: func(fx *fixture) *wire.Block {
-			fx.mine(fx.alice.PubKey(), fx.put(fx.alice, "k", "1", 0))
-			return fx.template(fx.put(fx.alice, "k", "2", 1))
+			fx.mine(fx.alice.PubKey(), fx.put(fx.alice, "public/k", "1", 0))
+			return fx.template(fx.put(fx.alice, "public/k", "2", 1))
 		}},
 		{name: "replay of a confirmed transaction", want: consensus.ErrBadNonce, build: func(fx *fixture) *wire.Block {
-			p := fx.put(fx.alice, "k", "1", 0)
+			p := fx.put(fx.alice, "public/k", "1", 0)
 			fx.mine(fx.alice.PubKey(), p)
 			return withTxs(fx.template(), p)
 		}},
 		{name: "a new transaction with a used nonce", want: consensus.ErrBadNonce, build: func(fx *fixture) *wire.Block {
-			fx.mine(fx.alice.PubKey(), fx.put(fx.alice, "k", "1", 0))
-			return withTxs(fx.template(), fx.put(fx.alice, "k", "2", 0))
+			fx.mine(fx.alice.PubKey(), fx.put(fx.alice, "public/k", "1", 0))
+			return withTxs(fx.template(), fx.put(fx.alice, "public/k", "2", 0))
 		}},
 		{name: "a future nonce", want: consensus.ErrBadNonce, build: func(fx *fixture) *wire.Block {
-			return withTxs(fx.template(), fx.put(fx.alice, "k", "1", 1))
+			return withTxs(fx.template(), fx.put(fx.alice, "public/k", "1", 1))
 		}},
 		{name: "nonces out of order in one block", want: consensus.ErrBadNonce, build: func(fx *fixture) *wire.Block {
-			return withTxs(fx.template(), fx.put(fx.alice, "k", "2", 1), fx.put(fx.alice, "k", "1", 0))
+			return withTxs(fx.template(), fx.put(fx.alice, "public/k", "2", 1), fx.put(fx.alice, "public/k", "1", 0))
 		}},
 
 		// ErrInsufficientFunds.
@@ -334,10 +334,10 @@ func vectors() []vector {
 			return fx.template(fx.transfer(fx.dave, fx.bob.PubKey(), 1000, 0))
 		}},
 		{name: "spend coins received earlier in the same block", build: func(fx *fixture) *wire.Block {
-			return fx.template(fx.transfer(fx.alice, fx.bob.PubKey(), wire.Unit, 0), fx.put(fx.bob, "bob", "v", 0))
+			return fx.template(fx.transfer(fx.alice, fx.bob.PubKey(), wire.Unit, 0), fx.put(fx.bob, "public/bob", "v", 0))
 		}},
 		{name: "spend coins received later in the same block", want: consensus.ErrInsufficientFunds, build: func(fx *fixture) *wire.Block {
-			return withTxs(fx.template(), fx.put(fx.bob, "bob", "v", 0), fx.transfer(fx.alice, fx.bob.PubKey(), wire.Unit, 0))
+			return withTxs(fx.template(), fx.put(fx.bob, "public/bob", "v", 0), fx.transfer(fx.alice, fx.bob.PubKey(), wire.Unit, 0))
 		}},
 
 		// ErrAmountOverflow.
@@ -347,28 +347,28 @@ func vectors() []vector {
 
 		// ErrFeeTooLow.
 		{name: "fee exactly the minimum", build: func(fx *fixture) *wire.Block {
-			p := fx.put(fx.alice, "k", "v", -1)
+			p := fx.put(fx.alice, "public/k", "v", -1)
 			if p.Fee != fx.p.MinFee(p.Size()) {
 				fx.t.Fatalf("fee %d, minimum %d", p.Fee, fx.p.MinFee(p.Size()))
 			}
 			return fx.template(p)
 		}},
 		{name: "fee one unit below the minimum", want: consensus.ErrFeeTooLow, build: func(fx *fixture) *wire.Block {
-			p := fx.resign(fx.put(fx.alice, "k", "v", -1), fx.alice, func(t *wire.Tx) { t.Fee-- })
+			p := fx.resign(fx.put(fx.alice, "public/k", "v", -1), fx.alice, func(t *wire.Tx) { t.Fee-- })
 			if p.Fee >= fx.p.MinFee(p.Size()) {
 				fx.t.Fatalf("precondition: fee %d is not below the minimum %d", p.Fee, fx.p.MinFee(p.Size()))
 			}
 			return withTxs(fx.template(), p)
 		}},
 		{name: "zero fee", want: consensus.ErrFeeTooLow, build: func(fx *fixture) *wire.Block {
-			p := fx.resign(fx.put(fx.alice, "k", "v", -1), fx.alice, func(t *wire.Tx) { t.Fee = 0 })
+			p := fx.resign(fx.put(fx.alice, "public/k", "v", -1), fx.alice, func(t *wire.Tx) { t.Fee = 0 })
 			return withTxs(fx.template(), p)
 		}},
 
 		// ErrBadKey.
-		{name: "one-byte key", build: func(fx *fixture) *wire.Block { return fx.template(fx.put(fx.alice, "a", "v", -1)) }},
+		{name: "one-byte key", build: func(fx *fixture) *wire.Block { return fx.template(fx.put(fx.alice, "public/a", "v", -1)) }},
 		{name: "512-byte key", build: func(fx *fixture) *wire.Block {
-			return fx.template(fx.put(fx.alice, strings.Repeat("k", wire.MaxKeySize), "v", -1))
+			return fx.template(fx.put(fx.alice, "public/"+strings.Repeat("k", wire.MaxKeySize-len("public/")), "v", -1))
 		}},
 		{name: "nested key", build: func(fx *fixture) *wire.Block {
 			return fx.template(fx.put(fx.alice, "public/a/b/ü", "v", -1))
@@ -387,10 +387,10 @@ func vectors() []vector {
 
 		// ErrValueTooBig.
 		{name: "64 KiB value", build: func(fx *fixture) *wire.Block {
-			return fx.template(fx.put(fx.alice, "k", strings.Repeat("v", wire.MaxValueSize), -1))
+			return fx.template(fx.put(fx.alice, "public/k", strings.Repeat("v", wire.MaxValueSize), -1))
 		}},
 		{name: "64 KiB + 1 value", want: consensus.ErrValueTooBig, build: func(fx *fixture) *wire.Block {
-			return withTxs(fx.template(), fx.put(fx.alice, "k", strings.Repeat("v", wire.MaxValueSize+1), -1))
+			return withTxs(fx.template(), fx.put(fx.alice, "public/k", strings.Repeat("v", wire.MaxValueSize+1), -1))
 		}},
 
 		// ErrZeroAmount.
@@ -403,19 +403,19 @@ func vectors() []vector {
 
 		// ErrBadTxChain, ErrUnknownTxType, ErrMalformed.
 		{name: "transaction for a child chain", want: consensus.ErrBadTxChain, build: func(fx *fixture) *wire.Block {
-			p := fx.resign(fx.put(fx.alice, "k", "v", -1), fx.alice, func(t *wire.Tx) { t.Chain = wire.RootChain.Child(1) })
+			p := fx.resign(fx.put(fx.alice, "public/k", "v", -1), fx.alice, func(t *wire.Tx) { t.Chain = wire.RootChain.Child(1) })
 			return withTxs(fx.template(), p)
 		}},
 		{name: "unknown transaction type", want: consensus.ErrUnknownTxType, build: func(fx *fixture) *wire.Block {
-			p := fx.resign(fx.put(fx.alice, "k", "v", -1), fx.alice, func(t *wire.Tx) { t.Type = 9 })
+			p := fx.resign(fx.put(fx.alice, "public/k", "v", -1), fx.alice, func(t *wire.Tx) { t.Type = 9 })
 			return withTxs(fx.template(), p)
 		}},
 		{name: "type byte that does not match the body", want: consensus.ErrUnknownTxType, build: func(fx *fixture) *wire.Block {
-			p := fx.resign(fx.put(fx.alice, "k", "v", -1), fx.alice, func(t *wire.Tx) { t.Type = wire.TxTransfer })
+			p := fx.resign(fx.put(fx.alice, "public/k", "v", -1), fx.alice, func(t *wire.Tx) { t.Type = wire.TxTransfer })
 			return withTxs(fx.template(), p)
 		}},
 		{name: "root chain id with stray bits in a tx", want: consensus.ErrMalformed, build: func(fx *fixture) *wire.Block {
-			p := fx.resign(fx.put(fx.alice, "k", "v", -1), fx.alice, func(t *wire.Tx) { t.Chain = wire.ChainID{Bits: 1} })
+			p := fx.resign(fx.put(fx.alice, "public/k", "v", -1), fx.alice, func(t *wire.Tx) { t.Chain = wire.ChainID{Bits: 1} })
 			return withTxs(fx.template(), p)
 		}},
 		{name: "root chain id with stray bits in the header", want: consensus.ErrMalformed, build: func(fx *fixture) *wire.Block {
@@ -424,7 +424,7 @@ func vectors() []vector {
 
 		// ErrBadStateRoot.
 		{name: "wrong state root", want: consensus.ErrBadStateRoot, build: func(fx *fixture) *wire.Block {
-			return mutate(fx.template(fx.put(fx.alice, "k", "v", -1)), func(b *wire.Block) { b.Header.StateRoot[31] ^= 1 })
+			return mutate(fx.template(fx.put(fx.alice, "public/k", "v", -1)), func(b *wire.Block) { b.Header.StateRoot[31] ^= 1 })
 		}},
 		{name: "state root of the parent", want: consensus.ErrBadStateRoot, build: func(fx *fixture) *wire.Block {
 			return mutate(fx.template(), func(b *wire.Block) { b.Header.StateRoot = fx.c.Tip().StateRoot })
@@ -576,7 +576,7 @@ func TestKnownAndOrphan(t *testing.T) {
 // on devnet and regtest, at the signature check and in a block.
 func TestMainnetSignatureRejected(t *testing.T) {
 	alice := key(t, 1)
-	tx := wire.NewTx(wire.RootChain, wire.Put{Key: "k", Value: []byte("v")}, 0, 1000)
+	tx := wire.NewTx(wire.RootChain, wire.Put{Key: "public/k", Value: []byte("v")}, 0, 1000)
 	tx.Sign(wire.Mainnet, alice)
 	if err := tx.VerifySig(wire.Mainnet); err != nil {
 		t.Fatalf("mainnet signature does not verify on mainnet: %v", err)
@@ -590,7 +590,7 @@ func TestMainnetSignatureRejected(t *testing.T) {
 	// A cache filled on another network must not vouch for it either: the
 	// cache is per node, and a node runs one network.
 	fx := newFixture(t, nil)
-	p := fx.put(fx.alice, "k", "v", -1)
+	p := fx.put(fx.alice, "public/k", "v", -1)
 	p.Sign(wire.Mainnet, fx.alice)
 	if _, err := fx.c.ProcessBlock(withTxs(fx.template(), p)); consensus.CodeOf(err) != consensus.ErrBadSignature {
 		t.Fatalf("block with a mainnet tx: %v", err)
@@ -636,9 +636,9 @@ func TestSelfTransfer(t *testing.T) {
 // mempool removes rejected ones).
 func TestTemplateDefersWhatDoesNotFit(t *testing.T) {
 	fx := newFixture(t, func(p *consensus.Params) { p.MaxBlockSize = 8000 })
-	bigTx := fx.put(fx.alice, "big", strings.Repeat("x", 7000), 0)
-	small := fx.put(fx.alice, "small", "x", 1)
-	other := fx.put(fx.bob, "b", "x", 0) // bob has no funds: rejected for real
+	bigTx := fx.put(fx.alice, "public/big", strings.Repeat("x", 7000), 0)
+	small := fx.put(fx.alice, "public/small", "x", 1)
+	other := fx.put(fx.bob, "public/b", "x", 0) // bob has no funds: rejected for real
 	tmpl, err := fx.c.NewTemplate(fx.alice.PubKey(), []*wire.Tx{bigTx, small, other}, fx.clk.t.Add(2*time.Second))
 	if err != nil {
 		t.Fatal(err)

@@ -42,6 +42,13 @@ const (
 	ErrBadTxChain
 	ErrBadMerge
 	ErrMalformed
+	ErrScriptRejected
+	ErrNoKeyspace
+	ErrBadScript
+	ErrBadKeyspaceName
+	ErrKeyspaceTaken
+	ErrNotOwner
+	ErrPriceTooLow
 )
 
 var codeNames = map[ErrorCode]string{
@@ -77,6 +84,13 @@ var codeNames = map[ErrorCode]string{
 	ErrBadTxChain:         "ErrBadTxChain",
 	ErrBadMerge:           "ErrBadMerge",
 	ErrMalformed:          "ErrMalformed",
+	ErrScriptRejected:     "ErrScriptRejected",
+	ErrNoKeyspace:         "ErrNoKeyspace",
+	ErrBadScript:          "ErrBadScript",
+	ErrBadKeyspaceName:    "ErrBadKeyspaceName",
+	ErrKeyspaceTaken:      "ErrKeyspaceTaken",
+	ErrNotOwner:           "ErrNotOwner",
+	ErrPriceTooLow:        "ErrPriceTooLow",
 }
 
 // String returns the code's name.

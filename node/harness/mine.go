@@ -171,7 +171,7 @@ func (n *Node) BuildChain(blocks, putsPerBlock int) int {
 		var txs []*wire.Tx
 		if tip.Height+1 > n.h.params.CoinbaseMaturity+1 {
 			for j := 0; j < putsPerBlock; j++ {
-				tx := n.h.NewPut(n.Key, nonce, fmt.Sprintf("bench/%s/%d/%d", n.Name, tip.Height+1, j),
+				tx := n.h.NewPut(n.Key, nonce, fmt.Sprintf("public/bench/%s/%d/%d", n.Name, tip.Height+1, j),
 					[]byte(fmt.Sprintf("value %d of block %d written by %s", j, tip.Height+1, n.Name)))
 				n.Chain().SigCache().Add(tx.ID())
 				txs = append(txs, tx)

@@ -25,9 +25,13 @@ var (
 
 // Config sets up a pool.
 type Config struct {
-	Params   *consensus.Params
-	DB       *bbolt.DB
-	Sigs     *chain.SigCache
+	Params *consensus.Params
+	DB     *bbolt.DB
+	Sigs   *chain.SigCache
+	// Check runs the keyspace and access-script checks of a put or
+	// keyspace transaction against the tip (chain.CheckAccess); nil skips
+	// them.
+	Check    func(*wire.Tx) error
 	MaxTxs   int // default 50,000
 	MaxBytes int // default 256 MiB
 }
@@ -163,6 +167,15 @@ func (p *Pool) add(tx *wire.Tx, persist, verify bool) (wire.Hash, error) {
 		}
 		p.cfg.Sigs.Add(id)
 	}
+	if p.cfg.Check != nil {
+		// Before the lock: a script may take a while.
+		if err := p.cfg.Check(tx); err != nil {
+			if consensus.CodeOf(err) != 0 {
+				return id, fmt.Errorf("%w: %w", ErrBadTx, err)
+			}
+			return id, err
+		}
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if _, ok := p.byID[id]; ok {
@@ -294,6 +307,17 @@ func check(params *consensus.Params, tx *wire.Tx, size int) (uint64, error) {
 		if len(b.Value) > wire.MaxValueSize {
 			return 0, consensus.Rule(consensus.ErrValueTooBig, "value of %d bytes (max %d)", len(b.Value), wire.MaxValueSize)
 		}
+		return tx.Fee, nil
+	case wire.KeyspaceBuy:
+		if err := wire.ValidKeyspaceName(b.Name); err != nil {
+			return 0, consensus.Rule(consensus.ErrBadKeyspaceName, "%v", err)
+		}
+		s, err := wire.AddAmounts(state.KeyspacePrice(b.Name), tx.Fee)
+		if err != nil {
+			return 0, consensus.Rule(consensus.ErrAmountOverflow, "price plus fee overflows")
+		}
+		return s, nil
+	case wire.KeyspaceScript, wire.KeyspaceTransfer:
 		return tx.Fee, nil
 	case wire.Coinbase:
 		return 0, consensus.Rule(consensus.ErrMultipleCoinbases, "a coinbase cannot be sent as a transaction")

@@ -20,7 +20,7 @@ func TestAdmissionRejects(t *testing.T) {
 	e.fund(3, 5*wire.Unit)
 	alice, bob, dave := e.keys[0], e.keys[1], e.keys[3]
 	// alice has used nonces 0 and 1 (funding bob and carol); bob has 5 BVS.
-	e.mine(alice.PubKey(), e.put(alice, "used", 2, 1))
+	e.mine(alice.PubKey(), e.put(alice, "public/used", 2, 1))
 	resign := func(t *wire.Tx, k wire.PrivKey, f func(*wire.Tx)) *wire.Tx {
 		c := *t
 		f(&c)
@@ -37,26 +37,26 @@ func TestAdmissionRejects(t *testing.T) {
 		code     consensus.ErrorCode
 	}{
 		{name: "bad signature", tx: func() *wire.Tx {
-			t := e.put(bob, "k", 0, 1)
+			t := e.put(bob, "public/k", 0, 1)
 			t.Sig[3] ^= 1
 			return t
 		}(), sentinel: ErrBadTx, code: consensus.ErrBadSignature},
 		{name: "signed by another key", tx: func() *wire.Tx {
-			t := e.put(alice, "k", 0, 1)
+			t := e.put(alice, "public/k", 0, 1)
 			t.From = bob.PubKey()
 			return t
 		}(), sentinel: ErrBadTx, code: consensus.ErrBadSignature},
 		{name: "signed for mainnet", tx: func() *wire.Tx {
-			t := e.put(bob, "k", 0, 1)
+			t := e.put(bob, "public/k", 0, 1)
 			t.Sign(wire.Mainnet, bob)
 			return t
 		}(), sentinel: ErrBadTx, code: consensus.ErrBadSignature},
-		{name: "fee below the minimum", tx: resign(e.put(bob, "k", 0, 1), bob, func(t *wire.Tx) { t.Fee -= 20 }),
+		{name: "fee below the minimum", tx: resign(e.put(bob, "public/k", 0, 1), bob, func(t *wire.Tx) { t.Fee -= 20 }),
 			sentinel: ErrBadTx, code: consensus.ErrFeeTooLow},
-		{name: "used nonce", tx: e.put(alice, "k", 2, 1), sentinel: ErrBadTx, code: consensus.ErrBadNonce},
-		{name: "long-used nonce", tx: e.put(alice, "k", 0, 1), sentinel: ErrBadTx, code: consensus.ErrBadNonce},
-		{name: "nonce gap", tx: e.put(bob, "k", 1, 1), sentinel: ErrNonceGap},
-		{name: "nonce gap after pending", setup: []*wire.Tx{e.put(bob, "a", 0, 1)}, tx: e.put(bob, "k", 2, 1), sentinel: ErrNonceGap},
+		{name: "used nonce", tx: e.put(alice, "public/k", 2, 1), sentinel: ErrBadTx, code: consensus.ErrBadNonce},
+		{name: "long-used nonce", tx: e.put(alice, "public/k", 0, 1), sentinel: ErrBadTx, code: consensus.ErrBadNonce},
+		{name: "nonce gap", tx: e.put(bob, "public/k", 1, 1), sentinel: ErrNonceGap},
+		{name: "nonce gap after pending", setup: []*wire.Tx{e.put(bob, "public/a", 0, 1)}, tx: e.put(bob, "public/k", 2, 1), sentinel: ErrNonceGap},
 		{name: "more than the balance", tx: e.tx(bob, wire.Transfer{To: dave.PubKey(), Amount: bal}, 0, 1),
 			sentinel: ErrBadTx, code: consensus.ErrInsufficientFunds},
 		{name: "more than the balance left by pending spends",
@@ -65,21 +65,21 @@ func TestAdmissionRejects(t *testing.T) {
 			sentinel: ErrBadTx, code: consensus.ErrInsufficientFunds},
 		{name: "only immature rewards", tx: func() *wire.Tx {
 			e.mine(dave.PubKey())
-			return e.put(dave, "k", 0, 1)
+			return e.put(dave, "public/k", 0, 1)
 		}(), sentinel: ErrBadTx, code: consensus.ErrInsufficientFunds},
 		{name: "zero transfer", tx: e.tx(bob, wire.Transfer{To: dave.PubKey()}, 0, 1), sentinel: ErrBadTx, code: consensus.ErrZeroAmount},
 		{name: "amount overflows", tx: e.tx(bob, wire.Transfer{To: dave.PubKey(), Amount: math.MaxUint64}, 0, 1),
 			sentinel: ErrBadTx, code: consensus.ErrAmountOverflow},
-		{name: "bad key", tx: e.put(bob, "a//b", 0, 1), sentinel: ErrBadTx, code: consensus.ErrBadKey},
+		{name: "bad key", tx: e.put(bob, "public/a//b", 0, 1), sentinel: ErrBadTx, code: consensus.ErrBadKey},
 		{name: "value too big", tx: e.tx(bob, wire.Put{Key: "k", Value: make([]byte, wire.MaxValueSize+1)}, 0, 1),
 			sentinel: ErrBadTx, code: consensus.ErrValueTooBig},
 		{name: "coinbase", tx: wire.NewTx(wire.RootChain, wire.Coinbase{To: bob.PubKey(), Amount: 1}, 0, 1<<20),
 			sentinel: ErrBadTx, code: consensus.ErrMultipleCoinbases},
-		{name: "child chain", tx: resign(e.put(bob, "k", 0, 1), bob, func(t *wire.Tx) { t.Chain = wire.RootChain.Child(0) }),
+		{name: "child chain", tx: resign(e.put(bob, "public/k", 0, 1), bob, func(t *wire.Tx) { t.Chain = wire.RootChain.Child(0) }),
 			sentinel: ErrBadTx, code: consensus.ErrBadTxChain},
-		{name: "type byte not matching the body", tx: resign(e.put(bob, "k", 0, 1), bob, func(t *wire.Tx) { t.Type = 7 }),
+		{name: "type byte not matching the body", tx: resign(e.put(bob, "public/k", 0, 1), bob, func(t *wire.Tx) { t.Type = 7 }),
 			sentinel: ErrBadTx, code: consensus.ErrUnknownTxType},
-		{name: "already pending", setup: []*wire.Tx{e.put(bob, "dup", 0, 1)}, tx: e.put(bob, "dup", 0, 1), sentinel: ErrKnown},
+		{name: "already pending", setup: []*wire.Tx{e.put(bob, "public/dup", 0, 1)}, tx: e.put(bob, "public/dup", 0, 1), sentinel: ErrKnown},
 	}
 	for i, tc := range tests {
 		e.pool = New(Config{Params: e.p, DB: e.db, Sigs: chain.NewSigCache(1000)})
@@ -129,9 +129,9 @@ func TestReplacement(t *testing.T) {
 	e.fund(2, wire.Unit)
 	alice := e.keys[0]
 	n := e.account(alice.PubKey()).Nonce
-	a0 := e.put(alice, "a", n, 10)
-	a1 := e.put(alice, "b", n+1, 10)
-	a2 := e.put(alice, "c", n+2, 10)
+	a0 := e.put(alice, "public/a", n, 10)
+	a1 := e.put(alice, "public/b", n+1, 10)
+	a2 := e.put(alice, "public/c", n+2, 10)
 	for _, tx := range []*wire.Tx{a0, a1, a2} {
 		if _, err := e.pool.Add(tx); err != nil {
 			t.Fatal(err)
@@ -183,9 +183,9 @@ func TestSelectOrder(t *testing.T) {
 	a, b, c := e.keys[1], e.keys[2], e.keys[3]
 	// Fee multipliers: a: 1 then 9 (a's 9 waits behind its 1), b: 5, 4,
 	// c: 3, 8. Greedy by head fee rate: b5 b4 c3 c8 a1 a9.
-	a0, a1 := e.put(a, "a0", 0, 1), e.put(a, "a1", 1, 9)
-	b0, b1 := e.put(b, "b0", 0, 5), e.put(b, "b1", 1, 4)
-	c0, c1 := e.put(c, "c0", 0, 3), e.put(c, "c1", 1, 8)
+	a0, a1 := e.put(a, "public/a0", 0, 1), e.put(a, "public/a1", 1, 9)
+	b0, b1 := e.put(b, "public/b0", 0, 5), e.put(b, "public/b1", 1, 4)
+	c0, c1 := e.put(c, "public/c0", 0, 3), e.put(c, "public/c1", 1, 8)
 	for _, tx := range []*wire.Tx{a0, a1, b0, c0, b1, c1} {
 		if _, err := e.pool.Add(tx); err != nil {
 			t.Fatal(err)
@@ -222,21 +222,21 @@ func TestBoundedPool(t *testing.T) {
 	e := newEnv(t, Config{MaxTxs: 4})
 	e.fund(6, 10*wire.Unit)
 	k := e.keys
-	fill := []*wire.Tx{e.put(k[1], "x", 0, 3), e.put(k[1], "y", 1, 2), e.put(k[2], "x", 0, 4), e.put(k[3], "x", 0, 5)}
+	fill := []*wire.Tx{e.put(k[1], "public/x", 0, 3), e.put(k[1], "public/y", 1, 2), e.put(k[2], "public/x", 0, 4), e.put(k[3], "public/x", 0, 5)}
 	for _, tx := range fill {
 		if _, err := e.pool.Add(tx); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// Cheapest tail is k1's second (×2). A ×2 newcomer does not beat it.
-	if _, err := e.pool.Add(e.put(k[4], "x", 0, 2)); !errors.Is(err, ErrPoolFull) {
+	if _, err := e.pool.Add(e.put(k[4], "public/x", 0, 2)); !errors.Is(err, ErrPoolFull) {
 		t.Fatalf("equal fee rate: %v", err)
 	}
 	// k1's own next tx cannot evict k1's tail (it would leave a gap).
-	if _, err := e.pool.Add(e.put(k[1], "z", 2, 9)); !errors.Is(err, ErrPoolFull) {
+	if _, err := e.pool.Add(e.put(k[1], "public/z", 2, 9)); !errors.Is(err, ErrPoolFull) {
 		t.Fatalf("own tail: %v", err)
 	}
-	rich := e.put(k[4], "x", 0, 6)
+	rich := e.put(k[4], "public/x", 0, 6)
 	if _, err := e.pool.Add(rich); err != nil {
 		t.Fatalf("higher fee rate: %v", err)
 	}
@@ -244,7 +244,7 @@ func TestBoundedPool(t *testing.T) {
 		t.Fatalf("eviction took the wrong tx")
 	}
 	// Next cheapest tail: k1's first (×3), now a tail itself.
-	if _, err := e.pool.Add(e.put(k[5], "x", 0, 7)); err != nil {
+	if _, err := e.pool.Add(e.put(k[5], "public/x", 0, 7)); err != nil {
 		t.Fatal(err)
 	}
 	if e.pool.Has(fill[0].ID()) || e.pool.Len() != 4 {
@@ -252,23 +252,23 @@ func TestBoundedPool(t *testing.T) {
 	}
 	e.requireConsistent()
 	// Replacement is allowed when full (it does not grow the pool).
-	if _, err := e.pool.Add(e.put(k[2], "x", 0, 5)); err != nil {
+	if _, err := e.pool.Add(e.put(k[2], "public/x", 0, 5)); err != nil {
 		t.Fatalf("replacement in a full pool: %v", err)
 	}
 	e.requireConsistent()
 
 	// Bounded by bytes as well.
-	e2 := newEnv(t, Config{MaxBytes: 3 * e.put(k[1], "x", 0, 3).Size()})
+	e2 := newEnv(t, Config{MaxBytes: 3 * e.put(k[1], "public/x", 0, 3).Size()})
 	e2.fund(6, 10*wire.Unit)
 	for i := 1; i <= 3; i++ {
-		if _, err := e2.pool.Add(e2.put(k[i], "x", 0, uint64(i))); err != nil {
+		if _, err := e2.pool.Add(e2.put(k[i], "public/x", 0, uint64(i))); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := e2.pool.Add(e2.put(k[4], "x", 0, 1)); !errors.Is(err, ErrPoolFull) {
+	if _, err := e2.pool.Add(e2.put(k[4], "public/x", 0, 1)); !errors.Is(err, ErrPoolFull) {
 		t.Fatalf("bytes full: %v", err)
 	}
-	if _, err := e2.pool.Add(e2.put(k[4], "x", 0, 2)); err != nil {
+	if _, err := e2.pool.Add(e2.put(k[4], "public/x", 0, 2)); err != nil {
 		t.Fatalf("bytes full, better fee: %v", err)
 	}
 	if e2.pool.Bytes() > e2.cfg.MaxBytes {
@@ -285,7 +285,7 @@ func TestPersistence(t *testing.T) {
 	a, b := e.keys[1], e.keys[2]
 	var all []*wire.Tx
 	for i := uint64(0); i < 5; i++ {
-		all = append(all, e.put(a, "a/"+string(rune('0'+i)), i, 1+i), e.put(b, "b/"+string(rune('0'+i)), i, 5-i))
+		all = append(all, e.put(a, "public/a/"+string(rune('0'+i)), i, 1+i), e.put(b, "public/b/"+string(rune('0'+i)), i, 5-i))
 	}
 	for _, tx := range all {
 		if _, err := e.pool.Add(tx); err != nil {
@@ -342,9 +342,9 @@ func TestBlockConnected(t *testing.T) {
 	e := newEnv(t, Config{})
 	e.fund(4, 10*wire.Unit)
 	a, b, c := e.keys[1], e.keys[2], e.keys[3]
-	a0, a1, a2 := e.put(a, "a0", 0, 1), e.put(a, "a1", 1, 1), e.put(a, "a2", 2, 1)
-	b0, b1 := e.put(b, "b0", 0, 1), e.put(b, "b1", 1, 1)
-	c0 := e.put(c, "c0", 0, 1)
+	a0, a1, a2 := e.put(a, "public/a0", 0, 1), e.put(a, "public/a1", 1, 1), e.put(a, "public/a2", 2, 1)
+	b0, b1 := e.put(b, "public/b0", 0, 1), e.put(b, "public/b1", 1, 1)
+	c0 := e.put(c, "public/c0", 0, 1)
 	for _, tx := range []*wire.Tx{a0, a1, a2, b0, b1, c0} {
 		if _, err := e.pool.Add(tx); err != nil {
 			t.Fatal(err)
@@ -352,7 +352,7 @@ func TestBlockConnected(t *testing.T) {
 	}
 	// The block confirms a0, a1 and a different b0' (a double spend of b0
 	// from elsewhere): b0 is stale, b1 (nonce 1) still applies.
-	b0x := e.put(b, "b0-other", 0, 2)
+	b0x := e.put(b, "public/b0-other", 0, 2)
 	e.mine(e.keys[0].PubKey(), a0, a1, b0x)
 	for _, tx := range []*wire.Tx{a0, a1, b0} {
 		if e.pool.Has(tx.ID()) {
@@ -402,9 +402,9 @@ func TestBlockDisconnected(t *testing.T) {
 	common := len(e.mined)
 	f := e.fork(common)
 	a, b, c := e.keys[1], e.keys[2], e.keys[3]
-	a0, a1, a2, a3 := e.put(a, "a0", 0, 1), e.put(a, "a1", 1, 1), e.put(a, "a2", 2, 1), e.put(a, "a3", 3, 1)
-	b0, b1 := e.put(b, "b0", 0, 1), e.put(b, "b1", 1, 1)
-	c0 := e.put(c, "c0", 0, 1)
+	a0, a1, a2, a3 := e.put(a, "public/a0", 0, 1), e.put(a, "public/a1", 1, 1), e.put(a, "public/a2", 2, 1), e.put(a, "public/a3", 3, 1)
+	b0, b1 := e.put(b, "public/b0", 0, 1), e.put(b, "public/b1", 1, 1)
+	c0 := e.put(c, "public/c0", 0, 1)
 	for _, tx := range []*wire.Tx{a0, a1, a2, a3, b0, b1, c0} {
 		if _, err := e.pool.Add(tx); err != nil {
 			t.Fatal(err)
@@ -415,7 +415,7 @@ func TestBlockDisconnected(t *testing.T) {
 	e.mine(e.keys[0].PubKey(), a1)
 	e.requireConsistent()
 	// B (heavier): b0 confirmed as well, and c double-spends c0.
-	c0x := e.put(c, "c0-other", 0, 3)
+	c0x := e.put(c, "public/c0-other", 0, 3)
 	f.mine(f.keys[0].PubKey(), b0)
 	f.mine(f.keys[0].PubKey(), c0x)
 	f.mine(f.keys[0].PubKey())
@@ -464,7 +464,7 @@ func TestSigCacheSkipsAdmitted(t *testing.T) {
 	var admitted []*wire.Tx
 	for i := 1; i < 5; i++ {
 		for n := uint64(0); n < 3; n++ {
-			tx := e.put(e.keys[i], strings.Repeat("k", i)+string(rune('a'+n)), n, 1)
+			tx := e.put(e.keys[i], "public/"+strings.Repeat("k", i)+string(rune('a'+n)), n, 1)
 			if _, err := e.pool.Add(tx); err != nil {
 				t.Fatal(err)
 			}
@@ -488,7 +488,7 @@ func TestSigCacheSkipsAdmitted(t *testing.T) {
 	// Cold: transactions the pool never saw are verified, once each.
 	var cold []*wire.Tx
 	for i := 1; i < 5; i++ {
-		cold = append(cold, e.put(e.keys[i], "cold", 3, 1))
+		cold = append(cold, e.put(e.keys[i], "public/cold", 3, 1))
 	}
 	before = e.sigs.Stats()
 	e.mine(e.keys[0].PubKey(), cold...)
@@ -502,8 +502,8 @@ func TestRemoveDropsLaterNonces(t *testing.T) {
 	e := newEnv(t, Config{})
 	e.fund(3, 10*wire.Unit)
 	a, b := e.keys[1], e.keys[2]
-	a0, a1, a2 := e.put(a, "a0", 0, 1), e.put(a, "a1", 1, 1), e.put(a, "a2", 2, 1)
-	b0 := e.put(b, "b0", 0, 1)
+	a0, a1, a2 := e.put(a, "public/a0", 0, 1), e.put(a, "public/a1", 1, 1), e.put(a, "public/a2", 2, 1)
+	b0 := e.put(b, "public/b0", 0, 1)
 	for _, tx := range []*wire.Tx{a0, a1, a2, b0} {
 		if _, err := e.pool.Add(tx); err != nil {
 			t.Fatal(err)
@@ -529,7 +529,7 @@ func TestConcurrentAddWhileMining(t *testing.T) {
 	for i := 1; i < 5; i++ {
 		txs := make([]*wire.Tx, perSender)
 		for n := range txs {
-			txs[n] = e.put(e.keys[i], fmt.Sprintf("c/%d/%d", i, n), uint64(n), 1)
+			txs[n] = e.put(e.keys[i], fmt.Sprintf("public/c/%d/%d", i, n), uint64(n), 1)
 		}
 		sent = append(sent, txs...)
 		wg.Add(1)

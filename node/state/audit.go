@@ -39,6 +39,11 @@ func RootsFromFlat(tx *bbolt.Tx) (Roots, error) {
 	if err != nil {
 		return Roots{}, err
 	}
+	ledger, err := ledgerLeaves(tx)
+	if err != nil {
+		return Roots{}, err
+	}
+	accUps = append(accUps, ledger...)
 	mem := smt.NewMemStore()
 	var r Roots
 	if r.Accounts, err = smt.Apply(mem, smt.EmptyRoot, accUps); err != nil {

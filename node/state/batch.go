@@ -26,6 +26,16 @@ type Batch struct {
 	priorKV  map[string][]byte
 	hist     []histEntry
 	fees     uint64
+
+	// Keyspaces, script sources and the paid(from, to) totals that access
+	// scripts query; see keyspace.go.
+	ks         map[string]*Keyspace
+	priorKS    map[string][]byte
+	newScripts map[wire.Hash][]byte
+	paid       map[string]uint64
+	priorPaid  map[string][]byte
+	scripts    *Scripts
+	time       int64 // block time, unix ms, as scripts see it
 }
 
 type histEntry struct {
@@ -42,7 +52,21 @@ func NewBatch(tx *bbolt.Tx, p *consensus.Params, height uint64) *Batch {
 		priorAcc: map[wire.PubKey][]byte{},
 		kv:       map[string]*Record{},
 		priorKV:  map[string][]byte{},
+
+		ks:         map[string]*Keyspace{},
+		priorKS:    map[string][]byte{},
+		newScripts: map[wire.Hash][]byte{},
+		paid:       map[string]uint64{},
+		priorPaid:  map[string][]byte{},
 	}
+}
+
+// SetScripts gives the batch the runner for access scripts and the time of
+// the block (unix ms) that scripts see. A batch without scripts refuses
+// scripted writes with ErrScriptUnavailable.
+func (b *Batch) SetScripts(s *Scripts, blockTime int64) {
+	b.scripts = s
+	b.time = blockTime
 }
 
 // Fees returns the fees collected so far.
@@ -101,6 +125,7 @@ func (b *Batch) apply(t *wire.Tx, id *wire.Hash, pos int) error {
 		return consensus.Rule(consensus.ErrBadNonce, "nonce %d, account expects %d", t.Nonce, from.Nonce)
 	}
 	spend := t.Fee
+	var price uint64
 	switch body := t.Body.(type) {
 	case wire.Transfer:
 		if body.Amount == 0 {
@@ -116,6 +141,12 @@ func (b *Batch) apply(t *wire.Tx, id *wire.Hash, pos int) error {
 		if len(body.Value) > wire.MaxValueSize {
 			return consensus.Rule(consensus.ErrValueTooBig, "value of %d bytes (max %d)", len(body.Value), wire.MaxValueSize)
 		}
+	case wire.KeyspaceBuy:
+		price = KeyspacePrice(body.Name)
+		if spend, err = wire.AddAmounts(spend, price); err != nil {
+			return consensus.Rule(consensus.ErrAmountOverflow, "price plus fee overflows")
+		}
+	case wire.KeyspaceScript, wire.KeyspaceTransfer:
 	case wire.Coinbase:
 		return consensus.Rule(consensus.ErrMultipleCoinbases, "a coinbase may only be a block's first transaction")
 	default:
@@ -124,6 +155,23 @@ func (b *Batch) apply(t *wire.Tx, id *wire.Hash, pos int) error {
 	if from.Balance < spend {
 		return consensus.Rule(consensus.ErrInsufficientFunds, "balance %s BVS is less than the %s BVS this spends",
 			wire.FormatAmount(from.Balance), wire.FormatAmount(spend))
+	}
+	// Access checks last: they may run a script, the costliest check.
+	var applyKeyspace func()
+	switch body := t.Body.(type) {
+	case wire.Put:
+		if err := b.checkPut(t.From, body.Key, body.Value); err != nil {
+			return err
+		}
+	case wire.KeyspaceBuy, wire.KeyspaceScript, wire.KeyspaceTransfer:
+		p, f, err := b.checkKeyspace(t)
+		if err != nil {
+			return err
+		}
+		if p != price {
+			return fmt.Errorf("keyspace price changed during checks: %d then %d", price, p)
+		}
+		applyKeyspace = f
 	}
 	fees, err := wire.AddAmounts(b.fees, t.Fee)
 	if err != nil {
@@ -146,8 +194,14 @@ func (b *Batch) apply(t *wire.Tx, id *wire.Hash, pos int) error {
 		if err != nil {
 			return consensus.Rule(consensus.ErrAmountOverflow, "recipient balance overflows")
 		}
+		if err := b.addPaid(t.From, body.To, body.Amount); err != nil {
+			return err
+		}
 		from.Balance -= spend
 		to.Balance = nb
+	case wire.KeyspaceBuy, wire.KeyspaceScript, wire.KeyspaceTransfer:
+		from.Balance -= spend // the price is burned
+		applyKeyspace()
 	case wire.Put:
 		if _, seen := b.kv[body.Key]; !seen {
 			prior := b.tx.Bucket(store.KV).Get([]byte(body.Key))
@@ -246,6 +300,11 @@ func (b *Batch) Commit(parent Roots) (Roots, []byte, error) {
 		}
 		accUps = append(accUps, smt.Update{Key: accountPath(pk), Value: accountLeaf(*a)})
 	}
+	ksNames, paidKeys, ledgerUps, err := b.commitLedger()
+	if err != nil {
+		return Roots{}, nil, err
+	}
+	accUps = append(accUps, ledgerUps...)
 	keys := make([]string, 0, len(b.kv))
 	for k := range b.kv {
 		keys = append(keys, k)
@@ -271,11 +330,12 @@ func (b *Batch) Commit(parent Roots) (Roots, []byte, error) {
 	if roots.KV, err = smt.Apply(nodes, parent.KV, kvUps); err != nil {
 		return Roots{}, nil, fmt.Errorf("kv tree: %w", err)
 	}
-	return roots, b.undo(pks, keys), nil
+	return roots, b.undo(pks, keys, ksNames, paidKeys), nil
 }
 
-// undo record: accounts (pk, prior) ‖ kv (key, prior) ‖ hist (key, pos).
-func (b *Batch) undo(pks []wire.PubKey, keys []string) []byte {
+// undo record: accounts (pk, prior) ‖ kv (key, prior) ‖ hist (key, pos) ‖
+// keyspaces (name, prior) ‖ paid (key, prior).
+func (b *Batch) undo(pks []wire.PubKey, keys []string, ksNames, paidKeys []string) []byte {
 	w := wire.NewWriter(64 * (len(pks) + len(keys)))
 	w.Uvarint(uint64(len(pks)))
 	for _, pk := range pks {
@@ -291,6 +351,16 @@ func (b *Batch) undo(pks []wire.PubKey, keys []string) []byte {
 	for _, h := range b.hist {
 		w.String(h.key)
 		w.U32(h.pos)
+	}
+	w.Uvarint(uint64(len(ksNames)))
+	for _, n := range ksNames {
+		w.String(n)
+		writeOptional(w, b.priorKS[n])
+	}
+	w.Uvarint(uint64(len(paidKeys)))
+	for _, k := range paidKeys {
+		w.Fixed([]byte(k))
+		writeOptional(w, b.priorPaid[k])
 	}
 	return w.Bytes()
 }
@@ -363,6 +433,16 @@ func Disconnect(tx *bbolt.Tx, height uint64, undo []byte) error {
 			return err
 		}
 	}
+	if err := restore(r, tx.Bucket(store.Keyspace), "undo keyspaces", func() []byte {
+		return []byte(r.String(wire.MaxKeySize, "undo keyspace"))
+	}); err != nil {
+		return err
+	}
+	if err := restore(r, tx.Bucket(store.Paid), "undo paid", func() []byte {
+		return r.Fixed(2 * wire.PubKeySize)
+	}); err != nil {
+		return err
+	}
 	if err := r.Done(); err != nil {
 		return fmt.Errorf("undo record is damaged: %w", err)
 	}
@@ -375,4 +455,26 @@ func histKey(key string, height uint64, pos uint32) []byte {
 	k = append(k, 0)
 	k = binary.BigEndian.AppendUint64(k, height)
 	return binary.BigEndian.AppendUint32(k, pos)
+}
+
+// restore reads (key, prior) pairs and puts the prior values back.
+func restore(r *wire.Reader, bk *bbolt.Bucket, what string, key func() []byte) error {
+	n := r.Len(1<<24, 2, what)
+	for i := 0; i < n && r.Err() == nil; i++ {
+		k := key()
+		prior := readOptional(r)
+		if r.Err() != nil {
+			break
+		}
+		var err error
+		if prior == nil {
+			err = bk.Delete(k)
+		} else {
+			err = bk.Put(k, prior)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

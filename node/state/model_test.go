@@ -160,7 +160,7 @@ func TestStateModel(tt *testing.T) {
 		for i := byte(1); i <= 4; i++ {
 			pks = append(pks, wire.PubKey{i, 0xaa})
 		}
-		keys := []string{"k", "k/a", "k/b", "other"}
+		keys := []string{"public/k", "public/k/a", "public/k/b", "public/other"}
 		m := &model{accounts: map[wire.PubKey]state.Account{}, kv: map[string]modelRecord{}, hist: map[string][]modelRecord{}}
 		var blocks []*modelBlock
 		roots := state.Roots{}
