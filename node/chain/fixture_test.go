@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/bitverse/bitverse/node/consensus"
+	"github.com/bitverse/bitverse/node/script"
 	"github.com/bitverse/bitverse/node/state"
 	"github.com/bitverse/bitverse/node/store"
 	"github.com/bitverse/bitverse/node/wire"
@@ -47,7 +48,7 @@ func openDB(t testing.TB, path string) *bbolt.DB {
 
 func openChain(t testing.TB, db *bbolt.DB, p *consensus.Params, clk *testClock) *Chain {
 	t.Helper()
-	c, err := New(Config{Params: p, DB: db, Now: clk.Now})
+	c, err := New(Config{Params: p, DB: db, Now: clk.Now, Scripts: state.NewScripts(script.NewInProcess())})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +179,7 @@ func dumpState(t testing.TB, c *Chain) map[string]map[string]string {
 	t.Helper()
 	out := map[string]map[string]string{}
 	err := c.View(func(tx *bbolt.Tx, tip TipInfo, roots state.Roots) error {
-		for _, name := range [][]byte{store.Accounts, store.KV, store.KVHist, store.Main, store.TxIndex, store.Undo} {
+		for _, name := range [][]byte{store.Accounts, store.KV, store.KVHist, store.Main, store.TxIndex, store.Undo, store.Keyspace, store.Paid} {
 			m := map[string]string{}
 			if err := tx.Bucket(name).ForEach(func(k, v []byte) error {
 				m[string(k)] = string(v)
