@@ -21,6 +21,10 @@ type API interface {
 	History(ctx context.Context, addr string, limit int) ([]TxInfo, error)
 	SetMining(ctx context.Context, on bool, to string) error
 	Events(ctx context.Context) (<-chan Event, error)
+	// Keyspace describes a keyspace (Exists false and its price if nobody
+	// owns it); Keyspaces lists those an address owns.
+	Keyspace(ctx context.Context, name string) (*KeyspaceInfo, error)
+	Keyspaces(ctx context.Context, owner string) ([]KeyspaceInfo, error)
 }
 
 // Errors of the API.

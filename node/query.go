@@ -119,12 +119,10 @@ func (n *Node) Get(ctx context.Context, key string, proof, history bool) (*GetRe
 			if err != nil {
 				return err
 			}
-			hdr, _, err := n.chain.HeaderByID(tip.ID)
-			if err != nil {
-				return err
-			}
+			// tip.Header, not HeaderByID: that would take the chain lock
+			// View already holds.
 			res.Proof = &ProofInfo{Block: tip.ID, Height: tip.Height, StateRoot: tip.StateRoot,
-				Header: hdr.Encode(), Proof: p.Encode(), Verified: p.Verify(tip.StateRoot) == nil}
+				Header: tip.Header.Encode(), Proof: p.Encode(), Verified: p.Verify(tip.StateRoot) == nil}
 		}
 		if history {
 			hs, err := state.History(tx, key, 0)

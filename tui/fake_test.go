@@ -450,3 +450,17 @@ func testOptions(api node.API) Options {
 }
 
 func discardLog() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+func (f *fakeAPI) Keyspace(ctx context.Context, name string) (*node.KeyspaceInfo, error) {
+	if err := f.wait(ctx, "Keyspace"); err != nil {
+		return nil, err
+	}
+	return &node.KeyspaceInfo{Name: name}, nil
+}
+
+func (f *fakeAPI) Keyspaces(ctx context.Context, owner string) ([]node.KeyspaceInfo, error) {
+	if err := f.wait(ctx, "Keyspaces"); err != nil {
+		return nil, err
+	}
+	return nil, nil
+}
