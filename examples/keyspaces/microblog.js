@@ -4,7 +4,8 @@
 // Values:  the post: text of 1 to 140 characters (Unicode code points).
 //
 // Handles belong to their first writer. A handle is registered as the
-// sub-keyspace <keyspace>/<handle> on the root chain, where names are first
+// sub-keyspace <keyspace>/<handle> on the root chain
+// (bitverse keyspace buy <keyspace>/<handle>), where names are first
 // come, first served: whoever creates it first owns it, and only its owner
 // may write posts under it. The script learns the owner from the ledger with
 // ctx.ownerOf(<keyspace>/<handle>), the only fact about other keys a script
@@ -34,6 +35,14 @@ function validate(write, ctx) {
   check(post, 64, 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.', 'post name');
 
   const owner = ctx.ownerOf(prefix + handle);
+  if (owner === null && post === 'access.js') {
+    // Registering the handle: the chain asks this script whether the
+    // sub-keyspace <keyspace>/<handle> may be created, as a write of its
+    // script at <keyspace>/<handle>/access.js. First come, first served
+    // (the chain refuses a name that exists). Before registration anyone
+    // may also put a value at that key; the handle's owner can overwrite it.
+    return true;
+  }
   if (owner === null) {
     throw '@' + handle + ' is not registered yet: register the sub-keyspace ' + prefix + handle + ' first';
   }

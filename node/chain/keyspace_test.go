@@ -97,12 +97,21 @@ func TestKeyspaceLifecycle(t *testing.T) {
 	}
 	fx.wantRefused(fx.put(bob, "erik/y", "too long", -1), consensus.ErrScriptRejected, "values here are at most 5 bytes")
 
-	// Sub-keyspaces: only the parent's owner creates them; without a
-	// script only their owner writes.
-	fx.wantRefused(fx.buy(bob, "erik/blog", "", -1), consensus.ErrNotOwner, "only the owner")
+	// Sub-keyspaces: the enclosing keyspace's script decides who may
+	// create one (it sees the creation as a write of the new script at
+	// <name>/access.js); under a keyspace without a script, only its owner.
+	fx.mine(fx.dave.PubKey(), fx.buy(bob, "erik/bob", "", -1))
+	fx.wantRefused(fx.buy(bob, "erik/big", "function validate() { return true; }", -1), consensus.ErrNotOwner, "values here are at most 5 bytes")
+	fx.wantRefused(fx.buy(alice, "bobsplace/x", "", -1), consensus.ErrNotOwner, "only its owner")
 	fx.mine(fx.dave.PubKey(), fx.buy(alice, "erik/blog", "", -1))
+	// A sub-keyspace without a script: only its owner writes; and the
+	// enclosing script still applies.
 	fx.wantRefused(fx.put(bob, "erik/blog/1", "x", -1), consensus.ErrScriptRejected, "only its owner")
-	fx.mine(fx.dave.PubKey(), fx.put(alice, "erik/blog/1", "a long post, no limit here", -1))
+	fx.wantRefused(fx.put(alice, "erik/blog/1", "a long post", -1), consensus.ErrScriptRejected, "at most 5 bytes")
+	fx.mine(fx.dave.PubKey(), fx.put(alice, "erik/blog/1", "short", -1), fx.put(bob, "erik/bob/x", "hi", -1))
+	if ks, _ := fx.keyspace("erik/bob"); ks == nil || ks.Owner != bob.PubKey() {
+		t.Fatalf("erik/bob: %+v", ks)
+	}
 
 	// Replacing the script: the owner only, and the current script agrees.
 	open := "function validate() { return true; }"

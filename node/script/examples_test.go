@@ -70,6 +70,8 @@ var exampleCases = map[string][]exampleCase{
 		{w: Write{Key: "erik/blog/alice/emoji2", Value: []byte(strings.Repeat("😀", 141)), Signer: alice}, c: Context{Keyspace: "erik/blog"}, reason: "at most 140 characters"},
 		{w: Write{Key: "erik/blog/alice/hello", Value: []byte("mine now"), Signer: bob}, c: Context{Keyspace: "erik/blog"}, reason: "@alice belongs to " + alice},
 		{w: Write{Key: "erik/blog/dave/hello", Value: []byte("hi"), Signer: carol}, c: Context{Keyspace: "erik/blog"}, reason: "@dave is not registered yet"},
+		{w: Write{Key: "erik/blog/dave/access.js", Value: nil, Signer: carol}, c: Context{Keyspace: "erik/blog"}, allow: true},
+		{w: Write{Key: "erik/blog/alice/access.js", Value: []byte("x"), Signer: carol}, c: Context{Keyspace: "erik/blog"}, reason: "@alice belongs to " + alice},
 		{w: Write{Key: "erik/blog/Alice/hello", Value: []byte("hi"), Signer: alice}, c: Context{Keyspace: "erik/blog"}, reason: "a handle may only use"},
 		{w: Write{Key: "erik/blog/alice", Value: []byte("hi"), Signer: alice}, c: Context{Keyspace: "erik/blog"}, reason: "keys here look like erik/blog/<handle>/<post>"},
 		{w: Write{Key: "erik/blog/alice/a/b", Value: []byte("hi"), Signer: alice}, c: Context{Keyspace: "erik/blog"}, reason: "<handle>/<post>"},

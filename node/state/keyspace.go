@@ -146,18 +146,19 @@ func (b *Batch) setKeyspace(k *Keyspace) {
 	b.ks[k.Name] = k
 }
 
-// governing returns the most specific existing keyspace over key.
-func (b *Batch) governing(key string) (*Keyspace, error) {
+// governing returns the existing keyspaces over key, most specific first.
+func (b *Batch) governing(key string) ([]*Keyspace, error) {
+	var out []*Keyspace
 	for _, name := range wire.KeyspaceCandidates(key) {
 		k, err := b.keyspace(name)
 		if err != nil {
 			return nil, err
 		}
 		if k != nil {
-			return k, nil
+			out = append(out, k)
 		}
 	}
-	return nil, nil
+	return out, nil
 }
 
 func (b *Batch) scriptSource(h wire.Hash) []byte {
@@ -197,24 +198,26 @@ func (b *Batch) runScript(k *Keyspace, w script.Write) error {
 	return consensus.Rule(consensus.ErrScriptRejected, "keyspace %q refused the write: %s", k.Name, v.Reason)
 }
 
-// checkPut decides whether signer may write value at key.
+// checkPut decides whether signer may write value at key. The most
+// specific keyspace over the key decides first (its script, or, without
+// one, only its owner may write); then every enclosing keyspace that has a
+// script must allow the write too, so a parent's rules hold in the
+// sub-keyspaces it delegated. Enclosing keyspaces without a script impose
+// nothing: creating a sub-keyspace delegated it.
 func (b *Batch) checkPut(signer wire.PubKey, key string, value []byte) error {
 	if wire.KeyspaceOf(key) == wire.PublicKeyspace {
 		return nil
 	}
-	k, err := b.governing(key)
+	ks, err := b.governing(key)
 	if err != nil {
 		return err
 	}
-	if k == nil {
-		return consensus.Rule(consensus.ErrNoKeyspace, "keyspace %q has not been bought (buy it with `bitverse keyspace buy %s`, or write under public/)",
-			wire.KeyspaceOf(key), wire.KeyspaceOf(key))
+	if len(ks) == 0 {
+		top := wire.KeyspaceOf(key)
+		return consensus.Rule(consensus.ErrNoKeyspace, "keyspace %q has not been bought (buy it with `bitverse keyspace buy %s`, or write under public/)", top, top)
 	}
-	if k.Script.IsZero() {
-		if signer != k.Owner {
-			return consensus.Rule(consensus.ErrScriptRejected, "keyspace %q has no access script, so only its owner may write", k.Name)
-		}
-		return nil
+	if ks[0].Script.IsZero() && signer != ks[0].Owner {
+		return consensus.Rule(consensus.ErrScriptRejected, "keyspace %q has no access script, so only its owner may write", ks[0].Name)
 	}
 	w := script.Write{Key: key, Value: value, Signer: wire.EncodeAddress(b.p.Net, signer)}
 	if rec, ok := b.kv[key]; ok {
@@ -226,7 +229,15 @@ func (b *Batch) checkPut(signer wire.PubKey, key string, value []byte) error {
 		}
 		w.Prev, w.PrevExists = rec.Value, true
 	}
-	return b.runScript(k, w)
+	for _, k := range ks {
+		if k.Script.IsZero() {
+			continue
+		}
+		if err := b.runScript(k, w); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // checkScript compiles a script offered in a transaction.
@@ -257,12 +268,17 @@ func (b *Batch) checkKeyspace(t *wire.Tx) (price uint64, apply func(), err error
 			return 0, nil, consensus.Rule(consensus.ErrKeyspaceTaken, "keyspace %q is already owned by %s", body.Name, wire.EncodeAddress(b.p.Net, existing.Owner))
 		}
 		if strings.Contains(body.Name, "/") {
-			parent, err := b.governing(body.Name)
-			if err != nil {
+			// A sub-keyspace is created as if its script were written at
+			// <name>/access.js: the enclosing keyspaces decide, so an owner
+			// can let others register names under theirs.
+			if err := b.checkPut(t.From, body.Name+"/access.js", body.Script); err != nil {
+				if consensus.CodeOf(err) == consensus.ErrNoKeyspace {
+					return 0, nil, consensus.Rule(consensus.ErrNoKeyspace, "cannot create %q: keyspace %q has not been bought", body.Name, wire.KeyspaceOf(body.Name))
+				}
+				if consensus.CodeOf(err) == consensus.ErrScriptRejected {
+					return 0, nil, consensus.Rule(consensus.ErrNotOwner, "cannot create the sub-keyspace %q: %v", body.Name, err)
+				}
 				return 0, nil, err
-			}
-			if parent == nil || parent.Owner != t.From {
-				return 0, nil, consensus.Rule(consensus.ErrNotOwner, "only the owner of %q may create the sub-keyspace %q", wire.KeyspaceOf(body.Name), body.Name)
 			}
 		}
 		price = KeyspacePrice(body.Name)
