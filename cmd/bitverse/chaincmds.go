@@ -1,9 +1,11 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 
+	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/wire"
 	"github.com/spf13/cobra"
 )
@@ -22,12 +24,24 @@ func statusCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return out(s, func(o io.Writer) {
+			st := statusOut{Status: s}
+			if ni, err := cl.NetInfo(cmd.Context()); err == nil {
+				st.P2P = &ni
+			} else if !errors.Is(err, node.ErrNoNetwork) {
+				return err
+			}
+			return out(st, func(o io.Writer) {
 				kv(o, "network", s.Network)
 				kv(o, "height", s.Height)
 				kv(o, "tip", fmt.Sprintf("%s (%s)", s.Tip, ago(s.TipTime)))
 				kv(o, "difficulty", fmt.Sprintf("%.4g hashes/block", s.Difficulty))
 				kv(o, "peers", s.Peers)
+				if st.P2P != nil {
+					kv(o, "peer id", st.P2P.ID)
+					for _, a := range st.P2P.Addrs {
+						kv(o, "listening", a)
+					}
+				}
 				if s.Sync.Syncing {
 					kv(o, "sync", fmt.Sprintf("%d/%d blocks, %.1f blocks/s, ETA %.0fs", s.Sync.Done, s.Sync.Total, s.Sync.Rate, s.Sync.ETASeconds))
 				} else {
@@ -45,6 +59,13 @@ func statusCmd() *cobra.Command {
 	}
 	addJSON(c)
 	return c
+}
+
+// statusOut is what `status --json` prints: the node's status and, when
+// it is on the network, its identity there.
+type statusOut struct {
+	node.Status
+	P2P *node.NetInfo `json:"p2p,omitempty"`
 }
 
 func blockCmd() *cobra.Command {

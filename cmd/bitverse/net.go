@@ -15,6 +15,7 @@ import (
 type netHandle struct {
 	host  *p2p.Host
 	blobs *blob.Service
+	api   *p2p.API // what the local API serves: peers, bans, blobs
 }
 
 // startNetwork puts n on the network as the node flags say (listen
@@ -37,7 +38,7 @@ func startNetwork(ctx context.Context, f nodeFlags, dir string, n *node.Node, lo
 		return nil, fmt.Errorf("start the network: %w", err)
 	}
 	svc := blob.Register(h.LibP2P(), n.Params().Net, blob.NewStore(n.DB()), h.OnBadBlobPeer)
-	return &netHandle{host: h, blobs: svc}, nil
+	return &netHandle{host: h, blobs: svc, api: p2p.NewAPI(h, svc)}, nil
 }
 
 // Close stops serving blobs and leaves the network. Idempotent.

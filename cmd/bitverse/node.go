@@ -109,20 +109,20 @@ func startEmbedded(ctx context.Context, f nodeFlags, log *slog.Logger) (*embedde
 		scripts.Close()
 		return nil, err
 	}
-	srv, err := rpc.Listen(f.rpc, dir, n)
+	nh, err := startNetwork(ctx, f, dir, n, log)
 	if err != nil {
+		n.Close()
+		scripts.Close()
+		return nil, err
+	}
+	srv, err := rpc.Listen(f.rpc, dir, n, rpc.WithNet(nh.api), rpc.WithBlobs(nh.api))
+	if err != nil {
+		nh.Close()
 		n.Close()
 		scripts.Close()
 		return nil, err
 	}
 	go srv.Serve()
-	nh, err := startNetwork(ctx, f, dir, n, log)
-	if err != nil {
-		srv.Close()
-		n.Close()
-		scripts.Close()
-		return nil, err
-	}
 	e := &embedded{node: n, rpc: srv, net: nh}
 	e.close = func() {
 		srv.Close()

@@ -30,6 +30,10 @@
 // blocks and transactions that do not apply beyond a free allowance) cost
 // score; at -100 the peer is banned. PROTOCOL-p2p.md describes the wire formats and rules.
 //
+// API serves node.NetAPI (identity, peers, bans) and node.BlobAPI (the blob
+// store and fetches from connected peers, node/blob) for the local API;
+// OnBadBlobPeer bans peers the blob service caught misbehaving.
+//
 // # Errors
 //
 // Operations return sentinels wrapped with detail, for errors.Is:

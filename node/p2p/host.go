@@ -382,22 +382,9 @@ func (x *Host) SetPeerFilter(allow func(peer.ID) bool) {
 	}
 }
 
-// PeerInfo describes a peer for `bitverse peers`. JSON names are part of
-// the CLI contract.
-type PeerInfo struct {
-	ID          string    `json:"id"`
-	Addrs       []string  `json:"addrs"`
-	Connected   bool      `json:"connected"`
-	Direction   string    `json:"direction,omitempty"` // inbound or outbound
-	LatencyMS   float64   `json:"latency_ms"`
-	Score       int       `json:"score"`
-	Height      uint64    `json:"height"` // the tip height the peer last reported
-	Tip         wire.Hash `json:"tip"`
-	Agent       string    `json:"agent,omitempty"`
-	Banned      bool      `json:"banned"`
-	BannedUntil time.Time `json:"banned_until,omitzero"`
-	BanReason   string    `json:"ban_reason,omitempty"`
-}
+// PeerInfo describes a peer for `bitverse peers` (node.PeerInfo, so the
+// local API carries it without knowing this package).
+type PeerInfo = node.PeerInfo
 
 // Peers lists connected peers (by id), then banned ones.
 func (x *Host) Peers() []PeerInfo {

@@ -59,32 +59,47 @@ func (c *Client) call(ctx context.Context, method string, params, result any) er
 		ctx, cancel = context.WithTimeout(ctx, 60*time.Second)
 		defer cancel()
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"/v1/"+method, bytes.NewReader(body))
+	resp, err := c.post(ctx, method, "application/json", bytes.NewReader(body))
 	if err != nil {
 		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return fmt.Errorf("%w at %s (is the node running? %v)", ErrNoNode, c.base, err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
 		return err
 	}
-	if resp.StatusCode != http.StatusOK {
-		var eb errorBody
-		if json.Unmarshal(data, &eb) != nil || eb.Error == "" {
-			return fmt.Errorf("node answered %s", resp.Status)
-		}
-		return decodeError(eb)
-	}
 	if result == nil {
 		return nil
 	}
 	return json.Unmarshal(data, result)
+}
+
+// post sends a request and returns the response if the node answered 200
+// OK; any other answer becomes the error the node sent.
+func (c *Client) post(ctx context.Context, method, contentType string, body io.Reader) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"/v1/"+method, body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Content-Type", contentType)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("%s: %w", method, ctx.Err())
+		}
+		return nil, fmt.Errorf("%w at %s (is the node running? %v)", ErrNoNode, c.base, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		defer resp.Body.Close()
+		data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		var eb errorBody
+		if json.Unmarshal(data, &eb) != nil || eb.Error == "" {
+			return nil, fmt.Errorf("node answered %s", resp.Status)
+		}
+		return nil, decodeError(eb)
+	}
+	return resp, nil
 }
 
 // RemoteError is an error sent back by the node.
@@ -107,6 +122,8 @@ func decodeError(eb errorBody) error {
 		base = node.ErrNotFound
 	case "bad_request":
 		base = node.ErrBadRequest
+	case "no_network":
+		base = node.ErrNoNetwork
 	}
 	return &RemoteError{Kind: eb.Kind, Msg: eb.Error, base: base}
 }

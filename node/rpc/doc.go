@@ -9,11 +9,20 @@
 //
 //	POST /v1/<method>   JSON params → JSON result
 //	GET  /v1/events     newline-delimited JSON events until the client leaves
+//	POST /v1/blob_put   raw bytes → JSON blob info (streamed; up to the blob store's cap)
+//	POST /v1/blob_read  JSON manifest → raw bytes (streamed)
+//
+// The methods of node.API are always served. Those of node.NetAPI (peers,
+// bans) and node.BlobAPI (blobs) are served when the node runs with a
+// network (Listen's WithNet and WithBlobs options) and otherwise fail with
+// node.ErrNoNetwork. The Client implements all three interfaces.
 //
 // # Errors
 //
 // Failures come back as {"error": sentence, "kind": k, "code": n}. Kinds map
-// to node.ErrNotFound, node.ErrBadRequest, rejected (a consensus or mempool
-// rule; code is the consensus.ErrorCode when there is one) and internal. The
-// Client turns them back into errors that wrap the same sentinels.
+// to node.ErrNotFound, node.ErrBadRequest, node.ErrNoNetwork (no_network),
+// rejected (a consensus or mempool rule; code is the consensus.ErrorCode
+// when there is one) and internal. The Client turns them back into errors
+// that wrap the same sentinels. A blob_read that fails after its first byte
+// aborts the connection, and the Client's ReadBlob returns an error.
 package rpc

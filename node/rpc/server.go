@@ -34,14 +34,26 @@ const maxBody = 1 << 20
 // Server serves an API over HTTP.
 type Server struct {
 	api   node.API
+	net   node.NetAPI  // nil: no network
+	blobs node.BlobAPI // nil: no blob store
 	token string
 	srv   *http.Server
 	ln    net.Listener
 }
 
+// Option adds an optional part of the API to a Server.
+type Option func(*Server)
+
+// WithNet serves the network methods (peers, bans) from n.
+func WithNet(n node.NetAPI) Option { return func(s *Server) { s.net = n } }
+
+// WithBlobs serves the blob methods from b.
+func WithBlobs(b node.BlobAPI) Option { return func(s *Server) { s.blobs = b } }
+
 // Listen binds addr (host:port; port 0 picks one), writes the cookie and
-// address files into datadir, and returns a server ready to Serve.
-func Listen(addr, datadir string, api node.API) (*Server, error) {
+// address files into datadir, and returns a server ready to Serve. Without
+// WithNet or WithBlobs, those methods fail with node.ErrNoNetwork.
+func Listen(addr, datadir string, api node.API, opts ...Option) (*Server, error) {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return nil, fmt.Errorf("rpc address %q: %w", addr, err)
@@ -56,6 +68,9 @@ func Listen(addr, datadir string, api node.API) (*Server, error) {
 	var tok [32]byte
 	rand.Read(tok[:])
 	s := &Server{api: api, token: hex.EncodeToString(tok[:]), ln: ln}
+	for _, o := range opts {
+		o(s)
+	}
 	if err := writeFileAtomic(filepath.Join(datadir, CookieFile), []byte(s.token)); err != nil {
 		ln.Close()
 		return nil, err
@@ -128,6 +143,9 @@ func (s *Server) Handler() http.Handler {
 		return p.On, api.SetMining(ctx, p.On, p.To)
 	})
 	mux.HandleFunc("GET /v1/events", s.events)
+	s.netRoutes(mux)
+	s.blobRoutes(mux)
+	keyspaceRoutes(mux, api)
 	return s.auth(mux)
 }
 
@@ -199,6 +217,8 @@ func classify(err error) (int, string, int) {
 		return http.StatusUnprocessableEntity, "rejected", 0
 	case errors.Is(err, node.ErrBadRequest), errors.Is(err, node.ErrNoMineTo), errors.Is(err, wire.ErrMalformed):
 		return http.StatusBadRequest, "bad_request", 0
+	case errors.Is(err, node.ErrNoNetwork):
+		return http.StatusServiceUnavailable, "no_network", 0
 	}
 	return http.StatusInternalServerError, "internal", 0
 }
