@@ -1,6 +1,333 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/bitverse/bitverse/node"
+	"github.com/bitverse/bitverse/node/script"
+	"github.com/bitverse/bitverse/node/state"
+	"github.com/bitverse/bitverse/node/wire"
+	"github.com/spf13/cobra"
+)
 
 // keyspaceCommands are keyspace and script.
-func keyspaceCommands() []*cobra.Command { return nil }
+func keyspaceCommands() []*cobra.Command {
+	ks := &cobra.Command{
+		Use:   "keyspace",
+		Short: "Buy, inspect and manage keyspaces (owned names with an access.js script)",
+		Long: `A keyspace is the first segment of a key ("erik" in erik/photos/1), bought
+on the root chain. Its access.js script decides which writes into it are
+allowed; without a script only its owner may write. public/ is open to all.
+Sub-keyspaces (erik/blog) have their own owner and script; the enclosing
+keyspace's script decides who may create them and still applies inside.
+
+Examples:
+  bitverse keyspace price erik
+  bitverse keyspace buy erik --script examples/keyspaces/microblog.js --wait
+  bitverse keyspace show erik
+  bitverse keyspace set-script erik access.js
+  bitverse keyspace transfer erik bvd1...`,
+	}
+	ks.AddCommand(keyspacePriceCmd(), keyspaceBuyCmd(), keyspaceShowCmd(), keyspaceListCmd(),
+		keyspaceSetScriptCmd(), keyspaceTransferCmd())
+	return []*cobra.Command{ks, scriptCmd()}
+}
+
+func keyspacePriceCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "price NAME",
+		Short: "What buying NAME costs (shorter names cost more), and whether it is free",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name := args[0]
+			if err := wire.ValidKeyspaceName(name); err != nil {
+				return err
+			}
+			res := map[string]any{"name": name, "price": state.KeyspacePrice(name)}
+			// Availability needs a node; the price does not.
+			if cl, err := dial(); err == nil {
+				if info, err := cl.Keyspace(cmd.Context(), name); err == nil {
+					res["available"] = !info.Exists
+					if info.Exists {
+						res["owner"] = info.Owner
+					}
+				}
+			}
+			return out(res, func(o io.Writer) {
+				fmt.Fprintf(o, "%s costs %s (burned)\n", name, bvs(state.KeyspacePrice(name)))
+				if avail, ok := res["available"].(bool); ok {
+					if avail {
+						fmt.Fprintln(o, "it is available: bitverse keyspace buy "+name+" --script access.js")
+					} else {
+						fmt.Fprintf(o, "it is owned by %s\n", res["owner"])
+					}
+				}
+			})
+		},
+	}
+	addJSON(c)
+	return c
+}
+
+// txFlags are what every keyspace transaction command takes.
+type txFlags struct {
+	fee       string
+	wait, yes bool
+}
+
+func (f *txFlags) add(c *cobra.Command) {
+	c.Flags().StringVar(&f.fee, "fee", "", "fee in BVS (default: the minimum)")
+	c.Flags().BoolVar(&f.wait, "wait", false, "return when the transaction is in a block")
+	c.Flags().BoolVarP(&f.yes, "yes", "y", false, "do not ask for confirmation")
+	addJSON(c)
+}
+
+// sendBody signs body with the wallet's account and submits it. cost is
+// what it spends beyond the fee; prompt, if not empty, is confirmed first.
+func sendBody(ctx context.Context, f txFlags, body wire.Body, cost uint64, prompt string) error {
+	p, err := params()
+	if err != nil {
+		return err
+	}
+	cl, err := dial()
+	if err != nil {
+		return err
+	}
+	w, _, err := openWallet()
+	if err != nil {
+		return err
+	}
+	acct, err := w.Account(g.account)
+	if err != nil {
+		return err
+	}
+	info, err := cl.Account(ctx, acct.Address)
+	if err != nil {
+		return err
+	}
+	tx := wire.NewTx(wire.RootChain, body, info.NextNonce, 0)
+	if err := setFee(p, tx, f.fee); err != nil {
+		return err
+	}
+	if total, _ := wire.AddAmounts(cost, tx.Fee); total > info.Balance {
+		return fmt.Errorf("not enough funds: this costs %s plus a fee of %s; spendable balance is %s", bvs(cost), bvs(tx.Fee), bvs(info.Balance))
+	}
+	if prompt != "" && !f.yes && !g.jsonOut {
+		ok, err := confirm(fmt.Sprintf("%s (fee %s)? [y/N] ", prompt, bvs(tx.Fee)))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errors.New("cancelled; nothing was sent")
+		}
+	}
+	if err := w.Sign(g.account, tx); err != nil {
+		return err
+	}
+	return submit(ctx, cl, tx, f.wait)
+}
+
+func readScript(path string) ([]byte, error) {
+	if path == "" {
+		return nil, nil
+	}
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if len(src) > wire.MaxScriptSize {
+		return nil, fmt.Errorf("%s is %d bytes; an access script is at most %d bytes", path, len(src), wire.MaxScriptSize)
+	}
+	// Refuse here what the chain would refuse, with the compiler's reason.
+	if _, err := script.Compile(src); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return src, nil
+}
+
+func keyspaceBuyCmd() *cobra.Command {
+	var f txFlags
+	var scriptFile, maxPrice string
+	c := &cobra.Command{
+		Use:   "buy NAME [--script access.js]",
+		Short: "Buy a keyspace (or create a sub-keyspace like erik/blog) with an optional access script",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name := args[0]
+			if err := wire.ValidKeyspaceName(name); err != nil {
+				return err
+			}
+			src, err := readScript(scriptFile)
+			if err != nil {
+				return err
+			}
+			price := state.KeyspacePrice(name)
+			limit := price
+			if maxPrice != "" {
+				if limit, err = wire.ParseAmount(maxPrice); err != nil {
+					return err
+				}
+			}
+			who := "only you may write"
+			if len(src) > 0 {
+				who = "its script decides who may write"
+			}
+			prompt := fmt.Sprintf("Buy %s for %s (burned; %s)", name, bvs(price), who)
+			return sendBody(cmd.Context(), f, wire.KeyspaceBuy{Name: name, Script: src, MaxPrice: limit}, price, prompt)
+		},
+	}
+	c.Flags().StringVar(&scriptFile, "script", "", "access.js file (none: only the owner may write)")
+	c.Flags().StringVar(&maxPrice, "max-price", "", "refuse to pay more than this (default: today's price)")
+	f.add(c)
+	return c
+}
+
+func keyspaceSetScriptCmd() *cobra.Command {
+	var f txFlags
+	var clear bool
+	c := &cobra.Command{
+		Use:   "set-script NAME [FILE]",
+		Short: "Replace a keyspace's access script (owner only; the current script must agree)",
+		Args:  cobra.RangeArgs(1, 2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name := args[0]
+			if err := wire.ValidKeyspaceName(name); err != nil {
+				return err
+			}
+			if (len(args) == 2) == clear {
+				return errors.New("give a script FILE, or --clear to remove the script")
+			}
+			var src []byte
+			if len(args) == 2 {
+				var err error
+				if src, err = readScript(args[1]); err != nil {
+					return err
+				}
+			}
+			f.yes = true // nothing is spent beyond the fee
+			return sendBody(cmd.Context(), f, wire.KeyspaceScript{Name: name, Script: src}, 0, "")
+		},
+	}
+	c.Flags().BoolVar(&clear, "clear", false, "remove the script: only the owner may write")
+	f.add(c)
+	return c
+}
+
+func keyspaceTransferCmd() *cobra.Command {
+	var f txFlags
+	c := &cobra.Command{
+		Use:   "transfer NAME ADDRESS",
+		Short: "Give a keyspace to another address",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := params()
+			if err != nil {
+				return err
+			}
+			if err := wire.ValidKeyspaceName(args[0]); err != nil {
+				return err
+			}
+			to, err := wire.ParseAddress(p.Net, args[1])
+			if err != nil {
+				return err
+			}
+			prompt := fmt.Sprintf("Give %s to %s for good", args[0], args[1])
+			return sendBody(cmd.Context(), f, wire.KeyspaceTransfer{Name: args[0], To: to}, 0, prompt)
+		},
+	}
+	f.add(c)
+	return c
+}
+
+func keyspaceShowCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "show NAME",
+		Short: "Show a keyspace: owner, script, price",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cl, err := dial()
+			if err != nil {
+				return err
+			}
+			info, err := cl.Keyspace(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			return out(info, func(o io.Writer) { printKeyspace(o, info) })
+		},
+	}
+	addJSON(c)
+	return c
+}
+
+func printKeyspace(o io.Writer, k *node.KeyspaceInfo) {
+	if !k.Exists {
+		fmt.Fprintf(o, "%s is not owned by anyone; it costs %s (bitverse keyspace buy %s)\n", k.Name, bvs(k.Price), k.Name)
+		return
+	}
+	fmt.Fprintf(o, "keyspace\t%s\n", k.Name)
+	fmt.Fprintf(o, "owner\t%s\n", k.Owner)
+	fmt.Fprintf(o, "bought at\tblock %d\n", k.Height)
+	if k.Script == "" {
+		fmt.Fprintf(o, "script\tnone (only the owner may write)\n")
+		return
+	}
+	fmt.Fprintf(o, "script\t%s (%d bytes)\n", k.ScriptHash[:16], len(k.Script))
+	fmt.Fprintln(o, "\n"+strings.TrimRight(k.Script, "\n"))
+}
+
+func keyspaceListCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "list [ADDRESS]",
+		Short: "List the keyspaces an address (default: your account) owns",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cl, err := dial()
+			if err != nil {
+				return err
+			}
+			var addr string
+			if len(args) == 1 {
+				addr = args[0]
+			} else {
+				w, _, err := openWallet()
+				if err != nil {
+					return err
+				}
+				acct, err := w.Account(g.account)
+				if err != nil {
+					return err
+				}
+				addr = acct.Address
+			}
+			list, err := cl.Keyspaces(cmd.Context(), addr)
+			if err != nil {
+				return err
+			}
+			if list == nil {
+				list = []node.KeyspaceInfo{}
+			}
+			return out(list, func(o io.Writer) {
+				if len(list) == 0 {
+					fmt.Fprintln(o, "no keyspaces; see what one costs with: bitverse keyspace price NAME")
+					return
+				}
+				fmt.Fprintln(o, "NAME\tSCRIPT\tBOUGHT AT")
+				for _, k := range list {
+					s := "none"
+					if k.ScriptHash != "" {
+						s = k.ScriptHash[:16]
+					}
+					fmt.Fprintf(o, "%s\t%s\t%d\n", k.Name, s, k.Height)
+				}
+			})
+		},
+	}
+	addJSON(c)
+	return c
+}
