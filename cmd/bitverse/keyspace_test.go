@@ -1,0 +1,139 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestKeyspaceExamples is the keyspace issue's lone-node acceptance: the
+// three example scripts in examples/keyspaces, bought and used through the
+// CLI on one mining node. Allowed writes confirm; refused ones exit non-zero
+// with the script's reason.
+func TestKeyspaceExamples(t *testing.T) {
+	dir := t.TempDir()
+	if _, stderr, code := cli(t, dir, []string{"BITVERSE_MNEMONIC=" + testMnemonic}, "wallet", "restore"); code != 0 {
+		t.Fatalf("wallet restore: %s", stderr)
+	}
+	if _, stderr, code := cli(t, dir, nil, "wallet", "new-account", "bob"); code != 0 {
+		t.Fatalf("new-account: %s", stderr)
+	}
+	addr := func(account string) string {
+		out, stderr, code := cli(t, dir, nil, "--account", account, "wallet", "address")
+		if code != 0 {
+			t.Fatalf("address: %s", stderr)
+		}
+		return strings.TrimSpace(out)
+	}
+	alice, bob := addr(""), addr("bob")
+	startNode(t, dir, "--mine")
+	waitBalance(t, dir, "", 10*100_000_000)
+
+	// ok runs a command that must succeed; refused one that must fail
+	// saying want.
+	ok := func(args ...string) string {
+		t.Helper()
+		out, stderr, code := cli(t, dir, nil, args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, stderr)
+		}
+		return out
+	}
+	refused := func(want string, args ...string) {
+		t.Helper()
+		_, stderr, code := cli(t, dir, nil, args...)
+		if code == 0 || !strings.Contains(stderr, want) {
+			t.Fatalf("%v: exit %d, stderr %q; want a refusal mentioning %q", args, code, stderr, want)
+		}
+	}
+	get := func(key string) string {
+		t.Helper()
+		var v struct{ Value string }
+		if err := json.Unmarshal([]byte(ok("get", key, "--json")), &v); err != nil {
+			t.Fatal(err)
+		}
+		return v.Value
+	}
+	ok("wallet", "send", bob, "20", "--yes", "--wait")
+
+	refused(`keyspace "shopping" has not been bought`, "put", "shopping/x", "hi")
+
+	// pay-to-write: bob may write once he has paid alice 1 BVS.
+	src, err := os.ReadFile("../../examples/keyspaces/pay-to-write.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	payee := strings.SplitN(strings.SplitN(string(src), "const PAYEE = '", 2)[1], "'", 2)[0]
+	payToWrite := filepath.Join(t.TempDir(), "pay.js")
+	os.WriteFile(payToWrite, []byte(strings.Replace(string(src), payee, alice, 1)), 0o600)
+	out := ok("keyspace", "price", "shopping", "--json")
+	if !strings.Contains(out, `"price": 100000000`) || !strings.Contains(out, `"available": true`) {
+		t.Fatalf("price: %s", out)
+	}
+	ok("keyspace", "buy", "shopping", "--script", payToWrite, "--yes", "--wait")
+	refused("costs 1 BVS paid to "+alice, "--account", "bob", "put", "shopping/bob", "hello")
+	ok("--account", "bob", "wallet", "send", alice, "1", "--yes", "--wait")
+	ok("--account", "bob", "put", "shopping/bob", "hello", "--wait")
+	if v := get("shopping/bob"); v != "hello" {
+		t.Fatalf("shopping/bob = %q", v)
+	}
+	var show struct {
+		Owner  string
+		Script string
+	}
+	json.Unmarshal([]byte(ok("keyspace", "show", "shopping", "--json")), &show)
+	if show.Owner != alice || !strings.Contains(show.Script, alice) {
+		t.Fatalf("keyspace show: %+v", show)
+	}
+
+	// microblog: bob registers @bob (a sub-keyspace) and posts ≤ 140 chars.
+	ok("keyspace", "buy", "microblog", "--script", "../../examples/keyspaces/microblog.js", "--yes", "--wait")
+	refused("@bob is not registered yet", "--account", "bob", "put", "microblog/bob/hello", "hi")
+	ok("--account", "bob", "keyspace", "buy", "microblog/bob", "--yes", "--wait")
+	refused("keyspace \"microblog/bob\" is already owned", "keyspace", "buy", "microblog/bob", "--yes")
+	ok("--account", "bob", "put", "microblog/bob/hello", "Hello, world", "--wait")
+	refused("at most 140 characters", "--account", "bob", "put", "microblog/bob/long", strings.Repeat("a", 141))
+	refused("only its owner may write", "put", "microblog/bob/hello", "not yours")
+	if v := get("microblog/bob/hello"); v != "Hello, world" {
+		t.Fatalf("microblog/bob/hello = %q", v)
+	}
+
+	// game: no player moves faster than 10 units per second.
+	ok("keyspace", "buy", "gameworld", "--script", "../../examples/keyspaces/game.js", "--yes", "--wait")
+	t0 := time.Now().Add(-10 * time.Second).UnixMilli()
+	player := func(x float64, t int64) string {
+		return fmt.Sprintf(`{"x":%g,"y":0,"t":%d,"owner":"%s"}`, x, t, bob)
+	}
+	ok("--account", "bob", "put", "gameworld/players/bob", player(0, t0), "--wait")
+	refused("too fast", "--account", "bob", "put", "gameworld/players/bob", player(100, t0+1000))
+	ok("--account", "bob", "put", "gameworld/players/bob", player(10, t0+1000), "--wait")
+	refused("belongs to", "put", "gameworld/players/bob", player(11, t0+5000))
+
+	var list []struct{ Name string }
+	json.Unmarshal([]byte(ok("keyspace", "list", "--json")), &list)
+	if len(list) != 3 {
+		t.Fatalf("alice's keyspaces: %+v", list)
+	}
+}
+
+// waitBalance waits until the account has at least min spendable.
+func waitBalance(t *testing.T, dir, account string, min uint64) {
+	t.Helper()
+	deadline := time.Now().Add(120 * time.Second)
+	for {
+		out, _, _ := cli(t, dir, nil, "--account", account, "wallet", "balance", "--json")
+		var b struct{ Balance uint64 }
+		json.Unmarshal([]byte(out), &b)
+		if b.Balance >= min {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("balance never reached %d: %s", min, out)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+}
