@@ -12,7 +12,7 @@ import (
 )
 
 // networkCommands are peers and devnet.
-func networkCommands() []*cobra.Command { return []*cobra.Command{peersCmd()} }
+func networkCommands() []*cobra.Command { return []*cobra.Command{peersCmd(), devnetCmd()} }
 
 func peersCmd() *cobra.Command {
 	c := &cobra.Command{
