@@ -99,18 +99,22 @@ func blockFault(err error) fault {
 		return faultNone
 	case consensus.ErrBadStateRoot, consensus.ErrBadNonce, consensus.ErrInsufficientFunds,
 		consensus.ErrInvalidAncestor, consensus.ErrBadCoinbaseAmount, consensus.ErrBadCoinbaseNonce,
-		consensus.ErrBadCoinbaseFields, consensus.ErrMissingParent:
+		consensus.ErrBadCoinbaseFields, consensus.ErrMissingParent,
+		consensus.ErrScriptRejected, consensus.ErrNoKeyspace, consensus.ErrKeyspaceTaken, consensus.ErrNotOwner:
 		return faultPenalty
 	}
 	return faultBan
 }
 
 // txFault classifies a transaction error: a rule that holds whatever the
-// state (signature, fee, shape) bans; one that depends on the sender's
-// account (nonce, balance) or on this node's pool is nobody's fault.
+// state (signature, fee, shape, a script that does not compile) bans; one
+// that depends on the state (nonce, balance, keyspace ownership, an access
+// script's verdict, which may read the ledger) or on this node's pool is
+// nobody's fault.
 func txFault(err error) fault {
 	switch consensus.CodeOf(err) {
-	case 0, consensus.ErrBadNonce, consensus.ErrInsufficientFunds:
+	case 0, consensus.ErrBadNonce, consensus.ErrInsufficientFunds,
+		consensus.ErrScriptRejected, consensus.ErrNoKeyspace, consensus.ErrKeyspaceTaken, consensus.ErrNotOwner:
 		return faultNone
 	}
 	return faultBan
