@@ -118,7 +118,66 @@ func TestKeyspaceExamples(t *testing.T) {
 	if len(list) != 3 {
 		t.Fatalf("alice's keyspaces: %+v", list)
 	}
+
+	// Hostile scripts: each write is refused with a reason, quickly, and
+	// the node answers status all the while.
+	hostile := filepath.Join(t.TempDir(), "hostile.js")
+	os.WriteFile(hostile, []byte(hostileScript), 0o600)
+	ok("keyspace", "buy", "hostile1", "--script", hostile, "--yes", "--wait")
+	stop := make(chan struct{})
+	statusErr := make(chan error, 1)
+	go func() {
+		defer close(statusErr)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if _, stderr, code := cli(t, dir, nil, "status", "--json"); code != 0 {
+				statusErr <- fmt.Errorf("status failed during hostile writes: %s", stderr)
+				return
+			}
+		}
+	}()
+	for _, c := range []struct{ value, want string }{
+		{"loop", "fuel"},
+		{"recurse", "call"},
+		{"repeat", "limit is 262144"},
+		{"fill", "limit"},
+		{"throw", `the script threw {"code": 3}`},
+		{"proto", "object is not extensible"},
+		{"host", "no host objects"},
+		{"promise", "fuel"},
+	} {
+		start := time.Now()
+		refused(c.want, "put", "hostile1/"+c.value, c.value)
+		t.Logf("hostile %-8s refused in %v (CLI round trip)", c.value, time.Since(start).Round(time.Millisecond))
+	}
+	close(stop)
+	if err := <-statusErr; err != nil {
+		t.Fatal(err)
+	}
+	ok("status")
 }
+
+// hostileScript misbehaves according to the value written.
+const hostileScript = `function validate(w) {
+  switch (w.value) {
+  case 'loop': for (;;) {}
+  case 'recurse': { const f = (n) => f(n + 1) + 1; return f(0); }
+  case 'repeat': return 'x'.repeat(2 ** 40);
+  case 'fill': return new Array(5e7).fill(0).length > 0;
+  case 'throw': throw {code: 3};
+  case 'proto': Object.prototype.polluted = 1; return true;
+  case 'host':
+    for (const n of ['process', 'Go', 'os', 'fs', 'console', 'Date', 'RegExp']) if (n in globalThis) return true;
+    try { if ((() => {}).constructor('return 1')() === 1) return true; } catch (e) {}
+    throw 'no host objects';
+  case 'promise': Promise.resolve().then(function loop() { for (;;) {} }); return true;
+  }
+  return true;
+}`
 
 // waitBalance waits until the account has at least min spendable.
 func waitBalance(t *testing.T, dir, account string, min uint64) {
