@@ -84,6 +84,7 @@ func TestKeyspaceLifecycle(t *testing.T) {
 		t.Fatalf("keyspace after buying: %+v %q", ks, src)
 	}
 	fx.wantRefused(fx.buy(bob, "erik", "", -1), consensus.ErrKeyspaceTaken, "already owned")
+	fx.wantRefused(fx.buy(bob, "public", "", -1), consensus.ErrBadKeyspaceName, "nobody can own it")
 	low := fx.tx(bob, wire.KeyspaceBuy{Name: "bobby", MaxPrice: state.KeyspacePrice("bobby") - 1}, -1)
 	fx.wantRefused(low, consensus.ErrPriceTooLow, "costs")
 	fx.wantRefused(fx.buy(bob, "bobby", "function validate(w) { return /a+/.test(w.value) }", -1), consensus.ErrBadScript, "regular expressions")
