@@ -76,7 +76,12 @@ func Open(path string) (*bbolt.DB, error) {
 			return m.Put(KeySchema, U64(SchemaVersion))
 		}
 		if len(v) != 8 || binary.BigEndian.Uint64(v) != SchemaVersion {
-			return fmt.Errorf("%w: found schema %x, want %d", ErrSchema, v, SchemaVersion)
+			found := fmt.Sprintf("%x", v)
+			if len(v) == 8 {
+				found = fmt.Sprint(binary.BigEndian.Uint64(v))
+			}
+			return fmt.Errorf("%w (%s has schema %s, this build reads %d); on devnet, move that data directory aside and start afresh",
+				ErrSchema, path, found, SchemaVersion)
 		}
 		return nil
 	})
