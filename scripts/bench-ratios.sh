@@ -29,3 +29,18 @@ ratio "miner hash rate / raw SHA-256 of our 40-byte preimage" "$mh" "$sha40" ">=
 sync=$(metric SyncFrom3Peers blocks/s)
 val=$(metric SingleNodeValidation blocks/s)
 ratio "sync rate / single-node validation rate" "$sync" "$val" ">= 0.8"
+syncw=$(metric SyncFrom3Peers writes/s)
+valw=$(metric SingleNodeValidation writes/s)
+ratio "sync writes/s / single-node validation writes/s" "$syncw" "$valw" ">= 0.8"
+printf "%-58s %10s\n" "sync from 3 peers, blocks/s and writes/s" "${sync:-n/a} ${syncw:-n/a}"
+
+echo
+echo "== Figures"
+p50=$(metric Propagation10Nodes p50_ms)
+p95=$(metric Propagation10Nodes p95_ms)
+printf "%-58s %10s\n" "block propagation to 10 nodes, p50 / p95 ms" "${p50:-n/a} / ${p95:-n/a}"
+tv=$(grep -E "^BenchmarkBlockListView10k(-[0-9]+)? " "$f" | head -1 | awk '{for(i=1;i<NF;i++) if($(i+1)=="ns/op") print $i/1e6}')
+printf "%-58s %10s   (target <= 5)\n" "TUI View with 10,000 blocks, ms" "${tv:-n/a}"
+mp=$(metric Ratio metered/plain)
+pp=$(metric Ratio pool/plain)
+printf "%-58s %10s\n" "access script cost: metered / plain goja, pool / plain" "${mp:-n/a} / ${pp:-n/a}"
