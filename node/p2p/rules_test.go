@@ -28,6 +28,7 @@ func TestFaults(t *testing.T) {
 		{rule(consensus.ErrMalformed), faultBan},
 		{rule(consensus.ErrBadStateRoot), faultPenalty},
 		{rule(consensus.ErrInvalidAncestor), faultPenalty},
+		{rule(consensus.ErrScriptRejected), faultPenalty},
 		{fmt.Errorf("wrapped: %w", rule(consensus.ErrBadBits)), faultBan},
 	}
 	for i, tc := range blocks {
@@ -44,6 +45,15 @@ func TestFaults(t *testing.T) {
 		{fmt.Errorf("%w: %w", mempool.ErrBadTx, rule(consensus.ErrBadNonce)), faultNone},
 		{fmt.Errorf("%w: %w", mempool.ErrBadTx, rule(consensus.ErrInsufficientFunds)), faultNone},
 		{mempool.ErrNonceGap, faultNone},
+		// Keyspace state and script verdicts depend on the state: a relayer
+		// at another tip may have seen the write allowed.
+		{fmt.Errorf("%w: %w", mempool.ErrBadTx, rule(consensus.ErrScriptRejected)), faultNone},
+		{fmt.Errorf("%w: %w", mempool.ErrBadTx, rule(consensus.ErrKeyspaceTaken)), faultNone},
+		{fmt.Errorf("%w: %w", mempool.ErrBadTx, rule(consensus.ErrNoKeyspace)), faultNone},
+		{fmt.Errorf("%w: %w", mempool.ErrBadTx, rule(consensus.ErrNotOwner)), faultNone},
+		// A script that does not compile never will.
+		{fmt.Errorf("%w: %w", mempool.ErrBadTx, rule(consensus.ErrBadScript)), faultBan},
+		{fmt.Errorf("%w: %w", mempool.ErrBadTx, rule(consensus.ErrBadKeyspaceName)), faultBan},
 	}
 	for i, tc := range txs {
 		if got := txFault(tc.err); got != tc.want {
