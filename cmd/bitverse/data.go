@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/bitverse/bitverse/node"
+	"github.com/bitverse/bitverse/node/blob"
 	"github.com/bitverse/bitverse/node/consensus"
 	"github.com/bitverse/bitverse/node/state"
 	"github.com/bitverse/bitverse/node/wire"
@@ -23,7 +24,10 @@ func putCmd() *cobra.Command {
 		Use:   "put KEY [VALUE]",
 		Short: "Write VALUE (or --file F) at KEY, signed by your wallet",
 		Long: `Write a value at a key. The first segment of the key is its keyspace;
-public/ is open to everyone. Values are up to 64 KiB.`,
+public/ is open to everyone. Values are up to 64 KiB inline. A --file larger
+than that is a blob: it is streamed into the node's blob store in 256 KiB
+chunks, and the put carries only its manifest (size and Merkle root); peers
+fetch the chunks when someone reads it (get KEY --out FILE).`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			p, err := params()
@@ -35,11 +39,18 @@ public/ is open to everyone. Values are up to 64 KiB.`,
 				return err
 			}
 			var value []byte
+			blobFile := ""
 			switch {
 			case file != "" && len(args) == 2:
 				return errors.New("give a VALUE or --file, not both")
 			case file != "":
-				if value, err = os.ReadFile(file); err != nil {
+				st, err := os.Stat(file)
+				if err != nil {
+					return err
+				}
+				if st.Size() > int64(wire.MaxValueSize) {
+					blobFile = file
+				} else if value, err = os.ReadFile(file); err != nil {
 					return err
 				}
 			case len(args) == 2:
@@ -48,7 +59,10 @@ public/ is open to everyone. Values are up to 64 KiB.`,
 				return errors.New("nothing to write: give a VALUE or --file F")
 			}
 			if len(value) > wire.MaxValueSize {
-				return fmt.Errorf("value is %d bytes; values are at most %d bytes (64 KiB)", len(value), wire.MaxValueSize)
+				return fmt.Errorf("value is %d bytes; values are at most %d bytes (64 KiB): write larger ones with --file", len(value), wire.MaxValueSize)
+			}
+			if err := checkInlineValue(value); err != nil {
+				return err
 			}
 			cl, err := dial()
 			if err != nil {
@@ -66,12 +80,28 @@ public/ is open to everyone. Values are up to 64 KiB.`,
 			if err != nil {
 				return err
 			}
+			if blobFile != "" {
+				value = make([]byte, blob.ManifestSize) // stand-in of the same size (and fee) until the blob is stored
+			}
 			tx := wire.NewTx(wire.RootChain, wire.Put{Key: key, Value: value}, info.NextNonce, 0)
 			if err := setFee(p, tx, fee); err != nil {
 				return err
 			}
 			if tx.Fee > info.Balance {
 				return fmt.Errorf("not enough funds: the fee is %s, spendable balance is %s (mine a few blocks first: bitverse node --mine)", bvs(tx.Fee), bvs(info.Balance))
+			}
+			if blobFile != "" {
+				bi, err := putBlobFile(cmd.Context(), cl, blobFile)
+				if err != nil {
+					return err
+				}
+				if !g.jsonOut {
+					fmt.Fprintf(os.Stderr, "stored %s in the node; the put carries its manifest\n", describeBlob(&bi))
+				}
+				tx = wire.NewTx(wire.RootChain, wire.Put{Key: key, Value: bi.Manifest}, info.NextNonce, 0)
+				if err := setFee(p, tx, fee); err != nil {
+					return err
+				}
 			}
 			if err := w.Sign(g.account, tx); err != nil {
 				return err
@@ -147,23 +177,40 @@ func getCmd() *cobra.Command {
 					return err
 				}
 			}
-			if outFile != "" {
-				raw := []byte(res.Value)
-				if res.Encoding == "base64" {
-					if raw, err = base64.StdEncoding.DecodeString(res.Value); err != nil {
-						return err
-					}
+			raw := []byte(res.Value)
+			if res.Encoding == "base64" {
+				if raw, err = base64.StdEncoding.DecodeString(res.Value); err != nil {
+					return err
 				}
+			}
+			bi, err := blobOf(args[0], raw)
+			if err != nil {
+				return err
+			}
+			switch {
+			case outFile != "" && bi != nil:
+				if !g.jsonOut {
+					fmt.Fprintf(os.Stderr, "getting %s…\n", describeBlob(bi))
+				}
+				if err := getBlobTo(cmd.Context(), cl, bi, outFile); err != nil {
+					return err
+				}
+			case outFile != "":
 				if err := os.WriteFile(outFile, raw, 0o644); err != nil {
 					return err
 				}
 			}
-			return out(res, func(o io.Writer) {
-				if outFile != "" {
+			return out(getOut{GetResult: res, Blob: bi, Out: outFile}, func(o io.Writer) {
+				switch {
+				case outFile != "" && bi != nil:
+					fmt.Fprintf(o, "wrote %d bytes to %s (%s, checked against its root)\n", bi.Size, outFile, describeBlob(bi))
+				case outFile != "":
 					fmt.Fprintf(o, "wrote %d bytes to %s\n", res.Size, outFile)
-				} else if res.Encoding == "base64" {
+				case bi != nil:
+					fmt.Fprintf(o, "(%s; write it to a file with --out FILE)\n", describeBlob(bi))
+				case res.Encoding == "base64":
 					fmt.Fprintf(o, "(binary, %d bytes, base64) %s\n", res.Size, res.Value)
-				} else {
+				default:
 					fmt.Fprintln(o, res.Value)
 				}
 				kv(o, "height", res.Height)
@@ -180,9 +227,17 @@ func getCmd() *cobra.Command {
 	}
 	c.Flags().BoolVar(&proof, "proof", false, "fetch a Merkle proof and verify it against the block header")
 	c.Flags().BoolVar(&history, "history", false, "show every value ever written at the key")
-	c.Flags().StringVar(&outFile, "out", "", "write the raw value to a file")
+	c.Flags().StringVar(&outFile, "out", "", "write the raw value (or the blob it refers to, fetched from peers if need be) to a file")
 	addJSON(c)
 	return c
+}
+
+// getOut is what `get --json` prints: the value and, when it refers to a
+// blob, the blob (and the file it was written to).
+type getOut struct {
+	*node.GetResult
+	Blob *node.BlobInfo `json:"blob,omitempty"`
+	Out  string         `json:"out,omitempty"`
 }
 
 // verifyProof checks, in this process, that the proof ties the value to the

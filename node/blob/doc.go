@@ -28,8 +28,9 @@
 // every chunk it reads. The Service serves the protocol and fetches
 // missing chunks from several peers at once; a peer that sends a chunk
 // that does not verify is reported and asked nothing more, and the chunk
-// is fetched from another. PROTOCOL-blob.md gives the wire formats and
-// limits.
+// is fetched from another. A Verifier checks a whole blob streamed by a
+// node to a client that holds no branches (get --out) against its size
+// and root. PROTOCOL-blob.md gives the wire formats and limits.
 //
 // # Errors
 //

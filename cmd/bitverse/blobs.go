@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/bitverse/bitverse/node"
+	"github.com/bitverse/bitverse/node/blob"
+)
+
+// blobTimeout bounds handing a file to the node and fetching a blob from
+// peers (Ctrl-C stops either sooner; what was fetched stays for next time).
+const blobTimeout = time.Hour
+
+// putBlobFile streams the file at path into the node's blob store and
+// returns the blob's manifest, which the put then carries as its value.
+func putBlobFile(ctx context.Context, api node.BlobAPI, path string) (node.BlobInfo, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return node.BlobInfo{}, err
+	}
+	defer f.Close()
+	ctx, cancel := context.WithTimeout(ctx, blobTimeout)
+	defer cancel()
+	info, err := api.PutBlob(ctx, f)
+	if err != nil {
+		return info, fmt.Errorf("store %s in the node's blob store: %w", path, err)
+	}
+	return info, nil
+}
+
+// checkInlineValue refuses an inline value that starts like a blob
+// manifest but is not one: readers would take it for a broken reference.
+func checkInlineValue(value []byte) error {
+	if !blob.IsManifest(value) {
+		return nil
+	}
+	if _, err := blob.DecodeManifest(value); err != nil {
+		return fmt.Errorf("the value begins with the blob manifest marker but is no valid manifest (%v), so readers would take it for a broken blob reference", err)
+	}
+	return nil
+}
+
+// blobOf returns the blob a stored value refers to, or nil if the value
+// is an ordinary one.
+func blobOf(key string, value []byte) (*node.BlobInfo, error) {
+	if !blob.IsManifest(value) {
+		return nil, nil
+	}
+	m, err := blob.DecodeManifest(value)
+	if err != nil {
+		return nil, fmt.Errorf("the value at %s is a damaged blob reference: %w", key, err)
+	}
+	return &node.BlobInfo{Manifest: value, Root: m.Root, Size: m.Size, ChunkSize: m.ChunkSize, Chunks: m.Chunks()}, nil
+}
+
+// getBlobTo has the node fetch every missing chunk of the blob from its
+// peers (each verified against the manifest), then streams the blob into
+// a temporary file next to path, checks it against the manifest's size
+// and root in this process, and renames it to path.
+func getBlobTo(ctx context.Context, api node.BlobAPI, bi *node.BlobInfo, path string) error {
+	m, err := blob.DecodeManifest(bi.Manifest)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, blobTimeout)
+	defer cancel()
+	if _, err := api.FetchBlob(ctx, bi.Manifest); err != nil {
+		return fmt.Errorf("fetch %s: %w", m, err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".part-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // after the rename, a no-op
+	v := blob.NewVerifier(m)
+	if _, err := api.ReadBlob(ctx, bi.Manifest, io.MultiWriter(tmp, v)); err != nil {
+		tmp.Close()
+		return fmt.Errorf("read %s from the node: %w", m, err)
+	}
+	if err := v.Check(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("the node sent bytes that are not the blob (nothing written to %s): %w", path, err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+func describeBlob(bi *node.BlobInfo) string {
+	return fmt.Sprintf("blob %s: %d bytes in %d chunks of %d", bi.Root.Short(), bi.Size, bi.Chunks, bi.ChunkSize)
+}
