@@ -30,7 +30,7 @@
 // that does not verify is reported and asked nothing more, and the chunk
 // is fetched from another. A Verifier checks a whole blob streamed by a
 // node to a client that holds no branches (get --out) against its size
-// and root. PROTOCOL-blob.md gives the wire formats and limits.
+// and root. docs/PROTOCOL.md §13 gives the wire formats and limits.
 //
 // # Errors
 //

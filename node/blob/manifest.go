@@ -8,7 +8,7 @@ import (
 	"github.com/bitverse/bitverse/node/wire"
 )
 
-// Chunking parameters (see PROTOCOL-blob.md).
+// Chunking parameters (see docs/PROTOCOL.md §13).
 const (
 	// DefaultChunkSize is the chunk size Put uses: 256 KiB, so a 20 MiB
 	// file is 80 chunks and one chunk with its branch fits a 1 MiB frame.

@@ -28,7 +28,7 @@
 // oversized frame is disconnected and banned for Config.BanDuration (bans
 // survive restarts). Lesser nuisances (requests over the rate limit, orphan
 // blocks and transactions that do not apply beyond a free allowance) cost
-// score; at -100 the peer is banned. PROTOCOL-p2p.md describes the wire formats and rules.
+// score; at -100 the peer is banned. docs/PROTOCOL.md §12 describes the wire formats and rules.
 //
 // API serves node.NetAPI (identity, peers, bans) and node.BlobAPI (the blob
 // store and fetches from connected peers, node/blob) for the local API;

@@ -27,7 +27,7 @@ import (
 	ma "github.com/multiformats/go-multiaddr"
 )
 
-// Protocol names for a network (see PROTOCOL-p2p.md).
+// Protocol names for a network (see docs/PROTOCOL.md §12).
 func TopicBlocks(net wire.Network) string { return "/bitverse/" + net.Name + "/blocks/1" }
 func TopicTxs(net wire.Network) string    { return "/bitverse/" + net.Name + "/txs/1" }
 func ProtoSync(net wire.Network) protocol.ID {

@@ -8,7 +8,7 @@ import (
 )
 
 // Limits of the stream protocols. Every reader enforces them before it
-// allocates (see PROTOCOL-p2p.md).
+// allocates (see docs/PROTOCOL.md §12).
 const (
 	MaxLocator         = 64                    // hashes in a GetHeaders locator
 	MaxHeadersPerReply = 2000                  // headers in one Headers reply
