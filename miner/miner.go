@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/binary"
+	"errors"
 	"log/slog"
 	"runtime"
 	"sync"
@@ -18,6 +19,13 @@ import (
 type Config struct {
 	// Template returns a fresh candidate block (nonce unset).
 	Template func() (*wire.Block, error)
+	// Path, if set, is used instead of Template: candidate blocks along a
+	// path of the blocktree, the root's first, the block at index i being
+	// for the chain at depth i. Every hash commits to all of them (merged
+	// mining, wire/merge.go); a hash that meets a block's target makes
+	// that block. MaxDepth is the network's, which fixes the merge tree.
+	Path     func() ([]*wire.Block, error)
+	MaxDepth uint8
 	// Submit hands a solved block back.
 	Submit func(*wire.Block) error
 	// Refresh, when it fires, makes the miner fetch a new template.
@@ -37,6 +45,8 @@ type Stats struct {
 	Hashes      uint64  // total since start
 	BlocksFound uint64
 	LastBlock   time.Time
+	// FoundByChain counts blocks found per chain ("/", "0", "01", ...).
+	FoundByChain map[string]uint64
 }
 
 // Miner is a CPU miner. Start and Stop are idempotent.
@@ -53,6 +63,7 @@ type Miner struct {
 	lastBlk  time.Time
 	rateAt   time.Time
 	rateBase uint64
+	byChain  map[string]uint64
 }
 
 // New returns a stopped miner.
@@ -113,17 +124,68 @@ func (m *Miner) Stats() Stats {
 	if !m.running.Load() {
 		rate = 0
 	}
+	byChain := make(map[string]uint64, len(m.byChain))
+	for k, v := range m.byChain {
+		byChain[k] = v
+	}
 	return Stats{Running: m.running.Load(), Workers: m.cfg.Workers, HashRate: rate, Hashes: total,
-		BlocksFound: m.found.Load(), LastBlock: m.lastBlk}
+		BlocksFound: m.found.Load(), LastBlock: m.lastBlk, FoundByChain: byChain}
 }
 
-// job is one template being worked on.
+// job is one set of candidates being worked on: every hash is compared
+// with the easiest of their targets first, then with each.
 type job struct {
-	block  *wire.Block
-	commit wire.Hash
-	target [32]byte
-	stop   atomic.Bool
-	solved chan uint64
+	blocks  []*wire.Block
+	proofs  []wire.MergeProof // nil when mining one block alone
+	targets [][32]byte
+	commit  wire.Hash
+	target  [32]byte // the easiest
+	stop    atomic.Bool
+	solved  chan uint64
+}
+
+func newJob(blocks []*wire.Block, maxDepth uint8, workers int) *job {
+	j := &job{blocks: blocks, solved: make(chan uint64, workers)}
+	if len(blocks) == 1 && blocks[0].Header.Chain.IsRoot() {
+		j.commit = blocks[0].Header.Commit()
+	} else {
+		leaves := make([]wire.Hash, 1<<wire.MergeBranchLen(maxDepth))
+		for i := range leaves {
+			leaves[i] = wire.EmptyMergeLeaf
+		}
+		for _, b := range blocks {
+			leaves[b.Header.Chain.Depth] = b.Header.ContentHash()
+		}
+		var proofs []wire.MergeProof
+		j.commit, proofs = wire.BuildMerge(leaves)
+		for _, b := range blocks {
+			j.proofs = append(j.proofs, proofs[b.Header.Chain.Depth])
+		}
+	}
+	for _, b := range blocks {
+		var t [32]byte
+		consensus.CompactToBig(b.Header.Bits).FillBytes(t[:])
+		j.targets = append(j.targets, t)
+		if bytes.Compare(t[:], j.target[:]) > 0 {
+			j.target = t
+		}
+	}
+	return j
+}
+
+func (m *Miner) candidates() ([]*wire.Block, error) {
+	if m.cfg.Path != nil {
+		bs, err := m.cfg.Path()
+		if err == nil && len(bs) == 0 {
+			err = errors.New("no candidate blocks")
+		}
+		return bs, err
+	}
+	b, err := m.cfg.Template()
+	if err != nil {
+		return nil, err
+	}
+	return []*wire.Block{b}, nil
 }
 
 func (m *Miner) loop() {
@@ -134,7 +196,7 @@ func (m *Miner) loop() {
 			return
 		default:
 		}
-		tmpl, err := m.cfg.Template()
+		cands, err := m.candidates()
 		if err != nil {
 			m.cfg.Log.Warn("miner: no template", "err", err)
 			select {
@@ -144,8 +206,7 @@ func (m *Miner) loop() {
 			}
 			continue
 		}
-		j := &job{block: tmpl, commit: tmpl.Header.Commit(), solved: make(chan uint64, m.cfg.Workers)}
-		consensus.CompactToBig(tmpl.Header.Bits).FillBytes(j.target[:])
+		j := newJob(cands, m.cfg.MaxDepth, m.cfg.Workers)
 		var wg sync.WaitGroup
 		var seed [8]byte
 		rand.Read(seed[:])
@@ -165,18 +226,36 @@ func (m *Miner) loop() {
 		case nonce := <-j.solved:
 			j.stop.Store(true)
 			wg.Wait()
-			j.block.Header.Nonce = nonce
-			m.found.Add(1)
-			m.mu.Lock()
-			m.lastBlk = time.Now()
-			m.mu.Unlock()
-			if err := m.cfg.Submit(j.block); err != nil {
-				m.cfg.Log.Warn("miner: block rejected", "err", err)
-			}
+			m.submitSolved(j, nonce)
 		}
 		timer.Stop()
 		j.stop.Store(true)
 		wg.Wait()
+	}
+}
+
+// submitSolved hands over every candidate whose target the nonce meets.
+func (m *Miner) submitSolved(j *job, nonce uint64) {
+	h := wire.PowHash(j.commit, nonce)
+	for i, b := range j.blocks {
+		if bytes.Compare(h[:], j.targets[i][:]) > 0 {
+			continue
+		}
+		b.Header.Nonce = nonce
+		if j.proofs != nil {
+			b.Header.Merge = j.proofs[i]
+		}
+		m.found.Add(1)
+		m.mu.Lock()
+		m.lastBlk = time.Now()
+		if m.byChain == nil {
+			m.byChain = map[string]uint64{}
+		}
+		m.byChain[b.Header.Chain.String()]++
+		m.mu.Unlock()
+		if err := m.cfg.Submit(b); err != nil {
+			m.cfg.Log.Warn("miner: block rejected", "chain", b.Header.Chain, "err", err)
+		}
 	}
 }
 

@@ -29,8 +29,14 @@ func checkSanity(p *consensus.Params, b *wire.Block, now time.Time) ([]wire.Hash
 	if !h.Chain.IsRoot() {
 		return nil, nil, consensus.Rule(consensus.ErrWrongChain, "block is for chain %s, this is the root chain", h.Chain)
 	}
-	if len(h.Merge.Branch) != 0 || h.Merge.Index != 0 {
-		return nil, nil, consensus.Rule(consensus.ErrBadMerge, "merged-mining proofs are not valid on a lone root chain")
+	// A block mined alone has no merge proof; one mined along a path sits
+	// at its depth's slot of the full merge tree (wire/merge.go), so one
+	// attempt never yields two blocks of one chain.
+	if n := len(h.Merge.Branch); n != 0 || h.Merge.Index != 0 {
+		if n != p.MergeBranchLen() || h.Merge.Index != uint32(h.Chain.Depth) {
+			return nil, nil, consensus.Rule(consensus.ErrBadMerge, "a merge proof must place a depth-%d block at slot %d with a branch of %d hashes, not slot %d with %d",
+				h.Chain.Depth, h.Chain.Depth, p.MergeBranchLen(), h.Merge.Index, n)
+		}
 	}
 	target := consensus.CompactToBig(h.Bits)
 	if target.Sign() <= 0 || target.Cmp(p.PowLimit) > 0 {

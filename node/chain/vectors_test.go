@@ -193,8 +193,14 @@ func vectors() []vector {
 		{name: "header for a child chain", want: consensus.ErrWrongChain, build: func(fx *fixture) *wire.Block {
 			return mutate(fx.template(), func(b *wire.Block) { b.Header.Chain = wire.RootChain.Child(1) })
 		}},
-		{name: "merge branch present", want: consensus.ErrBadMerge, build: func(fx *fixture) *wire.Block {
+		{name: "merge branch of the wrong length", want: consensus.ErrBadMerge, build: func(fx *fixture) *wire.Block {
 			return mutate(fx.template(), func(b *wire.Block) { b.Header.Merge.Branch = []wire.Hash{{1}} })
+		}},
+		{name: "merge-mined at the root's slot", build: func(fx *fixture) *wire.Block {
+			return mutate(fx.template(), func(b *wire.Block) { b.Header.Merge = wire.MergeProof{Index: 0, Branch: []wire.Hash{{1}, {2}}} })
+		}},
+		{name: "merge-mined at another depth's slot", want: consensus.ErrBadMerge, build: func(fx *fixture) *wire.Block {
+			return mutate(fx.template(), func(b *wire.Block) { b.Header.Merge = wire.MergeProof{Index: 2, Branch: []wire.Hash{{1}, {2}}} })
 		}},
 		{name: "merge index without a branch", want: consensus.ErrBadMerge, build: func(fx *fixture) *wire.Block {
 			b := copyBlock(fx.template())

@@ -32,7 +32,19 @@ type Params struct {
 
 	MaxBlockSize  int    // bytes
 	MinFeePerByte uint64 // base units per encoded byte of a transaction
+
+	// MaxDepth is the deepest chain of the blocktree (the root is depth
+	// 0). It fixes the merged-mining tree: MaxDepth+1 slots, rounded up to
+	// a power of two (wire.MergeBranchLen).
+	MaxDepth uint8
 }
+
+// IntervalAt is the target interval of a chain at depth d: the root's,
+// doubled per level (devnet: 2 s, 4 s, 8 s, 16 s).
+func (p *Params) IntervalAt(d uint8) time.Duration { return p.TargetInterval << d }
+
+// MergeBranchLen is the length of a merge proof's branch on this network.
+func (p *Params) MergeBranchLen() int { return wire.MergeBranchLen(p.MaxDepth) }
 
 // MTPWindow is the number of blocks whose median time a new block must
 // exceed.
@@ -57,6 +69,7 @@ func Devnet() *Params {
 		CoinbaseMaturity: 10,
 		MaxBlockSize:     2 << 20,
 		MinFeePerByte:    10,
+		MaxDepth:         3,
 	}
 }
 
