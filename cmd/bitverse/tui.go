@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/bitverse/bitverse/node/rpc"
 	"github.com/bitverse/bitverse/tui"
@@ -42,7 +43,9 @@ func runTUI(ctx context.Context, rpcAddr string) error {
 	ctx, cancel := signalContext(ctx)
 	defer cancel()
 	opts := tui.Options{Params: p, WalletDir: walletDir(dir), DataDir: dir, Version: version}
-	if rpcAddr != "" {
+	// With --rpc, or when a node already runs on this data directory (it
+	// holds the database lock), attach to its local API; else embed one.
+	if rpcAddr != "" || nodeRunning(ctx, dir) {
 		cl, err := rpc.Dial(dir, rpcAddr)
 		if err != nil {
 			return err
@@ -62,4 +65,16 @@ func runTUI(ctx context.Context, rpcAddr string) error {
 	defer e.close()
 	opts.API = e.node
 	return tui.Run(ctx, opts)
+}
+
+// nodeRunning reports whether a node answers on dir's local API.
+func nodeRunning(ctx context.Context, dir string) bool {
+	cl, err := rpc.Dial(dir, "")
+	if err != nil {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	_, err = cl.Status(ctx)
+	return err == nil
 }
