@@ -20,7 +20,7 @@
 //	keyspaces   keyspace name → owner ‖ script hash ‖ height
 //	scripts     script hash → access.js source
 //	paid        from ‖ to → total ever transferred (u64), for scripts
-//	blobs       manifest ‖ chunk index → chunk bytes (node/blob)
+//	blobs       root ‖ size ‖ chunk size ‖ index → branch ‖ chunk (node/blob)
 //
 // # Errors
 //
