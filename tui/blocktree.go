@@ -324,7 +324,7 @@ func (t *blocktreeScreen) blockView(h int) string {
 		"  " + field(st, "time", st.Value.Render(utc(b.Time))+st.Muted.Render(" · "+view.Ago(t.s.now, b.Time))),
 		"  " + field(st, "difficulty", st.Value.Render(view.SI(difficultyOf(b.Bits)))+st.Muted.Render(fmt.Sprintf(" · bits %08x · nonce %d", b.Bits, b.Nonce))),
 		"  " + field(st, "state root", st.Muted.Render(b.StateRoot.String())),
-		"  " + field(st, "size", st.Value.Render(view.Bytes(b.Size))+st.Muted.Render(fmt.Sprintf(" · %d txs · %s confirmations", len(b.Txs), view.Int(b.Confirmations)))),
+		"  " + field(st, "size", st.Value.Render(view.Bytes(b.Size))+st.Muted.Render(" · "+view.Count(len(b.Txs), "tx", "txs")+" · "+view.Count(b.Confirmations, "confirmation", "confirmations"))),
 		"",
 		"  " + st.Title.Render("Transactions"),
 	}

@@ -46,8 +46,11 @@ func (h *homeScreen) Activate() tea.Cmd {
 	return h.fetch()
 }
 
-// recentCount is how many recent blocks the home screen lists.
-const recentCount = 12
+// The home screen lists as many recent blocks as its height allows, at
+// least recentMin and at most recentMax.
+const recentMin, recentMax = 12, 60
+
+func (h *homeScreen) recentCount() int { return min(recentMax, max(recentMin, h.height)) }
 
 func (h *homeScreen) fetch() tea.Cmd {
 	if h.busy {
@@ -55,7 +58,7 @@ func (h *homeScreen) fetch() tea.Cmd {
 		return nil
 	}
 	h.busy = true
-	return recentBlocksCmd(h.s.ctx, h.s.api, recentCount)
+	return recentBlocksCmd(h.s.ctx, h.s.api, h.recentCount())
 }
 
 func (h *homeScreen) Update(msg tea.Msg) tea.Cmd {
@@ -133,7 +136,7 @@ func (h *homeScreen) nodePanel(w int) string {
 		field(st, "tip", st.Value.Render(view.Short(s.Tip.String(), 8))+st.Muted.Render(" · "+view.Ago(h.s.now, s.TipTime))),
 		field(st, "difficulty", st.Value.Render(view.SI(s.Difficulty))),
 		field(st, "peers", st.Value.Render(view.Int(s.Peers))),
-		field(st, "mempool", st.Value.Render(fmt.Sprintf("%s txs", view.Int(s.Mempool)))+st.Muted.Render(" · "+view.Bytes(s.MempoolBytes))),
+		field(st, "mempool", st.Value.Render(view.Count(s.Mempool, "tx", "txs"))+st.Muted.Render(" · "+view.Bytes(s.MempoolBytes))),
 	)
 	if s.Sync.Syncing {
 		pct := 0.0
@@ -194,7 +197,7 @@ func (h *homeScreen) recentView(w, rows int) string {
 			st.Strong.Render(view.PadLeft("#"+view.Int(b.Height), 9)),
 			st.Value.Render(view.Short(b.ID.String(), 16)),
 			st.Muted.Render(view.PadLeft(view.Ago(h.s.now, b.Time), 12)),
-			st.Muted.Render(fmt.Sprintf("%d txs", len(b.Txs)))))
+			st.Muted.Render(view.Count(len(b.Txs), "tx", "txs"))))
 	}
 	return view.Lines(strings.Join(lines, "\n"), w, min(rows, len(lines)))
 }

@@ -162,14 +162,22 @@ func (m *miningScreen) earnings(room int) []string {
 		out = append(out, f("", st.Subtle.Render(fmt.Sprintf("(the last %d rewards)", earningsLimit))))
 	}
 	room -= len(out)
-	for i, r := range m.rewards {
-		if i >= room {
-			break
+	shown := m.rewards[:max(0, min(room, len(m.rewards)))]
+	// Columns as wide as their widest cell, under the value column.
+	var hw, aw, cw int
+	for _, r := range shown {
+		hw = max(hw, len(view.Int(r.Height))+1)
+		aw = max(aw, len(view.Amount(r.Amount)))
+		cw = max(cw, len(view.Int(r.Confirmations)))
+	}
+	for i, r := range shown {
+		label := ""
+		if i == 0 {
+			label = "rewards"
 		}
-		out = append(out, fmt.Sprintf("  %s %s  %s  %s", view.PadLeft("#"+view.Int(r.Height), 11),
-			st.Value.Render(view.PadLeft(view.Amount(r.Amount), 14)),
-			st.Muted.Render(view.PadLeft(view.Int(r.Confirmations)+" conf", 10)),
-			st.Muted.Render(view.Ago(m.s.now, r.Time))))
+		out = append(out, f(label, st.Strong.Render(view.PadLeft("#"+view.Int(r.Height), hw))+"  "+
+			st.Value.Render(view.PadLeft(view.Amount(r.Amount), aw))+"  "+
+			st.Muted.Render(view.PadLeft(view.Int(r.Confirmations), cw)+" conf · "+view.Ago(m.s.now, r.Time))))
 	}
 	return out
 }

@@ -273,7 +273,7 @@ func TestPutAndReadBack(t *testing.T) {
 	h.send(eventMsg{ev: node.Event{Kind: node.EventBlockConnected, Height: 21}, ch: h.api.events})
 	h.mustSee("▸ public/hello")
 	h.press("enter")
-	h.mustSee("world", "1 confirmations")
+	h.mustSee("world", "1 confirmation")
 }
 
 func TestBlockListFetchesOnlyTheVisibleWindow(t *testing.T) {

@@ -50,6 +50,14 @@ func Int[T ~int | ~int64 | ~uint64 | ~uint32 | ~int32](n T) string {
 	return b.String()
 }
 
+// Count formats n with the singular or plural noun: "1 tx", "1,204 txs".
+func Count[T ~int | ~int64 | ~uint64](n T, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return Int(n) + " " + many
+}
+
 // Age formats how long ago t (unix ms) was, relative to now: "4s", "3m 20s",
 // "2h 5m", "3d 4h". A time in the future shows as "now".
 func Age(now time.Time, ms int64) string {
