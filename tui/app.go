@@ -66,7 +66,10 @@ func newApp(opts Options, d deps) *app {
 	s := &shared{
 		ctx: d.ctx, api: opts.API, params: opts.Params, net: opts.Params.Net,
 		st: styles.Default(true), keys: keymap.Default(), clock: clock, log: d.log,
-		version: opts.Version, balances: map[string]node.AccountInfo{},
+		version: opts.Version, balances: map[string]node.AccountInfo{}, runExec: d.exec,
+	}
+	if s.runExec == nil {
+		s.runExec = tea.ExecProcess
 	}
 	s.now = clock()
 	a := &app{s: s, d: d, inSetup: true}
@@ -474,13 +477,34 @@ func (a *app) helpLine() string {
 		if a.activeScreen().Capturing() {
 			bs = append(bs, k.ForceQuit)
 		} else {
-			bs = append(bs, k.NextTab, k.Help, k.Quit)
+			bs = a.fitHelp(bs, []key.Binding{k.NextTab, k.Help, k.Quit})
 		}
 	}
 	a.help.SetWidth(a.width - 2)
 	// The help bubble still adds an item when not even its ellipsis fits,
 	// so cut the line to the window as well.
 	return " " + view.Truncate(a.help.ShortHelpView(bs), a.width-2)
+}
+
+// fitHelp appends the global bindings to the screen's and, when the line
+// would not fit, drops the screen's last ones (and then tab, which the tab
+// bar shows) so that "? help" always shows: ? lists every key.
+func (a *app) fitHelp(screen, global []key.Binding) []key.Binding {
+	hm := a.help
+	hm.SetWidth(0)
+	fits := func(bs []key.Binding) bool { return lipgloss.Width(hm.ShortHelpView(bs)) <= a.width-2 }
+	all := append(append([]key.Binding(nil), screen...), global...)
+	if fits(all) {
+		return all
+	}
+	global = global[1:] // tab
+	for n := len(screen); n > 0; n-- {
+		bs := append(append([]key.Binding(nil), screen[:n]...), global...)
+		if fits(bs) {
+			return bs
+		}
+	}
+	return global
 }
 
 func (a *app) fullHelp(w, h int) string {
@@ -503,13 +527,14 @@ func (a *app) packHelp(groups [][]key.Binding, w int) string {
 	hm := a.help
 	hm.ShowAll = true
 	hm.SetWidth(0)
-	// A key listed by the screen is not listed again with the globals.
-	seen := map[string]bool{}
+	// A binding listed by the screen is not listed again with the globals
+	// (a key that means something else there, like tab in a form, is).
+	seen := map[key.Help]bool{}
 	var uniq [][]key.Binding
 	for _, g := range groups {
 		var u []key.Binding
 		for _, b := range g {
-			if k := b.Help().Key; !seen[k] {
+			if k := b.Help(); !seen[k] {
 				seen[k] = true
 				u = append(u, b)
 			}

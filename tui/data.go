@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/bitverse/bitverse/node"
+	"github.com/bitverse/bitverse/node/consensus"
 	"github.com/bitverse/bitverse/node/wire"
 	"github.com/bitverse/bitverse/tui/internal/view"
 	"github.com/charmbracelet/x/ansi"
@@ -33,13 +34,17 @@ const keysPage = 200
 // splitWidth is the width from which the preview sits beside the key list.
 const splitWidth = 100
 
-// dataScreen browses keys by prefix, previews values (text, JSON, images)
-// and writes new ones.
+// dataScreen is "Keyspaces & data": it browses keys by prefix, previews
+// values (text, JSON, images) and writes new ones; K switches to the
+// keyspaces the wallet owns (keyspacesView, keyspaces.go).
 type dataScreen struct {
 	s             *shared
 	width, height int
 	active        bool
 	mode          dataMode
+
+	ks     *keyspacesView
+	spaces bool // the keyspaces are shown rather than the keys
 
 	prefix      textinput.Model
 	openKey     textinput.Model
@@ -66,11 +71,19 @@ type dataScreen struct {
 	putKey, putValue textinput.Model
 	focus            int
 	putErr           string
+	refused          *putRefusal
 	prepared         *wire.Tx
 }
 
+// putRefusal is a write a keyspace refused: by its access script, with the
+// script's reason, or because nobody owns the keyspace.
+type putRefusal struct {
+	keyspace, reason string
+	code             consensus.ErrorCode
+}
+
 func newData(s *shared) *dataScreen {
-	d := &dataScreen{s: s}
+	d := &dataScreen{s: s, ks: newKeyspacesView(s)}
 	d.prefix = newInput(s.st, "prefix ", "all keys", 40)
 	d.openKey = newInput(s.st, "key ", "public/hello", 50)
 	d.openKey.CharLimit = wire.MaxKeySize
@@ -85,9 +98,10 @@ func (d *dataScreen) restyle() {
 	for _, in := range []*textinput.Model{&d.prefix, &d.openKey, &d.putKey, &d.putValue} {
 		in.SetStyles(d.s.st.Input)
 	}
+	d.ks.restyle()
 }
 
-func (d *dataScreen) Title() string { return "Data" }
+func (d *dataScreen) Title() string { return "Keyspaces & data" }
 func (d *dataScreen) Deactivate()   { d.active = false }
 
 func (d *dataScreen) SetSize(w, h int) {
@@ -96,27 +110,37 @@ func (d *dataScreen) SetSize(w, h int) {
 	d.putKey.SetWidth(iw)
 	d.putValue.SetWidth(iw)
 	d.openKey.SetWidth(iw)
+	d.ks.SetSize(w, h)
 }
 
 func (d *dataScreen) Activate() tea.Cmd {
 	d.active = true
+	if d.spaces {
+		return d.ks.Activate()
+	}
 	return d.fetchKeys()
 }
 
 func (d *dataScreen) Capturing() bool {
+	if d.spaces {
+		return d.ks.Capturing()
+	}
 	return d.mode == dmFilter || d.mode == dmOpenKey || d.mode == dmPut
 }
 
 func (d *dataScreen) Dirty() bool {
 	return (d.mode == dmPut || d.mode == dmPreparing || d.mode == dmConfirm) &&
-		(d.putKey.Value() != "" || d.putValue.Value() != "")
+		(d.putKey.Value() != "" || d.putValue.Value() != "") || d.ks.Dirty()
 }
 
 func (d *dataScreen) ShortHelp() []key.Binding {
 	k := d.s.keys
+	if d.spaces {
+		return d.ks.ShortHelp()
+	}
 	switch d.mode {
 	case dmBrowse:
-		return []key.Binding{k.Move, k.Open, k.Filter, k.GetKey, k.Put}
+		return []key.Binding{k.Open, k.Filter, k.GetKey, k.Put, k.Keyspaces, k.Move}
 	case dmFilter, dmOpenKey:
 		return []key.Binding{k.Submit, k.Cancel}
 	case dmPut:
@@ -131,9 +155,12 @@ func (d *dataScreen) ShortHelp() []key.Binding {
 
 func (d *dataScreen) FullHelp() [][]key.Binding {
 	k := d.s.keys
+	if d.spaces {
+		return d.ks.FullHelp()
+	}
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Open, k.Back},
-		{k.Filter, k.GetKey, k.More, k.Put, k.Refresh},
+		{k.Filter, k.GetKey, k.More, k.Put, k.Keyspaces, k.Refresh},
 		{k.NextField, k.PrevField, k.Submit, k.Cancel, k.Yes, k.No},
 	}
 }
@@ -152,10 +179,18 @@ func (d *dataScreen) get(k string) tea.Cmd {
 	return getCmd(d.s.ctx, d.s.api, k)
 }
 
+// Update gives every message but keys to the keyspaces view as well.
 func (d *dataScreen) Update(msg tea.Msg) tea.Cmd {
+	if _, isKey := msg.(tea.KeyPressMsg); isKey {
+		return d.key(msg.(tea.KeyPressMsg))
+	}
+	return tea.Batch(d.ks.Update(msg, d.active && d.spaces), d.update(msg))
+}
+
+func (d *dataScreen) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case eventMsg:
-		if d.active && msg.ev.Kind == node.EventBlockConnected {
+		if d.active && !d.spaces && msg.ev.Kind == node.EventBlockConnected {
 			cmds := []tea.Cmd{d.fetchKeys()}
 			if d.getKey != "" && (d.got == nil || d.getErr != nil) {
 				cmds = append(cmds, d.get(d.getKey)) // waiting for a write to land
@@ -185,7 +220,12 @@ func (d *dataScreen) Update(msg tea.Msg) tea.Cmd {
 		}
 		if msg.err != nil {
 			d.s.log.Warn("submit put", "err", msg.err)
-			d.mode, d.putErr = dmPut, "The node refused the write: "+sentence(msg.err)
+			d.mode = dmPut
+			if ks, reason, code, ok := refusal(msg.err); ok {
+				d.refused = &putRefusal{keyspace: ks, reason: reason, code: code}
+			} else {
+				d.putErr = "The node refused the write: " + sentence(msg.err)
+			}
 			return d.focusField(0)
 		}
 		k := d.putKey.Value()
@@ -197,8 +237,6 @@ func (d *dataScreen) Update(msg tea.Msg) tea.Cmd {
 		d.mode = dmBrowse
 		d.prefix.SetValue(k)
 		return tea.Batch(d.fetchKeys(), d.get(k))
-	case tea.KeyPressMsg:
-		return d.key(msg)
 	}
 	return nil
 }
@@ -230,6 +268,17 @@ func (d *dataScreen) focusField(i int) tea.Cmd {
 
 func (d *dataScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := d.s.keys
+	if d.spaces {
+		if d.ks.atRest() && key.Matches(msg, k.Keyspaces) {
+			d.spaces = false
+			return d.fetchKeys()
+		}
+		return d.ks.key(msg)
+	}
+	if d.mode == dmBrowse && key.Matches(msg, k.Keyspaces) {
+		d.spaces = true
+		return d.ks.Activate()
+	}
 	switch d.mode {
 	case dmBrowse:
 		return d.browseKey(msg)
@@ -301,7 +350,7 @@ func (d *dataScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 		} else {
 			d.putValue, cmd = d.putValue.Update(msg)
 		}
-		d.putErr = ""
+		d.putErr, d.refused = "", nil
 		return cmd
 	case dmConfirm:
 		switch {
@@ -355,7 +404,7 @@ func (d *dataScreen) browseKey(msg tea.KeyPressMsg) tea.Cmd {
 			d.s.fail("Open a wallet first: a write is signed and paid by your account.")
 			return nil
 		}
-		d.mode, d.putErr = dmPut, ""
+		d.mode, d.putErr, d.refused = dmPut, "", nil
 		return d.focusField(0)
 	case key.Matches(msg, k.More):
 		if d.keysMore && len(d.keys) > 0 && !d.busy {
@@ -389,7 +438,21 @@ func (d *dataScreen) submitPut() tea.Cmd {
 		func(nonce, fee uint64) (*wire.Tx, error) { return hw.Put(name, k, value, nonce, fee) })
 }
 
+// switcher is the first line of both views: which one is shown, and the
+// key that switches.
+func (d *dataScreen) switcher() string {
+	st := d.s.st
+	keys, spaces := st.Title.Render("Keys"), st.Subtle.Render("Keyspaces")
+	if d.spaces {
+		keys, spaces = st.Subtle.Render("Keys"), st.Title.Render("Keyspaces")
+	}
+	return " " + keys + "  " + spaces + st.Subtle.Render("  · K switches")
+}
+
 func (d *dataScreen) View() string {
+	if d.spaces {
+		return view.Lines(d.ks.View(d.switcher()), d.width, d.height)
+	}
 	var body string
 	switch d.mode {
 	case dmPreview:
@@ -414,7 +477,7 @@ func (d *dataScreen) View() string {
 
 func (d *dataScreen) listView(w int) string {
 	st := d.s.st
-	lines := []string{" " + st.Title.Render("Keys")}
+	lines := []string{d.switcher()}
 	switch d.mode {
 	case dmFilter:
 		lines = append(lines, " "+d.prefix.View())
@@ -528,6 +591,9 @@ func (d *dataScreen) putView() string {
 	if d.putErr != "" {
 		lines = append(lines, "", fieldError(st, d.putErr, d.width))
 	}
+	if r := d.refused; r != nil {
+		lines = append(lines, "", d.refusalView(r))
+	}
 	lines = append(lines, "")
 	if d.mode == dmPreparing {
 		lines = append(lines, "  "+st.Muted.Render("Signing…"))
@@ -559,4 +625,39 @@ func (d *dataScreen) confirmView() string {
 		msg += "\n\n" + st.Muted.Render("Submitting…")
 	}
 	return lipgloss.Place(d.width, d.height, lipgloss.Center, lipgloss.Center, st.Modal.Render(msg))
+}
+
+// refusalView says which keyspace refused the write and why, in the
+// script's own words, and what to do.
+func (d *dataScreen) refusalView(r *putRefusal) string {
+	st := d.s.st
+	ks := r.keyspace
+	if ks == "" {
+		ks = "its keyspace"
+	}
+	var head, why, next string
+	switch {
+	case r.code == consensus.ErrNoKeyspace:
+		head = "✗ Nobody owns the keyspace " + ks + " yet."
+		next = "Buy it (esc, K, then b), or write under public/."
+	case strings.Contains(r.reason, "only its owner may write"):
+		head = "✗ Only the owner of " + ks + " may write there."
+		why = ks + " has no access script, so nobody else may write into it."
+		next = "Write under public/ or into a keyspace of your own (K lists yours)."
+	default:
+		head = "✗ The access script of " + ks + " refused this write:"
+		why = r.reason
+		next = "Change the key or the value and try again. K, then o " + ks + " shows the script."
+	}
+	w := max(20, d.width-6)
+	out := []string{"  " + st.Bad.Render(head)}
+	if why != "" {
+		for _, l := range strings.Split(ansi.Wrap(why, w, ""), "\n") {
+			out = append(out, "    "+st.Strong.Render(l))
+		}
+	}
+	for _, l := range strings.Split(ansi.Wrap(next, w, ""), "\n") {
+		out = append(out, "  "+st.Muted.Render(l))
+	}
+	return strings.Join(out, "\n")
 }

@@ -12,6 +12,7 @@
 //	                        ├─ miningScreen  on/off, hash rate, found, earnings  (mining.go)
 //	                        ├─ walletScreen  accounts, receive+QR, send, history (walletscreen.go)
 //	                        └─ dataScreen    keys by prefix, preview, put        (data.go, preview.go)
+//	                             └─ keyspacesView  yours, one in full, buy, edit access.js (keyspaces.go)
 //
 // The root owns the state every screen reads (shared: status, wallet,
 // balances, styles, keys), polls Status every second with tea.Tick, listens
@@ -27,14 +28,18 @@
 // Update, View and Init never call the node or the wallet and never touch
 // the disk. This is ensured by construction and checked by tests:
 //
-//   - Every node or wallet call lives in a function of cmds.go that returns
-//     a tea.Cmd. The command gets copies of what it needs (the API, a
+//   - Every node or wallet call, and every file the UI reads or writes
+//     (an access script, the editor's temporary file), lives in a function
+//     of cmds.go that returns a tea.Cmd. The command gets copies of what it needs (the API, a
 //     context, addresses, the unsigned body) and returns one typed message
 //     (statusMsg, blocksPageMsg, preparedMsg, …); it never reads or writes
 //     the model. Bubble Tea runs commands on their own goroutines.
 //   - Work that costs more than formatting also runs in commands: the
-//     wallet's key derivation, signing, and decoding a value for preview
-//     (base64, JSON indentation, PNG/JPEG).
+//     wallet's key derivation, signing, decoding a value for preview
+//     (base64, JSON indentation, PNG/JPEG) and compiling an access script.
+//   - The script editor ($VISUAL, $EDITOR or vi) runs through
+//     tea.ExecProcess, which hands it the terminal; a command writes the
+//     script to a temporary file first and another reads it back after.
 //   - Requests are coalesced (a busy flag and a stale flag per kind), so a
 //     burst of events never piles up commands.
 //   - Logs go to DataDir/tui.log through a writer that queues lines in memory
@@ -60,7 +65,8 @@
 //
 // A user sees a sentence on the message line or under a form field, never
 // a Go error chain: sentence() turns errors into one (and names a wrong
-// passphrase, a node that does not answer, a refused address). Errors are
-// also logged to tui.log. Run returns the error of the Bubble Tea program,
+// passphrase, a node that does not answer, a refused address). A write
+// refused by a keyspace shows the keyspace and the access script's own
+// reason (refusal()). Errors are also logged to tui.log. Run returns the error of the Bubble Tea program,
 // or nil when the user quits or ctx is cancelled.
 package tui

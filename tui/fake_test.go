@@ -6,14 +6,18 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"os"
+	"os/exec"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/consensus"
+	"github.com/bitverse/bitverse/node/state"
 	"github.com/bitverse/bitverse/node/wire"
 	"github.com/bitverse/bitverse/wallet"
 )
@@ -70,21 +74,25 @@ type fakeAPI struct {
 	accounts map[string]node.AccountInfo
 	history  map[string][]node.TxInfo
 	values   map[string]node.ValueRecord
-	events   chan node.Event
-	sub      []byte
-	mineTo   string
-	gate     chan struct{} // when not nil, every call waits for it to close
-	blocksN  atomic.Int64  // Blocks calls
-	pages    []uint64      // (top) of every Blocks call
+	// keyspaces by name; refuse, when set, judges every submitted tx.
+	keyspaces map[string]node.KeyspaceInfo
+	refuse    func(*wire.Tx) error
+	events    chan node.Event
+	sub       []byte
+	mineTo    string
+	gate      chan struct{} // when not nil, every call waits for it to close
+	blocksN   atomic.Int64  // Blocks calls
+	pages     []uint64      // (top) of every Blocks call
 }
 
 func newFakeAPI(tip uint64) *fakeAPI {
 	f := &fakeAPI{
-		probe:    &probe{},
-		accounts: map[string]node.AccountInfo{},
-		history:  map[string][]node.TxInfo{},
-		values:   map[string]node.ValueRecord{},
-		events:   make(chan node.Event, 16),
+		probe:     &probe{},
+		accounts:  map[string]node.AccountInfo{},
+		history:   map[string][]node.TxInfo{},
+		values:    map[string]node.ValueRecord{},
+		keyspaces: map[string]node.KeyspaceInfo{},
+		events:    make(chan node.Event, 16),
 	}
 	f.status = node.Status{
 		Network: "devnet", Height: tip, Tip: blockID(tip), TipTime: blockTime(tip, tip),
@@ -181,6 +189,11 @@ func (f *fakeAPI) SubmitTx(ctx context.Context, raw []byte) (wire.Hash, error) {
 	}
 	if err := tx.VerifySig(wire.Devnet); err != nil {
 		return wire.Hash{}, err
+	}
+	if f.refuse != nil {
+		if err := f.refuse(tx); err != nil {
+			return wire.Hash{}, err
+		}
 	}
 	f.mu.Lock()
 	f.sub = raw
@@ -418,6 +431,15 @@ func (w *fakeWallet) Put(name, key string, value []byte, nonce, fee uint64) (*wi
 	return tx, nil
 }
 
+func (w *fakeWallet) Sign(name string, tx *wire.Tx) error {
+	w.record("wallet.Sign")
+	if name != "default" {
+		return wallet.ErrUnknownAccount
+	}
+	tx.Sign(wire.Devnet, testKey)
+	return nil
+}
+
 func (w *fakeWallet) NewAccount(name string) (wallet.Account, error) {
 	w.record("wallet.NewAccount")
 	if name == "default" {
@@ -441,6 +463,7 @@ func testDeps(api *fakeAPI, ws *fakeWallets) deps {
 		poll:    time.Hour,
 		log:     discardLog(),
 		ctx:     context.Background(),
+		exec:    testEditor([]byte(editedScript)),
 	}
 }
 
@@ -455,12 +478,65 @@ func (f *fakeAPI) Keyspace(ctx context.Context, name string) (*node.KeyspaceInfo
 	if err := f.wait(ctx, "Keyspace"); err != nil {
 		return nil, err
 	}
-	return &node.KeyspaceInfo{Name: name}, nil
+	if err := wire.ValidKeyspaceName(name); err != nil {
+		return nil, fmt.Errorf("%w: %w", node.ErrBadRequest, err)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if ks, ok := f.keyspaces[name]; ok {
+		return &ks, nil
+	}
+	info := &node.KeyspaceInfo{Name: name, Price: state.KeyspacePrice(name)}
+	if c := wire.KeyspaceCandidates(name); len(c) > 0 {
+		info.Parent = c[0]
+	}
+	return info, nil
 }
 
 func (f *fakeAPI) Keyspaces(ctx context.Context, owner string) ([]node.KeyspaceInfo, error) {
 	if err := f.wait(ctx, "Keyspaces"); err != nil {
 		return nil, err
 	}
-	return nil, nil
+	if _, err := wire.ParseAddress(wire.Devnet, owner); err != nil {
+		return nil, fmt.Errorf("%w: %w", node.ErrBadRequest, err)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []node.KeyspaceInfo
+	for _, ks := range f.keyspaces {
+		if ks.Owner == owner {
+			out = append(out, ks)
+		}
+	}
+	slices.SortFunc(out, func(a, b node.KeyspaceInfo) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+// addKeyspace records a keyspace bought by owner at height with script.
+func (f *fakeAPI) addKeyspace(name, owner string, height uint64, script string) {
+	ks := node.KeyspaceInfo{Name: name, Exists: true, Owner: owner, Height: height, Script: script, Price: state.KeyspacePrice(name)}
+	if script != "" {
+		ks.ScriptHash = wire.Sum([]byte(script)).String()
+	}
+	if c := wire.KeyspaceCandidates(name); len(c) > 0 {
+		ks.Parent = c[0]
+	}
+	f.mu.Lock()
+	f.keyspaces[name] = ks
+	f.mu.Unlock()
+}
+
+// testEditor stands for the user's editor: it writes content into the file
+// it is given, as if the user typed it and saved, and says it exited.
+func testEditor(content []byte) func(*exec.Cmd, tea.ExecCallback) tea.Cmd {
+	return func(c *exec.Cmd, fn tea.ExecCallback) tea.Cmd {
+		return func() tea.Msg {
+			if content != nil {
+				if err := os.WriteFile(c.Args[len(c.Args)-1], content, 0o600); err != nil {
+					return fn(err)
+				}
+			}
+			return fn(nil)
+		}
+	}
 }

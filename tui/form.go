@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/textinput"
-	"github.com/bitverse/bitverse/tui/internal/view"
 	"github.com/bitverse/bitverse/tui/styles"
 	"github.com/charmbracelet/x/ansi"
 )
@@ -12,10 +11,15 @@ import (
 // fieldError draws a problem under a form field, wrapped to width and
 // aligned with the field's value.
 func fieldError(st styles.Styles, msg string, width int) string {
-	w := max(20, width-2-11-1)
+	return fieldErrorAt(st, msg, width, 2+11)
+}
+
+// fieldErrorAt draws a problem wrapped to width, indented by indent.
+func fieldErrorAt(st styles.Styles, msg string, width, indent int) string {
+	w := max(20, width-indent-1)
 	lines := strings.Split(ansi.Wrap(msg, w, ""), "\n")
 	for i, l := range lines {
-		lines[i] = "  " + view.PadRight("", 11) + st.FieldError.Render(l)
+		lines[i] = strings.Repeat(" ", indent) + st.FieldError.Render(l)
 	}
 	return strings.Join(lines, "\n")
 }

@@ -12,7 +12,8 @@ import (
 )
 
 // TestNoCallsFromUpdateOrView drives a whole session (create a wallet,
-// every screen, mining, a send, a put, a preview) and checks, with the
+// every screen, mining, a send, a put, a preview, keyspaces: list, show,
+// look up, buy, edit a script) and checks, with the
 // fakes' probe, that no node or wallet call was made while Update or View
 // ran: every one came from a command.
 func TestNoCallsFromUpdateOrView(t *testing.T) {
@@ -52,14 +53,23 @@ func TestNoCallsFromUpdateOrView(t *testing.T) {
 	h.typeText("public/x")
 	h.press("tab")
 	h.typeText(`{"a":1}`)
-	h.press("enter", "y", "1", "?", "?")
+	h.press("enter", "y")
+	h.api.addKeyspace("erik", testAddr, 290, "")
+	h.press("K", "enter", "esc", "o")
+	h.typeText("alice")
+	h.press("enter", "esc", "b")
+	h.typeText("bitverse")
+	h.press("enter") // free: on to the script field
+	h.typeText("testdata/keyspaces/owner-only.js")
+	h.press("enter", "y", "e", "y", "K", "1", "?", "?")
 
 	if v := h.api.Violations(); len(v) > 0 {
 		t.Fatalf("calls from Update or View: %v", v)
 	}
 	calls := h.api.Calls()
 	for _, want := range []string{"Status", "Events", "Account", "Blocks", "Block", "History", "Keys", "Get",
-		"SetMining", "SubmitTx", "wallet.Exists", "wallet.Create", "wallet.Transfer", "wallet.Put"} {
+		"SetMining", "SubmitTx", "Keyspaces", "Keyspace", "wallet.Exists", "wallet.Create", "wallet.Transfer", "wallet.Put",
+		"wallet.Sign"} {
 		if !slices.Contains(calls, want) {
 			t.Errorf("the session never called %s (calls: %v)", want, calls)
 		}
@@ -95,6 +105,7 @@ func TestUpdateDoesNotWaitForTheNode(t *testing.T) {
 		eventMsg{ev: node.Event{Kind: node.EventBlockConnected, Height: 100}, ch: api.events},
 		keyMsg("m"), keyMsg("2"), keyMsg("enter"), keyMsg("end"), keyMsg("3"), keyMsg("4"), keyMsg("h"),
 		keyMsg("5"), keyMsg("p"), keyMsg("k"), keyMsg("tab"), keyMsg("v"), keyMsg("enter"),
+		keyMsg("esc"), keyMsg("esc"), keyMsg("K"), keyMsg("enter"), keyMsg("e"), keyMsg("b"), keyMsg("x"), keyMsg("enter"),
 		tea.WindowSizeMsg{Width: 120, Height: 40},
 	}
 	done := make(chan struct{})

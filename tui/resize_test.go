@@ -17,9 +17,10 @@ func TestResizeKeepsTheWindow(t *testing.T) {
 		{"1"}, {"?"}, {"?", "2"}, {"enter"}, {"enter"}, {"down", "enter"}, {"esc", "esc", "esc"},
 		{"3"}, {"4"}, {"r"}, {"esc", "h"}, {"enter"}, {"esc", "esc", "s"}, {"esc"},
 		{"5"}, {"enter"}, {"esc", "/"}, {"esc", "p"},
+		{"esc", "K"}, {"enter"}, {"esc", "o"}, {"esc", "b"}, {"esc", "K"},
 	}
 	h := newReadyHarness(t, 500, 80, 24)
-	richChain(h.api)
+	ownedKeyspaces(h.api)
 	h.exec(h.a.requestBalances())
 	h.api.history[testAddr] = h.api.block(500, true).Txs
 	check := func(step string) {

@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"log/slog"
+	"os/exec"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -57,6 +58,10 @@ type shared struct {
 	version string
 
 	now time.Time // the clock, read once per message
+
+	// runExec hands the terminal to a program (the script editor) and
+	// returns its callback's message when it exits: tea.ExecProcess.
+	runExec func(*exec.Cmd, tea.ExecCallback) tea.Cmd
 
 	status     node.Status
 	haveStatus bool

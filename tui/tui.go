@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"time"
 
@@ -28,8 +29,8 @@ type Options struct {
 }
 
 // deps are what tests replace: the wallet store, the randomness that picks
-// the mnemonic words to confirm, the status poll interval, the logger and a
-// passphrase from the environment.
+// the mnemonic words to confirm, the status poll interval, the logger, a
+// passphrase from the environment and how the script editor runs.
 type deps struct {
 	wallets walletStore
 	rand    *rand.Rand
@@ -37,6 +38,8 @@ type deps struct {
 	log     *slog.Logger
 	envPass []byte
 	ctx     context.Context
+	// exec runs the script editor with the terminal (tea.ExecProcess).
+	exec func(*exec.Cmd, tea.ExecCallback) tea.Cmd
 }
 
 func defaultDeps() deps {
@@ -46,6 +49,7 @@ func defaultDeps() deps {
 		poll:    time.Second,
 		log:     slog.New(slog.DiscardHandler),
 		ctx:     context.Background(),
+		exec:    tea.ExecProcess,
 	}
 }
 

@@ -20,6 +20,9 @@ type walletHandle interface {
 	Accounts() []wallet.Account
 	Transfer(name string, to wire.PubKey, amount, nonce, fee uint64) (*wire.Tx, error)
 	Put(name, key string, value []byte, nonce, fee uint64) (*wire.Tx, error)
+	// Sign signs any transaction (a keyspace purchase, a script) with the
+	// key of the account called name.
+	Sign(name string, tx *wire.Tx) error
 	NewAccount(name string) (wallet.Account, error)
 	Close()
 }

@@ -52,6 +52,12 @@ type KeyMap struct {
 	More    key.Binding
 	Refresh key.Binding
 
+	// Keyspaces (in the data screen).
+	Keyspaces  key.Binding // switches between keys and keyspaces
+	Buy        key.Binding
+	EditScript key.Binding
+	OpenSpace  key.Binding
+
 	// Setup.
 	Create  key.Binding
 	Restore key.Binding
@@ -72,7 +78,7 @@ func Default() KeyMap {
 		Blocktree:    b([]string{"2"}, "2", "blocktree"),
 		Mining:       b([]string{"3"}, "3", "mining"),
 		Wallet:       b([]string{"4"}, "4", "wallet"),
-		Data:         b([]string{"5"}, "5", "data"),
+		Data:         b([]string{"5"}, "5", "keyspaces & data"),
 		ToggleMining: b([]string{"m"}, "m", "start/stop mining"),
 
 		Move:     b([]string{"up", "down"}, "↑/↓", "move"),
@@ -102,6 +108,11 @@ func Default() KeyMap {
 		GetKey:  b([]string{"o"}, "o", "open key"),
 		More:    b([]string{"n"}, "n", "more keys"),
 		Refresh: b([]string{"ctrl+r"}, "ctrl+r", "refresh"),
+
+		Keyspaces:  b([]string{"K"}, "K", "keyspaces"),
+		Buy:        b([]string{"b"}, "b", "buy"),
+		EditScript: b([]string{"e"}, "e", "edit script"),
+		OpenSpace:  b([]string{"o"}, "o", "look up"),
 
 		Create:  b([]string{"c"}, "c", "create a wallet"),
 		Restore: b([]string{"r"}, "r", "restore from mnemonic"),
