@@ -6,10 +6,14 @@
 #      the mnemonic off the screen, types back the three words it asks for);
 #   3. starts mining with one key (m) and waits for the balance to grow and
 #      become spendable;
-#   4. writes public/hello = "hello from the tui" in the data screen and
+#   4. writes public/hello = "hello from the tui <pid>-<random>" in the data screen and
 #      waits until the value, read back through the data screen, shows
 #      with a confirmation;
-#   5. quits with q and checks that the program exits cleanly.
+#   5. buys a keyspace of its own (K, b), without a script, and waits for a
+#      block to include it;
+#   6. edits its access.js with e (EDITOR is a script that appends a line to
+#      the file) and sends the new script, then writes into the keyspace;
+#   7. quits with q and checks that the program exits cleanly.
 #
 # Every step is checked with `tmux capture-pane`. On failure it prints what
 # it waited for and the last screen, and exits non-zero.
@@ -23,7 +27,10 @@ set -euo pipefail
 BIN=${BITVERSE_BIN:-./bin/bitverse}
 TIMEOUT=${E2E_TIMEOUT:-240}
 PASS="e2e passphrase $$"
-VALUE="hello from the tui"
+# Devnet nodes find each other on the LAN, so public/hello may already hold
+# another run's value: this run's value is its own.
+VALUE="hello from the tui $$-$RANDOM"
+KEYSPACE="e2e-$$-$RANDOM" # 8 bytes or more: 1 BVS
 SOCK="bitverse-e2e-$$"
 S="e2e"
 W=120
@@ -67,10 +74,13 @@ text() { t send-keys -t "$S" -l -- "$1"; sleep 0.15; }
 amount() { screen | grep -oE "$1 +[0-9,.]+ BVS" | head -1 | grep -oE '[0-9,.]+ BVS' | tr -d ', BVS' || true; }
 
 step "starting $BIN --datadir $DIR in tmux (${W}x${H})"
+# The editor the TUI opens for access.js: it adds a line and saves.
+printf '#!/bin/sh\nprintf "\\n// edited by tui-e2e\\n" >> "$1"\n' > "$DIR/editor.sh"
+chmod +x "$DIR/editor.sh"
 t new-session -d -s "$S" -x "$W" -y "$H" \
-	"env -u BITVERSE_PASSPHRASE TERM=xterm-256color '$BIN' --datadir '$DIR'; echo \$? > '$DIR/exit'; sleep 600"
+	"env -u BITVERSE_PASSPHRASE -u VISUAL TERM=xterm-256color EDITOR='$DIR/editor.sh' '$BIN' --datadir '$DIR'; echo \$? > '$DIR/exit'; sleep 600"
 
-step "1/5 create a wallet"
+step "1/7 create a wallet"
 wait_for "Welcome to Bitverse" 60
 keys c
 wait_for "1/3 passphrase"
@@ -89,11 +99,11 @@ wait_for "1 Home" 30
 wait_for "balance" 10
 step "    wallet created; the home screen is up"
 
-step "2/5 start mining with one key"
+step "2/7 start mining with one key"
 keys m
 wait_for "● mining" 20
 
-step "3/5 wait for the balance to grow"
+step "3/7 wait for the balance to grow"
 end=$((SECONDS + TIMEOUT))
 grew=""
 while [ $SECONDS -lt $end ]; do
@@ -108,7 +118,7 @@ done
 awk -v b="${bal:-0}" 'BEGIN{exit !(b>0)}' || fail "no spendable balance within ${TIMEOUT}s (rewards mature after 10 blocks)"
 step "    spendable: $bal BVS"
 
-step "4/5 put public/hello in the data screen"
+step "4/7 put public/hello in the data screen"
 keys 5
 wait_for "prefix" 10
 keys p
@@ -119,7 +129,7 @@ wait_for "Write this value?" 20
 keys y
 wait_for "Written: public/hello" 20
 
-step "5/5 read public/hello back in the data screen"
+step "5/7 read public/hello back in the data screen"
 # After the write the screen lists keys under public/hello and shows the
 # value beside the list once a block includes it; open it explicitly too.
 end=$((SECONDS + 120))
@@ -131,6 +141,34 @@ done
 screen | grep -qF "$VALUE" || fail "public/hello was not read back with its value"
 screen | grep -qE '[1-9][0-9,]* confirmations?' || fail "public/hello has no confirmation"
 step "    read back: $(screen | grep -oE 'text · [0-9]+ B · block #[0-9,]+ · [0-9,]+ confirmations?' | head -1)"
+
+step "6/7 buy the keyspace $KEYSPACE"
+keys K
+wait_for "b buys one" 10
+keys b
+wait_for "each byte shorter doubles it" 10
+text "$KEYSPACE"; keys Enter
+wait_for "✓ free" 20
+keys Enter
+wait_for "Buy this keyspace?" 20
+keys y
+wait_for "Bought $KEYSPACE" 20
+wait_for "bought     block #" 120 # in the list once a block has it
+step "    $(screen | grep -oE "$KEYSPACE +none +#[0-9,]+" | head -1 | tr -s ' ')"
+
+step "7/7 edit its access.js, send it, write into the keyspace"
+keys e
+wait_for "Replace the access script of $KEYSPACE?" 30
+keys y
+wait_for "New script of $KEYSPACE sent" 20
+wait_for "e edits it" 120 # the script is on chain
+keys K p
+wait_for "Put a value"
+text "$KEYSPACE/hello"; keys Tab
+text "mine"; keys Enter
+wait_for "Write this value?" 20
+keys y
+wait_for "Written: $KEYSPACE/hello" 20
 
 keys q
 end=$((SECONDS + 30))
