@@ -129,6 +129,8 @@ var goldenCases = []goldenCase{
 		{text: "alice/hello", keys: []string{"tab"}}, {text: "hi", keys: []string{"enter"}, wait: "Write this value?"},
 		{keys: []string{"y"}, wait: "refused this write"}}},
 	{name: "keyspaces_empty", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"5", "K"}, wait: "You own no keyspace yet"}}},
+	{name: "keyspaces_help", wallet: true, setup: ownedKeyspaces, steps: []step{unlock(), {keys: []string{"5", "K"}, wait: "erik/blog"},
+		{keys: []string{"?"}, wait: "esc to close"}}},
 	{name: "keyspaces_list", wallet: true, setup: ownedKeyspaces, steps: []step{unlock(), {keys: []string{"5", "K"}, wait: "erik/blog"}}},
 	{name: "keyspace_show", wallet: true, setup: ownedKeyspaces, steps: []step{unlock(), {keys: []string{"5", "K"}, wait: "erik/blog"},
 		{keys: []string{"enter"}, wait: "to buy it today"}}},

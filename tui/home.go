@@ -101,7 +101,7 @@ func (h *homeScreen) View() string {
 	}
 	out := indent(top, 1)
 	used := lipgloss.Height(out)
-	if rows := h.height - used - 2; rows > 0 && len(h.recent) > 0 {
+	if rows := h.height - used - 1; rows > 1 && len(h.recent) > 0 {
 		out += "\n\n" + indent(h.recentView(h.width-2, rows), 2)
 	}
 	_ = st

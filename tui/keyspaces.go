@@ -139,22 +139,22 @@ func (v *keyspacesView) ShortHelp() []key.Binding {
 func (v *keyspacesView) FullHelp() [][]key.Binding {
 	k := v.s.keys
 	return [][]key.Binding{
-		{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
+		{k.Up, k.Down, k.PageUp, k.PageDown, relabel(k.Top, "first"), relabel(k.Bottom, "last")},
 		{show(k.Open), k.Back, k.Buy, k.EditScript, k.OpenSpace, v.keysBinding(), k.Refresh},
 		{k.NextField, k.PrevField, k.Submit, k.Cancel, k.Yes, k.No},
 	}
 }
 
 // keysBinding is K as the keyspaces view names it: back to the keys.
-func (v *keyspacesView) keysBinding() key.Binding {
-	b := v.s.keys.Keyspaces
-	b.SetHelp(b.Help().Key, "keys")
-	return b
-}
+func (v *keyspacesView) keysBinding() key.Binding { return relabel(v.s.keys.Keyspaces, "keys") }
 
 // show is enter as the list of keyspaces names it.
-func show(b key.Binding) key.Binding {
-	b.SetHelp(b.Help().Key, "show")
+func show(b key.Binding) key.Binding { return relabel(b, "show") }
+
+// relabel is b described as desc: the same keys, meaning something else
+// here.
+func relabel(b key.Binding, desc string) key.Binding {
+	b.SetHelp(b.Help().Key, desc)
 	return b
 }
 
