@@ -165,3 +165,50 @@ func flatRoots(t *testing.T, n *Node) state.Roots {
 	}
 	return r
 }
+
+// TestReorgReturnsScriptedWrites: a node whose block with writes (into
+// public/ and a scripted keyspace) is orphaned by a heavier fork gets the
+// writes back and confirms them again. The writes' return runs inside the
+// chain's disconnect hook: this once deadlocked when admission asked the
+// chain to run access checks.
+func TestReorgReturnsScriptedWrites(t *testing.T) {
+	h := New(t)
+	a, b := h.NewNode("a"), h.NewNode("b")
+	h.Connect(a, b)
+	p := h.Params()
+	a.Mine(int(p.CoinbaseMaturity) + 2)
+	h.WaitForTip(10*time.Second, a, b)
+	buy := wire.NewTx(wire.RootChain, wire.KeyspaceBuy{Name: "openspace", Script: []byte("function validate() { return true; }"), MaxPrice: wire.Unit}, 0, 0)
+	p.SetMinFee(buy)
+	buy.Sign(p.Net, a.Key)
+	if _, err := a.AddTx(buy); err != nil {
+		t.Fatal(err)
+	}
+	a.Mine(1)
+	h.WaitForTip(10*time.Second, a, b)
+
+	h.Partition([]*Node{a}, []*Node{b})
+	ids := []wire.Hash{}
+	for _, k := range []string{"public/r1", "openspace/r2"} {
+		id, err := a.Put(k, "v")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	a.Mine(1)
+	b.Mine(3)
+	h.Heal()
+	h.WaitForTip(20*time.Second, a, b)
+	for _, id := range ids {
+		if !a.Pool().Has(id) {
+			t.Fatalf("write %s did not return to the mempool after the reorg", id.Short())
+		}
+	}
+	a.Mine(1)
+	for _, id := range ids {
+		if err := a.WaitConfirmed(id, 10*time.Second); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -61,12 +61,12 @@ func (p *Pool) BlockDisconnected(b *wire.Block) {
 	}
 	p.mu.Unlock()
 	for _, t := range b.Txs[1:] {
-		p.add(t, true, true)
+		p.add(t, true, true, false)
 	}
 	var gone []wire.Hash
 	for _, from := range order {
 		for _, t := range requeue[from] {
-			if _, err := p.add(t, false, true); err != nil && !errors.Is(err, ErrKnown) {
+			if _, err := p.add(t, false, true, false); err != nil && !errors.Is(err, ErrKnown) {
 				gone = append(gone, t.ID())
 			}
 		}
@@ -140,7 +140,7 @@ func (p *Pool) Load() (int, error) {
 	kept := 0
 	var gone []wire.Hash
 	for _, t := range txs {
-		if _, err := p.add(t, false, true); err != nil {
+		if _, err := p.add(t, false, true, true); err != nil {
 			gone = append(gone, t.ID())
 			continue
 		}

@@ -30,7 +30,8 @@ type Config struct {
 	Sigs   *chain.SigCache
 	// Check runs the keyspace and access-script checks of a put or
 	// keyspace transaction against the tip (chain.CheckAccess); nil skips
-	// them.
+	// them. It is not called for transactions a disconnected block returns
+	// (that happens under the chain's lock).
 	Check    func(*wire.Tx) error
 	MaxTxs   int // default 50,000
 	MaxBytes int // default 256 MiB
@@ -150,11 +151,16 @@ func (p *Pool) account(pk wire.PubKey) (state.Account, error) {
 
 // Add admits tx, persisting it before returning nil.
 func (p *Pool) Add(tx *wire.Tx) (wire.Hash, error) {
-	id, err := p.add(tx, true, true)
+	id, err := p.add(tx, true, true, true)
 	return id, err
 }
 
-func (p *Pool) add(tx *wire.Tx, persist, verify bool) (wire.Hash, error) {
+// add admits tx. access runs the keyspace and script checks (Config.Check);
+// BlockDisconnected passes false: it runs inside the chain's disconnect
+// hook, with the chain lock held, where asking the chain would deadlock. A
+// returned write that a script now refuses is left out by the next
+// template, which removes it.
+func (p *Pool) add(tx *wire.Tx, persist, verify, access bool) (wire.Hash, error) {
 	id := tx.ID()
 	size := tx.Size()
 	spend, err := check(p.cfg.Params, tx, size)
@@ -167,7 +173,7 @@ func (p *Pool) add(tx *wire.Tx, persist, verify bool) (wire.Hash, error) {
 		}
 		p.cfg.Sigs.Add(id)
 	}
-	if p.cfg.Check != nil {
+	if access && p.cfg.Check != nil {
 		// Before the lock: a script may take a while.
 		if err := p.cfg.Check(tx); err != nil {
 			if consensus.CodeOf(err) != 0 {
