@@ -358,7 +358,7 @@ func (t *blocktreeScreen) txRow(tx node.TxInfo) string {
 	case "put":
 		what = fmt.Sprintf("%s (%s)", view.Short(tx.Key, 40), view.Bytes(tx.ValueSize))
 	}
-	return fmt.Sprintf("%-9s %-12s %s", tx.Type, view.Short(tx.ID.String(), 10), what)
+	return fmt.Sprintf("%-9s %-12s %s", txKind(tx.Type), view.Short(tx.ID.String(), 10), what)
 }
 
 func (t *blocktreeScreen) txView() string {

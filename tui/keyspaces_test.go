@@ -327,3 +327,13 @@ func TestKeyspaceScriptRefusedByTheCurrentScript(t *testing.T) {
 		t.Fatalf("the refused edit was not kept: %q", d)
 	}
 }
+
+// Keyspace transactions fit the 9-cell type column of the history and the
+// block's transaction list.
+func TestTxKindFitsTheColumn(t *testing.T) {
+	for i, ty := range []wire.TxType{wire.TxCoinbase, wire.TxTransfer, wire.TxPut, wire.TxKeyspaceBuy, wire.TxKeyspaceScript, wire.TxKeyspaceTransfer} {
+		if k := txKind(ty.String()); len(k) > 9 || k == "" {
+			t.Errorf("case %d: %s shows as %q", i, ty, k)
+		}
+	}
+}

@@ -107,3 +107,16 @@ func (s *shared) totals() (spendable, immature uint64, pending int) {
 
 // tipHeight is the root chain's height, and whether it is known yet.
 func (s *shared) tipHeight() (uint64, bool) { return s.status.Height, s.haveStatus }
+
+// txKind is a transaction type in at most 9 cells, for table columns.
+func txKind(t string) string {
+	switch t {
+	case "keyspace-buy":
+		return "ks buy"
+	case "keyspace-script":
+		return "ks script"
+	case "keyspace-transfer":
+		return "ks give"
+	}
+	return t
+}

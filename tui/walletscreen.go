@@ -579,7 +579,7 @@ func (w *walletScreen) historyView() string {
 		if tx.Time != 0 {
 			when = view.Ago(w.s.now, tx.Time)
 		}
-		row := fmt.Sprintf("  %s %-9s %s  %-24s %s", status, tx.Type, view.PadLeft(amount, 18), view.ShortAddr(other, 24), when)
+		row := fmt.Sprintf("  %s %-9s %s  %-24s %s", status, txKind(tx.Type), view.PadLeft(amount, 18), view.ShortAddr(other, 24), when)
 		if i == w.hCursor {
 			lines = append(lines, st.Selected.Render(view.PadRight("▸"+row[1:], w.width)))
 		} else {
