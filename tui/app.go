@@ -69,7 +69,7 @@ func newApp(opts Options, d deps) *app {
 		version: opts.Version, balances: map[string]node.AccountInfo{}, runExec: d.exec,
 	}
 	if s.runExec == nil {
-		s.runExec = tea.ExecProcess
+		s.runExec = runEditor
 	}
 	s.now = clock()
 	a := &app{s: s, d: d, inSetup: true}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -524,7 +525,7 @@ func editorArgv() []string {
 }
 
 // editFileCmd writes src to a temporary file and prepares the editor
-// command that opens it (tea.ExecProcess runs it, with the terminal).
+// command that opens it (runEditor runs it, with the terminal).
 func editFileCmd(name string, src, orig []byte) tea.Cmd {
 	return func() tea.Msg {
 		f, err := os.CreateTemp("", "bitverse-access-*.js")
@@ -541,6 +542,49 @@ func editFileCmd(name string, src, orig []byte) tea.Cmd {
 		}
 		argv := append(editorArgv(), f.Name())
 		return editFileMsg{name: name, path: f.Name(), orig: orig, cmd: exec.Command(argv[0], argv[1:]...)}
+	}
+}
+
+// runEditor hands the terminal to the editor command (tea.Exec) and
+// returns fn's message when it exits.
+func runEditor(c *exec.Cmd, fn tea.ExecCallback) tea.Cmd { return tea.Exec(settledCmd{c}, fn) }
+
+// execSettle is the least time an editor command takes, as the program
+// sees it. Bubble Tea v2.1.1 stops its renderer without waiting for the
+// render goroutine, which may then stop the ticker that restarting the
+// renderer has just reset: after a command that returns at once (a script,
+// `code` without -w, an editor that fails to start) the screen can stay
+// blank for good (charmbracelet/bubbletea#1778, fixed by #1781, not yet
+// released). A command that returns sooner waits here; an editor someone
+// types in takes far longer anyway.
+const execSettle = 150 * time.Millisecond
+
+// settledCmd is an editor command that returns no sooner than execSettle
+// after it started.
+type settledCmd struct{ *exec.Cmd }
+
+func (c settledCmd) Run() error {
+	start := time.Now()
+	err := c.Cmd.Run()
+	time.Sleep(execSettle - time.Since(start))
+	return err
+}
+
+func (c settledCmd) SetStdin(r io.Reader) {
+	if c.Stdin == nil {
+		c.Stdin = r
+	}
+}
+
+func (c settledCmd) SetStdout(w io.Writer) {
+	if c.Stdout == nil {
+		c.Stdout = w
+	}
+}
+
+func (c settledCmd) SetStderr(w io.Writer) {
+	if c.Stderr == nil {
+		c.Stderr = w
 	}
 }
 

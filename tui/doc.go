@@ -37,9 +37,11 @@
 //   - Work that costs more than formatting also runs in commands: the
 //     wallet's key derivation, signing, decoding a value for preview
 //     (base64, JSON indentation, PNG/JPEG) and compiling an access script.
-//   - The script editor ($VISUAL, $EDITOR or vi) runs through
-//     tea.ExecProcess, which hands it the terminal; a command writes the
+//   - The script editor ($VISUAL, $EDITOR or vi) runs through tea.Exec
+//     (runEditor), which hands it the terminal; a command writes the
 //     script to a temporary file first and another reads it back after.
+//     runEditor works around a Bubble Tea race that can leave the screen
+//     blank after a command that returns at once (see execSettle).
 //   - Requests are coalesced (a busy flag and a stale flag per kind), so a
 //     burst of events never piles up commands.
 //   - Logs go to DataDir/tui.log through a writer that queues lines in memory

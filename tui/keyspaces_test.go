@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/bitverse/bitverse/node"
@@ -334,6 +335,22 @@ func TestTxKindFitsTheColumn(t *testing.T) {
 	for i, ty := range []wire.TxType{wire.TxCoinbase, wire.TxTransfer, wire.TxPut, wire.TxKeyspaceBuy, wire.TxKeyspaceScript, wire.TxKeyspaceTransfer} {
 		if k := txKind(ty.String()); len(k) > 9 || k == "" {
 			t.Errorf("case %d: %s shows as %q", i, ty, k)
+		}
+	}
+}
+
+// An editor that returns at once still takes execSettle, as Bubble Tea sees
+// it (the renderer race of charmbracelet/bubbletea#1778), and its error
+// comes through.
+func TestSettledCmdTakesAtLeastExecSettle(t *testing.T) {
+	for i, name := range []string{"true", "false"} {
+		start := time.Now()
+		err := settledCmd{exec.Command(name)}.Run()
+		if d := time.Since(start); d < execSettle {
+			t.Fatalf("case %d: %s returned after %v", i, name, d)
+		}
+		if (err != nil) != (name == "false") {
+			t.Fatalf("case %d: %s: err %v", i, name, err)
 		}
 	}
 }

@@ -60,7 +60,7 @@ type shared struct {
 	now time.Time // the clock, read once per message
 
 	// runExec hands the terminal to a program (the script editor) and
-	// returns its callback's message when it exits: tea.ExecProcess.
+	// returns its callback's message when it exits: runEditor.
 	runExec func(*exec.Cmd, tea.ExecCallback) tea.Cmd
 
 	status     node.Status

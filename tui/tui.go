@@ -38,7 +38,7 @@ type deps struct {
 	log     *slog.Logger
 	envPass []byte
 	ctx     context.Context
-	// exec runs the script editor with the terminal (tea.ExecProcess).
+	// exec runs the script editor with the terminal (runEditor).
 	exec func(*exec.Cmd, tea.ExecCallback) tea.Cmd
 }
 
@@ -49,7 +49,7 @@ func defaultDeps() deps {
 		poll:    time.Second,
 		log:     slog.New(slog.DiscardHandler),
 		ctx:     context.Background(),
-		exec:    tea.ExecProcess,
+		exec:    runEditor,
 	}
 }
 
