@@ -639,15 +639,15 @@ func (d *dataScreen) refusalView(r *putRefusal) string {
 	switch {
 	case r.code == consensus.ErrNoKeyspace:
 		head = "✗ Nobody owns the keyspace " + ks + " yet."
-		next = "Buy it (esc, K, then b), or write under public/."
+		next = "Buy it (esc, then K, then b), or write under public/."
 	case strings.Contains(r.reason, "only its owner may write"):
 		head = "✗ Only the owner of " + ks + " may write there."
 		why = ks + " has no access script, so nobody else may write into it."
-		next = "Write under public/ or into a keyspace of your own (K lists yours)."
+		next = "Write under public/ or into a keyspace of your own (esc, then K, lists yours)."
 	default:
 		head = "✗ The access script of " + ks + " refused this write:"
 		why = r.reason
-		next = "Change the key or the value and try again. K, then o " + ks + " shows the script."
+		next = "Change the key or the value and try again; esc, then K, then o " + ks + " shows the script."
 	}
 	w := max(20, d.width-6)
 	out := []string{"  " + st.Bad.Render(head)}

@@ -308,7 +308,7 @@ func TestPutIntoAKeyspaceNobodyOwns(t *testing.T) {
 	h.press("tab")
 	h.typeText("hi")
 	h.press("enter", "y")
-	h.mustSee("Nobody owns the keyspace zed yet.", "Buy it (esc, K, then b)")
+	h.mustSee("Nobody owns the keyspace zed yet.", "Buy it (esc, then K, then b)")
 }
 
 func TestKeyspaceScriptRefusedByTheCurrentScript(t *testing.T) {
