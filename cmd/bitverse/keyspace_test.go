@@ -101,6 +101,9 @@ func TestKeyspaceExamples(t *testing.T) {
 	if v := get("microblog/bob/hello"); v != "Hello, world" {
 		t.Fatalf("microblog/bob/hello = %q", v)
 	}
+	// The owner may replace the script (the script itself says so); nobody else.
+	refused("belongs to", "--account", "bob", "keyspace", "set-script", "microblog", "../../examples/keyspaces/microblog.js")
+	ok("keyspace", "set-script", "microblog", "../../examples/keyspaces/microblog.js", "--wait")
 
 	// game: no player moves faster than 10 units per second.
 	ok("keyspace", "buy", "gameworld", "--script", "../../examples/keyspaces/game.js", "--yes", "--wait")

@@ -17,6 +17,11 @@ const WORLD = 1000000;   // the world is the square [-WORLD, WORLD]²
 
 function validate(write, ctx) {
   const prefix = ctx.keyspace + '/players/';
+  if (write.key === ctx.keyspace + '/access.js') {
+    // Replacing this script (bitverse keyspace set-script): the owner only.
+    if (write.signer === ctx.owner) return true;
+    throw 'only the owner of ' + ctx.keyspace + ' may replace its script';
+  }
   if (!write.key.startsWith(prefix)) {
     throw 'only ' + prefix + '<name> keys exist in this game';
   }

@@ -22,6 +22,11 @@ const MAX_CHARS = 140;
 
 function validate(write, ctx) {
   const prefix = ctx.keyspace + '/';
+  if (write.key === prefix + 'access.js') {
+    // Replacing this script (bitverse keyspace set-script): the owner only.
+    if (write.signer === ctx.owner) return true;
+    throw 'only the owner of ' + ctx.keyspace + ' may replace its script';
+  }
   if (!write.key.startsWith(prefix)) {
     throw 'key ' + write.key + ' is not in ' + ctx.keyspace;
   }

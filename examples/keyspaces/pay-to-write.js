@@ -19,6 +19,11 @@ const PAYEE = 'bvd1wxfmac2u3rh5rcn3ld6vrh4p6qfpg9c8dlj2sfx7l85v97ajkg5slfy7ns';
 const MIN_PAID = 100000000; // 1 BVS
 
 function validate(write, ctx) {
+  if (write.key === ctx.keyspace + '/access.js') {
+    // Replacing this script (bitverse keyspace set-script): the owner only.
+    if (write.signer === ctx.owner) return true;
+    throw 'only the owner of ' + ctx.keyspace + ' may replace its script';
+  }
   const paid = ctx.paid(write.signer, PAYEE);
   if (paid < MIN_PAID) {
     throw 'writing to ' + ctx.keyspace + ' costs ' + bvs(MIN_PAID) + ' paid to ' + PAYEE +

@@ -59,6 +59,8 @@ var exampleCases = map[string][]exampleCase{
 		{w: Write{Key: "shop/a", Value: []byte("hi"), Signer: alice}, c: Context{Keyspace: "shop"}, allow: true},
 		{w: Write{Key: "shop/b", Value: []byte("hi"), Signer: bob}, c: Context{Keyspace: "shop"}, reason: "has paid 0.99999999 BVS"},
 		{w: Write{Key: "shop/c", Value: []byte("hi"), Signer: carol}, c: Context{Keyspace: "shop"}, reason: "costs 1 BVS paid to " + payee},
+		{w: Write{Key: "shop/access.js", Value: []byte("new"), Signer: carol, Prev: []byte("old"), PrevExists: true}, c: Context{Keyspace: "shop", Owner: carol}, allow: true},
+		{w: Write{Key: "shop/access.js", Value: []byte("new"), Signer: bob}, c: Context{Keyspace: "shop", Owner: carol}, reason: "only the owner of shop may replace its script"},
 		{w: Write{Key: "shop/d", Value: nil, Signer: payee}, c: Context{Keyspace: "shop"}, reason: "has paid 0 BVS"},
 	},
 	"microblog.js": {
@@ -71,6 +73,8 @@ var exampleCases = map[string][]exampleCase{
 		{w: Write{Key: "erik/blog/alice/hello", Value: []byte("mine now"), Signer: bob}, c: Context{Keyspace: "erik/blog"}, reason: "@alice belongs to " + alice},
 		{w: Write{Key: "erik/blog/dave/hello", Value: []byte("hi"), Signer: carol}, c: Context{Keyspace: "erik/blog"}, reason: "@dave is not registered yet"},
 		{w: Write{Key: "erik/blog/dave/access.js", Value: nil, Signer: carol}, c: Context{Keyspace: "erik/blog"}, allow: true},
+		{w: Write{Key: "erik/blog/access.js", Value: []byte("new"), Signer: alice}, c: Context{Keyspace: "erik/blog", Owner: alice}, allow: true},
+		{w: Write{Key: "erik/blog/access.js", Value: []byte("new"), Signer: bob}, c: Context{Keyspace: "erik/blog", Owner: alice}, reason: "only the owner of erik/blog may replace its script"},
 		{w: Write{Key: "erik/blog/alice/access.js", Value: []byte("x"), Signer: carol}, c: Context{Keyspace: "erik/blog"}, reason: "@alice belongs to " + alice},
 		{w: Write{Key: "erik/blog/Alice/hello", Value: []byte("hi"), Signer: alice}, c: Context{Keyspace: "erik/blog"}, reason: "a handle may only use"},
 		{w: Write{Key: "erik/blog/alice", Value: []byte("hi"), Signer: alice}, c: Context{Keyspace: "erik/blog"}, reason: "keys here look like erik/blog/<handle>/<post>"},
@@ -97,6 +101,8 @@ var exampleCases = map[string][]exampleCase{
 		{w: Write{Key: "g/players/ann", Value: []byte(`{"x":0,"y":0,"t":1.5,"owner":"a"}`), Signer: alice}, c: Context{Keyspace: "g", Time: 2000}, reason: "t must be a block time"},
 		{w: Write{Key: "g/players/Ann!", Value: player(0, 0, 1000, alice), Signer: alice}, c: Context{Keyspace: "g", Time: 2000}, reason: "a player name may only use"},
 		{w: Write{Key: "g/board", Value: player(0, 0, 1000, alice), Signer: alice}, c: Context{Keyspace: "g", Time: 2000}, reason: "only g/players/<name> keys exist"},
+		{w: Write{Key: "g/access.js", Value: []byte("new"), Signer: alice}, c: Context{Keyspace: "g", Owner: alice}, allow: true},
+		{w: Write{Key: "g/access.js", Value: []byte("new"), Signer: bob}, c: Context{Keyspace: "g", Owner: alice}, reason: "only the owner of g may replace its script"},
 	},
 }
 
