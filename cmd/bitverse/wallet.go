@@ -261,8 +261,7 @@ func walletBalanceCmd() *cobra.Command {
 }
 
 func walletSendCmd() *cobra.Command {
-	var fee string
-	var wait, yes bool
+	var f txFlags
 	c := &cobra.Command{
 		Use:   "send ADDRESS AMOUNT",
 		Short: "Send BVS (amount like 1.5, or 150000000u in base units)",
@@ -283,48 +282,10 @@ func walletSendCmd() *cobra.Command {
 			if amount == 0 {
 				return errors.New("amount must be more than zero")
 			}
-			cl, err := dial()
-			if err != nil {
-				return err
-			}
-			w, _, err := openWallet()
-			if err != nil {
-				return err
-			}
-			acct, err := w.Account(g.account)
-			if err != nil {
-				return err
-			}
-			info, err := cl.Account(cmd.Context(), acct.Address)
-			if err != nil {
-				return err
-			}
-			tx := wire.NewTx(wire.RootChain, wire.Transfer{To: to, Amount: amount}, info.NextNonce, 0)
-			if err := setFee(p, tx, fee); err != nil {
-				return err
-			}
-			if total, _ := wire.AddAmounts(amount, tx.Fee); total > info.Balance {
-				return fmt.Errorf("not enough funds: sending %s plus fee %s, spendable balance is %s", bvs(amount), bvs(tx.Fee), bvs(info.Balance))
-			}
-			if !yes && !g.jsonOut {
-				ok, err := confirm(fmt.Sprintf("Send %s to %s (fee %s)? [y/N] ", bvs(amount), args[0], bvs(tx.Fee)))
-				if err != nil {
-					return err
-				}
-				if !ok {
-					return errors.New("cancelled; nothing was sent")
-				}
-			}
-			if err := w.Sign(g.account, tx); err != nil {
-				return err
-			}
-			return submit(cmd.Context(), cl, tx, wait)
+			return sendBody(cmd.Context(), f, wire.Transfer{To: to, Amount: amount}, amount, fmt.Sprintf("Send %s to %s", bvs(amount), args[0]))
 		},
 	}
-	c.Flags().StringVar(&fee, "fee", "", "fee in BVS (default: the minimum)")
-	c.Flags().BoolVar(&wait, "wait", false, "wait until the transfer is in a block")
-	c.Flags().BoolVarP(&yes, "yes", "y", false, "do not ask for confirmation")
-	addJSON(c)
+	f.add(c)
 	return c
 }
 
