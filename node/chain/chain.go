@@ -46,6 +46,14 @@ type Config struct {
 	// chain lock held: they must not call back into Chain's mutating methods.
 	OnConnect    func(b *wire.Block, height uint64)
 	OnDisconnect func(b *wire.Block, height uint64)
+
+	// The blocktree: which chain this is (zero: the root), the forest it
+	// belongs to (nil: a root chain alone, which cannot check
+	// checkpoints), and whether it keeps headers only (a branch the node
+	// does not follow: no bodies, no state; hooks get header-only blocks).
+	ID          wire.ChainID
+	Forest      *Forest
+	HeadersOnly bool
 }
 
 // Chain is a validated proof-of-work chain over a bbolt database.
@@ -55,8 +63,11 @@ type Chain struct {
 	db   *bbolt.DB
 	log  *slog.Logger
 	sigs *SigCache
+	id   wire.ChainID
 
-	mu      sync.RWMutex
+	forest *Forest
+	// mu is the forest's lock when the chain is in one, else its own.
+	mu      *sync.RWMutex
 	index   map[wire.Hash]*blockNode
 	best    []*blockNode // best[h] is the main-chain block at height h
 	orphans *orphanPool
@@ -88,14 +99,24 @@ func New(cfg Config) (*Chain, error) {
 	if cfg.Sigs == nil {
 		cfg.Sigs = NewSigCache(200_000)
 	}
-	c := &Chain{cfg: cfg, p: cfg.Params, db: cfg.DB, log: cfg.Log, sigs: cfg.Sigs,
+	c := &Chain{cfg: cfg, p: cfg.Params, db: cfg.DB, log: cfg.Log.With("chain", cfg.ID.String()), sigs: cfg.Sigs, id: cfg.ID,
+		forest: cfg.Forest, mu: &sync.RWMutex{},
 		index: map[wire.Hash]*blockNode{}, orphans: newOrphanPool(256), rejected: map[wire.Hash]error{},
 		early: map[wire.Hash]*earlyBlock{}}
+	if cfg.Forest != nil {
+		c.mu = &cfg.Forest.mu
+	}
 	if err := c.load(); err != nil {
 		return nil, err
 	}
 	return c, nil
 }
+
+// ID returns which chain of the blocktree this is.
+func (c *Chain) ID() wire.ChainID { return c.id }
+
+// HeadersOnly reports whether the chain keeps headers only.
+func (c *Chain) HeadersOnly() bool { return c.cfg.HeadersOnly }
 
 // Params returns the consensus parameters.
 func (c *Chain) Params() *consensus.Params { return c.p }
@@ -107,7 +128,7 @@ func (c *Chain) SigCache() *SigCache { return c.sigs }
 func (c *Chain) DB() *bbolt.DB { return c.db }
 
 func (c *Chain) load() error {
-	gen := Genesis(c.p)
+	gen := GenesisOf(c.p, c.id)
 	gid := gen.ID()
 	err := c.db.Update(func(tx *bbolt.Tx) error {
 		idx := tx.Bucket(store.Index)
@@ -223,6 +244,9 @@ const (
 // ProcessBlock validates b and adds it to the chain. A rule violation returns
 // a *consensus.RuleError; an unknown parent returns ErrOrphan.
 func (c *Chain) ProcessBlock(b *wire.Block) (Result, error) {
+	if c.forest != nil {
+		return c.forest.ProcessBlock(b)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	res, err := c.processLocked(b)
@@ -247,9 +271,19 @@ func (c *Chain) processLocked(b *wire.Block) (Result, error) {
 	if c.orphans.has(id) {
 		return Orphan, ErrKnown
 	}
-	ids, raw, err := checkSanity(c.p, b, c.cfg.Now())
+	ids, raw, err := checkSanity(c.p, c.id, b, c.cfg.Now())
 	if err != nil {
 		return SideChain, err
+	}
+	if c.id.IsRoot() {
+		dep, missing, err := c.checkpointDeps(b)
+		if err != nil {
+			return SideChain, err
+		}
+		if missing {
+			c.forest.hold(dep, b)
+			return Orphan, ErrOrphan
+		}
 	}
 	parent := c.index[b.Header.Prev]
 	if parent == nil {
@@ -263,11 +297,19 @@ func (c *Chain) processLocked(b *wire.Block) (Result, error) {
 		return SideChain, c.reject(id, consensus.Rule(consensus.ErrInvalidAncestor, "block %s builds on an invalid block", id.Short()))
 	}
 	if err := c.checkContext(&b.Header, parent); err != nil {
+		var dep *missingDep
+		if errors.As(err, &dep) {
+			c.forest.hold(dep.id, b)
+			return Orphan, ErrOrphan
+		}
+		if consensus.CodeOf(err) == 0 {
+			return SideChain, err
+		}
 		return SideChain, c.reject(id, err)
 	}
 	n := &blockNode{id: id, header: b.Header, parent: parent, height: b.Header.Height,
 		work: new(big.Int).Add(parent.work, consensus.Work(b.Header.Bits))}
-	if n.work.Cmp(c.tip().work) > 0 {
+	if n.work.Cmp(c.tip().work) > 0 && !c.cfg.HeadersOnly {
 		// It will be connected now: check its signatures while it is stored.
 		job := startSigJob(c.p.Net, b.Txs, ids, c.sigs)
 		c.early[id] = &earlyBlock{block: b, ids: ids, sigs: job}
@@ -277,8 +319,10 @@ func (c *Chain) processLocked(b *wire.Block) (Result, error) {
 		}()
 	}
 	err = c.db.Update(func(tx *bbolt.Tx) error {
-		if err := tx.Bucket(store.Blocks).Put(id[:], raw); err != nil {
-			return err
+		if !c.cfg.HeadersOnly {
+			if err := tx.Bucket(store.Blocks).Put(id[:], raw); err != nil {
+				return err
+			}
 		}
 		return tx.Bucket(store.Index).Put(id[:], indexValue(&b.Header, statusOK))
 	})
@@ -342,10 +386,14 @@ func (c *Chain) processOrphans(parent wire.Hash) {
 // bestCandidate returns the valid block with the most work (ties go to the
 // current tip, then to the first seen — here, the lowest ID for determinism).
 func (c *Chain) bestCandidate() *blockNode {
+	cp := c.lastCheckpoint()
 	tip := c.tip()
+	if !c.eligible(tip, cp) {
+		tip = c.best[0] // the tree above moved: start over from genesis
+	}
 	best := tip
 	for _, n := range c.index {
-		if n.invalid {
+		if !c.eligible(n, cp) {
 			continue
 		}
 		// Map order is random: break ties by ID so every run picks the same.

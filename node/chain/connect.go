@@ -14,6 +14,38 @@ import (
 // transaction: state transitions, undo record, roots, main-chain and tx
 // index, and the tip pointer.
 func (c *Chain) connect(n *blockNode) error {
+	if c.cfg.HeadersOnly {
+		return c.connectHeader(n)
+	}
+	// A branch reads the root's ledger at the root block its anchors lead
+	// to; the read transaction on the root's database stays open while
+	// the block applies.
+	var ledger state.RootLedger
+	var rtx *bbolt.Tx
+	closeRoot := func() {
+		if rtx != nil {
+			rtx.Rollback()
+			rtx = nil
+		}
+	}
+	defer closeRoot()
+	if !c.id.IsRoot() {
+		ra := c.rootAnchor(n)
+		if ra == nil {
+			return fmt.Errorf("block %s has no root anchor in this node's tree", n.id.Short())
+		}
+		var err error
+		if rtx, err = c.forest.chains[wire.RootChain].db.Begin(false); err != nil {
+			return err
+		}
+		roots, err := rootsOf(rtx, ra.id)
+		if err != nil {
+			return fmt.Errorf("root anchor %s: %w", ra.id.Short(), err)
+		}
+		if ledger, err = state.NewLedgerAt(rtx, roots); err != nil {
+			return err
+		}
+	}
 	var b *wire.Block
 	err := c.db.Update(func(tx *bbolt.Tx) error {
 		var ids []wire.Hash
@@ -41,7 +73,15 @@ func (c *Chain) connect(n *blockNode) error {
 		if err != nil {
 			return err
 		}
-		roots, undo, err := applyBlock(tx, c.p, c.cfg.Scripts, b, ids, parentRoots, matured, sigs)
+		batch := state.NewBatch(tx, c.p, b.Header.Height)
+		if ledger != nil {
+			batch = state.NewBranchBatch(tx, c.p, b.Header.Height, c.id, ledger)
+		}
+		var checkpoint func(*state.Batch, wire.Checkpoint) error
+		if c.forest != nil {
+			checkpoint = func(batch *state.Batch, cp wire.Checkpoint) error { return c.checkCheckpoint(batch, cp, n.parent) }
+		}
+		roots, undo, err := applyBatch(batch, c.cfg.Scripts, b, ids, parentRoots, matured, sigs, checkpoint)
 		if err != nil {
 			return err
 		}
@@ -66,6 +106,7 @@ func (c *Chain) connect(n *blockNode) error {
 		}
 		return tx.Bucket(store.Meta).Put(store.KeyTip, n.id[:])
 	})
+	closeRoot() // before the hooks, which may write to the root's database
 	if err != nil {
 		return err
 	}
@@ -82,20 +123,34 @@ func (c *Chain) connect(n *blockNode) error {
 // the undo record; on error the caller must roll tx back.
 func ApplyBlock(tx *bbolt.Tx, p *consensus.Params, scripts *state.Scripts, b *wire.Block, ids []wire.Hash, parentRoots state.Roots,
 	matured *wire.Tx, sigs *SigCache) (state.Roots, []byte, error) {
-	return applyBlock(tx, p, scripts, b, ids, parentRoots, matured, startSigJob(p.Net, b.Txs, ids, sigs))
+	return applyBatch(state.NewBatch(tx, p, b.Header.Height), scripts, b, ids, parentRoots, matured, startSigJob(p.Net, b.Txs, ids, sigs), nil)
 }
 
-// applyBlock is ApplyBlock with the signature check already under way. The
-// state transitions, and the tree updates of Commit, run while signatures
-// are still being verified: nothing is final until the caller commits tx,
-// and a bad signature makes it roll back. A bad signature is reported
-// before any other failure.
-func applyBlock(tx *bbolt.Tx, p *consensus.Params, scripts *state.Scripts, b *wire.Block, ids []wire.Hash, parentRoots state.Roots,
-	matured *wire.Tx, sigs *sigJob) (state.Roots, []byte, error) {
-	batch := state.NewBatch(tx, p, b.Header.Height)
+// applyBatch is ApplyBlock with the batch made and the signature check
+// already under way. The state transitions, and the tree updates of
+// Commit, run while signatures are still being verified: nothing is final
+// until the caller commits tx, and a bad signature makes it roll back. A
+// bad signature is reported before any other failure. checkpoint checks a
+// root block's checkpoint against the tree (nil: checkpoints refused).
+func applyBatch(batch *state.Batch, scripts *state.Scripts, b *wire.Block, ids []wire.Hash, parentRoots state.Roots,
+	matured *wire.Tx, sigs *sigJob, checkpoint func(*state.Batch, wire.Checkpoint) error) (state.Roots, []byte, error) {
 	batch.SetScripts(scripts, b.Header.Time)
 	var applyErr error
 	for i, t := range b.Txs[1:] {
+		if cp, ok := t.Body.(wire.Checkpoint); ok && i == 0 {
+			if checkpoint == nil {
+				applyErr = fmt.Errorf("this node tracks no branch chains and cannot check a checkpoint")
+				break
+			}
+			if applyErr = checkpoint(batch, cp); applyErr == nil {
+				applyErr = batch.ApplyCheckpoint(cp)
+			}
+			if applyErr != nil {
+				applyErr = fmt.Errorf("checkpoint: %w", applyErr)
+				break
+			}
+			continue
+		}
 		if err := batch.ApplyWithID(t, ids[i+1], i+1); err != nil {
 			applyErr = fmt.Errorf("transaction %d (%s): %w", i+1, ids[i+1].Short(), err)
 			break
@@ -144,7 +199,7 @@ func (j *sigJob) wait() error {
 // maturedCoinbase returns the coinbase of the main-chain block whose reward
 // matures at height, or nil.
 func (c *Chain) maturedCoinbase(tx *bbolt.Tx, height uint64) (*wire.Tx, error) {
-	if height <= c.p.CoinbaseMaturity {
+	if height <= c.p.CoinbaseMaturity || !c.id.IsRoot() {
 		return nil, nil // block 0 has no coinbase
 	}
 	mh := height - c.p.CoinbaseMaturity
@@ -163,6 +218,9 @@ func (c *Chain) disconnectTip() error {
 	n := c.tip()
 	if n.height == 0 {
 		return fmt.Errorf("cannot disconnect the genesis block")
+	}
+	if c.cfg.HeadersOnly {
+		return c.disconnectHeader(n)
 	}
 	var b *wire.Block
 	err := c.db.Update(func(tx *bbolt.Tx) error {
@@ -223,4 +281,40 @@ func txLocation(block wire.Hash, pos uint32) []byte {
 	w.Hash(block)
 	w.U32(pos)
 	return w.Bytes()
+}
+
+// connectHeader moves a headers-only chain's tip to n.
+func (c *Chain) connectHeader(n *blockNode) error {
+	err := c.db.Update(func(tx *bbolt.Tx) error {
+		if err := tx.Bucket(store.Main).Put(store.U64(n.height), n.id[:]); err != nil {
+			return err
+		}
+		return tx.Bucket(store.Meta).Put(store.KeyTip, n.id[:])
+	})
+	if err != nil {
+		return err
+	}
+	c.best = append(c.best, n)
+	if c.cfg.OnConnect != nil {
+		c.cfg.OnConnect(&wire.Block{Header: n.header}, n.height)
+	}
+	return nil
+}
+
+// disconnectHeader moves a headers-only chain's tip back from n.
+func (c *Chain) disconnectHeader(n *blockNode) error {
+	err := c.db.Update(func(tx *bbolt.Tx) error {
+		if err := tx.Bucket(store.Main).Delete(store.U64(n.height)); err != nil {
+			return err
+		}
+		return tx.Bucket(store.Meta).Put(store.KeyTip, n.parent.id[:])
+	})
+	if err != nil {
+		return err
+	}
+	c.best = c.best[:len(c.best)-1]
+	if c.cfg.OnDisconnect != nil {
+		c.cfg.OnDisconnect(&wire.Block{Header: n.header}, n.height)
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package chain
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/bitverse/bitverse/node/consensus"
@@ -33,11 +34,38 @@ func (c *Chain) NewTemplate(coinbaseTo wire.PubKey, candidates []*wire.Tx, now t
 	}
 	h := wire.Header{
 		Version: consensus.BlockVersion,
-		Chain:   wire.RootChain,
+		Chain:   c.id,
 		Height:  height,
 		Prev:    parent.id,
 		Time:    t,
 		Bits:    c.nextBits(parent),
+	}
+	// A branch block anchors to its parent chain's tip and reads the root
+	// ledger where that tip's anchors lead.
+	var ledger state.RootLedger
+	if !c.id.IsRoot() {
+		pc := c.parentChain()
+		if pc == nil {
+			return nil, fmt.Errorf("chain %s has no parent chain in this node's tree", c.id)
+		}
+		anchor := pc.tip()
+		h.Anchor = anchor.id
+		ra := pc.rootAnchor(anchor)
+		if ra == nil {
+			return nil, fmt.Errorf("the tip of chain %s has no root anchor", pc.id)
+		}
+		rtx, err := c.forest.chains[wire.RootChain].db.Begin(false)
+		if err != nil {
+			return nil, err
+		}
+		defer rtx.Rollback()
+		roots, err := rootsOf(rtx, ra.id)
+		if err != nil {
+			return nil, err
+		}
+		if ledger, err = state.NewLedgerAt(rtx, roots); err != nil {
+			return nil, err
+		}
 	}
 	tmpl := &Template{}
 	var txs []*wire.Tx
@@ -51,8 +79,21 @@ func (c *Chain) NewTemplate(coinbaseTo wire.PubKey, candidates []*wire.Tx, now t
 			return err
 		}
 		batch := state.NewBatch(tx, c.p, height)
+		if ledger != nil {
+			batch = state.NewBranchBatch(tx, c.p, height, c.id, ledger)
+		}
 		batch.SetScripts(c.cfg.Scripts, t)
 		size := 1024 // header, coinbase and slack
+		if c.id.IsRoot() && c.forest != nil {
+			cp, err := c.templateCheckpoint(tx, batch, parent)
+			if err != nil {
+				return err
+			}
+			if cp != nil {
+				txs = append(txs, cp)
+				size += cp.Size()
+			}
+		}
 		// A sender whose transaction did not fit cannot have its later ones
 		// in this block either; they are left out, not rejected (they are
 		// still valid and the mempool must keep them).
@@ -84,12 +125,16 @@ func (c *Chain) NewTemplate(coinbaseTo wire.PubKey, candidates []*wire.Tx, now t
 			size += s
 			txs = append(txs, cand)
 		}
-		amount, err := wire.AddAmounts(c.p.Reward(height), batch.Fees())
+		reward := c.p.Reward(height)
+		if !c.id.IsRoot() {
+			reward = 0 // branch miners are paid their fees by a root checkpoint
+		}
+		amount, err := wire.AddAmounts(reward, batch.Fees())
 		if err != nil {
 			return err
 		}
 		tmpl.Fees = batch.Fees()
-		cb := wire.NewTx(wire.RootChain, wire.Coinbase{To: coinbaseTo, Amount: amount}, height, 0)
+		cb := wire.NewTx(c.id, wire.Coinbase{To: coinbaseTo, Amount: amount}, height, 0)
 		if err := batch.ApplyCoinbase(cb, matured); err != nil {
 			return err
 		}
@@ -106,4 +151,24 @@ func (c *Chain) NewTemplate(coinbaseTo wire.PubKey, candidates []*wire.Tx, now t
 	}
 	tmpl.Block.Header.TxRoot = tmpl.Block.ComputeTxRoot()
 	return tmpl, nil
+}
+
+// templateCheckpoint builds the checkpoint of a root template on parent
+// and applies it to batch; nil if no branch moved. Entries the rules would
+// refuse are left out, never the template.
+func (c *Chain) templateCheckpoint(tx *bbolt.Tx, batch *state.Batch, parent *blockNode) (*wire.Tx, error) {
+	entries, err := c.checkpointEntries(tx)
+	if err != nil || len(entries) == 0 {
+		return nil, err
+	}
+	cp := wire.Checkpoint{Entries: entries}
+	if err := c.checkCheckpoint(batch, cp, parent); err != nil {
+		c.log.Warn("template leaves the checkpoint out", "err", err)
+		return nil, nil
+	}
+	if err := batch.ApplyCheckpoint(cp); err != nil {
+		c.log.Warn("template leaves the checkpoint out", "err", err)
+		return nil, nil
+	}
+	return wire.NewTx(wire.RootChain, cp, 0, 0), nil
 }

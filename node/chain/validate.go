@@ -12,12 +12,12 @@ import (
 // chain, proof of work, transaction root and the coinbase's place. It
 // returns the tx IDs, which the caller reuses.
 func CheckSanity(p *consensus.Params, b *wire.Block, now time.Time) ([]wire.Hash, error) {
-	ids, _, err := checkSanity(p, b, now)
+	ids, _, err := checkSanity(p, b.Header.Chain, b, now)
 	return ids, err
 }
 
 // checkSanity is CheckSanity that also returns the block's encoding.
-func checkSanity(p *consensus.Params, b *wire.Block, now time.Time) ([]wire.Hash, []byte, error) {
+func checkSanity(p *consensus.Params, chain wire.ChainID, b *wire.Block, now time.Time) ([]wire.Hash, []byte, error) {
 	h := &b.Header
 	raw := b.Encode()
 	if size := len(raw); size > p.MaxBlockSize {
@@ -26,8 +26,15 @@ func checkSanity(p *consensus.Params, b *wire.Block, now time.Time) ([]wire.Hash
 	if h.Version != consensus.BlockVersion {
 		return nil, nil, consensus.Rule(consensus.ErrBadVersion, "block version %d, want %d", h.Version, consensus.BlockVersion)
 	}
-	if !h.Chain.IsRoot() {
-		return nil, nil, consensus.Rule(consensus.ErrWrongChain, "block is for chain %s, this is the root chain", h.Chain)
+	// Compared as names: a chain ID with stray bits is malformed, caught below.
+	if h.Chain.String() != chain.String() {
+		return nil, nil, consensus.Rule(consensus.ErrWrongChain, "block is for chain %s, this is chain %s", h.Chain, chain)
+	}
+	if h.Chain.Depth > p.MaxDepth {
+		return nil, nil, consensus.Rule(consensus.ErrWrongChain, "chain %s is deeper than the network's %d levels", h.Chain, p.MaxDepth)
+	}
+	if h.Chain.IsRoot() != h.Anchor.IsZero() {
+		return nil, nil, consensus.Rule(consensus.ErrBadAnchor, "a branch block names an anchor and a root block none")
 	}
 	// A block mined alone has no merge proof; one mined along a path sits
 	// at its depth's slot of the full merge tree (wire/merge.go), so one
@@ -60,6 +67,14 @@ func checkSanity(p *consensus.Params, b *wire.Block, now time.Time) ([]wire.Hash
 	for i, tx := range b.Txs {
 		if i > 0 && tx.Type == wire.TxCoinbase {
 			return nil, nil, consensus.Rule(consensus.ErrMultipleCoinbases, "transaction %d is a second coinbase", i)
+		}
+		if tx.Type == wire.TxCheckpoint {
+			if i != 1 || !h.Chain.IsRoot() {
+				return nil, nil, consensus.Rule(consensus.ErrBadCheckpoint, "a checkpoint may only be a root block's second transaction")
+			}
+			if !tx.From.IsZero() || tx.Sig != (wire.Signature{}) || tx.Fee != 0 || tx.Nonce != 0 || !tx.Chain.IsRoot() {
+				return nil, nil, consensus.Rule(consensus.ErrBadCheckpoint, "a checkpoint has no sender, signature, fee or nonce")
+			}
 		}
 		if err := checkTxShape(tx); err != nil {
 			return nil, nil, consensus.Rule(consensus.CodeOf(err), "transaction %d: %v", i, err)
@@ -106,6 +121,11 @@ func (c *Chain) checkContext(h *wire.Header, parent *blockNode) error {
 	if h.Height != parent.height+1 {
 		return consensus.Rule(consensus.ErrBadHeight, "height %d does not follow parent height %d", h.Height, parent.height)
 	}
+	if !c.id.IsRoot() {
+		if err := c.checkAnchor(h, parent); err != nil {
+			return err
+		}
+	}
 	if want := c.nextBits(parent); h.Bits != want {
 		return consensus.Rule(consensus.ErrBadBits, "target bits %08x, the difficulty rule requires %08x", h.Bits, want)
 	}
@@ -118,10 +138,10 @@ func (c *Chain) checkContext(h *wire.Header, parent *blockNode) error {
 // nextBits returns the required target bits for a child of parent.
 func (c *Chain) nextBits(parent *blockNode) uint32 {
 	if parent.height == 0 {
-		return c.p.GenesisBits
+		return c.p.GenesisBitsAt(c.id.Depth)
 	}
 	anchor := c.ancestor(parent, 1)
-	return c.p.NextBits(consensus.Anchor{Height: 1, Time: anchor.header.Time, Bits: anchor.header.Bits},
+	return c.p.NextBitsAt(c.id.Depth, consensus.Anchor{Height: 1, Time: anchor.header.Time, Bits: anchor.header.Bits},
 		parent.height, parent.header.Time)
 }
 

@@ -73,12 +73,18 @@ type Anchor struct {
 // halves for every HalfLife it runs ahead. Integer-only, so every node
 // computes the same bits.
 func (p *Params) NextBits(a Anchor, parentHeight uint64, parentTime int64) uint32 {
+	return p.NextBitsAt(0, a, parentHeight, parentTime)
+}
+
+// NextBitsAt is NextBits for a chain at depth d, whose target interval is
+// IntervalAt(d).
+func (p *Params) NextBitsAt(d uint8, a Anchor, parentHeight uint64, parentTime int64) uint32 {
 	anchorTarget := CompactToBig(a.Bits)
-	timeDiff := parentTime - a.Time                       // ms
-	heightDiff := int64(parentHeight - a.Height)          // blocks
-	ideal := p.TargetInterval.Milliseconds() * heightDiff // ms
-	halfLife := p.HalfLife.Milliseconds()                 //
-	num := (timeDiff - ideal) * 65536                     // 16.16 fixed point; ms values keep this far from overflow
+	timeDiff := parentTime - a.Time                      // ms
+	heightDiff := int64(parentHeight - a.Height)         // blocks
+	ideal := p.IntervalAt(d).Milliseconds() * heightDiff // ms
+	halfLife := p.HalfLife.Milliseconds()                //
+	num := (timeDiff - ideal) * 65536                    // 16.16 fixed point; ms values keep this far from overflow
 	e := num / halfLife
 	if num%halfLife != 0 && num < 0 {
 		e-- // floor, so the target moves monotonically with time

@@ -49,6 +49,12 @@ const (
 	ErrKeyspaceTaken
 	ErrNotOwner
 	ErrPriceTooLow
+	// The blocktree (issue 4).
+	ErrBadAnchor     // a branch block's anchor is unknown to the rules, off its parent's line, or backwards
+	ErrBadCheckpoint // a checkpoint names a block out of order, of the wrong height, or with wrong fees
+	ErrNoCredit      // a branch write's fees exceed the sender's stamped credit
+	ErrOverpay       // a checkpoint pays out more than was stamped for the chain
+	ErrBadStamp      // a stamp for the root or below the network's depth
 )
 
 var codeNames = map[ErrorCode]string{
@@ -91,6 +97,11 @@ var codeNames = map[ErrorCode]string{
 	ErrKeyspaceTaken:      "ErrKeyspaceTaken",
 	ErrNotOwner:           "ErrNotOwner",
 	ErrPriceTooLow:        "ErrPriceTooLow",
+	ErrBadAnchor:          "ErrBadAnchor",
+	ErrBadCheckpoint:      "ErrBadCheckpoint",
+	ErrNoCredit:           "ErrNoCredit",
+	ErrOverpay:            "ErrOverpay",
+	ErrBadStamp:           "ErrBadStamp",
 }
 
 // String returns the code's name.

@@ -43,6 +43,16 @@ type Params struct {
 // doubled per level (devnet: 2 s, 4 s, 8 s, 16 s).
 func (p *Params) IntervalAt(d uint8) time.Duration { return p.TargetInterval << d }
 
+// GenesisBitsAt is the starting target of a chain at depth d: the root's,
+// made 2^d times harder, so that a miner following one path finds blocks
+// of each chain on it at that chain's interval.
+func (p *Params) GenesisBitsAt(d uint8) uint32 {
+	if d == 0 {
+		return p.GenesisBits
+	}
+	return BigToCompact(new(big.Int).Rsh(CompactToBig(p.GenesisBits), uint(d)))
+}
+
 // MergeBranchLen is the length of a merge proof's branch on this network.
 func (p *Params) MergeBranchLen() int { return wire.MergeBranchLen(p.MaxDepth) }
 

@@ -36,6 +36,13 @@ type Batch struct {
 	priorPaid  map[string][]byte
 	scripts    *Scripts
 	time       int64 // block time, unix ms, as scripts see it
+
+	// The blocktree (branch.go): the chain this block is on, the root's
+	// ledger at its anchor (branches only), and the value leaves.
+	chain       wire.ChainID
+	root        RootLedger
+	leaves      map[string]wire.Hash
+	priorLeaves map[string][]byte
 }
 
 type histEntry struct {
@@ -58,7 +65,19 @@ func NewBatch(tx *bbolt.Tx, p *consensus.Params, height uint64) *Batch {
 		newScripts: map[wire.Hash][]byte{},
 		paid:       map[string]uint64{},
 		priorPaid:  map[string][]byte{},
+
+		leaves:      map[string]wire.Hash{},
+		priorLeaves: map[string][]byte{},
 	}
+}
+
+// NewBranchBatch starts applying a block of branch chain c at height inside
+// tx (the branch's database). root is the root ledger at the block's
+// anchor: credits, keyspaces and scripts are read there.
+func NewBranchBatch(tx *bbolt.Tx, p *consensus.Params, height uint64, c wire.ChainID, root RootLedger) *Batch {
+	b := NewBatch(tx, p, height)
+	b.chain, b.root = c, root
+	return b
 }
 
 // SetScripts gives the batch the runner for access scripts and the time of
@@ -110,8 +129,11 @@ func (b *Batch) Apply(t *wire.Tx, pos int) error { return b.apply(t, nil, pos) }
 func (b *Batch) ApplyWithID(t *wire.Tx, id wire.Hash, pos int) error { return b.apply(t, &id, pos) }
 
 func (b *Batch) apply(t *wire.Tx, id *wire.Hash, pos int) error {
+	if !b.chain.IsRoot() {
+		return b.applyBranch(t, id, pos)
+	}
 	if !t.Chain.IsRoot() {
-		return consensus.Rule(consensus.ErrBadTxChain, "transaction is for chain %s; only the root chain exists so far", t.Chain)
+		return consensus.Rule(consensus.ErrBadTxChain, "transaction is for chain %s, this block is on the root chain", t.Chain)
 	}
 	size := t.Size()
 	if min := b.p.MinFee(size); t.Fee < min {
@@ -147,6 +169,15 @@ func (b *Batch) apply(t *wire.Tx, id *wire.Hash, pos int) error {
 			return consensus.Rule(consensus.ErrAmountOverflow, "price plus fee overflows")
 		}
 	case wire.KeyspaceScript, wire.KeyspaceTransfer:
+	case wire.Stamp:
+		if err := b.checkStamp(body); err != nil {
+			return err
+		}
+		if spend, err = wire.AddAmounts(spend, body.Amount); err != nil {
+			return consensus.Rule(consensus.ErrAmountOverflow, "amount plus fee overflows")
+		}
+	case wire.Checkpoint:
+		return consensus.Rule(consensus.ErrBadCheckpoint, "a checkpoint may only be a root block's second transaction")
 	case wire.Coinbase:
 		return consensus.Rule(consensus.ErrMultipleCoinbases, "a coinbase may only be a block's first transaction")
 	default:
@@ -202,26 +233,36 @@ func (b *Batch) apply(t *wire.Tx, id *wire.Hash, pos int) error {
 	case wire.KeyspaceBuy, wire.KeyspaceScript, wire.KeyspaceTransfer:
 		from.Balance -= spend // the price is burned
 		applyKeyspace()
-	case wire.Put:
-		if _, seen := b.kv[body.Key]; !seen {
-			prior := b.tx.Bucket(store.KV).Get([]byte(body.Key))
-			if prior != nil {
-				prior = append([]byte(nil), prior...)
-			}
-			b.priorKV[body.Key] = prior
+	case wire.Stamp:
+		if err := b.addStamp(t.From, body); err != nil {
+			return err
 		}
 		from.Balance -= spend
-		if id == nil {
-			h := t.ID()
-			id = &h
-		}
-		rec := &Record{Value: body.Value, Writer: t.From, Height: b.height, TxID: *id}
-		b.kv[body.Key] = rec
-		b.hist = append(b.hist, histEntry{key: body.Key, pos: uint32(pos), rec: rec})
+	case wire.Put:
+		from.Balance -= spend
+		b.writeKV(t, id, pos, body)
 	}
 	from.Nonce++
 	b.fees = fees
 	return nil
+}
+
+// writeKV records a put (already checked) in the batch.
+func (b *Batch) writeKV(t *wire.Tx, id *wire.Hash, pos int, body wire.Put) {
+	if _, seen := b.kv[body.Key]; !seen {
+		prior := b.tx.Bucket(store.KV).Get([]byte(body.Key))
+		if prior != nil {
+			prior = append([]byte(nil), prior...)
+		}
+		b.priorKV[body.Key] = prior
+	}
+	if id == nil {
+		h := t.ID()
+		id = &h
+	}
+	rec := &Record{Value: body.Value, Writer: t.From, Height: b.height, TxID: *id}
+	b.kv[body.Key] = rec
+	b.hist = append(b.hist, histEntry{key: body.Key, pos: uint32(pos), rec: rec})
 }
 
 // ApplyCoinbase checks the block's coinbase (applied after every other
@@ -233,11 +274,19 @@ func (b *Batch) ApplyCoinbase(cb *wire.Tx, matured *wire.Tx) error {
 	if !ok {
 		return consensus.Rule(consensus.ErrFirstTxNotCoinbase, "first transaction is a %s, not a coinbase", cb.Type)
 	}
-	if !cb.From.IsZero() || cb.Sig != (wire.Signature{}) || cb.Fee != 0 || !cb.Chain.IsRoot() {
-		return consensus.Rule(consensus.ErrBadCoinbaseFields, "a coinbase has no sender, signature or fee")
+	if !cb.From.IsZero() || cb.Sig != (wire.Signature{}) || cb.Fee != 0 || cb.Chain != b.chain {
+		return consensus.Rule(consensus.ErrBadCoinbaseFields, "a coinbase has no sender, signature or fee, and is on its block's chain")
 	}
 	if cb.Nonce != b.height {
 		return consensus.Rule(consensus.ErrBadCoinbaseNonce, "coinbase nonce %d must be the block height %d", cb.Nonce, b.height)
+	}
+	if !b.chain.IsRoot() {
+		// A branch coinbase claims the block's fees; a checkpoint on the
+		// root pays them. There is no subsidy below the root.
+		if body.Amount != b.fees {
+			return consensus.Rule(consensus.ErrBadCoinbaseAmount, "branch coinbase claims %d, the block's fees are %d", body.Amount, b.fees)
+		}
+		return nil
 	}
 	want, err := wire.AddAmounts(b.p.Reward(b.height), b.fees)
 	if err != nil {
@@ -278,6 +327,7 @@ func (b *Batch) Commit(parent Roots) (Roots, []byte, error) {
 	accB := b.tx.Bucket(store.Accounts)
 	kvB := b.tx.Bucket(store.KV)
 	histB := b.tx.Bucket(store.KVHist)
+	recB := b.tx.Bucket(store.LeafRecs)
 	nodes, err := smt.NewBoltStore(b.tx, store.SMT)
 	if err != nil {
 		return Roots{}, nil, err
@@ -298,9 +348,15 @@ func (b *Batch) Commit(parent Roots) (Roots, []byte, error) {
 		} else if err := accB.Put(pk[:], a.encode()); err != nil {
 			return Roots{}, nil, err
 		}
-		accUps = append(accUps, smt.Update{Key: accountPath(pk), Value: accountLeaf(*a)})
+		leaf := accountLeaf(*a)
+		if !leaf.IsZero() && b.chain.IsRoot() {
+			if err := recB.Put(leaf[:], a.encode()); err != nil {
+				return Roots{}, nil, err
+			}
+		}
+		accUps = append(accUps, smt.Update{Key: accountPath(pk), Value: leaf})
 	}
-	ksNames, paidKeys, ledgerUps, err := b.commitLedger()
+	ksNames, paidKeys, leafKeys, ledgerUps, err := b.commitLedger()
 	if err != nil {
 		return Roots{}, nil, err
 	}
@@ -330,12 +386,12 @@ func (b *Batch) Commit(parent Roots) (Roots, []byte, error) {
 	if roots.KV, err = smt.Apply(nodes, parent.KV, kvUps); err != nil {
 		return Roots{}, nil, fmt.Errorf("kv tree: %w", err)
 	}
-	return roots, b.undo(pks, keys, ksNames, paidKeys), nil
+	return roots, b.undo(pks, keys, ksNames, paidKeys, leafKeys), nil
 }
 
 // undo record: accounts (pk, prior) ‖ kv (key, prior) ‖ hist (key, pos) ‖
-// keyspaces (name, prior) ‖ paid (key, prior).
-func (b *Batch) undo(pks []wire.PubKey, keys []string, ksNames, paidKeys []string) []byte {
+// keyspaces (name, prior) ‖ paid (key, prior) ‖ leaves (key, prior).
+func (b *Batch) undo(pks []wire.PubKey, keys []string, ksNames, paidKeys, leafKeys []string) []byte {
 	w := wire.NewWriter(64 * (len(pks) + len(keys)))
 	w.Uvarint(uint64(len(pks)))
 	for _, pk := range pks {
@@ -361,6 +417,11 @@ func (b *Batch) undo(pks []wire.PubKey, keys []string, ksNames, paidKeys []strin
 	for _, k := range paidKeys {
 		w.Fixed([]byte(k))
 		writeOptional(w, b.priorPaid[k])
+	}
+	w.Uvarint(uint64(len(leafKeys)))
+	for _, k := range leafKeys {
+		w.VarBytes([]byte(k))
+		writeOptional(w, b.priorLeaves[k])
 	}
 	return w.Bytes()
 }
@@ -440,6 +501,11 @@ func Disconnect(tx *bbolt.Tx, height uint64, undo []byte) error {
 	}
 	if err := restore(r, tx.Bucket(store.Paid), "undo paid", func() []byte {
 		return r.Fixed(2 * wire.PubKeySize)
+	}); err != nil {
+		return err
+	}
+	if err := restore(r, tx.Bucket(store.Leaves), "undo leaves", func() []byte {
+		return r.VarBytes(64, "undo leaf key")
 	}); err != nil {
 		return err
 	}

@@ -121,6 +121,9 @@ var ErrScriptUnavailable = errors.New("access script could not be run to a verdi
 // keyspace reads a keyspace through the batch (so changes earlier in the
 // block are seen). nil if it does not exist.
 func (b *Batch) keyspace(name string) (*Keyspace, error) {
+	if b.root != nil {
+		return b.root.Keyspace(name)
+	}
 	if k, ok := b.ks[name]; ok {
 		return k, nil
 	}
@@ -162,6 +165,9 @@ func (b *Batch) governing(key string) ([]*Keyspace, error) {
 }
 
 func (b *Batch) scriptSource(h wire.Hash) []byte {
+	if b.root != nil {
+		return b.root.Script(h)
+	}
 	if src, ok := b.newScripts[h]; ok {
 		return src
 	}
@@ -184,7 +190,7 @@ func (b *Batch) runScript(k *Keyspace, w script.Write) error {
 		// for a valid chain; refuse deterministically all the same.
 		return consensus.Rule(consensus.ErrScriptRejected, "keyspace %q: its access script does not compile: %v", k.Name, err)
 	}
-	c := script.Context{Keyspace: k.Name, Owner: wire.EncodeAddress(b.p.Net, k.Owner), Height: b.height, Time: b.time, Chain: wire.RootChain.String()}
+	c := script.Context{Keyspace: k.Name, Owner: wire.EncodeAddress(b.p.Net, k.Owner), Height: b.height, Time: b.time, Chain: b.chain.String()}
 	v, err := b.scripts.Runner.Validate(context.Background(), prog, w, c, batchLedger{b})
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrScriptUnavailable, err)
@@ -409,6 +415,9 @@ func (l batchLedger) Balance(addr string) (uint64, error) {
 	if !ok {
 		return 0, nil
 	}
+	if l.b.root != nil {
+		return l.b.root.Balance(pk)
+	}
 	a, err := l.b.Account(pk)
 	return a.Balance, err
 }
@@ -418,6 +427,9 @@ func (l batchLedger) PaidTotal(from, to string) (uint64, error) {
 	t, ok2 := l.parse(to)
 	if !ok1 || !ok2 {
 		return 0, nil
+	}
+	if l.b.root != nil {
+		return l.b.root.PaidTotal(f, t)
 	}
 	return l.b.paidTotal(f, t)
 }
@@ -478,8 +490,9 @@ func paidLeaf(total uint64) wire.Hash {
 // commitLedger writes the batch's keyspaces, new scripts and paid totals to
 // their buckets and returns their names and keys (sorted, for the undo
 // record) and their leaves in the ledger (accounts) tree.
-func (b *Batch) commitLedger() (ksNames, paidKeys []string, ups []smt.Update, err error) {
+func (b *Batch) commitLedger() (ksNames, paidKeys, leafKeys []string, ups []smt.Update, err error) {
 	ksB := b.tx.Bucket(store.Keyspace)
+	recB := b.tx.Bucket(store.LeafRecs)
 	for n := range b.ks {
 		ksNames = append(ksNames, n)
 	}
@@ -487,14 +500,18 @@ func (b *Batch) commitLedger() (ksNames, paidKeys []string, ups []smt.Update, er
 	for _, n := range ksNames {
 		k := b.ks[n]
 		if err := ksB.Put([]byte(n), k.encode()); err != nil {
-			return nil, nil, nil, err
+			return nil, nil, nil, nil, err
 		}
-		ups = append(ups, smt.Update{Key: keyspacePath(n), Value: keyspaceLeaf(k)})
+		leaf := keyspaceLeaf(k)
+		if err := recB.Put(leaf[:], k.encode()); err != nil {
+			return nil, nil, nil, nil, err
+		}
+		ups = append(ups, smt.Update{Key: keyspacePath(n), Value: leaf})
 	}
 	scB := b.tx.Bucket(store.Scripts)
 	for h, src := range b.newScripts {
 		if err := scB.Put(h[:], src); err != nil {
-			return nil, nil, nil, err
+			return nil, nil, nil, nil, err
 		}
 	}
 	paidB := b.tx.Bucket(store.Paid)
@@ -503,12 +520,34 @@ func (b *Batch) commitLedger() (ksNames, paidKeys []string, ups []smt.Update, er
 	}
 	sort.Strings(paidKeys)
 	for _, k := range paidKeys {
-		if err := paidB.Put([]byte(k), binary.BigEndian.AppendUint64(nil, b.paid[k])); err != nil {
-			return nil, nil, nil, err
+		total := binary.BigEndian.AppendUint64(nil, b.paid[k])
+		if err := paidB.Put([]byte(k), total); err != nil {
+			return nil, nil, nil, nil, err
 		}
-		ups = append(ups, smt.Update{Key: paidPath([]byte(k)), Value: paidLeaf(b.paid[k])})
+		leaf := paidLeaf(b.paid[k])
+		if err := recB.Put(leaf[:], total); err != nil {
+			return nil, nil, nil, nil, err
+		}
+		ups = append(ups, smt.Update{Key: paidPath([]byte(k)), Value: leaf})
 	}
-	return ksNames, paidKeys, ups, nil
+	lvB := b.tx.Bucket(store.Leaves)
+	for k := range b.leaves {
+		leafKeys = append(leafKeys, k)
+	}
+	sort.Strings(leafKeys)
+	for _, k := range leafKeys {
+		v := b.leaves[k]
+		if v.IsZero() {
+			err = lvB.Delete([]byte(k))
+		} else {
+			err = lvB.Put([]byte(k), v[:])
+		}
+		if err != nil {
+			return nil, nil, nil, nil, err
+		}
+		ups = append(ups, smt.Update{Key: leafPath([]byte(k)), Value: v})
+	}
+	return ksNames, paidKeys, leafKeys, ups, nil
 }
 
 // ledgerLeaves lists the keyspace and paid leaves of the flat buckets (for
@@ -531,6 +570,18 @@ func ledgerLeaves(tx *bbolt.Tx) ([]smt.Update, error) {
 			return fmt.Errorf("paid record of %d bytes", len(v))
 		}
 		ups = append(ups, smt.Update{Key: paidPath(k), Value: paidLeaf(binary.BigEndian.Uint64(v))})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	err = tx.Bucket(store.Leaves).ForEach(func(k, v []byte) error {
+		var h wire.Hash
+		if len(v) != len(h) {
+			return fmt.Errorf("leaf record of %d bytes", len(v))
+		}
+		copy(h[:], v)
+		ups = append(ups, smt.Update{Key: leafPath(k), Value: h})
 		return nil
 	})
 	return ups, err

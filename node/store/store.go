@@ -12,7 +12,7 @@ import (
 )
 
 // SchemaVersion is the layout version this code reads and writes.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // Bucket names.
 var (
@@ -34,8 +34,14 @@ var (
 	Scripts  = []byte("scripts")
 	Paid     = []byte("paid")
 	Blobs    = []byte("blobs")
+	// Leaves holds the blocktree's value leaves of the ledger tree
+	// (credits, chain pools, checkpoints); LeafRecs keeps every ledger
+	// record by its leaf hash, so a branch can read the root's ledger as
+	// it was at any anchor.
+	Leaves   = []byte("leaves")
+	LeafRecs = []byte("leafrecs")
 
-	all = [][]byte{Meta, Blocks, Index, Main, TxIndex, Undo, Roots, Accounts, KV, KVHist, SMT, Mempool, Peers, Addr, Keyspace, Scripts, Paid, Blobs}
+	all = [][]byte{Meta, Blocks, Index, Main, TxIndex, Undo, Roots, Accounts, KV, KVHist, SMT, Mempool, Peers, Addr, Keyspace, Scripts, Paid, Blobs, Leaves, LeafRecs}
 )
 
 // Meta keys.

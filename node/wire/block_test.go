@@ -66,7 +66,7 @@ func TestBlockDecodeRejects(t *testing.T) {
 		return w.Bytes()
 	}
 	badType := append([]byte(nil), txs[1].Encode()...)
-	badType[0] = 7
+	badType[0] = 42
 
 	tests := []struct {
 		name string

@@ -61,7 +61,15 @@ func sampleTxs(t testing.TB) []*Tx {
 	give := NewTx(RootChain, KeyspaceTransfer{Name: "erik", To: bob.PubKey()}, 7, 100)
 	give.Sign(Devnet, alice)
 
-	return []*Tx{coinbase, transfer, put, maxVarints, emptyValue, bigValue, deep, buy, script, give}
+	stamp := NewTx(RootChain, Stamp{Chain: ChainID{Depth: 2, Bits: 1}, Amount: 3 * Unit}, 8, 100)
+	stamp.Sign(Devnet, alice)
+
+	checkpoint := NewTx(RootChain, Checkpoint{Entries: []CheckpointEntry{
+		{Chain: ChainID{Depth: 1, Bits: 0}, Block: testHash(7), Height: 9, Fees: 1234, Miner: bob.PubKey()},
+		{Chain: ChainID{Depth: 3, Bits: 6}, Block: testHash(8), Height: 1, Fees: 0, Miner: alice.PubKey()},
+	}}, 0, 0)
+
+	return []*Tx{coinbase, transfer, put, maxVarints, emptyValue, bigValue, deep, buy, script, give, stamp, checkpoint}
 }
 
 // sampleHeaders returns headers mined alone and with merge branches.

@@ -34,6 +34,10 @@ func (t TxType) String() string {
 		return "keyspace-script"
 	case TxKeyspaceTransfer:
 		return "keyspace-transfer"
+	case TxStamp:
+		return "stamp"
+	case TxCheckpoint:
+		return "checkpoint"
 	}
 	return fmt.Sprintf("type%d", uint8(t))
 }
@@ -120,6 +124,8 @@ func decodeBody(t TxType, b []byte) (Body, error) {
 		body = p
 	case TxKeyspaceBuy, TxKeyspaceScript, TxKeyspaceTransfer:
 		body = decodeKeyspaceBody(t, r)
+	case TxStamp, TxCheckpoint:
+		body = decodeBranchBody(t, r)
 	default:
 		return nil, fmt.Errorf("%w %d", ErrUnknownTxType, t)
 	}

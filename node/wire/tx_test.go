@@ -120,7 +120,9 @@ func TestTxDecodeRejects(t *testing.T) {
 		in   []byte
 		also error // a second sentinel the error must wrap
 	}{
-		{"unknown type 6", txBytes(6, RootChain, one, one, tb), ErrUnknownTxType},
+		{"unknown type 8", txBytes(8, RootChain, one, one, tb), ErrUnknownTxType},
+		{"stamp short", txBytes(6, RootChain, one, one, []byte{1, 0, 0, 0, 0}), nil},
+		{"checkpoint claims too many entries", txBytes(7, RootChain, one, one, []byte{0xff, 0x01}), nil},
 		{"unknown type 255", txBytes(255, RootChain, one, one, nil), ErrUnknownTxType},
 		{"non-minimal nonce", txBytes(1, RootChain, []byte{0x81, 0x00}, one, tb), nil},
 		{"non-minimal fee", txBytes(1, RootChain, one, []byte{0x80, 0x00}, tb), nil},
