@@ -133,7 +133,9 @@ func (f *Forest) hold(dep wire.Hash, b *wire.Block) {
 // releaseLocked processes again every held block whose dependency is now
 // known, until nothing more moves.
 func (f *Forest) releaseLocked() {
-	for moved := true; moved; {
+	// Bounded: a block is released only when what it waits for is known,
+	// so each round consumes at least one held block.
+	for moved, rounds := true, 0; moved && rounds <= maxPending; rounds++ {
 		moved = false
 		for dep, blocks := range f.pending {
 			if !f.knownLocked(dep) {
@@ -290,7 +292,7 @@ func (c *Chain) checkpointDeps(b *wire.Block) (wire.Hash, bool, error) {
 	}
 	for _, e := range b.Txs[1].Body.(wire.Checkpoint).Entries {
 		cc := c.forest.chains[e.Chain]
-		if cc == nil {
+		if cc == nil || e.Chain.IsRoot() {
 			continue // checkCheckpoint rejects it
 		}
 		if _, ok := cc.index[e.Block]; !ok {
