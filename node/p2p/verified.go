@@ -18,20 +18,20 @@ import (
 // Errors of verified reads.
 var (
 	// ErrNoProvider: no peer storing the chain gave an answer that verified.
-	ErrNoProvider = errors.New("no peer storing the chain answered")
+	ErrNoProvider = errors.New("remote read failed")
 	// ErrForgedProof: a peer's answer contradicts a header this node
 	// verified (wrong key, a record or path that does not hash to the
 	// state root, a header that differs from ours under the same id). The
 	// peer is banned.
-	ErrForgedProof = errors.New("peer sent a forged proof")
+	ErrForgedProof = errors.New("forged")
 	// ErrUntrustedHeader: the peer proved against a block this node has not
 	// verified among the last node.TrustWindow blocks of its best chain.
 	// Not proof of lying (the peer may be ahead or behind), so it costs the
 	// peer a point only.
-	ErrUntrustedHeader = errors.New("peer proved against a block this node does not trust")
+	ErrUntrustedHeader = errors.New("untrusted block")
 	// errNoAnswer: the peer does not store the chain, was busy, or the
 	// exchange failed (timeout, reset, protocol not supported). No blame.
-	errNoAnswer = errors.New("peer gave no proof")
+	errNoAnswer = errors.New("gave no proof")
 )
 
 const (
@@ -183,7 +183,7 @@ func (x *Host) GetVerified(ctx context.Context, chain wire.ChainID, key string) 
 			}
 			fails = append(fails, err.Error())
 			if ctx.Err() != nil {
-				return nil, fmt.Errorf("%w for chain %s, key %q: %w", ErrNoProvider, chain, key, ctx.Err())
+				return nil, fmt.Errorf("%w: chain %s, key %q: %w", ErrNoProvider, chain, key, ctx.Err())
 			}
 		}
 	}
@@ -199,6 +199,9 @@ func (x *Host) GetVerified(ctx context.Context, chain wire.ChainID, key string) 
 
 // GetVerifiedFrom is GetVerified asking exactly peers, in order.
 func (x *Host) GetVerifiedFrom(ctx context.Context, chain wire.ChainID, key string, peers []peer.ID) (*VerifiedRead, error) {
+	if err := wire.ValidKey(key); err != nil {
+		return nil, fmt.Errorf("%w: %w", node.ErrBadRequest, err)
+	}
 	var fails []string
 	for _, p := range peers {
 		res, _, err := x.readFrom(ctx, p, chain, key)
@@ -256,13 +259,13 @@ func (x *Host) readFrom(ctx context.Context, p peer.ID, chain wire.ChainID, key 
 		x.reads.answered(chain, p, false)
 		if errors.Is(err, ErrProtocol) {
 			x.chargeReader(p, err)
-			return nil, nil, fmt.Errorf("peer %s broke the proof protocol; asked another: %w", p, err)
+			return nil, nil, fmt.Errorf("peer %s broke the proof protocol (%w); asked another", p, err)
 		}
-		return nil, nil, fmt.Errorf("peer %s: %w: %v", p, errNoAnswer, err)
+		return nil, nil, fmt.Errorf("peer %s %w: %v", p, errNoAnswer, err)
 	}
 	if a.Status != node.ProofOK {
 		x.reads.answered(chain, p, false)
-		return nil, nil, fmt.Errorf("peer %s: %w: %s", p, errNoAnswer, a.Status)
+		return nil, nil, fmt.Errorf("peer %s %w: %s", p, errNoAnswer, a.Status)
 	}
 	return x.judge(p, chain, key, a)
 }
@@ -290,11 +293,11 @@ func (x *Host) judge(p peer.ID, chain wire.ChainID, key string, a node.KeyProof)
 func (x *Host) checkProof(chain wire.ChainID, key string, a node.KeyProof) (*VerifiedRead, *pending, error) {
 	h, err := wire.DecodeHeader(a.Header)
 	if err != nil {
-		return nil, nil, fmt.Errorf("sent a header that does not decode: %w: %w", ErrProtocol, err)
+		return nil, nil, fmt.Errorf("sent a header that does not decode: %v (%w)", err, ErrProtocol)
 	}
 	id := h.ID()
 	if h.Chain != chain {
-		return nil, nil, fmt.Errorf("sent header %s of chain %s for chain %s: %w", id.Short(), h.Chain, chain, ErrForgedProof)
+		return nil, nil, fmt.Errorf("sent header %s of chain %s for chain %s (%w)", id.Short(), h.Chain, chain, ErrForgedProof)
 	}
 	trusted, ok := x.trust().TrustedHeader(chain, id)
 	if !ok {
@@ -302,24 +305,24 @@ func (x *Host) checkProof(chain wire.ChainID, key string, a node.KeyProof) (*Ver
 		if tip := x.node.Chain().Tip().Height; chain.IsRoot() && h.Height > tip && h.Height <= tip+node.TrustWindow {
 			pend = &pending{a: a, key: key, c: chain, id: id}
 		}
-		return nil, pend, fmt.Errorf("proved against block %s at height %d, which is not among the last %d blocks of this node's best chain: %w",
+		return nil, pend, fmt.Errorf("proved against block %s at height %d, which is not among the last %d blocks of this node's best chain (%w)",
 			id.Short(), h.Height, node.TrustWindow, ErrUntrustedHeader)
 	}
 	if !bytes.Equal(a.Header, trusted.Encode()) {
-		return nil, nil, fmt.Errorf("sent header %s that differs from this node's copy: %w", id.Short(), ErrForgedProof)
+		return nil, nil, fmt.Errorf("sent header %s that differs from this node's copy (%w)", id.Short(), ErrForgedProof)
 	}
 	pr, err := state.DecodeProof(a.Proof)
 	if err != nil {
-		return nil, nil, fmt.Errorf("sent a proof that does not decode: %w: %w", ErrProtocol, err)
+		return nil, nil, fmt.Errorf("sent a proof that does not decode: %v (%w)", err, ErrProtocol)
 	}
 	if !bytes.Equal(pr.Encode(), a.Proof) {
-		return nil, nil, fmt.Errorf("sent a proof in a non-canonical encoding: %w", ErrProtocol)
+		return nil, nil, fmt.Errorf("sent a proof in a non-canonical encoding (%w)", ErrProtocol)
 	}
 	if pr.Key != key {
-		return nil, nil, fmt.Errorf("sent a proof of key %q when asked for %q: %w", pr.Key, key, ErrForgedProof)
+		return nil, nil, fmt.Errorf("sent a proof of key %q when asked for %q (%w)", pr.Key, key, ErrForgedProof)
 	}
 	if err := pr.Verify(trusted.StateRoot); err != nil {
-		return nil, nil, fmt.Errorf("sent a proof that does not match header %s (%v): %w", id.Short(), err, ErrForgedProof)
+		return nil, nil, fmt.Errorf("sent a proof that does not match header %s: %v (%w)", id.Short(), err, ErrForgedProof)
 	}
 	return &VerifiedRead{Chain: chain, Key: key, Header: trusted, Record: pr.Record}, nil, nil
 }

@@ -73,6 +73,7 @@ func TestVerifiedGetRoundTrip(t *testing.T) {
 		!strings.Contains(err.Error(), "chain not stored here") {
 		t.Fatalf("read of a chain nobody stores: %v", err)
 	}
+	t.Logf("read of a chain nobody stores: %v", err)
 	if _, err := b.Host.GetVerified(ctx, wire.RootChain, "/bad key"); !errors.Is(err, node.ErrBadRequest) {
 		t.Fatalf("bad key: %v", err)
 	}
@@ -136,6 +137,7 @@ func TestVerifiedGetLiarScoredDown(t *testing.T) {
 	if !b.Host.Banned(liar.ID()) {
 		t.Fatal("the liar is not banned")
 	}
+	t.Logf("the liar is remembered for: %s", b.Host.Liars()[liar.ID()])
 	if why, ok := b.Host.Liars()[liar.ID()]; !ok || !strings.Contains(why, "does not match header") {
 		t.Fatalf("liars: %v", b.Host.Liars())
 	}
@@ -222,5 +224,40 @@ func TestChainProvidersInDHT(t *testing.T) {
 	key := p2p.ChainKey(h.Params().Net, wire.RootChain)
 	if p2p.ChainCID(h.Params().Net, wire.RootChain).Hash().String() == "" || key.IsZero() {
 		t.Fatal("empty provider key")
+	}
+}
+
+// A peer a block ahead proves against a block this node lacks: the read
+// waits for that block (handed over here when the peer is blamed for it)
+// and then accepts the answer it already has.
+func TestVerifiedGetWaitsForBlockAhead(t *testing.T) {
+	h := harness.New(t)
+	quiet := harness.WithP2PConfig(func(cfg *p2p.Config) { cfg.SyncInterval = time.Hour })
+	a := h.NewNode("a", quiet)
+	mineWrites(t, h, a, map[string]string{"public/k": "v1"})
+	b := h.NewNode("b", harness.CopyChainOf(a), quiet)
+	h.Connect(a, b)
+	a.BuildChain(1, 0) // connected directly: b does not hear of it
+	blk, err := a.Chain().BlockByHeight(a.Chain().Tip().Height)
+	if err != nil {
+		t.Fatal(err)
+	}
+	untrusted := 0
+	b.Host.SetReadBlame(func(p peer.ID, err error) {
+		if !errors.Is(err, p2p.ErrUntrustedHeader) {
+			t.Errorf("blamed for %v", err)
+			return
+		}
+		untrusted++
+		if _, err := b.SubmitBlock(blk); err != nil {
+			t.Errorf("b takes a's block: %v", err)
+		}
+	})
+	res, err := b.Host.GetVerified(context.Background(), wire.RootChain, "public/k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if untrusted != 1 || res.Header.ID() != blk.ID() || string(res.Record.Value) != "v1" {
+		t.Fatalf("untrusted %d, read %q at %s, want v1 at a's new block %s", untrusted, res.Record.Value, res.Header.ID().Short(), blk.ID().Short())
 	}
 }
