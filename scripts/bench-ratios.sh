@@ -35,6 +35,9 @@ ratio "sync rate / single-node validation rate" "$sync" "$val" ">= 0.8"
 syncw=$(metric SyncFrom3Peers writes/s)
 valw=$(metric SingleNodeValidation writes/s)
 ratio "sync writes/s / single-node validation writes/s" "$syncw" "$valw" ">= 0.8"
+vget=$(metric VerifiedGet us/op-lat)
+srtt=$(metric StreamRTT us/op-lat)
+ratio "verified remote get latency / raw libp2p stream round trip" "$vget" "$srtt" "<= 3"
 printf "%-58s %10s\n" "sync from 3 peers, blocks/s and writes/s" "${sync:-n/a} ${syncw:-n/a}"
 
 echo
@@ -43,6 +46,7 @@ p50=$(metric Propagation10Nodes p50_ms)
 p95=$(metric Propagation10Nodes p95_ms)
 printf "%-58s %10s\n" "block propagation to 10 nodes, p50 / p95 ms" "${p50:-n/a} / ${p95:-n/a}"
 tv=$(grep -E "^BenchmarkBlockListView10k(-[0-9]+)? " "$f" | head -1 | awk '{for(i=1;i<NF;i++) if($(i+1)=="ns/op") print $i/1e6}')
+printf "%-58s %10s\n" "verified remote get / raw stream round trip, us" "${vget:-n/a} / ${srtt:-n/a}"
 printf "%-58s %10s   (target <= 5)\n" "TUI View with 10,000 blocks, ms" "${tv:-n/a}"
 mp=$(metric Ratio metered/plain)
 pp=$(metric Ratio pool/plain)

@@ -1,8 +1,8 @@
 // Package p2p puts a node on the network: a libp2p host (TCP and QUIC,
 // identity key in <datadir>/p2p.key, resource and connection managers, a
 // gater that refuses banned peers), gossip of blocks and transactions, a
-// status handshake, a pull sync protocol, discovery, and the defences that
-// keep a bad peer from costing honest ones anything.
+// status handshake, a pull sync protocol, verified remote reads, discovery,
+// and the defences that keep a bad peer from costing honest ones anything.
 //
 //	           ┌───────────────────────── Host ─────────────────────────┐
 //	gossipsub ─┤ validators ──► node.SubmitBlock / node.AddTx           │
@@ -12,8 +12,11 @@
 //	/sync/1  ──┤ server: GetHeaders, GetBlocks, PushTxs (rate-limited)  │
 //	           │ syncer: headers from ≤3 peers, bodies from all, in     │
 //	           │         order into node.SubmitBlock; node.SetSync      │
-//	DHT, mDNS,─┤ maintain: status refresh, redial, discovery            │
-//	bootstrap  │ bans (bbolt peers bucket) ──► gater, pubsub blacklist   │
+//	/proof/1 ──┤ server: node.ProveKey · GetVerified: providers one at  │
+//	           │ a time, answers checked against node.TrustedHeader     │
+//	DHT, mDNS,─┤ maintain: status refresh, redial, discovery, chains    │
+//	           │ announced as DHT providers (providers.go)              │
+//	bootstrap  │ bans (bbolt peers bucket) ──► gater, pubsub blacklist  │
 //	           └────────────────────────────────────────────────────────┘
 //
 // Gossip is a fast path and may lose messages; sync is the source of
@@ -28,7 +31,14 @@
 // oversized frame is disconnected and banned for Config.BanDuration (bans
 // survive restarts). Lesser nuisances (requests over the rate limit, orphan
 // blocks and transactions that do not apply beyond a free allowance) cost
-// score; at -100 the peer is banned. docs/PROTOCOL.md §12 describes the wire formats and rules.
+// score; at -100 the peer is banned. docs/PROTOCOL.md §12 describes the
+// wire formats and rules.
+//
+// Verified reads: GetVerified fetches a key's value and state proof from a
+// peer that stores the chain (providers announced in the DHT under
+// ChainKey, falling back to connected peers) and accepts it only against a
+// header this node verified itself; a peer caught forging is banned. The
+// node serves proofs of the chains it stores (SetProofSource replaces it).
 //
 // API serves node.NetAPI (identity, peers, bans) and node.BlobAPI (the blob
 // store and fetches from connected peers, node/blob) for the local API;
@@ -44,4 +54,7 @@
 // broke the protocol — the host bans it — ErrRateLimited or ErrRemote when
 // the peer refused, ErrWrongNetwork for a peer of another network, and
 // plain libp2p or context errors for connections that failed or timed out.
+// GetVerified returns ErrNoProvider when no peer gave an answer that
+// verified (the sentence lists what each peer did); ErrForgedProof and
+// ErrUntrustedHeader describe single answers in that list.
 package p2p

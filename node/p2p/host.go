@@ -90,6 +90,7 @@ type Host struct {
 	pubQ     chan pubItem
 	syncer   *syncer
 	waiting  *txWaitlist
+	reads    reads // proof protocol: source, liars, good providers (proof.go, verified.go)
 	counters counters
 
 	ctx     context.Context
@@ -137,6 +138,8 @@ func New(cfg Config, n *node.Node) (*Host, error) {
 		rcmgr.BaseLimit{StreamsInbound: 8, StreamsOutbound: 16, Streams: 24, Memory: 64 << 20}, rcmgr.BaseLimitIncrease{})
 	limits.AddProtocolPeerLimit(ProtoStatus(x.net),
 		rcmgr.BaseLimit{StreamsInbound: 2, StreamsOutbound: 2, Streams: 4, Memory: 1 << 20}, rcmgr.BaseLimitIncrease{})
+	limits.AddProtocolPeerLimit(ProtoProof(x.net),
+		rcmgr.BaseLimit{StreamsInbound: 8, StreamsOutbound: 8, Streams: 16, Memory: 4 << 20}, rcmgr.BaseLimitIncrease{})
 	rm, err := rcmgr.NewResourceManager(rcmgr.NewFixedLimiter(limits.AutoScale()), rcmgr.WithMetricsDisabled())
 	if err != nil {
 		return nil, fmt.Errorf("resource manager: %w", err)
@@ -200,6 +203,7 @@ func (x *Host) Start() error {
 	}
 	x.h.SetStreamHandler(ProtoStatus(x.net), x.handleStatus)
 	x.h.SetStreamHandler(ProtoSync(x.net), x.handleSync)
+	x.h.SetStreamHandler(ProtoProof(x.net), x.handleProof)
 	x.h.Network().Notify(&network.NotifyBundle{
 		ConnectedF:    func(_ network.Network, c network.Conn) { x.onConnected(c) },
 		DisconnectedF: func(_ network.Network, c network.Conn) { x.onDisconnected(c.RemotePeer()) },
@@ -230,6 +234,10 @@ func (x *Host) Start() error {
 	go x.syncer.run(x.ctx)
 	go x.maintain()
 	go x.watchReorgs()
+	if x.dht != nil {
+		x.wg.Add(1)
+		go x.provideChains()
+	}
 	x.log.Info("p2p started", "id", x.h.ID(), "addrs", x.Addrs())
 	return nil
 }
