@@ -39,7 +39,7 @@ func TestPostageAccounting(t *testing.T) {
 			senders := []wire.PrivKey{tr.alice, tr.bob}
 			branches := allChains(2)[1:]
 			stamped := map[wire.ChainID]uint64{}
-					salt := 0
+			salt := 0
 			for step := 0; step < steps; step++ {
 				switch rng.IntN(4) {
 				case 0: // stamp a random amount for a random branch
