@@ -476,3 +476,88 @@ func TestCheckpointSurvivesHeavierBranchReorg(t *testing.T) {
 		})
 	}
 }
+
+// Each blocktree rule refuses with its own code.
+func TestBranchRuleCodes(t *testing.T) {
+	tr := newTree(t, 1)
+	tr.fund()
+	tr.mine("/", tr.rootTx(tr.alice, wire.Stamp{Chain: wire.ChainID{Depth: 1, Bits: 1}, Amount: wire.Unit}))
+	one := wire.ChainID{Depth: 1, Bits: 1}
+
+	applyOn := func(s string, t0 *wire.Tx) error {
+		tmpl, err := tr.chain(s).NewTemplate(tr.miner.PubKey(), []*wire.Tx{t0}, tr.clk.t.Add(2*time.Second))
+		if err != nil {
+			return err
+		}
+		if len(tmpl.Rejected) == 0 {
+			return nil
+		}
+		// The template drops it; apply it to a block by hand to see the code.
+		b := tmpl.Block
+		b.Txs = append(b.Txs, t0)
+		_, err = tr.f.ProcessBlock(reseal(b))
+		return err
+	}
+	sign := func(t0 *wire.Tx, k wire.PrivKey) *wire.Tx {
+		tr.p.SetMinFee(t0)
+		t0.Sign(tr.p.Net, k)
+		return t0
+	}
+	cases := []struct {
+		name  string
+		chain string
+		tx    *wire.Tx
+		code  consensus.ErrorCode
+	}{
+		{"write without credit", "0", sign(wire.NewTx(wire.ChainID{Depth: 1}, wire.Put{Key: keyOn("0", 6), Value: []byte("x")}, 0, 0), tr.alice), consensus.ErrNoCredit},
+		{"transfer on a branch", "1", sign(wire.NewTx(one, wire.Transfer{To: tr.bob.PubKey(), Amount: 1}, 0, 0), tr.alice), consensus.ErrBadTxChain},
+		{"key of the other branch", "1", sign(wire.NewTx(one, wire.Put{Key: keyOn("0", 7), Value: []byte("x")}, 0, 0), tr.alice), consensus.ErrBadTxChain},
+		{"root tx in a branch block", "1", sign(wire.NewTx(wire.RootChain, wire.Put{Key: keyOn("1", 8), Value: []byte("x")}, 0, 0), tr.alice), consensus.ErrBadTxChain},
+		{"stamp for the root", "/", tr.rootTx(tr.alice, wire.Stamp{Chain: wire.RootChain, Amount: 5}), consensus.ErrBadStamp},
+		{"stamp below MaxDepth", "/", tr.rootTx(tr.alice, wire.Stamp{Chain: wire.ChainID{Depth: 2}, Amount: 5}), consensus.ErrBadStamp},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := applyOn(tc.chain, tc.tx); !consensus.IsCode(err, tc.code) {
+				t.Fatalf("err %v (code %s), want %s", err, consensus.CodeOf(err), tc.code)
+			}
+		})
+	}
+
+	// Anchors: zero on a branch, non-zero on the root, and one that goes
+	// backwards (does not descend from the parent block's anchor).
+	t.Run("branch block without anchor", func(t *testing.T) {
+		b := tr.template("1")
+		b.Header.Anchor = wire.Hash{}
+		if _, err := tr.f.ProcessBlock(resolve(b)); !consensus.IsCode(err, consensus.ErrBadAnchor) {
+			t.Fatalf("err %v, want ErrBadAnchor", err)
+		}
+	})
+	t.Run("root block with anchor", func(t *testing.T) {
+		b := tr.template("/")
+		b.Header.Anchor = b.Header.Prev
+		if _, err := tr.f.ProcessBlock(resolve(b)); !consensus.IsCode(err, consensus.ErrBadAnchor) {
+			t.Fatalf("err %v, want ErrBadAnchor", err)
+		}
+	})
+	t.Run("anchor going backwards", func(t *testing.T) {
+		early := tr.chain("/").Tip().ID
+		tr.mine("/")
+		tr.mine("1") // anchors to the newer root tip
+		b := tr.template("1")
+		b.Header.Anchor = early
+		if _, err := tr.f.ProcessBlock(resolve(b)); !consensus.IsCode(err, consensus.ErrBadAnchor) {
+			t.Fatalf("err %v, want ErrBadAnchor", err)
+		}
+	})
+	t.Run("unknown anchor waits", func(t *testing.T) {
+		b := tr.template("1")
+		b.Header.Anchor = wire.Hash{1}
+		if res, err := tr.f.ProcessBlock(resolve(b)); res != Orphan || !errors.Is(err, ErrOrphan) {
+			t.Fatalf("res %v err %v, want it held", res, err)
+		}
+		if tr.f.Pending() != 1 {
+			t.Fatalf("pending %d, want 1", tr.f.Pending())
+		}
+	})
+}
