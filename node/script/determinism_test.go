@@ -68,7 +68,25 @@ func TestDeterminism(t *testing.T) {
 		want[i] = v
 	}
 	inProc := NewInProcess()
+	// A guard verdict (the wall clock, memory, a crash) is by design not a
+	// consensus verdict: the chain treats it as "no verdict yet". On a
+	// loaded machine a fuel-heavy script can reach the 1 s wall clock
+	// first. Such runs are counted, not compared, and must stay rare; every
+	// deterministic verdict must equal the reference exactly.
+	var guarded, total int
+	defer func() {
+		t.Logf("%d of %d runs hit a guard instead of giving a verdict", guarded, total)
+		if guarded*20 > total {
+			t.Errorf("%d of %d runs hit a guard: more than 5%%", guarded, total)
+		}
+	}()
 	check := func(config string, i int, v Verdict, err error) {
+		total++
+		if err == nil && !v.Code.Deterministic() && want[i].Code.Deterministic() {
+			guarded++
+			t.Logf("%s %s: guard verdict %q (machine under load?)", config, cases[i].name, v.Reason)
+			return
+		}
 		if err != nil {
 			t.Errorf("%s %s: %v", config, cases[i].name, err)
 		} else if v != want[i] {
