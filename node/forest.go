@@ -174,4 +174,3 @@ func (n *Node) closeBranches() error {
 // Forest returns the node's blocktree: the root (Chain) and every branch
 // chain down to Params.MaxDepth.
 func (n *Node) Forest() *chain.Forest { return n.forest }
-

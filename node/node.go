@@ -50,9 +50,9 @@ type Node struct {
 	forest *chain.Forest
 	// branchDBs are the branch chains' files (closed after db).
 	branchDBs []*bbolt.DB
-	pool   *mempool.Pool
-	miner  *miner.Miner
-	events *Broker
+	pool      *mempool.Pool
+	miner     *miner.Miner
+	events    *Broker
 
 	mineTo   atomic.Pointer[wire.PubKey]
 	refresh  chan struct{} // to the miner

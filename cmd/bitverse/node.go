@@ -36,7 +36,11 @@ func nodeCmd() *cobra.Command {
 		Short: "Run a headless node (stops cleanly on Ctrl-C / SIGTERM)",
 		Long: `Run a headless node on the data directory. It serves the local API that
 the other commands use (address and cookie in the data directory), talks to
-peers, and with --mine mines to the wallet's first address.`,
+peers, and with --mine mines to the wallet's first address.
+
+It holds every chain of the blocktree: the ones in --follow (and their
+ancestors, and the root) in full, the others as headers only. See
+bitverse tree.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, cancel := signalContext(cmd.Context())
