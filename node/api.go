@@ -25,6 +25,8 @@ type API interface {
 	// owns it); Keyspaces lists those an address owns.
 	Keyspace(ctx context.Context, name string) (*KeyspaceInfo, error)
 	Keyspaces(ctx context.Context, owner string) ([]KeyspaceInfo, error)
+	// Tree lists the chains of the blocktree the node holds.
+	Tree(ctx context.Context) (Tree, error)
 }
 
 // Errors of the API.

@@ -34,6 +34,11 @@ type Config struct {
 	// an in-process runner, for tests and tools whose binary cannot host
 	// workers.
 	Scripts script.Runner
+	// Follow names the branch chains to store in full (bodies and state);
+	// their ancestors and the root are stored in full too, every other
+	// chain down to Params.MaxDepth as headers only. nil follows every
+	// chain (a lone node stores everything).
+	Follow []wire.ChainID
 }
 
 // Node is a running Bitverse node.
@@ -41,10 +46,13 @@ type Node struct {
 	cfg    Config
 	log    *slog.Logger
 	db     *bbolt.DB
-	chain  *chain.Chain
-	pool   *mempool.Pool
-	miner  *miner.Miner
-	events *Broker
+	chain  *chain.Chain // the root of forest
+	forest *chain.Forest
+	// branchDBs are the branch chains' files (closed after db).
+	branchDBs []*bbolt.DB
+	pool      *mempool.Pool
+	miner     *miner.Miner
+	events    *Broker
 
 	mineTo   atomic.Pointer[wire.PubKey]
 	refresh  chan struct{} // to the miner
@@ -76,6 +84,11 @@ func Open(cfg Config) (*Node, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	for _, id := range cfg.Follow {
+		if err := checkFollowDepth(id, cfg.Params); err != nil {
+			return nil, fmt.Errorf("follow set: %w", err)
+		}
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
@@ -92,23 +105,30 @@ func Open(cfg Config) (*Node, error) {
 	scripts := state.NewScripts(cfg.Scripts)
 	n.pool = mempool.New(mempool.Config{Params: cfg.Params, DB: db, Sigs: sigs,
 		Check: func(t *wire.Tx) error { return n.chain.CheckAccess(t) }})
-	n.chain, err = chain.New(chain.Config{
-		Params: cfg.Params, DB: db, Now: cfg.Now, Log: cfg.Log, Sigs: sigs, Scripts: scripts,
-		OnConnect:    n.blockConnected,
-		OnDisconnect: n.blockDisconnected,
-	})
-	if err != nil {
+	// The blocktree: the root on chain.db (hooks feed the mempool, the
+	// address index and events), then every branch on its own file.
+	n.forest = chain.NewForest(cfg.Params)
+	base := chain.Config{Params: cfg.Params, Now: cfg.Now, Log: cfg.Log, Sigs: sigs, Scripts: scripts}
+	rootCfg := base
+	rootCfg.DB, rootCfg.ID = db, wire.RootChain
+	rootCfg.OnConnect, rootCfg.OnDisconnect = n.blockConnected, n.blockDisconnected
+	fail := func(err error) (*Node, error) {
 		db.Close()
+		n.closeBranches()
 		return nil, err
 	}
+	if n.chain, err = n.forest.Add(rootCfg); err != nil {
+		return fail(err)
+	}
+	if err := n.openBranches(base); err != nil {
+		return fail(err)
+	}
 	if err := reindexIfNeeded(db, n.chain); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("address index: %w", err)
+		return fail(fmt.Errorf("address index: %w", err))
 	}
 	kept, err := n.pool.Load()
 	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("load mempool: %w", err)
+		return fail(fmt.Errorf("load mempool: %w", err))
 	}
 	if !cfg.MineTo.IsZero() {
 		pk := cfg.MineTo
@@ -136,6 +156,9 @@ func (n *Node) Close() error {
 		close(n.quit)
 		n.wg.Wait()
 		err = n.db.Close()
+		if berr := n.closeBranches(); err == nil {
+			err = berr
+		}
 	})
 	return err
 }

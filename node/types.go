@@ -109,3 +109,34 @@ type BlockInfo struct {
 	Main          bool      `json:"main"`
 	Txs           []TxInfo  `json:"txs"`
 }
+
+// Tree is the blocktree as this node holds it (`bitverse tree`). JSON names
+// are part of the CLI contract.
+type Tree struct {
+	Chains []ChainInfo `json:"chains"` // root first, then by depth and prefix
+	// Pending counts blocks held until a block they name (an anchor, a
+	// checkpointed branch block) arrives.
+	Pending int `json:"pending"`
+}
+
+// ChainInfo is one chain of the blocktree.
+type ChainInfo struct {
+	Chain  string    `json:"chain"` // "/", "0", "01", …
+	Depth  uint8     `json:"depth"`
+	Height uint64    `json:"height"`
+	Tip    wire.Hash `json:"tip"`
+	Bits   string    `json:"bits"` // the tip's compact target, 8 hex digits
+	// Difficulty is the tip's expected hashes per block (2^256 divided by
+	// target+1), as in status; a chain at the PoW limit has difficulty 2.
+	Difficulty float64 `json:"difficulty"`
+	// TargetInterval is the chain's block interval in seconds
+	// (Params.IntervalAt(depth): the root's, doubled per level).
+	TargetInterval float64 `json:"target_interval"`
+	// Followed: the node stores the chain in full (bodies and state);
+	// false means headers only.
+	Followed bool `json:"followed"`
+	// Peers is how many connected peers store the chain, when PeersKnown;
+	// peers do not announce their follow sets yet, so today it is unknown.
+	Peers      int  `json:"peers"`
+	PeersKnown bool `json:"peers_known"`
+}

@@ -493,6 +493,17 @@ func (f *fakeAPI) Keyspace(ctx context.Context, name string) (*node.KeyspaceInfo
 	return info, nil
 }
 
+// Tree is the root alone, from the fake status.
+func (f *fakeAPI) Tree(ctx context.Context) (node.Tree, error) {
+	if err := f.wait(ctx, "Tree"); err != nil {
+		return node.Tree{}, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return node.Tree{Chains: []node.ChainInfo{{Chain: "/", Height: f.status.Height, Tip: f.status.Tip,
+		Bits: fmt.Sprintf("%08x", f.status.Bits), Difficulty: f.status.Difficulty, TargetInterval: 2, Followed: true}}}, nil
+}
+
 func (f *fakeAPI) Keyspaces(ctx context.Context, owner string) ([]node.KeyspaceInfo, error) {
 	if err := f.wait(ctx, "Keyspaces"); err != nil {
 		return nil, err

@@ -26,6 +26,7 @@ type nodeFlags struct {
 	bootstrap []string
 	noMDNS    bool
 	logLevel  string
+	follow    string
 }
 
 func nodeCmd() *cobra.Command {
@@ -35,7 +36,11 @@ func nodeCmd() *cobra.Command {
 		Short: "Run a headless node (stops cleanly on Ctrl-C / SIGTERM)",
 		Long: `Run a headless node on the data directory. It serves the local API that
 the other commands use (address and cookie in the data directory), talks to
-peers, and with --mine mines to the wallet's first address.`,
+peers, and with --mine mines to the wallet's first address.
+
+It holds every chain of the blocktree: the ones in --follow (and their
+ancestors, and the root) in full, the others as headers only. See
+bitverse tree.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, cancel := signalContext(cmd.Context())
@@ -52,7 +57,13 @@ peers, and with --mine mines to the wallet's first address.`,
 	fl.StringSliceVar(&f.bootstrap, "bootstrap", nil, "peers to connect to at start (multiaddrs with /p2p/ID)")
 	fl.BoolVar(&f.noMDNS, "no-mdns", false, "do not look for peers on the local network")
 	fl.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	addFollow(c, &f.follow)
 	return c
+}
+
+// addFollow adds --follow, the chains to store in full.
+func addFollow(c *cobra.Command, v *string) {
+	c.Flags().StringVar(v, "follow", "all", "chains to store in full, comma-separated prefixes (e.g. 01,1; their ancestors too); the others keep headers only")
 }
 
 func logger(w io.Writer, level string) *slog.Logger {
@@ -98,13 +109,17 @@ func startEmbedded(ctx context.Context, f nodeFlags, log *slog.Logger) (*embedde
 	if err != nil {
 		return nil, fmt.Errorf("mining address: %w", err)
 	}
+	follow, err := node.ParseFollow(f.follow, p)
+	if err != nil {
+		return nil, err
+	}
 	// Access scripts run in worker processes (this binary re-executed,
 	// memory-limited): the isolation boundary for hostile scripts.
 	scripts, err := script.NewPool(scriptWorkers())
 	if err != nil {
 		return nil, fmt.Errorf("script workers: %w", err)
 	}
-	n, err := node.Open(node.Config{DataDir: dir, Params: p, Log: log, MineTo: mineTo, MinerWorkers: f.workers, Scripts: scripts})
+	n, err := node.Open(node.Config{DataDir: dir, Params: p, Log: log, MineTo: mineTo, MinerWorkers: f.workers, Scripts: scripts, Follow: follow})
 	if err != nil {
 		scripts.Close()
 		return nil, err

@@ -33,6 +33,9 @@ type globals struct {
 
 var g globals
 
+// rootFollow is --follow on the root command (the TUI's embedded node).
+var rootFollow string
+
 func newRoot() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "bitverse",
@@ -48,22 +51,24 @@ Quick tour:
   bitverse node --mine              run a headless node that mines
   bitverse put public/hello world --wait
   bitverse get public/hello --proof
-  bitverse status`,
+  bitverse status
+  bitverse tree                     the chains of the blocktree this node holds`,
 		Version:       version,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runTUI(cmd.Context(), "")
+			return runTUI(cmd.Context(), "", rootFollow)
 		},
 	}
+	addFollow(root, &rootFollow)
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.datadir, "datadir", "", "data directory (default: $XDG_DATA_HOME/bitverse/<network>)")
 	pf.StringVar(&g.network, "network", "devnet", "network: devnet (mainnet and testnet do not exist yet)")
 	pf.StringVar(&g.passphraseFile, "passphrase-file", "", "read the wallet passphrase from this file (else $BITVERSE_PASSPHRASE, else a prompt)")
 	pf.StringVar(&g.account, "account", "", "wallet account to use (default: the first)")
 	pf.StringVar(&g.rpcAddr, "rpc-addr", "", "address of the node's local API (default: read from the data directory)")
-	root.AddCommand(nodeCmd(), walletCmd(), putCmd(), getCmd(), keysCmd(), statusCmd(), blockCmd(), txCmd(), tuiCmd(), mineCmd())
+	root.AddCommand(nodeCmd(), walletCmd(), putCmd(), getCmd(), keysCmd(), statusCmd(), treeCmd(), blockCmd(), txCmd(), tuiCmd(), mineCmd())
 	root.AddCommand(extraCommands()...)
 	return root
 }

@@ -13,22 +13,24 @@ import (
 )
 
 func tuiCmd() *cobra.Command {
-	var rpcAddr string
+	var rpcAddr, follow string
 	c := &cobra.Command{
 		Use:   "tui",
 		Short: "Open the terminal UI (embedded node, or --rpc ADDR to attach to a running one)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runTUI(cmd.Context(), rpcAddr)
+			return runTUI(cmd.Context(), rpcAddr, follow)
 		},
 	}
+	addFollow(c, &follow)
 	c.Flags().StringVar(&rpcAddr, "rpc", "", "attach to the node whose local API is at this address (cookie read from --datadir)")
 	return c
 }
 
 // runTUI opens the UI on an embedded node in the data directory, or on a
 // running node's local API. Logs go to <datadir>/bitverse.log.
-func runTUI(ctx context.Context, rpcAddr string) error {
+// follow is the embedded node's --follow (see node.ParseFollow).
+func runTUI(ctx context.Context, rpcAddr, follow string) error {
 	p, err := params()
 	if err != nil {
 		return err
@@ -58,7 +60,7 @@ func runTUI(ctx context.Context, rpcAddr string) error {
 		return err
 	}
 	defer logf.Close()
-	e, err := startEmbedded(ctx, nodeFlags{rpc: "127.0.0.1:0"}, logger(logf, "info"))
+	e, err := startEmbedded(ctx, nodeFlags{rpc: "127.0.0.1:0", follow: follow}, logger(logf, "info"))
 	if err != nil {
 		return fmt.Errorf("start the embedded node: %w", err)
 	}

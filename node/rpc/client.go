@@ -134,6 +134,12 @@ func (c *Client) Status(ctx context.Context) (node.Status, error) {
 	return s, c.call(ctx, "status", struct{}{}, &s)
 }
 
+// Tree implements node.API.
+func (c *Client) Tree(ctx context.Context) (node.Tree, error) {
+	var t node.Tree
+	return t, c.call(ctx, "tree", struct{}{}, &t)
+}
+
 // Account implements node.API.
 func (c *Client) Account(ctx context.Context, addr string) (node.AccountInfo, error) {
 	var a node.AccountInfo

@@ -142,6 +142,7 @@ func (s *Server) Handler() http.Handler {
 	route(mux, "set_mining", func(ctx context.Context, p miningParams) (bool, error) {
 		return p.On, api.SetMining(ctx, p.On, p.To)
 	})
+	route(mux, "tree", func(ctx context.Context, _ struct{}) (node.Tree, error) { return api.Tree(ctx) })
 	mux.HandleFunc("GET /v1/events", s.events)
 	s.netRoutes(mux)
 	s.blobRoutes(mux)
