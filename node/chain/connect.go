@@ -14,6 +14,9 @@ import (
 // transaction: state transitions, undo record, roots, main-chain and tx
 // index, and the tip pointer.
 func (c *Chain) connect(n *blockNode) error {
+	if e := c.early[n.id]; e != nil && e.sigs.pending >= splitMinSigs {
+		return c.connectEarly(n, e)
+	}
 	var b *wire.Block
 	err := c.db.Update(func(tx *bbolt.Tx) error {
 		var ids []wire.Hash
@@ -45,35 +48,107 @@ func (c *Chain) connect(n *blockNode) error {
 		if err != nil {
 			return err
 		}
-		if roots.StateRoot() != b.Header.StateRoot {
-			return consensus.Rule(consensus.ErrBadStateRoot, "state root after the block is %s, the header says %s",
-				roots.StateRoot().Short(), b.Header.StateRoot.Short())
-		}
-		if err := tx.Bucket(store.Undo).Put(n.id[:], undo); err != nil {
+		if err := checkStateRoot(b, roots); err != nil {
 			return err
 		}
-		if err := tx.Bucket(store.Roots).Put(n.id[:], roots.Encode()); err != nil {
-			return err
-		}
-		if err := tx.Bucket(store.Main).Put(store.U64(n.height), n.id[:]); err != nil {
-			return err
-		}
-		txi := tx.Bucket(store.TxIndex)
-		for i, id := range ids {
-			if err := txi.Put(id[:], txLocation(n.id, uint32(i))); err != nil {
-				return err
-			}
-		}
-		return tx.Bucket(store.Meta).Put(store.KeyTip, n.id[:])
+		return writeConnect(tx, n, ids, roots, undo)
 	})
 	if err != nil {
 		return err
 	}
+	c.connected(n, b)
+	return nil
+}
+
+// splitMinSigs is how many signatures, left to verify when a block is
+// received, make connectEarly worth its extra commit (a variable for tests).
+var splitMinSigs = 64
+
+// connectEarly is connect for a block just received with many signatures
+// still being checked on the other cores. Committing is the costliest step
+// after the signatures, so it is split: the block is applied and its tree
+// nodes committed meanwhile (unreferenced until the roots are stored, so
+// harmless if the block fails); once the signatures pass, one transaction
+// writes the rest (state, undo record, roots, indexes, tip), as connect.
+// The chain lock is held throughout, and only the chain writes the state,
+// so the second transaction sees the state the first applied the block to.
+func (c *Chain) connectEarly(n *blockNode, e *earlyBlock) error {
+	b, ids := e.block, e.ids
+	var batch *state.Batch
+	var roots state.Roots
+	err := c.db.Update(func(tx *bbolt.Tx) error {
+		parentRoots, err := rootsOf(tx, n.parent.id)
+		if err != nil {
+			return err
+		}
+		matured, err := c.maturedCoinbase(tx, n.height)
+		if err != nil {
+			return err
+		}
+		if batch, err = applyTxs(tx, c.p, c.cfg.Scripts, b, ids, matured); err != nil {
+			return err
+		}
+		if roots, err = batch.CommitTrees(parentRoots); err != nil {
+			return err
+		}
+		return checkStateRoot(b, roots)
+	})
+	// A bad signature is reported before any other failure.
+	if serr := e.sigs.wait(); serr != nil {
+		return serr
+	}
+	if err != nil {
+		return err
+	}
+	err = c.db.Update(func(tx *bbolt.Tx) error {
+		undo, err := batch.CommitFlat(tx)
+		if err != nil {
+			return err
+		}
+		return writeConnect(tx, n, ids, roots, undo)
+	})
+	if err != nil {
+		return err
+	}
+	c.connected(n, b)
+	return nil
+}
+
+func checkStateRoot(b *wire.Block, roots state.Roots) error {
+	if roots.StateRoot() != b.Header.StateRoot {
+		return consensus.Rule(consensus.ErrBadStateRoot, "state root after the block is %s, the header says %s",
+			roots.StateRoot().Short(), b.Header.StateRoot.Short())
+	}
+	return nil
+}
+
+// writeConnect writes, beside the state, what connecting n records: its
+// undo record and roots, the main-chain and tx index, and the tip.
+func writeConnect(tx *bbolt.Tx, n *blockNode, ids []wire.Hash, roots state.Roots, undo []byte) error {
+	if err := tx.Bucket(store.Undo).Put(n.id[:], undo); err != nil {
+		return err
+	}
+	if err := tx.Bucket(store.Roots).Put(n.id[:], roots.Encode()); err != nil {
+		return err
+	}
+	if err := tx.Bucket(store.Main).Put(store.U64(n.height), n.id[:]); err != nil {
+		return err
+	}
+	txi := tx.Bucket(store.TxIndex)
+	for i, id := range ids {
+		if err := txi.Put(id[:], txLocation(n.id, uint32(i))); err != nil {
+			return err
+		}
+	}
+	return tx.Bucket(store.Meta).Put(store.KeyTip, n.id[:])
+}
+
+// connected records n, now committed, as the tip.
+func (c *Chain) connected(n *blockNode, b *wire.Block) {
 	c.best = append(c.best, n)
 	if c.cfg.OnConnect != nil {
 		c.cfg.OnConnect(b, n.height)
 	}
-	return nil
 }
 
 // ApplyBlock runs a block's transactions against the state in tx on top of
@@ -92,20 +167,9 @@ func ApplyBlock(tx *bbolt.Tx, p *consensus.Params, scripts *state.Scripts, b *wi
 // before any other failure.
 func applyBlock(tx *bbolt.Tx, p *consensus.Params, scripts *state.Scripts, b *wire.Block, ids []wire.Hash, parentRoots state.Roots,
 	matured *wire.Tx, sigs *sigJob) (state.Roots, []byte, error) {
-	batch := state.NewBatch(tx, p, b.Header.Height)
-	batch.SetScripts(scripts, b.Header.Time)
-	var applyErr error
-	for i, t := range b.Txs[1:] {
-		if err := batch.ApplyWithID(t, ids[i+1], i+1); err != nil {
-			applyErr = fmt.Errorf("transaction %d (%s): %w", i+1, ids[i+1].Short(), err)
-			break
-		}
-	}
-	if applyErr == nil {
-		applyErr = batch.ApplyCoinbase(b.Txs[0], matured)
-	}
 	var roots state.Roots
 	var undo []byte
+	batch, applyErr := applyTxs(tx, p, scripts, b, ids, matured)
 	if applyErr == nil {
 		roots, undo, applyErr = batch.Commit(parentRoots)
 	}
@@ -118,18 +182,36 @@ func applyBlock(tx *bbolt.Tx, p *consensus.Params, scripts *state.Scripts, b *wi
 	return roots, undo, nil
 }
 
+// applyTxs runs the block's transactions, then its coinbase, in a batch on
+// the state in tx.
+func applyTxs(tx *bbolt.Tx, p *consensus.Params, scripts *state.Scripts, b *wire.Block, ids []wire.Hash, matured *wire.Tx) (*state.Batch, error) {
+	batch := state.NewBatch(tx, p, b.Header.Height)
+	batch.SetScripts(scripts, b.Header.Time)
+	for i, t := range b.Txs[1:] {
+		if err := batch.ApplyWithID(t, ids[i+1], i+1); err != nil {
+			return nil, fmt.Errorf("transaction %d (%s): %w", i+1, ids[i+1].Short(), err)
+		}
+	}
+	if err := batch.ApplyCoinbase(b.Txs[0], matured); err != nil {
+		return nil, err
+	}
+	return batch, nil
+}
+
 // sigJob is a block's signature check running in the background.
 type sigJob struct {
-	done chan struct{}
-	err  error // a *consensus.RuleError, once done is closed
+	pending int // signatures to verify (not cached)
+	done    chan struct{}
+	err     error // a *consensus.RuleError, once done is closed
 }
 
 // startSigJob verifies the signatures of txs (VerifyTxs) in the background.
 func startSigJob(net wire.Network, txs []*wire.Tx, ids []wire.Hash, cache *SigCache) *sigJob {
-	j := &sigJob{done: make(chan struct{})}
+	todo := uncached(txs, ids, cache)
+	j := &sigJob{pending: len(todo), done: make(chan struct{})}
 	go func() {
 		defer close(j.done)
-		if i, err := VerifyTxs(net, txs, ids, cache); err != nil {
+		if i, err := verifyIndexes(net, txs, ids, todo, cache); err != nil {
 			j.err = consensus.Rule(consensus.ErrBadSignature, "transaction %d (%s): %v", i, ids[i].Short(), err)
 		}
 	}()

@@ -133,6 +133,12 @@ const verifyChunk = 4
 // the cache) on every core, and adds those that pass to the cache. It
 // returns the index of the first failure, or -1.
 func VerifyTxs(net wire.Network, txs []*wire.Tx, ids []wire.Hash, cache *SigCache) (int, error) {
+	return verifyIndexes(net, txs, ids, uncached(txs, ids, cache), cache)
+}
+
+// uncached returns the indexes of the txs whose signatures VerifyTxs must
+// check: not a coinbase, not in the cache.
+func uncached(txs []*wire.Tx, ids []wire.Hash, cache *SigCache) []int {
 	todo := make([]int, 0, len(txs))
 	var hits uint64
 	if cache != nil { // one read lock for the whole block
@@ -154,6 +160,11 @@ func VerifyTxs(net wire.Network, txs []*wire.Tx, ids []wire.Hash, cache *SigCach
 		cache.mu.RUnlock()
 		cache.hits.Add(hits)
 	}
+	return todo
+}
+
+// verifyIndexes is VerifyTxs for the txs at the indexes todo.
+func verifyIndexes(net wire.Network, txs []*wire.Tx, ids []wire.Hash, todo []int, cache *SigCache) (int, error) {
 	if len(todo) == 0 {
 		return -1, nil
 	}

@@ -36,6 +36,11 @@ type Batch struct {
 	priorPaid  map[string][]byte
 	scripts    *Scripts
 	time       int64 // block time, unix ms, as scripts see it
+
+	// What the block changed, sorted, once it is committed (sortKeys).
+	sorted                  bool
+	pks                     []wire.PubKey
+	keys, ksNames, paidKeys []string
 }
 
 type histEntry struct {
@@ -275,62 +280,106 @@ func (b *Batch) ApplyCoinbase(cb *wire.Tx, matured *wire.Tx) error {
 // Commit writes the batch to the flat buckets and the trees on top of
 // parent, and returns the new roots and the undo record.
 func (b *Batch) Commit(parent Roots) (Roots, []byte, error) {
-	accB := b.tx.Bucket(store.Accounts)
-	kvB := b.tx.Bucket(store.KV)
-	histB := b.tx.Bucket(store.KVHist)
+	roots, err := b.CommitTrees(parent)
+	if err != nil {
+		return Roots{}, nil, err
+	}
+	undo, err := b.CommitFlat(b.tx)
+	if err != nil {
+		return Roots{}, nil, err
+	}
+	return roots, undo, nil
+}
+
+// CommitTrees writes the batch's tree nodes on top of parent into the
+// batch's transaction and returns the new roots; CommitFlat writes the
+// rest. Tree nodes are content-addressed and nothing refers to them until
+// the roots are stored, so that transaction may commit on its own, before
+// the block is known to be valid: if it is not, they are never used.
+func (b *Batch) CommitTrees(parent Roots) (Roots, error) {
+	b.sortKeys()
 	nodes, err := smt.NewBoltStore(b.tx, store.SMT)
 	if err != nil {
-		return Roots{}, nil, err
+		return Roots{}, err
 	}
-
-	pks := make([]wire.PubKey, 0, len(b.accounts))
-	for pk := range b.accounts {
-		pks = append(pks, pk)
+	accUps := make([]smt.Update, 0, len(b.pks))
+	for _, pk := range b.pks {
+		accUps = append(accUps, smt.Update{Key: accountPath(pk), Value: accountLeaf(*b.accounts[pk])})
 	}
-	sort.Slice(pks, func(i, j int) bool { return bytes.Compare(pks[i][:], pks[j][:]) < 0 })
-	accUps := make([]smt.Update, 0, len(pks))
-	for _, pk := range pks {
-		a := b.accounts[pk]
-		if a.IsZero() {
-			if err := accB.Delete(pk[:]); err != nil {
-				return Roots{}, nil, err
-			}
-		} else if err := accB.Put(pk[:], a.encode()); err != nil {
-			return Roots{}, nil, err
-		}
-		accUps = append(accUps, smt.Update{Key: accountPath(pk), Value: accountLeaf(*a)})
-	}
-	ksNames, paidKeys, ledgerUps, err := b.commitLedger()
-	if err != nil {
-		return Roots{}, nil, err
-	}
-	accUps = append(accUps, ledgerUps...)
-	keys := make([]string, 0, len(b.kv))
-	for k := range b.kv {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	kvUps := make([]smt.Update, 0, len(keys))
-	for _, k := range keys {
-		rec := b.kv[k]
-		if err := kvB.Put([]byte(k), rec.Encode()); err != nil {
-			return Roots{}, nil, err
-		}
-		kvUps = append(kvUps, smt.Update{Key: wire.KeyPath(k), Value: rec.Hash()})
-	}
-	for _, h := range b.hist {
-		if err := histB.Put(histKey(h.key, b.height, h.pos), h.rec.Encode()); err != nil {
-			return Roots{}, nil, err
-		}
+	accUps = append(accUps, b.ledgerUpdates()...)
+	kvUps := make([]smt.Update, 0, len(b.keys))
+	for _, k := range b.keys {
+		kvUps = append(kvUps, smt.Update{Key: wire.KeyPath(k), Value: b.kv[k].Hash()})
 	}
 	var roots Roots
 	if roots.Accounts, err = smt.Apply(nodes, parent.Accounts, accUps); err != nil {
-		return Roots{}, nil, fmt.Errorf("accounts tree: %w", err)
+		return Roots{}, fmt.Errorf("accounts tree: %w", err)
 	}
 	if roots.KV, err = smt.Apply(nodes, parent.KV, kvUps); err != nil {
-		return Roots{}, nil, fmt.Errorf("kv tree: %w", err)
+		return Roots{}, fmt.Errorf("kv tree: %w", err)
 	}
-	return roots, b.undo(pks, keys, ksNames, paidKeys), nil
+	return roots, nil
+}
+
+// CommitFlat writes the accounts, records, history and ledger the batch
+// changed into tx, and returns the undo record. tx may be a later
+// transaction than the batch's, provided nothing wrote the state in
+// between: the batch keeps copies of everything it read.
+func (b *Batch) CommitFlat(tx *bbolt.Tx) ([]byte, error) {
+	b.sortKeys()
+	accB := tx.Bucket(store.Accounts)
+	kvB := tx.Bucket(store.KV)
+	histB := tx.Bucket(store.KVHist)
+	for _, pk := range b.pks {
+		a := b.accounts[pk]
+		if a.IsZero() {
+			if err := accB.Delete(pk[:]); err != nil {
+				return nil, err
+			}
+		} else if err := accB.Put(pk[:], a.encode()); err != nil {
+			return nil, err
+		}
+	}
+	if err := b.writeLedger(tx); err != nil {
+		return nil, err
+	}
+	for _, k := range b.keys {
+		if err := kvB.Put([]byte(k), b.kv[k].Encode()); err != nil {
+			return nil, err
+		}
+	}
+	for _, h := range b.hist {
+		if err := histB.Put(histKey(h.key, b.height, h.pos), h.rec.Encode()); err != nil {
+			return nil, err
+		}
+	}
+	return b.undo(b.pks, b.keys, b.ksNames, b.paidKeys), nil
+}
+
+// sortKeys lists, once, what the batch changed in the order it is written.
+func (b *Batch) sortKeys() {
+	if b.sorted {
+		return
+	}
+	b.sorted = true
+	b.pks = make([]wire.PubKey, 0, len(b.accounts))
+	for pk := range b.accounts {
+		b.pks = append(b.pks, pk)
+	}
+	sort.Slice(b.pks, func(i, j int) bool { return bytes.Compare(b.pks[i][:], b.pks[j][:]) < 0 })
+	b.keys = make([]string, 0, len(b.kv))
+	for k := range b.kv {
+		b.keys = append(b.keys, k)
+	}
+	sort.Strings(b.keys)
+	for n := range b.ks {
+		b.ksNames = append(b.ksNames, n)
+	}
+	sort.Strings(b.ksNames)
+	for k := range b.paid {
+		b.paidKeys = append(b.paidKeys, k)
+	}
+	sort.Strings(b.paidKeys)
 }
 
 // undo record: accounts (pk, prior) ‖ kv (key, prior) ‖ hist (key, pos) ‖

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
 
@@ -475,40 +474,41 @@ func paidLeaf(total uint64) wire.Hash {
 	return wire.TaggedSum("bitverse/paidrec/v1", binary.BigEndian.AppendUint64(nil, total))
 }
 
-// commitLedger writes the batch's keyspaces, new scripts and paid totals to
-// their buckets and returns their names and keys (sorted, for the undo
-// record) and their leaves in the ledger (accounts) tree.
-func (b *Batch) commitLedger() (ksNames, paidKeys []string, ups []smt.Update, err error) {
-	ksB := b.tx.Bucket(store.Keyspace)
-	for n := range b.ks {
-		ksNames = append(ksNames, n)
+// ledgerUpdates returns the ledger tree's leaves for the keyspaces and paid
+// totals the batch changed.
+func (b *Batch) ledgerUpdates() []smt.Update {
+	var ups []smt.Update
+	for _, n := range b.ksNames {
+		ups = append(ups, smt.Update{Key: keyspacePath(n), Value: keyspaceLeaf(b.ks[n])})
 	}
-	sort.Strings(ksNames)
-	for _, n := range ksNames {
-		k := b.ks[n]
-		if err := ksB.Put([]byte(n), k.encode()); err != nil {
-			return nil, nil, nil, err
-		}
-		ups = append(ups, smt.Update{Key: keyspacePath(n), Value: keyspaceLeaf(k)})
-	}
-	scB := b.tx.Bucket(store.Scripts)
-	for h, src := range b.newScripts {
-		if err := scB.Put(h[:], src); err != nil {
-			return nil, nil, nil, err
-		}
-	}
-	paidB := b.tx.Bucket(store.Paid)
-	for k := range b.paid {
-		paidKeys = append(paidKeys, k)
-	}
-	sort.Strings(paidKeys)
-	for _, k := range paidKeys {
-		if err := paidB.Put([]byte(k), binary.BigEndian.AppendUint64(nil, b.paid[k])); err != nil {
-			return nil, nil, nil, err
-		}
+	for _, k := range b.paidKeys {
 		ups = append(ups, smt.Update{Key: paidPath([]byte(k)), Value: paidLeaf(b.paid[k])})
 	}
-	return ksNames, paidKeys, ups, nil
+	return ups
+}
+
+// writeLedger writes the keyspaces, new scripts and paid totals the batch
+// changed into tx.
+func (b *Batch) writeLedger(tx *bbolt.Tx) error {
+	ksB := tx.Bucket(store.Keyspace)
+	for _, n := range b.ksNames {
+		if err := ksB.Put([]byte(n), b.ks[n].encode()); err != nil {
+			return err
+		}
+	}
+	scB := tx.Bucket(store.Scripts)
+	for h, src := range b.newScripts {
+		if err := scB.Put(h[:], src); err != nil {
+			return err
+		}
+	}
+	paidB := tx.Bucket(store.Paid)
+	for _, k := range b.paidKeys {
+		if err := paidB.Put([]byte(k), binary.BigEndian.AppendUint64(nil, b.paid[k])); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ledgerLeaves lists the keyspace and paid leaves of the flat buckets (for
