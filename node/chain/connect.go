@@ -68,10 +68,11 @@ var splitMinSigs = 64
 // still being checked on the other cores. Committing is the costliest step
 // after the signatures, so it is split: the block is applied and its tree
 // nodes committed meanwhile (unreferenced until the roots are stored, so
-// harmless if the block fails); once the signatures pass, one transaction
-// writes the rest (state, undo record, roots, indexes, tip), as connect.
-// The chain lock is held throughout, and only the chain writes the state,
-// so the second transaction sees the state the first applied the block to.
+// harmless if the block fails); then one transaction writes the rest
+// (state, undo record, roots, indexes, tip), as connect, and commits once
+// the signatures pass — or rolls back. The chain lock is held throughout,
+// and only the chain writes the state, so the second transaction sees the
+// state the first applied the block to.
 func (c *Chain) connectEarly(n *blockNode, e *earlyBlock) error {
 	b, ids := e.block, e.ids
 	var batch *state.Batch
@@ -93,20 +94,22 @@ func (c *Chain) connectEarly(n *blockNode, e *earlyBlock) error {
 		}
 		return checkStateRoot(b, roots)
 	})
+	if err == nil {
+		err = c.db.Update(func(tx *bbolt.Tx) error {
+			undo, err := batch.CommitFlat(tx)
+			if err == nil {
+				err = writeConnect(tx, n, ids, roots, undo)
+			}
+			if serr := e.sigs.wait(); serr != nil {
+				return serr
+			}
+			return err
+		})
+	}
 	// A bad signature is reported before any other failure.
 	if serr := e.sigs.wait(); serr != nil {
 		return serr
 	}
-	if err != nil {
-		return err
-	}
-	err = c.db.Update(func(tx *bbolt.Tx) error {
-		undo, err := batch.CommitFlat(tx)
-		if err != nil {
-			return err
-		}
-		return writeConnect(tx, n, ids, roots, undo)
-	})
 	if err != nil {
 		return err
 	}
