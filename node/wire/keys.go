@@ -126,14 +126,13 @@ func (k *Key) Verify(msg Hash, sig Signature) error {
 
 	// e = tagged_hash("BIP0340/challenge", r ‖ P ‖ m) mod n, negated so
 	// that R = s·G + (−e)·P.
-	h := sha256.New()
-	h.Write(challengeTag[:])
-	h.Write(challengeTag[:])
-	h.Write(sig[:32])
-	h.Write(k.pk[:])
-	h.Write(msg[:])
-	var commitment [32]byte
-	h.Sum(commitment[:0])
+	var pre [5 * 32]byte // on the stack: no allocation per signature
+	copy(pre[0:], challengeTag[:])
+	copy(pre[32:], challengeTag[:])
+	copy(pre[64:], sig[:32])
+	copy(pre[96:], k.pk[:])
+	copy(pre[128:], msg[:])
+	commitment := sha256.Sum256(pre[:])
 	var e btcec.ModNScalar
 	e.SetBytes(&commitment)
 	e.Negate()
