@@ -19,35 +19,39 @@ func (c *Chain) connect(n *blockNode) error {
 	}
 	// A branch reads the root's ledger at the root block its anchors lead
 	// to; the read transaction on the root's database stays open while
-	// the block applies.
-	var ledger state.RootLedger
-	var rtx *bbolt.Tx
-	closeRoot := func() {
-		if rtx != nil {
-			rtx.Rollback()
-			rtx = nil
-		}
+	// the block applies and is closed before the hooks, which may write to
+	// the root's database.
+	ledger, closeRoot, err := c.branchLedger(n)
+	if err != nil {
+		return err
 	}
 	defer closeRoot()
-	if !c.id.IsRoot() {
-		ra := c.rootAnchor(n)
-		if ra == nil {
-			return fmt.Errorf("block %s has no root anchor in this node's tree", n.id.Short())
-		}
-		var err error
-		if rtx, err = c.forest.chains[wire.RootChain].db.Begin(false); err != nil {
-			return err
-		}
-		roots, err := rootsOf(rtx, ra.id)
+	apply := func(tx *bbolt.Tx, b *wire.Block, ids []wire.Hash) (*state.Batch, error) {
+		matured, err := c.maturedCoinbase(tx, n.height)
 		if err != nil {
-			return fmt.Errorf("root anchor %s: %w", ra.id.Short(), err)
+			return nil, err
 		}
-		if ledger, err = state.NewLedgerAt(rtx, roots); err != nil {
+		batch := state.NewBatch(tx, c.p, b.Header.Height)
+		if ledger != nil {
+			batch = state.NewBranchBatch(tx, c.p, b.Header.Height, c.id, ledger)
+		}
+		var checkpoint func(*state.Batch, wire.Checkpoint) error
+		if c.forest != nil {
+			checkpoint = func(batch *state.Batch, cp wire.Checkpoint) error { return c.checkCheckpoint(batch, cp, n.parent) }
+		}
+		return batch, applyTxs(batch, c.cfg.Scripts, b, ids, matured, checkpoint)
+	}
+	if e := c.early[n.id]; e != nil && e.sigs.pending >= splitMinSigs {
+		err := c.connectEarly(n, e, apply)
+		closeRoot()
+		if err != nil {
 			return err
 		}
+		c.connected(n, e.block)
+		return nil
 	}
 	var b *wire.Block
-	err := c.db.Update(func(tx *bbolt.Tx) error {
+	err = c.db.Update(func(tx *bbolt.Tx) error {
 		var ids []wire.Hash
 		var sigs *sigJob
 		if e := c.early[n.id]; e != nil {
@@ -69,122 +73,213 @@ func (c *Chain) connect(n *blockNode) error {
 		if err != nil {
 			return err
 		}
-		matured, err := c.maturedCoinbase(tx, n.height)
-		if err != nil {
+		var roots state.Roots
+		var undo []byte
+		batch, applyErr := apply(tx, b, ids)
+		if applyErr == nil {
+			roots, undo, applyErr = batch.Commit(parentRoots)
+		}
+		// A bad signature is reported before any other failure.
+		if err := sigs.wait(); err != nil {
 			return err
 		}
-		batch := state.NewBatch(tx, c.p, b.Header.Height)
-		if ledger != nil {
-			batch = state.NewBranchBatch(tx, c.p, b.Header.Height, c.id, ledger)
+		if applyErr != nil {
+			return applyErr
 		}
-		var checkpoint func(*state.Batch, wire.Checkpoint) error
-		if c.forest != nil {
-			checkpoint = func(batch *state.Batch, cp wire.Checkpoint) error { return c.checkCheckpoint(batch, cp, n.parent) }
-		}
-		roots, undo, err := applyBatch(batch, c.cfg.Scripts, b, ids, parentRoots, matured, sigs, checkpoint)
-		if err != nil {
+		if err := checkStateRoot(b, roots); err != nil {
 			return err
 		}
-		if roots.StateRoot() != b.Header.StateRoot {
-			return consensus.Rule(consensus.ErrBadStateRoot, "state root after the block is %s, the header says %s",
-				roots.StateRoot().Short(), b.Header.StateRoot.Short())
-		}
-		if err := tx.Bucket(store.Undo).Put(n.id[:], undo); err != nil {
-			return err
-		}
-		if err := tx.Bucket(store.Roots).Put(n.id[:], roots.Encode()); err != nil {
-			return err
-		}
-		if err := tx.Bucket(store.Main).Put(store.U64(n.height), n.id[:]); err != nil {
-			return err
-		}
-		txi := tx.Bucket(store.TxIndex)
-		for i, id := range ids {
-			if err := txi.Put(id[:], txLocation(n.id, uint32(i))); err != nil {
-				return err
-			}
-		}
-		return tx.Bucket(store.Meta).Put(store.KeyTip, n.id[:])
+		return writeConnect(tx, n, ids, roots, undo)
 	})
-	closeRoot() // before the hooks, which may write to the root's database
+	closeRoot()
 	if err != nil {
 		return err
 	}
-	c.best = append(c.best, n)
-	if c.cfg.OnConnect != nil {
-		c.cfg.OnConnect(b, n.height)
+	c.connected(n, b)
+	return nil
+}
+
+// branchLedger opens, for a branch block n, the root's ledger at n's root
+// anchor; close ends the read transaction. Root blocks get nil.
+func (c *Chain) branchLedger(n *blockNode) (ledger state.RootLedger, close func(), err error) {
+	if c.id.IsRoot() {
+		return nil, func() {}, nil
+	}
+	ra := c.rootAnchor(n)
+	if ra == nil {
+		return nil, nil, fmt.Errorf("block %s has no root anchor in this node's tree", n.id.Short())
+	}
+	rtx, err := c.forest.chains[wire.RootChain].db.Begin(false)
+	if err != nil {
+		return nil, nil, err
+	}
+	var once bool
+	close = func() {
+		if !once {
+			once = true
+			rtx.Rollback()
+		}
+	}
+	roots, err := rootsOf(rtx, ra.id)
+	if err == nil {
+		ledger, err = state.NewLedgerAt(rtx, roots)
+	}
+	if err != nil {
+		close()
+		return nil, nil, fmt.Errorf("root anchor %s: %w", ra.id.Short(), err)
+	}
+	return ledger, close, nil
+}
+
+// splitMinSigs is how many signatures, left to verify when a block is
+// received, make connectEarly worth its extra commit (a variable for tests).
+var splitMinSigs = 64
+
+// connectEarly is connect for a block just received with many signatures
+// still being checked on the other cores. Committing is the costliest step
+// after the signatures, so it is split: the block is applied and its tree
+// nodes committed meanwhile (unreferenced until the roots are stored, so
+// harmless if the block fails); then one transaction writes the rest
+// (state, undo record, roots, indexes, tip), as connect, and commits once
+// the signatures pass — or rolls back. The chain lock is held throughout,
+// and only the chain writes the state, so the second transaction sees the
+// state the first applied the block to. The caller records the block as
+// connected.
+func (c *Chain) connectEarly(n *blockNode, e *earlyBlock, apply func(*bbolt.Tx, *wire.Block, []wire.Hash) (*state.Batch, error)) error {
+	b, ids := e.block, e.ids
+	var batch *state.Batch
+	var roots state.Roots
+	err := c.db.Update(func(tx *bbolt.Tx) error {
+		parentRoots, err := rootsOf(tx, n.parent.id)
+		if err != nil {
+			return err
+		}
+		if batch, err = apply(tx, b, ids); err != nil {
+			return err
+		}
+		if roots, err = batch.CommitTrees(parentRoots); err != nil {
+			return err
+		}
+		return checkStateRoot(b, roots)
+	})
+	if err == nil {
+		err = c.db.Update(func(tx *bbolt.Tx) error {
+			undo, err := batch.CommitFlat(tx)
+			if err == nil {
+				err = writeConnect(tx, n, ids, roots, undo)
+			}
+			if serr := e.sigs.wait(); serr != nil {
+				return serr
+			}
+			return err
+		})
+	}
+	// A bad signature is reported before any other failure.
+	if serr := e.sigs.wait(); serr != nil {
+		return serr
+	}
+	return err
+}
+
+func checkStateRoot(b *wire.Block, roots state.Roots) error {
+	if roots.StateRoot() != b.Header.StateRoot {
+		return consensus.Rule(consensus.ErrBadStateRoot, "state root after the block is %s, the header says %s",
+			roots.StateRoot().Short(), b.Header.StateRoot.Short())
 	}
 	return nil
 }
 
-// ApplyBlock runs a block's transactions against the state in tx on top of
-// parentRoots: signatures verified in parallel (skipping cached ones) while
-// the state transitions run, then the coinbase. It returns the new roots and
-// the undo record; on error the caller must roll tx back.
-func ApplyBlock(tx *bbolt.Tx, p *consensus.Params, scripts *state.Scripts, b *wire.Block, ids []wire.Hash, parentRoots state.Roots,
-	matured *wire.Tx, sigs *SigCache) (state.Roots, []byte, error) {
-	return applyBatch(state.NewBatch(tx, p, b.Header.Height), scripts, b, ids, parentRoots, matured, startSigJob(p.Net, b.Txs, ids, sigs), nil)
+// writeConnect writes, beside the state, what connecting n records: its
+// undo record and roots, the main-chain and tx index, and the tip.
+func writeConnect(tx *bbolt.Tx, n *blockNode, ids []wire.Hash, roots state.Roots, undo []byte) error {
+	if err := tx.Bucket(store.Undo).Put(n.id[:], undo); err != nil {
+		return err
+	}
+	if err := tx.Bucket(store.Roots).Put(n.id[:], roots.Encode()); err != nil {
+		return err
+	}
+	if err := tx.Bucket(store.Main).Put(store.U64(n.height), n.id[:]); err != nil {
+		return err
+	}
+	txi := tx.Bucket(store.TxIndex)
+	for i, id := range ids {
+		if err := txi.Put(id[:], txLocation(n.id, uint32(i))); err != nil {
+			return err
+		}
+	}
+	return tx.Bucket(store.Meta).Put(store.KeyTip, n.id[:])
 }
 
-// applyBatch is ApplyBlock with the batch made and the signature check
-// already under way. The state transitions, and the tree updates of
-// Commit, run while signatures are still being verified: nothing is final
-// until the caller commits tx, and a bad signature makes it roll back. A
-// bad signature is reported before any other failure. checkpoint checks a
-// root block's checkpoint against the tree (nil: checkpoints refused).
-func applyBatch(batch *state.Batch, scripts *state.Scripts, b *wire.Block, ids []wire.Hash, parentRoots state.Roots,
-	matured *wire.Tx, sigs *sigJob, checkpoint func(*state.Batch, wire.Checkpoint) error) (state.Roots, []byte, error) {
+// connected records n, now committed, as the tip.
+func (c *Chain) connected(n *blockNode, b *wire.Block) {
+	c.best = append(c.best, n)
+	if c.cfg.OnConnect != nil {
+		c.cfg.OnConnect(b, n.height)
+	}
+}
+
+// ApplyBlock runs a root block's transactions against the state in tx on
+// top of parentRoots: signatures verified in parallel (skipping cached
+// ones) while the state transitions run, then the coinbase. It returns the
+// new roots and the undo record; on error the caller must roll tx back. It
+// cannot check checkpoints (they need the forest).
+func ApplyBlock(tx *bbolt.Tx, p *consensus.Params, scripts *state.Scripts, b *wire.Block, ids []wire.Hash, parentRoots state.Roots,
+	matured *wire.Tx, sigs *SigCache) (state.Roots, []byte, error) {
+	job := startSigJob(p.Net, b.Txs, ids, sigs)
+	batch := state.NewBatch(tx, p, b.Header.Height)
+	var roots state.Roots
+	var undo []byte
+	applyErr := applyTxs(batch, scripts, b, ids, matured, nil)
+	if applyErr == nil {
+		roots, undo, applyErr = batch.Commit(parentRoots)
+	}
+	if err := job.wait(); err != nil {
+		return state.Roots{}, nil, err
+	}
+	return roots, undo, applyErr
+}
+
+// applyTxs runs the block's transactions, then its coinbase, in batch.
+// checkpoint checks a root block's checkpoint against the tree (nil:
+// checkpoints refused).
+func applyTxs(batch *state.Batch, scripts *state.Scripts, b *wire.Block, ids []wire.Hash, matured *wire.Tx,
+	checkpoint func(*state.Batch, wire.Checkpoint) error) error {
 	batch.SetScripts(scripts, b.Header.Time)
-	var applyErr error
 	for i, t := range b.Txs[1:] {
 		if cp, ok := t.Body.(wire.Checkpoint); ok && i == 0 {
 			if checkpoint == nil {
-				applyErr = fmt.Errorf("this node tracks no branch chains and cannot check a checkpoint")
-				break
+				return fmt.Errorf("this node tracks no branch chains and cannot check a checkpoint")
 			}
-			if applyErr = checkpoint(batch, cp); applyErr == nil {
-				applyErr = batch.ApplyCheckpoint(cp)
+			err := checkpoint(batch, cp)
+			if err == nil {
+				err = batch.ApplyCheckpoint(cp)
 			}
-			if applyErr != nil {
-				applyErr = fmt.Errorf("checkpoint: %w", applyErr)
-				break
+			if err != nil {
+				return fmt.Errorf("checkpoint: %w", err)
 			}
 			continue
 		}
 		if err := batch.ApplyWithID(t, ids[i+1], i+1); err != nil {
-			applyErr = fmt.Errorf("transaction %d (%s): %w", i+1, ids[i+1].Short(), err)
-			break
+			return fmt.Errorf("transaction %d (%s): %w", i+1, ids[i+1].Short(), err)
 		}
 	}
-	if applyErr == nil {
-		applyErr = batch.ApplyCoinbase(b.Txs[0], matured)
-	}
-	var roots state.Roots
-	var undo []byte
-	if applyErr == nil {
-		roots, undo, applyErr = batch.Commit(parentRoots)
-	}
-	if err := sigs.wait(); err != nil {
-		return state.Roots{}, nil, err
-	}
-	if applyErr != nil {
-		return state.Roots{}, nil, applyErr
-	}
-	return roots, undo, nil
+	return batch.ApplyCoinbase(b.Txs[0], matured)
 }
 
 // sigJob is a block's signature check running in the background.
 type sigJob struct {
-	done chan struct{}
-	err  error // a *consensus.RuleError, once done is closed
+	pending int // signatures to verify (not cached)
+	done    chan struct{}
+	err     error // a *consensus.RuleError, once done is closed
 }
 
 // startSigJob verifies the signatures of txs (VerifyTxs) in the background.
 func startSigJob(net wire.Network, txs []*wire.Tx, ids []wire.Hash, cache *SigCache) *sigJob {
-	j := &sigJob{done: make(chan struct{})}
+	todo := uncached(txs, ids, cache)
+	j := &sigJob{pending: len(todo), done: make(chan struct{})}
 	go func() {
 		defer close(j.done)
-		if i, err := VerifyTxs(net, txs, ids, cache); err != nil {
+		if i, err := verifyIndexes(net, txs, ids, todo, cache); err != nil {
 			j.err = consensus.Rule(consensus.ErrBadSignature, "transaction %d (%s): %v", i, ids[i].Short(), err)
 		}
 	}()

@@ -168,7 +168,7 @@ func (p *Pool) add(tx *wire.Tx, persist, verify, access bool) (wire.Hash, error)
 		return id, fmt.Errorf("%w: %w", ErrBadTx, err)
 	}
 	if verify && !p.cfg.Sigs.Has(id) {
-		if err := tx.VerifySig(p.cfg.Params.Net); err != nil {
+		if err := p.cfg.Sigs.VerifySig(p.cfg.Params.Net, tx); err != nil {
 			return id, fmt.Errorf("%w: %w", ErrBadTx, consensus.Rule(consensus.ErrBadSignature, "%v", err))
 		}
 		p.cfg.Sigs.Add(id)

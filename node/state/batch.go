@@ -43,6 +43,11 @@ type Batch struct {
 	root        RootLedger
 	leaves      map[string]wire.Hash
 	priorLeaves map[string][]byte
+	// What the block changed, sorted, once it is committed (sortKeys).
+	sorted                  bool
+	pks                     []wire.PubKey
+	keys, ksNames, paidKeys []string
+	leafKeys                []string
 }
 
 type histEntry struct {
@@ -324,69 +329,122 @@ func (b *Batch) ApplyCoinbase(cb *wire.Tx, matured *wire.Tx) error {
 // Commit writes the batch to the flat buckets and the trees on top of
 // parent, and returns the new roots and the undo record.
 func (b *Batch) Commit(parent Roots) (Roots, []byte, error) {
-	accB := b.tx.Bucket(store.Accounts)
-	kvB := b.tx.Bucket(store.KV)
-	histB := b.tx.Bucket(store.KVHist)
-	recB := b.tx.Bucket(store.LeafRecs)
+	roots, err := b.CommitTrees(parent)
+	if err != nil {
+		return Roots{}, nil, err
+	}
+	undo, err := b.CommitFlat(b.tx)
+	if err != nil {
+		return Roots{}, nil, err
+	}
+	return roots, undo, nil
+}
+
+// CommitTrees writes the batch's tree nodes on top of parent into the
+// batch's transaction and returns the new roots; CommitFlat writes the
+// rest. Tree nodes are content-addressed and nothing refers to them until
+// the roots are stored, so that transaction may commit on its own, before
+// the block is known to be valid: if it is not, they are never used.
+func (b *Batch) CommitTrees(parent Roots) (Roots, error) {
+	b.sortKeys()
 	nodes, err := smt.NewBoltStore(b.tx, store.SMT)
 	if err != nil {
-		return Roots{}, nil, err
+		return Roots{}, err
 	}
-
-	pks := make([]wire.PubKey, 0, len(b.accounts))
-	for pk := range b.accounts {
-		pks = append(pks, pk)
+	accUps := make([]smt.Update, 0, len(b.pks))
+	for _, pk := range b.pks {
+		accUps = append(accUps, smt.Update{Key: accountPath(pk), Value: accountLeaf(*b.accounts[pk])})
 	}
-	sort.Slice(pks, func(i, j int) bool { return bytes.Compare(pks[i][:], pks[j][:]) < 0 })
-	accUps := make([]smt.Update, 0, len(pks))
-	for _, pk := range pks {
-		a := b.accounts[pk]
-		if a.IsZero() {
-			if err := accB.Delete(pk[:]); err != nil {
-				return Roots{}, nil, err
-			}
-		} else if err := accB.Put(pk[:], a.encode()); err != nil {
-			return Roots{}, nil, err
-		}
-		leaf := accountLeaf(*a)
-		if !leaf.IsZero() && b.chain.IsRoot() {
-			if err := recB.Put(leaf[:], a.encode()); err != nil {
-				return Roots{}, nil, err
-			}
-		}
-		accUps = append(accUps, smt.Update{Key: accountPath(pk), Value: leaf})
-	}
-	ksNames, paidKeys, leafKeys, ledgerUps, err := b.commitLedger()
-	if err != nil {
-		return Roots{}, nil, err
-	}
-	accUps = append(accUps, ledgerUps...)
-	keys := make([]string, 0, len(b.kv))
-	for k := range b.kv {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	kvUps := make([]smt.Update, 0, len(keys))
-	for _, k := range keys {
-		rec := b.kv[k]
-		if err := kvB.Put([]byte(k), rec.Encode()); err != nil {
-			return Roots{}, nil, err
-		}
-		kvUps = append(kvUps, smt.Update{Key: wire.KeyPath(k), Value: rec.Hash()})
-	}
-	for _, h := range b.hist {
-		if err := histB.Put(histKey(h.key, b.height, h.pos), h.rec.Encode()); err != nil {
-			return Roots{}, nil, err
-		}
+	accUps = append(accUps, b.ledgerUpdates()...)
+	kvUps := make([]smt.Update, 0, len(b.keys))
+	for _, k := range b.keys {
+		kvUps = append(kvUps, smt.Update{Key: wire.KeyPath(k), Value: b.kv[k].Hash()})
 	}
 	var roots Roots
 	if roots.Accounts, err = smt.Apply(nodes, parent.Accounts, accUps); err != nil {
-		return Roots{}, nil, fmt.Errorf("accounts tree: %w", err)
+		return Roots{}, fmt.Errorf("accounts tree: %w", err)
 	}
 	if roots.KV, err = smt.Apply(nodes, parent.KV, kvUps); err != nil {
-		return Roots{}, nil, fmt.Errorf("kv tree: %w", err)
+		return Roots{}, fmt.Errorf("kv tree: %w", err)
 	}
-	return roots, b.undo(pks, keys, ksNames, paidKeys, leafKeys), nil
+	return roots, nil
+}
+
+// CommitFlat writes the accounts, records, history and ledger the batch
+// changed into tx, and returns the undo record. tx may be a later
+// transaction than the batch's, provided nothing wrote the state in
+// between: the batch keeps copies of everything it read.
+func (b *Batch) CommitFlat(tx *bbolt.Tx) ([]byte, error) {
+	b.sortKeys()
+	accB := tx.Bucket(store.Accounts)
+	kvB := tx.Bucket(store.KV)
+	histB := tx.Bucket(store.KVHist)
+	recB := tx.Bucket(store.LeafRecs)
+	for _, pk := range b.pks {
+		a := b.accounts[pk]
+		if a.IsZero() {
+			if err := accB.Delete(pk[:]); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		enc := a.encode()
+		if err := accB.Put(pk[:], enc); err != nil {
+			return nil, err
+		}
+		// The root keeps every account record by leaf hash, for branches
+		// reading the ledger at an anchor (branch.go).
+		if b.chain.IsRoot() {
+			leaf := accountLeaf(*a)
+			if err := recB.Put(leaf[:], enc); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := b.writeLedger(tx); err != nil {
+		return nil, err
+	}
+	for _, k := range b.keys {
+		if err := kvB.Put([]byte(k), b.kv[k].Encode()); err != nil {
+			return nil, err
+		}
+	}
+	for _, h := range b.hist {
+		if err := histB.Put(histKey(h.key, b.height, h.pos), h.rec.Encode()); err != nil {
+			return nil, err
+		}
+	}
+	return b.undo(b.pks, b.keys, b.ksNames, b.paidKeys, b.leafKeys), nil
+}
+
+// sortKeys lists, once, what the batch changed in the order it is written.
+func (b *Batch) sortKeys() {
+	if b.sorted {
+		return
+	}
+	b.sorted = true
+	b.pks = make([]wire.PubKey, 0, len(b.accounts))
+	for pk := range b.accounts {
+		b.pks = append(b.pks, pk)
+	}
+	sort.Slice(b.pks, func(i, j int) bool { return bytes.Compare(b.pks[i][:], b.pks[j][:]) < 0 })
+	b.keys = make([]string, 0, len(b.kv))
+	for k := range b.kv {
+		b.keys = append(b.keys, k)
+	}
+	sort.Strings(b.keys)
+	for n := range b.ks {
+		b.ksNames = append(b.ksNames, n)
+	}
+	sort.Strings(b.ksNames)
+	for k := range b.paid {
+		b.paidKeys = append(b.paidKeys, k)
+	}
+	sort.Strings(b.paidKeys)
+	for k := range b.leaves {
+		b.leafKeys = append(b.leafKeys, k)
+	}
+	sort.Strings(b.leafKeys)
 }
 
 // undo record: accounts (pk, prior) ‖ kv (key, prior) ‖ hist (key, pos) ‖

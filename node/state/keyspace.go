@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
 
@@ -487,67 +486,67 @@ func paidLeaf(total uint64) wire.Hash {
 	return wire.TaggedSum("bitverse/paidrec/v1", binary.BigEndian.AppendUint64(nil, total))
 }
 
-// commitLedger writes the batch's keyspaces, new scripts and paid totals to
-// their buckets and returns their names and keys (sorted, for the undo
-// record) and their leaves in the ledger (accounts) tree.
-func (b *Batch) commitLedger() (ksNames, paidKeys, leafKeys []string, ups []smt.Update, err error) {
-	ksB := b.tx.Bucket(store.Keyspace)
-	recB := b.tx.Bucket(store.LeafRecs)
-	for n := range b.ks {
-		ksNames = append(ksNames, n)
+// ledgerUpdates returns the ledger tree's leaves for the keyspaces and paid
+// totals the batch changed.
+func (b *Batch) ledgerUpdates() []smt.Update {
+	var ups []smt.Update
+	for _, n := range b.ksNames {
+		ups = append(ups, smt.Update{Key: keyspacePath(n), Value: keyspaceLeaf(b.ks[n])})
 	}
-	sort.Strings(ksNames)
-	for _, n := range ksNames {
-		k := b.ks[n]
-		if err := ksB.Put([]byte(n), k.encode()); err != nil {
-			return nil, nil, nil, nil, err
-		}
-		leaf := keyspaceLeaf(k)
-		if err := recB.Put(leaf[:], k.encode()); err != nil {
-			return nil, nil, nil, nil, err
-		}
-		ups = append(ups, smt.Update{Key: keyspacePath(n), Value: leaf})
+	for _, k := range b.paidKeys {
+		ups = append(ups, smt.Update{Key: paidPath([]byte(k)), Value: paidLeaf(b.paid[k])})
 	}
-	scB := b.tx.Bucket(store.Scripts)
+	for _, k := range b.leafKeys {
+		ups = append(ups, smt.Update{Key: leafPath([]byte(k)), Value: b.leaves[k]})
+	}
+	return ups
+}
+
+// writeLedger writes the keyspaces, new scripts and paid totals the batch
+// changed into tx.
+func (b *Batch) writeLedger(tx *bbolt.Tx) error {
+	ksB := tx.Bucket(store.Keyspace)
+	recB := tx.Bucket(store.LeafRecs)
+	for _, n := range b.ksNames {
+		enc := b.ks[n].encode()
+		if err := ksB.Put([]byte(n), enc); err != nil {
+			return err
+		}
+		leaf := keyspaceLeaf(b.ks[n])
+		if err := recB.Put(leaf[:], enc); err != nil {
+			return err
+		}
+	}
+	scB := tx.Bucket(store.Scripts)
 	for h, src := range b.newScripts {
 		if err := scB.Put(h[:], src); err != nil {
-			return nil, nil, nil, nil, err
+			return err
 		}
 	}
-	paidB := b.tx.Bucket(store.Paid)
-	for k := range b.paid {
-		paidKeys = append(paidKeys, k)
-	}
-	sort.Strings(paidKeys)
-	for _, k := range paidKeys {
+	paidB := tx.Bucket(store.Paid)
+	for _, k := range b.paidKeys {
 		total := binary.BigEndian.AppendUint64(nil, b.paid[k])
 		if err := paidB.Put([]byte(k), total); err != nil {
-			return nil, nil, nil, nil, err
+			return err
 		}
 		leaf := paidLeaf(b.paid[k])
 		if err := recB.Put(leaf[:], total); err != nil {
-			return nil, nil, nil, nil, err
+			return err
 		}
-		ups = append(ups, smt.Update{Key: paidPath([]byte(k)), Value: leaf})
 	}
-	lvB := b.tx.Bucket(store.Leaves)
-	for k := range b.leaves {
-		leafKeys = append(leafKeys, k)
-	}
-	sort.Strings(leafKeys)
-	for _, k := range leafKeys {
-		v := b.leaves[k]
-		if v.IsZero() {
+	lvB := tx.Bucket(store.Leaves)
+	for _, k := range b.leafKeys {
+		var err error
+		if v := b.leaves[k]; v.IsZero() {
 			err = lvB.Delete([]byte(k))
 		} else {
 			err = lvB.Put([]byte(k), v[:])
 		}
 		if err != nil {
-			return nil, nil, nil, nil, err
+			return err
 		}
-		ups = append(ups, smt.Update{Key: leafPath([]byte(k)), Value: v})
 	}
-	return ksNames, paidKeys, leafKeys, ups, nil
+	return nil
 }
 
 // ledgerLeaves lists the keyspace and paid leaves of the flat buckets (for

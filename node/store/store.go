@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -63,7 +65,17 @@ func Open(path string) (*bbolt.DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: 2 * time.Second, FreelistType: bbolt.FreelistMapType})
+	opts := &bbolt.Options{Timeout: 2 * time.Second, FreelistType: bbolt.FreelistMapType}
+	if strconv.IntSize == 64 && runtime.GOOS != "windows" {
+		// Map 1 GiB of address space from the start (it is not memory: only
+		// the file's pages are ever touched). Otherwise bbolt remaps each
+		// time the file outgrows the map, inside a write's commit — copying
+		// out the transaction's nodes and waiting for every reader — and a
+		// freshly opened node does so on its first blocks. On Windows the
+		// map's size is the file's size, so the default stays there.
+		opts.InitialMmapSize = 1 << 30
+	}
+	db, err := bbolt.Open(path, 0o600, opts)
 	if errors.Is(err, bbolt.ErrTimeout) {
 		return nil, fmt.Errorf("%w (%s)", ErrLocked, path)
 	}
