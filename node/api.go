@@ -14,6 +14,11 @@ type API interface {
 	Account(ctx context.Context, addr string) (AccountInfo, error)
 	SubmitTx(ctx context.Context, raw []byte) (wire.Hash, error)
 	Get(ctx context.Context, key string, proof, history bool) (*GetResult, error)
+	// GetOn reads key on the chain of its path at depth (-1: the
+	// shallowest stored chain that has it).
+	GetOn(ctx context.Context, key string, depth int, proof, history bool) (*GetResult, error)
+	// Credit is an address's write credit on a branch chain.
+	Credit(ctx context.Context, addr, chain string) (*CreditInfo, error)
 	Keys(ctx context.Context, prefix, after string, limit int) ([]string, error)
 	Block(ctx context.Context, ref string) (*BlockInfo, error)
 	Blocks(ctx context.Context, top uint64, count int) ([]BlockInfo, error)

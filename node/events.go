@@ -24,7 +24,8 @@ type Event struct {
 	Height uint64    `json:"height,omitempty"`
 	Block  wire.Hash `json:"block,omitempty"`
 	Tx     wire.Hash `json:"tx,omitempty"`
-	Time   int64     `json:"time,omitempty"` // ms
+	Time   int64     `json:"time,omitempty"`  // ms
+	Chain  string    `json:"chain,omitempty"` // branch events: which chain
 }
 
 // Broker fans events out to subscribers without ever blocking the

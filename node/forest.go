@@ -152,6 +152,10 @@ func (n *Node) openBranches(base chain.Config) error {
 		n.branchDBs = append(n.branchDBs, db)
 		cfg := base
 		cfg.ID, cfg.DB, cfg.HeadersOnly = id, db, !full
+		if full {
+			n.pools[id] = n.branchPool(id, db)
+		}
+		cfg.OnConnect, cfg.OnDisconnect = n.branchHooks(id)
 		if _, err := n.forest.Add(cfg); err != nil {
 			return fmt.Errorf("open chain %s: %w", id, err)
 		}

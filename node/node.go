@@ -51,13 +51,18 @@ type Node struct {
 	// branchDBs are the branch chains' files (closed after db).
 	branchDBs []*bbolt.DB
 	pool      *mempool.Pool
-	miner     *miner.Miner
-	events    *Broker
+	// pools are the mempools of the fully stored branch chains.
+	pools  map[wire.ChainID]*mempool.Pool
+	sigs   *chain.SigCache
+	miner  *miner.Miner
+	events *Broker
 
 	mineTo   atomic.Pointer[wire.PubKey]
 	refresh  chan struct{} // to the miner
 	tipMoved chan struct{} // internal: coalesced tip changes
-	peers    atomic.Int64
+	// branchTxs: a branch pool changed (coalesced)
+	branchTxs chan struct{}
+	peers     atomic.Int64
 	// syncProgress is set by the p2p layer while catching up.
 	syncProgress atomic.Pointer[Sync]
 
@@ -97,8 +102,9 @@ func Open(cfg Config) (*Node, error) {
 		return nil, err
 	}
 	n := &Node{cfg: cfg, log: cfg.Log, db: db, events: NewBroker(),
-		refresh: make(chan struct{}, 1), tipMoved: make(chan struct{}, 1), quit: make(chan struct{})}
+		refresh: make(chan struct{}, 1), tipMoved: make(chan struct{}, 1), branchTxs: make(chan struct{}, 1), quit: make(chan struct{})}
 	sigs := chain.NewSigCache(200_000)
+	n.sigs, n.pools = sigs, map[wire.ChainID]*mempool.Pool{}
 	if cfg.Scripts == nil {
 		cfg.Scripts = script.NewInProcess()
 	}
@@ -130,12 +136,21 @@ func Open(cfg Config) (*Node, error) {
 	if err != nil {
 		return fail(fmt.Errorf("load mempool: %w", err))
 	}
+	for id, p := range n.pools {
+		k, err := p.Load()
+		if err != nil {
+			return fail(fmt.Errorf("load mempool of chain %s: %w", id, err))
+		}
+		kept += k
+	}
 	if !cfg.MineTo.IsZero() {
 		pk := cfg.MineTo
 		n.mineTo.Store(&pk)
 	}
 	n.miner = miner.New(miner.Config{
 		Template: n.template,
+		Path:     n.pathTemplate,
+		MaxDepth: cfg.Params.MaxDepth,
 		Submit:   n.submitMined,
 		Refresh:  n.refresh,
 		Workers:  cfg.MinerWorkers,
@@ -143,6 +158,10 @@ func Open(cfg Config) (*Node, error) {
 	})
 	n.wg.Add(1)
 	go n.forwardChanges()
+	for _, p := range n.pools {
+		n.wg.Add(1)
+		go n.forwardPool(p)
+	}
 	tip := n.chain.Tip()
 	n.log.Info("node open", "datadir", cfg.DataDir, "network", cfg.Params.Net.Name, "height", tip.Height, "tip", tip.ID.Short(), "mempool", kept)
 	return n, nil
@@ -232,9 +251,29 @@ func (n *Node) forwardChanges() {
 			if txTimer == nil {
 				txTimer = time.After(500 * time.Millisecond)
 			}
+		case <-n.branchTxs:
+			if txTimer == nil {
+				txTimer = time.After(500 * time.Millisecond)
+			}
 		case <-txTimer:
 			txTimer = nil
 			poke()
+		}
+	}
+}
+
+// forwardPool passes a branch pool's changes on to forwardChanges.
+func (n *Node) forwardPool(p *mempool.Pool) {
+	defer n.wg.Done()
+	for {
+		select {
+		case <-n.quit:
+			return
+		case <-p.Changed():
+			select {
+			case n.branchTxs <- struct{}{}:
+			default:
+			}
 		}
 	}
 }
@@ -280,7 +319,11 @@ func (n *Node) SubmitBlock(b *wire.Block) (chain.Result, error) {
 
 // AddTx admits a transaction to the mempool and announces it.
 func (n *Node) AddTx(tx *wire.Tx) (wire.Hash, error) {
-	id, err := n.pool.Add(tx)
+	pool, err := n.poolFor(tx.Chain)
+	if err != nil {
+		return tx.ID(), err
+	}
+	id, err := pool.Add(tx)
 	if err != nil {
 		return id, err
 	}

@@ -98,22 +98,66 @@ func (n *Node) valueRecord(key string, r *state.Record, tip uint64) ValueRecord 
 	return v
 }
 
-// Get implements API. With proof, the proof is built against the tip and
-// verified here before it is returned (the client verifies it again).
+// Get implements API: GetOn at any depth.
 func (n *Node) Get(ctx context.Context, key string, proof, history bool) (*GetResult, error) {
+	return n.GetOn(ctx, key, -1, proof, history)
+}
+
+// GetOn implements API. The key lives on the chain of its path at depth;
+// depth -1 looks from the root down through the chains this node stores
+// and answers with the shallowest (the most secure) copy. With proof, the
+// proof is built against that chain's tip and verified here before it is
+// returned (the client verifies it again).
+func (n *Node) GetOn(ctx context.Context, key string, depth int, proof, history bool) (*GetResult, error) {
 	if err := wire.ValidKey(key); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadRequest, err)
 	}
+	if depth > int(n.cfg.Params.MaxDepth) {
+		return nil, fmt.Errorf("%w: depth %d is below the network's %d levels", ErrBadRequest, depth, n.cfg.Params.MaxDepth)
+	}
+	if depth >= 0 {
+		id := wire.ForPath(wire.KeyPath(key), uint8(depth))
+		c := n.forest.Chain(id)
+		if c.HeadersOnly() {
+			return nil, fmt.Errorf("%w: %q is on chain %s, which this node does not store (run it with --follow %s, or read it from a peer)", ErrNotStored, key, id, id)
+		}
+		return n.getOn(c, key, proof, history)
+	}
+	var firstErr error
+	for d := 0; d <= int(n.cfg.Params.MaxDepth); d++ {
+		c := n.forest.Chain(wire.ForPath(wire.KeyPath(key), uint8(d)))
+		if c.HeadersOnly() {
+			continue
+		}
+		res, err := n.getOn(c, key, proof, history)
+		if err == nil {
+			return res, nil
+		}
+		if !errors.Is(err, ErrNotFound) {
+			return nil, err
+		}
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	return nil, firstErr
+}
+
+func (n *Node) getOn(c *chain.Chain, key string, proof, history bool) (*GetResult, error) {
 	var res GetResult
-	err := n.chain.View(func(tx *bbolt.Tx, tip chain.TipInfo, roots state.Roots) error {
+	err := c.View(func(tx *bbolt.Tx, tip chain.TipInfo, roots state.Roots) error {
 		rec, err := state.Get(tx, key)
 		if errors.Is(err, state.ErrNotFound) {
-			return fmt.Errorf("%w: nothing has been written at %q", ErrNotFound, key)
+			if c.ID().IsRoot() {
+				return fmt.Errorf("%w: nothing has been written at %q", ErrNotFound, key)
+			}
+			return fmt.Errorf("%w: nothing has been written at %q on chain %s", ErrNotFound, key, c.ID())
 		}
 		if err != nil {
 			return err
 		}
 		res.ValueRecord = n.valueRecord(key, rec, tip.Height)
+		res.Chain = c.ID().String()
 		if proof {
 			p, err := state.Prove(tx, roots, key)
 			if err != nil {
@@ -137,6 +181,10 @@ func (n *Node) Get(ctx context.Context, key string, proof, history bool) (*GetRe
 	})
 	if err != nil {
 		return nil, err
+	}
+	res.RootConfirmations = n.rootConfirmations(c, res.Height, res.Confirmations)
+	for i := range res.History {
+		res.History[i].Chain = res.Chain
 	}
 	return &res, nil
 }
@@ -241,6 +289,9 @@ func (n *Node) Tx(ctx context.Context, id wire.Hash) (*TxInfo, error) {
 	}
 	t, loc, err := n.chain.TxByID(id)
 	if errors.Is(err, chain.ErrNotFound) {
+		if ti, ok := n.branchTx(id); ok {
+			return ti, nil
+		}
 		return nil, fmt.Errorf("%w: transaction %s is neither pending nor in a block", ErrNotFound, id.Short())
 	}
 	if err != nil {

@@ -54,6 +54,12 @@ type ValueRecord struct {
 	Confirmations uint64    `json:"confirmations"`
 	Writer        string    `json:"writer"`
 	TxID          wire.Hash `json:"tx"`
+	// Chain is the blocktree chain holding the value ("/" for the root);
+	// Confirmations count that chain's blocks, RootConfirmations the root
+	// blocks from the one that checkpoints the value's block (0: not
+	// checkpointed yet). On the root the two are equal.
+	Chain             string `json:"chain,omitempty"`
+	RootConfirmations uint64 `json:"root_confirmations"`
 }
 
 // GetResult answers Get.
@@ -86,6 +92,7 @@ type TxInfo struct {
 	ValueSize     int       `json:"value_size,omitempty"`
 	Size          int       `json:"size"`
 	Pending       bool      `json:"pending"`
+	Chain         string    `json:"chain,omitempty"` // set for branch transactions
 	Block         wire.Hash `json:"block,omitempty"`
 	Height        uint64    `json:"height,omitempty"`
 	Confirmations uint64    `json:"confirmations"`

@@ -220,6 +220,14 @@ func (f *fakeAPI) Get(ctx context.Context, key string, proof, history bool) (*no
 	return &node.GetResult{ValueRecord: v}, nil
 }
 
+func (f *fakeAPI) GetOn(ctx context.Context, key string, depth int, proof, history bool) (*node.GetResult, error) {
+	return f.Get(ctx, key, proof, history)
+}
+
+func (f *fakeAPI) Credit(ctx context.Context, addr, chain string) (*node.CreditInfo, error) {
+	return nil, fmt.Errorf("%w: the fake node has no branch chains", node.ErrBadRequest)
+}
+
 func (f *fakeAPI) Keys(ctx context.Context, prefix, after string, limit int) ([]string, error) {
 	if err := f.wait(ctx, "Keys"); err != nil {
 		return nil, err

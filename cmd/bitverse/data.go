@@ -20,6 +20,7 @@ import (
 func putCmd() *cobra.Command {
 	var file, fee string
 	var wait bool
+	var depth int
 	c := &cobra.Command{
 		Use:   "put KEY [VALUE]",
 		Short: "Write VALUE (or --file F) at KEY, signed by your wallet",
@@ -27,7 +28,13 @@ func putCmd() *cobra.Command {
 public/ is open to everyone. Values are up to 64 KiB inline. A --file larger
 than that is a blob: it is streamed into the node's blob store in 256 KiB
 chunks, and the put carries only its manifest (size and Merkle root); peers
-fetch the chunks when someone reads it (get KEY --out FILE).`,
+fetch the chunks when someone reads it (get KEY --out FILE).
+
+--depth D writes on the chain at depth D of the blocktree that holds the
+key (the first D bits of SHA-256 of the key): cheaper and less verified the
+deeper it is. Branch writes are paid from write credit stamped on the root
+(bitverse stamp); if yours does not cover the fee, put stamps what is
+missing first, says what it cost, and waits for the stamp to confirm.`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			p, err := params()
@@ -76,19 +83,36 @@ fetch the chunks when someone reads it (get KEY --out FILE).`,
 			if err != nil {
 				return err
 			}
+			if depth < 0 || depth > int(p.MaxDepth) {
+				return fmt.Errorf("--depth %d: the %s blocktree has depths 0 (the root) to %d", depth, p.Net.Name, p.MaxDepth)
+			}
+			chainID := wire.ForPath(wire.KeyPath(key), uint8(depth))
 			info, err := cl.Account(cmd.Context(), acct.Address)
 			if err != nil {
 				return err
 			}
+			nonce := info.NextNonce
+			var credit *node.CreditInfo
+			if depth > 0 {
+				if credit, err = cl.Credit(cmd.Context(), acct.Address, chainID.String()); err != nil {
+					return err
+				}
+				nonce = credit.NextNonce
+			}
 			if blobFile != "" {
 				value = make([]byte, blob.ManifestSize) // stand-in of the same size (and fee) until the blob is stored
 			}
-			tx := wire.NewTx(wire.RootChain, wire.Put{Key: key, Value: value}, info.NextNonce, 0)
+			tx := wire.NewTx(chainID, wire.Put{Key: key, Value: value}, nonce, 0)
 			if err := setFee(p, tx, fee); err != nil {
 				return err
 			}
-			if tx.Fee > info.Balance {
+			if depth == 0 && tx.Fee > info.Balance {
 				return fmt.Errorf("not enough funds: the fee is %s, spendable balance is %s (mine a few blocks first: bitverse node --mine)", bvs(tx.Fee), bvs(info.Balance))
+			}
+			if credit != nil && credit.Available < tx.Fee {
+				if err := autoStamp(cmd.Context(), cl, chainID, tx.Fee-credit.Available, info); err != nil {
+					return err
+				}
 			}
 			if blobFile != "" {
 				bi, err := putBlobFile(cmd.Context(), cl, blobFile)
@@ -98,7 +122,7 @@ fetch the chunks when someone reads it (get KEY --out FILE).`,
 				if !g.jsonOut {
 					fmt.Fprintf(os.Stderr, "stored %s in the node; the put carries its manifest\n", describeBlob(&bi))
 				}
-				tx = wire.NewTx(wire.RootChain, wire.Put{Key: key, Value: bi.Manifest}, info.NextNonce, 0)
+				tx = wire.NewTx(chainID, wire.Put{Key: key, Value: bi.Manifest}, nonce, 0)
 				if err := setFee(p, tx, fee); err != nil {
 					return err
 				}
@@ -112,8 +136,42 @@ fetch the chunks when someone reads it (get KEY --out FILE).`,
 	c.Flags().StringVar(&file, "file", "", "read the value from a file")
 	c.Flags().StringVar(&fee, "fee", "", "fee in BVS (default: the minimum)")
 	c.Flags().BoolVar(&wait, "wait", false, "return when the write is in a block")
+	c.Flags().IntVar(&depth, "depth", 0, "write on the chain at this depth of the blocktree (0 = the root)")
 	addJSON(c)
 	return c
+}
+
+// autoStamp buys need of write credit on chain id for the wallet's account
+// (a root stamp transaction) and waits until a root block holds it, so the
+// write that needs it can be admitted.
+func autoStamp(ctx context.Context, cl node.API, id wire.ChainID, need uint64, info node.AccountInfo) error {
+	p, err := params()
+	if err != nil {
+		return err
+	}
+	w, _, err := openWallet()
+	if err != nil {
+		return err
+	}
+	st := wire.NewTx(wire.RootChain, wire.Stamp{Chain: id, Amount: need}, info.NextNonce, 0)
+	p.SetMinFee(st)
+	if total, _ := wire.AddAmounts(need, st.Fee); total > info.Balance {
+		return fmt.Errorf("not enough funds to stamp write credit on chain %s: it needs %s plus a fee of %s; spendable balance is %s",
+			id, bvs(need), bvs(st.Fee), bvs(info.Balance))
+	}
+	if err := w.Sign(g.account, st); err != nil {
+		return err
+	}
+	sid, err := cl.SubmitTx(ctx, st.Encode())
+	if err != nil {
+		return fmt.Errorf("stamp write credit on chain %s: %w", id, err)
+	}
+	fmt.Fprintf(os.Stderr, "no write credit left on chain %s: stamping %s (fee %s) in %s, waiting for a root block…\n",
+		id, bvs(need), bvs(st.Fee), sid.Short())
+	if _, err := waitForTx(ctx, cl, sid); err != nil {
+		return err
+	}
+	return nil
 }
 
 // setFee sets the fee from the flag, or the minimum; a fee below the minimum
@@ -159,6 +217,7 @@ func waitForTx(ctx context.Context, api node.API, id wire.Hash) (*node.TxInfo, e
 func getCmd() *cobra.Command {
 	var proof, history bool
 	var outFile string
+	var depth int
 	c := &cobra.Command{
 		Use:   "get KEY",
 		Short: "Read the value at KEY (with --proof, verify it against a header)",
@@ -168,7 +227,7 @@ func getCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			res, err := cl.Get(cmd.Context(), args[0], proof, history)
+			res, err := cl.GetOn(cmd.Context(), args[0], depth, proof, history)
 			if err != nil {
 				return err
 			}
@@ -213,8 +272,14 @@ func getCmd() *cobra.Command {
 				default:
 					fmt.Fprintln(o, res.Value)
 				}
-				kv(o, "height", res.Height)
-				kv(o, "confirmations", res.Confirmations)
+				if res.Chain != "" && res.Chain != "/" {
+					kv(o, "chain", res.Chain)
+					kv(o, "height", res.Height)
+					kv(o, "confirmations", fmt.Sprintf("%d on chain %s, %d on the root (0: not checkpointed yet)", res.Confirmations, res.Chain, res.RootConfirmations))
+				} else {
+					kv(o, "height", res.Height)
+					kv(o, "confirmations", res.Confirmations)
+				}
 				kv(o, "writer", res.Writer)
 				if res.Proof != nil {
 					kv(o, "proof", fmt.Sprintf("verified against block %s (height %d, state root %s)", res.Proof.Block.Short(), res.Proof.Height, res.Proof.StateRoot.Short()))
@@ -228,6 +293,7 @@ func getCmd() *cobra.Command {
 	c.Flags().BoolVar(&proof, "proof", false, "fetch a Merkle proof and verify it against the block header")
 	c.Flags().BoolVar(&history, "history", false, "show every value ever written at the key")
 	c.Flags().StringVar(&outFile, "out", "", "write the raw value (or the blob it refers to, fetched from peers if need be) to a file")
+	c.Flags().IntVar(&depth, "depth", -1, "read on the chain at this depth of the blocktree (default: the shallowest stored chain that has the key)")
 	addJSON(c)
 	return c
 }

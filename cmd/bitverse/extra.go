@@ -8,5 +8,6 @@ func extraCommands() []*cobra.Command {
 	var cs []*cobra.Command
 	cs = append(cs, networkCommands()...)
 	cs = append(cs, keyspaceCommands()...)
+	cs = append(cs, branchCommands()...)
 	return cs
 }

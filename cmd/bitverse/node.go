@@ -63,7 +63,7 @@ bitverse tree.`,
 
 // addFollow adds --follow, the chains to store in full.
 func addFollow(c *cobra.Command, v *string) {
-	c.Flags().StringVar(v, "follow", "all", "chains to store in full, comma-separated prefixes (e.g. 01,1; their ancestors too); the others keep headers only")
+	c.Flags().StringVar(v, "follow", "", "chains to store in full, comma-separated prefixes (e.g. 01,1; their ancestors too), or all; the others keep headers only (default: the set saved by 'bitverse follow', else all)")
 }
 
 func logger(w io.Writer, level string) *slog.Logger {
@@ -108,6 +108,12 @@ func startEmbedded(ctx context.Context, f nodeFlags, log *slog.Logger) (*embedde
 	mineTo, err := readMineTo(p.Net, dir, f.mineTo)
 	if err != nil {
 		return nil, fmt.Errorf("mining address: %w", err)
+	}
+	if f.follow == "" {
+		// No --follow: the set saved by `bitverse follow`, else all.
+		if f.follow, err = readFollowFile(dir); err != nil {
+			return nil, err
+		}
 	}
 	follow, err := node.ParseFollow(f.follow, p)
 	if err != nil {

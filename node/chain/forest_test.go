@@ -219,8 +219,9 @@ func TestBranchWriteStampCheckpointPayout(t *testing.T) {
 	tr.path("01")
 	noCredit := tr.branchPut(tr.alice, 2, k, "v1")
 	tmpl, err := tr.chain("01").NewTemplate(tr.miner.PubKey(), []*wire.Tx{noCredit}, tr.clk.t.Add(2*time.Second))
-	if err != nil || len(tmpl.Rejected) != 1 {
-		t.Fatalf("template: err %v, rejected %d, want the write rejected", err, len(tmpl.Rejected))
+	// Left out, not rejected: the credit may yet appear under a later anchor.
+	if err != nil || len(tmpl.Rejected) != 0 || len(tmpl.Block.Txs) != 1 {
+		t.Fatalf("template: err %v, rejected %d, %d txs; want the write left out", err, len(tmpl.Rejected), len(tmpl.Block.Txs))
 	}
 
 	// Stamp 1 BVS for 01, let the anchors reach past it, write.
@@ -489,7 +490,7 @@ func TestBranchRuleCodes(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if len(tmpl.Rejected) == 0 {
+		if len(tmpl.Rejected) == 0 && len(tmpl.Block.Txs) > 1 {
 			return nil
 		}
 		// The template drops it; apply it to a block by hand to see the code.

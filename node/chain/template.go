@@ -108,6 +108,13 @@ func (c *Chain) NewTemplate(coinbaseTo wire.PubKey, candidates []*wire.Tx, now t
 				continue
 			}
 			if err := batch.Apply(cand, len(txs)+1); err != nil {
+				if consensus.IsCode(err, consensus.ErrNoCredit) && !c.id.IsRoot() {
+					// The credit may be stamped on the root but not yet
+					// under this block's anchor (the parent chain's tip
+					// anchors further back): a later template sees it.
+					deferred[cand.From] = true
+					continue
+				}
 				if consensus.CodeOf(err) != 0 {
 					c.log.Debug("template skips transaction", "tx", cand.ID().Short(), "err", err)
 					tmpl.Rejected = append(tmpl.Rejected, cand)

@@ -34,6 +34,12 @@ type Config struct {
 	// (that happens under the chain's lock).
 	Check    func(*wire.Tx) error
 	MaxTxs   int // default 50,000
+	// Chain is the chain whose transactions the pool holds (zero: the
+	// root). A branch pool holds puts under the chain's prefix only, and
+	// Available says what a sender may still spend there: its write
+	// credit on the root minus what its branch account has spent.
+	Chain     wire.ChainID
+	Available func(pk wire.PubKey, spent uint64) (uint64, error)
 	MaxBytes int // default 256 MiB
 }
 
@@ -163,7 +169,7 @@ func (p *Pool) Add(tx *wire.Tx) (wire.Hash, error) {
 func (p *Pool) add(tx *wire.Tx, persist, verify, access bool) (wire.Hash, error) {
 	id := tx.ID()
 	size := tx.Size()
-	spend, err := check(p.cfg.Params, tx, size)
+	spend, err := check(p.cfg.Params, p.cfg.Chain, tx, size)
 	if err != nil {
 		return id, fmt.Errorf("%w: %w", ErrBadTx, err)
 	}
@@ -230,7 +236,17 @@ func (p *Pool) add(tx *wire.Tx, persist, verify, access bool) (wire.Hash, error)
 		return id, ErrReplacementFee
 	}
 	total, err := wire.AddAmounts(pendingSpend, spend)
-	if err != nil || total > acct.Balance {
+	if p.cfg.Available != nil {
+		avail, aerr := p.cfg.Available(tx.From, acct.Balance)
+		if aerr != nil {
+			return id, aerr
+		}
+		if err != nil || total > avail {
+			return id, fmt.Errorf("%w: %w", ErrBadTx, consensus.Rule(consensus.ErrNoCredit,
+				"write credit left on chain %s is %s BVS, which does not cover this and pending writes (%s BVS); stamp some with `bitverse stamp %s AMOUNT`",
+				p.cfg.Chain, wire.FormatAmount(avail), wire.FormatAmount(total), p.cfg.Chain))
+		}
+	} else if err != nil || total > acct.Balance {
 		return id, fmt.Errorf("%w: %w", ErrBadTx, consensus.Rule(consensus.ErrInsufficientFunds,
 			"balance %s BVS does not cover this and pending transactions (%s BVS)", wire.FormatAmount(acct.Balance), wire.FormatAmount(total)))
 	}
@@ -286,9 +302,18 @@ func (p *Pool) add(tx *wire.Tx, persist, verify, access bool) (wire.Hash, error)
 }
 
 // check applies the stateless rules and returns what tx spends.
-func check(params *consensus.Params, tx *wire.Tx, size int) (uint64, error) {
-	if !tx.Chain.IsRoot() {
-		return 0, consensus.Rule(consensus.ErrBadTxChain, "transaction is for chain %s; only the root chain exists so far", tx.Chain)
+func check(params *consensus.Params, chain wire.ChainID, tx *wire.Tx, size int) (uint64, error) {
+	if tx.Chain.String() != chain.String() {
+		return 0, consensus.Rule(consensus.ErrBadTxChain, "transaction is for chain %s, this pool holds chain %s", tx.Chain, chain)
+	}
+	if !chain.IsRoot() {
+		put, ok := tx.Body.(wire.Put)
+		if !ok {
+			return 0, consensus.Rule(consensus.ErrBadTxChain, "a %s runs on the root chain; branch chains carry only puts", tx.Type)
+		}
+		if home := wire.ForPath(wire.KeyPath(put.Key), chain.Depth); home != chain {
+			return 0, consensus.Rule(consensus.ErrBadTxChain, "key %q belongs to chain %s at depth %d, not %s", put.Key, home, chain.Depth, chain)
+		}
 	}
 	if min := params.MinFee(size); tx.Fee < min {
 		return 0, consensus.Rule(consensus.ErrFeeTooLow, "fee %d is below the minimum %d for %d bytes", tx.Fee, min, size)
@@ -325,6 +350,20 @@ func check(params *consensus.Params, tx *wire.Tx, size int) (uint64, error) {
 		return s, nil
 	case wire.KeyspaceScript, wire.KeyspaceTransfer:
 		return tx.Fee, nil
+	case wire.Stamp:
+		if b.Chain.IsRoot() || b.Chain.Depth > params.MaxDepth {
+			return 0, consensus.Rule(consensus.ErrBadStamp, "a stamp buys credit on a branch chain of depth 1 to %d, not %s", params.MaxDepth, b.Chain)
+		}
+		if b.Amount == 0 {
+			return 0, consensus.Rule(consensus.ErrZeroAmount, "stamp of zero")
+		}
+		s, err := wire.AddAmounts(b.Amount, tx.Fee)
+		if err != nil {
+			return 0, consensus.Rule(consensus.ErrAmountOverflow, "amount plus fee overflows")
+		}
+		return s, nil
+	case wire.Checkpoint:
+		return 0, consensus.Rule(consensus.ErrBadCheckpoint, "checkpoints are made by miners, not sent as transactions")
 	case wire.Coinbase:
 		return 0, consensus.Rule(consensus.ErrMultipleCoinbases, "a coinbase cannot be sent as a transaction")
 	}

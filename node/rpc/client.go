@@ -158,6 +158,18 @@ func (c *Client) Get(ctx context.Context, key string, proof, history bool) (*nod
 	return &r, c.call(ctx, "get", getParams{Key: key, Proof: proof, History: history}, &r)
 }
 
+// GetOn implements node.API.
+func (c *Client) GetOn(ctx context.Context, key string, depth int, proof, history bool) (*node.GetResult, error) {
+	var r node.GetResult
+	return &r, c.call(ctx, "get", getParams{Key: key, Depth: &depth, Proof: proof, History: history}, &r)
+}
+
+// Credit implements node.API.
+func (c *Client) Credit(ctx context.Context, addr, chain string) (*node.CreditInfo, error) {
+	var r node.CreditInfo
+	return &r, c.call(ctx, "credit", struct{ Address, Chain string }{addr, chain}, &r)
+}
+
 // Keys implements node.API.
 func (c *Client) Keys(ctx context.Context, prefix, after string, limit int) ([]string, error) {
 	var r []string

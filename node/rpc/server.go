@@ -122,7 +122,14 @@ func (s *Server) Handler() http.Handler {
 		return api.SubmitTx(ctx, p.Raw)
 	})
 	route(mux, "get", func(ctx context.Context, p getParams) (*node.GetResult, error) {
-		return api.Get(ctx, p.Key, p.Proof, p.History)
+		depth := -1
+		if p.Depth != nil {
+			depth = *p.Depth
+		}
+		return api.GetOn(ctx, p.Key, depth, p.Proof, p.History)
+	})
+	route(mux, "credit", func(ctx context.Context, p struct{ Address, Chain string }) (*node.CreditInfo, error) {
+		return api.Credit(ctx, p.Address, p.Chain)
 	})
 	route(mux, "keys", func(ctx context.Context, p keysParams) ([]string, error) {
 		return api.Keys(ctx, p.Prefix, p.After, p.Limit)
@@ -152,6 +159,7 @@ func (s *Server) Handler() http.Handler {
 
 type getParams struct {
 	Key            string
+	Depth          *int // nil: any depth
 	Proof, History bool
 }
 type keysParams struct {

@@ -1,0 +1,243 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/bitverse/bitverse/node"
+	"github.com/bitverse/bitverse/node/consensus"
+	"github.com/bitverse/bitverse/node/wire"
+	"github.com/spf13/cobra"
+)
+
+func branchCommands() []*cobra.Command {
+	return []*cobra.Command{stampCmd(), creditCmd(), followCmd(), unfollowCmd()}
+}
+
+func stampCmd() *cobra.Command {
+	var f txFlags
+	c := &cobra.Command{
+		Use:   "stamp CHAIN AMOUNT",
+		Short: "Turn AMOUNT BVS of your balance into write credit on a branch chain",
+		Long: `Stamp buys write credit on one branch chain of the blocktree (a prefix such
+as 0 or 01). Writes on that chain (put --depth) pay their fees from it; the
+miners of the chain's blocks are paid from what was stamped, when the root
+checkpoints their blocks. Credit cannot be taken back.`,
+		Example: "  bitverse stamp 01 0.01 --wait",
+		Args:    cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := params()
+			if err != nil {
+				return err
+			}
+			id, err := parseBranch(args[0], p)
+			if err != nil {
+				return err
+			}
+			amount, err := wire.ParseAmount(args[1])
+			if err != nil {
+				return err
+			}
+			if amount == 0 {
+				return errors.New("stamp a positive amount")
+			}
+			prompt := fmt.Sprintf("Stamp %s of write credit on chain %s", bvs(amount), id)
+			return sendBody(cmd.Context(), f, wire.Stamp{Chain: id, Amount: amount}, amount, prompt)
+		},
+	}
+	f.add(c)
+	return c
+}
+
+func creditCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "credit CHAIN",
+		Short: "Show your write credit on a branch chain",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := params()
+			if err != nil {
+				return err
+			}
+			id, err := parseBranch(args[0], p)
+			if err != nil {
+				return err
+			}
+			cl, err := dial()
+			if err != nil {
+				return err
+			}
+			w, _, err := openWallet()
+			if err != nil {
+				return err
+			}
+			acct, err := w.Account(g.account)
+			if err != nil {
+				return err
+			}
+			ci, err := cl.Credit(cmd.Context(), acct.Address, id.String())
+			if err != nil {
+				return err
+			}
+			return out(ci, func(o io.Writer) {
+				kv(o, "chain", ci.Chain)
+				kv(o, "stamped", bvs(ci.Credit))
+				kv(o, "spent", bvs(ci.Spent))
+				kv(o, "available", bvs(ci.Available))
+				kv(o, "chain pool", bvs(ci.Pool)+" (stamped by everyone, not yet paid to miners)")
+			})
+		},
+	}
+	addJSON(c)
+	return c
+}
+
+func parseBranch(s string, p *consensus.Params) (wire.ChainID, error) {
+	id, err := wire.ParseChainID(s)
+	if err != nil {
+		return id, err
+	}
+	if id.IsRoot() || id.Depth > p.MaxDepth {
+		return id, fmt.Errorf("chain %s is not a branch: give a prefix of 1 to %d bits, such as 0 or 01", id, p.MaxDepth)
+	}
+	return id, nil
+}
+
+// followFile keeps the follow set chosen with `bitverse follow`; the node
+// reads it when --follow is not given.
+const followFile = "follow"
+
+// readFollowFile returns the saved follow set ("" = all).
+func readFollowFile(dir string) (string, error) {
+	b, err := os.ReadFile(filepath.Join(dir, followFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return "", nil
+	}
+	return strings.TrimSpace(string(b)), err
+}
+
+func followCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "follow CHAIN...",
+		Short: "Store these branch chains in full from the next start of the node",
+		Long: `follow adds chains to the node's follow set, saved in the data directory.
+A followed chain (and its ancestors) is stored in full: bodies and state,
+so reads of its keys are answered locally. Every other chain keeps headers
+only. "follow all" stores everything (the default). The node applies the
+set when it starts (--follow on the command line overrides it).`,
+		Example: "  bitverse follow 01 1\n  bitverse follow all",
+		Args:    cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return editFollow(args, true)
+		},
+	}
+}
+
+func unfollowCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "unfollow CHAIN...",
+		Short: "Keep only headers of these branch chains from the next start of the node",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return editFollow(args, false)
+		},
+	}
+}
+
+func editFollow(args []string, add bool) error {
+	p, err := params()
+	if err != nil {
+		return err
+	}
+	dir, err := dataDir()
+	if err != nil {
+		return err
+	}
+	cur, err := readFollowFile(dir)
+	if err != nil {
+		return err
+	}
+	set, err := node.ParseFollow(cur, p)
+	if err != nil {
+		return fmt.Errorf("saved follow set in %s: %w", filepath.Join(dir, followFile), err)
+	}
+	all := set == nil
+	if add && len(args) == 1 && strings.EqualFold(args[0], "all") {
+		set, all = nil, true
+	} else {
+		if !add && all {
+			// Unfollowing from "everything": start from every chain.
+			for _, id := range allChains(p.MaxDepth)[1:] {
+				set = append(set, id)
+			}
+			all = false
+		}
+		for _, a := range args {
+			id, err := parseBranch(a, p)
+			if err != nil {
+				return err
+			}
+			i := slices.Index(set, id)
+			switch {
+			case add && i < 0 && !all:
+				set = append(set, id)
+			case !add && i >= 0:
+				set = slices.Delete(set, i, i+1)
+			}
+		}
+		if !add {
+			// Unfollowing a chain unfollows every chain below it too.
+			set = slices.DeleteFunc(set, func(id wire.ChainID) bool {
+				for _, a := range args {
+					if u, _ := wire.ParseChainID(a); u.Depth < id.Depth && ancestorOf(u, id) {
+						return true
+					}
+				}
+				return false
+			})
+		}
+	}
+	val := "all"
+	if !all {
+		names := make([]string, len(set))
+		for i, id := range set {
+			names[i] = id.String()
+		}
+		val = strings.Join(names, ",")
+		if val == "" {
+			val = "0" // keep something valid: the smallest set holds the root and one branch
+		}
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, followFile), []byte(val+"\n"), 0o600); err != nil {
+		return err
+	}
+	return out(map[string]any{"follow": val}, func(o io.Writer) {
+		fmt.Fprintf(o, "follow set: %s (applies when the node next starts)\n", val)
+	})
+}
+
+// ancestorOf reports whether a is an ancestor of c.
+func ancestorOf(a, c wire.ChainID) bool {
+	for c.Depth > a.Depth {
+		c = c.Parent()
+	}
+	return c == a
+}
+
+func allChains(d uint8) []wire.ChainID {
+	out := []wire.ChainID{wire.RootChain}
+	for i := 0; i < len(out); i++ {
+		if out[i].Depth < d {
+			out = append(out, out[i].Child(0), out[i].Child(1))
+		}
+	}
+	return out
+}
