@@ -32,15 +32,15 @@ type Config struct {
 	// keyspace transaction against the tip (chain.CheckAccess); nil skips
 	// them. It is not called for transactions a disconnected block returns
 	// (that happens under the chain's lock).
-	Check    func(*wire.Tx) error
-	MaxTxs   int // default 50,000
+	Check  func(*wire.Tx) error
+	MaxTxs int // default 50,000
 	// Chain is the chain whose transactions the pool holds (zero: the
 	// root). A branch pool holds puts under the chain's prefix only, and
 	// Available says what a sender may still spend there: its write
 	// credit on the root minus what its branch account has spent.
 	Chain     wire.ChainID
 	Available func(pk wire.PubKey, spent uint64) (uint64, error)
-	MaxBytes int // default 256 MiB
+	MaxBytes  int // default 256 MiB
 }
 
 type entry struct {
