@@ -1,0 +1,136 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bitverse/bitverse/node"
+	"github.com/bitverse/bitverse/node/wire"
+)
+
+// TestBranchWritesLoneNode: on a lone mining node, put --depth writes at
+// every depth of the tree. The first write on a chain stamps its own
+// credit and says what it cost; each write is readable with its chain and,
+// once a root block checkpoints it, root confirmations. stamp and credit
+// show the credit; a write to a depth below the tree is refused.
+func TestBranchWritesLoneNode(t *testing.T) {
+	dir := t.TempDir()
+	if _, stderr, code := cli(t, dir, []string{"BITVERSE_MNEMONIC=" + testMnemonic}, "wallet", "restore"); code != 0 {
+		t.Fatalf("wallet restore: %s", stderr)
+	}
+	startNode(t, dir, "--mine")
+	waitBalance(t, dir, "", wire.Unit)
+
+	for d := 0; d <= 3; d++ {
+		key := fmt.Sprintf("public/branch-test-%d", d)
+		out, stderr, code := cli(t, dir, nil, "put", key, fmt.Sprintf("v%d", d), "--depth", fmt.Sprint(d), "--wait", "--json")
+		if code != 0 {
+			t.Fatalf("put --depth %d: exit %d: %s", d, code, stderr)
+		}
+		var ti node.TxInfo
+		if err := json.Unmarshal([]byte(out), &ti); err != nil {
+			t.Fatalf("put --depth %d --json: %v\n%s", d, err, out)
+		}
+		want := wire.ForPath(wire.KeyPath(key), uint8(d)).String()
+		if d > 0 && (ti.Chain != want || !strings.Contains(stderr, "stamping")) {
+			t.Errorf("put --depth %d: chain %q (want %s), stderr %q (want the stamp it bought)", d, ti.Chain, want, stderr)
+		}
+		out, stderr, code = cli(t, dir, nil, "get", key, "--depth", fmt.Sprint(d), "--json")
+		if code != 0 {
+			t.Fatalf("get --depth %d: %s", d, stderr)
+		}
+		var res node.GetResult
+		if err := json.Unmarshal([]byte(out), &res); err != nil {
+			t.Fatal(err)
+		}
+		if res.Value != fmt.Sprintf("v%d", d) || res.Chain != want || res.Confirmations < 1 {
+			t.Errorf("get --depth %d: %+v", d, res)
+		}
+		// Without --depth, the only copy is found wherever it is.
+		if out, _, code := cli(t, dir, nil, "get", key); code != 0 || !strings.HasPrefix(out, fmt.Sprintf("v%d", d)) {
+			t.Errorf("get %s without --depth: exit %d, %q", key, code, out)
+		}
+	}
+
+	// Root confirmations arrive once a root block checkpoints the write.
+	key := "public/branch-test-3"
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		out, _, code := cli(t, dir, nil, "get", key, "--json")
+		var res node.GetResult
+		if code == 0 && json.Unmarshal([]byte(out), &res) == nil && res.RootConfirmations >= 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no root block checkpointed the depth-3 write: %s", out)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+
+	// Explicit stamp, then the credit shows it.
+	chain := wire.ForPath(wire.KeyPath(key), 3).String()
+	if _, stderr, code := cli(t, dir, nil, "stamp", chain, "0.001", "--yes", "--wait"); code != 0 {
+		t.Fatalf("stamp: %s", stderr)
+	}
+	out, stderr, code := cli(t, dir, nil, "credit", chain, "--json")
+	var ci node.CreditInfo
+	if code != 0 || json.Unmarshal([]byte(out), &ci) != nil {
+		t.Fatalf("credit: exit %d %s %s", code, stderr, out)
+	}
+	if ci.Credit < wire.Unit/1000 || ci.Available < wire.Unit/1000 || ci.Spent == 0 || ci.Nonce != 1 {
+		t.Errorf("credit after a write and a stamp of 0.001: %+v", ci)
+	}
+	if _, stderr, code := cli(t, dir, nil, "put", "public/too-deep", "x", "--depth", "4"); code == 0 || !strings.Contains(stderr, "depths 0 (the root) to 3") {
+		t.Errorf("put --depth 4: exit %d, %q", code, stderr)
+	}
+	if _, stderr, code := cli(t, dir, nil, "stamp", "/", "1", "--yes"); code == 0 || !strings.Contains(stderr, "not a branch") {
+		t.Errorf("stamp on the root: exit %d, %q", code, stderr)
+	}
+}
+
+// TestFollowCommands: follow and unfollow edit the saved follow set, which
+// the node applies when it starts without --follow.
+func TestFollowCommands(t *testing.T) {
+	dir := t.TempDir()
+	read := func() string {
+		b, _ := os.ReadFile(filepath.Join(dir, "follow"))
+		return strings.TrimSpace(string(b))
+	}
+	steps := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"unfollow", "1"}, "0,00,01,000,001,010,011"},
+		{[]string{"unfollow", "00"}, "0,01,010,011"},
+		{[]string{"follow", "all"}, "all"},
+	}
+	for _, s := range steps {
+		if _, stderr, code := cli(t, dir, nil, s.args...); code != 0 {
+			t.Fatalf("%v: %s", s.args, stderr)
+		}
+		if got := read(); got != s.want {
+			t.Fatalf("after %v the saved set is %q, want %q", s.args, got, s.want)
+		}
+	}
+	if _, stderr, code := cli(t, dir, nil, "follow", "0102"); code == 0 || !strings.Contains(stderr, "invalid chain") {
+		t.Errorf("follow 0102: exit %d, %q", code, stderr)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "follow"), []byte("01\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	startNode(t, dir)
+	followed := 0
+	for _, c := range treeJSON(t, dir).Chains {
+		if c.Followed {
+			followed++
+		}
+	}
+	if followed != 3 {
+		t.Errorf("a node started with the saved set 01 stores %d chains in full, want 3", followed)
+	}
+}
