@@ -83,6 +83,10 @@ func (n *Node) poolFor(id wire.ChainID) (*mempool.Pool, error) {
 	return nil, fmt.Errorf("%w: this node does not store chain %s in full; run it with --follow %s (or all)", ErrNotStored, id, id)
 }
 
+// PoolOf returns the mempool of chain id (the root's, or a fully stored
+// branch's).
+func (n *Node) PoolOf(id wire.ChainID) (*mempool.Pool, error) { return n.poolFor(id) }
+
 // ErrNotStored means the node keeps only headers of a chain.
 var ErrNotStored = errors.New("chain not stored here")
 
@@ -261,4 +265,44 @@ func (n *Node) branchTx(id wire.Hash) (*TxInfo, bool) {
 		return &ti, true
 	}
 	return nil, false
+}
+
+// RemoteRead is a value (or its proven absence) a peer sent with a proof
+// this node checked against a header it verified itself.
+type RemoteRead struct {
+	Peer   string
+	Header wire.Header
+	Record *state.Record // nil: proven absent
+}
+
+// RemoteReader fetches and verifies key on chain from peers that store it.
+type RemoteReader func(ctx context.Context, chain wire.ChainID, key string) (*RemoteRead, error)
+
+// SetRemoteReader lets the network layer answer reads of chains this node
+// keeps headers only for (p2p.Host.RemoteReader).
+func (n *Node) SetRemoteReader(r RemoteReader) {
+	n.hooksMu.Lock()
+	n.remote = r
+	n.hooksMu.Unlock()
+}
+
+// getRemote reads key on headers-only chain c through a peer.
+func (n *Node) getRemote(ctx context.Context, c *chain.Chain, key string) (*GetResult, error) {
+	n.hooksMu.RLock()
+	r := n.remote
+	n.hooksMu.RUnlock()
+	if r == nil {
+		return nil, fmt.Errorf("%w: %q is on chain %s, which this node does not store, and it has no network to ask (run it with --follow %s)", ErrNotStored, key, c.ID(), c.ID())
+	}
+	rr, err := r(ctx, c.ID(), key)
+	if err != nil {
+		return nil, err
+	}
+	if rr.Record == nil {
+		return nil, fmt.Errorf("%w: nothing has been written at %q on chain %s (proven by peer %s)", ErrNotFound, key, c.ID(), rr.Peer)
+	}
+	res := &GetResult{ValueRecord: n.valueRecord(key, rr.Record, c.Tip().Height)}
+	res.Chain, res.RemotePeer = c.ID().String(), rr.Peer
+	res.RootConfirmations = n.rootConfirmations(c, res.Height, res.Confirmations)
+	return res, nil
 }

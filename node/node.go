@@ -71,6 +71,7 @@ type Node struct {
 	hooksMu sync.RWMutex
 	onBlock func(*wire.Block)
 	onTx    func(*wire.Tx)
+	remote  RemoteReader // reads of headers-only chains through peers
 
 	closeOnce sync.Once
 	quit      chan struct{}

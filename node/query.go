@@ -119,14 +119,16 @@ func (n *Node) GetOn(ctx context.Context, key string, depth int, proof, history 
 		id := wire.ForPath(wire.KeyPath(key), uint8(depth))
 		c := n.forest.Chain(id)
 		if c.HeadersOnly() {
-			return nil, fmt.Errorf("%w: %q is on chain %s, which this node does not store (run it with --follow %s, or read it from a peer)", ErrNotStored, key, id, id)
+			return n.getRemote(ctx, c, key)
 		}
 		return n.getOn(c, key, proof, history)
 	}
 	var firstErr error
+	var remote []*chain.Chain
 	for d := 0; d <= int(n.cfg.Params.MaxDepth); d++ {
 		c := n.forest.Chain(wire.ForPath(wire.KeyPath(key), uint8(d)))
 		if c.HeadersOnly() {
+			remote = append(remote, c)
 			continue
 		}
 		res, err := n.getOn(c, key, proof, history)
@@ -138,6 +140,16 @@ func (n *Node) GetOn(ctx context.Context, key string, depth int, proof, history 
 		}
 		if firstErr == nil {
 			firstErr = err
+		}
+	}
+	// Not here: ask peers for the chains this node keeps headers only for.
+	for _, c := range remote {
+		res, err := n.getRemote(ctx, c, key)
+		if err == nil {
+			return res, nil
+		}
+		if !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrNotStored) {
+			return nil, err
 		}
 	}
 	return nil, firstErr

@@ -66,6 +66,10 @@ type ValueRecord struct {
 type GetResult struct {
 	ValueRecord
 	Proof   *ProofInfo    `json:"proof,omitempty"`
+	// RemotePeer is set when the value came from a peer (this node keeps
+	// only headers of its chain), with a proof checked here against a
+	// header this node verified.
+	RemotePeer string `json:"remote_peer,omitempty"`
 	History []ValueRecord `json:"history,omitempty"`
 }
 

@@ -37,6 +37,7 @@ func startNetwork(ctx context.Context, f nodeFlags, dir string, n *node.Node, lo
 		h.Close()
 		return nil, fmt.Errorf("start the network: %w", err)
 	}
+	n.SetRemoteReader(h.RemoteReader()) // get of chains kept as headers only
 	svc := blob.Register(h.LibP2P(), n.Params().Net, blob.NewStore(n.DB()), h.OnBadBlobPeer)
 	return &netHandle{host: h, blobs: svc, api: p2p.NewAPI(h, svc)}, nil
 }

@@ -74,6 +74,7 @@ type options struct {
 	copyFile  string
 	dir       string
 	verbose   bool
+	follow    []wire.ChainID
 }
 
 // Option configures NewNode.
@@ -112,6 +113,9 @@ func (n *Node) SaveChain(path string) error { return snapshotTo(n, path) }
 
 // Verbose sends the node's and host's logs to t.Log.
 func Verbose() Option { return func(o *options) { o.verbose = true } }
+
+// Follow sets the node's follow set (default: every chain).
+func Follow(chains ...wire.ChainID) Option { return func(o *options) { o.follow = chains } }
 
 // KeyFor returns the deterministic key of the node called name.
 func KeyFor(name string) wire.PrivKey {
@@ -183,7 +187,7 @@ func (w tlogWriter) Write(p []byte) (int, error) {
 // open opens the node (and its host) on n.Dir.
 func (n *Node) open() error {
 	log := n.logger()
-	nd, err := node.Open(node.Config{DataDir: n.Dir, Params: n.h.params, Log: log, MineTo: n.Key.PubKey(), MinerWorkers: 1})
+	nd, err := node.Open(node.Config{DataDir: n.Dir, Params: n.h.params, Log: log, MineTo: n.Key.PubKey(), MinerWorkers: 1, Follow: n.opts.follow})
 	if err != nil {
 		return err
 	}
@@ -206,6 +210,7 @@ func (n *Node) open() error {
 		return err
 	}
 	n.Host = host
+	nd.SetRemoteReader(host.RemoteReader())
 	return nil
 }
 

@@ -192,3 +192,42 @@ func (n *Node) BuildChain(blocks, putsPerBlock int) int {
 	}
 	return puts
 }
+
+// MineOn makes count blocks on chain id (a branch this node stores in
+// full) with its mempool's transactions, each anchored to the parent
+// chain's tip and timed one of the chain's intervals after its parent,
+// and submits them.
+func (n *Node) MineOn(id wire.ChainID, count int) []*wire.Block {
+	n.h.t.Helper()
+	n.mineMu.Lock()
+	defer n.mineMu.Unlock()
+	c := n.Forest().Chain(id)
+	pool, err := n.PoolOf(id)
+	if err != nil {
+		n.h.t.Fatalf("harness: %s mining chain %s: %v", n.Name, id, err)
+	}
+	var out []*wire.Block
+	for len(out) < count {
+		tip := c.Tip()
+		at := time.UnixMilli(tip.Time).Add(n.h.params.IntervalAt(id.Depth))
+		if parent := n.Forest().Chain(id.Parent()).Tip(); at.UnixMilli() <= parent.Time {
+			at = time.UnixMilli(parent.Time + 1) // keep branch time near its anchor's
+		}
+		tmpl, err := c.NewTemplate(n.Key.PubKey(), pool.Select(n.h.params.MaxBlockSize), at)
+		if err != nil {
+			n.h.t.Fatalf("harness: %s template on chain %s: %v", n.Name, id, err)
+		}
+		if len(tmpl.Rejected) > 0 {
+			pool.Remove(tmpl.Rejected)
+		}
+		Solve(tmpl.Block)
+		res, err := n.SubmitBlock(tmpl.Block)
+		if err != nil {
+			n.h.t.Fatalf("harness: %s block on chain %s: %v", n.Name, id, err)
+		}
+		if res == chain.Connected {
+			out = append(out, tmpl.Block)
+		}
+	}
+	return out
+}
