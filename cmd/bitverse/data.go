@@ -281,6 +281,9 @@ func getCmd() *cobra.Command {
 					kv(o, "confirmations", res.Confirmations)
 				}
 				kv(o, "writer", res.Writer)
+				if res.RemotePeer != "" {
+					kv(o, "from", "peer "+res.RemotePeer+" (this node keeps only headers of the chain; the proof was checked here)")
+				}
 				if res.Proof != nil {
 					kv(o, "proof", fmt.Sprintf("verified against block %s (height %d, state root %s)", res.Proof.Block.Short(), res.Proof.Height, res.Proof.StateRoot.Short()))
 				}
