@@ -68,6 +68,12 @@ func (h *harness) exec(cmd tea.Cmd) {
 	}
 }
 
+// cmdPatience is how long run waits for a command's message before taking
+// it for a long-running one (an event subscription) and moving on. Too
+// short, and a quick command on a loaded machine is lost (seen: the script
+// editor's confirmation, with three test suites running).
+const cmdPatience = 150 * time.Millisecond
+
 // run executes cmd and returns its messages, flattening batches.
 func (h *harness) run(cmd tea.Cmd) []tea.Msg {
 	if cmd == nil {
@@ -88,7 +94,7 @@ func (h *harness) run(cmd tea.Cmd) []tea.Msg {
 			return nil
 		}
 		return []tea.Msg{msg}
-	case <-time.After(30 * time.Millisecond):
+	case <-time.After(cmdPatience):
 		return nil
 	}
 }
