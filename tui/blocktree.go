@@ -442,7 +442,7 @@ func (t *blocktreeScreen) chainsView(h int) string {
 		}
 		last := st.Subtle.Render("–")
 		if r.tipTime != 0 {
-			last = view.Age(t.s.now, r.tipTime) + " ago"
+			last = view.Ago(t.s.now, r.tipTime)
 		}
 		if at, ok := t.movedAt[r.name]; ok && nowMs-at < recently.Milliseconds() {
 			last = st.Good.Render("● ") + last
@@ -496,7 +496,7 @@ func (t *blocktreeScreen) chainView() string {
 	}
 	lines := []string{
 		f("chain", st.Strong.Render(r.name)+st.Muted.Render(fmt.Sprintf(" · depth %d · child of %s", r.depth, parent))),
-		f("holds", st.Value.Render("keys whose path starts with the bits "+r.name)+st.Muted.Render(fmt.Sprintf(" (put at depth %d)", r.depth))),
+		f("holds", st.Value.Render("keys whose SHA-256 starts with the bits "+r.name)+st.Muted.Render(fmt.Sprintf(" (put at depth %d)", r.depth))),
 		f("height", st.Value.Render(view.Int(r.height))),
 		f("tip", st.Value.Render(r.tip.String())),
 		f("last block", last),

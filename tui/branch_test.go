@@ -189,3 +189,17 @@ func TestBranchPutOnAChainNotStored(t *testing.T) {
 	h.press("tab", "2", "enter")
 	h.mustSee("does not store chain 11", "--follow 11")
 }
+
+// TestBranchValueWaitsForItsCheckpoint: a branch value not yet
+// checkpointed is read again at each root block until it is.
+func TestBranchValueWaitsForItsCheckpoint(t *testing.T) {
+	h := newReadyHarness(t, 20, 80, 24)
+	h.api.values["public/note"] = node.ValueRecord{Key: "public/note", Value: "v", Size: 1, Height: 2, Confirmations: 1, Writer: testAddr, Chain: "01"}
+	h.press("5", "o")
+	h.typeText("public/note")
+	h.press("enter")
+	h.mustSee("chain 01 (depth 2) · not yet checkpointed on the root")
+	h.api.values["public/note"] = node.ValueRecord{Key: "public/note", Value: "v", Size: 1, Height: 2, Confirmations: 2, Writer: testAddr, Chain: "01", RootConfirmations: 1}
+	h.send(eventMsg{ev: node.Event{Kind: node.EventBlockConnected, Height: 21}, ch: h.api.events})
+	h.mustSee("chain 01 (depth 2) · 1 root confirmation")
+}

@@ -219,8 +219,12 @@ func (d *dataScreen) update(msg tea.Msg) tea.Cmd {
 			if msg.ev.Kind == node.EventBlockConnected {
 				cmds = append(cmds, d.fetchKeys()) // the key list is the root's
 			}
-			if d.getKey != "" && (d.got == nil || d.getErr != nil) {
+			switch {
+			case d.getKey != "" && (d.got == nil || d.getErr != nil):
 				cmds = append(cmds, d.get(d.getKey)) // waiting for a write to land
+			case d.got != nil && d.got.Chain != "" && d.got.Chain != "/" && d.got.RootConfirmations == 0 &&
+				msg.ev.Kind == node.EventBlockConnected:
+				cmds = append(cmds, d.get(d.getKey)) // waiting for a root block to checkpoint it
 			}
 			return tea.Batch(cmds...)
 		}

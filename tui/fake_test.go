@@ -587,7 +587,8 @@ func (f *fakeAPI) Keyspace(ctx context.Context, name string) (*node.KeyspaceInfo
 
 // Tree is the devnet's 15 chains (depths 0 to 3) in the node's order:
 // root first, then by depth and prefix. A chain at depth d has about
-// tip>>d blocks (its interval doubles per level) and is easier to mine;
+// tip>>d blocks (its interval doubles per level, and so does its
+// difficulty at devnet genesis);
 // the chains in unfollowed are headers only.
 func (f *fakeAPI) Tree(ctx context.Context) (node.Tree, error) {
 	if err := f.wait(ctx, "Tree"); err != nil {
@@ -608,7 +609,7 @@ func (f *fakeAPI) Tree(ctx context.Context) (node.Tree, error) {
 				h -= lag
 			}
 			t.Chains = append(t.Chains, node.ChainInfo{Chain: name, Depth: d, Height: h, Tip: tipOf(name, h),
-				Bits: fmt.Sprintf("%08x", f.status.Bits), Difficulty: f.status.Difficulty / float64(uint64(1)<<(2*d)),
+				Bits: fmt.Sprintf("%08x", f.status.Bits), Difficulty: f.status.Difficulty * float64(uint64(1)<<d),
 				TargetInterval: p.IntervalAt(d).Seconds(), Followed: !f.unfollowed[name]})
 		}
 	}

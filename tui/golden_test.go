@@ -120,7 +120,7 @@ var goldenCases = []goldenCase{
 	{name: "help", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"?"}, wait: "esc to close"}}},
 	{name: "blocktree_chains", wallet: true, setup: branchActivity, steps: []step{unlock(), {keys: []string{"2"}, wait: "stored in full"}}},
 	{name: "blocktree_branch", wallet: true, setup: branchActivity, steps: []step{unlock(), {keys: []string{"2"}, wait: "stored in full"},
-		{keys: []string{"down", "down", "down", "down", "down", "enter"}, wait: "keys whose path"}}},
+		{keys: []string{"down", "down", "down", "down", "down", "enter"}, wait: "keys whose SHA-256"}}},
 	{name: "blocktree_blocks", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"2", "enter"}, wait: "316 B"}}},
 	{name: "blocktree_block", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"2", "enter"}, wait: "316 B"},
 		{keys: []string{"down", "down", "down", "enter"}, wait: "Transactions"}}},
