@@ -3,6 +3,7 @@ package tui
 import (
 	"fmt"
 	"math/big"
+	"sort"
 	"strings"
 	"time"
 
@@ -18,6 +19,7 @@ type treeLevel int
 
 const (
 	levelChains treeLevel = iota // the tree of chains
+	levelChain                   // one branch chain's details
 	levelBlocks                  // a chain's recent blocks
 	levelBlock                   // one block and its transactions
 	levelTx                      // one transaction
@@ -28,8 +30,11 @@ type chainRow struct {
 	name       string // "/" for the root, else its bit-string prefix
 	depth      int
 	height     uint64
-	tipTime    int64
+	tip        wire.Hash
+	tipTime    int64 // ms; 0 when not known (a branch whose tip has not moved since the UI started)
+	bits       string
 	difficulty float64
+	interval   float64 // target seconds between blocks
 	followed   bool
 }
 
@@ -42,7 +47,17 @@ type blocktreeScreen struct {
 	level         treeLevel
 
 	chainCursor int
+	chainOffset int
 	list        *blockList
+
+	// The tree, as Tree last answered, in depth-first order.
+	tree                []chainRow
+	treePending         int
+	treeErr             error
+	haveTree            bool
+	treeBusy, treeStale bool
+	tipTimes            map[string]int64 // chain → its tip's time, from branch-block events
+	movedAt             map[string]int64 // chain → when (UI clock, ms) its tip last moved
 
 	blockID  wire.Hash
 	block    *node.BlockInfo
@@ -52,7 +67,7 @@ type blocktreeScreen struct {
 }
 
 func newBlocktree(s *shared) *blocktreeScreen {
-	return &blocktreeScreen{s: s, list: newBlockList(s)}
+	return &blocktreeScreen{s: s, list: newBlockList(s), tipTimes: map[string]int64{}, movedAt: map[string]int64{}}
 }
 
 func (t *blocktreeScreen) Title() string   { return "Blocktree" }
@@ -68,7 +83,63 @@ func (t *blocktreeScreen) SetSize(w, h int) {
 
 func (t *blocktreeScreen) Activate() tea.Cmd {
 	t.active = true
-	return t.refresh()
+	return tea.Batch(t.requestTree(), t.refresh())
+}
+
+// requestTree asks the node for the tree, one call at a time: a request
+// made while one is out is remembered and made when it answers.
+func (t *blocktreeScreen) requestTree() tea.Cmd {
+	if t.treeBusy {
+		t.treeStale = true
+		return nil
+	}
+	t.treeBusy = true
+	return treeCmd(t.s.ctx, t.s.api)
+}
+
+// gotTree keeps the tree in depth-first order and notes which tips moved.
+func (t *blocktreeScreen) gotTree(msg treeMsg) tea.Cmd {
+	t.treeBusy = false
+	if msg.err != nil {
+		if t.treeErr == nil {
+			t.s.log.Warn("tree", "err", msg.err)
+		}
+		t.treeErr = msg.err
+	} else {
+		old := make(map[string]wire.Hash, len(t.tree))
+		for _, r := range t.tree {
+			old[r.name] = r.tip
+		}
+		rows := make([]chainRow, 0, len(msg.tree.Chains))
+		for _, c := range msg.tree.Chains {
+			rows = append(rows, chainRow{name: c.Chain, depth: int(c.Depth), height: c.Height, tip: c.Tip, bits: c.Bits,
+				difficulty: c.Difficulty, interval: c.TargetInterval, followed: c.Followed})
+			if prev, ok := old[c.Chain]; t.haveTree && ok && prev != c.Tip {
+				t.movedAt[c.Chain] = t.s.now.UnixMilli()
+			}
+		}
+		sortTree(rows)
+		t.tree, t.treePending, t.treeErr, t.haveTree = rows, msg.tree.Pending, nil, true
+		t.chainCursor = min(t.chainCursor, max(0, len(rows)-1))
+	}
+	if t.treeStale {
+		t.treeStale = false
+		return t.requestTree()
+	}
+	return nil
+}
+
+// sortTree puts rows in depth-first order: a chain's name is its prefix,
+// so the root ("/", the empty prefix) and then the prefixes in
+// lexicographic order are exactly the order of a walk down the tree.
+func sortTree(rows []chainRow) {
+	name := func(r chainRow) string {
+		if r.name == "/" {
+			return ""
+		}
+		return r.name
+	}
+	sort.SliceStable(rows, func(i, j int) bool { return name(rows[i]) < name(rows[j]) })
 }
 
 func (t *blocktreeScreen) refresh() tea.Cmd {
@@ -85,22 +156,49 @@ func (t *blocktreeScreen) refresh() tea.Cmd {
 	return nil
 }
 
-// chains lists the chains of the blocktree. The node API has no call for
-// the tree yet, so it is built from Status: today the root is the only
-// chain and this node always follows it.
+// chains lists the chains of the blocktree, root first and depth first.
+// The root's height and tip come from the latest status when it is newer
+// than the tree; a branch's tip time is known once its tip has moved (the
+// node's events carry it; Tree does not).
 func (t *blocktreeScreen) chains() []chainRow {
-	if !t.s.haveStatus {
-		return nil
+	if !t.haveTree {
+		// Until the first tree arrives, the root from the status.
+		if !t.s.haveStatus {
+			return nil
+		}
+		s := t.s.status
+		return []chainRow{{name: "/", height: s.Height, tip: s.Tip, tipTime: s.TipTime, bits: fmt.Sprintf("%08x", s.Bits),
+			difficulty: s.Difficulty, interval: t.s.params.IntervalAt(0).Seconds(), followed: true}}
 	}
-	s := t.s.status
-	return []chainRow{{name: "/", depth: 0, height: s.Height, tipTime: s.TipTime, difficulty: s.Difficulty, followed: true}}
+	for i := range t.tree {
+		r := &t.tree[i]
+		if r.name == "/" {
+			if s := t.s.status; t.s.haveStatus && s.Height >= r.height {
+				r.height, r.tip, r.tipTime, r.difficulty = s.Height, s.Tip, s.TipTime, s.Difficulty
+			}
+			continue
+		}
+		if ms, ok := t.tipTimes[r.name]; ok {
+			r.tipTime = ms
+		}
+	}
+	return t.tree
+}
+
+// selectedChain is the chain under the cursor.
+func (t *blocktreeScreen) selectedChain() (chainRow, bool) {
+	rows := t.chains()
+	if t.chainCursor < 0 || t.chainCursor >= len(rows) {
+		return chainRow{}, false
+	}
+	return rows[t.chainCursor], true
 }
 
 func (t *blocktreeScreen) ShortHelp() []key.Binding {
 	k := t.s.keys
 	switch t.level {
 	case levelChains:
-		return []key.Binding{k.Move, k.Open}
+		return []key.Binding{k.Move, k.Open, k.Refresh}
 	case levelBlocks:
 		return []key.Binding{k.Move, k.PageDown, k.Top, k.Bottom, k.Open, k.Back}
 	case levelBlock:
@@ -111,7 +209,7 @@ func (t *blocktreeScreen) ShortHelp() []key.Binding {
 
 func (t *blocktreeScreen) FullHelp() [][]key.Binding {
 	k := t.s.keys
-	return [][]key.Binding{k.ListKeys(), {k.Open, k.Back}}
+	return [][]key.Binding{k.ListKeys(), {k.Open, k.Back, k.Refresh}}
 }
 
 func (t *blocktreeScreen) Update(msg tea.Msg) tea.Cmd {
@@ -124,6 +222,22 @@ func (t *blocktreeScreen) Update(msg tea.Msg) tea.Cmd {
 		if msg.ev.Kind == node.EventBlockDisconnected {
 			t.list.reset()
 		}
+		switch msg.ev.Kind {
+		case node.EventBranchBlock:
+			if msg.ev.Time != 0 {
+				t.tipTimes[msg.ev.Chain] = msg.ev.Time
+			}
+			t.movedAt[msg.ev.Chain] = t.s.now.UnixMilli()
+		case node.EventBlockConnected, node.EventBlockDisconnected:
+			t.movedAt["/"] = t.s.now.UnixMilli()
+		default:
+			return nil
+		}
+		if t.active {
+			return t.requestTree()
+		}
+	case treeMsg:
+		return t.gotTree(msg)
 	case blocksPageMsg:
 		return t.list.gotPage(msg)
 	case blockMsg:
@@ -149,12 +263,31 @@ func (t *blocktreeScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 			t.chainCursor = max(0, t.chainCursor-1)
 		case key.Matches(msg, k.Down):
 			t.chainCursor = min(len(t.chains())-1, t.chainCursor+1)
+		case key.Matches(msg, k.PageUp):
+			t.chainCursor = max(0, t.chainCursor-t.chainRows())
+		case key.Matches(msg, k.PageDown):
+			t.chainCursor = max(0, min(len(t.chains())-1, t.chainCursor+t.chainRows()))
+		case key.Matches(msg, k.Top):
+			t.chainCursor = 0
+		case key.Matches(msg, k.Bottom):
+			t.chainCursor = max(0, len(t.chains())-1)
+		case key.Matches(msg, k.Refresh):
+			return t.requestTree()
 		case key.Matches(msg, k.Open):
-			if len(t.chains()) == 0 {
+			r, ok := t.selectedChain()
+			if !ok {
+				return nil
+			}
+			if r.name != "/" {
+				t.level = levelChain
 				return nil
 			}
 			t.level = levelBlocks
 			return t.refresh()
+		}
+	case levelChain:
+		if key.Matches(msg, k.Back) {
+			t.level = levelChains
 		}
 	case levelBlocks:
 		switch {
@@ -199,6 +332,11 @@ func (t *blocktreeScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 func (t *blocktreeScreen) breadcrumb() string {
 	st := t.s.st
 	parts := []string{"chains"}
+	if t.level == levelChain {
+		if r, ok := t.selectedChain(); ok {
+			parts = append(parts, r.name)
+		}
+	}
 	if t.level >= levelBlocks {
 		parts = append(parts, "/ blocks")
 	}
@@ -219,7 +357,11 @@ func (t *blocktreeScreen) breadcrumb() string {
 			parts[i] = st.Muted.Render(parts[i])
 		}
 	}
-	return " " + strings.Join(parts, st.Subtle.Render(" › "))
+	out := " " + strings.Join(parts, st.Subtle.Render(" › "))
+	if t.level == levelChains && t.haveTree {
+		out += t.treeSummary()
+	}
+	return view.Truncate(out, t.width)
 }
 
 func (t *blocktreeScreen) View() string {
@@ -227,7 +369,9 @@ func (t *blocktreeScreen) View() string {
 	h := t.height - 2
 	switch t.level {
 	case levelChains:
-		body = t.chainsView()
+		body = t.chainsView(h)
+	case levelChain:
+		body = t.chainView()
 	case levelBlocks:
 		body = t.list.View()
 	case levelBlock:
@@ -238,25 +382,79 @@ func (t *blocktreeScreen) View() string {
 	return t.breadcrumb() + "\n\n" + view.Lines(body, t.width, h)
 }
 
-func (t *blocktreeScreen) chainsView() string {
+// treeSummary follows "chains" in the breadcrumb: how many, how many
+// stored in full, blocks waiting for a parent.
+func (t *blocktreeScreen) treeSummary() string {
+	st := t.s.st
+	full := 0
+	for _, r := range t.tree {
+		if r.followed {
+			full++
+		}
+	}
+	s := fmt.Sprintf("  %s · %d stored in full", view.Count(len(t.tree), "chain", "chains"), full)
+	if t.treePending > 0 {
+		s += " · " + view.Count(t.treePending, "block", "blocks") + " waiting for a parent"
+	}
+	return st.Muted.Render(s)
+}
+
+// chainRows is how many chains fit under the column header.
+func (t *blocktreeScreen) chainRows() int { return max(1, t.height-2-1) }
+
+// recently is how long a chain whose tip moved is marked as active.
+const recently = 30 * time.Second
+
+func (t *blocktreeScreen) chainsView(h int) string {
 	st := t.s.st
 	rows := t.chains()
-	if len(rows) == 0 {
+	switch {
+	case len(rows) == 0 && t.treeErr != nil:
+		return "  " + st.Bad.Render(sentence(t.treeErr))
+	case len(rows) == 0:
 		return st.Muted.Render("  waiting for the node…")
 	}
 	const nameW = 14
+	wide := t.width >= 100
 	var b strings.Builder
-	hdr := fmt.Sprintf("  %-*s %5s %10s %9s %11s  %s", nameW, "chain", "depth", "height", "tip age", "difficulty", "followed")
+	hdr := fmt.Sprintf("  %-*s %9s  %-10s %8s  %-7s", nameW, "chain", "height", "tip", "interval", "mode")
+	if wide {
+		hdr += fmt.Sprintf(" %11s", "difficulty")
+	}
+	hdr += "  last block"
 	b.WriteString(st.Column.Render(view.PadRight(hdr, t.width)))
+	n := max(1, h-1)
+	if t.chainCursor < t.chainOffset {
+		t.chainOffset = t.chainCursor
+	}
+	if t.chainCursor >= t.chainOffset+n {
+		t.chainOffset = t.chainCursor - n + 1
+	}
+	t.chainOffset = max(0, min(t.chainOffset, len(rows)-n))
 	prefixes := treePrefixes(rows)
-	for i, r := range rows {
+	nowMs := t.s.now.UnixMilli()
+	for i := t.chainOffset; i < len(rows) && i < t.chainOffset+n; i++ {
+		r := rows[i]
 		name := st.Tree.Render(prefixes[i]) + st.Strong.Render(r.name)
-		followed := st.Subtle.Render("○ no")
-		if r.followed {
-			followed = st.Good.Render("● yes")
+		mode := st.Good.Render(view.PadRight("full", 7))
+		if !r.followed {
+			mode = st.Subtle.Render(view.PadRight("headers", 7))
 		}
-		row := fmt.Sprintf("  %s %5d %10s %9s %11s  %s", view.PadRight(name, nameW), r.depth, view.Int(r.height),
-			view.Age(t.s.now, r.tipTime), view.SI(r.difficulty), followed)
+		last := st.Subtle.Render("–")
+		if r.tipTime != 0 {
+			last = view.Ago(t.s.now, r.tipTime)
+		}
+		if at, ok := t.movedAt[r.name]; ok && nowMs-at < recently.Milliseconds() {
+			last = st.Good.Render("● ") + last
+		} else {
+			last = "  " + last
+		}
+		row := fmt.Sprintf("  %s %9s  %-10s %8s  %s", view.PadRight(name, nameW), view.Int(r.height),
+			view.Short(r.tip.String(), 8), interval(r.interval), mode)
+		if wide {
+			row += fmt.Sprintf(" %11s", view.SI(r.difficulty))
+		}
+		row += " " + last
 		b.WriteByte('\n')
 		if i == t.chainCursor {
 			b.WriteString(st.Selected.Render(view.PadRight("▸"+row[1:], t.width)))
@@ -264,9 +462,51 @@ func (t *blocktreeScreen) chainsView() string {
 			b.WriteString(view.Truncate(row, t.width))
 		}
 	}
-	b.WriteString("\n\n" + st.Subtle.Render("  The root chain / is the whole blocktree today: chains for key prefixes"))
-	b.WriteString("\n" + st.Subtle.Render("  appear here as the network splits. enter opens a chain's blocks."))
 	return b.String()
+}
+
+// interval formats a target interval in seconds.
+func interval(sec float64) string {
+	if sec <= 0 {
+		return "–"
+	}
+	return view.Duration(time.Duration(sec * float64(time.Second)))
+}
+
+// chainView draws one branch chain: the node lists blocks of the root
+// chain only, so a branch shows its tip and parameters.
+func (t *blocktreeScreen) chainView() string {
+	st := t.s.st
+	r, ok := t.selectedChain()
+	if !ok {
+		return ""
+	}
+	f := func(label, value string) string { return "  " + field(st, label, value) }
+	mode := st.Good.Render("full") + st.Muted.Render(" · this node stores its blocks and state")
+	if !r.followed {
+		mode = st.Warn.Render("headers only") + st.Muted.Render(" · run the node with --follow "+r.name+" to store it")
+	}
+	parent := "/"
+	if r.depth > 1 {
+		parent = r.name[:len(r.name)-1]
+	}
+	last := st.Subtle.Render("not seen move since the UI started")
+	if r.tipTime != 0 {
+		last = st.Value.Render(utc(r.tipTime)) + st.Muted.Render(" · "+view.Ago(t.s.now, r.tipTime))
+	}
+	lines := []string{
+		f("chain", st.Strong.Render(r.name)+st.Muted.Render(fmt.Sprintf(" · depth %d · child of %s", r.depth, parent))),
+		f("holds", st.Value.Render("keys whose SHA-256 starts with the bits "+r.name)+st.Muted.Render(fmt.Sprintf(" (put at depth %d)", r.depth))),
+		f("height", st.Value.Render(view.Int(r.height))),
+		f("tip", st.Value.Render(r.tip.String())),
+		f("last block", last),
+		f("difficulty", st.Value.Render(view.SI(r.difficulty))+st.Muted.Render(" · bits "+r.bits)),
+		f("interval", st.Value.Render(interval(r.interval))+st.Muted.Render(" between blocks (target)")),
+		f("mode", mode),
+		"",
+		"  " + st.Subtle.Render("The node lists the blocks of the root chain / only; enter on / opens them."),
+	}
+	return strings.Join(lines, "\n")
 }
 
 // treePrefixes returns the connector drawn before each chain's name; rows

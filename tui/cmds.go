@@ -95,6 +95,16 @@ type (
 		tx    *wire.Tx
 		nonce uint64
 		err   error
+		// A put on a branch chain: the write credit available there, and
+		// the root stamp to submit first when it does not cover the fee.
+		available uint64
+		stamp     *wire.Tx
+	}
+	// txConfirmedMsg says a transaction is in a block, or why waiting
+	// for it stopped.
+	txConfirmedMsg struct {
+		id  wire.Hash
+		err error
 	}
 	submittedMsg struct {
 		who string
@@ -266,12 +276,87 @@ func prepareTxCmd(ctx context.Context, api node.API, p *consensus.Params, who, f
 	}
 }
 
-// minFee is the lowest fee of a transaction carrying body at nonce. The
-// size of a transaction does not depend on who signs it, so an unsigned
-// copy gives the size of the signed one.
+// minFee is the lowest fee of a root transaction carrying body at nonce.
+// The size of a transaction does not depend on who signs it, so an
+// unsigned copy gives the size of the signed one.
 func minFee(p *consensus.Params, body wire.Body, nonce uint64) uint64 {
-	tx := wire.NewTx(wire.RootChain, body, nonce, 0)
+	return minFeeOn(p, wire.RootChain, body, nonce)
+}
+
+// minFeeOn is minFee for a transaction on chain id.
+func minFeeOn(p *consensus.Params, id wire.ChainID, body wire.Body, nonce uint64) uint64 {
+	tx := wire.NewTx(id, body, nonce, 0)
 	return p.SetMinFee(tx)
+}
+
+// prepareBranchPutCmd builds and signs a write of value at key on branch
+// chain id, as `bitverse put --depth` does: it is paid from the sender's
+// write credit on the chain (the nonce is the chain's), and when the
+// credit does not cover the fee, a root Stamp of the shortfall is built
+// and signed as well, to be submitted and confirmed first.
+func prepareBranchPutCmd(ctx context.Context, api node.API, p *consensus.Params, from, payer, key string, value []byte,
+	id wire.ChainID, sign signFunc) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := withTimeout(ctx)
+		defer cancel()
+		fail := func(err error) tea.Msg { return preparedMsg{who: "put", err: err} }
+		credit, err := api.Credit(ctx, from, id.String())
+		if err != nil {
+			return fail(err)
+		}
+		tx := wire.NewTx(id, wire.Put{Key: key, Value: value}, credit.NextNonce, 0)
+		p.SetMinFee(tx)
+		msg := preparedMsg{who: "put", tx: tx, nonce: credit.NextNonce, available: credit.Available}
+		if credit.Available < tx.Fee {
+			acct, err := api.Account(ctx, from)
+			if err != nil {
+				return fail(err)
+			}
+			need := tx.Fee - credit.Available
+			st := wire.NewTx(wire.RootChain, wire.Stamp{Chain: id, Amount: need}, acct.NextNonce, 0)
+			p.SetMinFee(st)
+			if total, err := wire.AddAmounts(need, st.Fee); err != nil || total > acct.Balance {
+				return fail(fmt.Errorf("writing on chain %s needs %s more write credit: stamping it costs that plus a fee of %s, but %s can spend only %s. Mine a few blocks (m) and wait for the rewards to mature",
+					id, view.Amount(need), view.Amount(st.Fee), payer, view.Amount(acct.Balance)))
+			}
+			if err := sign(st); err != nil {
+				return fail(err)
+			}
+			msg.stamp = st
+		}
+		if err := sign(tx); err != nil {
+			return fail(err)
+		}
+		return msg
+	}
+}
+
+// txPoll is how often waitTxCmd asks whether a transaction is in a block.
+const txPoll = 300 * time.Millisecond
+
+// waitTxCmd waits until transaction id is in a block, or ctx is cancelled
+// (the user stopped waiting).
+func waitTxCmd(ctx context.Context, api node.API, id wire.Hash) tea.Cmd {
+	return func() tea.Msg {
+		for {
+			cctx, cancel := withTimeout(ctx)
+			info, err := api.Tx(cctx, id)
+			cancel()
+			switch {
+			case err == nil && !info.Pending:
+				return txConfirmedMsg{id: id}
+			case errors.Is(err, node.ErrNotFound):
+				return txConfirmedMsg{id: id, err: fmt.Errorf("transaction %s left the mempool without confirming (replaced, or invalid after a reorg)", id.Short())}
+			case err != nil && ctx.Err() == nil && !errors.Is(err, context.DeadlineExceeded):
+				return txConfirmedMsg{id: id, err: err}
+			}
+			select {
+			case <-ctx.Done():
+				return txConfirmedMsg{id: id, err: ctx.Err()}
+			case <-time.After(txPoll):
+			}
+		}
+	}
 }
 
 func submitCmd(ctx context.Context, api node.API, who string, raw []byte) tea.Cmd {
@@ -654,3 +739,19 @@ var (
 	refusedRe = regexp.MustCompile(`(?s)keyspace "([^"]+)" refused the write: (.*)$`)
 	quotedRe  = regexp.MustCompile(`keyspace "([^"]+)"`)
 )
+
+// The blocktree.
+
+type treeMsg struct {
+	tree node.Tree
+	err  error
+}
+
+func treeCmd(ctx context.Context, api node.API) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := withTimeout(ctx)
+		defer cancel()
+		tr, err := api.Tree(ctx)
+		return treeMsg{tree: tr, err: err}
+	}
+}

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -26,6 +27,15 @@ const (
 	dmPreparing          // nonce, fee, signature
 	dmConfirm            // the last look before submitting
 	dmSending
+	dmStamping // a stamp is submitted; waiting for a root block to hold it
+)
+
+// Fields of the put form.
+const (
+	putFieldKey = iota
+	putFieldValue
+	putFieldDepth
+	putFields
 )
 
 // keysPage is how many keys one Keys call fetches.
@@ -69,10 +79,19 @@ type dataScreen struct {
 
 	// the put form
 	putKey, putValue textinput.Model
+	putDepth         int // 0 (the root) to the network's MaxDepth
 	focus            int
 	putErr           string
 	refused          *putRefusal
 	prepared         *wire.Tx
+	// A write on a branch: the credit available there when it was
+	// prepared, the root stamp that buys what is missing (nil when the
+	// credit covers the fee), the stamp's id once submitted, and how to
+	// stop waiting for it.
+	available  uint64
+	stamp      *wire.Tx
+	stampID    wire.Hash
+	stopWaitFn context.CancelFunc
 }
 
 // putRefusal is a write a keyspace refused: by its access script, with the
@@ -129,7 +148,7 @@ func (d *dataScreen) Capturing() bool {
 }
 
 func (d *dataScreen) Dirty() bool {
-	return (d.mode == dmPut || d.mode == dmPreparing || d.mode == dmConfirm) &&
+	return (d.mode == dmPut || d.mode == dmPreparing || d.mode == dmConfirm || d.mode == dmStamping) &&
 		(d.putKey.Value() != "" || d.putValue.Value() != "") || d.ks.Dirty()
 }
 
@@ -144,7 +163,12 @@ func (d *dataScreen) ShortHelp() []key.Binding {
 	case dmFilter, dmOpenKey:
 		return []key.Binding{k.Submit, k.Cancel}
 	case dmPut:
+		if d.focus == putFieldDepth {
+			return []key.Binding{k.Deeper, k.Shallower, k.Submit, k.Cancel}
+		}
 		return []key.Binding{k.NextField, k.Submit, k.Cancel}
+	case dmStamping:
+		return []key.Binding{k.Cancel}
 	case dmConfirm:
 		return []key.Binding{k.Yes, k.No}
 	case dmPreview:
@@ -161,7 +185,7 @@ func (d *dataScreen) FullHelp() [][]key.Binding {
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Open, k.Back},
 		{k.Filter, k.GetKey, k.More, k.Put, k.Keyspaces, k.Refresh},
-		{k.NextField, k.PrevField, k.Submit, k.Cancel, k.Yes, k.No},
+		{k.NextField, k.PrevField, k.Deeper, k.Shallower, k.Submit, k.Cancel, k.Yes, k.No},
 	}
 }
 
@@ -190,10 +214,17 @@ func (d *dataScreen) Update(msg tea.Msg) tea.Cmd {
 func (d *dataScreen) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case eventMsg:
-		if d.active && !d.spaces && msg.ev.Kind == node.EventBlockConnected {
-			cmds := []tea.Cmd{d.fetchKeys()}
-			if d.getKey != "" && (d.got == nil || d.getErr != nil) {
+		if d.active && !d.spaces && (msg.ev.Kind == node.EventBlockConnected || msg.ev.Kind == node.EventBranchBlock) {
+			var cmds []tea.Cmd
+			if msg.ev.Kind == node.EventBlockConnected {
+				cmds = append(cmds, d.fetchKeys()) // the key list is the root's
+			}
+			switch {
+			case d.getKey != "" && (d.got == nil || d.getErr != nil):
 				cmds = append(cmds, d.get(d.getKey)) // waiting for a write to land
+			case d.got != nil && d.got.Chain != "" && d.got.Chain != "/" && d.got.RootConfirmations == 0 &&
+				msg.ev.Kind == node.EventBlockConnected:
+				cmds = append(cmds, d.get(d.getKey)) // waiting for a root block to checkpoint it
 			}
 			return tea.Batch(cmds...)
 		}
@@ -213,8 +244,11 @@ func (d *dataScreen) update(msg tea.Msg) tea.Cmd {
 			d.mode, d.putErr = dmPut, sentence(msg.err)
 			return d.focusField(d.focus)
 		}
-		d.prepared, d.mode = msg.tx, dmConfirm
+		d.prepared, d.mode, d.stamp, d.available = msg.tx, dmConfirm, msg.stamp, msg.available
 	case submittedMsg:
+		if msg.who == "stamp" && d.mode == dmSending {
+			return d.stamped(msg)
+		}
 		if msg.who != "put" || d.mode != dmSending {
 			return nil
 		}
@@ -229,16 +263,64 @@ func (d *dataScreen) update(msg tea.Msg) tea.Cmd {
 			return d.focusField(0)
 		}
 		k := d.putKey.Value()
-		d.s.log.Info("put", "key", k, "tx", msg.id)
-		d.s.info("Written: " + k + " is pending until a block includes it (tx " + view.Short(msg.id.String(), 12) + ").")
+		chain := d.prepared.Chain
+		d.s.log.Info("put", "key", k, "chain", chain.String(), "tx", msg.id)
+		where := ""
+		if !chain.IsRoot() {
+			where = " on chain " + chain.String()
+		}
+		if st := d.stamp; st != nil {
+			where += fmt.Sprintf(" (its credit stamped for %s + fee %s)", view.Amount(st.Body.(wire.Stamp).Amount), view.Amount(st.Fee))
+		}
+		d.s.info("Written: " + k + where + " is pending until a block includes it (tx " + view.Short(msg.id.String(), 12) + ").")
 		d.putKey.Reset()
 		d.putValue.Reset()
-		d.prepared = nil
+		d.prepared, d.stamp = nil, nil
 		d.mode = dmBrowse
 		d.prefix.SetValue(k)
 		return tea.Batch(d.fetchKeys(), d.get(k))
+	case txConfirmedMsg:
+		if d.mode != dmStamping || msg.id != d.stampID {
+			return nil
+		}
+		d.stopWait()
+		if msg.err != nil {
+			d.s.log.Warn("wait for stamp", "tx", msg.id, "err", msg.err)
+			d.mode, d.prepared, d.stamp = dmPut, nil, nil
+			d.putErr = "The stamp did not confirm: " + sentence(msg.err)
+			return d.focusField(putFieldValue)
+		}
+		d.mode = dmSending
+		return submitCmd(d.s.ctx, d.s.api, "put", d.prepared.Encode())
 	}
 	return nil
+}
+
+// stamped follows the submission of the stamp that buys write credit for
+// a branch write: on success, it waits for a root block to hold it.
+func (d *dataScreen) stamped(msg submittedMsg) tea.Cmd {
+	st := d.stamp
+	if msg.err != nil {
+		d.s.log.Warn("submit stamp", "err", msg.err)
+		d.mode, d.prepared, d.stamp = dmPut, nil, nil
+		d.putErr = "The node refused the stamp of write credit: " + sentence(msg.err)
+		return d.focusField(putFieldValue)
+	}
+	body := st.Body.(wire.Stamp)
+	d.s.log.Info("stamp", "chain", body.Chain.String(), "amount", body.Amount, "fee", st.Fee, "tx", msg.id)
+	d.s.info(fmt.Sprintf("Stamping %s of write credit on chain %s (fee %s, tx %s); waiting for a root block…",
+		view.Amount(body.Amount), body.Chain, view.Amount(st.Fee), view.Short(msg.id.String(), 12)))
+	ctx, cancel := context.WithCancel(d.s.ctx)
+	d.mode, d.stampID, d.stopWaitFn = dmStamping, msg.id, cancel
+	return waitTxCmd(ctx, d.s.api, msg.id)
+}
+
+// stopWait stops waiting for the stamp.
+func (d *dataScreen) stopWait() {
+	if d.stopWaitFn != nil {
+		d.stopWaitFn()
+		d.stopWaitFn = nil
+	}
 }
 
 func (d *dataScreen) gotKeys(msg keysMsg) tea.Cmd {
@@ -264,6 +346,28 @@ func (d *dataScreen) focusField(i int) tea.Cmd {
 	d.focus = i
 	focusOnly([]*textinput.Model{&d.putKey, &d.putValue}, i)
 	return nil
+}
+
+// putChain is the chain a write of the form's key at its depth goes to.
+func (d *dataScreen) putChain() wire.ChainID {
+	return wire.ForPath(wire.KeyPath(strings.TrimSpace(d.putKey.Value())), uint8(d.putDepth))
+}
+
+// depthKey changes the depth while its field has focus.
+func (d *dataScreen) depthKey(msg tea.KeyPressMsg) {
+	k := d.s.keys
+	maxD := int(d.s.params.MaxDepth)
+	switch s := msg.String(); {
+	case key.Matches(msg, k.Deeper):
+		d.putDepth = min(maxD, d.putDepth+1)
+	case key.Matches(msg, k.Shallower):
+		d.putDepth = max(0, d.putDepth-1)
+	case len(s) == 1 && s[0] >= '0' && int(s[0]-'0') <= maxD:
+		d.putDepth = int(s[0] - '0')
+	default:
+		return
+	}
+	d.putErr, d.refused = "", nil
 }
 
 func (d *dataScreen) key(msg tea.KeyPressMsg) tea.Cmd {
@@ -337,12 +441,18 @@ func (d *dataScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 			d.mode = dmBrowse
 			return nil
 		case key.Matches(msg, k.Submit):
-			if d.focus == 0 {
-				return d.focusField(1)
+			if d.focus == putFieldKey {
+				return d.focusField(putFieldValue)
 			}
 			return d.submitPut()
-		case key.Matches(msg, k.NextField), key.Matches(msg, k.PrevField):
-			return d.focusField(1 - d.focus)
+		case key.Matches(msg, k.NextField):
+			return d.focusField((d.focus + 1) % putFields)
+		case key.Matches(msg, k.PrevField):
+			return d.focusField((d.focus + putFields - 1) % putFields)
+		}
+		if d.focus == putFieldDepth {
+			d.depthKey(msg)
+			return nil
 		}
 		var cmd tea.Cmd
 		if d.focus == 0 {
@@ -356,10 +466,20 @@ func (d *dataScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 		switch {
 		case key.Matches(msg, k.Yes):
 			d.mode = dmSending
+			if d.stamp != nil {
+				return submitCmd(d.s.ctx, d.s.api, "stamp", d.stamp.Encode())
+			}
 			return submitCmd(d.s.ctx, d.s.api, "put", d.prepared.Encode())
 		case key.Matches(msg, k.No):
-			d.mode, d.prepared = dmPut, nil
-			return d.focusField(1)
+			d.mode, d.prepared, d.stamp = dmPut, nil, nil
+			return d.focusField(putFieldValue)
+		}
+	case dmStamping:
+		if key.Matches(msg, k.Cancel) {
+			d.stopWait()
+			d.mode, d.prepared, d.stamp = dmPut, nil, nil
+			d.putErr = "Stopped waiting. The stamp stays submitted and pays for the write once a root block holds it; enter writes again then."
+			return d.focusField(putFieldValue)
 		}
 	}
 	return nil
@@ -424,6 +544,14 @@ func (d *dataScreen) submitPut() tea.Cmd {
 		return d.focusField(0)
 	}
 	acct := d.s.accounts[0]
+	hw, name, value := d.s.wallet, acct.Name, []byte(v)
+	if d.putDepth > 0 {
+		d.putKey.Blur()
+		d.putValue.Blur()
+		d.mode = dmPreparing
+		return prepareBranchPutCmd(d.s.ctx, d.s.api, d.s.params, acct.Address, name, k, value, d.putChain(),
+			func(tx *wire.Tx) error { return hw.Sign(name, tx) })
+	}
 	fee := minFee(d.s.params, wire.Put{Key: k, Value: []byte(v)}, d.s.balances[acct.Address].NextNonce)
 	if bal, known := d.s.balances[acct.Address]; known && bal.Balance < fee {
 		d.putErr = fmt.Sprintf("The fee is %s but %s can spend only %s. Mine a few blocks (m) and wait for the rewards to mature.",
@@ -433,7 +561,6 @@ func (d *dataScreen) submitPut() tea.Cmd {
 	d.putKey.Blur()
 	d.putValue.Blur()
 	d.mode = dmPreparing
-	hw, name, value := d.s.wallet, acct.Name, []byte(v)
 	return prepareTxCmd(d.s.ctx, d.s.api, d.s.params, "put", acct.Address, wire.Put{Key: k, Value: value},
 		func(nonce, fee uint64) (*wire.Tx, error) { return hw.Put(name, k, value, nonce, fee) })
 }
@@ -459,7 +586,7 @@ func (d *dataScreen) View() string {
 		body = d.previewView(d.width, d.height)
 	case dmPut, dmPreparing:
 		body = d.putView()
-	case dmConfirm, dmSending:
+	case dmConfirm, dmSending, dmStamping:
 		body = d.confirmView()
 	default:
 		if d.width >= splitWidth {
@@ -538,6 +665,7 @@ func (d *dataScreen) previewView(w, h int) string {
 	lines = append(lines,
 		" "+st.Muted.Render(fmt.Sprintf("%s · %s · block #%s · %s", d.prev.label(), view.Bytes(d.prev.size),
 			view.Int(r.Height), view.Count(r.Confirmations, "confirmation", "confirmations"))),
+		" "+st.Muted.Render(view.Truncate(chainLine(r.ValueRecord), w-2)),
 		" "+st.Muted.Render("writer "+view.ShortAddr(r.Writer, max(12, w-10))),
 		"",
 	)
@@ -583,11 +711,18 @@ func (d *dataScreen) putView() string {
 		"",
 		"  " + field(st, "key", d.putKey.View()),
 		"  " + field(st, "value", d.putValue.View()),
-		"  " + field(st, "depth", st.Value.Render("0 · the root chain /")+st.Muted.Render("  (the only depth today)")),
+		"  " + field(st, "depth", d.depthView()),
 	}
-	fee := minFee(d.s.params, wire.Put{Key: d.putKey.Value(), Value: []byte(d.putValue.Value())}, d.s.balances[acct.Address].NextNonce)
-	lines = append(lines, "  "+field(st, "fee", st.Value.Render(view.Amount(fee))+
-		st.Muted.Render(fmt.Sprintf(" · paid by %s (%s spendable)", acct.Name, view.Amount(d.s.balances[acct.Address].Balance)))))
+	body := wire.Put{Key: d.putKey.Value(), Value: []byte(d.putValue.Value())}
+	if d.putDepth == 0 {
+		fee := minFee(d.s.params, body, d.s.balances[acct.Address].NextNonce)
+		lines = append(lines, "  "+field(st, "fee", st.Value.Render(view.Amount(fee))+
+			st.Muted.Render(fmt.Sprintf(" · paid by %s (%s spendable)", acct.Name, view.Amount(d.s.balances[acct.Address].Balance)))))
+	} else {
+		fee := minFeeOn(d.s.params, d.putChain(), body, 0)
+		lines = append(lines, "  "+field(st, "fee", st.Value.Render(view.Amount(fee))+
+			st.Muted.Render(" · from write credit on chain "+d.putChain().String()+" (stamped if short)")))
+	}
 	if d.putErr != "" {
 		lines = append(lines, "", fieldError(st, d.putErr, d.width))
 	}
@@ -598,7 +733,7 @@ func (d *dataScreen) putView() string {
 	if d.mode == dmPreparing {
 		lines = append(lines, "  "+st.Muted.Render("Signing…"))
 	} else {
-		lines = append(lines, "  "+st.Muted.Render("enter reviews the write before anything is sent"))
+		lines = append(lines, "  "+st.Muted.Render("enter reviews the write before sending · depth: tab to it, +/- changes it"))
 	}
 	return strings.Join(lines, "\n")
 }
@@ -611,18 +746,38 @@ func (d *dataScreen) confirmView() string {
 	}
 	body := tx.Body.(wire.Put)
 	f := func(label, value string) string { return field(st, label, value) }
-	msg := strings.Join([]string{
+	lines := []string{
 		st.Strong.Render("Write this value?"),
 		"",
 		f("key", st.Value.Render(view.Truncate(body.Key, 50))),
 		f("value", st.Value.Render(view.Bytes(len(body.Value)))),
-		f("depth", st.Value.Render("0 (root /)")),
-		f("fee", st.Strong.Render(view.Amount(tx.Fee))),
-		"",
-		st.Strong.Render("y") + st.Muted.Render(" write   ") + st.Strong.Render("n") + st.Muted.Render(" back to the form"),
-	}, "\n")
-	if d.mode == dmSending {
+	}
+	if tx.Chain.IsRoot() {
+		lines = append(lines,
+			f("depth", st.Value.Render("0 (root /)")),
+			f("fee", st.Strong.Render(view.Amount(tx.Fee))))
+	} else {
+		lines = append(lines,
+			f("depth", st.Value.Render(fmt.Sprintf("%d (chain %s)", tx.Chain.Depth, tx.Chain))),
+			f("fee", st.Strong.Render(view.Amount(tx.Fee))+st.Muted.Render(" from write credit ("+view.Amount(d.available)+" left)")))
+		if s := d.stamp; s != nil {
+			amount := s.Body.(wire.Stamp).Amount
+			total, _ := wire.AddAmounts(amount, s.Fee)
+			lines = append(lines,
+				f("stamp", st.Strong.Render(view.Amount(amount))+st.Muted.Render(" of credit + fee "+view.Amount(s.Fee))),
+				f("", st.Muted.Render("= "+view.Amount(total)+" from your balance, first;")),
+				f("", st.Muted.Render("the write waits for a root block to hold it")))
+		}
+	}
+	lines = append(lines, "",
+		st.Strong.Render("y")+st.Muted.Render(" write   ")+st.Strong.Render("n")+st.Muted.Render(" back to the form"))
+	msg := strings.Join(lines, "\n")
+	switch d.mode {
+	case dmSending:
 		msg += "\n\n" + st.Muted.Render("Submitting…")
+	case dmStamping:
+		msg += "\n\n" + st.Warn.Render("Waiting for a root block to hold the stamp…") + "\n" +
+			st.Muted.Render("(m starts mining if no one else does; esc stops waiting)")
 	}
 	return lipgloss.Place(d.width, d.height, lipgloss.Center, lipgloss.Center, st.Modal.Render(msg))
 }
@@ -660,4 +815,39 @@ func (d *dataScreen) refusalView(r *putRefusal) string {
 		out = append(out, "  "+st.Muted.Render(l))
 	}
 	return strings.Join(out, "\n")
+}
+
+// depthView draws the depth field: the depth and the chain the key goes to.
+func (d *dataScreen) depthView() string {
+	st := d.s.st
+	n := st.Value.Render(fmt.Sprint(d.putDepth)) + st.Muted.Render(" ·")
+	if d.focus == putFieldDepth && d.mode == dmPut {
+		n = st.Selected.Render(fmt.Sprintf("‹ %d ›", d.putDepth))
+	}
+	if d.putDepth == 0 {
+		return n + st.Muted.Render(" the root chain / · paid from your balance")
+	}
+	id := d.putChain()
+	where := "chain " + id.String()
+	if strings.TrimSpace(d.putKey.Value()) == "" {
+		where = "the chain of the key's first " + view.Count(d.putDepth, "bit", "bits")
+	}
+	return n + st.Muted.Render(" "+where+" · blocks every "+view.Duration(d.s.params.IntervalAt(uint8(d.putDepth)))+
+		" · paid from write credit")
+}
+
+// chainLine says which chain holds a value and how final it is on the root.
+func chainLine(r node.ValueRecord) string {
+	if r.Chain == "" || r.Chain == "/" {
+		return "chain / (the root)"
+	}
+	id, err := wire.ParseChainID(r.Chain)
+	depth := ""
+	if err == nil {
+		depth = fmt.Sprintf(" (depth %d)", id.Depth)
+	}
+	if r.RootConfirmations == 0 {
+		return "chain " + r.Chain + depth + " · not yet checkpointed on the root"
+	}
+	return "chain " + r.Chain + depth + " · " + view.Count(r.RootConfirmations, "root confirmation", "root confirmations")
 }

@@ -8,10 +8,10 @@
 //	Run ── tea.Program ── app (root model: app.go)
 //	                        ├─ setupScreen   create / restore / unlock the wallet (setup.go)
 //	                        ├─ homeScreen    sync, peers, tip, balance, miner   (home.go)
-//	                        ├─ blocktreeScreen chains → blocks → block → tx     (blocktree.go, blocklist.go)
+//	                        ├─ blocktreeScreen tree of chains → / blocks → block → tx, or a branch (blocktree.go, blocklist.go)
 //	                        ├─ miningScreen  on/off, hash rate, found, earnings  (mining.go)
 //	                        ├─ walletScreen  accounts, receive+QR, send, history (walletscreen.go)
-//	                        └─ dataScreen    keys by prefix, preview, put        (data.go, preview.go)
+//	                        └─ dataScreen    keys by prefix, preview, put at a depth (data.go, preview.go)
 //	                             └─ keyspacesView  yours, one in full, buy, edit access.js (keyspaces.go)
 //
 // The root owns the state every screen reads (shared: status, wallet,
@@ -43,7 +43,13 @@
 //     runEditor works around a Bubble Tea race that can leave the screen
 //     blank after a command that returns at once (see execSettle).
 //   - Requests are coalesced (a busy flag and a stale flag per kind), so a
-//     burst of events never piles up commands.
+//     burst of events never piles up commands (Status, balances, keys, and
+//     the blocktree's Tree, asked again on block and branch-block events).
+//   - A write on a branch whose write credit is short is two transactions:
+//     a command signs the root Stamp and the put together
+//     (prepareBranchPutCmd), then submitCmd sends the stamp, waitTxCmd polls
+//     until a block holds it (cancelled by esc through a context the model
+//     keeps) and submitCmd sends the put.
 //   - Logs go to DataDir/tui.log through a writer that queues lines in memory
 //     and writes them on its own goroutine (internal/logfile), so logging
 //     from Update never waits for the disk.

@@ -83,6 +83,13 @@ type fakeAPI struct {
 	gate      chan struct{} // when not nil, every call waits for it to close
 	blocksN   atomic.Int64  // Blocks calls
 	pages     []uint64      // (top) of every Blocks call
+	// credit is the write credit of testAddr per branch chain (available);
+	// a submitted stamp adds to it, a submitted branch put spends it.
+	credit map[string]uint64
+	// txs are the submitted transactions: Tx reports them confirmed, as if
+	// a block had included each at once.
+	txs        map[wire.Hash]*wire.Tx
+	unfollowed map[string]bool // chains the fake stores headers of only
 }
 
 func newFakeAPI(tip uint64) *fakeAPI {
@@ -93,6 +100,12 @@ func newFakeAPI(tip uint64) *fakeAPI {
 		values:    map[string]node.ValueRecord{},
 		keyspaces: map[string]node.KeyspaceInfo{},
 		events:    make(chan node.Event, 16),
+		credit:    map[string]uint64{},
+		txs:       map[wire.Hash]*wire.Tx{},
+		unfollowed: map[string]bool{
+			"1": true, "00": true, "10": true, "11": true, "000": true, "001": true,
+			"100": true, "101": true, "110": true, "111": true,
+		},
 	}
 	f.status = node.Status{
 		Network: "devnet", Height: tip, Tip: blockID(tip), TipTime: blockTime(tip, tip),
@@ -196,9 +209,33 @@ func (f *fakeAPI) SubmitTx(ctx context.Context, raw []byte) (wire.Hash, error) {
 		}
 	}
 	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !tx.Chain.IsRoot() {
+		if f.unfollowed[tx.Chain.String()] {
+			return wire.Hash{}, fmt.Errorf("%w: this node does not store chain %s in full; run it with --follow %s (or all)", node.ErrNotStored, tx.Chain, tx.Chain)
+		}
+		if f.credit[tx.Chain.String()] < tx.Fee {
+			return wire.Hash{}, fmt.Errorf("%w: write credit on chain %s is %d, the fee is %d", node.ErrBadRequest, tx.Chain, f.credit[tx.Chain.String()], tx.Fee)
+		}
+		f.credit[tx.Chain.String()] -= tx.Fee
+	}
+	if st, ok := tx.Body.(wire.Stamp); ok {
+		f.credit[st.Chain.String()] += st.Amount
+	}
 	f.sub = raw
-	f.mu.Unlock()
+	f.txs[tx.ID()] = tx
 	return tx.ID(), nil
+}
+
+// submittedTxs are the submitted transactions, decoded, in no order.
+func (f *fakeAPI) submittedTxs() []*wire.Tx {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []*wire.Tx
+	for _, tx := range f.txs {
+		out = append(out, tx)
+	}
+	return out
 }
 
 func (f *fakeAPI) Submitted() []byte {
@@ -213,19 +250,58 @@ func (f *fakeAPI) Get(ctx context.Context, key string, proof, history bool) (*no
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	return f.get(key, -1)
+}
+
+// get finds key's value; a value's Chain ("/" when empty) says where it
+// lives, and depth (unless -1) must lead there.
+func (f *fakeAPI) get(key string, depth int) (*node.GetResult, error) {
 	v, ok := f.values[key]
+	if v.Chain == "" {
+		v.Chain = "/"
+	}
+	if ok && depth >= 0 && wire.ForPath(wire.KeyPath(key), uint8(depth)).String() != v.Chain {
+		ok = false
+	}
 	if !ok {
 		return nil, fmt.Errorf("%w: nothing has been written at %q", node.ErrNotFound, key)
+	}
+	if v.Chain == "/" {
+		v.RootConfirmations = v.Confirmations
 	}
 	return &node.GetResult{ValueRecord: v}, nil
 }
 
 func (f *fakeAPI) GetOn(ctx context.Context, key string, depth int, proof, history bool) (*node.GetResult, error) {
-	return f.Get(ctx, key, proof, history)
+	if err := f.wait(ctx, "GetOn"); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.get(key, depth)
 }
 
 func (f *fakeAPI) Credit(ctx context.Context, addr, chain string) (*node.CreditInfo, error) {
-	return nil, fmt.Errorf("%w: the fake node has no branch chains", node.ErrBadRequest)
+	if err := f.wait(ctx, "Credit"); err != nil {
+		return nil, err
+	}
+	id, err := wire.ParseChainID(chain)
+	if err != nil || id.IsRoot() {
+		return nil, fmt.Errorf("%w: no write credit on chain %q", node.ErrBadRequest, chain)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.unfollowed[chain] {
+		return nil, fmt.Errorf("%w: this node does not store chain %s in full; run it with --follow %s (or all)", node.ErrNotStored, chain, chain)
+	}
+	var nonce uint64
+	for _, tx := range f.txs {
+		if tx.Chain == id {
+			nonce++
+		}
+	}
+	c := f.credit[chain]
+	return &node.CreditInfo{Address: addr, Chain: chain, Credit: c, Available: c, Nonce: nonce, NextNonce: nonce}, nil
 }
 
 func (f *fakeAPI) Keys(ctx context.Context, prefix, after string, limit int) ([]string, error) {
@@ -299,7 +375,15 @@ func (f *fakeAPI) Tx(ctx context.Context, id wire.Hash) (*node.TxInfo, error) {
 	if err := f.wait(ctx, "Tx"); err != nil {
 		return nil, err
 	}
-	return nil, node.ErrNotFound
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	tx, ok := f.txs[id]
+	if !ok {
+		return nil, node.ErrNotFound
+	}
+	h := f.status.Height
+	return &node.TxInfo{ID: id, Type: tx.Type.String(), Fee: tx.Fee, Nonce: tx.Nonce, Size: tx.Size(), Chain: tx.Chain.String(),
+		Block: blockID(h), Height: h, Confirmations: 1, Time: blockTime(h, h)}, nil
 }
 
 func (f *fakeAPI) History(ctx context.Context, addr string, limit int) ([]node.TxInfo, error) {
@@ -501,15 +585,36 @@ func (f *fakeAPI) Keyspace(ctx context.Context, name string) (*node.KeyspaceInfo
 	return info, nil
 }
 
-// Tree is the root alone, from the fake status.
+// Tree is the devnet's 15 chains (depths 0 to 3) in the node's order:
+// root first, then by depth and prefix. A chain at depth d has about
+// tip>>d blocks (its interval doubles per level, and so does its
+// difficulty at devnet genesis);
+// the chains in unfollowed are headers only.
 func (f *fakeAPI) Tree(ctx context.Context) (node.Tree, error) {
 	if err := f.wait(ctx, "Tree"); err != nil {
 		return node.Tree{}, err
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return node.Tree{Chains: []node.ChainInfo{{Chain: "/", Height: f.status.Height, Tip: f.status.Tip,
-		Bits: fmt.Sprintf("%08x", f.status.Bits), Difficulty: f.status.Difficulty, TargetInterval: 2, Followed: true}}}, nil
+	t := node.Tree{Pending: 1}
+	p := consensus.Devnet()
+	for d := uint8(0); d <= p.MaxDepth; d++ {
+		for i := uint32(0); i < 1<<d; i++ {
+			name := "/"
+			if d > 0 {
+				name = fmt.Sprintf("%0*b", d, i)
+			}
+			h := f.status.Height >> d
+			if lag := uint64(i) * 7; d > 0 && h > lag {
+				h -= lag
+			}
+			t.Chains = append(t.Chains, node.ChainInfo{Chain: name, Depth: d, Height: h, Tip: tipOf(name, h),
+				Bits: fmt.Sprintf("%08x", f.status.Bits), Difficulty: f.status.Difficulty * float64(uint64(1)<<d),
+				TargetInterval: p.IntervalAt(d).Seconds(), Followed: !f.unfollowed[name]})
+		}
+	}
+	t.Chains[0].Tip = f.status.Tip
+	return t, nil
 }
 
 func (f *fakeAPI) Keyspaces(ctx context.Context, owner string) ([]node.KeyspaceInfo, error) {
@@ -558,4 +663,10 @@ func testEditor(content []byte) func(*exec.Cmd, tea.ExecCallback) tea.Cmd {
 			return fn(nil)
 		}
 	}
+}
+
+// tipOf is the fake tip id of chain name at height h.
+func tipOf(name string, h uint64) wire.Hash {
+	id := blockID(h)
+	return wire.Sum([]byte(name), id[:])
 }

@@ -74,6 +74,22 @@ func testPNG() []byte {
 	return b.Bytes()
 }
 
+// branchActivity is richChain where branch chain 01 has just moved (its
+// tip 3 s old): the node's event is waiting when the program subscribes.
+func branchActivity(api *fakeAPI) {
+	richChain(api)
+	api.events <- node.Event{Kind: node.EventBranchBlock, Chain: "01", Height: 2_492, Time: testNow.Add(-3 * time.Second).UnixMilli()}
+}
+
+// branchValue is richChain with public/note written on branch chain 01
+// (its chain at depth 2), 5 blocks deep there and checkpointed 2 root
+// blocks ago.
+func branchValue(api *fakeAPI) {
+	richChain(api)
+	api.values["public/note"] = node.ValueRecord{Key: "public/note", Value: "written on a branch", Size: 19, Height: 2_488,
+		Confirmations: 5, Writer: testAddr, TxID: txID(2_488, 1), Chain: "01", RootConfirmations: 2}
+}
+
 func mining(api *fakeAPI) {
 	richChain(api)
 	api.status.Mining, api.status.HashRate, api.status.MineTo, api.status.BlocksFound = true, 1_234_567, testAddr, 42
@@ -102,7 +118,9 @@ var goldenCases = []goldenCase{
 		api.status.Peers = 8
 	}, steps: []step{unlock(), {wait: "150/s"}}},
 	{name: "help", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"?"}, wait: "esc to close"}}},
-	{name: "blocktree_chains", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"2"}, wait: "followed"}}},
+	{name: "blocktree_chains", wallet: true, setup: branchActivity, steps: []step{unlock(), {keys: []string{"2"}, wait: "stored in full"}}},
+	{name: "blocktree_branch", wallet: true, setup: branchActivity, steps: []step{unlock(), {keys: []string{"2"}, wait: "stored in full"},
+		{keys: []string{"down", "down", "down", "down", "down", "enter"}, wait: "keys whose SHA-256"}}},
 	{name: "blocktree_blocks", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"2", "enter"}, wait: "316 B"}}},
 	{name: "blocktree_block", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"2", "enter"}, wait: "316 B"},
 		{keys: []string{"down", "down", "down", "enter"}, wait: "Transactions"}}},
@@ -125,6 +143,12 @@ var goldenCases = []goldenCase{
 		{keys: []string{"down", "down", "enter"}, wait: "24×24"}}},
 	{name: "data_put", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"5", "p"}, wait: "Put a value"},
 		{text: "public/greeting", keys: []string{"tab"}}, {text: "hello, bitverse", wait: "bitverse"}}},
+	{name: "data_put_depth", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"5", "p"}, wait: "Put a value"},
+		{text: "public/note", keys: []string{"tab"}}, {text: "on a branch", keys: []string{"tab", "+", "+"}, wait: "chain 01"}}},
+	{name: "data_put_stamp_confirm", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"5", "p"}, wait: "Put a value"},
+		{text: "public/note", keys: []string{"tab"}}, {text: "on a branch", keys: []string{"tab", "2", "enter"}, wait: "the write waits"}}},
+	{name: "data_branch_value", wallet: true, setup: branchValue, steps: []step{unlock(), {keys: []string{"5"}, wait: "public/logo.png"},
+		{keys: []string{"o"}}, {text: "public/note", keys: []string{"enter"}, wait: "root confirmations"}}},
 	{name: "data_put_refused", wallet: true, setup: ownedKeyspaces, steps: []step{unlock(), {keys: []string{"5", "p"}, wait: "Put a value"},
 		{text: "alice/hello", keys: []string{"tab"}}, {text: "hi", keys: []string{"enter"}, wait: "Write this value?"},
 		{keys: []string{"y"}, wait: "refused this write"}}},

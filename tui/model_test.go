@@ -142,7 +142,7 @@ func TestMiningToggleWithOneKey(t *testing.T) {
 func TestBlocktreeDrillDown(t *testing.T) {
 	h := newReadyHarness(t, 30, 80, 24)
 	h.press("2")
-	h.mustSee("followed", "● yes")
+	h.mustSee("15 chains", "├─ 0", "headers")
 	h.press("enter")
 	h.mustSee("#30", "#29")
 	h.press("down", "down", "down", "enter") // #27: coinbase and a put
@@ -150,7 +150,7 @@ func TestBlocktreeDrillDown(t *testing.T) {
 	h.press("down", "enter")
 	h.mustSee("tx ", "public/hello", "fee")
 	h.press("esc", "esc", "esc")
-	h.mustSee("chain", "depth")
+	h.mustSee("chain", "interval", "mode")
 }
 
 func TestQuitAsksWhenAFormIsDirty(t *testing.T) {
@@ -254,7 +254,7 @@ func TestPutAndReadBack(t *testing.T) {
 	h.api.accounts[testAddr] = node.AccountInfo{Balance: 100 * wire.Unit, NextNonce: 1}
 	h.exec(h.a.requestBalances())
 	h.press("5", "p")
-	h.mustSee("depth", "0 · the root chain /", "the only depth today")
+	h.mustSee("depth", "0 · the root chain /")
 	h.typeText("public/hello")
 	h.press("tab")
 	h.typeText("world")

@@ -12,7 +12,9 @@ import (
 )
 
 // TestNoCallsFromUpdateOrView drives a whole session (create a wallet,
-// every screen, mining, a send, a put, a preview, keyspaces: list, show,
+// every screen, the blocktree and a branch's details, mining, a send, a
+// put at the root and one on a branch (with its stamp), branch-block
+// events, a preview, keyspaces: list, show,
 // look up, buy, edit a script) and checks, with the
 // fakes' probe, that no node or wallet call was made while Update or View
 // ran: every one came from a command.
@@ -54,6 +56,15 @@ func TestNoCallsFromUpdateOrView(t *testing.T) {
 	h.press("tab")
 	h.typeText(`{"a":1}`)
 	h.press("enter", "y")
+	// A write at depth 2 (chain 01): credit, a stamp, waiting for it, the put.
+	h.press("p")
+	h.typeText("public/note")
+	h.press("tab")
+	h.typeText("on a branch")
+	h.press("tab", "+", "+", "-", "2", "enter", "y")
+	h.send(eventMsg{ev: node.Event{Kind: node.EventBranchBlock, Chain: "01", Height: 3}, ch: h.api.events})
+	h.press("2", "down", "enter", "esc", "5")
+	h.send(eventMsg{ev: node.Event{Kind: node.EventBranchBlock, Chain: "0", Height: 9}, ch: h.api.events})
 	h.api.addKeyspace("erik", testAddr, 290, "")
 	h.press("K", "enter", "esc", "o")
 	h.typeText("alice")
@@ -68,7 +79,7 @@ func TestNoCallsFromUpdateOrView(t *testing.T) {
 	}
 	calls := h.api.Calls()
 	for _, want := range []string{"Status", "Events", "Account", "Blocks", "Block", "History", "Keys", "Get",
-		"SetMining", "SubmitTx", "Keyspaces", "Keyspace", "wallet.Exists", "wallet.Create", "wallet.Transfer", "wallet.Put",
+		"SetMining", "SubmitTx", "Keyspaces", "Keyspace", "Tree", "Credit", "Tx", "wallet.Exists", "wallet.Create", "wallet.Transfer", "wallet.Put",
 		"wallet.Sign"} {
 		if !slices.Contains(calls, want) {
 			t.Errorf("the session never called %s (calls: %v)", want, calls)
@@ -103,8 +114,18 @@ func TestUpdateDoesNotWaitForTheNode(t *testing.T) {
 		pollMsg{},
 		statusMsg{st: api.status},
 		eventMsg{ev: node.Event{Kind: node.EventBlockConnected, Height: 100}, ch: api.events},
-		keyMsg("m"), keyMsg("2"), keyMsg("enter"), keyMsg("end"), keyMsg("3"), keyMsg("4"), keyMsg("h"),
-		keyMsg("5"), keyMsg("p"), keyMsg("k"), keyMsg("tab"), keyMsg("v"), keyMsg("enter"),
+		eventMsg{ev: node.Event{Kind: node.EventBranchBlock, Chain: "01", Height: 7}, ch: api.events},
+		keyMsg("m"), keyMsg("2"),
+		eventMsg{ev: node.Event{Kind: node.EventBranchBlock, Chain: "0", Height: 8}, ch: api.events},
+		treeMsg{tree: node.Tree{Chains: []node.ChainInfo{{Chain: "/", Height: 100, Followed: true}, {Chain: "0", Depth: 1, Height: 8}}}},
+		keyMsg("down"), keyMsg("enter"), keyMsg("esc"), keyMsg("up"),
+		keyMsg("enter"), keyMsg("end"), keyMsg("3"), keyMsg("4"), keyMsg("h"),
+		keyMsg("5"), keyMsg("p"), keyMsg("k"), keyMsg("tab"), keyMsg("v"), keyMsg("tab"), keyMsg("+"), keyMsg("enter"),
+		preparedMsg{who: "put", tx: wire.NewTx(wire.ForPath(wire.KeyPath("k"), 1), wire.Put{Key: "k", Value: []byte("v")}, 0, 1),
+			stamp: wire.NewTx(wire.RootChain, wire.Stamp{Chain: wire.ForPath(wire.KeyPath("k"), 1), Amount: 1}, 0, 1)},
+		keyMsg("y"), submittedMsg{who: "stamp", id: wire.Sum([]byte("stamp"))},
+		txConfirmedMsg{id: wire.Sum([]byte("stamp"))}, keyMsg("esc"),
+		keyMsg("p"), keyMsg("tab"), keyMsg("tab"), keyMsg("2"), keyMsg("esc"),
 		keyMsg("esc"), keyMsg("esc"), keyMsg("K"), keyMsg("enter"), keyMsg("e"), keyMsg("b"), keyMsg("x"), keyMsg("enter"),
 		tea.WindowSizeMsg{Width: 120, Height: 40},
 	}

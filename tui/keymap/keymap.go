@@ -51,6 +51,9 @@ type KeyMap struct {
 	GetKey  key.Binding
 	More    key.Binding
 	Refresh key.Binding
+	// The depth field of the put form.
+	Deeper    key.Binding
+	Shallower key.Binding
 
 	// Keyspaces (in the data screen).
 	Keyspaces  key.Binding // switches between keys and keyspaces
@@ -103,11 +106,13 @@ func Default() KeyMap {
 		History:    b([]string{"h"}, "h", "history"),
 		NewAccount: b([]string{"a"}, "a", "new account"),
 
-		Filter:  b([]string{"/"}, "/", "prefix"),
-		Put:     b([]string{"p"}, "p", "put"),
-		GetKey:  b([]string{"o"}, "o", "open key"),
-		More:    b([]string{"n"}, "n", "more keys"),
-		Refresh: b([]string{"ctrl+r"}, "ctrl+r", "refresh"),
+		Filter:    b([]string{"/"}, "/", "prefix"),
+		Put:       b([]string{"p"}, "p", "put"),
+		GetKey:    b([]string{"o"}, "o", "open key"),
+		More:      b([]string{"n"}, "n", "more keys"),
+		Refresh:   b([]string{"ctrl+r"}, "ctrl+r", "refresh"),
+		Deeper:    b([]string{"+", "=", "right"}, "+/→", "deeper"),
+		Shallower: b([]string{"-", "left"}, "-/←", "shallower"),
 
 		Keyspaces:  b([]string{"K"}, "K", "keyspaces"),
 		Buy:        b([]string{"b"}, "b", "buy"),
