@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -206,12 +207,32 @@ func (n *Node) Keys(ctx context.Context, prefix, after string, limit int) ([]str
 	if limit <= 0 || limit > 10_000 {
 		limit = 1000
 	}
+	// Keys of every chain stored in full, merged in order: a key may live
+	// on several chains; it is listed once.
+	seen := map[string]bool{}
 	var out []string
-	err := n.db.View(func(tx *bbolt.Tx) error {
-		out = state.Keys(tx, prefix, after, limit)
-		return nil
-	})
-	return out, err
+	for _, c := range n.forest.Chains() {
+		if c.HeadersOnly() {
+			continue
+		}
+		err := c.DB().View(func(tx *bbolt.Tx) error {
+			for _, k := range state.Keys(tx, prefix, after, limit) {
+				if !seen[k] {
+					seen[k] = true
+					out = append(out, k)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	sort.Strings(out)
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
 }
 
 // Block implements API: ref is a height or a block id.
