@@ -275,6 +275,16 @@ func (c *Chain) processLocked(b *wire.Block) (Result, error) {
 	if err != nil {
 		return SideChain, err
 	}
+	// The encoding round trip (checkRoundTrip) runs below, once the
+	// signature check of a block about to be connected is under way.
+	roundTripped := false
+	roundTrip := func() error {
+		if roundTripped {
+			return nil
+		}
+		roundTripped = true
+		return checkRoundTrip(raw)
+	}
 	if c.id.IsRoot() {
 		dep, missing, err := c.checkpointDeps(b)
 		if err != nil {
@@ -287,6 +297,9 @@ func (c *Chain) processLocked(b *wire.Block) (Result, error) {
 	}
 	parent := c.index[b.Header.Prev]
 	if parent == nil {
+		if err := roundTrip(); err != nil {
+			return SideChain, err
+		}
 		if _, bad := c.rejected[b.Header.Prev]; bad {
 			return SideChain, c.reject(id, consensus.Rule(consensus.ErrInvalidAncestor, "block %s builds on a rejected block", id.Short()))
 		}
@@ -317,6 +330,9 @@ func (c *Chain) processLocked(b *wire.Block) (Result, error) {
 			delete(c.early, id)
 			job.wait() // b belongs to the caller again once we return
 		}()
+	}
+	if err := roundTrip(); err != nil {
+		return SideChain, err
 	}
 	err = c.db.Update(func(tx *bbolt.Tx) error {
 		if !c.cfg.HeadersOnly {

@@ -12,11 +12,15 @@ import (
 // chain, proof of work, transaction root and the coinbase's place. It
 // returns the tx IDs, which the caller reuses.
 func CheckSanity(p *consensus.Params, b *wire.Block, now time.Time) ([]wire.Hash, error) {
-	ids, _, err := checkSanity(p, b.Header.Chain, b, now)
-	return ids, err
+	ids, raw, err := checkSanity(p, b.Header.Chain, b, now)
+	if err != nil {
+		return nil, err
+	}
+	return ids, checkRoundTrip(raw)
 }
 
-// checkSanity is CheckSanity that also returns the block's encoding.
+// checkSanity is CheckSanity, but for the encoding round trip
+// (checkRoundTrip), that also returns the block's encoding.
 func checkSanity(p *consensus.Params, chain wire.ChainID, b *wire.Block, now time.Time) ([]wire.Hash, []byte, error) {
 	h := &b.Header
 	raw := b.Encode()
@@ -88,13 +92,19 @@ func checkSanity(p *consensus.Params, chain wire.ChainID, b *wire.Block, now tim
 	if root := wire.MerkleRoot(ids); root != h.TxRoot {
 		return nil, nil, consensus.Rule(consensus.ErrBadTxRoot, "transaction root %s does not match the header's %s", root.Short(), h.TxRoot.Short())
 	}
-	// The chain stores the encoding and connects what it decodes from it, so
-	// a block built in memory that its own encoding cannot reproduce would
-	// stay "valid, not yet connected" forever and stall the chain.
-	if _, err := wire.DecodeBlock(raw); err != nil {
-		return nil, nil, consensus.Rule(consensus.ErrMalformed, "block does not decode from its own encoding: %v", err)
-	}
 	return ids, raw, nil
+}
+
+// checkRoundTrip is the last sanity rule, apart so that the chain can start
+// checking signatures before it: the chain stores the encoding and
+// connects what it decodes from it, so a block built in memory that its
+// own encoding cannot reproduce would stay "valid, not yet connected"
+// forever and stall the chain.
+func checkRoundTrip(raw []byte) error {
+	if _, err := wire.DecodeBlock(raw); err != nil {
+		return consensus.Rule(consensus.ErrMalformed, "block does not decode from its own encoding: %v", err)
+	}
+	return nil
 }
 
 // checkTxShape rejects what the decoder would refuse, with the rule's code:
