@@ -65,12 +65,12 @@ type ValueRecord struct {
 // GetResult answers Get.
 type GetResult struct {
 	ValueRecord
-	Proof   *ProofInfo    `json:"proof,omitempty"`
+	Proof *ProofInfo `json:"proof,omitempty"`
 	// RemotePeer is set when the value came from a peer (this node keeps
 	// only headers of its chain), with a proof checked here against a
 	// header this node verified.
-	RemotePeer string `json:"remote_peer,omitempty"`
-	History []ValueRecord `json:"history,omitempty"`
+	RemotePeer string        `json:"remote_peer,omitempty"`
+	History    []ValueRecord `json:"history,omitempty"`
 }
 
 // ProofInfo carries a proof and the header it is checked against.
