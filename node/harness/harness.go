@@ -74,6 +74,7 @@ type options struct {
 	copyFile  string
 	dir       string
 	verbose   bool
+	follow    []wire.ChainID
 }
 
 // Option configures NewNode.
@@ -109,6 +110,13 @@ func CopyChainFrom(path string) Option { return func(o *options) { o.copyFile = 
 // SaveChain writes a consistent copy of the node's database (without its
 // peers bucket) to path, for CopyChainFrom.
 func (n *Node) SaveChain(path string) error { return snapshotTo(n, path) }
+
+// Follow makes the node store only the given branch chains (and their
+// ancestors) in full, every other chain as headers only
+// (node.Config.Follow); without it a node stores every chain.
+func Follow(chains ...wire.ChainID) Option {
+	return func(o *options) { o.follow = append([]wire.ChainID(nil), chains...) }
+}
 
 // Verbose sends the node's and host's logs to t.Log.
 func Verbose() Option { return func(o *options) { o.verbose = true } }
@@ -183,7 +191,7 @@ func (w tlogWriter) Write(p []byte) (int, error) {
 // open opens the node (and its host) on n.Dir.
 func (n *Node) open() error {
 	log := n.logger()
-	nd, err := node.Open(node.Config{DataDir: n.Dir, Params: n.h.params, Log: log, MineTo: n.Key.PubKey(), MinerWorkers: 1})
+	nd, err := node.Open(node.Config{DataDir: n.Dir, Params: n.h.params, Log: log, MineTo: n.Key.PubKey(), MinerWorkers: 1, Follow: n.opts.follow})
 	if err != nil {
 		return err
 	}
