@@ -291,3 +291,55 @@ func TestTreeLateJoinerSyncsInOrder(t *testing.T) {
 	}
 	t.Logf("late synced %d blocks: %s", late.Host.Stats().SyncedBlocks, strings.Join(tips(late), " "))
 }
+
+// A transaction of a branch chain a node keeps as headers only is checked
+// for what holds whatever the state and relayed, but kept in no mempool;
+// one with a bad signature bans its sender.
+func TestBranchTxRelayedByHeadersOnlyNode(t *testing.T) {
+	h := harness.New(t)
+	one := harness.Follow(cid(t, "1"))
+	b, c := h.NewNode("b", one), h.NewNode("c", one)
+	h.Connect(b, c)
+	junk := h.NewJunk()
+	if err := junk.Connect(b); err != nil {
+		t.Fatal(err)
+	}
+	k := harness.KeyFor("writer")
+	put := func(value string) *wire.Tx {
+		tx := wire.NewTx(cid(t, "01"), wire.Put{Key: keyUnder(cid(t, "01"), "relay"), Value: []byte(value)}, 0, 0)
+		h.Params().SetMinFee(tx)
+		tx.Sign(h.Params().Net, k)
+		return tx
+	}
+	ctx := context.Background()
+	// Gossip meshes form over a heartbeat or two: publish until c has
+	// validated one (each value is a new message).
+	deadline := time.Now().Add(30 * time.Second)
+	for i := 0; c.Host.Stats().GossipAccepted == 0; i++ {
+		if time.Now().After(deadline) {
+			t.Fatalf("c never received a relayed branch transaction (b: %+v)", b.Host.Stats())
+		}
+		if err := junk.Txs.Publish(ctx, put(fmt.Sprintf("v%d", i)).Encode()); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if b.Pool().Len() != 0 || c.Pool().Len() != 0 {
+		t.Fatalf("a branch transaction entered a mempool: b %d, c %d", b.Pool().Len(), c.Pool().Len())
+	}
+	if b.Host.Banned(junk.Host.ID()) {
+		t.Fatal("b banned the sender of valid branch transactions")
+	}
+	bad := put("forged")
+	bad.Sig[0] ^= 1
+	if err := junk.Txs.Publish(ctx, bad.Encode()); err != nil {
+		t.Fatal(err)
+	}
+	deadline = time.Now().Add(10 * time.Second)
+	for !b.Host.Banned(junk.Host.ID()) {
+		if time.Now().After(deadline) {
+			t.Fatal("b did not ban the sender of a branch transaction with a bad signature")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
