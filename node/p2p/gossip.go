@@ -221,28 +221,34 @@ func (x *Host) validateTx(_ context.Context, from peer.ID, msg *pubsub.Message) 
 
 // admitTx offers a transaction from a peer to the mempool. quiet means the
 // sender relays it itself (gossip), so the node must not announce it again.
-// A transaction of a branch chain this node keeps as headers only is
-// checked for what holds whatever the state (relayTxCheck) and relayed
-// (Accept), but kept in no mempool: this node cannot judge it further.
+// A branch transaction is first checked for what holds whatever the state
+// (relayTxCheck); if this node keeps its chain as headers only, it is then
+// relayed (Accept) but kept in no mempool: this node cannot judge it
+// further. Otherwise node.AddTx routes it to its chain's mempool.
 func (x *Host) admitTx(from peer.ID, tx *wire.Tx, quiet bool) (pubsub.ValidationResult, bool) {
+	// A branch transaction passed relayTxCheck; what its chain's mempool
+	// refuses after that depends on the state (or on routing the node
+	// does), and is nobody's fault.
+	branch := false
 	if !tx.Chain.IsRoot() {
 		c := x.node.Forest().Chain(tx.Chain)
 		if c == nil {
 			x.rejectFrom(from, faultBan, fmt.Sprintf("transaction of chain %s, which is not in the %s tree", tx.Chain, x.net.Name))
 			return pubsub.ValidationReject, false
 		}
-		if c.HeadersOnly() {
-			if err := relayTxCheck(x.node.Params(), tx, c.SigCache()); err != nil {
-				if f := txFault(err); f != faultNone {
-					x.rejectFrom(from, f, "invalid transaction: "+err.Error())
-					return pubsub.ValidationReject, false
-				}
-				x.counters.ignored.Add(1)
-				return pubsub.ValidationIgnore, false
+		if err := relayTxCheck(x.node.Params(), tx, c.SigCache()); err != nil {
+			if f := txFault(err); f != faultNone {
+				x.rejectFrom(from, f, "invalid transaction: "+err.Error())
+				return pubsub.ValidationReject, false
 			}
+			x.counters.ignored.Add(1)
+			return pubsub.ValidationIgnore, false
+		}
+		if c.HeadersOnly() {
 			x.counters.accepted.Add(1)
 			return pubsub.ValidationAccept, false
 		}
+		branch = true
 	}
 	id := tx.ID()
 	if x.node.Pool().Has(id) {
@@ -270,7 +276,7 @@ func (x *Host) admitTx(from peer.ID, tx *wire.Tx, quiet bool) (pubsub.Validation
 		x.counters.ignored.Add(1)
 		return pubsub.ValidationIgnore, false
 	}
-	if f := txFault(err); f != faultNone {
+	if f := txFault(err); f != faultNone && !branch {
 		x.rejectFrom(from, f, "invalid transaction: "+err.Error())
 		return pubsub.ValidationReject, false
 	}
