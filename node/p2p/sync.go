@@ -120,12 +120,12 @@ func (s *syncer) candidates(c wire.ChainID, ours *big.Int) []candidate {
 
 // round runs one sync pass over every chain of the forest, root first,
 // then by depth (a branch block needs its anchor, a block of the parent
-// chain; a root checkpoint needs the branch blocks it names, which a
-// later pass brings). For each chain: headers from up to three peers
-// storing it in full with more work, then bodies from all of them,
-// submitted in order. A chain whose next block is held for a missing
-// anchor or checkpointed block stops there until the next pass. It
-// returns how many blocks the pass stored.
+// chain). For each chain: headers from up to three peers storing it in
+// full with more work, then bodies from all of them, submitted in order.
+// A root block held for the branch blocks its checkpoint names has those
+// chains synced at once (resolveHeld); a chain whose next block stays
+// held stops there until the next pass. It returns how many blocks the
+// pass stored.
 func (s *syncer) round(ctx context.Context) (int, error) {
 	stored := 0
 	var first error
@@ -133,7 +133,7 @@ func (s *syncer) round(ctx context.Context) (int, error) {
 		if ctx.Err() != nil {
 			break
 		}
-		n, err := s.chainRound(ctx, c)
+		n, err := s.chainRound(ctx, c, 0)
 		stored += n
 		if err != nil {
 			if first == nil {
@@ -150,8 +150,9 @@ func (s *syncer) round(ctx context.Context) (int, error) {
 	return stored, first
 }
 
-// chainRound syncs one chain from the peers ahead of us on it.
-func (s *syncer) chainRound(ctx context.Context, c *chain.Chain) (int, error) {
+// chainRound syncs one chain from the peers ahead of us on it. nested
+// counts the chain rounds it runs inside (see resolveHeld).
+func (s *syncer) chainRound(ctx context.Context, c *chain.Chain, nested int) (int, error) {
 	tip := c.Tip()
 	cands := s.candidates(c.ID(), tip.Work)
 	if len(cands) == 0 {
@@ -165,7 +166,7 @@ func (s *syncer) chainRound(ctx context.Context, c *chain.Chain) (int, error) {
 	if best := cands[0].tip.Height; best > tip.Height && best-tip.Height > total {
 		total = best - tip.Height
 	}
-	n, err := s.fetchBodies(ctx, c, hdrs, cands, total)
+	n, err := s.fetchBodies(ctx, c, hdrs, cands, total, nested)
 	s.x.log.Debug("sync chain", "chain", c.ID().String(), "headers", len(hdrs), "stored", n, "tip", c.Tip().Height, "err", err)
 	return n, err
 }
@@ -290,10 +291,11 @@ type syncResult struct {
 // lacks, chunk by chunk from every candidate peer in parallel (two
 // requests in flight per peer, at most syncWindowChunks ahead), checks
 // their signatures as they arrive (filling the signature cache) and
-// submits them in order. It returns how many blocks were stored; a block
-// held for a missing anchor or checkpointed block ends the chain's round
-// without error (the next pass, after the other chains, continues).
-func (s *syncer) fetchBodies(ctx context.Context, c *chain.Chain, hdrs []wire.Header, cands []candidate, total uint64) (int, error) {
+// submits them in order. It returns how many blocks were stored (with
+// those resolveHeld stored on other chains); a block that stays held for
+// a missing anchor or checkpointed block ends the chain's round without
+// error (the next pass continues).
+func (s *syncer) fetchBodies(ctx context.Context, c *chain.Chain, hdrs []wire.Header, cands []candidate, total uint64, nested int) (int, error) {
 	x := s.x
 	var ids []wire.Hash
 	for i := range hdrs {
@@ -399,9 +401,16 @@ loop:
 				switch {
 				case errors.Is(serr, chain.ErrOrphan):
 					// Held: it names a block of another chain this node
-					// lacks (or, racing gossip, a parent). What follows
-					// would be held too: stop here for this pass.
-					break loop
+					// lacks (a root checkpoint names branch blocks). Sync
+					// those chains now; if that releases it, carry on,
+					// else what follows would be held too: stop here for
+					// this pass.
+					connected += s.resolveHeld(ctx, b, nested)
+					if !c.HasBlock(id) {
+						break loop
+					}
+					done++
+					connected++
 				case serr == nil || errors.Is(serr, chain.ErrKnown):
 					done++
 					if serr == nil {
@@ -434,6 +443,35 @@ loop:
 	<-allGone
 	report(true)
 	return connected, err
+}
+
+// maxNestedRounds bounds how deep resolveHeld nests chain rounds.
+const maxNestedRounds = 4
+
+// resolveHeld syncs the chains below b's that hold the blocks b waits for
+// (the entries of a root checkpoint), so b is released without waiting
+// for the next pass. It returns the blocks stored.
+func (s *syncer) resolveHeld(ctx context.Context, b *wire.Block, nested int) int {
+	if nested >= maxNestedRounds {
+		return 0
+	}
+	f := s.x.node.Forest()
+	stored := 0
+	done := map[wire.ChainID]bool{b.Header.Chain: true}
+	for _, d := range missingDeps(f, b) {
+		// Only chains below b's: a missing parent or anchor is on b's chain
+		// or above it, which this pass syncs first (and may be syncing
+		// right now, further up the stack).
+		if d.chain.Depth <= b.Header.Chain.Depth || done[d.chain] || ctx.Err() != nil {
+			continue
+		}
+		done[d.chain] = true
+		if c := f.Chain(d.chain); c != nil {
+			n, _ := s.chainRound(ctx, c, nested+1)
+			stored += n
+		}
+	}
+	return stored
 }
 
 // bodyWorker fetches chunks from one peer until the round ends or the peer
