@@ -60,22 +60,37 @@ type KeyProof struct {
 }
 
 // StoredChains lists the chains whose full state this node stores (and so
-// can prove keys of). Today: the root.
-func (n *Node) StoredChains() []wire.ChainID { return []wire.ChainID{wire.RootChain} }
+// can prove keys of and serve blocks of): the forest's chains not kept as
+// headers only, root first, then by depth and prefix.
+func (n *Node) StoredChains() []wire.ChainID {
+	var out []wire.ChainID
+	for _, c := range n.forest.Chains() {
+		if !c.HeadersOnly() {
+			out = append(out, c.ID())
+		}
+	}
+	return out
+}
 
-// ProveKey builds a proof of key on chain against this node's tip. at, if
-// set, names the block the caller wants: anything but the tip is answered
-// ProofNotAt, since the flat state the record comes from is the tip's. A
-// chain this node does not store is answered ProofNotStored.
+// ProveKey builds a proof of key on chain c against this node's tip of c.
+// at, if set, names the block the caller wants: anything but the tip is
+// answered ProofNotAt, since the flat state the record comes from is the
+// tip's. A chain this node does not store in full is answered
+// ProofNotStored; a key that does not belong to c is a bad request.
 func (n *Node) ProveKey(ctx context.Context, c wire.ChainID, key string, at *wire.Hash) (KeyProof, error) {
-	if !c.IsRoot() {
+	ch := n.forest.Chain(c)
+	if ch == nil || ch.HeadersOnly() {
 		return KeyProof{Status: ProofNotStored}, nil
 	}
 	if err := wire.ValidKey(key); err != nil {
 		return KeyProof{}, fmt.Errorf("%w: %w", ErrBadRequest, err)
 	}
+	if !c.IsRoot() && !c.Contains(wire.KeyPath(key)) {
+		return KeyProof{}, fmt.Errorf("%w: key %q belongs to chain %s, not %s", ErrBadRequest, key,
+			wire.ForPath(wire.KeyPath(key), c.Depth), c)
+	}
 	var out KeyProof
-	err := n.chain.View(func(tx *bbolt.Tx, tip chain.TipInfo, roots state.Roots) error {
+	err := ch.View(func(tx *bbolt.Tx, tip chain.TipInfo, roots state.Roots) error {
 		if at != nil && *at != tip.ID {
 			out.Status = ProofNotAt
 			return nil
@@ -92,16 +107,19 @@ func (n *Node) ProveKey(ctx context.Context, c wire.ChainID, key string, at *wir
 
 // TrustedHeader returns the header of block id of chain c if this node
 // verified it itself and it is one of the last TrustWindow blocks of its
-// best chain: the only headers a remote proof is checked against.
+// best line of c: the only headers a remote proof is checked against. Any
+// chain of the forest counts, full or headers only (a headers-only chain
+// keeps exactly what this check needs).
 func (n *Node) TrustedHeader(c wire.ChainID, id wire.Hash) (wire.Header, bool) {
-	if !c.IsRoot() {
-		return wire.Header{}, false // headers of other chains arrive with the blocktree
+	ch := n.forest.Chain(c)
+	if ch == nil {
+		return wire.Header{}, false
 	}
-	h, main, err := n.chain.HeaderByID(id)
+	h, main, err := ch.HeaderByID(id)
 	if err != nil || !main {
 		return wire.Header{}, false
 	}
-	if tip := n.chain.Tip().Height; h.Height+TrustWindow <= tip {
+	if tip := ch.Tip().Height; h.Height+TrustWindow <= tip {
 		return wire.Header{}, false
 	}
 	return h, true

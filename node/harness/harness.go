@@ -111,11 +111,16 @@ func CopyChainFrom(path string) Option { return func(o *options) { o.copyFile = 
 // peers bucket) to path, for CopyChainFrom.
 func (n *Node) SaveChain(path string) error { return snapshotTo(n, path) }
 
+// Follow makes the node store only the given branch chains (and their
+// ancestors) in full, every other chain as headers only
+// (node.Config.Follow); without it a node stores every chain.
+func Follow(chains ...wire.ChainID) Option {
+	return func(o *options) { o.follow = append([]wire.ChainID(nil), chains...) }
+}
+
 // Verbose sends the node's and host's logs to t.Log.
 func Verbose() Option { return func(o *options) { o.verbose = true } }
 
-// Follow sets the node's follow set (default: every chain).
-func Follow(chains ...wire.ChainID) Option { return func(o *options) { o.follow = chains } }
 
 // KeyFor returns the deterministic key of the node called name.
 func KeyFor(name string) wire.PrivKey {

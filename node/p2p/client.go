@@ -43,13 +43,20 @@ func (s *ctxStream) Close() error {
 	return s.Stream.Close()
 }
 
-// GetHeaders asks p for up to max best-chain headers after the first
-// locator entry it knows.
+// GetHeaders asks p for up to max best-chain headers of the root after
+// the first locator entry it knows.
 func (x *Host) GetHeaders(ctx context.Context, p peer.ID, locator []wire.Hash, max int) ([]wire.Header, error) {
+	return x.GetChainHeaders(ctx, p, wire.RootChain, locator, max)
+}
+
+// GetChainHeaders asks p for up to max best-chain headers of chain c
+// after the first locator entry it knows. A header of another chain is a
+// protocol violation.
+func (x *Host) GetChainHeaders(ctx context.Context, p peer.ID, c wire.ChainID, locator []wire.Hash, max int) ([]wire.Header, error) {
 	if len(locator) > MaxLocator {
 		locator = locator[:MaxLocator]
 	}
-	s, err := x.send(ctx, p, &request{Type: msgGetHeaders, Locator: locator, Max: max})
+	s, err := x.send(ctx, p, &request{Type: msgGetHeaders, Chain: c, Locator: locator, Max: max})
 	if err != nil {
 		return nil, err
 	}
@@ -66,14 +73,28 @@ func (x *Host) GetHeaders(ctx context.Context, p peer.ID, locator []wire.Hash, m
 	if len(hs) > max {
 		return nil, fmt.Errorf("%w: %d headers for a request of %d", ErrProtocol, len(hs), max)
 	}
+	for i := range hs {
+		if hs[i].Chain != c {
+			return nil, fmt.Errorf("%w: header %d is of chain %s, asked for chain %s", ErrProtocol, i, hs[i].Chain, c)
+		}
+	}
 	return hs, nil
 }
 
-// GetBlocks asks p for blocks by id. The result has one entry per id, nil
-// where p did not send the block. A block that is not the one asked for is
-// a protocol violation.
+// GetBlocks asks p for root blocks by id. The result has one entry per
+// id, nil where p did not send the block. A block that is not the one
+// asked for is a protocol violation.
 func (x *Host) GetBlocks(ctx context.Context, p peer.ID, ids []wire.Hash) ([]*wire.Block, error) {
-	s, err := x.send(ctx, p, &request{Type: msgGetBlocks, IDs: ids})
+	return x.GetChainBlocks(ctx, p, wire.RootChain, ids)
+}
+
+// GetChainBlocks asks p for blocks of chain c by id (a branch block's id
+// does not say which chain it is on, so the request names it). The result
+// has one entry per id, nil where p did not send the block (it does not
+// know it, or keeps c as headers only). A block that is not the one asked
+// for is a protocol violation.
+func (x *Host) GetChainBlocks(ctx context.Context, p peer.ID, c wire.ChainID, ids []wire.Hash) ([]*wire.Block, error) {
+	s, err := x.send(ctx, p, &request{Type: msgGetBlocks, Chain: c, IDs: ids})
 	if err != nil {
 		return nil, err
 	}

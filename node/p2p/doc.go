@@ -5,12 +5,15 @@
 // and the defences that keep a bad peer from costing honest ones anything.
 //
 //	           ┌───────────────────────── Host ─────────────────────────┐
-//	gossipsub ─┤ validators ──► node.SubmitBlock / node.AddTx           │
-//	(blocks,   │   Accept: relay · Ignore: drop · Reject: penalty/ban   │
-//	 txs)      │ announcers ◄── node.SetAnnouncers (locally accepted)   │
-//	/status/1 ─┤ tips of peers ──► syncer.poke (more work than ours)    │
-//	/sync/1  ──┤ server: GetHeaders, GetBlocks, PushTxs (rate-limited)  │
-//	           │ syncer: headers from ≤3 peers, bodies from all, in     │
+//	gossipsub ─┤ validators ──► node.SubmitBlock / node.AddTx, for the  │
+//	(blocks,   │   chain the block or tx names (node.Forest)            │
+//	 txs)      │   Accept: relay · Ignore: drop · Reject: penalty/ban   │
+//	           │   held block ──► deps: its missing blocks, by id       │
+//	           │ announcers ◄── node.SetAnnouncers (locally accepted)   │
+//	/status/2 ─┤ tips of peers, per stored chain ──► syncer.poke        │
+//	/sync/2  ──┤ server: GetHeaders, GetBlocks (per chain), PushTxs     │
+//	           │ syncer: a pass over the chains, root first; per chain  │
+//	           │         headers from ≤3 peers, bodies from all, in     │
 //	           │         order into node.SubmitBlock; node.SetSync      │
 //	/proof/1 ──┤ server: node.ProveKey · GetVerified: providers one at  │
 //	           │ a time, answers checked against node.TrustedHeader     │
@@ -19,11 +22,23 @@
 //	bootstrap  │ bans (bbolt peers bucket) ──► gater, pubsub blacklist  │
 //	           └────────────────────────────────────────────────────────┘
 //
+// The network carries every chain of the blocktree (docs/PROTOCOL.md §12,
+// §14): one gossip topic for blocks and one for transactions (each names
+// its chain); a status lists the branch chains its sender stores in full
+// with their tips; sync requests name a chain. A node syncs every chain of
+// its forest, headers-only ones too (from full peers), root first, since a
+// branch block needs its anchor on the parent chain and a root checkpoint
+// the branch blocks it names. A block held for such a missing block
+// (chain.ErrOrphan) is not its sender's fault: the node asks the sender
+// for what is missing by id (deps.go) and syncs. A branch transaction of a
+// chain kept as headers only is checked for the state-free rules and
+// relayed, but kept in no mempool.
+//
 // Gossip is a fast path and may lose messages; sync is the source of
 // truth. A node syncs when a peer's status shows more work than its own
-// tip, when gossip brings a block whose parent it lacks, and every
-// Config.SyncInterval. The chain is persisted block by block, so a sync cut
-// short by a restart simply continues from the tip.
+// tip of some chain, when gossip brings a held block, and every
+// Config.SyncInterval. Chains are persisted block by block, so a sync cut
+// short by a restart simply continues from the tips.
 //
 // Every message has a size cap checked before anything is allocated, and
 // every object a peer sends is validated before it is relayed. A peer that
@@ -49,7 +64,8 @@
 // Operations return sentinels wrapped with detail, for errors.Is:
 // ErrBadAddr and ErrBadPeerID for unusable input (AddPeer, Ban, listen
 // addresses), ErrBanned when AddPeer names a banned peer, ErrSelf, ErrClosed.
-// Stream clients (GetHeaders, GetBlocks, PushTxs, ExchangeStatus) return
+// Stream clients (GetHeaders, GetBlocks, GetChainHeaders, GetChainBlocks,
+// PushTxs, ExchangeStatus) return
 // ErrProtocol (with ErrFrameTooLarge for oversized frames) when the peer
 // broke the protocol — the host bans it — ErrRateLimited or ErrRemote when
 // the peer refused, ErrWrongNetwork for a peer of another network, and

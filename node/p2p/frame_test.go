@@ -71,6 +71,8 @@ func TestRequestRoundTrip(t *testing.T) {
 		{Type: msgGetHeaders, Locator: hashes(MaxLocator), Max: MaxHeadersPerReply},
 		{Type: msgGetBlocks, IDs: hashes(MaxBlocksPerReq)},
 		{Type: msgGetBlocks},
+		{Type: msgGetHeaders, Chain: wire.ChainID{Depth: 2, Bits: 1}, Locator: hashes(1), Max: 1},
+		{Type: msgGetBlocks, Chain: wire.ChainID{Depth: 3, Bits: 7}, IDs: hashes(1)},
 		{Type: msgPushTxs, Txs: [][]byte{{1, 2, 3}, bytes.Repeat([]byte{9}, wire.MaxTxSize)}},
 	}
 	for i, q := range tests {
@@ -78,7 +80,7 @@ func TestRequestRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatalf("case %d: %v", i, err)
 		}
-		if got.Type != q.Type || got.Max != q.Max || len(got.Locator) != len(q.Locator) || len(got.IDs) != len(q.IDs) || len(got.Txs) != len(q.Txs) {
+		if got.Type != q.Type || got.Chain != q.Chain || got.Max != q.Max || len(got.Locator) != len(q.Locator) || len(got.IDs) != len(q.IDs) || len(got.Txs) != len(q.Txs) {
 			t.Errorf("case %d: got %+v", i, got)
 		}
 		if !bytes.Equal(got.encode(), q.encode()) {
@@ -94,12 +96,14 @@ func TestDecodeRequestRejects(t *testing.T) {
 		{99},                                 // unknown type
 		good[:len(good)-1],                   // truncated
 		append(append([]byte{}, good...), 0), // trailing byte
-		(&request{Type: msgGetHeaders, Locator: hashes(MaxLocator + 1), Max: 1}).encode(),               // locator too long
-		(&request{Type: msgGetHeaders, Locator: hashes(1), Max: MaxHeadersPerReply + 1}).encode(),       // too many headers
-		(&request{Type: msgGetHeaders, Locator: hashes(1), Max: 0}).encode(),                            // zero headers
-		(&request{Type: msgGetBlocks, IDs: hashes(MaxBlocksPerReq + 1)}).encode(),                       // too many ids
-		(&request{Type: msgPushTxs, Txs: [][]byte{bytes.Repeat([]byte{1}, wire.MaxTxSize+1)}}).encode(), // tx too big
-		{msgGetBlocks, 0xff, 0xff, 0xff, 0xff, 0x0f},                                                    // count larger than the data
+		(&request{Type: msgGetHeaders, Locator: hashes(MaxLocator + 1), Max: 1}).encode(),                    // locator too long
+		(&request{Type: msgGetHeaders, Locator: hashes(1), Max: MaxHeadersPerReply + 1}).encode(),            // too many headers
+		(&request{Type: msgGetHeaders, Locator: hashes(1), Max: 0}).encode(),                                 // zero headers
+		(&request{Type: msgGetBlocks, IDs: hashes(MaxBlocksPerReq + 1)}).encode(),                            // too many ids
+		(&request{Type: msgPushTxs, Txs: [][]byte{bytes.Repeat([]byte{1}, wire.MaxTxSize+1)}}).encode(),      // tx too big
+		{msgGetBlocks, 0xff, 0xff, 0xff, 0xff, 0x0f},                                                         // count larger than the data
+		(&request{Type: msgGetBlocks, Chain: wire.ChainID{Depth: 1, Bits: 2}}).encode(),                      // chain bits beyond its depth
+		(&request{Type: msgGetHeaders, Chain: wire.ChainID{Depth: 33}, Locator: hashes(1), Max: 1}).encode(), // chain too deep
 	}
 	for i, raw := range tests {
 		if _, err := decodeRequest(raw); !errors.Is(err, ErrProtocol) {
@@ -138,6 +142,46 @@ func TestStatusRoundTrip(t *testing.T) {
 	}
 }
 
+// A status lists the sender's stored branch chains with their tips, in
+// tree order; the root, a chain listed twice or out of order, or too many
+// chains is a protocol violation.
+func TestStatusChains(t *testing.T) {
+	tip := func(depth uint8, bits uint32, h uint64) ChainTip {
+		return ChainTip{Chain: wire.ChainID{Depth: depth, Bits: bits}, Height: h, Work: big.NewInt(int64(h) + 1)}
+	}
+	s := &Status{Version: statusVersion, Work: big.NewInt(3), Chains: []ChainTip{tip(1, 0, 4), tip(1, 1, 2), tip(2, 1, 9)}}
+	got, err := decodeStatus(s.encode())
+	if err != nil || len(got.Chains) != 3 || !bytes.Equal(got.encode(), s.encode()) {
+		t.Fatalf("got %+v %v", got, err)
+	}
+	if t01, ok := got.TipOf(wire.ChainID{Depth: 2, Bits: 1}); !ok || t01.Height != 9 || t01.Work.Int64() != 10 {
+		t.Fatalf("tip of 01: %+v %v", t01, ok)
+	}
+	if !got.Stores(wire.RootChain) || got.Stores(wire.ChainID{Depth: 2}) {
+		t.Fatal("Stores: the root is always stored, 00 is not listed")
+	}
+	for i, chains := range [][]ChainTip{
+		{tip(0, 0, 1)},               // the root
+		{tip(1, 1, 1), tip(1, 0, 1)}, // out of order
+		{tip(1, 0, 1), tip(1, 0, 1)}, // twice
+		{tip(1, 2, 1)},               // bits beyond the depth
+	} {
+		bad := &Status{Version: statusVersion, Work: big.NewInt(1), Chains: chains}
+		if _, err := decodeStatus(bad.encode()); !errors.Is(err, ErrProtocol) {
+			t.Errorf("case %d: err %v, want ErrProtocol", i, err)
+		}
+	}
+	many := &Status{Version: statusVersion, Work: big.NewInt(1)}
+	for i := 0; i <= MaxStatusChains; i++ {
+		many.Chains = append(many.Chains, tip(16, uint32(i), 1))
+	}
+	if raw := many.encode(); len(raw) > MaxStatusFrame {
+		t.Fatalf("%d chains take %d bytes, more than the frame cap %d", len(many.Chains), len(raw), MaxStatusFrame)
+	} else if _, err := decodeStatus(raw); !errors.Is(err, ErrProtocol) {
+		t.Errorf("%d chains: err %v, want ErrProtocol", len(many.Chains), err)
+	}
+}
+
 func FuzzDecodeRequest(f *testing.F) {
 	f.Add((&request{Type: msgGetHeaders, Locator: hashes(3), Max: 5}).encode())
 	f.Add((&request{Type: msgGetBlocks, IDs: hashes(2)}).encode())
@@ -157,6 +201,7 @@ func FuzzDecodeRequest(f *testing.F) {
 
 func FuzzDecodeStatus(f *testing.F) {
 	f.Add((&Status{Version: 1, Work: big.NewInt(5)}).encode())
+	f.Add((&Status{Version: 2, Work: big.NewInt(5), Chains: []ChainTip{{Chain: wire.ChainID{Depth: 1}, Work: big.NewInt(1)}}}).encode())
 	f.Fuzz(func(t *testing.T, b []byte) {
 		s, err := decodeStatus(b)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -137,7 +138,13 @@ func (x *Host) validateBlock(_ context.Context, from peer.ID, msg *pubsub.Messag
 		return pubsub.ValidationReject
 	}
 	id := b.ID()
-	if x.node.Chain().HasBlock(id) {
+	c := x.node.Forest().Chain(b.Header.Chain)
+	if c == nil {
+		x.rejectFrom(from, faultBan, fmt.Sprintf("block of chain %s, which is not in the %s tree (it stops at depth %d)",
+			b.Header.Chain, x.net.Name, x.node.Params().MaxDepth))
+		return pubsub.ValidationReject
+	}
+	if c.HasBlock(id) {
 		x.counters.ignored.Add(1)
 		return pubsub.ValidationIgnore
 	}
@@ -147,7 +154,7 @@ func (x *Host) validateBlock(_ context.Context, from peer.ID, msg *pubsub.Messag
 	if _, err := chain.CheckSanity(x.node.Params(), b, time.Now()); err != nil {
 		return x.judgeBlock(from, err)
 	}
-	if i, err := chain.VerifyTxs(x.net, b.Txs, b.TxIDs(), x.node.Chain().SigCache()); err != nil {
+	if i, err := chain.VerifyTxs(x.net, b.Txs, b.TxIDs(), c.SigCache()); err != nil {
 		return x.judgeBlock(from, consensus.Rule(consensus.ErrBadSignature, "transaction %d: %v", i, err))
 	}
 	x.quiet.Store(id, struct{}{})
@@ -162,10 +169,14 @@ func (x *Host) validateBlock(_ context.Context, from peer.ID, msg *pubsub.Messag
 		x.counters.ignored.Add(1)
 		return pubsub.ValidationIgnore
 	case errors.Is(err, chain.ErrOrphan):
-		// We are behind (or the sender is ahead): pull. An orphan costs a
-		// point, so a flood of blocks on made-up parents ends in a ban.
+		// Held: it names a block we lack (its parent, a branch block's
+		// anchor, a block a checkpoint names). Not the sender's fault: ask
+		// it for what is missing, and pull. A held block costs a point of
+		// the useless allowance, so a flood of blocks on made-up parents
+		// ends in a ban.
 		x.counters.ignored.Add(1)
 		x.chargeUseless(from, "orphan blocks")
+		x.deps.fetchFor(b, from)
 		x.syncer.poke()
 		return pubsub.ValidationIgnore
 	}
@@ -210,7 +221,35 @@ func (x *Host) validateTx(_ context.Context, from peer.ID, msg *pubsub.Message) 
 
 // admitTx offers a transaction from a peer to the mempool. quiet means the
 // sender relays it itself (gossip), so the node must not announce it again.
+// A branch transaction is first checked for what holds whatever the state
+// (relayTxCheck); if this node keeps its chain as headers only, it is then
+// relayed (Accept) but kept in no mempool: this node cannot judge it
+// further. Otherwise node.AddTx routes it to its chain's mempool.
 func (x *Host) admitTx(from peer.ID, tx *wire.Tx, quiet bool) (pubsub.ValidationResult, bool) {
+	// A branch transaction passed relayTxCheck; what its chain's mempool
+	// refuses after that depends on the state (or on routing the node
+	// does), and is nobody's fault.
+	branch := false
+	if !tx.Chain.IsRoot() {
+		c := x.node.Forest().Chain(tx.Chain)
+		if c == nil {
+			x.rejectFrom(from, faultBan, fmt.Sprintf("transaction of chain %s, which is not in the %s tree", tx.Chain, x.net.Name))
+			return pubsub.ValidationReject, false
+		}
+		if err := relayTxCheck(x.node.Params(), tx, c.SigCache()); err != nil {
+			if f := txFault(err); f != faultNone {
+				x.rejectFrom(from, f, "invalid transaction: "+err.Error())
+				return pubsub.ValidationReject, false
+			}
+			x.counters.ignored.Add(1)
+			return pubsub.ValidationIgnore, false
+		}
+		if c.HeadersOnly() {
+			x.counters.accepted.Add(1)
+			return pubsub.ValidationAccept, false
+		}
+		branch = true
+	}
 	id := tx.ID()
 	if x.node.Pool().Has(id) {
 		x.counters.ignored.Add(1)
@@ -237,7 +276,7 @@ func (x *Host) admitTx(from peer.ID, tx *wire.Tx, quiet bool) (pubsub.Validation
 		x.counters.ignored.Add(1)
 		return pubsub.ValidationIgnore, false
 	}
-	if f := txFault(err); f != faultNone {
+	if f := txFault(err); f != faultNone && !branch {
 		x.rejectFrom(from, f, "invalid transaction: "+err.Error())
 		return pubsub.ValidationReject, false
 	}
@@ -250,6 +289,35 @@ func (x *Host) admitTx(from peer.ID, tx *wire.Tx, quiet bool) (pubsub.Validation
 	}
 	x.counters.ignored.Add(1)
 	return pubsub.ValidationIgnore, false
+}
+
+// relayTxCheck applies to a branch transaction the rules that hold
+// whatever the state: puts only, the minimum fee, a valid key under the
+// transaction's chain, the value size, and the signature.
+func relayTxCheck(p *consensus.Params, tx *wire.Tx, sigs *chain.SigCache) error {
+	if tx.Body == nil || tx.Body.TxType() != tx.Type {
+		return consensus.Rule(consensus.ErrUnknownTxType, "type %s does not match its body", tx.Type)
+	}
+	put, ok := tx.Body.(wire.Put)
+	if !ok {
+		return consensus.Rule(consensus.ErrBadTxChain, "a %s runs on the root chain; branch chains carry only puts", tx.Type)
+	}
+	if min := p.MinFee(tx.Size()); tx.Fee < min {
+		return consensus.Rule(consensus.ErrFeeTooLow, "fee %d is below the minimum %d for %d bytes", tx.Fee, min, tx.Size())
+	}
+	if err := wire.ValidKey(put.Key); err != nil {
+		return consensus.Rule(consensus.ErrBadKey, "%v", err)
+	}
+	if len(put.Value) > wire.MaxValueSize {
+		return consensus.Rule(consensus.ErrValueTooBig, "value of %d bytes (max %d)", len(put.Value), wire.MaxValueSize)
+	}
+	if home := wire.ForPath(wire.KeyPath(put.Key), tx.Chain.Depth); home != tx.Chain {
+		return consensus.Rule(consensus.ErrBadTxChain, "key %q belongs to chain %s, not %s", put.Key, home, tx.Chain)
+	}
+	if i, err := chain.VerifyTxs(p.Net, []*wire.Tx{tx}, []wire.Hash{tx.ID()}, sigs); err != nil {
+		return consensus.Rule(consensus.ErrBadSignature, "transaction %d: %v", i, err)
+	}
+	return nil
 }
 
 // retryWaiting offers again the held transactions of sender, whose next

@@ -27,14 +27,16 @@ import (
 	ma "github.com/multiformats/go-multiaddr"
 )
 
-// Protocol names for a network (see docs/PROTOCOL.md §12).
+// Protocol names for a network (see docs/PROTOCOL.md §12). Version 2 of
+// sync and status carries chain ids: requests name the chain they are
+// about, and a status lists the branch chains its sender stores.
 func TopicBlocks(net wire.Network) string { return "/bitverse/" + net.Name + "/blocks/1" }
 func TopicTxs(net wire.Network) string    { return "/bitverse/" + net.Name + "/txs/1" }
 func ProtoSync(net wire.Network) protocol.ID {
-	return protocol.ID("/bitverse/" + net.Name + "/sync/1")
+	return protocol.ID("/bitverse/" + net.Name + "/sync/2")
 }
 func ProtoStatus(net wire.Network) protocol.ID {
-	return protocol.ID("/bitverse/" + net.Name + "/status/1")
+	return protocol.ID("/bitverse/" + net.Name + "/status/2")
 }
 
 // DHTPrefix is the Kademlia protocol prefix (/bitverse/kad/1.0.0).
@@ -89,6 +91,7 @@ type Host struct {
 	quiet    sync.Map // wire.Hash → struct{}: accepted from peers, not to be re-announced
 	pubQ     chan pubItem
 	syncer   *syncer
+	deps     *depFetcher // blocks held blocks wait for (deps.go)
 	waiting  *txWaitlist
 	reads    reads // proof protocol: source, liars, good providers (proof.go, verified.go)
 	counters counters
@@ -165,6 +168,7 @@ func New(cfg Config, n *node.Node) (*Host, error) {
 	}
 	x.h = h
 	x.syncer = newSyncer(x)
+	x.deps = newDepFetcher(x)
 	return x, nil
 }
 
@@ -441,6 +445,7 @@ type Stats struct {
 	GossipRejected uint64 // invalid (the sender was penalised or banned)
 	Bans           uint64 // bans issued since start
 	SyncedBlocks   uint64 // blocks connected by sync
+	FetchedDeps    uint64 // missing parents, anchors and checkpointed blocks fetched by id
 }
 
 type counters struct {
@@ -450,7 +455,8 @@ type counters struct {
 // Stats returns the counters.
 func (x *Host) Stats() Stats {
 	return Stats{GossipAccepted: x.counters.accepted.Load(), GossipIgnored: x.counters.ignored.Load(),
-		GossipRejected: x.counters.rejected.Load(), Bans: x.counters.bans.Load(), SyncedBlocks: x.counters.synced.Load()}
+		GossipRejected: x.counters.rejected.Load(), Bans: x.counters.bans.Load(), SyncedBlocks: x.counters.synced.Load(),
+		FetchedDeps: x.deps.fetchedCount()}
 }
 
 func (x *Host) onConnected(c network.Conn) {

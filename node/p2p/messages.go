@@ -10,17 +10,18 @@ import (
 // Limits of the stream protocols. Every reader enforces them before it
 // allocates (see docs/PROTOCOL.md §12).
 const (
-	MaxLocator         = 64                    // hashes in a GetHeaders locator
-	MaxHeadersPerReply = 2000                  // headers in one Headers reply
-	MaxBlocksPerReq    = 64                    // ids in one GetBlocks request
-	MaxTxsPerPush      = 1024                  // transactions in one PushTxs
-	MaxHeaderSize      = 1024                  // one encoded header
-	MaxRequestFrame    = 1 << 20               // any request frame
-	MaxHeadersFrame    = 1 << 20               // the Headers reply
-	MaxBlockFrame      = wire.MaxBlockSize + 8 // one block of a Blocks reply
-	MaxStatusFrame     = 256                   // a status message
-	maxReplyHeadFrame  = 64                    // the first frame of any reply
-	replyBlocksBudget  = 16 << 20              // bytes of blocks one reply may carry
+	MaxLocator         = 64                                  // hashes in a GetHeaders locator
+	MaxHeadersPerReply = 2000                                // headers in one Headers reply
+	MaxBlocksPerReq    = 64                                  // ids in one GetBlocks request
+	MaxTxsPerPush      = 1024                                // transactions in one PushTxs
+	MaxHeaderSize      = 1024                                // one encoded header
+	MaxRequestFrame    = 1 << 20                             // any request frame
+	MaxHeadersFrame    = 1 << 20                             // the Headers reply
+	MaxBlockFrame      = wire.MaxBlockSize + 8               // one block of a Blocks reply
+	MaxStatusChains    = 512                                 // branch chains listed in a status message
+	MaxStatusFrame     = 128 + MaxStatusChains*(5+8+32+1+64) // a status message
+	maxReplyHeadFrame  = 64                                  // the first frame of any reply
+	replyBlocksBudget  = 16 << 20                            // bytes of blocks one reply may carry
 )
 
 // Request types of the sync protocol.
@@ -41,10 +42,11 @@ const (
 // request is one decoded sync request.
 type request struct {
 	Type    byte
-	Locator []wire.Hash // GetHeaders
-	Max     int         // GetHeaders
-	IDs     []wire.Hash // GetBlocks
-	Txs     [][]byte    // PushTxs (raw, decoded by the handler)
+	Chain   wire.ChainID // GetHeaders, GetBlocks: the chain asked about
+	Locator []wire.Hash  // GetHeaders
+	Max     int          // GetHeaders
+	IDs     []wire.Hash  // GetBlocks
+	Txs     [][]byte     // PushTxs (raw, decoded by the handler)
 }
 
 func (q *request) encode() []byte {
@@ -52,12 +54,14 @@ func (q *request) encode() []byte {
 	w.U8(q.Type)
 	switch q.Type {
 	case msgGetHeaders:
+		putChain(w, q.Chain)
 		w.Uvarint(uint64(len(q.Locator)))
 		for _, h := range q.Locator {
 			w.Hash(h)
 		}
 		w.Uvarint(uint64(q.Max))
 	case msgGetBlocks:
+		putChain(w, q.Chain)
 		w.Uvarint(uint64(len(q.IDs)))
 		for _, h := range q.IDs {
 			w.Hash(h)
@@ -76,6 +80,7 @@ func decodeRequest(b []byte) (*request, error) {
 	q := &request{Type: r.U8()}
 	switch q.Type {
 	case msgGetHeaders:
+		q.Chain = readChain(r)
 		n := r.Len(MaxLocator, wire.HashSize, "locator")
 		for i := 0; i < n; i++ {
 			q.Locator = append(q.Locator, r.Hash())
@@ -85,6 +90,7 @@ func decodeRequest(b []byte) (*request, error) {
 			return nil, fmt.Errorf("%w: asks for %d headers (1..%d)", ErrProtocol, q.Max, MaxHeadersPerReply)
 		}
 	case msgGetBlocks:
+		q.Chain = readChain(r)
 		n := r.Len(MaxBlocksPerReq, wire.HashSize, "block ids")
 		for i := 0; i < n; i++ {
 			q.IDs = append(q.IDs, r.Hash())
@@ -152,7 +158,25 @@ func replyError(code byte) error {
 	return fmt.Errorf("%w: unknown reply code %d", ErrProtocol, code)
 }
 
-// Status is what a peer says about itself in the status handshake.
+// putChain writes a chain id as the wire package does: depth u8 ‖ bits u32.
+func putChain(w *wire.Writer, c wire.ChainID) {
+	w.U8(c.Depth)
+	w.U32(c.Bits)
+}
+
+// readChain reads a chain id; one with bits beyond its depth (or deeper
+// than wire.MaxChainDepth) fails the reader.
+func readChain(r *wire.Reader) wire.ChainID {
+	c := wire.ChainID{Depth: r.U8(), Bits: r.U32()}
+	if r.Err() == nil && (c.Depth > wire.MaxChainDepth || (c.Depth < 32 && c.Bits>>c.Depth != 0)) {
+		r.Fail(fmt.Errorf("%w: chain depth %d bits %#x", wire.ErrBadChain, c.Depth, c.Bits))
+	}
+	return c
+}
+
+// Status is what a peer says about itself in the status handshake: the
+// root's tip, and the tip of every branch chain it stores in full (the
+// chains it can serve blocks and proofs of).
 type Status struct {
 	Version uint8
 	NetID   uint32
@@ -160,18 +184,53 @@ type Status struct {
 	Height  uint64
 	Tip     wire.Hash
 	Work    *big.Int
+	Chains  []ChainTip // branch chains stored in full, in tree order
 }
 
-const statusVersion = 1
+// ChainTip is a peer's tip of one branch chain.
+type ChainTip struct {
+	Chain  wire.ChainID
+	Height uint64
+	Tip    wire.Hash
+	Work   *big.Int
+}
+
+// Stores reports whether the peer stores chain c in full (the root always).
+func (s *Status) Stores(c wire.ChainID) bool {
+	_, ok := s.TipOf(c)
+	return ok
+}
+
+// TipOf returns the peer's tip of chain c, if it stores c in full.
+func (s *Status) TipOf(c wire.ChainID) (ChainTip, bool) {
+	if c.IsRoot() {
+		return ChainTip{Chain: c, Height: s.Height, Tip: s.Tip, Work: s.Work}, true
+	}
+	for _, t := range s.Chains {
+		if t.Chain == c {
+			return t, true
+		}
+	}
+	return ChainTip{}, false
+}
+
+const statusVersion = 2
 
 func (s *Status) encode() []byte {
-	w := wire.NewWriter(128)
+	w := wire.NewWriter(128 + 64*len(s.Chains))
 	w.U8(s.Version)
 	w.U32(s.NetID)
 	w.Hash(s.Genesis)
 	w.U64(s.Height)
 	w.Hash(s.Tip)
 	w.VarBytes(s.Work.Bytes())
+	w.Uvarint(uint64(len(s.Chains)))
+	for _, t := range s.Chains {
+		putChain(w, t.Chain)
+		w.U64(t.Height)
+		w.Hash(t.Tip)
+		w.VarBytes(t.Work.Bytes())
+	}
 	return w.Bytes()
 }
 
@@ -179,9 +238,26 @@ func decodeStatus(b []byte) (*Status, error) {
 	r := wire.NewReader(b)
 	s := &Status{Version: r.U8(), NetID: r.U32(), Genesis: r.Hash(), Height: r.U64(), Tip: r.Hash()}
 	work := r.VarBytes(64, "work")
+	n := r.Len(MaxStatusChains, 5+8+32+1, "chains")
+	for i := 0; i < n && r.Err() == nil; i++ {
+		t := ChainTip{Chain: readChain(r), Height: r.U64(), Tip: r.Hash()}
+		t.Work = new(big.Int).SetBytes(r.VarBytes(64, "chain work"))
+		if r.Err() == nil && (t.Chain.IsRoot() || (i > 0 && !chainBefore(s.Chains[i-1].Chain, t.Chain))) {
+			r.Fail(fmt.Errorf("chain %s listed out of order or twice", t.Chain))
+		}
+		s.Chains = append(s.Chains, t)
+	}
 	if err := r.Done(); err != nil {
 		return nil, fmt.Errorf("%w: status: %w", ErrProtocol, err)
 	}
 	s.Work = new(big.Int).SetBytes(work)
 	return s, nil
+}
+
+// chainBefore orders chains as the forest does: by depth, then prefix.
+func chainBefore(a, b wire.ChainID) bool {
+	if a.Depth != b.Depth {
+		return a.Depth < b.Depth
+	}
+	return a.Bits < b.Bits
 }

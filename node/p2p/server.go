@@ -3,6 +3,7 @@ package p2p
 import (
 	"time"
 
+	"github.com/bitverse/bitverse/node/chain"
 	"github.com/bitverse/bitverse/node/store"
 	"github.com/bitverse/bitverse/node/wire"
 	"github.com/libp2p/go-libp2p/core/network"
@@ -47,19 +48,29 @@ func (x *Host) handleSync(s network.Stream) {
 	}
 	switch q.Type {
 	case msgGetHeaders:
-		hs := x.node.Chain().HeadersAfter(q.Locator, q.Max)
-		writeFrame(s, encodeHeaders(hs))
+		c := x.node.Forest().Chain(q.Chain)
+		if c == nil {
+			writeFrame(s, []byte{replyBadRequest}) // deeper than this network's tree
+			return
+		}
+		writeFrame(s, encodeHeaders(c.HeadersAfter(q.Locator, q.Max)))
 	case msgGetBlocks:
-		x.serveBlocks(s, q.IDs)
+		c := x.node.Forest().Chain(q.Chain)
+		if c == nil {
+			writeFrame(s, []byte{replyBadRequest})
+			return
+		}
+		x.serveBlocks(s, c, q.IDs)
 	case msgPushTxs:
 		x.servePushTxs(s, p, q.Txs)
 	}
 }
 
 // serveBlocks sends a head frame (code, count) and then one frame per
-// requested id: 1 ‖ block, or 0 when the block is unknown or the reply's
-// byte budget is spent (the client asks again).
-func (x *Host) serveBlocks(s network.Stream, ids []wire.Hash) {
+// requested id of chain c: 1 ‖ block, or 0 when the block is unknown, c is
+// kept as headers only, or the reply's byte budget is spent (the client
+// asks again).
+func (x *Host) serveBlocks(s network.Stream, c *chain.Chain, ids []wire.Hash) {
 	w := wire.NewWriter(8)
 	w.U8(replyOK)
 	w.Uvarint(uint64(len(ids)))
@@ -69,8 +80,8 @@ func (x *Host) serveBlocks(s network.Stream, ids []wire.Hash) {
 	budget := replyBlocksBudget
 	for _, id := range ids {
 		var frame []byte
-		if budget > 0 {
-			x.node.DB().View(func(tx *bbolt.Tx) error {
+		if budget > 0 && !c.HeadersOnly() {
+			c.DB().View(func(tx *bbolt.Tx) error {
 				if raw := tx.Bucket(store.Blocks).Get(id[:]); raw != nil {
 					frame = make([]byte, 1+len(raw))
 					frame[0] = 1

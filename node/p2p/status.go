@@ -15,10 +15,19 @@ const (
 	wrongNetBan   = time.Hour
 )
 
-// ourStatus describes this node's tip.
+// ourStatus describes this node's tips: the root's, and those of the
+// branch chains it stores in full.
 func (x *Host) ourStatus() *Status {
 	tip := x.node.Chain().Tip()
-	return &Status{Version: statusVersion, NetID: x.net.ID, Genesis: x.genesis, Height: tip.Height, Tip: tip.ID, Work: tip.Work}
+	st := &Status{Version: statusVersion, NetID: x.net.ID, Genesis: x.genesis, Height: tip.Height, Tip: tip.ID, Work: tip.Work}
+	for _, c := range x.node.Forest().Chains() {
+		if c.ID().IsRoot() || c.HeadersOnly() || len(st.Chains) >= MaxStatusChains {
+			continue
+		}
+		t := c.Tip()
+		st.Chains = append(st.Chains, ChainTip{Chain: c.ID(), Height: t.Height, Tip: t.ID, Work: t.Work})
+	}
+	return st
 }
 
 // handleStatus answers a status handshake: read the peer's status, reply
@@ -84,7 +93,7 @@ func (x *Host) ExchangeStatus(ctx context.Context, p peer.ID) (*Status, time.Dur
 }
 
 // recordStatus checks that the peer is on our network and remembers its
-// tip; more work than ours pokes the syncer.
+// tips; more work than ours on any chain pokes the syncer.
 func (x *Host) recordStatus(p peer.ID, st *Status) error {
 	if st.NetID != x.net.ID || st.Genesis != x.genesis {
 		x.ban(p, wrongNetBan, "on another network")
@@ -98,7 +107,7 @@ func (x *Host) recordStatus(p peer.ID, st *Status) error {
 	}
 	ps.status, ps.statusAt = st, time.Now()
 	x.mu.Unlock()
-	if st.Work.Cmp(x.node.Chain().Tip().Work) > 0 {
+	if x.aheadOnAny(st) {
 		x.syncer.poke()
 	}
 	return nil
@@ -125,3 +134,18 @@ func (x *Host) peerStatus(p peer.ID) *Status {
 
 // PeerStatus returns the status p last reported, or nil.
 func (x *Host) PeerStatus(p peer.ID) *Status { return x.peerStatus(p) }
+
+// aheadOnAny reports whether st shows more work than this node has on the
+// root or on any chain of its forest.
+func (x *Host) aheadOnAny(st *Status) bool {
+	if st.Work.Cmp(x.node.Chain().Tip().Work) > 0 {
+		return true
+	}
+	f := x.node.Forest()
+	for _, t := range st.Chains {
+		if c := f.Chain(t.Chain); c != nil && t.Work.Cmp(c.Tip().Work) > 0 {
+			return true
+		}
+	}
+	return false
+}

@@ -87,24 +87,30 @@ func (s *syncer) run(ctx context.Context) {
 	}
 }
 
-// candidate is a peer with more work than this node.
+// candidate is a peer with more work than this node on one chain.
 type candidate struct {
-	id peer.ID
-	st *Status
+	id  peer.ID
+	st  *Status
+	tip ChainTip // the peer's tip of the chain being synced
 }
 
-func (s *syncer) candidates(ours *big.Int) []candidate {
+// candidates lists the connected peers that store chain c in full and
+// report more work on it than ours, most work first.
+func (s *syncer) candidates(c wire.ChainID, ours *big.Int) []candidate {
 	x := s.x
 	var out []candidate
 	x.mu.Lock()
 	for id, ps := range x.peers {
-		if ps.status != nil && ps.status.Work.Cmp(ours) > 0 && x.h.Network().Connectedness(id) == network.Connected {
-			out = append(out, candidate{id: id, st: ps.status})
+		if ps.status == nil || x.h.Network().Connectedness(id) != network.Connected {
+			continue
+		}
+		if t, ok := ps.status.TipOf(c); ok && t.Work.Cmp(ours) > 0 {
+			out = append(out, candidate{id: id, st: ps.status, tip: t})
 		}
 	}
 	x.mu.Unlock()
 	sort.Slice(out, func(i, j int) bool {
-		if c := out[i].st.Work.Cmp(out[j].st.Work); c != 0 {
+		if c := out[i].tip.Work.Cmp(out[j].tip.Work); c != 0 {
 			return c > 0
 		}
 		return out[i].id < out[j].id
@@ -112,36 +118,65 @@ func (s *syncer) candidates(ours *big.Int) []candidate {
 	return out
 }
 
-// round runs one sync round: headers from up to three peers, then bodies
-// from all peers with more work, connected in order. It returns how many
-// blocks it connected.
+// round runs one sync pass over every chain of the forest, root first,
+// then by depth (a branch block needs its anchor, a block of the parent
+// chain). For each chain: headers from up to three peers storing it in
+// full with more work, then bodies from all of them, submitted in order.
+// A root block held for the branch blocks its checkpoint names has those
+// chains synced at once (resolveHeld); a chain whose next block stays
+// held stops there until the next pass. It returns how many blocks the
+// pass stored.
 func (s *syncer) round(ctx context.Context) (int, error) {
-	tip := s.x.node.Chain().Tip()
-	cands := s.candidates(tip.Work)
-	if len(cands) == 0 {
+	stored := 0
+	var first error
+	for _, c := range s.x.node.Forest().Chains() {
+		if ctx.Err() != nil {
+			break
+		}
+		n, err := s.chainRound(ctx, c, 0)
+		stored += n
+		if err != nil {
+			if first == nil {
+				first = fmt.Errorf("chain %s: %w", c.ID(), err)
+			}
+		}
+	}
+	if stored == 0 {
 		if p := s.progress(); p.Syncing {
 			p.Syncing, p.ETASeconds = false, 0
 			s.setProgress(p)
 		}
+	}
+	return stored, first
+}
+
+// chainRound syncs one chain from the peers ahead of us on it. nested
+// counts the chain rounds it runs inside (see resolveHeld).
+func (s *syncer) chainRound(ctx context.Context, c *chain.Chain, nested int) (int, error) {
+	tip := c.Tip()
+	cands := s.candidates(c.ID(), tip.Work)
+	if len(cands) == 0 {
 		return 0, nil
 	}
-	hdrs, err := s.fetchHeaders(ctx, cands)
+	hdrs, err := s.fetchHeaders(ctx, c, cands)
 	if err != nil || len(hdrs) == 0 {
 		return 0, err
 	}
 	total := uint64(len(hdrs))
-	if best := cands[0].st.Height; best > tip.Height && best-tip.Height > total {
+	if best := cands[0].tip.Height; best > tip.Height && best-tip.Height > total {
 		total = best - tip.Height
 	}
-	return s.fetchBodies(ctx, hdrs, cands, total)
+	n, err := s.fetchBodies(ctx, c, hdrs, cands, total, nested)
+	s.x.log.Debug("sync chain", "chain", c.ID().String(), "headers", len(hdrs), "stored", n, "tip", c.Tip().Height, "err", err)
+	return n, err
 }
 
 // fetchHeaders asks up to syncHeaderPeers peers at once for the headers
-// after our locator, keeps the longest valid answer, and continues with
-// that peer until it has no more (or syncMaxHeaders).
-func (s *syncer) fetchHeaders(ctx context.Context, cands []candidate) ([]wire.Header, error) {
+// of chain c after our locator, keeps the longest valid answer, and
+// continues with that peer until it has no more (or syncMaxHeaders).
+func (s *syncer) fetchHeaders(ctx context.Context, c *chain.Chain, cands []candidate) ([]wire.Header, error) {
 	x := s.x
-	locator := x.node.Chain().Locator()
+	locator := c.Locator()
 	ask := cands[:min(syncHeaderPeers, len(cands))]
 	type answer struct {
 		from peer.ID
@@ -150,20 +185,20 @@ func (s *syncer) fetchHeaders(ctx context.Context, cands []candidate) ([]wire.He
 	}
 	answers := make([]answer, len(ask))
 	var wg sync.WaitGroup
-	for i, c := range ask {
+	for i, cand := range ask {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			cctx, cancel := context.WithTimeout(ctx, fetchTimeout)
 			defer cancel()
-			hs, err := x.GetHeaders(cctx, c.id, locator, MaxHeadersPerReply)
+			hs, err := x.GetChainHeaders(cctx, cand.id, c.ID(), locator, MaxHeadersPerReply)
 			if err == nil {
-				err = s.checkHeaders(hs)
+				err = s.checkHeaders(c, hs)
 			}
 			if errors.Is(err, ErrProtocol) {
-				x.ban(c.id, 0, "bad headers: "+err.Error())
+				x.ban(cand.id, 0, "bad headers: "+err.Error())
 			}
-			answers[i] = answer{from: c.id, hs: hs, err: err}
+			answers[i] = answer{from: cand.id, hs: hs, err: err}
 		}()
 	}
 	wg.Wait()
@@ -192,13 +227,13 @@ func (s *syncer) fetchHeaders(ctx context.Context, cands []candidate) ([]wire.He
 		}
 		loc := append([]wire.Hash{last.ID()}, locator...)
 		cctx, cancel := context.WithTimeout(ctx, fetchTimeout)
-		more, err := x.GetHeaders(cctx, from, loc, MaxHeadersPerReply)
+		more, err := x.GetChainHeaders(cctx, from, c.ID(), loc, MaxHeadersPerReply)
 		cancel()
 		if err == nil && len(more) > 0 && more[0].Prev != last.ID() {
 			break // the peer's chain moved; take what we have
 		}
 		if err == nil {
-			err = s.checkHeaders(more)
+			err = s.checkHeaders(c, more)
 		}
 		if err != nil {
 			if errors.Is(err, ErrProtocol) {
@@ -214,13 +249,13 @@ func (s *syncer) fetchHeaders(ctx context.Context, cands []candidate) ([]wire.He
 	return hs, nil
 }
 
-// checkHeaders checks that headers link up, start on a block we know and
-// carry their proof of work. An honest peer never fails this.
-func (s *syncer) checkHeaders(hs []wire.Header) error {
+// checkHeaders checks that headers of chain c link up, start on a block
+// we know and carry their proof of work. An honest peer never fails this.
+func (s *syncer) checkHeaders(c *chain.Chain, hs []wire.Header) error {
 	if len(hs) == 0 {
 		return nil
 	}
-	parent, _, err := s.x.node.Chain().HeaderByID(hs[0].Prev)
+	parent, _, err := c.HeaderByID(hs[0].Prev)
 	if err != nil {
 		return fmt.Errorf("%w: headers start after unknown block %s", ErrProtocol, hs[0].Prev.Short())
 	}
@@ -252,13 +287,16 @@ type syncResult struct {
 	from   peer.ID
 }
 
-// fetchBodies downloads the blocks of hdrs that this node lacks, chunk by
-// chunk from every candidate peer in parallel (two requests in flight per
-// peer, at most syncWindowChunks ahead), checks their signatures as they
-// arrive (filling the signature cache) and connects them in order.
-func (s *syncer) fetchBodies(ctx context.Context, hdrs []wire.Header, cands []candidate, total uint64) (int, error) {
+// fetchBodies downloads the blocks of hdrs (of chain c) that this node
+// lacks, chunk by chunk from every candidate peer in parallel (two
+// requests in flight per peer, at most syncWindowChunks ahead), checks
+// their signatures as they arrive (filling the signature cache) and
+// submits them in order. It returns how many blocks were stored (with
+// those resolveHeld stored on other chains); a block that stays held for
+// a missing anchor or checkpointed block ends the chain's round without
+// error (the next pass continues).
+func (s *syncer) fetchBodies(ctx context.Context, c *chain.Chain, hdrs []wire.Header, cands []candidate, total uint64, nested int) (int, error) {
 	x := s.x
-	c := x.node.Chain()
 	var ids []wire.Hash
 	for i := range hdrs {
 		if id := hdrs[i].ID(); !c.HasBlock(id) {
@@ -301,7 +339,7 @@ func (s *syncer) fetchBodies(ctx context.Context, hdrs []wire.Header, cands []ca
 			workers.Add(1)
 			go func() {
 				defer workers.Done()
-				s.bodyWorker(rctx, cand.id, &failures, queue, retry, results, &giveUp, cancel)
+				s.bodyWorker(rctx, c, cand.id, &failures, queue, retry, results, &giveUp, cancel)
 			}()
 		}
 	}
@@ -361,11 +399,25 @@ loop:
 				res, serr := x.node.SubmitBlock(b)
 				x.quiet.Delete(id)
 				switch {
+				case errors.Is(serr, chain.ErrOrphan):
+					// Held: it names a block of another chain this node
+					// lacks (a root checkpoint names branch blocks). Sync
+					// those chains now; if that releases it, carry on,
+					// else what follows would be held too: stop here for
+					// this pass.
+					connected += s.resolveHeld(ctx, b, nested)
+					if !c.HasBlock(id) {
+						break loop
+					}
+					done++
+					connected++
 				case serr == nil || errors.Is(serr, chain.ErrKnown):
 					done++
-					if serr == nil && res == chain.Connected {
+					if serr == nil {
 						connected++
-						x.counters.synced.Add(1)
+						if res == chain.Connected {
+							x.counters.synced.Add(1)
+						}
 					}
 				case consensus.CodeOf(serr) != 0:
 					// A served block was on the server's best chain, so it
@@ -393,12 +445,41 @@ loop:
 	return connected, err
 }
 
+// maxNestedRounds bounds how deep resolveHeld nests chain rounds.
+const maxNestedRounds = 4
+
+// resolveHeld syncs the chains below b's that hold the blocks b waits for
+// (the entries of a root checkpoint), so b is released without waiting
+// for the next pass. It returns the blocks stored.
+func (s *syncer) resolveHeld(ctx context.Context, b *wire.Block, nested int) int {
+	if nested >= maxNestedRounds {
+		return 0
+	}
+	f := s.x.node.Forest()
+	stored := 0
+	done := map[wire.ChainID]bool{b.Header.Chain: true}
+	for _, d := range missingDeps(f, b) {
+		// Only chains below b's: a missing parent or anchor is on b's chain
+		// or above it, which this pass syncs first (and may be syncing
+		// right now, further up the stack).
+		if d.chain.Depth <= b.Header.Chain.Depth || done[d.chain] || ctx.Err() != nil {
+			continue
+		}
+		done[d.chain] = true
+		if c := f.Chain(d.chain); c != nil {
+			n, _ := s.chainRound(ctx, c, nested+1)
+			stored += n
+		}
+	}
+	return stored
+}
+
 // bodyWorker fetches chunks from one peer until the round ends or the peer
 // fails too often.
-func (s *syncer) bodyWorker(ctx context.Context, p peer.ID, failures *atomic.Int32, queue, retry chan *syncJob,
+func (s *syncer) bodyWorker(ctx context.Context, c *chain.Chain, p peer.ID, failures *atomic.Int32, queue, retry chan *syncJob,
 	results chan<- syncResult, giveUp *atomic.Value, abort context.CancelFunc) {
 	x := s.x
-	sigs := x.node.Chain().SigCache()
+	sigs := c.SigCache()
 	for failures.Load() < syncPeerFailures {
 		var j *syncJob
 		select {
@@ -412,7 +493,7 @@ func (s *syncer) bodyWorker(ctx context.Context, p peer.ID, failures *atomic.Int
 			}
 		}
 		fctx, cancel := context.WithTimeout(ctx, fetchTimeout)
-		blocks, err := x.GetBlocks(fctx, p, j.ids)
+		blocks, err := x.GetChainBlocks(fctx, p, c.ID(), j.ids)
 		cancel()
 		if err == nil {
 			for i, b := range blocks {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -148,20 +149,22 @@ func (x *Host) Liars() map[peer.ID]string {
 // GetVerified reads key on chain from a peer that stores the chain and
 // checks the answer against a header this node verified itself (one of the
 // last node.TrustWindow blocks of its best chain for that chain). Peers
-// are asked one at a time: those that answered before, then providers
+// are asked one at a time: those that answered before, then connected
+// peers whose status lists the chain as stored, then providers
 // found in the DHT, then every other connected peer (a young network's DHT
 // may know nobody). A peer whose answer is forged or malformed is banned
 // and remembered as a liar; the next one is asked. A key that is absent is
 // a VerifiedRead with a nil Record, proven like a value.
 func (x *Host) GetVerified(ctx context.Context, chain wire.ChainID, key string) (*VerifiedRead, error) {
-	if err := wire.ValidKey(key); err != nil {
-		return nil, fmt.Errorf("%w: %w", node.ErrBadRequest, err)
+	if err := checkReadKey(chain, key); err != nil {
+		return nil, err
 	}
 	asked := map[peer.ID]bool{}
 	var fails []string
 	var ahead []pending
 	stages := []func() []peer.ID{
 		func() []peer.ID { return x.reads.goodFor(chain) },
+		func() []peer.ID { return x.peersStoring(chain) },
 		func() []peer.ID { return x.dhtProviders(ctx, chain) },
 		func() []peer.ID { return x.h.Network().Peers() },
 	}
@@ -197,10 +200,37 @@ func (x *Host) GetVerified(ctx context.Context, chain wire.ChainID, key string) 
 		ErrNoProvider, chain, key, len(asked), strings.Join(fails, "; "))
 }
 
+// peersStoring lists the connected peers whose last status says they
+// store chain c in full, in peer id order.
+func (x *Host) peersStoring(c wire.ChainID) []peer.ID {
+	var out []peer.ID
+	x.mu.Lock()
+	for id, ps := range x.peers {
+		if ps.status != nil && ps.status.Stores(c) {
+			out = append(out, id)
+		}
+	}
+	x.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// checkReadKey refuses a key that is invalid or does not belong to chain
+// (a proof of its absence there would say nothing).
+func checkReadKey(c wire.ChainID, key string) error {
+	if err := wire.ValidKey(key); err != nil {
+		return fmt.Errorf("%w: %w", node.ErrBadRequest, err)
+	}
+	if !c.Contains(wire.KeyPath(key)) {
+		return fmt.Errorf("%w: key %q belongs to chain %s, not %s", node.ErrBadRequest, key, wire.ForPath(wire.KeyPath(key), c.Depth), c)
+	}
+	return nil
+}
+
 // GetVerifiedFrom is GetVerified asking exactly peers, in order.
 func (x *Host) GetVerifiedFrom(ctx context.Context, chain wire.ChainID, key string, peers []peer.ID) (*VerifiedRead, error) {
-	if err := wire.ValidKey(key); err != nil {
-		return nil, fmt.Errorf("%w: %w", node.ErrBadRequest, err)
+	if err := checkReadKey(chain, key); err != nil {
+		return nil, err
 	}
 	var fails []string
 	for _, p := range peers {
@@ -302,7 +332,7 @@ func (x *Host) checkProof(chain wire.ChainID, key string, a node.KeyProof) (*Ver
 	trusted, ok := x.trust().TrustedHeader(chain, id)
 	if !ok {
 		var pend *pending
-		if tip := x.node.Chain().Tip().Height; chain.IsRoot() && h.Height > tip && h.Height <= tip+node.TrustWindow {
+		if c := x.node.Forest().Chain(chain); c != nil && h.Height > c.Tip().Height && h.Height <= c.Tip().Height+node.TrustWindow {
 			pend = &pending{a: a, key: key, c: chain, id: id}
 		}
 		return nil, pend, fmt.Errorf("proved against block %s at height %d, which is not among the last %d blocks of this node's best chain (%w)",

@@ -3,6 +3,7 @@ package p2p_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -67,9 +68,22 @@ func TestVerifiedGetRoundTrip(t *testing.T) {
 		t.Fatalf("absent key read as %+v", res.Record)
 	}
 
+	// Every harness node stores every chain of the tree: a branch key is
+	// proven (absent) by a, a key of another chain is refused, and a chain
+	// below the tree is stored by nobody.
 	branch := wire.RootChain.Child(0)
-	_, err = b.Host.GetVerified(ctx, branch, "public/greeting")
-	if !errors.Is(err, p2p.ErrNoProvider) || !strings.Contains(err.Error(), "no peer storing chain 0 answered") ||
+	bk := keyUnder(branch, "greeting")
+	res, err = b.Host.GetVerified(ctx, branch, bk)
+	if err != nil || res.Found() || res.Peer != a.ID() || res.Header.Chain != branch {
+		t.Fatalf("read of %s on chain 0: %+v, %v; want proven absent by a", bk, res, err)
+	}
+	other := keyUnder(wire.RootChain.Child(1), "greeting")
+	if _, err := b.Host.GetVerified(ctx, branch, other); !errors.Is(err, node.ErrBadRequest) {
+		t.Fatalf("read of a key of chain 1 on chain 0: %v, want a bad request", err)
+	}
+	deep := wire.ChainID{Depth: h.Params().MaxDepth + 1}
+	_, err = b.Host.GetVerified(ctx, deep, keyUnder(deep, "greeting"))
+	if !errors.Is(err, p2p.ErrNoProvider) || !strings.Contains(err.Error(), "no peer storing chain "+deep.String()+" answered") ||
 		!strings.Contains(err.Error(), "chain not stored here") {
 		t.Fatalf("read of a chain nobody stores: %v", err)
 	}
@@ -266,5 +280,15 @@ func TestVerifiedGetWaitsForBlockAhead(t *testing.T) {
 	}
 	if untrusted != 1 || res.Header.ID() != blk.ID() || string(res.Record.Value) != "v1" {
 		t.Fatalf("untrusted %d, read %q at %s, want v1 at a's new block %s", untrusted, res.Record.Value, res.Header.ID().Short(), blk.ID().Short())
+	}
+}
+
+// keyUnder returns a key (public/<salt>-<i>) whose path lies under chain c.
+func keyUnder(c wire.ChainID, salt string) string {
+	for i := 0; ; i++ {
+		k := fmt.Sprintf("public/%s-%d", salt, i)
+		if c.Contains(wire.KeyPath(k)) {
+			return k
+		}
 	}
 }
