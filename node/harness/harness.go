@@ -121,7 +121,6 @@ func Follow(chains ...wire.ChainID) Option {
 // Verbose sends the node's and host's logs to t.Log.
 func Verbose() Option { return func(o *options) { o.verbose = true } }
 
-
 // KeyFor returns the deterministic key of the node called name.
 func KeyFor(name string) wire.PrivKey {
 	for i := byte(0); ; i++ {
