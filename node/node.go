@@ -72,6 +72,8 @@ type Node struct {
 	onBlock func(*wire.Block)
 	onTx    func(*wire.Tx)
 	remote  RemoteReader // reads of headers-only chains through peers
+	// chainPeers counts connected peers storing each chain (p2p).
+	chainPeers func() map[wire.ChainID]int
 
 	closeOnce sync.Once
 	quit      chan struct{}

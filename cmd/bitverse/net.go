@@ -38,6 +38,7 @@ func startNetwork(ctx context.Context, f nodeFlags, dir string, n *node.Node, lo
 		return nil, fmt.Errorf("start the network: %w", err)
 	}
 	n.SetRemoteReader(h.RemoteReader()) // get of chains kept as headers only
+	n.SetChainPeers(h.ChainPeers)       // tree: peers storing each chain
 	svc := blob.Register(h.LibP2P(), n.Params().Net, blob.NewStore(n.DB()), h.OnBadBlobPeer)
 	return &netHandle{host: h, blobs: svc, api: p2p.NewAPI(h, svc)}, nil
 }

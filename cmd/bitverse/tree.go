@@ -18,8 +18,9 @@ hashes per block, as in status), the target block interval, and whether the
 node stores it in full ("full": bodies and state, the chains of --follow and
 their ancestors) or headers only.
 
-Peers per chain are not known yet (peers do not announce their follow sets):
-the column shows "?" and the JSON says "peers_known": false. "pending"
+PEERS counts the connected peers whose status says they store the chain in
+full ("?" and "peers_known": false when the node runs without a network).
+"pending"
 counts blocks held until a block they name (an anchor, a checkpointed
 branch block) arrives.`,
 		Args: cobra.NoArgs,

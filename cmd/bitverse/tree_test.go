@@ -42,8 +42,8 @@ func TestTreeLoneNode(t *testing.T) {
 		if !c.Followed {
 			t.Errorf("chain %s is headers only on a lone node", c.Chain)
 		}
-		if c.PeersKnown {
-			t.Errorf("chain %s claims to know its peers", c.Chain)
+		if !c.PeersKnown || c.Peers != 0 {
+			t.Errorf("chain %s: peers %d (known %v), want 0 known on a lone networked node", c.Chain, c.Peers, c.PeersKnown)
 		}
 		if c.TargetInterval != root.TargetInterval*float64(uint(1)<<c.Depth) {
 			t.Errorf("chain %s: interval %vs", c.Chain, c.TargetInterval)

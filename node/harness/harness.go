@@ -215,6 +215,7 @@ func (n *Node) open() error {
 	}
 	n.Host = host
 	nd.SetRemoteReader(host.RemoteReader())
+	nd.SetChainPeers(host.ChainPeers)
 	return nil
 }
 

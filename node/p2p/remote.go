@@ -3,6 +3,8 @@ package p2p
 import (
 	"context"
 
+	"github.com/libp2p/go-libp2p/core/network"
+
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/wire"
 )
@@ -17,4 +19,22 @@ func (x *Host) RemoteReader() node.RemoteReader {
 		}
 		return &node.RemoteRead{Peer: vr.Peer.String(), Header: vr.Header, Record: vr.Record}, nil
 	}
+}
+
+// ChainPeers counts, for each chain, the connected peers whose last status
+// says they store it in full (node.SetChainPeers).
+func (x *Host) ChainPeers() map[wire.ChainID]int {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	out := map[wire.ChainID]int{}
+	for p, ps := range x.peers {
+		if ps.status == nil || x.h.Network().Connectedness(p) != network.Connected {
+			continue
+		}
+		out[wire.RootChain]++
+		for _, ct := range ps.status.Chains {
+			out[ct.Chain]++
+		}
+	}
+	return out
 }
