@@ -171,6 +171,9 @@ func verifyIndexes(net wire.Network, txs []*wire.Tx, ids []wire.Hash, todo []int
 	if cache != nil {
 		cache.verified.Add(uint64(len(todo)))
 	}
+	if len(todo) >= batchMin {
+		return verifyBatches(net, txs, ids, todo, cache)
+	}
 	workers := min(runtime.GOMAXPROCS(0), (len(todo)+verifyChunk-1)/verifyChunk)
 	errs := make([]error, len(txs))
 	var wg sync.WaitGroup
@@ -192,6 +195,75 @@ func verifyIndexes(net wire.Network, txs []*wire.Tx, ids []wire.Hash, todo []int
 					} else if cache != nil {
 						ok = append(ok, ids[i])
 					}
+				}
+			}
+			if len(ok) > 0 {
+				cache.addAll(ok)
+			}
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			return i, err
+		}
+	}
+	return -1, nil
+}
+
+// batchMin is the fewest signatures verifyIndexes checks with BIP340 batch
+// verification (wire.BatchVerify) rather than one by one.
+const batchMin = 16
+
+// keyOf is cache.key, or a fresh lift without a cache.
+func (c *SigCache) keyOf(pk wire.PubKey) (*wire.Key, error) {
+	if c == nil {
+		return wire.ParseKey(pk)
+	}
+	return c.key(pk)
+}
+
+// verifyBatches is verifyIndexes by batch verification: todo is cut into one
+// contiguous part per core (each at least batchMin long), and each part is
+// verified as one batch. A part whose batch fails (or holds a key that is not
+// on the curve) is verified again signature by signature, which finds its
+// failures; the first failing index of the block is returned, as
+// verifyIndexes does.
+func verifyBatches(net wire.Network, txs []*wire.Tx, ids []wire.Hash, todo []int, cache *SigCache) (int, error) {
+	parts := max(1, min(runtime.GOMAXPROCS(0), len(todo)/batchMin))
+	errs := make([]error, len(txs))
+	var wg sync.WaitGroup
+	for p := 0; p < parts; p++ {
+		part := todo[p*len(todo)/parts : (p+1)*len(todo)/parts]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			items := make([]wire.BatchItem, len(part))
+			good := true
+			for j, i := range part {
+				k, err := cache.keyOf(txs[i].From)
+				if err != nil {
+					good = false
+					break
+				}
+				items[j] = wire.BatchItem{Key: k, Msg: txs[i].SigHash(net), Sig: txs[i].Sig}
+			}
+			if good && wire.BatchVerify(items) {
+				if cache != nil {
+					ok := make([]wire.Hash, len(part))
+					for j, i := range part {
+						ok[j] = ids[i]
+					}
+					cache.addAll(ok)
+				}
+				return
+			}
+			var ok []wire.Hash
+			for _, i := range part {
+				if err := cache.VerifySig(net, txs[i]); err != nil {
+					errs[i] = err // each index has one writer
+				} else if cache != nil {
+					ok = append(ok, ids[i])
 				}
 			}
 			if len(ok) > 0 {
