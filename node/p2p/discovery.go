@@ -126,15 +126,23 @@ func (x *Host) watchReorgs() {
 
 // pushPool offers a new peer what this node has pending (up to 1024 txs).
 func (x *Host) pushPool(ctx context.Context, p peer.ID) {
-	txs := x.node.Pool().Select(MaxRequestFrame)
-	if len(txs) == 0 {
-		return
+	// The root's pool, then each fully stored branch's.
+	var raws [][]byte
+	for _, c := range x.node.Forest().Chains() {
+		if c.HeadersOnly() {
+			continue
+		}
+		pool, err := x.node.PoolOf(c.ID())
+		if err != nil {
+			continue
+		}
+		for _, t := range pool.Select(MaxRequestFrame) {
+			raws = append(raws, t.Encode())
+		}
 	}
-	raws := make([][]byte, 0, len(txs))
-	for _, t := range txs {
-		raws = append(raws, t.Encode())
+	if len(raws) > 0 {
+		x.pushRaw(ctx, p, raws)
 	}
-	x.pushRaw(ctx, p, raws)
 }
 
 // pushRaw sends raws to p in requests that fit the frame and count caps.
