@@ -81,18 +81,6 @@ func follows(follow []wire.ChainID, id wire.ChainID) bool {
 	return false
 }
 
-// treeChains lists every chain down to depth d, root first, parents before
-// children (the order a forest needs).
-func treeChains(d uint8) []wire.ChainID {
-	out := []wire.ChainID{wire.RootChain}
-	for i := 0; i < len(out); i++ {
-		if out[i].Depth < d {
-			out = append(out, out[i].Child(0), out[i].Child(1))
-		}
-	}
-	return out
-}
-
 // openBranchDB opens the file of branch chain id for the given mode.
 // A file last kept as headers only has no usable state, so a chain the
 // node now follows in full starts afresh: the old file is moved aside
@@ -143,7 +131,7 @@ func (n *Node) openBranchDB(id wire.ChainID, full bool) (*bbolt.DB, error) {
 // openBranches adds every branch chain down to Params.MaxDepth to the
 // forest, each on its own file, full or headers only by the follow set.
 func (n *Node) openBranches(base chain.Config) error {
-	for _, id := range treeChains(n.cfg.Params.MaxDepth)[1:] {
+	for _, id := range wire.TreeChains(n.cfg.Params.MaxDepth)[1:] {
 		full := follows(n.cfg.Follow, id)
 		db, err := n.openBranchDB(id, full)
 		if err != nil {

@@ -72,11 +72,7 @@ func creditCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			w, _, err := openWallet()
-			if err != nil {
-				return err
-			}
-			acct, err := w.Account(g.account)
+			_, acct, err := openAccount()
 			if err != nil {
 				return err
 			}
@@ -172,7 +168,7 @@ func editFollow(args []string, add bool) error {
 	} else {
 		if !add && all {
 			// Unfollowing from "everything": start from every chain.
-			for _, id := range allChains(p.MaxDepth)[1:] {
+			for _, id := range wire.TreeChains(p.MaxDepth)[1:] {
 				set = append(set, id)
 			}
 			all = false
@@ -230,14 +226,4 @@ func ancestorOf(a, c wire.ChainID) bool {
 		c = c.Parent()
 	}
 	return c == a
-}
-
-func allChains(d uint8) []wire.ChainID {
-	out := []wire.ChainID{wire.RootChain}
-	for i := 0; i < len(out); i++ {
-		if out[i].Depth < d {
-			out = append(out, out[i].Child(0), out[i].Child(1))
-		}
-	}
-	return out
 }

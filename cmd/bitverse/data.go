@@ -14,6 +14,7 @@ import (
 	"github.com/bitverse/bitverse/node/consensus"
 	"github.com/bitverse/bitverse/node/state"
 	"github.com/bitverse/bitverse/node/wire"
+	"github.com/bitverse/bitverse/wallet"
 	"github.com/spf13/cobra"
 )
 
@@ -75,11 +76,7 @@ missing first, says what it cost, and waits for the stamp to confirm.`,
 			if err != nil {
 				return err
 			}
-			w, _, err := openWallet()
-			if err != nil {
-				return err
-			}
-			acct, err := w.Account(g.account)
+			w, acct, err := openAccount()
 			if err != nil {
 				return err
 			}
@@ -110,7 +107,7 @@ missing first, says what it cost, and waits for the stamp to confirm.`,
 				return fmt.Errorf("not enough funds: the fee is %s, spendable balance is %s (mine a few blocks first: bitverse node --mine)", bvs(tx.Fee), bvs(info.Balance))
 			}
 			if credit != nil && credit.Available < tx.Fee {
-				if err := autoStamp(cmd.Context(), cl, chainID, tx.Fee-credit.Available, info); err != nil {
+				if err := autoStamp(cmd.Context(), cl, w, chainID, tx.Fee-credit.Available, info); err != nil {
 					return err
 				}
 			}
@@ -142,14 +139,11 @@ missing first, says what it cost, and waits for the stamp to confirm.`,
 }
 
 // autoStamp buys need of write credit on chain id for the wallet's account
-// (a root stamp transaction) and waits until a root block holds it, so the
-// write that needs it can be admitted.
-func autoStamp(ctx context.Context, cl node.API, id wire.ChainID, need uint64, info node.AccountInfo) error {
+// (w, already unlocked: one passphrase, one scrypt) with a root stamp
+// transaction, and waits until a root block holds it, so the write that
+// needs it can be admitted.
+func autoStamp(ctx context.Context, cl node.API, w *wallet.Wallet, id wire.ChainID, need uint64, info node.AccountInfo) error {
 	p, err := params()
-	if err != nil {
-		return err
-	}
-	w, _, err := openWallet()
 	if err != nil {
 		return err
 	}

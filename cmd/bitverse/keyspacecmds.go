@@ -98,11 +98,7 @@ func sendBody(ctx context.Context, f txFlags, body wire.Body, cost uint64, promp
 	if err != nil {
 		return err
 	}
-	w, _, err := openWallet()
-	if err != nil {
-		return err
-	}
-	acct, err := w.Account(g.account)
+	w, acct, err := openAccount()
 	if err != nil {
 		return err
 	}
@@ -295,11 +291,7 @@ func keyspaceListCmd() *cobra.Command {
 			if len(args) == 1 {
 				addr = args[0]
 			} else {
-				w, _, err := openWallet()
-				if err != nil {
-					return err
-				}
-				acct, err := w.Account(g.account)
+				_, acct, err := openAccount()
 				if err != nil {
 					return err
 				}

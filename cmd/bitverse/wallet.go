@@ -126,6 +126,20 @@ func readMnemonic(file string) (string, error) {
 }
 
 // openWallet opens the wallet of the data directory, asking the passphrase.
+// openAccount opens the wallet and returns it with the account --account
+// names (the first by default).
+func openAccount() (*wallet.Wallet, wallet.Account, error) {
+	w, _, err := openWallet()
+	if err != nil {
+		return nil, wallet.Account{}, err
+	}
+	acct, err := w.Account(g.account)
+	if err != nil {
+		return nil, wallet.Account{}, err
+	}
+	return w, acct, nil
+}
+
 func openWallet() (*wallet.Wallet, wire.Network, error) {
 	p, err := params()
 	if err != nil {

@@ -28,17 +28,6 @@ type tree struct {
 	log []*wire.Block
 }
 
-// allChains lists every chain down to depth d, root first.
-func allChains(d uint8) []wire.ChainID {
-	out := []wire.ChainID{wire.RootChain}
-	for i := 0; i < len(out); i++ {
-		if out[i].Depth < d {
-			out = append(out, out[i].Child(0), out[i].Child(1))
-		}
-	}
-	return out
-}
-
 // newTree opens a forest; headersOnly names chains kept as headers only.
 func newTree(t testing.TB, maxDepth uint8, headersOnly ...string) *tree {
 	t.Helper()
@@ -58,7 +47,7 @@ func openForest(t testing.TB, p *consensus.Params, clk *testClock, dir string, h
 	for _, s := range headersOnly {
 		ho[s] = true
 	}
-	for _, id := range allChains(p.MaxDepth) {
+	for _, id := range wire.TreeChains(p.MaxDepth) {
 		name := id.String()
 		if id.IsRoot() {
 			name = "root"

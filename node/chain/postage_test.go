@@ -37,7 +37,7 @@ func TestPostageAccounting(t *testing.T) {
 			// bob gets coins too, so two senders share chains.
 			tr.mine("/", tr.rootTx(tr.alice, wire.Transfer{To: tr.bob.PubKey(), Amount: 10 * wire.Unit}))
 			senders := []wire.PrivKey{tr.alice, tr.bob}
-			branches := allChains(2)[1:]
+			branches := wire.TreeChains(2)[1:]
 			stamped := map[wire.ChainID]uint64{}
 			salt := 0
 			for step := 0; step < steps; step++ {
@@ -100,7 +100,7 @@ func checkPostage(t *testing.T, tr *tree, stamped map[wire.ChainID]uint64) {
 	}
 	var total, pools, issued uint64
 	err := root.View(func(tx *bbolt.Tx, tip TipInfo, _ state.Roots) error {
-		for _, c := range allChains(tr.p.MaxDepth)[1:] {
+		for _, c := range wire.TreeChains(tr.p.MaxDepth)[1:] {
 			_, pool := state.CreditOf(tx, wire.PubKey{}, c)
 			if paid[c] > stamped[c] {
 				return fmt.Errorf("chain %s paid out %d, only %d was stamped", c, paid[c], stamped[c])

@@ -35,7 +35,7 @@ func runBlocktree(t *testing.T, puts int) {
 	// Fund the writer, stamp credit on every branch, and let every branch
 	// anchor past the stamps.
 	all.Mine(int(p.CoinbaseMaturity) + 3)
-	branches := treeOf(p.MaxDepth)[1:]
+	branches := wire.TreeChains(p.MaxDepth)[1:]
 	nonce := map[wire.ChainID]uint64{}
 	send := func(tx *wire.Tx) {
 		t.Helper()
@@ -150,16 +150,6 @@ func runBlocktree(t *testing.T, puts int) {
 	if ratio > 1.3 {
 		t.Errorf("node following 01 stores %.3f× the data of 01 and its ancestors (target ≤ 1.3)", ratio)
 	}
-}
-
-func treeOf(d uint8) []wire.ChainID {
-	out := []wire.ChainID{wire.RootChain}
-	for i := 0; i < len(out); i++ {
-		if out[i].Depth < d {
-			out = append(out, out[i].Child(0), out[i].Child(1))
-		}
-	}
-	return out
 }
 
 // chainBytes is the encoded size of c's best line (genesis excluded).

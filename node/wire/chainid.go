@@ -89,6 +89,18 @@ func ForPath(p Hash, d uint8) ChainID {
 	return ChainID{Depth: d, Bits: bits}
 }
 
+// TreeChains lists every chain of a tree d levels deep, root first, then
+// by depth and prefix (parents before children).
+func TreeChains(d uint8) []ChainID {
+	out := []ChainID{RootChain}
+	for i := 0; i < len(out); i++ {
+		if out[i].Depth < d {
+			out = append(out, out[i].Child(0), out[i].Child(1))
+		}
+	}
+	return out
+}
+
 // Contains reports whether key path p falls under chain c.
 func (c ChainID) Contains(p Hash) bool { return ForPath(p, c.Depth) == c }
 
