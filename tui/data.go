@@ -663,8 +663,8 @@ func (d *dataScreen) previewView(w, h int) string {
 	}
 	r := d.got
 	lines = append(lines,
-		" "+st.Muted.Render(fmt.Sprintf("%s · %s · block #%s · %s", d.prev.label(), view.Bytes(d.prev.size),
-			view.Int(r.Height), view.Count(r.Confirmations, "confirmation", "confirmations"))),
+		" "+st.Muted.Render(view.Truncate(fmt.Sprintf("%s · %s · block #%s · %s", d.prev.label(), view.Bytes(d.prev.size),
+			view.Int(r.Height), view.Count(r.Confirmations, "confirmation", "confirmations")), w-2)),
 		" "+st.Muted.Render(view.Truncate(chainLine(r.ValueRecord), w-2)),
 		" "+st.Muted.Render("writer "+view.ShortAddr(r.Writer, max(12, w-10))),
 		"",

@@ -62,6 +62,15 @@
 //     of messages while every API call blocks: Update and View must keep
 //     returning.
 //
+// # Hostile values
+//
+// Values come from the chain, written by anyone. An image is decoded only
+// after its header (image.DecodeConfig) declares at most
+// view.MaxImagePixels pixels: a PNG of a hundred bytes can declare
+// 60000×60000, and the decoders allocate what the header declares. A
+// refused image shows its declared size and a sentence instead
+// (FuzzDecodeImage, TestPreviewRefusesAnImageDeclaring60000x60000).
+//
 // # Tests
 //
 // Golden files (testdata/TestGolden) hold every screen at 80×24 and 120×40,

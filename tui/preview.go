@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image"
 	"strings"
@@ -21,6 +22,7 @@ const (
 	previewJSON
 	previewImage
 	previewBinary
+	previewTooLarge // an image whose header declares more pixels than are drawn
 )
 
 // preview is a value decoded for display. Decoding (base64, JSON
@@ -32,6 +34,8 @@ type preview struct {
 	img    image.Image
 	format string // "png", "jpeg"
 	size   int
+	// the size a refused image declares
+	width, height int
 }
 
 func decodePreview(v node.ValueRecord) preview {
@@ -44,8 +48,15 @@ func decodePreview(v node.ValueRecord) preview {
 		raw = b
 	}
 	p := preview{size: len(raw)}
-	if img, format, ok := view.DecodeImage(raw); ok {
+	img, format, err := view.DecodeImage(raw)
+	if err == nil {
 		p.kind, p.img, p.format = previewImage, img, format
+		return p
+	}
+	var big *view.TooLargeError
+	if errors.As(err, &big) {
+		p.kind, p.format, p.width, p.height = previewTooLarge, format, big.Width, big.Height
+		p.text = sentence(err) + " It is not decoded: its header alone could make the UI allocate gigabytes."
 		return p
 	}
 	if !utf8.Valid(raw) {
@@ -76,6 +87,8 @@ func (p preview) label() string {
 	case previewImage:
 		b := p.img.Bounds()
 		return fmt.Sprintf("%s image, %d×%d", strings.ToUpper(p.format), b.Dx(), b.Dy())
+	case previewTooLarge:
+		return fmt.Sprintf("%s image, %d×%d, not drawn", strings.ToUpper(p.format), p.width, p.height)
 	case previewBinary:
 		return "binary"
 	}

@@ -33,8 +33,9 @@ type globals struct {
 
 var g globals
 
-// rootFollow is --follow on the root command (the TUI's embedded node).
-var rootFollow string
+// rootTUI holds the TUI's flags on the root command (--follow and
+// --no-mdns for the embedded node).
+var rootTUI tuiFlags
 
 func newRoot() *cobra.Command {
 	root := &cobra.Command{
@@ -58,10 +59,10 @@ Quick tour:
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runTUI(cmd.Context(), "", rootFollow)
+			return runTUI(cmd.Context(), rootTUI)
 		},
 	}
-	addFollow(root, &rootFollow)
+	addTUIFlags(root, &rootTUI)
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.datadir, "datadir", "", "data directory (default: $XDG_DATA_HOME/bitverse/<network>)")
 	pf.StringVar(&g.network, "network", "devnet", "network: devnet (mainnet and testnet do not exist yet)")

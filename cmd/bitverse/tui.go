@@ -12,25 +12,43 @@ import (
 	"github.com/spf13/cobra"
 )
 
+// tuiFlags are the TUI's flags: where its node is, and the embedded
+// node's own (--follow, --no-mdns, as `node` takes them).
+type tuiFlags struct {
+	rpc    string
+	follow string
+	noMDNS bool
+}
+
+// addTUIFlags adds the embedded node's flags to c.
+func addTUIFlags(c *cobra.Command, f *tuiFlags) {
+	addFollow(c, &f.follow)
+	c.Flags().BoolVar(&f.noMDNS, "no-mdns", false, "the embedded node does not look for peers on the local network")
+}
+
+// embedded is the embedded node's configuration.
+func (f tuiFlags) embedded() nodeFlags {
+	return nodeFlags{rpc: "127.0.0.1:0", follow: f.follow, noMDNS: f.noMDNS}
+}
+
 func tuiCmd() *cobra.Command {
-	var rpcAddr, follow string
+	var f tuiFlags
 	c := &cobra.Command{
 		Use:   "tui",
 		Short: "Open the terminal UI (embedded node, or --rpc ADDR to attach to a running one)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runTUI(cmd.Context(), rpcAddr, follow)
+			return runTUI(cmd.Context(), f)
 		},
 	}
-	addFollow(c, &follow)
-	c.Flags().StringVar(&rpcAddr, "rpc", "", "attach to the node whose local API is at this address (cookie read from --datadir)")
+	addTUIFlags(c, &f)
+	c.Flags().StringVar(&f.rpc, "rpc", "", "attach to the node whose local API is at this address (cookie read from --datadir)")
 	return c
 }
 
 // runTUI opens the UI on an embedded node in the data directory, or on a
-// running node's local API. Logs go to <datadir>/bitverse.log.
-// follow is the embedded node's --follow (see node.ParseFollow).
-func runTUI(ctx context.Context, rpcAddr, follow string) error {
+// running node's local API (f.rpc). Logs go to <datadir>/bitverse.log.
+func runTUI(ctx context.Context, f tuiFlags) error {
 	p, err := params()
 	if err != nil {
 		return err
@@ -47,8 +65,8 @@ func runTUI(ctx context.Context, rpcAddr, follow string) error {
 	opts := tui.Options{Params: p, WalletDir: walletDir(dir), DataDir: dir, Version: version}
 	// With --rpc, or when a node already runs on this data directory (it
 	// holds the database lock), attach to its local API; else embed one.
-	if rpcAddr != "" || nodeRunning(ctx, dir) {
-		cl, err := rpc.Dial(dir, rpcAddr)
+	if f.rpc != "" || nodeRunning(ctx, dir) {
+		cl, err := rpc.Dial(dir, f.rpc)
 		if err != nil {
 			return err
 		}
@@ -60,7 +78,7 @@ func runTUI(ctx context.Context, rpcAddr, follow string) error {
 		return err
 	}
 	defer logf.Close()
-	e, err := startEmbedded(ctx, nodeFlags{rpc: "127.0.0.1:0", follow: follow}, logger(logf, "info"))
+	e, err := startEmbedded(ctx, f.embedded(), logger(logf, "info"))
 	if err != nil {
 		return fmt.Errorf("start the embedded node: %w", err)
 	}

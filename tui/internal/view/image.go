@@ -1,6 +1,8 @@
 package view
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -55,12 +57,50 @@ func HalfBlocks(img image.Image, width, height int) string {
 	return sb.String()
 }
 
+// MaxImagePixels is the most pixels an image may declare to be decoded
+// for preview: 2048×2048, at most 32 MiB even at 16 bits per channel. A
+// value of a few bytes can declare 60000×60000 pixels, and the decoders
+// allocate what the header declares before reading any pixel.
+const MaxImagePixels = 1 << 22
+
+// ErrImageTooLarge says an image declares more than MaxImagePixels.
+var ErrImageTooLarge = errors.New("image too large")
+
+// TooLargeError is an image refused for the size its header declares.
+type TooLargeError struct{ Width, Height int }
+
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("the image declares %d×%d pixels; only images up to %s pixels are drawn",
+		e.Width, e.Height, Int(MaxImagePixels))
+}
+
+// Is makes errors.Is(err, ErrImageTooLarge) true.
+func (e *TooLargeError) Is(target error) bool { return target == ErrImageTooLarge }
+
 // DecodeImage decodes a PNG or JPEG and returns the image and its format
-// name, or ok=false if data is neither.
-func DecodeImage(data []byte) (img image.Image, format string, ok bool) {
-	img, format, err := image.Decode(strings.NewReader(string(data)))
+// name. It reads the header first (image.DecodeConfig) and refuses an
+// image that declares more than MaxImagePixels with a *TooLargeError
+// (format is set), without decoding it; data that is not an image of a
+// known format is an error too.
+func DecodeImage(data []byte) (img image.Image, format string, err error) {
+	cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
-		return nil, "", false
+		return nil, "", err
 	}
-	return img, format, true
+	if cfg.Width <= 0 || cfg.Height <= 0 {
+		return nil, format, fmt.Errorf("the %s image is empty (%d×%d)", format, cfg.Width, cfg.Height)
+	}
+	if int64(cfg.Width)*int64(cfg.Height) > MaxImagePixels {
+		return nil, format, &TooLargeError{Width: cfg.Width, Height: cfg.Height}
+	}
+	img, format, err = image.Decode(bytes.NewReader(data))
+	if err != nil {
+		return nil, "", err
+	}
+	if b := img.Bounds(); b.Dx() != cfg.Width || b.Dy() != cfg.Height {
+		// The header read twice must say the same; a decoder that
+		// disagrees with itself is not trusted.
+		return nil, "", fmt.Errorf("the %s image is %d×%d but declares %d×%d", format, b.Dx(), b.Dy(), cfg.Width, cfg.Height)
+	}
+	return img, format, nil
 }
