@@ -60,12 +60,12 @@ func runTUI(ctx context.Context, rpcAddr, follow string) error {
 		return err
 	}
 	defer logf.Close()
-	e, err := startEmbedded(ctx, nodeFlags{rpc: "127.0.0.1:0", follow: follow}, logger(logf, "info"))
+	d, err := startEmbedded(nodeFlags{rpc: "127.0.0.1:0", follow: follow}, logger(logf, "info"))
 	if err != nil {
 		return fmt.Errorf("start the embedded node: %w", err)
 	}
-	defer e.close()
-	opts.API = e.node
+	defer d.Stop()
+	opts.API = d.Node()
 	return tui.Run(ctx, opts)
 }
 
