@@ -14,7 +14,9 @@ import (
 
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/consensus"
+	"github.com/bitverse/bitverse/node/daemon"
 	"github.com/bitverse/bitverse/node/p2p"
+	"github.com/bitverse/bitverse/node/rpc"
 	"github.com/bitverse/bitverse/node/store"
 	"github.com/bitverse/bitverse/node/wire"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -46,14 +48,17 @@ func New(t testing.TB) *Harness {
 // Params returns the consensus parameters every node uses.
 func (h *Harness) Params() *consensus.Params { return h.params }
 
-// Node is one harness node: the node itself (embedded), its p2p host (nil
-// with NoNetwork), and the key it mines to and writes with.
+// Node is one harness node: the node itself (embedded), the assembly that
+// runs it, its p2p host (nil with NoNetwork), a client of its local API,
+// and the key it mines to and writes with.
 type Node struct {
 	*node.Node
-	Name string
-	Host *p2p.Host
-	Key  wire.PrivKey
-	Dir  string
+	Name   string
+	Daemon *daemon.Daemon
+	Host   *p2p.Host
+	API    *rpc.Client
+	Key    wire.PrivKey
+	Dir    string
 
 	h       *Harness
 	opts    options
@@ -188,34 +193,36 @@ func (w tlogWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// open opens the node (and its host) on n.Dir.
+// open starts the node on n.Dir with the production assembly: script
+// worker processes, the node, the p2p host and blob service (unless
+// NoNetwork), and the local API, which n.API talks to.
 func (n *Node) open() error {
+	if !workersReady.Load() {
+		return errNoMain
+	}
 	log := n.logger()
-	nd, err := node.Open(node.Config{DataDir: n.Dir, Params: n.h.params, Log: log, MineTo: n.Key.PubKey(), MinerWorkers: 1, Follow: n.opts.follow})
+	cfg := daemon.Config{DataDir: n.Dir, Params: n.h.params, Log: log, MineTo: n.Key.PubKey(),
+		MinerWorkers: 1, ScriptWorkers: 1, Follow: n.opts.follow, RPC: "127.0.0.1:0"}
+	if n.opts.network {
+		pc := p2p.Config{DisableMDNS: true, DisableDHT: !n.opts.dht, SyncInterval: 2 * time.Second, Log: log}
+		for _, f := range n.opts.p2pCfg {
+			f(&pc)
+		}
+		cfg.P2P = &pc
+	}
+	d, err := daemon.New(cfg)
 	if err != nil {
 		return err
 	}
-	n.Node = nd
-	if !n.opts.network {
-		return nil
+	if err := d.Start(); err != nil {
+		return err
 	}
-	cfg := p2p.Config{DisableMDNS: true, DisableDHT: !n.opts.dht, SyncInterval: 2 * time.Second, Log: log}
-	for _, f := range n.opts.p2pCfg {
-		f(&cfg)
-	}
-	host, err := p2p.New(cfg, nd)
+	api, err := rpc.Dial(n.Dir, d.RPC().Addr())
 	if err != nil {
-		nd.Close()
+		d.Stop()
 		return err
 	}
-	if err := host.Start(); err != nil {
-		host.Close()
-		nd.Close()
-		return err
-	}
-	n.Host = host
-	nd.SetRemoteReader(host.RemoteReader())
-	nd.SetChainPeers(host.ChainPeers)
+	n.Daemon, n.Node, n.Host, n.API = d, d.Node(), d.Host(), api
 	return nil
 }
 
@@ -296,10 +303,7 @@ func (n *Node) shut() {
 		return
 	}
 	n.closed = true
-	if n.Host != nil {
-		n.Host.Close()
-	}
-	n.Node.Close()
+	n.Daemon.Stop()
 }
 
 // Stop stops the node (mining, host and database) until Reopen.
