@@ -235,6 +235,12 @@ func (d *Daemon) startNetwork() (func() error, error) {
 	if cfg.Log == nil {
 		cfg.Log = d.cfg.Log
 	}
+	if cfg.DataDir == "" {
+		cfg.DataDir = d.cfg.DataDir
+	}
+	// The host reports to the node's Status; the node asks the host for
+	// reads of headers-only chains and for peers per chain.
+	cfg.OnPeers, cfg.OnSync = d.node.SetPeerCount, d.node.SetSync
 	h, err := p2p.New(cfg, d.node)
 	if err != nil {
 		return nil, err

@@ -17,7 +17,6 @@ import (
 	"github.com/bitverse/bitverse/node/daemon"
 	"github.com/bitverse/bitverse/node/p2p"
 	"github.com/bitverse/bitverse/node/rpc"
-	"github.com/bitverse/bitverse/node/store"
 	"github.com/bitverse/bitverse/node/wire"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"go.etcd.io/bbolt"
@@ -112,8 +111,8 @@ func InDir(dir string) Option { return func(o *options) { o.dir = dir } }
 // SaveChain.
 func CopyChainFrom(path string) Option { return func(o *options) { o.copyFile = path } }
 
-// SaveChain writes a consistent copy of the node's database (without its
-// peers bucket) to path, for CopyChainFrom.
+// SaveChain writes a consistent copy of the node's chain database (peers
+// and bans live in another file) to path, for CopyChainFrom.
 func (n *Node) SaveChain(path string) error { return snapshotTo(n, path) }
 
 // Follow makes the node store only the given branch chains (and their
@@ -226,7 +225,7 @@ func (n *Node) open() error {
 	return nil
 }
 
-// snapshot copies src's database into dir/chain.db without its peers bucket.
+// snapshot copies src's database into dir/chain.db.
 func snapshot(src *Node, dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
@@ -246,21 +245,8 @@ func copyFile(from, dir string) error {
 }
 
 func snapshotTo(src *Node, path string) error {
-	if err := src.DB().View(func(tx *bbolt.Tx) error { return tx.CopyFile(path, 0o600) }); err != nil {
-		return err
-	}
-	db, err := bbolt.Open(path, 0o600, nil)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	return db.Update(func(tx *bbolt.Tx) error {
-		if err := tx.DeleteBucket(store.Peers); err != nil {
-			return err
-		}
-		_, err := tx.CreateBucket(store.Peers)
-		return err
-	})
+	// Peers and bans are in the p2p layer's own file, which is not copied.
+	return src.DB().View(func(tx *bbolt.Tx) error { return tx.CopyFile(path, 0o600) })
 }
 
 // Restart closes the node and opens it again on the same directory (same
