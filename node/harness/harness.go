@@ -79,6 +79,7 @@ type options struct {
 	dir       string
 	verbose   bool
 	follow    []wire.ChainID
+	key       *wire.PrivKey
 }
 
 // Option configures NewNode.
@@ -122,6 +123,10 @@ func Follow(chains ...wire.ChainID) Option {
 	return func(o *options) { o.follow = append([]wire.ChainID(nil), chains...) }
 }
 
+// WithKey gives the node key k instead of KeyFor(name): two nodes with
+// the same key make the same blocks from the same transactions.
+func WithKey(k wire.PrivKey) Option { return func(o *options) { o.key = &k } }
+
 // Verbose sends the node's and host's logs to t.Log.
 func Verbose() Option { return func(o *options) { o.verbose = true } }
 
@@ -149,6 +154,9 @@ func (h *Harness) NewNode(name string, opts ...Option) *Node {
 	}
 	h.mu.Unlock()
 	n := &Node{Name: name, Key: KeyFor(name), Dir: filepath.Join(h.dir, name), h: h, opts: o}
+	if o.key != nil {
+		n.Key = *o.key
+	}
 	if o.dir != "" {
 		n.Dir = o.dir
 	}
