@@ -73,14 +73,36 @@ func children() int {
 	return n
 }
 
+// openIn lists the files this process holds open under dir (Linux; nil
+// elsewhere).
+func openIn(dir string) []string {
+	ents, _ := os.ReadDir("/proc/self/fd")
+	var out []string
+	for _, e := range ents {
+		if l, err := os.Readlink(filepath.Join("/proc/self/fd", e.Name())); err == nil && strings.HasPrefix(l, dir+string(filepath.Separator)) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// baseline is what a test expects to be back to after a daemon stops.
+type baseline struct{ goroutines, procs int }
+
+func measure() baseline { return baseline{runtime.NumGoroutine(), children()} }
+
 // assertClean checks that nothing of a stopped daemon on dir remains: no
-// extra goroutine, no worker process, no address file, and the data
-// directory opens again at once.
-func assertClean(t *testing.T, dir string, goroutines, procs int) {
+// extra goroutine or worker process, no file open in dir, no address file,
+// and the data directory opens again at once. Tests keep their daemon
+// referenced until then, so that a finalizer cannot close a leaked file.
+func assertClean(t *testing.T, dir string, b baseline) {
 	t.Helper()
-	eventually(t, "goroutines back to "+strconv.Itoa(goroutines), func() bool { return runtime.NumGoroutine() <= goroutines })
-	if procs >= 0 {
-		eventually(t, "script workers gone", func() bool { return children() <= procs })
+	eventually(t, "goroutines back to "+strconv.Itoa(b.goroutines), func() bool { return runtime.NumGoroutine() <= b.goroutines })
+	if b.procs >= 0 {
+		eventually(t, "script workers gone", func() bool { return children() <= b.procs })
+	}
+	if open := openIn(dir); len(open) > 0 {
+		t.Errorf("files left open in the data directory: %v", open)
 	}
 	if _, err := os.Stat(filepath.Join(dir, rpc.AddrFile)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("%s left behind (err %v)", rpc.AddrFile, err)
@@ -105,7 +127,7 @@ func warm(t *testing.T) {
 
 func TestStartStopTwice(t *testing.T) {
 	warm(t)
-	g0, p0 := runtime.NumGoroutine(), children()
+	b0 := measure()
 	dir := t.TempDir()
 	d := mustNew(t, full(dir))
 	for i := range 2 {
@@ -131,7 +153,8 @@ func TestStartStopTwice(t *testing.T) {
 	if err := d.Start(); !errors.Is(err, ErrStopped) {
 		t.Fatalf("start after stop: %v, want ErrStopped", err)
 	}
-	assertClean(t, dir, g0, p0)
+	assertClean(t, dir, b0)
+	runtime.KeepAlive(d)
 }
 
 func TestStopBeforeStart(t *testing.T) {
@@ -151,7 +174,7 @@ func TestFailedStartUnwinds(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer busy.Close()
-	g0, p0 := runtime.NumGoroutine(), children()
+	b0 := measure()
 	dir := t.TempDir()
 	cfg := full(dir)
 	cfg.RPC = busy.Addr().String()
@@ -166,7 +189,8 @@ func TestFailedStartUnwinds(t *testing.T) {
 	if err := d.Stop(); err != nil {
 		t.Fatalf("stop after a failed start: %v", err)
 	}
-	assertClean(t, dir, g0, p0)
+	assertClean(t, dir, b0)
+	runtime.KeepAlive(d)
 }
 
 // recorder is a component that logs its calls and may fail to start.
@@ -188,7 +212,7 @@ func (r recorder) Stop() error {
 
 func TestComponentsStartInOrderAndUnwindInReverse(t *testing.T) {
 	warm(t)
-	g0, p0 := runtime.NumGoroutine(), children()
+	b0 := measure()
 	dir := t.TempDir()
 	d := mustNew(t, full(dir))
 	var log []string
@@ -207,7 +231,8 @@ func TestComponentsStartInOrderAndUnwindInReverse(t *testing.T) {
 	if err := d.Register("late", recorder{name: "late", log: &log}); !errors.Is(err, ErrStarted) {
 		t.Fatalf("register after start: %v, want ErrStarted", err)
 	}
-	assertClean(t, dir, g0, p0)
+	assertClean(t, dir, b0)
+	runtime.KeepAlive(d)
 }
 
 func TestComponentStoppedBeforeNode(t *testing.T) {
