@@ -68,8 +68,8 @@ func TestNodesRunProductionWiring(t *testing.T) {
 	h.WaitForTip(10 * time.Second)
 	ctx := t.Context()
 	st, err := b.API.Status(ctx)
-	if err != nil || st.Height != 2 {
-		t.Fatalf("b's local API: height %d, err %v; want 2", st.Height, err)
+	if err != nil || st.Height != 2 || st.Peers != 1 {
+		t.Fatalf("b's local API: height %d, peers %d, err %v; want 2 and 1 (the host reports peers to the node)", st.Height, st.Peers, err)
 	}
 	peers, err := b.API.Peers(ctx)
 	if err != nil || len(peers) != 1 || peers[0].ID != a.ID().String() {
