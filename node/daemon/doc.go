@@ -14,9 +14,13 @@
 //     scripts). The binary must call script.MaybeRunWorker first thing in
 //     main, and test binaries in TestMain.
 //   - node: node.Open on the data directory (chain.db, branch files).
-//   - p2p: the libp2p host (p2p.New, Start), wired to the node through the
-//     node's configuration hooks (announcers, sync progress, peer count,
-//     remote reads of headers-only chains, peers per chain).
+//   - p2p: the libp2p host (p2p.New, Start). It sees the node through the
+//     interface it declares (p2p.Node) and subscribes to accepted blocks
+//     and transactions itself (node.OnAccepted); the daemon wires the
+//     rest: the host reports peers and sync progress (p2p.Config.OnPeers,
+//     OnSync → node.SetPeerCount, SetSync), and the node reads
+//     headers-only chains and peers per chain through the host
+//     (SetRemoteReader, SetChainPeers, cleared before the host closes).
 //   - blobs: the blob chunk service on the host, storing in the node's
 //     database.
 //   - rpc: the local authenticated API (rpc.Listen, Serve); it writes the
