@@ -49,7 +49,7 @@ const (
 	ErrKeyspaceTaken
 	ErrNotOwner
 	ErrPriceTooLow
-	// The blocktree (issue 4).
+	// The blocktree.
 	ErrBadAnchor     // a branch block's anchor is unknown to the rules, off its parent's line, or backwards
 	ErrBadCheckpoint // a checkpoint names a block out of order, of the wrong height, or with wrong fees
 	ErrNoCredit      // a branch write's fees exceed the sender's stamped credit
