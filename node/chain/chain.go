@@ -79,6 +79,9 @@ type Chain struct {
 	// as received (its encoding is what was stored), its tx IDs and the
 	// signature check started while it is stored; connect uses them.
 	early map[wire.Hash]*earlyBlock
+	// testEntries, set by tests only, replaces the checkpoint a root
+	// template would carry (to build hostile blocks with true state roots).
+	testEntries func() []wire.CheckpointEntry
 }
 
 type earlyBlock struct {
@@ -306,7 +309,11 @@ func (c *Chain) processLocked(b *wire.Block) (Result, error) {
 		c.orphans.add(id, b)
 		return Orphan, ErrOrphan
 	}
-	if parent.invalid {
+	// A branch block on an invalid block is still stored (marked invalid)
+	// if its header passes: a node keeping the branch as headers only
+	// stores it, and a root checkpoint naming it must be judged the same
+	// way by both.
+	if parent.invalid && c.id.IsRoot() {
 		return SideChain, c.reject(id, consensus.Rule(consensus.ErrInvalidAncestor, "block %s builds on an invalid block", id.Short()))
 	}
 	if err := c.checkContext(&b.Header, parent); err != nil {
@@ -321,8 +328,8 @@ func (c *Chain) processLocked(b *wire.Block) (Result, error) {
 		return SideChain, c.reject(id, err)
 	}
 	n := &blockNode{id: id, header: b.Header, parent: parent, height: b.Header.Height,
-		work: new(big.Int).Add(parent.work, consensus.Work(b.Header.Bits))}
-	if n.work.Cmp(c.tip().work) > 0 && !c.cfg.HeadersOnly {
+		work: new(big.Int).Add(parent.work, consensus.Work(b.Header.Bits)), invalid: parent.invalid}
+	if n.work.Cmp(c.tip().work) > 0 && !c.cfg.HeadersOnly && !n.invalid {
 		// It will be connected now: check its signatures while it is stored.
 		job := startSigJob(c.p.Net, b.Txs, ids, c.sigs)
 		c.early[id] = &earlyBlock{block: b, ids: ids, sigs: job}
@@ -340,12 +347,29 @@ func (c *Chain) processLocked(b *wire.Block) (Result, error) {
 				return err
 			}
 		}
-		return tx.Bucket(store.Index).Put(id[:], indexValue(&b.Header, statusOK))
+		if !c.id.IsRoot() {
+			bk, err := tx.CreateBucketIfNotExists(claimsBucket)
+			if err != nil {
+				return err
+			}
+			cb := b.Txs[0].Body.(wire.Coinbase)
+			if err := bk.Put(id[:], encodeClaim(cb.Amount, cb.To)); err != nil {
+				return err
+			}
+		}
+		status := byte(statusOK)
+		if n.invalid {
+			status = statusInvalid
+		}
+		return tx.Bucket(store.Index).Put(id[:], indexValue(&b.Header, status))
 	})
 	if err != nil {
 		return SideChain, fmt.Errorf("store block: %w", err)
 	}
 	c.index[id] = n
+	if n.invalid {
+		return SideChain, consensus.Rule(consensus.ErrInvalidAncestor, "block %s builds on an invalid block", id.Short())
+	}
 	if err := c.reorgToBest(); err != nil {
 		return SideChain, err
 	}
@@ -402,7 +426,7 @@ func (c *Chain) processOrphans(parent wire.Hash) {
 // bestCandidate returns the valid block with the most work (ties go to the
 // current tip, then to the first seen — here, the lowest ID for determinism).
 func (c *Chain) bestCandidate() *blockNode {
-	cp := c.lastCheckpoint()
+	cp := c.finalCheckpoint()
 	tip := c.tip()
 	if !c.eligible(tip, cp) {
 		tip = c.best[0] // the tree above moved: start over from genesis
