@@ -54,6 +54,9 @@ func (c *Chain) NewTemplate(coinbaseTo wire.PubKey, candidates []*wire.Tx, now t
 		if ra == nil {
 			return nil, fmt.Errorf("the tip of chain %s has no root anchor", pc.id)
 		}
+		if mtp := medianTimePast(ra); h.Time <= mtp {
+			h.Time = mtp + 1
+		}
 		rtx, err := c.forest.chains[wire.RootChain].db.Begin(false)
 		if err != nil {
 			return nil, err
