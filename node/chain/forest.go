@@ -30,19 +30,16 @@ type Forest struct {
 	chains map[wire.ChainID]*Chain
 	order  []*Chain // root first, then by depth and prefix
 
-	// pending holds blocks that name a block this node has not seen (an
-	// anchor, or a branch block in a checkpoint), keyed by what they wait
-	// for; they are processed again when it arrives.
-	pending      map[wire.Hash][]*wire.Block
-	pendingCount int
+	// held keeps, within MaxHeldBytes for the whole forest, blocks whose
+	// parent this node has not seen, and blocks that name another block it
+	// has not seen (an anchor, or a branch block in a checkpoint); they are
+	// processed again when it arrives.
+	held *heldPool
 }
-
-// maxPending bounds the blocks held for a missing anchor or checkpoint.
-const maxPending = 1024
 
 // NewForest returns an empty forest; add its root first.
 func NewForest(p *consensus.Params) *Forest {
-	return &Forest{p: p, chains: map[wire.ChainID]*Chain{}, pending: map[wire.Hash][]*wire.Block{}}
+	return &Forest{p: p, chains: map[wire.ChainID]*Chain{}, held: newHeldPool(MaxHeldBytes)}
 }
 
 // Add opens a chain of the forest (cfg.Forest and cfg.ID set by the
@@ -92,14 +89,18 @@ func chainLess(a, b wire.ChainID) bool {
 }
 
 // ProcessBlock hands b to the chain it names and settles the tree.
-func (f *Forest) ProcessBlock(b *wire.Block) (Result, error) {
+func (f *Forest) ProcessBlock(b *wire.Block) (Result, error) { return f.ProcessBlockFrom(b, "") }
+
+// ProcessBlockFrom is ProcessBlock for a block source (a peer ID) sent
+// (see Chain.ProcessBlockFrom).
+func (f *Forest) ProcessBlockFrom(b *wire.Block, source string) (Result, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	c := f.chains[b.Header.Chain]
 	if c == nil {
 		return SideChain, consensus.Rule(consensus.ErrWrongChain, "this node does not track chain %s", b.Header.Chain)
 	}
-	res, err := c.processLocked(b)
+	res, err := c.processLocked(b, source)
 	if err == nil && res != Orphan {
 		c.processOrphans(b.ID())
 	}
@@ -113,22 +114,9 @@ func (f *Forest) ProcessBlock(b *wire.Block) (Result, error) {
 	return res, err
 }
 
-// hold keeps b until the block dep arrives.
-func (f *Forest) hold(dep wire.Hash, b *wire.Block) {
-	for _, x := range f.pending[dep] {
-		if x.ID() == b.ID() {
-			return
-		}
-	}
-	if f.pendingCount >= maxPending {
-		for k, v := range f.pending { // drop any one group: a peer offers them again
-			f.pendingCount -= len(v)
-			delete(f.pending, k)
-			break
-		}
-	}
-	f.pending[dep] = append(f.pending[dep], b)
-	f.pendingCount++
+// hold keeps b (size bytes, from source) until the block dep arrives.
+func (f *Forest) hold(dep wire.Hash, b *wire.Block, size int, source string) {
+	f.held.add(b, size, dep, source, false)
 }
 
 // releaseLocked processes again every held block whose dependency is now
@@ -136,18 +124,17 @@ func (f *Forest) hold(dep wire.Hash, b *wire.Block) {
 func (f *Forest) releaseLocked() {
 	// Bounded: a block is released only when what it waits for is known,
 	// so each round consumes at least one held block.
-	for moved, rounds := true, 0; moved && rounds <= maxPending; rounds++ {
+	limit := len(f.held.blocks)
+	for moved, rounds := true, 0; moved && rounds <= limit; rounds++ {
 		moved = false
-		for dep, blocks := range f.pending {
+		for _, dep := range f.held.deps() {
 			if !f.knownLocked(dep) {
 				continue
 			}
-			delete(f.pending, dep)
-			f.pendingCount -= len(blocks)
-			for _, b := range blocks {
-				c := f.chains[b.Header.Chain]
-				if res, err := c.processLocked(b); err == nil && res != Orphan {
-					c.processOrphans(b.ID())
+			for _, h := range f.held.take(dep, false) {
+				c := f.chains[h.b.Header.Chain]
+				if res, err := c.processLocked(h.b, h.source); err == nil && res != Orphan {
+					c.processOrphans(h.id)
 				}
 			}
 			moved = true
@@ -160,7 +147,7 @@ func (f *Forest) releaseLocked() {
 func (f *Forest) Pending() int {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
-	return f.pendingCount
+	return f.held.count(false, nil)
 }
 
 func (f *Forest) knownLocked(id wire.Hash) bool {

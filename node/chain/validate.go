@@ -132,13 +132,15 @@ func (c *Chain) checkContext(h *wire.Header, parent *blockNode) error {
 	if h.Height != parent.height+1 {
 		return consensus.Rule(consensus.ErrBadHeight, "height %d does not follow parent height %d", h.Height, parent.height)
 	}
+	// Bits before the anchor: a block held for a missing anchor has
+	// already shown the work its parent requires.
+	if want := c.nextBits(parent); h.Bits != want {
+		return consensus.Rule(consensus.ErrBadBits, "target bits %08x, the difficulty rule requires %08x", h.Bits, want)
+	}
 	if !c.id.IsRoot() {
 		if err := c.checkAnchor(h, parent); err != nil {
 			return err
 		}
-	}
-	if want := c.nextBits(parent); h.Bits != want {
-		return consensus.Rule(consensus.ErrBadBits, "target bits %08x, the difficulty rule requires %08x", h.Bits, want)
 	}
 	if mtp := medianTimePast(parent); h.Time <= mtp {
 		return consensus.Rule(consensus.ErrTimeTooOld, "block time %d is not after the median time past %d", h.Time, mtp)
