@@ -67,9 +67,9 @@ type Chain struct {
 
 	forest *Forest
 	// mu is the forest's lock when the chain is in one, else its own.
-	mu      *sync.RWMutex
-	index   map[wire.Hash]*blockNode
-	best    []*blockNode // best[h] is the main-chain block at height h
+	mu    *sync.RWMutex
+	index map[wire.Hash]*blockNode
+	best  []*blockNode // best[h] is the main-chain block at height h
 	// held keeps blocks waiting for their parent (and, in a forest, for
 	// an anchor or checkpointed block); shared by a forest's chains.
 	held *heldPool
