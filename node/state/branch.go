@@ -211,6 +211,9 @@ func (b *Batch) applyBranch(t *wire.Tx, id *wire.Hash, pos int) error {
 		return consensus.Rule(consensus.ErrNoCredit, "write credit on chain %s is %s BVS and %s BVS of it is spent; this write needs %s BVS more (stamp some with `bitverse stamp %s AMOUNT`)",
 			b.chain, wire.FormatAmount(credit), wire.FormatAmount(from.Balance), wire.FormatAmount(t.Fee), b.chain)
 	}
+	if err := checkBlobValue(put.Value); err != nil {
+		return err
+	}
 	if err := b.checkPut(t.From, put.Key, put.Value); err != nil {
 		return err
 	}
