@@ -23,10 +23,12 @@ import (
 func TestPostageAccounting(t *testing.T) {
 	const cases, steps = 25, 40
 	var writes, refused int
+	var matured uint64
 	defer func() {
-		t.Logf("%d branch writes mined, %d left out (no credit, or a nonce after one)", writes, refused)
-		if writes == 0 || refused == 0 {
-			t.Errorf("the runs never exercised both paid writes (%d) and refused ones (%d)", writes, refused)
+		t.Logf("%d branch writes mined, %d left out (no credit, or a nonce after one); %d base units of fees paid at maturity",
+			writes, refused, matured)
+		if writes == 0 || refused == 0 || matured == 0 {
+			t.Errorf("the runs never exercised paid writes (%d), refused ones (%d) and matured payouts (%d)", writes, refused, matured)
 		}
 	}()
 	for seed := uint64(1); seed <= cases; seed++ {
@@ -76,6 +78,7 @@ func TestPostageAccounting(t *testing.T) {
 				}
 				checkPostage(t, tr, stamped)
 			}
+			matured += paidOut(tr, stamped)
 		})
 	}
 }
@@ -129,4 +132,18 @@ func checkPostage(t *testing.T, tr *tree, stamped map[wire.ChainID]uint64) {
 	if total+pools != issued {
 		t.Fatalf("balances %d + pools and reserves %d = %d, but %d was issued", total, pools, total+pools, issued)
 	}
+}
+
+// paidOut returns what the tree's chains paid their miners so far:
+// stamped, minus what is still in the pools and reserves.
+func paidOut(tr *tree, stamped map[wire.ChainID]uint64) uint64 {
+	var out uint64
+	tr.chain("/").View(func(tx *bbolt.Tx, _ TipInfo, _ state.Roots) error {
+		for c, s := range stamped {
+			_, pool := state.CreditOf(tx, wire.PubKey{}, c)
+			out += s - pool - state.ReservedOf(tx, c)
+		}
+		return nil
+	})
+	return out
 }
