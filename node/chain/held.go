@@ -13,6 +13,11 @@ import (
 // size, or thousands of ordinary ones.
 const MaxHeldBytes = 64 << 20
 
+// maxHeldBlocks also bounds their number, since every block processed
+// scans what is held for what it may release: tiny blocks must not make
+// that scan long.
+const maxHeldBlocks = 8192
+
 // errNotHeld says a block waiting for its parent claims less work than any
 // child of a block this node knows could need (consensus.BitsReachable), so
 // it is not held. Not a rule violation (a fork far below the tip may yet
@@ -27,6 +32,7 @@ var errNotHeld = errors.New("block claims less work than its place in the chain 
 // the chain's) lock.
 type heldPool struct {
 	max, bytes int
+	maxBlocks  int
 	seq        uint64
 	blocks     map[wire.Hash]*heldBlock
 	waiting    map[wire.Hash][]wire.Hash // what they wait for → held IDs, in arrival order
@@ -47,7 +53,7 @@ type heldSource struct {
 }
 
 func newHeldPool(max int) *heldPool {
-	return &heldPool{max: max, blocks: map[wire.Hash]*heldBlock{}, waiting: map[wire.Hash][]wire.Hash{},
+	return &heldPool{max: max, maxBlocks: maxHeldBlocks, blocks: map[wire.Hash]*heldBlock{}, waiting: map[wire.Hash][]wire.Hash{},
 		sources: map[string]*heldSource{}}
 }
 
@@ -61,7 +67,7 @@ func (p *heldPool) add(b *wire.Block, size int, dep wire.Hash, source string, or
 	if p.has(id) || size > p.max {
 		return
 	}
-	for p.bytes+size > p.max {
+	for (p.bytes+size > p.max || len(p.blocks) >= p.maxBlocks) && len(p.blocks) > 0 {
 		p.evict()
 	}
 	p.seq++

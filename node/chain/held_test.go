@@ -103,3 +103,23 @@ func TestPendingBranchBlockChecksBitsFirst(t *testing.T) {
 		t.Fatalf("pending %d, want 1", tr.f.Pending())
 	}
 }
+
+// The held pool also bounds its number of blocks, evicting the same way.
+func TestHeldPoolBoundsBlockCount(t *testing.T) {
+	fx := newFixture(t, nil)
+	tip := fx.c.Tip()
+	p := newHeldPool(MaxHeldBytes)
+	p.maxBlocks = 5
+	honest := orphanAt(fx, tip.Height+2, tip.Bits, -1)
+	p.add(honest, 100, honest.Header.Prev, "honest", true)
+	for i := 0; i < 12; i++ {
+		b := orphanAt(fx, tip.Height+2, tip.Bits, i)
+		p.add(b, 100, b.Header.Prev, "flooder", true)
+		if len(p.blocks) > 5 {
+			t.Fatalf("%d blocks held, bound 5", len(p.blocks))
+		}
+	}
+	if !p.has(honest.ID()) || p.bytes != 500 {
+		t.Fatalf("honest held %v, %d bytes held", p.has(honest.ID()), p.bytes)
+	}
+}
