@@ -55,6 +55,8 @@ const (
 	ErrNoCredit      // a branch write's fees exceed the sender's stamped credit
 	ErrOverpay       // a checkpoint pays out more than was stamped for the chain
 	ErrBadStamp      // a stamp for the root or below the network's depth
+	// Values.
+	ErrBadBlobManifest // a put value that starts with the blob-manifest magic but is no valid manifest
 )
 
 var codeNames = map[ErrorCode]string{
@@ -102,6 +104,7 @@ var codeNames = map[ErrorCode]string{
 	ErrNoCredit:           "ErrNoCredit",
 	ErrOverpay:            "ErrOverpay",
 	ErrBadStamp:           "ErrBadStamp",
+	ErrBadBlobManifest:    "ErrBadBlobManifest",
 }
 
 // String returns the code's name.
