@@ -96,8 +96,8 @@ func Compile(src []byte) (p *Program, err error) {
 // its validate function. It stays on the script's first line so line numbers
 // in error messages match the author's file.
 func wrapFactory(body string, topWeight int) string {
-	return fmt.Sprintf("(function (%s, %s) {%s(%d);%s\n;return typeof validate === \"function\" ? validate : void 0;})",
-		fuelFn, checkFn, fuelFn, topWeight+1, body)
+	return fmt.Sprintf("(function (%s, %s, %s) {%s(%d);%s\n;return typeof validate === \"function\" ? validate : void 0;})",
+		fuelFn, checkFn, operandFn, fuelFn, topWeight+1, body)
 }
 
 // compileFactory compiles a factory source received from a parent process.

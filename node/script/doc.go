@@ -23,7 +23,12 @@
 //	           n being the AST nodes of that body (weighted, see below);
 //	__bv_c(v)  around every + and += and every template literal: a string
 //	           longer than MaxStringLength ends the script, and long results
-//	           cost fuel in proportion to their length.
+//	           cost fuel in proportion to their length;
+//	__bv_o(v)  around every operand an operator may convert or compare in
+//	           time proportional to a string's length (a - b, a < b, -a,
+//	           o[k], case k, ...; operands.go): long strings cost fuel at the
+//	           parsing rate. x++ and x -= e on a variable become
+//	           __bv_o(x, x++) and x -= __bv_o(x, e).
 //
 // The instrumented source is re-parsed and checked (verify.go): with the
 // inserted calls removed it must print the same canonical tree as the
@@ -110,6 +115,8 @@
 //	  for-in loop / function using `arguments`        +4 / +8 per call
 //	  await / yield                                   +32 / +8
 //	string produced by + or a template                1 per 128 characters
+//	string operand converted or compared (a - b,      1 per 8 characters, from
+//	  a < b, a === b, -a, o[k], case k, x++, x -= e)    64 characters (+2 per check)
 //	built-in call                                     1, plus:
 //	  per array element visited or created           1 (join, toLocaleString: 2)
 //	  per property listed (Object.keys, ...)         4
@@ -118,7 +125,10 @@
 //	  string copied (repeat, pad, slice, join, ...)  1 per 128 characters
 //	  string searched (indexOf, split, replace, ...) 1 per 32 characters
 //	  string parsed/transformed (JSON.parse, case,   1 per 8 characters
-//	    normalize, parseFloat, Number(...))
+//	    parseFloat, Number(...))
+//	  normalize                                      2 per character
+//	  match counted (replace, replaceAll, split)     4
+//	  long strings compared by the default sort      1 per 32 characters
 //	  URI encoded/decoded                            1 per 2 characters
 //	  buffer or typed-array bytes allocated/touched  1 per 64 bytes
 //	  sort                                           n·log2(n) (x2 without comparator)
@@ -180,11 +190,11 @@
 //
 // # Known gaps
 //
-//   - Operators on long strings (comparison, ToNumber as in +s, property
-//     keys) cost goja time in proportion to the length but one node of fuel:
-//     a loop of +s on a 200,000-digit string reaches the guard, not the fuel
-//     limit (BenchmarkFuelCalibration cases 10-12: about 1-190 µs per step).
-//     Metering them would mean instrumenting every operator.
+//   - ++, -- and compound assignments (o.p -= 1) on a property, rather than
+//     a variable, convert the property's value without a charge: a property
+//     would have to be read twice to charge it first. A loop of o.p = s;
+//     o.p++ on a 200,000-digit string reaches the guard, not the fuel
+//     limit (BenchmarkFuelCalibrationGaps).
 //   - Prototype chains built by assigning F.prototype and calling new F are
 //     bounded by fuel only; property lookups walk them.
 //   - goja's own parser and compiler are quadratic in the length of a chain

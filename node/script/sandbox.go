@@ -27,6 +27,7 @@ type sandbox struct {
 	m         *meter
 	fuelFn    goja.Value
 	checkFn   goja.Value
+	operandFn goja.Value
 	factories map[[32]byte]goja.Callable
 	uses      int
 	dirty     bool
@@ -54,6 +55,7 @@ func newSandbox() (*sandbox, error) {
 	}
 	sb.fuelFn = sb.newFunc("fuel", 1, m.fuel)
 	sb.checkFn = sb.newFunc("check", 1, m.check)
+	sb.operandFn = sb.newFunc("operand", 1, m.operand)
 	return sb, nil
 }
 
@@ -131,7 +133,7 @@ func (sb *sandbox) invoke(p *Program, w Write, c Context) (res goja.Value, jsErr
 		sb.dirty = true
 		return nil, nil, "", fmt.Errorf("load script: %w", err)
 	}
-	val, jsErr := factory(goja.Undefined(), sb.fuelFn, sb.checkFn)
+	val, jsErr := factory(goja.Undefined(), sb.fuelFn, sb.checkFn, sb.operandFn)
 	if jsErr != nil {
 		return nil, jsErr, "while loading the script: ", nil
 	}
