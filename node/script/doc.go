@@ -186,7 +186,9 @@
 // are not reproducible bit for bit across machines: Code.Deterministic
 // reports false for them. A node validating a block should treat them as
 // "could not decide" and retry with more room, not as proof of an invalid
-// block; mempool admission may simply refuse the write.
+// block (node/chain keeps such a block as a candidate and stays on its old
+// tip); mempool admission may simply refuse the write. TestVerdictsUnderLoad
+// checks that two busy processes do not change any verdict.
 //
 // # Known gaps
 //

@@ -2,12 +2,16 @@ package script
 
 import (
 	"os"
+	"os/exec"
 	"sync"
 	"testing"
 )
 
 func TestMain(m *testing.M) {
 	MaybeRunWorker()
+	if os.Getenv(busyEnv) != "" {
+		spin() // a busy process for TestVerdictsUnderLoad
+	}
 	code := m.Run()
 	shared.mu.Lock()
 	for _, p := range shared.pools {
@@ -103,4 +107,31 @@ func (l *stubLedger) Owner(ks string) (string, bool, error) {
 	l.queries++
 	o, ok := l.owners[ks]
 	return o, ok, l.err
+}
+
+// busyEnv turns the test binary into a process that only burns CPU.
+const busyEnv = "BITVERSE_SCRIPT_TEST_BUSY"
+
+var sink uint64
+
+func spin() {
+	for i := uint64(0); ; i++ {
+		sink += i * i
+	}
+}
+
+// startBusy starts n processes that burn CPU until the test ends.
+func startBusy(t testing.TB, n int) {
+	t.Helper()
+	for i := 0; i < n; i++ {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), busyEnv+"=1")
+		if err := cmd.Start(); err != nil {
+			t.Fatalf("start a busy process: %v", err)
+		}
+		t.Cleanup(func() {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		})
+	}
 }

@@ -32,7 +32,8 @@ type sandbox struct {
 	uses      int
 	dirty     bool
 	h         helpers
-	budget    uint64 // 0: FuelPerWrite
+	budget    uint64        // 0: FuelPerWrite
+	guard     time.Duration // for the too-slow reason; 0: WallClockGuard
 }
 
 // maxSandboxUses bounds how long a runtime lives, so that whatever a
@@ -177,7 +178,11 @@ func (sb *sandbox) outcome(res goja.Value, jsErr error, prefix string) (Verdict,
 		case errors.As(jsErr, &ie):
 			sb.dirty = true
 			if ie.Value() == errTooSlow {
-				return rejected(CodeTooSlow, 0, "the script took too long (over %v)", WallClockGuard), nil
+				guard := sb.guard
+				if guard == 0 {
+					guard = WallClockGuard
+				}
+				return rejected(CodeTooSlow, 0, "the script took too long (over %v)", guard), nil
 			}
 			return rejected(CodeCrashed, 0, "the script was interrupted"), nil
 		case errors.As(jsErr, &ex):

@@ -3,6 +3,7 @@ package script
 import (
 	"context"
 	"errors"
+	"time"
 )
 
 // Write is one proposed write into a keyspace, as the script sees it.
@@ -68,4 +69,13 @@ var (
 // for trusted scripts, tests and benchmarks.
 func NewInProcess() Runner {
 	return newInProcess()
+}
+
+// NewInProcessWithGuard is NewInProcess with another guard than
+// WallClockGuard: tests use a tiny one to see what callers do with a guard
+// verdict (CodeTooSlow) on a script that fuel alone would let finish.
+func NewInProcessWithGuard(guard time.Duration) Runner {
+	r := newInProcess()
+	r.guard = guard
+	return r
 }
