@@ -147,6 +147,11 @@
 //	MaxArrayLength    100,000 elements                          bind chains, prototypes)
 //	MaxBufferBytes    1 MiB                   MaxLedgerQueries  256
 //	MaxKeySize        1 KiB                   MaxValueSize      64 KiB
+//	MaxScriptNodes    10,000 syntax nodes     MaxScriptDepth    64 levels of nesting
+//
+// Compile refuses a script over MaxScriptNodes or MaxScriptDepth
+// (ErrTooComplex) before goja compiles it: goja's compiler takes time in
+// proportion to nodes times depth (32 KiB of a+a+... took seconds).
 //
 // A built-in that would exceed a cap ends the script (CodeLimit) before it
 // allocates. Arrays a script grows by assignment (a[1e9] = 1) may be longer,
@@ -199,9 +204,8 @@
 //     limit (BenchmarkFuelCalibrationGaps).
 //   - Prototype chains built by assigning F.prototype and calling new F are
 //     bounded by fuel only; property lookups walk them.
-//   - goja's own parser and compiler are quadratic in the length of a chain
-//     like a + b + c + ...: a 64 KiB script of one such chain takes about
-//     0.5 s to compile (once: cache the *Program).
+//   - Compile runs in the calling process (the caps bound it to a few tens
+//     of milliseconds, and answers are cached), not in a worker.
 //   - Outside Linux the worker has no RLIMIT_AS, only the Go memory limit.
 //   - Subclasses of Array get plain arrays from map, filter and the like
 //     (Symbol.species is not honoured); flat and flatMap always return plain
@@ -210,7 +214,8 @@
 // # Errors
 //
 // Compile returns errors wrapping ErrCompile (and ErrTooLarge for an
-// oversized script), each a sentence the script's author can act on.
+// oversized script, ErrTooComplex for one over the syntax caps), each a
+// sentence the script's author can act on.
 // Validate returns an error only for failures of the runner itself: the
 // ledger's error (wrapped), the context's error, ErrClosed for a closed pool,
 // ErrWorker for a worker that failed without dying. Every script outcome is

@@ -8,6 +8,11 @@ const (
 	// MaxScriptSize is the largest access.js Compile accepts, in bytes.
 	MaxScriptSize = 64 << 10
 
+	// MaxScriptNodes and MaxScriptDepth bound the syntax tree Compile
+	// accepts: goja's compiler takes time in proportion to nodes times depth.
+	MaxScriptNodes = 10_000
+	MaxScriptDepth = 64
+
 	// FuelPerWrite is the fuel budget of one validation (see doc.go).
 	FuelPerWrite = 1_000_000
 

@@ -59,8 +59,10 @@ type Runner interface {
 var (
 	ErrCompile  = errors.New("access script rejected")
 	ErrTooLarge = errors.New("access script is too large")
-	ErrClosed   = errors.New("script pool is closed")
-	ErrWorker   = errors.New("script worker failed")
+	// ErrTooComplex: more syntax nodes or deeper nesting than Compile takes.
+	ErrTooComplex = errors.New("access script is too complex")
+	ErrClosed     = errors.New("script pool is closed")
+	ErrWorker     = errors.New("script worker failed")
 )
 
 // NewInProcess returns a Runner that executes scripts in this process. It
