@@ -12,6 +12,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv(busyEnv) != "" {
 		spin() // a busy process for TestVerdictsUnderLoad
 	}
+	if os.Getenv(restrictEnv) != "" {
+		restrictedRead() // for TestWorkerCannotReadFiles
+	}
 	code := m.Run()
 	shared.mu.Lock()
 	for _, p := range shared.pools {

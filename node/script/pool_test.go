@@ -323,7 +323,7 @@ func TestWorkerRejectsGarbage(t *testing.T) {
 		{0, 0, 0, 2, frameValidate, 0},
 		{0, 0, 0, 0},
 	} {
-		err := serveWorker(bytes.NewReader(input), io.Discard)
+		err := serveWorker(bytes.NewReader(input), io.Discard, nil)
 		if err == nil || errors.Is(err, io.EOF) && i < 2 {
 			t.Errorf("case %d: %v", i, err)
 		}
