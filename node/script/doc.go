@@ -178,20 +178,23 @@
 // (first thing in main, and in TestMain) turns it into a server of
 // length-prefixed frames on stdin/stdout (protocol.go). Before serving it
 // sets debug.SetMemoryLimit(512 MiB), a 256 MiB goroutine stack cap and, on
-// Linux, once ready, RLIMIT_AS at its size then plus 2 GiB, no_new_privs,
-// and a Landlock ruleset (kernel 5.13+) that denies every filesystem access
-// and, from Landlock ABI 4, TCP bind and connect, from ABI 6 abstract Unix
-// sockets and signals. A worker starts with an empty environment except
-// the Go runtime's knobs (workerPassEnv: never BITVERSE_PASSPHRASE), and
-// with stdin, stdout and stderr as its only descriptors (the parent marks
-// whatever it inherited close-on-exec). What remains: no seccomp filter,
-// so a worker can still make any system call on its open pipes and
-// memory, create sockets (UDP, or TCP under Landlock ABI < 4), and read
-// the cgroup CPU-quota files its Go runtime opened before the ruleset;
-// outside Linux only the environment is cleaned (TestWorkerHoldsNoSecrets,
+// Linux, once ready, RLIMIT_AS at its size then plus 2 GiB, then drops what
+// it may do (restrictWorkerProcess): no_new_privs, a seccomp filter (amd64,
+// arm64) under which opening or changing files, executing programs, making
+// sockets, tracing, namespaces, keys, BPF and io_uring fail with EPERM, and
+// where the binary has no cgo, a Landlock ruleset that denies the
+// filesystem (and TCP, abstract sockets and signals on newer kernels). A
+// worker starts with an empty environment except the Go runtime's knobs
+// (workerPassEnv: never BITVERSE_PASSPHRASE), and with stdin, stdout and
+// stderr as its only descriptors (the parent marks whatever it inherited
+// close-on-exec). What remains: a worker can read and write its pipes and
+// memory, make any system call off the deny list (kill among them), and
+// read the cgroup CPU-quota files its Go runtime opened before the filter;
+// other architectures get no filter, and outside Linux only the
+// environment is cleaned (TestWorkerHoldsNoSecrets,
 // TestWorkerCannotReadFiles). Ledger queries are sent back to the parent
-// and answered there, by the goroutine that called Validate. The parent kills a worker that computes for more than one second
-// (CPU time where Linux reports it, so a busy machine does not make a script
+// and answered there, by the goroutine that called Validate. The parent
+// kills a worker that computes for more than one second (CPU time where Linux reports it, so a busy machine does not make a script
 // "too slow"; time spent answering ledger queries does not count) and
 // replaces any worker that dies; the caller gets a verdict, never a crash.
 // The in-process runner interrupts a script after one second of its

@@ -72,6 +72,9 @@ func TestWorkerHoldsNoSecrets(t *testing.T) {
 	if !strings.Contains(string(status), "NoNewPrivs:\t1") {
 		t.Errorf("the worker may gain privileges:\n%s", status)
 	}
+	if (runtime.GOARCH == "amd64" || runtime.GOARCH == "arm64") && !strings.Contains(string(status), "Seccomp:\t2") {
+		t.Errorf("the worker has no seccomp filter:\n%s", status)
+	}
 }
 
 // restrictEnv makes the test binary drop a worker's rights and try to read
