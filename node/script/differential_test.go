@@ -252,5 +252,9 @@ return i`,
 		`var c = 0; for (var k in { p: 1, q: 2 }) c -= -1; return c`,
 		`let s = 'ab'; s += 1; s -= 0; return String(s)`,
 		`return new.target === undefined && typeof this === 'undefined'`,
+		"let x = 1, y = 2\nlet z = x\ny < x\nz = y\n-x\nreturn z + ':' + (x < y) + [x][0] * y",
+		"let i = 0, n = 3, s = ''\nfor (; i < n; i++) s += i * n\nreturn s + (n - i) + -n + ~i + (i in [1])",
+		"const k = 'a', o = { a: 'v' }\nconst f = () => o\nf()\n[k] = 1\nreturn typeof o[k] + (k === 'a') + ('x' + k > k)",
+		"let t = 'x'.repeat(70), u = t\nreturn (t === u) + ':' + (t < u + 'y') + ':' + (-t) + ':' + ({ [t]: 1 })[u]",
 	})
 }

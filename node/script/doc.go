@@ -28,7 +28,9 @@
 //	           time proportional to a string's length (a - b, a < b, -a,
 //	           o[k], case k, ...; operands.go): long strings cost fuel at the
 //	           parsing rate. x++ and x -= e on a variable become
-//	           __bv_o(x, x++) and x -= __bv_o(x, e).
+//	           __bv_o(x, x++) and x -= __bv_o(x, e); a variable operand,
+//	           where no line can join the one before, is checked inline
+//	           and calls __bv_o only for a long string (operands.go).
 //
 // The instrumented source is re-parsed and checked (verify.go): with the
 // inserted calls removed it must print the same canonical tree as the

@@ -191,6 +191,11 @@ func (in *instrumenter) operandCheck(e ast.Expression) {
 		in.fail(err)
 		return
 	}
+	if id, ok := e.(*ast.Identifier); ok && guardSafe(in.lc.lx, sp.s) {
+		open, close := operandGuard(id.Name.String())
+		in.wrap(sp, func() string { return open }, close)
+		return
+	}
 	in.wrap(sp, func() string { return operandFn + "(" }, ")")
 }
 

@@ -1,6 +1,8 @@
 package script
 
 import (
+	"strconv"
+
 	"github.com/dop251/goja/ast"
 	"github.com/dop251/goja/token"
 )
@@ -53,6 +55,9 @@ func arithmeticAssign(op token.Token) bool {
 // mayBeLongString reports whether e may evaluate to a string long enough to
 // cost fuel (rateCopy characters or more) that has not been charged yet.
 func mayBeLongString(e ast.Expression) bool {
+	if x, ok := isOperandGuard(e); ok {
+		return mayBeLongString(x)
+	}
 	if call, ok := isCheckCall(e); ok && len(call.ArgumentList) > 0 {
 		// Already checked (the verifier sees the instrumented tree): what
 		// matters is what the check wraps.
@@ -210,4 +215,89 @@ func isCheckCall(e ast.Expression) (*ast.CallExpression, bool) {
 		return call, true
 	}
 	return isCallTo(e, operandFn)
+}
+
+// A variable operand is checked inline where that is safe:
+//
+//	(typeof x !== "string" || x.length < 64 ? x : __bv_o(x))
+//
+// reads x up to three times (a variable read has no side effects in strict
+// mode without with) and calls the host only for a long string, which is
+// several times cheaper than a host call per operand. The form starts with
+// "(", so it is used only where the token before cannot end an expression
+// (else the line before could become a call): see guardSafe.
+
+func operandGuard(name string) (open, close string) {
+	return "(typeof " + name + ` !== "string" || ` + name + ".length < " + strconv.Itoa(rateOperand) + " ? ",
+		" : " + operandFn + "(" + name + "))"
+}
+
+// isOperandGuard reports whether e is the inline check of a variable, and
+// returns the variable as written (the consequent).
+func isOperandGuard(e ast.Expression) (ast.Expression, bool) {
+	c, ok := e.(*ast.ConditionalExpression)
+	if !ok {
+		return nil, false
+	}
+	x, ok := c.Consequent.(*ast.Identifier)
+	if !ok {
+		return nil, false
+	}
+	name := string(x.Name)
+	isX := func(e ast.Expression) bool { id, ok := e.(*ast.Identifier); return ok && string(id.Name) == name }
+	or, ok := c.Test.(*ast.BinaryExpression)
+	if !ok || or.Operator != token.LOGICAL_OR {
+		return nil, false
+	}
+	ne, ok := or.Left.(*ast.BinaryExpression)
+	if !ok || ne.Operator != token.STRICT_NOT_EQUAL {
+		return nil, false
+	}
+	typ, ok := ne.Left.(*ast.UnaryExpression)
+	if !ok || typ.Operator != token.TYPEOF || !isX(typ.Operand) {
+		return nil, false
+	}
+	if lit, ok := ne.Right.(*ast.StringLiteral); !ok || lit.Value.String() != "string" {
+		return nil, false
+	}
+	lt, ok := or.Right.(*ast.BinaryExpression)
+	if !ok || lt.Operator != token.LESS {
+		return nil, false
+	}
+	dot, ok := lt.Left.(*ast.DotExpression)
+	if !ok || !isX(dot.Left) || string(dot.Identifier.Name) != "length" {
+		return nil, false
+	}
+	if n, ok := lt.Right.(*ast.NumberLiteral); !ok || n.Literal != strconv.Itoa(rateOperand) {
+		return nil, false
+	}
+	call, ok := isCallTo(c.Alternate, operandFn)
+	if !ok || len(call.ArgumentList) != 1 || !isX(call.ArgumentList[0]) {
+		return nil, false
+	}
+	return x, true
+}
+
+// safeKeywords may precede an expression and never end one.
+var safeKeywords = map[string]bool{"return": true, "typeof": true, "void": true, "delete": true, "in": true,
+	"instanceof": true, "case": true, "throw": true, "else": true, "do": true, "yield": true, "await": true}
+
+// guardSafe reports whether "(" may be inserted at offset o: the token
+// before cannot end an expression, so no line joins the one before.
+func guardSafe(lx *lexer, o int) bool {
+	t := lx.prev(o)
+	if t < 0 {
+		return true
+	}
+	switch lx.toks[t].kind {
+	case tokPunct:
+		switch lx.text(t) {
+		case ")", "]", "}", "++", "--":
+			return false
+		}
+		return true
+	case tokWord:
+		return safeKeywords[lx.text(t)]
+	}
+	return false
 }

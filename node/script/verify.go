@@ -84,6 +84,12 @@ func canonNode(b *strings.Builder, n ast.Node) bool {
 		canonValue(b, reflect.ValueOf(orig))
 		return true
 	}
+	if e, ok := n.(ast.Expression); ok {
+		if x, ok := isOperandGuard(e); ok {
+			canonValue(b, reflect.ValueOf(x))
+			return true
+		}
+	}
 	switch n := n.(type) {
 	case *ast.CallExpression:
 		if _, ok := isCheckCall(n); ok && len(n.ArgumentList) == 1 {
@@ -245,8 +251,16 @@ func checkInstrumented(prog *ast.Program) error {
 			}
 		}
 		for _, e := range checkedOperands(n) {
+			if _, ok := isOperandGuard(e); ok {
+				continue
+			}
 			if call, ok := isCallTo(e, operandFn); !ok || len(call.ArgumentList) == 0 {
 				fail(e, "operand")
+			}
+		}
+		if e, ok := n.(ast.Expression); ok {
+			if _, ok := isOperandGuard(e); ok {
+				return false // the inserted check itself
 			}
 		}
 		return err == nil
