@@ -508,6 +508,7 @@ func (c *Chain) reorgToBest() error {
 		for !(fork.height < uint64(len(c.best)) && c.best[fork.height] == fork) {
 			fork = fork.parent
 		}
+		old := append([]*blockNode(nil), c.best[fork.height+1:]...)
 		for c.tip() != fork {
 			if err := c.disconnectTip(); err != nil {
 				return err
@@ -520,6 +521,15 @@ func (c *Chain) reorgToBest() error {
 		failed := false
 		for i := len(path) - 1; i >= 0; i-- {
 			if err := c.connect(path[i]); err != nil {
+				if errors.Is(err, state.ErrScriptUnavailable) {
+					// No verdict is not a verdict: the block stays a
+					// candidate, tried again at the next reorganization,
+					// and the node goes back to its old tip rather than
+					// stop below it.
+					c.log.Warn("block could not be validated yet", "block", path[i].id.Short(), "height", path[i].height, "err", err)
+					c.restoreTip(fork, old)
+					return err
+				}
 				if consensus.CodeOf(err) == 0 {
 					return err // storage failure: stop, state is consistent at the tip
 				}
@@ -534,6 +544,26 @@ func (c *Chain) reorgToBest() error {
 		}
 		if !failed {
 			return nil
+		}
+	}
+}
+
+// restoreTip goes back to fork and reconnects old, the blocks that were
+// the best line above it, when a reorganization cannot finish and the line
+// it reached has less work. A failure leaves the node where it stopped.
+func (c *Chain) restoreTip(fork *blockNode, old []*blockNode) {
+	if len(old) == 0 || c.tip().work.Cmp(old[len(old)-1].work) >= 0 {
+		return
+	}
+	for c.tip() != fork {
+		if err := c.disconnectTip(); err != nil {
+			return
+		}
+	}
+	for _, n := range old {
+		if err := c.connect(n); err != nil {
+			c.log.Warn("could not restore the previous tip", "block", n.id.Short(), "err", err)
+			return
 		}
 	}
 }

@@ -154,3 +154,24 @@ func TestKeyspaceReorg(t *testing.T) {
 	}
 	requireSameState(t, fx.c, fx.p, fx.clk, fy.blocks)
 }
+
+// Admission checks nonce and funds before it compiles or runs a script: a
+// key with no money, or a spent nonce, is refused for that, whatever script
+// it offers.
+func TestCheckAccessPaysBeforeScripts(t *testing.T) {
+	fx := newFixture(t, nil)
+	bad := "function validate() { return /(a+)+$/.test('x') }" // refused by Compile
+	broke := fx.buy(fx.dave, "davesplace", bad, -1)
+	if err := fx.c.CheckAccess(broke); consensus.CodeOf(err) != consensus.ErrInsufficientFunds {
+		t.Fatalf("unfunded buy: %v (code %v), want insufficient funds", err, consensus.CodeOf(err))
+	}
+	fx.mine(fx.alice.PubKey(), fx.transfer(fx.alice, fx.bob.PubKey(), wire.Unit, -1))
+	spent := fx.buy(fx.alice, "alicesplace", bad, 0)
+	if err := fx.c.CheckAccess(spent); consensus.CodeOf(err) != consensus.ErrBadNonce {
+		t.Fatalf("spent nonce: %v (code %v), want bad nonce", err, consensus.CodeOf(err))
+	}
+	fresh := fx.buy(fx.alice, "alicesplace", bad, -1)
+	if err := fx.c.CheckAccess(fresh); consensus.CodeOf(err) != consensus.ErrBadScript {
+		t.Fatalf("funded buy: %v (code %v), want bad script", err, consensus.CodeOf(err))
+	}
+}

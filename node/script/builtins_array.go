@@ -45,6 +45,16 @@ func (sb *sandbox) installArray() {
 			}
 		})
 	}
+	// The default order, as a comparator that charges long strings: sorting
+	// a few long strings that differ only at the end is n·log2(n) long
+	// comparisons. It compares what the default one compares, the same way.
+	defaultOrder := sb.newFunc("compare", 2, func(c goja.FunctionCall) goja.Value {
+		x, y := sb.toStr(c.Argument(0)), sb.toStr(c.Argument(1))
+		if n := min(x.Length(), y.Length()); n >= rateScan {
+			sb.m.charge(uint64(n / rateScan))
+		}
+		return sb.vm.ToValue(x.CompareTo(y))
+	})
 	for _, name := range []string{"sort", "toSorted"} {
 		sb.wrap(proto, name, func(orig nativeFn) nativeFn {
 			return func(call goja.FunctionCall) goja.Value {
@@ -55,6 +65,7 @@ func (sb *sandbox) installArray() {
 				cost := uint64(n) * uint64(bits.Len64(uint64(n)))
 				if goja.IsUndefined(call.Argument(0)) {
 					cost *= 2
+					call.Arguments = append([]goja.Value{defaultOrder}, call.Arguments[min(1, len(call.Arguments)):]...)
 				}
 				sb.m.charge(cost + fuelPerBuiltin)
 				return orig(call)

@@ -38,7 +38,18 @@ func (sb *sandbox) installString() {
 			}
 		})
 	}
-	for _, name := range []string{"normalize", "localeCompare", "trim", "trimStart", "trimEnd", "trimLeft", "trimRight",
+	sb.wrap(proto, "normalize", func(orig nativeFn) nativeFn {
+		return func(call goja.FunctionCall) goja.Value {
+			s := sb.thisStr(call, "normalize")
+			if len(call.Arguments) > 0 && !goja.IsUndefined(call.Arguments[0]) {
+				call.Arguments[0] = sb.toStr(call.Arguments[0])
+			}
+			call.This = s
+			sb.m.charge(uint64(s.Length())*fuelPerNormalized + fuelPerBuiltin)
+			return sb.m.checkString(orig(call))
+		}
+	})
+	for _, name := range []string{"localeCompare", "trim", "trimStart", "trimEnd", "trimLeft", "trimRight",
 		"toLowerCase", "toUpperCase", "toLocaleLowerCase", "toLocaleUpperCase", "toWellFormed"} {
 		if proto.Get(name) == nil {
 			continue
@@ -163,6 +174,7 @@ func (sb *sandbox) hasMethod(v goja.Value, sym *goja.Symbol) bool {
 }
 
 // occurrences counts the non-overlapping matches of p in s, up to limit.
+// Each match found costs fuelPerMatch: counting is a search per match.
 func (sb *sandbox) occurrences(s, p goja.String, limit int64) int64 {
 	if p.Length() == 0 {
 		return min(int64(s.Length())+1, limit)
@@ -175,6 +187,7 @@ func (sb *sandbox) occurrences(s, p goja.String, limit int64) int64 {
 		if i < 0 {
 			break
 		}
+		sb.m.charge(fuelPerMatch)
 		n++
 		from = i + int64(p.Length())
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/dop251/goja"
@@ -42,11 +43,67 @@ var forbidden = map[string]string{
 	"GoError":  "GoError is not available in access scripts",
 }
 
-// Compile checks an access script and prepares it to run: size cap, syntax
-// (strict mode), forbidden constructs, then fuel instrumentation, whose
-// result is verified before it is compiled. Every error wraps ErrCompile
-// and reads as a sentence the script's author can act on.
-func Compile(src []byte) (p *Program, err error) {
+// Compile checks an access script and prepares it to run: size cap, syntax,
+// the caps on syntax nodes and nesting (MaxScriptNodes, MaxScriptDepth),
+// strict mode, forbidden constructs, then fuel instrumentation, whose
+// result is verified before it is compiled. Answers are cached by the
+// source's SHA-256, so a script offered again costs a hash. Every error
+// wraps ErrCompile and reads as a sentence the script's author can act on.
+func Compile(src []byte) (*Program, error) {
+	if len(src) > MaxScriptSize {
+		return nil, fmt.Errorf("%w: %w: %d bytes, the limit is %d", ErrCompile, ErrTooLarge, len(src), MaxScriptSize)
+	}
+	h := sha256.Sum256(src)
+	if r, ok := compiled.get(h); ok {
+		return r.p, r.err
+	}
+	p, err := compile(src)
+	compiled.put(h, p, err)
+	return p, err
+}
+
+// compiled caches Compile's answers by the SHA-256 of the source: every
+// transaction that offers a script, and every node that sees it, compiles
+// the same few scripts again and again.
+var compiled = &compileCache{m: map[[32]byte]compileResult{}}
+
+// maxCompiled bounds the cache; a Program holds its instrumented source
+// and goja's compiled form, a few times the source size.
+const maxCompiled = 256
+
+type compileResult struct {
+	p   *Program
+	err error
+}
+
+type compileCache struct {
+	mu    sync.Mutex
+	m     map[[32]byte]compileResult
+	order [][32]byte // oldest first
+}
+
+func (c *compileCache) get(h [32]byte) (compileResult, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r, ok := c.m[h]
+	return r, ok
+}
+
+func (c *compileCache) put(h [32]byte, p *Program, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.m[h]; ok {
+		return
+	}
+	if len(c.order) >= maxCompiled {
+		delete(c.m, c.order[0])
+		c.order = c.order[1:]
+	}
+	c.m[h] = compileResult{p, err}
+	c.order = append(c.order, h)
+}
+
+func compile(src []byte) (p *Program, err error) {
 	defer func() {
 		// The instrumenter must never take a node down: a bug in it is a
 		// refused script.
@@ -54,9 +111,6 @@ func Compile(src []byte) (p *Program, err error) {
 			p, err = nil, fmt.Errorf("%w: the script could not be metered (%v); please report this", ErrCompile, r)
 		}
 	}()
-	if len(src) > MaxScriptSize {
-		return nil, fmt.Errorf("%w: %w: %d bytes, the limit is %d", ErrCompile, ErrTooLarge, len(src), MaxScriptSize)
-	}
 	if !utf8.Valid(src) {
 		return nil, fmt.Errorf("%w: the script is not valid UTF-8", ErrCompile)
 	}
@@ -64,6 +118,11 @@ func Compile(src []byte) (p *Program, err error) {
 	prog, err := parse(text)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrCompile, err)
+	}
+	// Before goja's compiler, which is quadratic in nesting depth (32 KiB of
+	// a+a+... took seconds).
+	if err := checkShape(text, prog); err != nil {
+		return nil, fmt.Errorf("%w: %w: %v", ErrCompile, ErrTooComplex, err)
 	}
 	// Strict-mode early errors, reported against the author's own lines.
 	if _, err := goja.CompileAST(prog, true); err != nil {
@@ -96,8 +155,8 @@ func Compile(src []byte) (p *Program, err error) {
 // its validate function. It stays on the script's first line so line numbers
 // in error messages match the author's file.
 func wrapFactory(body string, topWeight int) string {
-	return fmt.Sprintf("(function (%s, %s) {%s(%d);%s\n;return typeof validate === \"function\" ? validate : void 0;})",
-		fuelFn, checkFn, fuelFn, topWeight+1, body)
+	return fmt.Sprintf("(function (%s, %s, %s) {%s(%d);%s\n;return typeof validate === \"function\" ? validate : void 0;})",
+		fuelFn, checkFn, operandFn, fuelFn, topWeight+1, body)
 }
 
 // compileFactory compiles a factory source received from a parent process.
@@ -231,4 +290,31 @@ func lineOf(src string, i file.Idx) int {
 		o = len(src)
 	}
 	return 1 + strings.Count(src[:o], "\n")
+}
+
+// checkShape refuses a script with more than MaxScriptNodes syntax nodes or
+// nested more than MaxScriptDepth levels deep: the costs of compiling grow
+// with both.
+func checkShape(src string, prog *ast.Program) error {
+	nodes, deepest := 0, 0
+	var at ast.Node
+	var walk func(n ast.Node, depth int)
+	walk = func(n ast.Node, depth int) {
+		nodes++
+		if depth > deepest {
+			deepest, at = depth, n
+		}
+		if nodes > MaxScriptNodes || deepest > MaxScriptDepth {
+			return
+		}
+		children(n, func(c ast.Node, _ string) { walk(c, depth+1) })
+	}
+	walk(prog, 0)
+	switch {
+	case nodes > MaxScriptNodes:
+		return fmt.Errorf("the script has more than %d syntax nodes (names, operators, literals, ...); split long expressions or move data into the keyspace", MaxScriptNodes)
+	case deepest > MaxScriptDepth:
+		return fmt.Errorf("line %d: the script nests more than %d levels deep (a long chain like a + b + c + ... nests one level per operator); use shorter expressions", lineOf(src, at.Idx0()), MaxScriptDepth)
+	}
+	return nil
 }

@@ -80,6 +80,9 @@ func determinismPlan(i, k int, ref Verdict) int {
 		return 100
 	}
 	if ref.Fuel < heavyFuel && ref.Code.Deterministic() {
+		if raceEnabled {
+			return 1
+		}
 		return 2
 	}
 	if i%len(determinismConfigs) == k {
@@ -93,18 +96,19 @@ func determinismPlan(i, k int, ref Verdict) int {
 // (how often: determinismPlan), and requires one verdict and one fuel
 // figure, equal to that of a fresh runner.
 func TestDeterminism(t *testing.T) {
-	if raceEnabled {
-		t.Skip("timing-sensitive: the race detector slows scripts past the guard")
-	}
 	cases := determinismCases(t)
+	skip := make([]bool, len(cases))
+	for i, dc := range cases {
+		skip[i] = raceHeavy(t, dc.name, 0)
+	}
 	ctx := context.Background()
 	// The reference verdicts come from a fresh runner per case: whatever a
 	// previous script did must not change the next one's verdict or fuel.
 	// A guard verdict is no reference: it is tried again.
 	want := make([]Verdict, len(cases))
 	for i, dc := range cases {
-		for try := 0; try < 3; try++ {
-			v, err := NewInProcess().Validate(ctx, dc.p, dc.w, dc.c, dc.l)
+		for try := 0; try < 3 && !skip[i]; try++ {
+			v, err := testInProcess().Validate(ctx, dc.p, dc.w, dc.c, dc.l)
 			if err != nil {
 				t.Fatalf("%s: %v", dc.name, err)
 			}
@@ -114,7 +118,7 @@ func TestDeterminism(t *testing.T) {
 			}
 		}
 	}
-	inProc := NewInProcess()
+	inProc := testInProcess()
 	// A guard verdict (the wall clock, memory, a crash) is by design not a
 	// consensus verdict: the chain treats it as "no verdict yet". On a
 	// loaded machine a fuel-heavy script can reach the 1 s wall clock
@@ -147,7 +151,7 @@ func TestDeterminism(t *testing.T) {
 		if cfg.inProc {
 			old := runtime.GOMAXPROCS(cfg.procs)
 			for i, dc := range cases {
-				for run := 0; run < determinismPlan(i, k, want[i]); run++ {
+				for run := 0; !skip[i] && run < determinismPlan(i, k, want[i]); run++ {
 					v, err := inProc.Validate(ctx, dc.p, dc.w, dc.c, dc.l)
 					check(fmt.Sprintf("%s run %d", cfg.name, run), i, v, err)
 				}
@@ -161,7 +165,7 @@ func TestDeterminism(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				for i, dc := range cases {
-					for run := worker; run < determinismPlan(i, k, want[i]); run += 2 {
+					for run := worker; !skip[i] && run < determinismPlan(i, k, want[i]); run += 2 {
 						v, err := pool.Validate(ctx, dc.p, dc.w, dc.c, dc.l)
 						mu.Lock()
 						check(fmt.Sprintf("%s run %d", cfg.name, run), i, v, err)

@@ -227,3 +227,34 @@ return s`,
 		`return [1, 2, 3].map((x) => x * 2).join() + [..."ab"].join()`,
 	})
 }
+
+// The operand checks (operands.go) keep semantics: evaluation order,
+// update results, ASI, parentheses, compound assignments.
+func TestOperandChecksPreserveSemantics(t *testing.T) {
+	differential(t, []string{
+		`let i = 0, s = ''; for (let j = 0; j < 3; j++) s += i++ + ',' + ++i + ';'; return s + i`,
+		`let i = 5; i--; --i; i -= 1; i *= 3; i /= 2; i %= 4; i **= 2; i |= 8; i &= 12; i ^= 1; i <<= 2; i >>= 1; i >>>= 0; return i`,
+		`let i = 0
+i
+++i
+i
+--i
+return i`,
+		`let x = '12'; x -= 2; let y = '3'; y++; return x + ':' + y + ':' + typeof y`,
+		`let x = 1, order = []; const f = () => (order.push('rhs'), x = 10, 2); x -= f(); return x + ' ' + order.join()`,
+		`const o = { a: 1, '1': 'one', k: 'key' }; const k = 'a', n = 1; return o[k] + o[n] + o['k'] + o[k + ''] + ({ [k]: 2, [n + 1]: 3 })[2]`,
+		`const a = 'abc', b = 'abd'; return [a < b, a > b, a <= b, a >= b, a == b, a != b, a === b, a !== b, 'b' in { b: 1 }, -a, +'7', ~'1'].join()`,
+		`let s = ''; for (const v of [1, 'x', 3]) switch (v) { case 1: s += 'one'; break; case 'x': s += 'ex'; break; default: s += 'd' } return s`,
+		`const t = 'x'; switch (t + '') { case t: return 'same'; default: return 'other' }`,
+		`let i = 0; const a = [10, 20, 30]; return a[i++] + a[++i] + (i++, i) + a.length - -i`,
+		`let x = 3; const f = () => x++; f(); const g = () => --x; return g() + x`,
+		`let a = 2; a = a ** 2 - (a, 1); return a * (a - 1) / (a % 3 || 1) & 0xff | 1 ^ 2 << 1 >> 1 >>> 0`,
+		`var c = 0; for (var k in { p: 1, q: 2 }) c -= -1; return c`,
+		`let s = 'ab'; s += 1; s -= 0; return String(s)`,
+		`return new.target === undefined && typeof this === 'undefined'`,
+		"let x = 1, y = 2\nlet z = x\ny < x\nz = y\n-x\nreturn z + ':' + (x < y) + [x][0] * y",
+		"let i = 0, n = 3, s = ''\nfor (; i < n; i++) s += i * n\nreturn s + (n - i) + -n + ~i + (i in [1])",
+		"const k = 'a', o = { a: 'v' }\nconst f = () => o\nf()\n[k] = 1\nreturn typeof o[k] + (k === 'a') + ('x' + k > k)",
+		"let t = 'x'.repeat(70), u = t\nreturn (t === u) + ':' + (t < u + 'y') + ':' + (-t) + ':' + ({ [t]: 1 })[u]",
+	})
+}

@@ -23,7 +23,14 @@
 //	           n being the AST nodes of that body (weighted, see below);
 //	__bv_c(v)  around every + and += and every template literal: a string
 //	           longer than MaxStringLength ends the script, and long results
-//	           cost fuel in proportion to their length.
+//	           cost fuel in proportion to their length;
+//	__bv_o(v)  around every operand an operator may convert or compare in
+//	           time proportional to a string's length (a - b, a < b, -a,
+//	           o[k], case k, ...; operands.go): long strings cost fuel at the
+//	           parsing rate. x++ and x -= e on a variable become
+//	           __bv_o(x, x++) and x -= __bv_o(x, e); a variable operand,
+//	           where no line can join the one before, is checked inline
+//	           and calls __bv_o only for a long string (operands.go).
 //
 // The instrumented source is re-parsed and checked (verify.go): with the
 // inserted calls removed it must print the same canonical tree as the
@@ -110,6 +117,8 @@
 //	  for-in loop / function using `arguments`        +4 / +8 per call
 //	  await / yield                                   +32 / +8
 //	string produced by + or a template                1 per 128 characters
+//	string operand converted or compared (a - b,      1 per 8 characters, from
+//	  a < b, a === b, -a, o[k], case k, x++, x -= e)    64 characters (+2 per check)
 //	built-in call                                     1, plus:
 //	  per array element visited or created           1 (join, toLocaleString: 2)
 //	  per property listed (Object.keys, ...)         4
@@ -118,7 +127,10 @@
 //	  string copied (repeat, pad, slice, join, ...)  1 per 128 characters
 //	  string searched (indexOf, split, replace, ...) 1 per 32 characters
 //	  string parsed/transformed (JSON.parse, case,   1 per 8 characters
-//	    normalize, parseFloat, Number(...))
+//	    parseFloat, Number(...))
+//	  normalize                                      2 per character
+//	  match counted (replace, replaceAll, split)     4
+//	  long strings compared by the default sort      1 per 32 characters
 //	  URI encoded/decoded                            1 per 2 characters
 //	  buffer or typed-array bytes allocated/touched  1 per 64 bytes
 //	  sort                                           n·log2(n) (x2 without comparator)
@@ -137,6 +149,11 @@
 //	MaxArrayLength    100,000 elements                          bind chains, prototypes)
 //	MaxBufferBytes    1 MiB                   MaxLedgerQueries  256
 //	MaxKeySize        1 KiB                   MaxValueSize      64 KiB
+//	MaxScriptNodes    10,000 syntax nodes     MaxScriptDepth    64 levels of nesting
+//
+// Compile refuses a script over MaxScriptNodes or MaxScriptDepth
+// (ErrTooComplex) before goja compiles it: goja's compiler takes time in
+// proportion to nodes times depth (32 KiB of a+a+... took seconds).
 //
 // A built-in that would exceed a cap ends the script (CodeLimit) before it
 // allocates. Arrays a script grows by assignment (a[1e9] = 1) may be longer,
@@ -163,10 +180,23 @@
 // (first thing in main, and in TestMain) turns it into a server of
 // length-prefixed frames on stdin/stdout (protocol.go). Before serving it
 // sets debug.SetMemoryLimit(512 MiB), a 256 MiB goroutine stack cap and, on
-// Linux, once ready, RLIMIT_AS at its size then plus 2 GiB. Ledger queries are sent
-// back to the parent and answered there, by the goroutine that called
-// Validate. The parent kills a worker that computes for more than one second
-// (CPU time where Linux reports it, so a busy machine does not make a script
+// Linux, once ready, RLIMIT_AS at its size then plus 2 GiB, then drops what
+// it may do (restrictWorkerProcess): no_new_privs, a seccomp filter (amd64,
+// arm64) under which opening or changing files, executing programs, making
+// sockets, tracing, namespaces, keys, BPF and io_uring fail with EPERM, and
+// where the binary has no cgo, a Landlock ruleset that denies the
+// filesystem (and TCP, abstract sockets and signals on newer kernels). A
+// worker starts with an empty environment except the Go runtime's knobs
+// (workerPassEnv: never BITVERSE_PASSPHRASE), and with stdin, stdout and
+// stderr as its only descriptors (the parent marks whatever it inherited
+// close-on-exec). What remains: a worker can read and write its pipes and
+// memory, make any system call off the deny list (kill among them), and
+// read the cgroup CPU-quota files its Go runtime opened before the filter;
+// other architectures get no filter, and outside Linux only the
+// environment is cleaned (TestWorkerHoldsNoSecrets,
+// TestWorkerCannotReadFiles). Ledger queries are sent back to the parent
+// and answered there, by the goroutine that called Validate. The parent
+// kills a worker that computes for more than one second (CPU time where Linux reports it, so a busy machine does not make a script
 // "too slow"; time spent answering ledger queries does not count) and
 // replaces any worker that dies; the caller gets a verdict, never a crash.
 // The in-process runner interrupts a script after one second of its
@@ -176,20 +206,21 @@
 // are not reproducible bit for bit across machines: Code.Deterministic
 // reports false for them. A node validating a block should treat them as
 // "could not decide" and retry with more room, not as proof of an invalid
-// block; mempool admission may simply refuse the write.
+// block (node/chain keeps such a block as a candidate and stays on its old
+// tip); mempool admission may simply refuse the write. TestVerdictsUnderLoad
+// checks that two busy processes do not change any verdict.
 //
 // # Known gaps
 //
-//   - Operators on long strings (comparison, ToNumber as in +s, property
-//     keys) cost goja time in proportion to the length but one node of fuel:
-//     a loop of +s on a 200,000-digit string reaches the guard, not the fuel
-//     limit (BenchmarkFuelCalibration cases 10-12: about 1-190 µs per step).
-//     Metering them would mean instrumenting every operator.
+//   - ++, -- and compound assignments (o.p -= 1) on a property, rather than
+//     a variable, convert the property's value without a charge: a property
+//     would have to be read twice to charge it first. A loop of o.p = s;
+//     o.p++ on a 200,000-digit string reaches the guard, not the fuel
+//     limit (BenchmarkFuelCalibrationGaps).
 //   - Prototype chains built by assigning F.prototype and calling new F are
 //     bounded by fuel only; property lookups walk them.
-//   - goja's own parser and compiler are quadratic in the length of a chain
-//     like a + b + c + ...: a 64 KiB script of one such chain takes about
-//     0.5 s to compile (once: cache the *Program).
+//   - Compile runs in the calling process (the caps bound it to a few tens
+//     of milliseconds, and answers are cached), not in a worker.
 //   - Outside Linux the worker has no RLIMIT_AS, only the Go memory limit.
 //   - Subclasses of Array get plain arrays from map, filter and the like
 //     (Symbol.species is not honoured); flat and flatMap always return plain
@@ -198,7 +229,8 @@
 // # Errors
 //
 // Compile returns errors wrapping ErrCompile (and ErrTooLarge for an
-// oversized script), each a sentence the script's author can act on.
+// oversized script, ErrTooComplex for one over the syntax caps), each a
+// sentence the script's author can act on.
 // Validate returns an error only for failures of the runner itself: the
 // ledger's error (wrapped), the context's error, ErrClosed for a closed pool,
 // ErrWorker for a worker that failed without dying. Every script outcome is

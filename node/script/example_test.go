@@ -41,7 +41,7 @@ function validate(write, ctx) {
 	_, err = script.Compile([]byte(`function validate(w) { return /^a+$/.test(w.value) }`))
 	fmt.Println(err)
 	// Output:
-	// allowed=true reason="" code=allowed fuel=35
-	// allowed=false reason="values here are at most 10 bytes" code=threw fuel=35
+	// allowed=true reason="" code=allowed fuel=37
+	// allowed=false reason="values here are at most 10 bytes" code=threw fuel=37
 	// access script rejected: line 1: regular expressions are not allowed in access scripts
 }

@@ -128,9 +128,6 @@ function validate(write, ctx) {
 // worker's verdict equals the in-process one exactly (fuel included), and
 // the runner serves the next write.
 func TestHostileBattery(t *testing.T) {
-	if raceEnabled {
-		t.Skip("timing-sensitive: the race detector slows scripts past the guard")
-	}
 	good := mustCompile(t, `function validate(w, c) { return w.key === 'ok' && c.balance(w.signer) === 7 }`)
 	goodWrite := Write{Key: "ok", Signer: alice}
 	ledger := &stubLedger{balances: map[string]uint64{alice: 7}}
@@ -138,9 +135,13 @@ func TestHostileBattery(t *testing.T) {
 	cases := append([]hostileCase{}, hostileCases...)
 	cases = append(cases, hostileCase{"host objects", hostProbe, CodeThrew, "nothing of the host"})
 	first := make([]Verdict, len(cases))
+	skip := make([]bool, len(cases))
+	for i, hc := range cases {
+		skip[i] = raceHeavy(t, hc.name, 0)
+	}
 	for r, nr := range bothRunners(t) {
 		for i, hc := range cases {
-			if hc.src == "" {
+			if hc.src == "" || skip[i] {
 				continue
 			}
 			p := mustCompile(t, hc.src)
@@ -264,5 +265,45 @@ func TestHostileCompileErrors(t *testing.T) {
 	_, err := Compile([]byte(big))
 	if !errors.Is(err, ErrTooLarge) || !errors.Is(err, ErrCompile) || !strings.Contains(err.Error(), "the limit is 65536") || strings.Contains(err.Error(), "syntax") {
 		t.Fatalf("10 MB script: %v, want ErrTooLarge", err)
+	}
+}
+
+// Compiling is bounded: 32 KiB of a+a+... (seconds in goja's compiler) and
+// scripts with too many syntax nodes are refused before goja compiles them,
+// with a sentence saying why; the examples pass the caps with room to spare.
+func TestCompileBounded(t *testing.T) {
+	chain := "function validate() { return " + strings.Repeat("a+", 16000) + "a }"
+	_, err := Compile([]byte(chain))
+	if !errors.Is(err, ErrTooComplex) || !errors.Is(err, ErrCompile) || !strings.Contains(err.Error(), "nests more than 64 levels") {
+		t.Fatalf("32 KiB chain: %v, want ErrTooComplex", err)
+	}
+	wide := "function validate() { var a = 1, x;\n" + strings.Repeat("x = [a, a, a, a, a, a, a, a];\n", 1000) + "return true }"
+	_, err = Compile([]byte(wide))
+	if !errors.Is(err, ErrTooComplex) || !strings.Contains(err.Error(), "more than 10000 syntax nodes") {
+		t.Fatalf("%d nodes: %v, want ErrTooComplex", 1000*12, err)
+	}
+	for _, name := range []string{"pay-to-write.js", "microblog.js", "game.js"} {
+		if _, err := Compile(exampleSource(t, name)); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+// Compile answers from its cache for a source it has seen, errors included.
+func TestCompileCached(t *testing.T) {
+	src := []byte(`function validate() { return 'cached' === 'cached' }`)
+	p1, err := Compile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p2, err := Compile(append([]byte(nil), src...))
+	if err != nil || p2 != p1 {
+		t.Fatalf("second Compile: %p %v, want the cached %p", p2, err, p1)
+	}
+	bad := []byte(`function validate() { return /x/ }`)
+	_, err1 := Compile(bad)
+	_, err2 := Compile(bad)
+	if err1 == nil || err1 != err2 {
+		t.Fatalf("cached error: %v then %v", err1, err2)
 	}
 }

@@ -82,6 +82,7 @@ func runGuarded(ctx context.Context, sb *sandbox, p *Program, w Write, c Context
 	defer runtime.UnlockOSThread()
 	g := newGuard(guard, threadCPUTimer(), func() { sb.vm.Interrupt(errTooSlow) })
 	stopCtx := context.AfterFunc(ctx, func() { sb.vm.Interrupt(errCancelled) })
+	sb.guard = guard
 	v, err := sb.run(p, w, c, l)
 	g.stop()
 	if g.fired() {

@@ -16,6 +16,7 @@ const (
 	reservedPrefix = "__bv"
 	fuelFn         = "__bv_f" // __bv_f(n): charge n units of fuel
 	checkFn        = "__bv_c" // __bv_c(v): cap and charge a string produced by + or a template
+	operandFn      = "__bv_o" // __bv_o(v), __bv_o(x, v): charge strings an operator converts
 )
 
 // A site is a piece of code that runs as a unit each time it is entered: a
@@ -183,6 +184,43 @@ func (in *instrumenter) check(e ast.Expression) {
 	in.wrap(sp, func() string { return checkFn + "(" }, ")")
 }
 
+// operandCheck wraps an operand, grouping parentheses included, in __bv_o.
+func (in *instrumenter) operandCheck(e ast.Expression) {
+	sp, err := in.lc.full(e)
+	if err != nil {
+		in.fail(err)
+		return
+	}
+	if id, ok := e.(*ast.Identifier); ok && guardSafe(in.lc.lx, sp.s) {
+		open, close := operandGuard(id.Name.String())
+		in.wrap(sp, func() string { return open }, close)
+		return
+	}
+	in.wrap(sp, func() string { return operandFn + "(" }, ")")
+}
+
+// updateCheck charges the current value of the variable x that x++, x--
+// or x op= e converts: __bv_o(x, x++) and x op= __bv_o(x, e).
+func (in *instrumenter) updateCheck(n ast.Node, id *ast.Identifier) {
+	var target ast.Expression
+	switch n := n.(type) {
+	case *ast.UnaryExpression:
+		target = n
+	case *ast.AssignExpression:
+		target = n.Right
+	default:
+		in.fail(fmt.Errorf("internal: update %T", n))
+		return
+	}
+	sp, err := in.lc.full(target)
+	if err != nil {
+		in.fail(err)
+		return
+	}
+	name := id.Name.String()
+	in.wrap(sp, func() string { return operandFn + "(" + name + ", " }, ")")
+}
+
 func (in *instrumenter) statements(list []ast.Statement, s *site) {
 	for _, st := range list {
 		in.visit(st, s)
@@ -320,6 +358,18 @@ func (in *instrumenter) visit(n ast.Node, st *site) {
 			in.check(n)
 			st.weight += weightConcat
 		}
+	}
+	id, updates := updatedVariable(n)
+	if updates {
+		in.updateCheck(n, id)
+		st.weight += weightOperand
+	}
+	for _, e := range checkedOperands(n) {
+		if a, ok := n.(*ast.AssignExpression); ok && updates && e == a.Right {
+			continue // __bv_o(x, e) checks e too
+		}
+		in.operandCheck(e)
+		st.weight += weightOperand
 	}
 	children(n, func(c ast.Node, _ string) { in.visit(c, st) })
 }

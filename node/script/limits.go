@@ -8,6 +8,11 @@ const (
 	// MaxScriptSize is the largest access.js Compile accepts, in bytes.
 	MaxScriptSize = 64 << 10
 
+	// MaxScriptNodes and MaxScriptDepth bound the syntax tree Compile
+	// accepts: goja's compiler takes time in proportion to nodes times depth.
+	MaxScriptNodes = 10_000
+	MaxScriptDepth = 64
+
 	// FuelPerWrite is the fuel budget of one validation (see doc.go).
 	FuelPerWrite = 1_000_000
 
@@ -52,12 +57,18 @@ const (
 	fuelPerIterStep    = 16   // every step of a built-in iterator (spread, for-of, Array.from, ...)
 	fuelPerPromise     = 32   // every then/catch/finally/resolve/reject: a promise and a job
 	fuelPerLedgerQuery = 1000 // ctx.balance, ctx.paid, ctx.ownerOf
+	fuelPerMatch       = 4    // per match replace, replaceAll and split count before they run
+	fuelPerNormalized  = 2    // per character String.prototype.normalize converts
 
 	rateCopy   = 128 // string characters copied (concatenation, repeat, pad, slice, join output)
 	rateScan   = 32  // string characters searched (indexOf, includes, split, replace)
 	rateParse  = 8   // characters parsed or transformed (JSON.parse, numbers, case, normalize)
 	rateURI    = 2   // characters percent-encoded or decoded
 	rateBuffer = 64  // bytes of buffers allocated or typed-array elements touched
+
+	// rateOperand is the shortest string an operator's operand check
+	// charges for (at rateParse): shorter ones cost what the node costs.
+	rateOperand = 64
 )
 
 // Extra weights of AST nodes that allocate or do several steps' work, on
@@ -71,6 +82,7 @@ const (
 	weightCall      = 1  // call
 	weightMember    = 1  // property access (walks the prototype chain)
 	weightConcat    = 2  // a checked + or template (a host call)
+	weightOperand   = 2  // a checked operand of a converting operator (a host call)
 	weightThrow     = 8  // throw (captures a stack)
 	weightTry       = 2  // try
 	weightTemplate  = 2  // template literal

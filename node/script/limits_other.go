@@ -26,3 +26,10 @@ func processCPUTime(pid int) (time.Duration, bool) { return 0, false }
 
 // threadCPUTimer is unknown here: the in-process guard uses wall time.
 func threadCPUTimer() func() (time.Duration, bool) { return nil }
+
+// restrictWorkerProcess does nothing here: no Landlock or no_new_privs.
+func restrictWorkerProcess() {}
+
+// closeOnExecAll does nothing here: there is no portable list of
+// descriptors.
+func closeOnExecAll() {}

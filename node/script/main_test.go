@@ -2,12 +2,20 @@ package script
 
 import (
 	"os"
+	"os/exec"
 	"sync"
 	"testing"
+	"time"
 )
 
 func TestMain(m *testing.M) {
 	MaybeRunWorker()
+	if os.Getenv(busyEnv) != "" {
+		spin() // a busy process for TestVerdictsUnderLoad
+	}
+	if os.Getenv(restrictEnv) != "" {
+		restrictedRead() // for TestWorkerCannotReadFiles
+	}
 	code := m.Run()
 	shared.mu.Lock()
 	for _, p := range shared.pools {
@@ -47,6 +55,7 @@ func testPool(t testing.TB, gomaxprocs string) *Pool {
 	if err != nil {
 		t.Fatalf("NewPool: %v", err)
 	}
+	p.guard = testGuard()
 	if shared.pools == nil {
 		shared.pools = map[string]*Pool{}
 	}
@@ -61,8 +70,43 @@ type namedRunner struct {
 
 // bothRunners returns the in-process runner and the shared pool.
 func bothRunners(t testing.TB) []namedRunner {
-	return []namedRunner{{"in-process", NewInProcess()}, {"pool", testPool(t, "")}}
+	return []namedRunner{{"in-process", testInProcess()}, {"pool", testPool(t, "")}}
 }
+
+// testGuard is the guard of the tests' runners: WallClockGuard, or twenty
+// times it under the race detector, which slows goja about tenfold.
+func testGuard() time.Duration {
+	if raceEnabled {
+		return 20 * WallClockGuard
+	}
+	return WallClockGuard
+}
+
+func testInProcess() *inProcess {
+	r := newInProcess()
+	r.guard = testGuard()
+	return r
+}
+
+// raceHeavy reports whether a battery case should be left out under the
+// race detector: it burns a whole fuel budget (reference fuel, or a name
+// on the list when there is no reference), and one such case is enough to
+// race the code paths they share.
+func raceHeavy(t testing.TB, name string, fuel uint64) bool {
+	if !raceEnabled || name == "infinite loop" {
+		return false
+	}
+	if fuel >= heavyFuel || heavyNames[name] {
+		t.Logf("race: %s burns a whole budget; the normal suite runs it", name)
+		return true
+	}
+	return false
+}
+
+// heavyNames are the battery cases that burn a whole budget of fuel.
+var heavyNames = map[string]bool{"infinite loop": true, "infinite loop, brace-less": true, "infinite loop caught": true,
+	"loop in the top level": true, "sparse array spread": true, "async loop": true, "loop in a job after true": true,
+	"endless job chain": true, "generator loop": true, "arguments of the factory": true, "host objects": true, "host probe": true}
 
 func mustCompile(t testing.TB, src string) *Program {
 	t.Helper()
@@ -103,4 +147,31 @@ func (l *stubLedger) Owner(ks string) (string, bool, error) {
 	l.queries++
 	o, ok := l.owners[ks]
 	return o, ok, l.err
+}
+
+// busyEnv turns the test binary into a process that only burns CPU.
+const busyEnv = "BITVERSE_SCRIPT_TEST_BUSY"
+
+var sink uint64
+
+func spin() {
+	for i := uint64(0); ; i++ {
+		sink += i * i
+	}
+}
+
+// startBusy starts n processes that burn CPU until the test ends.
+func startBusy(t testing.TB, n int) {
+	t.Helper()
+	for i := 0; i < n; i++ {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), busyEnv+"=1")
+		if err := cmd.Start(); err != nil {
+			t.Fatalf("start a busy process: %v", err)
+		}
+		t.Cleanup(func() {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		})
+	}
 }

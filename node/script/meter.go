@@ -105,6 +105,24 @@ func (m *meter) check(call goja.FunctionCall) goja.Value {
 	return v
 }
 
+// operand is __bv_o(v), wrapped around operands that an operator may
+// convert or compare in time proportional to a string's length (see
+// operands.go): long strings cost fuel at the parsing rate. __bv_o(x, v)
+// also charges the variable x an update converts, and returns v.
+func (m *meter) operand(call goja.FunctionCall) goja.Value {
+	for _, v := range call.Arguments {
+		if s, ok := v.(goja.String); ok {
+			if n := s.Length(); n >= rateOperand {
+				m.charge(uint64(n / rateParse))
+			}
+		}
+	}
+	if len(call.Arguments) == 0 {
+		return goja.Undefined()
+	}
+	return call.Arguments[len(call.Arguments)-1]
+}
+
 // checkString ends the script if a built-in produced an over-long string
 // and charges for producing it.
 func (m *meter) checkString(v goja.Value) goja.Value {

@@ -277,7 +277,8 @@ func (p *Pool) start() (*worker, error) {
 		return nil, err
 	}
 	cmd := exec.Command(p.exe)
-	cmd.Env = append(os.Environ(), workerEnv+"="+protocolVersion)
+	cmd.Env = workerEnviron()
+	inheritNothing.Do(closeOnExecAll)
 	cmd.Stdin, cmd.Stdout = inR, outW
 	stderr := &tailBuffer{max: 16 << 10}
 	cmd.Stderr = stderr
@@ -475,3 +476,24 @@ func (g *guard) stop() {
 	g.done = true
 	g.timer.Stop()
 }
+
+// workerPassEnv are the only variables a worker inherits: the Go runtime's
+// knobs and the test hook of the memory limit. Everything else (a wallet
+// passphrase above all) stays with the parent.
+var workerPassEnv = []string{"GOMAXPROCS", "GOMEMLIMIT", "GOGC", "GODEBUG", "GOTRACEBACK", workerHeadroomEnv}
+
+// workerEnviron is a worker's whole environment.
+func workerEnviron() []string {
+	env := []string{workerEnv + "=" + protocolVersion}
+	for _, k := range workerPassEnv {
+		if v, ok := os.LookupEnv(k); ok {
+			env = append(env, k+"="+v)
+		}
+	}
+	return env
+}
+
+// inheritNothing marks, once, every descriptor this process holds as
+// close-on-exec: Go opens its own files so, but descriptors this process
+// inherited from its parent would otherwise pass on to every worker.
+var inheritNothing sync.Once

@@ -72,6 +72,11 @@ func TestPoolTooSlow(t *testing.T) {
 		if err != nil || v.Allowed || v.Code != CodeTooSlow || !strings.Contains(v.Reason, "took too long") || v.Code.Deterministic() {
 			t.Errorf("%s: %+v, %v; want too slow", nr.name, v, err)
 		}
+		if nr.name == "pool" {
+			pool.guard = testGuard()
+		} else {
+			inProc.guard = testGuard()
+		}
 		if v, err := nr.r.Validate(context.Background(), good, Write{}, Context{}, nil); err != nil || !v.Allowed {
 			t.Fatalf("%s: next call %+v, %v", nr.name, v, err)
 		}
@@ -323,7 +328,7 @@ func TestWorkerRejectsGarbage(t *testing.T) {
 		{0, 0, 0, 2, frameValidate, 0},
 		{0, 0, 0, 0},
 	} {
-		err := serveWorker(bytes.NewReader(input), io.Discard)
+		err := serveWorker(bytes.NewReader(input), io.Discard, nil)
 		if err == nil || errors.Is(err, io.EOF) && i < 2 {
 			t.Errorf("case %d: %v", i, err)
 		}

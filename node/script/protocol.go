@@ -132,7 +132,8 @@ func (d *dec) fail(what string) {
 
 func (d *dec) bytes() []byte {
 	n, k := binary.Uvarint(d.b)
-	if k <= 0 || n > uint64(len(d.b)-k) {
+	// The length must be minimal (what enc writes): one encoding per payload.
+	if k <= 0 || k != uvarintLen(n) || n > uint64(len(d.b)-k) {
 		d.fail("field")
 		d.b = nil
 		return nil
@@ -143,6 +144,15 @@ func (d *dec) bytes() []byte {
 }
 
 func (d *dec) str() string { return string(d.bytes()) }
+
+// uvarintLen is the length of the minimal uvarint encoding of n.
+func uvarintLen(n uint64) int {
+	k := 1
+	for ; n >= 0x80; n >>= 7 {
+		k++
+	}
+	return k
+}
 
 func (d *dec) u64() uint64 {
 	if len(d.b) < 8 {

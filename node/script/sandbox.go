@@ -27,11 +27,13 @@ type sandbox struct {
 	m         *meter
 	fuelFn    goja.Value
 	checkFn   goja.Value
+	operandFn goja.Value
 	factories map[[32]byte]goja.Callable
 	uses      int
 	dirty     bool
 	h         helpers
-	budget    uint64 // 0: FuelPerWrite
+	budget    uint64        // 0: FuelPerWrite
+	guard     time.Duration // for the too-slow reason; 0: WallClockGuard
 }
 
 // maxSandboxUses bounds how long a runtime lives, so that whatever a
@@ -54,6 +56,7 @@ func newSandbox() (*sandbox, error) {
 	}
 	sb.fuelFn = sb.newFunc("fuel", 1, m.fuel)
 	sb.checkFn = sb.newFunc("check", 1, m.check)
+	sb.operandFn = sb.newFunc("operand", 1, m.operand)
 	return sb, nil
 }
 
@@ -131,7 +134,7 @@ func (sb *sandbox) invoke(p *Program, w Write, c Context) (res goja.Value, jsErr
 		sb.dirty = true
 		return nil, nil, "", fmt.Errorf("load script: %w", err)
 	}
-	val, jsErr := factory(goja.Undefined(), sb.fuelFn, sb.checkFn)
+	val, jsErr := factory(goja.Undefined(), sb.fuelFn, sb.checkFn, sb.operandFn)
 	if jsErr != nil {
 		return nil, jsErr, "while loading the script: ", nil
 	}
@@ -175,7 +178,11 @@ func (sb *sandbox) outcome(res goja.Value, jsErr error, prefix string) (Verdict,
 		case errors.As(jsErr, &ie):
 			sb.dirty = true
 			if ie.Value() == errTooSlow {
-				return rejected(CodeTooSlow, 0, "the script took too long (over %v)", WallClockGuard), nil
+				guard := sb.guard
+				if guard == 0 {
+					guard = WallClockGuard
+				}
+				return rejected(CodeTooSlow, 0, "the script took too long (over %v)", guard), nil
 			}
 			return rejected(CodeCrashed, 0, "the script was interrupted"), nil
 		case errors.As(jsErr, &ex):

@@ -3,6 +3,7 @@ package script
 import (
 	"context"
 	"errors"
+	"time"
 )
 
 // Write is one proposed write into a keyspace, as the script sees it.
@@ -58,8 +59,10 @@ type Runner interface {
 var (
 	ErrCompile  = errors.New("access script rejected")
 	ErrTooLarge = errors.New("access script is too large")
-	ErrClosed   = errors.New("script pool is closed")
-	ErrWorker   = errors.New("script worker failed")
+	// ErrTooComplex: more syntax nodes or deeper nesting than Compile takes.
+	ErrTooComplex = errors.New("access script is too complex")
+	ErrClosed     = errors.New("script pool is closed")
+	ErrWorker     = errors.New("script worker failed")
 )
 
 // NewInProcess returns a Runner that executes scripts in this process. It
@@ -68,4 +71,13 @@ var (
 // for trusted scripts, tests and benchmarks.
 func NewInProcess() Runner {
 	return newInProcess()
+}
+
+// NewInProcessWithGuard is NewInProcess with another guard than
+// WallClockGuard: tests use a tiny one to see what callers do with a guard
+// verdict (CodeTooSlow) on a script that fuel alone would let finish.
+func NewInProcessWithGuard(guard time.Duration) Runner {
+	r := newInProcess()
+	r.guard = guard
+	return r
 }

@@ -80,9 +80,19 @@ func canonValue(b *strings.Builder, v reflect.Value) {
 // canonNode prints the nodes that instrumentation changes; it reports false
 // for every other node.
 func canonNode(b *strings.Builder, n ast.Node) bool {
+	if orig, ok := strippedUpdate(n); ok {
+		canonValue(b, reflect.ValueOf(orig))
+		return true
+	}
+	if e, ok := n.(ast.Expression); ok {
+		if x, ok := isOperandGuard(e); ok {
+			canonValue(b, reflect.ValueOf(x))
+			return true
+		}
+	}
 	switch n := n.(type) {
 	case *ast.CallExpression:
-		if _, ok := isCallTo(n, checkFn); ok && len(n.ArgumentList) == 1 {
+		if _, ok := isCheckCall(n); ok && len(n.ArgumentList) == 1 {
 			canonValue(b, reflect.ValueOf(n.ArgumentList[0]))
 			return true
 		}
@@ -221,6 +231,36 @@ func checkInstrumented(prog *ast.Program) error {
 		case *ast.TemplateLiteral:
 			if n.Tag == nil && len(n.Expressions) > 0 && !isCheckArg(parent) {
 				fail(n, "template literal")
+			}
+		}
+		// Operands that convert strings, and variables that ++, -- and
+		// compound assignments convert.
+		if id, ok := updatedVariable(n); ok {
+			switch u := n.(type) {
+			case *ast.UnaryExpression:
+				call, ok := parent.(*ast.CallExpression)
+				if !ok {
+					fail(n, "updated variable")
+				} else if v, ok := isUpdateCheck(call, string(id.Name)); !ok || v != ast.Expression(u) {
+					fail(n, "updated variable")
+				}
+			case *ast.AssignExpression:
+				if _, ok := isUpdateCheck(u.Right, string(id.Name)); !ok {
+					fail(n, "updated variable")
+				}
+			}
+		}
+		for _, e := range checkedOperands(n) {
+			if _, ok := isOperandGuard(e); ok {
+				continue
+			}
+			if call, ok := isCallTo(e, operandFn); !ok || len(call.ArgumentList) == 0 {
+				fail(e, "operand")
+			}
+		}
+		if e, ok := n.(ast.Expression); ok {
+			if _, ok := isOperandGuard(e); ok {
+				return false // the inserted check itself
 			}
 		}
 		return err == nil

@@ -24,7 +24,7 @@ func MaybeRunWorker() {
 	if os.Getenv(workerEnv) != protocolVersion {
 		return
 	}
-	err := serveWorker(os.Stdin, os.Stdout)
+	err := serveWorker(os.Stdin, os.Stdout, restrictWorkerProcess)
 	if err != nil && !errors.Is(err, io.EOF) {
 		fmt.Fprintln(os.Stderr, "script worker:", err)
 		os.Exit(1)
@@ -40,7 +40,9 @@ type workerState struct {
 }
 
 // serveWorker answers validate requests one at a time until in is closed.
-func serveWorker(in io.Reader, out io.Writer) error {
+// ready, if not nil, runs once the worker is set up, before it says hello:
+// a worker process drops what it may do there.
+func serveWorker(in io.Reader, out io.Writer, ready func()) error {
 	ws := &workerState{
 		in:       bufio.NewReaderSize(in, 64<<10),
 		out:      &frameWriter{w: out},
@@ -55,6 +57,9 @@ func serveWorker(in io.Reader, out io.Writer) error {
 	// The address-space limit is set once the worker is ready, relative to
 	// its size then, so that start-up reservations do not eat the headroom.
 	limitWorkerAddressSpace()
+	if ready != nil {
+		ready()
+	}
 	if err := ws.out.send(frameHello, (&enc{}).str(protocolVersion).b); err != nil {
 		return err
 	}

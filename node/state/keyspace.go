@@ -586,11 +586,48 @@ func ledgerLeaves(tx *bbolt.Tx) ([]smt.Update, error) {
 	return ups, err
 }
 
+// payable refuses, before any script is compiled or run, a root keyspace
+// transaction whose nonce is already used or whose sender cannot pay its
+// fee and price at this state: the cheap checks first, so that a key with
+// no money cannot make a node compile and run scripts for nothing.
+// (Pending transactions are the mempool's to count.)
+func (b *Batch) payable(t *wire.Tx) error {
+	switch t.Body.(type) {
+	case wire.Put, wire.KeyspaceBuy, wire.KeyspaceScript, wire.KeyspaceTransfer:
+	default:
+		return nil
+	}
+	if !b.chain.IsRoot() {
+		return nil
+	}
+	from, err := b.account(t.From)
+	if err != nil {
+		return err
+	}
+	if t.Nonce < from.Nonce {
+		return consensus.Rule(consensus.ErrBadNonce, "nonce %d was already used (account is at %d)", t.Nonce, from.Nonce)
+	}
+	spend := t.Fee
+	if buy, ok := t.Body.(wire.KeyspaceBuy); ok {
+		if spend, err = wire.AddAmounts(spend, KeyspacePrice(buy.Name)); err != nil {
+			return consensus.Rule(consensus.ErrAmountOverflow, "price plus fee overflows")
+		}
+	}
+	if from.Balance < spend {
+		return consensus.Rule(consensus.ErrInsufficientFunds, "balance %s BVS is less than the %s BVS this spends",
+			wire.FormatAmount(from.Balance), wire.FormatAmount(spend))
+	}
+	return nil
+}
+
 // CheckAccess runs the checks of a put or keyspace transaction that depend
-// on keyspaces and scripts (not nonce or balance), as the batch's block
-// would: the mempool runs it on admission so that a refused write is
-// refused to its sender at once. Other transactions pass.
+// on keyspaces and scripts, after payable, as the batch's block would: the
+// mempool runs it on admission so that a refused write is refused to its
+// sender at once. Other transactions pass.
 func (b *Batch) CheckAccess(t *wire.Tx) error {
+	if err := b.payable(t); err != nil {
+		return err
+	}
 	switch body := t.Body.(type) {
 	case wire.Put:
 		if err := wire.ValidKey(body.Key); err != nil {

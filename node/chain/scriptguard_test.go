@@ -1,0 +1,74 @@
+package chain
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/bitverse/bitverse/node/consensus"
+	"github.com/bitverse/bitverse/node/script"
+	"github.com/bitverse/bitverse/node/state"
+	"github.com/bitverse/bitverse/node/wire"
+)
+
+// busyScript allows every write after a loop that uses most of the fuel
+// budget: about a tenth of a second, which a 1 ms guard never lets finish.
+const busyScript = `function validate(w) { let a = []; for (let i = 0; i < 40000; i++) a = [a]; return a.length === 1 }`
+
+// A block whose script hits the wall-clock guard is not a verdict: the
+// reorganization towards it stops, the node goes back to its old, heavier
+// tip (not the fork point), the block is not marked invalid, and it
+// connects once the script can run.
+func TestScriptGuardNeverLowersTip(t *testing.T) {
+	fx := newFixture(t, nil)
+	fx.mine(fx.alice.PubKey(), fx.buy(fx.alice, "erik", busyScript, -1))
+	fork := uint64(len(fx.blocks))
+	fy := fx.forkAt(fork)
+	fx.mine(fx.alice.PubKey(), fx.transfer(fx.alice, fx.carol.PubKey(), wire.Unit, -1))
+	fx.mine(fx.alice.PubKey())
+	oldTip := fx.c.Tip()
+
+	fy.mine(fy.bob.PubKey(), fy.put(fy.alice, "erik/x", "hello", -1))
+	for i := 0; i < 2; i++ {
+		fy.mine(fy.bob.PubKey())
+	}
+
+	// fx's node cannot run the script to a verdict.
+	slow := state.NewScripts(script.NewInProcessWithGuard(time.Millisecond))
+	fx.c = openChainWith(t, fx, slow)
+	if fx.c.Tip().ID != oldTip.ID {
+		t.Fatalf("reopened at %s, want %s", fx.c.Tip().ID.Short(), oldTip.ID.Short())
+	}
+	for _, b := range fy.blocks[fork:] {
+		_, err := fx.c.ProcessBlock(copyBlock(b))
+		if err != nil && !errors.Is(err, state.ErrScriptUnavailable) {
+			t.Fatalf("block %d: %v", b.Header.Height, err)
+		}
+		if tip := fx.c.Tip(); tip.ID != oldTip.ID {
+			t.Fatalf("after block %d the tip is %s at height %d, want the old tip %s at %d", b.Header.Height, tip.ID.Short(), tip.Height, oldTip.ID.Short(), oldTip.Height)
+		}
+	}
+	if _, err := fx.c.ProcessBlock(copyBlock(fy.blocks[fork])); consensus.CodeOf(err) != 0 {
+		t.Fatalf("the block was marked invalid: %v", err)
+	}
+
+	// With room to run, the next block brings the heavier branch in.
+	slow.Runner = script.NewInProcess()
+	fy.mine(fy.bob.PubKey())
+	fx.feed(fy.blocks[len(fy.blocks)-1])
+	if fx.c.Tip().ID != fy.c.Tip().ID {
+		t.Fatalf("tip %s, want the heavier branch %s", fx.c.Tip().ID.Short(), fy.c.Tip().ID.Short())
+	}
+	if rec, _ := fx.kv("erik/x"); rec == nil || string(rec.Value) != "hello" {
+		t.Fatalf("erik/x = %+v, want hello", rec)
+	}
+}
+
+func openChainWith(t *testing.T, fx *fixture, scripts *state.Scripts) *Chain {
+	t.Helper()
+	c, err := New(Config{Params: fx.p, DB: fx.db, Now: fx.clk.Now, Scripts: scripts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}

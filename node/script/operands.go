@@ -1,0 +1,303 @@
+package script
+
+import (
+	"strconv"
+
+	"github.com/dop251/goja/ast"
+	"github.com/dop251/goja/token"
+)
+
+// Operands. goja converts and compares strings in time proportional to their
+// length inside a single VM instruction: +s parses a 200,000-digit string,
+// a < b compares two long strings, o[s] hashes a long key. One AST node of
+// fuel would then buy up to ~200 µs. So every operand such an operator may
+// receive a string in is wrapped in __bv_o (which charges long strings by
+// their length, at the parsing rate), unless its syntax says it cannot be a long string:
+//
+//	a - b, a * b, a < b, a == b, ... (arithmetic, bitwise, relational, loose
+//	    equality, in)                each operand
+//	a === b, a !== b                 the left one, only if both may be long
+//	                                 strings (the compare stops at the shorter)
+//	-a, +a, ~a                       the operand
+//	o[k], {[k]: v}                   the key
+//	case k:                          the test
+//	x -= e, x *= e, ...              e
+//	x++, --x (x a variable)          __bv_o(x, x++)
+//	x -= e, ... (x a variable)       x -= __bv_o(x, e)
+//
+// __bv_o charges every string among its arguments and returns the last; the
+// two-argument form charges the variable's value read before the update
+// (the update itself then converts it once). It starts with an identifier,
+// so a line that begins with it never joins the line before.
+//
+// ++, -- and compound assignments on properties (o.p++) are not wrapped: a
+// property would have to be read twice (see doc.go, "Known gaps").
+
+// convertsOperands reports whether a binary operator converts or compares
+// its operands.
+func convertsOperands(op token.Token) bool {
+	switch op {
+	case token.MINUS, token.MULTIPLY, token.EXPONENT, token.SLASH, token.REMAINDER,
+		token.AND, token.OR, token.EXCLUSIVE_OR, token.SHIFT_LEFT, token.SHIFT_RIGHT, token.UNSIGNED_SHIFT_RIGHT,
+		token.LESS, token.GREATER, token.LESS_OR_EQUAL, token.GREATER_OR_EQUAL, token.EQUAL, token.NOT_EQUAL, token.IN:
+		return true
+	}
+	return false
+}
+
+// arithmeticAssign reports whether an assignment operator (as goja's parser
+// records it: x -= e has operator MINUS) converts its target.
+func arithmeticAssign(op token.Token) bool {
+	return op != token.PLUS && convertsOperands(op) && op != token.IN && op != token.LESS && op != token.GREATER &&
+		op != token.LESS_OR_EQUAL && op != token.GREATER_OR_EQUAL && op != token.EQUAL && op != token.NOT_EQUAL
+}
+
+// mayBeLongString reports whether e may evaluate to a string long enough to
+// cost fuel (rateCopy characters or more) that has not been charged yet.
+func mayBeLongString(e ast.Expression) bool {
+	if x, ok := isOperandGuard(e); ok {
+		return mayBeLongString(x)
+	}
+	if call, ok := isCheckCall(e); ok && len(call.ArgumentList) > 0 {
+		// Already checked (the verifier sees the instrumented tree): what
+		// matters is what the check wraps.
+		return mayBeLongString(call.ArgumentList[len(call.ArgumentList)-1])
+	}
+	switch e := e.(type) {
+	case *ast.MetaProperty:
+		return false // new.target: a function or undefined
+	case *ast.NumberLiteral, *ast.BooleanLiteral, *ast.NullLiteral, *ast.RegExpLiteral,
+		*ast.FunctionLiteral, *ast.ArrowFunctionLiteral, *ast.ClassLiteral, *ast.ObjectLiteral, *ast.ArrayLiteral:
+		return false
+	case *ast.StringLiteral:
+		return len(e.Literal) >= rateCopy
+	case *ast.TemplateLiteral:
+		if e.Tag != nil {
+			return true
+		}
+		if len(e.Expressions) > 0 {
+			return false // checked as a whole
+		}
+		n := 0
+		for _, el := range e.Elements {
+			n += len(el.Literal)
+		}
+		return n >= rateCopy
+	case *ast.UnaryExpression:
+		return false // numbers, booleans, undefined, typeof's short names
+	case *ast.BinaryExpression:
+		switch e.Operator {
+		case token.PLUS:
+			return constant(e.Left) && constant(e.Right) // otherwise checked as a whole
+		case token.LOGICAL_AND, token.LOGICAL_OR, token.COALESCE:
+			return true
+		}
+		return false // numbers and booleans
+	case *ast.AssignExpression:
+		switch e.Operator {
+		case token.ASSIGN, token.LOGICAL_AND, token.LOGICAL_OR, token.COALESCE:
+			return true
+		}
+		return false // += is checked; the others make numbers
+	}
+	return true
+}
+
+// checkedOperands returns the operands of n that must be wrapped in
+// __bv_o. The instrumenter wraps them; the verifier requires them wrapped.
+func checkedOperands(n ast.Node) []ast.Expression {
+	var out []ast.Expression
+	add := func(e ast.Expression) {
+		if e != nil && mayBeLongString(e) {
+			out = append(out, e)
+		}
+	}
+	switch n := n.(type) {
+	case *ast.BinaryExpression:
+		switch {
+		case n.Operator == token.STRICT_EQUAL || n.Operator == token.STRICT_NOT_EQUAL:
+			if mayBeLongString(n.Left) && mayBeLongString(n.Right) {
+				out = append(out, n.Left)
+			}
+		case convertsOperands(n.Operator):
+			add(n.Left)
+			add(n.Right)
+		}
+	case *ast.UnaryExpression:
+		switch n.Operator {
+		case token.MINUS, token.PLUS, token.BITWISE_NOT:
+			add(n.Operand)
+		}
+	case *ast.BracketExpression:
+		add(n.Member)
+	case *ast.PropertyKeyed:
+		if n.Computed {
+			add(n.Key)
+		}
+	case *ast.CaseStatement:
+		add(n.Test)
+	case *ast.AssignExpression:
+		if arithmeticAssign(n.Operator) {
+			add(n.Right) // with a variable target, the update check covers it
+		}
+	}
+	return out
+}
+
+// updatedVariable returns the variable that ++/-- or a compound arithmetic
+// assignment converts, if it is a plain variable.
+func updatedVariable(n ast.Node) (*ast.Identifier, bool) {
+	switch n := n.(type) {
+	case *ast.UnaryExpression:
+		if n.Operator == token.INCREMENT || n.Operator == token.DECREMENT {
+			id, ok := n.Operand.(*ast.Identifier)
+			return id, ok
+		}
+	case *ast.AssignExpression:
+		if arithmeticAssign(n.Operator) {
+			id, ok := n.Left.(*ast.Identifier)
+			return id, ok
+		}
+	}
+	return nil, false
+}
+
+// isUpdateCheck reports whether e is __bv_o(x, v) for the variable x named
+// name.
+func isUpdateCheck(e ast.Expression, name string) (ast.Expression, bool) {
+	call, ok := isCallTo(e, operandFn)
+	if !ok || len(call.ArgumentList) != 2 {
+		return nil, false
+	}
+	id, ok := call.ArgumentList[0].(*ast.Identifier)
+	if !ok || string(id.Name) != name {
+		return nil, false
+	}
+	return call.ArgumentList[1], true
+}
+
+// strippedUpdate undoes the instrumenter's wrapping of a variable update:
+// __bv_o(x, x++) gives x++, and x -= __bv_o(x, e) gives x -= e. It reports
+// false for anything else.
+func strippedUpdate(n ast.Node) (ast.Node, bool) {
+	switch n := n.(type) {
+	case *ast.CallExpression:
+		call, ok := isCallTo(n, operandFn)
+		if !ok || len(call.ArgumentList) != 2 {
+			return nil, false
+		}
+		if id, ok := updatedVariable(call.ArgumentList[1]); ok {
+			if u, ok := call.ArgumentList[1].(*ast.UnaryExpression); ok {
+				if _, ok := isUpdateCheck(n, string(id.Name)); ok {
+					return u, true
+				}
+			}
+		}
+	case *ast.AssignExpression:
+		id, ok := updatedVariable(n)
+		if !ok {
+			return nil, false
+		}
+		v, ok := isUpdateCheck(n.Right, string(id.Name))
+		if !ok {
+			return nil, false
+		}
+		cp := *n
+		cp.Right = v
+		return &cp, true
+	}
+	return nil, false
+}
+
+// isCheckCall reports whether e is an inserted __bv_c or __bv_o call.
+func isCheckCall(e ast.Expression) (*ast.CallExpression, bool) {
+	if call, ok := isCallTo(e, checkFn); ok {
+		return call, true
+	}
+	return isCallTo(e, operandFn)
+}
+
+// A variable operand is checked inline where that is safe:
+//
+//	(typeof x !== "string" || x.length < 64 ? x : __bv_o(x))
+//
+// reads x up to three times (a variable read has no side effects in strict
+// mode without with) and calls the host only for a long string, which is
+// several times cheaper than a host call per operand. The form starts with
+// "(", so it is used only where the token before cannot end an expression
+// (else the line before could become a call): see guardSafe.
+
+func operandGuard(name string) (open, close string) {
+	return "(typeof " + name + ` !== "string" || ` + name + ".length < " + strconv.Itoa(rateOperand) + " ? ",
+		" : " + operandFn + "(" + name + "))"
+}
+
+// isOperandGuard reports whether e is the inline check of a variable, and
+// returns the variable as written (the consequent).
+func isOperandGuard(e ast.Expression) (ast.Expression, bool) {
+	c, ok := e.(*ast.ConditionalExpression)
+	if !ok {
+		return nil, false
+	}
+	x, ok := c.Consequent.(*ast.Identifier)
+	if !ok {
+		return nil, false
+	}
+	name := string(x.Name)
+	isX := func(e ast.Expression) bool { id, ok := e.(*ast.Identifier); return ok && string(id.Name) == name }
+	or, ok := c.Test.(*ast.BinaryExpression)
+	if !ok || or.Operator != token.LOGICAL_OR {
+		return nil, false
+	}
+	ne, ok := or.Left.(*ast.BinaryExpression)
+	if !ok || ne.Operator != token.STRICT_NOT_EQUAL {
+		return nil, false
+	}
+	typ, ok := ne.Left.(*ast.UnaryExpression)
+	if !ok || typ.Operator != token.TYPEOF || !isX(typ.Operand) {
+		return nil, false
+	}
+	if lit, ok := ne.Right.(*ast.StringLiteral); !ok || lit.Value.String() != "string" {
+		return nil, false
+	}
+	lt, ok := or.Right.(*ast.BinaryExpression)
+	if !ok || lt.Operator != token.LESS {
+		return nil, false
+	}
+	dot, ok := lt.Left.(*ast.DotExpression)
+	if !ok || !isX(dot.Left) || string(dot.Identifier.Name) != "length" {
+		return nil, false
+	}
+	if n, ok := lt.Right.(*ast.NumberLiteral); !ok || n.Literal != strconv.Itoa(rateOperand) {
+		return nil, false
+	}
+	call, ok := isCallTo(c.Alternate, operandFn)
+	if !ok || len(call.ArgumentList) != 1 || !isX(call.ArgumentList[0]) {
+		return nil, false
+	}
+	return x, true
+}
+
+// safeKeywords may precede an expression and never end one.
+var safeKeywords = map[string]bool{"return": true, "typeof": true, "void": true, "delete": true, "in": true,
+	"instanceof": true, "case": true, "throw": true, "else": true, "do": true, "yield": true, "await": true}
+
+// guardSafe reports whether "(" may be inserted at offset o: the token
+// before cannot end an expression, so no line joins the one before.
+func guardSafe(lx *lexer, o int) bool {
+	t := lx.prev(o)
+	if t < 0 {
+		return true
+	}
+	switch lx.toks[t].kind {
+	case tokPunct:
+		switch lx.text(t) {
+		case ")", "]", "}", "++", "--":
+			return false
+		}
+		return true
+	case tokWord:
+		return safeKeywords[lx.text(t)]
+	}
+	return false
+}
