@@ -36,7 +36,7 @@ type walletReadyMsg struct {
 // screens, polls the node's status, listens to its events, and draws the
 // chrome around the active screen.
 type app struct {
-	s *shared
+	s *common
 	d deps
 
 	width, height int
@@ -63,7 +63,7 @@ func newApp(opts Options, d deps) *app {
 	if clock == nil {
 		clock = time.Now
 	}
-	s := &shared{
+	s := &common{
 		ctx: d.ctx, api: opts.API, params: opts.Params, net: opts.Params.Net,
 		st: styles.Default(true), keys: keymap.Default(), clock: clock, log: d.log,
 		version: opts.Version, balances: map[string]node.AccountInfo{}, runExec: d.exec,

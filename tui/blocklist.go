@@ -22,7 +22,7 @@ const keepPages = 4
 // fetches a page when a visible row is missing, and draws only the visible
 // rows. Row i shows height tip-i.
 type blockList struct {
-	s *shared
+	s *common
 
 	width, height int // height includes the column header
 
@@ -38,7 +38,7 @@ type blockList struct {
 	err     error
 }
 
-func newBlockList(s *shared) *blockList {
+func newBlockList(s *common) *blockList {
 	return &blockList{s: s, blocks: map[uint64]node.BlockInfo{}, pending: map[uint64]bool{}, fetched: map[uint64]uint64{}}
 }
 

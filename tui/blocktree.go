@@ -41,7 +41,7 @@ type chainRow struct {
 // blocktreeScreen draws the tree of chains and drills down: chain → its
 // blocks → a block's transactions → one transaction.
 type blocktreeScreen struct {
-	s             *shared
+	s             *common
 	width, height int
 	active        bool
 	level         treeLevel
@@ -66,7 +66,7 @@ type blocktreeScreen struct {
 	txOffset int
 }
 
-func newBlocktree(s *shared) *blocktreeScreen {
+func newBlocktree(s *common) *blocktreeScreen {
 	return &blocktreeScreen{s: s, list: newBlockList(s), tipTimes: map[string]int64{}, movedAt: map[string]int64{}}
 }
 
@@ -609,7 +609,7 @@ func (t *blocktreeScreen) txView() string {
 }
 
 // txDetails draws every field of a transaction.
-func txDetails(s *shared, tx node.TxInfo) string {
+func txDetails(s *common, tx node.TxInfo) string {
 	st := s.st
 	f := func(label, value string) string { return "  " + field(st, label, value) }
 	lines := []string{

@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"context"
 	"fmt"
 	"strings"
 
@@ -19,15 +18,11 @@ import (
 type dataMode int
 
 const (
-	dmBrowse    dataMode = iota
-	dmFilter             // typing a prefix
-	dmOpenKey            // typing a key to get
-	dmPreview            // a value, full screen (narrow terminals)
-	dmPut                // the put form
-	dmPreparing          // nonce, fee, signature
-	dmConfirm            // the last look before submitting
-	dmSending
-	dmStamping // a stamp is submitted; waiting for a root block to hold it
+	dmBrowse  dataMode = iota
+	dmFilter           // typing a prefix
+	dmOpenKey          // typing a key to get
+	dmPreview          // a value, full screen (narrow terminals)
+	dmPut              // the put form, then its review (flow)
 )
 
 // Fields of the put form.
@@ -48,7 +43,7 @@ const splitWidth = 100
 // values (text, JSON, images) and writes new ones; K switches to the
 // keyspaces the wallet owns (keyspacesView, keyspaces.go).
 type dataScreen struct {
-	s             *shared
+	s             *common
 	width, height int
 	active        bool
 	mode          dataMode
@@ -83,15 +78,9 @@ type dataScreen struct {
 	focus            int
 	putErr           string
 	refused          *putRefusal
-	prepared         *wire.Tx
-	// A write on a branch: the credit available there when it was
-	// prepared, the root stamp that buys what is missing (nil when the
-	// credit covers the fee), the stamp's id once submitted, and how to
-	// stop waiting for it.
-	available  uint64
-	stamp      *wire.Tx
-	stampID    wire.Hash
-	stopWaitFn context.CancelFunc
+	// flow reviews, signs and submits the write (and on a branch whose
+	// credit is short, the root stamp that buys what is missing first).
+	flow *signFlow
 }
 
 // putRefusal is a write a keyspace refused: by its access script, with the
@@ -101,8 +90,8 @@ type putRefusal struct {
 	code             consensus.ErrorCode
 }
 
-func newData(s *shared) *dataScreen {
-	d := &dataScreen{s: s, ks: newKeyspacesView(s)}
+func newData(s *common) *dataScreen {
+	d := &dataScreen{s: s, ks: newKeyspacesView(s), flow: newSignFlow(s)}
 	d.prefix = newInput(s.st, "prefix ", "all keys", 40)
 	d.openKey = newInput(s.st, "key ", "public/hello", 50)
 	d.openKey.CharLimit = wire.MaxKeySize
@@ -144,12 +133,11 @@ func (d *dataScreen) Capturing() bool {
 	if d.spaces {
 		return d.ks.Capturing()
 	}
-	return d.mode == dmFilter || d.mode == dmOpenKey || d.mode == dmPut
+	return d.mode == dmFilter || d.mode == dmOpenKey || d.mode == dmPut && !d.flow.active()
 }
 
 func (d *dataScreen) Dirty() bool {
-	return (d.mode == dmPut || d.mode == dmPreparing || d.mode == dmConfirm || d.mode == dmStamping) &&
-		(d.putKey.Value() != "" || d.putValue.Value() != "") || d.ks.Dirty()
+	return d.mode == dmPut && (d.putKey.Value() != "" || d.putValue.Value() != "") || d.ks.Dirty()
 }
 
 func (d *dataScreen) ShortHelp() []key.Binding {
@@ -163,14 +151,13 @@ func (d *dataScreen) ShortHelp() []key.Binding {
 	case dmFilter, dmOpenKey:
 		return []key.Binding{k.Submit, k.Cancel}
 	case dmPut:
+		if d.flow.active() {
+			return d.flow.ShortHelp()
+		}
 		if d.focus == putFieldDepth {
 			return []key.Binding{k.Deeper, k.Shallower, k.Submit, k.Cancel}
 		}
 		return []key.Binding{k.NextField, k.Submit, k.Cancel}
-	case dmStamping:
-		return []key.Binding{k.Cancel}
-	case dmConfirm:
-		return []key.Binding{k.Yes, k.No}
 	case dmPreview:
 		return []key.Binding{k.Move, k.Back}
 	}
@@ -235,92 +222,69 @@ func (d *dataScreen) update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		d.got, d.prev, d.getErr, d.pLines = msg.res, msg.preview, msg.err, nil
-	case preparedMsg:
-		if msg.who != "put" || d.mode != dmPreparing {
-			return nil
-		}
-		if msg.err != nil {
-			d.s.log.Warn("prepare put", "err", msg.err)
-			d.mode, d.putErr = dmPut, sentence(msg.err)
-			return d.focusField(d.focus)
-		}
-		d.prepared, d.mode, d.stamp, d.available = msg.tx, dmConfirm, msg.stamp, msg.available
-	case submittedMsg:
-		if msg.who == "stamp" && d.mode == dmSending {
-			return d.stamped(msg)
-		}
-		if msg.who != "put" || d.mode != dmSending {
-			return nil
-		}
-		if msg.err != nil {
-			d.s.log.Warn("submit put", "err", msg.err)
-			d.mode = dmPut
-			if ks, reason, code, ok := refusal(msg.err); ok {
-				d.refused = &putRefusal{keyspace: ks, reason: reason, code: code}
-			} else {
-				d.putErr = "The node refused the write: " + sentence(msg.err)
-			}
-			return d.focusField(0)
-		}
-		k := d.putKey.Value()
-		chain := d.prepared.Chain
-		d.s.log.Info("put", "key", k, "chain", chain.String(), "tx", msg.id)
-		where := ""
-		if !chain.IsRoot() {
-			where = " on chain " + chain.String()
-		}
-		if st := d.stamp; st != nil {
-			where += fmt.Sprintf(" (its credit stamped for %s + fee %s)", view.Amount(st.Body.(wire.Stamp).Amount), view.Amount(st.Fee))
-		}
-		d.s.info("Written: " + k + where + " is pending until a block includes it (tx " + view.Short(msg.id.String(), 12) + ").")
-		d.putKey.Reset()
-		d.putValue.Reset()
-		d.prepared, d.stamp = nil, nil
-		d.mode = dmBrowse
-		d.prefix.SetValue(k)
-		return tea.Batch(d.fetchKeys(), d.get(k))
-	case txConfirmedMsg:
-		if d.mode != dmStamping || msg.id != d.stampID {
-			return nil
-		}
-		d.stopWait()
-		if msg.err != nil {
-			d.s.log.Warn("wait for stamp", "tx", msg.id, "err", msg.err)
-			d.mode, d.prepared, d.stamp = dmPut, nil, nil
-			d.putErr = "The stamp did not confirm: " + sentence(msg.err)
-			return d.focusField(putFieldValue)
-		}
-		d.mode = dmSending
-		return submitCmd(d.s.ctx, d.s.api, "put", d.prepared.Encode())
+	case preparedMsg, submittedMsg, txConfirmedMsg:
+		return d.flowDone(d.flow.Update(msg))
 	}
 	return nil
 }
 
-// stamped follows the submission of the stamp that buys write credit for
-// a branch write: on success, it waits for a root block to hold it.
-func (d *dataScreen) stamped(msg submittedMsg) tea.Cmd {
-	st := d.stamp
-	if msg.err != nil {
-		d.s.log.Warn("submit stamp", "err", msg.err)
-		d.mode, d.prepared, d.stamp = dmPut, nil, nil
-		d.putErr = "The node refused the stamp of write credit: " + sentence(msg.err)
+// flowDone acts on what the write's review-and-sign flow reports.
+func (d *dataScreen) flowDone(cmd tea.Cmd, r flowResult) tea.Cmd {
+	stampStep := func() bool { return r.plan != nil && r.plan.stamp() != nil && r.step == 0 }
+	switch r.outcome {
+	case outcomeFailed:
+		d.s.log.Warn("prepare put", "err", r.err)
+		d.putErr = sentence(r.err)
+		return d.focusField(d.focus)
+	case outcomeBack:
 		return d.focusField(putFieldValue)
+	case outcomeRefused:
+		if stampStep() {
+			d.s.log.Warn("submit stamp", "err", r.err)
+			d.putErr = "The node refused the stamp of write credit: " + sentence(r.err)
+			return d.focusField(putFieldValue)
+		}
+		d.s.log.Warn("submit put", "err", r.err)
+		if ks, reason, code, ok := refusal(r.err); ok {
+			d.refused = &putRefusal{keyspace: ks, reason: reason, code: code}
+		} else {
+			d.putErr = "The node refused the write: " + sentence(r.err)
+		}
+		return d.focusField(0)
+	case outcomeWaiting:
+		st := r.plan.stamp()
+		body := st.Body.(wire.Stamp)
+		id := r.ids[len(r.ids)-1]
+		d.s.log.Info("stamp", "chain", body.Chain.String(), "amount", body.Amount, "fee", st.Fee, "tx", id)
+		d.s.info(fmt.Sprintf("Stamping %s of write credit on chain %s (fee %s, tx %s); waiting for a root block…",
+			view.Amount(body.Amount), body.Chain, view.Amount(st.Fee), view.Short(id.String(), 12)))
+	case outcomeLost:
+		d.s.log.Warn("wait for stamp", "err", r.err)
+		d.putErr = "The stamp did not confirm: " + sentence(r.err)
+		return d.focusField(putFieldValue)
+	case outcomeStopped:
+		d.putErr = "Stopped waiting. The stamp stays submitted and pays for the write once a root block holds it; enter writes again then."
+		return d.focusField(putFieldValue)
+	case outcomeDone:
+		k := d.putKey.Value()
+		put := r.plan.main()
+		id := r.ids[len(r.ids)-1]
+		d.s.log.Info("put", "key", k, "chain", put.Chain.String(), "tx", id)
+		where := ""
+		if !put.Chain.IsRoot() {
+			where = " on chain " + put.Chain.String()
+		}
+		if st := r.plan.stamp(); st != nil {
+			where += fmt.Sprintf(" (its credit stamped for %s + fee %s)", view.Amount(st.Body.(wire.Stamp).Amount), view.Amount(st.Fee))
+		}
+		d.s.info("Written: " + k + where + " is pending until a block includes it (tx " + view.Short(id.String(), 12) + ").")
+		d.putKey.Reset()
+		d.putValue.Reset()
+		d.mode = dmBrowse
+		d.prefix.SetValue(k)
+		return tea.Batch(d.fetchKeys(), d.get(k))
 	}
-	body := st.Body.(wire.Stamp)
-	d.s.log.Info("stamp", "chain", body.Chain.String(), "amount", body.Amount, "fee", st.Fee, "tx", msg.id)
-	d.s.info(fmt.Sprintf("Stamping %s of write credit on chain %s (fee %s, tx %s); waiting for a root block…",
-		view.Amount(body.Amount), body.Chain, view.Amount(st.Fee), view.Short(msg.id.String(), 12)))
-	ctx, cancel := context.WithCancel(d.s.ctx)
-	d.mode, d.stampID, d.stopWaitFn = dmStamping, msg.id, cancel
-	return waitTxCmd(ctx, d.s.api, msg.id)
-}
-
-// stopWait stops waiting for the stamp.
-func (d *dataScreen) stopWait() {
-	if d.stopWaitFn != nil {
-		d.stopWaitFn()
-		d.stopWaitFn = nil
-	}
+	return cmd
 }
 
 func (d *dataScreen) gotKeys(msg keysMsg) tea.Cmd {
@@ -434,6 +398,9 @@ func (d *dataScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 			d.pOffset = max(0, d.pOffset-d.height/2)
 		}
 	case dmPut:
+		if d.flow.active() {
+			return d.flowDone(d.flow.Key(msg))
+		}
 		switch {
 		case key.Matches(msg, k.Cancel):
 			d.putKey.Blur()
@@ -462,25 +429,6 @@ func (d *dataScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		d.putErr, d.refused = "", nil
 		return cmd
-	case dmConfirm:
-		switch {
-		case key.Matches(msg, k.Yes):
-			d.mode = dmSending
-			if d.stamp != nil {
-				return submitCmd(d.s.ctx, d.s.api, "stamp", d.stamp.Encode())
-			}
-			return submitCmd(d.s.ctx, d.s.api, "put", d.prepared.Encode())
-		case key.Matches(msg, k.No):
-			d.mode, d.prepared, d.stamp = dmPut, nil, nil
-			return d.focusField(putFieldValue)
-		}
-	case dmStamping:
-		if key.Matches(msg, k.Cancel) {
-			d.stopWait()
-			d.mode, d.prepared, d.stamp = dmPut, nil, nil
-			d.putErr = "Stopped waiting. The stamp stays submitted and pays for the write once a root block holds it; enter writes again then."
-			return d.focusField(putFieldValue)
-		}
 	}
 	return nil
 }
@@ -545,12 +493,15 @@ func (d *dataScreen) submitPut() tea.Cmd {
 	}
 	acct := d.s.accounts[0]
 	hw, name, value := d.s.wallet, acct.Name, []byte(v)
+	ctx, api, params, from := d.s.ctx, d.s.api, d.s.params, acct.Address
 	if d.putDepth > 0 {
 		d.putKey.Blur()
 		d.putValue.Blur()
-		d.mode = dmPreparing
-		return prepareBranchPutCmd(d.s.ctx, d.s.api, d.s.params, acct.Address, name, k, value, d.putChain(),
-			func(tx *wire.Tx) error { return hw.Sign(name, tx) })
+		chain := d.putChain()
+		return d.flow.start(func(id reqID) tea.Cmd {
+			return prepareBranchPutCmd(ctx, api, params, id, from, name, k, value, chain,
+				func(tx *wire.Tx) error { return hw.Sign(name, tx) })
+		})
 	}
 	fee := minFee(d.s.params, wire.Put{Key: k, Value: []byte(v)}, d.s.balances[acct.Address].NextNonce)
 	if bal, known := d.s.balances[acct.Address]; known && bal.Balance < fee {
@@ -560,9 +511,10 @@ func (d *dataScreen) submitPut() tea.Cmd {
 	}
 	d.putKey.Blur()
 	d.putValue.Blur()
-	d.mode = dmPreparing
-	return prepareTxCmd(d.s.ctx, d.s.api, d.s.params, "put", acct.Address, wire.Put{Key: k, Value: value},
-		func(nonce, fee uint64) (*wire.Tx, error) { return hw.Put(name, k, value, nonce, fee) })
+	return d.flow.start(func(id reqID) tea.Cmd {
+		return prepareTxCmd(ctx, api, params, id, from, wire.Put{Key: k, Value: value}, "the write",
+			func(nonce, fee uint64) (*wire.Tx, error) { return hw.Put(name, k, value, nonce, fee) })
+	})
 }
 
 // switcher is the first line of both views: which one is shown, and the
@@ -584,10 +536,12 @@ func (d *dataScreen) View() string {
 	switch d.mode {
 	case dmPreview:
 		body = d.previewView(d.width, d.height)
-	case dmPut, dmPreparing:
-		body = d.putView()
-	case dmConfirm, dmSending, dmStamping:
-		body = d.confirmView()
+	case dmPut:
+		if d.flow.shown() {
+			body = d.flow.View(d.review(), d.width, d.height)
+		} else {
+			body = d.putView()
+		}
 	default:
 		if d.width >= splitWidth {
 			lw := d.width * 2 / 5
@@ -730,7 +684,7 @@ func (d *dataScreen) putView() string {
 		lines = append(lines, "", d.refusalView(r))
 	}
 	lines = append(lines, "")
-	if d.mode == dmPreparing {
+	if d.flow.active() {
 		lines = append(lines, "  "+st.Muted.Render("Signing…"))
 	} else {
 		lines = append(lines, "  "+st.Muted.Render("enter reviews the write before sending · depth: tab to it, +/- changes it"))
@@ -738,48 +692,35 @@ func (d *dataScreen) putView() string {
 	return strings.Join(lines, "\n")
 }
 
-func (d *dataScreen) confirmView() string {
+// review is the write's last look before anything is sent.
+func (d *dataScreen) review() review {
 	st := d.s.st
-	tx := d.prepared
-	if tx == nil {
-		return ""
-	}
+	pl := d.flow.plan
+	tx := pl.main()
 	body := tx.Body.(wire.Put)
 	f := func(label, value string) string { return field(st, label, value) }
-	lines := []string{
-		st.Strong.Render("Write this value?"),
-		"",
+	rows := []string{
 		f("key", st.Value.Render(view.Truncate(body.Key, 50))),
 		f("value", st.Value.Render(view.Bytes(len(body.Value)))),
 	}
 	if tx.Chain.IsRoot() {
-		lines = append(lines,
+		rows = append(rows,
 			f("depth", st.Value.Render("0 (root /)")),
 			f("fee", st.Strong.Render(view.Amount(tx.Fee))))
 	} else {
-		lines = append(lines,
+		rows = append(rows,
 			f("depth", st.Value.Render(fmt.Sprintf("%d (chain %s)", tx.Chain.Depth, tx.Chain))),
-			f("fee", st.Strong.Render(view.Amount(tx.Fee))+st.Muted.Render(" from write credit ("+view.Amount(d.available)+" left)")))
-		if s := d.stamp; s != nil {
+			f("fee", st.Strong.Render(view.Amount(tx.Fee))+st.Muted.Render(" from write credit ("+view.Amount(pl.available)+" left)")))
+		if s := pl.stamp(); s != nil {
 			amount := s.Body.(wire.Stamp).Amount
 			total, _ := wire.AddAmounts(amount, s.Fee)
-			lines = append(lines,
+			rows = append(rows,
 				f("stamp", st.Strong.Render(view.Amount(amount))+st.Muted.Render(" of credit + fee "+view.Amount(s.Fee))),
 				f("", st.Muted.Render("= "+view.Amount(total)+" from your balance, first;")),
 				f("", st.Muted.Render("the write waits for a root block to hold it")))
 		}
 	}
-	lines = append(lines, "",
-		st.Strong.Render("y")+st.Muted.Render(" write   ")+st.Strong.Render("n")+st.Muted.Render(" back to the form"))
-	msg := strings.Join(lines, "\n")
-	switch d.mode {
-	case dmSending:
-		msg += "\n\n" + st.Muted.Render("Submitting…")
-	case dmStamping:
-		msg += "\n\n" + st.Warn.Render("Waiting for a root block to hold the stamp…") + "\n" +
-			st.Muted.Render("(m starts mining if no one else does; esc stops waiting)")
-	}
-	return lipgloss.Place(d.width, d.height, lipgloss.Center, lipgloss.Center, st.Modal.Render(msg))
+	return review{title: "Write this value?", rows: rows, yes: "write", no: "back to the form"}
 }
 
 // refusalView says which keyspace refused the write and why, in the
@@ -821,7 +762,7 @@ func (d *dataScreen) refusalView(r *putRefusal) string {
 func (d *dataScreen) depthView() string {
 	st := d.s.st
 	n := st.Value.Render(fmt.Sprint(d.putDepth)) + st.Muted.Render(" ·")
-	if d.focus == putFieldDepth && d.mode == dmPut {
+	if d.focus == putFieldDepth && d.mode == dmPut && !d.flow.active() {
 		n = st.Selected.Render(fmt.Sprintf("‹ %d ›", d.putDepth))
 	}
 	if d.putDepth == 0 {

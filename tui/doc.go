@@ -14,7 +14,7 @@
 //	                        └─ dataScreen    keys by prefix, preview, put at a depth (data.go, preview.go)
 //	                             └─ keyspacesView  yours, one in full, buy, edit access.js (keyspaces.go)
 //
-// The root owns the state every screen reads (shared: status, wallet,
+// The root owns the state every screen reads (common: status, wallet,
 // balances, styles, keys), polls Status every second with tea.Tick, listens
 // to node events one at a time (waitEventCmd returns one event as a message
 // and is issued again after each), routes keys to the active screen and

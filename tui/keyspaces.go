@@ -19,16 +19,12 @@ import (
 type ksMode int
 
 const (
-	ksList          ksMode = iota
-	ksShow                 // one keyspace at full size, its script scrollable
-	ksOpen                 // typing the name of a keyspace to show
-	ksBuy                  // the buy form
-	ksPreparing            // reading the script file, nonce, fee, signature
-	ksConfirm              // the last look before buying
-	ksSending              // the purchase is being submitted
-	ksEditing              // the editor runs, or its file is being read
-	ksScriptConfirm        // the last look before replacing a script
-	ksScriptSending        // the new script is being submitted
+	ksList    ksMode = iota
+	ksShow           // one keyspace at full size, its script scrollable
+	ksOpen           // typing the name of a keyspace to show
+	ksBuy            // the buy form, then its review (buyFlow)
+	ksEditing        // the editor runs, or its file is being read and signed (scriptFlow)
+	ksScript         // the review of a new script (scriptFlow)
 )
 
 // keyspacesView is the keyspaces half of the data screen: the keyspaces the
@@ -37,7 +33,7 @@ const (
 // owns it, routes keys to it while it is shown and every other message
 // always.
 type keyspacesView struct {
-	s             *shared
+	s             *common
 	width, height int
 	mode          ksMode
 
@@ -57,27 +53,30 @@ type keyspacesView struct {
 	sOffset  int
 	back     ksMode // where esc goes from ksShow
 
+	showReq reqID // the look-up of showName out
+
 	openName textinput.Model
 
 	// the buy form
 	buyName, buyScript textinput.Model
 	focus              int
 	checking           string             // the name being looked up
+	checkReq           reqID              // its request
 	checked            *node.KeyspaceInfo // the last look-up of the name field
 	buyErr             string
-	prepared           *wire.Tx
-	preparedScript     []byte
+	buyFlow            *signFlow
+	preparedScript     []byte // the script the purchase carries
 
 	// editing a script
-	editName  string
-	editor    string // the program, for messages
-	draft     []byte // an edit that could not be sent yet, for editName
-	newScript []byte
-	editErr   string
+	editName   string
+	editor     string // the program, for messages
+	draft      []byte // an edit that could not be sent yet, for editName
+	editErr    string
+	scriptFlow *signFlow
 }
 
-func newKeyspacesView(s *shared) *keyspacesView {
-	v := &keyspacesView{s: s}
+func newKeyspacesView(s *common) *keyspacesView {
+	v := &keyspacesView{s: s, buyFlow: newSignFlow(s), scriptFlow: newSignFlow(s)}
 	v.openName = newInput(s.st, "keyspace ", "erik", 40)
 	v.openName.CharLimit = wire.MaxKeyspaceName
 	v.buyName = newInput(s.st, "", "a name: 8 bytes or more cost 1 BVS", 40)
@@ -104,13 +103,15 @@ func (v *keyspacesView) SetSize(w, h int) {
 // the keys.
 func (v *keyspacesView) atRest() bool { return v.mode == ksList }
 
-func (v *keyspacesView) Capturing() bool { return v.mode == ksOpen || v.mode == ksBuy }
+func (v *keyspacesView) Capturing() bool {
+	return v.mode == ksOpen || v.mode == ksBuy && !v.buyFlow.active()
+}
 
 func (v *keyspacesView) Dirty() bool {
 	switch v.mode {
-	case ksBuy, ksPreparing, ksConfirm:
+	case ksBuy:
 		return v.buyName.Value() != "" || v.buyScript.Value() != ""
-	case ksScriptConfirm:
+	case ksScript:
 		return true
 	}
 	return v.draft != nil
@@ -129,9 +130,12 @@ func (v *keyspacesView) ShortHelp() []key.Binding {
 	case ksOpen:
 		return []key.Binding{k.Submit, k.Cancel}
 	case ksBuy:
+		if v.buyFlow.active() {
+			return v.buyFlow.ShortHelp()
+		}
 		return []key.Binding{k.NextField, k.Submit, k.Cancel}
-	case ksConfirm, ksScriptConfirm:
-		return []key.Binding{k.Yes, k.No}
+	case ksScript:
+		return v.scriptFlow.ShortHelp()
 	}
 	return nil
 }
@@ -176,7 +180,8 @@ func (v *keyspacesView) fetch() tea.Cmd {
 func (v *keyspacesView) Activate() tea.Cmd {
 	cmds := []tea.Cmd{v.fetch()}
 	if v.mode == ksShow && v.showName != "" {
-		cmds = append(cmds, keyspaceCmd(v.s.ctx, v.s.api, "show", v.showName))
+		v.showReq = v.s.newID()
+		cmds = append(cmds, keyspaceCmd(v.s.ctx, v.s.api, v.showReq, v.showName))
 	}
 	return tea.Batch(cmds...)
 }
@@ -193,10 +198,8 @@ func (v *keyspacesView) Update(msg tea.Msg, visible bool) tea.Cmd {
 		return v.gotList(msg)
 	case keyspaceMsg:
 		return v.gotKeyspace(msg)
-	case keyspaceTxMsg:
-		return v.gotTx(msg)
-	case submittedMsg:
-		return v.submitted(msg)
+	case preparedMsg, submittedMsg, txConfirmedMsg:
+		return tea.Batch(v.buyDone(v.buyFlow.Update(msg)), v.scriptDone(v.scriptFlow.Update(msg)))
 	case editFileMsg:
 		return v.editFile(msg)
 	case editedMsg:
@@ -230,12 +233,9 @@ func (v *keyspacesView) gotList(msg keyspacesMsg) tea.Cmd {
 }
 
 func (v *keyspacesView) gotKeyspace(msg keyspaceMsg) tea.Cmd {
-	switch msg.who {
-	case "buy":
-		if msg.name != v.checking {
-			return nil
-		}
-		v.checking = ""
+	switch msg.id {
+	case v.checkReq:
+		v.checking, v.checkReq = "", 0
 		if msg.err != nil {
 			v.buyErr = sentence(msg.err)
 			return nil
@@ -252,10 +252,8 @@ func (v *keyspacesView) gotKeyspace(msg keyspaceMsg) tea.Cmd {
 		if v.mode == ksBuy {
 			return v.focusField(1)
 		}
-	case "show":
-		if msg.name != v.showName {
-			return nil
-		}
+	case v.showReq:
+		v.showReq = 0
 		v.shown, v.showErr = msg.info, msg.err
 	}
 	return nil
@@ -269,71 +267,77 @@ func (v *keyspacesView) who(addr string) string {
 	return addr
 }
 
-func (v *keyspacesView) gotTx(msg keyspaceTxMsg) tea.Cmd {
-	switch {
-	case msg.who == "ksbuy" && v.mode == ksPreparing:
-		if msg.err != nil {
-			v.s.log.Warn("prepare keyspace buy", "name", msg.name, "err", msg.err)
-			v.mode, v.buyErr = ksBuy, sentence(msg.err)
-			if msg.onScript {
-				return v.focusField(1)
-			}
-			return v.focusField(v.focus)
+// buyDone acts on what the purchase's review-and-sign flow reports.
+func (v *keyspacesView) buyDone(cmd tea.Cmd, r flowResult) tea.Cmd {
+	switch r.outcome {
+	case outcomePrepared:
+		v.preparedScript = r.prep.script
+	case outcomeFailed:
+		v.s.log.Warn("prepare keyspace buy", "err", r.err)
+		v.buyErr = sentence(r.err)
+		if r.prep.onScript {
+			return v.focusField(1)
 		}
-		v.prepared, v.preparedScript, v.mode = msg.tx, msg.script, ksConfirm
-	case msg.who == "ksscript" && v.mode == ksEditing && msg.name == v.editName:
-		switch {
-		case msg.unchanged:
-			v.mode, v.draft = ksList, nil
-			v.s.info("access.js of " + msg.name + " is unchanged; nothing was sent.")
-		case msg.err != nil:
-			v.s.log.Warn("prepare keyspace script", "name", msg.name, "err", msg.err)
-			v.mode, v.draft, v.editErr = ksList, msg.draft, sentence(msg.err)
-			if msg.draft != nil {
-				v.editErr += " Press e to go on editing."
-			}
-			v.s.fail("Nothing was sent: the new script of " + msg.name + " has a problem.")
-		default:
-			v.mode, v.prepared, v.newScript, v.draft = ksScriptConfirm, msg.tx, msg.script, msg.draft
-		}
-	}
-	return nil
-}
-
-func (v *keyspacesView) submitted(msg submittedMsg) tea.Cmd {
-	switch {
-	case msg.who == "ksbuy" && v.mode == ksSending:
-		name := v.prepared.Body.(wire.KeyspaceBuy).Name
-		if msg.err != nil {
-			v.s.log.Warn("submit keyspace buy", "name", name, "err", msg.err)
-			v.mode, v.buyErr, v.prepared = ksBuy, refusedSentence("the purchase of "+name, msg.err), nil
-			return v.focusField(0)
-		}
-		v.s.log.Info("keyspace buy", "name", name, "tx", msg.id)
-		v.s.info("Bought " + name + ": it is yours once a block includes it (tx " + view.Short(msg.id.String(), 12) + ").")
+		return v.focusField(v.focus)
+	case outcomeBack:
+		return v.focusField(1)
+	case outcomeRefused:
+		name := r.plan.main().Body.(wire.KeyspaceBuy).Name
+		v.s.log.Warn("submit keyspace buy", "name", name, "err", r.err)
+		v.buyErr = refusedSentence("the purchase of "+name, r.err)
+		return v.focusField(0)
+	case outcomeDone:
+		name := r.plan.main().Body.(wire.KeyspaceBuy).Name
+		id := r.ids[len(r.ids)-1]
+		v.s.log.Info("keyspace buy", "name", name, "tx", id)
+		v.s.info("Bought " + name + ": it is yours once a block includes it (tx " + view.Short(id.String(), 12) + ").")
 		v.resetBuy()
 		v.mode = ksList
 		return v.fetch()
-	case msg.who == "ksscript" && v.mode == ksScriptSending:
-		name := v.prepared.Body.(wire.KeyspaceScript).Name
-		v.prepared = nil
+	}
+	return cmd
+}
+
+// scriptDone acts on what the new script's review-and-sign flow reports.
+func (v *keyspacesView) scriptDone(cmd tea.Cmd, r flowResult) tea.Cmd {
+	name := v.editName
+	switch r.outcome {
+	case outcomePrepared:
+		v.mode, v.draft = ksScript, r.prep.draft
+	case outcomeFailed:
 		v.mode = ksList
-		if msg.err != nil {
-			v.s.log.Warn("submit keyspace script", "name", name, "err", msg.err)
-			v.editErr = refusedSentence("the new script of "+name, msg.err)
-			if _, _, _, ok := refusal(msg.err); ok {
-				v.editErr += " A script is asked about its own replacement, as a write of " + name + "/access.js."
-			}
-			v.editErr += " Press e to go on editing."
-			v.s.fail("The new script of " + name + " was refused; nothing changed.")
+		if r.prep.unchanged {
+			v.draft = nil
+			v.s.info("access.js of " + name + " is unchanged; nothing was sent.")
 			return nil
 		}
-		v.s.log.Info("keyspace script", "name", name, "tx", msg.id)
+		v.s.log.Warn("prepare keyspace script", "name", name, "err", r.err)
+		v.draft, v.editErr = r.prep.draft, sentence(r.err)
+		if r.prep.draft != nil {
+			v.editErr += " Press e to go on editing."
+		}
+		v.s.fail("Nothing was sent: the new script of " + name + " has a problem.")
+	case outcomeBack:
+		v.mode = ksList
+		v.s.info("Nothing was sent. Press e to go on editing access.js of " + name + ".")
+	case outcomeRefused:
+		v.mode = ksList
+		v.s.log.Warn("submit keyspace script", "name", name, "err", r.err)
+		v.editErr = refusedSentence("the new script of "+name, r.err)
+		if _, _, _, ok := refusal(r.err); ok {
+			v.editErr += " A script is asked about its own replacement, as a write of " + name + "/access.js."
+		}
+		v.editErr += " Press e to go on editing."
+		v.s.fail("The new script of " + name + " was refused; nothing changed.")
+	case outcomeDone:
+		v.mode = ksList
+		id := r.ids[len(r.ids)-1]
+		v.s.log.Info("keyspace script", "name", name, "tx", id)
 		v.draft = nil
-		v.s.info("New script of " + name + " sent: it applies once a block includes it (tx " + view.Short(msg.id.String(), 12) + ").")
+		v.s.info("New script of " + name + " sent: it applies once a block includes it (tx " + view.Short(id.String(), 12) + ").")
 		return v.fetch()
 	}
-	return nil
+	return cmd
 }
 
 func (v *keyspacesView) resetBuy() {
@@ -341,7 +345,8 @@ func (v *keyspacesView) resetBuy() {
 	v.buyScript.Reset()
 	v.buyName.Blur()
 	v.buyScript.Blur()
-	v.checked, v.checking, v.buyErr, v.prepared, v.preparedScript = nil, "", "", nil, nil
+	v.buyFlow.reset()
+	v.checked, v.checking, v.checkReq, v.buyErr, v.preparedScript = nil, "", 0, "", nil
 }
 
 func (v *keyspacesView) focusField(i int) tea.Cmd {
@@ -412,24 +417,8 @@ func (v *keyspacesView) key(msg tea.KeyPressMsg) tea.Cmd {
 		return cmd
 	case ksBuy:
 		return v.buyKey(msg)
-	case ksConfirm:
-		switch {
-		case key.Matches(msg, k.Yes):
-			v.mode = ksSending
-			return submitCmd(v.s.ctx, v.s.api, "ksbuy", v.prepared.Encode())
-		case key.Matches(msg, k.No):
-			v.mode, v.prepared = ksBuy, nil
-			return v.focusField(1)
-		}
-	case ksScriptConfirm:
-		switch {
-		case key.Matches(msg, k.Yes):
-			v.mode = ksScriptSending
-			return submitCmd(v.s.ctx, v.s.api, "ksscript", v.prepared.Encode())
-		case key.Matches(msg, k.No):
-			v.mode, v.prepared = ksList, nil
-			v.s.info("Nothing was sent. Press e to go on editing access.js of " + v.editName + ".")
-		}
+	case ksScript:
+		return v.scriptDone(v.scriptFlow.Key(msg))
 	}
 	return nil
 }
@@ -472,10 +461,12 @@ func (v *keyspacesView) listKey(msg tea.KeyPressMsg) tea.Cmd {
 // else it is looked up.
 func (v *keyspacesView) show(name string, ks *node.KeyspaceInfo, back ksMode) tea.Cmd {
 	v.mode, v.back, v.showName, v.shown, v.showErr, v.sOffset = ksShow, back, name, ks, nil, 0
+	v.showReq = 0
 	if ks != nil {
 		return nil
 	}
-	return keyspaceCmd(v.s.ctx, v.s.api, "show", name)
+	v.showReq = v.s.newID()
+	return keyspaceCmd(v.s.ctx, v.s.api, v.showReq, name)
 }
 
 func (v *keyspacesView) startBuy(name string) tea.Cmd {
@@ -492,6 +483,9 @@ func (v *keyspacesView) startBuy(name string) tea.Cmd {
 
 func (v *keyspacesView) buyKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := v.s.keys
+	if v.buyFlow.active() {
+		return v.buyDone(v.buyFlow.Key(msg))
+	}
 	switch {
 	case key.Matches(msg, k.Cancel):
 		v.buyName.Blur()
@@ -544,8 +538,8 @@ func (v *keyspacesView) submitBuy() tea.Cmd {
 		if v.checking == name {
 			return nil
 		}
-		v.checking, v.buyErr = name, ""
-		return keyspaceCmd(v.s.ctx, v.s.api, "buy", name)
+		v.checking, v.checkReq, v.buyErr = name, v.s.newID(), ""
+		return keyspaceCmd(v.s.ctx, v.s.api, v.checkReq, name)
 	}
 	if v.checked.Exists {
 		v.buyErr = fmt.Sprintf("%s is taken: it belongs to %s. Try another name.", name, v.who(v.checked.Owner))
@@ -558,10 +552,13 @@ func (v *keyspacesView) submitBuy() tea.Cmd {
 	path := strings.TrimSpace(v.buyScript.Value())
 	v.buyName.Blur()
 	v.buyScript.Blur()
-	v.mode, v.buyErr = ksPreparing, ""
-	hw, acctName := v.s.wallet, acct.Name
-	return prepareBuyCmd(v.s.ctx, v.s.api, v.s.params, acct.Address, acctName, name, v.checked.Price, path,
-		func(tx *wire.Tx) error { return hw.Sign(acctName, tx) })
+	v.buyErr = ""
+	hw, acctName, price := v.s.wallet, acct.Name, v.checked.Price
+	ctx, api, params, from := v.s.ctx, v.s.api, v.s.params, acct.Address
+	return v.buyFlow.start(func(id reqID) tea.Cmd {
+		return prepareBuyCmd(ctx, api, params, id, from, acctName, name, price, path,
+			func(tx *wire.Tx) error { return hw.Sign(acctName, tx) })
+	})
 }
 
 // edit opens ks's script (or the edit that could not be sent yet) in the
@@ -619,8 +616,11 @@ func (v *keyspacesView) editFile(msg editFileMsg) tea.Cmd {
 func (v *keyspacesView) prepareScript(msg editedMsg) tea.Cmd {
 	acct := v.s.accounts[0]
 	hw, acctName := v.s.wallet, acct.Name
-	return prepareScriptCmd(v.s.ctx, v.s.api, v.s.params, acct.Address, acctName, msg.name, msg.path, msg.orig,
-		func(tx *wire.Tx) error { return hw.Sign(acctName, tx) })
+	ctx, api, params, from := v.s.ctx, v.s.api, v.s.params, acct.Address
+	return v.scriptFlow.start(func(id reqID) tea.Cmd {
+		return prepareScriptCmd(ctx, api, params, id, from, acctName, msg.name, msg.path, msg.orig,
+			func(tx *wire.Tx) error { return hw.Sign(acctName, tx) })
+	})
 }
 
 // View draws the view in its size; title is the data screen's switcher.
@@ -628,12 +628,13 @@ func (v *keyspacesView) View(title string) string {
 	switch v.mode {
 	case ksShow:
 		return v.detailView(v.shown, v.showErr, v.width, v.height, true)
-	case ksBuy, ksPreparing:
+	case ksBuy:
+		if v.buyFlow.shown() {
+			return v.buyFlow.View(v.buyReview(), v.width, v.height)
+		}
 		return v.buyView()
-	case ksConfirm, ksSending:
-		return v.confirmView()
-	case ksScriptConfirm, ksScriptSending:
-		return v.scriptConfirmView()
+	case ksScript:
+		return v.scriptFlow.View(v.scriptReview(), v.width, v.height)
 	}
 	if v.width < splitWidth {
 		return v.listView(title, v.width)
@@ -828,7 +829,7 @@ func (v *keyspacesView) buyView() string {
 		lines = append(lines, "", fieldError(st, v.buyErr, v.width))
 	}
 	lines = append(lines, "")
-	if v.mode == ksPreparing {
+	if v.buyFlow.active() {
 		lines = append(lines, "  "+st.Muted.Render("Reading the script and signing…"))
 	} else {
 		lines = append(lines, "  "+st.Muted.Render("enter checks the name, then shows the purchase before anything is sent"))
@@ -836,12 +837,10 @@ func (v *keyspacesView) buyView() string {
 	return strings.Join(lines, "\n")
 }
 
-func (v *keyspacesView) confirmView() string {
+// buyReview is the purchase's last look before anything is sent.
+func (v *keyspacesView) buyReview() review {
 	st := v.s.st
-	tx := v.prepared
-	if tx == nil {
-		return ""
-	}
+	tx := v.buyFlow.plan.main()
 	body := tx.Body.(wire.KeyspaceBuy)
 	total, _ := wire.AddAmounts(body.MaxPrice, tx.Fee)
 	scr := st.Value.Render("none") + st.Muted.Render(" · only you may write")
@@ -850,30 +849,24 @@ func (v *keyspacesView) confirmView() string {
 			st.Muted.Render(" · "+view.Bytes(len(v.preparedScript)))
 	}
 	f := func(label, value string) string { return field(st, label, value) }
-	msg := strings.Join([]string{
-		st.Strong.Render("Buy this keyspace?"),
-		"",
-		f("name", st.Strong.Render(view.Truncate(body.Name, 40))),
-		f("price", st.Value.Render(view.Amount(body.MaxPrice))+st.Muted.Render(" (burned: nobody receives it)")),
-		f("fee", st.Value.Render(view.Amount(tx.Fee))),
-		f("total", st.Strong.Render(view.Amount(total))),
-		f("script", scr),
-		f("paid by", st.Value.Render(v.s.accounts[0].Name)),
-		"",
-		st.Strong.Render("y") + st.Muted.Render(" buy   ") + st.Strong.Render("n") + st.Muted.Render(" back to the form"),
-	}, "\n")
-	if v.mode == ksSending {
-		msg += "\n\n" + st.Muted.Render("Submitting…")
+	return review{
+		title: "Buy this keyspace?",
+		rows: []string{
+			f("name", st.Strong.Render(view.Truncate(body.Name, 40))),
+			f("price", st.Value.Render(view.Amount(body.MaxPrice))+st.Muted.Render(" (burned: nobody receives it)")),
+			f("fee", st.Value.Render(view.Amount(tx.Fee))),
+			f("total", st.Strong.Render(view.Amount(total))),
+			f("script", scr),
+			f("paid by", st.Value.Render(v.s.accounts[0].Name)),
+		},
+		yes: "buy", no: "back to the form",
 	}
-	return lipgloss.Place(v.width, v.height, lipgloss.Center, lipgloss.Center, st.Modal.Render(msg))
 }
 
-func (v *keyspacesView) scriptConfirmView() string {
+// scriptReview is the new script's last look before anything is sent.
+func (v *keyspacesView) scriptReview() review {
 	st := v.s.st
-	tx := v.prepared
-	if tx == nil {
-		return ""
-	}
+	tx := v.scriptFlow.plan.main()
 	body := tx.Body.(wire.KeyspaceScript)
 	old := "none"
 	for _, ks := range v.list {
@@ -886,18 +879,14 @@ func (v *keyspacesView) scriptConfirmView() string {
 		change = st.Warn.Render("removed") + st.Muted.Render(" · then only you may write")
 	}
 	f := func(label, value string) string { return field(st, label, value) }
-	msg := strings.Join([]string{
-		st.Strong.Render("Replace the access script of " + view.Truncate(body.Name, 30) + "?"),
-		"",
-		f("script", change),
-		f("fee", st.Value.Render(view.Amount(tx.Fee))),
-		"",
-		st.Muted.Render("Every write into " + view.Truncate(body.Name, 30) + " will be checked by it."),
-		"",
-		st.Strong.Render("y") + st.Muted.Render(" replace   ") + st.Strong.Render("n") + st.Muted.Render(" not now (e edits again)"),
-	}, "\n")
-	if v.mode == ksScriptSending {
-		msg += "\n\n" + st.Muted.Render("Submitting…")
+	return review{
+		title: "Replace the access script of " + view.Truncate(body.Name, 30) + "?",
+		rows: []string{
+			f("script", change),
+			f("fee", st.Value.Render(view.Amount(tx.Fee))),
+			"",
+			st.Muted.Render("Every write into " + view.Truncate(body.Name, 30) + " will be checked by it."),
+		},
+		yes: "replace", no: "not now (e edits again)",
 	}
-	return lipgloss.Place(v.width, v.height, lipgloss.Center, lipgloss.Center, st.Modal.Render(msg))
 }

@@ -21,19 +21,20 @@ const earningsLimit = 1000
 // sparkline, blocks found per chain, earnings from coinbase transactions,
 // and the path being mined.
 type miningScreen struct {
-	s             *shared
+	s             *common
 	width, height int
 	active        bool
 
 	rates []float64
 
-	rewards     []node.TxInfo // coinbase txs to the mining address, newest first
-	rewardsErr  error
-	loaded      bool
-	busy, stale bool
+	rewards    []node.TxInfo // coinbase txs to the mining address, newest first
+	rewardsErr error
+	loaded     bool
+	histReq    reqID // the history request out, 0 when none
+	stale      bool
 }
 
-func newMining(s *shared) *miningScreen { return &miningScreen{s: s} }
+func newMining(s *common) *miningScreen { return &miningScreen{s: s} }
 
 func (m *miningScreen) Title() string     { return "Mining" }
 func (m *miningScreen) Capturing() bool   { return false }
@@ -52,12 +53,12 @@ func (m *miningScreen) fetch() tea.Cmd {
 	if to == "" {
 		return nil
 	}
-	if m.busy {
+	if m.histReq != 0 {
 		m.stale = true
 		return nil
 	}
-	m.busy = true
-	return historyCmd(m.s.ctx, m.s.api, "mining", to, earningsLimit)
+	m.histReq = m.s.newID()
+	return historyCmd(m.s.ctx, m.s.api, m.histReq, to, earningsLimit)
 }
 
 func (m *miningScreen) Update(msg tea.Msg) tea.Cmd {
@@ -74,10 +75,10 @@ func (m *miningScreen) Update(msg tea.Msg) tea.Cmd {
 			return m.fetch()
 		}
 	case historyMsg:
-		if msg.who != "mining" {
+		if msg.id != m.histReq {
 			return nil
 		}
-		m.busy, m.loaded = false, true
+		m.histReq, m.loaded = 0, true
 		m.rewardsErr = msg.err
 		if msg.err == nil {
 			m.rewards = m.rewards[:0]

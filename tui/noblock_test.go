@@ -105,7 +105,8 @@ func TestUpdateDoesNotWaitForTheNode(t *testing.T) {
 			go cmd() // blocks on the gate (or on a tick); its message is dropped
 		}
 	}
-	msgs := []tea.Msg{
+	putReq := func() reqID { return a.screens[tabData].(*dataScreen).flow.req }
+	msgs := []any{
 		tea.WindowSizeMsg{Width: 80, Height: 24},
 		walletExistsMsg{exists: true},
 		keyMsg("x"), keyMsg("enter"),
@@ -121,10 +122,15 @@ func TestUpdateDoesNotWaitForTheNode(t *testing.T) {
 		keyMsg("down"), keyMsg("enter"), keyMsg("esc"), keyMsg("up"),
 		keyMsg("enter"), keyMsg("end"), keyMsg("3"), keyMsg("4"), keyMsg("h"),
 		keyMsg("5"), keyMsg("p"), keyMsg("k"), keyMsg("tab"), keyMsg("v"), keyMsg("tab"), keyMsg("+"), keyMsg("enter"),
-		preparedMsg{who: "put", tx: wire.NewTx(wire.ForPath(wire.KeyPath("k"), 1), wire.Put{Key: "k", Value: []byte("v")}, 0, 1),
-			stamp: wire.NewTx(wire.RootChain, wire.Stamp{Chain: wire.ForPath(wire.KeyPath("k"), 1), Amount: 1}, 0, 1)},
-		keyMsg("y"), submittedMsg{who: "stamp", id: wire.Sum([]byte("stamp"))},
-		txConfirmedMsg{id: wire.Sum([]byte("stamp"))}, keyMsg("esc"),
+		// The put's replies carry the request ID the screen's flow took.
+		func() tea.Msg {
+			return preparedMsg{id: putReq(), plan: &plan{wait: true, steps: []planStep{
+				{tx: wire.NewTx(wire.RootChain, wire.Stamp{Chain: wire.ForPath(wire.KeyPath("k"), 1), Amount: 1}, 0, 1), what: "the stamp"},
+				{tx: wire.NewTx(wire.ForPath(wire.KeyPath("k"), 1), wire.Put{Key: "k", Value: []byte("v")}, 0, 1), what: "the write"},
+			}}}
+		},
+		keyMsg("y"), func() tea.Msg { return submittedMsg{id: putReq(), step: 0, tx: wire.Sum([]byte("stamp"))} },
+		func() tea.Msg { return txConfirmedMsg{id: putReq(), tx: wire.Sum([]byte("stamp"))} }, keyMsg("esc"),
 		keyMsg("p"), keyMsg("tab"), keyMsg("tab"), keyMsg("2"), keyMsg("esc"),
 		keyMsg("esc"), keyMsg("esc"), keyMsg("K"), keyMsg("enter"), keyMsg("e"), keyMsg("b"), keyMsg("x"), keyMsg("enter"),
 		tea.WindowSizeMsg{Width: 120, Height: 40},
@@ -134,6 +140,9 @@ func TestUpdateDoesNotWaitForTheNode(t *testing.T) {
 		defer close(done)
 		runAsync(a.Init())
 		for _, m := range msgs {
+			if f, ok := m.(func() tea.Msg); ok {
+				m = f()
+			}
 			_, cmd := a.Update(m)
 			_ = a.View()
 			runAsync(cmd)

@@ -41,7 +41,7 @@ const (
 // mnemonic shown once and confirmed by three of its words), restore from a
 // mnemonic, or unlock an existing wallet.
 type setupScreen struct {
-	s    *shared
+	s    *common
 	d    deps
 	dir  string
 	step setupStep
@@ -59,7 +59,7 @@ type setupScreen struct {
 	spin     spinner.Model
 }
 
-func newSetup(s *shared, d deps, dir string) *setupScreen {
+func newSetup(s *common, d deps, dir string) *setupScreen {
 	u := &setupScreen{s: s, d: d, dir: dir}
 	u.pass1 = newSecret(s.st, "Passphrase  ", 40)
 	u.pass2 = newSecret(s.st, "Again       ", 40)

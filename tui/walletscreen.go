@@ -20,10 +20,7 @@ type walletMode int
 const (
 	wmAccounts walletMode = iota
 	wmReceive
-	wmSend      // the form
-	wmPreparing // nonce, fee, signature
-	wmConfirm   // the last look before submitting
-	wmSending
+	wmSend // the form, then its review (flow)
 	wmHistory
 	wmTx         // one transaction of the history
 	wmNewAccount // naming a new account
@@ -37,7 +34,7 @@ const historyLimit = 200
 // with its QR code, sends coins (form, fee, confirmation) and lists the
 // history with confirmations.
 type walletScreen struct {
-	s             *shared
+	s             *common
 	width, height int
 	active        bool
 	mode          walletMode
@@ -47,7 +44,7 @@ type walletScreen struct {
 	nameErr          string
 	focus            int
 	toErr, amountErr string
-	prepared         *wire.Tx
+	flow             *signFlow
 	preparedTo       string
 
 	history     []node.TxInfo
@@ -55,11 +52,12 @@ type walletScreen struct {
 	historyErr  error
 	hCursor     int
 	hOffset     int
-	busy, stale bool
+	histReq     reqID // the history request out, 0 when none
+	stale       bool
 }
 
-func newWalletScreen(s *shared) *walletScreen {
-	w := &walletScreen{s: s}
+func newWalletScreen(s *common) *walletScreen {
+	w := &walletScreen{s: s, flow: newSignFlow(s)}
 	w.to = newInput(s.st, "", "bvd1…", 64)
 	w.to.CharLimit = 120
 	w.amount = newInput(s.st, "", "in BVS, e.g. 1.5", 24)
@@ -90,11 +88,12 @@ func (w *walletScreen) Activate() tea.Cmd {
 	return nil
 }
 
-func (w *walletScreen) Capturing() bool { return w.mode == wmSend || w.mode == wmNewAccount }
+func (w *walletScreen) Capturing() bool {
+	return w.mode == wmSend && !w.flow.active() || w.mode == wmNewAccount
+}
 
 func (w *walletScreen) Dirty() bool {
-	return (w.mode == wmSend || w.mode == wmPreparing || w.mode == wmConfirm) &&
-		(w.to.Value() != "" || w.amount.Value() != "")
+	return w.mode == wmSend && (w.to.Value() != "" || w.amount.Value() != "")
 }
 
 func (w *walletScreen) ShortHelp() []key.Binding {
@@ -105,9 +104,10 @@ func (w *walletScreen) ShortHelp() []key.Binding {
 	case wmNewAccount:
 		return []key.Binding{k.Submit, k.Cancel}
 	case wmSend:
+		if w.flow.active() {
+			return w.flow.ShortHelp()
+		}
 		return []key.Binding{k.NextField, k.Submit, k.Cancel}
-	case wmConfirm:
-		return []key.Binding{k.Yes, k.No}
 	case wmHistory:
 		return []key.Binding{k.Move, k.Open, k.Back}
 	}
@@ -135,12 +135,12 @@ func (w *walletScreen) fetchHistory() tea.Cmd {
 	if !ok {
 		return nil
 	}
-	if w.busy {
+	if w.histReq != 0 {
 		w.stale = true
 		return nil
 	}
-	w.busy = true
-	return historyCmd(w.s.ctx, w.s.api, "wallet", acct.Address, historyLimit)
+	w.histReq = w.s.newID()
+	return historyCmd(w.s.ctx, w.s.api, w.histReq, acct.Address, historyLimit)
 }
 
 func (w *walletScreen) Update(msg tea.Msg) tea.Cmd {
@@ -150,44 +150,18 @@ func (w *walletScreen) Update(msg tea.Msg) tea.Cmd {
 			return w.fetchHistory()
 		}
 	case historyMsg:
-		if msg.who != "wallet" {
+		if msg.id != w.histReq {
 			return nil
 		}
-		w.busy = false
+		w.histReq = 0
 		w.history, w.historyAddr, w.historyErr = msg.txs, msg.addr, msg.err
 		w.hCursor = min(w.hCursor, max(0, len(w.history)-1))
 		if w.stale {
 			w.stale = false
 			return w.fetchHistory()
 		}
-	case preparedMsg:
-		if msg.who != "send" || w.mode != wmPreparing {
-			return nil
-		}
-		if msg.err != nil {
-			w.s.log.Warn("prepare transfer", "err", msg.err)
-			w.mode = wmSend
-			w.amountErr = sentence(msg.err)
-			return w.focusField(w.focus)
-		}
-		w.prepared, w.mode = msg.tx, wmConfirm
-	case submittedMsg:
-		if msg.who != "send" || w.mode != wmSending {
-			return nil
-		}
-		if msg.err != nil {
-			w.s.log.Warn("submit transfer", "err", msg.err)
-			w.mode = wmSend
-			w.amountErr = "The node refused the transaction: " + sentence(msg.err)
-			return w.focusField(1)
-		}
-		w.s.log.Info("sent", "tx", msg.id)
-		w.s.info("Sent. Transaction " + view.Short(msg.id.String(), 16) + " is pending until a block includes it.")
-		w.to.Reset()
-		w.amount.Reset()
-		w.prepared = nil
-		w.mode = wmHistory
-		return w.fetchHistory()
+	case preparedMsg, submittedMsg, txConfirmedMsg:
+		return w.flowDone(w.flow.Update(msg))
 	case accountsMsg:
 		if w.mode != wmAdding {
 			return nil
@@ -270,6 +244,9 @@ func (w *walletScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 			w.mode = wmAccounts
 		}
 	case wmSend:
+		if w.flow.active() {
+			return w.flowDone(w.flow.Key(msg))
+		}
 		switch {
 		case key.Matches(msg, k.Cancel):
 			w.mode = wmAccounts
@@ -293,15 +270,6 @@ func (w *walletScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 			w.amountErr = ""
 		}
 		return cmd
-	case wmConfirm:
-		switch {
-		case key.Matches(msg, k.Yes):
-			w.mode = wmSending
-			return submitCmd(w.s.ctx, w.s.api, "send", w.prepared.Encode())
-		case key.Matches(msg, k.No):
-			w.mode, w.prepared = wmSend, nil
-			return w.focusField(1)
-		}
 	case wmHistory:
 		switch {
 		case key.Matches(msg, k.Back):
@@ -380,10 +348,37 @@ func (w *walletScreen) submit() tea.Cmd {
 	}
 	w.to.Blur()
 	w.amount.Blur()
-	w.mode, w.preparedTo = wmPreparing, wire.EncodeAddress(w.s.net, to)
-	hw, name := w.s.wallet, acct.Name
-	return prepareTxCmd(w.s.ctx, w.s.api, w.s.params, "send", acct.Address, wire.Transfer{To: to, Amount: amount},
-		func(nonce, fee uint64) (*wire.Tx, error) { return hw.Transfer(name, to, amount, nonce, fee) })
+	w.preparedTo = wire.EncodeAddress(w.s.net, to)
+	hw, name, api, params, ctx, from := w.s.wallet, acct.Name, w.s.api, w.s.params, w.s.ctx, acct.Address
+	return w.flow.start(func(id reqID) tea.Cmd {
+		return prepareTxCmd(ctx, api, params, id, from, wire.Transfer{To: to, Amount: amount}, "the transfer",
+			func(nonce, fee uint64) (*wire.Tx, error) { return hw.Transfer(name, to, amount, nonce, fee) })
+	})
+}
+
+// flowDone acts on what the send's review-and-sign flow reports.
+func (w *walletScreen) flowDone(cmd tea.Cmd, r flowResult) tea.Cmd {
+	switch r.outcome {
+	case outcomeFailed:
+		w.s.log.Warn("prepare transfer", "err", r.err)
+		w.amountErr = sentence(r.err)
+		return w.focusField(w.focus)
+	case outcomeBack:
+		return w.focusField(1)
+	case outcomeRefused:
+		w.s.log.Warn("submit transfer", "err", r.err)
+		w.amountErr = "The node refused the transaction: " + sentence(r.err)
+		return w.focusField(1)
+	case outcomeDone:
+		id := r.ids[len(r.ids)-1]
+		w.s.log.Info("sent", "tx", id)
+		w.s.info("Sent. Transaction " + view.Short(id.String(), 16) + " is pending until a block includes it.")
+		w.to.Reset()
+		w.amount.Reset()
+		w.mode = wmHistory
+		return w.fetchHistory()
+	}
+	return cmd
 }
 
 func (w *walletScreen) View() string {
@@ -393,10 +388,12 @@ func (w *walletScreen) View() string {
 		body = w.accountsView()
 	case wmReceive:
 		body = w.receiveView()
-	case wmSend, wmPreparing:
-		body = w.sendView()
-	case wmConfirm, wmSending:
-		body = w.confirmView()
+	case wmSend:
+		if w.flow.shown() {
+			body = w.flow.View(w.review(), w.width, w.height)
+		} else {
+			body = w.sendView()
+		}
 	case wmHistory:
 		body = w.historyView()
 	case wmTx:
@@ -511,7 +508,7 @@ func (w *walletScreen) sendView() string {
 	lines = append(lines, "  "+field(st, "fee", st.Value.Render(view.Amount(fee))+
 		st.Muted.Render(fmt.Sprintf(" · the minimum, %d units per byte", w.s.params.MinFeePerByte))))
 	lines = append(lines, "")
-	if w.mode == wmPreparing {
+	if w.flow.active() {
 		lines = append(lines, "  "+st.Muted.Render("Signing…"))
 	} else {
 		lines = append(lines, "  "+st.Muted.Render("enter reviews the transaction before anything is sent"))
@@ -519,32 +516,26 @@ func (w *walletScreen) sendView() string {
 	return strings.Join(lines, "\n")
 }
 
-func (w *walletScreen) confirmView() string {
+// review is the send's last look before anything is sent.
+func (w *walletScreen) review() review {
 	st := w.s.st
-	tx := w.prepared
-	if tx == nil {
-		return ""
-	}
+	tx := w.flow.plan.main()
 	body := tx.Body.(wire.Transfer)
 	total, _ := wire.AddAmounts(body.Amount, tx.Fee)
 	f := func(label, value string) string { return field(st, label, value) }
-	msg := strings.Join([]string{
-		st.Strong.Render("Send this transaction?"),
-		"",
-		f("to", st.Value.Render(w.preparedTo)),
-		f("amount", st.Strong.Render(view.Amount(body.Amount))),
-		f("fee", st.Value.Render(view.Amount(tx.Fee))),
-		f("total", st.Strong.Render(view.Amount(total))),
-		f("nonce", st.Muted.Render(fmt.Sprint(tx.Nonce))),
-		"",
-		st.Warn.Render("A sent transaction cannot be taken back."),
-		"",
-		st.Strong.Render("y") + st.Muted.Render(" send   ") + st.Strong.Render("n") + st.Muted.Render(" back to the form"),
-	}, "\n")
-	if w.mode == wmSending {
-		msg += "\n\n" + st.Muted.Render("Submitting…")
+	return review{
+		title: "Send this transaction?",
+		rows: []string{
+			f("to", st.Value.Render(w.preparedTo)),
+			f("amount", st.Strong.Render(view.Amount(body.Amount))),
+			f("fee", st.Value.Render(view.Amount(tx.Fee))),
+			f("total", st.Strong.Render(view.Amount(total))),
+			f("nonce", st.Muted.Render(fmt.Sprint(tx.Nonce))),
+			"",
+			st.Warn.Render("A sent transaction cannot be taken back."),
+		},
+		yes: "send", no: "back to the form",
 	}
-	return lipgloss.Place(w.width, w.height, lipgloss.Center, lipgloss.Center, st.Modal.Render(msg))
 }
 
 func (w *walletScreen) historyView() string {
