@@ -46,8 +46,7 @@ type blocktreeScreen struct {
 	active        bool
 	level         treeLevel
 
-	chainCursor int
-	chainOffset int
+	chainSel cursorList
 	list        *blockList
 
 	// The tree, as Tree last answered, in depth-first order.
@@ -62,8 +61,7 @@ type blocktreeScreen struct {
 	blockID  wire.Hash
 	block    *node.BlockInfo
 	blockErr error
-	txCursor int
-	txOffset int
+	txSel    cursorList
 }
 
 func newBlocktree(s *common) *blocktreeScreen {
@@ -120,7 +118,7 @@ func (t *blocktreeScreen) gotTree(msg treeMsg) tea.Cmd {
 		}
 		sortTree(rows)
 		t.tree, t.treePending, t.treeErr, t.haveTree = rows, msg.tree.Pending, nil, true
-		t.chainCursor = min(t.chainCursor, max(0, len(rows)-1))
+		t.chainSel.clamp(len(rows))
 	}
 	if t.treeStale {
 		t.treeStale = false
@@ -188,10 +186,10 @@ func (t *blocktreeScreen) chains() []chainRow {
 // selectedChain is the chain under the cursor.
 func (t *blocktreeScreen) selectedChain() (chainRow, bool) {
 	rows := t.chains()
-	if t.chainCursor < 0 || t.chainCursor >= len(rows) {
+	if t.chainSel.cursor < 0 || t.chainSel.cursor >= len(rows) {
 		return chainRow{}, false
 	}
-	return rows[t.chainCursor], true
+	return rows[t.chainSel.cursor], true
 }
 
 func (t *blocktreeScreen) ShortHelp() []key.Binding {
@@ -258,19 +256,10 @@ func (t *blocktreeScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := t.s.keys
 	switch t.level {
 	case levelChains:
+		if t.chainSel.key(k, msg, len(t.chains()), t.chainRows(), listJump) {
+			return nil
+		}
 		switch {
-		case key.Matches(msg, k.Up):
-			t.chainCursor = max(0, t.chainCursor-1)
-		case key.Matches(msg, k.Down):
-			t.chainCursor = min(len(t.chains())-1, t.chainCursor+1)
-		case key.Matches(msg, k.PageUp):
-			t.chainCursor = max(0, t.chainCursor-t.chainRows())
-		case key.Matches(msg, k.PageDown):
-			t.chainCursor = max(0, min(len(t.chains())-1, t.chainCursor+t.chainRows()))
-		case key.Matches(msg, k.Top):
-			t.chainCursor = 0
-		case key.Matches(msg, k.Bottom):
-			t.chainCursor = max(0, len(t.chains())-1)
 		case key.Matches(msg, k.Refresh):
 			return t.requestTree()
 		case key.Matches(msg, k.Open):
@@ -298,7 +287,7 @@ func (t *blocktreeScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 			if !ok {
 				return nil
 			}
-			t.level, t.blockID, t.block, t.blockErr, t.txCursor, t.txOffset = levelBlock, b.ID, nil, nil, 0, 0
+			t.level, t.blockID, t.block, t.blockErr, t.txSel = levelBlock, b.ID, nil, nil, cursorList{}
 			return blockCmd(t.s.ctx, t.s.api, b.ID)
 		default:
 			return t.list.Update(msg)
@@ -308,14 +297,13 @@ func (t *blocktreeScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 		if t.block != nil {
 			n = len(t.block.Txs)
 		}
+		if t.txSel.key(k, msg, n, max(1, t.height-10), listMove) {
+			return nil
+		}
 		switch {
 		case key.Matches(msg, k.Back):
 			t.level = levelBlocks
 			return t.refresh()
-		case key.Matches(msg, k.Up):
-			t.txCursor = max(0, t.txCursor-1)
-		case key.Matches(msg, k.Down):
-			t.txCursor = max(0, min(n-1, t.txCursor+1))
 		case key.Matches(msg, k.Open):
 			if n > 0 {
 				t.level = levelTx
@@ -347,8 +335,8 @@ func (t *blocktreeScreen) breadcrumb() string {
 		}
 		parts = append(parts, label)
 	}
-	if t.level >= levelTx && t.block != nil && t.txCursor < len(t.block.Txs) {
-		parts = append(parts, "tx "+view.Short(t.block.Txs[t.txCursor].ID.String(), 10))
+	if t.level >= levelTx && t.block != nil && t.txSel.cursor < len(t.block.Txs) {
+		parts = append(parts, "tx "+view.Short(t.block.Txs[t.txSel.cursor].ID.String(), 10))
 	}
 	for i := range parts {
 		if i == len(parts)-1 {
@@ -424,16 +412,10 @@ func (t *blocktreeScreen) chainsView(h int) string {
 	hdr += "  last block"
 	b.WriteString(st.Column.Render(view.PadRight(hdr, t.width)))
 	n := max(1, h-1)
-	if t.chainCursor < t.chainOffset {
-		t.chainOffset = t.chainCursor
-	}
-	if t.chainCursor >= t.chainOffset+n {
-		t.chainOffset = t.chainCursor - n + 1
-	}
-	t.chainOffset = max(0, min(t.chainOffset, len(rows)-n))
+	first, end := t.chainSel.window(len(rows), n)
 	prefixes := treePrefixes(rows)
 	nowMs := t.s.now.UnixMilli()
-	for i := t.chainOffset; i < len(rows) && i < t.chainOffset+n; i++ {
+	for i := first; i < end; i++ {
 		r := rows[i]
 		name := st.Tree.Render(prefixes[i]) + st.Strong.Render(r.name)
 		mode := st.Good.Render(view.PadRight("full", 7))
@@ -456,11 +438,7 @@ func (t *blocktreeScreen) chainsView(h int) string {
 		}
 		row += " " + last
 		b.WriteByte('\n')
-		if i == t.chainCursor {
-			b.WriteString(st.Selected.Render(view.PadRight("▸"+row[1:], t.width)))
-		} else {
-			b.WriteString(view.Truncate(row, t.width))
-		}
+		b.WriteString(rowLine(st, row, i == t.chainSel.cursor, t.width))
 	}
 	return b.String()
 }
@@ -569,19 +547,10 @@ func (t *blocktreeScreen) blockView(h int) string {
 		"  " + st.Title.Render("Transactions"),
 	}
 	rows := max(1, h-len(lines))
-	if t.txCursor < t.txOffset {
-		t.txOffset = t.txCursor
-	}
-	if t.txCursor >= t.txOffset+rows {
-		t.txOffset = t.txCursor - rows + 1
-	}
-	for i := t.txOffset; i < len(b.Txs) && i < t.txOffset+rows; i++ {
+	first, end := t.txSel.window(len(b.Txs), rows)
+	for i := first; i < end; i++ {
 		row := "  " + t.txRow(b.Txs[i])
-		if i == t.txCursor {
-			lines = append(lines, st.Selected.Render(view.PadRight("▸"+row[1:], t.width)))
-		} else {
-			lines = append(lines, view.Truncate(row, t.width))
-		}
+		lines = append(lines, rowLine(st, row, i == t.txSel.cursor, t.width))
 	}
 	return strings.Join(lines, "\n")
 }
@@ -602,10 +571,10 @@ func (t *blocktreeScreen) txRow(tx node.TxInfo) string {
 }
 
 func (t *blocktreeScreen) txView() string {
-	if t.block == nil || t.txCursor >= len(t.block.Txs) {
+	if t.block == nil || t.txSel.cursor >= len(t.block.Txs) {
 		return ""
 	}
-	return txDetails(t.s, t.block.Txs[t.txCursor])
+	return txDetails(t.s, t.block.Txs[t.txSel.cursor])
 }
 
 // txDetails draws every field of a transaction.

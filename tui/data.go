@@ -58,8 +58,7 @@ type dataScreen struct {
 	keysErr     error
 	keysLoaded  bool
 	keysMore    bool
-	cursor      int
-	offset      int
+	list        cursorList // the selected key
 	busy, stale bool
 
 	// the value being previewed
@@ -293,7 +292,7 @@ func (d *dataScreen) gotKeys(msg keysMsg) tea.Cmd {
 		d.keysErr = msg.err
 	} else if msg.after == "" {
 		d.keys, d.keysPrefix, d.keysErr, d.keysLoaded = msg.keys, msg.prefix, nil, true
-		d.cursor = min(d.cursor, max(0, len(d.keys)-1))
+		d.list.clamp(len(d.keys))
 		d.keysMore = len(msg.keys) == keysPage
 	} else if msg.prefix == d.keysPrefix {
 		d.keys = append(d.keys, msg.keys...)
@@ -354,7 +353,7 @@ func (d *dataScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 		switch {
 		case key.Matches(msg, k.Submit):
 			d.prefix.Blur()
-			d.mode, d.cursor, d.offset = dmBrowse, 0, 0
+			d.mode, d.list = dmBrowse, cursorList{}
 			return d.fetchKeys()
 		case key.Matches(msg, k.Cancel):
 			d.prefix.Blur()
@@ -445,19 +444,14 @@ func (d *dataScreen) listRows() int { return max(1, d.height-4) }
 
 func (d *dataScreen) browseKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := d.s.keys
+	if d.list.key(k, msg, len(d.keys), d.listRows(), listMove) {
+		return nil
+	}
 	switch {
-	case key.Matches(msg, k.Up):
-		d.cursor = max(0, d.cursor-1)
-	case key.Matches(msg, k.Down):
-		d.cursor = max(0, min(len(d.keys)-1, d.cursor+1))
-	case key.Matches(msg, k.PageUp):
-		d.cursor = max(0, d.cursor-d.listRows())
-	case key.Matches(msg, k.PageDown):
-		d.cursor = max(0, min(len(d.keys)-1, d.cursor+d.listRows()))
 	case key.Matches(msg, k.Open):
-		if d.cursor < len(d.keys) {
+		if d.list.cursor < len(d.keys) {
 			d.mode = d.previewMode()
-			return d.get(d.keys[d.cursor])
+			return d.get(d.keys[d.list.cursor])
 		}
 	case key.Matches(msg, k.Filter):
 		d.mode = dmFilter
@@ -582,20 +576,9 @@ func (d *dataScreen) listView(w int) string {
 	case len(d.keys) == 0:
 		lines = append(lines, "  "+st.Muted.Render("No keys here yet. p writes one."))
 	}
-	rows := d.listRows()
-	if d.cursor < d.offset {
-		d.offset = d.cursor
-	}
-	if d.cursor >= d.offset+rows {
-		d.offset = d.cursor - rows + 1
-	}
-	for i := d.offset; i < len(d.keys) && i < d.offset+rows; i++ {
-		row := "  " + d.keys[i]
-		if i == d.cursor {
-			lines = append(lines, st.Selected.Render(view.PadRight("▸ "+d.keys[i], w)))
-		} else {
-			lines = append(lines, view.Truncate(row, w))
-		}
+	first, end := d.list.window(len(d.keys), d.listRows())
+	for i := first; i < end; i++ {
+		lines = append(lines, rowLine(st, "  "+d.keys[i], i == d.list.cursor, w))
 	}
 	if d.keysMore {
 		lines = append(lines, "  "+st.Subtle.Render("n loads more keys"))

@@ -43,8 +43,7 @@ type keyspacesView struct {
 	listErr     error
 	loaded      bool
 	busy, stale bool
-	cursor      int
-	offset      int
+	sel         cursorList
 
 	// ksShow
 	shown    *node.KeyspaceInfo
@@ -223,7 +222,7 @@ func (v *keyspacesView) gotList(msg keyspacesMsg) tea.Cmd {
 		v.listErr = msg.err
 	} else {
 		v.list, v.owner, v.listErr, v.loaded = msg.list, msg.owner, nil, true
-		v.cursor = min(v.cursor, max(0, len(v.list)-1))
+		v.sel.clamp(len(v.list))
 	}
 	if v.stale {
 		v.stale = false
@@ -357,8 +356,8 @@ func (v *keyspacesView) focusField(i int) tea.Cmd {
 
 // selected is the keyspace under the cursor.
 func (v *keyspacesView) selected() (*node.KeyspaceInfo, bool) {
-	if v.cursor < len(v.list) {
-		ks := v.list[v.cursor]
+	if v.sel.cursor < len(v.list) {
+		ks := v.list[v.sel.cursor]
 		return &ks, true
 	}
 	return nil, false
@@ -425,19 +424,10 @@ func (v *keyspacesView) key(msg tea.KeyPressMsg) tea.Cmd {
 
 func (v *keyspacesView) listKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := v.s.keys
+	if v.sel.key(k, msg, len(v.list), v.listRows(), listJump) {
+		return nil
+	}
 	switch {
-	case key.Matches(msg, k.Up):
-		v.cursor = max(0, v.cursor-1)
-	case key.Matches(msg, k.Down):
-		v.cursor = max(0, min(len(v.list)-1, v.cursor+1))
-	case key.Matches(msg, k.PageUp):
-		v.cursor = max(0, v.cursor-v.listRows())
-	case key.Matches(msg, k.PageDown):
-		v.cursor = max(0, min(len(v.list)-1, v.cursor+v.listRows()))
-	case key.Matches(msg, k.Top):
-		v.cursor = 0
-	case key.Matches(msg, k.Bottom):
-		v.cursor = max(0, len(v.list)-1)
 	case key.Matches(msg, k.Open):
 		if ks, ok := v.selected(); ok {
 			return v.show(ks.Name, ks, ksList)
@@ -688,25 +678,15 @@ func (v *keyspacesView) listView(title string, w int) string {
 	}
 	nameW = min(nameW, max(8, w-2-20))
 	lines = append(lines, st.Column.Render(view.PadRight(fmt.Sprintf("  %-*s %9s %9s", nameW, "name", "script", "bought"), w)))
-	rows := v.listRows()
-	if v.cursor < v.offset {
-		v.offset = v.cursor
-	}
-	if v.cursor >= v.offset+rows {
-		v.offset = v.cursor - rows + 1
-	}
-	for i := v.offset; i < len(v.list) && i < v.offset+rows; i++ {
+	first, end := v.sel.window(len(v.list), v.listRows())
+	for i := first; i < end; i++ {
 		ks := v.list[i]
 		scr := "none"
 		if ks.Script != "" {
 			scr = view.Bytes(len(ks.Script))
 		}
 		row := fmt.Sprintf("%-*s %9s %9s", nameW, view.Truncate(ks.Name, nameW), scr, "#"+view.Int(ks.Height))
-		if i == v.cursor {
-			lines = append(lines, st.Selected.Render(view.PadRight("▸ "+row, w)))
-		} else {
-			lines = append(lines, view.Truncate("  "+row, w))
-		}
+		lines = append(lines, rowLine(st, "  "+row, i == v.sel.cursor, w))
 	}
 	if v.editErr != "" {
 		lines = append(lines, "", fieldErrorAt(st, v.editErr, w, 2))

@@ -50,8 +50,7 @@ type walletScreen struct {
 	history     []node.TxInfo
 	historyAddr string
 	historyErr  error
-	hCursor     int
-	hOffset     int
+	hist        cursorList
 	histReq     reqID // the history request out, 0 when none
 	stale       bool
 }
@@ -155,7 +154,7 @@ func (w *walletScreen) Update(msg tea.Msg) tea.Cmd {
 		}
 		w.histReq = 0
 		w.history, w.historyAddr, w.historyErr = msg.txs, msg.addr, msg.err
-		w.hCursor = min(w.hCursor, max(0, len(w.history)-1))
+		w.hist.clamp(len(w.history))
 		if w.stale {
 			w.stale = false
 			return w.fetchHistory()
@@ -209,7 +208,7 @@ func (w *walletScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 			w.mode, w.toErr, w.amountErr = wmSend, "", ""
 			return w.focusField(0)
 		case key.Matches(msg, k.History), key.Matches(msg, k.Open):
-			w.mode, w.hCursor, w.hOffset = wmHistory, 0, 0
+			w.mode, w.hist = wmHistory, cursorList{}
 			return w.fetchHistory()
 		case key.Matches(msg, k.NewAccount):
 			if w.s.wallet == nil {
@@ -271,13 +270,12 @@ func (w *walletScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return cmd
 	case wmHistory:
+		if w.hist.key(k, msg, len(w.history), w.historyRows(), listJump) {
+			return nil
+		}
 		switch {
 		case key.Matches(msg, k.Back):
 			w.mode = wmAccounts
-		case key.Matches(msg, k.Up):
-			w.hCursor = max(0, w.hCursor-1)
-		case key.Matches(msg, k.Down):
-			w.hCursor = max(0, min(len(w.history)-1, w.hCursor+1))
 		case key.Matches(msg, k.Open):
 			if len(w.history) > 0 {
 				w.mode = wmTx
@@ -397,8 +395,8 @@ func (w *walletScreen) View() string {
 	case wmHistory:
 		body = w.historyView()
 	case wmTx:
-		if w.hCursor < len(w.history) {
-			body = " " + w.s.st.Title.Render("Transaction") + "\n\n" + txDetails(w.s, w.history[w.hCursor])
+		if w.hist.cursor < len(w.history) {
+			body = " " + w.s.st.Title.Render("Transaction") + "\n\n" + txDetails(w.s, w.history[w.hist.cursor])
 		}
 	}
 	return view.Lines(body, w.width, w.height)
@@ -552,14 +550,8 @@ func (w *walletScreen) historyView() string {
 	}
 	hdr := fmt.Sprintf("  %-10s %-9s %18s  %-24s %s", "status", "type", "amount", "counterparty", "when")
 	lines = append(lines, st.Column.Render(view.PadRight(hdr, w.width)))
-	rows := max(1, w.height-len(lines))
-	if w.hCursor < w.hOffset {
-		w.hOffset = w.hCursor
-	}
-	if w.hCursor >= w.hOffset+rows {
-		w.hOffset = w.hCursor - rows + 1
-	}
-	for i := w.hOffset; i < len(w.history) && i < w.hOffset+rows; i++ {
+	first, end := w.hist.window(len(w.history), w.historyRows())
+	for i := first; i < end; i++ {
 		tx := w.history[i]
 		status := st.Warn.Render(view.PadRight("pending", 10))
 		if !tx.Pending {
@@ -571,14 +563,14 @@ func (w *walletScreen) historyView() string {
 			when = view.Ago(w.s.now, tx.Time)
 		}
 		row := fmt.Sprintf("  %s %-9s %s  %-24s %s", status, txKind(tx.Type), view.PadLeft(amount, 18), view.ShortAddr(other, 24), when)
-		if i == w.hCursor {
-			lines = append(lines, st.Selected.Render(view.PadRight("▸"+row[1:], w.width)))
-		} else {
-			lines = append(lines, view.Truncate(row, w.width))
-		}
+		lines = append(lines, rowLine(st, row, i == w.hist.cursor, w.width))
 	}
 	return strings.Join(lines, "\n")
 }
+
+// historyRows is how many transactions the history shows: the body less
+// its title, a blank line and the column header.
+func (w *walletScreen) historyRows() int { return max(1, w.height-3) }
 
 // historyAmount is the signed change to addr's balance and the other side.
 func (w *walletScreen) historyAmount(tx node.TxInfo, addr string) (string, string) {
