@@ -47,7 +47,7 @@ type blocktreeScreen struct {
 	level         treeLevel
 
 	chainSel cursorList
-	list        *blockList
+	list     *blockList
 
 	// The tree, as Tree last answered, in depth-first order.
 	tree                []chainRow
