@@ -73,8 +73,8 @@ type dataScreen struct {
 
 	// the put form
 	putKey, putValue textinput.Model
-	putDepth         int // 0 (the root) to the network's MaxDepth
-	focus            int
+	putDepth         int  // 0 (the root) to the network's MaxDepth
+	put              form // key, value, depth
 	putErr           string
 	refused          *putRefusal
 	// flow reviews, signs and submits the write (and on a branch whose
@@ -98,6 +98,7 @@ func newData(s *common) *dataScreen {
 	d.putKey.CharLimit = wire.MaxKeySize
 	d.putValue = newInput(s.st, "", "world", 50)
 	d.putValue.CharLimit = wire.MaxValueSize
+	d.put = newForm(&d.putKey, &d.putValue, nil)
 	return d
 }
 
@@ -153,7 +154,7 @@ func (d *dataScreen) ShortHelp() []key.Binding {
 		if d.flow.active() {
 			return d.flow.ShortHelp()
 		}
-		if d.focus == putFieldDepth {
+		if d.put.focus == putFieldDepth {
 			return []key.Binding{k.Deeper, k.Shallower, k.Submit, k.Cancel}
 		}
 		return []key.Binding{k.NextField, k.Submit, k.Cancel}
@@ -234,7 +235,7 @@ func (d *dataScreen) flowDone(cmd tea.Cmd, r flowResult) tea.Cmd {
 	case outcomeFailed:
 		d.s.log.Warn("prepare put", "err", r.err)
 		d.putErr = sentence(r.err)
-		return d.focusField(d.focus)
+		return d.focusField(d.put.focus)
 	case outcomeBack:
 		return d.focusField(putFieldValue)
 	case outcomeRefused:
@@ -306,9 +307,7 @@ func (d *dataScreen) gotKeys(msg keysMsg) tea.Cmd {
 }
 
 func (d *dataScreen) focusField(i int) tea.Cmd {
-	d.focus = i
-	focusOnly([]*textinput.Model{&d.putKey, &d.putValue}, i)
-	return nil
+	return d.put.focusOn(i)
 }
 
 // putChain is the chain a write of the form's key at its depth goes to.
@@ -402,29 +401,23 @@ func (d *dataScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		switch {
 		case key.Matches(msg, k.Cancel):
-			d.putKey.Blur()
-			d.putValue.Blur()
+			d.put.blur()
 			d.mode = dmBrowse
 			return nil
 		case key.Matches(msg, k.Submit):
-			if d.focus == putFieldKey {
+			if d.put.focus == putFieldKey {
 				return d.focusField(putFieldValue)
 			}
 			return d.submitPut()
 		case key.Matches(msg, k.NextField):
-			return d.focusField((d.focus + 1) % putFields)
+			return d.put.next()
 		case key.Matches(msg, k.PrevField):
-			return d.focusField((d.focus + putFields - 1) % putFields)
+			return d.put.prev()
 		}
-		if d.focus == putFieldDepth {
+		cmd, ok := d.put.update(msg)
+		if !ok {
 			d.depthKey(msg)
 			return nil
-		}
-		var cmd tea.Cmd
-		if d.focus == 0 {
-			d.putKey, cmd = d.putKey.Update(msg)
-		} else {
-			d.putValue, cmd = d.putValue.Update(msg)
 		}
 		d.putErr, d.refused = "", nil
 		return cmd
@@ -745,7 +738,7 @@ func (d *dataScreen) refusalView(r *putRefusal) string {
 func (d *dataScreen) depthView() string {
 	st := d.s.st
 	n := st.Value.Render(fmt.Sprint(d.putDepth)) + st.Muted.Render(" ·")
-	if d.focus == putFieldDepth && d.mode == dmPut && !d.flow.active() {
+	if d.put.focus == putFieldDepth && d.mode == dmPut && !d.flow.active() {
 		n = st.Selected.Render(fmt.Sprintf("‹ %d ›", d.putDepth))
 	}
 	if d.putDepth == 0 {

@@ -58,7 +58,7 @@ type keyspacesView struct {
 
 	// the buy form
 	buyName, buyScript textinput.Model
-	focus              int
+	buy                form               // name, script
 	checking           string             // the name being looked up
 	checkReq           reqID              // its request
 	checked            *node.KeyspaceInfo // the last look-up of the name field
@@ -81,6 +81,7 @@ func newKeyspacesView(s *common) *keyspacesView {
 	v.buyName = newInput(s.st, "", "a name: 8 bytes or more cost 1 BVS", 40)
 	v.buyName.CharLimit = wire.MaxKeyspaceName
 	v.buyScript = newInput(s.st, "", "access.js file (optional)", 40)
+	v.buy = newForm(&v.buyName, &v.buyScript)
 	return v
 }
 
@@ -277,7 +278,7 @@ func (v *keyspacesView) buyDone(cmd tea.Cmd, r flowResult) tea.Cmd {
 		if r.prep.onScript {
 			return v.focusField(1)
 		}
-		return v.focusField(v.focus)
+		return v.focusField(v.buy.focus)
 	case outcomeBack:
 		return v.focusField(1)
 	case outcomeRefused:
@@ -349,9 +350,7 @@ func (v *keyspacesView) resetBuy() {
 }
 
 func (v *keyspacesView) focusField(i int) tea.Cmd {
-	v.focus = i
-	focusOnly([]*textinput.Model{&v.buyName, &v.buyScript}, i)
-	return nil
+	return v.buy.focusOn(i)
 }
 
 // selected is the keyspace under the cursor.
@@ -478,23 +477,17 @@ func (v *keyspacesView) buyKey(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	switch {
 	case key.Matches(msg, k.Cancel):
-		v.buyName.Blur()
-		v.buyScript.Blur()
+		v.buy.blur()
 		v.mode = ksList
 		return nil
 	case key.Matches(msg, k.Submit):
 		return v.submitBuy()
 	case key.Matches(msg, k.NextField), key.Matches(msg, k.PrevField):
-		return v.focusField(1 - v.focus)
+		return v.buy.next()
 	}
-	var cmd tea.Cmd
-	if v.focus == 0 {
-		v.buyName, cmd = v.buyName.Update(msg)
-		if v.checked != nil && v.checked.Name != strings.TrimSpace(v.buyName.Value()) {
-			v.checked = nil
-		}
-	} else {
-		v.buyScript, cmd = v.buyScript.Update(msg)
+	cmd, _ := v.buy.update(msg)
+	if v.checked != nil && v.checked.Name != strings.TrimSpace(v.buyName.Value()) {
+		v.checked = nil
 	}
 	v.buyErr = ""
 	return cmd
@@ -535,7 +528,7 @@ func (v *keyspacesView) submitBuy() tea.Cmd {
 		v.buyErr = fmt.Sprintf("%s is taken: it belongs to %s. Try another name.", name, v.who(v.checked.Owner))
 		return v.focusField(0)
 	}
-	if v.focus == 0 {
+	if v.buy.focus == 0 {
 		return v.focusField(1)
 	}
 	acct := v.s.accounts[0]

@@ -154,7 +154,7 @@ func TestKeyspaceBuyRefusesInvalidNames(t *testing.T) {
 		if m := h.keyspaces().mode; m != ksBuy {
 			t.Fatalf("case %d: %q left the form (mode %d):\n%s", i, c.name, m, h.screen())
 		}
-		if f := h.keyspaces().focus; f != 0 {
+		if f := h.keyspaces().buy.focus; f != 0 {
 			t.Fatalf("case %d: %q moved on to the script field", i, c.name)
 		}
 		h.mustSee(c.want)
@@ -171,7 +171,7 @@ func TestKeyspaceBuyNeedsConfirmation(t *testing.T) {
 	h.mustSee("costs 1 BVS · enter checks that it is free")
 	h.press("enter")
 	h.mustSee("✓ free", "1 BVS")
-	if f := h.keyspaces().focus; f != 1 {
+	if f := h.keyspaces().buy.focus; f != 1 {
 		t.Fatalf("a free name did not move on to the script field")
 	}
 	h.typeText("testdata/keyspaces/broken.js")

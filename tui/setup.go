@@ -209,8 +209,8 @@ func ready(w walletHandle) tea.Cmd {
 
 func (u *setupScreen) focusPass(i int) tea.Cmd {
 	u.focus = i
-	focusOnly([]*textinput.Model{&u.pass1, &u.pass2}, i)
-	return nil
+	f := newForm(&u.pass1, &u.pass2)
+	return f.focusOn(i)
 }
 
 func (u *setupScreen) key(msg tea.KeyPressMsg) tea.Cmd {
@@ -356,8 +356,8 @@ func (u *setupScreen) focusConfirm(i int) tea.Cmd {
 	for j := range u.confirm {
 		ins[j] = &u.confirm[j]
 	}
-	focusOnly(ins, i)
-	return nil
+	f := newForm(ins...)
+	return f.focusOn(i)
 }
 
 func (u *setupScreen) checkConfirm() tea.Cmd {

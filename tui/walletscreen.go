@@ -42,7 +42,7 @@ type walletScreen struct {
 
 	to, amount, name textinput.Model
 	nameErr          string
-	focus            int
+	send             form // to, amount
 	toErr, amountErr string
 	flow             *signFlow
 	preparedTo       string
@@ -63,6 +63,7 @@ func newWalletScreen(s *common) *walletScreen {
 	w.amount.CharLimit = 32
 	w.name = newInput(s.st, "", "savings", 24)
 	w.name.CharLimit = 32
+	w.send = newForm(&w.to, &w.amount)
 	return w
 }
 
@@ -185,9 +186,7 @@ func (w *walletScreen) Update(msg tea.Msg) tea.Cmd {
 }
 
 func (w *walletScreen) focusField(i int) tea.Cmd {
-	w.focus = i
-	focusOnly([]*textinput.Model{&w.to, &w.amount}, i)
-	return nil
+	return w.send.focusOn(i)
 }
 
 func (w *walletScreen) key(msg tea.KeyPressMsg) tea.Cmd {
@@ -249,25 +248,22 @@ func (w *walletScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 		switch {
 		case key.Matches(msg, k.Cancel):
 			w.mode = wmAccounts
-			w.to.Blur()
-			w.amount.Blur()
+			w.send.blur()
 			return nil
 		case key.Matches(msg, k.Submit):
-			if w.focus == 0 && w.amount.Value() == "" {
+			if w.send.focus == 0 && w.amount.Value() == "" {
 				return w.focusField(1)
 			}
 			return w.submit()
 		case key.Matches(msg, k.NextField), key.Matches(msg, k.PrevField):
-			return w.focusField(1 - w.focus)
+			return w.send.next()
 		}
-		var cmd tea.Cmd
-		if w.focus == 0 {
-			w.to, cmd = w.to.Update(msg)
+		if w.send.focus == 0 {
 			w.toErr = ""
 		} else {
-			w.amount, cmd = w.amount.Update(msg)
 			w.amountErr = ""
 		}
+		cmd, _ := w.send.update(msg)
 		return cmd
 	case wmHistory:
 		if w.hist.key(k, msg, len(w.history), w.historyRows(), listJump) {
@@ -360,7 +356,7 @@ func (w *walletScreen) flowDone(cmd tea.Cmd, r flowResult) tea.Cmd {
 	case outcomeFailed:
 		w.s.log.Warn("prepare transfer", "err", r.err)
 		w.amountErr = sentence(r.err)
-		return w.focusField(w.focus)
+		return w.focusField(w.send.focus)
 	case outcomeBack:
 		return w.focusField(1)
 	case outcomeRefused:
