@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
@@ -10,7 +9,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/bitverse/bitverse/node"
-	"github.com/bitverse/bitverse/node/wire"
 	"github.com/bitverse/bitverse/tui/internal/view"
 	"github.com/bitverse/bitverse/wallet"
 )
@@ -74,7 +72,9 @@ func (w *walletScreen) restyle() {
 }
 
 func (w *walletScreen) Title() string { return "Wallet" }
-func (w *walletScreen) Deactivate()   { w.active = false }
+
+func (w *walletScreen) Deactivate() { w.active = false }
+
 func (w *walletScreen) SetSize(wd, h int) {
 	w.width, w.height = wd, h
 	w.to.SetWidth(min(66, max(20, wd-15)))
@@ -130,19 +130,6 @@ func (w *walletScreen) account() (wallet.Account, bool) {
 	return wallet.Account{}, false
 }
 
-func (w *walletScreen) fetchHistory() tea.Cmd {
-	acct, ok := w.account()
-	if !ok {
-		return nil
-	}
-	if w.histReq != 0 {
-		w.stale = true
-		return nil
-	}
-	w.histReq = w.s.newID()
-	return historyCmd(w.s.ctx, w.s.api, w.histReq, acct.Address, historyLimit)
-}
-
 func (w *walletScreen) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case eventMsg:
@@ -183,10 +170,6 @@ func (w *walletScreen) Update(msg tea.Msg) tea.Cmd {
 		return w.key(msg)
 	}
 	return nil
-}
-
-func (w *walletScreen) focusField(i int) tea.Cmd {
-	return w.send.focusOn(i)
 }
 
 func (w *walletScreen) key(msg tea.KeyPressMsg) tea.Cmd {
@@ -285,94 +268,6 @@ func (w *walletScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 	}
 	return nil
-}
-
-// parsed validates the form: a checksummed address of this network and an
-// amount in BVS.
-func (w *walletScreen) parsed() (to wire.PubKey, amount uint64, ok bool) {
-	ok = true
-	to, err := wire.ParseAddress(w.s.net, w.to.Value())
-	switch {
-	case strings.TrimSpace(w.to.Value()) == "":
-		w.toErr, ok = "Enter the address to send to.", false
-	case err != nil:
-		w.toErr, ok = addressProblem(err), false
-	}
-	amount, err = wire.ParseAmount(w.amount.Value())
-	switch {
-	case strings.TrimSpace(w.amount.Value()) == "":
-		w.amountErr, ok = "Enter an amount, in BVS (e.g. 1.5).", false
-	case err != nil:
-		w.amountErr, ok = sentence(err)+" Use BVS with up to 8 decimals, e.g. 1.5.", false
-	case amount == 0:
-		w.amountErr, ok = "Enter an amount above zero.", false
-	}
-	return
-}
-
-// addressProblem explains a rejected address.
-func addressProblem(err error) string {
-	if errors.Is(err, wire.ErrBadAddress) {
-		return "Invalid address: " + strings.TrimPrefix(err.Error(), wire.ErrBadAddress.Error()+": ")
-	}
-	return sentence(err)
-}
-
-func (w *walletScreen) fee(amount uint64, to wire.PubKey) uint64 {
-	acct, _ := w.account()
-	return minFee(w.s.params, wire.Transfer{To: to, Amount: amount}, w.s.balances[acct.Address].NextNonce)
-}
-
-func (w *walletScreen) submit() tea.Cmd {
-	to, amount, ok := w.parsed()
-	if !ok {
-		if w.toErr != "" {
-			return w.focusField(0)
-		}
-		return w.focusField(1)
-	}
-	acct, _ := w.account()
-	fee := w.fee(amount, to)
-	if bal, known := w.s.balances[acct.Address]; known {
-		if total, err := wire.AddAmounts(amount, fee); err != nil || total > bal.Balance {
-			w.amountErr = fmt.Sprintf("That is more than the spendable balance: %s, and the fee is %s.",
-				view.Amount(bal.Balance), view.Amount(fee))
-			return w.focusField(1)
-		}
-	}
-	w.to.Blur()
-	w.amount.Blur()
-	w.preparedTo = wire.EncodeAddress(w.s.net, to)
-	hw, name, api, params, ctx, from := w.s.wallet, acct.Name, w.s.api, w.s.params, w.s.ctx, acct.Address
-	return w.flow.start(func(id reqID) tea.Cmd {
-		return prepareTxCmd(ctx, api, params, id, from, wire.Transfer{To: to, Amount: amount}, "the transfer",
-			func(nonce, fee uint64) (*wire.Tx, error) { return hw.Transfer(name, to, amount, nonce, fee) })
-	})
-}
-
-// flowDone acts on what the send's review-and-sign flow reports.
-func (w *walletScreen) flowDone(cmd tea.Cmd, r flowResult) tea.Cmd {
-	switch r.outcome {
-	case outcomeFailed:
-		w.s.log.Warn("prepare transfer", "err", r.err)
-		w.amountErr = sentence(r.err)
-		return w.focusField(w.send.focus)
-	case outcomeBack:
-		return w.focusField(1)
-	case outcomeRefused:
-		w.s.log.Warn("submit transfer", "err", r.err)
-		w.amountErr = "The node refused the transaction: " + sentence(r.err)
-		return w.focusField(1)
-	case outcomeDone:
-		id := r.ids[len(r.ids)-1]
-		w.s.log.Info("sent", "tx", id)
-		w.s.info("Sent. Transaction " + view.Short(id.String(), 16) + " is pending until a block includes it.")
-		w.to.Reset()
-		w.amount.Reset()
-		w.mode = wmHistory
-		return w.fetchHistory()
-	}
-	return cmd
 }
 
 func (w *walletScreen) View() string {
@@ -477,110 +372,4 @@ func (w *walletScreen) receiveView() string {
 		return indent(strings.Join(info, "\n"), 1)
 	}
 	return indent(lipgloss.JoinHorizontal(lipgloss.Top, st.QR.Render(qr), "  ", strings.Join(info, "\n")), 1)
-}
-
-func (w *walletScreen) sendView() string {
-	st := w.s.st
-	acct, _ := w.account()
-	bal := w.s.balances[acct.Address]
-	lines := []string{
-		" " + st.Title.Render("Send"),
-		"",
-		"  " + field(st, "from", st.Value.Render(acct.Name)+st.Muted.Render(" · "+view.Amount(bal.Balance)+" spendable")),
-		"",
-		"  " + field(st, "to", w.to.View()),
-	}
-	if w.toErr != "" {
-		lines = append(lines, fieldError(st, w.toErr, w.width))
-	}
-	lines = append(lines, "  "+field(st, "amount", w.amount.View()))
-	if w.amountErr != "" {
-		lines = append(lines, fieldError(st, w.amountErr, w.width))
-	}
-	amount, _ := wire.ParseAmount(w.amount.Value())
-	fee := w.fee(amount, wire.PubKey{})
-	lines = append(lines, "  "+field(st, "fee", st.Value.Render(view.Amount(fee))+
-		st.Muted.Render(fmt.Sprintf(" · the minimum, %d units per byte", w.s.params.MinFeePerByte))))
-	lines = append(lines, "")
-	if w.flow.active() {
-		lines = append(lines, "  "+st.Muted.Render("Signing…"))
-	} else {
-		lines = append(lines, "  "+st.Muted.Render("enter reviews the transaction before anything is sent"))
-	}
-	return strings.Join(lines, "\n")
-}
-
-// review is the send's last look before anything is sent.
-func (w *walletScreen) review() review {
-	st := w.s.st
-	tx := w.flow.plan.main()
-	body := tx.Body.(wire.Transfer)
-	total, _ := wire.AddAmounts(body.Amount, tx.Fee)
-	f := func(label, value string) string { return field(st, label, value) }
-	return review{
-		title: "Send this transaction?",
-		rows: []string{
-			f("to", st.Value.Render(w.preparedTo)),
-			f("amount", st.Strong.Render(view.Amount(body.Amount))),
-			f("fee", st.Value.Render(view.Amount(tx.Fee))),
-			f("total", st.Strong.Render(view.Amount(total))),
-			f("nonce", st.Muted.Render(fmt.Sprint(tx.Nonce))),
-			"",
-			st.Warn.Render("A sent transaction cannot be taken back."),
-		},
-		yes: "send", no: "back to the form",
-	}
-}
-
-func (w *walletScreen) historyView() string {
-	st := w.s.st
-	acct, _ := w.account()
-	lines := []string{" " + st.Title.Render("History") + st.Muted.Render(" · "+acct.Name), ""}
-	switch {
-	case w.historyErr != nil:
-		return strings.Join(append(lines, "  "+st.Bad.Render(sentence(w.historyErr))), "\n")
-	case w.historyAddr != acct.Address:
-		return strings.Join(append(lines, "  "+st.Muted.Render("loading…")), "\n")
-	case len(w.history) == 0:
-		return strings.Join(append(lines, "  "+st.Muted.Render("No transactions yet. Mine (m) or receive (r) some BVS.")), "\n")
-	}
-	hdr := fmt.Sprintf("  %-10s %-9s %18s  %-24s %s", "status", "type", "amount", "counterparty", "when")
-	lines = append(lines, st.Column.Render(view.PadRight(hdr, w.width)))
-	first, end := w.hist.window(len(w.history), w.historyRows())
-	for i := first; i < end; i++ {
-		tx := w.history[i]
-		status := st.Warn.Render(view.PadRight("pending", 10))
-		if !tx.Pending {
-			status = st.Good.Render(view.PadRight(view.Int(tx.Confirmations)+" conf", 10))
-		}
-		amount, other := w.historyAmount(tx, acct.Address)
-		when := ""
-		if tx.Time != 0 {
-			when = view.Ago(w.s.now, tx.Time)
-		}
-		row := fmt.Sprintf("  %s %-9s %s  %-24s %s", status, txKind(tx.Type), view.PadLeft(amount, 18), view.ShortAddr(other, 24), when)
-		lines = append(lines, rowLine(st, row, i == w.hist.cursor, w.width))
-	}
-	return strings.Join(lines, "\n")
-}
-
-// historyRows is how many transactions the history shows: the body less
-// its title, a blank line and the column header.
-func (w *walletScreen) historyRows() int { return max(1, w.height-3) }
-
-// historyAmount is the signed change to addr's balance and the other side.
-func (w *walletScreen) historyAmount(tx node.TxInfo, addr string) (string, string) {
-	switch {
-	case tx.Type == "put":
-		return "−" + view.Amount(tx.Fee), tx.Key
-	case tx.From == addr && tx.To == addr:
-		return "−" + view.Amount(tx.Fee), "to self"
-	case tx.From == addr:
-		total, _ := wire.AddAmounts(tx.Amount, tx.Fee)
-		return "−" + view.Amount(total), tx.To
-	case tx.Type == "coinbase":
-		return "+" + view.Amount(tx.Amount), "block reward"
-	default:
-		return "+" + view.Amount(tx.Amount), tx.From
-	}
 }
