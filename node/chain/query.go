@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/big"
 
+	"github.com/bitverse/bitverse/node/consensus"
 	"github.com/bitverse/bitverse/node/state"
 	"github.com/bitverse/bitverse/node/store"
 	"github.com/bitverse/bitverse/node/wire"
@@ -199,7 +200,12 @@ func (c *Chain) View(fn func(tx *bbolt.Tx, tip TipInfo, roots state.Roots) error
 // checks against the tip state, as for the next block (see
 // state.Batch.CheckAccess). It does not hold the chain lock while a script
 // runs: the bbolt read transaction is a consistent snapshot.
-func (c *Chain) CheckAccess(t *wire.Tx) error {
+//
+// parents are pending transactions t may depend on (a keyspace bought
+// before a write into it), applied first in order, as a block holding
+// them before t would; one that no longer applies is skipped, so that t
+// is then judged without it.
+func (c *Chain) CheckAccess(t *wire.Tx, parents ...*wire.Tx) error {
 	switch t.Body.(type) {
 	case wire.Put, wire.KeyspaceBuy, wire.KeyspaceScript, wire.KeyspaceTransfer:
 	default:
@@ -215,6 +221,11 @@ func (c *Chain) CheckAccess(t *wire.Tx) error {
 	return c.db.View(func(tx *bbolt.Tx) error {
 		b := state.NewBatch(tx, c.p, height)
 		b.SetScripts(c.cfg.Scripts, blockTime)
+		for i, p := range parents {
+			if err := b.Apply(p, i+1); err != nil && consensus.CodeOf(err) == 0 {
+				return err
+			}
+		}
 		return b.CheckAccess(t)
 	})
 }

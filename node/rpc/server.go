@@ -154,6 +154,7 @@ func (s *Server) Handler() http.Handler {
 	s.netRoutes(mux)
 	s.blobRoutes(mux)
 	keyspaceRoutes(mux, api)
+	previewRoutes(mux, api)
 	return s.auth(mux)
 }
 

@@ -86,7 +86,9 @@
 // Nothing a script reaches is a Go object: values are plain JavaScript, the
 // host functions are the three ledger queries and the metered built-ins.
 // Tests check this for every hostile and example script: 100 runs each,
-// in-process and in workers, under GOMAXPROCS 1 and 2.
+// in-process and in workers, under GOMAXPROCS 1 and 2 (make test-long; the
+// fast suite runs each light case twice in each configuration and each
+// heavy one once, in one of them: see determinismPlan).
 //
 // goja itself is part of consensus: nodes must run the same goja version
 // (pinned in go.mod) built for the same architecture family, because Go may
@@ -167,6 +169,8 @@
 // (CPU time where Linux reports it, so a busy machine does not make a script
 // "too slow"; time spent answering ledger queries does not count) and
 // replaces any worker that dies; the caller gets a verdict, never a crash.
+// The in-process runner interrupts a script after one second of its
+// thread's CPU time (Linux; wall time elsewhere).
 //
 // Verdicts from these guards (CodeTooSlow, CodeOutOfMemory, CodeCrashed)
 // are not reproducible bit for bit across machines: Code.Deterministic

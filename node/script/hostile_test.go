@@ -122,6 +122,11 @@ function validate(write, ctx) {
   throw 'reached ' + seen.size + ' objects, ' + functions + ' functions, nothing of the host';
 }`
 
+// TestHostileBattery runs every hostile case on the in-process runner and
+// on the worker pool, reusing each runner from case to case: every verdict
+// is the expected refusal, decided by fuel or a cap (never a guard), the
+// worker's verdict equals the in-process one exactly (fuel included), and
+// the runner serves the next write.
 func TestHostileBattery(t *testing.T) {
 	if raceEnabled {
 		t.Skip("timing-sensitive: the race detector slows scripts past the guard")
@@ -132,7 +137,8 @@ func TestHostileBattery(t *testing.T) {
 	ctx := context.Background()
 	cases := append([]hostileCase{}, hostileCases...)
 	cases = append(cases, hostileCase{"host objects", hostProbe, CodeThrew, "nothing of the host"})
-	for _, nr := range bothRunners(t) {
+	first := make([]Verdict, len(cases))
+	for r, nr := range bothRunners(t) {
 		for i, hc := range cases {
 			if hc.src == "" {
 				continue
@@ -140,7 +146,9 @@ func TestHostileBattery(t *testing.T) {
 			p := mustCompile(t, hc.src)
 			start := time.Now()
 			v, err := nr.r.Validate(ctx, p, Write{Key: "k", Value: []byte("v"), Signer: alice}, Context{Keyspace: "k", Time: 1}, ledger)
-			took := time.Since(start)
+			if took := time.Since(start); took > WallClockGuard/2 {
+				t.Logf("%s case %d (%s): took %v", nr.name, i, hc.name, took)
+			}
 			if err != nil {
 				t.Fatalf("%s case %d (%s): error %v", nr.name, i, hc.name, err)
 			}
@@ -153,8 +161,10 @@ func TestHostileBattery(t *testing.T) {
 			if !v.Code.Deterministic() {
 				t.Errorf("%s case %d (%s): ended by a guard (%v), not by fuel or a cap", nr.name, i, hc.name, v.Code)
 			}
-			if took > time.Second {
-				t.Errorf("%s case %d (%s): took %v, want under 1s", nr.name, i, hc.name, took)
+			if r == 0 {
+				first[i] = v
+			} else if v != first[i] && v.Code.Deterministic() && first[i].Code.Deterministic() {
+				t.Errorf("%s case %d (%s): %+v, but in-process %+v", nr.name, i, hc.name, v, first[i])
 			}
 			// The runner is still healthy.
 			ok, err := nr.r.Validate(ctx, good, goodWrite, Context{}, ledger)
@@ -248,14 +258,11 @@ func TestHostileCompileErrors(t *testing.T) {
 			t.Errorf("case %d: Compile error %v, want one containing %q", i, err, tc.want)
 		}
 	}
-	// A 10 MB script is refused before it is parsed.
-	big := "function validate() { return true }\n" + strings.Repeat("// padding padding padding padding padding padding\n", 10<<20/50)
-	start := time.Now()
+	// A 10 MB script is refused before it is parsed: the error is the size,
+	// not the syntax error the parser would find.
+	big := "function validate() { return true }\n" + strings.Repeat("a+(((( padding padding padding padding padding pad\n", 10<<20/50)
 	_, err := Compile([]byte(big))
-	if !errors.Is(err, ErrTooLarge) || !errors.Is(err, ErrCompile) || !strings.Contains(err.Error(), "the limit is 65536") {
+	if !errors.Is(err, ErrTooLarge) || !errors.Is(err, ErrCompile) || !strings.Contains(err.Error(), "the limit is 65536") || strings.Contains(err.Error(), "syntax") {
 		t.Fatalf("10 MB script: %v, want ErrTooLarge", err)
-	}
-	if took := time.Since(start); took > 100*time.Millisecond {
-		t.Errorf("10 MB script: refused in %v", took)
 	}
 }

@@ -3,6 +3,7 @@ package script
 import (
 	"context"
 	"errors"
+	"runtime"
 	"sync"
 	"time"
 )
@@ -12,7 +13,8 @@ import (
 type inProcess struct {
 	mu     sync.Mutex
 	idle   []*sandbox
-	budget uint64 // fuel per write; 0 means FuelPerWrite (tests lower it)
+	budget uint64        // fuel per write; 0 means FuelPerWrite (tests lower it)
+	guard  time.Duration // 0 means WallClockGuard (tests lower it)
 }
 
 const maxIdleSandboxes = 8
@@ -57,23 +59,32 @@ func (r *inProcess) Validate(ctx context.Context, p *Program, w Write, c Context
 		return Verdict{}, err
 	}
 	sb.budget = r.budget
-	v, err := runGuarded(ctx, sb, p, w, c, l, WallClockGuard)
+	guard := r.guard
+	if guard == 0 {
+		guard = WallClockGuard
+	}
+	v, err := runGuarded(ctx, sb, p, w, c, l, guard)
 	r.put(sb)
 	return v, err
 }
 
-// runGuarded runs one validation with the wall-clock guard and context
-// cancellation wired to the runtime's interrupt. In-process the guard can
-// only stop JavaScript between instructions; the worker pool kills the
-// process instead.
+// runGuarded runs one validation with the guard and context cancellation
+// wired to the runtime's interrupt. In-process the guard can only stop
+// JavaScript between instructions; the worker pool kills the process
+// instead. The goroutine stays on its thread for the call so that, where
+// the thread's CPU time can be read (Linux), the guard counts the script's
+// CPU time, not the wall clock: a busy machine does not make it too slow.
 func runGuarded(ctx context.Context, sb *sandbox, p *Program, w Write, c Context, l Ledger, guard time.Duration) (Verdict, error) {
 	if l == nil {
 		l = emptyLedger{}
 	}
-	timer := time.AfterFunc(guard, func() { sb.vm.Interrupt(errTooSlow) })
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	g := newGuard(guard, threadCPUTimer(), func() { sb.vm.Interrupt(errTooSlow) })
 	stopCtx := context.AfterFunc(ctx, func() { sb.vm.Interrupt(errCancelled) })
 	v, err := sb.run(p, w, c, l)
-	if !timer.Stop() {
+	g.stop()
+	if g.fired() {
 		sb.dirty = true
 	}
 	if !stopCtx() {

@@ -54,7 +54,12 @@ func vmSize() uint64 {
 
 // processCPUTime reads a process's user+system CPU time from /proc.
 func processCPUTime(pid int) (time.Duration, bool) {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	return statCPUTime("/proc/" + strconv.Itoa(pid) + "/stat")
+}
+
+// statCPUTime reads utime+stime from a /proc stat file.
+func statCPUTime(path string) (time.Duration, bool) {
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return 0, false
 	}
@@ -79,4 +84,14 @@ func processCPUTime(pid int) (time.Duration, bool) {
 // workerProcAttr makes the kernel kill a worker whose parent dies.
 func workerProcAttr() *syscall.SysProcAttr {
 	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+}
+
+// threadCPUTimer returns a reader of the calling thread's CPU time (the
+// caller must be locked to its thread), or nil if it cannot be read.
+func threadCPUTimer() func() (time.Duration, bool) {
+	path := "/proc/self/task/" + strconv.Itoa(syscall.Gettid()) + "/stat"
+	if _, ok := statCPUTime(path); !ok {
+		return nil
+	}
+	return func() (time.Duration, bool) { return statCPUTime(path) }
 }

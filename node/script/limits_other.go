@@ -23,3 +23,6 @@ func workerProcAttr() *syscall.SysProcAttr { return nil }
 
 // processCPUTime is unknown here: the guard falls back to wall time.
 func processCPUTime(pid int) (time.Duration, bool) { return 0, false }
+
+// threadCPUTimer is unknown here: the in-process guard uses wall time.
+func threadCPUTimer() func() (time.Duration, bool) { return nil }

@@ -204,15 +204,19 @@ func (p *Pool) exchange(ctx context.Context, wk *worker, prog *Program, w Write,
 			}
 		case frameResult:
 			v, kind, msg, err := decodeResult(payload)
+			// A guard that fired as the result came has killed the worker
+			// or is about to: the answer stands, the worker is replaced.
+			g.stop()
+			healthy := !g.fired()
 			switch {
 			case err != nil:
 				return fail(err)
 			case kind == resultLedgerError && ledgerErr != nil:
-				return Verdict{}, fmt.Errorf("ledger query: %w", ledgerErr), true
+				return Verdict{}, fmt.Errorf("ledger query: %w", ledgerErr), healthy
 			case kind != resultVerdict:
-				return Verdict{}, fmt.Errorf("%w: %s", ErrWorker, msg), true
+				return Verdict{}, fmt.Errorf("%w: %s", ErrWorker, msg), healthy
 			}
-			return v, nil, true
+			return v, nil, healthy
 		default:
 			return fail(fmt.Errorf("%w: unexpected frame %q", errProtocol, typ))
 		}
@@ -384,16 +388,18 @@ func (t *tailBuffer) String() string {
 // wall time then only caps the wait at hardWallFactor times the limit.
 // Time spent answering ledger queries in the parent is not counted.
 type guard struct {
-	mu      sync.Mutex
-	limit   time.Duration
-	timer   *time.Timer
-	left    time.Duration
-	since   time.Time
-	start   time.Time
-	cpu     func() (time.Duration, bool)
-	cpu0    time.Duration
-	isFired bool
-	onFire  func()
+	mu       sync.Mutex
+	limit    time.Duration
+	timer    *time.Timer
+	left     time.Duration
+	since    time.Time
+	start    time.Time // shifted by paused time
+	pausedAt time.Time
+	cpu      func() (time.Duration, bool)
+	cpu0     time.Duration
+	isFired  bool
+	done     bool // stopped: a timer that fires late does nothing
+	onFire   func()
 }
 
 const hardWallFactor = 10
@@ -414,6 +420,10 @@ func newGuard(limit time.Duration, cpu func() (time.Duration, bool), onFire func
 
 func (g *guard) fire() {
 	g.mu.Lock()
+	if g.done {
+		g.mu.Unlock()
+		return
+	}
 	if g.cpu != nil && time.Since(g.start) < hardWallFactor*g.limit {
 		if c, ok := g.cpu(); ok {
 			if spent := c - g.cpu0; spent < g.limit {
@@ -440,6 +450,7 @@ func (g *guard) fired() bool {
 func (g *guard) pause() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	g.pausedAt = time.Now()
 	if g.timer.Stop() {
 		g.left -= time.Since(g.since)
 	}
@@ -448,15 +459,19 @@ func (g *guard) pause() {
 func (g *guard) resume() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.isFired {
+	if g.isFired || g.done {
 		return
 	}
+	// Paused time counts towards neither limit, the wall-time cap included.
+	g.start = g.start.Add(time.Since(g.pausedAt))
 	g.since = time.Now()
 	g.timer.Reset(max(g.left, 0))
 }
 
+// stop ends the guard: once it returns, onFire is not called any more.
 func (g *guard) stop() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	g.done = true
 	g.timer.Stop()
 }

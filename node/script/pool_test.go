@@ -52,16 +52,22 @@ func TestPoolConcurrent(t *testing.T) {
 	}
 }
 
+// TestPoolTooSlow lowers the guard of a pool and of an in-process runner to
+// a few milliseconds, far less than a full budget of fuel takes: the guard
+// ends the script with a verdict that is not deterministic, and the runner
+// serves the next call.
 func TestPoolTooSlow(t *testing.T) {
-	if raceEnabled {
-		t.Skip("timing-sensitive: the race detector slows scripts past the guard")
+	pool, err := NewPool(1)
+	if err != nil {
+		t.Fatal(err)
 	}
-	pool := testPool(t, "")
-	// Operators on long strings cost time in proportion to the length but one
-	// step of fuel: the gap the wall-clock guard exists for (see doc.go).
-	slow := mustCompile(t, `function validate() { const s = '1'.repeat(200000); let x; for (;;) x = +s }`)
+	defer pool.Close()
+	pool.guard = 10 * time.Millisecond
+	inProc := newInProcess()
+	inProc.guard = 10 * time.Millisecond
+	slow := mustCompile(t, `function validate() { for (;;) { try { throw new Error('x') } catch (e) {} } }`)
 	good := mustCompile(t, `function validate() { return true }`)
-	for _, nr := range []namedRunner{{"pool", pool}, {"in-process", NewInProcess()}} {
+	for _, nr := range []namedRunner{{"pool", pool}, {"in-process", inProc}} {
 		v, err := nr.r.Validate(context.Background(), slow, Write{}, Context{}, nil)
 		if err != nil || v.Allowed || v.Code != CodeTooSlow || !strings.Contains(v.Reason, "took too long") || v.Code.Deterministic() {
 			t.Errorf("%s: %+v, %v; want too slow", nr.name, v, err)
@@ -194,20 +200,35 @@ func TestLedgerErrors(t *testing.T) {
 	}
 }
 
-type slowLedger struct{ stubLedger }
+type slowLedger struct {
+	stubLedger
+	delay time.Duration
+}
 
 func (l *slowLedger) Balance(addr string) (uint64, error) {
-	time.Sleep(300 * time.Millisecond)
+	time.Sleep(l.delay)
 	return l.stubLedger.Balance(addr)
 }
 
-// Time the parent spends answering ledger queries is not the script's.
+// Time the parent spends answering ledger queries is not the script's:
+// neither as CPU time nor towards the guard's cap on wall time. Each query
+// takes three times the guard, all five together fifteen times.
 func TestPoolLedgerTimeNotCounted(t *testing.T) {
+	pool, err := NewPool(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	pool.guard = 50 * time.Millisecond
 	p := mustCompile(t, `function validate(w, c) { let s = 0; for (let i = 0; i < 5; i++) s += c.balance(w.signer); return s === 10 }`)
-	l := &slowLedger{stubLedger{balances: map[string]uint64{alice: 2}}}
-	v, err := testPool(t, "").Validate(context.Background(), p, Write{Signer: alice}, Context{}, l)
+	l := &slowLedger{stubLedger: stubLedger{balances: map[string]uint64{alice: 2}}, delay: 3 * pool.guard}
+	// The first call loads the program into the worker.
+	if v, err := pool.Validate(context.Background(), p, Write{Signer: alice}, Context{}, &stubLedger{balances: map[string]uint64{alice: 2}}); err != nil || !v.Allowed {
+		t.Fatalf("warm-up: %+v, %v", v, err)
+	}
+	v, err := pool.Validate(context.Background(), p, Write{Signer: alice}, Context{}, l)
 	if err != nil || !v.Allowed {
-		t.Fatalf("%+v, %v; want allowed after 1.5s of ledger time", v, err)
+		t.Fatalf("%+v, %v; want allowed after %v of ledger time", v, err, 5*l.delay)
 	}
 }
 
