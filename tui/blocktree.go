@@ -141,15 +141,29 @@ func sortTree(rows []chainRow) {
 func (t *blocktreeScreen) refresh() tea.Cmd {
 	switch t.level {
 	case levelBlocks:
-		if h, ok := t.s.tipHeight(); ok {
+		if h, ok := t.chainTip(t.list.chain); ok {
 			return t.list.setTip(h)
 		}
 	case levelBlock, levelTx:
 		if t.block == nil {
-			return blockCmd(t.s.ctx, t.s.api, t.blockID)
+			return blockCmd(t.s.ctx, t.s.api, t.list.chain, t.blockID)
 		}
 	}
 	return nil
+}
+
+// chainTip is the height of chain's tip: the root's from the status, a
+// branch's from the tree.
+func (t *blocktreeScreen) chainTip(chain string) (uint64, bool) {
+	if chain == "/" {
+		return t.s.tipHeight()
+	}
+	for _, r := range t.tree {
+		if r.name == chain {
+			return r.height, true
+		}
+	}
+	return 0, false
 }
 
 // chains lists the chains of the blocktree, root first and depth first.
@@ -199,6 +213,10 @@ func (t *blocktreeScreen) ShortHelp() []key.Binding {
 		return []key.Binding{k.Move, k.PageDown, k.Top, k.Bottom, k.Open, k.Back}
 	case levelBlock:
 		return []key.Binding{k.Move, k.Open, k.Back}
+	case levelChain:
+		if readsBranches(t.s.api) {
+			return []key.Binding{relabel(k.Open, "its blocks"), k.Back}
+		}
 	}
 	return []key.Binding{k.Back}
 }
@@ -211,11 +229,11 @@ func (t *blocktreeScreen) FullHelp() [][]key.Binding {
 func (t *blocktreeScreen) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case statusMsg:
-		if msg.err == nil && t.level == levelBlocks && t.active {
+		if msg.err == nil && t.level == levelBlocks && t.active && t.list.chain == "/" {
 			return t.list.setTip(msg.st.Height)
 		}
 	case eventMsg:
-		if msg.ev.Kind == node.EventBlockDisconnected {
+		if msg.ev.Kind == node.EventBlockDisconnected && t.list.chain == "/" {
 			t.list.reset()
 		}
 		switch msg.ev.Kind {
@@ -233,7 +251,11 @@ func (t *blocktreeScreen) Update(msg tea.Msg) tea.Cmd {
 			return t.requestTree()
 		}
 	case treeMsg:
-		return t.gotTree(msg)
+		cmd := t.gotTree(msg)
+		if t.level == levelBlocks && t.active && t.list.chain != "/" {
+			return tea.Batch(cmd, t.refresh()) // the branch's tip moved with the tree
+		}
+		return cmd
 	case blocksPageMsg:
 		return t.list.gotPage(msg)
 	case blockMsg:
@@ -248,6 +270,13 @@ func (t *blocktreeScreen) Update(msg tea.Msg) tea.Cmd {
 		return t.key(msg)
 	}
 	return nil
+}
+
+// openBlocks shows the blocks of chain, newest first.
+func (t *blocktreeScreen) openBlocks(chain string) tea.Cmd {
+	t.list.setChain(chain)
+	t.level = levelBlocks
+	return t.refresh()
 }
 
 func (t *blocktreeScreen) key(msg tea.KeyPressMsg) tea.Cmd {
@@ -269,24 +298,37 @@ func (t *blocktreeScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 				t.level = levelChain
 				return nil
 			}
-			t.level = levelBlocks
-			return t.refresh()
+			return t.openBlocks("/")
 		}
 	case levelChain:
-		if key.Matches(msg, k.Back) {
+		switch {
+		case key.Matches(msg, k.Back):
 			t.level = levelChains
+		case key.Matches(msg, k.Open):
+			r, ok := t.selectedChain()
+			if !ok {
+				return nil
+			}
+			if !readsBranches(t.s.api) {
+				t.s.fail(sentence(errRootBlocksOnly))
+				return nil
+			}
+			return t.openBlocks(r.name)
 		}
 	case levelBlocks:
 		switch {
 		case key.Matches(msg, k.Back):
 			t.level = levelChains
+			if t.list.chain != "/" {
+				t.level = levelChain
+			}
 		case key.Matches(msg, k.Open):
 			b, ok := t.list.selected()
 			if !ok {
 				return nil
 			}
 			t.level, t.blockID, t.block, t.blockErr, t.txSel = levelBlock, b.ID, nil, nil, cursorList{}
-			return blockCmd(t.s.ctx, t.s.api, b.ID)
+			return blockCmd(t.s.ctx, t.s.api, t.list.chain, b.ID)
 		default:
 			return t.list.Update(msg)
 		}

@@ -23,7 +23,7 @@ func (t *blocktreeScreen) breadcrumb() string {
 		}
 	}
 	if t.level >= levelBlocks {
-		parts = append(parts, "/ blocks")
+		parts = append(parts, t.list.chain+" blocks")
 	}
 	if t.level >= levelBlock {
 		label := "block " + view.Short(t.blockID.String(), 10)
@@ -179,7 +179,14 @@ func (t *blocktreeScreen) chainView() string {
 		f("interval", st.Value.Render(interval(r.interval))+st.Muted.Render(" between blocks (target)")),
 		f("mode", mode),
 		"",
-		"  " + st.Subtle.Render("The node lists the blocks of the root chain / only; enter on / opens them."),
+	}
+	switch {
+	case !readsBranches(t.s.api):
+		lines = append(lines, "  "+st.Subtle.Render("This node lists the blocks of the root chain / only; enter on / opens them."))
+	case r.followed:
+		lines = append(lines, "  "+st.Subtle.Render("enter opens its blocks and their transactions."))
+	default:
+		lines = append(lines, "  "+st.Subtle.Render("enter opens its blocks: this node keeps their headers only."))
 	}
 	return strings.Join(lines, "\n")
 }
@@ -281,6 +288,9 @@ func txDetails(s *common, tx node.TxInfo) string {
 	lines := []string{
 		f("id", st.Value.Render(tx.ID.String())),
 		f("type", st.Strong.Render(tx.Type)),
+	}
+	if tx.Chain != "" && tx.Chain != "/" {
+		lines = append(lines, f("chain", st.Value.Render(tx.Chain)+st.Muted.Render(" (a branch chain)")))
 	}
 	if tx.From != "" {
 		lines = append(lines, f("from", st.Value.Render(tx.From)))

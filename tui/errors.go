@@ -24,6 +24,12 @@ func sentence(err error) string {
 		return "There is no address to mine to: open or create a wallet first."
 	}
 	s := err.Error()
+	if errors.Is(err, node.ErrNotStored) {
+		// The node's own sentence follows its sentinel's words.
+		if i := strings.Index(s, node.ErrNotStored.Error()+": "); i >= 0 {
+			s = s[i+len(node.ErrNotStored.Error())+2:]
+		}
+	}
 	var re *consensus.RuleError
 	if errors.As(err, &re) {
 		// A rule's own sentence, without the mempool's prefix (which the

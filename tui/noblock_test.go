@@ -157,3 +157,21 @@ func TestUpdateDoesNotWaitForTheNode(t *testing.T) {
 		t.Fatal("no commands were returned")
 	}
 }
+
+// TestProbeCountsOnlyTheUpdateGoroutine: a call made while Update runs is
+// a violation on Update's goroutine, not on a command's goroutine still
+// running from before (which a loaded machine makes outlive the harness's
+// patience).
+func TestProbeCountsOnlyTheUpdateGoroutine(t *testing.T) {
+	p := &probe{}
+	p.enter()
+	done := make(chan struct{})
+	go func() { p.record("FromACommand"); close(done) }()
+	<-done
+	p.record("FromUpdate")
+	p.leave()
+	p.record("AfterUpdate")
+	if v := p.Violations(); len(v) != 1 || v[0] != "FromUpdate" {
+		t.Fatalf("violations %v, want [FromUpdate]", v)
+	}
+}
