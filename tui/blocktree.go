@@ -129,13 +129,7 @@ func (t *blocktreeScreen) gotTree(msg treeMsg) tea.Cmd {
 // so the root ("/", the empty prefix) and then the prefixes in
 // lexicographic order are exactly the order of a walk down the tree.
 func sortTree(rows []chainRow) {
-	name := func(r chainRow) string {
-		if r.name == "/" {
-			return ""
-		}
-		return r.name
-	}
-	sort.SliceStable(rows, func(i, j int) bool { return name(rows[i]) < name(rows[j]) })
+	sort.SliceStable(rows, func(i, j int) bool { return treeOrder(rows[i].name) < treeOrder(rows[j].name) })
 }
 
 func (t *blocktreeScreen) refresh() tea.Cmd {

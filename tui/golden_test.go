@@ -93,13 +93,18 @@ func branchValue(api *fakeAPI) {
 func mining(api *fakeAPI) {
 	richChain(api)
 	api.status.Mining, api.status.HashRate, api.status.MineTo, api.status.BlocksFound = true, 1_234_567, testAddr, 42
+	api.status.MinePath, api.status.FoundByChain = "01", foundByChain()
 }
+
+// foundByChain: blocks found on the root and down the path to 01.
+func foundByChain() map[string]uint64 { return map[string]uint64{"/": 42, "0": 57, "01": 88} }
 
 func rates() []tea.Msg {
 	var out []tea.Msg
 	for i, r := range []float64{0.2, 0.6, 0.9, 1.1, 1.2, 1.25, 1.18, 1.3, 1.22, 1.27, 1.24, 1.234567} {
 		st := newFakeAPI(9_999).status
 		st.Mining, st.HashRate, st.MineTo, st.BlocksFound = true, r*1e6, testAddr, uint64(30+i)
+		st.MinePath, st.FoundByChain = "01", foundByChain()
 		out = append(out, statusMsg{st: st})
 	}
 	return out

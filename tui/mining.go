@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -118,7 +119,7 @@ func (m *miningScreen) View() string {
 	if to != "" {
 		lines = append(lines, f("pays to", st.Value.Render(view.ShortAddr(to, m.width-16))))
 	}
-	lines = append(lines, f("path", st.Strong.Render("/")+st.Muted.Render("  the root chain")))
+	lines = append(lines, f("path", m.pathView(s)))
 
 	sparkW := max(10, m.width-16-14)
 	lines = append(lines, "",
@@ -127,12 +128,59 @@ func (m *miningScreen) View() string {
 		f("recent", st.Spark.Render(view.Sparkline(m.rates, sparkW))),
 	)
 
-	lines = append(lines, "", " "+st.Title.Render("Blocks found")+st.Muted.Render("  (this session)"),
-		f("/", st.Value.Render(view.Int(s.BlocksFound))))
+	lines = append(lines, "", " "+st.Title.Render("Blocks found")+st.Muted.Render("  (since the node started)"))
+	lines = append(lines, m.foundView(s)...)
 
 	lines = append(lines, "", " "+st.Title.Render("Earnings")+st.Muted.Render("  (coinbase rewards to this wallet)"))
 	lines = append(lines, m.earnings(m.height-len(lines))...)
 	return view.Lines(strings.Join(lines, "\n"), m.width, m.height)
+}
+
+// pathView draws the path being mined: the root, then each chain down to
+// the deepest one (merged mining: every hash counts for all of them).
+func (m *miningScreen) pathView(s node.Status) string {
+	st := m.s.st
+	switch {
+	case !s.Mining:
+		return st.Subtle.Render("–") + st.Muted.Render("  not mining")
+	case s.MinePath == "" || s.MinePath == "/":
+		return st.Strong.Render("/") + st.Muted.Render("  the root chain")
+	}
+	parts := []string{"/"}
+	for i := 1; i <= len(s.MinePath); i++ {
+		parts = append(parts, s.MinePath[:i])
+	}
+	return st.Strong.Render(strings.Join(parts, " › ")) +
+		st.Muted.Render("  one hash mines every chain on it")
+}
+
+// foundView lists the blocks found per chain, root first, depth first;
+// a node that does not count per chain gives the total, on the root.
+func (m *miningScreen) foundView(s node.Status) []string {
+	st := m.s.st
+	f := func(label, value string) string { return "  " + field(st, label, value) }
+	if len(s.FoundByChain) == 0 {
+		return []string{f("/", st.Value.Render(view.Int(s.BlocksFound)))}
+	}
+	chains := make([]string, 0, len(s.FoundByChain))
+	for c := range s.FoundByChain {
+		chains = append(chains, c)
+	}
+	sort.Slice(chains, func(i, j int) bool { return treeOrder(chains[i]) < treeOrder(chains[j]) })
+	out := make([]string, 0, len(chains))
+	for _, c := range chains {
+		out = append(out, f(c, st.Value.Render(view.Int(s.FoundByChain[c]))))
+	}
+	return out
+}
+
+// treeOrder sorts chain names depth first: the root ("/", the empty
+// prefix) first, then the prefixes in lexicographic order.
+func treeOrder(name string) string {
+	if name == "/" {
+		return ""
+	}
+	return name
 }
 
 // earnings sums the rewards and lists the newest that fit in room lines.
