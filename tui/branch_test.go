@@ -109,7 +109,7 @@ func TestPutOnABranch(t *testing.T) {
 	h.press("0")
 	h.mustSee("‹ 0 › the root chain /")
 	h.press("2", "enter")
-	h.mustSee("Write this value?", "2 (chain 01)", "stamp", "from your balance, first")
+	h.mustSee("Write this value?", "2 (chain 01)", "stamp", "from your balance, sent just")
 	h.press("y")
 	h.mustSee("Written: public/note on chain 01 (its credit stamped for 0.0000")
 
@@ -172,7 +172,7 @@ func TestBranchPutWithoutFunds(t *testing.T) {
 	h.press("tab")
 	h.typeText("v")
 	h.press("tab", "2", "enter")
-	h.mustSee("needs", "more write credit", "Mine")
+	h.mustSee("Stamping the missing write credit", "on chain 01 needs", "only 0 BVS is spendable", "Mine")
 	if len(h.api.submittedTxs()) != 0 {
 		t.Fatal("submitted without funds")
 	}

@@ -14,7 +14,6 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/bitverse/bitverse/node"
-	"github.com/bitverse/bitverse/node/script"
 	"github.com/bitverse/bitverse/node/wire"
 	"github.com/bitverse/bitverse/tui/internal/view"
 )
@@ -69,9 +68,8 @@ func keyspaceCmd(ctx context.Context, api node.API, id reqID, name string) tea.C
 	}
 }
 
-// readScript reads an access script from path and checks it as the chain
-// would (size, compiles), so that a bad script is refused with the
-// compiler's reason before anything is signed.
+// readScript reads an access script from path and checks its size; the
+// node compiles it when the purchase is planned.
 func readScript(path string) ([]byte, error) {
 	src, err := os.ReadFile(path)
 	if err != nil {
@@ -81,18 +79,14 @@ func readScript(path string) ([]byte, error) {
 		}
 		return nil, err
 	}
-	return src, checkScript("the script "+filepath.Base(path), src)
+	return src, checkScriptSize("the script "+filepath.Base(path), src)
 }
 
-// checkScript refuses a script the chain would refuse, with the
-// compiler's reason; what names it in the sentence.
-func checkScript(what string, src []byte) error {
+// checkScriptSize refuses a script larger than the chain takes; what
+// names it in the sentence.
+func checkScriptSize(what string, src []byte) error {
 	if len(src) > wire.MaxScriptSize {
 		return fmt.Errorf("%s is %s; an access script is at most %s", what, view.Bytes(len(src)), view.Bytes(wire.MaxScriptSize))
-	}
-	if _, err := script.Compile(src); err != nil {
-		reason := strings.TrimPrefix(err.Error(), script.ErrCompile.Error()+": ")
-		return fmt.Errorf("%s does not compile: %s", what, reason)
 	}
 	return nil
 }

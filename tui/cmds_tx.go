@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/bitverse/bitverse/wallet/plan"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,7 +15,6 @@ import (
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/consensus"
 	"github.com/bitverse/bitverse/node/wire"
-	"github.com/bitverse/bitverse/tui/internal/view"
 )
 
 // The commands that prepare, sign and submit transactions. Each prepare
@@ -24,109 +24,73 @@ import (
 // signFunc signs a transaction with the paying account's key.
 type signFunc func(tx *wire.Tx) error
 
-// onePlan is a plan of one step.
-func onePlan(tx *wire.Tx, what string) *plan { return &plan{steps: []planStep{{tx: tx, what: what}}} }
+// errNoPlanner says the node cannot answer the planner's questions.
+var errNoPlanner = errors.New("this node cannot preview transactions (it has no Preview); update it to send from the UI")
 
-// prepareTxCmd fetches the sender's next nonce, sets the lowest fee the
-// rules allow and has the wallet sign. sign returns the signed tx for a
-// nonce and fee; what names it.
-func prepareTxCmd(ctx context.Context, api node.API, p *consensus.Params, id reqID, from string,
-	body wire.Body, what string, sign func(nonce, fee uint64) (*wire.Tx, error)) tea.Cmd {
-	return func() tea.Msg {
-		ctx, cancel := withTimeout(ctx)
-		defer cancel()
-		acct, err := api.Account(ctx, from)
-		if err != nil {
-			return preparedMsg{id: id, err: err}
-		}
-		fee := minFee(p, body, acct.NextNonce)
-		tx, err := sign(acct.NextNonce, fee)
-		if err != nil {
-			return preparedMsg{id: id, err: err}
-		}
-		return preparedMsg{id: id, plan: onePlan(tx, what)}
+// makePlan has the planner (wallet/plan) turn intent into transactions
+// for from, asking the node for nonces, credit, prices and its rules'
+// verdict, so the UI signs what that node would accept; a refusal by the
+// node's rules is returned as its rule error, before anything is signed.
+func makePlan(ctx context.Context, api node.API, p *consensus.Params, from wire.PubKey, in plan.Intent, sign signFunc) (*txPlan, error) {
+	pn, ok := api.(plan.Node)
+	if !ok {
+		return nil, errNoPlanner
 	}
-}
-
-// minFee is the lowest fee of a root transaction carrying body at nonce.
-// The size of a transaction does not depend on who signs it, so an
-// unsigned copy gives the size of the signed one.
-func minFee(p *consensus.Params, body wire.Body, nonce uint64) uint64 {
-	return minFeeOn(p, wire.RootChain, body, nonce)
-}
-
-// minFeeOn is minFee for a transaction on chain id.
-func minFeeOn(p *consensus.Params, id wire.ChainID, body wire.Body, nonce uint64) uint64 {
-	tx := wire.NewTx(id, body, nonce, 0)
-	return p.SetMinFee(tx)
-}
-
-// prepareBranchPutCmd builds and signs a write of value at key on branch
-// chain chain, as `bitverse put --depth` does: it is paid from the
-// sender's write credit on the chain (the nonce is the chain's), and when
-// the credit does not cover the fee, a root Stamp of the shortfall comes
-// first in the plan, which then waits for a block to hold it.
-func prepareBranchPutCmd(ctx context.Context, api node.API, p *consensus.Params, id reqID, from, payer, key string,
-	value []byte, chain wire.ChainID, sign signFunc) tea.Cmd {
-	return func() tea.Msg {
-		ctx, cancel := withTimeout(ctx)
-		defer cancel()
-		fail := func(err error) tea.Msg { return preparedMsg{id: id, err: err} }
-		credit, err := api.Credit(ctx, from, chain.String())
-		if err != nil {
-			return fail(err)
-		}
-		tx := wire.NewTx(chain, wire.Put{Key: key, Value: value}, credit.NextNonce, 0)
-		p.SetMinFee(tx)
-		pl := &plan{available: credit.Available, wait: true}
-		if credit.Available < tx.Fee {
-			acct, err := api.Account(ctx, from)
-			if err != nil {
-				return fail(err)
-			}
-			need := tx.Fee - credit.Available
-			st := wire.NewTx(wire.RootChain, wire.Stamp{Chain: chain, Amount: need}, acct.NextNonce, 0)
-			p.SetMinFee(st)
-			if total, err := wire.AddAmounts(need, st.Fee); err != nil || total > acct.Balance {
-				return fail(fmt.Errorf("writing on chain %s needs %s more write credit: stamping it costs that plus a fee of %s, but %s can spend only %s. Mine a few blocks (m) and wait for the rewards to mature",
-					chain, view.Amount(need), view.Amount(st.Fee), payer, view.Amount(acct.Balance)))
-			}
-			if err := sign(st); err != nil {
-				return fail(err)
-			}
-			pl.steps = append(pl.steps, planStep{tx: st, what: "the stamp"})
-		}
-		if err := sign(tx); err != nil {
-			return fail(err)
-		}
-		pl.steps = append(pl.steps, planStep{tx: tx, what: "the write"})
-		return preparedMsg{id: id, plan: pl}
-	}
-}
-
-// signBody fetches from's next nonce, sets the lowest fee, checks that the
-// balance covers cost plus the fee and signs.
-func signBody(ctx context.Context, api node.API, p *consensus.Params, from, payer string, body wire.Body,
-	cost uint64, what string, sign signFunc) (*wire.Tx, error) {
-	acct, err := api.Account(ctx, from)
+	ctx, cancel := withTimeout(ctx)
+	defer cancel()
+	pl, err := plan.New(p, pn).Plan(ctx, from, in, plan.Options{})
 	if err != nil {
 		return nil, err
 	}
-	tx := wire.NewTx(wire.RootChain, body, acct.NextNonce, 0)
-	p.SetMinFee(tx)
-	if total, err := wire.AddAmounts(cost, tx.Fee); err != nil || total > acct.Balance {
-		return nil, fmt.Errorf("%s costs %s plus a fee of %s, but %s can spend only %s. Mine a few blocks (m) and wait for the rewards to mature",
-			what, view.Amount(cost), view.Amount(tx.Fee), payer, view.Amount(acct.Balance))
-	}
-	if err := sign(tx); err != nil {
+	if err := pl.Verdict.Err(); err != nil {
 		return nil, err
 	}
-	return tx, nil
+	if err := pl.Sign(sign); err != nil {
+		return nil, err
+	}
+	out := &txPlan{p: pl}
+	if pl.Credit != nil {
+		out.available = pl.Credit.Available
+	}
+	for _, st := range pl.Steps {
+		out.steps = append(out.steps, planStep{tx: st.Tx, what: st.What})
+	}
+	return out, nil
 }
 
-// prepareBuyCmd reads and checks the script file (if any), then builds and
-// signs the purchase of name at price.
-func prepareBuyCmd(ctx context.Context, api node.API, p *consensus.Params, id reqID, from, payer, name string, price uint64,
+// prepareCmd plans, checks and signs intent; extra carries what the owner
+// wants back with it (a keyspace's script).
+func prepareCmd(ctx context.Context, api node.API, p *consensus.Params, id reqID, from wire.PubKey, in plan.Intent,
+	sign signFunc, extra preparedMsg) tea.Cmd {
+	return func() tea.Msg {
+		extra.id = id
+		extra.plan, extra.err = makePlan(ctx, api, p, from, in, sign)
+		return extra
+	}
+}
+
+// compileRefused is how the node words a script that does not compile
+// (script.ErrCompile), before the compiler's reason.
+const compileRefused = "access script rejected: "
+
+// scriptProblem turns the node's refusal of a script that does not
+// compile into a sentence naming it (what); ok is false for any other
+// error.
+func scriptProblem(what string, err error) (error, bool) {
+	var re *consensus.RuleError
+	if !errors.As(err, &re) || re.Code != consensus.ErrBadScript {
+		return err, false
+	}
+	reason := re.Description
+	if i := strings.LastIndex(reason, compileRefused); i >= 0 {
+		reason = reason[i+len(compileRefused):]
+	}
+	return fmt.Errorf("%s does not compile: %s", what, reason), true
+}
+
+// prepareBuyCmd reads the script file (if any), then plans, checks (the
+// node compiles the script) and signs the purchase of name at price.
+func prepareBuyCmd(ctx context.Context, api node.API, p *consensus.Params, id reqID, from wire.PubKey, name string, price uint64,
 	path string, sign signFunc) tea.Cmd {
 	return func() tea.Msg {
 		var src []byte
@@ -141,21 +105,20 @@ func prepareBuyCmd(ctx context.Context, api node.API, p *consensus.Params, id re
 				return preparedMsg{id: id, err: err, onScript: true}
 			}
 		}
-		ctx, cancel := withTimeout(ctx)
-		defer cancel()
-		body := wire.KeyspaceBuy{Name: name, Script: src, MaxPrice: price}
-		tx, err := signBody(ctx, api, p, from, payer, body, price, "Buying "+name, sign)
+		pl, err := makePlan(ctx, api, p, from, plan.BuyKeyspace{Name: name, Script: src, MaxPrice: price}, sign)
 		if err != nil {
-			return preparedMsg{id: id, err: err}
+			err, bad := scriptProblem("the script "+filepath.Base(path), err)
+			return preparedMsg{id: id, err: err, onScript: bad}
 		}
-		return preparedMsg{id: id, plan: onePlan(tx, "the purchase of "+name), script: src}
+		return preparedMsg{id: id, plan: pl, script: src}
 	}
 }
 
 // prepareScriptCmd reads the edited file (and removes it), and if the
-// script changed and compiles, builds and signs the KeyspaceScript that
-// installs it. An empty file removes the script.
-func prepareScriptCmd(ctx context.Context, api node.API, p *consensus.Params, id reqID, from, payer, name, path string,
+// script changed, plans, checks (the node compiles it and asks the
+// current script) and signs the KeyspaceScript that installs it. An empty
+// file removes the script.
+func prepareScriptCmd(ctx context.Context, api node.API, p *consensus.Params, id reqID, from wire.PubKey, name, path string,
 	orig []byte, sign signFunc) tea.Cmd {
 	return func() tea.Msg {
 		src, err := os.ReadFile(path)
@@ -168,17 +131,15 @@ func prepareScriptCmd(ctx context.Context, api node.API, p *consensus.Params, id
 		}
 		if len(bytes.TrimSpace(src)) == 0 {
 			src = nil
-		} else if err := checkScript("the new access.js of "+name, src); err != nil {
+		} else if err := checkScriptSize("the new access.js of "+name, src); err != nil {
 			return preparedMsg{id: id, draft: src, err: err, onScript: true}
 		}
-		ctx, cancel := withTimeout(ctx)
-		defer cancel()
-		tx, err := signBody(ctx, api, p, from, payer, wire.KeyspaceScript{Name: name, Script: src}, 0,
-			"Replacing the script of "+name, sign)
+		pl, err := makePlan(ctx, api, p, from, plan.SetScript{Name: name, Script: src}, sign)
 		if err != nil {
-			return preparedMsg{id: id, draft: src, err: err}
+			err, bad := scriptProblem("the new access.js of "+name, err)
+			return preparedMsg{id: id, draft: src, err: err, onScript: bad}
 		}
-		return preparedMsg{id: id, plan: onePlan(tx, "the new script of "+name), script: src, draft: src}
+		return preparedMsg{id: id, plan: pl, script: src, draft: src}
 	}
 }
 

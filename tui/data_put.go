@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"github.com/bitverse/bitverse/wallet/plan"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -29,6 +30,11 @@ func (d *dataScreen) flowDone(cmd tea.Cmd, r flowResult) tea.Cmd {
 	switch r.outcome {
 	case outcomeFailed:
 		d.s.log.Warn("prepare put", "err", r.err)
+		if ks, reason, code, ok := refusal(r.err); ok {
+			// The node's rules refuse it: shown before anything is signed.
+			d.refused = &putRefusal{keyspace: ks, reason: reason, code: code}
+			return d.focusField(0)
+		}
 		d.putErr = sentence(r.err)
 		return d.focusField(d.put.focus)
 	case outcomeBack:
@@ -115,28 +121,12 @@ func (d *dataScreen) submitPut() tea.Cmd {
 		return d.focusField(0)
 	}
 	acct := d.s.accounts[0]
-	hw, name, value := d.s.wallet, acct.Name, []byte(v)
-	ctx, api, params, from := d.s.ctx, d.s.api, d.s.params, acct.Address
-	if d.putDepth > 0 {
-		d.putKey.Blur()
-		d.putValue.Blur()
-		chain := d.putChain()
-		return d.flow.start(func(id reqID) tea.Cmd {
-			return prepareBranchPutCmd(ctx, api, params, id, from, name, k, value, chain,
-				func(tx *wire.Tx) error { return hw.Sign(name, tx) })
-		})
-	}
-	fee := minFee(d.s.params, wire.Put{Key: k, Value: []byte(v)}, d.s.balances[acct.Address].NextNonce)
-	if bal, known := d.s.balances[acct.Address]; known && bal.Balance < fee {
-		d.putErr = fmt.Sprintf("The fee is %s but %s can spend only %s. Mine a few blocks (m) and wait for the rewards to mature.",
-			view.Amount(fee), acct.Name, view.Amount(bal.Balance))
-		return d.focusField(1)
-	}
-	d.putKey.Blur()
-	d.putValue.Blur()
+	hw, name := d.s.wallet, acct.Name
+	ctx, api, params, from := d.s.ctx, d.s.api, d.s.params, acct.PubKey
+	in := plan.Put{Key: k, Value: []byte(v), Depth: uint8(d.putDepth)}
+	d.put.blur()
 	return d.flow.start(func(id reqID) tea.Cmd {
-		return prepareTxCmd(ctx, api, params, id, from, wire.Put{Key: k, Value: value}, "the write",
-			func(nonce, fee uint64) (*wire.Tx, error) { return hw.Put(name, k, value, nonce, fee) })
+		return prepareCmd(ctx, api, params, id, from, in, func(tx *wire.Tx) error { return hw.Sign(name, tx) }, preparedMsg{})
 	})
 }
 
@@ -199,8 +189,8 @@ func (d *dataScreen) review() review {
 			total, _ := wire.AddAmounts(amount, s.Fee)
 			rows = append(rows,
 				f("stamp", st.Strong.Render(view.Amount(amount))+st.Muted.Render(" of credit + fee "+view.Amount(s.Fee))),
-				f("", st.Muted.Render("= "+view.Amount(total)+" from your balance, first;")),
-				f("", st.Muted.Render("the write waits for a root block to hold it")))
+				f("", st.Muted.Render("= "+view.Amount(total)+" from your balance, sent just")),
+				f("", st.Muted.Render("before the write, which spends it")))
 		}
 	}
 	return review{title: "Write this value?", rows: rows, yes: "write", no: "back to the form"}

@@ -58,7 +58,7 @@
 //     the model. Bubble Tea runs commands on their own goroutines.
 //   - Work that costs more than formatting also runs in commands: the
 //     wallet's key derivation, signing, decoding a value for preview
-//     (base64, JSON indentation, PNG/JPEG) and compiling an access script.
+//     (base64, JSON indentation, PNG/JPEG) and planning a transaction.
 //   - The script editor ($VISUAL, $EDITOR or vi) runs through tea.Exec
 //     (runEditor), which hands it the terminal; a command writes the
 //     script to a temporary file first and another reads it back after.
@@ -67,11 +67,12 @@
 //   - Requests are coalesced (one request out and a stale flag per kind), so a
 //     burst of events never piles up commands (Status, balances, keys, and
 //     the blocktree's Tree, asked again on block and branch-block events).
-//   - A write on a branch whose write credit is short is a plan of two
-//     transactions: a command signs the root Stamp and the put together
-//     (prepareBranchPutCmd), then the flow's submitCmd sends the stamp,
-//     waitTxCmd polls until a block holds it (cancelled by esc through a
-//     context the flow keeps) and submitCmd sends the put.
+//   - Every transaction is planned by the planner (wallet/plan) in a
+//     command: it asks the node for the nonce, write credit, keyspace price
+//     and its rules' verdict (Preview), so the UI never runs consensus code
+//     (no script compiler, no price rule) and agrees with the node it is
+//     attached to. A write on a branch whose credit is short is a plan of
+//     two transactions, the root Stamp first, sent one after the other.
 //   - Logs go to DataDir/tui.log through a writer that queues lines in memory
 //     and writes them on its own goroutine (internal/logfile), so logging
 //     from Update never waits for the disk.

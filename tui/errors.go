@@ -3,6 +3,9 @@ package tui
 import (
 	"context"
 	"errors"
+	"fmt"
+	"github.com/bitverse/bitverse/tui/internal/view"
+	"github.com/bitverse/bitverse/wallet/plan"
 	"regexp"
 	"strings"
 
@@ -22,6 +25,15 @@ func sentence(err error) string {
 		return "Wrong passphrase. Try again."
 	case errors.Is(err, node.ErrNoMineTo):
 		return "There is no address to mine to: open or create a wallet first."
+	}
+	var fe *plan.FundsError
+	if errors.As(err, &fe) {
+		what := "This"
+		if fe.What != "" {
+			what = strings.ToUpper(fe.What[:1]) + fe.What[1:]
+		}
+		return fmt.Sprintf("%s needs %s from the balance, but only %s is spendable. Mine a few blocks (m) and wait for the rewards to mature.",
+			what, view.Amount(fe.Need), view.Amount(fe.Have))
 	}
 	s := err.Error()
 	if errors.Is(err, node.ErrNotStored) {

@@ -2,10 +2,13 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 
 	"github.com/bitverse/bitverse/node"
+	"github.com/bitverse/bitverse/node/consensus"
+	"github.com/bitverse/bitverse/node/script"
 	"github.com/bitverse/bitverse/node/wire"
 )
 
@@ -110,3 +113,38 @@ type rootOnlyAPI struct{ node.API }
 type blockOnOnlyAPI struct{ *fakeAPI }
 
 func (b blockOnOnlyAPI) BlocksOn() {} // hides fakeAPI.BlocksOn: a different method set
+
+// Preview is the node's verdict on the last of txs, as node.Node gives it:
+// a keyspace script that does not compile is refused (ErrBadScript), then
+// refuse, when set, judges it.
+func (f *fakeAPI) Preview(ctx context.Context, raws [][]byte) (*node.Verdict, error) {
+	if err := f.wait(ctx, "Preview"); err != nil {
+		return nil, err
+	}
+	tx, err := wire.DecodeTx(raws[len(raws)-1])
+	if err != nil {
+		return nil, err
+	}
+	var src []byte
+	switch b := tx.Body.(type) {
+	case wire.KeyspaceBuy:
+		src = b.Script
+	case wire.KeyspaceScript:
+		src = b.Script
+	}
+	if len(src) > 0 {
+		if _, err := script.Compile(src); err != nil {
+			return &node.Verdict{Code: consensus.ErrBadScript, Reason: err.Error()}, nil
+		}
+	}
+	if f.refuse != nil {
+		if err := f.refuse(tx); err != nil {
+			var re *consensus.RuleError
+			if errors.As(err, &re) {
+				return &node.Verdict{Code: re.Code, Reason: re.Description}, nil
+			}
+			return nil, err
+		}
+	}
+	return &node.Verdict{OK: true}, nil
+}

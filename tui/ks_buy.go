@@ -7,7 +7,6 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"github.com/bitverse/bitverse/node/state"
 	"github.com/bitverse/bitverse/node/wire"
 	"github.com/bitverse/bitverse/tui/internal/view"
 )
@@ -23,6 +22,9 @@ func (v *keyspacesView) buyDone(cmd tea.Cmd, r flowResult) tea.Cmd {
 	case outcomeFailed:
 		v.s.log.Warn("prepare keyspace buy", "err", r.err)
 		v.buyErr = sentence(r.err)
+		if _, _, _, ok := refusal(r.err); ok {
+			v.buyErr = refusedSentence("the purchase", r.err)
+		}
 		if r.prep.onScript {
 			return v.focusField(1)
 		}
@@ -138,9 +140,9 @@ func (v *keyspacesView) submitBuy() tea.Cmd {
 	v.buyScript.Blur()
 	v.buyErr = ""
 	hw, acctName, price := v.s.wallet, acct.Name, v.checked.Price
-	ctx, api, params, from := v.s.ctx, v.s.api, v.s.params, acct.Address
+	ctx, api, params, from := v.s.ctx, v.s.api, v.s.params, acct.PubKey
 	return v.buyFlow.start(func(id reqID) tea.Cmd {
-		return prepareBuyCmd(ctx, api, params, id, from, acctName, name, price, path,
+		return prepareBuyCmd(ctx, api, params, id, from, name, price, path,
 			func(tx *wire.Tx) error { return hw.Sign(acctName, tx) })
 	})
 }
@@ -167,7 +169,7 @@ func (v *keyspacesView) buyView() string {
 		}
 		info = st.Bad.Render("✗ taken") + st.Muted.Render(" · owned by "+owner)
 	case name != "" && wire.ValidKeyspaceName(name) == nil:
-		info = st.Muted.Render("costs " + view.Amount(state.KeyspacePrice(name)) + " · enter checks that it is free")
+		info = st.Muted.Render("enter asks the node whether it is free, and its price")
 	default:
 		info = st.Muted.Render("8 bytes or more: 1 BVS; each byte shorter doubles it")
 	}

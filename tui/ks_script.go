@@ -27,6 +27,14 @@ func (v *keyspacesView) scriptDone(cmd tea.Cmd, r flowResult) tea.Cmd {
 			return nil
 		}
 		v.s.log.Warn("prepare keyspace script", "name", name, "err", r.err)
+		if _, _, _, ok := refusal(r.err); ok {
+			// The current script refuses its replacement: nothing is signed.
+			v.draft = r.prep.draft
+			v.editErr = refusedSentence("the new script of "+name, r.err) +
+				" A script is asked about its own replacement, as a write of " + name + "/access.js. Press e to go on editing."
+			v.s.fail("The new script of " + name + " was refused; nothing changed.")
+			return nil
+		}
 		v.draft, v.editErr = r.prep.draft, sentence(r.err)
 		if r.prep.draft != nil {
 			v.editErr += " Press e to go on editing."
@@ -110,9 +118,9 @@ func (v *keyspacesView) editFile(msg editFileMsg) tea.Cmd {
 func (v *keyspacesView) prepareScript(msg editedMsg) tea.Cmd {
 	acct := v.s.accounts[0]
 	hw, acctName := v.s.wallet, acct.Name
-	ctx, api, params, from := v.s.ctx, v.s.api, v.s.params, acct.Address
+	ctx, api, params, from := v.s.ctx, v.s.api, v.s.params, acct.PubKey
 	return v.scriptFlow.start(func(id reqID) tea.Cmd {
-		return prepareScriptCmd(ctx, api, params, id, from, acctName, msg.name, msg.path, msg.orig,
+		return prepareScriptCmd(ctx, api, params, id, from, msg.name, msg.path, msg.orig,
 			func(tx *wire.Tx) error { return hw.Sign(acctName, tx) })
 	})
 }

@@ -191,7 +191,7 @@ func TestSendRefusesInvalidAddress(t *testing.T) {
 		{otherAddr, "", "Enter an amount"},
 		{otherAddr, "1.123456789", "at most 8 decimal places"},
 		{otherAddr, "0", "above zero"},
-		{otherAddr, "5000", "more than the spendable balance"},
+		{otherAddr, "5000", "but only 100 BVS is"},
 	}
 	for i, c := range cases {
 		h := newReadyHarness(t, 20, 80, 24)

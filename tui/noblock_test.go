@@ -79,8 +79,7 @@ func TestNoCallsFromUpdateOrView(t *testing.T) {
 	}
 	calls := h.api.Calls()
 	for _, want := range []string{"Status", "Events", "Account", "Blocks", "Block", "History", "Keys", "Get",
-		"SetMining", "SubmitTx", "Keyspaces", "Keyspace", "Tree", "Credit", "Tx", "wallet.Exists", "wallet.Create", "wallet.Transfer", "wallet.Put",
-		"wallet.Sign"} {
+		"SetMining", "SubmitTx", "Keyspaces", "Keyspace", "Tree", "Credit", "Preview", "wallet.Exists", "wallet.Create", "wallet.Sign"} {
 		if !slices.Contains(calls, want) {
 			t.Errorf("the session never called %s (calls: %v)", want, calls)
 		}
@@ -124,7 +123,7 @@ func TestUpdateDoesNotWaitForTheNode(t *testing.T) {
 		keyMsg("5"), keyMsg("p"), keyMsg("k"), keyMsg("tab"), keyMsg("v"), keyMsg("tab"), keyMsg("+"), keyMsg("enter"),
 		// The put's replies carry the request ID the screen's flow took.
 		func() tea.Msg {
-			return preparedMsg{id: putReq(), plan: &plan{wait: true, steps: []planStep{
+			return preparedMsg{id: putReq(), plan: &txPlan{wait: true, steps: []planStep{
 				{tx: wire.NewTx(wire.RootChain, wire.Stamp{Chain: wire.ForPath(wire.KeyPath("k"), 1), Amount: 1}, 0, 1), what: "the stamp"},
 				{tx: wire.NewTx(wire.ForPath(wire.KeyPath("k"), 1), wire.Put{Key: "k", Value: []byte("v")}, 0, 1), what: "the write"},
 			}}}

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"github.com/bitverse/bitverse/wallet/plan"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -10,9 +11,10 @@ import (
 	"github.com/bitverse/bitverse/node/wire"
 )
 
-// plan is what a review shows and the wallet has signed: the transactions
-// to submit, in order.
-type plan struct {
+// txPlan is what a review shows and the wallet has signed: the
+// transactions to submit, in order, and the planner's plan they come from.
+type txPlan struct {
+	p     *plan.Plan
 	steps []planStep
 	// wait: each step after the first is submitted only once a block
 	// holds the one before it (a write paid by the credit a stamp buys).
@@ -29,10 +31,10 @@ type planStep struct {
 }
 
 // main is the intent's own transaction: the last step.
-func (p *plan) main() *wire.Tx { return p.steps[len(p.steps)-1].tx }
+func (p *txPlan) main() *wire.Tx { return p.steps[len(p.steps)-1].tx }
 
 // stamp is the step that stamps missing write credit, or nil.
-func (p *plan) stamp() *wire.Tx {
+func (p *txPlan) stamp() *wire.Tx {
 	for _, s := range p.steps {
 		if _, ok := s.tx.Body.(wire.Stamp); ok {
 			return s.tx
@@ -48,7 +50,7 @@ type (
 	// whether an edit changed nothing, and an edit to keep for later.
 	preparedMsg struct {
 		id        reqID
-		plan      *plan
+		plan      *txPlan
 		err       error
 		script    []byte
 		onScript  bool
@@ -101,7 +103,7 @@ const (
 type flowResult struct {
 	outcome flowOutcome
 	prep    preparedMsg
-	plan    *plan
+	plan    *txPlan
 	step    int
 	err     error
 	ids     []wire.Hash
@@ -118,7 +120,7 @@ type signFlow struct {
 	c     *common
 	state flowState
 	req   reqID
-	plan  *plan
+	plan  *txPlan
 	next  int // the step to submit next
 	ids   []wire.Hash
 	stop  context.CancelFunc

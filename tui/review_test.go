@@ -16,9 +16,9 @@ func testCommon() *common {
 }
 
 // twoSteps is a stamp then a write that waits for it.
-func twoSteps() *plan {
+func twoSteps() *txPlan {
 	chain := wire.ForPath(wire.KeyPath("k"), 1)
-	return &plan{wait: true, steps: []planStep{
+	return &txPlan{wait: true, steps: []planStep{
 		{tx: wire.NewTx(wire.RootChain, wire.Stamp{Chain: chain, Amount: 5}, 0, 1), what: "the stamp"},
 		{tx: wire.NewTx(chain, wire.Put{Key: "k", Value: []byte("v")}, 0, 1), what: "the write"},
 	}}

@@ -3,6 +3,7 @@ package tui
 import (
 	"errors"
 	"fmt"
+	"github.com/bitverse/bitverse/wallet/plan"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
@@ -62,21 +63,12 @@ func (w *walletScreen) submit() tea.Cmd {
 		return w.focusField(1)
 	}
 	acct, _ := w.account()
-	fee := w.fee(amount, to)
-	if bal, known := w.s.balances[acct.Address]; known {
-		if total, err := wire.AddAmounts(amount, fee); err != nil || total > bal.Balance {
-			w.amountErr = fmt.Sprintf("That is more than the spendable balance: %s, and the fee is %s.",
-				view.Amount(bal.Balance), view.Amount(fee))
-			return w.focusField(1)
-		}
-	}
-	w.to.Blur()
-	w.amount.Blur()
+	w.send.blur()
 	w.preparedTo = wire.EncodeAddress(w.s.net, to)
-	hw, name, api, params, ctx, from := w.s.wallet, acct.Name, w.s.api, w.s.params, w.s.ctx, acct.Address
+	hw, name, api, params, ctx, from := w.s.wallet, acct.Name, w.s.api, w.s.params, w.s.ctx, acct.PubKey
 	return w.flow.start(func(id reqID) tea.Cmd {
-		return prepareTxCmd(ctx, api, params, id, from, wire.Transfer{To: to, Amount: amount}, "the transfer",
-			func(nonce, fee uint64) (*wire.Tx, error) { return hw.Transfer(name, to, amount, nonce, fee) })
+		return prepareCmd(ctx, api, params, id, from, plan.Send{To: to, Amount: amount},
+			func(tx *wire.Tx) error { return hw.Sign(name, tx) }, preparedMsg{})
 	})
 }
 
