@@ -109,7 +109,7 @@ func TestPutOnABranch(t *testing.T) {
 	h.press("0")
 	h.mustSee("‹ 0 › the root chain /")
 	h.press("2", "enter")
-	h.mustSee("Write this value?", "2 (chain 01)", "stamp", "from your balance, sent just")
+	h.mustSee("Write this value?", "2 (chain 01)", "stamp", "from your balance, first")
 	h.press("y")
 	h.mustSee("Written: public/note on chain 01 (its credit stamped for 0.0000")
 

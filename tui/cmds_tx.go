@@ -48,7 +48,11 @@ func makePlan(ctx context.Context, api node.API, p *consensus.Params, from wire.
 	if err := pl.Sign(sign); err != nil {
 		return nil, err
 	}
-	out := &txPlan{p: pl}
+	// A write paid by the credit its plan stamps is sent once a block holds
+	// the stamp: a node whose mempool does not count pending stamps as
+	// credit refuses it before (seen on a real node); waiting costs one
+	// root block and works with every node.
+	out := &txPlan{p: pl, wait: pl.Stamp() != nil}
 	if pl.Credit != nil {
 		out.available = pl.Credit.Available
 	}

@@ -189,8 +189,8 @@ func (d *dataScreen) review() review {
 			total, _ := wire.AddAmounts(amount, s.Fee)
 			rows = append(rows,
 				f("stamp", st.Strong.Render(view.Amount(amount))+st.Muted.Render(" of credit + fee "+view.Amount(s.Fee))),
-				f("", st.Muted.Render("= "+view.Amount(total)+" from your balance, sent just")),
-				f("", st.Muted.Render("before the write, which spends it")))
+				f("", st.Muted.Render("= "+view.Amount(total)+" from your balance, first;")),
+				f("", st.Muted.Render("the write waits for a root block to hold it")))
 		}
 	}
 	return review{title: "Write this value?", rows: rows, yes: "write", no: "back to the form"}

@@ -72,7 +72,9 @@
 //     and its rules' verdict (Preview), so the UI never runs consensus code
 //     (no script compiler, no price rule) and agrees with the node it is
 //     attached to. A write on a branch whose credit is short is a plan of
-//     two transactions, the root Stamp first, sent one after the other.
+//     two transactions: the flow sends the root Stamp, waits for a block to
+//     hold it (waitTxCmd, cancelled by esc through a context the flow
+//     keeps), then sends the write.
 //   - Logs go to DataDir/tui.log through a writer that queues lines in memory
 //     and writes them on its own goroutine (internal/logfile), so logging
 //     from Update never waits for the disk.

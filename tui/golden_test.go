@@ -156,7 +156,7 @@ var goldenCases = []goldenCase{
 	{name: "data_put_depth", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"5", "p"}, wait: "Put a value"},
 		{text: "public/note", keys: []string{"tab"}}, {text: "on a branch", keys: []string{"tab", "+", "+"}, wait: "chain 01"}}},
 	{name: "data_put_stamp_confirm", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"5", "p"}, wait: "Put a value"},
-		{text: "public/note", keys: []string{"tab"}}, {text: "on a branch", keys: []string{"tab", "2", "enter"}, wait: "before the write, which spends it"}}},
+		{text: "public/note", keys: []string{"tab"}}, {text: "on a branch", keys: []string{"tab", "2", "enter"}, wait: "the write waits"}}},
 	{name: "data_branch_value", wallet: true, setup: branchValue, steps: []step{unlock(), {keys: []string{"5"}, wait: "public/logo.png"},
 		{keys: []string{"o"}}, {text: "public/note", keys: []string{"enter"}, wait: "root confirmations"}}},
 	{name: "data_put_refused", wallet: true, setup: ownedKeyspaces, steps: []step{unlock(), {keys: []string{"5", "p"}, wait: "Put a value"},
