@@ -22,6 +22,11 @@ type API interface {
 	Keys(ctx context.Context, prefix, after string, limit int) ([]string, error)
 	Block(ctx context.Context, ref string) (*BlockInfo, error)
 	Blocks(ctx context.Context, top uint64, count int) ([]BlockInfo, error)
+	// BlockOn and BlocksOn read the blocks of any chain ("/", "0", "01"…)
+	// the node stores in full; Block and Blocks read the root's. Tx finds
+	// a transaction on any stored chain.
+	BlockOn(ctx context.Context, chain, ref string) (*BlockInfo, error)
+	BlocksOn(ctx context.Context, chain string, top uint64, count int) ([]BlockInfo, error)
 	Tx(ctx context.Context, id wire.Hash) (*TxInfo, error)
 	History(ctx context.Context, addr string, limit int) ([]TxInfo, error)
 	SetMining(ctx context.Context, on bool, to string) error

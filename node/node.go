@@ -69,12 +69,12 @@ type Node struct {
 	// syncProgress is set by the p2p layer while catching up.
 	syncProgress atomic.Pointer[Sync]
 
-	// OnBlock and OnTx are set by the p2p layer to announce what this node
-	// accepted; nil when running alone.
-	hooksMu sync.RWMutex
-	onBlock func(*wire.Block)
-	onTx    func(*wire.Tx)
-	remote  RemoteReader // reads of headers-only chains through peers
+	// accepted are told of every block and transaction this node accepts
+	// (the p2p layer announces them); empty when running alone.
+	hooksMu  sync.RWMutex
+	accepted map[int]acceptHook
+	nextHook int
+	remote   RemoteReader // reads of headers-only chains through peers
 	// chainPeers counts connected peers storing each chain (p2p).
 	chainPeers func() map[wire.ChainID]int
 
@@ -200,19 +200,55 @@ func (n *Node) Miner() *miner.Miner       { return n.miner }
 // identity key there).
 func (n *Node) DataDir() string { return n.cfg.DataDir }
 
-// SetSync records sync progress for Status.
+// SetSync records sync progress for Status (the assembly passes it as the
+// p2p host's Config.OnSync).
 func (n *Node) SetSync(s Sync) { n.syncProgress.Store(&s) }
 
-// SetPeerCount records the number of connected peers.
+// SetPeerCount records the number of connected peers (the assembly passes
+// it as the p2p host's Config.OnPeers).
 func (n *Node) SetPeerCount(c int) {
 	n.peers.Store(int64(c))
 	n.events.Publish(Event{Kind: EventPeers})
 }
-func (n *Node) SetAnnouncers(block func(*wire.Block), tx func(*wire.Tx)) {
-	n.hooksMu.Lock()
-	n.onBlock, n.onTx = block, tx
-	n.hooksMu.Unlock()
+
+type acceptHook struct {
+	block func(*wire.Block)
+	tx    func(*wire.Tx)
 }
+
+// OnAccepted subscribes block and tx (either may be nil) to every block
+// that joins the best chain and every transaction admitted to a mempool,
+// called on the accepting goroutine (keep them quick). cancel ends the
+// subscription.
+func (n *Node) OnAccepted(block func(*wire.Block), tx func(*wire.Tx)) (cancel func()) {
+	n.hooksMu.Lock()
+	defer n.hooksMu.Unlock()
+	if n.accepted == nil {
+		n.accepted = map[int]acceptHook{}
+	}
+	id := n.nextHook
+	n.nextHook++
+	n.accepted[id] = acceptHook{block, tx}
+	return func() {
+		n.hooksMu.Lock()
+		delete(n.accepted, id)
+		n.hooksMu.Unlock()
+	}
+}
+
+// hooks returns the current accept subscriptions.
+func (n *Node) hooks() []acceptHook {
+	n.hooksMu.RLock()
+	defer n.hooksMu.RUnlock()
+	out := make([]acceptHook, 0, len(n.accepted))
+	for _, h := range n.accepted {
+		out = append(out, h)
+	}
+	return out
+}
+
+// Subscribe follows the node's events (Broker().Subscribe).
+func (n *Node) Subscribe(buf int) (<-chan Event, func()) { return n.events.Subscribe(buf) }
 
 // blockConnected runs under the chain lock: keep it quick and never call
 // back into the chain.
@@ -313,11 +349,10 @@ func (n *Node) submitMined(b *wire.Block) error {
 func (n *Node) SubmitBlock(b *wire.Block) (chain.Result, error) {
 	res, err := n.chain.ProcessBlock(b)
 	if err == nil && res == chain.Connected {
-		n.hooksMu.RLock()
-		announce := n.onBlock
-		n.hooksMu.RUnlock()
-		if announce != nil {
-			announce(b)
+		for _, h := range n.hooks() {
+			if h.block != nil {
+				h.block(b)
+			}
 		}
 	}
 	return res, err
@@ -334,11 +369,10 @@ func (n *Node) AddTx(tx *wire.Tx) (wire.Hash, error) {
 		return id, err
 	}
 	n.events.Publish(Event{Kind: EventTxAdded, Tx: id})
-	n.hooksMu.RLock()
-	announce := n.onTx
-	n.hooksMu.RUnlock()
-	if announce != nil {
-		announce(tx)
+	for _, h := range n.hooks() {
+		if h.tx != nil {
+			h.tx(tx)
+		}
 	}
 	return id, nil
 }

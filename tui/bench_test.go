@@ -4,7 +4,7 @@ import "testing"
 
 // BenchmarkBlockListView10k renders the block list of a 10,000-block chain
 // with every block cached, at 120×40: View draws only the visible rows, so
-// its cost does not grow with the chain (the issue asks for ≤ 5 ms).
+// its cost does not grow with the chain (the target is ≤ 5 ms).
 func BenchmarkBlockListView10k(b *testing.B) {
 	api := newFakeAPI(9_999)
 	s := newApp(testOptions(api), testDeps(api, nil)).s

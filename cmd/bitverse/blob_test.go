@@ -15,7 +15,7 @@ import (
 )
 
 // blobSizes are the blob round trips TestBlobBetweenNodes makes: 1 MiB
-// with a partial last chunk, and the 20 MiB (about 4 s more).
+// with a partial last chunk, and the 20 MiB of the acceptance (about 4 s more).
 var blobSizes = []int{1<<20 + 12345, 20 << 20}
 
 // TestBlobBetweenNodes: put KEY --file on node A stores a blob in A and

@@ -6,13 +6,11 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
-	"runtime"
 	"strings"
 
 	"github.com/bitverse/bitverse/node"
-	"github.com/bitverse/bitverse/node/rpc"
-	"github.com/bitverse/bitverse/node/script"
+	"github.com/bitverse/bitverse/node/daemon"
+	"github.com/bitverse/bitverse/node/p2p"
 	"github.com/bitverse/bitverse/node/wire"
 	"github.com/spf13/cobra"
 )
@@ -88,15 +86,10 @@ func readMineTo(net wire.Network, datadir, flag string) (wire.PubKey, error) {
 	return wire.ParseAddress(net, s)
 }
 
-// embedded is a node with its local API (and network) running.
-type embedded struct {
-	node  *node.Node
-	rpc   *rpc.Server
-	net   *netHandle
-	close func()
-}
-
-func startEmbedded(ctx context.Context, f nodeFlags, log *slog.Logger) (*embedded, error) {
+// startEmbedded starts the node the flags describe on the data directory:
+// the full assembly (script workers, node, p2p host, blob service, local
+// API), as `bitverse node` and the TUI's embedded mode run it.
+func startEmbedded(f nodeFlags, log *slog.Logger) (*daemon.Daemon, error) {
 	p, err := params()
 	if err != nil {
 		return nil, err
@@ -119,66 +112,39 @@ func startEmbedded(ctx context.Context, f nodeFlags, log *slog.Logger) (*embedde
 	if err != nil {
 		return nil, err
 	}
-	// Access scripts run in worker processes (this binary re-executed,
-	// memory-limited): the isolation boundary for hostile scripts.
-	scripts, err := script.NewPool(scriptWorkers())
+	d, err := daemon.New(daemon.Config{DataDir: dir, Params: p, Log: log, MineTo: mineTo,
+		MinerWorkers: f.workers, Follow: follow, RPC: f.rpc,
+		P2P: &p2p.Config{DataDir: dir, Listen: f.listen, Bootstrap: f.bootstrap, DisableMDNS: f.noMDNS, Log: log}})
 	if err != nil {
-		return nil, fmt.Errorf("script workers: %w", err)
-	}
-	n, err := node.Open(node.Config{DataDir: dir, Params: p, Log: log, MineTo: mineTo, MinerWorkers: f.workers, Scripts: scripts, Follow: follow})
-	if err != nil {
-		scripts.Close()
 		return nil, err
 	}
-	nh, err := startNetwork(ctx, f, dir, n, log)
-	if err != nil {
-		n.Close()
-		scripts.Close()
+	if err := d.Start(); err != nil {
 		return nil, err
 	}
-	srv, err := rpc.Listen(f.rpc, dir, n, rpc.WithNet(nh.api), rpc.WithBlobs(nh.api))
-	if err != nil {
-		nh.Close()
-		n.Close()
-		scripts.Close()
-		return nil, err
-	}
-	go srv.Serve()
-	e := &embedded{node: n, rpc: srv, net: nh}
-	e.close = func() {
-		srv.Close()
-		nh.Close()
-		n.Close()
-		scripts.Close()
-		os.Remove(filepath.Join(dir, rpc.AddrFile))
-	}
-	return e, nil
+	return d, nil
 }
 
 func runNode(ctx context.Context, f nodeFlags, logw io.Writer) error {
 	log := logger(logw, f.logLevel)
-	e, err := startEmbedded(ctx, f, log)
+	d, err := startEmbedded(f, log)
 	if err != nil {
 		return err
 	}
-	defer e.close()
-	st, _ := e.node.Status(ctx)
-	log.Info("node running", "network", st.Network, "height", st.Height, "rpc", e.rpc.Addr(), "datadir", st.DataDir)
-	for _, a := range e.net.Addrs() {
+	defer d.Stop()
+	n := d.Node()
+	st, _ := n.Status(ctx)
+	log.Info("node running", "network", st.Network, "height", st.Height, "rpc", d.RPC().Addr(), "datadir", st.DataDir)
+	for _, a := range d.Host().Addrs() {
 		log.Info("p2p listening", "addr", a)
 	}
 	if f.mine {
-		if err := e.node.StartMining(nil); err != nil {
+		if err := n.StartMining(nil); err != nil {
 			return err
 		}
-		st, _ := e.node.Status(ctx)
-		log.Info("mining", "to", st.MineTo, "workers", e.node.Miner().Stats().Workers)
+		st, _ := n.Status(ctx)
+		log.Info("mining", "to", st.MineTo, "workers", n.Miner().Stats().Workers)
 	}
 	<-ctx.Done()
 	log.Info("stopping")
 	return nil
 }
-
-// scriptWorkers is how many access-script workers a node keeps: one per
-// core, at least one and at most four.
-func scriptWorkers() int { return min(max(runtime.NumCPU(), 1), 4) }

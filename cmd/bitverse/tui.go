@@ -78,12 +78,12 @@ func runTUI(ctx context.Context, f tuiFlags) error {
 		return err
 	}
 	defer logf.Close()
-	e, err := startEmbedded(ctx, f.embedded(), logger(logf, "info"))
+	d, err := startEmbedded(f.embedded(), logger(logf, "info"))
 	if err != nil {
 		return fmt.Errorf("start the embedded node: %w", err)
 	}
-	defer e.close()
-	opts.API = e.node
+	defer d.Stop()
+	opts.API = d.Node()
 	return tui.Run(ctx, opts)
 }
 

@@ -1,35 +1,35 @@
 package blob
 
 import (
-	"bytes"
 	"encoding/binary"
 	"fmt"
 
 	"github.com/bitverse/bitverse/node/wire"
 )
 
-// Chunking parameters (see docs/PROTOCOL.md §13).
+// Chunking parameters (see docs/PROTOCOL.md §13). The format is
+// consensus (wire/blobmanifest.go); these name it for this package.
 const (
 	// DefaultChunkSize is the chunk size Put uses: 256 KiB, so a 20 MiB
 	// file is 80 chunks and one chunk with its branch fits a 1 MiB frame.
 	DefaultChunkSize = 256 << 10
 	// MinChunkSize and MaxChunkSize bound the chunk size a manifest may
 	// name; it must also be a power of two.
-	MinChunkSize = 4 << 10
-	MaxChunkSize = 1 << 20
+	MinChunkSize = wire.BlobMinChunk
+	MaxChunkSize = wire.BlobMaxChunk
 	// MaxChunks is the most chunks a blob may have: 16 GiB at the default
 	// chunk size.
-	MaxChunks = 1 << 16
+	MaxChunks = wire.BlobMaxChunks
 	// MaxBranch is the longest Merkle branch: ceil(log2(MaxChunks)).
 	MaxBranch = 16
 	// ManifestSize is the length of an encoded manifest.
-	ManifestSize = len(Magic) + 8 + 4 + wire.HashSize
+	ManifestSize = wire.BlobManifestSize
 )
 
 // Magic starts every encoded manifest, so a put value can be recognised as
 // a blob reference. The leading zero byte keeps it apart from text; the
 // last byte is the manifest version.
-const Magic = "\x00bvblob\x01"
+const Magic = wire.BlobMagic
 
 // Manifest describes a blob: its size, its chunk size, and the Merkle root
 // (wire.MerkleRoot) of the SHA-256 hashes of its chunks. Every chunk but
@@ -44,7 +44,7 @@ type Manifest struct {
 // IsManifest reports whether a value starts with the manifest magic, that
 // is, claims to be a blob reference. DecodeManifest says whether the claim
 // holds.
-func IsManifest(value []byte) bool { return bytes.HasPrefix(value, []byte(Magic)) }
+func IsManifest(value []byte) bool { return wire.IsBlobManifest(value) }
 
 // Encode returns the canonical encoding:
 // magic (8) ‖ size u64 ‖ chunk size u32 ‖ root (32), big-endian, 52 bytes.
@@ -60,37 +60,26 @@ func (m Manifest) Encode() []byte {
 // DecodeManifest decodes and checks an encoded manifest. Every valid
 // manifest has exactly one encoding.
 func DecodeManifest(b []byte) (Manifest, error) {
-	if len(b) != ManifestSize {
-		return Manifest{}, fmt.Errorf("%w: %d bytes, a manifest is %d", ErrBadManifest, len(b), ManifestSize)
+	size, cs, root, err := wire.DecodeBlobManifest(b)
+	if err != nil {
+		return Manifest{}, badManifest(err)
 	}
-	if !IsManifest(b) {
-		return Manifest{}, fmt.Errorf("%w: wrong magic %x", ErrBadManifest, b[:len(Magic)])
-	}
-	r := wire.NewReader(b[len(Magic):])
-	m := Manifest{Size: r.U64(), ChunkSize: r.U32(), Root: r.Hash()}
-	if err := r.Done(); err != nil {
-		return Manifest{}, fmt.Errorf("%w: %w", ErrBadManifest, err)
-	}
-	if err := m.Check(); err != nil {
-		return Manifest{}, err
-	}
-	return m, nil
+	return Manifest{Size: size, ChunkSize: cs, Root: root}, nil
 }
 
 // Check reports whether m is well formed: a power-of-two chunk size in
 // [MinChunkSize, MaxChunkSize], at most MaxChunks chunks, the zero root
 // exactly when the blob is empty.
 func (m Manifest) Check() error {
-	if err := checkChunkSize(int64(m.ChunkSize)); err != nil {
-		return err
+	return badManifest(wire.CheckBlobManifest(m.Size, m.ChunkSize, m.Root))
+}
+
+// badManifest wraps the format's error as this package's ErrBadManifest.
+func badManifest(err error) error {
+	if err == nil {
+		return nil
 	}
-	if m.Size > uint64(MaxChunks)*uint64(m.ChunkSize) {
-		return fmt.Errorf("%w: %d bytes is more than %d chunks of %d", ErrBadManifest, m.Size, MaxChunks, m.ChunkSize)
-	}
-	if (m.Size == 0) != m.Root.IsZero() {
-		return fmt.Errorf("%w: size %d with root %s (the zero root is for the empty blob only)", ErrBadManifest, m.Size, m.Root.Short())
-	}
-	return nil
+	return fmt.Errorf("%w (%v)", ErrBadManifest, err)
 }
 
 func checkChunkSize(cs int64) error {

@@ -67,10 +67,12 @@ type Chain struct {
 
 	forest *Forest
 	// mu is the forest's lock when the chain is in one, else its own.
-	mu      *sync.RWMutex
-	index   map[wire.Hash]*blockNode
-	best    []*blockNode // best[h] is the main-chain block at height h
-	orphans *orphanPool
+	mu    *sync.RWMutex
+	index map[wire.Hash]*blockNode
+	best  []*blockNode // best[h] is the main-chain block at height h
+	// held keeps blocks waiting for their parent (and, in a forest, for
+	// an anchor or checkpointed block); shared by a forest's chains.
+	held *heldPool
 	// rejected remembers why blocks failed to connect (for their submitter),
 	// and which unstored blocks broke a rule that depends only on their
 	// ancestry (so their descendants are rejected, not held as orphans).
@@ -79,6 +81,9 @@ type Chain struct {
 	// as received (its encoding is what was stored), its tx IDs and the
 	// signature check started while it is stored; connect uses them.
 	early map[wire.Hash]*earlyBlock
+	// testEntries, set by tests only, replaces the checkpoint a root
+	// template would carry (to build hostile blocks with true state roots).
+	testEntries func() []wire.CheckpointEntry
 }
 
 type earlyBlock struct {
@@ -101,10 +106,11 @@ func New(cfg Config) (*Chain, error) {
 	}
 	c := &Chain{cfg: cfg, p: cfg.Params, db: cfg.DB, log: cfg.Log.With("chain", cfg.ID.String()), sigs: cfg.Sigs, id: cfg.ID,
 		forest: cfg.Forest, mu: &sync.RWMutex{},
-		index: map[wire.Hash]*blockNode{}, orphans: newOrphanPool(256), rejected: map[wire.Hash]error{},
+		index: map[wire.Hash]*blockNode{}, held: newHeldPool(MaxHeldBytes), rejected: map[wire.Hash]error{},
 		early: map[wire.Hash]*earlyBlock{}}
 	if cfg.Forest != nil {
 		c.mu = &cfg.Forest.mu
+		c.held = cfg.Forest.held
 	}
 	if err := c.load(); err != nil {
 		return nil, err
@@ -243,13 +249,19 @@ const (
 
 // ProcessBlock validates b and adds it to the chain. A rule violation returns
 // a *consensus.RuleError; an unknown parent returns ErrOrphan.
-func (c *Chain) ProcessBlock(b *wire.Block) (Result, error) {
+func (c *Chain) ProcessBlock(b *wire.Block) (Result, error) { return c.ProcessBlockFrom(b, "") }
+
+// ProcessBlockFrom is ProcessBlock for a block that source (a peer ID; ""
+// for this node) sent: if it is held for a block not yet seen, and the
+// held blocks fill their byte budget, the newest of the source holding the
+// most bytes is dropped first.
+func (c *Chain) ProcessBlockFrom(b *wire.Block, source string) (Result, error) {
 	if c.forest != nil {
-		return c.forest.ProcessBlock(b)
+		return c.forest.ProcessBlockFrom(b, source)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	res, err := c.processLocked(b)
+	res, err := c.processLocked(b, source)
 	if err != nil {
 		return res, err
 	}
@@ -260,7 +272,7 @@ func (c *Chain) ProcessBlock(b *wire.Block) (Result, error) {
 	return res, nil
 }
 
-func (c *Chain) processLocked(b *wire.Block) (Result, error) {
+func (c *Chain) processLocked(b *wire.Block, source string) (Result, error) {
 	id := b.ID()
 	if n, ok := c.index[id]; ok {
 		if n.invalid {
@@ -268,7 +280,7 @@ func (c *Chain) processLocked(b *wire.Block) (Result, error) {
 		}
 		return SideChain, ErrKnown
 	}
-	if c.orphans.has(id) {
+	if c.held.has(id) {
 		return Orphan, ErrKnown
 	}
 	ids, raw, err := checkSanity(c.p, c.id, b, c.cfg.Now())
@@ -285,16 +297,6 @@ func (c *Chain) processLocked(b *wire.Block) (Result, error) {
 		roundTripped = true
 		return checkRoundTrip(raw)
 	}
-	if c.id.IsRoot() {
-		dep, missing, err := c.checkpointDeps(b)
-		if err != nil {
-			return SideChain, err
-		}
-		if missing {
-			c.forest.hold(dep, b)
-			return Orphan, ErrOrphan
-		}
-	}
 	parent := c.index[b.Header.Prev]
 	if parent == nil {
 		if err := roundTrip(); err != nil {
@@ -303,16 +305,28 @@ func (c *Chain) processLocked(b *wire.Block) (Result, error) {
 		if _, bad := c.rejected[b.Header.Prev]; bad {
 			return SideChain, c.reject(id, consensus.Rule(consensus.ErrInvalidAncestor, "block %s builds on a rejected block", id.Short()))
 		}
-		c.orphans.add(id, b)
+		if !c.couldFollow(&b.Header) {
+			return SideChain, errNotHeld
+		}
+		c.held.add(b, len(raw), b.Header.Prev, source, true)
 		return Orphan, ErrOrphan
 	}
-	if parent.invalid {
+	// A branch block on an invalid block is still stored (marked invalid)
+	// if its header passes: a node keeping the branch as headers only
+	// stores it, and a root checkpoint naming it must be judged the same
+	// way by both.
+	if parent.invalid && c.id.IsRoot() {
 		return SideChain, c.reject(id, consensus.Rule(consensus.ErrInvalidAncestor, "block %s builds on an invalid block", id.Short()))
 	}
+	// Held blocks below have passed the header rules that need only their
+	// parent (height, bits): what waits carries real work.
 	if err := c.checkContext(&b.Header, parent); err != nil {
 		var dep *missingDep
 		if errors.As(err, &dep) {
-			c.forest.hold(dep.id, b)
+			if err := roundTrip(); err != nil {
+				return SideChain, err
+			}
+			c.forest.hold(dep.id, b, len(raw), source)
 			return Orphan, ErrOrphan
 		}
 		if consensus.CodeOf(err) == 0 {
@@ -320,9 +334,22 @@ func (c *Chain) processLocked(b *wire.Block) (Result, error) {
 		}
 		return SideChain, c.reject(id, err)
 	}
+	if c.id.IsRoot() {
+		dep, missing, err := c.checkpointDeps(b)
+		if err != nil {
+			return SideChain, err
+		}
+		if missing {
+			if err := roundTrip(); err != nil {
+				return SideChain, err
+			}
+			c.forest.hold(dep, b, len(raw), source)
+			return Orphan, ErrOrphan
+		}
+	}
 	n := &blockNode{id: id, header: b.Header, parent: parent, height: b.Header.Height,
-		work: new(big.Int).Add(parent.work, consensus.Work(b.Header.Bits))}
-	if n.work.Cmp(c.tip().work) > 0 && !c.cfg.HeadersOnly {
+		work: new(big.Int).Add(parent.work, consensus.Work(b.Header.Bits)), invalid: parent.invalid}
+	if n.work.Cmp(c.tip().work) > 0 && !c.cfg.HeadersOnly && !n.invalid {
 		// It will be connected now: check its signatures while it is stored.
 		job := startSigJob(c.p.Net, b.Txs, ids, c.sigs)
 		c.early[id] = &earlyBlock{block: b, ids: ids, sigs: job}
@@ -340,12 +367,29 @@ func (c *Chain) processLocked(b *wire.Block) (Result, error) {
 				return err
 			}
 		}
-		return tx.Bucket(store.Index).Put(id[:], indexValue(&b.Header, statusOK))
+		if !c.id.IsRoot() {
+			bk, err := tx.CreateBucketIfNotExists(claimsBucket)
+			if err != nil {
+				return err
+			}
+			cb := b.Txs[0].Body.(wire.Coinbase)
+			if err := bk.Put(id[:], encodeClaim(cb.Amount, cb.To)); err != nil {
+				return err
+			}
+		}
+		status := byte(statusOK)
+		if n.invalid {
+			status = statusInvalid
+		}
+		return tx.Bucket(store.Index).Put(id[:], indexValue(&b.Header, status))
 	})
 	if err != nil {
 		return SideChain, fmt.Errorf("store block: %w", err)
 	}
 	c.index[id] = n
+	if n.invalid {
+		return SideChain, consensus.Rule(consensus.ErrInvalidAncestor, "block %s builds on an invalid block", id.Short())
+	}
 	if err := c.reorgToBest(); err != nil {
 		return SideChain, err
 	}
@@ -356,6 +400,36 @@ func (c *Chain) processLocked(b *wire.Block) (Result, error) {
 		return SideChain, c.invalidReason(n)
 	}
 	return SideChain, nil
+}
+
+// forkReach is how far below the latest possible fork point couldFollow
+// looks for the easiest target a fork could have started from.
+const forkReach = 32
+
+// couldFollow reports whether a block whose parent is unknown has bits some
+// fork of this chain could have at its height: within the per-block step
+// bound (consensus.BitsReachable) of the easiest target on the best chain
+// in the forkReach blocks below where its fork could start at the latest.
+// A block easier than that would wait in memory on work nobody did.
+func (c *Chain) couldFollow(h *wire.Header) bool {
+	if h.Height == 0 {
+		return false
+	}
+	top := h.Height - 1
+	if tip := c.tip().height; top > tip {
+		top = tip
+	}
+	from := uint64(0)
+	if top > forkReach {
+		from = top - forkReach
+	}
+	easiest := c.best[from]
+	for i := from + 1; i <= top; i++ {
+		if consensus.CompactToBig(c.best[i].header.Bits).Cmp(consensus.CompactToBig(easiest.header.Bits)) > 0 {
+			easiest = c.best[i]
+		}
+	}
+	return c.p.BitsReachable(easiest.header.Bits, h.Bits, h.Height-easiest.height)
 }
 
 // maxRejected bounds the memory of rejected blocks.
@@ -387,10 +461,9 @@ func (c *Chain) processOrphans(parent wire.Hash) {
 	for len(queue) > 0 {
 		p := queue[0]
 		queue = queue[1:]
-		for _, ob := range c.orphans.children(p) {
-			id := ob.ID()
-			c.orphans.remove(id)
-			if _, err := c.processLocked(ob); err != nil && !errors.Is(err, ErrKnown) {
+		for _, h := range c.held.take(p, true) {
+			id := h.id
+			if _, err := c.processLocked(h.b, h.source); err != nil && !errors.Is(err, ErrKnown) {
 				c.log.Info("orphan rejected", "block", id.Short(), "err", err)
 				continue
 			}
@@ -402,7 +475,7 @@ func (c *Chain) processOrphans(parent wire.Hash) {
 // bestCandidate returns the valid block with the most work (ties go to the
 // current tip, then to the first seen — here, the lowest ID for determinism).
 func (c *Chain) bestCandidate() *blockNode {
-	cp := c.lastCheckpoint()
+	cp := c.finalCheckpoint()
 	tip := c.tip()
 	if !c.eligible(tip, cp) {
 		tip = c.best[0] // the tree above moved: start over from genesis

@@ -37,7 +37,10 @@ func (c *Chain) connect(n *blockNode) error {
 		}
 		var checkpoint func(*state.Batch, wire.Checkpoint) error
 		if c.forest != nil {
-			checkpoint = func(batch *state.Batch, cp wire.Checkpoint) error { return c.checkCheckpoint(batch, cp, n.parent) }
+			checkpoint = func(batch *state.Batch, cp wire.Checkpoint) error { return c.applyCheckpoint(batch, cp, n.parent) }
+			if err := c.matureCheckpoint(tx, batch, n.height); err != nil {
+				return nil, err
+			}
 		}
 		return batch, applyTxs(batch, c.cfg.Scripts, b, ids, matured, checkpoint)
 	}
@@ -240,8 +243,8 @@ func ApplyBlock(tx *bbolt.Tx, p *consensus.Params, scripts *state.Scripts, b *wi
 }
 
 // applyTxs runs the block's transactions, then its coinbase, in batch.
-// checkpoint checks a root block's checkpoint against the tree (nil:
-// checkpoints refused).
+// checkpoint checks a root block's checkpoint against the tree and
+// applies it (nil: checkpoints refused).
 func applyTxs(batch *state.Batch, scripts *state.Scripts, b *wire.Block, ids []wire.Hash, matured *wire.Tx,
 	checkpoint func(*state.Batch, wire.Checkpoint) error) error {
 	batch.SetScripts(scripts, b.Header.Time)
@@ -250,11 +253,7 @@ func applyTxs(batch *state.Batch, scripts *state.Scripts, b *wire.Block, ids []w
 			if checkpoint == nil {
 				return fmt.Errorf("this node tracks no branch chains and cannot check a checkpoint")
 			}
-			err := checkpoint(batch, cp)
-			if err == nil {
-				err = batch.ApplyCheckpoint(cp)
-			}
-			if err != nil {
+			if err := checkpoint(batch, cp); err != nil {
 				return fmt.Errorf("checkpoint: %w", err)
 			}
 			continue

@@ -1,6 +1,7 @@
 package chain
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"sort"
@@ -29,19 +30,16 @@ type Forest struct {
 	chains map[wire.ChainID]*Chain
 	order  []*Chain // root first, then by depth and prefix
 
-	// pending holds blocks that name a block this node has not seen (an
-	// anchor, or a branch block in a checkpoint), keyed by what they wait
-	// for; they are processed again when it arrives.
-	pending      map[wire.Hash][]*wire.Block
-	pendingCount int
+	// held keeps, within MaxHeldBytes for the whole forest, blocks whose
+	// parent this node has not seen, and blocks that name another block it
+	// has not seen (an anchor, or a branch block in a checkpoint); they are
+	// processed again when it arrives.
+	held *heldPool
 }
-
-// maxPending bounds the blocks held for a missing anchor or checkpoint.
-const maxPending = 1024
 
 // NewForest returns an empty forest; add its root first.
 func NewForest(p *consensus.Params) *Forest {
-	return &Forest{p: p, chains: map[wire.ChainID]*Chain{}, pending: map[wire.Hash][]*wire.Block{}}
+	return &Forest{p: p, chains: map[wire.ChainID]*Chain{}, held: newHeldPool(MaxHeldBytes)}
 }
 
 // Add opens a chain of the forest (cfg.Forest and cfg.ID set by the
@@ -91,14 +89,18 @@ func chainLess(a, b wire.ChainID) bool {
 }
 
 // ProcessBlock hands b to the chain it names and settles the tree.
-func (f *Forest) ProcessBlock(b *wire.Block) (Result, error) {
+func (f *Forest) ProcessBlock(b *wire.Block) (Result, error) { return f.ProcessBlockFrom(b, "") }
+
+// ProcessBlockFrom is ProcessBlock for a block source (a peer ID) sent
+// (see Chain.ProcessBlockFrom).
+func (f *Forest) ProcessBlockFrom(b *wire.Block, source string) (Result, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	c := f.chains[b.Header.Chain]
 	if c == nil {
 		return SideChain, consensus.Rule(consensus.ErrWrongChain, "this node does not track chain %s", b.Header.Chain)
 	}
-	res, err := c.processLocked(b)
+	res, err := c.processLocked(b, source)
 	if err == nil && res != Orphan {
 		c.processOrphans(b.ID())
 	}
@@ -112,22 +114,9 @@ func (f *Forest) ProcessBlock(b *wire.Block) (Result, error) {
 	return res, err
 }
 
-// hold keeps b until the block dep arrives.
-func (f *Forest) hold(dep wire.Hash, b *wire.Block) {
-	for _, x := range f.pending[dep] {
-		if x.ID() == b.ID() {
-			return
-		}
-	}
-	if f.pendingCount >= maxPending {
-		for k, v := range f.pending { // drop any one group: a peer offers them again
-			f.pendingCount -= len(v)
-			delete(f.pending, k)
-			break
-		}
-	}
-	f.pending[dep] = append(f.pending[dep], b)
-	f.pendingCount++
+// hold keeps b (size bytes, from source) until the block dep arrives.
+func (f *Forest) hold(dep wire.Hash, b *wire.Block, size int, source string) {
+	f.held.add(b, size, dep, source, false)
 }
 
 // releaseLocked processes again every held block whose dependency is now
@@ -135,18 +124,17 @@ func (f *Forest) hold(dep wire.Hash, b *wire.Block) {
 func (f *Forest) releaseLocked() {
 	// Bounded: a block is released only when what it waits for is known,
 	// so each round consumes at least one held block.
-	for moved, rounds := true, 0; moved && rounds <= maxPending; rounds++ {
+	limit := len(f.held.blocks)
+	for moved, rounds := true, 0; moved && rounds <= limit; rounds++ {
 		moved = false
-		for dep, blocks := range f.pending {
+		for _, dep := range f.held.deps() {
 			if !f.knownLocked(dep) {
 				continue
 			}
-			delete(f.pending, dep)
-			f.pendingCount -= len(blocks)
-			for _, b := range blocks {
-				c := f.chains[b.Header.Chain]
-				if res, err := c.processLocked(b); err == nil && res != Orphan {
-					c.processOrphans(b.ID())
+			for _, h := range f.held.take(dep, false) {
+				c := f.chains[h.b.Header.Chain]
+				if res, err := c.processLocked(h.b, h.source); err == nil && res != Orphan {
+					c.processOrphans(h.id)
 				}
 			}
 			moved = true
@@ -159,7 +147,7 @@ func (f *Forest) releaseLocked() {
 func (f *Forest) Pending() int {
 	f.mu.RLock()
 	defer f.mu.RUnlock()
-	return f.pendingCount
+	return f.held.count(false, nil)
 }
 
 func (f *Forest) knownLocked(id wire.Hash) bool {
@@ -234,16 +222,18 @@ func (c *Chain) eligible(n *blockNode, cp *blockNode) bool {
 	return true
 }
 
-// lastCheckpoint returns the block of c the root's best line last
-// checkpointed, if this node knows it.
-func (c *Chain) lastCheckpoint() *blockNode {
+// finalCheckpoint returns the block of c whose checkpoint on the root's
+// best line last matured, if this node knows it. Only a matured checkpoint
+// binds the branch's fork choice: a pending one may still be replaced by
+// a heavier fork (checkCheckpoint).
+func (c *Chain) finalCheckpoint() *blockNode {
 	if c.forest == nil || c.id.IsRoot() {
 		return nil
 	}
 	root := c.forest.chains[wire.RootChain]
 	var id wire.Hash
 	root.db.View(func(tx *bbolt.Tx) error {
-		id = state.Checkpoint(tx, c.id)
+		id = state.FinalCheckpoint(tx, c.id)
 		return nil
 	})
 	if id.IsZero() {
@@ -265,9 +255,10 @@ func (c *Chain) checkAnchor(h *wire.Header, parent *blockNode) error {
 	if a == nil {
 		return &missingDep{id: h.Anchor}
 	}
-	if a.invalid {
-		return consensus.Rule(consensus.ErrBadAnchor, "anchor %s is an invalid block of chain %s", h.Anchor.Short(), pc.id)
-	}
+	// An anchor this node found invalid is not refused here: a node that
+	// keeps the parent chain as headers only could not tell, and whether a
+	// header is stored must not depend on the follow set (checkpoints name
+	// stored headers). Fork choice never puts it on a best line.
 	pa := pc.index[parent.header.Anchor]
 	if pa == nil || pc.ancestor(a, pa.height) != pa {
 		return consensus.Rule(consensus.ErrBadAnchor, "anchor %s of chain %s does not descend from the parent block's anchor %s",
@@ -302,73 +293,156 @@ func (c *Chain) checkpointDeps(b *wire.Block) (wire.Hash, bool, error) {
 	return wire.Hash{}, false, nil
 }
 
-// checkCheckpoint checks a root block's checkpoint before the batch pays
-// it: for each chain, entries continue its last checkpoint one block at a
-// time, name known valid blocks of the right height whose anchors lead to
-// the root line this block extends, and, for chains this node stores in
-// full, carry the block's own coinbase (fees and miner).
-func (c *Chain) checkCheckpoint(batch *state.Batch, cp wire.Checkpoint, rootParent *blockNode) error {
+// checkCheckpoint checks a root block's checkpoint before the batch
+// applies it, by rules that need only the branch headers and the coinbase
+// claims every node checked against them, so a node that keeps a branch as
+// headers only judges it exactly as one that stores it in full:
+//
+//   - entries are sorted by chain; each names a known block of its height
+//     whose anchors lead to the root line this block extends, with the
+//     fees and miner of that block's coinbase;
+//   - a chain's entries form one run, each the child of the one before;
+//   - the run starts at the child of the chain's last checkpoint (it
+//     extends it), or at the child of its final (matured) checkpoint: a
+//     replacement, allowed only for a fork that does not contain the last
+//     checkpoint and has more work than it. A replacement voids every
+//     pending payout of the chain.
+//
+// Whether a branch block's transactions are valid is not a root rule (a
+// headers-only node cannot know); an invalid block, however it was
+// checkpointed, is outworked by the honest branch miners, whose heavier
+// fork replaces it before its payout matures. It returns the chains whose
+// pending checkpoints the entries replace.
+func (c *Chain) checkCheckpoint(batch *state.Batch, cp wire.Checkpoint, rootParent *blockNode) ([]wire.ChainID, error) {
 	if len(cp.Entries) == 0 {
-		return consensus.Rule(consensus.ErrBadCheckpoint, "checkpoint has no entries")
+		return nil, consensus.Rule(consensus.ErrBadCheckpoint, "checkpoint has no entries")
 	}
-	last := map[wire.ChainID]wire.Hash{}
+	type run struct {
+		cc          *Chain
+		first, last *blockNode
+	}
+	var runs []*run
 	for i, e := range cp.Entries {
 		if e.Chain.IsRoot() || e.Chain.Depth > c.p.MaxDepth {
-			return consensus.Rule(consensus.ErrBadCheckpoint, "entry %d is for chain %s, not a branch of depth 1 to %d", i, e.Chain, c.p.MaxDepth)
+			return nil, consensus.Rule(consensus.ErrBadCheckpoint, "entry %d is for chain %s, not a branch of depth 1 to %d", i, e.Chain, c.p.MaxDepth)
 		}
 		if i > 0 && chainLess(e.Chain, cp.Entries[i-1].Chain) {
-			return consensus.Rule(consensus.ErrBadCheckpoint, "entry %d (chain %s) is out of order", i, e.Chain)
+			return nil, consensus.Rule(consensus.ErrBadCheckpoint, "entry %d (chain %s) is out of order", i, e.Chain)
 		}
 		cc := c.forest.chains[e.Chain]
 		if cc == nil {
-			return consensus.Rule(consensus.ErrBadCheckpoint, "entry %d is for chain %s, below the depth this node tracks", i, e.Chain)
+			return nil, consensus.Rule(consensus.ErrBadCheckpoint, "entry %d is for chain %s, below the depth this node tracks", i, e.Chain)
 		}
 		n := cc.index[e.Block]
 		if n == nil {
-			return &missingDep{id: e.Block}
+			return nil, &missingDep{id: e.Block}
 		}
-		if n.invalid {
-			return consensus.Rule(consensus.ErrBadCheckpoint, "entry %s names an invalid block", e)
+		if n.height != e.Height || n.height == 0 {
+			return nil, consensus.Rule(consensus.ErrBadCheckpoint, "entry %s: the block is at height %d", e, n.height)
 		}
-		if n.height != e.Height {
-			return consensus.Rule(consensus.ErrBadCheckpoint, "entry %s: the block is at height %d", e, n.height)
-		}
-		prev, ok := last[e.Chain]
-		if !ok {
-			if prev = batch.LastCheckpoint(e.Chain); prev.IsZero() {
-				prev = cc.best[0].id
+		if len(runs) > 0 && runs[len(runs)-1].cc == cc {
+			r := runs[len(runs)-1]
+			if n.parent != r.last {
+				return nil, consensus.Rule(consensus.ErrBadCheckpoint, "entry %s does not continue the entry before it", e)
 			}
+			r.last = n
+		} else {
+			runs = append(runs, &run{cc: cc, first: n, last: n})
 		}
-		if n.parent == nil || n.parent.id != prev {
-			return consensus.Rule(consensus.ErrBadCheckpoint, "entry %s does not continue the chain's last checkpoint %s", e, prev.Short())
-		}
-		last[e.Chain] = e.Block
 		ra := cc.rootAnchor(n)
 		if ra == nil || c.ancestor(rootParent, ra.height) != ra {
-			return consensus.Rule(consensus.ErrBadCheckpoint, "entry %s is anchored off this block's root line", e)
+			return nil, consensus.Rule(consensus.ErrBadCheckpoint, "entry %s is anchored off this block's root line", e)
 		}
-		if !cc.cfg.HeadersOnly {
-			var blk *wire.Block
-			err := cc.db.View(func(tx *bbolt.Tx) error {
-				var err error
-				blk, err = blockByID(tx, n.id)
-				return err
-			})
-			if err != nil {
-				return err
-			}
-			cb := blk.Txs[0].Body.(wire.Coinbase)
-			if cb.Amount != e.Fees || cb.To != e.Miner {
-				return consensus.Rule(consensus.ErrBadCheckpoint, "entry %s pays %d to %x, the block's coinbase claims %d for %x",
-					e, e.Fees, e.Miner[:4], cb.Amount, cb.To[:4])
-			}
+		amount, to, err := cc.claim(n)
+		if err != nil {
+			return nil, err
+		}
+		if amount != e.Fees || to != e.Miner {
+			return nil, consensus.Rule(consensus.ErrBadCheckpoint, "entry %s pays %d to %x, the block's coinbase claims %d for %x",
+				e, e.Fees, e.Miner[:4], amount, to[:4])
 		}
 	}
-	return nil
+	var replaced []wire.ChainID
+	for _, r := range runs {
+		last, err := r.cc.checkpointNode(batch.LastCheckpoint(r.cc.id))
+		if err != nil {
+			return nil, err
+		}
+		final, err := r.cc.checkpointNode(batch.FinalCheckpoint(r.cc.id))
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case r.first.parent == last:
+		case r.first.parent == final:
+			if r.cc.ancestor(r.last, last.height) == last || r.last.work.Cmp(last.work) <= 0 {
+				return nil, consensus.Rule(consensus.ErrBadCheckpoint, "entries of chain %s replace its pending checkpoints with a fork that does not outwork the last one %s",
+					r.cc.id, last.id.Short())
+			}
+			replaced = append(replaced, r.cc.id)
+		default:
+			return nil, consensus.Rule(consensus.ErrBadCheckpoint, "entry for block %s of chain %s continues neither the chain's last checkpoint %s nor its final one %s",
+				r.first.id.Short(), r.cc.id, last.id.Short(), final.id.Short())
+		}
+	}
+	return replaced, nil
+}
+
+// applyCheckpoint checks cp (checkCheckpoint), voids what it replaces and
+// applies it to batch.
+func (c *Chain) applyCheckpoint(batch *state.Batch, cp wire.Checkpoint, rootParent *blockNode) error {
+	replaced, err := c.checkCheckpoint(batch, cp, rootParent)
+	if err != nil {
+		return err
+	}
+	for _, id := range replaced {
+		batch.VoidCheckpoints(id)
+	}
+	return batch.ApplyCheckpoint(cp)
+}
+
+// checkpointNode returns the block a checkpoint leaf names (zero: the
+// chain's genesis).
+func (c *Chain) checkpointNode(id wire.Hash) (*blockNode, error) {
+	if id.IsZero() {
+		return c.best[0], nil
+	}
+	n := c.index[id]
+	if n == nil {
+		return nil, fmt.Errorf("checkpointed block %s of chain %s is not in this node's index", id.Short(), c.id)
+	}
+	return n, nil
+}
+
+// matureCheckpoint pays, on connecting the root block at height, the
+// checkpoint of the main-chain block CheckpointMaturity below it.
+func (c *Chain) matureCheckpoint(tx *bbolt.Tx, batch *state.Batch, height uint64) error {
+	m := c.p.CheckpointMaturity
+	if !c.id.IsRoot() || c.forest == nil || height <= m {
+		return nil
+	}
+	mh := height - m
+	if mh >= uint64(len(c.best)) {
+		return fmt.Errorf("maturing height %d is above the tip", mh)
+	}
+	b, err := blockByID(tx, c.best[mh].id)
+	if err != nil {
+		return err
+	}
+	if len(b.Txs) < 2 {
+		return nil
+	}
+	cp, ok := b.Txs[1].Body.(wire.Checkpoint)
+	if !ok {
+		return nil
+	}
+	return batch.MatureCheckpoint(cp, mh)
 }
 
 // checkpointEntries lists, for a root template on tip, the blocks of every
-// fully stored branch chain between its last checkpoint and its tip.
+// fully stored branch chain between its last checkpoint and its tip; where
+// the branch's tip left the last checkpoint for a heavier fork, the run
+// starts at the final checkpoint instead (a replacement).
 func (c *Chain) checkpointEntries(rootTx *bbolt.Tx) ([]wire.CheckpointEntry, error) {
 	if c.forest == nil {
 		return nil, nil
@@ -378,33 +452,77 @@ func (c *Chain) checkpointEntries(rootTx *bbolt.Tx) ([]wire.CheckpointEntry, err
 		if cc.id.IsRoot() || cc.cfg.HeadersOnly {
 			continue
 		}
-		lastID := state.Checkpoint(rootTx, cc.id)
-		if lastID.IsZero() {
-			lastID = cc.best[0].id
-		}
-		last := cc.index[lastID]
-		tip := cc.tip()
-		if last == nil || tip.height <= last.height || cc.ancestor(tip, last.height) != last {
-			continue
-		}
-		var run []*blockNode
-		for n := tip; n != last; n = n.parent {
-			run = append(run, n)
-		}
-		err := cc.db.View(func(tx *bbolt.Tx) error {
-			for i := len(run) - 1; i >= 0 && len(out) < wire.MaxCheckpointEntries; i-- {
-				blk, err := blockByID(tx, run[i].id)
-				if err != nil {
-					return err
-				}
-				cb := blk.Txs[0].Body.(wire.Coinbase)
-				out = append(out, wire.CheckpointEntry{Chain: cc.id, Block: run[i].id, Height: run[i].height, Fees: cb.Amount, Miner: cb.To})
-			}
-			return nil
-		})
+		last, err := cc.checkpointNode(state.Checkpoint(rootTx, cc.id))
 		if err != nil {
 			return nil, err
 		}
+		tip := cc.tip()
+		from := last
+		if cc.ancestor(tip, last.height) != last {
+			final, err := cc.checkpointNode(state.FinalCheckpoint(rootTx, cc.id))
+			if err != nil {
+				return nil, err
+			}
+			if tip.work.Cmp(last.work) <= 0 || cc.ancestor(tip, final.height) != final ||
+				tip.height-final.height > uint64(wire.MaxCheckpointEntries-len(out)) {
+				continue
+			}
+			from = final
+		}
+		if tip.height <= from.height {
+			continue
+		}
+		var run []*blockNode
+		for n := tip; n != from; n = n.parent {
+			run = append(run, n)
+		}
+		for i := len(run) - 1; i >= 0 && len(out) < wire.MaxCheckpointEntries; i-- {
+			amount, to, err := cc.claim(run[i])
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, wire.CheckpointEntry{Chain: cc.id, Block: run[i].id, Height: run[i].height, Fees: amount, Miner: to})
+		}
 	}
 	return out, nil
+}
+
+// claimsBucket keeps, for each branch block, what its coinbase claims
+// (amount u64 ‖ miner pubkey), also when the chain keeps headers only:
+// every node checked the coinbase against the header's tx root on receipt,
+// and checkpoints are judged by it.
+var claimsBucket = []byte("claims")
+
+func encodeClaim(amount uint64, to wire.PubKey) []byte {
+	w := wire.NewWriter(8 + len(to))
+	w.U64(amount)
+	w.Fixed(to[:])
+	return w.Bytes()
+}
+
+// claim returns what n's coinbase claims.
+func (c *Chain) claim(n *blockNode) (uint64, wire.PubKey, error) {
+	var amount uint64
+	var to wire.PubKey
+	err := c.db.View(func(tx *bbolt.Tx) error {
+		if bk := tx.Bucket(claimsBucket); bk != nil {
+			if v := bk.Get(n.id[:]); len(v) == 8+len(to) {
+				amount = binary.BigEndian.Uint64(v)
+				copy(to[:], v[8:])
+				return nil
+			}
+		}
+		if c.cfg.HeadersOnly {
+			return fmt.Errorf("the coinbase of block %s of chain %s is not recorded (a store from an older version: remove %s and let it sync again)",
+				n.id.Short(), c.id, c.db.Path())
+		}
+		blk, err := blockByID(tx, n.id)
+		if err != nil {
+			return err
+		}
+		cb := blk.Txs[0].Body.(wire.Coinbase)
+		amount, to = cb.Amount, cb.To
+		return nil
+	})
+	return amount, to, err
 }

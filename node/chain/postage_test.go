@@ -16,23 +16,26 @@ import (
 // the branches and pay their fees): after every block,
 //
 //   - no chain has paid out more than was stamped for it, and what it paid
-//     equals the fees its checkpointed blocks claimed;
+//     or reserved is at most the fees its checkpointed blocks claimed;
 //   - every coin is somewhere: the root's balances (spendable and
-//     immature) plus every chain's unpaid pool equal the block rewards
-//     issued so far.
+//     immature) plus every chain's unpaid pool and reserve (checkpointed,
+//     not yet matured) equal the block rewards issued so far.
 func TestPostageAccounting(t *testing.T) {
 	const cases, steps = 25, 40
 	var writes, refused int
+	var matured uint64
 	defer func() {
-		t.Logf("%d branch writes mined, %d left out (no credit, or a nonce after one)", writes, refused)
-		if writes == 0 || refused == 0 {
-			t.Errorf("the runs never exercised both paid writes (%d) and refused ones (%d)", writes, refused)
+		t.Logf("%d branch writes mined, %d left out (no credit, or a nonce after one); %d base units of fees paid at maturity",
+			writes, refused, matured)
+		if writes == 0 || refused == 0 || matured == 0 {
+			t.Errorf("the runs never exercised paid writes (%d), refused ones (%d) and matured payouts (%d)", writes, refused, matured)
 		}
 	}()
 	for seed := uint64(1); seed <= cases; seed++ {
 		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
 			rng := rand.New(rand.NewPCG(seed, 7))
 			tr := newTree(t, 2)
+			tr.p.CheckpointMaturity = 3 // payouts mature within the run
 			tr.fund()
 			// bob gets coins too, so two senders share chains.
 			tr.mine("/", tr.rootTx(tr.alice, wire.Transfer{To: tr.bob.PubKey(), Amount: 10 * wire.Unit}))
@@ -75,6 +78,7 @@ func TestPostageAccounting(t *testing.T) {
 				}
 				checkPostage(t, tr, stamped)
 			}
+			matured += paidOut(tr, stamped)
 		})
 	}
 }
@@ -102,13 +106,14 @@ func checkPostage(t *testing.T, tr *tree, stamped map[wire.ChainID]uint64) {
 	err := root.View(func(tx *bbolt.Tx, tip TipInfo, _ state.Roots) error {
 		for _, c := range wire.TreeChains(tr.p.MaxDepth)[1:] {
 			_, pool := state.CreditOf(tx, wire.PubKey{}, c)
-			if paid[c] > stamped[c] {
-				return fmt.Errorf("chain %s paid out %d, only %d was stamped", c, paid[c], stamped[c])
+			reserved := state.ReservedOf(tx, c)
+			if pool+reserved > stamped[c] {
+				return fmt.Errorf("chain %s: pool %d + reserved %d exceeds the %d stamped", c, pool, reserved, stamped[c])
 			}
-			if stamped[c]-paid[c] != pool {
-				return fmt.Errorf("chain %s: stamped %d, paid %d, pool %d", c, stamped[c], paid[c], pool)
+			if out := stamped[c] - pool; out > paid[c] {
+				return fmt.Errorf("chain %s paid or reserved %d, its checkpoints claimed %d", c, out, paid[c])
 			}
-			pools += pool
+			pools += pool + reserved
 		}
 		for h := uint64(1); h <= tip.Height; h++ {
 			issued += tr.p.Reward(h)
@@ -125,6 +130,20 @@ func checkPostage(t *testing.T, tr *tree, stamped map[wire.ChainID]uint64) {
 		t.Fatal(err)
 	}
 	if total+pools != issued {
-		t.Fatalf("balances %d + pools %d = %d, but %d was issued", total, pools, total+pools, issued)
+		t.Fatalf("balances %d + pools and reserves %d = %d, but %d was issued", total, pools, total+pools, issued)
 	}
+}
+
+// paidOut returns what the tree's chains paid their miners so far:
+// stamped, minus what is still in the pools and reserves.
+func paidOut(tr *tree, stamped map[wire.ChainID]uint64) uint64 {
+	var out uint64
+	tr.chain("/").View(func(tx *bbolt.Tx, _ TipInfo, _ state.Roots) error {
+		for c, s := range stamped {
+			_, pool := state.CreditOf(tx, wire.PubKey{}, c)
+			out += s - pool - state.ReservedOf(tx, c)
+		}
+		return nil
+	})
+	return out
 }

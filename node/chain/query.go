@@ -36,7 +36,7 @@ func (c *Chain) Tip() TipInfo {
 func (c *Chain) Orphans() int {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	return c.orphans.len()
+	return c.held.count(true, &c.id)
 }
 
 // HasBlock reports whether id is known (stored, orphan or invalid).
@@ -44,7 +44,7 @@ func (c *Chain) HasBlock(id wire.Hash) bool {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	_, ok := c.index[id]
-	return ok || c.orphans.has(id)
+	return ok || c.held.has(id)
 }
 
 // HeaderByID returns a known header and whether it is on the best chain.

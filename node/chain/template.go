@@ -54,6 +54,9 @@ func (c *Chain) NewTemplate(coinbaseTo wire.PubKey, candidates []*wire.Tx, now t
 		if ra == nil {
 			return nil, fmt.Errorf("the tip of chain %s has no root anchor", pc.id)
 		}
+		if mtp := medianTimePast(ra); h.Time <= mtp {
+			h.Time = mtp + 1
+		}
 		rtx, err := c.forest.chains[wire.RootChain].db.Begin(false)
 		if err != nil {
 			return nil, err
@@ -67,115 +70,132 @@ func (c *Chain) NewTemplate(coinbaseTo wire.PubKey, candidates []*wire.Tx, now t
 			return nil, err
 		}
 	}
-	tmpl := &Template{}
-	var txs []*wire.Tx
-	err := c.db.Update(func(tx *bbolt.Tx) error {
-		parentRoots, err := rootsOf(tx, parent.id)
-		if err != nil {
-			return err
-		}
-		matured, err := c.maturedCoinbase(tx, height)
-		if err != nil {
-			return err
-		}
-		batch := state.NewBatch(tx, c.p, height)
-		if ledger != nil {
-			batch = state.NewBranchBatch(tx, c.p, height, c.id, ledger)
-		}
-		batch.SetScripts(c.cfg.Scripts, t)
-		size := 1024 // header, coinbase and slack
-		if c.id.IsRoot() && c.forest != nil {
-			cp, err := c.templateCheckpoint(tx, batch, parent)
+	var tmpl *Template
+	for skipCheckpoint := false; ; skipCheckpoint = true {
+		tmpl = &Template{}
+		var txs []*wire.Tx
+		err := c.db.Update(func(tx *bbolt.Tx) error {
+			parentRoots, err := rootsOf(tx, parent.id)
 			if err != nil {
 				return err
 			}
-			if cp != nil {
-				txs = append(txs, cp)
-				size += cp.Size()
-			}
-		}
-		// A sender whose transaction did not fit cannot have its later ones
-		// in this block either; they are left out, not rejected (they are
-		// still valid and the mempool must keep them).
-		deferred := map[wire.PubKey]bool{}
-		for _, cand := range candidates {
-			if deferred[cand.From] {
-				continue
-			}
-			s := cand.Size()
-			if size+s > c.p.MaxBlockSize {
-				deferred[cand.From] = true
-				continue
-			}
-			if err := batch.Apply(cand, len(txs)+1); err != nil {
-				if consensus.IsCode(err, consensus.ErrNoCredit) && !c.id.IsRoot() {
-					// The credit may be stamped on the root but not yet
-					// under this block's anchor (the parent chain's tip
-					// anchors further back): a later template sees it.
-					deferred[cand.From] = true
-					continue
-				}
-				if consensus.CodeOf(err) != 0 {
-					c.log.Debug("template skips transaction", "tx", cand.ID().Short(), "err", err)
-					tmpl.Rejected = append(tmpl.Rejected, cand)
-					continue
-				}
-				if errors.Is(err, state.ErrScriptUnavailable) {
-					// No verdict here now; the transaction stays in the
-					// mempool and is tried again with the next template.
-					c.log.Warn("template leaves out a scripted write", "tx", cand.ID().Short(), "err", err)
-					deferred[cand.From] = true
-					continue
-				}
+			matured, err := c.maturedCoinbase(tx, height)
+			if err != nil {
 				return err
 			}
-			size += s
-			txs = append(txs, cand)
+			batch := state.NewBatch(tx, c.p, height)
+			if ledger != nil {
+				batch = state.NewBranchBatch(tx, c.p, height, c.id, ledger)
+			}
+			batch.SetScripts(c.cfg.Scripts, t)
+			size := 1024 // header, coinbase and slack
+			if c.id.IsRoot() && c.forest != nil {
+				if err := c.matureCheckpoint(tx, batch, height); err != nil {
+					return err
+				}
+			}
+			if c.id.IsRoot() && c.forest != nil && !skipCheckpoint {
+				cp, err := c.templateCheckpoint(tx, batch, parent)
+				if err != nil {
+					return err
+				}
+				if cp != nil {
+					txs = append(txs, cp)
+					size += cp.Size()
+				}
+			}
+			// A sender whose transaction did not fit cannot have its later ones
+			// in this block either; they are left out, not rejected (they are
+			// still valid and the mempool must keep them).
+			deferred := map[wire.PubKey]bool{}
+			for _, cand := range candidates {
+				if deferred[cand.From] {
+					continue
+				}
+				s := cand.Size()
+				if size+s > c.p.MaxBlockSize {
+					deferred[cand.From] = true
+					continue
+				}
+				if err := batch.Apply(cand, len(txs)+1); err != nil {
+					if consensus.IsCode(err, consensus.ErrNoCredit) && !c.id.IsRoot() {
+						// The credit may be stamped on the root but not yet
+						// under this block's anchor (the parent chain's tip
+						// anchors further back): a later template sees it.
+						deferred[cand.From] = true
+						continue
+					}
+					if consensus.CodeOf(err) != 0 {
+						c.log.Debug("template skips transaction", "tx", cand.ID().Short(), "err", err)
+						tmpl.Rejected = append(tmpl.Rejected, cand)
+						continue
+					}
+					if errors.Is(err, state.ErrScriptUnavailable) {
+						// No verdict here now; the transaction stays in the
+						// mempool and is tried again with the next template.
+						c.log.Warn("template leaves out a scripted write", "tx", cand.ID().Short(), "err", err)
+						deferred[cand.From] = true
+						continue
+					}
+					return err
+				}
+				size += s
+				txs = append(txs, cand)
+			}
+			reward := c.p.Reward(height)
+			if !c.id.IsRoot() {
+				reward = 0 // branch miners are paid their fees by a root checkpoint
+			}
+			amount, err := wire.AddAmounts(reward, batch.Fees())
+			if err != nil {
+				return err
+			}
+			tmpl.Fees = batch.Fees()
+			cb := wire.NewTx(c.id, wire.Coinbase{To: coinbaseTo, Amount: amount}, height, 0)
+			if err := batch.ApplyCoinbase(cb, matured); err != nil {
+				return err
+			}
+			roots, _, err := batch.Commit(parentRoots)
+			if err != nil {
+				return err
+			}
+			h.StateRoot = roots.StateRoot()
+			tmpl.Block = &wire.Block{Header: h, Txs: append([]*wire.Tx{cb}, txs...)}
+			return errDiscard
+		})
+		if errors.Is(err, errSkipCheckpoint) && !skipCheckpoint {
+			continue
 		}
-		reward := c.p.Reward(height)
-		if !c.id.IsRoot() {
-			reward = 0 // branch miners are paid their fees by a root checkpoint
+		if err != nil && !errors.Is(err, errDiscard) {
+			return nil, err
 		}
-		amount, err := wire.AddAmounts(reward, batch.Fees())
-		if err != nil {
-			return err
-		}
-		tmpl.Fees = batch.Fees()
-		cb := wire.NewTx(c.id, wire.Coinbase{To: coinbaseTo, Amount: amount}, height, 0)
-		if err := batch.ApplyCoinbase(cb, matured); err != nil {
-			return err
-		}
-		roots, _, err := batch.Commit(parentRoots)
-		if err != nil {
-			return err
-		}
-		h.StateRoot = roots.StateRoot()
-		tmpl.Block = &wire.Block{Header: h, Txs: append([]*wire.Tx{cb}, txs...)}
-		return errDiscard
-	})
-	if err != nil && !errors.Is(err, errDiscard) {
-		return nil, err
+		break
 	}
 	tmpl.Block.Header.TxRoot = tmpl.Block.ComputeTxRoot()
 	return tmpl, nil
 }
 
 // templateCheckpoint builds the checkpoint of a root template on parent
-// and applies it to batch; nil if no branch moved. Entries the rules would
-// refuse are left out, never the template.
+// and applies it to batch; nil if no branch moved. A checkpoint the rules
+// would refuse makes errSkipCheckpoint: the template is built again
+// without one (the batch may be half changed).
 func (c *Chain) templateCheckpoint(tx *bbolt.Tx, batch *state.Batch, parent *blockNode) (*wire.Tx, error) {
 	entries, err := c.checkpointEntries(tx)
+	if c.testEntries != nil {
+		entries = c.testEntries()
+	}
 	if err != nil || len(entries) == 0 {
 		return nil, err
 	}
 	cp := wire.Checkpoint{Entries: entries}
-	if err := c.checkCheckpoint(batch, cp, parent); err != nil {
+	if err := c.applyCheckpoint(batch, cp, parent); err != nil {
+		if consensus.CodeOf(err) == 0 {
+			return nil, err
+		}
 		c.log.Warn("template leaves the checkpoint out", "err", err)
-		return nil, nil
-	}
-	if err := batch.ApplyCheckpoint(cp); err != nil {
-		c.log.Warn("template leaves the checkpoint out", "err", err)
-		return nil, nil
+		return nil, errSkipCheckpoint
 	}
 	return wire.NewTx(wire.RootChain, cp, 0, 0), nil
 }
+
+var errSkipCheckpoint = errors.New("template without a checkpoint")

@@ -1,6 +1,7 @@
 package chain
 
 import (
+	"fmt"
 	"sort"
 	"time"
 
@@ -131,16 +132,35 @@ func (c *Chain) checkContext(h *wire.Header, parent *blockNode) error {
 	if h.Height != parent.height+1 {
 		return consensus.Rule(consensus.ErrBadHeight, "height %d does not follow parent height %d", h.Height, parent.height)
 	}
+	// Bits before the anchor: a block held for a missing anchor has
+	// already shown the work its parent requires.
+	if want := c.nextBits(parent); h.Bits != want {
+		return consensus.Rule(consensus.ErrBadBits, "target bits %08x, the difficulty rule requires %08x", h.Bits, want)
+	}
 	if !c.id.IsRoot() {
 		if err := c.checkAnchor(h, parent); err != nil {
 			return err
 		}
 	}
-	if want := c.nextBits(parent); h.Bits != want {
-		return consensus.Rule(consensus.ErrBadBits, "target bits %08x, the difficulty rule requires %08x", h.Bits, want)
-	}
 	if mtp := medianTimePast(parent); h.Time <= mtp {
 		return consensus.Rule(consensus.ErrTimeTooOld, "block time %d is not after the median time past %d", h.Time, mtp)
+	}
+	if !c.id.IsRoot() {
+		// Branches share the root's genesis time; without this, block 1
+		// (the ASERT anchor) could be dated back to it and make every
+		// later block look months late. The root's clock is the tree's.
+		pc := c.parentChain()
+		ra := pc.index[h.Anchor]
+		if !pc.id.IsRoot() {
+			ra = pc.rootAnchor(ra)
+		}
+		if ra == nil {
+			return fmt.Errorf("anchor %s has no root anchor in this node's tree", h.Anchor.Short())
+		}
+		if mtp := medianTimePast(ra); h.Time <= mtp {
+			return consensus.Rule(consensus.ErrTimeTooOld, "block time %d is not after the median time past %d of its root anchor %s",
+				h.Time, mtp, ra.id.Short())
+		}
 	}
 	return nil
 }
@@ -151,8 +171,9 @@ func (c *Chain) nextBits(parent *blockNode) uint32 {
 		return c.p.GenesisBitsAt(c.id.Depth)
 	}
 	anchor := c.ancestor(parent, 1)
-	return c.p.NextBitsAt(c.id.Depth, consensus.Anchor{Height: 1, Time: anchor.header.Time, Bits: anchor.header.Bits},
+	asert := c.p.NextBitsAt(c.id.Depth, consensus.Anchor{Height: 1, Time: anchor.header.Time, Bits: anchor.header.Bits},
 		parent.height, parent.header.Time)
+	return c.p.StepBits(parent.header.Bits, asert)
 }
 
 // medianTimePast is the median time of the last MTPWindow blocks ending at n.

@@ -1,6 +1,7 @@
 package chain
 
 import (
+	"bytes"
 	"errors"
 	"math"
 	"strings"
@@ -657,5 +658,41 @@ func TestTemplateDefersWhatDoesNotFit(t *testing.T) {
 	}
 	if tmpl.Block.Header.Prev != fx.c.Tip().ID {
 		t.Fatalf("template not on the tip")
+	}
+}
+
+// Two encodings of one block's content and nonce that differ only in the
+// merge proof are two blocks, each with its own ID, and the header stored
+// under an ID is byte for byte the one that was sent: comparing headers by
+// ID (as verified reads do) never takes an honest peer's valid encoding
+// for a forgery.
+func TestBlockIDCommitsToMergeProof(t *testing.T) {
+	fx := newFixture(t, nil)
+	b := fx.template()
+	b.Header.Merge = wire.MergeProof{Index: 0, Branch: make([]wire.Hash, fx.p.MergeBranchLen())}
+	b.Header.Merge.Branch[0] = wire.Hash{1}
+	resolve(b)
+	if _, err := fx.c.ProcessBlock(b); err != nil {
+		t.Fatal(err)
+	}
+	other := copyBlock(b)
+	target := consensus.CompactToBig(b.Header.Bits)
+	for i := byte(2); ; i++ {
+		other.Header.Merge.Branch[0] = wire.Hash{i}
+		if consensus.HashMeetsTarget(other.Header.PowHash(), target) {
+			break
+		}
+	}
+	if other.ID() == b.ID() {
+		t.Fatalf("two merge proofs of one block share ID %s", b.ID().Short())
+	}
+	if _, err := fx.c.ProcessBlock(other); err != nil {
+		t.Fatalf("the other valid encoding: %v, want a side block", err)
+	}
+	for _, x := range []*wire.Block{b, other} {
+		h, _, err := fx.c.HeaderByID(x.ID())
+		if err != nil || !bytes.Equal(h.Encode(), x.Header.Encode()) {
+			t.Fatalf("header stored under %s is not the one sent (err %v)", x.ID().Short(), err)
+		}
 	}
 }

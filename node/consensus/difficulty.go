@@ -110,3 +110,61 @@ func (p *Params) NextBitsAt(d uint8, a Anchor, parentHeight uint64, parentTime i
 	}
 	return BigToCompact(next)
 }
+
+// TargetStepDiv bounds how far one block moves the target: the next target
+// is within the parent's ± 1/TargetStepDiv (6.25%). ASERT alone lets one
+// timestamp move it freely: a block dated MaxFutureTime (30 s) ahead makes
+// the next target 2^(28/60) ≈ 1.39 times easier at the root. The bound
+// caps what one dated block buys at 1/16, while the ASERT value, computed
+// from the anchor, still pulls the target where it belongs over the next
+// blocks (a hundredfold drop in hash rate is followed within ~76 blocks).
+const TargetStepDiv = 16
+
+// StepBounds returns the least and greatest target a child of a block with
+// parentBits may have: the parent's target ± 1/TargetStepDiv, within
+// [1, PowLimit].
+func (p *Params) StepBounds(parentBits uint32) (lo, hi *big.Int) {
+	pt := CompactToBig(parentBits)
+	step := new(big.Int).Quo(pt, big.NewInt(TargetStepDiv))
+	lo = new(big.Int).Sub(pt, step)
+	hi = new(big.Int).Add(pt, step)
+	if lo.Sign() <= 0 {
+		lo.SetInt64(1)
+	}
+	if hi.Cmp(p.PowLimit) > 0 {
+		hi.Set(p.PowLimit)
+	}
+	return lo, hi
+}
+
+// StepBits bounds the target next (compact) to StepBounds(parentBits),
+// within compact rounding (which rounds down).
+func (p *Params) StepBits(parentBits, next uint32) uint32 {
+	lo, hi := p.StepBounds(parentBits)
+	t := CompactToBig(next)
+	switch {
+	case t.Cmp(lo) < 0:
+		return BigToCompact(lo)
+	case t.Cmp(hi) > 0:
+		return BigToCompact(hi)
+	}
+	return next
+}
+
+// BitsReachable reports whether a block n blocks below one with
+// ancestorBits could have bits, given the per-block step bound: its target
+// is at most ancestor × (1 + 1/TargetStepDiv)^n (and never above
+// PowLimit). Used to refuse held blocks that claim less work than any
+// descendant of their claimed ancestor could need.
+func (p *Params) BitsReachable(ancestorBits, bits uint32, n uint64) bool {
+	t := CompactToBig(bits)
+	if t.Sign() <= 0 || t.Cmp(p.PowLimit) > 0 {
+		return false
+	}
+	bound := CompactToBig(ancestorBits)
+	for i := uint64(0); i < n && bound.Cmp(p.PowLimit) < 0; i++ {
+		bound.Add(bound, new(big.Int).Quo(bound, big.NewInt(TargetStepDiv)))
+		bound.Add(bound, big.NewInt(1)) // compact rounding slack
+	}
+	return t.Cmp(bound) <= 0
+}

@@ -305,3 +305,66 @@ func TestReward(t *testing.T) {
 		}
 	}
 }
+
+// One block dated 30 s ahead (MaxFutureTime) moves the next target by at
+// most 1/TargetStepDiv, where ASERT alone would ease it by ~39%; a block on
+// schedule is not touched by the bound; the bound also holds downwards.
+func TestTargetStepBounded(t *testing.T) {
+	p, a := anchorParams()
+	parentBits := p.NextBits(a, a.Height+50, a.Time+50*ms(p.TargetInterval))
+	free := p.NextBits(a, a.Height+51, a.Time+51*ms(p.TargetInterval)+ms(p.MaxFutureTime))
+	ratio := func(bits uint32) float64 {
+		f, _ := new(big.Float).Quo(new(big.Float).SetInt(CompactToBig(bits)), new(big.Float).SetInt(CompactToBig(parentBits))).Float64()
+		return f
+	}
+	if r := ratio(free); r < 1.3 {
+		t.Fatalf("ASERT alone eases by %.3f for a block 30 s late; the test expects ~1.39", r)
+	}
+	bounded := p.StepBits(parentBits, free)
+	if r := ratio(bounded); r > 1+1.0/TargetStepDiv || r < 1.05 {
+		t.Fatalf("bounded step %.4f, want at most %.4f (and the bound reached)", r, 1+1.0/TargetStepDiv)
+	}
+	ahead := p.NextBits(a, a.Height+51, a.Time)
+	if r := ratio(p.StepBits(parentBits, ahead)); r < 1-1.0/TargetStepDiv-1e-6 {
+		t.Fatalf("bounded step down %.4f, want at least %.4f", r, 1-1.0/TargetStepDiv)
+	}
+	onTime := p.NextBits(a, a.Height+51, a.Time+51*ms(p.TargetInterval))
+	if got := p.StepBits(parentBits, onTime); got != onTime {
+		t.Fatalf("on schedule: bounded %08x, ASERT %08x", got, onTime)
+	}
+	// At the pow limit the bound never goes above it.
+	limit := BigToCompact(p.PowLimit)
+	if got := p.StepBits(limit, limit); got != limit {
+		t.Fatalf("at the limit: %08x", got)
+	}
+}
+
+// BitsReachable accepts bits a descendant could have under the step bound
+// and refuses easier ones.
+func TestBitsReachable(t *testing.T) {
+	p := Devnet()
+	g := p.GenesisBits
+	gt := CompactToBig(g)
+	times := func(num, den int64) uint32 {
+		return BigToCompact(new(big.Int).Div(new(big.Int).Mul(gt, big.NewInt(num)), big.NewInt(den)))
+	}
+	cases := []struct {
+		bits uint32
+		n    uint64
+		want bool
+	}{
+		{g, 0, true},
+		{times(17, 16), 1, true},
+		{times(18, 16), 1, false},
+		{times(2, 1), 11, false},  // 1.0625^11 ≈ 1.95
+		{times(2, 1), 12, true},   // 1.0625^12 ≈ 2.07
+		{times(1, 1000), 1, true}, // harder is always reachable work-wise
+		{BigToCompact(p.PowLimit), 1, false},
+		{0, 5, false},
+	}
+	for i, tc := range cases {
+		if got := p.BitsReachable(g, tc.bits, tc.n); got != tc.want {
+			t.Errorf("case %d: BitsReachable(genesis, %08x, %d) = %v, want %v", i, tc.bits, tc.n, got, tc.want)
+		}
+	}
+}

@@ -49,12 +49,14 @@ const (
 	ErrKeyspaceTaken
 	ErrNotOwner
 	ErrPriceTooLow
-	// The blocktree (issue 4).
+	// The blocktree.
 	ErrBadAnchor     // a branch block's anchor is unknown to the rules, off its parent's line, or backwards
 	ErrBadCheckpoint // a checkpoint names a block out of order, of the wrong height, or with wrong fees
 	ErrNoCredit      // a branch write's fees exceed the sender's stamped credit
 	ErrOverpay       // a checkpoint pays out more than was stamped for the chain
 	ErrBadStamp      // a stamp for the root or below the network's depth
+	// Values.
+	ErrBadBlobManifest // a put value that starts with the blob-manifest magic but is no valid manifest
 )
 
 var codeNames = map[ErrorCode]string{
@@ -102,6 +104,7 @@ var codeNames = map[ErrorCode]string{
 	ErrNoCredit:           "ErrNoCredit",
 	ErrOverpay:            "ErrOverpay",
 	ErrBadStamp:           "ErrBadStamp",
+	ErrBadBlobManifest:    "ErrBadBlobManifest",
 }
 
 // String returns the code's name.

@@ -29,6 +29,9 @@ type Params struct {
 	InitialReward    uint64 // base units per block before the first halving
 	HalvingInterval  uint64 // blocks between halvings
 	CoinbaseMaturity uint64 // blocks before a reward can be spent
+	// CheckpointMaturity is how many root blocks a checkpoint's payout
+	// waits, during which a heavier fork of the branch can replace it.
+	CheckpointMaturity uint64
 
 	MaxBlockSize  int    // bytes
 	MinFeePerByte uint64 // base units per encoded byte of a transaction
@@ -67,19 +70,20 @@ const BlockVersion = 1
 // suits one laptop's CPU, and a 10-block coinbase maturity.
 func Devnet() *Params {
 	return &Params{
-		Net:              wire.Devnet,
-		GenesisTime:      1793491200000, // 2026-11-01T00:00:00Z
-		PowLimit:         new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 255), big.NewInt(1)),
-		GenesisBits:      BigToCompact(new(big.Int).Lsh(big.NewInt(1), 256-22)), // ≈ 4 M hashes a block
-		TargetInterval:   2 * time.Second,
-		HalfLife:         60 * time.Second,
-		MaxFutureTime:    30 * time.Second,
-		InitialReward:    50 * wire.Unit,
-		HalvingInterval:  2_100_000,
-		CoinbaseMaturity: 10,
-		MaxBlockSize:     2 << 20,
-		MinFeePerByte:    10,
-		MaxDepth:         3,
+		Net:                wire.Devnet,
+		GenesisTime:        1793491200000, // 2026-11-01T00:00:00Z
+		PowLimit:           new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 255), big.NewInt(1)),
+		GenesisBits:        BigToCompact(new(big.Int).Lsh(big.NewInt(1), 256-22)), // ≈ 4 M hashes a block
+		TargetInterval:     2 * time.Second,
+		HalfLife:           60 * time.Second,
+		MaxFutureTime:      30 * time.Second,
+		InitialReward:      50 * wire.Unit,
+		HalvingInterval:    2_100_000,
+		CoinbaseMaturity:   10,
+		CheckpointMaturity: 20,
+		MaxBlockSize:       2 << 20,
+		MinFeePerByte:      10,
+		MaxDepth:           3,
 	}
 }
 

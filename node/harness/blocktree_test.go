@@ -12,7 +12,7 @@ import (
 	"github.com/bitverse/bitverse/node/wire"
 )
 
-// TestBlocktreeFollowSets is issue 4's devnet acceptance at a size for the
+// TestBlocktreeFollowSets is the blocktree's devnet acceptance at a size for the
 // fast suite (the long suite runs 1,000 puts): four networked nodes with
 // follow sets {all}, {0}, {1}, {01}; puts spread over depths 0–3 are mined
 // by the first; every node reads every key, from its own store when it

@@ -3,6 +3,15 @@
 // 127.0.0.1 (mDNS and the DHT off unless asked for, so nodes meet only whom
 // the test connects them to).
 //
+// Every node is the product's assembly (node/daemon): access scripts run
+// in worker processes (the test binary re-executed), the blob service runs
+// on the host, and the local API is up, with a client in Node.API. A
+// package using the harness therefore needs
+//
+//	func TestMain(m *testing.M) { os.Exit(harness.Main(m)) }
+//
+// and NewNode fails with that advice otherwise.
+//
 //	h := harness.New(t)
 //	alice := h.NewNode("alice", harness.Mining(200*time.Millisecond))
 //	bob := h.NewNode("bob")

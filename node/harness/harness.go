@@ -14,8 +14,9 @@ import (
 
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/consensus"
+	"github.com/bitverse/bitverse/node/daemon"
 	"github.com/bitverse/bitverse/node/p2p"
-	"github.com/bitverse/bitverse/node/store"
+	"github.com/bitverse/bitverse/node/rpc"
 	"github.com/bitverse/bitverse/node/wire"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"go.etcd.io/bbolt"
@@ -46,14 +47,17 @@ func New(t testing.TB) *Harness {
 // Params returns the consensus parameters every node uses.
 func (h *Harness) Params() *consensus.Params { return h.params }
 
-// Node is one harness node: the node itself (embedded), its p2p host (nil
-// with NoNetwork), and the key it mines to and writes with.
+// Node is one harness node: the node itself (embedded), the assembly that
+// runs it, its p2p host (nil with NoNetwork), a client of its local API,
+// and the key it mines to and writes with.
 type Node struct {
 	*node.Node
-	Name string
-	Host *p2p.Host
-	Key  wire.PrivKey
-	Dir  string
+	Name   string
+	Daemon *daemon.Daemon
+	Host   *p2p.Host
+	API    *rpc.Client
+	Key    wire.PrivKey
+	Dir    string
 
 	h       *Harness
 	opts    options
@@ -75,6 +79,7 @@ type options struct {
 	dir       string
 	verbose   bool
 	follow    []wire.ChainID
+	key       *wire.PrivKey
 }
 
 // Option configures NewNode.
@@ -107,8 +112,8 @@ func InDir(dir string) Option { return func(o *options) { o.dir = dir } }
 // SaveChain.
 func CopyChainFrom(path string) Option { return func(o *options) { o.copyFile = path } }
 
-// SaveChain writes a consistent copy of the node's database (without its
-// peers bucket) to path, for CopyChainFrom.
+// SaveChain writes a consistent copy of the node's chain database (peers
+// and bans live in another file) to path, for CopyChainFrom.
 func (n *Node) SaveChain(path string) error { return snapshotTo(n, path) }
 
 // Follow makes the node store only the given branch chains (and their
@@ -117,6 +122,10 @@ func (n *Node) SaveChain(path string) error { return snapshotTo(n, path) }
 func Follow(chains ...wire.ChainID) Option {
 	return func(o *options) { o.follow = append([]wire.ChainID(nil), chains...) }
 }
+
+// WithKey gives the node key k instead of KeyFor(name): two nodes with
+// the same key make the same blocks from the same transactions.
+func WithKey(k wire.PrivKey) Option { return func(o *options) { o.key = &k } }
 
 // Verbose sends the node's and host's logs to t.Log.
 func Verbose() Option { return func(o *options) { o.verbose = true } }
@@ -145,6 +154,9 @@ func (h *Harness) NewNode(name string, opts ...Option) *Node {
 	}
 	h.mu.Unlock()
 	n := &Node{Name: name, Key: KeyFor(name), Dir: filepath.Join(h.dir, name), h: h, opts: o}
+	if o.key != nil {
+		n.Key = *o.key
+	}
 	if o.dir != "" {
 		n.Dir = o.dir
 	}
@@ -188,38 +200,40 @@ func (w tlogWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// open opens the node (and its host) on n.Dir.
+// open starts the node on n.Dir with the production assembly: script
+// worker processes, the node, the p2p host and blob service (unless
+// NoNetwork), and the local API, which n.API talks to.
 func (n *Node) open() error {
+	if !workersReady.Load() {
+		return errNoMain
+	}
 	log := n.logger()
-	nd, err := node.Open(node.Config{DataDir: n.Dir, Params: n.h.params, Log: log, MineTo: n.Key.PubKey(), MinerWorkers: 1, Follow: n.opts.follow})
+	cfg := daemon.Config{DataDir: n.Dir, Params: n.h.params, Log: log, MineTo: n.Key.PubKey(),
+		MinerWorkers: 1, ScriptWorkers: 1, Follow: n.opts.follow, RPC: "127.0.0.1:0"}
+	if n.opts.network {
+		pc := p2p.Config{DisableMDNS: true, DisableDHT: !n.opts.dht, SyncInterval: 2 * time.Second, Log: log}
+		for _, f := range n.opts.p2pCfg {
+			f(&pc)
+		}
+		cfg.P2P = &pc
+	}
+	d, err := daemon.New(cfg)
 	if err != nil {
 		return err
 	}
-	n.Node = nd
-	if !n.opts.network {
-		return nil
+	if err := d.Start(); err != nil {
+		return err
 	}
-	cfg := p2p.Config{DisableMDNS: true, DisableDHT: !n.opts.dht, SyncInterval: 2 * time.Second, Log: log}
-	for _, f := range n.opts.p2pCfg {
-		f(&cfg)
-	}
-	host, err := p2p.New(cfg, nd)
+	api, err := rpc.Dial(n.Dir, d.RPC().Addr())
 	if err != nil {
-		nd.Close()
+		d.Stop()
 		return err
 	}
-	if err := host.Start(); err != nil {
-		host.Close()
-		nd.Close()
-		return err
-	}
-	n.Host = host
-	nd.SetRemoteReader(host.RemoteReader())
-	nd.SetChainPeers(host.ChainPeers)
+	n.Daemon, n.Node, n.Host, n.API = d, d.Node(), d.Host(), api
 	return nil
 }
 
-// snapshot copies src's database into dir/chain.db without its peers bucket.
+// snapshot copies src's database into dir/chain.db.
 func snapshot(src *Node, dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
@@ -239,21 +253,8 @@ func copyFile(from, dir string) error {
 }
 
 func snapshotTo(src *Node, path string) error {
-	if err := src.DB().View(func(tx *bbolt.Tx) error { return tx.CopyFile(path, 0o600) }); err != nil {
-		return err
-	}
-	db, err := bbolt.Open(path, 0o600, nil)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	return db.Update(func(tx *bbolt.Tx) error {
-		if err := tx.DeleteBucket(store.Peers); err != nil {
-			return err
-		}
-		_, err := tx.CreateBucket(store.Peers)
-		return err
-	})
+	// Peers and bans are in the p2p layer's own file, which is not copied.
+	return src.DB().View(func(tx *bbolt.Tx) error { return tx.CopyFile(path, 0o600) })
 }
 
 // Restart closes the node and opens it again on the same directory (same
@@ -296,10 +297,7 @@ func (n *Node) shut() {
 		return
 	}
 	n.closed = true
-	if n.Host != nil {
-		n.Host.Close()
-	}
-	n.Node.Close()
+	n.Daemon.Stop()
 }
 
 // Stop stops the node (mining, host and database) until Reopen.

@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"bytes"
 	"testing"
 	"time"
 
@@ -47,5 +48,43 @@ func TestBuildChainAndCopy(t *testing.T) {
 	}
 	if cp.Chain().Tip().StateRoot != src.Chain().Tip().StateRoot {
 		t.Fatal("copy has another state")
+	}
+}
+
+// TestNodesRunProductionWiring: harness nodes are the product's assembly —
+// access scripts in worker processes, a blob service on the host, and a
+// local API a client can use for chain, network and blob calls.
+func TestNodesRunProductionWiring(t *testing.T) {
+	h := New(t)
+	a, b := h.NewNode("a"), h.NewNode("b")
+	h.ConnectAll()
+	for _, n := range []*Node{a, b} {
+		if n.Daemon.Scripts() == nil || n.Daemon.Blobs() == nil || n.Daemon.RPC() == nil {
+			t.Fatalf("%s: scripts %v, blobs %v, local API %v: want all three", n.Name,
+				n.Daemon.Scripts() != nil, n.Daemon.Blobs() != nil, n.Daemon.RPC() != nil)
+		}
+	}
+	a.Mine(2)
+	h.WaitForTip(10 * time.Second)
+	ctx := t.Context()
+	st, err := b.API.Status(ctx)
+	if err != nil || st.Height != 2 || st.Peers != 1 {
+		t.Fatalf("b's local API: height %d, peers %d, err %v; want 2 and 1 (the host reports peers to the node)", st.Height, st.Peers, err)
+	}
+	peers, err := b.API.Peers(ctx)
+	if err != nil || len(peers) != 1 || peers[0].ID != a.ID().String() {
+		t.Fatalf("b's local API peers %+v, err %v; want a", peers, err)
+	}
+	data := bytes.Repeat([]byte("chunk"), 100_000)
+	info, err := a.API.PutBlob(ctx, bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.API.FetchBlob(ctx, info.Manifest); err != nil {
+		t.Fatalf("b fetches a's blob through its local API: %v", err)
+	}
+	var got bytes.Buffer
+	if _, err := b.API.ReadBlob(ctx, info.Manifest, &got); err != nil || !bytes.Equal(got.Bytes(), data) {
+		t.Fatalf("b read %d bytes (err %v), want the %d a stored", got.Len(), err, len(data))
 	}
 }

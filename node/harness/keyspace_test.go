@@ -14,7 +14,7 @@ import (
 	"go.etcd.io/bbolt"
 )
 
-// TestScriptedWritesAgree is the keyspace issue's consensus check: two
+// TestScriptedWritesAgree is the keyspaces' consensus check: two
 // networked nodes take turns mining blocks full of randomized writes
 // against the three example scripts (pay-to-write, microblog, game), some
 // allowed and some refused, and must agree on every block: same tip, same

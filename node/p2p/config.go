@@ -7,11 +7,16 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/bitverse/bitverse/node"
 	ma "github.com/multiformats/go-multiaddr"
 )
 
 // KeyFile is the name of the identity key file in the data directory.
 const KeyFile = "p2p.key"
+
+// PeersFile is the p2p layer's own database in the data directory: known
+// peer addresses and bans (bucket store.Peers), apart from the chain's.
+const PeersFile = "p2p.db"
 
 // DefaultListen listens on loopback, TCP and QUIC, on ports the OS picks.
 var DefaultListen = []string{"/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/udp/0/quic-v1"}
@@ -19,7 +24,8 @@ var DefaultListen = []string{"/ip4/127.0.0.1/tcp/0", "/ip4/127.0.0.1/udp/0/quic-
 // Config configures a Host. The zero value works: loopback on random ports,
 // no bootstrap peers, mDNS and the DHT on, bans for a day.
 type Config struct {
-	// DataDir holds the identity key (KeyFile). Empty: the node's data dir.
+	// DataDir holds the identity key (KeyFile) and the peer store
+	// (PeersFile). Required.
 	DataDir string
 	// Listen lists multiaddrs to listen on (see ParseListen for host:port
 	// forms). Empty: DefaultListen.
@@ -46,12 +52,14 @@ type Config struct {
 	SyncBurst float64
 	// Log receives the host's log lines (default: discard).
 	Log *slog.Logger
+	// OnPeers is told the number of connected peers when it changes, and
+	// OnSync the sync progress (the assembly passes them to the node's
+	// Status); nil: nobody is told.
+	OnPeers func(int)
+	OnSync  func(node.Sync)
 }
 
-func (c *Config) applyDefaults(nodeDir string) {
-	if c.DataDir == "" {
-		c.DataDir = nodeDir
-	}
+func (c *Config) applyDefaults() {
 	if len(c.Listen) == 0 {
 		c.Listen = DefaultListen
 	}

@@ -76,7 +76,7 @@ func (x *Host) discoverDHT() {
 // never have had them.
 func (x *Host) watchReorgs() {
 	defer x.wg.Done()
-	events, cancel := x.node.Broker().Subscribe(1024)
+	events, cancel := x.node.Subscribe(1024)
 	defer cancel()
 	var gone []wire.Hash
 	var flush <-chan time.Time

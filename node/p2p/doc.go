@@ -9,18 +9,31 @@
 //	(blocks,   │   chain the block or tx names (node.Forest)            │
 //	 txs)      │   Accept: relay · Ignore: drop · Reject: penalty/ban   │
 //	           │   held block ──► deps: its missing blocks, by id       │
-//	           │ announcers ◄── node.SetAnnouncers (locally accepted)   │
+//	           │ announcers ◄── node.OnAccepted (locally accepted)      │
 //	/status/2 ─┤ tips of peers, per stored chain ──► syncer.poke        │
 //	/sync/2  ──┤ server: GetHeaders, GetBlocks (per chain), PushTxs     │
 //	           │ syncer: a pass over the chains, root first; per chain  │
 //	           │         headers from ≤3 peers, bodies from all, in     │
-//	           │         order into node.SubmitBlock; node.SetSync      │
+//	           │         order into node.SubmitBlock; Config.OnSync     │
 //	/proof/1 ──┤ server: node.ProveKey · GetVerified: providers one at  │
 //	           │ a time, answers checked against node.TrustedHeader     │
 //	DHT, mDNS,─┤ maintain: status refresh, redial, discovery, chains    │
 //	           │ announced as DHT providers (providers.go)              │
-//	bootstrap  │ bans (bbolt peers bucket) ──► gater, pubsub blacklist  │
+//	bootstrap  │ bans (<datadir>/p2p.db) ──► gater, pubsub blacklist    │
 //	           └────────────────────────────────────────────────────────┘
+//
+// The host depends on the node only through Node, the interface declared
+// in nodeapi.go (chain and forest, mempools, SubmitBlock, AddTx, events,
+// OnAccepted, ProveKey, TrustedHeader); *node.Node implements it and the
+// assembly (node/daemon) passes it to New. The package still imports
+// node for shared types only (Event, Sync, KeyProof, PeerInfo, RemoteRead,
+// NetInfo, BlobInfo, TrustWindow and the API sentinels): it calls nothing
+// of that package but Node's methods. What the host reports back (peer
+// count, sync progress) goes out through Config.OnPeers and Config.OnSync,
+// wired by the assembly, as are the node's reads through the host
+// (RemoteReader, ChainPeers). The host keeps known peer addresses and bans
+// in its own bbolt file, <datadir>/p2p.db (PeersFile, bucket store.Peers,
+// opened with store.OpenBuckets), apart from the chain.
 //
 // The network carries every chain of the blocktree (docs/PROTOCOL.md §12,
 // §14): one gossip topic for blocks and one for transactions (each names

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/bitverse/bitverse/node"
+	"github.com/bitverse/bitverse/node/store"
 	"github.com/bitverse/bitverse/node/wire"
 	"github.com/libp2p/go-libp2p"
 	dht "github.com/libp2p/go-libp2p-kad-dht"
@@ -25,6 +27,7 @@ import (
 	quic "github.com/libp2p/go-libp2p/p2p/transport/quic"
 	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
 	ma "github.com/multiformats/go-multiaddr"
+	"go.etcd.io/bbolt"
 )
 
 // Protocol names for a network (see docs/PROTOCOL.md §12). Version 2 of
@@ -68,16 +71,18 @@ type peerState struct {
 // Host is a node's presence on the network: a libp2p host with gossip,
 // sync, discovery and defences. Start it once; Close is idempotent.
 type Host struct {
-	cfg     Config
-	node    *node.Node
-	log     *slog.Logger
-	net     wire.Network
-	genesis wire.Hash
-	h       host.Host
-	gate    *gater
-	bans    *banList
-	limit   *limiter
-	useless *limiter // allowance for orphans and inapplicable txs
+	cfg        Config
+	node       Node
+	peerDB     *bbolt.DB // PeersFile: known addresses and bans
+	unannounce func()    // cancels the OnAccepted subscription
+	log        *slog.Logger
+	net        wire.Network
+	genesis    wire.Hash
+	h          host.Host
+	gate       *gater
+	bans       *banList
+	limit      *limiter
+	useless    *limiter // allowance for orphans and inapplicable txs
 
 	ps          *pubsub.PubSub
 	topicBlocks *pubsub.Topic
@@ -112,8 +117,11 @@ type pubItem struct {
 // New creates the libp2p host (listening, with the identity from the data
 // directory, the resource and connection managers and the ban gater) for n.
 // Call Start to join the network.
-func New(cfg Config, n *node.Node) (*Host, error) {
-	cfg.applyDefaults(n.DataDir())
+func New(cfg Config, n Node) (x *Host, err error) {
+	if cfg.DataDir == "" {
+		return nil, errors.New("p2p: no data directory for the identity key and the peer store")
+	}
+	cfg.applyDefaults()
 	listen, err := ParseListen(cfg.Listen)
 	if err != nil {
 		return nil, err
@@ -122,7 +130,16 @@ func New(cfg Config, n *node.Node) (*Host, error) {
 	if err != nil {
 		return nil, err
 	}
-	bans, err := loadBans(n.DB(), time.Now)
+	peerDB, err := store.OpenBuckets(filepath.Join(cfg.DataDir, PeersFile), store.Peers)
+	if err != nil {
+		return nil, fmt.Errorf("peer store: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			peerDB.Close()
+		}
+	}()
+	bans, err := loadBans(peerDB, time.Now)
 	if err != nil {
 		return nil, fmt.Errorf("load bans: %w", err)
 	}
@@ -130,7 +147,7 @@ func New(cfg Config, n *node.Node) (*Host, error) {
 	if err != nil {
 		return nil, err
 	}
-	x := &Host{cfg: cfg, node: n, log: cfg.Log, net: n.Params().Net, genesis: gen, bans: bans,
+	x = &Host{cfg: cfg, node: n, peerDB: peerDB, log: cfg.Log, net: n.Params().Net, genesis: gen, bans: bans,
 		limit: newLimiter(cfg.SyncRate, cfg.SyncBurst), useless: newLimiter(uselessRate, uselessBurst), peers: map[peer.ID]*peerState{},
 		pubQ: make(chan pubItem, 4096), waiting: newTxWaitlist(1000)}
 	x.gate = &gater{bans: bans}
@@ -232,7 +249,7 @@ func (x *Host) Start() error {
 			x.mdns = nil
 		}
 	}
-	x.node.SetAnnouncers(x.announceBlock, x.announceTx)
+	x.unannounce = x.node.OnAccepted(x.announceBlock, x.announceTx)
 	x.wg.Add(4)
 	go x.publishLoop()
 	go x.syncer.run(x.ctx)
@@ -254,7 +271,7 @@ func (x *Host) Close() error {
 		return nil
 	}
 	if x.started.Load() {
-		x.node.SetAnnouncers(nil, nil)
+		x.unannounce()
 		x.cancel()
 		x.wg.Wait()
 		if x.mdns != nil {
@@ -265,7 +282,10 @@ func (x *Host) Close() error {
 		}
 	}
 	err := x.h.Close()
-	x.node.SetPeerCount(0)
+	x.peerCount(0)
+	if cerr := x.peerDB.Close(); err == nil {
+		err = cerr
+	}
 	return err
 }
 
@@ -305,7 +325,7 @@ func (x *Host) AddPeer(ctx context.Context, addr string) error {
 	for _, a := range ai.Addrs {
 		addrs = append(addrs, a.String())
 	}
-	return rememberAddrs(x.node.DB(), ai.ID, addrs, maxKnownPeers)
+	return rememberAddrs(x.peerDB, ai.ID, addrs, maxKnownPeers)
 }
 
 // Ban disconnects id and refuses it for d (Config.BanDuration if d <= 0).
@@ -466,7 +486,7 @@ func (x *Host) onConnected(c network.Conn) {
 		x.peers[p] = &peerState{}
 	}
 	x.mu.Unlock()
-	x.node.SetPeerCount(len(x.h.Network().Peers()))
+	x.peerCount(len(x.h.Network().Peers()))
 	if c.Stat().Direction != network.DirOutbound || x.ctx == nil {
 		return // the dialer starts the handshake; the other side answers it
 	}
@@ -503,7 +523,7 @@ func (x *Host) handshake(p peer.ID) {
 			addrs = append(addrs, a.String())
 		}
 	}
-	rememberAddrs(x.node.DB(), p, addrs, maxKnownPeers)
+	rememberAddrs(x.peerDB, p, addrs, maxKnownPeers)
 	x.pushPool(ctx, p)
 }
 
@@ -532,7 +552,7 @@ func (x *Host) onDisconnected(p peer.ID) {
 		}
 	}
 	x.mu.Unlock()
-	x.node.SetPeerCount(len(x.h.Network().Peers()))
+	x.peerCount(len(x.h.Network().Peers()))
 }
 
 // maintain refreshes peer status (and so latency and sync triggers), keeps
@@ -584,7 +604,7 @@ func (x *Host) dialKnown() {
 		x.h.ConnManager().Protect(ai.ID, "bootstrap")
 		infos = append(infos, *ai)
 	}
-	for id, addrs := range knownAddrs(x.node.DB()) {
+	for id, addrs := range knownAddrs(x.peerDB) {
 		ai := peer.AddrInfo{ID: id}
 		for _, s := range addrs {
 			if a, err := ma.NewMultiaddr(s); err == nil {

@@ -90,7 +90,7 @@ func TestLimiter(t *testing.T) {
 }
 
 func TestBansPersist(t *testing.T) {
-	db, err := store.Open(filepath.Join(t.TempDir(), "chain.db"))
+	db, err := store.OpenBuckets(filepath.Join(t.TempDir(), PeersFile), store.Peers)
 	if err != nil {
 		t.Fatal(err)
 	}

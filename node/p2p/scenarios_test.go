@@ -15,7 +15,7 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 )
 
-// The acceptance scenarios of the network issue, parameterised by size:
+// The network's acceptance scenarios, parameterised by size:
 // the default suite runs them small, `-tags long` at full size.
 
 // nextNonce returns the next nonce of k as n's mempool sees it.

@@ -61,7 +61,9 @@ func (s *syncer) setProgress(p node.Sync) {
 	s.mu.Lock()
 	s.prog = p
 	s.mu.Unlock()
-	s.x.node.SetSync(p)
+	if s.x.cfg.OnSync != nil {
+		s.x.cfg.OnSync(p)
+	}
 }
 
 func (s *syncer) run(ctx context.Context) {

@@ -124,6 +124,8 @@ func decodeError(eb errorBody) error {
 		base = node.ErrBadRequest
 	case "no_network":
 		base = node.ErrNoNetwork
+	case "not_stored":
+		base = node.ErrNotStored
 	}
 	return &RemoteError{Kind: eb.Kind, Msg: eb.Error, base: base}
 }
@@ -180,6 +182,22 @@ func (c *Client) Keys(ctx context.Context, prefix, after string, limit int) ([]s
 func (c *Client) Block(ctx context.Context, ref string) (*node.BlockInfo, error) {
 	var r node.BlockInfo
 	return &r, c.call(ctx, "block", struct{ Ref string }{ref}, &r)
+}
+
+// BlockOn implements node.API.
+func (c *Client) BlockOn(ctx context.Context, chain, ref string) (*node.BlockInfo, error) {
+	var r node.BlockInfo
+	if err := c.call(ctx, "block_on", struct{ Chain, Ref string }{chain, ref}, &r); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// BlocksOn implements node.API.
+func (c *Client) BlocksOn(ctx context.Context, chain string, top uint64, count int) ([]node.BlockInfo, error) {
+	var r []node.BlockInfo
+	err := c.call(ctx, "blocks_on", chainBlocksParams{Chain: chain, Top: top, Count: count}, &r)
+	return r, err
 }
 
 // Blocks implements node.API.

@@ -12,6 +12,10 @@
 //	POST /v1/blob_put   raw bytes → JSON blob info (streamed; up to the blob store's cap)
 //	POST /v1/blob_read  JSON manifest → raw bytes (streamed)
 //
+// The in-process node and the Client give the same answers to the same
+// calls; TestBehavioursSameInProcessAndOverLocalAPI holds them to it.
+// node/daemon starts the server for every full node.
+//
 // The methods of node.API are always served. Those of node.NetAPI (peers,
 // bans) and node.BlobAPI (blobs) are served when the node runs with a
 // network (Listen's WithNet and WithBlobs options) and otherwise fail with
@@ -21,7 +25,7 @@
 //
 // Failures come back as {"error": sentence, "kind": k, "code": n}. Kinds map
 // to node.ErrNotFound, node.ErrBadRequest, node.ErrNoNetwork (no_network),
-// rejected (a consensus or mempool rule; code is the consensus.ErrorCode
+// node.ErrNotStored (not_stored: a chain kept as headers only), rejected (a consensus or mempool rule; code is the consensus.ErrorCode
 // when there is one) and internal. The Client turns them back into errors
 // that wrap the same sentinels. A blob_read that fails after its first byte
 // aborts the connection, and the Client's ReadBlob returns an error.

@@ -140,6 +140,12 @@ func (s *Server) Handler() http.Handler {
 	route(mux, "blocks", func(ctx context.Context, p blocksParams) ([]node.BlockInfo, error) {
 		return api.Blocks(ctx, p.Top, p.Count)
 	})
+	route(mux, "block_on", func(ctx context.Context, p struct{ Chain, Ref string }) (*node.BlockInfo, error) {
+		return api.BlockOn(ctx, p.Chain, p.Ref)
+	})
+	route(mux, "blocks_on", func(ctx context.Context, p chainBlocksParams) ([]node.BlockInfo, error) {
+		return api.BlocksOn(ctx, p.Chain, p.Top, p.Count)
+	})
 	route(mux, "tx", func(ctx context.Context, p struct{ ID wire.Hash }) (*node.TxInfo, error) {
 		return api.Tx(ctx, p.ID)
 	})
@@ -168,6 +174,11 @@ type keysParams struct {
 	Limit         int
 }
 type blocksParams struct {
+	Top   uint64
+	Count int
+}
+type chainBlocksParams struct {
+	Chain string
 	Top   uint64
 	Count int
 }
@@ -229,6 +240,8 @@ func classify(err error) (int, string, int) {
 		return http.StatusBadRequest, "bad_request", 0
 	case errors.Is(err, node.ErrNoNetwork):
 		return http.StatusServiceUnavailable, "no_network", 0
+	case errors.Is(err, node.ErrNotStored):
+		return http.StatusNotFound, "not_stored", 0
 	}
 	return http.StatusInternalServerError, "internal", 0
 }

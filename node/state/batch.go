@@ -196,6 +196,9 @@ func (b *Batch) apply(t *wire.Tx, id *wire.Hash, pos int) error {
 	var applyKeyspace func()
 	switch body := t.Body.(type) {
 	case wire.Put:
+		if err := checkBlobValue(body.Value); err != nil {
+			return err
+		}
 		if err := b.checkPut(t.From, body.Key, body.Value); err != nil {
 			return err
 		}
@@ -599,6 +602,19 @@ func restore(r *wire.Reader, bk *bbolt.Bucket, what string, key func() []byte) e
 		if err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// checkBlobValue applies the value rule of blobs: a value that starts with
+// the blob-manifest magic claims to be a blob reference, and must be a
+// valid manifest, or every reader would take it for a broken one.
+func checkBlobValue(v []byte) error {
+	if !wire.IsBlobManifest(v) {
+		return nil
+	}
+	if _, _, _, err := wire.DecodeBlobManifest(v); err != nil {
+		return consensus.Rule(consensus.ErrBadBlobManifest, "the value begins with the blob manifest marker but is no valid manifest (%v); store the data as a blob, or change its first bytes", err)
 	}
 	return nil
 }

@@ -18,6 +18,9 @@ import (
 //	credit(sender, chain)  "c" ‖ chain ‖ sender   total ever stamped
 //	pool(chain)            "p" ‖ chain            stamped and not yet paid out
 //	checkpoint(chain)      "k" ‖ chain            last checkpointed block
+//	final(chain)           "f" ‖ chain            last checkpointed block whose payout matured
+//	reserved(chain)        "r" ‖ chain            fees checkpointed, not yet matured or voided
+//	voided(chain)          "v" ‖ chain            root height of the last replacement
 //
 // Their ledger-tree path is TaggedSum("bitverse/leaf", key).
 
@@ -30,6 +33,9 @@ func creditKey(pk wire.PubKey, c wire.ChainID) []byte {
 }
 func poolKey(c wire.ChainID) []byte       { return append([]byte{'p'}, chainBytes(c)...) }
 func checkpointKey(c wire.ChainID) []byte { return append([]byte{'k'}, chainBytes(c)...) }
+func finalKey(c wire.ChainID) []byte      { return append([]byte{'f'}, chainBytes(c)...) }
+func reservedKey(c wire.ChainID) []byte   { return append([]byte{'r'}, chainBytes(c)...) }
+func voidedKey(c wire.ChainID) []byte     { return append([]byte{'v'}, chainBytes(c)...) }
 func leafPath(k []byte) wire.Hash         { return wire.TaggedSum("bitverse/leaf", k) }
 
 func amountLeaf(v uint64) wire.Hash {
@@ -65,6 +71,10 @@ func (b *Batch) setLeaf(k []byte, v wire.Hash) {
 // checkpointed (zero: none yet, the chain's genesis stands).
 func (b *Batch) LastCheckpoint(c wire.ChainID) wire.Hash { return b.leaf(checkpointKey(c)) }
 
+// FinalCheckpoint returns the last block of chain c whose checkpoint
+// matured (zero: none yet). A replacement starts from it.
+func (b *Batch) FinalCheckpoint(c wire.ChainID) wire.Hash { return b.leaf(finalKey(c)) }
+
 // applyStamp checks a stamp and returns what it adds to the sender's spend.
 func (b *Batch) checkStamp(s wire.Stamp) error {
 	if s.Chain.IsRoot() || s.Chain.Depth > b.p.MaxDepth {
@@ -88,22 +98,62 @@ func (b *Batch) addStamp(from wire.PubKey, s wire.Stamp) error {
 	return nil
 }
 
-// ApplyCheckpoint pays each entry's fees to its miner out of its chain's
-// pool and records the entry's block as the chain's last checkpoint. The
-// caller (the chain) has already checked that the entries continue each
-// chain's last checkpoint and match the headers it holds.
+// ApplyCheckpoint records each entry's block as its chain's last
+// checkpoint and reserves the entry's fees out of the chain's pool; they are
+// paid when the checkpoint matures (MatureCheckpoint), unless a replacement
+// voids them first (VoidCheckpoints). The caller (the chain) has already
+// checked that the entries continue each chain's last checkpoint, or replace
+// its pending ones, and match the headers it holds.
 func (b *Batch) ApplyCheckpoint(cp wire.Checkpoint) error {
 	if !b.chain.IsRoot() {
 		return consensus.Rule(consensus.ErrBadCheckpoint, "only root blocks carry checkpoints")
 	}
 	for _, e := range cp.Entries {
-		pk := poolKey(e.Chain)
+		pk, rk := poolKey(e.Chain), reservedKey(e.Chain)
 		pool := leafAmount(b.leaf(pk))
 		if e.Fees > pool {
 			return consensus.Rule(consensus.ErrOverpay, "checkpoint of %s pays %s BVS, but only %s BVS stamped for chain %s is unpaid",
 				e, wire.FormatAmount(e.Fees), wire.FormatAmount(pool), e.Chain)
 		}
 		if e.Fees > 0 {
+			// reserved ≤ stamped, so it cannot overflow where pool did not.
+			b.setLeaf(pk, amountLeaf(pool-e.Fees))
+			b.setLeaf(rk, amountLeaf(leafAmount(b.leaf(rk))+e.Fees))
+		}
+		b.setLeaf(checkpointKey(e.Chain), e.Block)
+	}
+	return nil
+}
+
+// VoidCheckpoints cancels every pending (not yet matured) checkpoint of
+// chain c: their reserved fees go back to the pool, and entries recorded
+// before this root block will never pay. The caller applies the
+// replacement entries next.
+func (b *Batch) VoidCheckpoints(c wire.ChainID) {
+	pk, rk := poolKey(c), reservedKey(c)
+	if r := leafAmount(b.leaf(rk)); r > 0 {
+		b.setLeaf(pk, amountLeaf(leafAmount(b.leaf(pk))+r))
+		b.setLeaf(rk, amountLeaf(0))
+	}
+	b.setLeaf(voidedKey(c), amountLeaf(b.height))
+}
+
+// MatureCheckpoint pays the entries of cp, the checkpoint of the root
+// block at height recordedAt (CheckpointMaturity below this one), that no
+// replacement voided since: each entry's fees go from its chain's reserve
+// to its miner's balance, and its block becomes the chain's final
+// checkpoint.
+func (b *Batch) MatureCheckpoint(cp wire.Checkpoint, recordedAt uint64) error {
+	for _, e := range cp.Entries {
+		if recordedAt < leafAmount(b.leaf(voidedKey(e.Chain))) {
+			continue // voided by a replacement
+		}
+		if e.Fees > 0 {
+			rk := reservedKey(e.Chain)
+			r := leafAmount(b.leaf(rk))
+			if r < e.Fees {
+				return fmt.Errorf("state inconsistency: maturing %d for chain %s but %d is reserved", e.Fees, e.Chain, r)
+			}
 			m, err := b.account(e.Miner)
 			if err != nil {
 				return err
@@ -113,9 +163,9 @@ func (b *Batch) ApplyCheckpoint(cp wire.Checkpoint) error {
 				return consensus.Rule(consensus.ErrAmountOverflow, "miner balance overflows")
 			}
 			m.Balance = nb
-			b.setLeaf(pk, amountLeaf(pool-e.Fees))
+			b.setLeaf(rk, amountLeaf(r-e.Fees))
 		}
-		b.setLeaf(checkpointKey(e.Chain), e.Block)
+		b.setLeaf(finalKey(e.Chain), e.Block)
 	}
 	return nil
 }
@@ -160,6 +210,9 @@ func (b *Batch) applyBranch(t *wire.Tx, id *wire.Hash, pos int) error {
 	if err != nil || spent > credit {
 		return consensus.Rule(consensus.ErrNoCredit, "write credit on chain %s is %s BVS and %s BVS of it is spent; this write needs %s BVS more (stamp some with `bitverse stamp %s AMOUNT`)",
 			b.chain, wire.FormatAmount(credit), wire.FormatAmount(from.Balance), wire.FormatAmount(t.Fee), b.chain)
+	}
+	if err := checkBlobValue(put.Value); err != nil {
+		return err
 	}
 	if err := b.checkPut(t.From, put.Key, put.Value); err != nil {
 		return err
@@ -272,6 +325,22 @@ func Checkpoint(tx *bbolt.Tx, c wire.ChainID) wire.Hash {
 	var h wire.Hash
 	copy(h[:], tx.Bucket(store.Leaves).Get(checkpointKey(c)))
 	return h
+}
+
+// FinalCheckpoint returns the last block of chain c whose checkpoint
+// matured, in the current (tip) state of a root database.
+func FinalCheckpoint(tx *bbolt.Tx, c wire.ChainID) wire.Hash {
+	var h wire.Hash
+	copy(h[:], tx.Bucket(store.Leaves).Get(finalKey(c)))
+	return h
+}
+
+// ReservedOf returns the fees of chain c's pending checkpoints (reserved
+// out of its pool, not yet paid) in the current state of a root database.
+func ReservedOf(tx *bbolt.Tx, c wire.ChainID) uint64 {
+	var h wire.Hash
+	copy(h[:], tx.Bucket(store.Leaves).Get(reservedKey(c)))
+	return leafAmount(h)
 }
 
 // CreditOf returns, in the current state of a root database, what pk has

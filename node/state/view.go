@@ -152,12 +152,18 @@ func (p *Proof) Encode() []byte {
 func DecodeProof(b []byte) (*Proof, error) {
 	r := wire.NewReader(b)
 	p := &Proof{Key: r.String(wire.MaxKeySize, "key")}
-	if r.U8() == 1 {
+	switch flag := r.U8(); flag {
+	case 0:
+	case 1:
 		rec, err := DecodeRecord(r.VarBytes(wire.MaxTxSize, "record"))
 		if err != nil {
 			r.Fail(err)
 		}
 		p.Record = rec
+	default:
+		// Each proof has one encoding: a flag other than 0 or 1 would make
+		// a second encoding of a proof of absence.
+		r.Fail(fmt.Errorf("%w: record flag %d (0 or 1)", wire.ErrMalformed, flag))
 	}
 	p.AccountsRoot = r.Hash()
 	p.KVRoot = r.Hash()

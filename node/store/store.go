@@ -30,6 +30,8 @@ var (
 	KVHist   = []byte("kvhist")
 	SMT      = []byte("smt")
 	Mempool  = []byte("mempool")
+	// Peers is the p2p layer's bucket of known addresses and bans, in its
+	// own file (p2p.PeersFile) opened with OpenBuckets, not in chain.db.
 	Peers    = []byte("peers")
 	Addr     = []byte("addrindex")
 	Keyspace = []byte("keyspaces")
@@ -43,7 +45,7 @@ var (
 	Leaves   = []byte("leaves")
 	LeafRecs = []byte("leafrecs")
 
-	all = [][]byte{Meta, Blocks, Index, Main, TxIndex, Undo, Roots, Accounts, KV, KVHist, SMT, Mempool, Peers, Addr, Keyspace, Scripts, Paid, Blobs, Leaves, LeafRecs}
+	all = [][]byte{Meta, Blocks, Index, Main, TxIndex, Undo, Roots, Accounts, KV, KVHist, SMT, Mempool, Addr, Keyspace, Scripts, Paid, Blobs, Leaves, LeafRecs}
 )
 
 // Meta keys.
@@ -62,25 +64,9 @@ var (
 // Open opens (creating if needed) the database at path, creates every
 // bucket, and checks the schema version.
 func Open(path string) (*bbolt.DB, error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, fmt.Errorf("create data directory: %w", err)
-	}
-	opts := &bbolt.Options{Timeout: 2 * time.Second, FreelistType: bbolt.FreelistMapType}
-	if strconv.IntSize == 64 && runtime.GOOS != "windows" {
-		// Map 1 GiB of address space from the start (it is not memory: only
-		// the file's pages are ever touched). Otherwise bbolt remaps each
-		// time the file outgrows the map, inside a write's commit — copying
-		// out the transaction's nodes and waiting for every reader — and a
-		// freshly opened node does so on its first blocks. On Windows the
-		// map's size is the file's size, so the default stays there.
-		opts.InitialMmapSize = 1 << 30
-	}
-	db, err := bbolt.Open(path, 0o600, opts)
-	if errors.Is(err, bbolt.ErrTimeout) {
-		return nil, fmt.Errorf("%w (%s)", ErrLocked, path)
-	}
+	db, err := openFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("open database %s: %w", path, err)
+		return nil, err
 	}
 	err = db.Update(func(tx *bbolt.Tx) error {
 		for _, b := range all {
@@ -106,6 +92,56 @@ func Open(path string) (*bbolt.DB, error) {
 	if err != nil {
 		db.Close()
 		return nil, err
+	}
+	return db, nil
+}
+
+// OpenBuckets opens (creating if needed) a database file of its own for a
+// package that keeps its records apart from the chain (the p2p layer's
+// peers and bans), with the given buckets created. It locks the file as
+// Open does.
+func OpenBuckets(path string, buckets ...[]byte) (*bbolt.DB, error) {
+	db, err := openFile(path)
+	if err != nil {
+		return nil, err
+	}
+	err = db.Update(func(tx *bbolt.Tx) error {
+		for _, b := range buckets {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// openFile opens the bbolt file at path, failing with ErrLocked if another
+// process holds it.
+func openFile(path string) (*bbolt.DB, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	opts := &bbolt.Options{Timeout: 2 * time.Second, FreelistType: bbolt.FreelistMapType}
+	if strconv.IntSize == 64 && runtime.GOOS != "windows" {
+		// Map 1 GiB of address space from the start (it is not memory: only
+		// the file's pages are ever touched). Otherwise bbolt remaps each
+		// time the file outgrows the map, inside a write's commit — copying
+		// out the transaction's nodes and waiting for every reader — and a
+		// freshly opened node does so on its first blocks. On Windows the
+		// map's size is the file's size, so the default stays there.
+		opts.InitialMmapSize = 1 << 30
+	}
+	db, err := bbolt.Open(path, 0o600, opts)
+	if errors.Is(err, bbolt.ErrTimeout) {
+		return nil, fmt.Errorf("%w (%s)", ErrLocked, path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	return db, nil
 }

@@ -2,7 +2,7 @@ package wire
 
 import "fmt"
 
-// Blocktree transaction types (issue 4). Both execute on the root chain:
+// Blocktree transaction types. Both execute on the root chain:
 // the root holds every balance, so it is where coins become a branch's
 // write credit (a stamp) and where branch miners are paid (a checkpoint).
 const (

@@ -85,9 +85,28 @@ func PowHash(commit Hash, nonce uint64) Hash {
 // PowHash returns the header's proof-of-work hash.
 func (h *Header) PowHash() Hash { return PowHash(h.Commit(), h.Nonce) }
 
-// ID identifies the block: SHA-256(content hash ‖ nonce). For a block mined
-// alone it equals the PoW hash.
-func (h *Header) ID() Hash { return PowHash(h.ContentHash(), h.Nonce) }
+// ID identifies the block and commits to everything that makes it valid:
+// for a block mined alone SHA-256(content hash ‖ nonce), its PoW hash; for a
+// merged-mined one TaggedSum("bitverse/block/merged", content hash ‖ nonce
+// ‖ merge index ‖ branch). Two encodings of one content and nonce with
+// different merge proofs are two blocks, so a header found by ID is the
+// header that was sent, byte for byte. (The PoW hash cannot serve: every
+// block of one merged attempt shares it.)
+func (h *Header) ID() Hash {
+	c := h.ContentHash()
+	if h.Merge.Index == 0 && len(h.Merge.Branch) == 0 {
+		return PowHash(c, h.Nonce)
+	}
+	w := NewWriter(HashSize + 8 + 4 + 1 + HashSize*len(h.Merge.Branch))
+	w.Hash(c)
+	w.U64(h.Nonce)
+	w.U32(h.Merge.Index)
+	w.Uvarint(uint64(len(h.Merge.Branch)))
+	for _, b := range h.Merge.Branch {
+		w.Hash(b)
+	}
+	return TaggedSum("bitverse/block/merged", w.Bytes())
+}
 
 // EncodeTo appends the canonical encoding.
 func (h *Header) EncodeTo(w *Writer) {

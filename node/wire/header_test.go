@@ -46,7 +46,7 @@ func TestHeaderHashes(t *testing.T) {
 		t.Error("alone: ID differs from PoW hash")
 	}
 
-	// Merged: the PoW hash folds the branch; the ID does not.
+	// Merged: the PoW hash folds the branch; the ID commits to it apart.
 	if merged.Commit() == merged.ContentHash() {
 		t.Error("merged: commit equals content hash")
 	}
@@ -91,6 +91,12 @@ func TestHeaderHashes(t *testing.T) {
 	h.Nonce++
 	if h.ID() == alone.ID() || h.PowHash() == alone.PowHash() {
 		t.Error("nonce does not change ID and PoW hash")
+	}
+	h = merged
+	h.Merge = MergeProof{Index: merged.Merge.Index, Branch: append([]Hash(nil), merged.Merge.Branch...)}
+	h.Merge.Branch[0][0] ^= 1
+	if h.ID() == merged.ID() {
+		t.Error("merged: ID ignores the merge branch")
 	}
 	if PowHash(alone.Commit(), alone.Nonce) != alone.PowHash() {
 		t.Error("PowHash function and method disagree")

@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// Keyspace transaction types (issue 5). A keyspace is the first segment of a
+// Keyspace transaction types. A keyspace is the first segment of a
 // key ("erik" in erik/photos/1) or, for a sub-keyspace, the first segments
 // ("erik/blog"). Its owner attaches an access script that every write into
 // it must pass.

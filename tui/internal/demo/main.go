@@ -11,12 +11,14 @@ import (
 	"os/signal"
 	"path/filepath"
 
-	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/consensus"
+	"github.com/bitverse/bitverse/node/daemon"
+	"github.com/bitverse/bitverse/node/script"
 	"github.com/bitverse/bitverse/tui"
 )
 
 func main() {
+	script.MaybeRunWorker()
 	dir := flag.String("datadir", filepath.Join(os.TempDir(), "bitverse-tui-demo"), "data directory")
 	regtest := flag.Bool("regtest", false, "trivial proof of work")
 	flag.Parse()
@@ -33,12 +35,18 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	n, err := node.Open(node.Config{DataDir: *dir, Params: p, Log: slog.New(slog.NewTextHandler(logf, nil))})
+	// The product's assembly, alone: scripts in worker processes (this
+	// binary re-executed), no network, no local API.
+	d, err := daemon.New(daemon.Config{DataDir: *dir, Params: p, Log: slog.New(slog.NewTextHandler(logf, nil))})
+	if err == nil {
+		err = d.Start()
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	defer n.Close()
+	defer d.Stop()
+	n := d.Node()
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer cancel()
 	err = tui.Run(ctx, tui.Options{API: n, Params: p, WalletDir: filepath.Join(*dir, "wallet"), DataDir: *dir, Version: "demo"})
