@@ -208,9 +208,7 @@ func (t *blocktreeScreen) ShortHelp() []key.Binding {
 	case levelBlock:
 		return []key.Binding{k.Move, k.Open, k.Back}
 	case levelChain:
-		if readsBranches(t.s.api) {
-			return []key.Binding{relabel(k.Open, "its blocks"), k.Back}
-		}
+		return []key.Binding{relabel(k.Open, "its blocks"), k.Back}
 	}
 	return []key.Binding{k.Back}
 }
@@ -301,10 +299,6 @@ func (t *blocktreeScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 		case key.Matches(msg, k.Open):
 			r, ok := t.selectedChain()
 			if !ok {
-				return nil
-			}
-			if !readsBranches(t.s.api) {
-				t.s.fail(sentence(errRootBlocksOnly))
 				return nil
 			}
 			return t.openBlocks(r.name)

@@ -181,8 +181,6 @@ func (t *blocktreeScreen) chainView() string {
 		"",
 	}
 	switch {
-	case !readsBranches(t.s.api):
-		lines = append(lines, "  "+st.Subtle.Render("This node lists the blocks of the root chain / only; enter on / opens them."))
 	case r.followed:
 		lines = append(lines, "  "+st.Subtle.Render("enter opens its blocks and their transactions."))
 	default:

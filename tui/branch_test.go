@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	tea "charm.land/bubbletea/v2"
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/wire"
 )
@@ -229,48 +228,12 @@ func TestBlocktreeOpensABranch(t *testing.T) {
 	}
 }
 
-// TestBlocktreeBranchHeadersOnlyOrOlderNode: a chain kept as headers only
-// says so instead of rows that never load; a node without BlockOn says it
-// lists the root's blocks only, and the root still opens.
-func TestBlocktreeBranchHeadersOnlyOrOlderNode(t *testing.T) {
+// TestBlocktreeBranchHeadersOnly: a chain kept as headers only says so
+// instead of rows that never load.
+func TestBlocktreeBranchHeadersOnly(t *testing.T) {
 	h := newReadyHarness(t, 9_999, 100, 30)
 	h.press("2", "end", "enter") // chain 111, headers only
 	h.mustSee("chains › 111", "headers only", "keeps their headers only")
 	h.press("enter")
 	h.mustSee("chains › 111 blocks", "Chain 111 is kept as headers only here")
-
-	api := newFakeAPI(9_999)
-	ws := &fakeWallets{probe: api.probe, exists: true}
-	a := newApp(testOptions(api), testDeps(api, ws))
-	a.s.api = rootOnlyAPI{api}
-	old := &harness{t: t, a: a, api: api, ws: ws}
-	old.exec(a.Init())
-	old.send(tea.WindowSizeMsg{Width: 100, Height: 30})
-	old.typeText(testPass)
-	old.press("enter")
-	old.press("2", "down", "enter")
-	old.mustSee("This node lists the blocks of the root chain / only")
-	old.press("enter")
-	old.mustSee("chains › 0", "This node lists the blocks of the root chain / only; a newer node opens")
-	old.press("esc", "up", "enter")
-	old.mustSee("chains › / blocks", "#9,999")
-}
-
-// TestBlocktreeBranchWithBlockOnOnly: a node that reads branch blocks one
-// at a time (BlockOn, no BlocksOn) still lists a branch, block by block.
-func TestBlocktreeBranchWithBlockOnOnly(t *testing.T) {
-	api := newFakeAPI(9_999)
-	ws := &fakeWallets{probe: api.probe, exists: true}
-	a := newApp(testOptions(api), testDeps(api, ws))
-	a.s.api = blockOnOnlyAPI{api}
-	if _, ok := a.s.api.(branchBlockLister); ok {
-		t.Fatal("the wrapper still lists blocks")
-	}
-	h := &harness{t: t, a: a, api: api, ws: ws}
-	h.exec(a.Init())
-	h.send(tea.WindowSizeMsg{Width: 100, Height: 30})
-	h.typeText(testPass)
-	h.press("enter")
-	h.press("2", "down", "down", "down", "down", "down", "enter", "enter") // chain 01
-	h.mustSee("chains › 01 blocks", "#2,492", "#2,491")
 }

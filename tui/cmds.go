@@ -2,8 +2,6 @@ package tui
 
 import (
 	"context"
-	"errors"
-	"strconv"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -177,57 +175,21 @@ func restoreWalletCmd(ws walletStore, dir string, net wire.Network, mnemonic str
 	}
 }
 
-// branchBlockReader is a node API that reads a block of any chain of the
-// blocktree ("0", "01"…) by height or hash; branchBlockLister also lists a
-// chain's blocks. The blocktree opens branch chains when the node has
-// them, and says so when it has not (an older node over the local API).
-type (
-	branchBlockReader interface {
-		BlockOn(ctx context.Context, chain, ref string) (*node.BlockInfo, error)
-	}
-	branchBlockLister interface {
-		BlocksOn(ctx context.Context, chain string, top uint64, count int) ([]node.BlockInfo, error)
-	}
-)
-
-// errRootBlocksOnly says the node cannot read blocks of branch chains.
-var errRootBlocksOnly = errors.New("this node lists the blocks of the root chain / only; a newer node opens the blocks of every chain")
-
-// readsBranches reports whether api can read the blocks of branch chains.
-func readsBranches(api node.API) bool {
-	_, ok := api.(branchBlockReader)
-	return ok
-}
-
 // blocksPageCmd fetches page page of chain's blocks (heights
 // page*blockPage… up to tip), newest first: Blocks for the root, BlocksOn
-// (else BlockOn height by height) for a branch.
+// for a branch.
 func blocksPageCmd(ctx context.Context, api node.API, chain string, gen int, page, tip uint64) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := withTimeout(ctx)
 		defer cancel()
 		lo := page * blockPage
 		top := min(lo+blockPage-1, tip)
-		n := int(top - lo + 1)
 		var bs []node.BlockInfo
 		var err error
-		l, isLister := api.(branchBlockLister)
-		r, isReader := api.(branchBlockReader)
-		switch {
-		case chain == "/":
-			bs, err = api.Blocks(ctx, top, n)
-		case isLister:
-			bs, err = l.BlocksOn(ctx, chain, top, n)
-		case isReader:
-			for h := int64(top); h >= int64(lo) && err == nil; h-- {
-				var b *node.BlockInfo
-				if b, err = r.BlockOn(ctx, chain, strconv.FormatUint(uint64(h), 10)); err == nil {
-					b.Txs = make([]node.TxInfo, len(b.Txs)) // only the count matters in lists
-					bs = append(bs, *b)
-				}
-			}
-		default:
-			err = errRootBlocksOnly
+		if chain == "/" {
+			bs, err = api.Blocks(ctx, top, int(top-lo+1))
+		} else {
+			bs, err = api.BlocksOn(ctx, chain, top, int(top-lo+1))
 		}
 		return blocksPageMsg{chain: chain, gen: gen, page: page, tip: tip, blocks: bs, err: err}
 	}
@@ -240,12 +202,10 @@ func blockCmd(ctx context.Context, api node.API, chain string, id wire.Hash) tea
 		defer cancel()
 		var b *node.BlockInfo
 		var err error
-		if r, ok := api.(branchBlockReader); ok && chain != "/" {
-			b, err = r.BlockOn(ctx, chain, id.String())
-		} else if chain == "/" {
+		if chain == "/" {
 			b, err = api.Block(ctx, id.String())
 		} else {
-			err = errRootBlocksOnly
+			b, err = api.BlockOn(ctx, chain, id.String())
 		}
 		return blockMsg{id: id, block: b, err: err}
 	}

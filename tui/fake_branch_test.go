@@ -106,14 +106,6 @@ func (f *fakeAPI) BlocksOn(ctx context.Context, chain string, top uint64, count 
 	return out, nil
 }
 
-// rootOnlyAPI is a node API without BlockOn and BlocksOn (an older node).
-type rootOnlyAPI struct{ node.API }
-
-// blockOnOnlyAPI is a node API with BlockOn but not BlocksOn.
-type blockOnOnlyAPI struct{ *fakeAPI }
-
-func (b blockOnOnlyAPI) BlocksOn() {} // hides fakeAPI.BlocksOn: a different method set
-
 // Preview is the node's verdict on the last of txs, as node.Node gives it:
 // a keyspace script that does not compile is refused (ErrBadScript), then
 // refuse, when set, judges it.

@@ -294,15 +294,6 @@ func (f *fakeAPI) Block(ctx context.Context, ref string) (*node.BlockInfo, error
 	return nil, node.ErrNotFound
 }
 
-// BlockOn and BlocksOn: the fake holds no branch blocks.
-func (f *fakeAPI) BlockOn(ctx context.Context, chain, ref string) (*node.BlockInfo, error) {
-	return nil, node.ErrNotFound
-}
-
-func (f *fakeAPI) BlocksOn(ctx context.Context, chain string, top uint64, count int) ([]node.BlockInfo, error) {
-	return nil, node.ErrNotFound
-}
-
 func (f *fakeAPI) Blocks(ctx context.Context, top uint64, count int) ([]node.BlockInfo, error) {
 	if err := f.wait(ctx, "Blocks"); err != nil {
 		return nil, err
