@@ -53,10 +53,11 @@ type blocktreeScreen struct {
 	tipTimes            map[string]int64 // chain → its tip's time, from branch-block events
 	movedAt             map[string]int64 // chain → when (UI clock, ms) its tip last moved
 
-	blockID  wire.Hash
-	block    *node.BlockInfo
-	blockErr error
-	txSel    cursorList
+	blockID     wire.Hash
+	blockHeight uint64
+	block       *node.BlockInfo
+	blockErr    error
+	txSel       cursorList
 }
 
 func newBlocktree(s *common) *blocktreeScreen {
@@ -140,7 +141,7 @@ func (t *blocktreeScreen) refresh() tea.Cmd {
 		}
 	case levelBlock, levelTx:
 		if t.block == nil {
-			return blockCmd(t.s.ctx, t.s.api, t.list.chain, t.blockID)
+			return blockCmd(t.s.ctx, t.s.api, t.list.chain, t.blockID, t.blockHeight)
 		}
 	}
 	return nil
@@ -315,8 +316,8 @@ func (t *blocktreeScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 			if !ok {
 				return nil
 			}
-			t.level, t.blockID, t.block, t.blockErr, t.txSel = levelBlock, b.ID, nil, nil, cursorList{}
-			return blockCmd(t.s.ctx, t.s.api, t.list.chain, b.ID)
+			t.level, t.blockID, t.blockHeight, t.block, t.blockErr, t.txSel = levelBlock, b.ID, b.Height, nil, nil, cursorList{}
+			return blockCmd(t.s.ctx, t.s.api, t.list.chain, b.ID, b.Height)
 		default:
 			return t.list.Update(msg)
 		}

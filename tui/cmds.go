@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"strconv"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -195,8 +196,11 @@ func blocksPageCmd(ctx context.Context, api node.API, chain string, gen int, pag
 	}
 }
 
-// blockCmd fetches block id of chain with its transactions.
-func blockCmd(ctx context.Context, api node.API, chain string, id wire.Hash) tea.Cmd {
+// blockCmd fetches block id of chain, at height on its best chain, with
+// its transactions. A branch block is asked for by height: the node files
+// a merged-mined branch block under another hash than the ID its lists
+// give (seen on a real node: BlockOn by that ID is not found).
+func blockCmd(ctx context.Context, api node.API, chain string, id wire.Hash, height uint64) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := withTimeout(ctx)
 		defer cancel()
@@ -205,7 +209,7 @@ func blockCmd(ctx context.Context, api node.API, chain string, id wire.Hash) tea
 		if chain == "/" {
 			b, err = api.Block(ctx, id.String())
 		} else {
-			b, err = api.BlockOn(ctx, chain, id.String())
+			b, err = api.BlockOn(ctx, chain, strconv.FormatUint(height, 10))
 		}
 		return blockMsg{id: id, block: b, err: err}
 	}
