@@ -217,6 +217,14 @@ func TestBlocktreeOpensABranch(t *testing.T) {
 	h.mustSee("chains › 0 blocks", "#4,999", "#4,998")
 	h.press("down", "enter")
 	h.mustSee("chains › 0 blocks › #4,998", "Transactions", "coinbase", "put", "branch/key-0")
+	// By height: a real node files a merged-mined branch block under
+	// another hash than the ID its lists give.
+	h.api.mu.Lock()
+	refs := slices.Clone(h.api.blockOnRefs)
+	h.api.mu.Unlock()
+	if !slices.Equal(refs, []string{"4998"}) {
+		t.Fatalf("BlockOn asked for %v, want the height 4998", refs)
+	}
 	h.press("down", "enter")
 	h.mustSee("type       put", "key        branch/key-0", "chain      0 (a branch chain)")
 	h.press("esc", "esc", "esc")

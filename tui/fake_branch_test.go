@@ -66,6 +66,7 @@ func (f *fakeAPI) BlockOn(ctx context.Context, chain, ref string) (*node.BlockIn
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.blockOnRefs = append(f.blockOnRefs, ref)
 	if err := f.stored(chain); err != nil {
 		return nil, err
 	}

@@ -44,8 +44,9 @@ type fakeAPI struct {
 	credit map[string]uint64
 	// txs are the submitted transactions: Tx reports them confirmed, as if
 	// a block had included each at once.
-	txs        map[wire.Hash]*wire.Tx
-	unfollowed map[string]bool // chains the fake stores headers of only
+	txs         map[wire.Hash]*wire.Tx
+	unfollowed  map[string]bool // chains the fake stores headers of only
+	blockOnRefs []string        // the refs BlockOn was asked for
 }
 
 func newFakeAPI(tip uint64) *fakeAPI {
