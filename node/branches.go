@@ -106,6 +106,7 @@ func (n *Node) pathTemplate() ([]*wire.Block, error) {
 			target, most = c.ID(), p.Len()
 		}
 	}
+	n.minePath.Store(&target)
 	var path []wire.ChainID
 	for c := target; ; c = c.Parent() {
 		path = append([]wire.ChainID{c}, path...)

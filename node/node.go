@@ -60,6 +60,9 @@ type Node struct {
 	mineTo   atomic.Pointer[wire.PubKey]
 	refresh  chan struct{} // to the miner
 	tipMoved chan struct{} // internal: coalesced tip changes
+
+	// minePath is the deepest chain of the last path template.
+	minePath atomic.Pointer[wire.ChainID]
 	// branchTxs: a branch pool changed (coalesced)
 	branchTxs chan struct{}
 	peers     atomic.Int64

@@ -36,6 +36,12 @@ func (n *Node) Status(ctx context.Context) (Status, error) {
 	if to := n.mineTo.Load(); to != nil {
 		s.MineTo = wire.EncodeAddress(n.net(), *to)
 	}
+	if p := n.minePath.Load(); p != nil && ms.Running {
+		s.MinePath = p.String()
+	}
+	if len(ms.FoundByChain) > 0 {
+		s.FoundByChain = ms.FoundByChain
+	}
 	if p := n.syncProgress.Load(); p != nil {
 		s.Sync = *p
 	}

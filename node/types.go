@@ -23,6 +23,13 @@ type Status struct {
 	Peers        int       `json:"peers"`
 	Sync         Sync      `json:"sync"`
 	DataDir      string    `json:"datadir"`
+
+	// MinePath is the chain at the end of the path the miner hashes while
+	// it runs ("/" for the root alone, else the deepest branch: every
+	// chain above it is mined too); FoundByChain counts the blocks found
+	// per chain since the node started.
+	MinePath     string            `json:"mine_path,omitempty"`
+	FoundByChain map[string]uint64 `json:"found_by_chain,omitempty"`
 }
 
 // Sync describes catching up with peers.

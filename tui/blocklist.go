@@ -22,7 +22,8 @@ const keepPages = 4
 // fetches a page when a visible row is missing, and draws only the visible
 // rows. Row i shows height tip-i.
 type blockList struct {
-	s *shared
+	s     *common
+	chain string // "/", "0", "01"…
 
 	width, height int // height includes the column header
 
@@ -38,8 +39,8 @@ type blockList struct {
 	err     error
 }
 
-func newBlockList(s *shared) *blockList {
-	return &blockList{s: s, blocks: map[uint64]node.BlockInfo{}, pending: map[uint64]bool{}, fetched: map[uint64]uint64{}}
+func newBlockList(s *common) *blockList {
+	return &blockList{s: s, chain: "/", blocks: map[uint64]node.BlockInfo{}, pending: map[uint64]bool{}, fetched: map[uint64]uint64{}}
 }
 
 func (l *blockList) SetSize(w, h int) {
@@ -89,6 +90,16 @@ func (l *blockList) setTip(tip uint64) tea.Cmd {
 	return l.ensure()
 }
 
+// setChain shows the blocks of chain, from its tip; the list of another
+// chain is forgotten.
+func (l *blockList) setChain(chain string) {
+	if chain == l.chain {
+		return
+	}
+	l.reset()
+	l.chain, l.haveTip, l.tip, l.cursor, l.offset, l.err = chain, false, 0, 0, 0, nil
+}
+
 // reset forgets every cached block (after a reorg).
 func (l *blockList) reset() {
 	l.gen++
@@ -136,7 +147,7 @@ func (l *blockList) ensure() tea.Cmd {
 			continue // fetched at this tip and still short (a reorg): wait for the next tip
 		}
 		l.pending[p] = true
-		cmds = append(cmds, blocksPageCmd(l.s.ctx, l.s.api, l.gen, p, l.tip))
+		cmds = append(cmds, blocksPageCmd(l.s.ctx, l.s.api, l.chain, l.gen, p, l.tip))
 	}
 	l.evict()
 	return tea.Batch(cmds...)
@@ -158,7 +169,7 @@ func (l *blockList) evict() {
 
 // gotPage stores a fetched page.
 func (l *blockList) gotPage(msg blocksPageMsg) tea.Cmd {
-	if msg.gen != l.gen {
+	if msg.gen != l.gen || msg.chain != l.chain {
 		return nil
 	}
 	delete(l.pending, msg.page)
@@ -211,6 +222,11 @@ func (l *blockList) View() string {
 		hdr += fmt.Sprintf(" %10s  %s", "difficulty", "state root")
 	}
 	b.WriteString(st.Column.Render(view.PadRight(hdr, l.width)))
+	if l.err != nil {
+		// A chain this node cannot list (headers only, or an older node)
+		// shows why instead of rows that never load.
+		return b.String() + "\n" + fieldErrorAt(st, sentence(l.err), l.width, 2)
+	}
 	n := l.total()
 	last := min(n, l.offset+l.rows())
 	for i := l.offset; i < last; i++ {
@@ -227,11 +243,7 @@ func (l *blockList) View() string {
 				row += fmt.Sprintf(" %10s  %s", view.SI(difficultyOf(blk.Bits)), view.Short(blk.StateRoot.String(), 16))
 			}
 		}
-		if i == l.cursor {
-			b.WriteString(st.Selected.Render(view.PadRight("▸"+row[1:], l.width)))
-		} else {
-			b.WriteString(view.Truncate(row, l.width))
-		}
+		b.WriteString(rowLine(st, row, i == l.cursor, l.width))
 	}
 	if n == 0 {
 		b.WriteString("\n" + st.Muted.Render("  waiting for the node…"))

@@ -171,7 +171,7 @@ func TestBranchPutWithoutFunds(t *testing.T) {
 	h.press("tab")
 	h.typeText("v")
 	h.press("tab", "2", "enter")
-	h.mustSee("needs", "more write credit", "Mine")
+	h.mustSee("Stamping the missing write credit", "on chain 01 needs", "only 0 BVS is spendable", "Mine")
 	if len(h.api.submittedTxs()) != 0 {
 		t.Fatal("submitted without funds")
 	}
@@ -202,4 +202,46 @@ func TestBranchValueWaitsForItsCheckpoint(t *testing.T) {
 	h.api.values["public/note"] = node.ValueRecord{Key: "public/note", Value: "v", Size: 1, Height: 2, Confirmations: 2, Writer: testAddr, Chain: "01", RootConfirmations: 1}
 	h.send(eventMsg{ev: node.Event{Kind: node.EventBlockConnected, Height: 21}, ch: h.api.events})
 	h.mustSee("chain 01 (depth 2) · 1 root confirmation")
+}
+
+// TestBlocktreeOpensABranch: enter on a branch shows its details, enter
+// again its blocks (from the node's BlocksOn, at the branch's own tip),
+// then a block with its transactions, then one transaction; esc climbs
+// back to the branch.
+func TestBlocktreeOpensABranch(t *testing.T) {
+	h := newReadyHarness(t, 9_999, 100, 30)
+	h.press("2", "down") // chain 0
+	h.press("enter")
+	h.mustSee("chains › 0", "enter opens its blocks and their transactions")
+	h.press("enter")
+	h.mustSee("chains › 0 blocks", "#4,999", "#4,998")
+	h.press("down", "enter")
+	h.mustSee("chains › 0 blocks › #4,998", "Transactions", "coinbase", "put", "branch/key-0")
+	// By height: a real node files a merged-mined branch block under
+	// another hash than the ID its lists give.
+	h.api.mu.Lock()
+	refs := slices.Clone(h.api.blockOnRefs)
+	h.api.mu.Unlock()
+	if !slices.Equal(refs, []string{"4998"}) {
+		t.Fatalf("BlockOn asked for %v, want the height 4998", refs)
+	}
+	h.press("down", "enter")
+	h.mustSee("type       put", "key        branch/key-0", "chain      0 (a branch chain)")
+	h.press("esc", "esc", "esc")
+	h.mustSee("chains › 0", "depth 1")
+	h.press("esc")
+	h.mustSee("15 chains")
+	if v := h.api.Violations(); len(v) > 0 {
+		t.Fatalf("calls from Update or View: %v", v)
+	}
+}
+
+// TestBlocktreeBranchHeadersOnly: a chain kept as headers only says so
+// instead of rows that never load.
+func TestBlocktreeBranchHeadersOnly(t *testing.T) {
+	h := newReadyHarness(t, 9_999, 100, 30)
+	h.press("2", "end", "enter") // chain 111, headers only
+	h.mustSee("chains › 111", "headers only", "keeps their headers only")
+	h.press("enter")
+	h.mustSee("chains › 111 blocks", "Chain 111 is kept as headers only here")
 }

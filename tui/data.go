@@ -1,8 +1,6 @@
 package tui
 
 import (
-	"context"
-	"fmt"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -10,24 +8,18 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/bitverse/bitverse/node"
-	"github.com/bitverse/bitverse/node/consensus"
 	"github.com/bitverse/bitverse/node/wire"
 	"github.com/bitverse/bitverse/tui/internal/view"
-	"github.com/charmbracelet/x/ansi"
 )
 
 type dataMode int
 
 const (
-	dmBrowse    dataMode = iota
-	dmFilter             // typing a prefix
-	dmOpenKey            // typing a key to get
-	dmPreview            // a value, full screen (narrow terminals)
-	dmPut                // the put form
-	dmPreparing          // nonce, fee, signature
-	dmConfirm            // the last look before submitting
-	dmSending
-	dmStamping // a stamp is submitted; waiting for a root block to hold it
+	dmBrowse  dataMode = iota
+	dmFilter           // typing a prefix
+	dmOpenKey          // typing a key to get
+	dmPreview          // a value, full screen (narrow terminals)
+	dmPut              // the put form, then its review (flow)
 )
 
 // Fields of the put form.
@@ -48,7 +40,7 @@ const splitWidth = 100
 // values (text, JSON, images) and writes new ones; K switches to the
 // keyspaces the wallet owns (keyspacesView, keyspaces.go).
 type dataScreen struct {
-	s             *shared
+	s             *common
 	width, height int
 	active        bool
 	mode          dataMode
@@ -63,8 +55,7 @@ type dataScreen struct {
 	keysErr     error
 	keysLoaded  bool
 	keysMore    bool
-	cursor      int
-	offset      int
+	list        cursorList // the selected key
 	busy, stale bool
 
 	// the value being previewed
@@ -79,30 +70,17 @@ type dataScreen struct {
 
 	// the put form
 	putKey, putValue textinput.Model
-	putDepth         int // 0 (the root) to the network's MaxDepth
-	focus            int
+	putDepth         int  // 0 (the root) to the network's MaxDepth
+	put              form // key, value, depth
 	putErr           string
 	refused          *putRefusal
-	prepared         *wire.Tx
-	// A write on a branch: the credit available there when it was
-	// prepared, the root stamp that buys what is missing (nil when the
-	// credit covers the fee), the stamp's id once submitted, and how to
-	// stop waiting for it.
-	available  uint64
-	stamp      *wire.Tx
-	stampID    wire.Hash
-	stopWaitFn context.CancelFunc
+	// flow reviews, signs and submits the write (and on a branch whose
+	// credit is short, the root stamp that buys what is missing first).
+	flow *signFlow
 }
 
-// putRefusal is a write a keyspace refused: by its access script, with the
-// script's reason, or because nobody owns the keyspace.
-type putRefusal struct {
-	keyspace, reason string
-	code             consensus.ErrorCode
-}
-
-func newData(s *shared) *dataScreen {
-	d := &dataScreen{s: s, ks: newKeyspacesView(s)}
+func newData(s *common) *dataScreen {
+	d := &dataScreen{s: s, ks: newKeyspacesView(s), flow: newSignFlow(s)}
 	d.prefix = newInput(s.st, "prefix ", "all keys", 40)
 	d.openKey = newInput(s.st, "key ", "public/hello", 50)
 	d.openKey.CharLimit = wire.MaxKeySize
@@ -110,6 +88,7 @@ func newData(s *shared) *dataScreen {
 	d.putKey.CharLimit = wire.MaxKeySize
 	d.putValue = newInput(s.st, "", "world", 50)
 	d.putValue.CharLimit = wire.MaxValueSize
+	d.put = newForm(&d.putKey, &d.putValue, nil)
 	return d
 }
 
@@ -121,7 +100,8 @@ func (d *dataScreen) restyle() {
 }
 
 func (d *dataScreen) Title() string { return "Keyspaces & data" }
-func (d *dataScreen) Deactivate()   { d.active = false }
+
+func (d *dataScreen) Deactivate() { d.active = false }
 
 func (d *dataScreen) SetSize(w, h int) {
 	d.width, d.height = w, h
@@ -144,12 +124,11 @@ func (d *dataScreen) Capturing() bool {
 	if d.spaces {
 		return d.ks.Capturing()
 	}
-	return d.mode == dmFilter || d.mode == dmOpenKey || d.mode == dmPut
+	return d.mode == dmFilter || d.mode == dmOpenKey || d.mode == dmPut && !d.flow.active()
 }
 
 func (d *dataScreen) Dirty() bool {
-	return (d.mode == dmPut || d.mode == dmPreparing || d.mode == dmConfirm || d.mode == dmStamping) &&
-		(d.putKey.Value() != "" || d.putValue.Value() != "") || d.ks.Dirty()
+	return d.mode == dmPut && (d.putKey.Value() != "" || d.putValue.Value() != "") || d.ks.Dirty()
 }
 
 func (d *dataScreen) ShortHelp() []key.Binding {
@@ -163,14 +142,13 @@ func (d *dataScreen) ShortHelp() []key.Binding {
 	case dmFilter, dmOpenKey:
 		return []key.Binding{k.Submit, k.Cancel}
 	case dmPut:
-		if d.focus == putFieldDepth {
+		if d.flow.active() {
+			return d.flow.ShortHelp()
+		}
+		if d.put.focus == putFieldDepth {
 			return []key.Binding{k.Deeper, k.Shallower, k.Submit, k.Cancel}
 		}
 		return []key.Binding{k.NextField, k.Submit, k.Cancel}
-	case dmStamping:
-		return []key.Binding{k.Cancel}
-	case dmConfirm:
-		return []key.Binding{k.Yes, k.No}
 	case dmPreview:
 		return []key.Binding{k.Move, k.Back}
 	}
@@ -235,92 +213,10 @@ func (d *dataScreen) update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		d.got, d.prev, d.getErr, d.pLines = msg.res, msg.preview, msg.err, nil
-	case preparedMsg:
-		if msg.who != "put" || d.mode != dmPreparing {
-			return nil
-		}
-		if msg.err != nil {
-			d.s.log.Warn("prepare put", "err", msg.err)
-			d.mode, d.putErr = dmPut, sentence(msg.err)
-			return d.focusField(d.focus)
-		}
-		d.prepared, d.mode, d.stamp, d.available = msg.tx, dmConfirm, msg.stamp, msg.available
-	case submittedMsg:
-		if msg.who == "stamp" && d.mode == dmSending {
-			return d.stamped(msg)
-		}
-		if msg.who != "put" || d.mode != dmSending {
-			return nil
-		}
-		if msg.err != nil {
-			d.s.log.Warn("submit put", "err", msg.err)
-			d.mode = dmPut
-			if ks, reason, code, ok := refusal(msg.err); ok {
-				d.refused = &putRefusal{keyspace: ks, reason: reason, code: code}
-			} else {
-				d.putErr = "The node refused the write: " + sentence(msg.err)
-			}
-			return d.focusField(0)
-		}
-		k := d.putKey.Value()
-		chain := d.prepared.Chain
-		d.s.log.Info("put", "key", k, "chain", chain.String(), "tx", msg.id)
-		where := ""
-		if !chain.IsRoot() {
-			where = " on chain " + chain.String()
-		}
-		if st := d.stamp; st != nil {
-			where += fmt.Sprintf(" (its credit stamped for %s + fee %s)", view.Amount(st.Body.(wire.Stamp).Amount), view.Amount(st.Fee))
-		}
-		d.s.info("Written: " + k + where + " is pending until a block includes it (tx " + view.Short(msg.id.String(), 12) + ").")
-		d.putKey.Reset()
-		d.putValue.Reset()
-		d.prepared, d.stamp = nil, nil
-		d.mode = dmBrowse
-		d.prefix.SetValue(k)
-		return tea.Batch(d.fetchKeys(), d.get(k))
-	case txConfirmedMsg:
-		if d.mode != dmStamping || msg.id != d.stampID {
-			return nil
-		}
-		d.stopWait()
-		if msg.err != nil {
-			d.s.log.Warn("wait for stamp", "tx", msg.id, "err", msg.err)
-			d.mode, d.prepared, d.stamp = dmPut, nil, nil
-			d.putErr = "The stamp did not confirm: " + sentence(msg.err)
-			return d.focusField(putFieldValue)
-		}
-		d.mode = dmSending
-		return submitCmd(d.s.ctx, d.s.api, "put", d.prepared.Encode())
+	case preparedMsg, submittedMsg, txConfirmedMsg:
+		return d.flowDone(d.flow.Update(msg))
 	}
 	return nil
-}
-
-// stamped follows the submission of the stamp that buys write credit for
-// a branch write: on success, it waits for a root block to hold it.
-func (d *dataScreen) stamped(msg submittedMsg) tea.Cmd {
-	st := d.stamp
-	if msg.err != nil {
-		d.s.log.Warn("submit stamp", "err", msg.err)
-		d.mode, d.prepared, d.stamp = dmPut, nil, nil
-		d.putErr = "The node refused the stamp of write credit: " + sentence(msg.err)
-		return d.focusField(putFieldValue)
-	}
-	body := st.Body.(wire.Stamp)
-	d.s.log.Info("stamp", "chain", body.Chain.String(), "amount", body.Amount, "fee", st.Fee, "tx", msg.id)
-	d.s.info(fmt.Sprintf("Stamping %s of write credit on chain %s (fee %s, tx %s); waiting for a root block…",
-		view.Amount(body.Amount), body.Chain, view.Amount(st.Fee), view.Short(msg.id.String(), 12)))
-	ctx, cancel := context.WithCancel(d.s.ctx)
-	d.mode, d.stampID, d.stopWaitFn = dmStamping, msg.id, cancel
-	return waitTxCmd(ctx, d.s.api, msg.id)
-}
-
-// stopWait stops waiting for the stamp.
-func (d *dataScreen) stopWait() {
-	if d.stopWaitFn != nil {
-		d.stopWaitFn()
-		d.stopWaitFn = nil
-	}
 }
 
 func (d *dataScreen) gotKeys(msg keysMsg) tea.Cmd {
@@ -329,7 +225,7 @@ func (d *dataScreen) gotKeys(msg keysMsg) tea.Cmd {
 		d.keysErr = msg.err
 	} else if msg.after == "" {
 		d.keys, d.keysPrefix, d.keysErr, d.keysLoaded = msg.keys, msg.prefix, nil, true
-		d.cursor = min(d.cursor, max(0, len(d.keys)-1))
+		d.list.clamp(len(d.keys))
 		d.keysMore = len(msg.keys) == keysPage
 	} else if msg.prefix == d.keysPrefix {
 		d.keys = append(d.keys, msg.keys...)
@@ -340,34 +236,6 @@ func (d *dataScreen) gotKeys(msg keysMsg) tea.Cmd {
 		return d.fetchKeys()
 	}
 	return nil
-}
-
-func (d *dataScreen) focusField(i int) tea.Cmd {
-	d.focus = i
-	focusOnly([]*textinput.Model{&d.putKey, &d.putValue}, i)
-	return nil
-}
-
-// putChain is the chain a write of the form's key at its depth goes to.
-func (d *dataScreen) putChain() wire.ChainID {
-	return wire.ForPath(wire.KeyPath(strings.TrimSpace(d.putKey.Value())), uint8(d.putDepth))
-}
-
-// depthKey changes the depth while its field has focus.
-func (d *dataScreen) depthKey(msg tea.KeyPressMsg) {
-	k := d.s.keys
-	maxD := int(d.s.params.MaxDepth)
-	switch s := msg.String(); {
-	case key.Matches(msg, k.Deeper):
-		d.putDepth = min(maxD, d.putDepth+1)
-	case key.Matches(msg, k.Shallower):
-		d.putDepth = max(0, d.putDepth-1)
-	case len(s) == 1 && s[0] >= '0' && int(s[0]-'0') <= maxD:
-		d.putDepth = int(s[0] - '0')
-	default:
-		return
-	}
-	d.putErr, d.refused = "", nil
 }
 
 func (d *dataScreen) key(msg tea.KeyPressMsg) tea.Cmd {
@@ -390,7 +258,7 @@ func (d *dataScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 		switch {
 		case key.Matches(msg, k.Submit):
 			d.prefix.Blur()
-			d.mode, d.cursor, d.offset = dmBrowse, 0, 0
+			d.mode, d.list = dmBrowse, cursorList{}
 			return d.fetchKeys()
 		case key.Matches(msg, k.Cancel):
 			d.prefix.Blur()
@@ -434,53 +302,31 @@ func (d *dataScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 			d.pOffset = max(0, d.pOffset-d.height/2)
 		}
 	case dmPut:
+		if d.flow.active() {
+			return d.flowDone(d.flow.Key(msg))
+		}
 		switch {
 		case key.Matches(msg, k.Cancel):
-			d.putKey.Blur()
-			d.putValue.Blur()
+			d.put.blur()
 			d.mode = dmBrowse
 			return nil
 		case key.Matches(msg, k.Submit):
-			if d.focus == putFieldKey {
+			if d.put.focus == putFieldKey {
 				return d.focusField(putFieldValue)
 			}
 			return d.submitPut()
 		case key.Matches(msg, k.NextField):
-			return d.focusField((d.focus + 1) % putFields)
+			return d.put.next()
 		case key.Matches(msg, k.PrevField):
-			return d.focusField((d.focus + putFields - 1) % putFields)
+			return d.put.prev()
 		}
-		if d.focus == putFieldDepth {
+		cmd, ok := d.put.update(msg)
+		if !ok {
 			d.depthKey(msg)
 			return nil
 		}
-		var cmd tea.Cmd
-		if d.focus == 0 {
-			d.putKey, cmd = d.putKey.Update(msg)
-		} else {
-			d.putValue, cmd = d.putValue.Update(msg)
-		}
 		d.putErr, d.refused = "", nil
 		return cmd
-	case dmConfirm:
-		switch {
-		case key.Matches(msg, k.Yes):
-			d.mode = dmSending
-			if d.stamp != nil {
-				return submitCmd(d.s.ctx, d.s.api, "stamp", d.stamp.Encode())
-			}
-			return submitCmd(d.s.ctx, d.s.api, "put", d.prepared.Encode())
-		case key.Matches(msg, k.No):
-			d.mode, d.prepared, d.stamp = dmPut, nil, nil
-			return d.focusField(putFieldValue)
-		}
-	case dmStamping:
-		if key.Matches(msg, k.Cancel) {
-			d.stopWait()
-			d.mode, d.prepared, d.stamp = dmPut, nil, nil
-			d.putErr = "Stopped waiting. The stamp stays submitted and pays for the write once a root block holds it; enter writes again then."
-			return d.focusField(putFieldValue)
-		}
 	}
 	return nil
 }
@@ -497,19 +343,14 @@ func (d *dataScreen) listRows() int { return max(1, d.height-4) }
 
 func (d *dataScreen) browseKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := d.s.keys
+	if d.list.key(k, msg, len(d.keys), d.listRows(), listMove) {
+		return nil
+	}
 	switch {
-	case key.Matches(msg, k.Up):
-		d.cursor = max(0, d.cursor-1)
-	case key.Matches(msg, k.Down):
-		d.cursor = max(0, min(len(d.keys)-1, d.cursor+1))
-	case key.Matches(msg, k.PageUp):
-		d.cursor = max(0, d.cursor-d.listRows())
-	case key.Matches(msg, k.PageDown):
-		d.cursor = max(0, min(len(d.keys)-1, d.cursor+d.listRows()))
 	case key.Matches(msg, k.Open):
-		if d.cursor < len(d.keys) {
+		if d.list.cursor < len(d.keys) {
 			d.mode = d.previewMode()
-			return d.get(d.keys[d.cursor])
+			return d.get(d.keys[d.list.cursor])
 		}
 	case key.Matches(msg, k.Filter):
 		d.mode = dmFilter
@@ -537,34 +378,6 @@ func (d *dataScreen) browseKey(msg tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-func (d *dataScreen) submitPut() tea.Cmd {
-	k, v := strings.TrimSpace(d.putKey.Value()), d.putValue.Value()
-	if err := wire.ValidKey(k); err != nil {
-		d.putErr = sentence(err)
-		return d.focusField(0)
-	}
-	acct := d.s.accounts[0]
-	hw, name, value := d.s.wallet, acct.Name, []byte(v)
-	if d.putDepth > 0 {
-		d.putKey.Blur()
-		d.putValue.Blur()
-		d.mode = dmPreparing
-		return prepareBranchPutCmd(d.s.ctx, d.s.api, d.s.params, acct.Address, name, k, value, d.putChain(),
-			func(tx *wire.Tx) error { return hw.Sign(name, tx) })
-	}
-	fee := minFee(d.s.params, wire.Put{Key: k, Value: []byte(v)}, d.s.balances[acct.Address].NextNonce)
-	if bal, known := d.s.balances[acct.Address]; known && bal.Balance < fee {
-		d.putErr = fmt.Sprintf("The fee is %s but %s can spend only %s. Mine a few blocks (m) and wait for the rewards to mature.",
-			view.Amount(fee), acct.Name, view.Amount(bal.Balance))
-		return d.focusField(1)
-	}
-	d.putKey.Blur()
-	d.putValue.Blur()
-	d.mode = dmPreparing
-	return prepareTxCmd(d.s.ctx, d.s.api, d.s.params, "put", acct.Address, wire.Put{Key: k, Value: value},
-		func(nonce, fee uint64) (*wire.Tx, error) { return hw.Put(name, k, value, nonce, fee) })
-}
-
 // switcher is the first line of both views: which one is shown, and the
 // key that switches.
 func (d *dataScreen) switcher() string {
@@ -584,10 +397,12 @@ func (d *dataScreen) View() string {
 	switch d.mode {
 	case dmPreview:
 		body = d.previewView(d.width, d.height)
-	case dmPut, dmPreparing:
-		body = d.putView()
-	case dmConfirm, dmSending, dmStamping:
-		body = d.confirmView()
+	case dmPut:
+		if d.flow.shown() {
+			body = d.flow.View(d.review(), d.width, d.height)
+		} else {
+			body = d.putView()
+		}
 	default:
 		if d.width >= splitWidth {
 			lw := d.width * 2 / 5
@@ -628,226 +443,12 @@ func (d *dataScreen) listView(w int) string {
 	case len(d.keys) == 0:
 		lines = append(lines, "  "+st.Muted.Render("No keys here yet. p writes one."))
 	}
-	rows := d.listRows()
-	if d.cursor < d.offset {
-		d.offset = d.cursor
-	}
-	if d.cursor >= d.offset+rows {
-		d.offset = d.cursor - rows + 1
-	}
-	for i := d.offset; i < len(d.keys) && i < d.offset+rows; i++ {
-		row := "  " + d.keys[i]
-		if i == d.cursor {
-			lines = append(lines, st.Selected.Render(view.PadRight("▸ "+d.keys[i], w)))
-		} else {
-			lines = append(lines, view.Truncate(row, w))
-		}
+	first, end := d.list.window(len(d.keys), d.listRows())
+	for i := first; i < end; i++ {
+		lines = append(lines, rowLine(st, "  "+d.keys[i], i == d.list.cursor, w))
 	}
 	if d.keysMore {
 		lines = append(lines, "  "+st.Subtle.Render("n loads more keys"))
 	}
 	return strings.Join(lines, "\n")
-}
-
-func (d *dataScreen) previewView(w, h int) string {
-	st := d.s.st
-	if d.getKey == "" {
-		return st.Muted.Render(" Select a key and press enter to see its value.")
-	}
-	lines := []string{" " + st.Title.Render(view.Truncate(d.getKey, w-2))}
-	switch {
-	case d.getErr != nil:
-		return strings.Join(append(lines, "", " "+st.Bad.Render(view.Truncate(sentence(d.getErr), w-2))), "\n")
-	case d.got == nil:
-		return strings.Join(append(lines, "", " "+st.Muted.Render("loading…")), "\n")
-	}
-	r := d.got
-	lines = append(lines,
-		" "+st.Muted.Render(view.Truncate(fmt.Sprintf("%s · %s · block #%s · %s", d.prev.label(), view.Bytes(d.prev.size),
-			view.Int(r.Height), view.Count(r.Confirmations, "confirmation", "confirmations")), w-2)),
-		" "+st.Muted.Render(view.Truncate(chainLine(r.ValueRecord), w-2)),
-		" "+st.Muted.Render("writer "+view.ShortAddr(r.Writer, max(12, w-10))),
-		"",
-	)
-	room := max(1, h-len(lines))
-	content := d.previewLines(w-1, room)
-	d.pOffset = min(d.pOffset, max(0, len(content)-room))
-	end := min(len(content), d.pOffset+room)
-	for _, l := range content[d.pOffset:end] {
-		lines = append(lines, " "+l)
-	}
-	return strings.Join(lines, "\n")
-}
-
-// previewLines lays the value out for width w (cached per size).
-func (d *dataScreen) previewLines(w, h int) []string {
-	if d.pLines != nil && d.pCacheW == w && d.pCacheH == h {
-		return d.pLines
-	}
-	var s string
-	switch d.prev.kind {
-	case previewImage:
-		s = view.HalfBlocks(d.prev.img, w, h)
-	case previewJSON, previewBinary:
-		s = d.prev.text
-	default:
-		s = ansi.Wrap(d.prev.text, w, "")
-	}
-	lines := strings.Split(s, "\n")
-	if d.prev.kind != previewImage {
-		for i, l := range lines {
-			lines[i] = view.Truncate(l, w)
-		}
-	}
-	d.pLines, d.pCacheW, d.pCacheH = lines, w, h
-	return lines
-}
-
-func (d *dataScreen) putView() string {
-	st := d.s.st
-	acct := d.s.accounts[0]
-	lines := []string{
-		" " + st.Title.Render("Put a value"),
-		"",
-		"  " + field(st, "key", d.putKey.View()),
-		"  " + field(st, "value", d.putValue.View()),
-		"  " + field(st, "depth", d.depthView()),
-	}
-	body := wire.Put{Key: d.putKey.Value(), Value: []byte(d.putValue.Value())}
-	if d.putDepth == 0 {
-		fee := minFee(d.s.params, body, d.s.balances[acct.Address].NextNonce)
-		lines = append(lines, "  "+field(st, "fee", st.Value.Render(view.Amount(fee))+
-			st.Muted.Render(fmt.Sprintf(" · paid by %s (%s spendable)", acct.Name, view.Amount(d.s.balances[acct.Address].Balance)))))
-	} else {
-		fee := minFeeOn(d.s.params, d.putChain(), body, 0)
-		lines = append(lines, "  "+field(st, "fee", st.Value.Render(view.Amount(fee))+
-			st.Muted.Render(" · from write credit on chain "+d.putChain().String()+" (stamped if short)")))
-	}
-	if d.putErr != "" {
-		lines = append(lines, "", fieldError(st, d.putErr, d.width))
-	}
-	if r := d.refused; r != nil {
-		lines = append(lines, "", d.refusalView(r))
-	}
-	lines = append(lines, "")
-	if d.mode == dmPreparing {
-		lines = append(lines, "  "+st.Muted.Render("Signing…"))
-	} else {
-		lines = append(lines, "  "+st.Muted.Render("enter reviews the write before sending · depth: tab to it, +/- changes it"))
-	}
-	return strings.Join(lines, "\n")
-}
-
-func (d *dataScreen) confirmView() string {
-	st := d.s.st
-	tx := d.prepared
-	if tx == nil {
-		return ""
-	}
-	body := tx.Body.(wire.Put)
-	f := func(label, value string) string { return field(st, label, value) }
-	lines := []string{
-		st.Strong.Render("Write this value?"),
-		"",
-		f("key", st.Value.Render(view.Truncate(body.Key, 50))),
-		f("value", st.Value.Render(view.Bytes(len(body.Value)))),
-	}
-	if tx.Chain.IsRoot() {
-		lines = append(lines,
-			f("depth", st.Value.Render("0 (root /)")),
-			f("fee", st.Strong.Render(view.Amount(tx.Fee))))
-	} else {
-		lines = append(lines,
-			f("depth", st.Value.Render(fmt.Sprintf("%d (chain %s)", tx.Chain.Depth, tx.Chain))),
-			f("fee", st.Strong.Render(view.Amount(tx.Fee))+st.Muted.Render(" from write credit ("+view.Amount(d.available)+" left)")))
-		if s := d.stamp; s != nil {
-			amount := s.Body.(wire.Stamp).Amount
-			total, _ := wire.AddAmounts(amount, s.Fee)
-			lines = append(lines,
-				f("stamp", st.Strong.Render(view.Amount(amount))+st.Muted.Render(" of credit + fee "+view.Amount(s.Fee))),
-				f("", st.Muted.Render("= "+view.Amount(total)+" from your balance, first;")),
-				f("", st.Muted.Render("the write waits for a root block to hold it")))
-		}
-	}
-	lines = append(lines, "",
-		st.Strong.Render("y")+st.Muted.Render(" write   ")+st.Strong.Render("n")+st.Muted.Render(" back to the form"))
-	msg := strings.Join(lines, "\n")
-	switch d.mode {
-	case dmSending:
-		msg += "\n\n" + st.Muted.Render("Submitting…")
-	case dmStamping:
-		msg += "\n\n" + st.Warn.Render("Waiting for a root block to hold the stamp…") + "\n" +
-			st.Muted.Render("(m starts mining if no one else does; esc stops waiting)")
-	}
-	return lipgloss.Place(d.width, d.height, lipgloss.Center, lipgloss.Center, st.Modal.Render(msg))
-}
-
-// refusalView says which keyspace refused the write and why, in the
-// script's own words, and what to do.
-func (d *dataScreen) refusalView(r *putRefusal) string {
-	st := d.s.st
-	ks := r.keyspace
-	if ks == "" {
-		ks = "its keyspace"
-	}
-	var head, why, next string
-	switch {
-	case r.code == consensus.ErrNoKeyspace:
-		head = "✗ Nobody owns the keyspace " + ks + " yet."
-		next = "Buy it (esc, then K, then b), or write under public/."
-	case strings.Contains(r.reason, "only its owner may write"):
-		head = "✗ Only the owner of " + ks + " may write there."
-		why = ks + " has no access script, so nobody else may write into it."
-		next = "Write under public/ or into a keyspace of your own (esc, then K, lists yours)."
-	default:
-		head = "✗ The access script of " + ks + " refused this write:"
-		why = r.reason
-		next = "Change the key or the value and try again; esc, then K, then o " + ks + " shows the script."
-	}
-	w := max(20, d.width-6)
-	out := []string{"  " + st.Bad.Render(head)}
-	if why != "" {
-		for _, l := range strings.Split(ansi.Wrap(why, w, ""), "\n") {
-			out = append(out, "    "+st.Strong.Render(l))
-		}
-	}
-	for _, l := range strings.Split(ansi.Wrap(next, w, ""), "\n") {
-		out = append(out, "  "+st.Muted.Render(l))
-	}
-	return strings.Join(out, "\n")
-}
-
-// depthView draws the depth field: the depth and the chain the key goes to.
-func (d *dataScreen) depthView() string {
-	st := d.s.st
-	n := st.Value.Render(fmt.Sprint(d.putDepth)) + st.Muted.Render(" ·")
-	if d.focus == putFieldDepth && d.mode == dmPut {
-		n = st.Selected.Render(fmt.Sprintf("‹ %d ›", d.putDepth))
-	}
-	if d.putDepth == 0 {
-		return n + st.Muted.Render(" the root chain / · paid from your balance")
-	}
-	id := d.putChain()
-	where := "chain " + id.String()
-	if strings.TrimSpace(d.putKey.Value()) == "" {
-		where = "the chain of the key's first " + view.Count(d.putDepth, "bit", "bits")
-	}
-	return n + st.Muted.Render(" "+where+" · blocks every "+view.Duration(d.s.params.IntervalAt(uint8(d.putDepth)))+
-		" · paid from write credit")
-}
-
-// chainLine says which chain holds a value and how final it is on the root.
-func chainLine(r node.ValueRecord) string {
-	if r.Chain == "" || r.Chain == "/" {
-		return "chain / (the root)"
-	}
-	id, err := wire.ParseChainID(r.Chain)
-	depth := ""
-	if err == nil {
-		depth = fmt.Sprintf(" (depth %d)", id.Depth)
-	}
-	if r.RootConfirmations == 0 {
-		return "chain " + r.Chain + depth + " · not yet checkpointed on the root"
-	}
-	return "chain " + r.Chain + depth + " · " + view.Count(r.RootConfirmations, "root confirmation", "root confirmations")
 }

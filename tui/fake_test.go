@@ -4,66 +4,22 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"log/slog"
-	"math/rand/v2"
-	"os"
-	"os/exec"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/consensus"
 	"github.com/bitverse/bitverse/node/state"
 	"github.com/bitverse/bitverse/node/wire"
-	"github.com/bitverse/bitverse/wallet"
 )
 
 // testNow is the injected clock of every test.
 var testNow = time.Date(2026, 11, 2, 12, 0, 0, 0, time.UTC)
 
 func testClock() time.Time { return testNow }
-
-// phase says where the code under test is: the harness sets phaseUpdate
-// around Update and View, and the fakes record any call made then.
-type phase int32
-
-const (
-	phaseIdle phase = iota
-	phaseUpdate
-)
-
-// probe records calls to the fakes made from Update or View.
-type probe struct {
-	phase      atomic.Int32
-	mu         sync.Mutex
-	violations []string
-	calls      []string
-}
-
-func (p *probe) record(call string) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.calls = append(p.calls, call)
-	if phase(p.phase.Load()) == phaseUpdate {
-		p.violations = append(p.violations, call)
-	}
-}
-
-func (p *probe) Calls() []string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return slices.Clone(p.calls)
-}
-
-func (p *probe) Violations() []string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return slices.Clone(p.violations)
-}
 
 // fakeAPI is a node.API over a deterministic chain: block h has a fixed id,
 // was made 2 s after block h-1, and the tip is 4 s old at testNow.
@@ -88,8 +44,9 @@ type fakeAPI struct {
 	credit map[string]uint64
 	// txs are the submitted transactions: Tx reports them confirmed, as if
 	// a block had included each at once.
-	txs        map[wire.Hash]*wire.Tx
-	unfollowed map[string]bool // chains the fake stores headers of only
+	txs         map[wire.Hash]*wire.Tx
+	unfollowed  map[string]bool // chains the fake stores headers of only
+	blockOnRefs []string        // the refs BlockOn was asked for
 }
 
 func newFakeAPI(tip uint64) *fakeAPI {
@@ -338,15 +295,6 @@ func (f *fakeAPI) Block(ctx context.Context, ref string) (*node.BlockInfo, error
 	return nil, node.ErrNotFound
 }
 
-// BlockOn and BlocksOn: the fake holds no branch blocks.
-func (f *fakeAPI) BlockOn(ctx context.Context, chain, ref string) (*node.BlockInfo, error) {
-	return nil, node.ErrNotFound
-}
-
-func (f *fakeAPI) BlocksOn(ctx context.Context, chain string, top uint64, count int) ([]node.BlockInfo, error) {
-	return nil, node.ErrNotFound
-}
-
 func (f *fakeAPI) Blocks(ctx context.Context, top uint64, count int) ([]node.BlockInfo, error) {
 	if err := f.wait(ctx, "Blocks"); err != nil {
 		return nil, err
@@ -449,132 +397,6 @@ var (
 	otherAddr   = wire.EncodeAddress(wire.Devnet, otherKey.PubKey())
 )
 
-type fakeWallets struct {
-	*probe
-	mu     sync.Mutex
-	exists bool
-	opened int
-}
-
-func (f *fakeWallets) Exists(dir string) bool {
-	f.record("wallet.Exists")
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.exists
-}
-
-func (f *fakeWallets) Create(dir string, net wire.Network, pass []byte, words int) (walletHandle, string, error) {
-	f.record("wallet.Create")
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.exists {
-		return nil, "", wallet.ErrExists
-	}
-	if words != 24 {
-		return nil, "", wallet.ErrBadWordCount
-	}
-	f.exists = true
-	return &fakeWallet{probe: f.probe}, testMnemonic, nil
-}
-
-func (f *fakeWallets) Restore(dir string, net wire.Network, mnemonic string, pass []byte) (walletHandle, error) {
-	f.record("wallet.Restore")
-	if _, err := wallet.CheckMnemonic(mnemonic); err != nil {
-		return nil, err
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.exists = true
-	return &fakeWallet{probe: f.probe}, nil
-}
-
-func (f *fakeWallets) Open(dir string, net wire.Network, pass []byte) (walletHandle, error) {
-	f.record("wallet.Open")
-	if string(pass) != testPass {
-		return nil, fmt.Errorf("%w: the passphrase does not open %s", wallet.ErrWrongPassphrase, dir)
-	}
-	f.mu.Lock()
-	f.opened++
-	f.mu.Unlock()
-	return &fakeWallet{probe: f.probe}, nil
-}
-
-type fakeWallet struct {
-	*probe
-	mu    sync.Mutex
-	added []wallet.Account
-}
-
-func (w *fakeWallet) Accounts() []wallet.Account {
-	w.record("wallet.Accounts")
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return append([]wallet.Account{{Name: "default", Index: 0, Address: testAddr, PubKey: testPub, Path: wallet.Path(0, 0)}}, w.added...)
-}
-
-func (w *fakeWallet) Transfer(name string, to wire.PubKey, amount, nonce, fee uint64) (*wire.Tx, error) {
-	w.record("wallet.Transfer")
-	if name != "default" {
-		return nil, wallet.ErrUnknownAccount
-	}
-	tx := wire.NewTx(wire.RootChain, wire.Transfer{To: to, Amount: amount}, nonce, fee)
-	tx.Sign(wire.Devnet, testKey)
-	return tx, nil
-}
-
-func (w *fakeWallet) Put(name, key string, value []byte, nonce, fee uint64) (*wire.Tx, error) {
-	w.record("wallet.Put")
-	if name != "default" {
-		return nil, wallet.ErrUnknownAccount
-	}
-	tx := wire.NewTx(wire.RootChain, wire.Put{Key: key, Value: value}, nonce, fee)
-	tx.Sign(wire.Devnet, testKey)
-	return tx, nil
-}
-
-func (w *fakeWallet) Sign(name string, tx *wire.Tx) error {
-	w.record("wallet.Sign")
-	if name != "default" {
-		return wallet.ErrUnknownAccount
-	}
-	tx.Sign(wire.Devnet, testKey)
-	return nil
-}
-
-func (w *fakeWallet) NewAccount(name string) (wallet.Account, error) {
-	w.record("wallet.NewAccount")
-	if name == "default" {
-		return wallet.Account{}, fmt.Errorf("%w: the wallet already has an account %q", wallet.ErrAccountExists, name)
-	}
-	a := wallet.Account{Name: name, Index: 1, Address: otherAddr, PubKey: otherKey.PubKey()}
-	w.mu.Lock()
-	w.added = append(w.added, a)
-	w.mu.Unlock()
-	return a, nil
-}
-
-func (w *fakeWallet) Close() {}
-
-// testDeps are deterministic deps over the fakes: polling is effectively
-// off (tests send what they need), the word positions are fixed by a seed.
-func testDeps(api *fakeAPI, ws *fakeWallets) deps {
-	return deps{
-		wallets: ws,
-		rand:    rand.New(rand.NewPCG(1, 2)),
-		poll:    time.Hour,
-		log:     discardLog(),
-		ctx:     context.Background(),
-		exec:    testEditor([]byte(editedScript)),
-	}
-}
-
-func testOptions(api node.API) Options {
-	return Options{API: api, Params: consensus.Devnet(), WalletDir: "/tmp/bitverse/wallet", DataDir: "/tmp/bitverse",
-		Now: testClock, Version: "v0.1.0"}
-}
-
-func discardLog() *slog.Logger { return slog.New(slog.DiscardHandler) }
-
 func (f *fakeAPI) Keyspace(ctx context.Context, name string) (*node.KeyspaceInfo, error) {
 	if err := f.wait(ctx, "Keyspace"); err != nil {
 		return nil, err
@@ -657,21 +479,6 @@ func (f *fakeAPI) addKeyspace(name, owner string, height uint64, script string) 
 	f.mu.Lock()
 	f.keyspaces[name] = ks
 	f.mu.Unlock()
-}
-
-// testEditor stands for the user's editor: it writes content into the file
-// it is given, as if the user typed it and saved, and says it exited.
-func testEditor(content []byte) func(*exec.Cmd, tea.ExecCallback) tea.Cmd {
-	return func(c *exec.Cmd, fn tea.ExecCallback) tea.Cmd {
-		return func() tea.Msg {
-			if content != nil {
-				if err := os.WriteFile(c.Args[len(c.Args)-1], content, 0o600); err != nil {
-					return fn(err)
-				}
-			}
-			return fn(nil)
-		}
-	}
 }
 
 // tipOf is the fake tip id of chain name at height h.

@@ -4,9 +4,78 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
 	"github.com/bitverse/bitverse/tui/styles"
 	"github.com/charmbracelet/x/ansi"
 )
+
+// form is the form component: its fields in order, which one has focus,
+// and moving between them. A nil field is one its owner draws and takes
+// keys for (the put form's depth); the others are text inputs.
+type form struct {
+	fields []*textinput.Model
+	focus  int
+}
+
+func newForm(fields ...*textinput.Model) form { return form{fields: fields} }
+
+// focusOn gives field i the focus.
+func (f *form) focusOn(i int) tea.Cmd {
+	f.focus = i
+	for j, in := range f.fields {
+		switch {
+		case in == nil:
+		case j == i:
+			in.Focus()
+		default:
+			in.Blur()
+		}
+	}
+	return nil
+}
+
+// next and prev move the focus (tab, shift+tab), wrapping around.
+func (f *form) next() tea.Cmd { return f.focusOn((f.focus + 1) % len(f.fields)) }
+func (f *form) prev() tea.Cmd { return f.focusOn((f.focus + len(f.fields) - 1) % len(f.fields)) }
+
+// blur takes the focus from every field (the form is left or sent).
+func (f *form) blur() {
+	for _, in := range f.fields {
+		if in != nil {
+			in.Blur()
+		}
+	}
+}
+
+// reset empties every field.
+func (f *form) reset() {
+	for _, in := range f.fields {
+		if in != nil {
+			in.Reset()
+		}
+	}
+}
+
+// update gives msg to the field with focus; it reports false when that
+// field is the owner's.
+func (f *form) update(msg tea.Msg) (tea.Cmd, bool) {
+	in := f.fields[f.focus]
+	if in == nil {
+		return nil, false
+	}
+	var cmd tea.Cmd
+	*in, cmd = in.Update(msg)
+	return cmd, true
+}
+
+// restyle gives the text fields new styles.
+func (f *form) restyle(st styles.Styles) {
+	for _, in := range f.fields {
+		if in != nil {
+			in.SetStyles(st.Input)
+		}
+	}
+}
 
 // fieldError draws a problem under a form field, wrapped to width and
 // aligned with the field's value.
@@ -40,15 +109,4 @@ func newSecret(st styles.Styles, prompt string, width int) textinput.Model {
 	in.EchoMode = textinput.EchoPassword
 	in.EchoCharacter = '•'
 	return in
-}
-
-// focusOnly focuses inputs[i] and blurs the others.
-func focusOnly(inputs []*textinput.Model, i int) {
-	for j, in := range inputs {
-		if j == i {
-			in.Focus()
-		} else {
-			in.Blur()
-		}
-	}
 }

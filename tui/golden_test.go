@@ -93,13 +93,18 @@ func branchValue(api *fakeAPI) {
 func mining(api *fakeAPI) {
 	richChain(api)
 	api.status.Mining, api.status.HashRate, api.status.MineTo, api.status.BlocksFound = true, 1_234_567, testAddr, 42
+	api.status.MinePath, api.status.FoundByChain = "01", foundByChain()
 }
+
+// foundByChain: blocks found on the root and down the path to 01.
+func foundByChain() map[string]uint64 { return map[string]uint64{"/": 42, "0": 57, "01": 88} }
 
 func rates() []tea.Msg {
 	var out []tea.Msg
 	for i, r := range []float64{0.2, 0.6, 0.9, 1.1, 1.2, 1.25, 1.18, 1.3, 1.22, 1.27, 1.24, 1.234567} {
 		st := newFakeAPI(9_999).status
 		st.Mining, st.HashRate, st.MineTo, st.BlocksFound = true, r*1e6, testAddr, uint64(30+i)
+		st.MinePath, st.FoundByChain = "01", foundByChain()
 		out = append(out, statusMsg{st: st})
 	}
 	return out
@@ -121,6 +126,11 @@ var goldenCases = []goldenCase{
 	{name: "blocktree_chains", wallet: true, setup: branchActivity, steps: []step{unlock(), {keys: []string{"2"}, wait: "stored in full"}}},
 	{name: "blocktree_branch", wallet: true, setup: branchActivity, steps: []step{unlock(), {keys: []string{"2"}, wait: "stored in full"},
 		{keys: []string{"down", "down", "down", "down", "down", "enter"}, wait: "keys whose SHA-256"}}},
+	{name: "blocktree_branch_blocks", wallet: true, setup: branchActivity, steps: []step{unlock(), {keys: []string{"2"}, wait: "stored in full"},
+		{keys: []string{"down", "down", "down", "down", "down", "enter"}, wait: "keys whose SHA-256"}, {keys: []string{"enter"}, wait: "412 B"}}},
+	{name: "blocktree_branch_block", wallet: true, setup: branchActivity, steps: []step{unlock(), {keys: []string{"2"}, wait: "stored in full"},
+		{keys: []string{"down", "down", "down", "down", "down", "enter"}, wait: "keys whose SHA-256"}, {keys: []string{"enter"}, wait: "412 B"},
+		{keys: []string{"enter"}, wait: "Transactions"}}},
 	{name: "blocktree_blocks", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"2", "enter"}, wait: "316 B"}}},
 	{name: "blocktree_block", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"2", "enter"}, wait: "316 B"},
 		{keys: []string{"down", "down", "down", "enter"}, wait: "Transactions"}}},
@@ -150,8 +160,7 @@ var goldenCases = []goldenCase{
 	{name: "data_branch_value", wallet: true, setup: branchValue, steps: []step{unlock(), {keys: []string{"5"}, wait: "public/logo.png"},
 		{keys: []string{"o"}}, {text: "public/note", keys: []string{"enter"}, wait: "root confirmations"}}},
 	{name: "data_put_refused", wallet: true, setup: ownedKeyspaces, steps: []step{unlock(), {keys: []string{"5", "p"}, wait: "Put a value"},
-		{text: "alice/hello", keys: []string{"tab"}}, {text: "hi", keys: []string{"enter"}, wait: "Write this value?"},
-		{keys: []string{"y"}, wait: "refused this write"}}},
+		{text: "alice/hello", keys: []string{"tab"}}, {text: "hi", keys: []string{"enter"}, wait: "refused this write"}}},
 	{name: "keyspaces_empty", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"5", "K"}, wait: "You own no keyspace yet"}}},
 	{name: "keyspaces_help", wallet: true, setup: ownedKeyspaces, steps: []step{unlock(), {keys: []string{"5", "K"}, wait: "erik/blog"},
 		{keys: []string{"?"}, wait: "esc to close"}}},

@@ -54,10 +54,10 @@ func (h *harness) send(msg tea.Msg) {
 			h.quit = true
 			return
 		}
-		h.api.phase.Store(int32(phaseUpdate))
+		h.api.enter()
 		_, cmd := h.a.Update(m)
 		_ = h.a.View()
-		h.api.phase.Store(int32(phaseIdle))
+		h.api.leave()
 		queue = append(queue, h.run(cmd)...)
 	}
 }

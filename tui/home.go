@@ -17,7 +17,7 @@ import (
 // homeScreen is the node at a glance: sync, peers, the root chain's tip,
 // the wallet's balance and the miner.
 type homeScreen struct {
-	s             *shared
+	s             *common
 	width, height int
 	active        bool
 	bar           progress.Model
@@ -25,7 +25,7 @@ type homeScreen struct {
 	busy, stale   bool
 }
 
-func newHome(s *shared) *homeScreen {
+func newHome(s *common) *homeScreen {
 	return &homeScreen{s: s, bar: progress.New(progress.WithColors(styles.Accent, styles.Accent2), progress.WithWidth(20))}
 }
 

@@ -154,7 +154,7 @@ func TestKeyspaceBuyRefusesInvalidNames(t *testing.T) {
 		if m := h.keyspaces().mode; m != ksBuy {
 			t.Fatalf("case %d: %q left the form (mode %d):\n%s", i, c.name, m, h.screen())
 		}
-		if f := h.keyspaces().focus; f != 0 {
+		if f := h.keyspaces().buy.focus; f != 0 {
 			t.Fatalf("case %d: %q moved on to the script field", i, c.name)
 		}
 		h.mustSee(c.want)
@@ -168,10 +168,10 @@ func TestKeyspaceBuyNeedsConfirmation(t *testing.T) {
 	h := newKeyspaceHarness(t, 80, 24)
 	h.press("b")
 	h.typeText("bitverse")
-	h.mustSee("costs 1 BVS · enter checks that it is free")
+	h.mustSee("enter asks the node whether it is free, and its price")
 	h.press("enter")
 	h.mustSee("✓ free", "1 BVS")
-	if f := h.keyspaces().focus; f != 1 {
+	if f := h.keyspaces().buy.focus; f != 1 {
 		t.Fatalf("a free name did not move on to the script field")
 	}
 	h.typeText("testdata/keyspaces/broken.js")
@@ -219,7 +219,7 @@ func TestKeyspaceBuyNeedsFunds(t *testing.T) {
 	h.press("b")
 	h.typeText("bitverse")
 	h.press("enter", "enter")
-	h.mustSee("Buying bitverse costs 1 BVS plus a fee", "can spend only 0.5 BVS")
+	h.mustSee("This needs 1.000", "but only 0.5 BVS is")
 	if h.api.Submitted() != nil {
 		t.Fatal("submitted without the funds")
 	}
@@ -288,8 +288,11 @@ func TestPutShowsTheScriptsReason(t *testing.T) {
 	h.typeText("alice/hello")
 	h.press("tab")
 	h.typeText("hi")
-	h.press("enter", "y")
+	h.press("enter") // the node's verdict comes with the plan: nothing is signed
 	h.mustSee("The access script of alice refused this write:", "keys here look like alice/<handle>/<post>")
+	if h.api.Submitted() != nil {
+		t.Fatal("a refused write was submitted")
+	}
 	if h.a.screens[tabData].(*dataScreen).mode != dmPut {
 		t.Fatal("a refused put left the form")
 	}
@@ -307,7 +310,7 @@ func TestPutIntoAKeyspaceNobodyOwns(t *testing.T) {
 	h.typeText("zed/x")
 	h.press("tab")
 	h.typeText("hi")
-	h.press("enter", "y")
+	h.press("enter")
 	h.mustSee("Nobody owns the keyspace zed yet.", "Buy it (esc, then K, then b)")
 }
 
@@ -320,9 +323,7 @@ func TestKeyspaceScriptRefusedByTheCurrentScript(t *testing.T) {
 		}
 		return nil
 	}
-	h.press("e")
-	h.mustSee("Replace the access script of erik?")
-	h.press("y")
+	h.press("e") // the node's verdict comes with the plan: no review, nothing signed
 	h.mustSee("The access script of erik refused the new script of erik: “keys here look", "like erik/<handle>/<post>”.", "erik/access.js", "Press e to go on")
 	if d := h.keyspaces().draft; string(d) != editedScript {
 		t.Fatalf("the refused edit was not kept: %q", d)

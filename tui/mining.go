@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -21,19 +22,20 @@ const earningsLimit = 1000
 // sparkline, blocks found per chain, earnings from coinbase transactions,
 // and the path being mined.
 type miningScreen struct {
-	s             *shared
+	s             *common
 	width, height int
 	active        bool
 
 	rates []float64
 
-	rewards     []node.TxInfo // coinbase txs to the mining address, newest first
-	rewardsErr  error
-	loaded      bool
-	busy, stale bool
+	rewards    []node.TxInfo // coinbase txs to the mining address, newest first
+	rewardsErr error
+	loaded     bool
+	histReq    reqID // the history request out, 0 when none
+	stale      bool
 }
 
-func newMining(s *shared) *miningScreen { return &miningScreen{s: s} }
+func newMining(s *common) *miningScreen { return &miningScreen{s: s} }
 
 func (m *miningScreen) Title() string     { return "Mining" }
 func (m *miningScreen) Capturing() bool   { return false }
@@ -52,12 +54,12 @@ func (m *miningScreen) fetch() tea.Cmd {
 	if to == "" {
 		return nil
 	}
-	if m.busy {
+	if m.histReq != 0 {
 		m.stale = true
 		return nil
 	}
-	m.busy = true
-	return historyCmd(m.s.ctx, m.s.api, "mining", to, earningsLimit)
+	m.histReq = m.s.newID()
+	return historyCmd(m.s.ctx, m.s.api, m.histReq, to, earningsLimit)
 }
 
 func (m *miningScreen) Update(msg tea.Msg) tea.Cmd {
@@ -74,10 +76,10 @@ func (m *miningScreen) Update(msg tea.Msg) tea.Cmd {
 			return m.fetch()
 		}
 	case historyMsg:
-		if msg.who != "mining" {
+		if msg.id != m.histReq {
 			return nil
 		}
-		m.busy, m.loaded = false, true
+		m.histReq, m.loaded = 0, true
 		m.rewardsErr = msg.err
 		if msg.err == nil {
 			m.rewards = m.rewards[:0]
@@ -117,7 +119,7 @@ func (m *miningScreen) View() string {
 	if to != "" {
 		lines = append(lines, f("pays to", st.Value.Render(view.ShortAddr(to, m.width-16))))
 	}
-	lines = append(lines, f("path", st.Strong.Render("/")+st.Muted.Render("  the root chain")))
+	lines = append(lines, f("path", m.pathView(s)))
 
 	sparkW := max(10, m.width-16-14)
 	lines = append(lines, "",
@@ -126,12 +128,59 @@ func (m *miningScreen) View() string {
 		f("recent", st.Spark.Render(view.Sparkline(m.rates, sparkW))),
 	)
 
-	lines = append(lines, "", " "+st.Title.Render("Blocks found")+st.Muted.Render("  (this session)"),
-		f("/", st.Value.Render(view.Int(s.BlocksFound))))
+	lines = append(lines, "", " "+st.Title.Render("Blocks found")+st.Muted.Render("  (since the node started)"))
+	lines = append(lines, m.foundView(s)...)
 
 	lines = append(lines, "", " "+st.Title.Render("Earnings")+st.Muted.Render("  (coinbase rewards to this wallet)"))
 	lines = append(lines, m.earnings(m.height-len(lines))...)
 	return view.Lines(strings.Join(lines, "\n"), m.width, m.height)
+}
+
+// pathView draws the path being mined: the root, then each chain down to
+// the deepest one (merged mining: every hash counts for all of them).
+func (m *miningScreen) pathView(s node.Status) string {
+	st := m.s.st
+	switch {
+	case !s.Mining:
+		return st.Subtle.Render("–") + st.Muted.Render("  not mining")
+	case s.MinePath == "" || s.MinePath == "/":
+		return st.Strong.Render("/") + st.Muted.Render("  the root chain")
+	}
+	parts := []string{"/"}
+	for i := 1; i <= len(s.MinePath); i++ {
+		parts = append(parts, s.MinePath[:i])
+	}
+	return st.Strong.Render(strings.Join(parts, " › ")) +
+		st.Muted.Render("  one hash mines every chain on it")
+}
+
+// foundView lists the blocks found per chain, root first, depth first;
+// a node that does not count per chain gives the total, on the root.
+func (m *miningScreen) foundView(s node.Status) []string {
+	st := m.s.st
+	f := func(label, value string) string { return "  " + field(st, label, value) }
+	if len(s.FoundByChain) == 0 {
+		return []string{f("/", st.Value.Render(view.Int(s.BlocksFound)))}
+	}
+	chains := make([]string, 0, len(s.FoundByChain))
+	for c := range s.FoundByChain {
+		chains = append(chains, c)
+	}
+	sort.Slice(chains, func(i, j int) bool { return treeOrder(chains[i]) < treeOrder(chains[j]) })
+	out := make([]string, 0, len(chains))
+	for _, c := range chains {
+		out = append(out, f(c, st.Value.Render(view.Int(s.FoundByChain[c]))))
+	}
+	return out
+}
+
+// treeOrder sorts chain names depth first: the root ("/", the empty
+// prefix) first, then the prefixes in lexicographic order.
+func treeOrder(name string) string {
+	if name == "/" {
+		return ""
+	}
+	return name
 }
 
 // earnings sums the rewards and lists the newest that fit in room lines.

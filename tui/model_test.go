@@ -191,7 +191,7 @@ func TestSendRefusesInvalidAddress(t *testing.T) {
 		{otherAddr, "", "Enter an amount"},
 		{otherAddr, "1.123456789", "at most 8 decimal places"},
 		{otherAddr, "0", "above zero"},
-		{otherAddr, "5000", "more than the spendable balance"},
+		{otherAddr, "5000", "but only 100 BVS is"},
 	}
 	for i, c := range cases {
 		h := newReadyHarness(t, 20, 80, 24)
@@ -306,4 +306,27 @@ func TestNewAccount(t *testing.T) {
 	if len(h.a.s.accounts) != 2 || h.a.screens[tabWallet].(*walletScreen).cursor != 1 {
 		t.Fatalf("accounts %v, cursor %d", h.a.s.accounts, h.a.screens[tabWallet].(*walletScreen).cursor)
 	}
+}
+
+// TestMiningShowsPathAndFoundByChain: the mining screen shows the path
+// the node mines and the blocks found per chain from its status; an older
+// node's status (no path, no per-chain counts) shows the root and the
+// total; stopped, no path.
+func TestMiningShowsPathAndFoundByChain(t *testing.T) {
+	h := newReadyHarness(t, 20, 100, 30)
+	st := h.api.status
+	st.Mining, st.BlocksFound, st.MinePath, st.FoundByChain = true, 12, "101", map[string]uint64{"101": 7, "/": 3, "1": 2, "10": 0}
+	h.press("3")
+	h.send(statusMsg{st: st})
+	h.mustSee("/ › 1 › 10 › 101", "/          3", "1          2", "10         0", "101        7")
+	scr := h.screen()
+	if strings.Index(scr, "/          3") > strings.Index(scr, "101        7") {
+		t.Fatalf("chains not in tree order:\n%s", scr)
+	}
+	st.MinePath, st.FoundByChain = "", nil
+	h.send(statusMsg{st: st})
+	h.mustSee("/  the root chain", "/          12")
+	st.Mining = false
+	h.send(statusMsg{st: st})
+	h.mustSee("–  not mining")
 }

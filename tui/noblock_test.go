@@ -79,8 +79,7 @@ func TestNoCallsFromUpdateOrView(t *testing.T) {
 	}
 	calls := h.api.Calls()
 	for _, want := range []string{"Status", "Events", "Account", "Blocks", "Block", "History", "Keys", "Get",
-		"SetMining", "SubmitTx", "Keyspaces", "Keyspace", "Tree", "Credit", "Tx", "wallet.Exists", "wallet.Create", "wallet.Transfer", "wallet.Put",
-		"wallet.Sign"} {
+		"SetMining", "SubmitTx", "Keyspaces", "Keyspace", "Tree", "Credit", "Preview", "wallet.Exists", "wallet.Create", "wallet.Sign"} {
 		if !slices.Contains(calls, want) {
 			t.Errorf("the session never called %s (calls: %v)", want, calls)
 		}
@@ -105,7 +104,8 @@ func TestUpdateDoesNotWaitForTheNode(t *testing.T) {
 			go cmd() // blocks on the gate (or on a tick); its message is dropped
 		}
 	}
-	msgs := []tea.Msg{
+	putReq := func() reqID { return a.screens[tabData].(*dataScreen).flow.req }
+	msgs := []any{
 		tea.WindowSizeMsg{Width: 80, Height: 24},
 		walletExistsMsg{exists: true},
 		keyMsg("x"), keyMsg("enter"),
@@ -121,10 +121,15 @@ func TestUpdateDoesNotWaitForTheNode(t *testing.T) {
 		keyMsg("down"), keyMsg("enter"), keyMsg("esc"), keyMsg("up"),
 		keyMsg("enter"), keyMsg("end"), keyMsg("3"), keyMsg("4"), keyMsg("h"),
 		keyMsg("5"), keyMsg("p"), keyMsg("k"), keyMsg("tab"), keyMsg("v"), keyMsg("tab"), keyMsg("+"), keyMsg("enter"),
-		preparedMsg{who: "put", tx: wire.NewTx(wire.ForPath(wire.KeyPath("k"), 1), wire.Put{Key: "k", Value: []byte("v")}, 0, 1),
-			stamp: wire.NewTx(wire.RootChain, wire.Stamp{Chain: wire.ForPath(wire.KeyPath("k"), 1), Amount: 1}, 0, 1)},
-		keyMsg("y"), submittedMsg{who: "stamp", id: wire.Sum([]byte("stamp"))},
-		txConfirmedMsg{id: wire.Sum([]byte("stamp"))}, keyMsg("esc"),
+		// The put's replies carry the request ID the screen's flow took.
+		func() tea.Msg {
+			return preparedMsg{id: putReq(), plan: &txPlan{wait: true, steps: []planStep{
+				{tx: wire.NewTx(wire.RootChain, wire.Stamp{Chain: wire.ForPath(wire.KeyPath("k"), 1), Amount: 1}, 0, 1), what: "the stamp"},
+				{tx: wire.NewTx(wire.ForPath(wire.KeyPath("k"), 1), wire.Put{Key: "k", Value: []byte("v")}, 0, 1), what: "the write"},
+			}}}
+		},
+		keyMsg("y"), func() tea.Msg { return submittedMsg{id: putReq(), step: 0, tx: wire.Sum([]byte("stamp"))} },
+		func() tea.Msg { return txConfirmedMsg{id: putReq(), tx: wire.Sum([]byte("stamp"))} }, keyMsg("esc"),
 		keyMsg("p"), keyMsg("tab"), keyMsg("tab"), keyMsg("2"), keyMsg("esc"),
 		keyMsg("esc"), keyMsg("esc"), keyMsg("K"), keyMsg("enter"), keyMsg("e"), keyMsg("b"), keyMsg("x"), keyMsg("enter"),
 		tea.WindowSizeMsg{Width: 120, Height: 40},
@@ -134,6 +139,9 @@ func TestUpdateDoesNotWaitForTheNode(t *testing.T) {
 		defer close(done)
 		runAsync(a.Init())
 		for _, m := range msgs {
+			if f, ok := m.(func() tea.Msg); ok {
+				m = f()
+			}
 			_, cmd := a.Update(m)
 			_ = a.View()
 			runAsync(cmd)
@@ -146,5 +154,23 @@ func TestUpdateDoesNotWaitForTheNode(t *testing.T) {
 	}
 	if started == 0 {
 		t.Fatal("no commands were returned")
+	}
+}
+
+// TestProbeCountsOnlyTheUpdateGoroutine: a call made while Update runs is
+// a violation on Update's goroutine, not on a command's goroutine still
+// running from before (which a loaded machine makes outlive the harness's
+// patience).
+func TestProbeCountsOnlyTheUpdateGoroutine(t *testing.T) {
+	p := &probe{}
+	p.enter()
+	done := make(chan struct{})
+	go func() { p.record("FromACommand"); close(done) }()
+	<-done
+	p.record("FromUpdate")
+	p.leave()
+	p.record("AfterUpdate")
+	if v := p.Violations(); len(v) != 1 || v[0] != "FromUpdate" {
+		t.Fatalf("violations %v, want [FromUpdate]", v)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/bitverse/bitverse/node/wire"
+	"github.com/charmbracelet/x/ansi"
 	"image"
 	"strings"
 	"unicode/utf8"
@@ -93,4 +95,74 @@ func (p preview) label() string {
 		return "binary"
 	}
 	return "text"
+}
+
+func (d *dataScreen) previewView(w, h int) string {
+	st := d.s.st
+	if d.getKey == "" {
+		return st.Muted.Render(" Select a key and press enter to see its value.")
+	}
+	lines := []string{" " + st.Title.Render(view.Truncate(d.getKey, w-2))}
+	switch {
+	case d.getErr != nil:
+		return strings.Join(append(lines, "", " "+st.Bad.Render(view.Truncate(sentence(d.getErr), w-2))), "\n")
+	case d.got == nil:
+		return strings.Join(append(lines, "", " "+st.Muted.Render("loading…")), "\n")
+	}
+	r := d.got
+	lines = append(lines,
+		" "+st.Muted.Render(view.Truncate(fmt.Sprintf("%s · %s · block #%s · %s", d.prev.label(), view.Bytes(d.prev.size),
+			view.Int(r.Height), view.Count(r.Confirmations, "confirmation", "confirmations")), w-2)),
+		" "+st.Muted.Render(view.Truncate(chainLine(r.ValueRecord), w-2)),
+		" "+st.Muted.Render("writer "+view.ShortAddr(r.Writer, max(12, w-10))),
+		"",
+	)
+	room := max(1, h-len(lines))
+	content := d.previewLines(w-1, room)
+	d.pOffset = min(d.pOffset, max(0, len(content)-room))
+	end := min(len(content), d.pOffset+room)
+	for _, l := range content[d.pOffset:end] {
+		lines = append(lines, " "+l)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// previewLines lays the value out for width w (cached per size).
+func (d *dataScreen) previewLines(w, h int) []string {
+	if d.pLines != nil && d.pCacheW == w && d.pCacheH == h {
+		return d.pLines
+	}
+	var s string
+	switch d.prev.kind {
+	case previewImage:
+		s = view.HalfBlocks(d.prev.img, w, h)
+	case previewJSON, previewBinary:
+		s = d.prev.text
+	default:
+		s = ansi.Wrap(d.prev.text, w, "")
+	}
+	lines := strings.Split(s, "\n")
+	if d.prev.kind != previewImage {
+		for i, l := range lines {
+			lines[i] = view.Truncate(l, w)
+		}
+	}
+	d.pLines, d.pCacheW, d.pCacheH = lines, w, h
+	return lines
+}
+
+// chainLine says which chain holds a value and how final it is on the root.
+func chainLine(r node.ValueRecord) string {
+	if r.Chain == "" || r.Chain == "/" {
+		return "chain / (the root)"
+	}
+	id, err := wire.ParseChainID(r.Chain)
+	depth := ""
+	if err == nil {
+		depth = fmt.Sprintf(" (depth %d)", id.Depth)
+	}
+	if r.RootConfirmations == 0 {
+		return "chain " + r.Chain + depth + " · not yet checkpointed on the root"
+	}
+	return "chain " + r.Chain + depth + " · " + view.Count(r.RootConfirmations, "root confirmation", "root confirmations")
 }

@@ -41,7 +41,7 @@ const (
 // mnemonic shown once and confirmed by three of its words), restore from a
 // mnemonic, or unlock an existing wallet.
 type setupScreen struct {
-	s    *shared
+	s    *common
 	d    deps
 	dir  string
 	step setupStep
@@ -59,7 +59,7 @@ type setupScreen struct {
 	spin     spinner.Model
 }
 
-func newSetup(s *shared, d deps, dir string) *setupScreen {
+func newSetup(s *common, d deps, dir string) *setupScreen {
 	u := &setupScreen{s: s, d: d, dir: dir}
 	u.pass1 = newSecret(s.st, "Passphrase  ", 40)
 	u.pass2 = newSecret(s.st, "Again       ", 40)
@@ -209,8 +209,8 @@ func ready(w walletHandle) tea.Cmd {
 
 func (u *setupScreen) focusPass(i int) tea.Cmd {
 	u.focus = i
-	focusOnly([]*textinput.Model{&u.pass1, &u.pass2}, i)
-	return nil
+	f := newForm(&u.pass1, &u.pass2)
+	return f.focusOn(i)
 }
 
 func (u *setupScreen) key(msg tea.KeyPressMsg) tea.Cmd {
@@ -356,8 +356,8 @@ func (u *setupScreen) focusConfirm(i int) tea.Cmd {
 	for j := range u.confirm {
 		ins[j] = &u.confirm[j]
 	}
-	focusOnly(ins, i)
-	return nil
+	f := newForm(ins...)
+	return f.focusOn(i)
 }
 
 func (u *setupScreen) checkConfirm() tea.Cmd {

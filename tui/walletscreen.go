@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
@@ -10,7 +9,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/bitverse/bitverse/node"
-	"github.com/bitverse/bitverse/node/wire"
 	"github.com/bitverse/bitverse/tui/internal/view"
 	"github.com/bitverse/bitverse/wallet"
 )
@@ -20,10 +18,7 @@ type walletMode int
 const (
 	wmAccounts walletMode = iota
 	wmReceive
-	wmSend      // the form
-	wmPreparing // nonce, fee, signature
-	wmConfirm   // the last look before submitting
-	wmSending
+	wmSend // the form, then its review (flow)
 	wmHistory
 	wmTx         // one transaction of the history
 	wmNewAccount // naming a new account
@@ -37,7 +32,7 @@ const historyLimit = 200
 // with its QR code, sends coins (form, fee, confirmation) and lists the
 // history with confirmations.
 type walletScreen struct {
-	s             *shared
+	s             *common
 	width, height int
 	active        bool
 	mode          walletMode
@@ -45,27 +40,28 @@ type walletScreen struct {
 
 	to, amount, name textinput.Model
 	nameErr          string
-	focus            int
+	send             form // to, amount
 	toErr, amountErr string
-	prepared         *wire.Tx
+	flow             *signFlow
 	preparedTo       string
 
 	history     []node.TxInfo
 	historyAddr string
 	historyErr  error
-	hCursor     int
-	hOffset     int
-	busy, stale bool
+	hist        cursorList
+	histReq     reqID // the history request out, 0 when none
+	stale       bool
 }
 
-func newWalletScreen(s *shared) *walletScreen {
-	w := &walletScreen{s: s}
+func newWalletScreen(s *common) *walletScreen {
+	w := &walletScreen{s: s, flow: newSignFlow(s)}
 	w.to = newInput(s.st, "", "bvd1…", 64)
 	w.to.CharLimit = 120
 	w.amount = newInput(s.st, "", "in BVS, e.g. 1.5", 24)
 	w.amount.CharLimit = 32
 	w.name = newInput(s.st, "", "savings", 24)
 	w.name.CharLimit = 32
+	w.send = newForm(&w.to, &w.amount)
 	return w
 }
 
@@ -76,7 +72,9 @@ func (w *walletScreen) restyle() {
 }
 
 func (w *walletScreen) Title() string { return "Wallet" }
-func (w *walletScreen) Deactivate()   { w.active = false }
+
+func (w *walletScreen) Deactivate() { w.active = false }
+
 func (w *walletScreen) SetSize(wd, h int) {
 	w.width, w.height = wd, h
 	w.to.SetWidth(min(66, max(20, wd-15)))
@@ -90,11 +88,12 @@ func (w *walletScreen) Activate() tea.Cmd {
 	return nil
 }
 
-func (w *walletScreen) Capturing() bool { return w.mode == wmSend || w.mode == wmNewAccount }
+func (w *walletScreen) Capturing() bool {
+	return w.mode == wmSend && !w.flow.active() || w.mode == wmNewAccount
+}
 
 func (w *walletScreen) Dirty() bool {
-	return (w.mode == wmSend || w.mode == wmPreparing || w.mode == wmConfirm) &&
-		(w.to.Value() != "" || w.amount.Value() != "")
+	return w.mode == wmSend && (w.to.Value() != "" || w.amount.Value() != "")
 }
 
 func (w *walletScreen) ShortHelp() []key.Binding {
@@ -105,9 +104,10 @@ func (w *walletScreen) ShortHelp() []key.Binding {
 	case wmNewAccount:
 		return []key.Binding{k.Submit, k.Cancel}
 	case wmSend:
+		if w.flow.active() {
+			return w.flow.ShortHelp()
+		}
 		return []key.Binding{k.NextField, k.Submit, k.Cancel}
-	case wmConfirm:
-		return []key.Binding{k.Yes, k.No}
 	case wmHistory:
 		return []key.Binding{k.Move, k.Open, k.Back}
 	}
@@ -130,19 +130,6 @@ func (w *walletScreen) account() (wallet.Account, bool) {
 	return wallet.Account{}, false
 }
 
-func (w *walletScreen) fetchHistory() tea.Cmd {
-	acct, ok := w.account()
-	if !ok {
-		return nil
-	}
-	if w.busy {
-		w.stale = true
-		return nil
-	}
-	w.busy = true
-	return historyCmd(w.s.ctx, w.s.api, "wallet", acct.Address, historyLimit)
-}
-
 func (w *walletScreen) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case eventMsg:
@@ -150,44 +137,18 @@ func (w *walletScreen) Update(msg tea.Msg) tea.Cmd {
 			return w.fetchHistory()
 		}
 	case historyMsg:
-		if msg.who != "wallet" {
+		if msg.id != w.histReq {
 			return nil
 		}
-		w.busy = false
+		w.histReq = 0
 		w.history, w.historyAddr, w.historyErr = msg.txs, msg.addr, msg.err
-		w.hCursor = min(w.hCursor, max(0, len(w.history)-1))
+		w.hist.clamp(len(w.history))
 		if w.stale {
 			w.stale = false
 			return w.fetchHistory()
 		}
-	case preparedMsg:
-		if msg.who != "send" || w.mode != wmPreparing {
-			return nil
-		}
-		if msg.err != nil {
-			w.s.log.Warn("prepare transfer", "err", msg.err)
-			w.mode = wmSend
-			w.amountErr = sentence(msg.err)
-			return w.focusField(w.focus)
-		}
-		w.prepared, w.mode = msg.tx, wmConfirm
-	case submittedMsg:
-		if msg.who != "send" || w.mode != wmSending {
-			return nil
-		}
-		if msg.err != nil {
-			w.s.log.Warn("submit transfer", "err", msg.err)
-			w.mode = wmSend
-			w.amountErr = "The node refused the transaction: " + sentence(msg.err)
-			return w.focusField(1)
-		}
-		w.s.log.Info("sent", "tx", msg.id)
-		w.s.info("Sent. Transaction " + view.Short(msg.id.String(), 16) + " is pending until a block includes it.")
-		w.to.Reset()
-		w.amount.Reset()
-		w.prepared = nil
-		w.mode = wmHistory
-		return w.fetchHistory()
+	case preparedMsg, submittedMsg, txConfirmedMsg:
+		return w.flowDone(w.flow.Update(msg))
 	case accountsMsg:
 		if w.mode != wmAdding {
 			return nil
@@ -211,12 +172,6 @@ func (w *walletScreen) Update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
-func (w *walletScreen) focusField(i int) tea.Cmd {
-	w.focus = i
-	focusOnly([]*textinput.Model{&w.to, &w.amount}, i)
-	return nil
-}
-
 func (w *walletScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := w.s.keys
 	switch w.mode {
@@ -235,7 +190,7 @@ func (w *walletScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 			w.mode, w.toErr, w.amountErr = wmSend, "", ""
 			return w.focusField(0)
 		case key.Matches(msg, k.History), key.Matches(msg, k.Open):
-			w.mode, w.hCursor, w.hOffset = wmHistory, 0, 0
+			w.mode, w.hist = wmHistory, cursorList{}
 			return w.fetchHistory()
 		case key.Matches(msg, k.NewAccount):
 			if w.s.wallet == nil {
@@ -270,46 +225,36 @@ func (w *walletScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 			w.mode = wmAccounts
 		}
 	case wmSend:
+		if w.flow.active() {
+			return w.flowDone(w.flow.Key(msg))
+		}
 		switch {
 		case key.Matches(msg, k.Cancel):
 			w.mode = wmAccounts
-			w.to.Blur()
-			w.amount.Blur()
+			w.send.blur()
 			return nil
 		case key.Matches(msg, k.Submit):
-			if w.focus == 0 && w.amount.Value() == "" {
+			if w.send.focus == 0 && w.amount.Value() == "" {
 				return w.focusField(1)
 			}
 			return w.submit()
 		case key.Matches(msg, k.NextField), key.Matches(msg, k.PrevField):
-			return w.focusField(1 - w.focus)
+			return w.send.next()
 		}
-		var cmd tea.Cmd
-		if w.focus == 0 {
-			w.to, cmd = w.to.Update(msg)
+		if w.send.focus == 0 {
 			w.toErr = ""
 		} else {
-			w.amount, cmd = w.amount.Update(msg)
 			w.amountErr = ""
 		}
+		cmd, _ := w.send.update(msg)
 		return cmd
-	case wmConfirm:
-		switch {
-		case key.Matches(msg, k.Yes):
-			w.mode = wmSending
-			return submitCmd(w.s.ctx, w.s.api, "send", w.prepared.Encode())
-		case key.Matches(msg, k.No):
-			w.mode, w.prepared = wmSend, nil
-			return w.focusField(1)
-		}
 	case wmHistory:
+		if w.hist.key(k, msg, len(w.history), w.historyRows(), listJump) {
+			return nil
+		}
 		switch {
 		case key.Matches(msg, k.Back):
 			w.mode = wmAccounts
-		case key.Matches(msg, k.Up):
-			w.hCursor = max(0, w.hCursor-1)
-		case key.Matches(msg, k.Down):
-			w.hCursor = max(0, min(len(w.history)-1, w.hCursor+1))
 		case key.Matches(msg, k.Open):
 			if len(w.history) > 0 {
 				w.mode = wmTx
@@ -325,67 +270,6 @@ func (w *walletScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
-// parsed validates the form: a checksummed address of this network and an
-// amount in BVS.
-func (w *walletScreen) parsed() (to wire.PubKey, amount uint64, ok bool) {
-	ok = true
-	to, err := wire.ParseAddress(w.s.net, w.to.Value())
-	switch {
-	case strings.TrimSpace(w.to.Value()) == "":
-		w.toErr, ok = "Enter the address to send to.", false
-	case err != nil:
-		w.toErr, ok = addressProblem(err), false
-	}
-	amount, err = wire.ParseAmount(w.amount.Value())
-	switch {
-	case strings.TrimSpace(w.amount.Value()) == "":
-		w.amountErr, ok = "Enter an amount, in BVS (e.g. 1.5).", false
-	case err != nil:
-		w.amountErr, ok = sentence(err)+" Use BVS with up to 8 decimals, e.g. 1.5.", false
-	case amount == 0:
-		w.amountErr, ok = "Enter an amount above zero.", false
-	}
-	return
-}
-
-// addressProblem explains a rejected address.
-func addressProblem(err error) string {
-	if errors.Is(err, wire.ErrBadAddress) {
-		return "Invalid address: " + strings.TrimPrefix(err.Error(), wire.ErrBadAddress.Error()+": ")
-	}
-	return sentence(err)
-}
-
-func (w *walletScreen) fee(amount uint64, to wire.PubKey) uint64 {
-	acct, _ := w.account()
-	return minFee(w.s.params, wire.Transfer{To: to, Amount: amount}, w.s.balances[acct.Address].NextNonce)
-}
-
-func (w *walletScreen) submit() tea.Cmd {
-	to, amount, ok := w.parsed()
-	if !ok {
-		if w.toErr != "" {
-			return w.focusField(0)
-		}
-		return w.focusField(1)
-	}
-	acct, _ := w.account()
-	fee := w.fee(amount, to)
-	if bal, known := w.s.balances[acct.Address]; known {
-		if total, err := wire.AddAmounts(amount, fee); err != nil || total > bal.Balance {
-			w.amountErr = fmt.Sprintf("That is more than the spendable balance: %s, and the fee is %s.",
-				view.Amount(bal.Balance), view.Amount(fee))
-			return w.focusField(1)
-		}
-	}
-	w.to.Blur()
-	w.amount.Blur()
-	w.mode, w.preparedTo = wmPreparing, wire.EncodeAddress(w.s.net, to)
-	hw, name := w.s.wallet, acct.Name
-	return prepareTxCmd(w.s.ctx, w.s.api, w.s.params, "send", acct.Address, wire.Transfer{To: to, Amount: amount},
-		func(nonce, fee uint64) (*wire.Tx, error) { return hw.Transfer(name, to, amount, nonce, fee) })
-}
-
 func (w *walletScreen) View() string {
 	var body string
 	switch w.mode {
@@ -393,15 +277,17 @@ func (w *walletScreen) View() string {
 		body = w.accountsView()
 	case wmReceive:
 		body = w.receiveView()
-	case wmSend, wmPreparing:
-		body = w.sendView()
-	case wmConfirm, wmSending:
-		body = w.confirmView()
+	case wmSend:
+		if w.flow.shown() {
+			body = w.flow.View(w.review(), w.width, w.height)
+		} else {
+			body = w.sendView()
+		}
 	case wmHistory:
 		body = w.historyView()
 	case wmTx:
-		if w.hCursor < len(w.history) {
-			body = " " + w.s.st.Title.Render("Transaction") + "\n\n" + txDetails(w.s, w.history[w.hCursor])
+		if w.hist.cursor < len(w.history) {
+			body = " " + w.s.st.Title.Render("Transaction") + "\n\n" + txDetails(w.s, w.history[w.hist.cursor])
 		}
 	}
 	return view.Lines(body, w.width, w.height)
@@ -486,122 +372,4 @@ func (w *walletScreen) receiveView() string {
 		return indent(strings.Join(info, "\n"), 1)
 	}
 	return indent(lipgloss.JoinHorizontal(lipgloss.Top, st.QR.Render(qr), "  ", strings.Join(info, "\n")), 1)
-}
-
-func (w *walletScreen) sendView() string {
-	st := w.s.st
-	acct, _ := w.account()
-	bal := w.s.balances[acct.Address]
-	lines := []string{
-		" " + st.Title.Render("Send"),
-		"",
-		"  " + field(st, "from", st.Value.Render(acct.Name)+st.Muted.Render(" · "+view.Amount(bal.Balance)+" spendable")),
-		"",
-		"  " + field(st, "to", w.to.View()),
-	}
-	if w.toErr != "" {
-		lines = append(lines, fieldError(st, w.toErr, w.width))
-	}
-	lines = append(lines, "  "+field(st, "amount", w.amount.View()))
-	if w.amountErr != "" {
-		lines = append(lines, fieldError(st, w.amountErr, w.width))
-	}
-	amount, _ := wire.ParseAmount(w.amount.Value())
-	fee := w.fee(amount, wire.PubKey{})
-	lines = append(lines, "  "+field(st, "fee", st.Value.Render(view.Amount(fee))+
-		st.Muted.Render(fmt.Sprintf(" · the minimum, %d units per byte", w.s.params.MinFeePerByte))))
-	lines = append(lines, "")
-	if w.mode == wmPreparing {
-		lines = append(lines, "  "+st.Muted.Render("Signing…"))
-	} else {
-		lines = append(lines, "  "+st.Muted.Render("enter reviews the transaction before anything is sent"))
-	}
-	return strings.Join(lines, "\n")
-}
-
-func (w *walletScreen) confirmView() string {
-	st := w.s.st
-	tx := w.prepared
-	if tx == nil {
-		return ""
-	}
-	body := tx.Body.(wire.Transfer)
-	total, _ := wire.AddAmounts(body.Amount, tx.Fee)
-	f := func(label, value string) string { return field(st, label, value) }
-	msg := strings.Join([]string{
-		st.Strong.Render("Send this transaction?"),
-		"",
-		f("to", st.Value.Render(w.preparedTo)),
-		f("amount", st.Strong.Render(view.Amount(body.Amount))),
-		f("fee", st.Value.Render(view.Amount(tx.Fee))),
-		f("total", st.Strong.Render(view.Amount(total))),
-		f("nonce", st.Muted.Render(fmt.Sprint(tx.Nonce))),
-		"",
-		st.Warn.Render("A sent transaction cannot be taken back."),
-		"",
-		st.Strong.Render("y") + st.Muted.Render(" send   ") + st.Strong.Render("n") + st.Muted.Render(" back to the form"),
-	}, "\n")
-	if w.mode == wmSending {
-		msg += "\n\n" + st.Muted.Render("Submitting…")
-	}
-	return lipgloss.Place(w.width, w.height, lipgloss.Center, lipgloss.Center, st.Modal.Render(msg))
-}
-
-func (w *walletScreen) historyView() string {
-	st := w.s.st
-	acct, _ := w.account()
-	lines := []string{" " + st.Title.Render("History") + st.Muted.Render(" · "+acct.Name), ""}
-	switch {
-	case w.historyErr != nil:
-		return strings.Join(append(lines, "  "+st.Bad.Render(sentence(w.historyErr))), "\n")
-	case w.historyAddr != acct.Address:
-		return strings.Join(append(lines, "  "+st.Muted.Render("loading…")), "\n")
-	case len(w.history) == 0:
-		return strings.Join(append(lines, "  "+st.Muted.Render("No transactions yet. Mine (m) or receive (r) some BVS.")), "\n")
-	}
-	hdr := fmt.Sprintf("  %-10s %-9s %18s  %-24s %s", "status", "type", "amount", "counterparty", "when")
-	lines = append(lines, st.Column.Render(view.PadRight(hdr, w.width)))
-	rows := max(1, w.height-len(lines))
-	if w.hCursor < w.hOffset {
-		w.hOffset = w.hCursor
-	}
-	if w.hCursor >= w.hOffset+rows {
-		w.hOffset = w.hCursor - rows + 1
-	}
-	for i := w.hOffset; i < len(w.history) && i < w.hOffset+rows; i++ {
-		tx := w.history[i]
-		status := st.Warn.Render(view.PadRight("pending", 10))
-		if !tx.Pending {
-			status = st.Good.Render(view.PadRight(view.Int(tx.Confirmations)+" conf", 10))
-		}
-		amount, other := w.historyAmount(tx, acct.Address)
-		when := ""
-		if tx.Time != 0 {
-			when = view.Ago(w.s.now, tx.Time)
-		}
-		row := fmt.Sprintf("  %s %-9s %s  %-24s %s", status, txKind(tx.Type), view.PadLeft(amount, 18), view.ShortAddr(other, 24), when)
-		if i == w.hCursor {
-			lines = append(lines, st.Selected.Render(view.PadRight("▸"+row[1:], w.width)))
-		} else {
-			lines = append(lines, view.Truncate(row, w.width))
-		}
-	}
-	return strings.Join(lines, "\n")
-}
-
-// historyAmount is the signed change to addr's balance and the other side.
-func (w *walletScreen) historyAmount(tx node.TxInfo, addr string) (string, string) {
-	switch {
-	case tx.Type == "put":
-		return "−" + view.Amount(tx.Fee), tx.Key
-	case tx.From == addr && tx.To == addr:
-		return "−" + view.Amount(tx.Fee), "to self"
-	case tx.From == addr:
-		total, _ := wire.AddAmounts(tx.Amount, tx.Fee)
-		return "−" + view.Amount(total), tx.To
-	case tx.Type == "coinbase":
-		return "+" + view.Amount(tx.Amount), "block reward"
-	default:
-		return "+" + view.Amount(tx.Amount), tx.From
-	}
 }

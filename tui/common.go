@@ -43,10 +43,14 @@ type screen interface {
 	FullHelp() [][]key.Binding
 }
 
-// shared is the state every screen reads: the node's status, the wallet and
-// its balances, styles and keys. Only the root's Update writes it (screens
-// get a pointer and read it in Update and View, on the same goroutine).
-type shared struct {
+// common is the one value every component gets, as soft-serve's
+// common.Common: the context, the node, the network's parameters, styles,
+// keys, the clock and the logger, plus the state every screen reads (the
+// node's status, the wallet and its balances, the message line). Only the
+// root's Update writes the state (components get a pointer and read it in
+// Update and View, on the same goroutine); components write only the
+// message line (info, fail) and take request IDs (newID).
+type common struct {
 	ctx     context.Context
 	api     node.API
 	params  *consensus.Params
@@ -74,19 +78,32 @@ type shared struct {
 	message    string // the message line
 	messageErr bool
 	messageAt  time.Time
+
+	lastID reqID // the last request ID given out
+}
+
+// reqID identifies one request a component made: the command's reply
+// carries it back, and the component takes only replies to the requests
+// it is waiting for (every reply reaches every screen).
+type reqID uint64
+
+// newID returns a request ID never given out before.
+func (s *common) newID() reqID {
+	s.lastID++
+	return s.lastID
 }
 
 // info and fail set the message line.
-func (s *shared) info(msg string) {
+func (s *common) info(msg string) {
 	s.message, s.messageErr, s.messageAt = msg, false, s.now
 }
 
-func (s *shared) fail(msg string) {
+func (s *common) fail(msg string) {
 	s.message, s.messageErr, s.messageAt = msg, true, s.now
 }
 
 // mineTo is the address rewards go to: the first account's.
-func (s *shared) mineTo() string {
+func (s *common) mineTo() string {
 	if len(s.accounts) == 0 {
 		return ""
 	}
@@ -94,7 +111,7 @@ func (s *shared) mineTo() string {
 }
 
 // totals sums the balances of all accounts.
-func (s *shared) totals() (spendable, immature uint64, pending int) {
+func (s *common) totals() (spendable, immature uint64, pending int) {
 	for _, a := range s.accounts {
 		if b, ok := s.balances[a.Address]; ok {
 			spendable += b.Balance
@@ -106,7 +123,7 @@ func (s *shared) totals() (spendable, immature uint64, pending int) {
 }
 
 // tipHeight is the root chain's height, and whether it is known yet.
-func (s *shared) tipHeight() (uint64, bool) { return s.status.Height, s.haveStatus }
+func (s *common) tipHeight() (uint64, bool) { return s.status.Height, s.haveStatus }
 
 // txKind is a transaction type in at most 9 cells, for table columns.
 func txKind(t string) string {
