@@ -597,7 +597,10 @@ func (b *Batch) payable(t *wire.Tx) error {
 	default:
 		return nil
 	}
-	if !b.chain.IsRoot() {
+	// Branch writes are checked against the root ledger at their anchor,
+	// but their nonce and fee are the branch's (write credit): only root
+	// transactions pay from the root account.
+	if !b.chain.IsRoot() || !t.Chain.IsRoot() {
 		return nil
 	}
 	from, err := b.account(t.From)
