@@ -60,7 +60,6 @@ func TestPlanSubmitBackToBack(t *testing.T) {
 	}
 }
 
-
 // TestPlanStampThenBranchWrite submits a branch write and the stamp that
 // pays for it back to back; the node's miner then confirms both, the
 // write in a block of the branch.
