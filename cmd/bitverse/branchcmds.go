@@ -12,6 +12,7 @@ import (
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/consensus"
 	"github.com/bitverse/bitverse/node/wire"
+	"github.com/bitverse/bitverse/wallet/plan"
 	"github.com/spf13/cobra"
 )
 
@@ -43,11 +44,7 @@ checkpoints their blocks. Credit cannot be taken back.`,
 			if err != nil {
 				return err
 			}
-			if amount == 0 {
-				return errors.New("stamp a positive amount")
-			}
-			prompt := fmt.Sprintf("Stamp %s of write credit on chain %s", bvs(amount), id)
-			return sendBody(cmd.Context(), f, wire.Stamp{Chain: id, Amount: amount}, amount, prompt)
+			return sendIntent(cmd.Context(), f, plan.Stamp{Chain: id, Amount: amount}, true)
 		},
 	}
 	f.add(c)
@@ -83,6 +80,9 @@ func creditCmd() *cobra.Command {
 			return out(ci, func(o io.Writer) {
 				kv(o, "chain", ci.Chain)
 				kv(o, "stamped", bvs(ci.Credit))
+				if ci.Stamping > 0 {
+					kv(o, "stamping", bvs(ci.Stamping)+" (pending stamps, not yet in a block)")
+				}
 				kv(o, "spent", bvs(ci.Spent))
 				kv(o, "available", bvs(ci.Available))
 				kv(o, "chain pool", bvs(ci.Pool)+" (stamped by everyone, not yet paid to miners)")

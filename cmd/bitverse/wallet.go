@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +11,7 @@ import (
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/wire"
 	"github.com/bitverse/bitverse/wallet"
+	"github.com/bitverse/bitverse/wallet/plan"
 	"github.com/spf13/cobra"
 )
 
@@ -293,24 +293,11 @@ func walletSendCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if amount == 0 {
-				return errors.New("amount must be more than zero")
-			}
-			return sendBody(cmd.Context(), f, wire.Transfer{To: to, Amount: amount}, amount, fmt.Sprintf("Send %s to %s", bvs(amount), args[0]))
+			return sendIntent(cmd.Context(), f, plan.Send{To: to, Amount: amount}, true)
 		},
 	}
 	f.add(c)
 	return c
-}
-
-func confirm(prompt string) (bool, error) {
-	fmt.Fprint(os.Stderr, prompt)
-	line, err := bufio.NewReader(os.Stdin).ReadString('\n')
-	if err != nil && line == "" {
-		return false, errors.New("no confirmation on stdin; pass --yes to send without asking")
-	}
-	line = strings.ToLower(strings.TrimSpace(line))
-	return line == "y" || line == "yes", nil
 }
 
 func walletHistoryCmd() *cobra.Command {
@@ -371,27 +358,4 @@ func printHistory(o io.Writer, addr string, h []node.TxInfo) {
 		}
 		fmt.Fprintf(o, "%s\t%s\t%s\t%s\t%s\t%s\n", when, t.Type, amount, conf, detail, t.ID.Short())
 	}
-}
-
-// submit sends a signed transaction and, with wait, follows it into a block.
-func submit(ctx context.Context, api node.API, tx *wire.Tx, wait bool) error {
-	id, err := api.SubmitTx(ctx, tx.Encode())
-	if err != nil {
-		return err
-	}
-	if !wait {
-		return out(map[string]any{"tx": id, "status": "pending"}, func(o io.Writer) {
-			fmt.Fprintf(o, "accepted: %s (pending; --wait follows it into a block)\n", id)
-		})
-	}
-	if !g.jsonOut {
-		fmt.Fprintf(os.Stderr, "accepted: %s, waiting for a block…\n", id)
-	}
-	info, err := waitForTx(ctx, api, id)
-	if err != nil {
-		return err
-	}
-	return out(info, func(o io.Writer) {
-		fmt.Fprintf(o, "confirmed: %s in block %d (%s)\n", id, info.Height, info.Block.Short())
-	})
 }
