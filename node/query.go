@@ -235,40 +235,112 @@ func (n *Node) Keys(ctx context.Context, prefix, after string, limit int) ([]str
 	return out, nil
 }
 
-// Block implements API: ref is a height or a block id.
+// Block implements API: ref is a root height or a block id of any chain
+// of the blocktree (BlockOn with no chain).
 func (n *Node) Block(ctx context.Context, ref string) (*BlockInfo, error) {
-	var b *wire.Block
-	var err error
-	if h, perr := strconv.ParseUint(ref, 10, 64); perr == nil {
-		b, err = n.chain.BlockByHeight(h)
-	} else if id, perr := wire.ParseHash(ref); perr == nil {
-		b, err = n.chain.BlockByID(id)
-	} else {
+	return n.BlockOn(ctx, "", ref)
+}
+
+// BlocktreeAPI reads blocks of every chain of the blocktree. *Node and
+// rpc.Client implement it.
+type BlocktreeAPI interface {
+	// BlockOn returns block ref (a height or a block id) of chain ("/" or
+	// a branch such as 01). With chain empty, a height is the root's and
+	// an id is looked up on every chain. A block of a chain kept as
+	// headers only comes without transactions (HeadersOnly set).
+	BlockOn(ctx context.Context, chain, ref string) (*BlockInfo, error)
+}
+
+// BlockOn implements BlocktreeAPI.
+func (n *Node) BlockOn(ctx context.Context, chainName, ref string) (*BlockInfo, error) {
+	height, herr := strconv.ParseUint(ref, 10, 64)
+	id, iderr := wire.ParseHash(ref)
+	if herr != nil && iderr != nil {
 		return nil, fmt.Errorf("%w: %q is neither a height nor a block hash", ErrBadRequest, ref)
 	}
-	if errors.Is(err, chain.ErrNotFound) {
-		return nil, fmt.Errorf("%w: %v", ErrNotFound, err)
+	chains := n.forest.Chains() // the root first
+	if chainName != "" {
+		cid, err := wire.ParseChainID(chainName)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrBadRequest, err)
+		}
+		c := n.forest.Chain(cid)
+		if c == nil {
+			return nil, fmt.Errorf("%w: chain %s is below the blocktree (depths 0 to %d)", ErrBadRequest, cid, n.cfg.Params.MaxDepth)
+		}
+		chains = []*chain.Chain{c}
+	} else if herr == nil {
+		chains = []*chain.Chain{n.chain}
 	}
+	for _, c := range chains {
+		if herr == nil {
+			var err error
+			if id, err = c.IDAt(height); err != nil {
+				return nil, fmt.Errorf("%w: chain %s has no block at height %d (its tip is at %d)", ErrNotFound, chainLabel(c), height, c.Tip().Height)
+			}
+		}
+		info, err := n.blockOn(c, id)
+		if errors.Is(err, chain.ErrNotFound) {
+			continue
+		}
+		return info, err
+	}
+	where := "on any chain of the blocktree"
+	if len(chains) == 1 {
+		where = "on chain " + chainLabel(chains[0])
+	}
+	return nil, fmt.Errorf("%w: no block %s %s", ErrNotFound, id.Short(), where)
+}
+
+func chainLabel(c *chain.Chain) string { return c.ID().String() }
+
+// blockOn describes block id of chain c: in full, or from its header when
+// c keeps headers only.
+func (n *Node) blockOn(c *chain.Chain, id wire.Hash) (*BlockInfo, error) {
+	if !c.HeadersOnly() {
+		b, err := c.BlockByID(id)
+		if err != nil {
+			return nil, err
+		}
+		info := n.blockInfoOn(c, b, true)
+		return &info, nil
+	}
+	h, main, err := c.HeaderByID(id)
 	if err != nil {
 		return nil, err
 	}
-	info := n.blockInfo(b, true)
+	info := headerInfo(c, h, main)
+	info.HeadersOnly = true
+	info.Raw = h.Encode()
 	return &info, nil
 }
 
-func (n *Node) blockInfo(b *wire.Block, withTxs bool) BlockInfo {
-	h := b.Header
-	tip := n.chain.Tip().Height
-	_, main, _ := n.chain.HeaderByID(b.ID())
-	info := BlockInfo{ID: b.ID(), Chain: h.Chain.String(), Height: h.Height, Prev: h.Prev, Time: h.Time,
-		Bits: h.Bits, Nonce: h.Nonce, TxRoot: h.TxRoot, StateRoot: h.StateRoot, Size: len(b.Encode()), Main: main}
-	if main && tip >= h.Height {
+func headerInfo(c *chain.Chain, h wire.Header, main bool) BlockInfo {
+	info := BlockInfo{ID: h.ID(), Chain: h.Chain.String(), Height: h.Height, Prev: h.Prev, Time: h.Time,
+		Bits: h.Bits, Nonce: h.Nonce, TxRoot: h.TxRoot, StateRoot: h.StateRoot, Main: main}
+	if tip := c.Tip().Height; main && tip >= h.Height {
 		info.Confirmations = tip - h.Height + 1
 	}
+	return info
+}
+
+func (n *Node) blockInfo(b *wire.Block, withTxs bool) BlockInfo {
+	return n.blockInfoOn(n.chain, b, withTxs)
+}
+
+func (n *Node) blockInfoOn(c *chain.Chain, b *wire.Block, withTxs bool) BlockInfo {
+	_, main, _ := c.HeaderByID(b.ID())
+	info := headerInfo(c, b.Header, main)
+	raw := b.Encode()
+	info.Size = len(raw)
 	if withTxs {
+		info.Raw = raw
 		for _, t := range b.Txs {
 			ti := n.txInfo(t)
-			ti.Block, ti.Height, ti.Confirmations, ti.Time = info.ID, h.Height, info.Confirmations, h.Time
+			ti.Block, ti.Height, ti.Confirmations, ti.Time = info.ID, b.Header.Height, info.Confirmations, b.Header.Time
+			if !c.ID().IsRoot() {
+				ti.Chain = info.Chain
+			}
 			info.Txs = append(info.Txs, ti)
 		}
 	}

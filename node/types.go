@@ -119,6 +119,12 @@ type BlockInfo struct {
 	Confirmations uint64    `json:"confirmations"`
 	Main          bool      `json:"main"`
 	Txs           []TxInfo  `json:"txs"`
+	// HeadersOnly: the node keeps only headers of the chain, so the block
+	// comes without its transactions and Raw is the encoded header.
+	HeadersOnly bool `json:"headers_only,omitempty"`
+	// Raw is the block's canonical encoding (the header's when
+	// HeadersOnly), so that a client can check its ID and proof of work.
+	Raw []byte `json:"raw,omitempty"`
 }
 
 // Tree is the blocktree as this node holds it (`bitverse tree`). JSON names

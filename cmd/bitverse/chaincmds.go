@@ -69,16 +69,21 @@ type statusOut struct {
 }
 
 func blockCmd() *cobra.Command {
+	var chainName string
 	c := &cobra.Command{
-		Use:   "block HEIGHT|HASH",
-		Short: "Show a block and its transactions",
-		Args:  cobra.ExactArgs(1),
+		Use:   "block [--chain C] HEIGHT|HASH",
+		Short: "Show a block of any chain of the blocktree and its transactions",
+		Long: `Show a block. A HEIGHT is on the root unless --chain names a branch
+(0, 01, …); a HASH is looked up on every chain. A block of a chain this node
+keeps as headers only is shown from its header, without transactions.`,
+		Example: "  bitverse block 12\n  bitverse block --chain 01 3\n  bitverse block 5c1f…",
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cl, err := dial()
 			if err != nil {
 				return err
 			}
-			b, err := cl.Block(cmd.Context(), args[0])
+			b, err := cl.BlockOn(cmd.Context(), chainName, args[0])
 			if err != nil {
 				return err
 			}
@@ -92,6 +97,10 @@ func blockCmd() *cobra.Command {
 				kv(o, "bits", fmt.Sprintf("%08x", b.Bits))
 				kv(o, "size", fmt.Sprintf("%d bytes", b.Size))
 				kv(o, "confirmations", b.Confirmations)
+				if b.HeadersOnly {
+					fmt.Fprintf(o, "\n(this node keeps only headers of chain %s: bitverse follow %s stores its blocks)\n", b.Chain, b.Chain)
+					return
+				}
 				fmt.Fprintf(o, "\nTX\tTYPE\tFROM\tDETAIL\n")
 				for _, t := range b.Txs {
 					detail := ""
@@ -106,6 +115,7 @@ func blockCmd() *cobra.Command {
 			})
 		},
 	}
+	c.Flags().StringVar(&chainName, "chain", "", "the chain of a HEIGHT: / (the root, default) or a branch such as 01")
 	addJSON(c)
 	return c
 }
@@ -144,6 +154,9 @@ func txCmd() *cobra.Command {
 				}
 				kv(o, "fee", bvs(t.Fee))
 				kv(o, "nonce", t.Nonce)
+				if t.Chain != "" {
+					kv(o, "chain", t.Chain)
+				}
 				if t.Pending {
 					kv(o, "status", "pending (in the mempool)")
 				} else {
