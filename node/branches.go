@@ -245,7 +245,7 @@ func (n *Node) branchTx(id wire.Hash) (*TxInfo, bool) {
 	for cid, p := range n.pools {
 		if t, ok := p.Get(id); ok {
 			ti := n.txInfo(t)
-			ti.Pending, ti.Chain = true, cid.String()
+			ti.Pending, ti.Chain, ti.Raw = true, cid.String(), t.Encode()
 			return &ti, true
 		}
 	}
@@ -258,7 +258,7 @@ func (n *Node) branchTx(id wire.Hash) (*TxInfo, bool) {
 			continue
 		}
 		ti := n.txInfo(t)
-		ti.Chain = c.ID().String()
+		ti.Chain, ti.Raw = c.ID().String(), t.Encode()
 		ti.Block, ti.Height = loc.Block, loc.Height
 		if tip := c.Tip().Height; tip >= loc.Height {
 			ti.Confirmations = tip - loc.Height + 1

@@ -369,16 +369,26 @@ func (n *Node) Blocks(ctx context.Context, top uint64, count int) ([]BlockInfo, 
 	return out, nil
 }
 
-func (n *Node) txInfo(t *wire.Tx) TxInfo {
+func (n *Node) txInfo(t *wire.Tx) TxInfo { return DescribeTx(n.net(), t) }
+
+// DescribeTx describes t on network net as the API does, without its
+// place in a chain (block, height, confirmations) and without Raw.
+func DescribeTx(net wire.Network, t *wire.Tx) TxInfo {
 	ti := TxInfo{ID: t.ID(), Type: t.Type.String(), Fee: t.Fee, Nonce: t.Nonce, Size: t.Size()}
+	if !t.Chain.IsRoot() {
+		ti.Chain = t.Chain.String()
+	}
 	if !t.From.IsZero() {
-		ti.From = wire.EncodeAddress(n.net(), t.From)
+		ti.From = wire.EncodeAddress(net, t.From)
+	}
+	if t.Sig != (wire.Signature{}) {
+		ti.Sig = t.Sig[:]
 	}
 	switch b := t.Body.(type) {
 	case wire.Transfer:
-		ti.To, ti.Amount = wire.EncodeAddress(n.net(), b.To), b.Amount
+		ti.To, ti.Amount = wire.EncodeAddress(net, b.To), b.Amount
 	case wire.Coinbase:
-		ti.To, ti.Amount = wire.EncodeAddress(n.net(), b.To), b.Amount
+		ti.To, ti.Amount = wire.EncodeAddress(net, b.To), b.Amount
 	case wire.Put:
 		ti.Key, ti.ValueSize = b.Key, len(b.Value)
 	}
@@ -389,7 +399,7 @@ func (n *Node) txInfo(t *wire.Tx) TxInfo {
 func (n *Node) Tx(ctx context.Context, id wire.Hash) (*TxInfo, error) {
 	if t, ok := n.pool.Get(id); ok {
 		ti := n.txInfo(t)
-		ti.Pending = true
+		ti.Pending, ti.Raw = true, t.Encode()
 		return &ti, nil
 	}
 	t, loc, err := n.chain.TxByID(id)
@@ -403,7 +413,7 @@ func (n *Node) Tx(ctx context.Context, id wire.Hash) (*TxInfo, error) {
 		return nil, err
 	}
 	ti := n.txInfo(t)
-	ti.Block, ti.Height = loc.Block, loc.Height
+	ti.Block, ti.Height, ti.Raw = loc.Block, loc.Height, t.Encode()
 	if tip := n.chain.Tip().Height; tip >= loc.Height {
 		ti.Confirmations = tip - loc.Height + 1
 	}

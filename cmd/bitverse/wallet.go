@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -96,7 +97,7 @@ func walletRestoreCmd() *cobra.Command {
 			if err := os.WriteFile(mineToFile(dir), []byte(acct.Address+"\n"), 0o600); err != nil {
 				return err
 			}
-			return out(map[string]any{"address": acct.Address, "accounts": w.Accounts()}, func(o io.Writer) {
+			return out(map[string]any{"address": acct.Address, "accounts": accountsOut(w.Accounts())}, func(o io.Writer) {
 				fmt.Fprintf(o, "Wallet restored in %s\nFirst address: %s\n", walletDir(dir), acct.Address)
 			})
 		},
@@ -171,7 +172,7 @@ func walletListCmd() *cobra.Command {
 				return err
 			}
 			accts := w.Accounts()
-			return out(accts, func(o io.Writer) {
+			return out(accountsOut(accts), func(o io.Writer) {
 				fmt.Fprintln(o, "NAME\tINDEX\tADDRESS")
 				for _, a := range accts {
 					fmt.Fprintf(o, "%s\t%d\t%s\n", a.Name, a.Index, a.Address)
@@ -181,6 +182,23 @@ func walletListCmd() *cobra.Command {
 	}
 	addJSON(c)
 	return c
+}
+
+// accountOut is an account as --json prints it.
+type accountOut struct {
+	Name      string `json:"name"`
+	Index     uint32 `json:"index"`
+	Address   string `json:"address"`
+	PublicKey string `json:"public_key"` // x-only, hex
+	Path      string `json:"path"`
+}
+
+func accountsOut(accts []wallet.Account) []accountOut {
+	out := make([]accountOut, len(accts))
+	for i, a := range accts {
+		out[i] = accountOut{Name: a.Name, Index: a.Index, Address: a.Address, PublicKey: hex.EncodeToString(a.PubKey[:]), Path: a.Path}
+	}
+	return out
 }
 
 func walletNewAccountCmd() *cobra.Command {
