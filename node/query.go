@@ -480,3 +480,43 @@ func (n *Node) Events(ctx context.Context) (<-chan Event, error) {
 	}()
 	return ch, nil
 }
+
+// VerifyProof checks, in the calling process (a client need not trust
+// the node that answered), that the proof ties the value to the
+// header: header hash, proof of work, state root, Merkle path, and that the
+// proven record is the value shown.
+func (res *GetResult) VerifyProof() error {
+	pi := res.Proof
+	if pi == nil {
+		return errors.New("the node sent no proof")
+	}
+	h, err := wire.DecodeHeader(pi.Header)
+	if err != nil {
+		return fmt.Errorf("proof header: %w", err)
+	}
+	if h.ID() != pi.Block || h.StateRoot != pi.StateRoot {
+		return errors.New("proof header does not match the block it names")
+	}
+	if !consensus.HashMeetsTarget(h.PowHash(), consensus.CompactToBig(h.Bits)) {
+		return errors.New("proof header has no valid proof of work")
+	}
+	p, err := state.DecodeProof(pi.Proof)
+	if err != nil {
+		return fmt.Errorf("proof: %w", err)
+	}
+	if err := p.Verify(h.StateRoot); err != nil {
+		return fmt.Errorf("proof does not verify: %w", err)
+	}
+	if p.Key != res.Key || p.Record == nil || p.Record.TxID != res.TxID || p.Record.Height != res.Height {
+		return errors.New("proof is for a different record than the value shown")
+	}
+	value := []byte(res.Value)
+	if res.Encoding == "base64" {
+		value, _ = base64.StdEncoding.DecodeString(res.Value)
+	}
+	if string(p.Record.Value) != string(value) {
+		return errors.New("proven value differs from the value shown")
+	}
+	pi.Verified = true // checked here
+	return nil
+}
