@@ -140,3 +140,32 @@ func TestPendingStampPaysBranchWrite(t *testing.T) {
 		t.Fatalf("a write beyond the confirmed credit: %v", err)
 	}
 }
+
+// TestParentsBounded: a queue of puts yields no parents (a stream of
+// writes is judged against the tip, its scripts not run again); parents end
+// with the last transaction a check can depend on, and are at most
+// MaxParents.
+func TestParentsBounded(t *testing.T) {
+	put := &wire.Tx{Body: wire.Put{Key: "public/x"}}
+	buy := &wire.Tx{Body: wire.KeyspaceBuy{Name: "x"}}
+	stamp := &wire.Tx{Body: wire.Stamp{}}
+	long := make([]*wire.Tx, MaxParents+5)
+	for i := range long {
+		long[i] = buy
+	}
+	tests := []struct {
+		pending []*wire.Tx
+		want    int
+	}{
+		{nil, 0},
+		{[]*wire.Tx{put, put, put}, 0},
+		{[]*wire.Tx{buy, put, put}, 1},
+		{[]*wire.Tx{put, stamp, put}, 2},
+		{long, MaxParents},
+	}
+	for i, tc := range tests {
+		if got := Parents(tc.pending); len(got) != tc.want {
+			t.Errorf("case %d: %d parents, want %d", i, len(got), tc.want)
+		}
+	}
+}

@@ -319,15 +319,37 @@ func (p *Pool) add(tx *wire.Tx, persist, verify, access bool) (wire.Hash, error)
 // transactions.
 func (p *Pool) parents(tx *wire.Tx) []*wire.Tx {
 	if p.cfg.Root != nil {
-		return p.cfg.Root.Pending(tx.From)
+		return Parents(p.cfg.Root.Pending(tx.From))
 	}
 	pending := p.Pending(tx.From)
 	for i, t := range pending {
 		if t.Nonce >= tx.Nonce {
-			return pending[:i]
+			pending = pending[:i]
+			break
 		}
 	}
-	return pending
+	return Parents(pending)
+}
+
+// MaxParents bounds the pending transactions applied before a check, so
+// that a sender's long queue does not make every admission redo its work.
+const MaxParents = 16
+
+// Parents returns the part of a sender's pending transactions (in nonce
+// order, from the account's nonce) that a later transaction is judged
+// after: the prefix of at most MaxParents that ends with the last one a
+// check can depend on (anything but a put: keyspace transactions,
+// transfers, stamps). A queue of puts only yields none, so a writer's
+// stream of puts is judged against the tip, as a block would judge them
+// but without running their scripts again.
+func Parents(pending []*wire.Tx) []*wire.Tx {
+	pending = pending[:min(len(pending), MaxParents)]
+	for i := len(pending) - 1; i >= 0; i-- {
+		if _, put := pending[i].Body.(wire.Put); !put {
+			return pending[:i+1]
+		}
+	}
+	return nil
 }
 
 // PendingStamps returns the write credit on chain id that from's pending
