@@ -20,8 +20,8 @@ const EventBranchBlock EventKind = "branch_block"
 // tip shows it (blocks check it again at their anchor), and kept in the
 // chain's own file so that an accepted write survives a restart.
 func (n *Node) branchPool(id wire.ChainID, db *bbolt.DB) *mempool.Pool {
-	return mempool.New(mempool.Config{Params: n.cfg.Params, DB: db, Sigs: n.sigs, Chain: id,
-		Check: func(t *wire.Tx) error { return n.chain.CheckAccess(t) },
+	return mempool.New(mempool.Config{Params: n.cfg.Params, DB: db, Sigs: n.sigs, Chain: id, Root: n.pool,
+		Check: func(t *wire.Tx, parents []*wire.Tx) error { return n.chain.CheckAccess(t, parents...) },
 		Available: func(pk wire.PubKey, spent uint64) (uint64, error) {
 			credit := n.credit(pk, id)
 			if credit < spent {
@@ -135,11 +135,13 @@ func (n *Node) pathTemplate() ([]*wire.Block, error) {
 
 // CreditInfo is an address's write credit on one branch chain.
 type CreditInfo struct {
-	Address   string `json:"address"`
-	Chain     string `json:"chain"`
-	Credit    uint64 `json:"credit"`    // stamped in total (root tip)
-	Spent     uint64 `json:"spent"`     // spent by confirmed writes on the chain
-	Available uint64 `json:"available"` // credit - spent - pending writes' fees
+	Address string `json:"address"`
+	Chain   string `json:"chain"`
+	Credit  uint64 `json:"credit"` // stamped in total (root tip)
+	Spent   uint64 `json:"spent"`  // spent by confirmed writes on the chain
+	// Stamping is credit bought by pending root stamps, not yet in a block.
+	Stamping  uint64 `json:"stamping"`
+	Available uint64 `json:"available"` // credit + stamping - spent - pending writes' fees
 	Nonce     uint64 `json:"nonce"`
 	NextNonce uint64 `json:"next_nonce"`
 	Pool      uint64 `json:"pool"` // stamped for the chain by everyone and not yet paid to miners
@@ -182,8 +184,10 @@ func (n *Node) Credit(ctx context.Context, addr, chainName string) (*CreditInfo,
 	for _, t := range pool.Pending(pk) {
 		pending += t.Fee
 	}
-	if used := info.Spent + pending; used < info.Credit {
-		info.Available = info.Credit - used
+	info.Stamping = n.pool.PendingStamps(pk, id)
+	total, _ := wire.AddAmounts(info.Credit, info.Stamping)
+	if used := info.Spent + pending; used < total {
+		info.Available = total - used
 	}
 	return info, nil
 }
@@ -242,7 +246,7 @@ func (n *Node) branchTx(id wire.Hash) (*TxInfo, bool) {
 	for cid, p := range n.pools {
 		if t, ok := p.Get(id); ok {
 			ti := n.txInfo(t)
-			ti.Pending, ti.Chain = true, cid.String()
+			ti.Pending, ti.Chain, ti.Raw = true, cid.String(), t.Encode()
 			return &ti, true
 		}
 	}
@@ -255,7 +259,7 @@ func (n *Node) branchTx(id wire.Hash) (*TxInfo, bool) {
 			continue
 		}
 		ti := n.txInfo(t)
-		ti.Chain = c.ID().String()
+		ti.Chain, ti.Raw = c.ID().String(), t.Encode()
 		ti.Block, ti.Height = loc.Block, loc.Height
 		if tip := c.Tip().Height; tip >= loc.Height {
 			ti.Confirmations = tip - loc.Height + 1

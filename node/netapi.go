@@ -68,7 +68,7 @@ type PeerInfo struct {
 
 // BlobInfo describes a blob: its encoded manifest and what it says.
 type BlobInfo struct {
-	Manifest  []byte    `json:"manifest"` // encoded (52 bytes): the put value
+	Manifest  Hex       `json:"manifest"` // encoded (52 bytes): the put value
 	Root      wire.Hash `json:"root"`
 	Size      uint64    `json:"size"`
 	ChunkSize uint32    `json:"chunk_size"`

@@ -116,7 +116,7 @@ func Open(cfg Config) (*Node, error) {
 	}
 	scripts := state.NewScripts(cfg.Scripts)
 	n.pool = mempool.New(mempool.Config{Params: cfg.Params, DB: db, Sigs: sigs,
-		Check: func(t *wire.Tx) error { return n.chain.CheckAccess(t) }})
+		Check: func(t *wire.Tx, parents []*wire.Tx) error { return n.chain.CheckAccess(t, parents...) }})
 	// The blocktree: the root on chain.db (hooks feed the mempool, the
 	// address index and events), then every branch on its own file.
 	n.forest = chain.NewForest(cfg.Params)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/bitverse/bitverse/node/consensus"
+	"github.com/bitverse/bitverse/node/mempool"
 	"github.com/bitverse/bitverse/node/state"
 	"github.com/bitverse/bitverse/node/wire"
 )
@@ -60,6 +61,8 @@ func (n *Node) Preview(ctx context.Context, raws [][]byte) (*Verdict, error) {
 	last := txs[len(txs)-1]
 	// The root transactions before it: the sender's pending ones, then
 	// those of the plan, each sender's in nonce order.
+	// As the mempool will judge it (mempool.Parents): when the plan's own
+	// root transactions come first, after all the sender's pending ones.
 	var parents []*wire.Tx
 	seen := map[wire.PubKey]bool{}
 	for _, t := range txs[:len(txs)-1] {
@@ -76,6 +79,7 @@ func (n *Node) Preview(ctx context.Context, raws [][]byte) (*Verdict, error) {
 			parents = append(parents, t)
 		}
 	}
+	parents = mempool.Parents(parents)
 	err := n.chain.CheckAccess(last, parents...)
 	var re *consensus.RuleError
 	switch {

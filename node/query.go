@@ -241,40 +241,105 @@ func (n *Node) Keys(ctx context.Context, prefix, after string, limit int) ([]str
 	return out, nil
 }
 
-// Block implements API: ref is a height or a block id.
+// Block implements API: ref is a root height or a block id of any chain
+// of the blocktree (BlockOn with no chain).
 func (n *Node) Block(ctx context.Context, ref string) (*BlockInfo, error) {
-	var b *wire.Block
-	var err error
-	if h, perr := strconv.ParseUint(ref, 10, 64); perr == nil {
-		b, err = n.chain.BlockByHeight(h)
-	} else if id, perr := wire.ParseHash(ref); perr == nil {
-		b, err = n.chain.BlockByID(id)
-	} else {
+	return n.BlockOn(ctx, "", ref)
+}
+
+// BlockOn implements API: block ref (a height or a block id) of chain
+// ("/" or a branch such as 01). With chain empty, a height is the root's
+// and an id is looked up on every chain. A block of a chain kept as
+// headers only comes from its header, without transactions (HeadersOnly).
+func (n *Node) BlockOn(ctx context.Context, chainName, ref string) (*BlockInfo, error) {
+	height, herr := strconv.ParseUint(ref, 10, 64)
+	id, iderr := wire.ParseHash(ref)
+	if herr != nil && iderr != nil {
 		return nil, fmt.Errorf("%w: %q is neither a height nor a block hash", ErrBadRequest, ref)
 	}
-	if errors.Is(err, chain.ErrNotFound) {
-		return nil, fmt.Errorf("%w: %v", ErrNotFound, err)
+	chains := n.forest.Chains() // the root first
+	if chainName != "" {
+		cid, err := wire.ParseChainID(chainName)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrBadRequest, err)
+		}
+		c := n.forest.Chain(cid)
+		if c == nil {
+			return nil, fmt.Errorf("%w: chain %s is below the blocktree (depths 0 to %d)", ErrBadRequest, cid, n.cfg.Params.MaxDepth)
+		}
+		chains = []*chain.Chain{c}
+	} else if herr == nil {
+		chains = []*chain.Chain{n.chain}
 	}
+	for _, c := range chains {
+		if herr == nil {
+			var err error
+			if id, err = c.IDAt(height); err != nil {
+				return nil, fmt.Errorf("%w: chain %s has no block at height %d (its tip is at %d)", ErrNotFound, chainLabel(c), height, c.Tip().Height)
+			}
+		}
+		info, err := n.blockOn(c, id)
+		if errors.Is(err, chain.ErrNotFound) {
+			continue
+		}
+		return info, err
+	}
+	where := "on any chain of the blocktree"
+	if len(chains) == 1 {
+		where = "on chain " + chainLabel(chains[0])
+	}
+	return nil, fmt.Errorf("%w: no block %s %s", ErrNotFound, id.Short(), where)
+}
+
+func chainLabel(c *chain.Chain) string { return c.ID().String() }
+
+// blockOn describes block id of chain c: in full, or from its header when
+// c keeps headers only.
+func (n *Node) blockOn(c *chain.Chain, id wire.Hash) (*BlockInfo, error) {
+	if !c.HeadersOnly() {
+		b, err := c.BlockByID(id)
+		if err != nil {
+			return nil, err
+		}
+		info := n.blockInfoOn(c, b, true)
+		return &info, nil
+	}
+	h, main, err := c.HeaderByID(id)
 	if err != nil {
 		return nil, err
 	}
-	info := n.blockInfo(b, true)
+	info := headerInfo(c, h, main)
+	info.HeadersOnly = true
+	info.Raw = h.Encode()
 	return &info, nil
 }
 
-func (n *Node) blockInfo(b *wire.Block, withTxs bool) BlockInfo {
-	h := b.Header
-	tip := n.chain.Tip().Height
-	_, main, _ := n.chain.HeaderByID(b.ID())
-	info := BlockInfo{ID: b.ID(), Chain: h.Chain.String(), Height: h.Height, Prev: h.Prev, Time: h.Time,
-		Bits: h.Bits, Nonce: h.Nonce, TxRoot: h.TxRoot, StateRoot: h.StateRoot, Size: len(b.Encode()), Main: main}
-	if main && tip >= h.Height {
+func headerInfo(c *chain.Chain, h wire.Header, main bool) BlockInfo {
+	info := BlockInfo{ID: h.ID(), Chain: h.Chain.String(), Height: h.Height, Prev: h.Prev, Time: h.Time,
+		Bits: h.Bits, Nonce: h.Nonce, TxRoot: h.TxRoot, StateRoot: h.StateRoot, Main: main}
+	if tip := c.Tip().Height; main && tip >= h.Height {
 		info.Confirmations = tip - h.Height + 1
 	}
+	return info
+}
+
+func (n *Node) blockInfo(b *wire.Block, withTxs bool) BlockInfo {
+	return n.blockInfoOn(n.chain, b, withTxs)
+}
+
+func (n *Node) blockInfoOn(c *chain.Chain, b *wire.Block, withTxs bool) BlockInfo {
+	_, main, _ := c.HeaderByID(b.ID())
+	info := headerInfo(c, b.Header, main)
+	raw := b.Encode()
+	info.Size = len(raw)
 	if withTxs {
+		info.Raw = raw
 		for _, t := range b.Txs {
 			ti := n.txInfo(t)
-			ti.Block, ti.Height, ti.Confirmations, ti.Time = info.ID, h.Height, info.Confirmations, h.Time
+			ti.Block, ti.Height, ti.Confirmations, ti.Time = info.ID, b.Header.Height, info.Confirmations, b.Header.Time
+			if !c.ID().IsRoot() {
+				ti.Chain = info.Chain
+			}
 			info.Txs = append(info.Txs, ti)
 		}
 	}
@@ -303,16 +368,26 @@ func (n *Node) Blocks(ctx context.Context, top uint64, count int) ([]BlockInfo, 
 	return out, nil
 }
 
-func (n *Node) txInfo(t *wire.Tx) TxInfo {
+func (n *Node) txInfo(t *wire.Tx) TxInfo { return DescribeTx(n.net(), t) }
+
+// DescribeTx describes t on network net as the API does, without its
+// place in a chain (block, height, confirmations) and without Raw.
+func DescribeTx(net wire.Network, t *wire.Tx) TxInfo {
 	ti := TxInfo{ID: t.ID(), Type: t.Type.String(), Fee: t.Fee, Nonce: t.Nonce, Size: t.Size()}
+	if !t.Chain.IsRoot() {
+		ti.Chain = t.Chain.String()
+	}
 	if !t.From.IsZero() {
-		ti.From = wire.EncodeAddress(n.net(), t.From)
+		ti.From = wire.EncodeAddress(net, t.From)
+	}
+	if t.Sig != (wire.Signature{}) {
+		ti.Sig = t.Sig[:]
 	}
 	switch b := t.Body.(type) {
 	case wire.Transfer:
-		ti.To, ti.Amount = wire.EncodeAddress(n.net(), b.To), b.Amount
+		ti.To, ti.Amount = wire.EncodeAddress(net, b.To), b.Amount
 	case wire.Coinbase:
-		ti.To, ti.Amount = wire.EncodeAddress(n.net(), b.To), b.Amount
+		ti.To, ti.Amount = wire.EncodeAddress(net, b.To), b.Amount
 	case wire.Put:
 		ti.Key, ti.ValueSize = b.Key, len(b.Value)
 	}
@@ -323,7 +398,7 @@ func (n *Node) txInfo(t *wire.Tx) TxInfo {
 func (n *Node) Tx(ctx context.Context, id wire.Hash) (*TxInfo, error) {
 	if t, ok := n.pool.Get(id); ok {
 		ti := n.txInfo(t)
-		ti.Pending = true
+		ti.Pending, ti.Raw = true, t.Encode()
 		return &ti, nil
 	}
 	t, loc, err := n.chain.TxByID(id)
@@ -337,7 +412,7 @@ func (n *Node) Tx(ctx context.Context, id wire.Hash) (*TxInfo, error) {
 		return nil, err
 	}
 	ti := n.txInfo(t)
-	ti.Block, ti.Height = loc.Block, loc.Height
+	ti.Block, ti.Height, ti.Raw = loc.Block, loc.Height, t.Encode()
 	if tip := n.chain.Tip().Height; tip >= loc.Height {
 		ti.Confirmations = tip - loc.Height + 1
 	}
@@ -403,4 +478,44 @@ func (n *Node) Events(ctx context.Context) (<-chan Event, error) {
 		cancel()
 	}()
 	return ch, nil
+}
+
+// VerifyProof checks, in the calling process (a client need not trust
+// the node that answered), that the proof ties the value to the
+// header: header hash, proof of work, state root, Merkle path, and that the
+// proven record is the value shown.
+func (res *GetResult) VerifyProof() error {
+	pi := res.Proof
+	if pi == nil {
+		return errors.New("the node sent no proof")
+	}
+	h, err := wire.DecodeHeader(pi.Header)
+	if err != nil {
+		return fmt.Errorf("proof header: %w", err)
+	}
+	if h.ID() != pi.Block || h.StateRoot != pi.StateRoot {
+		return errors.New("proof header does not match the block it names")
+	}
+	if !consensus.HashMeetsTarget(h.PowHash(), consensus.CompactToBig(h.Bits)) {
+		return errors.New("proof header has no valid proof of work")
+	}
+	p, err := state.DecodeProof(pi.Proof)
+	if err != nil {
+		return fmt.Errorf("proof: %w", err)
+	}
+	if err := p.Verify(h.StateRoot); err != nil {
+		return fmt.Errorf("proof does not verify: %w", err)
+	}
+	if p.Key != res.Key || p.Record == nil || p.Record.TxID != res.TxID || p.Record.Height != res.Height {
+		return errors.New("proof is for a different record than the value shown")
+	}
+	value := []byte(res.Value)
+	if res.Encoding == "base64" {
+		value, _ = base64.StdEncoding.DecodeString(res.Value)
+	}
+	if string(p.Record.Value) != string(value) {
+		return errors.New("proven value differs from the value shown")
+	}
+	pi.Verified = true // checked here
+	return nil
 }

@@ -1,8 +1,28 @@
 package node
 
 import (
+	"encoding/hex"
+	"fmt"
+
 	"github.com/bitverse/bitverse/node/wire"
 )
+
+// Hex is bytes that JSON carries as a hex string: encodings, proofs and
+// signatures, as hashes are (one style for every --json output).
+type Hex []byte
+
+// MarshalText implements encoding.TextMarshaler.
+func (h Hex) MarshalText() ([]byte, error) { return []byte(hex.EncodeToString(h)), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (h *Hex) UnmarshalText(b []byte) error {
+	d, err := hex.DecodeString(string(b))
+	if err != nil {
+		return fmt.Errorf("not hex: %w", err)
+	}
+	*h = d
+	return nil
+}
 
 // Status is the node at a glance. JSON names are part of the CLI contract.
 type Status struct {
@@ -85,8 +105,8 @@ type ProofInfo struct {
 	Block     wire.Hash `json:"block"`
 	Height    uint64    `json:"height"`
 	StateRoot wire.Hash `json:"state_root"`
-	Header    []byte    `json:"header"` // encoded header, so a client can re-check its PoW and hash
-	Proof     []byte    `json:"proof"`  // encoded state.Proof
+	Header    Hex       `json:"header"` // encoded header, so a client can re-check its PoW and hash
+	Proof     Hex       `json:"proof"`  // encoded state.Proof
 	Verified  bool      `json:"verified"`
 }
 
@@ -108,7 +128,10 @@ type TxInfo struct {
 	Height        uint64    `json:"height,omitempty"`
 	Confirmations uint64    `json:"confirmations"`
 	Time          int64     `json:"time,omitempty"`
-	Raw           []byte    `json:"raw,omitempty"`
+	// Sig is the BIP340 signature; Raw the canonical encoding, so that a
+	// client can check the ID (SHA-256 of Raw) and the signature itself.
+	Sig Hex `json:"sig,omitempty"`
+	Raw Hex `json:"raw,omitempty"`
 }
 
 // BlockInfo describes a block.
@@ -126,6 +149,12 @@ type BlockInfo struct {
 	Confirmations uint64    `json:"confirmations"`
 	Main          bool      `json:"main"`
 	Txs           []TxInfo  `json:"txs"`
+	// HeadersOnly: the node keeps only headers of the chain, so the block
+	// comes without its transactions and Raw is the encoded header.
+	HeadersOnly bool `json:"headers_only,omitempty"`
+	// Raw is the block's canonical encoding (the header's when
+	// HeadersOnly), so that a client can check its ID and proof of work.
+	Raw Hex `json:"raw,omitempty"`
 }
 
 // Tree is the blocktree as this node holds it (`bitverse tree`). JSON names

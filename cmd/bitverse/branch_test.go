@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -50,6 +51,32 @@ func TestBranchWritesLoneNode(t *testing.T) {
 		}
 		if res.Value != fmt.Sprintf("v%d", d) || res.Chain != want || res.Confirmations < 1 {
 			t.Errorf("get --depth %d: %+v", d, res)
+		}
+		if d > 0 {
+			// The branch block and the write are browsable: by chain and
+			// height, by hash alone, and the tx by its id.
+			for _, args := range [][]string{{"block", "--chain", want, fmt.Sprint(ti.Height), "--json"}, {"block", ti.Block.String(), "--json"}} {
+				out, stderr, code := cli(t, dir, nil, args...)
+				var bi node.BlockInfo
+				if code != 0 || json.Unmarshal([]byte(out), &bi) != nil || bi.ID != ti.Block || bi.Chain != want || len(bi.Txs) < 2 {
+					t.Errorf("%v: exit %d, %s %s", args, code, out, stderr)
+				}
+				if b, err := wire.DecodeBlock(bi.Raw); err != nil || b.ID() != bi.ID {
+					t.Errorf("%v: raw does not decode to the block: %v", args, err)
+				}
+			}
+			if out, stderr, code := cli(t, dir, nil, "tx", ti.ID.String()); code != 0 || !strings.Contains(out, "chain:") || !strings.Contains(out, want) {
+				t.Errorf("tx of a branch write: exit %d, %q %s", code, out, stderr)
+			}
+			// Its raw encoding (hex) decodes, offline, to the same ID with a
+			// valid signature.
+			out, _, _ := cli(t, dir, nil, "tx", ti.ID.String(), "--json")
+			var full node.TxInfo
+			json.Unmarshal([]byte(out), &full)
+			if out, stderr, code := cli(t, dir, nil, "tx", "decode", hex.EncodeToString(full.Raw), "--json"); code != 0 ||
+				!strings.Contains(out, `"id": "`+ti.ID.String()) || !strings.Contains(out, `"verified": true`) {
+				t.Errorf("tx decode of the raw branch write: exit %d, %s %s", code, out, stderr)
+			}
 		}
 		// Without --depth, the only copy is found wherever it is.
 		if out, _, code := cli(t, dir, nil, "get", key); code != 0 || !strings.HasPrefix(out, fmt.Sprintf("v%d", d)) {

@@ -6,12 +6,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/consensus"
 	"github.com/bitverse/bitverse/node/wire"
+	"github.com/bitverse/bitverse/wallet/plan"
 	"github.com/spf13/cobra"
 )
 
@@ -43,11 +43,7 @@ checkpoints their blocks. Credit cannot be taken back.`,
 			if err != nil {
 				return err
 			}
-			if amount == 0 {
-				return errors.New("stamp a positive amount")
-			}
-			prompt := fmt.Sprintf("Stamp %s of write credit on chain %s", bvs(amount), id)
-			return sendBody(cmd.Context(), f, wire.Stamp{Chain: id, Amount: amount}, amount, prompt)
+			return sendIntent(cmd.Context(), f, plan.Stamp{Chain: id, Amount: amount}, true)
 		},
 	}
 	f.add(c)
@@ -83,6 +79,9 @@ func creditCmd() *cobra.Command {
 			return out(ci, func(o io.Writer) {
 				kv(o, "chain", ci.Chain)
 				kv(o, "stamped", bvs(ci.Credit))
+				if ci.Stamping > 0 {
+					kv(o, "stamping", bvs(ci.Stamping)+" (pending stamps, not yet in a block)")
+				}
 				kv(o, "spent", bvs(ci.Spent))
 				kv(o, "available", bvs(ci.Available))
 				kv(o, "chain pool", bvs(ci.Pool)+" (stamped by everyone, not yet paid to miners)")
@@ -162,53 +161,18 @@ func editFollow(args []string, add bool) error {
 	if err != nil {
 		return fmt.Errorf("saved follow set in %s: %w", filepath.Join(dir, followFile), err)
 	}
-	all := set == nil
 	if add && len(args) == 1 && strings.EqualFold(args[0], "all") {
-		set, all = nil, true
+		set = nil
 	} else {
-		if !add && all {
-			// Unfollowing from "everything": start from every chain.
-			for _, id := range wire.TreeChains(p.MaxDepth)[1:] {
-				set = append(set, id)
-			}
-			all = false
-		}
-		for _, a := range args {
-			id, err := parseBranch(a, p)
-			if err != nil {
+		chains := make([]wire.ChainID, len(args))
+		for i, a := range args {
+			if chains[i], err = parseBranch(a, p); err != nil {
 				return err
 			}
-			i := slices.Index(set, id)
-			switch {
-			case add && i < 0 && !all:
-				set = append(set, id)
-			case !add && i >= 0:
-				set = slices.Delete(set, i, i+1)
-			}
 		}
-		if !add {
-			// Unfollowing a chain unfollows every chain below it too.
-			set = slices.DeleteFunc(set, func(id wire.ChainID) bool {
-				for _, a := range args {
-					if u, _ := wire.ParseChainID(a); u.Depth < id.Depth && ancestorOf(u, id) {
-						return true
-					}
-				}
-				return false
-			})
-		}
+		set = node.EditFollow(set, chains, add, p)
 	}
-	val := "all"
-	if !all {
-		names := make([]string, len(set))
-		for i, id := range set {
-			names[i] = id.String()
-		}
-		val = strings.Join(names, ",")
-		if val == "" {
-			val = "0" // keep something valid: the smallest set holds the root and one branch
-		}
-	}
+	val := node.FormatFollow(set)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
@@ -218,12 +182,4 @@ func editFollow(args []string, add bool) error {
 	return out(map[string]any{"follow": val}, func(o io.Writer) {
 		fmt.Fprintf(o, "follow set: %s (applies when the node next starts)\n", val)
 	})
-}
-
-// ancestorOf reports whether a is an ancestor of c.
-func ancestorOf(a, c wire.ChainID) bool {
-	for c.Depth > a.Depth {
-		c = c.Parent()
-	}
-	return c == a
 }

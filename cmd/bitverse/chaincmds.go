@@ -1,9 +1,11 @@
 package main
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/wire"
@@ -69,16 +71,21 @@ type statusOut struct {
 }
 
 func blockCmd() *cobra.Command {
+	var chainName string
 	c := &cobra.Command{
-		Use:   "block HEIGHT|HASH",
-		Short: "Show a block and its transactions",
-		Args:  cobra.ExactArgs(1),
+		Use:   "block [--chain C] HEIGHT|HASH",
+		Short: "Show a block of any chain of the blocktree and its transactions",
+		Long: `Show a block. A HEIGHT is on the root unless --chain names a branch
+(0, 01, …); a HASH is looked up on every chain. A block of a chain this node
+keeps as headers only is shown from its header, without transactions.`,
+		Example: "  bitverse block 12\n  bitverse block --chain 01 3\n  bitverse block 5c1f…",
+		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cl, err := dial()
 			if err != nil {
 				return err
 			}
-			b, err := cl.Block(cmd.Context(), args[0])
+			b, err := cl.BlockOn(cmd.Context(), chainName, args[0])
 			if err != nil {
 				return err
 			}
@@ -92,6 +99,10 @@ func blockCmd() *cobra.Command {
 				kv(o, "bits", fmt.Sprintf("%08x", b.Bits))
 				kv(o, "size", fmt.Sprintf("%d bytes", b.Size))
 				kv(o, "confirmations", b.Confirmations)
+				if b.HeadersOnly {
+					fmt.Fprintf(o, "\n(this node keeps only headers of chain %s: bitverse follow %s stores its blocks)\n", b.Chain, b.Chain)
+					return
+				}
 				fmt.Fprintf(o, "\nTX\tTYPE\tFROM\tDETAIL\n")
 				for _, t := range b.Txs {
 					detail := ""
@@ -106,6 +117,7 @@ func blockCmd() *cobra.Command {
 			})
 		},
 	}
+	c.Flags().StringVar(&chainName, "chain", "", "the chain of a HEIGHT: / (the root, default) or a branch such as 01")
 	addJSON(c)
 	return c
 }
@@ -129,26 +141,75 @@ func txCmd() *cobra.Command {
 				return err
 			}
 			return out(t, func(o io.Writer) {
-				kv(o, "tx", t.ID)
-				kv(o, "type", t.Type)
-				if t.From != "" {
-					kv(o, "from", t.From)
-				}
-				if t.To != "" {
-					kv(o, "to", t.To)
-					kv(o, "amount", bvs(t.Amount))
-				}
-				if t.Key != "" {
-					kv(o, "key", t.Key)
-					kv(o, "value size", t.ValueSize)
-				}
-				kv(o, "fee", bvs(t.Fee))
-				kv(o, "nonce", t.Nonce)
+				printTx(o, t)
 				if t.Pending {
 					kv(o, "status", "pending (in the mempool)")
 				} else {
 					kv(o, "block", fmt.Sprintf("%s (height %d, %d confirmations)", t.Block, t.Height, t.Confirmations))
 				}
+			})
+		},
+	}
+	c.AddCommand(txDecodeCmd())
+	addJSON(c)
+	return c
+}
+
+func printTx(o io.Writer, t *node.TxInfo) {
+	kv(o, "tx", t.ID)
+	kv(o, "type", t.Type)
+	if t.Chain != "" {
+		kv(o, "chain", t.Chain)
+	}
+	if t.From != "" {
+		kv(o, "from", t.From)
+	}
+	if t.To != "" {
+		kv(o, "to", t.To)
+		kv(o, "amount", bvs(t.Amount))
+	}
+	if t.Key != "" {
+		kv(o, "key", t.Key)
+		kv(o, "value size", t.ValueSize)
+	}
+	kv(o, "fee", bvs(t.Fee))
+	kv(o, "nonce", t.Nonce)
+}
+
+// decodedTx is what `tx decode` prints: the transaction as the node
+// describes it, with the hash its signature signs and whether the
+// signature verifies.
+type decodedTx struct {
+	node.TxInfo
+	SigHash  wire.Hash `json:"sig_hash"`
+	Verified bool      `json:"verified"`
+}
+
+func txDecodeCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "decode HEX",
+		Short: "Decode a raw transaction (as tx --json prints it) and check its signature, without a node",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := params()
+			if err != nil {
+				return err
+			}
+			raw, err := hex.DecodeString(strings.TrimSpace(args[0]))
+			if err != nil {
+				return fmt.Errorf("not hex: %w", err)
+			}
+			t, err := wire.DecodeTx(raw)
+			if err != nil {
+				return fmt.Errorf("not a transaction: %w", err)
+			}
+			d := decodedTx{TxInfo: node.DescribeTx(p.Net, t), SigHash: t.SigHash(p.Net)}
+			d.Raw = raw
+			d.Verified = t.Type != wire.TxCoinbase && t.VerifySig(p.Net) == nil
+			return out(d, func(o io.Writer) {
+				printTx(o, &d.TxInfo)
+				kv(o, "sig hash", d.SigHash)
+				kv(o, "signature", map[bool]string{true: "valid", false: "INVALID (or unsigned)"}[d.Verified])
 			})
 		},
 	}

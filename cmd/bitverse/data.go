@@ -1,26 +1,22 @@
 package main
 
 import (
-	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"time"
 
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/blob"
-	"github.com/bitverse/bitverse/node/consensus"
-	"github.com/bitverse/bitverse/node/state"
 	"github.com/bitverse/bitverse/node/wire"
-	"github.com/bitverse/bitverse/wallet"
+	"github.com/bitverse/bitverse/wallet/plan"
 	"github.com/spf13/cobra"
 )
 
 func putCmd() *cobra.Command {
-	var file, fee string
-	var wait bool
+	var file string
+	var f txFlags
 	var depth int
 	c := &cobra.Command{
 		Use:   "put KEY [VALUE]",
@@ -35,18 +31,10 @@ fetch the chunks when someone reads it (get KEY --out FILE).
 key (the first D bits of SHA-256 of the key): cheaper and less verified the
 deeper it is. Branch writes are paid from write credit stamped on the root
 (bitverse stamp); if yours does not cover the fee, put stamps what is
-missing first, says what it cost, and waits for the stamp to confirm.`,
+missing first (sent just before the write) and says what it cost.`,
 		Args: cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			p, err := params()
-			if err != nil {
-				return err
-			}
-			key := args[0]
-			if err := wire.ValidKey(key); err != nil {
-				return err
-			}
-			var value []byte
+			in := plan.Put{Key: args[0]}
 			blobFile := ""
 			switch {
 			case file != "" && len(args) == 2:
@@ -58,20 +46,25 @@ missing first, says what it cost, and waits for the stamp to confirm.`,
 				}
 				if st.Size() > int64(wire.MaxValueSize) {
 					blobFile = file
-				} else if value, err = os.ReadFile(file); err != nil {
+					in.Value = make([]byte, blob.ManifestSize) // stand-in of the same size (and fee) until the blob is stored
+				} else if in.Value, err = os.ReadFile(file); err != nil {
 					return err
 				}
 			case len(args) == 2:
-				value = []byte(args[1])
+				in.Value = []byte(args[1])
 			default:
 				return errors.New("nothing to write: give a VALUE or --file F")
 			}
-			if len(value) > wire.MaxValueSize {
-				return fmt.Errorf("value is %d bytes; values are at most %d bytes (64 KiB): write larger ones with --file", len(value), wire.MaxValueSize)
+			if len(in.Value) > wire.MaxValueSize {
+				return fmt.Errorf("value is %d bytes; values are at most %d bytes (64 KiB): write larger ones with --file", len(in.Value), wire.MaxValueSize)
 			}
-			if err := checkInlineValue(value); err != nil {
+			if err := checkInlineValue(in.Value); blobFile == "" && err != nil {
 				return err
 			}
+			if depth < 0 || depth > 255 {
+				return fmt.Errorf("--depth %d: depths start at 0 (the root)", depth)
+			}
+			in.Depth = uint8(depth)
 			cl, err := dial()
 			if err != nil {
 				return err
@@ -80,36 +73,9 @@ missing first, says what it cost, and waits for the stamp to confirm.`,
 			if err != nil {
 				return err
 			}
-			if depth < 0 || depth > int(p.MaxDepth) {
-				return fmt.Errorf("--depth %d: the %s blocktree has depths 0 (the root) to %d", depth, p.Net.Name, p.MaxDepth)
-			}
-			chainID := wire.ForPath(wire.KeyPath(key), uint8(depth))
-			info, err := cl.Account(cmd.Context(), acct.Address)
+			pl, err := planFor(cmd.Context(), cl, acct, in, f.fee)
 			if err != nil {
 				return err
-			}
-			nonce := info.NextNonce
-			var credit *node.CreditInfo
-			if depth > 0 {
-				if credit, err = cl.Credit(cmd.Context(), acct.Address, chainID.String()); err != nil {
-					return err
-				}
-				nonce = credit.NextNonce
-			}
-			if blobFile != "" {
-				value = make([]byte, blob.ManifestSize) // stand-in of the same size (and fee) until the blob is stored
-			}
-			tx := wire.NewTx(chainID, wire.Put{Key: key, Value: value}, nonce, 0)
-			if err := setFee(p, tx, fee); err != nil {
-				return err
-			}
-			if depth == 0 && tx.Fee > info.Balance {
-				return fmt.Errorf("not enough funds: the fee is %s, spendable balance is %s (mine a few blocks first: bitverse node --mine)", bvs(tx.Fee), bvs(info.Balance))
-			}
-			if credit != nil && credit.Available < tx.Fee {
-				if err := autoStamp(cmd.Context(), cl, w, chainID, tx.Fee-credit.Available, info); err != nil {
-					return err
-				}
 			}
 			if blobFile != "" {
 				bi, err := putBlobFile(cmd.Context(), cl, blobFile)
@@ -119,93 +85,19 @@ missing first, says what it cost, and waits for the stamp to confirm.`,
 				if !g.jsonOut {
 					fmt.Fprintf(os.Stderr, "stored %s in the node; the put carries its manifest\n", describeBlob(&bi))
 				}
-				tx = wire.NewTx(chainID, wire.Put{Key: key, Value: bi.Manifest}, nonce, 0)
-				if err := setFee(p, tx, fee); err != nil {
+				in.Value = bi.Manifest
+				if pl, err = planFor(cmd.Context(), cl, acct, in, f.fee); err != nil {
 					return err
 				}
 			}
-			if err := w.Sign(g.account, tx); err != nil {
-				return err
-			}
-			return submit(cmd.Context(), cl, tx, wait)
+			f.yes = true // nothing is spent beyond the fee
+			return execute(cmd.Context(), cl, w, pl, f, false)
 		},
 	}
 	c.Flags().StringVar(&file, "file", "", "read the value from a file")
-	c.Flags().StringVar(&fee, "fee", "", "fee in BVS (default: the minimum)")
-	c.Flags().BoolVar(&wait, "wait", false, "return when the write is in a block")
 	c.Flags().IntVar(&depth, "depth", 0, "write on the chain at this depth of the blocktree (0 = the root)")
-	addJSON(c)
+	f.addFeeWait(c)
 	return c
-}
-
-// autoStamp buys need of write credit on chain id for the wallet's account
-// (w, already unlocked: one passphrase, one scrypt) with a root stamp
-// transaction, and waits until a root block holds it, so the write that
-// needs it can be admitted.
-func autoStamp(ctx context.Context, cl node.API, w *wallet.Wallet, id wire.ChainID, need uint64, info node.AccountInfo) error {
-	p, err := params()
-	if err != nil {
-		return err
-	}
-	st := wire.NewTx(wire.RootChain, wire.Stamp{Chain: id, Amount: need}, info.NextNonce, 0)
-	p.SetMinFee(st)
-	if total, _ := wire.AddAmounts(need, st.Fee); total > info.Balance {
-		return fmt.Errorf("not enough funds to stamp write credit on chain %s: it needs %s plus a fee of %s; spendable balance is %s",
-			id, bvs(need), bvs(st.Fee), bvs(info.Balance))
-	}
-	if err := w.Sign(g.account, st); err != nil {
-		return err
-	}
-	sid, err := cl.SubmitTx(ctx, st.Encode())
-	if err != nil {
-		return fmt.Errorf("stamp write credit on chain %s: %w", id, err)
-	}
-	fmt.Fprintf(os.Stderr, "no write credit left on chain %s: stamping %s (fee %s) in %s, waiting for a root block…\n",
-		id, bvs(need), bvs(st.Fee), sid.Short())
-	if _, err := waitForTx(ctx, cl, sid); err != nil {
-		return err
-	}
-	return nil
-}
-
-// setFee sets the fee from the flag, or the minimum; a fee below the minimum
-// is an error before anything is signed.
-func setFee(p *consensus.Params, tx *wire.Tx, flag string) error {
-	min := p.SetMinFee(tx)
-	if flag == "" {
-		return nil
-	}
-	f, err := wire.ParseAmount(flag)
-	if err != nil {
-		return err
-	}
-	tx.Fee = f
-	if need := p.MinFee(tx.Size()); f < need {
-		return fmt.Errorf("fee %s is below the minimum %s for this transaction", bvs(f), bvs(max(need, min)))
-	}
-	return nil
-}
-
-func waitForTx(ctx context.Context, api node.API, id wire.Hash) (*node.TxInfo, error) {
-	ctx, cancel := signalContext(ctx)
-	defer cancel()
-	for {
-		info, err := api.Tx(ctx, id)
-		if err == nil && !info.Pending {
-			return info, nil
-		}
-		if err != nil && !errors.Is(err, node.ErrNotFound) {
-			return nil, err
-		}
-		if errors.Is(err, node.ErrNotFound) {
-			return nil, fmt.Errorf("transaction %s left the mempool without confirming (replaced, or invalid after a reorg)", id.Short())
-		}
-		select {
-		case <-ctx.Done():
-			return nil, fmt.Errorf("stopped waiting; transaction %s is still pending", id.Short())
-		case <-time.After(300 * time.Millisecond):
-		}
-	}
 }
 
 func getCmd() *cobra.Command {
@@ -226,7 +118,7 @@ func getCmd() *cobra.Command {
 				return err
 			}
 			if proof {
-				if err := verifyProof(res); err != nil {
+				if err := res.VerifyProof(); err != nil {
 					return err
 				}
 			}
@@ -301,45 +193,6 @@ type getOut struct {
 	*node.GetResult
 	Blob *node.BlobInfo `json:"blob,omitempty"`
 	Out  string         `json:"out,omitempty"`
-}
-
-// verifyProof checks, in this process, that the proof ties the value to the
-// header: header hash, proof of work, state root, Merkle path, and that the
-// proven record is the value shown.
-func verifyProof(res *node.GetResult) error {
-	pi := res.Proof
-	if pi == nil {
-		return errors.New("the node sent no proof")
-	}
-	h, err := wire.DecodeHeader(pi.Header)
-	if err != nil {
-		return fmt.Errorf("proof header: %w", err)
-	}
-	if h.ID() != pi.Block || h.StateRoot != pi.StateRoot {
-		return errors.New("proof header does not match the block it names")
-	}
-	if !consensus.HashMeetsTarget(h.PowHash(), consensus.CompactToBig(h.Bits)) {
-		return errors.New("proof header has no valid proof of work")
-	}
-	p, err := state.DecodeProof(pi.Proof)
-	if err != nil {
-		return fmt.Errorf("proof: %w", err)
-	}
-	if err := p.Verify(h.StateRoot); err != nil {
-		return fmt.Errorf("proof does not verify: %w", err)
-	}
-	if p.Key != res.Key || p.Record == nil || p.Record.TxID != res.TxID || p.Record.Height != res.Height {
-		return errors.New("proof is for a different record than the value shown")
-	}
-	value := []byte(res.Value)
-	if res.Encoding == "base64" {
-		value, _ = base64.StdEncoding.DecodeString(res.Value)
-	}
-	if string(p.Record.Value) != string(value) {
-		return errors.New("proven value differs from the value shown")
-	}
-	pi.Verified = true
-	return nil
 }
 
 func keysCmd() *cobra.Command {

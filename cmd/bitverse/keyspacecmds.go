@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -9,9 +8,8 @@ import (
 	"strings"
 
 	"github.com/bitverse/bitverse/node"
-	"github.com/bitverse/bitverse/node/script"
-	"github.com/bitverse/bitverse/node/state"
 	"github.com/bitverse/bitverse/node/wire"
+	"github.com/bitverse/bitverse/wallet/plan"
 	"github.com/spf13/cobra"
 )
 
@@ -44,28 +42,24 @@ func keyspacePriceCmd() *cobra.Command {
 		Short: "What buying NAME costs (shorter names cost more), and whether it is free",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			name := args[0]
-			if err := wire.ValidKeyspaceName(name); err != nil {
+			cl, err := dial()
+			if err != nil {
 				return err
 			}
-			res := map[string]any{"name": name, "price": state.KeyspacePrice(name)}
-			// Availability needs a node; the price does not.
-			if cl, err := dial(); err == nil {
-				if info, err := cl.Keyspace(cmd.Context(), name); err == nil {
-					res["available"] = !info.Exists
-					if info.Exists {
-						res["owner"] = info.Owner
-					}
-				}
+			info, err := cl.Keyspace(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			res := map[string]any{"name": info.Name, "price": info.Price, "available": !info.Exists}
+			if info.Exists {
+				res["owner"] = info.Owner
 			}
 			return out(res, func(o io.Writer) {
-				fmt.Fprintf(o, "%s costs %s (burned)\n", name, bvs(state.KeyspacePrice(name)))
-				if avail, ok := res["available"].(bool); ok {
-					if avail {
-						fmt.Fprintln(o, "it is available: bitverse keyspace buy "+name+" --script access.js")
-					} else {
-						fmt.Fprintf(o, "it is owned by %s\n", res["owner"])
-					}
+				fmt.Fprintf(o, "%s costs %s (burned)\n", info.Name, bvs(info.Price))
+				if info.Exists {
+					fmt.Fprintf(o, "it is owned by %s\n", info.Owner)
+				} else {
+					fmt.Fprintln(o, "it is available: bitverse keyspace buy "+info.Name+" --script access.js")
 				}
 			})
 		},
@@ -74,76 +68,13 @@ func keyspacePriceCmd() *cobra.Command {
 	return c
 }
 
-// txFlags are what every keyspace transaction command takes.
-type txFlags struct {
-	fee       string
-	wait, yes bool
-}
-
-func (f *txFlags) add(c *cobra.Command) {
-	c.Flags().StringVar(&f.fee, "fee", "", "fee in BVS (default: the minimum)")
-	c.Flags().BoolVar(&f.wait, "wait", false, "return when the transaction is in a block")
-	c.Flags().BoolVarP(&f.yes, "yes", "y", false, "do not ask for confirmation")
-	addJSON(c)
-}
-
-// sendBody signs body with the wallet's account and submits it. cost is
-// what it spends beyond the fee; prompt, if not empty, is confirmed first.
-func sendBody(ctx context.Context, f txFlags, body wire.Body, cost uint64, prompt string) error {
-	p, err := params()
-	if err != nil {
-		return err
-	}
-	cl, err := dial()
-	if err != nil {
-		return err
-	}
-	w, acct, err := openAccount()
-	if err != nil {
-		return err
-	}
-	info, err := cl.Account(ctx, acct.Address)
-	if err != nil {
-		return err
-	}
-	tx := wire.NewTx(wire.RootChain, body, info.NextNonce, 0)
-	if err := setFee(p, tx, f.fee); err != nil {
-		return err
-	}
-	if total, _ := wire.AddAmounts(cost, tx.Fee); total > info.Balance {
-		return fmt.Errorf("not enough funds: this costs %s plus a fee of %s; spendable balance is %s", bvs(cost), bvs(tx.Fee), bvs(info.Balance))
-	}
-	if prompt != "" && !f.yes && !g.jsonOut {
-		ok, err := confirm(fmt.Sprintf("%s (fee %s)? [y/N] ", prompt, bvs(tx.Fee)))
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return errors.New("cancelled; nothing was sent")
-		}
-	}
-	if err := w.Sign(g.account, tx); err != nil {
-		return err
-	}
-	return submit(ctx, cl, tx, f.wait)
-}
-
+// readScript reads an access script; the node judges it (size, compiles)
+// when the purchase or replacement is planned.
 func readScript(path string) ([]byte, error) {
 	if path == "" {
 		return nil, nil
 	}
-	src, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	if len(src) > wire.MaxScriptSize {
-		return nil, fmt.Errorf("%s is %d bytes; an access script is at most %d bytes", path, len(src), wire.MaxScriptSize)
-	}
-	// Refuse here what the chain would refuse, with the compiler's reason.
-	if _, err := script.Compile(src); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return src, nil
+	return os.ReadFile(path)
 }
 
 func keyspaceBuyCmd() *cobra.Command {
@@ -154,27 +85,17 @@ func keyspaceBuyCmd() *cobra.Command {
 		Short: "Buy a keyspace (or create a sub-keyspace like erik/blog) with an optional access script",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			name := args[0]
-			if err := wire.ValidKeyspaceName(name); err != nil {
-				return err
-			}
 			src, err := readScript(scriptFile)
 			if err != nil {
 				return err
 			}
-			price := state.KeyspacePrice(name)
-			limit := price
+			in := plan.BuyKeyspace{Name: args[0], Script: src}
 			if maxPrice != "" {
-				if limit, err = wire.ParseAmount(maxPrice); err != nil {
+				if in.MaxPrice, err = wire.ParseAmount(maxPrice); err != nil {
 					return err
 				}
 			}
-			who := "only you may write"
-			if len(src) > 0 {
-				who = "its script decides who may write"
-			}
-			prompt := fmt.Sprintf("Buy %s for %s (burned; %s)", name, bvs(price), who)
-			return sendBody(cmd.Context(), f, wire.KeyspaceBuy{Name: name, Script: src, MaxPrice: limit}, price, prompt)
+			return sendIntent(cmd.Context(), f, in, true)
 		},
 	}
 	c.Flags().StringVar(&scriptFile, "script", "", "access.js file (none: only the owner may write)")
@@ -191,10 +112,6 @@ func keyspaceSetScriptCmd() *cobra.Command {
 		Short: "Replace a keyspace's access script (owner only; the current script must agree)",
 		Args:  cobra.RangeArgs(1, 2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			name := args[0]
-			if err := wire.ValidKeyspaceName(name); err != nil {
-				return err
-			}
 			if (len(args) == 2) == clear {
 				return errors.New("give a script FILE, or --clear to remove the script")
 			}
@@ -205,8 +122,8 @@ func keyspaceSetScriptCmd() *cobra.Command {
 					return err
 				}
 			}
-			f.yes = true // nothing is spent beyond the fee
-			return sendBody(cmd.Context(), f, wire.KeyspaceScript{Name: name, Script: src}, 0, "")
+			// Nothing is spent beyond the fee: no confirmation.
+			return sendIntent(cmd.Context(), f, plan.SetScript{Name: args[0], Script: src}, false)
 		},
 	}
 	c.Flags().BoolVar(&clear, "clear", false, "remove the script: only the owner may write")
@@ -225,15 +142,11 @@ func keyspaceTransferCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := wire.ValidKeyspaceName(args[0]); err != nil {
-				return err
-			}
 			to, err := wire.ParseAddress(p.Net, args[1])
 			if err != nil {
 				return err
 			}
-			prompt := fmt.Sprintf("Give %s to %s for good", args[0], args[1])
-			return sendBody(cmd.Context(), f, wire.KeyspaceTransfer{Name: args[0], To: to}, 0, prompt)
+			return sendIntent(cmd.Context(), f, plan.TransferKeyspace{Name: args[0], To: to}, true)
 		},
 	}
 	f.add(c)

@@ -2,7 +2,7 @@ package main
 
 import (
 	"bufio"
-	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +12,7 @@ import (
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/wire"
 	"github.com/bitverse/bitverse/wallet"
+	"github.com/bitverse/bitverse/wallet/plan"
 	"github.com/spf13/cobra"
 )
 
@@ -96,7 +97,7 @@ func walletRestoreCmd() *cobra.Command {
 			if err := os.WriteFile(mineToFile(dir), []byte(acct.Address+"\n"), 0o600); err != nil {
 				return err
 			}
-			return out(map[string]any{"address": acct.Address, "accounts": w.Accounts()}, func(o io.Writer) {
+			return out(map[string]any{"address": acct.Address, "accounts": accountsOut(w.Accounts())}, func(o io.Writer) {
 				fmt.Fprintf(o, "Wallet restored in %s\nFirst address: %s\n", walletDir(dir), acct.Address)
 			})
 		},
@@ -171,7 +172,7 @@ func walletListCmd() *cobra.Command {
 				return err
 			}
 			accts := w.Accounts()
-			return out(accts, func(o io.Writer) {
+			return out(accountsOut(accts), func(o io.Writer) {
 				fmt.Fprintln(o, "NAME\tINDEX\tADDRESS")
 				for _, a := range accts {
 					fmt.Fprintf(o, "%s\t%d\t%s\n", a.Name, a.Index, a.Address)
@@ -181,6 +182,23 @@ func walletListCmd() *cobra.Command {
 	}
 	addJSON(c)
 	return c
+}
+
+// accountOut is an account as --json prints it.
+type accountOut struct {
+	Name      string `json:"name"`
+	Index     uint32 `json:"index"`
+	Address   string `json:"address"`
+	PublicKey string `json:"public_key"` // x-only, hex
+	Path      string `json:"path"`
+}
+
+func accountsOut(accts []wallet.Account) []accountOut {
+	out := make([]accountOut, len(accts))
+	for i, a := range accts {
+		out[i] = accountOut{Name: a.Name, Index: a.Index, Address: a.Address, PublicKey: hex.EncodeToString(a.PubKey[:]), Path: a.Path}
+	}
+	return out
 }
 
 func walletNewAccountCmd() *cobra.Command {
@@ -293,24 +311,11 @@ func walletSendCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if amount == 0 {
-				return errors.New("amount must be more than zero")
-			}
-			return sendBody(cmd.Context(), f, wire.Transfer{To: to, Amount: amount}, amount, fmt.Sprintf("Send %s to %s", bvs(amount), args[0]))
+			return sendIntent(cmd.Context(), f, plan.Send{To: to, Amount: amount}, true)
 		},
 	}
 	f.add(c)
 	return c
-}
-
-func confirm(prompt string) (bool, error) {
-	fmt.Fprint(os.Stderr, prompt)
-	line, err := bufio.NewReader(os.Stdin).ReadString('\n')
-	if err != nil && line == "" {
-		return false, errors.New("no confirmation on stdin; pass --yes to send without asking")
-	}
-	line = strings.ToLower(strings.TrimSpace(line))
-	return line == "y" || line == "yes", nil
 }
 
 func walletHistoryCmd() *cobra.Command {
@@ -371,27 +376,4 @@ func printHistory(o io.Writer, addr string, h []node.TxInfo) {
 		}
 		fmt.Fprintf(o, "%s\t%s\t%s\t%s\t%s\t%s\n", when, t.Type, amount, conf, detail, t.ID.Short())
 	}
-}
-
-// submit sends a signed transaction and, with wait, follows it into a block.
-func submit(ctx context.Context, api node.API, tx *wire.Tx, wait bool) error {
-	id, err := api.SubmitTx(ctx, tx.Encode())
-	if err != nil {
-		return err
-	}
-	if !wait {
-		return out(map[string]any{"tx": id, "status": "pending"}, func(o io.Writer) {
-			fmt.Fprintf(o, "accepted: %s (pending; --wait follows it into a block)\n", id)
-		})
-	}
-	if !g.jsonOut {
-		fmt.Fprintf(os.Stderr, "accepted: %s, waiting for a block…\n", id)
-	}
-	info, err := waitForTx(ctx, api, id)
-	if err != nil {
-		return err
-	}
-	return out(info, func(o io.Writer) {
-		fmt.Fprintf(o, "confirmed: %s in block %d (%s)\n", id, info.Height, info.Block.Short())
-	})
 }

@@ -118,10 +118,12 @@ func (c *Chain) NewTemplate(coinbaseTo wire.PubKey, candidates []*wire.Tx, now t
 					continue
 				}
 				if err := batch.Apply(cand, len(txs)+1); err != nil {
-					if consensus.IsCode(err, consensus.ErrNoCredit) && !c.id.IsRoot() {
-						// The credit may be stamped on the root but not yet
-						// under this block's anchor (the parent chain's tip
-						// anchors further back): a later template sees it.
+					if (consensus.IsCode(err, consensus.ErrNoCredit) || consensus.IsCode(err, consensus.ErrNoKeyspace)) && !c.id.IsRoot() {
+						// The credit may be stamped (the keyspace bought) on
+						// the root but not yet under this block's anchor (the
+						// parent chain's tip anchors further back, or the root
+						// transaction is still pending): a later template sees
+						// it.
 						deferred[cand.From] = true
 						continue
 					}

@@ -6,6 +6,14 @@
 // signature once, recording it in the signature cache shared with the chain,
 // so connecting a block never verifies again what admission verified.
 //
+// A transaction is judged after the pending transactions it depends on, as
+// Bitcoin Core's mempool sees unconfirmed parents: on the root, its sender's
+// pending transactions of lower nonce (a keyspace bought, then a write into
+// it); on a branch, its sender's pending root transactions (Config.Root),
+// whose stamps count as write credit. A block template leaves out a branch
+// write whose credit or keyspace is not yet under the block's anchor, and
+// keeps it for a later block.
+//
 // Every admitted transaction is written to the mempool bucket before Add
 // returns, so an acknowledged write survives a crash; Load re-admits them on
 // start. Per sender, transactions are kept in nonce order without gaps;

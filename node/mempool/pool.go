@@ -29,10 +29,17 @@ type Config struct {
 	DB     *bbolt.DB
 	Sigs   *chain.SigCache
 	// Check runs the keyspace and access-script checks of a put or
-	// keyspace transaction against the tip (chain.CheckAccess); nil skips
-	// them. It is not called for transactions a disconnected block returns
-	// (that happens under the chain's lock).
-	Check  func(*wire.Tx) error
+	// keyspace transaction against the tip after the pending root
+	// transactions it may depend on (chain.CheckAccess with parents); nil
+	// skips them. It is not called for transactions a disconnected block
+	// returns (that happens under the chain's lock).
+	Check func(t *wire.Tx, parents []*wire.Tx) error
+	// Root is the root chain's pool, for a branch pool: a write there may
+	// depend on its sender's pending root transactions (the keyspace it
+	// writes into, bought but not yet in a block; the stamp that pays for
+	// it). nil for the root pool, whose transactions depend on their
+	// sender's earlier pending ones.
+	Root   *Pool
 	MaxTxs int // default 50,000
 	// Chain is the chain whose transactions the pool holds (zero: the
 	// root). A branch pool holds puts under the chain's prefix only, and
@@ -181,7 +188,7 @@ func (p *Pool) add(tx *wire.Tx, persist, verify, access bool) (wire.Hash, error)
 	}
 	if access && p.cfg.Check != nil {
 		// Before the lock: a script may take a while.
-		if err := p.cfg.Check(tx); err != nil {
+		if err := p.cfg.Check(tx, p.parents(tx)); err != nil {
 			if consensus.CodeOf(err) != 0 {
 				return id, fmt.Errorf("%w: %w", ErrBadTx, err)
 			}
@@ -241,6 +248,11 @@ func (p *Pool) add(tx *wire.Tx, persist, verify, access bool) (wire.Hash, error)
 		if aerr != nil {
 			return id, aerr
 		}
+		// Credit stamped by pending root transactions counts: the block
+		// template leaves the write out until a root block holds the stamp.
+		if p.cfg.Root != nil {
+			avail, _ = wire.AddAmounts(avail, p.cfg.Root.PendingStamps(tx.From, p.cfg.Chain))
+		}
 		if err != nil || total > avail {
 			return id, fmt.Errorf("%w: %w", ErrBadTx, consensus.Rule(consensus.ErrNoCredit,
 				"write credit left on chain %s is %s BVS, which does not cover this and pending writes (%s BVS); stamp some with `bitverse stamp %s AMOUNT`",
@@ -299,6 +311,57 @@ func (p *Pool) add(tx *wire.Tx, persist, verify, access bool) (wire.Hash, error)
 	default:
 	}
 	return id, nil
+}
+
+// parents returns the pending root transactions tx may depend on, in the
+// order a block would hold them: on the root, its sender's pending
+// transactions before its nonce; on a branch, its sender's pending root
+// transactions.
+func (p *Pool) parents(tx *wire.Tx) []*wire.Tx {
+	if p.cfg.Root != nil {
+		return Parents(p.cfg.Root.Pending(tx.From))
+	}
+	pending := p.Pending(tx.From)
+	for i, t := range pending {
+		if t.Nonce >= tx.Nonce {
+			pending = pending[:i]
+			break
+		}
+	}
+	return Parents(pending)
+}
+
+// MaxParents bounds the pending transactions applied before a check, so
+// that a sender's long queue does not make every admission redo its work.
+const MaxParents = 16
+
+// Parents returns the part of a sender's pending transactions (in nonce
+// order, from the account's nonce) that a later transaction is judged
+// after: the prefix of at most MaxParents that ends with the last one a
+// check can depend on (anything but a put: keyspace transactions,
+// transfers, stamps). A queue of puts only yields none, so a writer's
+// stream of puts is judged against the tip, as a block would judge them
+// but without running their scripts again.
+func Parents(pending []*wire.Tx) []*wire.Tx {
+	pending = pending[:min(len(pending), MaxParents)]
+	for i := len(pending) - 1; i >= 0; i-- {
+		if _, put := pending[i].Body.(wire.Put); !put {
+			return pending[:i+1]
+		}
+	}
+	return nil
+}
+
+// PendingStamps returns the write credit on chain id that from's pending
+// stamps buy.
+func (p *Pool) PendingStamps(from wire.PubKey, id wire.ChainID) uint64 {
+	var sum uint64
+	for _, t := range p.Pending(from) {
+		if st, ok := t.Body.(wire.Stamp); ok && st.Chain == id {
+			sum, _ = wire.AddAmounts(sum, st.Amount)
+		}
+	}
+	return sum
 }
 
 // check applies the stateless rules and returns what tx spends.

@@ -120,7 +120,7 @@ func (in BuyKeyspace) build(b *builder) error {
 		return err
 	}
 	if ks.Exists {
-		return fmt.Errorf("%w: %s is owned by %s", ErrOwned, in.Name, ks.Owner)
+		return fmt.Errorf("keyspace %q is %w by %s", in.Name, ErrOwned, ks.Owner)
 	}
 	limit := in.MaxPrice
 	if limit == 0 {

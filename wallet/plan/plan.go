@@ -12,7 +12,7 @@ import (
 
 // Errors of planning.
 var (
-	ErrOwned     = errors.New("keyspace is owned")
+	ErrOwned     = errors.New("already owned")
 	ErrFeeTooLow = errors.New("fee is below the minimum")
 	ErrBadIntent = errors.New("invalid intent")
 )

@@ -1,0 +1,97 @@
+package node_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/bitverse/bitverse/node"
+	"github.com/bitverse/bitverse/node/harness"
+	"github.com/bitverse/bitverse/node/wire"
+)
+
+// TestBlockOnBranches reads blocks of a branch by chain and height, by id
+// on any chain, and a header of a chain kept as headers only; the root is
+// the default for heights.
+func TestBlockOnBranches(t *testing.T) {
+	h := harness.New(t)
+	one := wire.RootChain.Child(1)
+	n := h.NewNode("alice", harness.NoNetwork(), harness.Follow(one))
+	p := h.Params()
+	n.Mine(int(p.CoinbaseMaturity) + 2)
+	ctx := context.Background()
+
+	// A write on chain 1, paid by a stamp sent just before it.
+	key := ""
+	for i := 0; key == ""; i++ {
+		if k := fmt.Sprintf("public/blockon-%d", i); one.Contains(wire.KeyPath(k)) {
+			key = k
+		}
+	}
+	put := wire.NewTx(one, wire.Put{Key: key, Value: []byte("v")}, 0, 0)
+	p.SetMinFee(put)
+	acct, err := n.Account(ctx, wire.EncodeAddress(p.Net, n.Key.PubKey()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stamp := wire.NewTx(wire.RootChain, wire.Stamp{Chain: one, Amount: put.Fee}, acct.NextNonce, 0)
+	p.SetMinFee(stamp)
+	for _, tx := range []*wire.Tx{stamp, put} {
+		tx.Sign(p.Net, n.Key)
+		if _, err := n.AddTx(tx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := n.StartMining(nil); err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	ti, err := n.WaitForTx(wctx, put.ID())
+	n.StopMining()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	byHeight, err := n.BlockOn(ctx, "1", fmt.Sprint(ti.Height))
+	if err != nil || byHeight.ID != ti.Block || byHeight.Chain != "1" || byHeight.HeadersOnly {
+		t.Fatalf("chain 1 at height %d: %+v %v", ti.Height, byHeight, err)
+	}
+	found := false
+	for _, bt := range byHeight.Txs {
+		found = found || (bt.ID == put.ID() && bt.Chain == "1")
+	}
+	if !found || len(byHeight.Raw) != byHeight.Size {
+		t.Fatalf("chain 1 block lacks the write or its raw encoding: %+v", byHeight)
+	}
+	if b, err := wire.DecodeBlock(byHeight.Raw); err != nil || b.ID() != ti.Block {
+		t.Fatalf("raw block does not decode to its id: %v", err)
+	}
+	byID, err := n.Block(ctx, ti.Block.String())
+	if err != nil || byID.Chain != "1" || byID.Height != ti.Height {
+		t.Fatalf("branch block by id with no chain: %+v %v", byID, err)
+	}
+	root, err := n.Block(ctx, "1")
+	if err != nil || root.Chain != wire.RootChain.String() || root.Height != 1 {
+		t.Fatalf("height 1 with no chain is the root's: %+v %v", root, err)
+	}
+	hdr, err := n.BlockOn(ctx, "0", "0")
+	if err != nil || !hdr.HeadersOnly || hdr.Txs != nil || hdr.Chain != "0" {
+		t.Fatalf("genesis of headers-only chain 0: %+v %v", hdr, err)
+	}
+	if _, err := wire.DecodeHeader(hdr.Raw); err != nil {
+		t.Fatalf("raw header of chain 0: %v", err)
+	}
+	for i, c := range []struct{ chain, ref string }{{"1", "999999"}, {"", wire.Hash{1}.String()}} {
+		if _, err := n.BlockOn(ctx, c.chain, c.ref); !errors.Is(err, node.ErrNotFound) {
+			t.Errorf("case %d: %v, want not found", i, err)
+		}
+	}
+	for i, c := range []struct{ chain, ref string }{{"1", "tip"}, {"0000", "1"}, {"x", "1"}} {
+		if _, err := n.BlockOn(ctx, c.chain, c.ref); !errors.Is(err, node.ErrBadRequest) {
+			t.Errorf("case %d: %v, want a bad request", i, err)
+		}
+	}
+}
