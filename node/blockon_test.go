@@ -73,6 +73,21 @@ func TestBlockOnBranches(t *testing.T) {
 	if err != nil || byID.Chain != "1" || byID.Height != ti.Height {
 		t.Fatalf("branch block by id with no chain: %+v %v", byID, err)
 	}
+	// Every block the list shows opens by its id, on the best chain
+	// (merged-mined branch blocks included: the id covers the merge proof).
+	list, err := n.BlocksOn(ctx, "1", 0, 10)
+	if err != nil || len(list) == 0 {
+		t.Fatalf("blocks of chain 1: %d %v", len(list), err)
+	}
+	for i, lb := range list {
+		got, err := n.BlockOn(ctx, "1", lb.ID.String())
+		if err != nil || got.ID != lb.ID || got.Height != lb.Height {
+			t.Fatalf("listed block %d (#%d %s) by id: %+v %v", i, lb.Height, lb.ID.Short(), got, err)
+		}
+		if lb.Confirmations == 0 || got.Confirmations != lb.Confirmations {
+			t.Fatalf("listed block %d (#%d): %d confirmations listed, %d opened", i, lb.Height, lb.Confirmations, got.Confirmations)
+		}
+	}
 	root, err := n.Block(ctx, "1")
 	if err != nil || root.Chain != wire.RootChain.String() || root.Height != 1 {
 		t.Fatalf("height 1 with no chain is the root's: %+v %v", root, err)
