@@ -96,6 +96,10 @@ type Host struct {
 	reads    reads // proof protocol: source, liars, good providers (proof.go, verified.go)
 	counters counters
 
+	// Slots for peers' transactions that may run scripts (gossip.go).
+	admits       chan struct{}
+	admitWaiters atomic.Int64
+
 	ctx     context.Context
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
