@@ -269,6 +269,9 @@ func (x *Host) Close() error {
 		}
 	}
 	err := x.h.Close()
+	if ferr := x.bans.flush(); ferr != nil {
+		x.log.Error("persist bans", "err", ferr)
+	}
 	x.node.SetPeerCount(0)
 	return err
 }
@@ -330,6 +333,7 @@ func (x *Host) Unban(id string) error {
 		return fmt.Errorf("%w: %q: %v", ErrBadPeerID, id, err)
 	}
 	_, err = x.bans.remove(pid)
+	x.gate.noteUnban(pid)
 	return err
 }
 
@@ -347,9 +351,12 @@ func (x *Host) ban(id peer.ID, d time.Duration, reason string) {
 	if d <= 0 {
 		d = x.cfg.BanDuration
 	}
-	if _, err := x.bans.add(id, d, reason); err != nil {
-		x.log.Error("persist ban", "peer", id, "err", err)
+	info := x.bans.add(id, d, reason)
+	var addrs []ma.Multiaddr
+	for _, c := range x.h.Network().ConnsToPeer(id) {
+		addrs = append(addrs, c.RemoteMultiaddr())
 	}
+	x.gate.noteBan(id, info.Until, addrs)
 	x.counters.bans.Add(1)
 	x.log.Warn("peer banned", "peer", id, "for", d, "reason", reason)
 	if x.ps != nil {

@@ -104,6 +104,9 @@ func TestBansPersist(t *testing.T) {
 	id2, _ := peer.IDFromPublicKey(pub2)
 	b.add(id, time.Hour, "sent junk")
 	b.add(id2, time.Minute, "short")
+	if err := b.flush(); err != nil {
+		t.Fatal(err)
+	}
 	b2, err := loadBans(db, clock)
 	if err != nil {
 		t.Fatal(err)
@@ -164,5 +167,45 @@ func TestLoadIdentityPersists(t *testing.T) {
 	_, id2, err := LoadIdentity(dir)
 	if err != nil || id1 != id2 {
 		t.Fatalf("peer id changed across loads: %s %s %v", id1, id2, err)
+	}
+}
+
+// TestBanWritesAreBatched: a storm of bans is written in a few
+// transactions, not one fsync'd commit per ban, and all of them are on
+// disk once flushed.
+func TestBanWritesAreBatched(t *testing.T) {
+	db, err := store.Open(filepath.Join(t.TempDir(), "chain.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	b, _ := loadBans(db, time.Now)
+	const n = 200
+	var ids []peer.ID
+	for i := 0; i < n; i++ {
+		_, pub, _ := crypto.GenerateEd25519Key(nil)
+		id, _ := peer.IDFromPublicKey(pub)
+		ids = append(ids, id)
+	}
+	st := db.Stats()
+	before := st.TxStats.GetWrite()
+	for _, id := range ids {
+		b.add(id, time.Hour, "storm")
+		if !b.Contains(id) {
+			t.Fatal("a ban is not in force when add returns")
+		}
+	}
+	if err := b.flush(); err != nil {
+		t.Fatal(err)
+	}
+	st = db.Stats()
+	writes := st.TxStats.GetWrite() - before
+	t.Logf("%d bans: %d page writes", n, writes)
+	if writes >= n {
+		t.Fatalf("%d bans took %d page writes: one commit per ban", n, writes)
+	}
+	b2, _ := loadBans(db, time.Now)
+	if len(b2.list()) != n {
+		t.Fatalf("%d bans on disk, want %d", len(b2.list()), n)
 	}
 }
