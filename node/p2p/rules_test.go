@@ -12,6 +12,7 @@ import (
 	"github.com/bitverse/bitverse/node/store"
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
+	ma "github.com/multiformats/go-multiaddr"
 )
 
 func TestFaults(t *testing.T) {
@@ -208,4 +209,41 @@ func TestBanWritesAreBatched(t *testing.T) {
 	if len(b2.list()) != n {
 		t.Fatalf("%d bans on disk, want %d", len(b2.list()), n)
 	}
+}
+
+// FuzzParseListen: any spec list is either refused with ErrBadAddr or
+// turned into multiaddrs that parse, two (TCP and QUIC) per host:port.
+func FuzzParseListen(f *testing.F) {
+	for _, s := range []string{"", ":0", "127.0.0.1:4001", "[::1]:9", "/ip4/127.0.0.1/tcp/0", "/ip4/1.2.3.4/udp/5/quic-v1",
+		"localhost:1", ":99999", "/not/a/multiaddr", "1.2.3.4", "[::1", "::1:80"} {
+		f.Add(s, "")
+		f.Add(s, ":0")
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		out, err := ParseListen([]string{a, b})
+		if err != nil {
+			if !errors.Is(err, ErrBadAddr) {
+				t.Fatalf("ParseListen(%q, %q): error %v does not wrap ErrBadAddr", a, b, err)
+			}
+			return
+		}
+		want := 0
+		for _, s := range []string{a, b} {
+			switch {
+			case s == "":
+			case s[0] == '/':
+				want++
+			default:
+				want += 2
+			}
+		}
+		if len(out) != want {
+			t.Fatalf("ParseListen(%q, %q) = %d addresses %v, want %d", a, b, len(out), out, want)
+		}
+		for _, s := range out {
+			if _, err := ma.NewMultiaddr(s); err != nil {
+				t.Fatalf("ParseListen(%q, %q) gave %q, which does not parse: %v", a, b, s, err)
+			}
+		}
+	})
 }

@@ -287,7 +287,7 @@ func waitPending(t *testing.T, n *harness.Node, id wire.Hash) {
 // which cost alice work until its score runs out. Meanwhile bob's
 // request/response round trip to alice must stay under twice its
 // undisturbed median (plus 2 ms for timer noise on a shared machine).
-func scenarioJunk(t *testing.T, messages int) {
+func scenarioJunk(t *testing.T, messages int, strictRTT bool) {
 	h := harness.New(t)
 	alice, bob := h.NewNode("alice"), h.NewNode("bob")
 	alice.Mine(30)
@@ -397,9 +397,14 @@ func scenarioJunk(t *testing.T, messages int) {
 				flooded++
 			}
 		}
-		// Keep the pressure up until alice has had enough.
-		for !alice.Host.Banned(spam.Host.ID()) && time.Since(floodStart) < 10*time.Second {
-			time.Sleep(time.Millisecond)
+		// Keep the pressure up until alice has had enough: gossip may drop
+		// some of a burst (a slow receiver, the race detector), so more
+		// useless objects follow until the ban, the event waited on.
+		for i := 0; !alice.Host.Banned(spam.Host.ID()) && time.Since(floodStart) < banWaitCap; i++ {
+			k := harness.KeyFor(fmt.Sprintf("pauper-more%d", i))
+			if spam.Txs.Publish(ctx, h.NewPut(k, 0, "public/spam", []byte("no funds")).Encode()) == nil {
+				flooded++
+			}
 		}
 	}()
 	var during []time.Duration
@@ -412,7 +417,10 @@ func scenarioJunk(t *testing.T, messages int) {
 		flooded, time.Since(floodStart).Round(time.Millisecond), alice.Host.Stats().GossipIgnored-ignoredBefore)
 	t.Logf("round trip bob→alice: undisturbed median %s; during the flood median %s, max %s (%d samples)",
 		base, dm, slices.Max(during), len(during))
-	if dm > 2*base+2*time.Millisecond {
+	// A timing comparison: asserted in the full-size run only (make
+	// test-long), where the scenario runs alone; the fast suite shares the
+	// machine and runs under the race detector, so it only reports it.
+	if strictRTT && dm > 2*base+2*time.Millisecond {
 		t.Errorf("flood slowed an honest peer: median round trip %s, undisturbed %s", dm, base)
 	}
 	if bob.Host.Banned(alice.ID()) || alice.Host.Banned(bob.ID()) {
@@ -429,9 +437,13 @@ func isClosed(c <-chan struct{}) bool {
 	}
 }
 
+// banWaitCap bounds the wait for a ban: generous, since a ban is an event
+// that arrives as soon as the node has seen enough, however slowly it runs.
+const banWaitCap = 2 * time.Minute
+
 func waitBanned(t *testing.T, n *harness.Node, id peer.ID) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(banWaitCap)
 	for !n.Host.Banned(id) {
 		if time.Now().After(deadline) {
 			t.Fatalf("%s did not ban %s; peers %+v", n.Name, id, n.Host.Peers())
