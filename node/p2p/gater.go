@@ -245,3 +245,20 @@ func (l *limiter) prune(age time.Duration) {
 	}
 	l.mu.Unlock()
 }
+
+// knownAt reports whether one of ai's addresses is one its peer is known
+// at: the remote end of a connection to it, or an address it announced.
+func (x *Host) knownAt(ai *peer.AddrInfo) bool {
+	known := x.h.Peerstore().Addrs(ai.ID)
+	for _, c := range x.h.Network().ConnsToPeer(ai.ID) {
+		known = append(known, c.RemoteMultiaddr())
+	}
+	for _, a := range ai.Addrs {
+		for _, k := range known {
+			if a.Equal(k) {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -305,6 +305,12 @@ func (x *Host) AddPeer(ctx context.Context, addr string) error {
 	if info, banned := x.bans.banned(ai.ID); banned {
 		return fmt.Errorf("%w until %s (%s): unban it first", ErrBanned, info.Until.Format(time.RFC3339), info.Reason)
 	}
+	if x.h.Network().Connectedness(ai.ID) == network.Connected && !x.knownAt(ai) {
+		// Connect would return at once on the existing connection without
+		// trying the address given: say so rather than "connected".
+		return fmt.Errorf("%w: already connected to %s, but not at %s (it is reachable at %s); check the address",
+			ErrBadAddr, ai.ID, ai.Addrs, x.h.Peerstore().Addrs(ai.ID))
+	}
 	if err := x.h.Connect(ctx, *ai); err != nil {
 		return fmt.Errorf("connect to %s: %w", ai.ID, err)
 	}
