@@ -2,10 +2,13 @@ package p2p_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/bitverse/bitverse/node/harness"
+	"github.com/bitverse/bitverse/node/state"
+	"github.com/bitverse/bitverse/node/wire"
 )
 
 // TestNonceGapFloodBansTheSender: a peer that floods correctly signed
@@ -40,5 +43,48 @@ func TestNonceGapFloodBansTheSender(t *testing.T) {
 	t.Logf("banned after %d nonce-gap transactions; bans %+v", sent, alice.Host.Bans())
 	if alice.Host.Banned(bob.ID()) || bob.Host.Banned(alice.ID()) {
 		t.Fatal("honest peers banned each other")
+	}
+}
+
+// TestScriptRefusalsCostMore: transactions that pass the nonce, balance and
+// signature checks and are then refused by an access script cost the
+// sender ten times what a cheap refusal does, so 60 of them (well inside
+// the free allowance of 100 cheap ones) get it banned.
+func TestScriptRefusalsCostMore(t *testing.T) {
+	h := harness.New(t)
+	alice := h.NewNode("alice")
+	p := h.Params()
+	alice.Mine(int(p.CoinbaseMaturity) + 2)
+	buy := wire.NewTx(wire.RootChain, wire.KeyspaceBuy{Name: "closedspace", Script: []byte("function validate(write, ctx) { throw 'closed'; }"),
+		MaxPrice: state.KeyspacePrice("closedspace")}, nextNonce(t, alice, alice.Key), 0)
+	p.SetMinFee(buy)
+	buy.Sign(p.Net, alice.Key)
+	if _, err := alice.AddTx(buy); err != nil {
+		t.Fatal(err)
+	}
+	alice.Mine(1)
+	spam := h.NewJunk()
+	if err := spam.Connect(alice); err != nil {
+		t.Fatal(err)
+	}
+	nonce := nextNonce(t, alice, alice.Key)
+	ignored := alice.Host.Stats().GossipIgnored
+	const n = 60
+	for i := 0; i < n; i++ {
+		tx := h.NewPut(alice.Key, nonce, fmt.Sprintf("closedspace/%d", i), []byte("refused by the script"))
+		if err := spam.Txs.Publish(context.Background(), tx.Encode()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(2 * time.Minute) // waits on the ban or on every tx being judged
+	for !alice.Host.Banned(spam.Host.ID()) && alice.Host.Stats().GossipIgnored-ignored < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("alice judged %d of %d transactions", alice.Host.Stats().GossipIgnored-ignored, n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	// A charge is made before the transaction is counted as judged.
+	if !alice.Host.Banned(spam.Host.ID()) {
+		t.Fatalf("%d script refusals did not get the sender banned; peers %+v", n, alice.Host.Peers())
 	}
 }
