@@ -243,16 +243,25 @@ func (x *Host) GetVerifiedFrom(ctx context.Context, chain wire.ChainID, key stri
 		return nil, err
 	}
 	var fails []string
+	var ahead []pending
 	fresh := x.newFreshest(chain)
 	for _, p := range peers {
-		res, _, err := x.readFrom(ctx, p, chain, key)
+		res, pend, err := x.readFrom(ctx, p, chain, key)
 		if err == nil {
 			if fresh.add(res) {
-				break
+				return fresh.best, nil
 			}
 			continue
 		}
+		if pend != nil {
+			ahead = append(ahead, *pend)
+		}
 		fails = append(fails, err.Error())
+	}
+	// An answer ahead of our tip is fresher than any we could check now:
+	// wait a moment for its block before settling for an older one.
+	if res := x.retryAhead(ctx, ahead); res != nil {
+		return res, nil
 	}
 	if fresh.best != nil {
 		return fresh.best, nil
