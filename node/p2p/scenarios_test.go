@@ -58,13 +58,20 @@ func scenarioConverge(t *testing.T, nodes, miners int, every time.Duration, minH
 	var ids []wire.Hash
 	var keys []string
 	for i, n := range ns {
+		// The previous nonce must have reached this node (in its pool or in
+		// a block) first: an event, however slowly gossip runs.
+		for deadline := time.Now().Add(time.Minute); nextNonce(t, n, writer.Key) < base+uint64(i); {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s never saw nonce %d of the writer", n.Name, base+uint64(i)-1)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
 		key := fmt.Sprintf("public/converge/%d", i)
 		id, err := n.AddTx(h.NewPut(writer.Key, base+uint64(i), key, []byte("written through "+n.Name)))
 		if err != nil {
 			t.Fatalf("put through %s: %v", n.Name, err)
 		}
 		ids, keys = append(ids, id), append(keys, key)
-		time.Sleep(20 * time.Millisecond) // let the put reach the others before the next nonce
 	}
 	for _, n := range ns {
 		for _, id := range ids {
