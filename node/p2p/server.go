@@ -96,12 +96,13 @@ func (x *Host) serveBlocks(s network.Stream, c *chain.Chain, ids []wire.Hash) {
 			frame = []byte{0}
 		}
 		budget -= len(frame)
+		// A request costs a quarter unit per id; the bytes are what it
+		// really costs (64 ids can ask for 16 MiB), charged as they go
+		// (before the frame leaves, so the next request sees the charge).
+		x.chargeRequest(s.Conn().RemotePeer(), s.Conn(), float64(len(frame))/blockBytesPerUnit)
 		if writeFrame(s, frame) != nil {
 			return
 		}
-		// A request costs a quarter unit per id; the bytes are what it
-		// really costs (64 ids can ask for 16 MiB), charged as they go.
-		x.chargeRequest(s.Conn().RemotePeer(), s.Conn(), float64(len(frame))/blockBytesPerUnit)
 	}
 }
 
