@@ -292,6 +292,11 @@ func (n *Node) SetRemoteReader(r RemoteReader) {
 }
 
 // getRemote reads key on headers-only chain c through a peer.
+// RootByWorkOnly is GetResult.RootVouchedBy for a value read from a peer:
+// this node checked the proof against a header it verified, whose state
+// root it did not compute.
+const RootByWorkOnly = "proof of work only: this node keeps headers only of the chain, so it checked the header's work, not the blocks that produced its state root"
+
 func (n *Node) getRemote(ctx context.Context, c *chain.Chain, key string) (*GetResult, error) {
 	n.hooksMu.RLock()
 	r := n.remote
@@ -304,10 +309,12 @@ func (n *Node) getRemote(ctx context.Context, c *chain.Chain, key string) (*GetR
 		return nil, err
 	}
 	if rr.Record == nil {
-		return nil, fmt.Errorf("%w: nothing has been written at %q on chain %s (proven by peer %s)", ErrNotFound, key, c.ID(), rr.Peer)
+		return nil, fmt.Errorf("%w: nothing has been written at %q on chain %s (proven by peer %s at height %d)", ErrNotFound, key, c.ID(), rr.Peer, rr.Header.Height)
 	}
 	res := &GetResult{ValueRecord: n.valueRecord(key, rr.Record, c.Tip().Height)}
 	res.Chain, res.RemotePeer = c.ID().String(), rr.Peer
+	res.ProvenAt = rr.Header.Height
+	res.RootVouchedBy = RootByWorkOnly
 	res.RootConfirmations = n.rootConfirmations(c, res.Height, res.Confirmations)
 	return res, nil
 }

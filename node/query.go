@@ -177,6 +177,7 @@ func (n *Node) getOn(c *chain.Chain, key string, proof, history bool) (*GetResul
 		}
 		res.ValueRecord = n.valueRecord(key, rec, tip.Height)
 		res.Chain = c.ID().String()
+		res.ProvenAt = tip.Height
 		if proof {
 			p, err := state.Prove(tx, roots, key)
 			if err != nil {

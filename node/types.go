@@ -96,8 +96,17 @@ type GetResult struct {
 	// RemotePeer is set when the value came from a peer (this node keeps
 	// only headers of its chain), with a proof checked here against a
 	// header this node verified.
-	RemotePeer string        `json:"remote_peer,omitempty"`
-	History    []ValueRecord `json:"history,omitempty"`
+	RemotePeer string `json:"remote_peer,omitempty"`
+	// ProvenAt is the height of the block whose state the value was read
+	// (or proven) at: this node's tip of the chain for a chain it stores,
+	// the header a peer's proof was checked against for one it does not
+	// (which may lag the tip when every provider asked was behind).
+	ProvenAt uint64 `json:"proven_at"`
+	// RootVouchedBy says what stands behind the state root the value was
+	// proven against when this node did not execute the chain's blocks
+	// itself (a chain it keeps headers only for): proof of work only.
+	RootVouchedBy string        `json:"root_vouched_by,omitempty"`
+	History       []ValueRecord `json:"history,omitempty"`
 }
 
 // ProofInfo carries a proof and the header it is checked against.

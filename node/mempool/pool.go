@@ -180,6 +180,16 @@ func (p *Pool) add(tx *wire.Tx, persist, verify, access bool) (wire.Hash, error)
 	if err != nil {
 		return id, fmt.Errorf("%w: %w", ErrBadTx, err)
 	}
+	// Cheapest first: what the sender's nonce and balance already refuse
+	// is refused before the signature is verified or a script runs, so a
+	// peer cannot buy that work with transactions that never apply. The
+	// same rules run again under the lock below: the state may move
+	// meanwhile.
+	if access {
+		if err := p.precheck(tx, id, spend); err != nil {
+			return id, err
+		}
+	}
 	if verify && !p.cfg.Sigs.Has(id) {
 		if err := p.cfg.Sigs.VerifySig(p.cfg.Params.Net, tx); err != nil {
 			return id, fmt.Errorf("%w: %w", ErrBadTx, consensus.Rule(consensus.ErrBadSignature, "%v", err))
@@ -220,47 +230,9 @@ func (p *Pool) add(tx *wire.Tx, persist, verify, access bool) (wire.Hash, error)
 			defer p.forget(stale) // whatever this call decides
 		}
 	}
-	if tx.Nonce < acct.Nonce {
-		return id, fmt.Errorf("%w: %w", ErrBadTx, consensus.Rule(consensus.ErrBadNonce, "nonce %d was already used (account is at %d)", tx.Nonce, acct.Nonce))
-	}
-	var pendingSpend uint64
-	var replace *entry
-	next := acct.Nonce
-	if s != nil {
-		next = s.base + uint64(len(s.pending))
-		for _, e := range s.pending {
-			if e.tx.Nonce == tx.Nonce {
-				replace = e
-				continue
-			}
-			pendingSpend += e.spend
-		}
-	}
-	if replace == nil && tx.Nonce != next {
-		return id, fmt.Errorf("%w: nonce %d, expected %d", ErrNonceGap, tx.Nonce, next)
-	}
-	if replace != nil && tx.Fee < replace.tx.Fee+replace.tx.Fee/10 {
-		return id, ErrReplacementFee
-	}
-	total, err := wire.AddAmounts(pendingSpend, spend)
-	if p.cfg.Available != nil {
-		avail, aerr := p.cfg.Available(tx.From, acct.Balance)
-		if aerr != nil {
-			return id, aerr
-		}
-		// Credit stamped by pending root transactions counts: the block
-		// template leaves the write out until a root block holds the stamp.
-		if p.cfg.Root != nil {
-			avail, _ = wire.AddAmounts(avail, p.cfg.Root.PendingStamps(tx.From, p.cfg.Chain))
-		}
-		if err != nil || total > avail {
-			return id, fmt.Errorf("%w: %w", ErrBadTx, consensus.Rule(consensus.ErrNoCredit,
-				"write credit left on chain %s is %s BVS, which does not cover this and pending writes (%s BVS); stamp some with `bitverse stamp %s AMOUNT`",
-				p.cfg.Chain, wire.FormatAmount(avail), wire.FormatAmount(total), p.cfg.Chain))
-		}
-	} else if err != nil || total > acct.Balance {
-		return id, fmt.Errorf("%w: %w", ErrBadTx, consensus.Rule(consensus.ErrInsufficientFunds,
-			"balance %s BVS does not cover this and pending transactions (%s BVS)", wire.FormatAmount(acct.Balance), wire.FormatAmount(total)))
+	replace, err := p.fitsLocked(tx, spend, acct, s)
+	if err != nil {
+		return id, err
 	}
 	e := &entry{tx: tx, id: id, size: size, spend: spend}
 	var evict *entry
@@ -362,6 +334,74 @@ func (p *Pool) PendingStamps(from wire.PubKey, id wire.ChainID) uint64 {
 		}
 	}
 	return sum
+}
+
+// precheck applies the nonce and balance rules to tx without admitting it.
+func (p *Pool) precheck(tx *wire.Tx, id wire.Hash, spend uint64) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, ok := p.byID[id]; ok {
+		return ErrKnown
+	}
+	acct, err := p.account(tx.From)
+	if err != nil {
+		return err
+	}
+	_, err = p.fitsLocked(tx, spend, acct, p.senders[tx.From])
+	return err
+}
+
+// fitsLocked checks tx's nonce and what it spends against the sender's
+// account and pending transactions s (nil: none), and returns the pending
+// transaction it replaces, if any. Pending transactions below the
+// account's nonce are stale and count for nothing.
+func (p *Pool) fitsLocked(tx *wire.Tx, spend uint64, acct state.Account, s *sender) (*entry, error) {
+	if tx.Nonce < acct.Nonce {
+		return nil, fmt.Errorf("%w: %w", ErrBadTx, consensus.Rule(consensus.ErrBadNonce, "nonce %d was already used (account is at %d)", tx.Nonce, acct.Nonce))
+	}
+	var pendingSpend uint64
+	var replace *entry
+	next := acct.Nonce
+	if s != nil {
+		next = max(next, s.base+uint64(len(s.pending)))
+		for _, e := range s.pending {
+			if e.tx.Nonce < acct.Nonce {
+				continue
+			}
+			if e.tx.Nonce == tx.Nonce {
+				replace = e
+				continue
+			}
+			pendingSpend += e.spend
+		}
+	}
+	if replace == nil && tx.Nonce != next {
+		return nil, fmt.Errorf("%w: nonce %d, expected %d", ErrNonceGap, tx.Nonce, next)
+	}
+	if replace != nil && tx.Fee < replace.tx.Fee+replace.tx.Fee/10 {
+		return nil, ErrReplacementFee
+	}
+	total, err := wire.AddAmounts(pendingSpend, spend)
+	if p.cfg.Available != nil {
+		avail, aerr := p.cfg.Available(tx.From, acct.Balance)
+		if aerr != nil {
+			return nil, aerr
+		}
+		// Credit stamped by pending root transactions counts: the block
+		// template leaves the write out until a root block holds the stamp.
+		if p.cfg.Root != nil {
+			avail, _ = wire.AddAmounts(avail, p.cfg.Root.PendingStamps(tx.From, p.cfg.Chain))
+		}
+		if err != nil || total > avail {
+			return nil, fmt.Errorf("%w: %w", ErrBadTx, consensus.Rule(consensus.ErrNoCredit,
+				"write credit left on chain %s is %s BVS, which does not cover this and pending writes (%s BVS); stamp some with `bitverse stamp %s AMOUNT`",
+				p.cfg.Chain, wire.FormatAmount(avail), wire.FormatAmount(total), p.cfg.Chain))
+		}
+	} else if err != nil || total > acct.Balance {
+		return nil, fmt.Errorf("%w: %w", ErrBadTx, consensus.Rule(consensus.ErrInsufficientFunds,
+			"balance %s BVS does not cover this and pending transactions (%s BVS)", wire.FormatAmount(acct.Balance), wire.FormatAmount(total)))
+	}
+	return replace, nil
 }
 
 // check applies the stateless rules and returns what tx spends.

@@ -567,3 +567,49 @@ func TestConcurrentAddWhileMining(t *testing.T) {
 		t.Fatalf("%d left", e.pool.Len())
 	}
 }
+
+// TestCheapChecksBeforeSignatureAndScripts: a transaction that the
+// sender's nonce or balance already refuses is refused before its
+// signature is verified or an access script runs (a peer cannot make the
+// node do the expensive work for free), and with the error of the cheap
+// check.
+func TestCheapChecksBeforeSignatureAndScripts(t *testing.T) {
+	e := newEnv(t, Config{})
+	e.fund(2, 5*wire.Unit)
+	bob, pauper := e.keys[1], e.keys[5]
+	var scripts int
+	check := func(*wire.Tx, []*wire.Tx) error { scripts++; return nil }
+	badSig := func(tx *wire.Tx) *wire.Tx { tx.Sig[3] ^= 1; return tx }
+	tests := []struct {
+		name     string
+		tx       *wire.Tx
+		sentinel error
+		code     consensus.ErrorCode
+	}{
+		{"nonce gap", badSig(e.put(bob, "public/gap", 7, 1)), ErrNonceGap, 0},
+		{"used nonce", badSig(e.put(e.keys[0], "public/used", 0, 1)), ErrBadTx, consensus.ErrBadNonce},
+		{"no funds", badSig(e.put(pauper, "public/poor", 0, 1)), ErrBadTx, consensus.ErrInsufficientFunds},
+	}
+	for _, tc := range tests {
+		sigs := chain.NewSigCache(1000)
+		e.pool = New(Config{Params: e.p, DB: e.db, Sigs: sigs, Check: check})
+		scripts = 0
+		_, err := e.pool.Add(tc.tx)
+		if !errors.Is(err, tc.sentinel) || consensus.CodeOf(err) != tc.code {
+			t.Errorf("%s: err %v, want %v (code %v)", tc.name, err, tc.sentinel, tc.code)
+		}
+		if scripts != 0 {
+			t.Errorf("%s: the access check ran %d times before the nonce and balance check", tc.name, scripts)
+		}
+	}
+	// A good one still runs both, once.
+	e.pool = New(Config{Params: e.p, DB: e.db, Sigs: chain.NewSigCache(1000), Check: check})
+	scripts = 0
+	if _, err := e.pool.Add(e.put(bob, "public/ok", 0, 1)); err != nil || scripts != 1 {
+		t.Fatalf("good put: %v, access check ran %d times", err, scripts)
+	}
+	// A bad signature with a nonce and funds that fit is still a bad signature.
+	if _, err := e.pool.Add(badSig(e.put(bob, "public/bad", 1, 1))); consensus.CodeOf(err) != consensus.ErrBadSignature {
+		t.Fatalf("bad signature: %v", err)
+	}
+}

@@ -27,16 +27,27 @@ type BanInfo struct {
 	Reason string    `json:"reason"`
 }
 
-// banList holds the bans in memory and in the database. Safe for concurrent use.
+// banList holds the bans in memory and in the database. Safe for
+// concurrent use. A ban is in force as soon as add returns; writing it is
+// queued, and one flusher at a time commits everything queued in one
+// transaction, so a storm of bans costs a few fsyncs, not one each.
 type banList struct {
 	db  *bbolt.DB
 	now func() time.Time
 	mu  sync.RWMutex
 	m   map[peer.ID]BanInfo
+
+	wmu      sync.Mutex
+	idle     *sync.Cond // on wmu: flushing became false
+	pending  map[peer.ID]*BanInfo
+	flushing bool
+	commits  int // transactions committed (tests)
+	lastErr  error
 }
 
 func loadBans(db *bbolt.DB, now func() time.Time) (*banList, error) {
-	b := &banList{db: db, now: now, m: map[peer.ID]BanInfo{}}
+	b := &banList{db: db, now: now, m: map[peer.ID]BanInfo{}, pending: map[peer.ID]*BanInfo{}}
+	b.idle = sync.NewCond(&b.wmu)
 	var expired [][]byte
 	err := db.View(func(tx *bbolt.Tx) error {
 		c := tx.Bucket(store.Peers).Cursor()
@@ -71,31 +82,85 @@ func loadBans(db *bbolt.DB, now func() time.Time) (*banList, error) {
 
 func banKey(id peer.ID) []byte { return append(append([]byte(nil), banPrefix...), []byte(id)...) }
 
-// add bans id until now+d, persisting the ban. A longer existing ban stays.
-func (b *banList) add(id peer.ID, d time.Duration, reason string) (BanInfo, error) {
+// add bans id until now+d and queues the write. A longer existing ban stays.
+func (b *banList) add(id peer.ID, d time.Duration, reason string) BanInfo {
 	until := b.now().Add(d)
 	b.mu.Lock()
 	if old, ok := b.m[id]; ok && old.Until.After(until) {
 		b.mu.Unlock()
-		return old, nil
+		return old
 	}
 	info := BanInfo{ID: id.String(), Until: until, Reason: reason}
 	b.m[id] = info
 	b.mu.Unlock()
-	v := binary.BigEndian.AppendUint64(nil, uint64(until.UnixMilli()))
-	v = append(v, reason...)
-	err := b.db.Update(func(tx *bbolt.Tx) error { return tx.Bucket(store.Peers).Put(banKey(id), v) })
-	return info, err
+	b.queue(id, &info)
+	return info
 }
 
-// remove lifts a ban; it reports whether there was one.
+// remove lifts a ban and waits until that is written; it reports whether
+// there was one.
 func (b *banList) remove(id peer.ID) (bool, error) {
 	b.mu.Lock()
 	_, ok := b.m[id]
 	delete(b.m, id)
 	b.mu.Unlock()
-	err := b.db.Update(func(tx *bbolt.Tx) error { return tx.Bucket(store.Peers).Delete(banKey(id)) })
-	return ok, err
+	b.queue(id, nil)
+	return ok, b.flush()
+}
+
+// queue records a write (nil: delete) and starts the flusher if none runs.
+func (b *banList) queue(id peer.ID, info *BanInfo) {
+	b.wmu.Lock()
+	defer b.wmu.Unlock()
+	b.pending[id] = info
+	if !b.flushing {
+		b.flushing = true
+		go b.flushLoop()
+	}
+}
+
+// flushLoop commits what is queued, in one transaction a round, until
+// nothing is.
+func (b *banList) flushLoop() {
+	b.wmu.Lock()
+	for len(b.pending) > 0 {
+		batch := b.pending
+		b.pending = map[peer.ID]*BanInfo{}
+		b.wmu.Unlock()
+		err := b.db.Update(func(tx *bbolt.Tx) error {
+			bk := tx.Bucket(store.Peers)
+			for id, info := range batch {
+				if info == nil {
+					if err := bk.Delete(banKey(id)); err != nil {
+						return err
+					}
+					continue
+				}
+				v := binary.BigEndian.AppendUint64(nil, uint64(info.Until.UnixMilli()))
+				if err := bk.Put(banKey(id), append(v, info.Reason...)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		b.wmu.Lock()
+		b.commits++
+		b.lastErr = err
+	}
+	b.flushing = false
+	b.idle.Broadcast()
+	b.wmu.Unlock()
+}
+
+// flush waits until everything queued is written and returns the last
+// commit's error.
+func (b *banList) flush() error {
+	b.wmu.Lock()
+	defer b.wmu.Unlock()
+	for b.flushing {
+		b.idle.Wait()
+	}
+	return b.lastErr
 }
 
 // banned reports whether id is banned now.

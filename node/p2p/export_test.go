@@ -2,8 +2,11 @@ package p2p
 
 import (
 	"context"
+	"math/big"
 
 	"github.com/bitverse/bitverse/node/wire"
+	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 )
 
@@ -27,4 +30,46 @@ func (x *Host) ForgetLiars() {
 // DHTProviders runs the DHT lookup GetVerified starts with.
 func (x *Host) DHTProviders(ctx context.Context, c wire.ChainID) []peer.ID {
 	return x.dhtProviders(ctx, c)
+}
+
+// ServeSyncLies makes h, a bare libp2p host, answer the status protocol
+// claiming a root tip (height, tip, work) on net, and the sync protocol's
+// header requests with headers(locator); it has none of the blocks asked
+// for. A test double for a peer that lies about its work.
+func ServeSyncLies(h host.Host, net wire.Network, genesis wire.Hash, height uint64, tip wire.Hash, work *big.Int,
+	headers func(locator []wire.Hash) []wire.Header) {
+	st := &Status{Version: statusVersion, NetID: net.ID, Genesis: genesis, Height: height, Tip: tip, Work: work}
+	h.SetStreamHandler(ProtoStatus(net), func(s network.Stream) {
+		defer s.Close()
+		if _, err := readFrame(s, MaxStatusFrame); err != nil {
+			s.Reset()
+			return
+		}
+		writeFrame(s, st.encode())
+	})
+	h.SetStreamHandler(ProtoSync(net), func(s network.Stream) {
+		defer s.Close()
+		raw, err := readFrame(s, MaxRequestFrame)
+		if err != nil {
+			s.Reset()
+			return
+		}
+		q, err := decodeRequest(raw)
+		if err != nil {
+			s.Reset()
+			return
+		}
+		switch q.Type {
+		case msgGetHeaders:
+			writeFrame(s, encodeHeaders(headers(q.Locator)))
+		case msgGetBlocks:
+			w := wire.NewWriter(8)
+			w.U8(replyOK)
+			w.Uvarint(uint64(len(q.IDs)))
+			writeFrame(s, w.Bytes())
+			for range q.IDs {
+				writeFrame(s, []byte{0})
+			}
+		}
+	})
 }

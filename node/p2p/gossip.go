@@ -11,6 +11,7 @@ import (
 	"github.com/bitverse/bitverse/node/chain"
 	"github.com/bitverse/bitverse/node/consensus"
 	"github.com/bitverse/bitverse/node/mempool"
+	"github.com/bitverse/bitverse/node/state"
 	"github.com/bitverse/bitverse/node/wire"
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	pb "github.com/libp2p/go-libp2p-pubsub/pb"
@@ -49,7 +50,27 @@ func GossipOptions() []pubsub.Option {
 	}
 }
 
+// Peers' transactions that may run access scripts are admitted at most
+// maxScriptAdmits at a time, so block validation (which shares the node's
+// script workers, at least two in the product) always finds one free, and
+// at most maxAdmitWaiters wait for a slot; the rest are dropped unjudged
+// (sync and the sender's re-announcement repair what honest peers lose).
+const (
+	maxScriptAdmits = 1
+	maxAdmitWaiters = 256
+)
+
+// Costs, in tokens of a peer's useless allowance, of transactions that end
+// in refusal: the nonce and balance checks are cheap; a refusal that came
+// only after the signature was verified and the scripts ran costs what that
+// work cost this node, so a flood of them ends in a ban ten times sooner.
+const (
+	costCheapRefusal  = 1
+	costScriptRefusal = 10
+)
+
 func (x *Host) startGossip() error {
+	x.admits = make(chan struct{}, maxScriptAdmits)
 	opts := append(GossipOptions(), pubsub.WithBlacklist(x.bans))
 	ps, err := pubsub.NewGossipSub(x.ctx, x.h, opts...)
 	if err != nil {
@@ -255,6 +276,11 @@ func (x *Host) admitTx(from peer.ID, tx *wire.Tx, quiet bool) (pubsub.Validation
 		x.counters.ignored.Add(1)
 		return pubsub.ValidationIgnore, false
 	}
+	release, ok := x.admitSlot(tx)
+	if !ok {
+		x.counters.ignored.Add(1)
+		return pubsub.ValidationIgnore, false
+	}
 	if quiet {
 		x.quiet.Store(id, struct{}{})
 	}
@@ -262,6 +288,7 @@ func (x *Host) admitTx(from peer.ID, tx *wire.Tx, quiet bool) (pubsub.Validation
 	if quiet {
 		x.quiet.Delete(id)
 	}
+	release()
 	switch {
 	case err == nil:
 		x.counters.accepted.Add(1)
@@ -269,7 +296,13 @@ func (x *Host) admitTx(from peer.ID, tx *wire.Tx, quiet bool) (pubsub.Validation
 		x.retryWaiting(tx.From)
 		return pubsub.ValidationAccept, true
 	case errors.Is(err, mempool.ErrNonceGap):
-		x.waiting.add(from, tx) // an earlier one may still be on its way
+		// An earlier one may still be on its way: held, and charged like
+		// any object that did this node no good yet (so a flood of
+		// transactions that never become applicable ends in a ban).
+		x.waiting.add(from, tx)
+		if !x.syncer.progress().Syncing {
+			x.chargeUselessN(from, costCheapRefusal, "transactions with a nonce gap")
+		}
 		x.counters.ignored.Add(1)
 		return pubsub.ValidationIgnore, false
 	case errors.Is(err, mempool.ErrKnown), errors.Is(err, mempool.ErrPoolFull), errors.Is(err, mempool.ErrReplacementFee):
@@ -284,11 +317,42 @@ func (x *Host) admitTx(from peer.ID, tx *wire.Tx, quiet bool) (pubsub.Validation
 	// this node is catching up that is expected (the funding blocks are
 	// still to come); otherwise it is charged, so signed spam from empty
 	// accounts ends in a ban.
+	// A refusal by an access script came after the signature was verified
+	// and the script ran: that costs more.
 	if !x.syncer.progress().Syncing {
-		x.chargeUseless(from, "transactions that do not apply")
+		cost := costCheapRefusal
+		if consensus.CodeOf(err) == consensus.ErrScriptRejected || errors.Is(err, state.ErrScriptUnavailable) {
+			cost = costScriptRefusal
+		}
+		x.chargeUselessN(from, cost, "transactions that do not apply")
 	}
 	x.counters.ignored.Add(1)
 	return pubsub.ValidationIgnore, false
+}
+
+// admitSlot waits for one of the slots peers' script-running transactions
+// share (other types need none) and returns its release. With too many
+// already waiting it refuses at once.
+func (x *Host) admitSlot(tx *wire.Tx) (release func(), ok bool) {
+	switch tx.Body.(type) {
+	case wire.Put, wire.KeyspaceBuy, wire.KeyspaceScript, wire.KeyspaceTransfer:
+	default:
+		return func() {}, true
+	}
+	if x.admits == nil {
+		return func() {}, true
+	}
+	if x.admitWaiters.Add(1) > maxAdmitWaiters {
+		x.admitWaiters.Add(-1)
+		return nil, false
+	}
+	defer x.admitWaiters.Add(-1)
+	select {
+	case x.admits <- struct{}{}:
+		return func() { <-x.admits }, true
+	case <-x.ctx.Done():
+		return nil, false
+	}
 }
 
 // relayTxCheck applies to a branch transaction the rules that hold
@@ -442,8 +506,12 @@ func (x *Host) GossipPeers() []peer.ID {
 // few of these now and then — an orphan per block while this node is
 // behind — so each peer has a free allowance (uselessRate a second, burst
 // uselessBurst); past it, each costs a point.
-func (x *Host) chargeUseless(from peer.ID, what string) {
-	if !x.useless.take(from, 1) {
-		x.penalize(from, penaltyUseless, what)
+func (x *Host) chargeUseless(from peer.ID, what string) { x.chargeUselessN(from, 1, what) }
+
+// chargeUselessN charges cost tokens of the allowance; what the allowance
+// does not cover costs a point per token.
+func (x *Host) chargeUselessN(from peer.ID, cost int, what string) {
+	if !x.useless.take(from, float64(cost)) {
+		x.penalize(from, penaltyUseless*cost, what)
 	}
 }

@@ -101,6 +101,10 @@ type Host struct {
 	reads    reads // proof protocol: source, liars, good providers (proof.go, verified.go)
 	counters counters
 
+	// Slots for peers' transactions that may run scripts (gossip.go).
+	admits       chan struct{}
+	admitWaiters atomic.Int64
+
 	ctx     context.Context
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
@@ -282,6 +286,9 @@ func (x *Host) Close() error {
 		}
 	}
 	err := x.h.Close()
+	if ferr := x.bans.flush(); ferr != nil {
+		x.log.Error("persist bans", "err", ferr)
+	}
 	x.peerCount(0)
 	if cerr := x.peerDB.Close(); err == nil {
 		err = cerr
@@ -318,6 +325,12 @@ func (x *Host) AddPeer(ctx context.Context, addr string) error {
 	if info, banned := x.bans.banned(ai.ID); banned {
 		return fmt.Errorf("%w until %s (%s): unban it first", ErrBanned, info.Until.Format(time.RFC3339), info.Reason)
 	}
+	if x.h.Network().Connectedness(ai.ID) == network.Connected && !x.knownAt(ai) {
+		// Connect would return at once on the existing connection without
+		// trying the address given: say so rather than "connected".
+		return fmt.Errorf("%w: already connected to %s, but not at %s (it is reachable at %s); check the address",
+			ErrBadAddr, ai.ID, ai.Addrs, x.h.Peerstore().Addrs(ai.ID))
+	}
 	if err := x.h.Connect(ctx, *ai); err != nil {
 		return fmt.Errorf("connect to %s: %w", ai.ID, err)
 	}
@@ -346,6 +359,7 @@ func (x *Host) Unban(id string) error {
 		return fmt.Errorf("%w: %q: %v", ErrBadPeerID, id, err)
 	}
 	_, err = x.bans.remove(pid)
+	x.gate.noteUnban(pid)
 	return err
 }
 
@@ -363,9 +377,12 @@ func (x *Host) ban(id peer.ID, d time.Duration, reason string) {
 	if d <= 0 {
 		d = x.cfg.BanDuration
 	}
-	if _, err := x.bans.add(id, d, reason); err != nil {
-		x.log.Error("persist ban", "peer", id, "err", err)
+	info := x.bans.add(id, d, reason)
+	var addrs []ma.Multiaddr
+	for _, c := range x.h.Network().ConnsToPeer(id) {
+		addrs = append(addrs, c.RemoteMultiaddr())
 	}
+	x.gate.noteBan(id, info.Until, addrs)
 	x.counters.bans.Add(1)
 	x.log.Warn("peer banned", "peer", id, "for", d, "reason", reason)
 	if x.ps != nil {

@@ -23,4 +23,4 @@ func TestSync2000From3Peers(t *testing.T) { scenarioSync(t, 2000, 10) }
 
 // A junk peer's 1,000 messages (banned at the first invalid block) and a
 // flood of 2,000 well-formed useless ones.
-func TestJunkPeer(t *testing.T) { scenarioJunk(t, 1000) }
+func TestJunkPeer(t *testing.T) { scenarioJunk(t, 1000, true) }

@@ -23,7 +23,7 @@ func TestPartitionHealFast(t *testing.T) { scenarioPartition(t, 4, 7) }
 
 func TestSyncFast(t *testing.T) { scenarioSync(t, 200, 3) }
 
-func TestJunkPeerFast(t *testing.T) { scenarioJunk(t, 100) }
+func TestJunkPeerFast(t *testing.T) { scenarioJunk(t, 100, false) }
 
 // A node with a host but no peers mines with the real miner and confirms
 // its own writes (the lone-node requirement).

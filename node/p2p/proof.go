@@ -155,8 +155,10 @@ func (x *Host) handleProof(s network.Stream) {
 		return
 	}
 	s.SetWriteDeadline(time.Now().Add(proofWriteTimeout))
-	if !x.limit.take(p, proofCost) {
-		x.penalize(p, penaltyRate, "proof requests over the rate limit")
+	if r := x.takeRequest(p, s.Conn(), proofCost); r != requestOK {
+		if r == requestOverPeer {
+			x.penalize(p, penaltyRate, "proof requests over the rate limit")
+		}
 		writeFrame(s, encodeProofReply(node.KeyProof{Status: node.ProofBusy}))
 		return
 	}

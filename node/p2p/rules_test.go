@@ -12,6 +12,7 @@ import (
 	"github.com/bitverse/bitverse/node/store"
 	"github.com/libp2p/go-libp2p/core/crypto"
 	"github.com/libp2p/go-libp2p/core/peer"
+	ma "github.com/multiformats/go-multiaddr"
 )
 
 func TestFaults(t *testing.T) {
@@ -104,6 +105,9 @@ func TestBansPersist(t *testing.T) {
 	id2, _ := peer.IDFromPublicKey(pub2)
 	b.add(id, time.Hour, "sent junk")
 	b.add(id2, time.Minute, "short")
+	if err := b.flush(); err != nil {
+		t.Fatal(err)
+	}
 	b2, err := loadBans(db, clock)
 	if err != nil {
 		t.Fatal(err)
@@ -165,4 +169,81 @@ func TestLoadIdentityPersists(t *testing.T) {
 	if err != nil || id1 != id2 {
 		t.Fatalf("peer id changed across loads: %s %s %v", id1, id2, err)
 	}
+}
+
+// TestBanWritesAreBatched: a storm of bans is written in a few
+// transactions, not one fsync'd commit per ban, and all of them are on
+// disk once flushed.
+func TestBanWritesAreBatched(t *testing.T) {
+	db, err := store.Open(filepath.Join(t.TempDir(), "chain.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	b, _ := loadBans(db, time.Now)
+	const n = 200
+	var ids []peer.ID
+	for i := 0; i < n; i++ {
+		_, pub, _ := crypto.GenerateEd25519Key(nil)
+		id, _ := peer.IDFromPublicKey(pub)
+		ids = append(ids, id)
+	}
+	st := db.Stats()
+	before := st.TxStats.GetWrite()
+	for _, id := range ids {
+		b.add(id, time.Hour, "storm")
+		if !b.Contains(id) {
+			t.Fatal("a ban is not in force when add returns")
+		}
+	}
+	if err := b.flush(); err != nil {
+		t.Fatal(err)
+	}
+	st = db.Stats()
+	writes := st.TxStats.GetWrite() - before
+	t.Logf("%d bans: %d page writes", n, writes)
+	if writes >= n {
+		t.Fatalf("%d bans took %d page writes: one commit per ban", n, writes)
+	}
+	b2, _ := loadBans(db, time.Now)
+	if len(b2.list()) != n {
+		t.Fatalf("%d bans on disk, want %d", len(b2.list()), n)
+	}
+}
+
+// FuzzParseListen: any spec list is either refused with ErrBadAddr or
+// turned into multiaddrs that parse, two (TCP and QUIC) per host:port.
+func FuzzParseListen(f *testing.F) {
+	for _, s := range []string{"", ":0", "127.0.0.1:4001", "[::1]:9", "/ip4/127.0.0.1/tcp/0", "/ip4/1.2.3.4/udp/5/quic-v1",
+		"localhost:1", ":99999", "/not/a/multiaddr", "1.2.3.4", "[::1", "::1:80"} {
+		f.Add(s, "")
+		f.Add(s, ":0")
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		out, err := ParseListen([]string{a, b})
+		if err != nil {
+			if !errors.Is(err, ErrBadAddr) {
+				t.Fatalf("ParseListen(%q, %q): error %v does not wrap ErrBadAddr", a, b, err)
+			}
+			return
+		}
+		want := 0
+		for _, s := range []string{a, b} {
+			switch {
+			case s == "":
+			case s[0] == '/':
+				want++
+			default:
+				want += 2
+			}
+		}
+		if len(out) != want {
+			t.Fatalf("ParseListen(%q, %q) = %d addresses %v, want %d", a, b, len(out), out, want)
+		}
+		for _, s := range out {
+			if _, err := ma.NewMultiaddr(s); err != nil {
+				t.Fatalf("ParseListen(%q, %q) gave %q, which does not parse: %v", a, b, s, err)
+			}
+		}
+	})
 }

@@ -58,13 +58,20 @@ func scenarioConverge(t *testing.T, nodes, miners int, every time.Duration, minH
 	var ids []wire.Hash
 	var keys []string
 	for i, n := range ns {
+		// The previous nonce must have reached this node (in its pool or in
+		// a block) first: an event, however slowly gossip runs.
+		for deadline := time.Now().Add(time.Minute); nextNonce(t, n, writer.Key) < base+uint64(i); {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s never saw nonce %d of the writer", n.Name, base+uint64(i)-1)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
 		key := fmt.Sprintf("public/converge/%d", i)
 		id, err := n.AddTx(h.NewPut(writer.Key, base+uint64(i), key, []byte("written through "+n.Name)))
 		if err != nil {
 			t.Fatalf("put through %s: %v", n.Name, err)
 		}
 		ids, keys = append(ids, id), append(keys, key)
-		time.Sleep(20 * time.Millisecond) // let the put reach the others before the next nonce
 	}
 	for _, n := range ns {
 		for _, id := range ids {
@@ -287,7 +294,7 @@ func waitPending(t *testing.T, n *harness.Node, id wire.Hash) {
 // which cost alice work until its score runs out. Meanwhile bob's
 // request/response round trip to alice must stay under twice its
 // undisturbed median (plus 2 ms for timer noise on a shared machine).
-func scenarioJunk(t *testing.T, messages int) {
+func scenarioJunk(t *testing.T, messages int, strictRTT bool) {
 	h := harness.New(t)
 	alice, bob := h.NewNode("alice"), h.NewNode("bob")
 	alice.Mine(30)
@@ -397,9 +404,14 @@ func scenarioJunk(t *testing.T, messages int) {
 				flooded++
 			}
 		}
-		// Keep the pressure up until alice has had enough.
-		for !alice.Host.Banned(spam.Host.ID()) && time.Since(floodStart) < 10*time.Second {
-			time.Sleep(time.Millisecond)
+		// Keep the pressure up until alice has had enough: gossip may drop
+		// some of a burst (a slow receiver, the race detector), so more
+		// useless objects follow until the ban, the event waited on.
+		for i := 0; !alice.Host.Banned(spam.Host.ID()) && time.Since(floodStart) < banWaitCap; i++ {
+			k := harness.KeyFor(fmt.Sprintf("pauper-more%d", i))
+			if spam.Txs.Publish(ctx, h.NewPut(k, 0, "public/spam", []byte("no funds")).Encode()) == nil {
+				flooded++
+			}
 		}
 	}()
 	var during []time.Duration
@@ -412,7 +424,10 @@ func scenarioJunk(t *testing.T, messages int) {
 		flooded, time.Since(floodStart).Round(time.Millisecond), alice.Host.Stats().GossipIgnored-ignoredBefore)
 	t.Logf("round trip bob→alice: undisturbed median %s; during the flood median %s, max %s (%d samples)",
 		base, dm, slices.Max(during), len(during))
-	if dm > 2*base+2*time.Millisecond {
+	// A timing comparison: asserted in the full-size run only (make
+	// test-long), where the scenario runs alone; the fast suite shares the
+	// machine and runs under the race detector, so it only reports it.
+	if strictRTT && dm > 2*base+2*time.Millisecond {
 		t.Errorf("flood slowed an honest peer: median round trip %s, undisturbed %s", dm, base)
 	}
 	if bob.Host.Banned(alice.ID()) || alice.Host.Banned(bob.ID()) {
@@ -429,9 +444,13 @@ func isClosed(c <-chan struct{}) bool {
 	}
 }
 
+// banWaitCap bounds the wait for a ban: generous, since a ban is an event
+// that arrives as soon as the node has seen enough, however slowly it runs.
+const banWaitCap = 2 * time.Minute
+
 func waitBanned(t *testing.T, n *harness.Node, id peer.ID) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(banWaitCap)
 	for !n.Host.Banned(id) {
 		if time.Now().After(deadline) {
 			t.Fatalf("%s did not ban %s; peers %+v", n.Name, id, n.Host.Peers())

@@ -174,8 +174,11 @@ func (s *syncer) chainRound(ctx context.Context, c *chain.Chain, nested int) (in
 }
 
 // fetchHeaders asks up to syncHeaderPeers peers at once for the headers
-// of chain c after our locator, keeps the longest valid answer, and
-// continues with that peer until it has no more (or syncMaxHeaders).
+// of chain c after our locator, checks every answer against the chain's
+// rules (difficulty included), keeps the one proving the most work, and
+// continues with that peer until it has no more (or syncMaxHeaders). A
+// peer whose complete answer proves less work than its status claimed is
+// banned: the claim put it first in line.
 func (s *syncer) fetchHeaders(ctx context.Context, c *chain.Chain, cands []candidate) ([]wire.Header, error) {
 	x := s.x
 	locator := c.Locator()
@@ -183,6 +186,7 @@ func (s *syncer) fetchHeaders(ctx context.Context, c *chain.Chain, cands []candi
 	type answer struct {
 		from peer.ID
 		hs   []wire.Header
+		run  *chain.HeaderRun
 		err  error
 	}
 	answers := make([]answer, len(ask))
@@ -194,13 +198,17 @@ func (s *syncer) fetchHeaders(ctx context.Context, c *chain.Chain, cands []candi
 			cctx, cancel := context.WithTimeout(ctx, fetchTimeout)
 			defer cancel()
 			hs, err := x.GetChainHeaders(cctx, cand.id, c.ID(), locator, MaxHeadersPerReply)
+			var run *chain.HeaderRun
+			sent := len(hs)
 			if err == nil {
-				err = s.checkHeaders(c, hs)
+				hs, run, err = s.checkHeaders(c, nil, hs)
 			}
 			if errors.Is(err, ErrProtocol) {
 				x.ban(cand.id, 0, "bad headers: "+err.Error())
+			} else if err == nil && len(hs) == sent && sent < MaxHeadersPerReply {
+				s.checkClaim(c, cand, run) // all checked, and the peer has no more to show
 			}
-			answers[i] = answer{from: cand.id, hs: hs, err: err}
+			answers[i] = answer{from: cand.id, hs: hs, run: run, err: err}
 		}()
 	}
 	wg.Wait()
@@ -209,7 +217,7 @@ func (s *syncer) fetchHeaders(ctx context.Context, c *chain.Chain, cands []candi
 		if a.err != nil || len(a.hs) == 0 {
 			continue
 		}
-		if best < 0 || a.hs[len(a.hs)-1].Height > answers[best].hs[len(answers[best].hs)-1].Height {
+		if best < 0 || a.run.Work.Cmp(answers[best].run.Work) > 0 {
 			best = i
 		}
 	}
@@ -221,10 +229,10 @@ func (s *syncer) fetchHeaders(ctx context.Context, c *chain.Chain, cands []candi
 		}
 		return nil, nil
 	}
-	from, hs := answers[best].from, answers[best].hs
+	from, hs, run := answers[best].from, answers[best].hs, answers[best].run
 	for len(hs) < syncMaxHeaders {
 		last := hs[len(hs)-1]
-		if len(hs)%MaxHeadersPerReply != 0 {
+		if len(hs)%MaxHeadersPerReply != 0 || run.Height != last.Height {
 			break
 		}
 		loc := append([]wire.Hash{last.ID()}, locator...)
@@ -234,47 +242,100 @@ func (s *syncer) fetchHeaders(ctx context.Context, c *chain.Chain, cands []candi
 		if err == nil && len(more) > 0 && more[0].Prev != last.ID() {
 			break // the peer's chain moved; take what we have
 		}
+		var next *chain.HeaderRun
+		sent := len(more)
 		if err == nil {
-			err = s.checkHeaders(c, more)
+			more, next, err = s.checkHeaders(c, run, more)
 		}
 		if err != nil {
 			if errors.Is(err, ErrProtocol) {
 				x.ban(from, 0, "bad headers: "+err.Error())
+				return nil, err // nothing it sent is worth fetching
 			}
 			break
 		}
-		if len(more) == 0 {
+		if len(more) > 0 {
+			hs, run = append(hs, more...), next
+		}
+		if len(more) < sent {
+			break // the rest waits for an anchor this node lacks
+		}
+		if len(more) < MaxHeadersPerReply {
+			for _, cand := range ask {
+				if cand.id == from {
+					s.checkClaim(c, cand, run)
+				}
+			}
 			break
 		}
-		hs = append(hs, more...)
 	}
 	return hs, nil
 }
 
-// checkHeaders checks that headers of chain c link up, start on a block
-// we know and carry their proof of work. An honest peer never fails this.
-func (s *syncer) checkHeaders(c *chain.Chain, hs []wire.Header) error {
-	if len(hs) == 0 {
-		return nil
+// checkClaim bans cand if the whole chain it showed (run, nil for none)
+// proves less work than its status claimed for chain c while this node
+// still has less than the claim: an honest peer's work only grows.
+func (s *syncer) checkClaim(c *chain.Chain, cand candidate, run *chain.HeaderRun) {
+	if c.Tip().Work.Cmp(cand.tip.Work) >= 0 {
+		return // we caught up meanwhile: nothing to prove
 	}
-	parent, _, err := c.HeaderByID(hs[0].Prev)
-	if err != nil {
-		return fmt.Errorf("%w: headers start after unknown block %s", ErrProtocol, hs[0].Prev.Short())
+	shown := c.Tip().Work // no headers: its tip is on our best chain, so at most our work
+	if run != nil {
+		shown = run.Work
+	}
+	if shown.Cmp(cand.tip.Work) < 0 {
+		s.x.ban(cand.id, 0, fmt.Sprintf("claimed work %s on chain %s at height %d, but its headers prove only %s",
+			cand.tip.Work, c.ID(), cand.tip.Height, shown))
+	}
+}
+
+// checkHeaders checks headers of chain c that follow run (nil: a block we
+// know): they link up, carry their proof of work and obey the chain's
+// rules that depend on their ancestors, the difficulty rule among them. It
+// returns the headers checked (a branch header whose anchor this node
+// lacks ends them early) and the run they extend. An honest peer never
+// fails this.
+func (s *syncer) checkHeaders(c *chain.Chain, run *chain.HeaderRun, hs []wire.Header) ([]wire.Header, *chain.HeaderRun, error) {
+	if len(hs) == 0 {
+		return hs, run, nil
+	}
+	var prevID wire.Hash
+	var prevHeight uint64
+	if run == nil {
+		parent, _, err := c.HeaderByID(hs[0].Prev)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w: headers start after unknown block %s", ErrProtocol, hs[0].Prev.Short())
+		}
+		prevID, prevHeight = hs[0].Prev, parent.Height
+	} else {
+		prevID, prevHeight = hs[0].Prev, run.Height
 	}
 	limit := s.x.node.Params().PowLimit
-	prevID, prevHeight := hs[0].Prev, parent.Height
 	for i := range hs {
 		h := &hs[i]
 		if h.Prev != prevID || h.Height != prevHeight+1 {
-			return fmt.Errorf("%w: header %d does not follow the one before", ErrProtocol, i)
+			return nil, nil, fmt.Errorf("%w: header %d does not follow the one before", ErrProtocol, i)
 		}
 		target := consensus.CompactToBig(h.Bits)
 		if target.Sign() <= 0 || target.Cmp(limit) > 0 || !consensus.HashMeetsTarget(h.PowHash(), target) {
-			return fmt.Errorf("%w: header %d (height %d) lacks its proof of work", ErrProtocol, i, h.Height)
+			return nil, nil, fmt.Errorf("%w: header %d (height %d) lacks its proof of work", ErrProtocol, i, h.Height)
 		}
 		prevID, prevHeight = h.ID(), h.Height
 	}
-	return nil
+	next, err := c.CheckHeaders(run, hs)
+	switch {
+	case errors.Is(err, chain.ErrNotFound):
+		return nil, nil, fmt.Errorf("%w: headers start after unknown block %s", ErrProtocol, hs[0].Prev.Short())
+	case consensus.CodeOf(err) != 0:
+		return nil, nil, fmt.Errorf("%w: %v", ErrProtocol, err)
+	case err != nil:
+		return nil, nil, err
+	}
+	checked := int(next.Height - hs[0].Height + 1)
+	if next.Height < hs[0].Height {
+		checked = 0
+	}
+	return hs[:checked], next, nil
 }
 
 type syncJob struct {

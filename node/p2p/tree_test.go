@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/chain"
 	"github.com/bitverse/bitverse/node/harness"
 	"github.com/bitverse/bitverse/node/p2p"
@@ -215,6 +216,18 @@ func TestTreeSyncGossipAndReads(t *testing.T) {
 	}
 	if res.Peer != a.ID() || !res.Found() || string(res.Record.Value) != "value on 01" || res.Header.ID() != c01.Tip().ID {
 		t.Fatalf("read of %s on 01: %+v from %s, want %q proven at b's tip %s", keys["01"], res.Record, res.Peer, "value on 01", c01.Tip().ID.Short())
+	}
+	// Through the node's get: the height it was proven at, and that the
+	// state root is vouched for by proof of work only.
+	got, err := b.GetOn(ctx, keys["01"], 2, false, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ProvenAt != c01.Tip().Height || got.RootVouchedBy != node.RootByWorkOnly || got.RemotePeer != a.ID().String() {
+		t.Fatalf("get of %s on 01: proven at %d (want %d), vouched by %q, from %s", keys["01"], got.ProvenAt, c01.Tip().Height, got.RootVouchedBy, got.RemotePeer)
+	}
+	if own, err := b.Get(ctx, keys["1"], false, false); err != nil || own.ProvenAt != b.Forest().Chain(cid(t, "1")).Tip().Height || own.RootVouchedBy != "" {
+		t.Fatalf("b's get of its own key on 1: %+v, %v", own, err)
 	}
 	// b's own copy of the key on 1, which it stores.
 	if rec := localGet(t, b, "1", keys["1"]); rec == nil || string(rec.Value) != "value on 1" {

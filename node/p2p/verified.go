@@ -53,7 +53,7 @@ type VerifiedRead struct {
 	Peer   peer.ID      // who answered
 	Chain  wire.ChainID // the chain read
 	Key    string
-	Header wire.Header   // this node's own copy of the header the proof verified against
+	Header wire.Header   // this node's own copy of the header the proof verified against (its height: where the value was proven)
 	Record *state.Record // nil: the proof shows the key is absent
 }
 
@@ -162,6 +162,7 @@ func (x *Host) GetVerified(ctx context.Context, chain wire.ChainID, key string) 
 	asked := map[peer.ID]bool{}
 	var fails []string
 	var ahead []pending
+	fresh := x.newFreshest(chain)
 	stages := []func() []peer.ID{
 		func() []peer.ID { return x.reads.goodFor(chain) },
 		func() []peer.ID { return x.peersStoring(chain) },
@@ -179,19 +180,28 @@ func (x *Host) GetVerified(ctx context.Context, chain wire.ChainID, key string) 
 			asked[p] = true
 			res, pend, err := x.readFrom(ctx, p, chain, key)
 			if err == nil {
-				return res, nil
+				if fresh.add(res) {
+					return fresh.best, nil
+				}
+				continue
 			}
 			if pend != nil {
 				ahead = append(ahead, *pend)
 			}
 			fails = append(fails, err.Error())
 			if ctx.Err() != nil {
+				if fresh.best != nil {
+					return fresh.best, nil
+				}
 				return nil, fmt.Errorf("%w: chain %s, key %q: %w", ErrNoProvider, chain, key, ctx.Err())
 			}
 		}
 	}
 	if res := x.retryAhead(ctx, ahead); res != nil {
 		return res, nil
+	}
+	if fresh.best != nil {
+		return fresh.best, nil
 	}
 	if len(asked) == 0 {
 		return nil, fmt.Errorf("%w: no peer storing chain %s is known or connected", ErrNoProvider, chain)
@@ -233,15 +243,60 @@ func (x *Host) GetVerifiedFrom(ctx context.Context, chain wire.ChainID, key stri
 		return nil, err
 	}
 	var fails []string
+	var ahead []pending
+	fresh := x.newFreshest(chain)
 	for _, p := range peers {
-		res, _, err := x.readFrom(ctx, p, chain, key)
+		res, pend, err := x.readFrom(ctx, p, chain, key)
 		if err == nil {
-			return res, nil
+			if fresh.add(res) {
+				return fresh.best, nil
+			}
+			continue
+		}
+		if pend != nil {
+			ahead = append(ahead, *pend)
 		}
 		fails = append(fails, err.Error())
 	}
+	// An answer ahead of our tip is fresher than any we could check now:
+	// wait a moment for its block before settling for an older one.
+	if res := x.retryAhead(ctx, ahead); res != nil {
+		return res, nil
+	}
+	if fresh.best != nil {
+		return fresh.best, nil
+	}
 	return nil, fmt.Errorf("%w: no peer storing chain %s answered for %q (asked %d: %s)",
 		ErrNoProvider, chain, key, len(peers), strings.Join(fails, "; "))
+}
+
+// freshest keeps the newest verified answer of a read. An answer proven
+// at this node's tip of the chain (or beyond) ends the read: nothing
+// fresher can be checked here. An older one (its provider is behind, or
+// serves stale state on purpose: any of the last node.TrustWindow headers
+// verifies) is kept while one more provider is asked, and the newer of the
+// two wins; the answer says the height it was proven at either way.
+type freshest struct {
+	tip  uint64
+	n    int
+	best *VerifiedRead
+}
+
+func (x *Host) newFreshest(c wire.ChainID) *freshest {
+	f := &freshest{}
+	if ch := x.node.Forest().Chain(c); ch != nil {
+		f.tip = ch.Tip().Height
+	}
+	return f
+}
+
+// add records r and reports whether the read is done.
+func (f *freshest) add(r *VerifiedRead) bool {
+	f.n++
+	if f.best == nil || r.Header.Height > f.best.Header.Height {
+		f.best = r
+	}
+	return f.best.Header.Height >= f.tip || f.n >= 2
 }
 
 // pending is an answer proven against a block this node did not know yet
@@ -281,10 +336,20 @@ func (x *Host) retryAhead(ctx context.Context, ahead []pending) *VerifiedRead {
 
 func (x *Host) trust() TrustSource { return x.node }
 
-// readFrom asks p for a proof of key and judges the answer. An answer
+// readFrom asks p for a proof of key against this node's tip of the chain
+// (the newest header it can check a proof against) and, if p is not on
+// that block, against p's own tip; then judges the answer. An answer
 // against a block newer than our tip comes back as pending.
 func (x *Host) readFrom(ctx context.Context, p peer.ID, chain wire.ChainID, key string) (*VerifiedRead, *pending, error) {
-	a, err := x.AskProof(ctx, p, &ProofRequest{Chain: chain, Key: key})
+	q := &ProofRequest{Chain: chain, Key: key}
+	if c := x.node.Forest().Chain(chain); c != nil {
+		tip := c.Tip().ID
+		q.At = &tip
+	}
+	a, err := x.AskProof(ctx, p, q)
+	if err == nil && a.Status == node.ProofNotAt && q.At != nil {
+		a, err = x.AskProof(ctx, p, &ProofRequest{Chain: chain, Key: key})
+	}
 	if err != nil {
 		x.reads.answered(chain, p, false)
 		if errors.Is(err, ErrProtocol) {
