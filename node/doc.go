@@ -23,7 +23,11 @@
 // BlobAPI, served by the p2p layer).
 //
 // The node does not know the network. The assembly (node/daemon) opens it
-// with the script worker pool and connects the p2p host to it: the host
+// with the script worker pool, which Open splits into its two lanes
+// (script.Lanes): the chains validate blocks and build templates on
+// ForBlocks, and CheckAccess (mempool admission, previews) runs on
+// ForAdmission, so blocks never wait behind peers' transactions for a
+// worker. It connects the p2p host to the node: the host
 // reaches the node only through the interface p2p declares (p2p.Node), is
 // told of accepted blocks and transactions by OnAccepted, and reports peers
 // and sync progress through SetPeerCount and SetSync; the node reads

@@ -32,7 +32,9 @@ type Config struct {
 	// Scripts runs keyspaces' access scripts. The product passes a
 	// script.Pool of worker processes (the isolation boundary); nil means
 	// an in-process runner, for tests and tools whose binary cannot host
-	// workers.
+	// workers. A runner with lanes (script.Lanes, as a Pool has) is split:
+	// block validation runs on ForBlocks, admission checks on ForAdmission,
+	// so blocks never wait behind transactions peers send.
 	Scripts script.Runner
 	// Follow names the branch chains to store in full (bodies and state);
 	// their ancestors and the root are stored in full too, every other
@@ -115,12 +117,17 @@ func Open(cfg Config) (*Node, error) {
 		cfg.Scripts = script.NewInProcess()
 	}
 	scripts := state.NewScripts(cfg.Scripts)
+	admission := scripts
+	if l, ok := cfg.Scripts.(script.Lanes); ok {
+		scripts = state.NewScripts(l.ForBlocks())
+		admission = scripts.WithRunner(l.ForAdmission())
+	}
 	n.pool = mempool.New(mempool.Config{Params: cfg.Params, DB: db, Sigs: sigs,
 		Check: func(t *wire.Tx, parents []*wire.Tx) error { return n.chain.CheckAccess(t, parents...) }})
 	// The blocktree: the root on chain.db (hooks feed the mempool, the
 	// address index and events), then every branch on its own file.
 	n.forest = chain.NewForest(cfg.Params)
-	base := chain.Config{Params: cfg.Params, Now: cfg.Now, Log: cfg.Log, Sigs: sigs, Scripts: scripts}
+	base := chain.Config{Params: cfg.Params, Now: cfg.Now, Log: cfg.Log, Sigs: sigs, Scripts: scripts, AdmissionScripts: admission}
 	rootCfg := base
 	rootCfg.DB, rootCfg.ID = db, wire.RootChain
 	rootCfg.OnConnect, rootCfg.OnDisconnect = n.blockConnected, n.blockDisconnected

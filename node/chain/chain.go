@@ -42,6 +42,10 @@ type Config struct {
 	// Scripts runs keyspaces' access scripts (a worker pool in the
 	// product). nil: blocks with scripted writes cannot be validated.
 	Scripts *state.Scripts
+	// AdmissionScripts runs them for CheckAccess (mempool admission and
+	// previews): the pool's admission lane, which yields to block
+	// validation (script.Lanes). nil: Scripts.
+	AdmissionScripts *state.Scripts
 	// Hooks run after each block is connected or disconnected, with the
 	// chain lock held: they must not call back into Chain's mutating methods.
 	OnConnect    func(b *wire.Block, height uint64)
@@ -103,6 +107,9 @@ func New(cfg Config) (*Chain, error) {
 	}
 	if cfg.Sigs == nil {
 		cfg.Sigs = NewSigCache(200_000)
+	}
+	if cfg.AdmissionScripts == nil {
+		cfg.AdmissionScripts = cfg.Scripts
 	}
 	c := &Chain{cfg: cfg, p: cfg.Params, db: cfg.DB, log: cfg.Log.With("chain", cfg.ID.String()), sigs: cfg.Sigs, id: cfg.ID,
 		forest: cfg.Forest, mu: &sync.RWMutex{},

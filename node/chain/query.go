@@ -220,7 +220,7 @@ func (c *Chain) CheckAccess(t *wire.Tx, parents ...*wire.Tx) error {
 	c.mu.RUnlock()
 	return c.db.View(func(tx *bbolt.Tx) error {
 		b := state.NewBatch(tx, c.p, height)
-		b.SetScripts(c.cfg.Scripts, blockTime)
+		b.SetScripts(c.cfg.AdmissionScripts, blockTime) // the lane that yields to blocks
 		for i, p := range parents {
 			if err := b.Apply(p, i+1); err != nil && consensus.CodeOf(err) == 0 {
 				return err

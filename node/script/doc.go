@@ -210,6 +210,22 @@
 // tip); mempool admission may simply refuse the write. TestVerdictsUnderLoad
 // checks that two busy processes do not change any verdict.
 //
+// # Lanes: block validation first
+//
+// A node validates blocks and admits transactions with the same workers,
+// and peers can send transactions at will, so a Pool serves two lanes
+// (lanes.go). ForBlocks (also Pool.Validate) is for connecting blocks and
+// building templates; ForAdmission is for mempool admission, previews and
+// re-checks. A freed worker goes to a waiting block call before any
+// waiting admission check, and admission checks hold at most n-1 of the n
+// workers (the only one when n is 1): with two or more workers a block
+// call never waits behind admission at all, with one it waits for at most
+// the admission check already running (bounded by the guard). Calls of one
+// lane are served in the order they came. Lanes decides who runs first,
+// never what a verdict is. node.Open splits the runner it is given with
+// the Lanes interface (TestPoolBlockValidationServedBeforeQueuedAdmission,
+// TestPoolReservesAWorkerForBlocks).
+//
 // # Known gaps
 //
 //   - ++, -- and compound assignments (o.p -= 1) on a property, rather than

@@ -22,16 +22,18 @@ import (
 // verdict and is replaced, while the parent carries on.
 //
 // A Pool is safe for concurrent use; at most n validations run at once.
+// Its callers come in two lanes (lanes.go): block validation is served
+// before admission, and admission holds at most n-1 workers.
 type Pool struct {
 	exe   string
 	guard time.Duration
-	idle  chan *worker
 	quit  chan struct{}
 	once  sync.Once
 
 	mu      sync.Mutex
-	workers map[*worker]struct{}
-	wg      sync.WaitGroup // goroutines replacing workers
+	workers map[*worker]struct{} // every live worker, idle or busy
+	wg      sync.WaitGroup       // goroutines replacing workers
+	sched                        // idle workers and waiting calls (lanes.go)
 }
 
 // How long a new worker may take to say hello, and how long the parent
@@ -53,9 +55,9 @@ func NewPool(n int) (*Pool, error) {
 	p := &Pool{
 		exe:     exe,
 		guard:   WallClockGuard,
-		idle:    make(chan *worker, n),
 		quit:    make(chan struct{}),
 		workers: map[*worker]struct{}{},
+		sched:   sched{admitCap: max(n-1, 1)},
 	}
 	for i := 0; i < n; i++ {
 		w, err := p.start()
@@ -63,7 +65,7 @@ func NewPool(n int) (*Pool, error) {
 			p.Close()
 			return nil, err
 		}
-		p.idle <- w
+		p.added(w)
 	}
 	return p, nil
 }
@@ -78,14 +80,15 @@ func (p *Pool) Close() error {
 		}
 		p.mu.Unlock()
 		p.wg.Wait()
-		for {
-			select {
-			case w := <-p.idle:
-				w.kill()
-				w.reap()
-			default:
-				return
-			}
+		p.mu.Lock()
+		idle := p.idle
+		p.idle = nil
+		for _, w := range idle {
+			delete(p.workers, w)
+		}
+		p.mu.Unlock()
+		for _, w := range idle {
+			w.reap()
 		}
 	})
 	return nil
@@ -100,8 +103,13 @@ func (p *Pool) closed() bool {
 	}
 }
 
-// Validate implements Runner.
+// Validate implements Runner in the block lane: it is ForBlocks().Validate.
+// Admission checks must go through ForAdmission.
 func (p *Pool) Validate(ctx context.Context, prog *Program, w Write, c Context, l Ledger) (Verdict, error) {
+	return p.validate(ctx, laneBlocks, prog, w, c, l)
+}
+
+func (p *Pool) validate(ctx context.Context, ln lane, prog *Program, w Write, c Context, l Ledger) (Verdict, error) {
 	if prog == nil {
 		return Verdict{}, errors.New("script: Validate needs a compiled program")
 	}
@@ -114,35 +122,18 @@ func (p *Pool) Validate(ctx context.Context, prog *Program, w Write, c Context, 
 	if err := ctx.Err(); err != nil {
 		return Verdict{}, err
 	}
-	var wk *worker
-	select {
-	case wk = <-p.idle:
-	case <-ctx.Done():
-		return Verdict{}, ctx.Err()
-	case <-p.quit:
-		return Verdict{}, ErrClosed
+	wk, err := p.acquire(ctx, ln)
+	if err != nil {
+		return Verdict{}, err
 	}
 	v, err, healthy := p.exchange(ctx, wk, prog, w, c, l)
 	if healthy {
-		p.release(wk)
+		p.release(ln, wk)
 	} else {
+		p.release(ln, nil)
 		p.replace(wk)
 	}
 	return v, err
-}
-
-// release returns a worker to the idle set, or ends it if the pool closed.
-// Holding mu orders it against Close, which drains the idle set after.
-func (p *Pool) release(wk *worker) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if !p.closed() {
-		p.idle <- wk // never blocks: there are at most n workers
-		return
-	}
-	wk.kill()
-	delete(p.workers, wk)
-	go wk.reap()
 }
 
 // exchange runs one validation on wk. healthy is false when the worker was
@@ -242,7 +233,7 @@ func (p *Pool) replace(wk *worker) {
 			}
 			nw, err := p.start()
 			if err == nil {
-				p.release(nw)
+				p.added(nw)
 				return
 			}
 			select {

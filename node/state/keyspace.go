@@ -82,19 +82,32 @@ func KeyspacePrice(name string) uint64 {
 // script hash. Safe for concurrent use.
 type Scripts struct {
 	Runner script.Runner
-	mu     sync.Mutex
-	progs  map[wire.Hash]*script.Program
+	cache  *programCache
 }
 
 // NewScripts wraps a runner (a worker pool in the product).
 func NewScripts(r script.Runner) *Scripts {
-	return &Scripts{Runner: r, progs: map[wire.Hash]*script.Program{}}
+	return &Scripts{Runner: r, cache: &programCache{progs: map[wire.Hash]*script.Program{}}}
+}
+
+// WithRunner returns Scripts that run on r and share s's compiled
+// programs: block validation and admission use different lanes of one
+// worker pool (script.Lanes), and compile each script once.
+func (s *Scripts) WithRunner(r script.Runner) *Scripts {
+	return &Scripts{Runner: r, cache: s.cache}
+}
+
+// programCache holds compiled programs by script hash.
+type programCache struct {
+	mu    sync.Mutex
+	progs map[wire.Hash]*script.Program
 }
 
 func (s *Scripts) program(h wire.Hash, src []byte) (*script.Program, error) {
-	s.mu.Lock()
-	p, ok := s.progs[h]
-	s.mu.Unlock()
+	c := s.cache
+	c.mu.Lock()
+	p, ok := c.progs[h]
+	c.mu.Unlock()
 	if ok {
 		return p, nil
 	}
@@ -102,12 +115,12 @@ func (s *Scripts) program(h wire.Hash, src []byte) (*script.Program, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	if len(s.progs) > 1024 {
-		s.progs = map[wire.Hash]*script.Program{}
+	c.mu.Lock()
+	if len(c.progs) > 1024 {
+		c.progs = map[wire.Hash]*script.Program{}
 	}
-	s.progs[h] = p
-	s.mu.Unlock()
+	c.progs[h] = p
+	c.mu.Unlock()
 	return p, nil
 }
 
