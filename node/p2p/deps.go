@@ -139,7 +139,7 @@ func (d *depFetcher) get(m dep, p peer.ID, depth int) error {
 	d.mu.Unlock()
 	id := b.ID()
 	x.quiet.Store(id, struct{}{})
-	_, err = x.node.SubmitBlock(b)
+	_, err = x.node.SubmitBlockFrom(b, p.String())
 	x.quiet.Delete(id)
 	switch {
 	case err == nil, errors.Is(err, chain.ErrKnown):

@@ -5,7 +5,7 @@
 // and the defences that keep a bad peer from costing honest ones anything.
 //
 //	           ┌───────────────────────── Host ─────────────────────────┐
-//	gossipsub ─┤ validators ──► node.SubmitBlock / node.AddTx, for the  │
+//	gossipsub ─┤ validators ──► node.SubmitBlockFrom / node.AddTx, for  │
 //	(blocks,   │   chain the block or tx names (node.Forest)            │
 //	 txs)      │   Accept: relay · Ignore: drop · Reject: penalty/ban   │
 //	           │   held block ──► deps: its missing blocks, by id       │
@@ -14,7 +14,7 @@
 //	/sync/2  ──┤ server: GetHeaders, GetBlocks (per chain), PushTxs     │
 //	           │ syncer: a pass over the chains, root first; per chain  │
 //	           │         headers from ≤3 peers, bodies from all, in     │
-//	           │         order into node.SubmitBlock; Config.OnSync     │
+//	           │         order into node.SubmitBlockFrom; Config.OnSync │
 //	/proof/1 ──┤ server: node.ProveKey · GetVerified: providers one at  │
 //	           │ a time, answers checked against node.TrustedHeader     │
 //	DHT, mDNS,─┤ maintain: status refresh, redial, discovery, chains    │
@@ -23,7 +23,7 @@
 //	           └────────────────────────────────────────────────────────┘
 //
 // The host depends on the node only through Node, the interface declared
-// in nodeapi.go (chain and forest, mempools, SubmitBlock, AddTx, events,
+// in nodeapi.go (chain and forest, mempools, SubmitBlockFrom, AddTx, events,
 // OnAccepted, ProveKey, TrustedHeader); *node.Node implements it and the
 // assembly (node/daemon) passes it to New. The package still imports
 // node for shared types only (Event, Sync, KeyProof, PeerInfo, RemoteRead,

@@ -179,7 +179,7 @@ func (x *Host) validateBlock(_ context.Context, from peer.ID, msg *pubsub.Messag
 		return x.judgeBlock(from, consensus.Rule(consensus.ErrBadSignature, "transaction %d: %v", i, err))
 	}
 	x.quiet.Store(id, struct{}{})
-	_, err = x.node.SubmitBlock(b)
+	_, err = x.node.SubmitBlockFrom(b, from.String())
 	x.quiet.Delete(id)
 	switch {
 	case err == nil:

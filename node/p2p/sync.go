@@ -459,7 +459,7 @@ loop:
 			for _, b := range r.blocks {
 				id := b.ID()
 				x.quiet.Store(id, struct{}{})
-				res, serr := x.node.SubmitBlock(b)
+				res, serr := x.node.SubmitBlockFrom(b, r.from.String())
 				x.quiet.Delete(id)
 				switch {
 				case errors.Is(serr, chain.ErrOrphan):
