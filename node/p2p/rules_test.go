@@ -175,7 +175,7 @@ func TestLoadIdentityPersists(t *testing.T) {
 // transactions, not one fsync'd commit per ban, and all of them are on
 // disk once flushed.
 func TestBanWritesAreBatched(t *testing.T) {
-	db, err := store.Open(filepath.Join(t.TempDir(), "chain.db"))
+	db, err := store.OpenBuckets(filepath.Join(t.TempDir(), PeersFile), store.Peers)
 	if err != nil {
 		t.Fatal(err)
 	}
