@@ -61,13 +61,6 @@ const (
 	uselessBurst   = 100
 )
 
-// peerState is what the host knows about a connected peer.
-type peerState struct {
-	status   *Status
-	statusAt time.Time
-	score    int
-}
-
 // Host is a node's presence on the network: a libp2p host with gossip,
 // sync, discovery and defences. Start it once; Close is idempotent.
 type Host struct {
@@ -90,8 +83,7 @@ type Host struct {
 	dht         *dht.IpfsDHT
 	mdns        mdns.Service
 
-	mu    sync.Mutex
-	peers map[peer.ID]*peerState
+	book *peerBook // peer store: statuses and scores (peerbook.go)
 
 	quiet    sync.Map // wire.Hash → struct{}: accepted from peers, not to be re-announced
 	pubQ     chan pubItem
@@ -152,7 +144,7 @@ func New(cfg Config, n Node) (x *Host, err error) {
 		return nil, err
 	}
 	x = &Host{cfg: cfg, node: n, peerDB: peerDB, log: cfg.Log, net: n.Params().Net, genesis: gen, bans: bans,
-		limit: newLimiter(cfg.SyncRate, cfg.SyncBurst), useless: newLimiter(uselessRate, uselessBurst), peers: map[peer.ID]*peerState{},
+		limit: newLimiter(cfg.SyncRate, cfg.SyncBurst), useless: newLimiter(uselessRate, uselessBurst), book: newPeerBook(),
 		pubQ: make(chan pubItem, 4096), waiting: newTxWaitlist(1000)}
 	x.gate = &gater{bans: bans}
 
@@ -393,27 +385,12 @@ func (x *Host) ban(id peer.ID, d time.Duration, reason string) {
 
 // penalize lowers id's score; at banScore the peer is banned.
 func (x *Host) penalize(id peer.ID, points int, reason string) {
-	x.mu.Lock()
-	ps := x.peers[id]
-	if ps == nil {
-		ps = &peerState{}
-		x.peers[id] = ps
-	}
-	ps.score -= points
-	s := ps.score
-	x.mu.Unlock()
-	if s <= banScore {
+	if x.book.penalize(id, points) <= banScore {
 		x.ban(id, 0, "score too low: "+reason)
 	}
 }
 
-func (x *Host) reward(id peer.ID) {
-	x.mu.Lock()
-	if ps := x.peers[id]; ps != nil && ps.score < maxScore {
-		ps.score++
-	}
-	x.mu.Unlock()
-}
+func (x *Host) reward(id peer.ID) { x.book.reward(id) }
 
 // SetPeerFilter restricts the host to peers for which allow returns true
 // (nil: no restriction) and drops current connections to the others. The
@@ -455,14 +432,12 @@ func (x *Host) Peers() []PeerInfo {
 		if v, err := x.h.Peerstore().Get(p, "AgentVersion"); err == nil {
 			pi.Agent, _ = v.(string)
 		}
-		x.mu.Lock()
-		if ps := x.peers[p]; ps != nil {
+		if ps, ok := x.book.lookup(p); ok {
 			pi.Score = ps.score
 			if ps.status != nil {
 				pi.Height, pi.Tip = ps.status.Height, ps.status.Tip
 			}
 		}
-		x.mu.Unlock()
 		out = append(out, pi)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
@@ -498,11 +473,7 @@ func (x *Host) Stats() Stats {
 
 func (x *Host) onConnected(c network.Conn) {
 	p := c.RemotePeer()
-	x.mu.Lock()
-	if x.peers[p] == nil {
-		x.peers[p] = &peerState{}
-	}
-	x.mu.Unlock()
+	x.book.connected(p)
 	x.peerCount(len(x.h.Network().Peers()))
 	if c.Stat().Direction != network.DirOutbound || x.ctx == nil {
 		return // the dialer starts the handshake; the other side answers it
@@ -557,18 +528,7 @@ func (x *Host) onDisconnected(p peer.ID) {
 	if x.h.Network().Connectedness(p) == network.Connected {
 		return
 	}
-	x.mu.Lock()
-	if ps := x.peers[p]; ps != nil && ps.score >= 0 {
-		delete(x.peers, p) // a negative score is kept: reconnecting does not reset it
-	}
-	if len(x.peers) > maxPeerStates {
-		for id := range x.peers {
-			if x.h.Network().Connectedness(id) != network.Connected {
-				delete(x.peers, id)
-			}
-		}
-	}
-	x.mu.Unlock()
+	x.book.disconnected(p, func(id peer.ID) bool { return x.h.Network().Connectedness(id) == network.Connected })
 	x.peerCount(len(x.h.Network().Peers()))
 }
 

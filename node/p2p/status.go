@@ -99,14 +99,7 @@ func (x *Host) recordStatus(p peer.ID, st *Status) error {
 		x.ban(p, wrongNetBan, "on another network")
 		return fmt.Errorf("%w: network %08x, genesis %s", ErrWrongNetwork, st.NetID, st.Genesis.Short())
 	}
-	x.mu.Lock()
-	ps := x.peers[p]
-	if ps == nil {
-		ps = &peerState{}
-		x.peers[p] = ps
-	}
-	ps.status, ps.statusAt = st, time.Now()
-	x.mu.Unlock()
+	x.book.setStatus(p, st, time.Now())
 	if x.aheadOnAny(st) {
 		x.syncer.poke()
 	}
@@ -124,12 +117,7 @@ func (x *Host) streamFailed(p peer.ID, s network.Stream, err error) {
 
 // peerStatus returns the last status p reported.
 func (x *Host) peerStatus(p peer.ID) *Status {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	if ps := x.peers[p]; ps != nil {
-		return ps.status
-	}
-	return nil
+	return x.book.status(p)
 }
 
 // PeerStatus returns the status p last reported, or nil.

@@ -101,16 +101,14 @@ type candidate struct {
 func (s *syncer) candidates(c wire.ChainID, ours *big.Int) []candidate {
 	x := s.x
 	var out []candidate
-	x.mu.Lock()
-	for id, ps := range x.peers {
+	x.book.each(func(id peer.ID, ps *peerState) {
 		if ps.status == nil || x.h.Network().Connectedness(id) != network.Connected {
-			continue
+			return
 		}
 		if t, ok := ps.status.TipOf(c); ok && t.Work.Cmp(ours) > 0 {
 			out = append(out, candidate{id: id, st: ps.status, tip: t})
 		}
-	}
-	x.mu.Unlock()
+	})
 	sort.Slice(out, func(i, j int) bool {
 		if c := out[i].tip.Work.Cmp(out[j].tip.Work); c != 0 {
 			return c > 0

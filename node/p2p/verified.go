@@ -214,13 +214,11 @@ func (x *Host) GetVerified(ctx context.Context, chain wire.ChainID, key string) 
 // store chain c in full, in peer id order.
 func (x *Host) peersStoring(c wire.ChainID) []peer.ID {
 	var out []peer.ID
-	x.mu.Lock()
-	for id, ps := range x.peers {
+	x.book.each(func(id peer.ID, ps *peerState) {
 		if ps.status != nil && ps.status.Stores(c) {
 			out = append(out, id)
 		}
-	}
-	x.mu.Unlock()
+	})
 	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
 	return out
 }
