@@ -115,7 +115,7 @@ func (d *depFetcher) get(m dep, p peer.ID, depth int) error {
 	blocks, err := x.GetChainBlocks(ctx, p, m.chain, []wire.Hash{m.id})
 	if err != nil {
 		if errors.Is(err, ErrProtocol) {
-			x.ban(p, 0, "fetch of a missing block: "+err.Error())
+			x.guard.ban(p, 0, "fetch of a missing block: "+err.Error())
 		}
 		return err
 	}

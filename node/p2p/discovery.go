@@ -51,7 +51,7 @@ func (x *Host) discoverDHT() {
 			continue
 		}
 		for _, ai := range found {
-			if ai.ID == x.h.ID() || len(ai.Addrs) == 0 || x.h.Network().Connectedness(ai.ID) == network.Connected || !x.gate.allow(ai.ID) {
+			if ai.ID == x.h.ID() || len(ai.Addrs) == 0 || x.h.Network().Connectedness(ai.ID) == network.Connected || !x.guard.gate.allow(ai.ID) {
 				continue
 			}
 			x.wg.Add(1)

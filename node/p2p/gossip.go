@@ -71,7 +71,7 @@ const (
 
 func (x *Host) startGossip() error {
 	x.admits = make(chan struct{}, maxScriptAdmits)
-	opts := append(GossipOptions(), pubsub.WithBlacklist(x.bans))
+	opts := append(GossipOptions(), pubsub.WithBlacklist(x.guard.bans))
 	ps, err := pubsub.NewGossipSub(x.ctx, x.h, opts...)
 	if err != nil {
 		return err
@@ -184,7 +184,7 @@ func (x *Host) validateBlock(_ context.Context, from peer.ID, msg *pubsub.Messag
 	switch {
 	case err == nil:
 		x.counters.accepted.Add(1)
-		x.reward(from)
+		x.guard.reward(from)
 		return pubsub.ValidationAccept
 	case errors.Is(err, chain.ErrKnown):
 		x.counters.ignored.Add(1)
@@ -196,7 +196,7 @@ func (x *Host) validateBlock(_ context.Context, from peer.ID, msg *pubsub.Messag
 		// the useless allowance, so a flood of blocks on made-up parents
 		// ends in a ban.
 		x.counters.ignored.Add(1)
-		x.chargeUseless(from, "orphan blocks")
+		x.guard.chargeUseless(from, "orphan blocks")
 		x.deps.fetchFor(b, from)
 		x.syncer.poke()
 		return pubsub.ValidationIgnore
@@ -218,9 +218,9 @@ func (x *Host) rejectFrom(from peer.ID, f fault, reason string) {
 	x.counters.rejected.Add(1)
 	switch f {
 	case faultBan:
-		x.ban(from, 0, reason)
+		x.guard.ban(from, 0, reason)
 	case faultPenalty:
-		x.penalize(from, penaltyStale, reason)
+		x.guard.penalize(from, penaltyStale, reason)
 	}
 }
 
@@ -292,7 +292,7 @@ func (x *Host) admitTx(from peer.ID, tx *wire.Tx, quiet bool) (pubsub.Validation
 	switch {
 	case err == nil:
 		x.counters.accepted.Add(1)
-		x.reward(from)
+		x.guard.reward(from)
 		x.retryWaiting(tx.From)
 		return pubsub.ValidationAccept, true
 	case errors.Is(err, mempool.ErrNonceGap):
@@ -301,7 +301,7 @@ func (x *Host) admitTx(from peer.ID, tx *wire.Tx, quiet bool) (pubsub.Validation
 		// transactions that never become applicable ends in a ban).
 		x.waiting.add(from, tx)
 		if !x.syncer.progress().Syncing {
-			x.chargeUselessN(from, costCheapRefusal, "transactions with a nonce gap")
+			x.guard.chargeUselessN(from, costCheapRefusal, "transactions with a nonce gap")
 		}
 		x.counters.ignored.Add(1)
 		return pubsub.ValidationIgnore, false
@@ -324,7 +324,7 @@ func (x *Host) admitTx(from peer.ID, tx *wire.Tx, quiet bool) (pubsub.Validation
 		if consensus.CodeOf(err) == consensus.ErrScriptRejected || errors.Is(err, state.ErrScriptUnavailable) {
 			cost = costScriptRefusal
 		}
-		x.chargeUselessN(from, cost, "transactions that do not apply")
+		x.guard.chargeUselessN(from, cost, "transactions that do not apply")
 	}
 	x.counters.ignored.Add(1)
 	return pubsub.ValidationIgnore, false
@@ -499,19 +499,4 @@ func (x *Host) GossipPeers() []peer.ID {
 		return nil
 	}
 	return x.ps.ListPeers(TopicBlocks(x.net))
-}
-
-// chargeUseless counts a well-formed object that did this node no good (an
-// orphan block, a transaction that does not apply). An honest peer sends a
-// few of these now and then — an orphan per block while this node is
-// behind — so each peer has a free allowance (uselessRate a second, burst
-// uselessBurst); past it, each costs a point.
-func (x *Host) chargeUseless(from peer.ID, what string) { x.chargeUselessN(from, 1, what) }
-
-// chargeUselessN charges cost tokens of the allowance; what the allowance
-// does not cover costs a point per token.
-func (x *Host) chargeUselessN(from peer.ID, cost int, what string) {
-	if !x.useless.take(from, float64(cost)) {
-		x.penalize(from, penaltyUseless*cost, what)
-	}
 }

@@ -72,10 +72,7 @@ type Host struct {
 	net        wire.Network
 	genesis    wire.Hash
 	h          host.Host
-	gate       *gater
-	bans       *banList
-	limit      *limiter
-	useless    *limiter // allowance for orphans and inapplicable txs
+	guard      *guard // bans, gating, rate limits, scores (guard.go)
 
 	ps          *pubsub.PubSub
 	topicBlocks *pubsub.Topic
@@ -143,10 +140,9 @@ func New(cfg Config, n Node) (x *Host, err error) {
 	if err != nil {
 		return nil, err
 	}
-	x = &Host{cfg: cfg, node: n, peerDB: peerDB, log: cfg.Log, net: n.Params().Net, genesis: gen, bans: bans,
-		limit: newLimiter(cfg.SyncRate, cfg.SyncBurst), useless: newLimiter(uselessRate, uselessBurst), book: newPeerBook(),
+	x = &Host{cfg: cfg, node: n, peerDB: peerDB, log: cfg.Log, net: n.Params().Net, genesis: gen, book: newPeerBook(),
 		pubQ: make(chan pubItem, 4096), waiting: newTxWaitlist(1000)}
-	x.gate = &gater{bans: bans}
+	x.guard = newGuard(x, bans, x.book, cfg)
 
 	limits := rcmgr.DefaultLimits
 	libp2p.SetDefaultServiceLimits(&limits)
@@ -171,7 +167,7 @@ func New(cfg Config, n Node) (x *Host, err error) {
 		libp2p.Transport(quic.NewTransport),
 		libp2p.ResourceManager(rm),
 		libp2p.ConnectionManager(cm),
-		libp2p.ConnectionGater(x.gate),
+		libp2p.ConnectionGater(x.guard.gate),
 		libp2p.UserAgent("bitverse/"+x.net.Name),
 		libp2p.DisableMetrics(),
 		libp2p.DisableRelay(),
@@ -278,7 +274,7 @@ func (x *Host) Close() error {
 		}
 	}
 	err := x.h.Close()
-	if ferr := x.bans.flush(); ferr != nil {
+	if ferr := x.guard.bans.flush(); ferr != nil {
 		x.log.Error("persist bans", "err", ferr)
 	}
 	x.peerCount(0)
@@ -314,7 +310,7 @@ func (x *Host) AddPeer(ctx context.Context, addr string) error {
 	if ai.ID == x.h.ID() {
 		return ErrSelf
 	}
-	if info, banned := x.bans.banned(ai.ID); banned {
+	if info, banned := x.guard.bans.banned(ai.ID); banned {
 		return fmt.Errorf("%w until %s (%s): unban it first", ErrBanned, info.Until.Format(time.RFC3339), info.Reason)
 	}
 	if x.h.Network().Connectedness(ai.ID) == network.Connected && !x.knownAt(ai) {
@@ -340,7 +336,7 @@ func (x *Host) Ban(id string, d time.Duration) error {
 	if err != nil {
 		return fmt.Errorf("%w: %q: %v", ErrBadPeerID, id, err)
 	}
-	x.ban(pid, d, "banned by the operator")
+	x.guard.ban(pid, d, "banned by the operator")
 	return nil
 }
 
@@ -350,57 +346,24 @@ func (x *Host) Unban(id string) error {
 	if err != nil {
 		return fmt.Errorf("%w: %q: %v", ErrBadPeerID, id, err)
 	}
-	_, err = x.bans.remove(pid)
-	x.gate.noteUnban(pid)
-	return err
+	return x.guard.unban(pid)
 }
 
 // Bans lists the bans in force.
-func (x *Host) Bans() []BanInfo { return x.bans.list() }
+func (x *Host) Bans() []BanInfo { return x.guard.bans.list() }
 
 // Banned reports whether id is banned.
-func (x *Host) Banned(id peer.ID) bool { _, ok := x.bans.banned(id); return ok }
-
-// ban records the ban and drops every connection to id.
-func (x *Host) ban(id peer.ID, d time.Duration, reason string) {
-	if id == x.h.ID() {
-		return
-	}
-	if d <= 0 {
-		d = x.cfg.BanDuration
-	}
-	info := x.bans.add(id, d, reason)
-	var addrs []ma.Multiaddr
-	for _, c := range x.h.Network().ConnsToPeer(id) {
-		addrs = append(addrs, c.RemoteMultiaddr())
-	}
-	x.gate.noteBan(id, info.Until, addrs)
-	x.counters.bans.Add(1)
-	x.log.Warn("peer banned", "peer", id, "for", d, "reason", reason)
-	if x.ps != nil {
-		go x.ps.BlacklistPeer(id)
-	}
-	x.h.Network().ClosePeer(id)
-}
-
-// penalize lowers id's score; at banScore the peer is banned.
-func (x *Host) penalize(id peer.ID, points int, reason string) {
-	if x.book.penalize(id, points) <= banScore {
-		x.ban(id, 0, "score too low: "+reason)
-	}
-}
-
-func (x *Host) reward(id peer.ID) { x.book.reward(id) }
+func (x *Host) Banned(id peer.ID) bool { _, ok := x.guard.bans.banned(id); return ok }
 
 // SetPeerFilter restricts the host to peers for which allow returns true
 // (nil: no restriction) and drops current connections to the others. The
 // test harness uses it to partition a network.
 func (x *Host) SetPeerFilter(allow func(peer.ID) bool) {
 	if allow == nil {
-		x.gate.filter.Store(nil)
+		x.guard.gate.filter.Store(nil)
 		return
 	}
-	x.gate.filter.Store(&allow)
+	x.guard.gate.filter.Store(&allow)
 	for _, p := range x.h.Network().Peers() {
 		if !allow(p) {
 			x.h.Network().ClosePeer(p)
@@ -441,7 +404,7 @@ func (x *Host) Peers() []PeerInfo {
 		out = append(out, pi)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	for _, b := range x.bans.list() {
+	for _, b := range x.guard.bans.list() {
 		out = append(out, PeerInfo{ID: b.ID, Banned: true, BannedUntil: b.Until, BanReason: b.Reason, Score: banScore})
 	}
 	return out
@@ -551,8 +514,7 @@ func (x *Host) maintain() {
 		case <-t.C:
 		}
 		rounds++
-		x.limit.prune(time.Minute)
-		x.useless.prune(time.Minute)
+		x.guard.prune(time.Minute)
 		for _, p := range x.h.Network().Peers() {
 			x.wg.Add(1)
 			go func() {
@@ -591,7 +553,7 @@ func (x *Host) dialKnown() {
 		infos = append(infos, ai)
 	}
 	for _, ai := range infos {
-		if ai.ID == x.h.ID() || x.h.Network().Connectedness(ai.ID) == network.Connected || !x.gate.allow(ai.ID) {
+		if ai.ID == x.h.ID() || x.h.Network().Connectedness(ai.ID) == network.Connected || !x.guard.gate.allow(ai.ID) {
 			continue
 		}
 		x.wg.Add(1)

@@ -155,9 +155,9 @@ func (x *Host) handleProof(s network.Stream) {
 		return
 	}
 	s.SetWriteDeadline(time.Now().Add(proofWriteTimeout))
-	if r := x.takeRequest(p, s.Conn(), proofCost); r != requestOK {
+	if r := x.guard.takeRequest(p, s.Conn(), proofCost); r != requestOK {
 		if r == requestOverPeer {
-			x.penalize(p, penaltyRate, "proof requests over the rate limit")
+			x.guard.penalize(p, penaltyRate, "proof requests over the rate limit")
 		}
 		writeFrame(s, encodeProofReply(node.KeyProof{Status: node.ProofBusy}))
 		return

@@ -41,9 +41,9 @@ func (x *Host) handleSync(s network.Stream) {
 		return
 	}
 	s.SetWriteDeadline(time.Now().Add(replyTimeout))
-	if r := x.takeRequest(p, s.Conn(), requestCost(q)); r != requestOK {
+	if r := x.guard.takeRequest(p, s.Conn(), requestCost(q)); r != requestOK {
 		if r == requestOverPeer {
-			x.penalize(p, penaltyRate, "requests over the rate limit")
+			x.guard.penalize(p, penaltyRate, "requests over the rate limit")
 		}
 		writeFrame(s, []byte{replyRateLimited})
 		return
@@ -99,7 +99,7 @@ func (x *Host) serveBlocks(s network.Stream, c *chain.Chain, ids []wire.Hash) {
 		// A request costs a quarter unit per id; the bytes are what it
 		// really costs (64 ids can ask for 16 MiB), charged as they go
 		// (before the frame leaves, so the next request sees the charge).
-		x.chargeRequest(s.Conn().RemotePeer(), s.Conn(), float64(len(frame))/blockBytesPerUnit)
+		x.guard.chargeRequest(s.Conn().RemotePeer(), s.Conn(), float64(len(frame))/blockBytesPerUnit)
 		if writeFrame(s, frame) != nil {
 			return
 		}

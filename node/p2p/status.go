@@ -96,7 +96,7 @@ func (x *Host) ExchangeStatus(ctx context.Context, p peer.ID) (*Status, time.Dur
 // tips; more work than ours on any chain pokes the syncer.
 func (x *Host) recordStatus(p peer.ID, st *Status) error {
 	if st.NetID != x.net.ID || st.Genesis != x.genesis {
-		x.ban(p, wrongNetBan, "on another network")
+		x.guard.ban(p, wrongNetBan, "on another network")
 		return fmt.Errorf("%w: network %08x, genesis %s", ErrWrongNetwork, st.NetID, st.Genesis.Short())
 	}
 	x.book.setStatus(p, st, time.Now())
@@ -111,7 +111,7 @@ func (x *Host) recordStatus(p peer.ID, st *Status) error {
 func (x *Host) streamFailed(p peer.ID, s network.Stream, err error) {
 	s.Reset()
 	if errors.Is(err, ErrProtocol) {
-		x.ban(p, 0, err.Error())
+		x.guard.ban(p, 0, err.Error())
 	}
 }
 

@@ -202,7 +202,7 @@ func (s *syncer) fetchHeaders(ctx context.Context, c *chain.Chain, cands []candi
 				hs, run, err = s.checkHeaders(c, nil, hs)
 			}
 			if errors.Is(err, ErrProtocol) {
-				x.ban(cand.id, 0, "bad headers: "+err.Error())
+				x.guard.ban(cand.id, 0, "bad headers: "+err.Error())
 			} else if err == nil && len(hs) == sent && sent < MaxHeadersPerReply {
 				s.checkClaim(c, cand, run) // all checked, and the peer has no more to show
 			}
@@ -247,7 +247,7 @@ func (s *syncer) fetchHeaders(ctx context.Context, c *chain.Chain, cands []candi
 		}
 		if err != nil {
 			if errors.Is(err, ErrProtocol) {
-				x.ban(from, 0, "bad headers: "+err.Error())
+				x.guard.ban(from, 0, "bad headers: "+err.Error())
 				return nil, err // nothing it sent is worth fetching
 			}
 			break
@@ -282,7 +282,7 @@ func (s *syncer) checkClaim(c *chain.Chain, cand candidate, run *chain.HeaderRun
 		shown = run.Work
 	}
 	if shown.Cmp(cand.tip.Work) < 0 {
-		s.x.ban(cand.id, 0, fmt.Sprintf("claimed work %s on chain %s at height %d, but its headers prove only %s",
+		s.x.guard.ban(cand.id, 0, fmt.Sprintf("claimed work %s on chain %s at height %d, but its headers prove only %s",
 			cand.tip.Work, c.ID(), cand.tip.Height, shown))
 	}
 }
@@ -486,7 +486,7 @@ loop:
 					// unless it is only our clock.
 					switch blockFault(serr) {
 					case faultBan, faultPenalty:
-						x.ban(r.from, 0, "served an invalid block: "+serr.Error())
+						x.guard.ban(r.from, 0, "served an invalid block: "+serr.Error())
 					}
 					err = serr
 					break loop
@@ -574,7 +574,7 @@ func (s *syncer) bodyWorker(ctx context.Context, c *chain.Chain, p peer.ID, fail
 				return
 			}
 			if errors.Is(err, ErrProtocol) {
-				x.ban(p, 0, "sync: "+err.Error())
+				x.guard.ban(p, 0, "sync: "+err.Error())
 				failures.Store(syncPeerFailures)
 			} else {
 				failures.Add(1)

@@ -376,7 +376,7 @@ func (x *Host) judge(p peer.ID, chain wire.ChainID, key string, a node.KeyProof)
 	}
 	res.Peer = p
 	x.reads.answered(chain, p, true)
-	x.reward(p)
+	x.guard.reward(p)
 	return res, nil, nil
 }
 
@@ -439,8 +439,8 @@ func (x *Host) blameReader(p peer.ID, err error) {
 	switch {
 	case errors.Is(err, ErrForgedProof), errors.Is(err, ErrProtocol):
 		x.reads.addLiar(p, err.Error())
-		x.ban(p, 0, "verified read: "+err.Error())
+		x.guard.ban(p, 0, "verified read: "+err.Error())
 	case errors.Is(err, ErrUntrustedHeader):
-		x.penalize(p, penaltyUseless, "verified read: "+err.Error())
+		x.guard.penalize(p, penaltyUseless, "verified read: "+err.Error())
 	}
 }
