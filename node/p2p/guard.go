@@ -46,8 +46,8 @@ func (g *guard) ban(id peer.ID, d time.Duration, reason string) {
 	g.gate.noteBan(id, info.Until, addrs)
 	x.counters.bans.Add(1)
 	x.log.Warn("peer banned", "peer", id, "for", d, "reason", reason)
-	if x.ps != nil {
-		go x.ps.BlacklistPeer(id)
+	if ps := x.gossip.ps; ps != nil {
+		go ps.BlacklistPeer(id)
 	}
 	x.h.Network().ClosePeer(id)
 }

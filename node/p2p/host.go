@@ -16,7 +16,6 @@ import (
 	"github.com/bitverse/bitverse/node/wire"
 	"github.com/libp2p/go-libp2p"
 	dht "github.com/libp2p/go-libp2p-kad-dht"
-	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -74,25 +73,16 @@ type Host struct {
 	h          host.Host
 	guard      *guard // bans, gating, rate limits, scores (guard.go)
 
-	ps          *pubsub.PubSub
-	topicBlocks *pubsub.Topic
-	topicTxs    *pubsub.Topic
-	dht         *dht.IpfsDHT
-	mdns        mdns.Service
+	gossip *gossip // topic validators, announcers, publisher (gossip.go)
+	dht    *dht.IpfsDHT
+	mdns   mdns.Service
 
 	book *peerBook // peer store: statuses and scores (peerbook.go)
 
-	quiet    sync.Map // wire.Hash → struct{}: accepted from peers, not to be re-announced
-	pubQ     chan pubItem
 	syncer   *syncer
 	deps     *depFetcher // blocks held blocks wait for (deps.go)
-	waiting  *txWaitlist
-	reads    reads // proof protocol: source, liars, good providers (proof.go, verified.go)
+	reads    reads       // proof protocol: source, liars, good providers (proof.go, verified.go)
 	counters counters
-
-	// Slots for peers' transactions that may run scripts (gossip.go).
-	admits       chan struct{}
-	admitWaiters atomic.Int64
 
 	ctx     context.Context
 	cancel  context.CancelFunc
@@ -100,11 +90,6 @@ type Host struct {
 	started atomic.Bool
 	closed  atomic.Bool
 	closeMu sync.Mutex
-}
-
-type pubItem struct {
-	topic *pubsub.Topic
-	data  []byte
 }
 
 // New creates the libp2p host (listening, with the identity from the data
@@ -140,8 +125,8 @@ func New(cfg Config, n Node) (x *Host, err error) {
 	if err != nil {
 		return nil, err
 	}
-	x = &Host{cfg: cfg, node: n, peerDB: peerDB, log: cfg.Log, net: n.Params().Net, genesis: gen, book: newPeerBook(),
-		pubQ: make(chan pubItem, 4096), waiting: newTxWaitlist(1000)}
+	x = &Host{cfg: cfg, node: n, peerDB: peerDB, log: cfg.Log, net: n.Params().Net, genesis: gen, book: newPeerBook()}
+	x.gossip = newGossip(x)
 	x.guard = newGuard(x, bans, x.book, cfg)
 
 	limits := rcmgr.DefaultLimits
@@ -211,7 +196,7 @@ func (x *Host) Start() error {
 		return ErrClosed
 	}
 	x.ctx, x.cancel = context.WithCancel(context.Background())
-	if err := x.startGossip(); err != nil {
+	if err := x.gossip.start(); err != nil {
 		return err
 	}
 	x.h.SetStreamHandler(ProtoStatus(x.net), x.handleStatus)
@@ -241,9 +226,9 @@ func (x *Host) Start() error {
 			x.mdns = nil
 		}
 	}
-	x.unannounce = x.node.OnAccepted(x.announceBlock, x.announceTx)
+	x.unannounce = x.node.OnAccepted(x.gossip.announceBlock, x.gossip.announceTx)
 	x.wg.Add(4)
-	go x.publishLoop()
+	go x.gossip.publishLoop()
 	go x.syncer.run(x.ctx)
 	go x.maintain()
 	go x.watchReorgs()

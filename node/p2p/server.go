@@ -117,7 +117,7 @@ func (x *Host) servePushTxs(s network.Stream, p peer.ID, raws [][]byte) {
 			s.Reset()
 			return
 		}
-		if _, ok := x.admitTx(p, tx, false); ok {
+		if _, ok := x.gossip.admitTx(p, tx, false); ok {
 			accepted++
 		}
 		if x.Banned(p) {

@@ -456,9 +456,7 @@ loop:
 			delete(pending, next)
 			for _, b := range r.blocks {
 				id := b.ID()
-				x.quiet.Store(id, struct{}{})
-				res, serr := x.node.SubmitBlockFrom(b, r.from.String())
-				x.quiet.Delete(id)
+				res, serr := x.gossip.submitBlock(b, r.from)
 				switch {
 				case errors.Is(serr, chain.ErrOrphan):
 					// Held: it names a block of another chain this node
