@@ -25,7 +25,6 @@ import (
 	"github.com/libp2p/go-libp2p/p2p/net/connmgr"
 	quic "github.com/libp2p/go-libp2p/p2p/transport/quic"
 	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
-	ma "github.com/multiformats/go-multiaddr"
 	"go.etcd.io/bbolt"
 )
 
@@ -73,6 +72,7 @@ type Host struct {
 	h          host.Host
 	guard      *guard // bans, gating, rate limits, scores (guard.go)
 
+	conns  *conns  // connection events, status refresh, redial, discovery (conns.go)
 	gossip *gossip // topic validators, announcers, publisher (gossip.go)
 	dht    *dht.IpfsDHT
 	mdns   mdns.Service
@@ -127,6 +127,7 @@ func New(cfg Config, n Node) (x *Host, err error) {
 	}
 	x = &Host{cfg: cfg, node: n, peerDB: peerDB, log: cfg.Log, net: n.Params().Net, genesis: gen, book: newPeerBook()}
 	x.gossip = newGossip(x)
+	x.conns = &conns{x: x}
 	x.guard = newGuard(x, bans, x.book, cfg)
 
 	limits := rcmgr.DefaultLimits
@@ -203,8 +204,8 @@ func (x *Host) Start() error {
 	x.h.SetStreamHandler(ProtoSync(x.net), x.handleSync)
 	x.h.SetStreamHandler(ProtoProof(x.net), x.handleProof)
 	x.h.Network().Notify(&network.NotifyBundle{
-		ConnectedF:    func(_ network.Network, c network.Conn) { x.onConnected(c) },
-		DisconnectedF: func(_ network.Network, c network.Conn) { x.onDisconnected(c.RemotePeer()) },
+		ConnectedF:    func(_ network.Network, c network.Conn) { x.conns.onConnected(c) },
+		DisconnectedF: func(_ network.Network, c network.Conn) { x.conns.onDisconnected(c.RemotePeer()) },
 	})
 	if !x.cfg.DisableDHT {
 		var boot []peer.AddrInfo
@@ -230,7 +231,7 @@ func (x *Host) Start() error {
 	x.wg.Add(4)
 	go x.gossip.publishLoop()
 	go x.syncer.run(x.ctx)
-	go x.maintain()
+	go x.conns.maintain()
 	go x.watchReorgs()
 	if x.dht != nil {
 		x.wg.Add(1)
@@ -267,22 +268,6 @@ func (x *Host) Close() error {
 		err = cerr
 	}
 	return err
-}
-
-// mdnsNotifee dials peers found on the LAN.
-type mdnsNotifee struct{ x *Host }
-
-func (m mdnsNotifee) HandlePeerFound(ai peer.AddrInfo) {
-	if ai.ID == m.x.h.ID() || m.x.h.Network().Connectedness(ai.ID) == network.Connected {
-		return
-	}
-	go func() {
-		ctx, cancel := context.WithTimeout(m.x.ctx, 10*time.Second)
-		defer cancel()
-		if err := m.x.h.Connect(ctx, ai); err == nil {
-			m.x.log.Info("peer found on LAN", "peer", ai.ID)
-		}
-	}()
 }
 
 // AddPeer connects to addr (a multiaddr ending in /p2p/<id>) and remembers
@@ -417,138 +402,4 @@ func (x *Host) Stats() Stats {
 	return Stats{GossipAccepted: x.counters.accepted.Load(), GossipIgnored: x.counters.ignored.Load(),
 		GossipRejected: x.counters.rejected.Load(), Bans: x.counters.bans.Load(), SyncedBlocks: x.counters.synced.Load(),
 		FetchedDeps: x.deps.fetchedCount()}
-}
-
-func (x *Host) onConnected(c network.Conn) {
-	p := c.RemotePeer()
-	x.book.connected(p)
-	x.peerCount(len(x.h.Network().Peers()))
-	if c.Stat().Direction != network.DirOutbound || x.ctx == nil {
-		return // the dialer starts the handshake; the other side answers it
-	}
-	x.wg.Add(1)
-	go func() {
-		defer x.wg.Done()
-		x.handshake(p)
-	}()
-}
-
-// handshake exchanges status with a new peer, remembers its addresses and
-// offers it our pending transactions.
-func (x *Host) handshake(p peer.ID) {
-	ctx, cancel := context.WithTimeout(x.ctx, 15*time.Second)
-	defer cancel()
-	var err error
-	for i := 0; i < 3; i++ {
-		if _, _, err = x.ExchangeStatus(ctx, p); err == nil || errors.Is(err, ErrWrongNetwork) || errors.Is(err, ErrProtocol) {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
-	if err != nil {
-		x.log.Debug("status handshake failed", "peer", p, "err", err)
-		return
-	}
-	var addrs []string
-	for _, a := range x.h.Peerstore().Addrs(p) {
-		if isDialable(a) {
-			addrs = append(addrs, a.String())
-		}
-	}
-	rememberAddrs(x.peerDB, p, addrs, maxKnownPeers)
-	x.pushPool(ctx, p)
-}
-
-func isDialable(a ma.Multiaddr) bool {
-	_, err := a.ValueForProtocol(ma.P_TCP)
-	if err == nil {
-		return true
-	}
-	_, err = a.ValueForProtocol(ma.P_QUIC_V1)
-	return err == nil
-}
-
-func (x *Host) onDisconnected(p peer.ID) {
-	if x.h.Network().Connectedness(p) == network.Connected {
-		return
-	}
-	x.book.disconnected(p, func(id peer.ID) bool { return x.h.Network().Connectedness(id) == network.Connected })
-	x.peerCount(len(x.h.Network().Peers()))
-}
-
-// maintain refreshes peer status (and so latency and sync triggers), keeps
-// enough peers connected and looks for more through the DHT.
-func (x *Host) maintain() {
-	defer x.wg.Done()
-	x.dialKnown()
-	t := time.NewTicker(x.cfg.SyncInterval)
-	defer t.Stop()
-	var rounds int
-	if x.dht != nil {
-		x.wg.Add(1)
-		go x.discoverDHT()
-	}
-	for {
-		select {
-		case <-x.ctx.Done():
-			return
-		case <-t.C:
-		}
-		rounds++
-		x.guard.prune(time.Minute)
-		for _, p := range x.h.Network().Peers() {
-			x.wg.Add(1)
-			go func() {
-				defer x.wg.Done()
-				ctx, cancel := context.WithTimeout(x.ctx, 10*time.Second)
-				defer cancel()
-				x.ExchangeStatus(ctx, p)
-			}()
-		}
-		if len(x.h.Network().Peers()) < minPeersDial && rounds%3 == 0 {
-			x.dialKnown()
-		}
-	}
-}
-
-// dialKnown dials the bootstrap list and remembered peers that are not
-// connected, in the background.
-func (x *Host) dialKnown() {
-	var infos []peer.AddrInfo
-	for _, s := range x.cfg.Bootstrap {
-		ai, err := peer.AddrInfoFromString(s)
-		if err != nil {
-			x.log.Warn("bad bootstrap address", "addr", s, "err", err)
-			continue
-		}
-		x.h.ConnManager().Protect(ai.ID, "bootstrap")
-		infos = append(infos, *ai)
-	}
-	for id, addrs := range knownAddrs(x.peerDB) {
-		ai := peer.AddrInfo{ID: id}
-		for _, s := range addrs {
-			if a, err := ma.NewMultiaddr(s); err == nil {
-				ai.Addrs = append(ai.Addrs, a)
-			}
-		}
-		infos = append(infos, ai)
-	}
-	for _, ai := range infos {
-		if ai.ID == x.h.ID() || x.h.Network().Connectedness(ai.ID) == network.Connected || !x.guard.gate.allow(ai.ID) {
-			continue
-		}
-		x.wg.Add(1)
-		go func() {
-			defer x.wg.Done()
-			ctx, cancel := context.WithTimeout(x.ctx, 10*time.Second)
-			defer cancel()
-			if err := x.h.Connect(ctx, ai); err != nil {
-				x.log.Debug("dial failed", "peer", ai.ID, "err", err)
-			}
-		}()
-	}
 }
