@@ -60,7 +60,10 @@ const (
 )
 
 // Host is a node's presence on the network: a libp2p host with gossip,
-// sync, discovery and defences. Start it once; Close is idempotent.
+// sync, discovery and defences. Start it once; Close is idempotent. It
+// assembles the parts below, each with one owner (see the package doc),
+// and keeps the exported API; what it holds itself is set in New and
+// Start and only read afterwards.
 type Host struct {
 	cfg        Config
 	node       Node
@@ -70,16 +73,15 @@ type Host struct {
 	net        wire.Network
 	genesis    wire.Hash
 	h          host.Host
-	guard      *guard // bans, gating, rate limits, scores (guard.go)
+	dht        *dht.IpfsDHT
+	mdns       mdns.Service
 
-	conns  *conns  // connection events, status refresh, redial, discovery (conns.go)
-	gossip *gossip // topic validators, announcers, publisher (gossip.go)
-	dht    *dht.IpfsDHT
-	mdns   mdns.Service
-
-	book *peerBook // peer store: statuses and scores (peerbook.go)
-
-	syncer   *syncer
+	book     *peerBook   // peer store: statuses and scores (peerbook.go)
+	guard    *guard      // bans, gating, rate limits, scores (guard.go)
+	conns    *conns      // connection events, status refresh, redial, discovery (conns.go)
+	gossip   *gossip     // topic validators, announcers, publisher (gossip.go)
+	services *services   // request handlers: status, sync, proofs (server.go)
+	syncer   *syncer     // the sync loop (sync.go)
 	deps     *depFetcher // blocks held blocks wait for (deps.go)
 	reads    reads       // proof protocol: source, liars, good providers (proof.go, verified.go)
 	counters counters
@@ -128,6 +130,7 @@ func New(cfg Config, n Node) (x *Host, err error) {
 	x = &Host{cfg: cfg, node: n, peerDB: peerDB, log: cfg.Log, net: n.Params().Net, genesis: gen, book: newPeerBook()}
 	x.gossip = newGossip(x)
 	x.conns = &conns{x: x}
+	x.services = &services{x: x}
 	x.guard = newGuard(x, bans, x.book, cfg)
 
 	limits := rcmgr.DefaultLimits
@@ -200,9 +203,9 @@ func (x *Host) Start() error {
 	if err := x.gossip.start(); err != nil {
 		return err
 	}
-	x.h.SetStreamHandler(ProtoStatus(x.net), x.handleStatus)
-	x.h.SetStreamHandler(ProtoSync(x.net), x.handleSync)
-	x.h.SetStreamHandler(ProtoProof(x.net), x.handleProof)
+	x.h.SetStreamHandler(ProtoStatus(x.net), x.services.handleStatus)
+	x.h.SetStreamHandler(ProtoSync(x.net), x.services.handleSync)
+	x.h.SetStreamHandler(ProtoProof(x.net), x.services.handleProof)
 	x.h.Network().Notify(&network.NotifyBundle{
 		ConnectedF:    func(_ network.Network, c network.Conn) { x.conns.onConnected(c) },
 		DisconnectedF: func(_ network.Network, c network.Conn) { x.conns.onDisconnected(c.RemotePeer()) },

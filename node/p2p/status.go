@@ -30,29 +30,6 @@ func (x *Host) ourStatus() *Status {
 	return st
 }
 
-// handleStatus answers a status handshake: read the peer's status, reply
-// with ours.
-func (x *Host) handleStatus(s network.Stream) {
-	defer s.Close()
-	p := s.Conn().RemotePeer()
-	s.SetDeadline(time.Now().Add(statusTimeout))
-	raw, err := readFrame(s, MaxStatusFrame)
-	if err != nil {
-		x.streamFailed(p, s, err)
-		return
-	}
-	st, err := decodeStatus(raw)
-	if err != nil {
-		x.streamFailed(p, s, err)
-		return
-	}
-	if err := x.recordStatus(p, st); err != nil {
-		s.Reset()
-		return
-	}
-	writeFrame(s, x.ourStatus().encode())
-}
-
 // ExchangeStatus sends our status to p and returns p's, with the round
 // trip time (also recorded as p's latency). A peer with more work than this
 // node starts a sync.
