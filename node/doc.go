@@ -15,7 +15,7 @@
 //	             │ OnConnect/OnDisconnect ──► root mempool, addr index, events
 //	           bbolt: <datadir>/chain.db, <datadir>/chains/<prefix>.db
 //
-// Files: node.go (Open, Close, SubmitBlock, AddTx, mining), query.go and
+// Files: node.go (Open, Close, SubmitBlock, SubmitBlockFrom, AddTx, mining), query.go and
 // chainblocks.go (reads), branches.go and forest.go (branch chains, follow
 // sets, reads of headers-only chains through the network), proofs.go (state
 // proofs served to peers), keyspace.go, tree.go, addrindex.go, events.go

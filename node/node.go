@@ -351,10 +351,15 @@ func (n *Node) submitMined(b *wire.Block) error {
 	return err
 }
 
-// SubmitBlock processes a block from the miner or a peer and announces it if
-// it joined the best chain.
-func (n *Node) SubmitBlock(b *wire.Block) (chain.Result, error) {
-	res, err := n.chain.ProcessBlock(b)
+// SubmitBlock processes a block made here (the miner, a local submit) and
+// announces it if it joined the best chain.
+func (n *Node) SubmitBlock(b *wire.Block) (chain.Result, error) { return n.SubmitBlockFrom(b, "") }
+
+// SubmitBlockFrom is SubmitBlock for a block the peer from sent: if it is
+// held (waiting for a block this node lacks), it counts against from's
+// share of the held pool, so a peer flooding it evicts its own blocks.
+func (n *Node) SubmitBlockFrom(b *wire.Block, from string) (chain.Result, error) {
+	res, err := n.chain.ProcessBlockFrom(b, from)
 	if err == nil && res == chain.Connected {
 		for _, h := range n.hooks() {
 			if h.block != nil {

@@ -13,6 +13,6 @@ import (
 // that merely lacked a chunk (blob.ErrNotFound) is not blamed.
 func (x *Host) OnBadBlobPeer(p peer.ID, err error) {
 	if errors.Is(err, blob.ErrBadChunk) || errors.Is(err, blob.ErrProtocol) {
-		x.ban(p, 0, "blob: "+err.Error())
+		x.guard.ban(p, 0, "blob: "+err.Error())
 	}
 }

@@ -115,7 +115,7 @@ func (d *depFetcher) get(m dep, p peer.ID, depth int) error {
 	blocks, err := x.GetChainBlocks(ctx, p, m.chain, []wire.Hash{m.id})
 	if err != nil {
 		if errors.Is(err, ErrProtocol) {
-			x.ban(p, 0, "fetch of a missing block: "+err.Error())
+			x.guard.ban(p, 0, "fetch of a missing block: "+err.Error())
 		}
 		return err
 	}
@@ -137,10 +137,7 @@ func (d *depFetcher) get(m dep, p peer.ID, depth int) error {
 	d.mu.Lock()
 	d.fetched++ // counted before it is submitted: it may release what waited for it
 	d.mu.Unlock()
-	id := b.ID()
-	x.quiet.Store(id, struct{}{})
-	_, err = x.node.SubmitBlock(b)
-	x.quiet.Delete(id)
+	_, err = x.gossip.submitBlock(b, p)
 	switch {
 	case err == nil, errors.Is(err, chain.ErrKnown):
 		return nil

@@ -6,69 +6,12 @@ import (
 
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/wire"
-	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
-	drouting "github.com/libp2p/go-libp2p/p2p/discovery/routing"
-	dutil "github.com/libp2p/go-libp2p/p2p/discovery/util"
 )
 
 // rendezvous is the DHT key under which the nodes of a network advertise
 // themselves.
 func rendezvous(net wire.Network) string { return "bitverse/" + net.Name + "/nodes" }
-
-// discoverDHT advertises this node under the network's rendezvous key and,
-// while it has fewer than minPeersDial peers, dials the others found there.
-func (x *Host) discoverDHT() {
-	defer x.wg.Done()
-	rd := drouting.NewRoutingDiscovery(x.dht)
-	ns := rendezvous(x.net)
-	wait := time.Second
-	advertised := false
-	for {
-		select {
-		case <-x.ctx.Done():
-			return
-		case <-time.After(wait):
-		}
-		wait = 30 * time.Second
-		if len(x.h.Network().Peers()) == 0 {
-			wait = 3 * time.Second
-			continue
-		}
-		if !advertised {
-			dutil.Advertise(x.ctx, rd, ns)
-			advertised = true
-		}
-		if len(x.h.Network().Peers()) >= minPeersDial {
-			continue
-		}
-		ctx, cancel := context.WithTimeout(x.ctx, 20*time.Second)
-		found, err := dutil.FindPeers(ctx, rd, ns)
-		cancel()
-		if err != nil {
-			x.log.Debug("DHT discovery", "err", err)
-			wait = 5 * time.Second
-			continue
-		}
-		for _, ai := range found {
-			if ai.ID == x.h.ID() || len(ai.Addrs) == 0 || x.h.Network().Connectedness(ai.ID) == network.Connected || !x.gate.allow(ai.ID) {
-				continue
-			}
-			x.wg.Add(1)
-			go func(ai peer.AddrInfo) {
-				defer x.wg.Done()
-				ctx, cancel := context.WithTimeout(x.ctx, 10*time.Second)
-				defer cancel()
-				if err := x.h.Connect(ctx, ai); err == nil {
-					x.log.Info("peer found through the DHT", "peer", ai.ID)
-				}
-			}(ai)
-		}
-		if len(found) <= 1 {
-			wait = 5 * time.Second // a young network: look again soon
-		}
-	}
-}
 
 // watchReorgs pushes the transactions that a reorganisation returned to the
 // mempool to every peer: gossip would not carry them again (every node

@@ -5,7 +5,7 @@
 // and the defences that keep a bad peer from costing honest ones anything.
 //
 //	           ┌───────────────────────── Host ─────────────────────────┐
-//	gossipsub ─┤ validators ──► node.SubmitBlock / node.AddTx, for the  │
+//	gossipsub ─┤ validators ──► node.SubmitBlockFrom / node.AddTx, for  │
 //	(blocks,   │   chain the block or tx names (node.Forest)            │
 //	 txs)      │   Accept: relay · Ignore: drop · Reject: penalty/ban   │
 //	           │   held block ──► deps: its missing blocks, by id       │
@@ -14,7 +14,7 @@
 //	/sync/2  ──┤ server: GetHeaders, GetBlocks (per chain), PushTxs     │
 //	           │ syncer: a pass over the chains, root first; per chain  │
 //	           │         headers from ≤3 peers, bodies from all, in     │
-//	           │         order into node.SubmitBlock; Config.OnSync     │
+//	           │         order into node.SubmitBlockFrom; Config.OnSync │
 //	/proof/1 ──┤ server: node.ProveKey · GetVerified: providers one at  │
 //	           │ a time, answers checked against node.TrustedHeader     │
 //	DHT, mDNS,─┤ maintain: status refresh, redial, discovery, chains    │
@@ -23,7 +23,7 @@
 //	           └────────────────────────────────────────────────────────┘
 //
 // The host depends on the node only through Node, the interface declared
-// in nodeapi.go (chain and forest, mempools, SubmitBlock, AddTx, events,
+// in nodeapi.go (chain and forest, mempools, SubmitBlockFrom, AddTx, events,
 // OnAccepted, ProveKey, TrustedHeader); *node.Node implements it and the
 // assembly (node/daemon) passes it to New. The package still imports
 // node for shared types only (Event, Sync, KeyProof, PeerInfo, RemoteRead,
@@ -71,6 +71,52 @@
 // API serves node.NetAPI (identity, peers, bans) and node.BlobAPI (the blob
 // store and fetches from connected peers, node/blob) for the local API;
 // OnBadBlobPeer bans peers the blob service caught misbehaving.
+//
+// # Parts and owners
+//
+// The Host assembles parts that each own their state; it holds only what
+// New and Start set and everything later only reads (config, libp2p host,
+// DHT, the part pointers), and the counters (atomics).
+//
+//	part           file(s)                  state, and who owns it
+//	peerBook       peerbook.go              statuses and scores; its mutex
+//	guard          guard.go, gater.go,      bans (banList: map under its
+//	               bans.go                  lock, disk writes by a flusher
+//	                                        goroutine while any are
+//	                                        queued; Close waits for it),
+//	                                        gater and subnet
+//	                                        limits (their locks), per-peer
+//	                                        limiters (theirs); scores via
+//	                                        the peer book
+//	conns          conns.go                 none of its own; goroutines:
+//	                                        maintain (status refresh,
+//	                                        redial), discoverDHT, one per
+//	                                        handshake and per dial
+//	gossip         gossip.go                quiet set (sync.Map), publish
+//	                                        queue drained by publishLoop
+//	                                        (the only publisher), tx
+//	                                        waitlist (its lock), script
+//	                                        slots (a channel); validators
+//	                                        run on pubsub's goroutines
+//	services       server.go                none; one libp2p goroutine per
+//	                                        request stream
+//	syncer         sync.go                  progress (its lock); run is the
+//	                                        only goroutine syncing, woken
+//	                                        through a one-slot channel
+//	depFetcher     deps.go                  blocks in flight (its lock);
+//	                                        a goroutine per fetch
+//	reads          verified.go, proof.go    proof source, liars, good
+//	                                        providers (its lock)
+//	Host           host.go, discovery.go,   watchReorgs (pushes txs a
+//	               providers.go             reorg returned), provideChains
+//	                                        (DHT announcements)
+//
+// The long-lived goroutines (publishLoop, syncer.run, maintain,
+// discoverDHT, watchReorgs, provideChains) and those they start are
+// counted in Host.wg and end when Close cancels Host.ctx; Close then
+// flushes the bans. A part reaches another only through the Host's
+// part pointers, never by taking another part's lock; no part holds its
+// own lock while it calls another part or does network work.
 //
 // # Errors
 //

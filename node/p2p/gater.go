@@ -33,26 +33,6 @@ const (
 	requestOverSubnet // its subnet is: refused, but it may be another's doing
 )
 
-// takeRequest spends cost of the request units of p and of its subnet
-// (the remote address of conn); both must have them.
-func (x *Host) takeRequest(p peer.ID, conn network.Conn, cost float64) int {
-	if !x.limit.take(p, cost) {
-		return requestOverPeer
-	}
-	if sn := subnetOf(conn.RemoteMultiaddr()); sn != "" && !x.gate.sub().requests.takeKey(sn, cost) {
-		return requestOverSubnet
-	}
-	return requestOK
-}
-
-// chargeRequest charges p and its subnet for work done while serving.
-func (x *Host) chargeRequest(p peer.ID, conn network.Conn, cost float64) {
-	x.limit.charge(string(p), cost)
-	if sn := subnetOf(conn.RemoteMultiaddr()); sn != "" {
-		x.gate.sub().requests.charge(sn, cost)
-	}
-}
-
 // gater refuses connections to and from banned peers, and to peers the
 // optional filter (SetPeerFilter) rejects; new inbound connections from a
 // subnet are rate limited, and refused while maxBansPerSubnet of its peers

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bitverse/bitverse/node/chain"
@@ -69,34 +70,76 @@ const (
 	costScriptRefusal = 10
 )
 
-func (x *Host) startGossip() error {
-	x.admits = make(chan struct{}, maxScriptAdmits)
-	opts := append(GossipOptions(), pubsub.WithBlacklist(x.bans))
+// gossip is the host's part on gossipsub: the topic validators that judge
+// what peers relay, the announcers of what the node accepted itself and
+// the publisher goroutine (publishLoop, the only writer to the topics),
+// transactions waiting for an earlier nonce, and the slots peers'
+// script-running transactions share. quiet marks what came from peers
+// (gossip, sync, fetched dependencies) while the node takes it, so that
+// the announcers do not publish it again.
+type gossip struct {
+	x           *Host
+	ps          *pubsub.PubSub
+	topicBlocks *pubsub.Topic
+	topicTxs    *pubsub.Topic
+
+	quiet   sync.Map // wire.Hash → struct{}: accepted from peers, not to be re-announced
+	pubQ    chan pubItem
+	waiting *txWaitlist
+
+	// Slots for peers' transactions that may run scripts.
+	admits       chan struct{}
+	admitWaiters atomic.Int64
+}
+
+type pubItem struct {
+	topic *pubsub.Topic
+	data  []byte
+}
+
+func newGossip(x *Host) *gossip {
+	return &gossip{x: x, pubQ: make(chan pubItem, 4096), waiting: newTxWaitlist(1000)}
+}
+
+// submitBlock hands a peer's block to the node, naming the sender (for the
+// held pool) and marked quiet: the sender relays it itself, or sync fetched
+// it, so the node's announcer must not publish it again.
+func (g *gossip) submitBlock(b *wire.Block, from peer.ID) (chain.Result, error) {
+	id := b.ID()
+	g.quiet.Store(id, struct{}{})
+	defer g.quiet.Delete(id)
+	return g.x.node.SubmitBlockFrom(b, from.String())
+}
+
+func (g *gossip) start() error {
+	x := g.x
+	g.admits = make(chan struct{}, maxScriptAdmits)
+	opts := append(GossipOptions(), pubsub.WithBlacklist(x.guard.bans))
 	ps, err := pubsub.NewGossipSub(x.ctx, x.h, opts...)
 	if err != nil {
 		return err
 	}
-	x.ps = ps
-	if err := ps.RegisterTopicValidator(TopicBlocks(x.net), x.validateBlock,
+	g.ps = ps
+	if err := ps.RegisterTopicValidator(TopicBlocks(x.net), g.validateBlock,
 		pubsub.WithValidatorConcurrency(16), pubsub.WithValidatorTimeout(time.Minute)); err != nil {
 		return err
 	}
-	if err := ps.RegisterTopicValidator(TopicTxs(x.net), x.validateTx,
+	if err := ps.RegisterTopicValidator(TopicTxs(x.net), g.validateTx,
 		pubsub.WithValidatorConcurrency(64), pubsub.WithValidatorTimeout(30*time.Second)); err != nil {
 		return err
 	}
-	if x.topicBlocks, err = ps.Join(TopicBlocks(x.net)); err != nil {
+	if g.topicBlocks, err = ps.Join(TopicBlocks(x.net)); err != nil {
 		return err
 	}
-	if x.topicTxs, err = ps.Join(TopicTxs(x.net)); err != nil {
+	if g.topicTxs, err = ps.Join(TopicTxs(x.net)); err != nil {
 		return err
 	}
 	// Relay joins the mesh without a subscription to drain: everything a
 	// node needs from gossip happens in the validators.
-	if _, err := x.topicBlocks.Relay(); err != nil {
+	if _, err := g.topicBlocks.Relay(); err != nil {
 		return err
 	}
-	if _, err := x.topicTxs.Relay(); err != nil {
+	if _, err := g.topicTxs.Relay(); err != nil {
 		return err
 	}
 	return nil
@@ -142,7 +185,8 @@ func txFault(err error) fault {
 	return faultBan
 }
 
-func (x *Host) validateBlock(_ context.Context, from peer.ID, msg *pubsub.Message) pubsub.ValidationResult {
+func (g *gossip) validateBlock(_ context.Context, from peer.ID, msg *pubsub.Message) pubsub.ValidationResult {
+	x := g.x
 	if from == x.h.ID() {
 		return pubsub.ValidationAccept
 	}
@@ -173,18 +217,16 @@ func (x *Host) validateBlock(_ context.Context, from peer.ID, msg *pubsub.Messag
 	// (context-free, cached), so a side-chain block is checked as far as it
 	// can be before it is relayed.
 	if _, err := chain.CheckSanity(x.node.Params(), b, time.Now()); err != nil {
-		return x.judgeBlock(from, err)
+		return g.judgeBlock(from, err)
 	}
 	if i, err := chain.VerifyTxs(x.net, b.Txs, b.TxIDs(), c.SigCache()); err != nil {
-		return x.judgeBlock(from, consensus.Rule(consensus.ErrBadSignature, "transaction %d: %v", i, err))
+		return g.judgeBlock(from, consensus.Rule(consensus.ErrBadSignature, "transaction %d: %v", i, err))
 	}
-	x.quiet.Store(id, struct{}{})
-	_, err = x.node.SubmitBlock(b)
-	x.quiet.Delete(id)
+	_, err = g.submitBlock(b, from)
 	switch {
 	case err == nil:
 		x.counters.accepted.Add(1)
-		x.reward(from)
+		x.guard.reward(from)
 		return pubsub.ValidationAccept
 	case errors.Is(err, chain.ErrKnown):
 		x.counters.ignored.Add(1)
@@ -196,15 +238,16 @@ func (x *Host) validateBlock(_ context.Context, from peer.ID, msg *pubsub.Messag
 		// the useless allowance, so a flood of blocks on made-up parents
 		// ends in a ban.
 		x.counters.ignored.Add(1)
-		x.chargeUseless(from, "orphan blocks")
+		x.guard.chargeUseless(from, "orphan blocks")
 		x.deps.fetchFor(b, from)
 		x.syncer.poke()
 		return pubsub.ValidationIgnore
 	}
-	return x.judgeBlock(from, err)
+	return g.judgeBlock(from, err)
 }
 
-func (x *Host) judgeBlock(from peer.ID, err error) pubsub.ValidationResult {
+func (g *gossip) judgeBlock(from peer.ID, err error) pubsub.ValidationResult {
+	x := g.x
 	f := blockFault(err)
 	if f == faultNone {
 		x.counters.ignored.Add(1)
@@ -218,13 +261,14 @@ func (x *Host) rejectFrom(from peer.ID, f fault, reason string) {
 	x.counters.rejected.Add(1)
 	switch f {
 	case faultBan:
-		x.ban(from, 0, reason)
+		x.guard.ban(from, 0, reason)
 	case faultPenalty:
-		x.penalize(from, penaltyStale, reason)
+		x.guard.penalize(from, penaltyStale, reason)
 	}
 }
 
-func (x *Host) validateTx(_ context.Context, from peer.ID, msg *pubsub.Message) pubsub.ValidationResult {
+func (g *gossip) validateTx(_ context.Context, from peer.ID, msg *pubsub.Message) pubsub.ValidationResult {
+	x := g.x
 	if from == x.h.ID() {
 		return pubsub.ValidationAccept
 	}
@@ -236,7 +280,7 @@ func (x *Host) validateTx(_ context.Context, from peer.ID, msg *pubsub.Message) 
 		x.rejectFrom(from, faultBan, "malformed transaction: "+err.Error())
 		return pubsub.ValidationReject
 	}
-	res, _ := x.admitTx(from, tx, true)
+	res, _ := g.admitTx(from, tx, true)
 	return res
 }
 
@@ -246,7 +290,8 @@ func (x *Host) validateTx(_ context.Context, from peer.ID, msg *pubsub.Message) 
 // (relayTxCheck); if this node keeps its chain as headers only, it is then
 // relayed (Accept) but kept in no mempool: this node cannot judge it
 // further. Otherwise node.AddTx routes it to its chain's mempool.
-func (x *Host) admitTx(from peer.ID, tx *wire.Tx, quiet bool) (pubsub.ValidationResult, bool) {
+func (g *gossip) admitTx(from peer.ID, tx *wire.Tx, quiet bool) (pubsub.ValidationResult, bool) {
+	x := g.x
 	// A branch transaction passed relayTxCheck; what its chain's mempool
 	// refuses after that depends on the state (or on routing the node
 	// does), and is nobody's fault.
@@ -276,32 +321,32 @@ func (x *Host) admitTx(from peer.ID, tx *wire.Tx, quiet bool) (pubsub.Validation
 		x.counters.ignored.Add(1)
 		return pubsub.ValidationIgnore, false
 	}
-	release, ok := x.admitSlot(tx)
+	release, ok := g.admitSlot(tx)
 	if !ok {
 		x.counters.ignored.Add(1)
 		return pubsub.ValidationIgnore, false
 	}
 	if quiet {
-		x.quiet.Store(id, struct{}{})
+		g.quiet.Store(id, struct{}{})
 	}
 	_, err := x.node.AddTx(tx)
 	if quiet {
-		x.quiet.Delete(id)
+		g.quiet.Delete(id)
 	}
 	release()
 	switch {
 	case err == nil:
 		x.counters.accepted.Add(1)
-		x.reward(from)
-		x.retryWaiting(tx.From)
+		x.guard.reward(from)
+		g.retryWaiting(tx.From)
 		return pubsub.ValidationAccept, true
 	case errors.Is(err, mempool.ErrNonceGap):
 		// An earlier one may still be on its way: held, and charged like
 		// any object that did this node no good yet (so a flood of
 		// transactions that never become applicable ends in a ban).
-		x.waiting.add(from, tx)
+		g.waiting.add(from, tx)
 		if !x.syncer.progress().Syncing {
-			x.chargeUselessN(from, costCheapRefusal, "transactions with a nonce gap")
+			x.guard.chargeUselessN(from, costCheapRefusal, "transactions with a nonce gap")
 		}
 		x.counters.ignored.Add(1)
 		return pubsub.ValidationIgnore, false
@@ -324,7 +369,7 @@ func (x *Host) admitTx(from peer.ID, tx *wire.Tx, quiet bool) (pubsub.Validation
 		if consensus.CodeOf(err) == consensus.ErrScriptRejected || errors.Is(err, state.ErrScriptUnavailable) {
 			cost = costScriptRefusal
 		}
-		x.chargeUselessN(from, cost, "transactions that do not apply")
+		x.guard.chargeUselessN(from, cost, "transactions that do not apply")
 	}
 	x.counters.ignored.Add(1)
 	return pubsub.ValidationIgnore, false
@@ -333,23 +378,24 @@ func (x *Host) admitTx(from peer.ID, tx *wire.Tx, quiet bool) (pubsub.Validation
 // admitSlot waits for one of the slots peers' script-running transactions
 // share (other types need none) and returns its release. With too many
 // already waiting it refuses at once.
-func (x *Host) admitSlot(tx *wire.Tx) (release func(), ok bool) {
+func (g *gossip) admitSlot(tx *wire.Tx) (release func(), ok bool) {
+	x := g.x
 	switch tx.Body.(type) {
 	case wire.Put, wire.KeyspaceBuy, wire.KeyspaceScript, wire.KeyspaceTransfer:
 	default:
 		return func() {}, true
 	}
-	if x.admits == nil {
+	if g.admits == nil {
 		return func() {}, true
 	}
-	if x.admitWaiters.Add(1) > maxAdmitWaiters {
-		x.admitWaiters.Add(-1)
+	if g.admitWaiters.Add(1) > maxAdmitWaiters {
+		g.admitWaiters.Add(-1)
 		return nil, false
 	}
-	defer x.admitWaiters.Add(-1)
+	defer g.admitWaiters.Add(-1)
 	select {
-	case x.admits <- struct{}{}:
-		return func() { <-x.admits }, true
+	case g.admits <- struct{}{}:
+		return func() { <-g.admits }, true
 	case <-x.ctx.Done():
 		return nil, false
 	}
@@ -386,46 +432,48 @@ func relayTxCheck(p *consensus.Params, tx *wire.Tx, sigs *chain.SigCache) error 
 
 // retryWaiting offers again the held transactions of sender, whose next
 // nonce may just have arrived.
-func (x *Host) retryWaiting(sender wire.PubKey) {
-	for _, w := range x.waiting.take(sender) {
-		x.admitTx(w.from, w.tx, false)
+func (g *gossip) retryWaiting(sender wire.PubKey) {
+	for _, w := range g.waiting.take(sender) {
+		g.admitTx(w.from, w.tx, false)
 	}
 }
 
 // announceBlock is the node's block announcer: publish what the node
 // accepted itself (mined or submitted locally), not what it took from peers.
-func (x *Host) announceBlock(b *wire.Block) {
-	if _, q := x.quiet.Load(b.ID()); q {
+func (g *gossip) announceBlock(b *wire.Block) {
+	if _, q := g.quiet.Load(b.ID()); q {
 		return
 	}
-	x.enqueue(x.topicBlocks, b.Encode())
+	g.enqueue(g.topicBlocks, b.Encode())
 }
 
-func (x *Host) announceTx(tx *wire.Tx) {
-	if _, q := x.quiet.Load(tx.ID()); q {
+func (g *gossip) announceTx(tx *wire.Tx) {
+	if _, q := g.quiet.Load(tx.ID()); q {
 		return
 	}
-	x.enqueue(x.topicTxs, tx.Encode())
+	g.enqueue(g.topicTxs, tx.Encode())
 }
 
 // enqueue hands a fresh encoding (Publish keeps the slice) to the
 // publisher; the caller (the miner, an RPC handler) never waits on the
 // network. A full queue drops: sync repairs what gossip loses.
-func (x *Host) enqueue(t *pubsub.Topic, data []byte) {
+func (g *gossip) enqueue(t *pubsub.Topic, data []byte) {
+	x := g.x
 	select {
-	case x.pubQ <- pubItem{topic: t, data: data}:
+	case g.pubQ <- pubItem{topic: t, data: data}:
 	default:
 		x.log.Warn("gossip queue full; announcement dropped")
 	}
 }
 
-func (x *Host) publishLoop() {
+func (g *gossip) publishLoop() {
+	x := g.x
 	defer x.wg.Done()
 	for {
 		select {
 		case <-x.ctx.Done():
 			return
-		case it := <-x.pubQ:
+		case it := <-g.pubQ:
 			if err := it.topic.Publish(x.ctx, it.data); err != nil && x.ctx.Err() == nil {
 				x.log.Debug("publish", "topic", it.topic.String(), "err", err)
 			}
@@ -495,23 +543,8 @@ func (w *txWaitlist) take(sender wire.PubKey) []waitingTx {
 // GossipPeers lists the peers this node exchanges block gossip with (the
 // peers that told it they joined the blocks topic).
 func (x *Host) GossipPeers() []peer.ID {
-	if x.ps == nil {
+	if x.gossip.ps == nil {
 		return nil
 	}
-	return x.ps.ListPeers(TopicBlocks(x.net))
-}
-
-// chargeUseless counts a well-formed object that did this node no good (an
-// orphan block, a transaction that does not apply). An honest peer sends a
-// few of these now and then — an orphan per block while this node is
-// behind — so each peer has a free allowance (uselessRate a second, burst
-// uselessBurst); past it, each costs a point.
-func (x *Host) chargeUseless(from peer.ID, what string) { x.chargeUselessN(from, 1, what) }
-
-// chargeUselessN charges cost tokens of the allowance; what the allowance
-// does not cover costs a point per token.
-func (x *Host) chargeUselessN(from peer.ID, cost int, what string) {
-	if !x.useless.take(from, float64(cost)) {
-		x.penalize(from, penaltyUseless*cost, what)
-	}
+	return x.gossip.ps.ListPeers(TopicBlocks(x.net))
 }

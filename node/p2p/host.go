@@ -16,7 +16,6 @@ import (
 	"github.com/bitverse/bitverse/node/wire"
 	"github.com/libp2p/go-libp2p"
 	dht "github.com/libp2p/go-libp2p-kad-dht"
-	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
@@ -26,7 +25,6 @@ import (
 	"github.com/libp2p/go-libp2p/p2p/net/connmgr"
 	quic "github.com/libp2p/go-libp2p/p2p/transport/quic"
 	"github.com/libp2p/go-libp2p/p2p/transport/tcp"
-	ma "github.com/multiformats/go-multiaddr"
 	"go.etcd.io/bbolt"
 )
 
@@ -61,15 +59,11 @@ const (
 	uselessBurst   = 100
 )
 
-// peerState is what the host knows about a connected peer.
-type peerState struct {
-	status   *Status
-	statusAt time.Time
-	score    int
-}
-
 // Host is a node's presence on the network: a libp2p host with gossip,
-// sync, discovery and defences. Start it once; Close is idempotent.
+// sync, discovery and defences. Start it once; Close is idempotent. It
+// assembles the parts below, each with one owner (see the package doc),
+// and keeps the exported API; what it holds itself is set in New and
+// Start and only read afterwards.
 type Host struct {
 	cfg        Config
 	node       Node
@@ -79,31 +73,18 @@ type Host struct {
 	net        wire.Network
 	genesis    wire.Hash
 	h          host.Host
-	gate       *gater
-	bans       *banList
-	limit      *limiter
-	useless    *limiter // allowance for orphans and inapplicable txs
+	dht        *dht.IpfsDHT
+	mdns       mdns.Service
 
-	ps          *pubsub.PubSub
-	topicBlocks *pubsub.Topic
-	topicTxs    *pubsub.Topic
-	dht         *dht.IpfsDHT
-	mdns        mdns.Service
-
-	mu    sync.Mutex
-	peers map[peer.ID]*peerState
-
-	quiet    sync.Map // wire.Hash → struct{}: accepted from peers, not to be re-announced
-	pubQ     chan pubItem
-	syncer   *syncer
+	book     *peerBook   // peer store: statuses and scores (peerbook.go)
+	guard    *guard      // bans, gating, rate limits, scores (guard.go)
+	conns    *conns      // connection events, status refresh, redial, discovery (conns.go)
+	gossip   *gossip     // topic validators, announcers, publisher (gossip.go)
+	services *services   // request handlers: status, sync, proofs (server.go)
+	syncer   *syncer     // the sync loop (sync.go)
 	deps     *depFetcher // blocks held blocks wait for (deps.go)
-	waiting  *txWaitlist
-	reads    reads // proof protocol: source, liars, good providers (proof.go, verified.go)
+	reads    reads       // proof protocol: source, liars, good providers (proof.go, verified.go)
 	counters counters
-
-	// Slots for peers' transactions that may run scripts (gossip.go).
-	admits       chan struct{}
-	admitWaiters atomic.Int64
 
 	ctx     context.Context
 	cancel  context.CancelFunc
@@ -111,11 +92,6 @@ type Host struct {
 	started atomic.Bool
 	closed  atomic.Bool
 	closeMu sync.Mutex
-}
-
-type pubItem struct {
-	topic *pubsub.Topic
-	data  []byte
 }
 
 // New creates the libp2p host (listening, with the identity from the data
@@ -151,10 +127,11 @@ func New(cfg Config, n Node) (x *Host, err error) {
 	if err != nil {
 		return nil, err
 	}
-	x = &Host{cfg: cfg, node: n, peerDB: peerDB, log: cfg.Log, net: n.Params().Net, genesis: gen, bans: bans,
-		limit: newLimiter(cfg.SyncRate, cfg.SyncBurst), useless: newLimiter(uselessRate, uselessBurst), peers: map[peer.ID]*peerState{},
-		pubQ: make(chan pubItem, 4096), waiting: newTxWaitlist(1000)}
-	x.gate = &gater{bans: bans}
+	x = &Host{cfg: cfg, node: n, peerDB: peerDB, log: cfg.Log, net: n.Params().Net, genesis: gen, book: newPeerBook()}
+	x.gossip = newGossip(x)
+	x.conns = &conns{x: x}
+	x.services = &services{x: x}
+	x.guard = newGuard(x, bans, x.book, cfg)
 
 	limits := rcmgr.DefaultLimits
 	libp2p.SetDefaultServiceLimits(&limits)
@@ -179,7 +156,7 @@ func New(cfg Config, n Node) (x *Host, err error) {
 		libp2p.Transport(quic.NewTransport),
 		libp2p.ResourceManager(rm),
 		libp2p.ConnectionManager(cm),
-		libp2p.ConnectionGater(x.gate),
+		libp2p.ConnectionGater(x.guard.gate),
 		libp2p.UserAgent("bitverse/"+x.net.Name),
 		libp2p.DisableMetrics(),
 		libp2p.DisableRelay(),
@@ -223,15 +200,15 @@ func (x *Host) Start() error {
 		return ErrClosed
 	}
 	x.ctx, x.cancel = context.WithCancel(context.Background())
-	if err := x.startGossip(); err != nil {
+	if err := x.gossip.start(); err != nil {
 		return err
 	}
-	x.h.SetStreamHandler(ProtoStatus(x.net), x.handleStatus)
-	x.h.SetStreamHandler(ProtoSync(x.net), x.handleSync)
-	x.h.SetStreamHandler(ProtoProof(x.net), x.handleProof)
+	x.h.SetStreamHandler(ProtoStatus(x.net), x.services.handleStatus)
+	x.h.SetStreamHandler(ProtoSync(x.net), x.services.handleSync)
+	x.h.SetStreamHandler(ProtoProof(x.net), x.services.handleProof)
 	x.h.Network().Notify(&network.NotifyBundle{
-		ConnectedF:    func(_ network.Network, c network.Conn) { x.onConnected(c) },
-		DisconnectedF: func(_ network.Network, c network.Conn) { x.onDisconnected(c.RemotePeer()) },
+		ConnectedF:    func(_ network.Network, c network.Conn) { x.conns.onConnected(c) },
+		DisconnectedF: func(_ network.Network, c network.Conn) { x.conns.onDisconnected(c.RemotePeer()) },
 	})
 	if !x.cfg.DisableDHT {
 		var boot []peer.AddrInfo
@@ -253,11 +230,11 @@ func (x *Host) Start() error {
 			x.mdns = nil
 		}
 	}
-	x.unannounce = x.node.OnAccepted(x.announceBlock, x.announceTx)
+	x.unannounce = x.node.OnAccepted(x.gossip.announceBlock, x.gossip.announceTx)
 	x.wg.Add(4)
-	go x.publishLoop()
+	go x.gossip.publishLoop()
 	go x.syncer.run(x.ctx)
-	go x.maintain()
+	go x.conns.maintain()
 	go x.watchReorgs()
 	if x.dht != nil {
 		x.wg.Add(1)
@@ -286,7 +263,7 @@ func (x *Host) Close() error {
 		}
 	}
 	err := x.h.Close()
-	if ferr := x.bans.flush(); ferr != nil {
+	if ferr := x.guard.bans.flush(); ferr != nil {
 		x.log.Error("persist bans", "err", ferr)
 	}
 	x.peerCount(0)
@@ -294,22 +271,6 @@ func (x *Host) Close() error {
 		err = cerr
 	}
 	return err
-}
-
-// mdnsNotifee dials peers found on the LAN.
-type mdnsNotifee struct{ x *Host }
-
-func (m mdnsNotifee) HandlePeerFound(ai peer.AddrInfo) {
-	if ai.ID == m.x.h.ID() || m.x.h.Network().Connectedness(ai.ID) == network.Connected {
-		return
-	}
-	go func() {
-		ctx, cancel := context.WithTimeout(m.x.ctx, 10*time.Second)
-		defer cancel()
-		if err := m.x.h.Connect(ctx, ai); err == nil {
-			m.x.log.Info("peer found on LAN", "peer", ai.ID)
-		}
-	}()
 }
 
 // AddPeer connects to addr (a multiaddr ending in /p2p/<id>) and remembers
@@ -322,7 +283,7 @@ func (x *Host) AddPeer(ctx context.Context, addr string) error {
 	if ai.ID == x.h.ID() {
 		return ErrSelf
 	}
-	if info, banned := x.bans.banned(ai.ID); banned {
+	if info, banned := x.guard.bans.banned(ai.ID); banned {
 		return fmt.Errorf("%w until %s (%s): unban it first", ErrBanned, info.Until.Format(time.RFC3339), info.Reason)
 	}
 	if x.h.Network().Connectedness(ai.ID) == network.Connected && !x.knownAt(ai) {
@@ -348,7 +309,7 @@ func (x *Host) Ban(id string, d time.Duration) error {
 	if err != nil {
 		return fmt.Errorf("%w: %q: %v", ErrBadPeerID, id, err)
 	}
-	x.ban(pid, d, "banned by the operator")
+	x.guard.ban(pid, d, "banned by the operator")
 	return nil
 }
 
@@ -358,72 +319,24 @@ func (x *Host) Unban(id string) error {
 	if err != nil {
 		return fmt.Errorf("%w: %q: %v", ErrBadPeerID, id, err)
 	}
-	_, err = x.bans.remove(pid)
-	x.gate.noteUnban(pid)
-	return err
+	return x.guard.unban(pid)
 }
 
 // Bans lists the bans in force.
-func (x *Host) Bans() []BanInfo { return x.bans.list() }
+func (x *Host) Bans() []BanInfo { return x.guard.bans.list() }
 
 // Banned reports whether id is banned.
-func (x *Host) Banned(id peer.ID) bool { _, ok := x.bans.banned(id); return ok }
-
-// ban records the ban and drops every connection to id.
-func (x *Host) ban(id peer.ID, d time.Duration, reason string) {
-	if id == x.h.ID() {
-		return
-	}
-	if d <= 0 {
-		d = x.cfg.BanDuration
-	}
-	info := x.bans.add(id, d, reason)
-	var addrs []ma.Multiaddr
-	for _, c := range x.h.Network().ConnsToPeer(id) {
-		addrs = append(addrs, c.RemoteMultiaddr())
-	}
-	x.gate.noteBan(id, info.Until, addrs)
-	x.counters.bans.Add(1)
-	x.log.Warn("peer banned", "peer", id, "for", d, "reason", reason)
-	if x.ps != nil {
-		go x.ps.BlacklistPeer(id)
-	}
-	x.h.Network().ClosePeer(id)
-}
-
-// penalize lowers id's score; at banScore the peer is banned.
-func (x *Host) penalize(id peer.ID, points int, reason string) {
-	x.mu.Lock()
-	ps := x.peers[id]
-	if ps == nil {
-		ps = &peerState{}
-		x.peers[id] = ps
-	}
-	ps.score -= points
-	s := ps.score
-	x.mu.Unlock()
-	if s <= banScore {
-		x.ban(id, 0, "score too low: "+reason)
-	}
-}
-
-func (x *Host) reward(id peer.ID) {
-	x.mu.Lock()
-	if ps := x.peers[id]; ps != nil && ps.score < maxScore {
-		ps.score++
-	}
-	x.mu.Unlock()
-}
+func (x *Host) Banned(id peer.ID) bool { _, ok := x.guard.bans.banned(id); return ok }
 
 // SetPeerFilter restricts the host to peers for which allow returns true
 // (nil: no restriction) and drops current connections to the others. The
 // test harness uses it to partition a network.
 func (x *Host) SetPeerFilter(allow func(peer.ID) bool) {
 	if allow == nil {
-		x.gate.filter.Store(nil)
+		x.guard.gate.filter.Store(nil)
 		return
 	}
-	x.gate.filter.Store(&allow)
+	x.guard.gate.filter.Store(&allow)
 	for _, p := range x.h.Network().Peers() {
 		if !allow(p) {
 			x.h.Network().ClosePeer(p)
@@ -455,18 +368,16 @@ func (x *Host) Peers() []PeerInfo {
 		if v, err := x.h.Peerstore().Get(p, "AgentVersion"); err == nil {
 			pi.Agent, _ = v.(string)
 		}
-		x.mu.Lock()
-		if ps := x.peers[p]; ps != nil {
+		if ps, ok := x.book.lookup(p); ok {
 			pi.Score = ps.score
 			if ps.status != nil {
 				pi.Height, pi.Tip = ps.status.Height, ps.status.Tip
 			}
 		}
-		x.mu.Unlock()
 		out = append(out, pi)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
-	for _, b := range x.bans.list() {
+	for _, b := range x.guard.bans.list() {
 		out = append(out, PeerInfo{ID: b.ID, Banned: true, BannedUntil: b.Until, BanReason: b.Reason, Score: banScore})
 	}
 	return out
@@ -494,154 +405,4 @@ func (x *Host) Stats() Stats {
 	return Stats{GossipAccepted: x.counters.accepted.Load(), GossipIgnored: x.counters.ignored.Load(),
 		GossipRejected: x.counters.rejected.Load(), Bans: x.counters.bans.Load(), SyncedBlocks: x.counters.synced.Load(),
 		FetchedDeps: x.deps.fetchedCount()}
-}
-
-func (x *Host) onConnected(c network.Conn) {
-	p := c.RemotePeer()
-	x.mu.Lock()
-	if x.peers[p] == nil {
-		x.peers[p] = &peerState{}
-	}
-	x.mu.Unlock()
-	x.peerCount(len(x.h.Network().Peers()))
-	if c.Stat().Direction != network.DirOutbound || x.ctx == nil {
-		return // the dialer starts the handshake; the other side answers it
-	}
-	x.wg.Add(1)
-	go func() {
-		defer x.wg.Done()
-		x.handshake(p)
-	}()
-}
-
-// handshake exchanges status with a new peer, remembers its addresses and
-// offers it our pending transactions.
-func (x *Host) handshake(p peer.ID) {
-	ctx, cancel := context.WithTimeout(x.ctx, 15*time.Second)
-	defer cancel()
-	var err error
-	for i := 0; i < 3; i++ {
-		if _, _, err = x.ExchangeStatus(ctx, p); err == nil || errors.Is(err, ErrWrongNetwork) || errors.Is(err, ErrProtocol) {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
-	if err != nil {
-		x.log.Debug("status handshake failed", "peer", p, "err", err)
-		return
-	}
-	var addrs []string
-	for _, a := range x.h.Peerstore().Addrs(p) {
-		if isDialable(a) {
-			addrs = append(addrs, a.String())
-		}
-	}
-	rememberAddrs(x.peerDB, p, addrs, maxKnownPeers)
-	x.pushPool(ctx, p)
-}
-
-func isDialable(a ma.Multiaddr) bool {
-	_, err := a.ValueForProtocol(ma.P_TCP)
-	if err == nil {
-		return true
-	}
-	_, err = a.ValueForProtocol(ma.P_QUIC_V1)
-	return err == nil
-}
-
-func (x *Host) onDisconnected(p peer.ID) {
-	if x.h.Network().Connectedness(p) == network.Connected {
-		return
-	}
-	x.mu.Lock()
-	if ps := x.peers[p]; ps != nil && ps.score >= 0 {
-		delete(x.peers, p) // a negative score is kept: reconnecting does not reset it
-	}
-	if len(x.peers) > maxPeerStates {
-		for id := range x.peers {
-			if x.h.Network().Connectedness(id) != network.Connected {
-				delete(x.peers, id)
-			}
-		}
-	}
-	x.mu.Unlock()
-	x.peerCount(len(x.h.Network().Peers()))
-}
-
-// maintain refreshes peer status (and so latency and sync triggers), keeps
-// enough peers connected and looks for more through the DHT.
-func (x *Host) maintain() {
-	defer x.wg.Done()
-	x.dialKnown()
-	t := time.NewTicker(x.cfg.SyncInterval)
-	defer t.Stop()
-	var rounds int
-	if x.dht != nil {
-		x.wg.Add(1)
-		go x.discoverDHT()
-	}
-	for {
-		select {
-		case <-x.ctx.Done():
-			return
-		case <-t.C:
-		}
-		rounds++
-		x.limit.prune(time.Minute)
-		x.useless.prune(time.Minute)
-		for _, p := range x.h.Network().Peers() {
-			x.wg.Add(1)
-			go func() {
-				defer x.wg.Done()
-				ctx, cancel := context.WithTimeout(x.ctx, 10*time.Second)
-				defer cancel()
-				x.ExchangeStatus(ctx, p)
-			}()
-		}
-		if len(x.h.Network().Peers()) < minPeersDial && rounds%3 == 0 {
-			x.dialKnown()
-		}
-	}
-}
-
-// dialKnown dials the bootstrap list and remembered peers that are not
-// connected, in the background.
-func (x *Host) dialKnown() {
-	var infos []peer.AddrInfo
-	for _, s := range x.cfg.Bootstrap {
-		ai, err := peer.AddrInfoFromString(s)
-		if err != nil {
-			x.log.Warn("bad bootstrap address", "addr", s, "err", err)
-			continue
-		}
-		x.h.ConnManager().Protect(ai.ID, "bootstrap")
-		infos = append(infos, *ai)
-	}
-	for id, addrs := range knownAddrs(x.peerDB) {
-		ai := peer.AddrInfo{ID: id}
-		for _, s := range addrs {
-			if a, err := ma.NewMultiaddr(s); err == nil {
-				ai.Addrs = append(ai.Addrs, a)
-			}
-		}
-		infos = append(infos, ai)
-	}
-	for _, ai := range infos {
-		if ai.ID == x.h.ID() || x.h.Network().Connectedness(ai.ID) == network.Connected || !x.gate.allow(ai.ID) {
-			continue
-		}
-		x.wg.Add(1)
-		go func() {
-			defer x.wg.Done()
-			ctx, cancel := context.WithTimeout(x.ctx, 10*time.Second)
-			defer cancel()
-			if err := x.h.Connect(ctx, ai); err != nil {
-				x.log.Debug("dial failed", "peer", ai.ID, "err", err)
-			}
-		}()
-	}
 }

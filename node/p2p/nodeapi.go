@@ -23,8 +23,9 @@ type Node interface {
 	// Pool is the root chain's mempool, PoolOf any stored chain's.
 	Pool() *mempool.Pool
 	PoolOf(id wire.ChainID) (*mempool.Pool, error)
-	// SubmitBlock and AddTx hand over what peers sent.
-	SubmitBlock(b *wire.Block) (chain.Result, error)
+	// SubmitBlockFrom and AddTx hand over what peers sent; from (the
+	// sender's peer ID) is charged for the block if it is held.
+	SubmitBlockFrom(b *wire.Block, from string) (chain.Result, error)
 	AddTx(tx *wire.Tx) (wire.Hash, error)
 	// Subscribe follows the node's events (reorgs); OnAccepted is told of
 	// every block and transaction the node accepts, to announce them.

@@ -8,7 +8,6 @@ import (
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/state/smt"
 	"github.com/bitverse/bitverse/node/wire"
-	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
 )
@@ -133,45 +132,6 @@ func decodeProofReply(b []byte) (node.KeyProof, error) {
 // SetProofSource replaces what answers proof requests (default: the node).
 // A node that stores branch chains will pass a source that knows them all.
 func (x *Host) SetProofSource(src ProofSource) { x.reads.setSource(src) }
-
-// handleProof serves one proof request. A malformed request resets the
-// stream and bans its sender, as on every other stream protocol.
-func (x *Host) handleProof(s network.Stream) {
-	defer s.Close()
-	p := s.Conn().RemotePeer()
-	if x.Banned(p) {
-		s.Reset()
-		return
-	}
-	s.SetReadDeadline(time.Now().Add(proofReadTimeout))
-	raw, err := readFrame(s, MaxProofRequestFrame)
-	if err != nil {
-		x.streamFailed(p, s, err)
-		return
-	}
-	q, err := decodeProofRequest(raw)
-	if err != nil {
-		x.streamFailed(p, s, err)
-		return
-	}
-	s.SetWriteDeadline(time.Now().Add(proofWriteTimeout))
-	if r := x.takeRequest(p, s.Conn(), proofCost); r != requestOK {
-		if r == requestOverPeer {
-			x.penalize(p, penaltyRate, "proof requests over the rate limit")
-		}
-		writeFrame(s, encodeProofReply(node.KeyProof{Status: node.ProofBusy}))
-		return
-	}
-	ctx, cancel := context.WithTimeout(x.ctx, proofWriteTimeout)
-	defer cancel()
-	a, err := x.reads.source(x.node).ProveKey(ctx, q.Chain, q.Key, q.At)
-	if err != nil {
-		x.log.Warn("proof request failed", "peer", p, "chain", q.Chain, "key", q.Key, "err", err)
-		s.Reset()
-		return
-	}
-	writeFrame(s, encodeProofReply(a))
-}
 
 // AskProof sends q to p and returns p's reply, checked for shape only (use
 // GetVerified for an answer you can trust). A malformed or oversized reply

@@ -73,7 +73,7 @@ func (x *Host) dhtProviders(ctx context.Context, c wire.ChainID) []peer.ID {
 	defer cancel()
 	var out []peer.ID
 	for ai := range x.dht.FindProvidersAsync(ctx, ChainCID(x.net, c), maxFoundProvider) {
-		if ai.ID == x.h.ID() || !x.gate.allow(ai.ID) {
+		if ai.ID == x.h.ID() || !x.guard.gate.allow(ai.ID) {
 			continue
 		}
 		if len(ai.Addrs) > 0 {

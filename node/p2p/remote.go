@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
 
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/wire"
@@ -24,17 +25,15 @@ func (x *Host) RemoteReader() node.RemoteReader {
 // ChainPeers counts, for each chain, the connected peers whose last status
 // says they store it in full (node.SetChainPeers).
 func (x *Host) ChainPeers() map[wire.ChainID]int {
-	x.mu.Lock()
-	defer x.mu.Unlock()
 	out := map[wire.ChainID]int{}
-	for p, ps := range x.peers {
+	x.book.each(func(p peer.ID, ps *peerState) {
 		if ps.status == nil || x.h.Network().Connectedness(p) != network.Connected {
-			continue
+			return
 		}
 		out[wire.RootChain]++
 		for _, ct := range ps.status.Chains {
 			out[ct.Chain]++
 		}
-	}
+	})
 	return out
 }

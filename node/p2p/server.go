@@ -1,8 +1,10 @@
 package p2p
 
 import (
+	"context"
 	"time"
 
+	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/chain"
 	"github.com/bitverse/bitverse/node/store"
 	"github.com/bitverse/bitverse/node/wire"
@@ -16,13 +18,21 @@ const (
 	replyTimeout   = 60 * time.Second // to write a reply
 )
 
+// services answers peers' requests: status (/status/2), the sync
+// protocol's headers, blocks and pushed transactions (/sync/2), and key
+// proofs (/proof/1). libp2p runs each stream's handler on its own
+// goroutine; the services keep no state of their own, and charge every
+// request to its peer and subnet through the guard before doing its work.
+type services struct{ x *Host }
+
 // requestCost is what a request takes from the peer's rate bucket.
 func requestCost(q *request) float64 {
 	return 1 + float64(len(q.IDs))/4 + float64(len(q.Txs))/8
 }
 
 // handleSync serves one request of the sync protocol per stream.
-func (x *Host) handleSync(s network.Stream) {
+func (sv *services) handleSync(s network.Stream) {
+	x := sv.x
 	defer s.Close()
 	p := s.Conn().RemotePeer()
 	if x.Banned(p) {
@@ -41,9 +51,9 @@ func (x *Host) handleSync(s network.Stream) {
 		return
 	}
 	s.SetWriteDeadline(time.Now().Add(replyTimeout))
-	if r := x.takeRequest(p, s.Conn(), requestCost(q)); r != requestOK {
+	if r := x.guard.takeRequest(p, s.Conn(), requestCost(q)); r != requestOK {
 		if r == requestOverPeer {
-			x.penalize(p, penaltyRate, "requests over the rate limit")
+			x.guard.penalize(p, penaltyRate, "requests over the rate limit")
 		}
 		writeFrame(s, []byte{replyRateLimited})
 		return
@@ -62,9 +72,9 @@ func (x *Host) handleSync(s network.Stream) {
 			writeFrame(s, []byte{replyBadRequest})
 			return
 		}
-		x.serveBlocks(s, c, q.IDs)
+		sv.serveBlocks(s, c, q.IDs)
 	case msgPushTxs:
-		x.servePushTxs(s, p, q.Txs)
+		sv.servePushTxs(s, p, q.Txs)
 	}
 }
 
@@ -72,7 +82,8 @@ func (x *Host) handleSync(s network.Stream) {
 // requested id of chain c: 1 ‖ block, or 0 when the block is unknown, c is
 // kept as headers only, or the reply's byte budget is spent (the client
 // asks again).
-func (x *Host) serveBlocks(s network.Stream, c *chain.Chain, ids []wire.Hash) {
+func (sv *services) serveBlocks(s network.Stream, c *chain.Chain, ids []wire.Hash) {
+	x := sv.x
 	w := wire.NewWriter(8)
 	w.U8(replyOK)
 	w.Uvarint(uint64(len(ids)))
@@ -99,7 +110,7 @@ func (x *Host) serveBlocks(s network.Stream, c *chain.Chain, ids []wire.Hash) {
 		// A request costs a quarter unit per id; the bytes are what it
 		// really costs (64 ids can ask for 16 MiB), charged as they go
 		// (before the frame leaves, so the next request sees the charge).
-		x.chargeRequest(s.Conn().RemotePeer(), s.Conn(), float64(len(frame))/blockBytesPerUnit)
+		x.guard.chargeRequest(s.Conn().RemotePeer(), s.Conn(), float64(len(frame))/blockBytesPerUnit)
 		if writeFrame(s, frame) != nil {
 			return
 		}
@@ -108,7 +119,8 @@ func (x *Host) serveBlocks(s network.Stream, c *chain.Chain, ids []wire.Hash) {
 
 // servePushTxs admits pushed transactions (announcing the new ones on
 // gossip) and replies with how many were new.
-func (x *Host) servePushTxs(s network.Stream, p peer.ID, raws [][]byte) {
+func (sv *services) servePushTxs(s network.Stream, p peer.ID, raws [][]byte) {
+	x := sv.x
 	accepted := 0
 	for _, raw := range raws {
 		tx, err := wire.DecodeTx(raw)
@@ -117,7 +129,7 @@ func (x *Host) servePushTxs(s network.Stream, p peer.ID, raws [][]byte) {
 			s.Reset()
 			return
 		}
-		if _, ok := x.admitTx(p, tx, false); ok {
+		if _, ok := x.gossip.admitTx(p, tx, false); ok {
 			accepted++
 		}
 		if x.Banned(p) {
@@ -129,4 +141,68 @@ func (x *Host) servePushTxs(s network.Stream, p peer.ID, raws [][]byte) {
 	w.U8(replyOK)
 	w.Uvarint(uint64(accepted))
 	writeFrame(s, w.Bytes())
+}
+
+// handleStatus answers a status handshake: read the peer's status, reply
+// with ours.
+func (sv *services) handleStatus(s network.Stream) {
+	x := sv.x
+	defer s.Close()
+	p := s.Conn().RemotePeer()
+	s.SetDeadline(time.Now().Add(statusTimeout))
+	raw, err := readFrame(s, MaxStatusFrame)
+	if err != nil {
+		x.streamFailed(p, s, err)
+		return
+	}
+	st, err := decodeStatus(raw)
+	if err != nil {
+		x.streamFailed(p, s, err)
+		return
+	}
+	if err := x.recordStatus(p, st); err != nil {
+		s.Reset()
+		return
+	}
+	writeFrame(s, x.ourStatus().encode())
+}
+
+// handleProof serves one proof request. A malformed request resets the
+// stream and bans its sender, as on every other stream protocol.
+func (sv *services) handleProof(s network.Stream) {
+	x := sv.x
+	defer s.Close()
+	p := s.Conn().RemotePeer()
+	if x.Banned(p) {
+		s.Reset()
+		return
+	}
+	s.SetReadDeadline(time.Now().Add(proofReadTimeout))
+	raw, err := readFrame(s, MaxProofRequestFrame)
+	if err != nil {
+		x.streamFailed(p, s, err)
+		return
+	}
+	q, err := decodeProofRequest(raw)
+	if err != nil {
+		x.streamFailed(p, s, err)
+		return
+	}
+	s.SetWriteDeadline(time.Now().Add(proofWriteTimeout))
+	if r := x.guard.takeRequest(p, s.Conn(), proofCost); r != requestOK {
+		if r == requestOverPeer {
+			x.guard.penalize(p, penaltyRate, "proof requests over the rate limit")
+		}
+		writeFrame(s, encodeProofReply(node.KeyProof{Status: node.ProofBusy}))
+		return
+	}
+	ctx, cancel := context.WithTimeout(x.ctx, proofWriteTimeout)
+	defer cancel()
+	a, err := x.reads.source(x.node).ProveKey(ctx, q.Chain, q.Key, q.At)
+	if err != nil {
+		x.log.Warn("proof request failed", "peer", p, "chain", q.Chain, "key", q.Key, "err", err)
+		s.Reset()
+		return
+	}
+	writeFrame(s, encodeProofReply(a))
 }

@@ -30,29 +30,6 @@ func (x *Host) ourStatus() *Status {
 	return st
 }
 
-// handleStatus answers a status handshake: read the peer's status, reply
-// with ours.
-func (x *Host) handleStatus(s network.Stream) {
-	defer s.Close()
-	p := s.Conn().RemotePeer()
-	s.SetDeadline(time.Now().Add(statusTimeout))
-	raw, err := readFrame(s, MaxStatusFrame)
-	if err != nil {
-		x.streamFailed(p, s, err)
-		return
-	}
-	st, err := decodeStatus(raw)
-	if err != nil {
-		x.streamFailed(p, s, err)
-		return
-	}
-	if err := x.recordStatus(p, st); err != nil {
-		s.Reset()
-		return
-	}
-	writeFrame(s, x.ourStatus().encode())
-}
-
 // ExchangeStatus sends our status to p and returns p's, with the round
 // trip time (also recorded as p's latency). A peer with more work than this
 // node starts a sync.
@@ -96,17 +73,10 @@ func (x *Host) ExchangeStatus(ctx context.Context, p peer.ID) (*Status, time.Dur
 // tips; more work than ours on any chain pokes the syncer.
 func (x *Host) recordStatus(p peer.ID, st *Status) error {
 	if st.NetID != x.net.ID || st.Genesis != x.genesis {
-		x.ban(p, wrongNetBan, "on another network")
+		x.guard.ban(p, wrongNetBan, "on another network")
 		return fmt.Errorf("%w: network %08x, genesis %s", ErrWrongNetwork, st.NetID, st.Genesis.Short())
 	}
-	x.mu.Lock()
-	ps := x.peers[p]
-	if ps == nil {
-		ps = &peerState{}
-		x.peers[p] = ps
-	}
-	ps.status, ps.statusAt = st, time.Now()
-	x.mu.Unlock()
+	x.book.setStatus(p, st, time.Now())
 	if x.aheadOnAny(st) {
 		x.syncer.poke()
 	}
@@ -118,18 +88,13 @@ func (x *Host) recordStatus(p peer.ID, st *Status) error {
 func (x *Host) streamFailed(p peer.ID, s network.Stream, err error) {
 	s.Reset()
 	if errors.Is(err, ErrProtocol) {
-		x.ban(p, 0, err.Error())
+		x.guard.ban(p, 0, err.Error())
 	}
 }
 
 // peerStatus returns the last status p reported.
 func (x *Host) peerStatus(p peer.ID) *Status {
-	x.mu.Lock()
-	defer x.mu.Unlock()
-	if ps := x.peers[p]; ps != nil {
-		return ps.status
-	}
-	return nil
+	return x.book.status(p)
 }
 
 // PeerStatus returns the status p last reported, or nil.

@@ -101,16 +101,14 @@ type candidate struct {
 func (s *syncer) candidates(c wire.ChainID, ours *big.Int) []candidate {
 	x := s.x
 	var out []candidate
-	x.mu.Lock()
-	for id, ps := range x.peers {
+	x.book.each(func(id peer.ID, ps *peerState) {
 		if ps.status == nil || x.h.Network().Connectedness(id) != network.Connected {
-			continue
+			return
 		}
 		if t, ok := ps.status.TipOf(c); ok && t.Work.Cmp(ours) > 0 {
 			out = append(out, candidate{id: id, st: ps.status, tip: t})
 		}
-	}
-	x.mu.Unlock()
+	})
 	sort.Slice(out, func(i, j int) bool {
 		if c := out[i].tip.Work.Cmp(out[j].tip.Work); c != 0 {
 			return c > 0
@@ -204,7 +202,7 @@ func (s *syncer) fetchHeaders(ctx context.Context, c *chain.Chain, cands []candi
 				hs, run, err = s.checkHeaders(c, nil, hs)
 			}
 			if errors.Is(err, ErrProtocol) {
-				x.ban(cand.id, 0, "bad headers: "+err.Error())
+				x.guard.ban(cand.id, 0, "bad headers: "+err.Error())
 			} else if err == nil && len(hs) == sent && sent < MaxHeadersPerReply {
 				s.checkClaim(c, cand, run) // all checked, and the peer has no more to show
 			}
@@ -249,7 +247,7 @@ func (s *syncer) fetchHeaders(ctx context.Context, c *chain.Chain, cands []candi
 		}
 		if err != nil {
 			if errors.Is(err, ErrProtocol) {
-				x.ban(from, 0, "bad headers: "+err.Error())
+				x.guard.ban(from, 0, "bad headers: "+err.Error())
 				return nil, err // nothing it sent is worth fetching
 			}
 			break
@@ -284,7 +282,7 @@ func (s *syncer) checkClaim(c *chain.Chain, cand candidate, run *chain.HeaderRun
 		shown = run.Work
 	}
 	if shown.Cmp(cand.tip.Work) < 0 {
-		s.x.ban(cand.id, 0, fmt.Sprintf("claimed work %s on chain %s at height %d, but its headers prove only %s",
+		s.x.guard.ban(cand.id, 0, fmt.Sprintf("claimed work %s on chain %s at height %d, but its headers prove only %s",
 			cand.tip.Work, c.ID(), cand.tip.Height, shown))
 	}
 }
@@ -458,9 +456,7 @@ loop:
 			delete(pending, next)
 			for _, b := range r.blocks {
 				id := b.ID()
-				x.quiet.Store(id, struct{}{})
-				res, serr := x.node.SubmitBlock(b)
-				x.quiet.Delete(id)
+				res, serr := x.gossip.submitBlock(b, r.from)
 				switch {
 				case errors.Is(serr, chain.ErrOrphan):
 					// Held: it names a block of another chain this node
@@ -488,7 +484,7 @@ loop:
 					// unless it is only our clock.
 					switch blockFault(serr) {
 					case faultBan, faultPenalty:
-						x.ban(r.from, 0, "served an invalid block: "+serr.Error())
+						x.guard.ban(r.from, 0, "served an invalid block: "+serr.Error())
 					}
 					err = serr
 					break loop
@@ -576,7 +572,7 @@ func (s *syncer) bodyWorker(ctx context.Context, c *chain.Chain, p peer.ID, fail
 				return
 			}
 			if errors.Is(err, ErrProtocol) {
-				x.ban(p, 0, "sync: "+err.Error())
+				x.guard.ban(p, 0, "sync: "+err.Error())
 				failures.Store(syncPeerFailures)
 			} else {
 				failures.Add(1)

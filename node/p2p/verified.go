@@ -214,13 +214,11 @@ func (x *Host) GetVerified(ctx context.Context, chain wire.ChainID, key string) 
 // store chain c in full, in peer id order.
 func (x *Host) peersStoring(c wire.ChainID) []peer.ID {
 	var out []peer.ID
-	x.mu.Lock()
-	for id, ps := range x.peers {
+	x.book.each(func(id peer.ID, ps *peerState) {
 		if ps.status != nil && ps.status.Stores(c) {
 			out = append(out, id)
 		}
-	}
-	x.mu.Unlock()
+	})
 	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
 	return out
 }
@@ -378,7 +376,7 @@ func (x *Host) judge(p peer.ID, chain wire.ChainID, key string, a node.KeyProof)
 	}
 	res.Peer = p
 	x.reads.answered(chain, p, true)
-	x.reward(p)
+	x.guard.reward(p)
 	return res, nil, nil
 }
 
@@ -441,8 +439,8 @@ func (x *Host) blameReader(p peer.ID, err error) {
 	switch {
 	case errors.Is(err, ErrForgedProof), errors.Is(err, ErrProtocol):
 		x.reads.addLiar(p, err.Error())
-		x.ban(p, 0, "verified read: "+err.Error())
+		x.guard.ban(p, 0, "verified read: "+err.Error())
 	case errors.Is(err, ErrUntrustedHeader):
-		x.penalize(p, penaltyUseless, "verified read: "+err.Error())
+		x.guard.penalize(p, penaltyUseless, "verified read: "+err.Error())
 	}
 }
