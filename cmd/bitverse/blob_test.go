@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bitverse/bitverse/internal/testutil"
 	"github.com/bitverse/bitverse/node"
 )
 
@@ -117,15 +119,10 @@ func connectedPeers(ps []node.PeerInfo) []node.PeerInfo {
 // waitKey waits until the node on dir has a value at key.
 func waitKey(t testing.TB, dir, key string, limit time.Duration) {
 	t.Helper()
-	deadline := time.Now().Add(limit)
-	for {
-		_, stderr, code := cli(t, dir, nil, "get", key, "--json")
-		if code == 0 {
-			return
+	testutil.Eventually(t, limit, key+" readable on "+dir, func() error {
+		if _, stderr, code := cli(t, dir, nil, "get", key, "--json"); code != 0 {
+			return errors.New(strings.TrimSpace(stderr))
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s not readable on %s after %v: %s", key, dir, limit, stderr)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		return nil
+	})
 }

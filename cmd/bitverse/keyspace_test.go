@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/bitverse/bitverse/internal/testutil"
 )
 
 // TestKeyspaceExamples is the keyspace issue's lone-node acceptance: the
@@ -185,17 +187,13 @@ const hostileScript = `function validate(w) {
 // waitBalance waits until the account has at least min spendable.
 func waitBalance(t *testing.T, dir, account string, min uint64) {
 	t.Helper()
-	deadline := time.Now().Add(120 * time.Second)
-	for {
+	testutil.Eventually(t, 120*time.Second, fmt.Sprintf("a balance of %d", min), func() error {
 		out, _, _ := cli(t, dir, nil, "--account", account, "wallet", "balance", "--json")
 		var b struct{ Balance uint64 }
 		json.Unmarshal([]byte(out), &b)
-		if b.Balance >= min {
-			return
+		if b.Balance < min {
+			return fmt.Errorf("balance %s", strings.TrimSpace(out))
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("balance never reached %d: %s", min, out)
-		}
-		time.Sleep(300 * time.Millisecond)
-	}
+		return nil
+	})
 }

@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/bitverse/bitverse/internal/testutil"
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/rpc"
 )
@@ -56,17 +58,14 @@ func peersOf(t testing.TB, dir string) []node.PeerInfo {
 // waitPeers polls `peers --json` on dir until ok holds.
 func waitPeers(t testing.TB, dir string, what string, ok func([]node.PeerInfo) bool) []node.PeerInfo {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		ps := peersOf(t, dir)
-		if ok(ps) {
-			return ps
+	var ps []node.PeerInfo
+	testutil.Eventually(t, 15*time.Second, what, func() error {
+		if ps = peersOf(t, dir); !ok(ps) {
+			return fmt.Errorf("peers %+v", ps)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: peers never did; last: %+v", what, ps)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		return nil
+	})
+	return ps
 }
 
 func find(ps []node.PeerInfo, id string) (node.PeerInfo, bool) {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bitverse/bitverse/internal/testutil"
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/consensus"
 	"github.com/bitverse/bitverse/node/p2p"
@@ -42,13 +43,12 @@ func mustNew(t *testing.T, cfg Config) *Daemon {
 // eventually polls cond until it holds or a generous cap passes.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within 20s", what)
+	testutil.Eventually(t, 20*time.Second, what, func() error {
+		if cond() {
+			return nil
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return errors.New("still false")
+	})
 }
 
 // children counts this process's live child processes (Linux; -1 elsewhere).

@@ -1,0 +1,8 @@
+// Package testutil holds what the project's tests share that is not a
+// node: today, polling for a condition. It imports nothing of ours, so the
+// tests of any package (node/wire included) can use it.
+//
+// # Errors
+//
+// Eventually fails the test it is given; it returns nothing.
+package testutil
