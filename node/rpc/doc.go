@@ -5,7 +5,10 @@
 // Authentication is a cookie, as in bitcoind: at start the server writes a
 // random token to <datadir>/rpc.cookie (mode 0600) and its address to
 // <datadir>/rpc.addr; clients read both and send the token as a bearer
-// token. Only a user who can read the data directory can drive the node.
+// token (Authorization: Bearer <token>). Only a user who can read the data
+// directory can drive the node. Any request without it, with another token
+// or another scheme is refused with 401, kind "unauthorized", which the
+// Client turns into ErrUnauthorized.
 //
 //	POST /v1/<method>   JSON params → JSON result
 //	GET  /v1/events     newline-delimited JSON events until the client leaves
