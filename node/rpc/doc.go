@@ -28,8 +28,10 @@
 //
 // Failures come back as {"error": sentence, "kind": k, "code": n}. Kinds map
 // to node.ErrNotFound, node.ErrBadRequest, node.ErrNoNetwork (no_network),
-// node.ErrNotStored (not_stored: a chain kept as headers only), rejected (a consensus or mempool rule; code is the consensus.ErrorCode
-// when there is one) and internal. The Client turns them back into errors
+// node.ErrNotStored (not_stored: a chain kept as headers only),
+// ErrUnauthorized (unauthorized: a missing or wrong cookie), rejected (a
+// consensus or mempool rule; code is the consensus.ErrorCode when there is
+// one) and internal. The Client turns them back into errors
 // that wrap the same sentinels. A blob_read that fails after its first byte
 // aborts the connection, and the Client's ReadBlob returns an error.
 package rpc
