@@ -133,22 +133,47 @@ func TestFollowSet(t *testing.T) {
 	}
 }
 
+// parseFollowCases are --follow values and what ParseFollow makes of them
+// (want "all" for every chain, "" for an error); FuzzParseFollow starts
+// from them.
+var parseFollowCases = []struct{ in, want string }{
+	{"", "all"},
+	{"all", "all"},
+	{" ALL ", "all"},
+	{"01, 1,/", "01,1,/"},
+	{"/", "/"},
+	{"/01", "01"},
+	{"1,1", "1,1"},
+	{" 000 ,, 111 ", "000,111"},
+	{"0", "0"},
+	{"012", ""},
+	{"0101", ""},
+	{",", ""},
+	{" , ,", ""},
+	{"all,1", ""},
+	{"//", ""},
+	{"1,x", ""},
+	{"\u00e91", ""},
+}
+
 // TestParseFollow checks the flag's forms and its errors.
 func TestParseFollow(t *testing.T) {
 	p := consensus.Devnet()
-	for _, s := range []string{"", "all", " ALL "} {
-		if ids, err := ParseFollow(s, p); err != nil || ids != nil {
-			t.Errorf("ParseFollow(%q) = %v, %v; want every chain", s, ids, err)
+	for i, c := range parseFollowCases {
+		ids, err := ParseFollow(c.in, p)
+		if c.want == "" {
+			if err == nil || !strings.HasPrefix(err.Error(), "--follow: ") {
+				t.Errorf("case %d: ParseFollow(%q) = %v, err %v; want a --follow error", i, c.in, ids, err)
+			}
+			continue
+		}
+		if err != nil || FormatFollow(ids) != c.want {
+			t.Errorf("case %d: ParseFollow(%q) = %v (%s), %v; want %s", i, c.in, ids, FormatFollow(ids), err, c.want)
 		}
 	}
 	ids, err := ParseFollow("01, 1,/", p)
 	if err != nil || len(ids) != 3 || ids[0] != (wire.ChainID{Depth: 2, Bits: 1}) || ids[2] != wire.RootChain {
 		t.Errorf("ParseFollow(01, 1,/) = %v, %v", ids, err)
-	}
-	for _, s := range []string{"012", "0101", ","} {
-		if _, err := ParseFollow(s, p); err == nil || !strings.HasPrefix(err.Error(), "--follow: ") {
-			t.Errorf("ParseFollow(%q): err %v", s, err)
-		}
 	}
 	if follows([]wire.ChainID{{Depth: 2, Bits: 1}}, wire.ChainID{Depth: 1, Bits: 1}) {
 		t.Error("following 01 follows 1")

@@ -10,6 +10,7 @@ import (
 
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/consensus"
+	"github.com/bitverse/bitverse/node/nodetest"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 )
 
@@ -17,9 +18,7 @@ import (
 // wallet: restore a wallet, start mining with one key, write public/hello
 // from the data screen and read it back there.
 func TestEmbeddedNode(t *testing.T) {
-	if testing.Short() {
-		t.Skip("mines real blocks")
-	}
+	nodetest.Slow(t, "mines real blocks")
 	dir := t.TempDir()
 	p := consensus.Regtest()
 	n, err := node.Open(node.Config{DataDir: filepath.Join(dir, "node"), Params: p, MinerWorkers: 1})
@@ -56,21 +55,7 @@ func TestEmbeddedNode(t *testing.T) {
 
 	tm.Send(keyMsg("m"))
 	wait("● mining")
-	var addr string
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		st, _ := n.Status(ctx)
-		if st.MineTo != "" {
-			addr = st.MineTo
-			if acct, err := n.Account(ctx, addr); err == nil && acct.Balance > 0 {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no spendable balance after a minute of regtest mining (status %+v)", st)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	addr := nodetest.WaitFunds(t, n, "", 1) // the wallet's address the TUI mines to
 
 	const value = "hello from a test"
 	tm.Send(keyMsg("5"))

@@ -27,7 +27,8 @@
 // version, the network, the scrypt parameters and salt, a passphrase check
 // value, and the XChaCha20-Poly1305 ciphertext of the mnemonic and the
 // account list, with the header fields as associated data (see keystore.go
-// for the exact layout). New files use scrypt N=2^15, r=8, p=1. The mnemonic
+// for the exact layout). New files use scrypt N=2^17, r=8, p=1; a file keeps
+// the parameters it records, so older files (N=2^15) still open. The mnemonic
 // and keys are never written unencrypted. Every write goes to a temporary
 // file that is synced and then renamed over the old one, so a crash leaves
 // either the old wallet or the new one, never half of either.

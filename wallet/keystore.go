@@ -19,7 +19,7 @@ import (
 //	{
 //	  "version": 1,
 //	  "network": "devnet",
-//	  "kdf": {"name": "scrypt", "n": 32768, "r": 8, "p": 1, "salt": "<hex 32 bytes>"},
+//	  "kdf": {"name": "scrypt", "n": 131072, "r": 8, "p": 1, "salt": "<hex 32 bytes>"},
 //	  "cipher": "xchacha20-poly1305",
 //	  "check": "<hex 16 bytes>",
 //	  "nonce": "<hex 24 bytes>",
@@ -47,10 +47,12 @@ const (
 	maxFileSize  = 4 << 20
 )
 
-// Scrypt cost for new keystores: N=2^15, r=8, p=1 takes 32 MiB and about
-// 0.1 s. Tests lower scryptN to run faster; nothing else changes them.
+// Scrypt cost for new keystores: N=2^17, r=8, p=1 takes 128 MiB and about
+// 0.4 s, paid once per open. Files keep the N they were written with, so
+// keystores from before (N=2^15) still open. Tests lower scryptN to run
+// faster; nothing else changes them.
 var (
-	scryptN = 1 << 15
+	scryptN = 1 << 17
 	scryptR = 8
 	scryptP = 1
 )

@@ -14,8 +14,11 @@ import (
 	"github.com/bitverse/bitverse/node/wire"
 )
 
-// Tests run scrypt at the lowest cost Open accepts; TestRealScryptParams
-// uses the product's.
+// productScryptN is the cost new keystores get outside tests.
+var productScryptN = scryptN
+
+// Tests run scrypt at the lowest cost Open accepts;
+// TestNewKeystoreRecordsScryptN2to17 uses the product's.
 func TestMain(m *testing.M) {
 	scryptN = minScryptN
 	os.Exit(m.Run())
@@ -118,9 +121,12 @@ func assertNoSecrets(t *testing.T, dir string, w *Wallet) {
 	}
 }
 
-func TestRealScryptParams(t *testing.T) {
+// TestNewKeystoreRecordsScryptN2to17: a new keystore, made with the
+// product's cost, records scrypt N=2^17, r=8, p=1 and opens again. (Two
+// scrypt runs at 128 MiB: the only test that pays the real cost.)
+func TestNewKeystoreRecordsScryptN2to17(t *testing.T) {
 	old := scryptN
-	scryptN = 1 << 15
+	scryptN = productScryptN
 	defer func() { scryptN = old }()
 
 	dir := t.TempDir()
@@ -129,8 +135,8 @@ func TestRealScryptParams(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := readFileJSON(t, dir)
-	if f.KDF.N != 1<<15 || f.KDF.R != 8 || f.KDF.P != 1 || f.KDF.Name != "scrypt" || f.Cipher != "xchacha20-poly1305" {
-		t.Fatalf("kdf = %+v, cipher %q", f.KDF, f.Cipher)
+	if f.KDF.N != 131072 || f.KDF.R != 8 || f.KDF.P != 1 || f.KDF.Name != "scrypt" || f.Cipher != "xchacha20-poly1305" {
+		t.Fatalf("kdf = %+v, cipher %q; want scrypt n=131072 r=8 p=1, xchacha20-poly1305", f.KDF, f.Cipher)
 	}
 	if len(strings.Fields(w.Mnemonic())) != 24 {
 		t.Fatal("not 24 words")
@@ -144,6 +150,40 @@ func TestRealScryptParams(t *testing.T) {
 	}
 	if len(w2.Accounts()) != 2 {
 		t.Fatalf("accounts = %+v", w2.Accounts())
+	}
+}
+
+// TestOldScryptN2to15KeystoreStillOpens: a keystore written when new files
+// used N=2^15 opens with the N it records, keeps that N when rewritten, and
+// still refuses a wrong passphrase.
+func TestOldScryptN2to15KeystoreStillOpens(t *testing.T) {
+	old := scryptN
+	scryptN = 1 << 15
+	dir := t.TempDir()
+	w, _, err := Create(dir, wire.Devnet, testPass, 12)
+	scryptN = old
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := w.Accounts()
+	if f := readFileJSON(t, dir); f.KDF.N != 1<<15 {
+		t.Fatalf("old keystore records n=%d, want 32768", f.KDF.N)
+	}
+	w2, err := Open(dir, wire.Devnet, testPass)
+	if err != nil {
+		t.Fatalf("open an N=2^15 keystore: %v", err)
+	}
+	if fmt.Sprint(w2.Accounts()) != fmt.Sprint(want) {
+		t.Fatalf("accounts %v, want %v", w2.Accounts(), want)
+	}
+	if _, err := w2.NewAccount("savings"); err != nil {
+		t.Fatal(err)
+	}
+	if f := readFileJSON(t, dir); f.KDF.N != 1<<15 {
+		t.Fatalf("rewritten old keystore records n=%d, want its own 32768", f.KDF.N)
+	}
+	if _, err := Open(dir, wire.Devnet, testPass); err != nil {
+		t.Fatalf("open the rewritten keystore: %v", err)
 	}
 	if _, err := Open(dir, wire.Devnet, []byte("wrong")); !errors.Is(err, ErrWrongPassphrase) {
 		t.Fatalf("wrong passphrase: %v", err)

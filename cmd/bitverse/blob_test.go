@@ -26,9 +26,7 @@ var blobSizes = []int{1<<20 + 12345, 20 << 20}
 // clear error, and nothing is written.
 func TestBlobBetweenNodes(t *testing.T) {
 	a, b := t.TempDir(), t.TempDir()
-	if _, stderr, code := cli(t, a, []string{"BITVERSE_MNEMONIC=" + testMnemonic}, "wallet", "restore"); code != 0 {
-		t.Fatalf("wallet restore: %s", stderr)
-	}
+	restoreTestWallet(t, a)
 	nodeA := startNode(t, a, "--mine", "--miner-workers", "1")
 	startNode(t, b, "--bootstrap", tcpAddr(t, netInfoOf(t, a)))
 	waitBalance(t, a, "", 1) // keyspace_test.go

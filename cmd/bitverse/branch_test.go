@@ -21,9 +21,7 @@ import (
 // show the credit; a write to a depth below the tree is refused.
 func TestBranchWritesLoneNode(t *testing.T) {
 	dir := t.TempDir()
-	if _, stderr, code := cli(t, dir, []string{"BITVERSE_MNEMONIC=" + testMnemonic}, "wallet", "restore"); code != 0 {
-		t.Fatalf("wallet restore: %s", stderr)
-	}
+	restoreTestWallet(t, dir)
 	startNode(t, dir, "--mine")
 	waitBalance(t, dir, "", wire.Unit)
 

@@ -64,6 +64,14 @@ func cli(t testing.TB, datadir string, env []string, args ...string) (string, st
 	return stdout.String(), stderr.String(), code
 }
 
+// restoreTestWallet restores testMnemonic's wallet into datadir with the CLI.
+func restoreTestWallet(t testing.TB, datadir string) {
+	t.Helper()
+	if _, stderr, code := cli(t, datadir, []string{"BITVERSE_MNEMONIC=" + testMnemonic}, "wallet", "restore"); code != 0 {
+		t.Fatalf("wallet restore: %s", stderr)
+	}
+}
+
 // startNode starts `bitverse node` on datadir and waits for its API.
 func startNode(t testing.TB, datadir string, args ...string) *exec.Cmd {
 	t.Helper()
@@ -100,9 +108,7 @@ func startNode(t testing.TB, datadir string, args ...string) *exec.Cmd {
 // mining, a put confirmed and read back with a verified proof.
 func TestLoneNode(t *testing.T) {
 	dir := t.TempDir()
-	if _, stderr, code := cli(t, dir, []string{"BITVERSE_MNEMONIC=" + testMnemonic}, "wallet", "restore"); code != 0 {
-		t.Fatalf("wallet restore: %s", stderr)
-	}
+	restoreTestWallet(t, dir)
 	start := time.Now()
 	startNode(t, dir, "--mine")
 	var firstBlock time.Duration

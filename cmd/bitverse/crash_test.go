@@ -14,6 +14,7 @@ import (
 
 	"github.com/bitverse/bitverse/node/chain"
 	"github.com/bitverse/bitverse/node/consensus"
+	"github.com/bitverse/bitverse/node/nodetest"
 	"github.com/bitverse/bitverse/node/rpc"
 	"github.com/bitverse/bitverse/node/store"
 	"github.com/bitverse/bitverse/node/wire"
@@ -26,27 +27,15 @@ import (
 // the API acknowledged must afterwards be pending or in a block, and the
 // state must equal a replay of the chain from genesis.
 func TestCrashKeepsAcknowledgedWrites(t *testing.T) {
-	if testing.Short() {
-		t.Skip("crash test runs real processes for ~1 minute; run without -short")
-	}
+	nodetest.Slow(t, "the crash test runs real processes for ~1 minute")
 	dir := t.TempDir()
-	if _, stderr, code := cli(t, dir, []string{"BITVERSE_MNEMONIC=" + testMnemonic}, "wallet", "restore"); code != 0 {
-		t.Fatalf("wallet restore: %s", stderr)
-	}
-	w, err := wallet.Restore(t.TempDir(), wire.Devnet, testMnemonic, []byte("x"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, err := w.Key("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := wire.EncodeAddress(wire.Devnet, key.PubKey())
+	restoreTestWallet(t, dir)
+	key, addr := testWalletKey(t)
 	p := consensus.Devnet()
 
 	node := startNode(t, dir, "--mine", "--miner-workers", "1")
 	cl, _ := rpc.Dial(dir, "")
-	waitFunds(t, cl, addr)
+	nodetest.WaitFunds(t, cl, addr, wire.Unit)
 
 	const total, rounds = 1000, 10
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -134,16 +123,19 @@ func TestCrashKeepsAcknowledgedWrites(t *testing.T) {
 	assertReplayMatches(t, filepath.Join(dir, "chain.db"))
 }
 
-func waitFunds(t *testing.T, cl *rpc.Client, addr string) {
+// testWalletKey returns the key and devnet address of testMnemonic's
+// default account, from an in-process wallet: the test signs its own puts.
+func testWalletKey(t *testing.T) (wire.PrivKey, string) {
 	t.Helper()
-	deadline := time.Now().Add(2 * time.Minute)
-	for time.Now().Before(deadline) {
-		if a, err := cl.Account(context.Background(), addr); err == nil && a.Balance >= wire.Unit {
-			return
-		}
-		time.Sleep(200 * time.Millisecond)
+	w, err := wallet.Restore(t.TempDir(), wire.Devnet, testMnemonic, []byte("x"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("no spendable balance after 2 minutes of mining")
+	key, err := w.Key("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key, wire.EncodeAddress(wire.Devnet, key.PubKey())
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }

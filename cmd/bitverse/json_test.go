@@ -182,9 +182,7 @@ func TestTxDecode(t *testing.T) {
 // public key in hex (it printed Go field names and 32 integers).
 func TestWalletListJSON(t *testing.T) {
 	dir := t.TempDir()
-	if _, stderr, code := cli(t, dir, []string{"BITVERSE_MNEMONIC=" + testMnemonic}, "wallet", "restore"); code != 0 {
-		t.Fatalf("wallet restore: %s", stderr)
-	}
+	restoreTestWallet(t, dir)
 	out, stderr, code := cli(t, dir, nil, "wallet", "list", "--json")
 	if code != 0 {
 		t.Fatalf("wallet list: %s", stderr)

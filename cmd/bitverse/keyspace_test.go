@@ -18,9 +18,7 @@ import (
 // with the script's reason.
 func TestKeyspaceExamples(t *testing.T) {
 	dir := t.TempDir()
-	if _, stderr, code := cli(t, dir, []string{"BITVERSE_MNEMONIC=" + testMnemonic}, "wallet", "restore"); code != 0 {
-		t.Fatalf("wallet restore: %s", stderr)
-	}
+	restoreTestWallet(t, dir)
 	if _, stderr, code := cli(t, dir, nil, "wallet", "new-account", "bob"); code != 0 {
 		t.Fatalf("new-account: %s", stderr)
 	}

@@ -58,6 +58,12 @@ Quick tour:
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
+		// Every command, client commands that only dial a node included,
+		// checks --network once here: the data directory is named after it.
+		PersistentPreRunE: func(*cobra.Command, []string) error {
+			_, err := params()
+			return err
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runTUI(cmd.Context(), rootTUI)
 		},
@@ -82,7 +88,7 @@ func addJSON(c *cobra.Command) {
 func params() (*consensus.Params, error) {
 	net, err := wire.NetworkByName(g.network)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w; use --network devnet, the only one launched yet", err)
 	}
 	if net != wire.Devnet {
 		return nil, fmt.Errorf("network %s is not launched yet; use --network devnet", net.Name)

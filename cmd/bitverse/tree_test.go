@@ -29,9 +29,7 @@ func treeJSON(t *testing.T, dir string) node.Tree {
 // tree, all in full; the root's height grows as it mines.
 func TestTreeLoneNode(t *testing.T) {
 	dir := t.TempDir()
-	if _, stderr, code := cli(t, dir, []string{"BITVERSE_MNEMONIC=" + testMnemonic}, "wallet", "restore"); code != 0 {
-		t.Fatalf("wallet restore: %s", stderr)
-	}
+	restoreTestWallet(t, dir)
 	startNode(t, dir, "--mine")
 	tr := treeJSON(t, dir)
 	if len(tr.Chains) != 15 {

@@ -22,6 +22,10 @@ import (
 // ErrNoNode means no node answers for the data directory.
 var ErrNoNode = errors.New("no node is running")
 
+// ErrUnauthorized means the node refused the client's cookie: it is
+// missing, or from another node or an earlier run of this one.
+var ErrUnauthorized = errors.New("the node refused the RPC cookie")
+
 // Client talks to a node's local API. It implements node.API.
 type Client struct {
 	base  string
@@ -90,16 +94,25 @@ func (c *Client) post(ctx context.Context, method, contentType string, body io.R
 		}
 		return nil, fmt.Errorf("%w at %s (is the node running? %v)", ErrNoNode, c.base, err)
 	}
-	if resp.StatusCode != http.StatusOK {
-		defer resp.Body.Close()
-		data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-		var eb errorBody
-		if json.Unmarshal(data, &eb) != nil || eb.Error == "" {
-			return nil, fmt.Errorf("node answered %s", resp.Status)
-		}
-		return nil, decodeError(eb)
+	if err := responseError(resp); err != nil {
+		return nil, err
 	}
 	return resp, nil
+}
+
+// responseError is nil for 200 OK; otherwise it closes the body and
+// returns the error the node sent.
+func responseError(resp *http.Response) error {
+	if resp.StatusCode == http.StatusOK {
+		return nil
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	var eb errorBody
+	if json.Unmarshal(data, &eb) != nil || eb.Error == "" {
+		return fmt.Errorf("node answered %s", resp.Status)
+	}
+	return decodeError(eb)
 }
 
 // RemoteError is an error sent back by the node.
@@ -126,6 +139,8 @@ func decodeError(eb errorBody) error {
 		base = node.ErrNoNetwork
 	case "not_stored":
 		base = node.ErrNotStored
+	case "unauthorized":
+		base = ErrUnauthorized
 	}
 	return &RemoteError{Kind: eb.Kind, Msg: eb.Error, base: base}
 }
@@ -235,9 +250,8 @@ func (c *Client) Events(ctx context.Context) (<-chan node.Event, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w at %s: %v", ErrNoNode, c.base, err)
 	}
-	if resp.StatusCode != http.StatusOK {
-		resp.Body.Close()
-		return nil, fmt.Errorf("events: node answered %s", resp.Status)
+	if err := responseError(resp); err != nil {
+		return nil, fmt.Errorf("events: %w", err)
 	}
 	ch := make(chan node.Event, 256)
 	go func() {

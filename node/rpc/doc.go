@@ -5,7 +5,10 @@
 // Authentication is a cookie, as in bitcoind: at start the server writes a
 // random token to <datadir>/rpc.cookie (mode 0600) and its address to
 // <datadir>/rpc.addr; clients read both and send the token as a bearer
-// token. Only a user who can read the data directory can drive the node.
+// token (Authorization: Bearer <token>). Only a user who can read the data
+// directory can drive the node. Any request without it, with another token
+// or another scheme is refused with 401, kind "unauthorized", which the
+// Client turns into ErrUnauthorized.
 //
 //	POST /v1/<method>   JSON params → JSON result
 //	GET  /v1/events     newline-delimited JSON events until the client leaves
@@ -25,8 +28,10 @@
 //
 // Failures come back as {"error": sentence, "kind": k, "code": n}. Kinds map
 // to node.ErrNotFound, node.ErrBadRequest, node.ErrNoNetwork (no_network),
-// node.ErrNotStored (not_stored: a chain kept as headers only), rejected (a consensus or mempool rule; code is the consensus.ErrorCode
-// when there is one) and internal. The Client turns them back into errors
+// node.ErrNotStored (not_stored: a chain kept as headers only),
+// ErrUnauthorized (unauthorized: a missing or wrong cookie), rejected (a
+// consensus or mempool rule; code is the consensus.ErrorCode when there is
+// one) and internal. The Client turns them back into errors
 // that wrap the same sentinels. A blob_read that fails after its first byte
 // aborts the connection, and the Client's ReadBlob returns an error.
 package rpc

@@ -193,8 +193,10 @@ type miningParams struct {
 
 func (s *Server) auth(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if subtle.ConstantTimeCompare([]byte(got), []byte(s.token)) != 1 {
+		// Only the bearer scheme: a bare token is refused too, so that
+		// there is one way to present the cookie.
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(s.token)) != 1 {
 			writeError(w, http.StatusUnauthorized, "unauthorized", 0, "missing or wrong RPC cookie: the CLI reads it from the node's data directory (--datadir)")
 			return
 		}
