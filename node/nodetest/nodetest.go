@@ -2,9 +2,11 @@ package nodetest
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
+	"github.com/bitverse/bitverse/internal/testutil"
 	"github.com/bitverse/bitverse/node"
 )
 
@@ -27,22 +29,25 @@ const fundsWait = 2 * time.Minute
 func WaitFunds(t testing.TB, api node.API, addr string, min uint64) string {
 	t.Helper()
 	ctx := context.Background()
-	deadline := time.Now().Add(fundsWait)
-	for {
+	var funded string
+	testutil.Eventually(t, fundsWait, fmt.Sprintf("a spendable balance of %d for %q", min, addr), func() error {
 		a := addr
 		if a == "" {
-			if st, err := api.Status(ctx); err == nil {
-				a = st.MineTo
+			st, err := api.Status(ctx)
+			if err != nil || st.MineTo == "" {
+				return fmt.Errorf("no mine-to address yet (%v)", err)
 			}
+			a = st.MineTo
 		}
-		if a != "" {
-			if acct, err := api.Account(ctx, a); err == nil && acct.Balance >= min {
-				return a
-			}
+		acct, err := api.Account(ctx, a)
+		if err != nil {
+			return err
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no spendable balance of %d for %q after %v of mining", min, addr, fundsWait)
+		if acct.Balance < min {
+			return fmt.Errorf("balance %d", acct.Balance)
 		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		funded = a
+		return nil
+	})
+	return funded
 }
