@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/consensus"
+	"github.com/bitverse/bitverse/node/daemon"
 	"github.com/bitverse/bitverse/node/nodetest"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 )
@@ -21,11 +21,17 @@ func TestEmbeddedNode(t *testing.T) {
 	nodetest.Slow(t, "mines real blocks")
 	dir := t.TempDir()
 	p := consensus.Regtest()
-	n, err := node.Open(node.Config{DataDir: filepath.Join(dir, "node"), Params: p, MinerWorkers: 1})
+	// The node is assembled as `bitverse` assembles it: worker-process
+	// scripts (this test binary re-executed, see TestMain), no network.
+	dn, err := daemon.New(daemon.Config{DataDir: filepath.Join(dir, "node"), Params: p, MinerWorkers: 1, ScriptWorkers: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer n.Close()
+	if err := dn.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer dn.Stop()
+	n := dn.Node()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 
