@@ -25,6 +25,7 @@ var blobSizes = []int{1<<20 + 12345, 20 << 20}
 // from A and writes the same bytes. A blob no connected peer has is a
 // clear error, and nothing is written.
 func TestBlobBetweenNodes(t *testing.T) {
+	t.Parallel() // a lone node of its own: it mostly waits for block intervals
 	a, b := t.TempDir(), t.TempDir()
 	restoreTestWallet(t, a)
 	nodeA := startNode(t, a, "--mine", "--miner-workers", "1")

@@ -20,6 +20,7 @@ import (
 // once a root block checkpoints it, root confirmations. stamp and credit
 // show the credit; a write to a depth below the tree is refused.
 func TestBranchWritesLoneNode(t *testing.T) {
+	t.Parallel() // a lone node of its own: it mostly waits for block intervals
 	dir := t.TempDir()
 	restoreTestWallet(t, dir)
 	startNode(t, dir, "--mine")

@@ -107,6 +107,7 @@ func startNode(t testing.TB, datadir string, args ...string) *exec.Cmd {
 // TestLoneNode is the lone-node acceptance: empty data dir, wallet,
 // mining, a put confirmed and read back with a verified proof.
 func TestLoneNode(t *testing.T) {
+	t.Parallel() // a lone node of its own: it mostly waits for block intervals
 	dir := t.TempDir()
 	restoreTestWallet(t, dir)
 	start := time.Now()

@@ -28,6 +28,7 @@ import (
 // state must equal a replay of the chain from genesis.
 func TestCrashKeepsAcknowledgedWrites(t *testing.T) {
 	nodetest.Slow(t, "the crash test runs real processes for ~1 minute")
+	t.Parallel() // a lone node of its own: it mostly waits for block intervals
 	dir := t.TempDir()
 	restoreTestWallet(t, dir)
 	key, addr := testWalletKey(t)

@@ -17,6 +17,7 @@ import (
 // CLI on one mining node. Allowed writes confirm; refused ones exit non-zero
 // with the script's reason.
 func TestKeyspaceExamples(t *testing.T) {
+	t.Parallel() // a lone node of its own: it mostly waits for block intervals
 	dir := t.TempDir()
 	restoreTestWallet(t, dir)
 	if _, stderr, code := cli(t, dir, nil, "wallet", "new-account", "bob"); code != 0 {
