@@ -30,19 +30,41 @@ func requestCost(q *request) float64 {
 	return 1 + float64(len(q.IDs))/4 + float64(len(q.Txs))/8
 }
 
+// read takes the one request frame of stream s: nothing from a banned
+// peer (the stream is reset), and a read failure is the peer's
+// (streamFailed). ok is false when the handler has nothing to serve.
+func (sv *services) read(s network.Stream, timeout time.Duration, max int) (p peer.ID, raw []byte, ok bool) {
+	p = s.Conn().RemotePeer()
+	if sv.x.Banned(p) {
+		s.Reset()
+		return p, nil, false
+	}
+	s.SetReadDeadline(time.Now().Add(timeout))
+	raw, err := readFrame(s, max)
+	if err != nil {
+		sv.x.streamFailed(p, s, err)
+		return p, nil, false
+	}
+	return p, raw, true
+}
+
+// charge takes cost from p's and its subnet's request buckets. Only a
+// peer's own overrun costs it points (why names it); a busy subnet just
+// gets a "busy" answer. It reports whether the request may be served.
+func (sv *services) charge(s network.Stream, p peer.ID, cost float64, why string) bool {
+	r := sv.x.guard.takeRequest(p, s.Conn(), cost)
+	if r == requestOverPeer {
+		sv.x.guard.penalize(p, penaltyRate, why)
+	}
+	return r == requestOK
+}
+
 // handleSync serves one request of the sync protocol per stream.
 func (sv *services) handleSync(s network.Stream) {
 	x := sv.x
 	defer s.Close()
-	p := s.Conn().RemotePeer()
-	if x.Banned(p) {
-		s.Reset()
-		return
-	}
-	s.SetReadDeadline(time.Now().Add(requestTimeout))
-	raw, err := readFrame(s, MaxRequestFrame)
-	if err != nil {
-		x.streamFailed(p, s, err)
+	p, raw, ok := sv.read(s, requestTimeout, MaxRequestFrame)
+	if !ok {
 		return
 	}
 	q, err := decodeRequest(raw)
@@ -51,10 +73,7 @@ func (sv *services) handleSync(s network.Stream) {
 		return
 	}
 	s.SetWriteDeadline(time.Now().Add(replyTimeout))
-	if r := x.guard.takeRequest(p, s.Conn(), requestCost(q)); r != requestOK {
-		if r == requestOverPeer {
-			x.guard.penalize(p, penaltyRate, "requests over the rate limit")
-		}
+	if !sv.charge(s, p, requestCost(q), "requests over the rate limit") {
 		writeFrame(s, []byte{replyRateLimited})
 		return
 	}
@@ -172,15 +191,8 @@ func (sv *services) handleStatus(s network.Stream) {
 func (sv *services) handleProof(s network.Stream) {
 	x := sv.x
 	defer s.Close()
-	p := s.Conn().RemotePeer()
-	if x.Banned(p) {
-		s.Reset()
-		return
-	}
-	s.SetReadDeadline(time.Now().Add(proofReadTimeout))
-	raw, err := readFrame(s, MaxProofRequestFrame)
-	if err != nil {
-		x.streamFailed(p, s, err)
+	p, raw, ok := sv.read(s, proofReadTimeout, MaxProofRequestFrame)
+	if !ok {
 		return
 	}
 	q, err := decodeProofRequest(raw)
@@ -189,10 +201,7 @@ func (sv *services) handleProof(s network.Stream) {
 		return
 	}
 	s.SetWriteDeadline(time.Now().Add(proofWriteTimeout))
-	if r := x.guard.takeRequest(p, s.Conn(), proofCost); r != requestOK {
-		if r == requestOverPeer {
-			x.guard.penalize(p, penaltyRate, "proof requests over the rate limit")
-		}
+	if !sv.charge(s, p, proofCost, "proof requests over the rate limit") {
 		writeFrame(s, encodeProofReply(node.KeyProof{Status: node.ProofBusy}))
 		return
 	}
