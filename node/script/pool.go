@@ -406,7 +406,11 @@ func newGuard(limit time.Duration, cpu func() (time.Duration, bool), onFire func
 			g.cpu = nil
 		}
 	}
+	// fire takes g.mu: holding it here keeps a timer that fires at once
+	// (a short limit on a loaded machine) from seeing g.timer still nil.
+	g.mu.Lock()
 	g.timer = time.AfterFunc(limit, g.fire)
+	g.mu.Unlock()
 	return g
 }
 
