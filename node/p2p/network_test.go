@@ -146,11 +146,15 @@ func TestSyncResumesAfterRestart(t *testing.T) {
 		t.Fatalf("height %d after restart: the synced blocks were lost", at)
 	}
 	h.WaitForTip(60*time.Second, src, n)
-	got := n.Host.Stats().SyncedBlocks
-	if got != blocks-at {
-		t.Fatalf("after restart at height %d it synced %d blocks, want %d", at, got, blocks-at)
+	// Sync must fetch only what the node lacked, never again what it had;
+	// a block or two may come by another way (a dependency fetched by id,
+	// gossip), seen under the race detector.
+	st := n.Host.Stats()
+	got, other := st.SyncedBlocks, st.FetchedDeps+st.GossipAccepted
+	if got > blocks-at || got+other < blocks-at {
+		t.Fatalf("after restart at height %d it synced %d blocks (and took %d otherwise), want %d", at, got, other, blocks-at)
 	}
-	t.Logf("restarted at height %d, synced the remaining %d", at, got)
+	t.Logf("restarted at height %d, synced the remaining %d (%d otherwise)", at, got, other)
 }
 
 // A devnet plan's nodes find each other through their bootstrap lists
