@@ -13,6 +13,7 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/bitverse/bitverse/internal/testutil"
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/wire"
 	"github.com/charmbracelet/x/ansi"
@@ -251,17 +252,15 @@ func settle(t *testing.T, tm *teatest.TestModel, seen *bytes.Buffer) {
 // holds want. The renderer sends only what changed, so seen accumulates.
 func waitFor(t *testing.T, tm *teatest.TestModel, seen *bytes.Buffer, want string) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	// A generous cap: a screen may wait on real work (scrypt at the
+	// product's cost when a wallet is restored takes seconds under -race).
+	testutil.Eventually(t, 60*time.Second, fmt.Sprintf("the screen showing %q", want), func() error {
 		if _, err := io.Copy(seen, tm.Output()); err != nil {
 			t.Fatal(err)
 		}
-		if strings.Contains(ansi.Strip(seen.String()), want) {
-			return
+		if !strings.Contains(ansi.Strip(seen.String()), want) {
+			return fmt.Errorf("output so far:\n%s", ansi.Strip(seen.String()))
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the screen never showed %q; output so far:\n%s", want, ansi.Strip(seen.String()))
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return nil
+	})
 }
