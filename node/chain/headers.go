@@ -27,10 +27,9 @@ type HeaderRun struct {
 // *consensus.RuleError; a first header after an unknown block returns
 // ErrNotFound.
 func (c *Chain) CheckHeaders(run *HeaderRun, hs []wire.Header) (*HeaderRun, error) {
-	if c.forest != nil {
-		c.forest.mu.RLock()
-		defer c.forest.mu.RUnlock()
-	}
+	// In a forest c.mu is the forest's lock, which also covers the anchors
+	// checkContext reads. Take it once: a second RLock on the same
+	// RWMutex deadlocks when a writer queues between the two.
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	var parent *blockNode
