@@ -156,12 +156,8 @@ func (d *dataScreen) putView() string {
 	if r := d.refused; r != nil {
 		lines = append(lines, "", d.refusalView(r))
 	}
-	lines = append(lines, "")
-	if d.flow.active() {
-		lines = append(lines, "  "+st.Muted.Render("Signing…"))
-	} else {
-		lines = append(lines, "  "+st.Muted.Render("enter reviews the write before sending · depth: tab to it, +/- changes it"))
-	}
+	lines = append(lines, "", formFooter(st, d.flow.active(), "Signing…",
+		"enter reviews the write before sending · depth: tab to it, +/- changes it"))
 	return strings.Join(lines, "\n")
 }
 

@@ -77,6 +77,15 @@ func (f *form) restyle(st styles.Styles) {
 	}
 }
 
+// formFooter is a form's last line: what it is doing while its
+// review-and-sign flow is busy, else the hint for enter.
+func formFooter(st styles.Styles, busy bool, busyText, hint string) string {
+	if busy {
+		return "  " + st.Muted.Render(busyText)
+	}
+	return "  " + st.Muted.Render(hint)
+}
+
 // fieldError draws a problem under a form field, wrapped to width and
 // aligned with the field's value.
 func fieldError(st styles.Styles, msg string, width int) string {

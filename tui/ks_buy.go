@@ -181,12 +181,8 @@ func (v *keyspacesView) buyView() string {
 	if v.buyErr != "" {
 		lines = append(lines, "", fieldError(st, v.buyErr, v.width))
 	}
-	lines = append(lines, "")
-	if v.buyFlow.active() {
-		lines = append(lines, "  "+st.Muted.Render("Reading the script and signing…"))
-	} else {
-		lines = append(lines, "  "+st.Muted.Render("enter checks the name, then shows the purchase before anything is sent"))
-	}
+	lines = append(lines, "", formFooter(st, v.buyFlow.active(), "Reading the script and signing…",
+		"enter checks the name, then shows the purchase before anything is sent"))
 	return strings.Join(lines, "\n")
 }
 

@@ -119,12 +119,8 @@ func (w *walletScreen) sendView() string {
 	fee := w.fee(amount, wire.PubKey{})
 	lines = append(lines, "  "+field(st, "fee", st.Value.Render(view.Amount(fee))+
 		st.Muted.Render(fmt.Sprintf(" · the minimum, %d units per byte", w.s.params.MinFeePerByte))))
-	lines = append(lines, "")
-	if w.flow.active() {
-		lines = append(lines, "  "+st.Muted.Render("Signing…"))
-	} else {
-		lines = append(lines, "  "+st.Muted.Render("enter reviews the transaction before anything is sent"))
-	}
+	lines = append(lines, "", formFooter(st, w.flow.active(), "Signing…",
+		"enter reviews the transaction before anything is sent"))
 	return strings.Join(lines, "\n")
 }
 
