@@ -13,8 +13,9 @@ import (
 const (
 	msgVersion = 1
 
-	// MaxExprSize bounds a request's canonical expression.
-	MaxExprSize = 4 << 10
+	// MaxExprSize bounds a request's canonical expression (above
+	// expr.MaxCanonical).
+	MaxExprSize = 9 << 10
 	// MaxPeerIDSize bounds the requester's peer ID (a libp2p ID is ~38 bytes).
 	MaxPeerIDSize = 128
 	// MaxRequestSize bounds an encoded request.

@@ -264,3 +264,10 @@ func FuzzDecodeEnvelope(f *testing.F) {
 		_ = e.Check(wire.Devnet)
 	})
 }
+
+func TestMessageSizesAreDocumented(t *testing.T) {
+	// docs/PROTOCOL.md §18 states these sizes.
+	if OfferSize != 161 || EnvelopeSize != 214 {
+		t.Fatalf("offer %d, envelope %d bytes: update PROTOCOL §18", OfferSize, EnvelopeSize)
+	}
+}
