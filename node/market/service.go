@@ -124,11 +124,12 @@ type state struct {
 
 // live is a request this node holds.
 type live struct {
-	req    Request
-	text   string
-	mine   bool
-	seen   time.Time
-	offers map[wire.PubKey]Offer
+	req       Request
+	text      string
+	mine      bool
+	seen      time.Time
+	published time.Time // last gossiped (own requests)
+	offers    map[wire.PubKey]Offer
 }
 
 // known is a request this node's worker offered for: what to compute and
@@ -339,16 +340,24 @@ func (s *Service) Quote(ctx context.Context, text string, opt QuoteOptions) (*Qu
 		return nil, err
 	}
 	var q *Quote
-	fresh := false
+	fresh, again := false, false
 	if err := s.call(ctx, func() {
 		if l := s.st.reqs[id]; l != nil && l.mine {
 			q = &Quote{Request: id, Expr: l.text, Expires: l.req.Expires}
+			// Quoting again re-gossips now and then (with a new nonce,
+			// so gossip does not take it for the message it saw), for
+			// peers that joined since.
+			if s.now().Sub(l.published) >= republish {
+				l.req.Nonce, l.published = r.Nonce, s.now()
+				r, again = l.req, true
+			}
 			return
 		}
 		l := s.admit(r, e, true)
 		if l == nil {
 			return
 		}
+		l.published = s.now()
 		fresh = true
 		q = &Quote{Request: id, Expr: l.text, Expires: r.Expires}
 	}); err != nil {
@@ -357,16 +366,20 @@ func (s *Service) Quote(ctx context.Context, text string, opt QuoteOptions) (*Qu
 	if q == nil {
 		return nil, errors.New("market: this node holds too many live requests; try again when some expire")
 	}
-	if fresh {
-		if s.topic != nil {
-			if err := s.topic.Publish(ctx, r.Encode()); err != nil {
-				s.log.Warn("publish request", "request", id.Short(), "err", err)
-			}
+	if (fresh || again) && s.topic != nil {
+		if err := s.topic.Publish(ctx, r.Encode()); err != nil {
+			s.log.Warn("publish request", "request", id.Short(), "err", err)
 		}
+	}
+	if fresh {
 		s.consider(r, e, s.self)
 	}
 	return q, nil
 }
+
+// republish is how long a quoted request waits before quoting it again
+// gossips it again.
+const republish = 3 * time.Second
 
 // admit records a request (on the owner goroutine); nil when there is no
 // room. Own requests may evict the soonest-expiring stranger's.
