@@ -66,8 +66,11 @@ type frameWriter struct {
 	buf []byte
 }
 
-func (fw *frameWriter) send(typ byte, payload []byte) error {
-	if len(payload)+1 > maxTransformFrame {
+func (fw *frameWriter) send(typ byte, payload []byte) error { return fw.sendMax(typ, payload, maxFrame) }
+
+// sendMax sends a frame of at most max bytes (transforms' frames are longer).
+func (fw *frameWriter) sendMax(typ byte, payload []byte, max int) error {
+	if len(payload)+1 > max {
 		return fmt.Errorf("%w: frame of %d bytes", errProtocol, len(payload)+1)
 	}
 	fw.buf = fw.buf[:0]

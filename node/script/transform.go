@@ -122,7 +122,10 @@ func transformGuard(base time.Duration, fuel uint64) time.Duration {
 	return base + time.Duration(fuel)*transformGuardPerFuel
 }
 
-func checkInput(input []byte) error {
+func checkInput(input []byte, tc TransformContext) error {
+	if len(tc.Key) > MaxKeySize {
+		return &TransformError{Code: CodeInvalidWrite, Reason: fmt.Sprintf("the transform's key is %d bytes; the limit is %d", len(tc.Key), MaxKeySize)}
+	}
 	if len(input) > MaxTransformInput {
 		return &TransformError{Code: CodeInvalidWrite, Reason: fmt.Sprintf("the input is %d bytes; transforms take at most %d", len(input), MaxTransformInput)}
 	}
@@ -150,7 +153,7 @@ func runTransformInProcess(ctx context.Context, r *inProcess, src string, input 
 	if err != nil {
 		return TransformResult{}, err
 	}
-	if err := checkInput(input); err != nil {
+	if err := checkInput(input, tc); err != nil {
 		return TransformResult{}, err
 	}
 	sb, err := r.get()

@@ -102,7 +102,7 @@ func (ws *workerState) handleTransform(payload []byte) error {
 	default:
 		res, err = ws.sb.transform(p, req.input, req.tc, req.fuel)
 	}
-	if err := ws.out.send(frameTransformResult, encodeTransformResult(res, err)); err != nil {
+	if err := ws.out.sendMax(frameTransformResult, encodeTransformResult(res, err), maxTransformFrame); err != nil {
 		return err
 	}
 	if !ws.sb.usable() {
@@ -128,7 +128,7 @@ func (p *Pool) Transform(ctx context.Context, src string, input []byte, tc Trans
 	if err != nil {
 		return TransformResult{}, err
 	}
-	if err := checkInput(input); err != nil {
+	if err := checkInput(input, tc); err != nil {
 		return TransformResult{}, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -174,7 +174,7 @@ func (p *Pool) transformExchange(ctx context.Context, wk *worker, prog *Program,
 		return TransformResult{}, &TransformError{Code: v.Code, Reason: v.Reason}, false
 	}
 
-	if err := wk.fw.send(frameTransform, encodeTransformRequest(req)); err != nil {
+	if err := wk.fw.sendMax(frameTransform, encodeTransformRequest(req), maxTransformFrame); err != nil {
 		return fail(err)
 	}
 	for {
