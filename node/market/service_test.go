@@ -1,7 +1,11 @@
 package market_test
 
 import (
+	"bytes"
 	"context"
+	"image"
+	"image/color"
+	"image/png"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -14,6 +18,7 @@ import (
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/harness"
 	"github.com/bitverse/bitverse/node/market"
+	"github.com/bitverse/bitverse/node/script"
 	"github.com/bitverse/bitverse/node/wire"
 )
 
@@ -139,4 +144,99 @@ func TestQuoteGetsAnOfferFromAnotherNode(t *testing.T) {
 	if err != nil || len(reqs) != 1 || !reqs[0].Mine || reqs[0].Offers != 1 || reqs[0].Expr != `(public/hello)` {
 		t.Fatalf("requests %+v %v", reqs, err)
 	}
+}
+
+// poolTransform runs transforms in the node's script workers.
+func poolTransform(n *harness.Node) market.TransformFunc {
+	return func(ctx context.Context, src string, input []byte, key string, request wire.Hash, fuel uint64) ([]byte, string, uint64, error) {
+		res, err := n.Daemon.Scripts().Transform(ctx, src, input, script.TransformContext{Key: key, Request: request}, fuel)
+		return res.Output, res.Kind, res.Fuel, err
+	}
+}
+
+// blobReader reads blobs from the node's blob store.
+func blobReader(n *harness.Node) market.BlobReader {
+	return func(ctx context.Context, manifest []byte, max int64) ([]byte, error) {
+		var buf bytes.Buffer
+		if _, err := n.Daemon.NetAPI().ReadBlob(ctx, manifest, &buf); err != nil {
+			return nil, err
+		}
+		return buf.Bytes(), nil
+	}
+}
+
+// testPNG is a w×h opaque gradient.
+func testPNG(t testing.TB, w, h int) []byte {
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			img.SetNRGBA(x, y, color.NRGBA{uint8(x), uint8(y), uint8(x ^ y), 255})
+		}
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestOwnOfferRunsTheTransformOnABlob: a node serving itself quotes the
+// BW transform on a photo stored as a blob (the value at the key is the
+// blob's manifest): its worker reads the blob, runs the transform in the
+// script workers, and offers at its price for the fuel burnt and the
+// result's size.
+func TestOwnOfferRunsTheTransformOnABlob(t *testing.T) {
+	h := harness.New(t)
+	n := h.NewNode("solo")
+	n.Mine(int(h.Params().CoinbaseMaturity) + 1)
+	ctx := context.Background()
+	photo := testPNG(t, 300, 300)
+	bi, err := n.Daemon.NetAPI().PutBlob(ctx, bytes.NewReader(photo))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bw, err := os.ReadFile("../../examples/transforms/black-and-white.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Put("public/photo", string(bi.Manifest)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Put("public/bw", string(bw)); err != nil {
+		t.Fatal(err)
+	}
+	n.Mine(1)
+
+	k := harness.KeyFor("solo-serve")
+	prices := market.Prices{PerFuel: 10, PerByte: 1, Min: 1}
+	dir := filepath.Join(t.TempDir(), "m")
+	os.MkdirAll(dir, 0o700)
+	s, err := market.New(market.Config{Serve: true, Key: &k, Prices: prices}, market.Deps{Net: wire.Devnet, DataDir: dir,
+		Chain: readChain{n}, Transform: poolTransform(n), Blobs: blobReader(n), Host: n.Host})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Stop()
+	q, err := s.Quote(ctx, `(public/bw)(public/photo)`, market.QuoteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tb *market.Table
+	testutil.Eventually(t, 60*time.Second, "the own offer", func() error {
+		if tb, err = s.Table(ctx, q.Request); err != nil {
+			return err
+		}
+		if tb.Offers == 0 {
+			return errors.New("no offer yet")
+		}
+		return nil
+	})
+	row := tb.Rows[0]
+	if row.Worker != k.PubKey() || row.Price < 10*1_000_000/1000 {
+		t.Fatalf("row 0 %+v: a 300×300 per-pixel loop burns millions of fuel", row)
+	}
+	t.Logf("offer: price %d, latency %d ms", row.Price, row.LatencyMS)
 }
