@@ -144,18 +144,21 @@ func (s *Service) handleResult(st network.Stream) {
 		refuse(err)
 		return
 	}
-	if !isQuoted(s.db, e.Request) {
-		refuse(errors.New("this node did not ask for this request"))
+	ctx, cancel := context.WithTimeout(s.ctx, streamTimeout)
+	defer cancel()
+	// Cheapest first: the envelope must be what a bounty of a request
+	// this node quoted committed, before a byte of the value is read.
+	if err := s.committed(ctx, e); err != nil {
+		refuse(err)
 		return
 	}
 	st.SetDeadline(time.Now().Add(streamTimeout + time.Duration(e.Size>>20)*resultPerMiB))
-	value := make([]byte, e.Size)
-	if _, err := io.ReadFull(st, value); err != nil {
+	// Read as it arrives (no allocation of the announced size up front).
+	value, err := io.ReadAll(io.LimitReader(st, int64(e.Size)+1))
+	if err != nil {
 		st.Reset()
 		return
 	}
-	ctx, cancel := context.WithTimeout(s.ctx, streamTimeout)
-	defer cancel()
 	if err := s.receive(ctx, e, value); err != nil {
 		refuse(err)
 		return
@@ -172,11 +175,24 @@ func (s *Service) receive(ctx context.Context, e *Envelope, value []byte) error 
 	if err := e.Matches(value); err != nil {
 		return err
 	}
-	if !isQuoted(s.db, e.Request) {
-		return errors.New("this node did not ask for this request")
-	}
 	if r, err := loadResult(s.db, e.Bounty); err == nil && r.Envelope == e.Hash() {
 		return nil // already have it
+	}
+	if err := s.committed(ctx, e); err != nil {
+		return err
+	}
+	if err := storeResult(s.db, e, value); err != nil {
+		return err
+	}
+	s.post(func() { s.emit(Event{Kind: EventResult, Bounty: e.Bounty, Request: e.Request}) })
+	return nil
+}
+
+// committed checks that an envelope is what its bounty committed on
+// chain, for a request this node quoted.
+func (s *Service) committed(ctx context.Context, e *Envelope) error {
+	if !isQuoted(s.db, e.Request) {
+		return errors.New("this node did not ask for this request")
 	}
 	b, err := s.deps.Chain.Bounty(ctx, e.Bounty)
 	if err != nil {
@@ -190,9 +206,5 @@ func (s *Service) receive(ctx context.Context, e *Envelope, value []byte) error 
 	case b.Request != e.Request || b.Worker != e.Worker:
 		return fmt.Errorf("the envelope names another request or worker than bounty %s", b.ID.Short())
 	}
-	if err := storeResult(s.db, e, value); err != nil {
-		return err
-	}
-	s.post(func() { s.emit(Event{Kind: EventResult, Bounty: e.Bounty, Request: e.Request, State: b.State}) })
 	return nil
 }
