@@ -204,6 +204,7 @@ func (s *Service) step(ctx context.Context, b *Bounty, h uint64, me wire.PubKey)
 		if b.Closed() {
 			j.done = true
 			delete(s.st.taken, b.ID)
+			delete(s.st.jobs, b.ID) // what is closed is the chain's to remember
 		}
 	})
 	if j == nil || j.done {
