@@ -82,6 +82,7 @@ func TestTransformFailuresAreSentences(t *testing.T) {
 	}{
 		{`function transform(input, ctx) { }`, CodeReturned, "returned undefined"},
 		{`function transform(input, ctx) { return () => 1; }`, CodeReturned, "returned a function"},
+		{`async function transform(input, ctx) { return 1; }`, CodeReturned, "returned a promise"},
 		{`function transform(input, ctx) { throw new Error("no luck"); }`, CodeThrew, "no luck"},
 		{`function transform(input, ctx) { for (;;) {} }`, CodeOutOfFuel, "out of fuel"},
 		{`function transform(input, ctx) { return ctx.image.decode(input); }`, CodeThrew, "not a PNG or JPEG"},
