@@ -165,6 +165,7 @@ func (s *Server) Handler() http.Handler {
 	s.blobRoutes(mux)
 	s.marketRoutes(mux)
 	keyspaceRoutes(mux, api)
+	bountyRoutes(mux, api)
 	previewRoutes(mux, api)
 	return s.auth(mux)
 }
