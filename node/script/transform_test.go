@@ -32,7 +32,13 @@ var testTC = TransformContext{Key: "tools/t", Request: wire.Sum([]byte("request"
 
 func runT(t *testing.T, src string, input []byte, fuel uint64) (TransformResult, error) {
 	t.Helper()
-	return RunTransform(src, input, testTC, fuel)
+	return testRunTransform(src, input, testTC, fuel)
+}
+
+// testRunTransform is RunTransform with the tests' guard (longer under
+// the race detector).
+func testRunTransform(src string, input []byte, tc TransformContext, fuel uint64) (TransformResult, error) {
+	return runTransformInProcess(context.Background(), transformSandboxes, src, input, tc, fuel, testGuard())
 }
 
 func mustRunT(t *testing.T, src string, input []byte) TransformResult {
@@ -358,7 +364,7 @@ func FuzzTransformImageDecode(f *testing.F) {
 		catch (e) { return String(e); }
 	}`
 	f.Fuzz(func(t *testing.T, b []byte) {
-		res, err := RunTransform(src, b, testTC, 50_000_000)
+		res, err := testRunTransform(src, b, testTC, 50_000_000)
 		if err != nil {
 			var te *TransformError
 			if errors.As(err, &te) && te.Code == CodeOutOfFuel {
