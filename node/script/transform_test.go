@@ -101,7 +101,7 @@ func TestTransformFailuresAreSentences(t *testing.T) {
 		{`function transform(input, ctx) { return new Uint8Array(MAX + 1); } const MAX = 64 << 20;`, CodeLimit, "limit of 67108864 bytes"},
 	}
 	for i, c := range cases {
-		_, err := runT(t, c.src, []byte("abc"), 10_000_000)
+		_, err := runT(t, c.src, []byte("abc"), 2_000_000)
 		te := transformFailure(t, err)
 		if te.Code != c.code || !strings.Contains(te.Reason, c.want) {
 			t.Fatalf("case %d: got %v %q, want %v containing %q", i, te.Code, te.Reason, c.code, c.want)
