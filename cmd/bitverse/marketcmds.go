@@ -490,6 +490,16 @@ func serveCmd() *cobra.Command {
 	return c
 }
 
+// addBountyAccept adds `accept` to the bounty command (bountycmds.go):
+// the worker's side of a bounty is the market service's.
+func addBountyAccept(cs []*cobra.Command) {
+	for _, c := range cs {
+		if c.Name() == "bounty" {
+			c.AddCommand(bountyAcceptCmd())
+		}
+	}
+}
+
 // bountyAcceptCmd is `bounty accept ID`: this node's worker takes the bounty.
 func bountyAcceptCmd() *cobra.Command {
 	c := &cobra.Command{
