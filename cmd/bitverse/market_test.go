@@ -49,6 +49,10 @@ func TestMarketCommandsOnALoneNode(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &reqs); err != nil || len(reqs) != 1 || !reqs[0].Mine || reqs[0].Expr != `(public/nothing here)` {
 		t.Fatalf("requests --json: %s (%v)", out, err)
 	}
+	_, stderr, code = cli(t, dir, nil, "bounty", "accept", strings.Repeat("ab", 32))
+	if code == 0 || !strings.Contains(stderr, "no bounty") {
+		t.Fatalf("bounty accept of an unknown bounty: code %d, %s", code, stderr)
+	}
 	_, stderr, code = cli(t, dir, nil, "request", `("public/x`, "--quote")
 	if code == 0 || !strings.Contains(stderr, "column") {
 		t.Fatalf("a syntax error: code %d, %s", code, stderr)
