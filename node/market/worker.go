@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/bitverse/bitverse/node/market/expr"
@@ -183,11 +184,17 @@ func (s *Service) scan(taken []wire.Hash) {
 }
 
 func (s *Service) step(ctx context.Context, b *Bounty, h uint64, me wire.PubKey) {
-	var j *job
+	var j *job // a copy: the job itself belongs to run
 	var k *known
 	var isTaken bool
 	s.call(ctx, func() {
 		j = s.st.jobs[b.ID]
+		defer func() {
+			if j != nil {
+				cp := *j
+				j = &cp
+			}
+		}()
 		if j == nil {
 			if b.Closed() {
 				return
@@ -199,7 +206,9 @@ func (s *Service) step(ctx context.Context, b *Bounty, h uint64, me wire.PubKey)
 			j.state = b.State
 			s.emit(Event{Kind: EventJob, Bounty: b.ID, Request: b.Request, State: b.State})
 		}
-		k = s.st.known[b.Request]
+		if kn := s.st.known[b.Request]; kn != nil {
+			k = &known{e: kn.e, peers: slices.Clone(kn.peers)}
+		}
 		isTaken = s.st.taken[b.ID]
 		if b.Closed() {
 			j.done = true
