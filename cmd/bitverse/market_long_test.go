@@ -125,7 +125,7 @@ func TestLoneNodeRequestsBlackAndWhitePhoto(t *testing.T) {
 	reqBefore, workBefore := balanceOf(t, cl, requester), balanceOf(t, cl, worker)
 	outFile := filepath.Join(files, "bw.png")
 	start := time.Now()
-	out := cliOK(t, dir, "request", `("photo filters/black and white")("erik/photos/3j903")`, "--row", "0", "--out", outFile, "--yes", "--json")
+	out := cliOK(t, dir, "request", `("photo filters/black and white")("erik/photos/3j903")`, "--row", "0", "--out", outFile, "--yes", "--json", "--wait-offers", "3m")
 	var res struct {
 		Bounty   wire.Hash
 		Amount   uint64
