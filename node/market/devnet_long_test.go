@@ -62,3 +62,32 @@ func TestDevnetWorkerIsPaidAfterTheWindow(t *testing.T) {
 		t.Fatalf("settled at %d, before the window (commit %d + %d)", closed, committed, d.h.Params().SettleWindow)
 	}
 }
+
+// TestDevnetOpenBountyIsTakenWithAccept: a bounty open to any worker is
+// left alone until the serving node is told to take it (bounty accept),
+// then done and settled like a named one.
+func TestDevnetOpenBountyIsTakenWithAccept(t *testing.T) {
+	d := newDevnet(t, true)
+	ctx := context.Background()
+	q, tb := d.quote(`("public/hello")`)
+	h0 := d.by.Chain().Tip().Height
+	id := d.send(d.req, plan.Bounty{Request: q.Request, Amount: tb.Rows[0].Price, Deadline: h0 + 30})
+	d.mineUntil(5, "the open bounty is mined", func() bool { return d.state(id) == market.StateOpen })
+	d.mine(2)
+	if s := d.state(id); s != market.StateOpen {
+		t.Fatalf("an open bounty was %s before anyone took it", s)
+	}
+	if err := d.work.API.Market().Take(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	m := d.req.Daemon.Market()
+	d.mineUntil(25, "the result arrives", func() bool {
+		_, err := m.Result(ctx, id)
+		return err == nil
+	})
+	if w := d.bounty(id).Worker; w != wire.EncodeAddress(d.h.Params().Net, d.work.Key.PubKey()) {
+		t.Fatalf("worker %s", w)
+	}
+	d.send(d.req, plan.Settle{Bounty: id})
+	d.mineUntil(5, "settled", func() bool { return d.state(id) == market.StateSettled })
+}
