@@ -37,6 +37,10 @@ type API interface {
 	Keyspaces(ctx context.Context, owner string) ([]KeyspaceInfo, error)
 	// Tree lists the chains of the blocktree the node holds.
 	Tree(ctx context.Context) (Tree, error)
+	// Payouts is what root checkpoints pay addr for the branch blocks it
+	// mined, matured, pending and voided, per chain (root coinbases are
+	// in History).
+	Payouts(ctx context.Context, addr string) (*PayoutInfo, error)
 }
 
 // Errors of the API.

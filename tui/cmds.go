@@ -68,6 +68,12 @@ type (
 		err  error
 		id   reqID
 	}
+	payoutsMsg struct {
+		addr string
+		info *node.PayoutInfo
+		err  error
+		id   reqID
+	}
 	keysMsg struct {
 		prefix, after string
 		keys          []string
@@ -221,6 +227,15 @@ func historyCmd(ctx context.Context, api node.API, id reqID, addr string, limit 
 		defer cancel()
 		txs, err := api.History(ctx, addr, limit)
 		return historyMsg{id: id, addr: addr, txs: txs, err: err}
+	}
+}
+
+func payoutsCmd(ctx context.Context, api node.API, id reqID, addr string) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := withTimeout(ctx)
+		defer cancel()
+		info, err := api.Payouts(ctx, addr)
+		return payoutsMsg{id: id, addr: addr, info: info, err: err}
 	}
 }
 

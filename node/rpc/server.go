@@ -161,6 +161,7 @@ func (s *Server) Handler() http.Handler {
 	s.blobRoutes(mux)
 	keyspaceRoutes(mux, api)
 	previewRoutes(mux, api)
+	blocktreeRoutes(mux, api)
 	return s.auth(mux)
 }
 
