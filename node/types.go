@@ -164,6 +164,10 @@ type BlockInfo struct {
 	// Raw is the block's canonical encoding (the header's when
 	// HeadersOnly), so that a client can check its ID and proof of work.
 	Raw Hex `json:"raw,omitempty"`
+	// FromPeer names the peer a block of a headers-only chain came from
+	// (FetchBlock): then Txs and Raw are the whole block's, checked
+	// against the header this node verified.
+	FromPeer string `json:"from_peer,omitempty"`
 }
 
 // Tree is the blocktree as this node holds it (`bitverse tree`). JSON names

@@ -48,6 +48,7 @@ type fakeAPI struct {
 	unfollowed  map[string]bool // chains the fake stores headers of only
 	blockOnRefs []string        // the refs BlockOn was asked for
 	payouts     map[string]*node.PayoutInfo
+	fetchErr    error // what FetchBlock answers for a headers-only chain's block
 }
 
 func newFakeAPI(tip uint64) *fakeAPI {
