@@ -126,20 +126,26 @@ func reindexIfNeeded(db *bbolt.DB, c *chain.Chain) error {
 	return nil
 }
 
-// historyIDs lists (height, pos, id) for pk, newest first, at most limit.
-func historyIDs(tx *bbolt.Tx, pk wire.PubKey, limit int) []histRef {
-	c := tx.Bucket(store.Addr).Cursor()
-	var out []histRef
-	prefix := pk[:]
-	// Seek past the last entry for pk, then walk backwards.
-	end := append(append([]byte(nil), prefix...), bytes.Repeat([]byte{0xff}, 12)...)
-	k, v := c.Seek(end)
+// lastOf places c on the last key of an index keyed pubkey ‖ height ‖
+// position that starts with pk (nil if none), to walk pk's entries newest
+// first with c.Prev.
+func lastOf(c *bbolt.Cursor, pk wire.PubKey) (k, v []byte) {
+	end := append(append([]byte(nil), pk[:]...), bytes.Repeat([]byte{0xff}, 12)...)
+	k, v = c.Seek(end)
 	if k == nil {
 		k, v = c.Last()
 	} else if !bytes.Equal(k, end) {
 		k, v = c.Prev()
 	}
-	for ; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Prev() {
+	return k, v
+}
+
+// historyIDs lists (height, pos, id) for pk, newest first, at most limit.
+func historyIDs(tx *bbolt.Tx, pk wire.PubKey, limit int) []histRef {
+	c := tx.Bucket(store.Addr).Cursor()
+	var out []histRef
+	prefix := pk[:]
+	for k, v := lastOf(c, pk); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Prev() {
 		var r histRef
 		r.height = binary.BigEndian.Uint64(k[32:40])
 		r.pos = binary.BigEndian.Uint32(k[40:44])

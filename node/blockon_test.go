@@ -26,26 +26,7 @@ func TestBlockOnBranches(t *testing.T) {
 	ctx := context.Background()
 
 	// A write on chain 1, paid by a stamp sent just before it.
-	key := ""
-	for i := 0; key == ""; i++ {
-		if k := fmt.Sprintf("public/blockon-%d", i); one.Contains(wire.KeyPath(k)) {
-			key = k
-		}
-	}
-	put := wire.NewTx(one, wire.Put{Key: key, Value: []byte("v")}, 0, 0)
-	p.SetMinFee(put)
-	acct, err := n.Account(ctx, wire.EncodeAddress(p.Net, n.Key.PubKey()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	stamp := wire.NewTx(wire.RootChain, wire.Stamp{Chain: one, Amount: put.Fee}, acct.NextNonce, 0)
-	p.SetMinFee(stamp)
-	for _, tx := range []*wire.Tx{stamp, put} {
-		tx.Sign(p.Net, n.Key)
-		if _, err := n.AddTx(tx); err != nil {
-			t.Fatal(err)
-		}
-	}
+	put := stampAndWrite(t, h, n, one, "public/blockon")
 	if err := n.StartMining(nil); err != nil {
 		t.Fatal(err)
 	}
@@ -146,4 +127,33 @@ func TestFetchBlockChecksTheBlockAgainstItsHeader(t *testing.T) {
 		}
 	}
 	n.SetRemoteBlocks(nil)
+}
+
+// stampAndWrite sends to n's mempools a first write on branch chain c, of
+// a key named after prefix, and the root stamp that pays its fee; it
+// returns the write.
+func stampAndWrite(t *testing.T, h *harness.Harness, n *harness.Node, c wire.ChainID, prefix string) *wire.Tx {
+	t.Helper()
+	p := h.Params()
+	key := ""
+	for i := 0; key == ""; i++ {
+		if k := fmt.Sprintf("%s-%d", prefix, i); c.Contains(wire.KeyPath(k)) {
+			key = k
+		}
+	}
+	put := wire.NewTx(c, wire.Put{Key: key, Value: []byte("v")}, 0, 0)
+	p.SetMinFee(put)
+	acct, err := n.Account(context.Background(), wire.EncodeAddress(p.Net, n.Key.PubKey()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stamp := wire.NewTx(wire.RootChain, wire.Stamp{Chain: c, Amount: put.Fee}, acct.NextNonce, 0)
+	p.SetMinFee(stamp)
+	for _, tx := range []*wire.Tx{stamp, put} {
+		tx.Sign(p.Net, n.Key)
+		if _, err := n.AddTx(tx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return put
 }

@@ -107,15 +107,7 @@ func (n *Node) Payouts(ctx context.Context, addr string) (*PayoutInfo, error) {
 	truncated := false
 	err = n.db.View(func(tx *bbolt.Tx) error {
 		c := tx.Bucket(store.Payouts).Cursor()
-		prefix := pk[:]
-		end := append(append([]byte(nil), prefix...), bytes.Repeat([]byte{0xff}, 12)...)
-		k, v := c.Seek(end)
-		if k == nil {
-			k, v = c.Last()
-		} else if !bytes.Equal(k, end) {
-			k, v = c.Prev()
-		}
-		for ; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Prev() {
+		for k, v := lastOf(c, pk); k != nil && bytes.HasPrefix(k, pk[:]); k, v = c.Prev() {
 			if len(recs) == payoutScanLimit {
 				truncated = true
 				break

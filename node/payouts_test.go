@@ -2,7 +2,6 @@ package node_test
 
 import (
 	"context"
-	"fmt"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -48,26 +47,7 @@ func TestPayoutsReportBranchBlocksPendingThenMatured(t *testing.T) {
 	}
 
 	// A write on chain 1, paid by a stamp in the root block before it.
-	key := ""
-	for i := 0; key == ""; i++ {
-		if k := fmt.Sprintf("public/payout-%d", i); one.Contains(wire.KeyPath(k)) {
-			key = k
-		}
-	}
-	put := wire.NewTx(one, wire.Put{Key: key, Value: []byte("v")}, 0, 0)
-	p.SetMinFee(put)
-	acct, err := n.Account(ctx, addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	stamp := wire.NewTx(wire.RootChain, wire.Stamp{Chain: one, Amount: put.Fee}, acct.NextNonce, 0)
-	p.SetMinFee(stamp)
-	for _, tx := range []*wire.Tx{stamp, put} {
-		tx.Sign(p.Net, n.Key)
-		if _, err := n.AddTx(tx); err != nil {
-			t.Fatal(err)
-		}
-	}
+	put := stampAndWrite(t, h, n, one, "public/payout")
 	n.Mine(1)
 	if b := n.MineOn(one, 1)[0]; len(b.Txs) != 2 || b.Txs[1].ID() != put.ID() {
 		t.Fatalf("branch block holds %d transactions, want the coinbase and the write", len(b.Txs))
