@@ -69,6 +69,9 @@ type AccountInfo struct {
 	Nonce     uint64 `json:"nonce"`      // confirmed
 	NextNonce uint64 `json:"next_nonce"` // counting pending transactions
 	Pending   int    `json:"pending"`
+	// Spending is what its pending root transactions spend (amounts,
+	// costs and fees): a new transaction may spend Balance − Spending.
+	Spending uint64 `json:"spending"`
 }
 
 // ValueRecord is a key's value as the CLI shows it.
