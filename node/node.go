@@ -131,6 +131,7 @@ func Open(cfg Config) (*Node, error) {
 	rootCfg := base
 	rootCfg.DB, rootCfg.ID = db, wire.RootChain
 	rootCfg.OnConnect, rootCfg.OnDisconnect = n.blockConnected, n.blockDisconnected
+	rootCfg.IndexTx = indexBlock
 	fail := func(err error) (*Node, error) {
 		db.Close()
 		n.closeBranches()
@@ -260,10 +261,7 @@ func (n *Node) Subscribe(buf int) (<-chan Event, func()) { return n.events.Subsc
 // blockConnected runs under the chain lock: keep it quick and never call
 // back into the chain.
 func (n *Node) blockConnected(b *wire.Block, height uint64) {
-	n.pool.BlockConnected(b)
-	if err := n.db.Update(func(tx *bbolt.Tx) error { return indexBlock(tx, b, true) }); err != nil {
-		n.log.Error("address index", "err", err)
-	}
+	n.pool.BlockConnected(b) // the address index was written with the block (IndexTx)
 	n.events.Publish(Event{Kind: EventBlockConnected, Height: height, Block: b.ID(), Time: b.Header.Time})
 	select {
 	case n.tipMoved <- struct{}{}:
@@ -272,9 +270,6 @@ func (n *Node) blockConnected(b *wire.Block, height uint64) {
 }
 
 func (n *Node) blockDisconnected(b *wire.Block, height uint64) {
-	if err := n.db.Update(func(tx *bbolt.Tx) error { return indexBlock(tx, b, false) }); err != nil {
-		n.log.Error("address index", "err", err)
-	}
 	n.pool.BlockDisconnected(b)
 	n.events.Publish(Event{Kind: EventBlockDisconnected, Height: height, Block: b.ID()})
 }
