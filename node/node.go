@@ -365,6 +365,24 @@ func (n *Node) SubmitBlockFrom(b *wire.Block, from string) (chain.Result, error)
 	return res, err
 }
 
+// SubmitRunFrom connects blocks, a line of one chain extending its tip, as
+// SubmitBlockFrom would one by one but in one write transaction
+// (chain.Forest.ProcessRun: sync hands it the blocks it fetched). It
+// returns how many leading blocks it connected; the caller submits the
+// next one with SubmitBlockFrom, which gives its exact outcome.
+func (n *Node) SubmitRunFrom(blocks []*wire.Block, from string) (int, error) {
+	k, err := n.forest.ProcessRun(blocks)
+	hooks := n.hooks()
+	for _, b := range blocks[:k] {
+		for _, h := range hooks {
+			if h.block != nil {
+				h.block(b)
+			}
+		}
+	}
+	return k, err
+}
+
 // AddTx admits a transaction to the mempool and announces it.
 func (n *Node) AddTx(tx *wire.Tx) (wire.Hash, error) {
 	pool, err := n.poolFor(tx.Chain)

@@ -89,48 +89,61 @@ func (f *Forest) ProcessRun(blocks []*wire.Block) (int, error) {
 	return kept, err
 }
 
-// processRunLocked is ProcessRun with the chain lock held.
+// processRunLocked is ProcessRun with the chain lock held. A line longer
+// than one transaction may hold (MaxRunBlocks, MaxRunBytes) is connected
+// in several.
 func (c *Chain) processRunLocked(blocks []*wire.Block) (int, error) {
 	if c.cfg.HeadersOnly || len(blocks) == 0 || c.bestCandidate() != c.tip() {
 		return 0, nil
 	}
-	run := c.prepareRun(blocks)
-	for len(run) > 0 {
-		bad, err := c.connectRun(run)
-		if err != nil {
-			return 0, err
+	total := 0
+	for total < len(blocks) {
+		run, capped := c.prepareRun(blocks[total:])
+		for len(run) > 0 {
+			bad, err := c.connectRun(run)
+			if err != nil {
+				return total, err
+			}
+			if bad < 0 {
+				break
+			}
+			// Block bad failed: nothing was committed. Connect the
+			// blocks before it; the caller learns bad's verdict from
+			// ProcessBlock.
+			run, capped = run[:bad], false
 		}
-		if bad < 0 {
-			return len(run), nil
+		total += len(run)
+		if !capped || len(run) == 0 {
+			break
 		}
-		// Block bad failed: nothing was committed. Connect the blocks
-		// before it; the caller learns bad's verdict from ProcessBlock.
-		run = run[:bad]
 	}
-	return 0, nil
+	return total, nil
 }
 
 // prepareRun checks, before any write, what ProcessBlock checks of each
 // block before storing it: not known, sanity, a child of the block before
 // (the tip for the first), the context rules (height, bits, time,
 // anchor), checkpointed blocks known, the encoding round trip. It returns
-// the leading blocks that pass, linked as nodes (not yet in the index).
-func (c *Chain) prepareRun(blocks []*wire.Block) []*runBlock {
-	var run []*runBlock
+// the leading blocks that pass, linked as nodes (not yet in the index),
+// and whether it stopped only because a transaction holds no more.
+func (c *Chain) prepareRun(blocks []*wire.Block) (run []*runBlock, capped bool) {
 	parent := c.tip()
 	size := 0
 	now := c.cfg.Now()
 	for _, b := range blocks {
 		if len(run) == MaxRunBlocks {
-			break
+			return run, true
 		}
 		id := b.ID()
 		if _, known := c.index[id]; known || c.held.has(id) || b.Header.Chain != c.id || b.Header.Prev != parent.id {
 			break
 		}
 		ids, raw, err := checkSanity(c.p, c.id, b, now)
-		if err != nil || (len(run) > 0 && size+len(raw) > MaxRunBytes) {
+		if err != nil {
 			break
+		}
+		if len(run) > 0 && size+len(raw) > MaxRunBytes {
+			return run, true
 		}
 		if parent.invalid || c.checkContext(&b.Header, parent) != nil {
 			break
@@ -149,7 +162,7 @@ func (c *Chain) prepareRun(blocks []*wire.Block) []*runBlock {
 		size += len(raw)
 		parent = n
 	}
-	return run
+	return run, false
 }
 
 // connectRun stores and connects run in one transaction. The nodes join
