@@ -79,15 +79,35 @@ func (s *syncer) run(ctx context.Context) {
 		case <-s.trigger:
 		case <-t.C:
 		}
+		stored := 0
 		for ctx.Err() == nil {
 			n, err := s.round(ctx)
 			if err != nil && ctx.Err() == nil {
 				s.x.log.Info("sync round ended early", "connected", n, "err", err)
 			}
+			stored += n
 			if n == 0 {
 				break
 			}
 		}
+		if stored > 0 && ctx.Err() == nil {
+			s.caughtUp(ctx)
+		}
+	}
+}
+
+// caughtUp tells every peer our status once a sync stored blocks and has
+// nothing more to fetch: a peer that offered us its mempools while we were
+// behind offers them again when it sees we caught up (offerPools), without
+// waiting for the next periodic status.
+func (s *syncer) caughtUp(ctx context.Context) {
+	x := s.x
+	for _, p := range x.h.Network().Peers() {
+		x.wg.Add(1)
+		go func() {
+			defer x.wg.Done()
+			x.ExchangeStatus(ctx, p)
+		}()
 	}
 }
 
