@@ -150,3 +150,20 @@ func TestProcessRunTakesOnlyTheLineOnTheTip(t *testing.T) {
 		t.Fatalf("a run's block is not known afterwards: %v", err)
 	}
 }
+
+// A line longer than one transaction may hold is connected whole, in
+// ceil(n / MaxRunBlocks) commits (the memory a run holds is bounded).
+func TestProcessRunSplitsLongLines(t *testing.T) {
+	fx := runSource(t, 2*MaxRunBlocks+8)
+	c, db := freshChain(t, fx)
+	before := commits(t, db)
+	n, err := c.ProcessRun(copies(fx.blocks))
+	if err != nil || n != len(fx.blocks) {
+		t.Fatalf("connected %d of %d, err %v", n, len(fx.blocks), err)
+	}
+	want := (len(fx.blocks) + MaxRunBlocks - 1) / MaxRunBlocks
+	if got := commits(t, db) - before; got != want {
+		t.Fatalf("%d blocks took %d commits, want %d", n, got, want)
+	}
+	requireSameState(t, c, fx.p, fx.clk, fx.blocks)
+}
