@@ -11,8 +11,10 @@ import (
 )
 
 // The address index maps pubkey ‖ height ‖ position → tx id for wallet
-// history. It is maintained after each block and checked against the tip at
-// start; if they disagree (a crash between the two commits) it is rebuilt.
+// history. It is written in the transaction that connects or disconnects
+// each root block (chain.Config.IndexTx), so it commits with the block; it
+// is still checked against the tip at start and rebuilt if they disagree
+// (a database from a build that wrote it in a commit of its own).
 
 func addrKey(pk wire.PubKey, height uint64, pos uint32) []byte {
 	k := make([]byte, 0, 44)

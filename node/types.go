@@ -55,9 +55,11 @@ type Status struct {
 // Sync describes catching up with peers.
 type Sync struct {
 	Syncing    bool    `json:"syncing"`
-	Done       uint64  `json:"done"`  // blocks
-	Total      uint64  `json:"total"` // blocks
-	Rate       float64 `json:"rate"`  // blocks per second
+	Chain      string  `json:"chain,omitempty"` // the chain being synced ("/" the root)
+	Done       uint64  `json:"done"`            // blocks
+	Total      uint64  `json:"total"`           // blocks
+	Rate       float64 `json:"rate"`            // blocks per second
+	WriteRate  float64 `json:"write_rate"`      // transactions per second
 	ETASeconds float64 `json:"eta_seconds"`
 }
 

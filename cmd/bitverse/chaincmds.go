@@ -50,7 +50,8 @@ func statusCmd() *cobra.Command {
 					}
 				}
 				if s.Sync.Syncing {
-					kv(o, "sync", fmt.Sprintf("%d/%d blocks, %.1f blocks/s, ETA %.0fs", s.Sync.Done, s.Sync.Total, s.Sync.Rate, s.Sync.ETASeconds))
+					kv(o, "sync", fmt.Sprintf("chain %s: %d/%d blocks, %.1f blocks/s (%.0f writes/s), ETA %.0fs",
+						s.Sync.Chain, s.Sync.Done, s.Sync.Total, s.Sync.Rate, s.Sync.WriteRate, s.Sync.ETASeconds))
 				} else {
 					kv(o, "sync", "up to date")
 				}
