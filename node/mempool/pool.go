@@ -332,6 +332,28 @@ func Parents(pending []*wire.Tx) []*wire.Tx {
 	return nil
 }
 
+// PendingSpend returns what from's pending transactions spend from its
+// balance (amounts, costs and fees, as admission counts them; stale ones
+// below the account's nonce count for nothing): a new transaction may
+// spend the balance minus this.
+func (p *Pool) PendingSpend(from wire.PubKey) (uint64, error) {
+	acct, err := p.account(from)
+	if err != nil {
+		return 0, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var sum uint64
+	if s := p.senders[from]; s != nil {
+		for _, e := range s.pending {
+			if e.tx.Nonce >= acct.Nonce {
+				sum, _ = wire.AddAmounts(sum, e.spend)
+			}
+		}
+	}
+	return sum, nil
+}
+
 // PendingStamps returns the write credit on chain id that from's pending
 // stamps buy.
 func (p *Pool) PendingStamps(from wire.PubKey, id wire.ChainID) uint64 {
