@@ -21,6 +21,7 @@ const (
 	tabMining
 	tabWallet
 	tabData
+	tabMarket
 )
 
 // walletReadyMsg says the wallet is open (and, after a create, its backup
@@ -62,7 +63,7 @@ func newApp(opts Options, d deps) *app {
 		clock = time.Now
 	}
 	s := &common{
-		ctx: d.ctx, api: opts.API, params: opts.Params, net: opts.Params.Net,
+		ctx: d.ctx, api: opts.API, market: opts.Market, params: opts.Params, net: opts.Params.Net,
 		st: styles.Default(true), keys: keymap.Default(), clock: clock, log: d.log,
 		version: opts.Version, balances: map[string]node.AccountInfo{}, runExec: d.exec,
 	}
@@ -72,7 +73,7 @@ func newApp(opts Options, d deps) *app {
 	s.now = clock()
 	a := &app{s: s, d: d, inSetup: true}
 	a.setup = newSetup(s, d, opts.WalletDir)
-	a.screens = []screen{newHome(s), newBlocktree(s), newMining(s), newWalletScreen(s), newData(s)}
+	a.screens = []screen{newHome(s), newBlocktree(s), newMining(s), newWalletScreen(s), newData(s), newMarket(s, opts.Market)}
 	a.help = help.New()
 	a.help.Styles = s.st.Help
 	return a
@@ -80,9 +81,19 @@ func newApp(opts Options, d deps) *app {
 
 // Init looks for the wallet, subscribes to events and starts polling.
 func (a *app) Init() tea.Cmd {
-	return tea.Batch(a.setup.Init(), a.requestStatus(), subscribeCmd(a.s.ctx, a.s.api), pollCmd(a.d.poll),
-		tea.RequestBackgroundColor)
+	cmds := []tea.Cmd{a.setup.Init(), a.requestStatus(), subscribeCmd(a.s.ctx, a.s.api), pollCmd(a.d.poll),
+		tea.RequestBackgroundColor}
+	for _, sc := range a.screens {
+		if i, ok := sc.(initer); ok {
+			cmds = append(cmds, i.Init())
+		}
+	}
+	return tea.Batch(cmds...)
 }
+
+// initer is a screen with commands to run at start (a subscription of
+// its own).
+type initer interface{ Init() tea.Cmd }
 
 // Update routes msg; see the screen interface for who gets what.
 func (a *app) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
@@ -315,6 +326,8 @@ func (a *app) key(msg tea.KeyPressMsg) tea.Cmd {
 		return a.switchTo(tabWallet)
 	case key.Matches(msg, k.Data):
 		return a.switchTo(tabData)
+	case key.Matches(msg, k.Market):
+		return a.switchTo(tabMarket)
 	case key.Matches(msg, k.ToggleMining):
 		return a.toggleMining()
 	}

@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/consensus"
+	"github.com/bitverse/bitverse/node/market"
 	"github.com/bitverse/bitverse/node/wire"
 	"github.com/bitverse/bitverse/tui/keymap"
 	"github.com/bitverse/bitverse/tui/styles"
@@ -53,6 +54,7 @@ type screen interface {
 type common struct {
 	ctx     context.Context
 	api     node.API
+	market  market.API // nil: the node has no market
 	params  *consensus.Params
 	net     wire.Network
 	st      styles.Styles
@@ -136,4 +138,24 @@ func txKind(t string) string {
 		return "ks give"
 	}
 	return t
+}
+
+// isMine reports whether addr is one of the wallet's accounts.
+func (s *common) isMine(addr string) bool {
+	for _, a := range s.accounts {
+		if a.Address == addr {
+			return true
+		}
+	}
+	return false
+}
+
+// account is the wallet's account at addr.
+func (s *common) account(addr string) (wallet.Account, bool) {
+	for _, a := range s.accounts {
+		if a.Address == addr {
+			return a, true
+		}
+	}
+	return wallet.Account{}, false
 }

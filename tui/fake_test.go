@@ -47,6 +47,9 @@ type fakeAPI struct {
 	txs         map[wire.Hash]*wire.Tx
 	unfollowed  map[string]bool // chains the fake stores headers of only
 	blockOnRefs []string        // the refs BlockOn was asked for
+	// the market: its service, and the bounties on chain (newest first)
+	market   *fakeMarket
+	bounties []bountyInfo
 }
 
 func newFakeAPI(tip uint64) *fakeAPI {
@@ -64,6 +67,7 @@ func newFakeAPI(tip uint64) *fakeAPI {
 			"100": true, "101": true, "110": true, "111": true,
 		},
 	}
+	f.market = newFakeMarket(f.probe)
 	f.status = node.Status{
 		Network: "devnet", Height: tip, Tip: blockID(tip), TipTime: blockTime(tip, tip),
 		Bits: consensus.Devnet().GenesisBits, Difficulty: difficultyOf(consensus.Devnet().GenesisBits),

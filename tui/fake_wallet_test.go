@@ -139,8 +139,12 @@ func testDeps(api *fakeAPI, ws *fakeWallets) deps {
 }
 
 func testOptions(api node.API) Options {
-	return Options{API: api, Params: consensus.Devnet(), WalletDir: "/tmp/bitverse/wallet", DataDir: "/tmp/bitverse",
+	opts := Options{API: api, Params: consensus.Devnet(), WalletDir: "/tmp/bitverse/wallet", DataDir: "/tmp/bitverse",
 		Now: testClock, Version: "v0.1.0"}
+	if f, ok := api.(*fakeAPI); ok {
+		opts.Market = f.market
+	}
+	return opts
 }
 
 func discardLog() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -14,6 +14,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/consensus"
+	"github.com/bitverse/bitverse/node/market"
 	"github.com/bitverse/bitverse/tui/internal/logfile"
 	"github.com/bitverse/bitverse/wallet"
 )
@@ -21,6 +22,7 @@ import (
 // Options configure the UI.
 type Options struct {
 	API       node.API          // embedded *node.Node or an rpc.Client
+	Market    market.API        // the market service, in process or over the local API; nil: none
 	Params    *consensus.Params // the network's consensus parameters
 	WalletDir string            // where wallet.json lives (create/restore/open happen inside the TUI)
 	DataDir   string            // tui.log is written here
