@@ -27,10 +27,10 @@ import (
 // `go test ./tui -run TestGolden -update` to rewrite them.
 type goldenCase struct {
 	name     string
-	wallet   bool // a wallet file exists
-	noMarket bool // the node has no market service
-	setup  func(*fakeAPI) // before the program starts
-	steps  []step
+	wallet   bool           // a wallet file exists
+	noMarket bool           // the node has no market service
+	setup    func(*fakeAPI) // before the program starts
+	steps    []step
 }
 
 // step sends keys, text or messages, then waits until the (ANSI-stripped)
