@@ -9,5 +9,6 @@ func extraCommands() []*cobra.Command {
 	cs = append(cs, networkCommands()...)
 	cs = append(cs, keyspaceCommands()...)
 	cs = append(cs, branchCommands()...)
+	cs = append(cs, transformCmd())
 	return cs
 }

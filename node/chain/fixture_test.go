@@ -179,7 +179,7 @@ func dumpState(t testing.TB, c *Chain) map[string]map[string]string {
 	t.Helper()
 	out := map[string]map[string]string{}
 	err := c.View(func(tx *bbolt.Tx, tip TipInfo, roots state.Roots) error {
-		for _, name := range [][]byte{store.Accounts, store.KV, store.KVHist, store.Main, store.TxIndex, store.Undo, store.Keyspace, store.Paid} {
+		for _, name := range [][]byte{store.Accounts, store.KV, store.KVHist, store.Main, store.TxIndex, store.Undo, store.Keyspace, store.Paid, store.Leaves, store.Market} {
 			m := map[string]string{}
 			if err := tx.Bucket(name).ForEach(func(k, v []byte) error {
 				m[string(k)] = string(v)

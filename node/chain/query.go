@@ -197,8 +197,8 @@ func (c *Chain) View(fn func(tx *bbolt.Tx, tip TipInfo, roots state.Roots) error
 }
 
 // CheckAccess runs a put's or keyspace transaction's keyspace and script
-// checks against the tip state, as for the next block (see
-// state.Batch.CheckAccess). It does not hold the chain lock while a script
+// checks, or a market transaction's bounty checks, against the tip state,
+// as for the next block (see state.Batch.CheckAccess). It does not hold the chain lock while a script
 // runs: the bbolt read transaction is a consistent snapshot.
 //
 // parents are pending transactions t may depend on (a keyspace bought
@@ -208,6 +208,7 @@ func (c *Chain) View(fn func(tx *bbolt.Tx, tip TipInfo, roots state.Roots) error
 func (c *Chain) CheckAccess(t *wire.Tx, parents ...*wire.Tx) error {
 	switch t.Body.(type) {
 	case wire.Put, wire.KeyspaceBuy, wire.KeyspaceScript, wire.KeyspaceTransfer:
+	case wire.Bounty, wire.Accept, wire.Commit, wire.Settle, wire.Dispute, wire.Refund:
 	default:
 		return nil
 	}

@@ -96,6 +96,10 @@ func badKeyPut(fx *fixture, key string) *wire.Block {
 }
 
 func vectors() []vector {
+	return append(baseVectors(), marketVectors()...)
+}
+
+func baseVectors() []vector {
 	small := func(p *consensus.Params) { p.MaxBlockSize = 20_000 }
 	return []vector{
 		// Well-formed blocks.
@@ -540,6 +544,11 @@ func TestVectors(t *testing.T) {
 		if c == consensus.ErrDuplicateBlock || c == consensus.ErrMissingParent {
 			continue
 		}
+		if !seen[c] {
+			t.Errorf("no rejecting vector for %v", c)
+		}
+	}
+	for c := consensus.ErrBadBounty; c <= consensus.ErrStakeTooLow; c++ {
 		if !seen[c] {
 			t.Errorf("no rejecting vector for %v", c)
 		}

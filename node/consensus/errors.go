@@ -57,6 +57,14 @@ const (
 	ErrBadStamp      // a stamp for the root or below the network's depth
 	// Values.
 	ErrBadBlobManifest // a put value that starts with the blob-manifest magic but is no valid manifest
+	// The market (bounties on the root chain).
+	ErrBadBounty      // a bounty deadline too near, a promise of zero blocks or past the deadline, a zero envelope
+	ErrNoBounty       // the bounty a transaction names does not exist
+	ErrBountyState    // the bounty is not in the state this transaction needs (e.g. settled twice)
+	ErrBountyDeadline // accept or commit at or after the deadline; refund before it
+	ErrNotParty       // the signer does not hold the role (named worker, accepted worker, requester)
+	ErrSettleWindow   // a worker's settle before the settle window ends; a dispute after it
+	ErrStakeTooLow    // an accept's stake below ceil(amount·StakeRatio/1000)
 )
 
 var codeNames = map[ErrorCode]string{
@@ -105,6 +113,13 @@ var codeNames = map[ErrorCode]string{
 	ErrOverpay:            "ErrOverpay",
 	ErrBadStamp:           "ErrBadStamp",
 	ErrBadBlobManifest:    "ErrBadBlobManifest",
+	ErrBadBounty:          "ErrBadBounty",
+	ErrNoBounty:           "ErrNoBounty",
+	ErrBountyState:        "ErrBountyState",
+	ErrBountyDeadline:     "ErrBountyDeadline",
+	ErrNotParty:           "ErrNotParty",
+	ErrSettleWindow:       "ErrSettleWindow",
+	ErrStakeTooLow:        "ErrStakeTooLow",
 }
 
 // String returns the code's name.

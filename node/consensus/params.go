@@ -2,6 +2,7 @@ package consensus
 
 import (
 	"math/big"
+	"math/bits"
 	"time"
 
 	"github.com/bitverse/bitverse/node/wire"
@@ -40,6 +41,30 @@ type Params struct {
 	// 0). It fixes the merged-mining tree: MaxDepth+1 slots, rounded up to
 	// a power of two (wire.MergeBranchLen).
 	MaxDepth uint8
+
+	// The market's clock and stakes (root heights). A worker may settle a
+	// committed bounty itself SettleWindow blocks after its commit; the
+	// requester may dispute only before then. An accept escrows at least
+	// StakeRatio thousandths of the amount (rounded up). A bounty's
+	// deadline lies more than MinBountyBlocks above the block that
+	// carries it, so that a worker has time to accept and commit.
+	SettleWindow    uint64
+	StakeRatio      uint64 // thousandths of the amount
+	MinBountyBlocks uint64
+}
+
+// MinStake is the least stake an accept of a bounty of amount escrows:
+// ceil(amount·StakeRatio/1000), computed without overflow.
+func (p *Params) MinStake(amount uint64) uint64 {
+	hi, lo := bits.Mul64(amount, p.StakeRatio)
+	if hi >= 1000 {
+		return ^uint64(0) // the quotient overflows: more than any balance holds
+	}
+	q, r := bits.Div64(hi, lo, 1000)
+	if r > 0 && q < ^uint64(0) {
+		q++
+	}
+	return q
 }
 
 // IntervalAt is the target interval of a chain at depth d: the root's,
@@ -84,6 +109,9 @@ func Devnet() *Params {
 		MaxBlockSize:       2 << 20,
 		MinFeePerByte:      10,
 		MaxDepth:           3,
+		SettleWindow:       6,
+		StakeRatio:         500,
+		MinBountyBlocks:    4,
 	}
 }
 

@@ -27,3 +27,24 @@ func TestSetMinFee(t *testing.T) {
 		}
 	}
 }
+
+func TestMinStakeRoundsUp(t *testing.T) {
+	p := Devnet()
+	p.StakeRatio = 500
+	tests := []struct{ amount, want uint64 }{
+		{0, 0}, {1, 1}, {2, 1}, {3, 2}, {1000, 500}, {1001, 501},
+		{^uint64(0), 1 << 63}, // ceil((2^64-1)/2)
+	}
+	for _, tc := range tests {
+		if got := p.MinStake(tc.amount); got != tc.want {
+			t.Errorf("MinStake(%d) at 500‰ = %d, want %d", tc.amount, got, tc.want)
+		}
+	}
+	p.StakeRatio = 3000
+	if got := p.MinStake(^uint64(0)); got != ^uint64(0) {
+		t.Errorf("MinStake overflowing at 3000‰ = %d, want the maximum", got)
+	}
+	if got := p.MinStake(7); got != 21 {
+		t.Errorf("MinStake(7) at 3000‰ = %d, want 21", got)
+	}
+}

@@ -67,6 +67,9 @@ type Pool struct {
 	senders map[wire.PubKey]*sender
 	bytes   int
 	changed chan struct{}
+	// claims indexes pending market moves by bounty (claims.go).
+	claims   map[claim][]wire.Hash
+	claimIDs int
 }
 
 // sender's pending transactions, nonce base..base+len-1.
@@ -83,7 +86,8 @@ func New(cfg Config) *Pool {
 	if cfg.MaxBytes == 0 {
 		cfg.MaxBytes = 256 << 20
 	}
-	return &Pool{cfg: cfg, byID: map[wire.Hash]*entry{}, senders: map[wire.PubKey]*sender{}, changed: make(chan struct{}, 1)}
+	return &Pool{cfg: cfg, byID: map[wire.Hash]*entry{}, senders: map[wire.PubKey]*sender{}, changed: make(chan struct{}, 1),
+		claims: map[claim][]wire.Hash{}}
 }
 
 // Changed delivers a signal (coalesced) whenever transactions are added.
@@ -210,6 +214,9 @@ func (p *Pool) add(tx *wire.Tx, persist, verify, access bool) (wire.Hash, error)
 	if _, ok := p.byID[id]; ok {
 		return id, ErrKnown
 	}
+	if err := p.checkClaimLocked(tx); err != nil {
+		return id, err
+	}
 	// Read the account under the lock: a block that connects commits its
 	// state before BlockConnected takes the lock, so what is read here is
 	// never older than the pool's view of the sender.
@@ -278,6 +285,7 @@ func (p *Pool) add(tx *wire.Tx, persist, verify, access bool) (wire.Hash, error)
 	}
 	p.byID[id] = e
 	p.bytes += size
+	p.addClaimLocked(tx, id)
 	select {
 	case p.changed <- struct{}{}:
 	default:
@@ -465,6 +473,23 @@ func check(params *consensus.Params, chain wire.ChainID, tx *wire.Tx, size int) 
 			return 0, consensus.Rule(consensus.ErrAmountOverflow, "amount plus fee overflows")
 		}
 		return s, nil
+	case wire.Bounty:
+		if b.Amount == 0 {
+			return 0, consensus.Rule(consensus.ErrZeroAmount, "bounty of zero")
+		}
+		s, err := wire.AddAmounts(b.Amount, tx.Fee)
+		if err != nil {
+			return 0, consensus.Rule(consensus.ErrAmountOverflow, "amount plus fee overflows")
+		}
+		return s, nil
+	case wire.Accept:
+		s, err := wire.AddAmounts(b.Stake, tx.Fee)
+		if err != nil {
+			return 0, consensus.Rule(consensus.ErrAmountOverflow, "stake plus fee overflows")
+		}
+		return s, nil
+	case wire.Commit, wire.Settle, wire.Dispute, wire.Refund:
+		return tx.Fee, nil
 	case wire.Checkpoint:
 		return 0, consensus.Rule(consensus.ErrBadCheckpoint, "checkpoints are made by miners, not sent as transactions")
 	case wire.Coinbase:

@@ -350,7 +350,8 @@ func (g *gossip) admitTx(from peer.ID, tx *wire.Tx, quiet bool) (pubsub.Validati
 		}
 		x.counters.ignored.Add(1)
 		return pubsub.ValidationIgnore, false
-	case errors.Is(err, mempool.ErrKnown), errors.Is(err, mempool.ErrPoolFull), errors.Is(err, mempool.ErrReplacementFee):
+	case errors.Is(err, mempool.ErrKnown), errors.Is(err, mempool.ErrPoolFull), errors.Is(err, mempool.ErrReplacementFee),
+		errors.Is(err, mempool.ErrBountyClaimed):
 		x.counters.ignored.Add(1)
 		return pubsub.ValidationIgnore, false
 	}

@@ -236,7 +236,7 @@ func classify(err error) (int, string, int) {
 	case consensus.CodeOf(err) != 0:
 		return http.StatusUnprocessableEntity, "rejected", int(consensus.CodeOf(err))
 	case errors.Is(err, mempool.ErrKnown), errors.Is(err, mempool.ErrPoolFull), errors.Is(err, mempool.ErrNonceGap),
-		errors.Is(err, mempool.ErrReplacementFee), errors.Is(err, mempool.ErrBadTx):
+		errors.Is(err, mempool.ErrReplacementFee), errors.Is(err, mempool.ErrBadTx), errors.Is(err, mempool.ErrBountyClaimed):
 		return http.StatusUnprocessableEntity, "rejected", 0
 	case errors.Is(err, node.ErrBadRequest), errors.Is(err, node.ErrNoMineTo), errors.Is(err, wire.ErrMalformed):
 		return http.StatusBadRequest, "bad_request", 0

@@ -451,8 +451,8 @@ func (sb *sandbox) arrayCtorCheck(call goja.FunctionCall) goja.Value {
 
 func (sb *sandbox) bufferCtorCheck(call goja.FunctionCall) goja.Value {
 	n := call.Argument(0).ToFloat()
-	if n > MaxBufferBytes {
-		sb.m.halt(CodeLimit, "new ArrayBuffer(%v): buffers are limited to %d bytes", call.Argument(0), MaxBufferBytes)
+	if n > float64(sb.m.maxBuffer) {
+		sb.m.halt(CodeLimit, "new ArrayBuffer(%v): buffers are limited to %d bytes", call.Argument(0), sb.m.maxBuffer)
 	}
 	if n > 0 {
 		sb.m.charge(uint64(n) / rateBuffer)
@@ -467,8 +467,8 @@ func (sb *sandbox) typedArrayCtorCheck(call goja.FunctionCall, size int64) goja.
 	switch {
 	case !isObject(arg):
 		f := arg.ToFloat()
-		if f > MaxBufferBytes {
-			sb.m.halt(CodeLimit, "a typed array of %v elements is over the limit of %d bytes", arg, MaxBufferBytes)
+		if f > float64(sb.m.maxBuffer) {
+			sb.m.halt(CodeLimit, "a typed array of %v elements is over the limit of %d bytes", arg, sb.m.maxBuffer)
 		}
 		if f > 0 {
 			n = int64(f)
@@ -486,8 +486,8 @@ func (sb *sandbox) typedArrayCtorCheck(call goja.FunctionCall, size int64) goja.
 			n = sb.lengthOf(o, "typed array constructor")
 		}
 	}
-	if mulCap(n, size) > MaxBufferBytes {
-		sb.m.halt(CodeLimit, "a typed array of %d elements is over the limit of %d bytes", n, MaxBufferBytes)
+	if mulCap(n, size) > sb.m.maxBuffer {
+		sb.m.halt(CodeLimit, "a typed array of %d elements is over the limit of %d bytes", n, sb.m.maxBuffer)
 	}
 	sb.m.charge(uint64(n*size)/rateBuffer + fuelPerBuiltin)
 	return goja.Undefined()

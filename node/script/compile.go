@@ -103,7 +103,19 @@ func (c *compileCache) put(h [32]byte, p *Program, err error) {
 	c.order = append(c.order, h)
 }
 
-func compile(src []byte) (p *Program, err error) {
+// entry is the function a compiled script hands back: validate for
+// access scripts, transform for transforms (transform.go).
+type entry struct {
+	name      string // the function's name
+	signature string // how the script must define it, for error messages
+	hashTag   string // prefixed to the source in Program.hash ("" for access scripts)
+}
+
+var validateEntry = entry{name: "validate", signature: "function validate(write, ctx)"}
+
+func compile(src []byte) (p *Program, err error) { return compileAs(src, validateEntry) }
+
+func compileAs(src []byte, e entry) (p *Program, err error) {
 	defer func() {
 		// The instrumenter must never take a node down: a bug in it is a
 		// refused script.
@@ -116,6 +128,9 @@ func compile(src []byte) (p *Program, err error) {
 	}
 	text := string(src)
 	prog, err := parse(text)
+	if err == errEmptyScript {
+		return nil, fmt.Errorf("%w: the script is empty; it must define %s", ErrCompile, e.signature)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrCompile, err)
 	}
@@ -128,7 +143,7 @@ func compile(src []byte) (p *Program, err error) {
 	if _, err := goja.CompileAST(prog, true); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrCompile, cleanCompileError(err))
 	}
-	if err := staticChecks(text, prog); err != nil {
+	if err := staticChecks(text, prog, e); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrCompile, err)
 	}
 	lx, err := lex(text)
@@ -142,21 +157,36 @@ func compile(src []byte) (p *Program, err error) {
 	if err := verify(prog, body); err != nil {
 		return nil, fmt.Errorf("%w: the script could not be metered (%v); please report this", ErrCompile, err)
 	}
-	factory := wrapFactory(body, topWeight)
+	factory := wrapFactory(body, topWeight, e.name)
 	gp, err := goja.Compile(scriptName, factory, true)
 	if err != nil {
 		return nil, fmt.Errorf("%w: the script could not be metered (%v); please report this", ErrCompile, err)
 	}
-	return &Program{hash: sha256.Sum256(src), source: factory, prog: gp}, nil
+	return &Program{hash: programHash(src, e), source: factory, prog: gp}, nil
 }
 
 // wrapFactory turns the instrumented script into a function expression that
 // takes the two metering functions, runs the script's top level and returns
-// its validate function. It stays on the script's first line so line numbers
+// its entry function (validate or transform). It stays on the script's first line so line numbers
 // in error messages match the author's file.
-func wrapFactory(body string, topWeight int) string {
-	return fmt.Sprintf("(function (%s, %s, %s) {%s(%d);%s\n;return typeof validate === \"function\" ? validate : void 0;})",
-		fuelFn, checkFn, operandFn, fuelFn, topWeight+1, body)
+func wrapFactory(body string, topWeight int, name string) string {
+	return fmt.Sprintf("(function (%s, %s, %s) {%s(%d);%s\n;return typeof %s === \"function\" ? %s : void 0;})",
+		fuelFn, checkFn, operandFn, fuelFn, topWeight+1, body, name, name)
+}
+
+// programHash is what a Program is known by in caches and workers: the
+// SHA-256 of the source, tagged for anything but an access script so that
+// one source compiled both ways gives two programs.
+func programHash(src []byte, e entry) [32]byte {
+	if e.hashTag == "" {
+		return sha256.Sum256(src)
+	}
+	h := sha256.New()
+	h.Write([]byte(e.hashTag))
+	h.Write(src)
+	var out [32]byte
+	h.Sum(out[:0])
+	return out
 }
 
 // compileFactory compiles a factory source received from a parent process.
@@ -164,6 +194,8 @@ func wrapFactory(body string, topWeight int) string {
 func compileFactory(source string) (*goja.Program, error) {
 	return goja.Compile(scriptName, source, true)
 }
+
+var errEmptyScript = errors.New("the script is empty; it must define function validate(write, ctx)")
 
 func parse(src string) (*ast.Program, error) {
 	fs := new(file.FileSet)
@@ -176,7 +208,7 @@ func parse(src string) (*ast.Program, error) {
 		return nil, fmt.Errorf("syntax error: %v", err)
 	}
 	if len(prog.Body) == 0 {
-		return nil, errors.New("the script is empty; it must define function validate(write, ctx)")
+		return nil, errEmptyScript
 	}
 	return prog, nil
 }
@@ -198,7 +230,7 @@ func verify(orig *ast.Program, body string) error {
 }
 
 // staticChecks refuses constructs the sandbox does not run.
-func staticChecks(src string, prog *ast.Program) error {
+func staticChecks(src string, prog *ast.Program, e entry) error {
 	var err error
 	fail := func(n ast.Node, format string, args ...any) {
 		if err == nil {
@@ -233,8 +265,8 @@ func staticChecks(src string, prog *ast.Program) error {
 	if err != nil {
 		return err
 	}
-	if !definesValidate(prog) {
-		return errors.New("the script must define function validate(write, ctx) at its top level")
+	if !definesFunction(prog, e.name) {
+		return fmt.Errorf("the script must define %s at its top level", e.signature)
 	}
 	return nil
 }
@@ -257,22 +289,22 @@ func isReference(parent ast.Node, field string) bool {
 	return true
 }
 
-func definesValidate(prog *ast.Program) bool {
+func definesFunction(prog *ast.Program, name string) bool {
 	for _, s := range prog.Body {
 		switch s := s.(type) {
 		case *ast.FunctionDeclaration:
-			if s.Function.Name != nil && s.Function.Name.Name == "validate" {
+			if s.Function.Name != nil && s.Function.Name.Name.String() == name {
 				return true
 			}
 		case *ast.VariableStatement:
 			for _, b := range s.List {
-				if id, ok := b.Target.(*ast.Identifier); ok && id.Name == "validate" {
+				if id, ok := b.Target.(*ast.Identifier); ok && id.Name.String() == name {
 					return true
 				}
 			}
 		case *ast.LexicalDeclaration:
 			for _, b := range s.List {
-				if id, ok := b.Target.(*ast.Identifier); ok && id.Name == "validate" {
+				if id, ok := b.Target.(*ast.Identifier); ok && id.Name.String() == name {
 					return true
 				}
 			}

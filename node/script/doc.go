@@ -242,6 +242,45 @@
 //     (Symbol.species is not honoured); flat and flatMap always return plain
 //     arrays.
 //
+// # Transforms
+//
+// A transform (transform.go) is the compute engine's script: JavaScript
+// stored at a key that defines
+//
+//	function transform(input, ctx) { ... return output; }
+//
+// CompileTransform checks and instruments it as Compile does an access
+// script; Pool.Transform runs it in a worker (admission lane), RunTransform
+// in this process (tools, tests). input is the value as a Uint8Array; the
+// output is bytes (a buffer or typed array), a string (sent as UTF-8) or
+// any other value (sent as the sandbox's JSON.stringify of it). ctx holds
+// key (where the transform is stored), request (the request ID in hex) and
+// the host helpers of transform_host.go: ctx.image.decode (PNG/JPEG →
+// {width, height, pixels: RGBA bytes}; the header is checked against
+// MaxTransformPixels before any pixel is decoded), ctx.image.encodePNG,
+// ctx.image.resize (box filter), ctx.image.crop, ctx.text.decode/encode
+// (UTF-8); JSON is the metered global. Each helper charges for its work
+// before doing it: 1 fuel per pixel decoded, 2 per pixel encoded, 1 per
+// pixel read or written by resize, 1 per 16 pixels cropped, 1 per 8
+// characters of text.
+//
+// Differences from access scripts: the budget is the caller's (0:
+// DefaultTransformFuel, at most MaxTransformFuel), buffers and typed arrays
+// may reach MaxTransformBuffer (64 MiB, room for the largest image), the
+// input and output are bounded by MaxTransformInput and MaxTransformOutput,
+// there are no ledger queries, Math.random is seeded from the program, the
+// input and the context, and the guard grows with the budget (base guard
+// plus 300 ns of CPU per unit of fuel). A program compiled as a transform
+// is known by SHA-256("bitverse/transform/v1" 0x00 ‖ source), so one
+// source compiled both ways gives two programs. Same transform, input and
+// context give the same output bytes and fuel on every run, in process or
+// in a worker (TestTransformDeterministicInProcessAndInWorkers); PNG
+// encoding is Go's image/png, so bytes match between nodes built with the
+// same Go version (go.mod's go line), as goja's are pinned. The worker protocol
+// carries transforms in 'T' and 'O' frames (transform_pool.go) of up to
+// MaxTransformOutput plus 64 KiB. A transform's failure is a
+// *TransformError (errors.Is ErrTransform) with a Code as for verdicts.
+//
 // # Errors
 //
 // Compile returns errors wrapping ErrCompile (and ErrTooLarge for an

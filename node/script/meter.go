@@ -24,6 +24,7 @@ type meter struct {
 	depth     int                  // nesting of recursive built-ins
 	bound     map[*goja.Object]int // bind-chain depth of bound functions made in this call
 	joining   []*goja.Object       // arrays being joined, to cut cycles
+	maxBuffer int64                // cap on one buffer or typed array: MaxBufferBytes, more for transforms
 }
 
 type stopInfo struct {
@@ -39,7 +40,7 @@ var (
 )
 
 func (m *meter) reset(l Ledger, seed func() [32]byte) {
-	m.used, m.budget = 0, FuelPerWrite
+	m.used, m.budget, m.maxBuffer = 0, FuelPerWrite, MaxBufferBytes
 	m.stop, m.ledger, m.ledgerErr, m.queries, m.depth = nil, l, nil, 0, 0
 	m.seeded, m.seedFrom = false, seed
 	clear(m.bound)

@@ -22,6 +22,11 @@ import (
 //	'P' program: hash, factory source       'N' need program: hash
 //	'A' ledger answer                       'Q' ledger query: method, arguments
 //	                                        'R' result: verdict or failure
+//	'T' transform: hash, input, key,        'O' transform output (transform_pool.go)
+//	    request, fuel
+//
+// Transform frames may be up to maxTransformFrame long: they carry an
+// input and an output of up to MaxTransformInput and MaxTransformOutput.
 const (
 	frameHello    = 'H'
 	frameValidate = 'V'
@@ -30,6 +35,9 @@ const (
 	frameQuery    = 'Q'
 	frameAnswer   = 'A'
 	frameResult   = 'R'
+
+	frameTransform       = 'T'
+	frameTransformResult = 'O'
 )
 
 const (
@@ -58,8 +66,11 @@ type frameWriter struct {
 	buf []byte
 }
 
-func (fw *frameWriter) send(typ byte, payload []byte) error {
-	if len(payload)+1 > maxFrame {
+func (fw *frameWriter) send(typ byte, payload []byte) error { return fw.sendMax(typ, payload, maxFrame) }
+
+// sendMax sends a frame of at most max bytes (transforms' frames are longer).
+func (fw *frameWriter) sendMax(typ byte, payload []byte, max int) error {
+	if len(payload)+1 > max {
 		return fmt.Errorf("%w: frame of %d bytes", errProtocol, len(payload)+1)
 	}
 	fw.buf = fw.buf[:0]
@@ -70,13 +81,16 @@ func (fw *frameWriter) send(typ byte, payload []byte) error {
 	return err
 }
 
-func readFrame(r *bufio.Reader) (byte, []byte, error) {
+func readFrame(r *bufio.Reader) (byte, []byte, error) { return readFrameMax(r, maxFrame) }
+
+// readFrameMax reads a frame of at most max bytes.
+func readFrameMax(r *bufio.Reader, max uint32) (byte, []byte, error) {
 	var hdr [5]byte
 	if _, err := io.ReadFull(r, hdr[:]); err != nil {
 		return 0, nil, err
 	}
 	n := binary.BigEndian.Uint32(hdr[:4])
-	if n == 0 || n > maxFrame {
+	if n == 0 || n > max {
 		return 0, nil, fmt.Errorf("%w: frame length %d", errProtocol, n)
 	}
 	payload := make([]byte, n-1)

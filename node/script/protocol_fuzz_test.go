@@ -92,3 +92,50 @@ func FuzzAnswerQuery(f *testing.F) {
 		}
 	})
 }
+
+func FuzzDecodeTransformRequest(f *testing.F) {
+	f.Add(encodeTransformRequest(transformRequest{hash: [32]byte{2}, input: []byte{1, 2, 3}, tc: TransformContext{Key: "tools/é", Request: [32]byte{9}}, fuel: 1e6}))
+	f.Add(encodeTransformRequest(transformRequest{}))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, p []byte) {
+		r, err := decodeTransformRequest(p)
+		if err != nil {
+			if !errors.Is(err, errProtocol) {
+				t.Fatalf("error %v is not errProtocol", err)
+			}
+			return
+		}
+		if again := encodeTransformRequest(r); !bytes.Equal(again, p) {
+			t.Fatalf("decode-encode changed the bytes:\n%x\n%x", p, again)
+		}
+	})
+}
+
+func FuzzDecodeTransformResult(f *testing.F) {
+	f.Add(encodeTransformResult(TransformResult{Output: []byte("png"), Kind: KindBytes, Fuel: 5}, nil))
+	f.Add(encodeTransformResult(TransformResult{Kind: KindJSON, Fuel: 1}, nil))
+	f.Add(encodeTransformResult(TransformResult{}, &TransformError{Code: CodeOutOfFuel, Reason: "out", Fuel: 9}))
+	f.Add(encodeTransformResult(TransformResult{}, errors.New("broken")))
+	f.Add([]byte{7})
+	f.Fuzz(func(t *testing.T, p []byte) {
+		kind, res, failed, broken, err := decodeTransformResult(p)
+		if err != nil {
+			if !errors.Is(err, errProtocol) {
+				t.Fatalf("error %v is not errProtocol", err)
+			}
+			return
+		}
+		var again []byte
+		switch kind {
+		case transformFailed:
+			again = encodeTransformResult(TransformResult{}, failed)
+		case transformBroken:
+			again = encodeTransformResult(TransformResult{}, errors.New(broken))
+		default:
+			again = encodeTransformResult(res, nil)
+		}
+		if !bytes.Equal(again, p) {
+			t.Fatalf("decode-encode changed the bytes:\n%x\n%x", p, again)
+		}
+	})
+}

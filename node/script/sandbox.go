@@ -32,8 +32,9 @@ type sandbox struct {
 	uses      int
 	dirty     bool
 	h         helpers
-	budget    uint64        // 0: FuelPerWrite
-	guard     time.Duration // for the too-slow reason; 0: WallClockGuard
+	th        *transformHost // made on the first transform (transform_host.go)
+	budget    uint64         // 0: FuelPerWrite
+	guard     time.Duration  // for the too-slow reason; 0: WallClockGuard
 }
 
 // maxSandboxUses bounds how long a runtime lives, so that whatever a
@@ -49,7 +50,7 @@ func newSandbox() (*sandbox, error) {
 	vm.SetRandSource(func() float64 { return 0 })
 	vm.SetTimeSource(func() time.Time { return time.Unix(0, 0) })
 	vm.SetParserOptions(parser.WithDisableSourceMaps)
-	m := &meter{vm: vm, bound: map[*goja.Object]int{}, budget: FuelPerWrite}
+	m := &meter{vm: vm, bound: map[*goja.Object]int{}, budget: FuelPerWrite, maxBuffer: MaxBufferBytes}
 	sb := &sandbox{vm: vm, m: m, factories: map[[32]byte]goja.Callable{}}
 	if err := sb.harden(); err != nil {
 		return nil, fmt.Errorf("harden sandbox: %w", err)

@@ -64,9 +64,16 @@ func serveWorker(in io.Reader, out io.Writer, ready func()) error {
 		return err
 	}
 	for {
-		typ, payload, err := readFrame(ws.in)
+		// The parent is trusted: its frames may be as long as a transform's.
+		typ, payload, err := readFrameMax(ws.in, maxTransformFrame)
 		if err != nil {
 			return err
+		}
+		if typ == frameTransform {
+			if err := ws.handleTransform(payload); err != nil {
+				return err
+			}
+			continue
 		}
 		if typ != frameValidate {
 			return fmt.Errorf("%w: unexpected frame %q", errProtocol, typ)

@@ -44,6 +44,11 @@ func RootsFromFlat(tx *bbolt.Tx) (Roots, error) {
 		return Roots{}, err
 	}
 	accUps = append(accUps, ledger...)
+	market, err := marketLeaves(tx)
+	if err != nil {
+		return Roots{}, err
+	}
+	accUps = append(accUps, market...)
 	mem := smt.NewMemStore()
 	var r Roots
 	if r.Accounts, err = smt.Apply(mem, smt.EmptyRoot, accUps); err != nil {

@@ -43,11 +43,15 @@ type Batch struct {
 	root        RootLedger
 	leaves      map[string]wire.Hash
 	priorLeaves map[string][]byte
+	// Bounties and reputation records (market.go), encoded.
+	market      map[string][]byte
+	priorMarket map[string][]byte
 	// What the block changed, sorted, once it is committed (sortKeys).
 	sorted                  bool
 	pks                     []wire.PubKey
 	keys, ksNames, paidKeys []string
 	leafKeys                []string
+	marketKeys              []string
 }
 
 type histEntry struct {
@@ -73,6 +77,8 @@ func NewBatch(tx *bbolt.Tx, p *consensus.Params, height uint64) *Batch {
 
 		leaves:      map[string]wire.Hash{},
 		priorLeaves: map[string][]byte{},
+		market:      map[string][]byte{},
+		priorMarket: map[string][]byte{},
 	}
 }
 
@@ -181,6 +187,14 @@ func (b *Batch) apply(t *wire.Tx, id *wire.Hash, pos int) error {
 		if spend, err = wire.AddAmounts(spend, body.Amount); err != nil {
 			return consensus.Rule(consensus.ErrAmountOverflow, "amount plus fee overflows")
 		}
+	case wire.Bounty, wire.Accept, wire.Commit, wire.Settle, wire.Dispute, wire.Refund:
+		escrow, err := b.marketSpend(t)
+		if err != nil {
+			return err
+		}
+		if spend, err = wire.AddAmounts(spend, escrow); err != nil {
+			return consensus.Rule(consensus.ErrAmountOverflow, "amount plus fee overflows")
+		}
 	case wire.Checkpoint:
 		return consensus.Rule(consensus.ErrBadCheckpoint, "a checkpoint may only be a root block's second transaction")
 	case wire.Coinbase:
@@ -193,8 +207,16 @@ func (b *Batch) apply(t *wire.Tx, id *wire.Hash, pos int) error {
 			wire.FormatAmount(from.Balance), wire.FormatAmount(spend))
 	}
 	// Access checks last: they may run a script, the costliest check.
-	var applyKeyspace func()
+	var applyKeyspace, applyMarket func()
 	switch body := t.Body.(type) {
+	case wire.Bounty, wire.Accept, wire.Commit, wire.Settle, wire.Dispute, wire.Refund:
+		if id == nil {
+			h := t.ID()
+			id = &h
+		}
+		if applyMarket, err = b.checkMarket(t, *id); err != nil {
+			return err
+		}
 	case wire.Put:
 		if err := checkBlobValue(body.Value); err != nil {
 			return err
@@ -249,6 +271,9 @@ func (b *Batch) apply(t *wire.Tx, id *wire.Hash, pos int) error {
 	case wire.Put:
 		from.Balance -= spend
 		b.writeKV(t, id, pos, body)
+	case wire.Bounty, wire.Accept, wire.Commit, wire.Settle, wire.Dispute, wire.Refund:
+		from.Balance -= spend // the amount or stake goes into escrow
+		applyMarket()
 	}
 	from.Nonce++
 	b.fees = fees
@@ -359,6 +384,7 @@ func (b *Batch) CommitTrees(parent Roots) (Roots, error) {
 		accUps = append(accUps, smt.Update{Key: accountPath(pk), Value: accountLeaf(*b.accounts[pk])})
 	}
 	accUps = append(accUps, b.ledgerUpdates()...)
+	accUps = append(accUps, b.marketUpdates()...)
 	kvUps := make([]smt.Update, 0, len(b.keys))
 	for _, k := range b.keys {
 		kvUps = append(kvUps, smt.Update{Key: wire.KeyPath(k), Value: b.kv[k].Hash()})
@@ -407,6 +433,9 @@ func (b *Batch) CommitFlat(tx *bbolt.Tx) ([]byte, error) {
 	if err := b.writeLedger(tx); err != nil {
 		return nil, err
 	}
+	if err := b.writeMarket(tx); err != nil {
+		return nil, err
+	}
 	for _, k := range b.keys {
 		if err := kvB.Put([]byte(k), b.kv[k].Encode()); err != nil {
 			return nil, err
@@ -448,10 +477,16 @@ func (b *Batch) sortKeys() {
 		b.leafKeys = append(b.leafKeys, k)
 	}
 	sort.Strings(b.leafKeys)
+	for k := range b.market {
+		b.marketKeys = append(b.marketKeys, k)
+	}
+	sort.Strings(b.marketKeys)
 }
 
 // undo record: accounts (pk, prior) ‖ kv (key, prior) ‖ hist (key, pos) ‖
-// keyspaces (name, prior) ‖ paid (key, prior) ‖ leaves (key, prior).
+// keyspaces (name, prior) ‖ paid (key, prior) ‖ leaves (key, prior) ‖
+// market (key, prior). Records written before the market existed end
+// after the leaves.
 func (b *Batch) undo(pks []wire.PubKey, keys []string, ksNames, paidKeys, leafKeys []string) []byte {
 	w := wire.NewWriter(64 * (len(pks) + len(keys)))
 	w.Uvarint(uint64(len(pks)))
@@ -483,6 +518,11 @@ func (b *Batch) undo(pks []wire.PubKey, keys []string, ksNames, paidKeys, leafKe
 	for _, k := range leafKeys {
 		w.VarBytes([]byte(k))
 		writeOptional(w, b.priorLeaves[k])
+	}
+	w.Uvarint(uint64(len(b.marketKeys)))
+	for _, k := range b.marketKeys {
+		w.Fixed([]byte(k))
+		writeOptional(w, b.priorMarket[k])
 	}
 	return w.Bytes()
 }
@@ -569,6 +609,13 @@ func Disconnect(tx *bbolt.Tx, height uint64, undo []byte) error {
 		return r.VarBytes(64, "undo leaf key")
 	}); err != nil {
 		return err
+	}
+	if r.Err() == nil && r.Remaining() > 0 {
+		if err := restore(r, tx.Bucket(store.Market), "undo market", func() []byte {
+			return r.Fixed(1 + wire.HashSize)
+		}); err != nil {
+			return err
+		}
 	}
 	if err := r.Done(); err != nil {
 		return fmt.Errorf("undo record is damaged: %w", err)

@@ -607,6 +607,7 @@ func ledgerLeaves(tx *bbolt.Tx) ([]smt.Update, error) {
 func (b *Batch) payable(t *wire.Tx) error {
 	switch t.Body.(type) {
 	case wire.Put, wire.KeyspaceBuy, wire.KeyspaceScript, wire.KeyspaceTransfer:
+	case wire.Bounty, wire.Accept, wire.Commit, wire.Settle, wire.Dispute, wire.Refund:
 	default:
 		return nil
 	}
@@ -629,6 +630,15 @@ func (b *Batch) payable(t *wire.Tx) error {
 			return consensus.Rule(consensus.ErrAmountOverflow, "price plus fee overflows")
 		}
 	}
+	if t.Type.IsMarket() {
+		escrow, err := b.marketSpend(t)
+		if err != nil {
+			return err
+		}
+		if spend, err = wire.AddAmounts(spend, escrow); err != nil {
+			return consensus.Rule(consensus.ErrAmountOverflow, "amount plus fee overflows")
+		}
+	}
 	if from.Balance < spend {
 		return consensus.Rule(consensus.ErrInsufficientFunds, "balance %s BVS is less than the %s BVS this spends",
 			wire.FormatAmount(from.Balance), wire.FormatAmount(spend))
@@ -639,7 +649,8 @@ func (b *Batch) payable(t *wire.Tx) error {
 // CheckAccess runs the checks of a put or keyspace transaction that depend
 // on keyspaces and scripts, after payable, as the batch's block would: the
 // mempool runs it on admission so that a refused write is refused to its
-// sender at once. Other transactions pass.
+// sender at once. A market transaction gets the checks that read its
+// bounty (state, role, deadline, window, stake). Other transactions pass.
 func (b *Batch) CheckAccess(t *wire.Tx) error {
 	if err := b.payable(t); err != nil {
 		return err
@@ -652,6 +663,12 @@ func (b *Batch) CheckAccess(t *wire.Tx) error {
 		return b.checkPut(t.From, body.Key, body.Value)
 	case wire.KeyspaceBuy, wire.KeyspaceScript, wire.KeyspaceTransfer:
 		_, _, err := b.checkKeyspace(t)
+		return err
+	case wire.Bounty, wire.Accept, wire.Commit, wire.Settle, wire.Dispute, wire.Refund:
+		if !b.chain.IsRoot() || !t.Chain.IsRoot() {
+			return consensus.Rule(consensus.ErrBadTxChain, "a %s runs on the root chain", t.Type)
+		}
+		_, err := b.checkMarket(t, t.ID())
 		return err
 	}
 	return nil

@@ -44,8 +44,11 @@ var (
 	// it was at any anchor.
 	Leaves   = []byte("leaves")
 	LeafRecs = []byte("leafrecs")
+	// Market holds the bounties ("b" ‖ id) and the reputation ledger
+	// ("r" ‖ pubkey) of the root chain, at the tip.
+	Market = []byte("market")
 
-	all = [][]byte{Meta, Blocks, Index, Main, TxIndex, Undo, Roots, Accounts, KV, KVHist, SMT, Mempool, Addr, Keyspace, Scripts, Paid, Blobs, Leaves, LeafRecs}
+	all = [][]byte{Meta, Blocks, Index, Main, TxIndex, Undo, Roots, Accounts, KV, KVHist, SMT, Mempool, Addr, Keyspace, Scripts, Paid, Blobs, Leaves, LeafRecs, Market}
 )
 
 // Meta keys.

@@ -69,7 +69,8 @@ func sampleTxs(t testing.TB) []*Tx {
 		{Chain: ChainID{Depth: 3, Bits: 6}, Block: testHash(8), Height: 1, Fees: 0, Miner: alice.PubKey()},
 	}}, 0, 0)
 
-	return []*Tx{coinbase, transfer, put, maxVarints, emptyValue, bigValue, deep, buy, script, give, stamp, checkpoint}
+	txs := []*Tx{coinbase, transfer, put, maxVarints, emptyValue, bigValue, deep, buy, script, give, stamp, checkpoint}
+	return append(txs, sampleMarketTxs(t)...)
 }
 
 // sampleHeaders returns headers mined alone and with merge branches.
@@ -112,4 +113,32 @@ func sampleBlocks(t testing.TB) []*Block {
 		b.Header.TxRoot = b.ComputeTxRoot()
 	}
 	return blocks
+}
+
+// sampleMarketTxs returns one signed transaction of each market type, plus an
+// open bounty and one with every field at its maximum.
+func sampleMarketTxs(t testing.TB) []*Tx {
+	alice, bob := testKey(t, 1), testKey(t, 2)
+	sign := func(k PrivKey, body Body, nonce uint64) *Tx {
+		tx := NewTx(RootChain, body, nonce, 100)
+		tx.Sign(Devnet, k)
+		return tx
+	}
+	named := sign(alice, Bounty{Request: testHash(10), Row: 2, Amount: 5 * Unit, Deadline: 120, Worker: bob.PubKey()}, 9)
+	id := named.ID()
+	var maxKey PubKey
+	for i := range maxKey {
+		maxKey[i] = 0xff
+	}
+	return []*Tx{
+		named,
+		sign(alice, Bounty{Request: testHash(11), Amount: 1, Deadline: 10}, 10),
+		sign(alice, Bounty{Request: testHash(0xe0), Row: 0xff, Amount: ^uint64(0), Deadline: ^uint64(0), Worker: maxKey}, 11),
+		sign(bob, Accept{Bounty: id, Stake: Unit, Promised: 5}, 1),
+		sign(bob, Accept{Bounty: id, Stake: ^uint64(0), Promised: ^uint32(0)}, 2),
+		sign(bob, Commit{Bounty: id, Envelope: testHash(12)}, 3),
+		sign(alice, Settle{Bounty: id}, 12),
+		sign(alice, Dispute{Bounty: id}, 13),
+		sign(bob, Refund{Bounty: id}, 4),
+	}
 }

@@ -38,6 +38,18 @@ func (t TxType) String() string {
 		return "stamp"
 	case TxCheckpoint:
 		return "checkpoint"
+	case TxBounty:
+		return "bounty"
+	case TxAccept:
+		return "accept"
+	case TxCommit:
+		return "commit"
+	case TxSettle:
+		return "settle"
+	case TxDispute:
+		return "dispute"
+	case TxRefund:
+		return "refund"
 	}
 	return fmt.Sprintf("type%d", uint8(t))
 }
@@ -126,6 +138,8 @@ func decodeBody(t TxType, b []byte) (Body, error) {
 		body = decodeKeyspaceBody(t, r)
 	case TxStamp, TxCheckpoint:
 		body = decodeBranchBody(t, r)
+	case TxBounty, TxAccept, TxCommit, TxSettle, TxDispute, TxRefund:
+		body = decodeMarketBody(t, r)
 	default:
 		return nil, fmt.Errorf("%w %d", ErrUnknownTxType, t)
 	}

@@ -120,7 +120,7 @@ func TestTxDecodeRejects(t *testing.T) {
 		in   []byte
 		also error // a second sentinel the error must wrap
 	}{
-		{"unknown type 8", txBytes(8, RootChain, one, one, tb), ErrUnknownTxType},
+		{"unknown type 14", txBytes(14, RootChain, one, one, tb), ErrUnknownTxType},
 		{"stamp short", txBytes(6, RootChain, one, one, []byte{1, 0, 0, 0, 0}), nil},
 		{"checkpoint claims too many entries", txBytes(7, RootChain, one, one, []byte{0xff, 0x01}), nil},
 		{"unknown type 255", txBytes(255, RootChain, one, one, nil), ErrUnknownTxType},
@@ -234,7 +234,9 @@ func TestTxTypeString(t *testing.T) {
 	tests := []struct {
 		t    TxType
 		want string
-	}{{TxCoinbase, "coinbase"}, {TxTransfer, "transfer"}, {TxPut, "put"}, {TxType(9), "type9"}}
+	}{{TxCoinbase, "coinbase"}, {TxTransfer, "transfer"}, {TxPut, "put"},
+		{TxBounty, "bounty"}, {TxAccept, "accept"}, {TxCommit, "commit"}, {TxSettle, "settle"},
+		{TxDispute, "dispute"}, {TxRefund, "refund"}, {TxType(14), "type14"}}
 	for i, tc := range tests {
 		if got := tc.t.String(); got != tc.want {
 			t.Errorf("case %d: %q, want %q", i, got, tc.want)

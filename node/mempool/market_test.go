@@ -1,0 +1,83 @@
+package mempool
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/bitverse/bitverse/node/consensus"
+	"github.com/bitverse/bitverse/node/wire"
+)
+
+// Market transactions are admitted like transfers (fees, nonce, balance
+// with the escrow counted), judged against the bounty after the sender's
+// pending ones (a settle after its sender's pending settle is refused),
+// and a second pending move of the same kind on one bounty from another
+// sender is refused as claimed. A block made from the pool holds the
+// whole flow.
+func TestMarketAdmission(t *testing.T) {
+	e := newParentsEnv(t)
+	alice, bob, carol := e.keys[0], e.keys[1], e.keys[2]
+	an := e.account(alice.PubKey()).Nonce
+	h := e.c.Tip().Height
+
+	// The escrow counts as spending: bob (10 BVS) cannot fund 10 BVS plus a fee.
+	if _, err := e.pool.Add(e.tx(bob, wire.Bounty{Amount: 10 * wire.Unit, Deadline: h + 20}, 0, 1)); !consensus.IsCode(err, consensus.ErrInsufficientFunds) {
+		t.Fatalf("bounty beyond the balance: %v, want ErrInsufficientFunds", err)
+	}
+	if _, err := e.pool.Add(e.tx(alice, wire.Bounty{Amount: wire.Unit, Deadline: h + 1 + e.p.MinBountyBlocks}, an, 1)); !consensus.IsCode(err, consensus.ErrBadBounty) {
+		t.Fatalf("bounty with a deadline too near: %v, want ErrBadBounty", err)
+	}
+	bounty := e.tx(alice, wire.Bounty{Amount: 2 * wire.Unit, Deadline: h + 20}, an, 1)
+	if _, err := e.pool.Add(bounty); err != nil {
+		t.Fatal(err)
+	}
+	id := bounty.ID()
+	// Nobody can accept a bounty that is only pending: accepts are judged
+	// against the chain and the signer's own pending transactions.
+	if _, err := e.pool.Add(e.tx(bob, wire.Accept{Bounty: id, Stake: wire.Unit, Promised: 2}, 0, 1)); !consensus.IsCode(err, consensus.ErrNoBounty) {
+		t.Fatalf("accept of a pending bounty: %v, want ErrNoBounty", err)
+	}
+	e.mine(alice.PubKey(), e.pool.Select(e.p.MaxBlockSize)...)
+
+	if _, err := e.pool.Add(e.tx(bob, wire.Accept{Bounty: id, Stake: wire.Unit - 1, Promised: 2}, 0, 1)); !consensus.IsCode(err, consensus.ErrStakeTooLow) {
+		t.Fatalf("under-staked accept: %v, want ErrStakeTooLow", err)
+	}
+	accept := e.tx(bob, wire.Accept{Bounty: id, Stake: wire.Unit, Promised: 2}, 0, 1)
+	if _, err := e.pool.Add(accept); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.pool.Add(e.tx(carol, wire.Accept{Bounty: id, Stake: wire.Unit, Promised: 2}, 0, 1)); !errors.Is(err, ErrBountyClaimed) {
+		t.Fatalf("second accept from another worker: %v, want ErrBountyClaimed", err)
+	}
+	// bob's commit after his own pending accept is admitted.
+	commit := e.tx(bob, wire.Commit{Bounty: id, Envelope: wire.Sum([]byte("env"))}, 1, 1)
+	if _, err := e.pool.Add(commit); err != nil {
+		t.Fatalf("commit after its sender's pending accept: %v", err)
+	}
+	e.mine(alice.PubKey(), e.pool.Select(e.p.MaxBlockSize)...)
+
+	an = e.account(alice.PubKey()).Nonce
+	settle := e.tx(alice, wire.Settle{Bounty: id}, an, 1)
+	if _, err := e.pool.Add(settle); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.pool.Add(e.tx(alice, wire.Settle{Bounty: id}, an+1, 1)); !consensus.IsCode(err, consensus.ErrBountyState) {
+		t.Fatalf("second settle after the sender's pending settle: %v, want ErrBountyState", err)
+	}
+	if _, err := e.pool.Add(e.tx(alice, wire.Dispute{Bounty: id}, an+1, 1)); !consensus.IsCode(err, consensus.ErrBountyState) {
+		t.Fatalf("dispute after the sender's pending settle: %v, want ErrBountyState", err)
+	}
+	if _, err := e.pool.Add(e.tx(carol, wire.Settle{Bounty: id}, 0, 1)); !consensus.IsCode(err, consensus.ErrNotParty) {
+		t.Fatalf("a stranger's settle: %v, want ErrNotParty", err)
+	}
+	// A replacement of the pending settle (same nonce, higher fee) is no
+	// conflict with itself.
+	if _, err := e.pool.Add(e.tx(alice, wire.Settle{Bounty: id}, an, 2)); err != nil {
+		t.Fatalf("fee-bumped settle: %v", err)
+	}
+	e.mine(alice.PubKey(), e.pool.Select(e.p.MaxBlockSize)...)
+	if e.pool.Len() != 0 {
+		t.Fatalf("%d left in the pool", e.pool.Len())
+	}
+	e.requireConsistent()
+}
