@@ -30,10 +30,12 @@ type fakeMarket struct {
 	taken    []wire.Hash
 	tableN   int // Table calls
 	events   chan market.Event
+	// wait records a call and waits for the node fake's gate.
+	wait func(ctx context.Context, call string) error
 }
 
-func newFakeMarket(p *probe) *fakeMarket {
-	return &fakeMarket{probe: p, tables: map[wire.Hash]*market.Table{}, results: map[wire.Hash]*market.Result{},
+func newFakeMarket(p *probe, wait func(context.Context, string) error) *fakeMarket {
+	return &fakeMarket{probe: p, wait: wait, tables: map[wire.Hash]*market.Table{}, results: map[wire.Hash]*market.Result{},
 		events: make(chan market.Event, 16), serve: market.ServeStatus{Identity: testPub, Prices: market.Prices{PerFuel: 10, PerByte: 5, Min: wire.Unit / 100}}}
 }
 
@@ -41,7 +43,9 @@ func newFakeMarket(p *probe) *fakeMarket {
 func requestID(expr string) wire.Hash { return wire.Sum([]byte("request"), []byte(expr)) }
 
 func (f *fakeMarket) Quote(ctx context.Context, expr string, opt market.QuoteOptions) (*market.Quote, error) {
-	f.record("market.Quote")
+	if err := f.wait(ctx, "market.Quote"); err != nil {
+		return nil, err
+	}
 	if !strings.HasPrefix(expr, "(") {
 		return nil, fmt.Errorf("request: at 1: expected ( to open a key or a transform, found %q", expr[:1])
 	}
@@ -55,7 +59,9 @@ func (f *fakeMarket) Quote(ctx context.Context, expr string, opt market.QuoteOpt
 }
 
 func (f *fakeMarket) Table(ctx context.Context, request wire.Hash) (*market.Table, error) {
-	f.record("market.Table")
+	if err := f.wait(ctx, "market.Table"); err != nil {
+		return nil, err
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.tableN++
@@ -77,14 +83,18 @@ func (f *fakeMarket) setTable(expr string, rows ...market.Row) {
 }
 
 func (f *fakeMarket) Requests(ctx context.Context) ([]market.RequestInfo, error) {
-	f.record("market.Requests")
+	if err := f.wait(ctx, "market.Requests"); err != nil {
+		return nil, err
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return slices.Clone(f.requests), nil
 }
 
 func (f *fakeMarket) Result(ctx context.Context, bounty wire.Hash) (*market.Result, error) {
-	f.record("market.Result")
+	if err := f.wait(ctx, "market.Result"); err != nil {
+		return nil, err
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	r, ok := f.results[bounty]
@@ -95,7 +105,9 @@ func (f *fakeMarket) Result(ctx context.Context, bounty wire.Hash) (*market.Resu
 }
 
 func (f *fakeMarket) Serve(ctx context.Context, on bool) (*market.ServeStatus, error) {
-	f.record("market.Serve")
+	if err := f.wait(ctx, "market.Serve"); err != nil {
+		return nil, err
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.noServe {
@@ -107,7 +119,9 @@ func (f *fakeMarket) Serve(ctx context.Context, on bool) (*market.ServeStatus, e
 }
 
 func (f *fakeMarket) ServeStatus(ctx context.Context) (*market.ServeStatus, error) {
-	f.record("market.ServeStatus")
+	if err := f.wait(ctx, "market.ServeStatus"); err != nil {
+		return nil, err
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.noServe {
@@ -118,7 +132,9 @@ func (f *fakeMarket) ServeStatus(ctx context.Context) (*market.ServeStatus, erro
 }
 
 func (f *fakeMarket) Take(ctx context.Context, bounty wire.Hash) error {
-	f.record("market.Take")
+	if err := f.wait(ctx, "market.Take"); err != nil {
+		return err
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if !f.serve.On {
@@ -129,7 +145,9 @@ func (f *fakeMarket) Take(ctx context.Context, bounty wire.Hash) error {
 }
 
 func (f *fakeMarket) Events(ctx context.Context) (<-chan market.Event, error) {
-	f.record("market.Events")
+	if err := f.wait(ctx, "market.Events"); err != nil {
+		return nil, err
+	}
 	return f.events, nil
 }
 

@@ -67,7 +67,7 @@ func newFakeAPI(tip uint64) *fakeAPI {
 			"100": true, "101": true, "110": true, "111": true,
 		},
 	}
-	f.market = newFakeMarket(f.probe)
+	f.market = newFakeMarket(f.probe, f.wait)
 	f.status = node.Status{
 		Network: "devnet", Height: tip, Tip: blockID(tip), TipTime: blockTime(tip, tip),
 		Bits: consensus.Devnet().GenesisBits, Difficulty: difficultyOf(consensus.Devnet().GenesisBits),

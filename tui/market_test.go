@@ -1,0 +1,239 @@
+package tui
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/bitverse/bitverse/node"
+	"github.com/bitverse/bitverse/node/market"
+	"github.com/bitverse/bitverse/node/wire"
+)
+
+// newMarketHarness is a ready harness over marketChain, on the market
+// screen.
+func newMarketHarness(t *testing.T) *harness {
+	t.Helper()
+	h := newHarness(t, 9_999, true)
+	marketChain(h.api)
+	h.send(tea.WindowSizeMsg{Width: 120, Height: 40})
+	h.typeText(testPass)
+	h.press("enter")
+	if h.a.inSetup {
+		t.Fatalf("setup did not finish:\n%s", h.screen())
+	}
+	h.send(statusMsg{st: h.api.status})
+	h.press("6")
+	return h
+}
+
+func (h *harness) marketScreen() *marketScreen { return h.a.screens[tabMarket].(*marketScreen) }
+
+func (h *harness) callCount(name string) int {
+	n := 0
+	for _, c := range h.api.Calls() {
+		if c == name {
+			n++
+		}
+	}
+	return n
+}
+
+func (h *harness) quote(expr string) {
+	h.t.Helper()
+	h.press("r")
+	h.typeText(expr)
+	h.press("enter")
+}
+
+// TestMarketTableUpdatesLiveOneCallAtATime: each offer event re-reads the
+// price table, but a burst of them while a read is out asks once more,
+// not once per event; the rows shown are the latest.
+func TestMarketTableUpdatesLiveOneCallAtATime(t *testing.T) {
+	h := newMarketHarness(t)
+	h.quote(bwExpr)
+	h.mustSee("Waiting for offers")
+	if n := h.callCount("market.Table"); n != 1 {
+		t.Fatalf("%d Table calls after the quote, want 1", n)
+	}
+	h.api.market.setTable(bwExpr, marketRows(3)...)
+	ev := marketEventMsg{ev: market.Event{Kind: market.EventOffer, Request: requestID(bwExpr)}, ch: h.api.market.events}
+	var cmds []tea.Cmd
+	for range 5 {
+		h.api.enter()
+		_, cmd := h.a.Update(ev)
+		h.api.leave()
+		cmds = append(cmds, cmd)
+	}
+	h.exec(tea.Batch(cmds...))
+	if n := h.callCount("market.Table"); n != 3 {
+		t.Fatalf("%d Table calls after a burst of 5 offers, want 3 (the quote's, one for the burst, one for what came during it)", n)
+	}
+	h.mustSee("97.5%", "needs relays", "3 offers")
+	// An offer for another request does not read this table.
+	h.send(marketEventMsg{ev: market.Event{Kind: market.EventOffer, Request: requestID(thumbExpr)}, ch: h.api.market.events})
+	if n := h.callCount("market.Table"); n != 3 {
+		t.Fatalf("an offer for another request read the table: %d calls", n)
+	}
+}
+
+// TestMarketRowThatNeedsRelaysIsNotFunded: enter on a row with hops says
+// why in a sentence and plans nothing.
+func TestMarketRowThatNeedsRelaysIsNotFunded(t *testing.T) {
+	h := newMarketHarness(t)
+	h.api.market.setTable(bwExpr, marketRows(3)...)
+	h.quote(bwExpr)
+	h.press("down", "down", "enter")
+	h.mustSee("needs relays (it has hops)")
+	if slices.Contains(h.api.Calls(), "Preview") || slices.Contains(h.api.Calls(), "wallet.Sign") {
+		t.Fatalf("a row that needs relays was planned: %v", h.api.Calls())
+	}
+}
+
+// TestMarketBadRequestSaysWhereAndWhat: the service's parse error shows
+// under the box, which keeps the text for editing.
+func TestMarketBadRequestSaysWhereAndWhat(t *testing.T) {
+	h := newMarketHarness(t)
+	h.quote(`photo"`)
+	h.mustSee("expected ( to open a key or a transform", `photo"`)
+	if !h.marketScreen().Capturing() {
+		t.Fatal("the request box lost the focus after a refused request")
+	}
+}
+
+// TestMarketAcceptNeedsServing: a on an open bounty asks the worker to
+// take it; while the node does not serve, a sentence says how to start.
+func TestMarketAcceptNeedsServing(t *testing.T) {
+	h := newMarketHarness(t)
+	h.api.market.serve.On = false
+	h.press("ctrl+r", "o")
+	h.mustSee("json/field name")
+	h.press("a")
+	h.mustSee("S turns serving on")
+	h.press("S")
+	h.mustSee("serve ● on")
+	h.press("a")
+	h.mustSee("This node's worker accepts bounty")
+	if got := h.api.market.taken; len(got) != 1 || got[0] != bountyID(3) {
+		t.Fatalf("taken %v, want the first open bounty", got)
+	}
+	// A bounty that names another worker is not asked for.
+	h.api.bounties[4].Worker = otherAddr
+	h.press("ctrl+r", "down", "a")
+	h.mustSee("names another worker")
+	if len(h.api.market.taken) != 1 {
+		t.Fatalf("a bounty naming another worker was taken: %v", h.api.market.taken)
+	}
+}
+
+// TestMarketOpenBountiesFilter keeps the bounties whose request names
+// the transform, under the price and with enough blocks left.
+func TestMarketOpenBountiesFilter(t *testing.T) {
+	h := newMarketHarness(t)
+	h.press("o", "/")
+	h.typeText("json")
+	h.press("enter")
+	h.mustSee(`transform "json"`, "json/field name")
+	h.mustNotSee("photo filters/thumbnail")
+	h.press("/", "tab")
+	h.typeText("x")
+	h.press("enter")
+	h.mustSee("an amount in BVS")
+	h.press("backspace")
+	h.press("tab")
+	h.typeText("10")
+	h.press("enter")
+	h.mustSee("No open bounty to show") // its deadline is 8 blocks away
+}
+
+// TestMarketSettleAndDisputeRules are the checks made before planning,
+// by role and height (the node checks again).
+func TestMarketSettleAndDisputeRules(t *testing.T) {
+	s := &common{accounts: (&fakeWallet{probe: &probe{}}).Accounts(), haveStatus: true}
+	s.status.Height = 100
+	committed := bountyInfo{State: bountyCommitted, Requester: testAddr, Worker: otherAddr, SettleAfter: 106}
+	asWorker := committed
+	asWorker.Requester, asWorker.Worker = otherAddr, testAddr
+	late := committed
+	late.SettleAfter = 100
+	lateWorker := asWorker
+	lateWorker.SettleAfter = 100
+	open := committed
+	open.State = bountyOpen
+	stranger := committed
+	stranger.Requester = otherAddr
+	for _, c := range []struct {
+		name    string
+		b       bountyInfo
+		dispute bool
+		want    string // "" allowed, else a word of the reason
+	}{
+		{"requester settles in the window", committed, false, ""},
+		{"requester disputes in the window", committed, true, ""},
+		{"requester settles after the window", late, false, ""},
+		{"requester disputes after the window", late, true, "window is over"},
+		{"worker settles in the window", asWorker, false, "may still dispute"},
+		{"worker settles after the window", lateWorker, false, ""},
+		{"worker disputes", asWorker, true, "Only the requester"},
+		{"not committed", open, false, "is open"},
+		{"stranger settles", stranger, false, "None of your accounts"},
+	} {
+		got := closeProblem(c.b, s, c.dispute)
+		if (c.want == "") != (got == "") || !strings.Contains(got, c.want) {
+			t.Errorf("%s: %q, want %q", c.name, got, c.want)
+		}
+	}
+}
+
+// TestMarketResultOpensWhenItArrives: a result for a bounty of the
+// wallet's shows by itself, decoded as the data screen does (the image
+// drawn with half blocks), and esc goes back.
+func TestMarketResultOpensWhenItArrives(t *testing.T) {
+	h := newMarketHarness(t)
+	h.press("b")
+	h.mustSee("dispute window")
+	h.send(marketEventMsg{ev: market.Event{Kind: market.EventResult, Bounty: bountyID(1)}, ch: h.api.market.events})
+	h.mustSee("Result of bounty", "PNG image, 24×24", "checked against envelope", "▀")
+	h.press("esc")
+	h.mustNotSee("Result of bounty")
+	// Someone else's bounty: no preview.
+	h.send(marketEventMsg{ev: market.Event{Kind: market.EventResult, Bounty: bountyID(5)}, ch: h.api.market.events})
+	h.mustNotSee("Result of bounty")
+}
+
+// TestMarketWithoutAServiceSaysSo: a node without the market (a remote
+// one that does not run it) gets a sentence, and every market key is
+// harmless.
+func TestMarketWithoutAServiceSaysSo(t *testing.T) {
+	api := newFakeAPI(100)
+	ws := &fakeWallets{probe: api.probe, exists: true}
+	opts := testOptions(api)
+	opts.Market = nil
+	h := &harness{t: t, a: newApp(opts, testDeps(api, ws)), api: api, ws: ws}
+	h.exec(h.a.Init())
+	h.send(tea.WindowSizeMsg{Width: 80, Height: 24})
+	h.typeText(testPass)
+	h.press("enter")
+	h.mustNotSee("│ Market") // no market box on home
+	h.press("6", "S", "r", "b", "o", "a", "s", "d", "enter", "/", "esc")
+	h.mustSee("This node offers no compute market")
+	for _, c := range h.api.Calls() {
+		if strings.HasPrefix(c, "market.") {
+			t.Fatalf("called %s without a market", c)
+		}
+	}
+}
+
+// TestMarketJobEventRefreshesServeStatus: a job's change re-reads what
+// the node earned.
+func TestMarketJobEventRefreshesServeStatus(t *testing.T) {
+	h := newMarketHarness(t)
+	h.mustSee("earned 0.3 BVS")
+	h.api.market.mu.Lock()
+	h.api.market.serve.Earned = wire.Unit
+	h.api.market.mu.Unlock()
+	h.send(marketEventMsg{ev: market.Event{Kind: market.EventJob, Bounty: bountyID(2), State: "settled"}, ch: h.api.market.events})
+	h.mustSee("earned 1 BVS")
+	h.send(eventMsg{ev: node.Event{Kind: node.EventBlockConnected, Height: 10_000}, ch: h.api.events})
+}
