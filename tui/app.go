@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/consensus"
+	"github.com/bitverse/bitverse/node/wire"
 	"github.com/bitverse/bitverse/tui/internal/view"
 	"github.com/bitverse/bitverse/tui/keymap"
 	"github.com/bitverse/bitverse/tui/styles"
@@ -50,6 +51,8 @@ type app struct {
 	showHelp    bool
 	confirmQuit bool
 
+	serveKey func(wire.PrivKey) error // Options.ServeKey
+
 	statusBusy, statusStale bool
 	balBusy, balStale       bool
 }
@@ -71,7 +74,7 @@ func newApp(opts Options, d deps) *app {
 		s.runExec = runEditor
 	}
 	s.now = clock()
-	a := &app{s: s, d: d, inSetup: true}
+	a := &app{s: s, d: d, inSetup: true, serveKey: opts.ServeKey}
 	a.setup = newSetup(s, d, opts.WalletDir)
 	a.screens = []screen{newHome(s), newBlocktree(s), newMining(s), newWalletScreen(s), newData(s), newMarket(s, opts.Market)}
 	a.help = help.New()
@@ -175,7 +178,17 @@ func (a *app) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		a.s.accounts = msg.accounts
 		a.inSetup = false
 		a.s.log.Info("wallet ready", "accounts", len(a.s.accounts))
-		return a, tea.Batch(a.requestBalances(), a.switchTo(tabHome))
+		var serve tea.Cmd
+		if a.serveKey != nil && len(a.s.accounts) > 0 {
+			serve = serveKeyCmd(msg.w, a.s.accounts[0].Name, a.serveKey)
+		}
+		return a, tea.Batch(a.requestBalances(), a.switchTo(tabHome), serve)
+	case serveKeyMsg:
+		if msg.err != nil {
+			a.s.log.Warn("serve identity", "err", msg.err)
+			a.s.fail("The market cannot serve with your account: " + sentence(msg.err))
+		}
+		return a, a.broadcast(msg)
 	case accountsMsg:
 		var cmd tea.Cmd
 		if msg.err == nil {

@@ -229,5 +229,19 @@ func closeCmd(ctx context.Context, api node.API, p *consensus.Params, id reqID, 
 	}
 }
 
+// serveKeyMsg says the market was given the serve identity (or why not).
+type serveKeyMsg struct{ err error }
+
+// serveKeyCmd hands the key of account name to the embedded node's market.
+func serveKeyCmd(w walletHandle, name string, give func(wire.PrivKey) error) tea.Cmd {
+	return func() tea.Msg {
+		k, err := w.Key(name)
+		if err != nil {
+			return serveKeyMsg{err: err}
+		}
+		return serveKeyMsg{err: give(k)}
+	}
+}
+
 // marketListLimit is how many bounties one list asks for.
 const marketListLimit = 200

@@ -123,6 +123,14 @@ func (w *fakeWallet) NewAccount(name string) (wallet.Account, error) {
 	return a, nil
 }
 
+func (w *fakeWallet) Key(name string) (wire.PrivKey, error) {
+	w.record("wallet.Key")
+	if name != "default" {
+		return wire.PrivKey{}, wallet.ErrUnknownAccount
+	}
+	return testKey, nil
+}
+
 func (w *fakeWallet) Close() {}
 
 // testDeps are deterministic deps over the fakes: polling is effectively

@@ -238,8 +238,8 @@ func (ms *marketScreen) Update(msg tea.Msg) tea.Cmd {
 		if ms.active && ms.m != nil && msg.ev.Kind == node.EventBlockConnected {
 			return tea.Batch(ms.fetchServe(), ms.mine.fetch(), ms.open.refresh())
 		}
-	case walletReadyMsg, accountsMsg:
-		return nil
+	case serveKeyMsg:
+		return ms.fetchServe()
 	case serveMsg:
 		return ms.gotServe(msg)
 	case requestsMsg:

@@ -237,3 +237,32 @@ func TestMarketJobEventRefreshesServeStatus(t *testing.T) {
 	h.mustSee("earned 1 BVS")
 	h.send(eventMsg{ev: node.Event{Kind: node.EventBlockConnected, Height: 10_000}, ch: h.api.events})
 }
+
+// TestServeKeyIsTheFirstAccountsOnceTheWalletOpens: the embedded node's
+// market gets the key of the wallet's first account, from a command, and
+// the serve line is read again.
+func TestServeKeyIsTheFirstAccountsOnceTheWalletOpens(t *testing.T) {
+	api := newFakeAPI(100)
+	ws := &fakeWallets{probe: api.probe, exists: true}
+	opts := testOptions(api)
+	var got []wire.PrivKey
+	opts.ServeKey = func(k wire.PrivKey) error { got = append(got, k); return nil }
+	h := &harness{t: t, a: newApp(opts, testDeps(api, ws)), api: api, ws: ws}
+	h.exec(h.a.Init())
+	h.send(tea.WindowSizeMsg{Width: 80, Height: 24})
+	if len(got) != 0 {
+		t.Fatal("the serve key was given before the wallet opened")
+	}
+	before := h.callCount("market.ServeStatus")
+	h.typeText(testPass)
+	h.press("enter")
+	if len(got) != 1 || got[0].PubKey() != testPub {
+		t.Fatalf("serve keys given: %d, want the first account's once", len(got))
+	}
+	if h.callCount("market.ServeStatus") <= before {
+		t.Fatal("the serve status was not read again after the key was given")
+	}
+	if v := h.api.Violations(); len(v) > 0 {
+		t.Fatalf("calls from Update or View: %v", v)
+	}
+}
