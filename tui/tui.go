@@ -22,12 +22,12 @@ import (
 
 // Options configure the UI.
 type Options struct {
-	API       node.API          // embedded *node.Node or an rpc.Client
-	Market    market.API        // the market service, in process or over the local API; nil: none
+	API    node.API   // embedded *node.Node or an rpc.Client
+	Market market.API // the market service, in process or over the local API; nil: none
 	// ServeKey, when set, is given the key of the wallet's first account
 	// once the wallet is open (from a command, never from Update): the
 	// embedded node's market serves with it (its serve identity).
-	ServeKey func(wire.PrivKey) error
+	ServeKey  func(wire.PrivKey) error
 	Params    *consensus.Params // the network's consensus parameters
 	WalletDir string            // where wallet.json lives (create/restore/open happen inside the TUI)
 	DataDir   string            // tui.log is written here
