@@ -422,7 +422,7 @@ func (ms *marketScreen) View() string {
 	case ms.showResult:
 		body = ms.res.View()
 	case ms.section == mkRequest:
-		body = ms.req.View()
+		body = ms.req.View(ms.progress())
 	case ms.section == mkMine:
 		body = ms.mine.View()
 	case ms.section == mkOpen:
@@ -430,6 +430,30 @@ func (ms *marketScreen) View() string {
 	}
 	head := ms.serveLine() + "\n" + ms.switcher() + "\n"
 	return view.Lines(head+"\n"+view.Lines(body, ms.width, h), ms.width, ms.height)
+}
+
+// progress says where the last bounty funded from the table stands.
+func (ms *marketScreen) progress() string {
+	id := ms.req.last
+	if id.IsZero() {
+		return ""
+	}
+	st := ms.s.st
+	head := st.Label.Render("bounty ") + st.Value.Render(view.Short(id.String(), 12)) + st.Muted.Render(" · ")
+	b, ok := ms.mine.find(id)
+	if !ok {
+		return head + st.Muted.Render("funded: waiting for a block to hold it")
+	}
+	height, _ := ms.s.tipHeight()
+	what := map[string]string{
+		bountyOpen:      "waiting for the worker to accept",
+		bountyAccepted:  "accepted: the worker computes",
+		bountyCommitted: "result committed",
+	}[b.State]
+	if what == "" {
+		what = b.State
+	}
+	return head + st.Strong.Render(what) + st.Muted.Render(" · "+countdown(ms.s, b, height))
 }
 
 // switcher names the sections, the shown one bright, with their keys.

@@ -47,8 +47,10 @@ type marketRequest struct {
 	fundIdx int
 	fundDL  uint64 // its deadline
 	// funded are the bounties funded here: their results open by
-	// themselves.
+	// themselves; last is the latest, whose progress shows under the
+	// table.
 	funded map[wire.Hash]bool
+	last   wire.Hash
 }
 
 func newMarketRequest(s *common, m market.API) *marketRequest {
@@ -264,7 +266,7 @@ func (r *marketRequest) flowDone(cmd tea.Cmd, res flowResult) tea.Cmd {
 		r.s.fail(refusedSentence("the bounty", res.err))
 	case outcomeDone:
 		id := res.ids[len(res.ids)-1]
-		r.funded[id] = true
+		r.funded[id], r.last = true, id
 		r.s.log.Info("bounty", "id", id, "amount", r.fundRow.Price)
 		r.s.info(fmt.Sprintf("Bounty %s funded: the worker has until block #%s; its result shows here when it arrives.",
 			view.Short(id.String(), 12), view.Int(r.fundDL)))
@@ -275,7 +277,9 @@ func (r *marketRequest) flowDone(cmd tea.Cmd, res flowResult) tea.Cmd {
 
 func (r *marketRequest) tableRows() int { return max(1, r.height-8) }
 
-func (r *marketRequest) View() string {
+// View draws the section; progress is a line about the last bounty
+// funded here ("" if none).
+func (r *marketRequest) View(progress string) string {
 	if r.flow.shown() {
 		return r.flow.View(r.review(), r.width, r.height)
 	}
@@ -300,7 +304,11 @@ func (r *marketRequest) View() string {
 	}
 	lines = append(lines, "")
 	if r.quote != nil {
-		return strings.Join(append(lines, r.tableView()...), "\n")
+		lines = append(lines, r.tableView()...)
+		if progress != "" {
+			lines = append(lines, "", " "+view.Truncate(progress, r.width-2))
+		}
+		return strings.Join(lines, "\n")
 	}
 	return strings.Join(append(lines, r.liveView()...), "\n")
 }
