@@ -37,6 +37,13 @@ type API interface {
 	Keyspaces(ctx context.Context, owner string) ([]KeyspaceInfo, error)
 	// Tree lists the chains of the blocktree the node holds.
 	Tree(ctx context.Context) (Tree, error)
+
+	// The market's on-chain half: a bounty by ID (ErrNotFound if none),
+	// bounties newest first, and an identity's reputation record (an
+	// address or hex public key; a zero record if it has none).
+	Bounty(ctx context.Context, id wire.Hash) (*BountyInfo, error)
+	Bounties(ctx context.Context, f BountyFilter) ([]BountyInfo, error)
+	Reputation(ctx context.Context, id string) (*ReputationInfo, error)
 }
 
 // Errors of the API.

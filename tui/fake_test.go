@@ -490,3 +490,21 @@ func tipOf(name string, h uint64) wire.Hash {
 	id := blockID(h)
 	return wire.Sum([]byte(name), id[:])
 }
+
+// The market's on-chain reads: the fake chain has no bounties and an
+// empty reputation ledger.
+func (f *fakeAPI) Bounty(ctx context.Context, id wire.Hash) (*node.BountyInfo, error) {
+	return nil, fmt.Errorf("%w: there is no bounty %s on the chain", node.ErrNotFound, id.Short())
+}
+
+func (f *fakeAPI) Bounties(ctx context.Context, _ node.BountyFilter) ([]node.BountyInfo, error) {
+	return nil, nil
+}
+
+func (f *fakeAPI) Reputation(ctx context.Context, id string) (*node.ReputationInfo, error) {
+	pk, err := node.ParseIdentity(wire.Devnet, id)
+	if err != nil {
+		return nil, err
+	}
+	return &node.ReputationInfo{Address: wire.EncodeAddress(wire.Devnet, pk)}, nil
+}

@@ -89,4 +89,3 @@ func TestTransformTestFailureExitsOneWithReason(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 }
-

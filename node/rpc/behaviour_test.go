@@ -182,6 +182,83 @@ func TestBehavioursSameInProcessAndOverLocalAPI(t *testing.T) {
 			credit, err := f.api.Credit(ctx, me, branch.String())
 			return []any{top, byHash, list, tx, v, credit}, err
 		}},
+		{"a bounty served by its own requester, funded to settled, listed, and the reputation it earned", func(ctx context.Context, f face) (any, error) {
+			nonce, err := rootNonce(ctx, f)
+			if err != nil {
+				return nil, err
+			}
+			st, err := f.api.Status(ctx)
+			if err != nil {
+				return nil, err
+			}
+			id, err := submit(ctx, f, wire.RootChain, wire.Bounty{Request: wire.Sum([]byte("(public/hello)")), Amount: 2 * wire.Unit, Deadline: st.Height + 20}, nonce)
+			if err != nil {
+				return nil, err
+			}
+			f.n.Mine(1)
+			open, err := f.api.Bounties(ctx, node.BountyFilter{State: "open"})
+			if err != nil {
+				return nil, err
+			}
+			moves := []wire.Body{
+				wire.Accept{Bounty: id, Stake: p.MinStake(2 * wire.Unit), Promised: 3},
+				wire.Commit{Bounty: id, Envelope: wire.Sum([]byte("envelope"))},
+				wire.Settle{Bounty: id},
+			}
+			for i, m := range moves {
+				if _, err := submit(ctx, f, wire.RootChain, m, nonce+1+uint64(i)); err != nil {
+					return nil, err
+				}
+				f.n.Mine(1)
+			}
+			b, err := f.api.Bounty(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			if b.State != "settled" || b.Requester != me || b.Worker != me {
+				return nil, fmt.Errorf("%s: bounty %+v", f.name, b)
+			}
+			mine, err := f.api.Bounties(ctx, node.BountyFilter{Party: me})
+			if err != nil {
+				return nil, err
+			}
+			rep, err := f.api.Reputation(ctx, me)
+			if err != nil {
+				return nil, err
+			}
+			pub := key.PubKey()
+			byKey, err := f.api.Reputation(ctx, fmt.Sprintf("%x", pub[:]))
+			if err != nil {
+				return nil, err
+			}
+			if rep.Done != 1 || *byKey != *rep {
+				return nil, fmt.Errorf("%s: reputation %+v, by key %+v", f.name, rep, byKey)
+			}
+			return []any{open, b, mine, rep}, nil
+		}},
+		{"a second settle of a settled bounty", func(ctx context.Context, f face) (any, error) {
+			list, err := f.api.Bounties(ctx, node.BountyFilter{State: "settled", Limit: 1})
+			if err != nil || len(list) != 1 {
+				return nil, fmt.Errorf("%s: settled bounties %v, %v", f.name, list, err)
+			}
+			nonce, err := rootNonce(ctx, f)
+			if err != nil {
+				return nil, err
+			}
+			return submit(ctx, f, wire.RootChain, wire.Settle{Bounty: list[0].ID}, nonce)
+		}},
+		{"a bounty nobody funded", func(ctx context.Context, f face) (any, error) {
+			return f.api.Bounty(ctx, wire.Sum([]byte("no such bounty")))
+		}},
+		{"bounties in a state that does not exist", func(ctx context.Context, f face) (any, error) {
+			return f.api.Bounties(ctx, node.BountyFilter{State: "paid"})
+		}},
+		{"reputation of neither an address nor a key", func(ctx context.Context, f face) (any, error) {
+			return f.api.Reputation(ctx, "erik")
+		}},
+		{"reputation of a stranger", func(ctx context.Context, f face) (any, error) {
+			return f.api.Reputation(ctx, wire.EncodeAddress(p.Net, bob.PubKey()))
+		}},
 		{"root blocks", func(ctx context.Context, f face) (any, error) {
 			b, err := f.api.Block(ctx, "1")
 			if err != nil {

@@ -160,6 +160,7 @@ func (s *Server) Handler() http.Handler {
 	s.netRoutes(mux)
 	s.blobRoutes(mux)
 	keyspaceRoutes(mux, api)
+	bountyRoutes(mux, api)
 	previewRoutes(mux, api)
 	return s.auth(mux)
 }

@@ -23,7 +23,8 @@ type Program struct {
 	prog   *goja.Program
 }
 
-// Hash is the SHA-256 of the original script source.
+// Hash is the SHA-256 of the original script source (for a transform, of
+// the source after the tag "bitverse/transform/v1" 0x00: see programHash).
 func (p *Program) Hash() [32]byte { return p.hash }
 
 // scriptName is the file name scripts see in stack traces.

@@ -66,7 +66,9 @@ type frameWriter struct {
 	buf []byte
 }
 
-func (fw *frameWriter) send(typ byte, payload []byte) error { return fw.sendMax(typ, payload, maxFrame) }
+func (fw *frameWriter) send(typ byte, payload []byte) error {
+	return fw.sendMax(typ, payload, maxFrame)
+}
 
 // sendMax sends a frame of at most max bytes (transforms' frames are longer).
 func (fw *frameWriter) sendMax(typ byte, payload []byte, max int) error {

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"reflect"
 	"runtime"
 	"time"
 
@@ -259,6 +260,9 @@ func (sb *sandbox) transformOutput(out goja.Value) (TransformResult, *Verdict) {
 			res = TransformResult{Output: []byte(s.String()), Kind: KindString}
 			break
 		}
+		if o, ok := out.(*goja.Object); ok && o.ExportType() == typePromise {
+			return bad(CodeReturned, "the transform returned a promise; a transform returns its result directly (no async)")
+		}
 		if _, fn := goja.AssertFunction(out); fn {
 			return bad(CodeReturned, "the transform returned a function; return bytes (a Uint8Array), a string or a JSON value")
 		}
@@ -296,7 +300,8 @@ func (sb *sandbox) rawBytes(v goja.Value) ([]byte, bool) {
 	if !ok {
 		return nil, false
 	}
-	if ab, ok := o.Export().(goja.ArrayBuffer); ok {
+	if isArrayBuffer(o) {
+		ab, _ := o.Export().(goja.ArrayBuffer)
 		if ab.Detached() {
 			return nil, false
 		}
@@ -312,10 +317,14 @@ func (sb *sandbox) rawBytes(v goja.Value) ([]byte, bool) {
 	return b, true
 }
 
-func isArrayBuffer(o *goja.Object) bool {
-	_, ok := o.Export().(goja.ArrayBuffer)
-	return ok
-}
+// Export converts a whole object (an array of 100,000 elements too), so
+// kinds are told apart by ExportType, which converts nothing.
+var (
+	typeArrayBuffer = reflect.TypeOf(goja.ArrayBuffer{})
+	typePromise     = reflect.TypeOf((*goja.Promise)(nil))
+)
+
+func isArrayBuffer(o *goja.Object) bool { return o.ExportType() == typeArrayBuffer }
 
 // transformSeed derives Math.random's seed from the program, the input and
 // the context, so every run of the same request draws the same numbers.

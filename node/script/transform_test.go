@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bitverse/bitverse/node/wire"
 )
@@ -81,6 +82,7 @@ func TestTransformFailuresAreSentences(t *testing.T) {
 	}{
 		{`function transform(input, ctx) { }`, CodeReturned, "returned undefined"},
 		{`function transform(input, ctx) { return () => 1; }`, CodeReturned, "returned a function"},
+		{`async function transform(input, ctx) { return 1; }`, CodeReturned, "returned a promise"},
 		{`function transform(input, ctx) { throw new Error("no luck"); }`, CodeThrew, "no luck"},
 		{`function transform(input, ctx) { for (;;) {} }`, CodeOutOfFuel, "out of fuel"},
 		{`function transform(input, ctx) { return ctx.image.decode(input); }`, CodeThrew, "not a PNG or JPEG"},
@@ -372,4 +374,19 @@ func FuzzTransformImageDecode(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestPoolTransformEndsWithItsContext(t *testing.T) {
+	pool := testPool(t, "")
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	_, err := pool.Transform(ctx, `function transform(input, ctx) { for (;;) {} }`, nil, testTC, MaxTransformFuel)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("got %v, want the context's error", err)
+	}
+	// The killed worker is replaced: the pool still answers.
+	res, err := pool.Transform(context.Background(), `function transform(input, ctx) { return 1; }`, nil, testTC, 0)
+	if err != nil || string(res.Output) != "1" {
+		t.Fatalf("after a cancelled transform: %v %q", err, res.Output)
+	}
 }

@@ -43,6 +43,9 @@ type Node interface {
 	Account(ctx context.Context, addr string) (node.AccountInfo, error)
 	Credit(ctx context.Context, addr, chain string) (*node.CreditInfo, error)
 	Keyspace(ctx context.Context, name string) (*node.KeyspaceInfo, error)
+	// For the market's intents: the tip height and a bounty.
+	Status(ctx context.Context) (node.Status, error)
+	Bounty(ctx context.Context, id wire.Hash) (*node.BountyInfo, error)
 	node.PreviewAPI
 }
 
