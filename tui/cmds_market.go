@@ -190,7 +190,7 @@ func marketSummaryCmd(ctx context.Context, m market.API, api node.API, addr stri
 		out.requests = len(reqs)
 		if addr != "" {
 			out.bounties, err = listBounties(ctx, api, bountyFilter{Party: addr, Limit: marketListLimit})
-			if err != nil && !errors.Is(err, errNoBounties) {
+			if err != nil {
 				return marketSummaryMsg{err: err}
 			}
 		}

@@ -491,14 +491,20 @@ func tipOf(name string, h uint64) wire.Hash {
 	return wire.Sum([]byte(name), id[:])
 }
 
-// The market's on-chain reads: the fake chain has no bounties and an
-// empty reputation ledger.
+// The market's on-chain reads: the bounties of the fake chain (set by a
+// test, newest first) and an empty reputation ledger.
 func (f *fakeAPI) Bounty(ctx context.Context, id wire.Hash) (*node.BountyInfo, error) {
+	if err := f.wait(ctx, "Bounty"); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, b := range f.bounties {
+		if b.ID == id {
+			return &b, nil
+		}
+	}
 	return nil, fmt.Errorf("%w: there is no bounty %s on the chain", node.ErrNotFound, id.Short())
-}
-
-func (f *fakeAPI) Bounties(ctx context.Context, _ node.BountyFilter) ([]node.BountyInfo, error) {
-	return nil, nil
 }
 
 func (f *fakeAPI) Reputation(ctx context.Context, id string) (*node.ReputationInfo, error) {

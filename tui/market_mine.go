@@ -156,7 +156,8 @@ func (v *marketMine) startClose(id wire.Hash, dispute bool) tea.Cmd {
 // closeProblem says why b cannot be settled (or disputed) by this wallet
 // now, or "" if it can.
 func closeProblem(b bountyInfo, s *common, dispute bool) string {
-	height, _ := s.tipHeight()
+	tip, _ := s.tipHeight()
+	height := tip + 1 // the block a settlement sent now goes into
 	requester, worker := s.isMine(b.Requester), s.isMine(b.Worker)
 	if b.State != bountyCommitted {
 		return fmt.Sprintf("This bounty is %s: only a committed result can be settled or disputed.", b.State)
@@ -175,7 +176,7 @@ func closeProblem(b bountyInfo, s *common, dispute bool) string {
 		return ""
 	case worker && height < b.SettleAfter:
 		return fmt.Sprintf("The requester may still dispute: you may settle from block #%s (in %s).",
-			view.Int(b.SettleAfter), view.Count(b.SettleAfter-height, "block", "blocks"))
+			view.Int(b.SettleAfter), view.Count(b.SettleAfter-tip, "block", "blocks"))
 	case worker:
 		return ""
 	}
@@ -237,13 +238,15 @@ func countdown(s *common, b bountyInfo, height uint64) string {
 		}
 		return "deadline " + left(b.Deadline)
 	case bountyCommitted:
-		if height >= b.SettleAfter {
+		// A dispute must land below SettleAfter: in one of the blocks
+		// from the next one up to SettleAfter-1.
+		if height+1 >= b.SettleAfter {
 			return "window over: the worker may settle"
 		}
 		if s.isMine(b.Requester) {
-			return "dispute window: " + view.Count(b.SettleAfter-height, "block", "blocks")
+			return "dispute window: " + view.Count(b.SettleAfter-height-1, "block", "blocks")
 		}
-		return "you may settle " + left(b.SettleAfter)
+		return "you may settle " + left(b.SettleAfter-1)
 	}
 	if b.Closed > 0 {
 		return "closed at #" + view.Int(b.Closed)
@@ -311,7 +314,7 @@ func (v *marketMine) review() review {
 	if v.dispute {
 		rows = append(rows,
 			f("outcome", st.Warn.Render("the amount is burned: nobody receives it")),
-			f("", st.Muted.Render("the worker's stake goes back to it; its record shows the dispute")),
+			f("", st.Muted.Render("the worker's stake goes back; its record counts a dispute")),
 			f("fee", st.Value.Render(view.Amount(tx.Fee))))
 		return review{title: "Dispute this result?", rows: rows, yes: "dispute", no: "back"}
 	}

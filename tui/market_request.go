@@ -246,7 +246,7 @@ func (r *marketRequest) fund() tea.Cmd {
 	}
 	acct := r.s.accounts[0]
 	hw, name := r.s.wallet, acct.Name
-	r.fundRow, r.fundIdx, r.fundDL = row, r.rows.cursor, height+bountyBlocks
+	r.fundRow, r.fundIdx, r.fundDL = row, r.rows.cursor, bountyDeadline(r.s.params, height)
 	ctx, api, params, from, request := r.s.ctx, r.s.api, r.s.params, acct.PubKey, r.quote.Request
 	idx, dl := uint8(r.fundIdx), r.fundDL
 	return r.flow.start(func(id reqID) tea.Cmd {

@@ -156,9 +156,9 @@ func TestMarketSettleAndDisputeRules(t *testing.T) {
 	asWorker := committed
 	asWorker.Requester, asWorker.Worker = otherAddr, testAddr
 	late := committed
-	late.SettleAfter = 100
+	late.SettleAfter = 101 // the next block is 101
 	lateWorker := asWorker
-	lateWorker.SettleAfter = 100
+	lateWorker.SettleAfter = 101
 	open := committed
 	open.State = bountyOpen
 	stranger := committed
@@ -171,6 +171,7 @@ func TestMarketSettleAndDisputeRules(t *testing.T) {
 	}{
 		{"requester settles in the window", committed, false, ""},
 		{"requester disputes in the window", committed, true, ""},
+		{"requester disputes in the window's last block", func() bountyInfo { b := committed; b.SettleAfter = 102; return b }(), true, ""},
 		{"requester settles after the window", late, false, ""},
 		{"requester disputes after the window", late, true, "window is over"},
 		{"worker settles in the window", asWorker, false, "may still dispute"},
@@ -265,4 +266,94 @@ func TestServeKeyIsTheFirstAccountsOnceTheWalletOpens(t *testing.T) {
 	if v := h.api.Violations(); len(v) > 0 {
 		t.Fatalf("calls from Update or View: %v", v)
 	}
+}
+
+// submittedBody is the body of the last transaction submitted.
+func (h *harness) submittedBody() wire.Body {
+	h.t.Helper()
+	raw := h.api.Submitted()
+	if raw == nil {
+		h.t.Fatal("nothing was submitted")
+	}
+	tx, err := wire.DecodeTx(raw)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return tx.Body
+}
+
+// TestMarketFundRowPlansReviewsAndSubmitsTheBounty: enter on a row has
+// the planner plan the bounty (the row's price, its worker named, a
+// deadline 120 blocks on), the review shows it, y submits it; the
+// bounty's progress shows under the table, and its result opens by
+// itself when it arrives.
+func TestMarketFundRowPlansReviewsAndSubmitsTheBounty(t *testing.T) {
+	h := newMarketHarness(t)
+	h.api.accounts[testAddr] = node.AccountInfo{Address: testAddr, Balance: 10 * wire.Unit, NextNonce: 3}
+	h.api.market.setTable(bwExpr, marketRows(3)...)
+	h.quote(bwExpr)
+	h.press("down", "enter")
+	h.mustSee("Fund this bounty?", "0.08 BVS", "block #10,119", "(in 120 blocks")
+	if h.api.Submitted() != nil {
+		t.Fatal("submitted before y")
+	}
+	h.press("n")
+	h.mustNotSee("Fund this bounty?")
+	h.press("up", "enter")
+	h.mustSee("Fund this bounty?", "0.05 BVS", "you (this node serves it)")
+	h.press("y")
+	body, ok := h.submittedBody().(wire.Bounty)
+	if !ok {
+		t.Fatalf("submitted %T, want a bounty", h.submittedBody())
+	}
+	want := wire.Bounty{Request: requestID(bwExpr), Row: 0, Amount: 5 * wire.Unit / 100, Deadline: 9_999 + bountyBlocks, Worker: testPub}
+	if body != want {
+		t.Fatalf("bounty %+v, want %+v", body, want)
+	}
+	h.mustSee("funded: the worker has until block #10,119", "funded: waiting for a block to hold it")
+	tx, _ := wire.DecodeTx(h.api.Submitted())
+	id := tx.ID()
+	// A block holds it, the worker commits, the result arrives.
+	b := node.BountyInfo{ID: id, Requester: testAddr, Request: requestID(bwExpr), Amount: body.Amount, Deadline: body.Deadline,
+		Worker: testAddr, State: bountyCommitted, SettleAfter: 10_005}
+	h.api.mu.Lock()
+	h.api.bounties = append([]bountyInfo{b}, h.api.bounties...)
+	h.api.mu.Unlock()
+	h.api.market.results[id] = &market.Result{Bounty: id, Request: requestID(bwExpr), Kind: "json", Value: []byte(`{"gray":true}`), Fuel: 42}
+	h.send(eventMsg{ev: node.Event{Kind: node.EventBlockConnected, Height: 10_000}, ch: h.api.events})
+	h.mustSee("result committed")
+	h.send(marketEventMsg{ev: market.Event{Kind: market.EventResult, Bounty: id}, ch: h.api.market.events})
+	h.mustSee("Result of bounty", "JSON", `"gray": true`)
+}
+
+// TestMarketDisputeAsksFirst: d on a committed bounty of mine shows what
+// a dispute costs (the amount is burned) before anything is signed; n
+// sends nothing, y sends the dispute. s from a result settles it.
+func TestMarketDisputeAsksFirst(t *testing.T) {
+	h := newMarketHarness(t)
+	h.api.accounts[testAddr] = node.AccountInfo{Address: testAddr, Balance: 10 * wire.Unit, NextNonce: 3}
+	h.press("b")
+	h.mustSee("dispute window: 7 blocks")
+	h.press("d")
+	h.mustSee("Dispute this result?", "the amount is burned")
+	h.press("n")
+	if h.api.Submitted() != nil {
+		t.Fatal("n submitted the dispute")
+	}
+	h.press("d", "y")
+	if got, ok := h.submittedBody().(wire.Dispute); !ok || got.Bounty != bountyID(1) {
+		t.Fatalf("submitted %+v, want the dispute of bounty 1", h.submittedBody())
+	}
+	h.mustSee("Dispute sent")
+	h.press("enter")
+	h.mustSee("Result of bounty")
+	h.press("s")
+	h.mustSee("Settle this bounty?", "the worker is paid 0.05 BVS")
+	h.press("y")
+	if got, ok := h.submittedBody().(wire.Settle); !ok || got.Bounty != bountyID(1) {
+		t.Fatalf("submitted %+v, want the settlement of bounty 1", h.submittedBody())
+	}
+	// A job of mine still in its window: the worker may not settle yet.
+	h.press("esc", "down", "s")
+	h.mustSee("is accepted: only a committed result")
 }
