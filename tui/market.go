@@ -52,6 +52,8 @@ type marketScreen struct {
 	requests          []market.RequestInfo
 	requestsErr       error
 	reqBusy, reqStale bool
+
+	eventsFailing bool // the last subscription failed (logged once)
 }
 
 func newMarket(s *common, m market.API) *marketScreen {
@@ -221,9 +223,16 @@ func (ms *marketScreen) Update(msg tea.Msg) tea.Cmd {
 	}
 	switch msg := msg.(type) {
 	case marketEventsMsg:
+		if ms.eventsFailing {
+			ms.s.log.Info("market events: subscribed again")
+		}
+		ms.eventsFailing = false
 		return marketWaitCmd(ms.s.ctx, msg.ch)
 	case marketEventsFailedMsg:
-		ms.s.log.Warn("subscribe to market events", "err", msg.err)
+		if !ms.eventsFailing {
+			ms.s.log.Warn("subscribe to market events", "err", msg.err)
+		}
+		ms.eventsFailing = true
 		return marketResubscribeLater()
 	case marketEventsClosedMsg:
 		if ms.s.ctx.Err() != nil {
