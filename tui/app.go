@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/consensus"
+	"github.com/bitverse/bitverse/node/market"
 	"github.com/bitverse/bitverse/node/wire"
 	"github.com/bitverse/bitverse/tui/internal/view"
 	"github.com/bitverse/bitverse/tui/keymap"
@@ -51,7 +52,7 @@ type app struct {
 	showHelp    bool
 	confirmQuit bool
 
-	serveKey func(wire.PrivKey) error // Options.ServeKey
+	serveKey func(wire.PrivKey) (market.API, error) // Options.ServeKey
 
 	statusBusy, statusStale bool
 	balBusy, balStale       bool
@@ -76,7 +77,7 @@ func newApp(opts Options, d deps) *app {
 	s.now = clock()
 	a := &app{s: s, d: d, inSetup: true, serveKey: opts.ServeKey}
 	a.setup = newSetup(s, d, opts.WalletDir)
-	a.screens = []screen{newHome(s), newBlocktree(s), newMining(s), newWalletScreen(s), newData(s), newMarket(s, opts.Market)}
+	a.screens = []screen{newHome(s), newBlocktree(s), newMining(s), newWalletScreen(s), newData(s), newMarket(s)}
 	a.help = help.New()
 	a.help.Styles = s.st.Help
 	return a
@@ -180,13 +181,18 @@ func (a *app) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		a.s.log.Info("wallet ready", "accounts", len(a.s.accounts))
 		var serve tea.Cmd
 		if a.serveKey != nil && len(a.s.accounts) > 0 {
+			a.s.marketStarting = true
 			serve = serveKeyCmd(msg.w, a.s.accounts[0].Name, a.serveKey)
 		}
 		return a, tea.Batch(a.requestBalances(), a.switchTo(tabHome), serve)
 	case serveKeyMsg:
+		a.s.marketStarting = false
 		if msg.err != nil {
-			a.s.log.Warn("serve identity", "err", msg.err)
-			a.s.fail("The market cannot serve with your account: " + sentence(msg.err))
+			a.s.log.Warn("start the market", "err", msg.err)
+			a.s.fail("The market did not start: " + sentence(msg.err))
+		} else if msg.m != nil {
+			a.s.market = msg.m
+			a.s.log.Info("market started")
 		}
 		return a, a.broadcast(msg)
 	case accountsMsg:

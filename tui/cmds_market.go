@@ -229,17 +229,23 @@ func closeCmd(ctx context.Context, api node.API, p *consensus.Params, id reqID, 
 	}
 }
 
-// serveKeyMsg says the market was given the serve identity (or why not).
-type serveKeyMsg struct{ err error }
+// serveKeyMsg carries the market started with the wallet's key (or why
+// it did not start).
+type serveKeyMsg struct {
+	m   market.API
+	err error
+}
 
-// serveKeyCmd hands the key of account name to the embedded node's market.
-func serveKeyCmd(w walletHandle, name string, give func(wire.PrivKey) error) tea.Cmd {
+// serveKeyCmd hands the key of account name to the embedded node, which
+// starts its market with it.
+func serveKeyCmd(w walletHandle, name string, start func(wire.PrivKey) (market.API, error)) tea.Cmd {
 	return func() tea.Msg {
 		k, err := w.Key(name)
 		if err != nil {
 			return serveKeyMsg{err: err}
 		}
-		return serveKeyMsg{err: give(k)}
+		m, err := start(k)
+		return serveKeyMsg{m: m, err: err}
 	}
 }
 

@@ -54,7 +54,10 @@ type screen interface {
 type common struct {
 	ctx     context.Context
 	api     node.API
-	market  market.API // nil: the node has no market
+	market  market.API // nil: the node has no market (yet)
+	// marketStarting: the embedded node's market starts with the
+	// wallet's key (Options.ServeKey) and has not answered yet.
+	marketStarting bool
 	params  *consensus.Params
 	net     wire.Network
 	st      styles.Styles

@@ -100,7 +100,7 @@ func (h *homeScreen) Update(msg tea.Msg) tea.Cmd {
 			h.mktStale = false
 			return h.fetchMarket()
 		}
-	case marketEventMsg:
+	case marketEventMsg, serveKeyMsg:
 		if h.active {
 			return h.fetchMarket()
 		}

@@ -31,7 +31,6 @@ const (
 // node's) and hands each to its components.
 type marketScreen struct {
 	s             *common
-	m             market.API // nil: the node has no market
 	width, height int
 	active        bool
 	section       marketSection
@@ -56,12 +55,12 @@ type marketScreen struct {
 	eventsFailing bool // the last subscription failed (logged once)
 }
 
-func newMarket(s *common, m market.API) *marketScreen {
-	ms := &marketScreen{s: s, m: m}
-	ms.req = newMarketRequest(s, m)
+func newMarket(s *common) *marketScreen {
+	ms := &marketScreen{s: s}
+	ms.req = newMarketRequest(s)
 	ms.mine = newMarketMine(s)
-	ms.open = newMarketOpen(s, m)
-	ms.res = newMarketResult(s, m)
+	ms.open = newMarketOpen(s)
+	ms.res = newMarketResult(s)
 	return ms
 }
 
@@ -88,15 +87,15 @@ const marketHead = 3
 
 // Init subscribes to the market's events.
 func (ms *marketScreen) Init() tea.Cmd {
-	if ms.m == nil {
+	if ms.s.market == nil {
 		return nil
 	}
-	return marketSubscribeCmd(ms.s.ctx, ms.m)
+	return marketSubscribeCmd(ms.s.ctx, ms.s.market)
 }
 
 func (ms *marketScreen) Activate() tea.Cmd {
 	ms.active = true
-	if ms.m == nil {
+	if ms.s.market == nil {
 		return nil
 	}
 	cmds := []tea.Cmd{ms.fetchServe(), ms.fetchRequests()}
@@ -129,7 +128,7 @@ func (ms *marketScreen) holding() bool {
 }
 
 func (ms *marketScreen) Capturing() bool {
-	if ms.m == nil || ms.showResult {
+	if ms.s.market == nil || ms.showResult {
 		return false
 	}
 	switch ms.section {
@@ -145,7 +144,7 @@ func (ms *marketScreen) Dirty() bool { return false }
 
 func (ms *marketScreen) ShortHelp() []key.Binding {
 	k := ms.s.keys
-	if ms.m == nil {
+	if ms.s.market == nil {
 		return nil
 	}
 	if ms.showResult {
@@ -180,7 +179,7 @@ func (ms *marketScreen) FullHelp() [][]key.Binding {
 }
 
 func (ms *marketScreen) fetchServe() tea.Cmd {
-	if ms.m == nil {
+	if ms.s.market == nil {
 		return nil
 	}
 	if ms.serveBusy {
@@ -188,11 +187,11 @@ func (ms *marketScreen) fetchServe() tea.Cmd {
 		return nil
 	}
 	ms.serveBusy = true
-	return serveCmd(ms.s.ctx, ms.m, false, false)
+	return serveCmd(ms.s.ctx, ms.s.market, false, false)
 }
 
 func (ms *marketScreen) fetchRequests() tea.Cmd {
-	if ms.m == nil {
+	if ms.s.market == nil {
 		return nil
 	}
 	if ms.reqBusy {
@@ -200,7 +199,7 @@ func (ms *marketScreen) fetchRequests() tea.Cmd {
 		return nil
 	}
 	ms.reqBusy = true
-	return requestsCmd(ms.s.ctx, ms.m)
+	return requestsCmd(ms.s.ctx, ms.s.market)
 }
 
 // myBounty reports whether bounty is one the wallet funded (this session,
@@ -240,15 +239,19 @@ func (ms *marketScreen) Update(msg tea.Msg) tea.Cmd {
 		}
 		return marketResubscribeLater()
 	case marketResubscribeMsg:
-		return marketSubscribeCmd(ms.s.ctx, ms.m)
+		return marketSubscribeCmd(ms.s.ctx, ms.s.market)
 	case marketEventMsg:
 		return tea.Batch(marketWaitCmd(ms.s.ctx, msg.ch), ms.event(msg.ev))
 	case eventMsg:
-		if ms.active && ms.m != nil && msg.ev.Kind == node.EventBlockConnected {
+		if ms.active && ms.s.market != nil && msg.ev.Kind == node.EventBlockConnected {
 			return tea.Batch(ms.fetchServe(), ms.mine.fetch(), ms.open.refresh())
 		}
 	case serveKeyMsg:
-		return ms.fetchServe()
+		if msg.m == nil {
+			return nil
+		}
+		// The market just started: listen to it and read it.
+		return tea.Batch(marketSubscribeCmd(ms.s.ctx, msg.m), ms.Activate())
 	case serveMsg:
 		return ms.gotServe(msg)
 	case requestsMsg:
@@ -344,7 +347,7 @@ func serveSentence(err error) string {
 }
 
 func (ms *marketScreen) key(msg tea.KeyPressMsg) tea.Cmd {
-	if ms.m == nil {
+	if ms.s.market == nil {
 		return nil
 	}
 	k := ms.s.keys
@@ -376,7 +379,7 @@ func (ms *marketScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 		} else {
 			ms.s.info("Turning serving off…")
 		}
-		return serveCmd(ms.s.ctx, ms.m, true, on)
+		return serveCmd(ms.s.ctx, ms.s.market, true, on)
 	case key.Matches(msg, k.NewRequest):
 		ms.section = mkRequest
 		return tea.Batch(ms.req.focus(), ms.fetchRequests())
@@ -417,7 +420,10 @@ func (ms *marketScreen) sectionKey(msg tea.KeyPressMsg) tea.Cmd {
 
 func (ms *marketScreen) View() string {
 	st := ms.s.st
-	if ms.m == nil {
+	if ms.s.market == nil && ms.s.marketStarting {
+		return view.Lines("\n "+st.Title.Render("Market")+"\n\n "+st.Muted.Render("Starting the market with your account as its serve identity…"), ms.width, ms.height)
+	}
+	if ms.s.market == nil {
 		return view.Lines("\n "+st.Title.Render("Market")+"\n\n "+
 			st.Muted.Render(view.Truncate("This node offers no compute market: it runs without the market service.", ms.width-2))+"\n "+
 			st.Muted.Render(view.Truncate("Open the UI on its own node (bitverse), or attach it to a node that runs one.", ms.width-2)),

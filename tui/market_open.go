@@ -20,7 +20,6 @@ import (
 // the job (market Take).
 type marketOpen struct {
 	s             *common
-	m             market.API
 	width, height int
 
 	list        []bountyInfo
@@ -45,8 +44,8 @@ type marketOpen struct {
 	taking wire.Hash // the Take out
 }
 
-func newMarketOpen(s *common, m market.API) *marketOpen {
-	v := &marketOpen{s: s, m: m, names: map[wire.Hash]string{}}
+func newMarketOpen(s *common) *marketOpen {
+	v := &marketOpen{s: s, names: map[wire.Hash]string{}}
 	v.fTransform = newInput(s.st, "", "black and white", 30)
 	v.fMax = newInput(s.st, "", "any (BVS)", 16)
 	v.fBlocks = newInput(s.st, "", "any", 8)
@@ -191,7 +190,7 @@ func (v *marketOpen) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		v.taking = b.ID
 		v.s.info("Asking this node's worker to accept bounty " + view.Short(b.ID.String(), 12) + "…")
-		return takeCmd(v.s.ctx, v.m, b.ID)
+		return takeCmd(v.s.ctx, v.s.market, b.ID)
 	}
 	return nil
 }

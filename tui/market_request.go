@@ -26,7 +26,6 @@ const exampleRequest = `("photo filters/black and white")("erik/photos/3j903")`
 // live requests this node has seen; enter on one quotes it here.
 type marketRequest struct {
 	s             *common
-	m             market.API
 	width, height int
 
 	input    textinput.Model
@@ -53,8 +52,8 @@ type marketRequest struct {
 	last   wire.Hash
 }
 
-func newMarketRequest(s *common, m market.API) *marketRequest {
-	r := &marketRequest{s: s, m: m, flow: newSignFlow(s), funded: map[wire.Hash]bool{}}
+func newMarketRequest(s *common) *marketRequest {
+	r := &marketRequest{s: s, flow: newSignFlow(s), funded: map[wire.Hash]bool{}}
 	r.input = newInput(s.st, "", exampleRequest, 60)
 	r.input.CharLimit = 1024
 	return r
@@ -117,7 +116,7 @@ func (r *marketRequest) fetchTable() tea.Cmd {
 		return nil
 	}
 	r.tableBusy = true
-	return tableCmd(r.s.ctx, r.m, r.quote.Request)
+	return tableCmd(r.s.ctx, r.s.market, r.quote.Request)
 }
 
 // offer is an offer for request: the table is read again if it is ours.
@@ -221,7 +220,7 @@ func (r *marketRequest) submit(expr string) tea.Cmd {
 		return nil
 	}
 	r.quoting, r.quoteErr = r.s.newID(), nil
-	return quoteCmd(r.s.ctx, r.m, r.quoting, expr)
+	return quoteCmd(r.s.ctx, r.s.market, r.quoting, expr)
 }
 
 // fund starts funding the selected row: the planner plans the bounty,

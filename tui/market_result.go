@@ -18,7 +18,6 @@ import (
 // chain. The command that fetched it decoded it (resultCmd).
 type marketResult struct {
 	s             *common
-	m             market.API
 	width, height int
 
 	want   wire.Hash // the bounty shown
@@ -31,7 +30,7 @@ type marketResult struct {
 	cw, ch int
 }
 
-func newMarketResult(s *common, m market.API) *marketResult { return &marketResult{s: s, m: m} }
+func newMarketResult(s *common) *marketResult { return &marketResult{s: s} }
 
 func (v *marketResult) SetSize(w, h int) { v.width, v.height = w, h }
 
@@ -43,7 +42,7 @@ func (v *marketResult) ShortHelp() []key.Binding {
 // load fetches bounty's result.
 func (v *marketResult) load(bounty wire.Hash) tea.Cmd {
 	v.want, v.res, v.err, v.offset, v.lines = bounty, nil, nil, 0, nil
-	return resultCmd(v.s.ctx, v.m, bounty)
+	return resultCmd(v.s.ctx, v.s.market, bounty)
 }
 
 func (v *marketResult) Update(msg tea.Msg) tea.Cmd {

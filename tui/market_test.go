@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/bitverse/bitverse/node"
@@ -239,29 +240,48 @@ func TestMarketJobEventRefreshesServeStatus(t *testing.T) {
 	h.send(eventMsg{ev: node.Event{Kind: node.EventBlockConnected, Height: 10_000}, ch: h.api.events})
 }
 
-// TestServeKeyIsTheFirstAccountsOnceTheWalletOpens: the embedded node's
-// market gets the key of the wallet's first account, from a command, and
-// the serve line is read again.
-func TestServeKeyIsTheFirstAccountsOnceTheWalletOpens(t *testing.T) {
+// TestEmbeddedMarketStartsWithTheWalletsKey: the embedded node's market
+// starts once the wallet is open, with the key of its first account (from
+// a command); until then the market screen says it is starting, then it
+// listens to the market and reads it.
+func TestEmbeddedMarketStartsWithTheWalletsKey(t *testing.T) {
 	api := newFakeAPI(100)
 	ws := &fakeWallets{probe: api.probe, exists: true}
 	opts := testOptions(api)
-	var got []wire.PrivKey
-	opts.ServeKey = func(k wire.PrivKey) error { got = append(got, k); return nil }
+	opts.Market = nil
+	keys := make(chan wire.PrivKey, 2)
+	release := make(chan struct{})
+	opts.ServeKey = func(k wire.PrivKey) (market.API, error) {
+		keys <- k
+		<-release
+		return api.market, nil
+	}
 	h := &harness{t: t, a: newApp(opts, testDeps(api, ws)), api: api, ws: ws}
 	h.exec(h.a.Init())
 	h.send(tea.WindowSizeMsg{Width: 80, Height: 24})
-	if len(got) != 0 {
-		t.Fatal("the serve key was given before the wallet opened")
+	if len(keys) != 0 || h.callCount("market.Events") != 0 {
+		t.Fatal("the market was started or read before the wallet opened")
 	}
-	before := h.callCount("market.ServeStatus")
 	h.typeText(testPass)
-	h.press("enter")
-	if len(got) != 1 || got[0].PubKey() != testPub {
-		t.Fatalf("serve keys given: %d, want the first account's once", len(got))
+	h.press("enter") // the start command blocks: the harness moves on
+	h.press("6")
+	h.mustSee("Starting the market")
+	close(release)
+	select {
+	case k := <-keys:
+		if k.PubKey() != testPub {
+			t.Fatal("the market was not given the first account's key")
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the market was never started")
 	}
-	if h.callCount("market.ServeStatus") <= before {
-		t.Fatal("the serve status was not read again after the key was given")
+	if len(keys) != 0 {
+		t.Fatal("the market was started twice")
+	}
+	h.send(serveKeyMsg{m: api.market})
+	h.mustSee("serve ○ off as you")
+	if h.callCount("market.Events") != 1 {
+		t.Fatalf("the started market's events were subscribed %d times, want 1", h.callCount("market.Events"))
 	}
 	if v := h.api.Violations(); len(v) > 0 {
 		t.Fatalf("calls from Update or View: %v", v)

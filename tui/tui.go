@@ -26,8 +26,9 @@ type Options struct {
 	Market market.API // the market service, in process or over the local API; nil: none
 	// ServeKey, when set, is given the key of the wallet's first account
 	// once the wallet is open (from a command, never from Update): the
-	// embedded node's market serves with it (its serve identity).
-	ServeKey  func(wire.PrivKey) error
+	// embedded node starts its market with it as the serve identity and
+	// returns it (nil: keep Market).
+	ServeKey func(wire.PrivKey) (market.API, error)
 	Params    *consensus.Params // the network's consensus parameters
 	WalletDir string            // where wallet.json lives (create/restore/open happen inside the TUI)
 	DataDir   string            // tui.log is written here
