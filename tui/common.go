@@ -52,19 +52,19 @@ type screen interface {
 // Update and View, on the same goroutine); components write only the
 // message line (info, fail) and take request IDs (newID).
 type common struct {
-	ctx     context.Context
-	api     node.API
-	market  market.API // nil: the node has no market (yet)
+	ctx    context.Context
+	api    node.API
+	market market.API // nil: the node has no market (yet)
 	// marketStarting: the embedded node's market starts with the
 	// wallet's key (Options.ServeKey) and has not answered yet.
 	marketStarting bool
-	params  *consensus.Params
-	net     wire.Network
-	st      styles.Styles
-	keys    keymap.KeyMap
-	clock   func() time.Time
-	log     *slog.Logger
-	version string
+	params         *consensus.Params
+	net            wire.Network
+	st             styles.Styles
+	keys           keymap.KeyMap
+	clock          func() time.Time
+	log            *slog.Logger
+	version        string
 
 	now time.Time // the clock, read once per message
 

@@ -28,7 +28,7 @@ type Options struct {
 	// once the wallet is open (from a command, never from Update): the
 	// embedded node starts its market with it as the serve identity and
 	// returns it (nil: keep Market).
-	ServeKey func(wire.PrivKey) (market.API, error)
+	ServeKey  func(wire.PrivKey) (market.API, error)
 	Params    *consensus.Params // the network's consensus parameters
 	WalletDir string            // where wallet.json lives (create/restore/open happen inside the TUI)
 	DataDir   string            // tui.log is written here
