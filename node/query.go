@@ -391,6 +391,10 @@ func DescribeTx(net wire.Network, t *wire.Tx) TxInfo {
 		ti.To, ti.Amount = wire.EncodeAddress(net, b.To), b.Amount
 	case wire.Put:
 		ti.Key, ti.ValueSize = b.Key, len(b.Value)
+	case wire.Bounty:
+		ti.Amount = b.Amount // escrowed
+	case wire.Accept:
+		ti.Amount = b.Stake // escrowed
 	}
 	return ti
 }

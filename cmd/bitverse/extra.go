@@ -10,5 +10,6 @@ func extraCommands() []*cobra.Command {
 	cs = append(cs, keyspaceCommands()...)
 	cs = append(cs, branchCommands()...)
 	cs = append(cs, transformCmd())
+	cs = append(cs, bountyCommands()...)
 	return cs
 }
