@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/market"
+	"github.com/bitverse/bitverse/node/rpc"
 	"github.com/bitverse/bitverse/node/wire"
 	"github.com/bitverse/bitverse/tui/internal/view"
 )
@@ -53,6 +54,8 @@ type marketScreen struct {
 	reqBusy, reqStale bool
 
 	eventsFailing bool // the last subscription failed (logged once)
+	// remoteNone: the node attached to (--rpc) runs no market service
+	remoteNone bool
 }
 
 func newMarket(s *common) *marketScreen {
@@ -321,7 +324,9 @@ func (ms *marketScreen) gotServe(msg serveMsg) tea.Cmd {
 		ms.s.fail(serveSentence(msg.err))
 	case msg.err != nil:
 		ms.serveErr = msg.err
+		ms.remoteNone = errors.Is(msg.err, rpc.ErrNoMarket)
 	default:
+		ms.remoteNone = false
 		ms.serve, ms.serveErr = msg.st, nil
 		if msg.toggled && msg.st != nil {
 			if msg.st.On {
@@ -423,7 +428,7 @@ func (ms *marketScreen) View() string {
 	if ms.s.market == nil && ms.s.marketStarting {
 		return view.Lines("\n "+st.Title.Render("Market")+"\n\n "+st.Muted.Render("Starting the market with your account as its serve identity…"), ms.width, ms.height)
 	}
-	if ms.s.market == nil {
+	if ms.s.market == nil || ms.remoteNone {
 		return view.Lines("\n "+st.Title.Render("Market")+"\n\n "+
 			st.Muted.Render(view.Truncate("This node offers no compute market: it runs without the market service.", ms.width-2))+"\n "+
 			st.Muted.Render(view.Truncate("Open the UI on its own node (bitverse), or attach it to a node that runs one.", ms.width-2)),

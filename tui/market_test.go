@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/market"
+	"github.com/bitverse/bitverse/node/rpc"
 	"github.com/bitverse/bitverse/node/wire"
 )
 
@@ -376,4 +378,15 @@ func TestMarketDisputeAsksFirst(t *testing.T) {
 	// A job of mine still in its window: the worker may not settle yet.
 	h.press("esc", "down", "s")
 	h.mustSee("is accepted: only a committed result")
+}
+
+// TestMarketOfARemoteNodeWithoutOneSaysSo: attached to a node that runs
+// no market service (the local API says so), the screen says so in a
+// sentence instead of showing errors.
+func TestMarketOfARemoteNodeWithoutOneSaysSo(t *testing.T) {
+	h := newMarketHarness(t)
+	h.send(serveMsg{err: fmt.Errorf("market_serve_status: %w", rpc.ErrNoMarket)})
+	h.mustSee("This node offers no compute market")
+	h.send(serveMsg{st: &market.ServeStatus{On: true, Identity: testPub}})
+	h.mustSee("serve ● on")
 }
