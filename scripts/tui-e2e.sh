@@ -234,7 +234,9 @@ keys s
 wait_for "Settle this bounty?" 30
 keys y
 wait_for "Settlement sent" 30
-step "    settled"
+keys Escape b
+wait_for "settled " 120 # once a block holds the settlement
+step "    $(screen | grep -oE '[0-9a-f]{8}… +both +settled +[0-9.]+ BVS +closed at #[0-9,]+' | tr -s ' ' | head -1)"
 
 keys q
 end=$((SECONDS + 30))

@@ -146,6 +146,11 @@ func (v *marketMine) startClose(id wire.Hash, dispute bool) tea.Cmd {
 		return nil
 	}
 	v.closing, v.dispute = b, dispute
+	if dispute {
+		v.s.info("Planning the dispute…")
+	} else {
+		v.s.info("Planning the settlement…")
+	}
 	hw, name := v.s.wallet, acct.Name
 	ctx, api, params, from := v.s.ctx, v.s.api, v.s.params, acct.PubKey
 	return v.flow.start(func(id reqID) tea.Cmd {
@@ -189,6 +194,8 @@ func (v *marketMine) flowDone(cmd tea.Cmd, r flowResult) tea.Cmd {
 		what = "dispute"
 	}
 	switch r.outcome {
+	case outcomePrepared:
+		v.s.info("") // the review shows the plan
 	case outcomeFailed:
 		v.s.log.Warn("prepare "+what, "err", r.err)
 		v.s.fail("The " + what + " cannot be made: " + sentence(r.err))

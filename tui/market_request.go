@@ -248,6 +248,7 @@ func (r *marketRequest) fund() tea.Cmd {
 	r.fundRow, r.fundIdx, r.fundDL = row, r.rows.cursor, bountyDeadline(r.s.params, height)
 	ctx, api, params, from, request := r.s.ctx, r.s.api, r.s.params, acct.PubKey, r.quote.Request
 	idx, dl := uint8(r.fundIdx), r.fundDL
+	r.s.info("Planning the bounty…")
 	return r.flow.start(func(id reqID) tea.Cmd {
 		return fundCmd(ctx, api, params, id, from, request, idx, row.Price, dl, row.Worker,
 			func(tx *wire.Tx) error { return hw.Sign(name, tx) })
@@ -257,6 +258,8 @@ func (r *marketRequest) fund() tea.Cmd {
 // flowDone acts on what the funding flow reports.
 func (r *marketRequest) flowDone(cmd tea.Cmd, res flowResult) tea.Cmd {
 	switch res.outcome {
+	case outcomePrepared:
+		r.s.info("") // the review shows the plan
 	case outcomeFailed:
 		r.s.log.Warn("prepare bounty", "err", res.err)
 		r.s.fail("The bounty cannot be funded: " + sentence(res.err))
