@@ -11,5 +11,7 @@ func extraCommands() []*cobra.Command {
 	cs = append(cs, branchCommands()...)
 	cs = append(cs, transformCmd())
 	cs = append(cs, bountyCommands()...)
+	cs = append(cs, marketCommands()...)
+	addBountyAccept(cs)
 	return cs
 }

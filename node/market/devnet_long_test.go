@@ -21,7 +21,7 @@ func TestDevnetSilentWorkerIsRefundedAtTheDeadline(t *testing.T) {
 	q, tb := d.quote(`("public/hello")`)
 	silent := harness.KeyFor("nobody").PubKey()
 	h0 := d.by.Chain().Tip().Height
-	deadline := h0 + d.h.Params().MinBountyBlocks + 3
+	deadline := h0 + d.h.Params().MinBountyBlocks + 4
 	before, _ := d.req.API.Account(ctx, wire.EncodeAddress(d.h.Params().Net, d.req.Key.PubKey()))
 	id := d.send(d.req, plan.Bounty{Request: q.Request, Amount: tb.Rows[0].Price, Deadline: deadline, Worker: silent})
 	d.mineUntil(int(deadline-h0)+2, "the deadline passes", func() bool { return d.by.Chain().Tip().Height >= deadline })

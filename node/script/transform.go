@@ -28,7 +28,7 @@ import (
 // request may cause on the node that serves it.
 const (
 	// DefaultTransformFuel is the budget when the caller passes 0: a 1 MP
-	// per-pixel loop takes about 100 M.
+	// per-pixel loop takes about 80 M.
 	DefaultTransformFuel = 250_000_000
 	// MaxTransformFuel caps any budget.
 	MaxTransformFuel = 4_000_000_000
