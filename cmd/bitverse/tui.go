@@ -33,7 +33,7 @@ func addTUIFlags(c *cobra.Command, f *tuiFlags) {
 
 // embedded is the embedded node's configuration.
 func (f tuiFlags) embedded() nodeFlags {
-	return nodeFlags{rpc: "127.0.0.1:0", follow: f.follow, noMDNS: f.noMDNS}
+	return nodeFlags{rpc: "127.0.0.1:0", follow: f.follow, noMDNS: f.noMDNS, lateMarket: true}
 }
 
 func tuiCmd() *cobra.Command {
@@ -116,7 +116,12 @@ func (l *lateMarket) start(key wire.PrivKey) (market.API, error) {
 	if l.m != nil {
 		return l.m, nil
 	}
-	m, err := market.New(market.Config{Key: &key}, l.d.MarketDeps())
+	// A copy of the key: the market holds it after the wallet closes.
+	k, err := wire.PrivKeyFromBytes(key.Bytes())
+	if err != nil {
+		return nil, err
+	}
+	m, err := market.New(market.Config{Key: &k}, l.d.MarketDeps())
 	if err != nil {
 		return nil, err
 	}
