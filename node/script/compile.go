@@ -151,12 +151,12 @@ func compile(src []byte) (p *Program, err error) {
 }
 
 // wrapFactory turns the instrumented script into a function expression that
-// takes the two metering functions, runs the script's top level and returns
+// takes the metering functions, runs the script's top level and returns
 // its validate function. It stays on the script's first line so line numbers
 // in error messages match the author's file.
 func wrapFactory(body string, topWeight int) string {
-	return fmt.Sprintf("(function (%s, %s, %s) {%s(%d);%s\n;return typeof validate === \"function\" ? validate : void 0;})",
-		fuelFn, checkFn, operandFn, fuelFn, topWeight+1, body)
+	return fmt.Sprintf("(function (%s, %s, %s, %s, %s) {%s(%d);%s\n;return typeof validate === \"function\" ? validate : void 0;})",
+		fuelFn, checkFn, operandFn, updateFn, keyFn, fuelFn, topWeight+1, body)
 }
 
 // compileFactory compiles a factory source received from a parent process.
@@ -221,6 +221,16 @@ func staticChecks(src string, prog *ast.Program) error {
 			if why, ok := forbidden[name]; ok && isReference(parent, field) {
 				fail(n, "%s", why)
 			}
+		case *ast.UnaryExpression, *ast.AssignExpression:
+			// The meter routes an updated property through a call on its
+			// base (updates.go); private names and super have no base value.
+			if t, ok := updatedMember(n); ok {
+				if p, ok := t.(*ast.PrivateDotExpression); ok {
+					fail(n, "++, -- and compound assignments (-=, *=, ...) cannot change a private field (#%s) in access scripts; copy it to a variable first and assign the result back", p.Identifier.Name)
+				} else if isSuperMember(t) {
+					fail(n, "++, -- and compound assignments (-=, *=, ...) cannot change a super property in access scripts; copy it to a variable first and assign the result back")
+				}
+			}
 		case *ast.DebuggerStatement:
 			fail(n, "debugger statements are not allowed in access scripts")
 		case *ast.WithStatement:
@@ -237,6 +247,18 @@ func staticChecks(src string, prog *ast.Program) error {
 		return errors.New("the script must define function validate(write, ctx) at its top level")
 	}
 	return nil
+}
+
+func isSuperMember(t ast.Expression) bool {
+	switch t := t.(type) {
+	case *ast.DotExpression:
+		_, ok := t.Left.(*ast.SuperExpression)
+		return ok
+	case *ast.BracketExpression:
+		_, ok := t.Left.(*ast.SuperExpression)
+		return ok
+	}
+	return false
 }
 
 // isReference reports whether an identifier in this position names a
