@@ -20,7 +20,22 @@ import (
 type Program struct {
 	hash   [32]byte
 	source string // the instrumented factory source, what workers compile
-	prog   *goja.Program
+	// prog is goja's compiled factory: set by Compile; for a program a
+	// Pool compiled in a worker it is compiled here only if this process
+	// runs it (an in-process runner), once.
+	once    sync.Once
+	prog    *goja.Program
+	progErr error
+}
+
+// compiled returns goja's compiled factory.
+func (p *Program) compiled() (*goja.Program, error) {
+	p.once.Do(func() {
+		if p.prog == nil {
+			p.prog, p.progErr = compileFactory(p.source)
+		}
+	})
+	return p.prog, p.progErr
 }
 
 // Hash is the SHA-256 of the original script source.
@@ -103,51 +118,79 @@ func (c *compileCache) put(h [32]byte, p *Program, err error) {
 	c.order = append(c.order, h)
 }
 
+// Compiling runs in stages, cheapest first. prepare (size, UTF-8, parse,
+// the syntax caps) and instrumentFactory (static checks, instrumentation,
+// verification) take time linear in the source; goja's compiler, run for
+// the strict-mode early errors and for the factory, is what grows faster
+// (nodes times depth). A Pool runs the whole of compile in a worker and only
+// the linear stages here (Pool.Compile).
+
 func compile(src []byte) (p *Program, err error) {
-	defer func() {
-		// The instrumenter must never take a node down: a bug in it is a
-		// refused script.
-		if r := recover(); r != nil {
-			p, err = nil, fmt.Errorf("%w: the script could not be metered (%v); please report this", ErrCompile, r)
-		}
-	}()
-	if !utf8.Valid(src) {
-		return nil, fmt.Errorf("%w: the script is not valid UTF-8", ErrCompile)
-	}
-	text := string(src)
-	prog, err := parse(text)
+	defer recoverCompile(&err)
+	text, prog, err := prepare(src)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrCompile, err)
-	}
-	// Before goja's compiler, which is quadratic in nesting depth (32 KiB of
-	// a+a+... took seconds).
-	if err := checkShape(text, prog); err != nil {
-		return nil, fmt.Errorf("%w: %w: %v", ErrCompile, ErrTooComplex, err)
+		return nil, err
 	}
 	// Strict-mode early errors, reported against the author's own lines.
+	localGojaCompiles.Add(1)
 	if _, err := goja.CompileAST(prog, true); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrCompile, cleanCompileError(err))
 	}
-	if err := staticChecks(text, prog); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrCompile, err)
-	}
-	lx, err := lex(text)
+	factory, err := instrumentFactory(text, prog)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrCompile, err)
+		return nil, err
 	}
-	body, topWeight, err := instrument(text, prog, lx)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrCompile, err)
-	}
-	if err := verify(prog, body); err != nil {
-		return nil, fmt.Errorf("%w: the script could not be metered (%v); please report this", ErrCompile, err)
-	}
-	factory := wrapFactory(body, topWeight)
 	gp, err := goja.Compile(scriptName, factory, true)
 	if err != nil {
 		return nil, fmt.Errorf("%w: the script could not be metered (%v); please report this", ErrCompile, err)
 	}
 	return &Program{hash: sha256.Sum256(src), source: factory, prog: gp}, nil
+}
+
+// recoverCompile turns a panic in a compile stage into a refusal: the
+// instrumenter must never take a node down, a bug in it is a refused script.
+func recoverCompile(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("%w: the script could not be metered (%v); please report this", ErrCompile, r)
+	}
+}
+
+// prepare is the cheap front of compile: UTF-8, syntax, and the caps on
+// syntax nodes and nesting, before goja's compiler (quadratic in nesting
+// depth: 32 KiB of a+a+... took seconds) ever sees the script.
+func prepare(src []byte) (string, *ast.Program, error) {
+	if !utf8.Valid(src) {
+		return "", nil, fmt.Errorf("%w: the script is not valid UTF-8", ErrCompile)
+	}
+	text := string(src)
+	prog, err := parse(text)
+	if err != nil {
+		return "", nil, fmt.Errorf("%w: %v", ErrCompile, err)
+	}
+	if err := checkShape(text, prog); err != nil {
+		return "", nil, fmt.Errorf("%w: %w: %v", ErrCompile, ErrTooComplex, err)
+	}
+	return text, prog, nil
+}
+
+// instrumentFactory checks what the sandbox refuses, instruments the
+// script, verifies the result and wraps it in its factory.
+func instrumentFactory(text string, prog *ast.Program) (string, error) {
+	if err := staticChecks(text, prog); err != nil {
+		return "", fmt.Errorf("%w: %v", ErrCompile, err)
+	}
+	lx, err := lex(text)
+	if err != nil {
+		return "", fmt.Errorf("%w: %v", ErrCompile, err)
+	}
+	body, topWeight, err := instrument(text, prog, lx)
+	if err != nil {
+		return "", fmt.Errorf("%w: %v", ErrCompile, err)
+	}
+	if err := verify(prog, body); err != nil {
+		return "", fmt.Errorf("%w: the script could not be metered (%v); please report this", ErrCompile, err)
+	}
+	return wrapFactory(body, topWeight), nil
 }
 
 // wrapFactory turns the instrumented script into a function expression that
@@ -162,6 +205,7 @@ func wrapFactory(body string, topWeight int) string {
 // compileFactory compiles a factory source received from a parent process.
 // The source was produced by Compile in the parent, from the same binary.
 func compileFactory(source string) (*goja.Program, error) {
+	localGojaCompiles.Add(1)
 	return goja.Compile(scriptName, source, true)
 }
 

@@ -162,6 +162,13 @@
 // Compile refuses a script over MaxScriptNodes or MaxScriptDepth
 // (ErrTooComplex) before goja compiles it: goja's compiler takes time in
 // proportion to nodes times depth (32 KiB of a+a+... took seconds).
+// Answers are cached by the source's hash. A Pool compiles in its workers
+// (Compiler, poolcompile.go): the size, syntax and the caps are checked in
+// the calling process, goja's compiler runs only in a worker, under the
+// guard and the worker's limits, which answers ok or the refusal; the
+// linear stages (static checks, instrumentation, verification) then run in
+// the caller, which never runs code a worker wrote. A worker that fails is
+// no answer (ErrWorker), and nothing is cached (TestPoolCompilesInWorkers).
 //
 // A built-in that would exceed a cap ends the script (CodeLimit) before it
 // allocates. Arrays a script grows by assignment (a[1e9] = 1) may be longer,
@@ -238,8 +245,6 @@
 //
 //   - Prototype chains built by assigning F.prototype and calling new F are
 //     bounded by fuel only; property lookups walk them.
-//   - Compile runs in the calling process (the caps bound it to a few tens
-//     of milliseconds, and answers are cached), not in a worker.
 //   - Outside Linux the worker has no RLIMIT_AS, only the Go memory limit.
 //   - Subclasses of Array get plain arrays from map, filter and the like
 //     (Symbol.species is not honoured); flat and flatMap always return plain

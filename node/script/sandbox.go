@@ -83,7 +83,11 @@ func (sb *sandbox) factory(p *Program) (goja.Callable, error) {
 	if f, ok := sb.factories[p.hash]; ok {
 		return f, nil
 	}
-	v, err := sb.vm.RunProgram(p.prog)
+	gp, err := p.compiled()
+	if err != nil {
+		return nil, err
+	}
+	v, err := sb.vm.RunProgram(gp)
 	if err != nil {
 		return nil, err
 	}
