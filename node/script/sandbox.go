@@ -144,6 +144,7 @@ func (sb *sandbox) invoke(p *Program, w Write, c Context) (res goja.Value, jsErr
 		sb.dirty = true
 		return nil, nil, "", fmt.Errorf("load script: %w", err)
 	}
+	sb.upd.next = goja.Undefined() // nothing of the call before
 	val, jsErr := factory(goja.Undefined(), sb.fuelFn, sb.checkFn, sb.operandFn, sb.updateFn, sb.keyFn)
 	if jsErr != nil {
 		return nil, jsErr, "while loading the script: ", nil

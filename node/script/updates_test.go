@@ -150,3 +150,21 @@ func TestPropertyUpdatesOfPrivateAndSuperRefused(t *testing.T) {
 		t.Errorf("+= on a private field: %v", err)
 	}
 }
+
+// The key __bv_u(o, k) leaves for __bv_k is the call's own: a script that
+// reaches the helpers through the factory's arguments cannot hand a value
+// to the next call in the same sandbox.
+func TestUpdateKeyDoesNotLeakBetweenCalls(t *testing.T) {
+	sb, err := newSandbox()
+	if err != nil {
+		t.Fatal(err)
+	}
+	leave := mustCompile(t, `const u = arguments[3]; function validate() { u({}, { left: 'by the call before' }); return true }`)
+	look := mustCompile(t, `const k = arguments[4]; function validate() { const v = k(); if (v !== undefined) throw 'saw ' + JSON.stringify(v); return true }`)
+	for _, p := range []*Program{leave, look} {
+		v, err := sb.run(p, Write{}, Context{}, nil)
+		if err != nil || !v.Allowed {
+			t.Fatalf("%+v, %v", v, err)
+		}
+	}
+}
