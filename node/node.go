@@ -77,6 +77,7 @@ type Node struct {
 	accepted map[int]acceptHook
 	nextHook int
 	remote   RemoteReader // reads of headers-only chains through peers
+	blocks   RemoteBlocks // blocks of headers-only chains through peers
 	// chainPeers counts connected peers storing each chain (p2p).
 	chainPeers func() map[wire.ChainID]int
 

@@ -15,6 +15,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/bitverse/bitverse/internal/testutil"
 	"github.com/bitverse/bitverse/node"
+	"github.com/bitverse/bitverse/node/market"
 	"github.com/bitverse/bitverse/node/wire"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
@@ -25,15 +26,17 @@ import (
 // model's view with ANSI stripped, at a fixed size and clock; run
 // `go test ./tui -run TestGolden -update` to rewrite them.
 type goldenCase struct {
-	name   string
-	wallet bool           // a wallet file exists
-	setup  func(*fakeAPI) // before the program starts
-	steps  []step
+	name     string
+	wallet   bool           // a wallet file exists
+	noMarket bool           // the node has no market service
+	setup    func(*fakeAPI) // before the program starts
+	steps    []step
 }
 
 // step sends keys, text or messages, then waits until the (ANSI-stripped)
 // output shows wait.
 type step struct {
+	do   func(*fakeAPI) // first
 	keys []string
 	text string
 	msgs []tea.Msg
@@ -95,6 +98,12 @@ func mining(api *fakeAPI) {
 	richChain(api)
 	api.status.Mining, api.status.HashRate, api.status.MineTo, api.status.BlocksFound = true, 1_234_567, testAddr, 42
 	api.status.MinePath, api.status.FoundByChain = "01", foundByChain()
+	api.payouts = map[string]*node.PayoutInfo{testAddr: {Address: testAddr, Height: 9_999, Maturity: 20,
+		Matured: 5_740_000, Pending: 1_250_000,
+		Chains: []node.ChainPayouts{
+			{Chain: "0", Matured: 3_990_000, MaturedBlocks: 55, Pending: 0, PendingBlocks: 2, NextMatures: 10_004},
+			{Chain: "01", Matured: 1_750_000, MaturedBlocks: 80, Pending: 1_250_000, PendingBlocks: 8, NextMatures: 10_001},
+		}}}
 }
 
 // foundByChain: blocks found on the root and down the path to 01.
@@ -137,7 +146,7 @@ var goldenCases = []goldenCase{
 		{keys: []string{"down", "down", "down", "enter"}, wait: "Transactions"}}},
 	{name: "blocktree_tx", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"2", "enter"}, wait: "316 B"},
 		{keys: []string{"down", "down", "down", "enter"}, wait: "Transactions"}, {keys: []string{"down", "enter"}, wait: "nonce"}}},
-	{name: "mining", wallet: true, setup: mining, steps: []step{unlock(), {keys: []string{"3"}, wait: "in 14 blocks"}, {msgs: rates()}}},
+	{name: "mining", wallet: true, setup: mining, steps: []step{unlock(), {keys: []string{"3"}, wait: "in 14 root blocks"}, {msgs: rates()}}},
 	{name: "wallet_accounts", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"4"}, wait: "Accounts"}}},
 	{name: "wallet_receive", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"4", "r"}, wait: "Send BVS to"}}},
 	{name: "wallet_send_invalid", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"4", "s"}, wait: "from"},
@@ -179,6 +188,36 @@ var goldenCases = []goldenCase{
 		{text: "testdata/keyspaces/owner-only.js", keys: []string{"enter"}, wait: "Buy this keyspace?"}}},
 	{name: "keyspace_script_confirm", wallet: true, setup: ownedKeyspaces, steps: []step{unlock(), {keys: []string{"5", "K"}, wait: "erik/blog"},
 		{keys: []string{"e"}, wait: "Replace the access script"}}},
+	{name: "market_request_empty", wallet: true, setup: marketChain, steps: []step{unlock(), {keys: []string{"6"}, wait: "Live requests"},
+		{wait: "json/field name"}}},
+	{name: "market_request_live", wallet: true, setup: marketChain, steps: []step{unlock(), {keys: []string{"6"}, wait: "Live requests"},
+		{keys: []string{"r"}}, {text: bwExpr, keys: []string{"enter"}, wait: "Waiting for offers"},
+		{do: offers(1), wait: "1 offer"}, {do: offers(3), wait: "needs relays"}}},
+	{name: "market_request_bad", wallet: true, setup: marketChain, steps: []step{unlock(), {keys: []string{"6"}, wait: "Live requests"},
+		{keys: []string{"r"}}, {text: `photo filters"`, keys: []string{"enter"}, wait: "expected ("}}},
+	{name: "market_fund_confirm", wallet: true, setup: marketChain, steps: []step{unlock(), {keys: []string{"6"}, wait: "Live requests"},
+		{keys: []string{"r"}}, {text: bwExpr, keys: []string{"enter"}, wait: "Waiting for offers"},
+		{do: offers(3), wait: "needs relays"}, {keys: []string{"enter"}, wait: "Fund this bounty?"}}},
+	{name: "market_dispute_confirm", wallet: true, setup: marketChain, steps: []step{unlock(), {keys: []string{"6", "b"}, wait: "dispute window"},
+		{keys: []string{"d"}, wait: "Dispute this result?"}}},
+	{name: "market_mine", wallet: true, setup: marketChain, steps: []step{unlock(), {keys: []string{"6", "b"}, wait: "dispute window"}}},
+	{name: "market_open", wallet: true, setup: marketChain, steps: []step{unlock(), {keys: []string{"6", "o"}, wait: "json/field name"}}},
+	{name: "market_open_filtered", wallet: true, setup: marketChain, steps: []step{unlock(), {keys: []string{"6", "o"}, wait: "json/field name"},
+		{keys: []string{"/"}, wait: "Filter open bounties"}, {text: "thumb", keys: []string{"tab"}}, {text: "1", keys: []string{"enter"}, wait: `transform "thumb"`}}},
+	{name: "market_result", wallet: true, setup: marketChain, steps: []step{unlock(), {keys: []string{"6", "b"}, wait: "dispute window"},
+		{keys: []string{"enter"}, wait: "24×24"}}},
+	{name: "market_help", wallet: true, setup: marketChain, steps: []step{unlock(), {keys: []string{"6"}, wait: "Live requests"},
+		{keys: []string{"?"}, wait: "esc to close"}}},
+	{name: "market_none", wallet: true, noMarket: true, setup: richChain, steps: []step{unlock(), {keys: []string{"6"}, wait: "no compute market"}}},
+}
+
+// offers makes n offers for bwExpr arrive: the table grows, then the
+// market says so.
+func offers(n int) func(*fakeAPI) {
+	return func(api *fakeAPI) {
+		api.market.setTable(bwExpr, marketRows(n)...)
+		api.market.events <- market.Event{Kind: market.EventOffer, Request: requestID(bwExpr)}
+	}
 }
 
 func TestGolden(t *testing.T) {
@@ -191,7 +230,11 @@ func TestGolden(t *testing.T) {
 					c.setup(api)
 				}
 				ws := &fakeWallets{probe: api.probe, exists: c.wallet}
-				a := newApp(testOptions(api), testDeps(api, ws))
+				opts := testOptions(api)
+				if c.noMarket {
+					opts.Market = nil
+				}
+				a := newApp(opts, testDeps(api, ws))
 				tm := teatest.NewTestModel(t, a, teatest.WithInitialTermSize(size.w, size.h))
 				var seen bytes.Buffer
 				first := step{wait: "Welcome to Bitverse"}
@@ -199,6 +242,9 @@ func TestGolden(t *testing.T) {
 					first.wait = "Open your wallet"
 				}
 				for _, s := range append([]step{first}, c.steps...) {
+					if s.do != nil {
+						s.do(api)
+					}
 					for _, k := range strings.Split(s.text, "") {
 						if k != "" {
 							tm.Send(keyMsg(k))

@@ -10,5 +10,8 @@ func extraCommands() []*cobra.Command {
 	cs = append(cs, keyspaceCommands()...)
 	cs = append(cs, branchCommands()...)
 	cs = append(cs, transformCmd())
+	cs = append(cs, bountyCommands()...)
+	cs = append(cs, marketCommands()...)
+	addBountyAccept(cs)
 	return cs
 }

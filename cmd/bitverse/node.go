@@ -10,6 +10,7 @@ import (
 
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/daemon"
+	"github.com/bitverse/bitverse/node/market"
 	"github.com/bitverse/bitverse/node/p2p"
 	"github.com/bitverse/bitverse/node/wire"
 	"github.com/spf13/cobra"
@@ -25,6 +26,14 @@ type nodeFlags struct {
 	noMDNS    bool
 	logLevel  string
 	follow    string
+
+	// Market: serve compute with a wallet account as the serve identity.
+	serve        bool
+	serveAccount string
+	prices       market.Prices
+	// lateMarket: no market at start; the TUI starts one with its
+	// wallet's key once the wallet is unlocked.
+	lateMarket bool
 }
 
 func nodeCmd() *cobra.Command {
@@ -56,7 +65,40 @@ bitverse tree.`,
 	fl.BoolVar(&f.noMDNS, "no-mdns", false, "do not look for peers on the local network")
 	fl.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	addFollow(c, &f.follow)
+	fl.BoolVar(&f.serve, "serve", false, "serve compute: answer requests with offers, accept bounties and earn (unlocks the wallet: $BITVERSE_PASSPHRASE or a prompt)")
+	fl.StringVar(&f.serveAccount, "serve-account", "", "wallet account that signs offers and is paid (default: --account, else the first)")
+	fl.Uint64Var(&f.prices.PerFuel, "price-per-fuel", market.DefaultPrices.PerFuel, "serving price in base units per 1000 fuel")
+	fl.Uint64Var(&f.prices.PerByte, "price-per-byte", market.DefaultPrices.PerByte, "serving price in base units per 1000 bytes of result")
+	fl.Uint64Var(&f.prices.Min, "price-min", market.DefaultPrices.Min, "minimum price of a job in base units")
 	return c
+}
+
+// marketConfig is the market service's configuration from the flags:
+// with --serve, the wallet is opened and the serve account's key kept.
+func marketConfig(f nodeFlags) (*market.Config, error) {
+	cfg := &market.Config{Prices: f.prices}
+	if !f.serve {
+		return cfg, nil
+	}
+	w, _, err := openWallet()
+	if err != nil {
+		return nil, fmt.Errorf("--serve: %w", err)
+	}
+	defer w.Close()
+	name := f.serveAccount
+	if name == "" {
+		name = g.account
+	}
+	k, err := w.Key(name)
+	if err != nil {
+		return nil, fmt.Errorf("--serve-account: %w", err)
+	}
+	// A copy of the key: the node holds it after the wallet closes.
+	if k, err = wire.PrivKeyFromBytes(k.Bytes()); err != nil {
+		return nil, err
+	}
+	cfg.Serve, cfg.Key = true, &k
+	return cfg, nil
 }
 
 // addFollow adds --follow, the chains to store in full.
@@ -112,9 +154,16 @@ func startEmbedded(f nodeFlags, log *slog.Logger) (*daemon.Daemon, error) {
 	if err != nil {
 		return nil, err
 	}
+	var mc *market.Config
+	if !f.lateMarket {
+		if mc, err = marketConfig(f); err != nil {
+			return nil, err
+		}
+	}
 	d, err := daemon.New(daemon.Config{DataDir: dir, Params: p, Log: log, MineTo: mineTo,
-		MinerWorkers: f.workers, Follow: follow, RPC: f.rpc,
-		P2P: &p2p.Config{DataDir: dir, Listen: f.listen, Bootstrap: f.bootstrap, DisableMDNS: f.noMDNS, Log: log}})
+		MinerWorkers: f.workers, Follow: follow, RPC: f.rpc, Market: mc,
+		P2P: &p2p.Config{DataDir: dir, Listen: f.listen, Bootstrap: f.bootstrap, DisableMDNS: f.noMDNS, Log: log,
+			TrustLoopback: p.Net == wire.Devnet}})
 	if err != nil {
 		return nil, err
 	}
@@ -136,6 +185,12 @@ func runNode(ctx context.Context, f nodeFlags, logw io.Writer) error {
 	log.Info("node running", "network", st.Network, "height", st.Height, "rpc", d.RPC().Addr(), "datadir", st.DataDir)
 	for _, a := range d.Host().Addrs() {
 		log.Info("p2p listening", "addr", a)
+	}
+	if m := d.Market(); m != nil && f.serve {
+		if st, err := m.ServeStatus(ctx); err == nil {
+			log.Info("serving compute", "identity", wire.EncodeAddress(d.Config().Params.Net, st.Identity),
+				"per_fuel", st.Prices.PerFuel, "per_byte", st.Prices.PerByte, "min", st.Prices.Min)
+		}
 	}
 	if f.mine {
 		if err := n.StartMining(nil); err != nil {

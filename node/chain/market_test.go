@@ -120,8 +120,9 @@ func (m *market) bounty() *state.Bounty {
 	return b
 }
 
-// block returns the next block holding txs, the template's (state root
-// computed) when it must connect, else a resealed copy of an empty one.
+// okBlock is the next block holding txs as the template makes it (state
+// root computed); badBlock appends txs to an empty template and reseals it
+// (for txs that must be refused before the state root is compared).
 func okBlock(fx *fixture, txs ...*wire.Tx) *wire.Block { return fx.template(txs...) }
 func badBlock(fx *fixture, txs ...*wire.Tx) *wire.Block {
 	return withTxs(fx.template(), txs...)

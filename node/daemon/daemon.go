@@ -14,6 +14,7 @@ import (
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/blob"
 	"github.com/bitverse/bitverse/node/consensus"
+	"github.com/bitverse/bitverse/node/market"
 	"github.com/bitverse/bitverse/node/p2p"
 	"github.com/bitverse/bitverse/node/rpc"
 	"github.com/bitverse/bitverse/node/script"
@@ -44,6 +45,9 @@ type Config struct {
 	// RPC is the local API's address (loopback, port 0 picks one); ""
 	// serves no local API.
 	RPC string
+	// Market runs the market service on these terms, started after the
+	// local API (nil: no market).
+	Market *market.Config
 }
 
 // Component is a service with the node's lifecycle, registered with
@@ -86,6 +90,7 @@ type Daemon struct {
 	blobs   *blob.Service
 	netAPI  *p2p.API
 	rpc     *rpc.Server
+	market  *market.Service
 	served  chan struct{} // closed when the local API's Serve returns
 }
 
@@ -151,6 +156,7 @@ func (d *Daemon) Start() error {
 		{"the network", d.startNetwork},
 		{"the blob service", d.startBlobs},
 		{"the local API", d.startRPC},
+		{"the market", d.startMarket},
 	}
 	for _, c := range d.comps {
 		steps = append(steps, struct {
@@ -251,9 +257,11 @@ func (d *Daemon) startNetwork() (func() error, error) {
 	}
 	d.host = h
 	d.node.SetRemoteReader(h.RemoteReader()) // get of chains kept as headers only
+	d.node.SetRemoteBlocks(h.RemoteBlocks()) // their blocks, opened on demand
 	d.node.SetChainPeers(h.ChainPeers)       // tree: peers storing each chain
 	return func() error {
 		d.node.SetRemoteReader(nil)
+		d.node.SetRemoteBlocks(nil)
 		d.node.SetChainPeers(nil)
 		return h.Close()
 	}, nil

@@ -15,6 +15,7 @@ import (
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/consensus"
 	"github.com/bitverse/bitverse/node/daemon"
+	"github.com/bitverse/bitverse/node/market"
 	"github.com/bitverse/bitverse/node/p2p"
 	"github.com/bitverse/bitverse/node/rpc"
 	"github.com/bitverse/bitverse/node/wire"
@@ -80,6 +81,7 @@ type options struct {
 	verbose   bool
 	follow    []wire.ChainID
 	key       *wire.PrivKey
+	market    *market.Config
 }
 
 // Option configures NewNode.
@@ -129,6 +131,11 @@ func WithKey(k wire.PrivKey) Option { return func(o *options) { o.key = &k } }
 
 // Verbose sends the node's and host's logs to t.Log.
 func Verbose() Option { return func(o *options) { o.verbose = true } }
+
+// WithMarket runs the market service on the node with cfg (its
+// Daemon.Market()); with cfg.Serve and no cfg.Key, the node's own key is
+// its serve identity.
+func WithMarket(cfg market.Config) Option { return func(o *options) { o.market = &cfg } }
 
 // KeyFor returns the deterministic key of the node called name.
 func KeyFor(name string) wire.PrivKey {
@@ -210,6 +217,14 @@ func (n *Node) open() error {
 	log := n.logger()
 	cfg := daemon.Config{DataDir: n.Dir, Params: n.h.params, Log: log, MineTo: n.Key.PubKey(),
 		MinerWorkers: 1, ScriptWorkers: 1, Follow: n.opts.follow, RPC: "127.0.0.1:0"}
+	if m := n.opts.market; m != nil {
+		mc := *m
+		if mc.Serve && mc.Key == nil {
+			k := n.Key
+			mc.Key = &k
+		}
+		cfg.Market = &mc
+	}
 	if n.opts.network {
 		pc := p2p.Config{DisableMDNS: true, DisableDHT: !n.opts.dht, SyncInterval: 2 * time.Second, Log: log}
 		for _, f := range n.opts.p2pCfg {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/consensus"
+	"github.com/bitverse/bitverse/node/market"
 	"github.com/bitverse/bitverse/node/wire"
 )
 
@@ -141,6 +142,12 @@ func decodeError(eb errorBody) error {
 		base = node.ErrNotStored
 	case "unauthorized":
 		base = ErrUnauthorized
+	case "no_result":
+		base = market.ErrNoResult
+	case "not_serving":
+		base = market.ErrNotServing
+	case "no_market":
+		base = ErrNoMarket
 	}
 	return &RemoteError{Kind: eb.Kind, Msg: eb.Error, base: base}
 }

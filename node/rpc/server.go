@@ -14,10 +14,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/consensus"
+	"github.com/bitverse/bitverse/node/market"
 	"github.com/bitverse/bitverse/node/mempool"
 	"github.com/bitverse/bitverse/node/wire"
 )
@@ -36,9 +38,11 @@ type Server struct {
 	api   node.API
 	net   node.NetAPI  // nil: no network
 	blobs node.BlobAPI // nil: no blob store
-	token string
-	srv   *http.Server
-	ln    net.Listener
+	// market is the market service, attached once it started (SetMarket).
+	market atomic.Pointer[marketHolder]
+	token  string
+	srv    *http.Server
+	ln     net.Listener
 }
 
 // Option adds an optional part of the API to a Server.
@@ -159,9 +163,11 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /v1/events", s.events)
 	s.netRoutes(mux)
 	s.blobRoutes(mux)
+	s.marketRoutes(mux)
 	keyspaceRoutes(mux, api)
 	bountyRoutes(mux, api)
 	previewRoutes(mux, api)
+	blocktreeRoutes(mux, api)
 	return s.auth(mux)
 }
 
@@ -245,6 +251,12 @@ func classify(err error) (int, string, int) {
 		return http.StatusServiceUnavailable, "no_network", 0
 	case errors.Is(err, node.ErrNotStored):
 		return http.StatusNotFound, "not_stored", 0
+	case errors.Is(err, market.ErrNoResult):
+		return http.StatusNotFound, "no_result", 0
+	case errors.Is(err, market.ErrNotServing):
+		return http.StatusConflict, "not_serving", 0
+	case errors.Is(err, ErrNoMarket):
+		return http.StatusServiceUnavailable, "no_market", 0
 	}
 	return http.StatusInternalServerError, "internal", 0
 }

@@ -37,7 +37,7 @@ func TestBlackAndWhiteExampleMatchesGoReference(t *testing.T) {
 		side = 300 // goja is ~10× slower under the race detector; the normal suite runs 1 MP
 	}
 	src := photo(side, side)
-	res, err := RunTransform(string(transformExample(t, "black-and-white.js")), encodePNG(t, src), testTC, 0)
+	res, err := testRunTransform(string(transformExample(t, "black-and-white.js")), encodePNG(t, src), testTC, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func TestThumbnailExampleFitsAndAverages(t *testing.T) {
 			src.SetNRGBA(x, y, c)
 		}
 	}
-	res, err := RunTransform(string(transformExample(t, "thumbnail.js")), encodePNG(t, src), testTC, 0)
+	res, err := testRunTransform(string(transformExample(t, "thumbnail.js")), encodePNG(t, src), testTC, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func TestThumbnailExampleFitsAndAverages(t *testing.T) {
 		t.Fatalf("right pixel %v", c)
 	}
 	// A small image is not enlarged.
-	res, err = RunTransform(string(transformExample(t, "thumbnail.js")), encodePNG(t, photo(100, 40)), testTC, 0)
+	res, err = testRunTransform(string(transformExample(t, "thumbnail.js")), encodePNG(t, photo(100, 40)), testTC, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +107,7 @@ func TestJSONFieldExampleExtractsByPath(t *testing.T) {
 		"tools/json/field/items.5":      `null`,
 	}
 	for key, want := range cases {
-		res, err := RunTransform(src, doc, TransformContext{Key: key}, 0)
+		res, err := testRunTransform(src, doc, TransformContext{Key: key}, 0)
 		if err != nil {
 			t.Fatalf("%s: %v", key, err)
 		}
@@ -115,7 +115,7 @@ func TestJSONFieldExampleExtractsByPath(t *testing.T) {
 			t.Fatalf("%s: got %s %s, want %s", key, res.Kind, res.Output, want)
 		}
 	}
-	_, err := RunTransform(src, []byte(`{"user": `), TransformContext{Key: "tools/json/field/user"}, 0)
+	_, err := testRunTransform(src, []byte(`{"user": `), TransformContext{Key: "tools/json/field/user"}, 0)
 	if te := transformFailure(t, err); te.Code != CodeThrew {
 		t.Fatalf("bad JSON: %v", te)
 	}
@@ -124,7 +124,7 @@ func TestJSONFieldExampleExtractsByPath(t *testing.T) {
 func TestMarkdownExampleGivesPlainText(t *testing.T) {
 	md := "# Title\n\nSome *emphasis*, __strong__ and `code`,\na [link](https://example.com) and ![alt text](img.png).\n\n\n" +
 		"> a quote\n> > nested\n\n- one\n* two\n1. three\n\n---\n\n```js\nlet x = 1 * 2;\n```\nescaped \\*star\\*\n"
-	res, err := RunTransform(string(transformExample(t, "markdown-to-text.js")), []byte(md), testTC, 0)
+	res, err := testRunTransform(string(transformExample(t, "markdown-to-text.js")), []byte(md), testTC, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

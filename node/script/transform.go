@@ -28,7 +28,7 @@ import (
 // request may cause on the node that serves it.
 const (
 	// DefaultTransformFuel is the budget when the caller passes 0: a 1 MP
-	// per-pixel loop takes about 100 M.
+	// per-pixel loop takes about 80 M.
 	DefaultTransformFuel = 250_000_000
 	// MaxTransformFuel caps any budget.
 	MaxTransformFuel = 4_000_000_000
@@ -204,7 +204,7 @@ func (sb *sandbox) transform(p *Program, input []byte, tc TransformContext, budg
 		sb.dirty = true
 		return TransformResult{}, fmt.Errorf("load transform: %w", err)
 	}
-	val, jsErr := factory(goja.Undefined(), sb.fuelFn, sb.checkFn, sb.operandFn)
+	val, jsErr := factory(goja.Undefined(), sb.fuelFn, sb.checkFn, sb.operandFn, sb.updateFn, sb.keyFn)
 	if jsErr != nil || m.stop != nil {
 		v, _ := sb.outcome(nil, jsErr, "while loading the transform: ")
 		return fail(v)

@@ -9,6 +9,7 @@ import (
 	"hash/crc32"
 	"image"
 	"image/color"
+	"image/jpeg"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -32,7 +33,13 @@ var testTC = TransformContext{Key: "tools/t", Request: wire.Sum([]byte("request"
 
 func runT(t *testing.T, src string, input []byte, fuel uint64) (TransformResult, error) {
 	t.Helper()
-	return RunTransform(src, input, testTC, fuel)
+	return testRunTransform(src, input, testTC, fuel)
+}
+
+// testRunTransform is RunTransform with the tests' guard (longer under
+// the race detector).
+func testRunTransform(src string, input []byte, tc TransformContext, fuel uint64) (TransformResult, error) {
+	return runTransformInProcess(context.Background(), transformSandboxes, src, input, tc, fuel, testGuard())
 }
 
 func mustRunT(t *testing.T, src string, input []byte) TransformResult {
@@ -65,6 +72,8 @@ func TestTransformReturnKinds(t *testing.T) {
 		{`function transform(input, ctx) { return 42; }`, KindJSON, `42`},
 		{`function transform(input, ctx) { return null; }`, KindJSON, `null`},
 		{`function transform(input, ctx) { return ctx.key + " " + ctx.request; }`, KindString, "tools/t " + testTC.Request.String()},
+		// Property updates go through the metering helpers every factory is given.
+		{`function transform(input, ctx) { var o = {n: 1, s: "a"}; o.n++; o["n"] += 2; o.s += "b"; return o; }`, KindJSON, `{"n":4,"s":"ab"}`},
 	}
 	for i, c := range cases {
 		res := mustRunT(t, c.src, []byte("abc"))
@@ -94,7 +103,7 @@ func TestTransformFailuresAreSentences(t *testing.T) {
 		{`function transform(input, ctx) { return new Uint8Array(MAX + 1); } const MAX = 64 << 20;`, CodeLimit, "limit of 67108864 bytes"},
 	}
 	for i, c := range cases {
-		_, err := runT(t, c.src, []byte("abc"), 10_000_000)
+		_, err := runT(t, c.src, []byte("abc"), 2_000_000)
 		te := transformFailure(t, err)
 		if te.Code != c.code || !strings.Contains(te.Reason, c.want) {
 			t.Fatalf("case %d: got %v %q, want %v containing %q", i, te.Code, te.Reason, c.code, c.want)
@@ -358,7 +367,7 @@ func FuzzTransformImageDecode(f *testing.F) {
 		catch (e) { return String(e); }
 	}`
 	f.Fuzz(func(t *testing.T, b []byte) {
-		res, err := RunTransform(src, b, testTC, 50_000_000)
+		res, err := testRunTransform(src, b, testTC, 50_000_000)
 		if err != nil {
 			var te *TransformError
 			if errors.As(err, &te) && te.Code == CodeOutOfFuel {
@@ -388,5 +397,42 @@ func TestPoolTransformEndsWithItsContext(t *testing.T) {
 	res, err := pool.Transform(context.Background(), `function transform(input, ctx) { return 1; }`, nil, testTC, 0)
 	if err != nil || string(res.Output) != "1" {
 		t.Fatalf("after a cancelled transform: %v %q", err, res.Output)
+	}
+}
+
+// Every image kind the decoders return (RGBA, grey, paletted, 16-bit,
+// JPEG's YCbCr) reaches the script as the RGBA Go's colour model gives.
+func TestTransformImageDecodeMatchesGoColourModel(t *testing.T) {
+	const w, h = 19, 11
+	gray := image.NewGray(image.Rect(0, 0, w, h))
+	pal := image.NewPaletted(image.Rect(0, 0, w, h), color.Palette{color.NRGBA{1, 2, 3, 255}, color.NRGBA{200, 100, 50, 128}, color.NRGBA{0, 0, 0, 0}})
+	deep := image.NewNRGBA64(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			gray.SetGray(x, y, color.Gray{Y: uint8(x*13 + y)})
+			pal.SetColorIndex(x, y, uint8((x+y)%3))
+			deep.SetNRGBA64(x, y, color.NRGBA64{R: uint16(x * 3000), G: uint16(y * 5000), B: 0x1234, A: uint16(0xffff - x*100)})
+		}
+	}
+	var jb bytes.Buffer
+	if err := jpeg.Encode(&jb, testImage(w, h), &jpeg.Options{Quality: 90}); err != nil {
+		t.Fatal(err)
+	}
+	inputs := map[string][]byte{"gray": encodePNG(t, gray), "paletted": encodePNG(t, pal), "16-bit": encodePNG(t, deep), "jpeg": jb.Bytes()}
+	for name, in := range inputs {
+		ref, _, err := image.Decode(bytes.NewReader(in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := mustRunT(t, `function transform(input, ctx) { return ctx.image.decode(input).pixels; }`, in)
+		for y := 0; y < h; y++ {
+			for x := 0; x < w; x++ {
+				c := color.NRGBAModel.Convert(ref.At(x, y)).(color.NRGBA)
+				i := (y*w + x) * 4
+				if got := res.Output[i : i+4]; !bytes.Equal(got, []byte{c.R, c.G, c.B, c.A}) {
+					t.Fatalf("%s: pixel (%d,%d) = %v, want %v", name, x, y, got, c)
+				}
+			}
+		}
 	}
 }

@@ -22,6 +22,10 @@
 // undo record to restore the flat buckets exactly; the trees need no undo,
 // since their nodes are content-addressed and the parent's roots still stand.
 //
+// The ledger tree also holds keyspaces, paid totals, the blocktree's value
+// leaves (branch.go) and the market's bounties and reputation records
+// (market.go), each with a flat copy restored by the undo record.
+//
 // # Errors
 //
 // Rule violations are *consensus.RuleError values (ErrBadNonce,

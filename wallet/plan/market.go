@@ -48,6 +48,10 @@ type Dispute struct{ Bounty wire.Hash }
 // reached (anyone may send it).
 type Refund struct{ Bounty wire.Hash }
 
+// BountySlack is how many blocks beyond the rules' minimum a planned
+// bounty's deadline leaves for the bounty itself to be mined.
+const BountySlack = 2
+
 // next returns the height of the next block.
 func (b *builder) next() (uint64, error) {
 	st, err := b.p.node.Status(b.ctx)
@@ -80,9 +84,12 @@ func (in Bounty) build(b *builder) error {
 	if err != nil {
 		return err
 	}
-	if least := h + b.p.params.MinBountyBlocks + 1; in.Deadline < least {
-		return badIntent("deadline %d is too near: the next block is %d, and a bounty's deadline must be at least %d (%d blocks later) so a worker can accept and commit",
-			in.Deadline, h, least, b.p.params.MinBountyBlocks+1)
+	// The rules want the deadline above the carrying block's height plus
+	// MinBountyBlocks; the slack lets the bounty wait a block or two to be
+	// mined without turning invalid.
+	if least := h + b.p.params.MinBountyBlocks + 1 + BountySlack; in.Deadline < least {
+		return badIntent("deadline %d is too near: the next block is %d, and a bounty's deadline must be at least %d (%d blocks later) so it can confirm and a worker can accept and commit",
+			in.Deadline, h, least, least-h)
 	}
 	who := "open to any worker"
 	if !in.Worker.IsZero() {

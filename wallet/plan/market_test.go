@@ -55,7 +55,7 @@ func TestMarketIntents(t *testing.T) {
 		}
 	}
 
-	refuse(me, plan.Bounty{Amount: wire.Unit, Deadline: height() + p.MinBountyBlocks}, plan.ErrBadIntent, "too near")
+	refuse(me, plan.Bounty{Amount: wire.Unit, Deadline: height() + p.MinBountyBlocks + plan.BountySlack + 1}, plan.ErrBadIntent, "too near")
 	refuse(me, plan.Bounty{Deadline: height() + 50}, plan.ErrBadIntent, "above zero")
 	deadline := height() + 20
 	bp := do(plan.Bounty{Request: wire.Sum([]byte("req")), Row: 2, Amount: 4 * wire.Unit, Deadline: deadline})
@@ -98,7 +98,7 @@ func TestMarketIntents(t *testing.T) {
 	refuse(me, plan.Refund{Bounty: id}, plan.ErrBadIntent, "is settled")
 
 	// A bounty nobody takes: anyone may refund it at the deadline.
-	lateDeadline := height() + 1 + p.MinBountyBlocks + 1
+	lateDeadline := height() + 1 + p.MinBountyBlocks + 1 + plan.BountySlack
 	late := do(plan.Bounty{Amount: wire.Unit, Deadline: lateDeadline, Worker: stranger}).Main().Tx.ID()
 	refuse(me, plan.Accept{Bounty: late}, plan.ErrBadIntent, "only that key")
 	for height()+1 < lateDeadline {
