@@ -238,6 +238,12 @@
 //   - Compile runs in the calling process (the caps bound it to a few tens
 //     of milliseconds, and answers are cached), not in a worker.
 //   - Outside Linux the worker has no RLIMIT_AS, only the Go memory limit.
+//   - Transforms keep the access scripts' string cap (MaxStringLength): a
+//     text transform (ctx.text.decode, JSON.parse of the input) handles at
+//     most 262,144 characters, though the input may be 16 MiB of bytes.
+//   - A transform's per-pixel loop runs ~900× slower than the same loop in
+//     Go (BenchmarkTransformBlackAndWhite1MP: ~1.3 s of CPU for 1 MP):
+//     goja boxes numbers and the metering adds host calls per iteration.
 //   - Subclasses of Array get plain arrays from map, filter and the like
 //     (Symbol.species is not honoured); flat and flatMap always return plain
 //     arrays.
