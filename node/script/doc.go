@@ -246,6 +246,12 @@
 //   - Prototype chains built by assigning F.prototype and calling new F are
 //     bounded by fuel only; property lookups walk them.
 //   - Outside Linux the worker has no RLIMIT_AS, only the Go memory limit.
+//   - Transforms keep the access scripts' string cap (MaxStringLength): a
+//     text transform (ctx.text.decode, JSON.parse of the input) handles at
+//     most 262,144 characters, though the input may be 16 MiB of bytes.
+//   - A transform's per-pixel loop runs ~900× slower than the same loop in
+//     Go (BenchmarkTransformBlackAndWhite1MP: ~1.3 s of CPU for 1 MP):
+//     goja boxes numbers and the metering adds host calls per iteration.
 //   - Subclasses of Array get plain arrays from map, filter and the like
 //     (Symbol.species is not honoured); flat and flatMap always return plain
 //     arrays.
