@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bitverse/bitverse/internal/testutil"
 	"github.com/bitverse/bitverse/node/consensus"
 	"github.com/bitverse/bitverse/node/wire"
 )
@@ -108,7 +109,7 @@ func BenchmarkMergedHashRate(b *testing.B) {
 			want := uint64(b.N) * 1000
 			start := time.Now()
 			m.Start()
-			for m.hashes.Load() < want {
+			for m.hashes.Load() < want || time.Since(start) < testutil.RatioMinTime {
 				time.Sleep(5 * time.Millisecond)
 			}
 			m.Stop()

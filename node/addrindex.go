@@ -11,8 +11,10 @@ import (
 )
 
 // The address index maps pubkey ‖ height ‖ position → tx id for wallet
-// history. It is maintained after each block and checked against the tip at
-// start; if they disagree (a crash between the two commits) it is rebuilt.
+// history. It is written in the transaction that connects or disconnects
+// each root block (chain.Config.IndexTx), so it commits with the block; it
+// is still checked against the tip at start and rebuilt if they disagree
+// (a database from a build that wrote it in a commit of its own).
 
 func addrKey(pk wire.PubKey, height uint64, pos uint32) []byte {
 	k := make([]byte, 0, 44)
@@ -55,6 +57,9 @@ func indexBlock(tx *bbolt.Tx, b *wire.Block, add bool) error {
 			}
 		}
 	}
+	if err := indexPayouts(tx, b, add); err != nil {
+		return err
+	}
 	id := b.ID()
 	if !add {
 		id = b.Header.Prev
@@ -62,23 +67,38 @@ func indexBlock(tx *bbolt.Tx, b *wire.Block, add bool) error {
 	return tx.Bucket(store.Meta).Put(store.KeyAddrAt, id[:])
 }
 
-// reindexIfNeeded rebuilds the address index when it does not end at the tip.
+// addrIndexVersion is the layout of the address and payout indexes:
+// 2 added the payout index.
+const addrIndexVersion = 2
+
+// reindexIfNeeded rebuilds the address and payout indexes when they do
+// not end at the tip or were written in another layout.
 func reindexIfNeeded(db *bbolt.DB, c *chain.Chain) error {
 	tip := c.Tip()
-	var at []byte
+	var at, version []byte
 	db.View(func(tx *bbolt.Tx) error {
 		at = append([]byte(nil), tx.Bucket(store.Meta).Get(store.KeyAddrAt)...)
+		version = append([]byte(nil), tx.Bucket(store.Meta).Get(store.KeyAddrVersion)...)
 		return nil
 	})
-	if bytes.Equal(at, tip.ID[:]) || (at == nil && tip.Height == 0) {
+	current := bytes.Equal(version, store.U64(addrIndexVersion))
+	if current && (bytes.Equal(at, tip.ID[:]) || (at == nil && tip.Height == 0)) {
 		return nil
 	}
 	err := db.Update(func(tx *bbolt.Tx) error {
-		if err := tx.DeleteBucket(store.Addr); err != nil {
+		for _, name := range [][]byte{store.Addr, store.Payouts} {
+			if err := tx.DeleteBucket(name); err != nil {
+				return err
+			}
+			if _, err := tx.CreateBucket(name); err != nil {
+				return err
+			}
+		}
+		m := tx.Bucket(store.Meta)
+		if err := m.Delete(store.KeyAddrAt); err != nil {
 			return err
 		}
-		_, err := tx.CreateBucket(store.Addr)
-		return err
+		return m.Put(store.KeyAddrVersion, store.U64(addrIndexVersion))
 	})
 	if err != nil {
 		return err
@@ -108,20 +128,26 @@ func reindexIfNeeded(db *bbolt.DB, c *chain.Chain) error {
 	return nil
 }
 
-// historyIDs lists (height, pos, id) for pk, newest first, at most limit.
-func historyIDs(tx *bbolt.Tx, pk wire.PubKey, limit int) []histRef {
-	c := tx.Bucket(store.Addr).Cursor()
-	var out []histRef
-	prefix := pk[:]
-	// Seek past the last entry for pk, then walk backwards.
-	end := append(append([]byte(nil), prefix...), bytes.Repeat([]byte{0xff}, 12)...)
-	k, v := c.Seek(end)
+// lastOf places c on the last key of an index keyed pubkey ‖ height ‖
+// position that starts with pk (nil if none), to walk pk's entries newest
+// first with c.Prev.
+func lastOf(c *bbolt.Cursor, pk wire.PubKey) (k, v []byte) {
+	end := append(append([]byte(nil), pk[:]...), bytes.Repeat([]byte{0xff}, 12)...)
+	k, v = c.Seek(end)
 	if k == nil {
 		k, v = c.Last()
 	} else if !bytes.Equal(k, end) {
 		k, v = c.Prev()
 	}
-	for ; k != nil && bytes.HasPrefix(k, prefix); k, v = c.Prev() {
+	return k, v
+}
+
+// historyIDs lists (height, pos, id) for pk, newest first, at most limit.
+func historyIDs(tx *bbolt.Tx, pk wire.PubKey, limit int) []histRef {
+	c := tx.Bucket(store.Addr).Cursor()
+	var out []histRef
+	prefix := pk[:]
+	for k, v := lastOf(c, pk); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Prev() {
 		var r histRef
 		r.height = binary.BigEndian.Uint64(k[32:40])
 		r.pos = binary.BigEndian.Uint32(k[40:44])

@@ -22,9 +22,10 @@ type API interface {
 	Keys(ctx context.Context, prefix, after string, limit int) ([]string, error)
 	Block(ctx context.Context, ref string) (*BlockInfo, error)
 	Blocks(ctx context.Context, top uint64, count int) ([]BlockInfo, error)
-	// BlockOn and BlocksOn read the blocks of any chain ("/", "0", "01"…)
-	// the node stores in full; Block and Blocks read the root's. Tx finds
-	// a transaction on any stored chain.
+	// BlockOn and BlocksOn read the blocks of any chain ("/", "0", "01"…):
+	// in full where the node stores the chain, else their headers
+	// (HeadersOnly); Block and Blocks read the root's. Tx finds a
+	// transaction on any stored chain.
 	BlockOn(ctx context.Context, chain, ref string) (*BlockInfo, error)
 	BlocksOn(ctx context.Context, chain string, top uint64, count int) ([]BlockInfo, error)
 	Tx(ctx context.Context, id wire.Hash) (*TxInfo, error)
@@ -44,6 +45,15 @@ type API interface {
 	Bounty(ctx context.Context, id wire.Hash) (*BountyInfo, error)
 	Bounties(ctx context.Context, f BountyFilter) ([]BountyInfo, error)
 	Reputation(ctx context.Context, id string) (*ReputationInfo, error)
+
+	// Payouts is what root checkpoints pay addr for the branch blocks it
+	// mined, matured, pending and voided, per chain (root coinbases are
+	// in History).
+	Payouts(ctx context.Context, addr string) (*PayoutInfo, error)
+	// FetchBlock is BlockOn, except that a block of a chain the node keeps
+	// as headers only is fetched from a peer storing it and checked
+	// against the header the node verified (FromPeer says who sent it).
+	FetchBlock(ctx context.Context, chain, ref string) (*BlockInfo, error)
 }
 
 // Errors of the API.

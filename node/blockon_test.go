@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/bitverse/bitverse/node"
+	"github.com/bitverse/bitverse/node/chain"
 	"github.com/bitverse/bitverse/node/harness"
 	"github.com/bitverse/bitverse/node/wire"
 )
@@ -24,26 +26,7 @@ func TestBlockOnBranches(t *testing.T) {
 	ctx := context.Background()
 
 	// A write on chain 1, paid by a stamp sent just before it.
-	key := ""
-	for i := 0; key == ""; i++ {
-		if k := fmt.Sprintf("public/blockon-%d", i); one.Contains(wire.KeyPath(k)) {
-			key = k
-		}
-	}
-	put := wire.NewTx(one, wire.Put{Key: key, Value: []byte("v")}, 0, 0)
-	p.SetMinFee(put)
-	acct, err := n.Account(ctx, wire.EncodeAddress(p.Net, n.Key.PubKey()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	stamp := wire.NewTx(wire.RootChain, wire.Stamp{Chain: one, Amount: put.Fee}, acct.NextNonce, 0)
-	p.SetMinFee(stamp)
-	for _, tx := range []*wire.Tx{stamp, put} {
-		tx.Sign(p.Net, n.Key)
-		if _, err := n.AddTx(tx); err != nil {
-			t.Fatal(err)
-		}
-	}
+	put := stampAndWrite(t, h, n, one, "public/blockon")
 	if err := n.StartMining(nil); err != nil {
 		t.Fatal(err)
 	}
@@ -109,4 +92,68 @@ func TestBlockOnBranches(t *testing.T) {
 			t.Errorf("case %d: %v, want a bad request", i, err)
 		}
 	}
+}
+
+// TestFetchBlockChecksTheBlockAgainstItsHeader: a block of a headers-only
+// chain fetched through the network is accepted only if it is the block of
+// the header the node verified: the same block comes back with its source;
+// another block, or the right header over other transactions, is refused;
+// with no network the node says how to store the chain instead.
+func TestFetchBlockChecksTheBlockAgainstItsHeader(t *testing.T) {
+	h := harness.New(t)
+	zero := wire.RootChain.Child(0)
+	n := h.NewNode("alice", harness.NoNetwork(), harness.Follow(wire.RootChain.Child(1)))
+	ctx := context.Background()
+	if _, err := n.FetchBlock(ctx, "0", "0"); !errors.Is(err, node.ErrNotStored) || !strings.Contains(err.Error(), "--follow 0") {
+		t.Fatalf("fetch with no network: %v, want not stored with a --follow sentence", err)
+	}
+	genesis := chain.GenesisOf(h.Params(), zero)
+	other := chain.GenesisOf(h.Params(), wire.RootChain.Child(1))
+	tampered := *genesis
+	tampered.Txs = append(tampered.Txs, wire.NewTx(zero, wire.Coinbase{To: n.Key.PubKey(), Amount: 1}, 0, 0))
+	for i, c := range []struct {
+		sends *wire.Block
+		ok    bool
+	}{{genesis, true}, {other, false}, {&tampered, false}} {
+		n.SetRemoteBlocks(func(ctx context.Context, id wire.ChainID, want wire.Hash) (*wire.Block, string, error) {
+			return c.sends, "peer-x", nil
+		})
+		got, err := n.FetchBlock(ctx, "0", "0")
+		if c.ok && (err != nil || got.ID != genesis.ID() || got.FromPeer != "peer-x" || !got.HeadersOnly) {
+			t.Fatalf("case %d: the block of the header: %+v %v", i, got, err)
+		}
+		if !c.ok && (err == nil || !strings.Contains(err.Error(), "peer-x sent a block that is not block")) {
+			t.Fatalf("case %d: a block that is not the header's: %+v %v", i, got, err)
+		}
+	}
+	n.SetRemoteBlocks(nil)
+}
+
+// stampAndWrite sends to n's mempools a first write on branch chain c, of
+// a key named after prefix, and the root stamp that pays its fee; it
+// returns the write.
+func stampAndWrite(t *testing.T, h *harness.Harness, n *harness.Node, c wire.ChainID, prefix string) *wire.Tx {
+	t.Helper()
+	p := h.Params()
+	key := ""
+	for i := 0; key == ""; i++ {
+		if k := fmt.Sprintf("%s-%d", prefix, i); c.Contains(wire.KeyPath(k)) {
+			key = k
+		}
+	}
+	put := wire.NewTx(c, wire.Put{Key: key, Value: []byte("v")}, 0, 0)
+	p.SetMinFee(put)
+	acct, err := n.Account(context.Background(), wire.EncodeAddress(p.Net, n.Key.PubKey()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stamp := wire.NewTx(wire.RootChain, wire.Stamp{Chain: c, Amount: put.Fee}, acct.NextNonce, 0)
+	p.SetMinFee(stamp)
+	for _, tx := range []*wire.Tx{stamp, put} {
+		tx.Sign(p.Net, n.Key)
+		if _, err := n.AddTx(tx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return put
 }

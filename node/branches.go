@@ -56,7 +56,7 @@ func (n *Node) branchHooks(id wire.ChainID) (onConnect, onDisconnect func(*wire.
 		if p := n.pools[id]; p != nil {
 			p.BlockDisconnected(b)
 		}
-		n.events.Publish(Event{Kind: EventBranchBlock, Chain: id.String(), Height: height - 1, Time: b.Header.Time})
+		n.events.Publish(Event{Kind: EventBranchBlock, Chain: id.String(), Height: height - 1, Time: b.Header.Time, Undone: b.ID()})
 	}
 	return onConnect, onDisconnect
 }

@@ -8,9 +8,9 @@ import (
 	"github.com/bitverse/bitverse/node/wire"
 )
 
-// storedChain returns the chain called name ("/", "0", "01"…) if the node
-// stores its blocks.
-func (n *Node) storedChain(name string) (*chain.Chain, error) {
+// forestChain returns the chain called name ("/", "0", "01"…), stored in
+// full or as headers only.
+func (n *Node) forestChain(name string) (*chain.Chain, error) {
 	id, err := wire.ParseChainID(name)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadRequest, err)
@@ -19,16 +19,14 @@ func (n *Node) storedChain(name string) (*chain.Chain, error) {
 	if c == nil {
 		return nil, fmt.Errorf("%w: this node holds no chain %s (deeper than the blocktree, see bitverse tree)", ErrNotFound, id)
 	}
-	if c.HeadersOnly() {
-		return nil, fmt.Errorf("%w: chain %s is kept as headers only here, without block bodies (run the node with --follow %s)", ErrNotStored, id, id)
-	}
 	return c, nil
 }
 
-// BlocksOn implements API: count best-chain blocks of a chain the node
-// stores in full, from top downwards (0: its tip).
+// BlocksOn implements API: count best-chain blocks of a chain from top
+// downwards (0: its tip); of a chain kept as headers only, their headers
+// (HeadersOnly, no transactions: FetchBlock opens one through a peer).
 func (n *Node) BlocksOn(ctx context.Context, chainName string, top uint64, count int) ([]BlockInfo, error) {
-	c, err := n.storedChain(chainName)
+	c, err := n.forestChain(chainName)
 	if err != nil {
 		return nil, err
 	}
@@ -41,6 +39,20 @@ func (n *Node) BlocksOn(ctx context.Context, chainName string, top uint64, count
 	}
 	var out []BlockInfo
 	for h := int64(top); h >= 0 && len(out) < count; h-- {
+		if c.HeadersOnly() {
+			id, err := c.IDAt(uint64(h))
+			if err != nil {
+				return nil, err
+			}
+			hdr, main, err := c.HeaderByID(id)
+			if err != nil {
+				return nil, err
+			}
+			info := headerInfo(c, hdr, main)
+			info.HeadersOnly = true
+			out = append(out, info)
+			continue
+		}
 		b, err := c.BlockByHeight(uint64(h))
 		if err != nil {
 			return nil, err

@@ -31,8 +31,8 @@
 // reaches the node only through the interface p2p declares (p2p.Node), is
 // told of accepted blocks and transactions by OnAccepted, and reports peers
 // and sync progress through SetPeerCount and SetSync; the node reads
-// headers-only chains and peers per chain through SetRemoteReader and
-// SetChainPeers. Nil hooks mean a node running alone.
+// headers-only chains, fetches their blocks and counts peers per chain
+// through SetRemoteReader, SetRemoteBlocks and SetChainPeers. Nil hooks mean a node running alone.
 //
 // Goroutines: Open starts forwardChanges (tip moves and mempool changes →
 // miner refreshes) and one forwardPool per stored branch; the miner owns

@@ -26,6 +26,9 @@ type Event struct {
 	Tx     wire.Hash `json:"tx,omitempty"`
 	Time   int64     `json:"time,omitempty"`  // ms
 	Chain  string    `json:"chain,omitempty"` // branch events: which chain
+	// Undone is, on a branch event that moved the tip back, the block
+	// disconnected (its transactions went back to the chain's mempool).
+	Undone wire.Hash `json:"undone,omitempty"`
 }
 
 // Broker fans events out to subscribers without ever blocking the

@@ -77,6 +77,7 @@ type Node struct {
 	accepted map[int]acceptHook
 	nextHook int
 	remote   RemoteReader // reads of headers-only chains through peers
+	blocks   RemoteBlocks // blocks of headers-only chains through peers
 	// chainPeers counts connected peers storing each chain (p2p).
 	chainPeers func() map[wire.ChainID]int
 
@@ -131,6 +132,7 @@ func Open(cfg Config) (*Node, error) {
 	rootCfg := base
 	rootCfg.DB, rootCfg.ID = db, wire.RootChain
 	rootCfg.OnConnect, rootCfg.OnDisconnect = n.blockConnected, n.blockDisconnected
+	rootCfg.IndexTx = indexBlock
 	fail := func(err error) (*Node, error) {
 		db.Close()
 		n.closeBranches()
@@ -260,10 +262,7 @@ func (n *Node) Subscribe(buf int) (<-chan Event, func()) { return n.events.Subsc
 // blockConnected runs under the chain lock: keep it quick and never call
 // back into the chain.
 func (n *Node) blockConnected(b *wire.Block, height uint64) {
-	n.pool.BlockConnected(b)
-	if err := n.db.Update(func(tx *bbolt.Tx) error { return indexBlock(tx, b, true) }); err != nil {
-		n.log.Error("address index", "err", err)
-	}
+	n.pool.BlockConnected(b) // the address index was written with the block (IndexTx)
 	n.events.Publish(Event{Kind: EventBlockConnected, Height: height, Block: b.ID(), Time: b.Header.Time})
 	select {
 	case n.tipMoved <- struct{}{}:
@@ -272,9 +271,6 @@ func (n *Node) blockConnected(b *wire.Block, height uint64) {
 }
 
 func (n *Node) blockDisconnected(b *wire.Block, height uint64) {
-	if err := n.db.Update(func(tx *bbolt.Tx) error { return indexBlock(tx, b, false) }); err != nil {
-		n.log.Error("address index", "err", err)
-	}
 	n.pool.BlockDisconnected(b)
 	n.events.Publish(Event{Kind: EventBlockDisconnected, Height: height, Block: b.ID()})
 }
@@ -368,6 +364,24 @@ func (n *Node) SubmitBlockFrom(b *wire.Block, from string) (chain.Result, error)
 		}
 	}
 	return res, err
+}
+
+// SubmitRunFrom connects blocks, a line of one chain extending its tip, as
+// SubmitBlockFrom would one by one but in one write transaction
+// (chain.Forest.ProcessRun: sync hands it the blocks it fetched). It
+// returns how many leading blocks it connected; the caller submits the
+// next one with SubmitBlockFrom, which gives its exact outcome.
+func (n *Node) SubmitRunFrom(blocks []*wire.Block, from string) (int, error) {
+	k, err := n.forest.ProcessRun(blocks)
+	hooks := n.hooks()
+	for _, b := range blocks[:k] {
+		for _, h := range hooks {
+			if h.block != nil {
+				h.block(b)
+			}
+		}
+	}
+	return k, err
 }
 
 // AddTx admits a transaction to the mempool and announces it.

@@ -78,8 +78,12 @@ func (n *Node) Account(ctx context.Context, addr string) (AccountInfo, error) {
 	if err != nil {
 		return AccountInfo{}, err
 	}
+	spending, err := n.pool.PendingSpend(pk)
+	if err != nil {
+		return AccountInfo{}, err
+	}
 	return AccountInfo{Address: wire.EncodeAddress(n.net(), pk), Balance: a.Balance, Immature: a.Immature,
-		Nonce: a.Nonce, NextNonce: next, Pending: int(next - a.Nonce)}, nil
+		Nonce: a.Nonce, NextNonce: next, Pending: int(next - a.Nonce), Spending: spending}, nil
 }
 
 // SubmitTx implements API: decode, admit, announce.

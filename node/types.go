@@ -55,9 +55,11 @@ type Status struct {
 // Sync describes catching up with peers.
 type Sync struct {
 	Syncing    bool    `json:"syncing"`
-	Done       uint64  `json:"done"`  // blocks
-	Total      uint64  `json:"total"` // blocks
-	Rate       float64 `json:"rate"`  // blocks per second
+	Chain      string  `json:"chain,omitempty"` // the chain being synced ("/" the root)
+	Done       uint64  `json:"done"`            // blocks
+	Total      uint64  `json:"total"`           // blocks
+	Rate       float64 `json:"rate"`            // blocks per second
+	WriteRate  float64 `json:"write_rate"`      // transactions per second
 	ETASeconds float64 `json:"eta_seconds"`
 }
 
@@ -69,6 +71,9 @@ type AccountInfo struct {
 	Nonce     uint64 `json:"nonce"`      // confirmed
 	NextNonce uint64 `json:"next_nonce"` // counting pending transactions
 	Pending   int    `json:"pending"`
+	// Spending is what its pending root transactions spend (amounts,
+	// costs and fees): a new transaction may spend Balance − Spending.
+	Spending uint64 `json:"spending"`
 }
 
 // ValueRecord is a key's value as the CLI shows it.
@@ -164,6 +169,10 @@ type BlockInfo struct {
 	// Raw is the block's canonical encoding (the header's when
 	// HeadersOnly), so that a client can check its ID and proof of work.
 	Raw Hex `json:"raw,omitempty"`
+	// FromPeer names the peer a block of a headers-only chain came from
+	// (FetchBlock): then Txs and Raw are the whole block's, checked
+	// against the header this node verified.
+	FromPeer string `json:"from_peer,omitempty"`
 }
 
 // Tree is the blocktree as this node holds it (`bitverse tree`). JSON names
@@ -195,4 +204,37 @@ type ChainInfo struct {
 	// peers do not announce their follow sets yet, so today it is unknown.
 	Peers      int  `json:"peers"`
 	PeersKnown bool `json:"peers_known"`
+}
+
+// PayoutInfo is what root checkpoints pay an address for the branch blocks
+// it mined (API Payouts): a branch block's coinbase pays nothing on the
+// branch; the root block that checkpoints it pays its fees
+// CheckpointMaturity root blocks later, unless a replacement voids it.
+// JSON names are part of the CLI contract.
+type PayoutInfo struct {
+	Address  string `json:"address"`
+	Height   uint64 `json:"height"`   // the root tip the payouts are judged at
+	Maturity uint64 `json:"maturity"` // root blocks from checkpoint to payout
+	Matured  uint64 `json:"matured"`  // paid to the balance, base units
+	Pending  uint64 `json:"pending"`  // checkpointed, not yet paid
+	Voided   uint64 `json:"voided"`   // replaced before paying: never paid
+	// Chains splits the totals per branch chain, by depth then prefix.
+	Chains []ChainPayouts `json:"chains"`
+	// Truncated: only the newest entries were read.
+	Truncated bool `json:"truncated,omitempty"`
+}
+
+// ChainPayouts is one chain's part of PayoutInfo; Blocks counts the
+// checkpointed branch blocks (a block without writes pays 0).
+type ChainPayouts struct {
+	Chain         string `json:"chain"`
+	Matured       uint64 `json:"matured"`
+	MaturedBlocks int    `json:"matured_blocks"`
+	Pending       uint64 `json:"pending"`
+	PendingBlocks int    `json:"pending_blocks"`
+	Voided        uint64 `json:"voided"`
+	VoidedBlocks  int    `json:"voided_blocks"`
+	// NextMatures is the root height at which the oldest pending payout
+	// is paid (0: none pending).
+	NextMatures uint64 `json:"next_matures,omitempty"`
 }

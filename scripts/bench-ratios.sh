@@ -4,15 +4,28 @@
 # divides them, so every figure comes from the same run on this machine.
 set -uo pipefail
 f="${1:-bench.out}"
+# metric prints the value of unit for every run of a benchmark (make bench
+# runs each 3 times: -count 3), one a line, in order.
 metric() { # benchmark-name-regex unit
-  grep -E "^Benchmark$1(-[0-9]+)? " "$f" | head -1 | awk -v u="$2" '{for(i=1;i<NF;i++) if($(i+1)==u) print $i}'
+  grep -E "^Benchmark$1(-[0-9]+)? " "$f" | awk -v u="$2" '{for(i=1;i<NF;i++) if($(i+1)==u) print $i}' | paste -sd' ' -
 }
-ratio() { # label numerator denominator target
+# ratio divides the i-th run of the numerator by the i-th of the
+# denominator and prints the median ratio with its spread (min–max).
+ratio() { # label numerator-values denominator-values target
   if [ -n "$2" ] && [ -n "$3" ]; then
-    awk -v l="$1" -v a="$2" -v b="$3" -v t="$4" 'BEGIN{printf "%-58s %10.3f   (target %s)\n", l, a/b, t}'
+    awk -v l="$1" -v a="$2" -v b="$3" -v t="$4" 'BEGIN{
+      n=split(a,x," "); m=split(b,y," "); if(m<n) n=m
+      for(i=1;i<=n;i++) r[i]=x[i]/y[i]
+      for(i=1;i<=n;i++) for(j=i+1;j<=n;j++) if(r[j]<r[i]){s=r[i];r[i]=r[j];r[j]=s}
+      med=(n%2)?r[(n+1)/2]:(r[n/2]+r[n/2+1])/2
+      printf "%-58s %10.3f   [%.3f–%.3f over %d runs]   (target %s)\n", l, med, r[1], r[n], n, t}'
   else
     printf "%-58s %10s\n" "$1" "n/a (benchmark missing)"
   fi
+}
+# first prints the median of a metric's values (for the figures).
+first() {
+  echo "$1" | tr ' ' '\n' | grep . | sort -g | awk '{v[NR]=$1} END{if(NR) print v[int((NR+1)/2)]; else print "n/a"}'
 }
 echo
 echo "== Ratios (same run, same machine)"
@@ -35,19 +48,23 @@ ratio "sync rate / single-node validation rate" "$sync" "$val" ">= 0.8"
 syncw=$(metric SyncFrom3Peers writes/s)
 valw=$(metric SingleNodeValidation writes/s)
 ratio "sync writes/s / single-node validation writes/s" "$syncw" "$valw" ">= 0.8"
+ratio "sync writes/s (10-write blocks) / cold connect writes/s" "$syncw" "$cold" ">= 0.5"
+synccpu=$(metric SyncFrom3Peers cpu-µs/write)
+coldcpu=$(metric ConnectBlockCold cpu-µs/write)
+ratio "  the same in CPU time (sync counts its 3 serving peers)" "$coldcpu" "$synccpu" ">= 0.5"
 fq=$(metric ValidationUnderTxFlood/quiet blocks/s)
 ff=$(metric ValidationUnderTxFlood/flood blocks/s)
 ratio "block validation under a nonce-gap script tx flood / quiet" "$ff" "$fq" ">= 0.8"
 vget=$(metric VerifiedGet us/op-lat)
 srtt=$(metric StreamRTT us/op-lat)
 ratio "verified remote get latency / raw libp2p stream round trip" "$vget" "$srtt" "<= 3"
-printf "%-58s %10s\n" "sync from 3 peers, blocks/s and writes/s" "${sync:-n/a} ${syncw:-n/a}"
+printf "%-58s %10s\n" "sync from 3 peers, blocks/s / writes/s (median)" "$(first "$sync") / $(first "$syncw")"
 
 echo
 echo "== Figures"
 p50=$(metric Propagation10Nodes p50_ms)
 p95=$(metric Propagation10Nodes p95_ms)
-printf "%-58s %10s\n" "block propagation to 10 nodes, p50 / p95 ms" "${p50:-n/a} / ${p95:-n/a}"
+printf "%-58s %10s\n" "block propagation to 10 nodes, p50 / p95 ms (median)" "$(first "$p50") / $(first "$p95")"
 tv=$(grep -E "^BenchmarkBlockListView10k(-[0-9]+)? " "$f" | head -1 | awk '{for(i=1;i<NF;i++) if($(i+1)=="ns/op") print $i/1e6}')
 printf "%-58s %10s\n" "verified remote get / raw stream round trip, us" "${vget:-n/a} / ${srtt:-n/a}"
 printf "%-58s %10s   (target <= 5)\n" "TUI View with 10,000 blocks, ms" "${tv:-n/a}"

@@ -237,8 +237,12 @@ func (l *blockList) View() string {
 		if !ok {
 			row = fmt.Sprintf("  %9s  %s", "#"+view.Int(h), "…")
 		} else {
-			row = fmt.Sprintf("  %9s  %-18s %10s %5d %9s", "#"+view.Int(h), view.Short(blk.ID.String(), 16),
-				view.Age(l.s.now, blk.Time), len(blk.Txs), view.Bytes(blk.Size))
+			txs, size := fmt.Sprint(len(blk.Txs)), view.Bytes(blk.Size)
+			if blk.HeadersOnly { // a header: its body is fetched when opened
+				txs, size = "–", "–"
+			}
+			row = fmt.Sprintf("  %9s  %-18s %10s %5s %9s", "#"+view.Int(h), view.Short(blk.ID.String(), 16),
+				view.Age(l.s.now, blk.Time), txs, size)
 			if wide {
 				row += fmt.Sprintf(" %10s  %s", view.SI(difficultyOf(blk.Bits)), view.Short(blk.StateRoot.String(), 16))
 			}

@@ -57,6 +57,7 @@ type blocktreeScreen struct {
 	blockHeight uint64
 	block       *node.BlockInfo
 	blockErr    error
+	fetchErr    error // no peer gave the block of a headers-only chain
 	txSel       cursorList
 }
 
@@ -255,7 +256,7 @@ func (t *blocktreeScreen) Update(msg tea.Msg) tea.Cmd {
 		if msg.id != t.blockID {
 			return nil
 		}
-		t.block, t.blockErr = msg.block, msg.err
+		t.block, t.blockErr, t.fetchErr = msg.block, msg.err, msg.fetchErr
 		if msg.err != nil {
 			t.s.log.Warn("block", "id", msg.id, "err", msg.err)
 		}
@@ -316,7 +317,7 @@ func (t *blocktreeScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 			if !ok {
 				return nil
 			}
-			t.level, t.blockID, t.blockHeight, t.block, t.blockErr, t.txSel = levelBlock, b.ID, b.Height, nil, nil, cursorList{}
+			t.level, t.blockID, t.blockHeight, t.block, t.blockErr, t.fetchErr, t.txSel = levelBlock, b.ID, b.Height, nil, nil, nil, cursorList{}
 			return blockCmd(t.s.ctx, t.s.api, t.list.chain, b.ID, b.Height)
 		default:
 			return t.list.Update(msg)

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"errors"
 	"fmt"
 	"math/big"
 	"strings"
@@ -184,7 +185,7 @@ func (t *blocktreeScreen) chainView() string {
 	case r.followed:
 		lines = append(lines, "  "+st.Subtle.Render("enter opens its blocks and their transactions."))
 	default:
-		lines = append(lines, "  "+st.Subtle.Render("enter opens its blocks: this node keeps their headers only."))
+		lines = append(lines, "  "+st.Subtle.Render("enter opens its blocks (headers here; a block opened comes from a peer)."))
 	}
 	return strings.Join(lines, "\n")
 }
@@ -247,6 +248,14 @@ func (t *blocktreeScreen) blockView(h int) string {
 		"  " + field(st, "size", st.Value.Render(view.Bytes(b.Size))+st.Muted.Render(" · "+view.Count(len(b.Txs), "tx", "txs")+" · "+view.Count(b.Confirmations, "confirmation", "confirmations"))),
 		"",
 		"  " + st.Title.Render("Transactions"),
+	}
+	switch {
+	case b.FromPeer != "":
+		lines[len(lines)-1] += st.Muted.Render("  from peer " + view.Short(b.FromPeer, 20) + " · checked against the header this node verified")
+	case b.HeadersOnly && t.fetchErr != nil:
+		lines = append(lines, fieldErrorAt(st, fetchSentence(t.fetchErr), t.width, 2))
+	case b.HeadersOnly:
+		lines = append(lines, "  "+st.Muted.Render("This node keeps chain "+b.Chain+" as headers only."))
 	}
 	rows := max(1, h-len(lines))
 	first, end := t.txSel.window(len(b.Txs), rows)
@@ -329,4 +338,13 @@ func utc(ms int64) string {
 func difficultyOf(bits uint32) float64 {
 	f, _ := new(big.Float).SetInt(consensus.Work(bits)).Float64()
 	return f
+}
+
+// fetchSentence is why no peer sent a block of a headers-only chain: the
+// node's own sentence, which names the block and what each peer said.
+func fetchSentence(err error) string {
+	if errors.Is(err, node.ErrNotFound) {
+		err = errors.New(strings.TrimPrefix(err.Error(), node.ErrNotFound.Error()+": "))
+	}
+	return sentence(err)
 }

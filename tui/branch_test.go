@@ -1,12 +1,14 @@
 package tui
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/wire"
+	"github.com/bitverse/bitverse/tui/internal/view"
 )
 
 // TestBlocktreeShowsTheTree: the 15 devnet chains in depth-first order
@@ -236,12 +238,27 @@ func TestBlocktreeOpensABranch(t *testing.T) {
 	}
 }
 
-// TestBlocktreeBranchHeadersOnly: a chain kept as headers only says so
-// instead of rows that never load.
+// TestBlocktreeBranchHeadersOnly: a chain kept as headers only says so;
+// its blocks list from their headers (no transaction count), and a block
+// opened comes whole from a peer through the node, saying from whom; when
+// no peer sends it, the header stays with the node's sentence why.
 func TestBlocktreeBranchHeadersOnly(t *testing.T) {
 	h := newReadyHarness(t, 9_999, 100, 30)
 	h.press("2", "end", "enter") // chain 111, headers only
-	h.mustSee("chains › 111", "headers only", "keeps their headers only")
+	h.mustSee("chains › 111", "headers only", "a block opened comes from a peer")
 	h.press("enter")
-	h.mustSee("chains › 111 blocks", "Chain 111 is kept as headers only here")
+	h.mustSee("chains › 111 blocks", "–         –")
+	h.press("enter")
+	h.mustSee("Transactions  from peer "+view.Short(fakePeer, 20), "checked against the header this node verified", "coinbase")
+	h.press("esc")
+	h.api.mu.Lock()
+	h.api.fetchErr = fmt.Errorf("%w: no peer sent block 1234abcd of chain 111, which this node keeps as headers only (remote read failed: no peer is connected)", node.ErrNotFound)
+	h.api.mu.Unlock()
+	h.press("down", "enter")
+	h.mustSee("No peer sent block 1234abcd of chain 111", "difficulty")
+	h.mustNotSee("from peer")
+	h.mustNotSee("Not found")
+	if v := h.api.Violations(); len(v) > 0 {
+		t.Fatalf("calls from Update or View: %v", v)
+	}
 }

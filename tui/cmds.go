@@ -61,10 +61,19 @@ type (
 		id    wire.Hash
 		block *node.BlockInfo
 		err   error
+		// fetchErr: the block is of a headers-only chain and no peer gave
+		// it (block is then its header).
+		fetchErr error
 	}
 	historyMsg struct {
 		addr string
 		txs  []node.TxInfo
+		err  error
+		id   reqID
+	}
+	payoutsMsg struct {
+		addr string
+		info *node.PayoutInfo
 		err  error
 		id   reqID
 	}
@@ -199,7 +208,10 @@ func blocksPageCmd(ctx context.Context, api node.API, chain string, gen int, pag
 // blockCmd fetches block id of chain, at height on its best chain, with
 // its transactions. A branch block is asked for by height: the node files
 // a merged-mined branch block under another hash than the ID its lists
-// give (seen on a real node: BlockOn by that ID is not found).
+// give (seen on a real node: BlockOn by that ID is not found). A block of
+// a chain the node keeps as headers only comes as its header; the node is
+// then asked to fetch the whole block from a peer (FetchBlock), and if no
+// peer has it the header stays, with the reason.
 func blockCmd(ctx context.Context, api node.API, chain string, id wire.Hash, height uint64) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := withTimeout(ctx)
@@ -211,7 +223,14 @@ func blockCmd(ctx context.Context, api node.API, chain string, id wire.Hash, hei
 		} else {
 			b, err = api.BlockOn(ctx, chain, strconv.FormatUint(height, 10))
 		}
-		return blockMsg{id: id, block: b, err: err}
+		if err != nil || !b.HeadersOnly {
+			return blockMsg{id: id, block: b, err: err}
+		}
+		full, ferr := api.FetchBlock(ctx, chain, b.ID.String())
+		if ferr != nil {
+			return blockMsg{id: id, block: b, fetchErr: ferr}
+		}
+		return blockMsg{id: id, block: full}
 	}
 }
 
@@ -221,6 +240,15 @@ func historyCmd(ctx context.Context, api node.API, id reqID, addr string, limit 
 		defer cancel()
 		txs, err := api.History(ctx, addr, limit)
 		return historyMsg{id: id, addr: addr, txs: txs, err: err}
+	}
+}
+
+func payoutsCmd(ctx context.Context, api node.API, id reqID, addr string) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := withTimeout(ctx)
+		defer cancel()
+		info, err := api.Payouts(ctx, addr)
+		return payoutsMsg{id: id, addr: addr, info: info, err: err}
 	}
 }
 

@@ -32,6 +32,10 @@ func sentence(err error) string {
 		if fe.What != "" {
 			what = strings.ToUpper(fe.What[:1]) + fe.What[1:]
 		}
+		if fe.Pending > 0 {
+			return fmt.Sprintf("%s needs %s from the balance, but only %s is spendable once your pending transactions (%s) are paid. Wait for them to confirm, or mine a few blocks (m).",
+				what, view.Amount(fe.Need), view.Amount(fe.Have), view.Amount(fe.Pending))
+		}
 		return fmt.Sprintf("%s needs %s from the balance, but only %s is spendable. Mine a few blocks (m) and wait for the rewards to mature.",
 			what, view.Amount(fe.Need), view.Amount(fe.Have))
 	}

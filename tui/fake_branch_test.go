@@ -13,8 +13,9 @@ import (
 )
 
 // The fake node reads the blocks of branch chains as a node with BlockOn
-// and BlocksOn does: chains stored in full only (the others are headers
-// only: ErrNotStored).
+// and BlocksOn does: in full for the chains it stores, headers (no
+// transactions) for the others, whose blocks FetchBlock brings "from a
+// peer" unless fetchErr is set.
 
 // branchHeight is the height of branch chain name in the fake's tree.
 func (f *fakeAPI) branchHeight(name string) uint64 {
@@ -50,11 +51,32 @@ func (f *fakeAPI) branchBlock(name string, h uint64, withTxs bool) node.BlockInf
 	return b
 }
 
-func (f *fakeAPI) stored(name string) error {
-	if f.unfollowed[name] {
-		return fmt.Errorf("%w: chain %s is kept as headers only here, without block bodies (run the node with --follow %s)", node.ErrNotStored, name, name)
+// fakePeer is the peer FetchBlock says a block came from.
+const fakePeer = "12D3KooWFakePeerStoringTheChain"
+
+// headerOf is b as a node keeping its chain as headers only gives it.
+func headerOf(b node.BlockInfo) node.BlockInfo {
+	b.Txs, b.Size, b.HeadersOnly = nil, 0, true
+	return b
+}
+
+// FetchBlock is BlockOn, with a headers-only chain's block "from a peer".
+func (f *fakeAPI) FetchBlock(ctx context.Context, chain, ref string) (*node.BlockInfo, error) {
+	b, err := f.BlockOn(ctx, chain, ref)
+	if err != nil || !b.HeadersOnly {
+		return b, err
 	}
-	return nil
+	if err := f.wait(ctx, "FetchBlock"); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fetchErr != nil {
+		return nil, f.fetchErr
+	}
+	full := f.branchBlock(chain, b.Height, true)
+	full.HeadersOnly, full.FromPeer = true, fakePeer
+	return &full, nil
 }
 
 func (f *fakeAPI) BlockOn(ctx context.Context, chain, ref string) (*node.BlockInfo, error) {
@@ -67,18 +89,20 @@ func (f *fakeAPI) BlockOn(ctx context.Context, chain, ref string) (*node.BlockIn
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.blockOnRefs = append(f.blockOnRefs, ref)
-	if err := f.stored(chain); err != nil {
-		return nil, err
-	}
 	tip := f.branchHeight(chain)
-	if h, err := strconv.ParseUint(ref, 10, 64); err == nil && h <= tip {
+	at := func(h uint64) *node.BlockInfo {
 		b := f.branchBlock(chain, h, true)
-		return &b, nil
+		if f.unfollowed[chain] {
+			b = headerOf(b)
+		}
+		return &b
+	}
+	if h, err := strconv.ParseUint(ref, 10, 64); err == nil && h <= tip {
+		return at(h), nil
 	}
 	for h := int64(tip); h >= 0; h-- {
 		if tipOf(chain, uint64(h)).String() == ref {
-			b := f.branchBlock(chain, uint64(h), true)
-			return &b, nil
+			return at(uint64(h)), nil
 		}
 	}
 	return nil, fmt.Errorf("%w: block %s on chain %s", node.ErrNotFound, ref, chain)
@@ -93,16 +117,17 @@ func (f *fakeAPI) BlocksOn(ctx context.Context, chain string, top uint64, count 
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if err := f.stored(chain); err != nil {
-		return nil, err
-	}
 	tip := f.branchHeight(chain)
 	if top == 0 || top > tip {
 		top = tip
 	}
 	var out []node.BlockInfo
 	for h := int64(top); h >= 0 && len(out) < count; h-- {
-		out = append(out, f.branchBlock(chain, uint64(h), false))
+		b := f.branchBlock(chain, uint64(h), false)
+		if f.unfollowed[chain] {
+			b = headerOf(b)
+		}
+		out = append(out, b)
 	}
 	return out, nil
 }

@@ -47,6 +47,8 @@ type fakeAPI struct {
 	txs         map[wire.Hash]*wire.Tx
 	unfollowed  map[string]bool // chains the fake stores headers of only
 	blockOnRefs []string        // the refs BlockOn was asked for
+	payouts     map[string]*node.PayoutInfo
+	fetchErr    error // what FetchBlock answers for a headers-only chain's block
 	// the market: its service, and the bounties on chain (newest first)
 	market   *fakeMarket
 	bounties []bountyInfo
@@ -358,6 +360,22 @@ func (f *fakeAPI) History(ctx context.Context, addr string, limit int) ([]node.T
 		h = h[:limit]
 	}
 	return slices.Clone(h), nil
+}
+
+// Payouts answers what a test set for addr; an address without any has
+// no payouts.
+func (f *fakeAPI) Payouts(ctx context.Context, addr string) (*node.PayoutInfo, error) {
+	if err := f.wait(ctx, "Payouts"); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if p := f.payouts[addr]; p != nil {
+		c := *p
+		c.Chains = slices.Clone(p.Chains)
+		return &c, nil
+	}
+	return &node.PayoutInfo{Address: addr, Height: f.status.Height, Maturity: consensus.Devnet().CheckpointMaturity}, nil
 }
 
 func (f *fakeAPI) SetMining(ctx context.Context, on bool, to string) error {

@@ -98,6 +98,12 @@ func mining(api *fakeAPI) {
 	richChain(api)
 	api.status.Mining, api.status.HashRate, api.status.MineTo, api.status.BlocksFound = true, 1_234_567, testAddr, 42
 	api.status.MinePath, api.status.FoundByChain = "01", foundByChain()
+	api.payouts = map[string]*node.PayoutInfo{testAddr: {Address: testAddr, Height: 9_999, Maturity: 20,
+		Matured: 5_740_000, Pending: 1_250_000,
+		Chains: []node.ChainPayouts{
+			{Chain: "0", Matured: 3_990_000, MaturedBlocks: 55, Pending: 0, PendingBlocks: 2, NextMatures: 10_004},
+			{Chain: "01", Matured: 1_750_000, MaturedBlocks: 80, Pending: 1_250_000, PendingBlocks: 8, NextMatures: 10_001},
+		}}}
 }
 
 // foundByChain: blocks found on the root and down the path to 01.
@@ -140,7 +146,7 @@ var goldenCases = []goldenCase{
 		{keys: []string{"down", "down", "down", "enter"}, wait: "Transactions"}}},
 	{name: "blocktree_tx", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"2", "enter"}, wait: "316 B"},
 		{keys: []string{"down", "down", "down", "enter"}, wait: "Transactions"}, {keys: []string{"down", "enter"}, wait: "nonce"}}},
-	{name: "mining", wallet: true, setup: mining, steps: []step{unlock(), {keys: []string{"3"}, wait: "in 14 blocks"}, {msgs: rates()}}},
+	{name: "mining", wallet: true, setup: mining, steps: []step{unlock(), {keys: []string{"3"}, wait: "in 14 root blocks"}, {msgs: rates()}}},
 	{name: "wallet_accounts", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"4"}, wait: "Accounts"}}},
 	{name: "wallet_receive", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"4", "r"}, wait: "Send BVS to"}}},
 	{name: "wallet_send_invalid", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"4", "s"}, wait: "from"},

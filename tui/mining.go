@@ -19,8 +19,8 @@ const rateSamples = 240
 const earningsLimit = 1000
 
 // miningScreen shows the miner: on/off (one key), hash rate with a
-// sparkline, blocks found per chain, earnings from coinbase transactions,
-// and the path being mined.
+// sparkline, blocks found per chain, earnings (root coinbases and the
+// branch payouts of root checkpoints), and the path being mined.
 type miningScreen struct {
 	s             *common
 	width, height int
@@ -33,6 +33,11 @@ type miningScreen struct {
 	loaded     bool
 	histReq    reqID // the history request out, 0 when none
 	stale      bool
+
+	payouts    *node.PayoutInfo // branch blocks paid by root checkpoints
+	payoutsErr error
+	payReq     reqID // the payouts request out, 0 when none
+	payStale   bool
 }
 
 func newMining(s *common) *miningScreen { return &miningScreen{s: s} }
@@ -49,7 +54,13 @@ func (m *miningScreen) ShortHelp() []key.Binding {
 }
 func (m *miningScreen) FullHelp() [][]key.Binding { return [][]key.Binding{m.ShortHelp()} }
 
+// fetch asks for the coinbases and the payouts; a request already out
+// is asked again when it answers.
 func (m *miningScreen) fetch() tea.Cmd {
+	return tea.Batch(m.fetchHistory(), m.fetchPayouts())
+}
+
+func (m *miningScreen) fetchHistory() tea.Cmd {
 	to := m.s.mineTo()
 	if to == "" {
 		return nil
@@ -60,6 +71,19 @@ func (m *miningScreen) fetch() tea.Cmd {
 	}
 	m.histReq = m.s.newID()
 	return historyCmd(m.s.ctx, m.s.api, m.histReq, to, earningsLimit)
+}
+
+func (m *miningScreen) fetchPayouts() tea.Cmd {
+	to := m.s.mineTo()
+	if to == "" {
+		return nil
+	}
+	if m.payReq != 0 {
+		m.payStale = true
+		return nil
+	}
+	m.payReq = m.s.newID()
+	return payoutsCmd(m.s.ctx, m.s.api, m.payReq, to)
 }
 
 func (m *miningScreen) Update(msg tea.Msg) tea.Cmd {
@@ -91,7 +115,17 @@ func (m *miningScreen) Update(msg tea.Msg) tea.Cmd {
 		}
 		if m.stale {
 			m.stale = false
-			return m.fetch()
+			return m.fetchHistory()
+		}
+	case payoutsMsg:
+		if msg.id != m.payReq {
+			return nil
+		}
+		m.payReq = 0
+		m.payouts, m.payoutsErr = msg.info, msg.err
+		if m.payStale {
+			m.payStale = false
+			return m.fetchPayouts()
 		}
 	case tea.KeyPressMsg:
 		if key.Matches(msg, m.s.keys.Refresh) {
@@ -131,7 +165,7 @@ func (m *miningScreen) View() string {
 	lines = append(lines, "", " "+st.Title.Render("Blocks found")+st.Muted.Render("  (since the node started)"))
 	lines = append(lines, m.foundView(s)...)
 
-	lines = append(lines, "", " "+st.Title.Render("Earnings")+st.Muted.Render("  (coinbase rewards to this wallet)"))
+	lines = append(lines, "", " "+st.Title.Render("Earnings")+st.Muted.Render("  (to this wallet)"))
 	lines = append(lines, m.earnings(m.height-len(lines))...)
 	return view.Lines(strings.Join(lines, "\n"), m.width, m.height)
 }
@@ -191,9 +225,9 @@ func (m *miningScreen) earnings(room int) []string {
 	case m.s.mineTo() == "":
 		return []string{f("", st.Muted.Render("open a wallet to mine"))}
 	case m.rewardsErr != nil:
-		return []string{f("", st.Bad.Render(sentence(m.rewardsErr)))}
+		return append([]string{f("coinbase", st.Bad.Render(sentence(m.rewardsErr)))}, m.payoutsView()...)
 	case !m.loaded:
-		return []string{f("", st.Muted.Render("loading…"))}
+		return append([]string{f("coinbase", st.Muted.Render("loading…"))}, m.payoutsView()...)
 	}
 	maturity := m.s.params.CoinbaseMaturity
 	var total, mature uint64
@@ -204,12 +238,13 @@ func (m *miningScreen) earnings(room int) []string {
 		}
 	}
 	out := []string{
-		f("total", st.Strong.Render(view.Amount(total))+st.Muted.Render(fmt.Sprintf(" in %s blocks", view.Int(len(m.rewards))))),
+		f("coinbase", st.Strong.Render(view.Amount(total))+st.Muted.Render(fmt.Sprintf(" in %s root blocks", view.Int(len(m.rewards))))),
 		f("spendable", st.Value.Render(view.Amount(mature))+st.Muted.Render(fmt.Sprintf(" · %s maturing (%d confirmations)", view.Amount(total-mature), maturity))),
 	}
 	if len(m.rewards) == earningsLimit {
 		out = append(out, f("", st.Subtle.Render(fmt.Sprintf("(the last %d rewards)", earningsLimit))))
 	}
+	out = append(out, m.payoutsView()...)
 	room -= len(out)
 	shown := m.rewards[:max(0, min(room, len(m.rewards)))]
 	// Columns as wide as their widest cell, under the value column.
@@ -227,6 +262,48 @@ func (m *miningScreen) earnings(room int) []string {
 		out = append(out, f(label, st.Strong.Render(view.PadLeft("#"+view.Int(r.Height), hw))+"  "+
 			st.Value.Render(view.PadLeft(view.Amount(r.Amount), aw))+"  "+
 			st.Muted.Render(view.PadLeft(view.Int(r.Confirmations), cw)+" conf · "+view.Ago(m.s.now, r.Time))))
+	}
+	return out
+}
+
+// payoutsView shows what root checkpoints pay for the branch blocks this
+// wallet mined: the totals, then one line per chain with its blocks
+// counted in brackets. A branch block's
+// coinbase pays nothing on its branch; the root pays its fees
+// CheckpointMaturity root blocks after checkpointing it.
+func (m *miningScreen) payoutsView() []string {
+	st := m.s.st
+	f := func(label, value string) string { return "  " + field(st, label, value) }
+	p := m.payouts
+	switch {
+	case m.s.mineTo() == "":
+		return nil
+	case m.payoutsErr != nil:
+		return []string{f("payouts", st.Bad.Render(sentence(m.payoutsErr)))}
+	case p == nil:
+		return []string{f("payouts", st.Muted.Render("loading…"))}
+	case len(p.Chains) == 0:
+		return []string{f("payouts", st.Muted.Render("none yet · branch blocks are paid by root checkpoints"))}
+	}
+	voided := ""
+	if p.Voided > 0 {
+		voided = " · " + view.Amount(p.Voided) + " voided"
+	}
+	out := []string{f("payouts", st.Strong.Render(view.Amount(p.Matured))+st.Muted.Render(" paid · ")+
+		st.Value.Render(view.Amount(p.Pending))+st.Muted.Render(fmt.Sprintf(" pending%s (%d-block maturity)", voided, p.Maturity)))}
+	for _, c := range p.Chains {
+		line := st.Muted.Render("paid ") + st.Value.Render(view.Amount(c.Matured)) + st.Muted.Render(fmt.Sprintf(" (%s)", view.Int(c.MaturedBlocks)))
+		if c.PendingBlocks > 0 {
+			line += st.Muted.Render(" · pending ") + st.Value.Render(view.Amount(c.Pending)) +
+				st.Muted.Render(fmt.Sprintf(" (%s), next #%s", view.Int(c.PendingBlocks), view.Int(c.NextMatures)))
+		}
+		if c.VoidedBlocks > 0 {
+			line += st.Muted.Render(fmt.Sprintf(" · voided %s (%s)", view.Amount(c.Voided), view.Int(c.VoidedBlocks)))
+		}
+		out = append(out, f(c.Chain, line))
+	}
+	if p.Truncated {
+		out = append(out, f("", st.Subtle.Render("(the newest payouts only)")))
 	}
 	return out
 }

@@ -330,3 +330,25 @@ func TestMiningShowsPathAndFoundByChain(t *testing.T) {
 	h.send(statusMsg{st: st})
 	h.mustSee("–  not mining")
 }
+
+// TestMiningShowsBranchPayouts: the mining screen's earnings include what
+// root checkpoints pay the wallet for branch blocks, totals and per chain
+// (paid, pending with the root height of the next payout, voided), asked
+// again of the node when a block connects; none yet says how they come.
+func TestMiningShowsBranchPayouts(t *testing.T) {
+	h := newReadyHarness(t, 20, 120, 40)
+	h.press("3")
+	h.mustSee("payouts    none yet · branch blocks are paid by root checkpoints", "coinbase")
+	h.api.mu.Lock()
+	h.api.payouts = map[string]*node.PayoutInfo{testAddr: {Address: testAddr, Height: 20, Maturity: 20,
+		Matured: 3_000, Pending: 1_250, Voided: 500,
+		Chains: []node.ChainPayouts{
+			{Chain: "1", Matured: 3_000, MaturedBlocks: 2, Voided: 500, VoidedBlocks: 1},
+			{Chain: "10", Pending: 1_250, PendingBlocks: 1, NextMatures: 31},
+		}}}
+	h.api.mu.Unlock()
+	h.send(eventMsg{ev: node.Event{Kind: node.EventBlockConnected, Height: 21}})
+	h.mustSee("payouts    0.00003 BVS paid · 0.0000125 BVS pending · 0.000005 BVS voided (20-block maturity)",
+		"1          paid 0.00003 BVS (2) · voided 0.000005 BVS (1)",
+		"10         paid 0 BVS (0) · pending 0.0000125 BVS (1), next #31")
+}

@@ -98,8 +98,25 @@ func TestBranchWritesLoneNode(t *testing.T) {
 		time.Sleep(300 * time.Millisecond)
 	}
 
-	// Explicit stamp, then the credit shows it.
+	// The node's status reports the checkpointed branch blocks as payouts
+	// to its mine-to address (pending, or matured if the root moved on).
 	chain := wire.ForPath(wire.KeyPath(key), 3).String()
+	out, _, _ := cli(t, dir, nil, "status", "--json")
+	var st statusOut
+	if err := json.Unmarshal([]byte(out), &st); err != nil || st.Payouts == nil || st.Payouts.Address != st.MineTo {
+		t.Fatalf("status --json lacks the payouts to its mine-to address: %v\n%s", err, out)
+	}
+	var paid uint64
+	for _, c := range st.Payouts.Chains {
+		if c.Chain == chain {
+			paid = c.Matured + c.Pending
+		}
+	}
+	if paid == 0 {
+		t.Errorf("status --json: no payout for the checkpointed blocks of chain %s: %+v", chain, st.Payouts)
+	}
+
+	// Explicit stamp, then the credit shows it.
 	if _, stderr, code := cli(t, dir, nil, "stamp", chain, "0.001", "--yes", "--wait"); code != 0 {
 		t.Fatalf("stamp: %s", stderr)
 	}

@@ -32,6 +32,11 @@ func statusCmd() *cobra.Command {
 			} else if !errors.Is(err, node.ErrNoNetwork) {
 				return err
 			}
+			if s.MineTo != "" {
+				if st.Payouts, err = cl.Payouts(cmd.Context(), s.MineTo); err != nil {
+					return err
+				}
+			}
 			return out(st, func(o io.Writer) {
 				kv(o, "network", s.Network)
 				kv(o, "height", s.Height)
@@ -45,7 +50,8 @@ func statusCmd() *cobra.Command {
 					}
 				}
 				if s.Sync.Syncing {
-					kv(o, "sync", fmt.Sprintf("%d/%d blocks, %.1f blocks/s, ETA %.0fs", s.Sync.Done, s.Sync.Total, s.Sync.Rate, s.Sync.ETASeconds))
+					kv(o, "sync", fmt.Sprintf("chain %s: %d/%d blocks, %.1f blocks/s (%.0f writes/s), ETA %.0fs",
+						s.Sync.Chain, s.Sync.Done, s.Sync.Total, s.Sync.Rate, s.Sync.WriteRate, s.Sync.ETASeconds))
 				} else {
 					kv(o, "sync", "up to date")
 				}
@@ -54,6 +60,10 @@ func statusCmd() *cobra.Command {
 					mining = fmt.Sprintf("on, %.3g H/s, %d blocks found, paying %s", s.HashRate, s.BlocksFound, s.MineTo)
 				}
 				kv(o, "mining", mining)
+				if p := st.Payouts; p != nil && len(p.Chains) > 0 {
+					kv(o, "branch payouts", fmt.Sprintf("%s BVS paid, %s BVS pending (%d root blocks after the checkpoint)",
+						wire.FormatAmount(p.Matured), wire.FormatAmount(p.Pending), p.Maturity))
+				}
 				kv(o, "mempool", fmt.Sprintf("%d txs (%d bytes)", s.Mempool, s.MempoolBytes))
 				kv(o, "datadir", s.DataDir)
 			})
@@ -63,11 +73,13 @@ func statusCmd() *cobra.Command {
 	return c
 }
 
-// statusOut is what `status --json` prints: the node's status and, when
-// it is on the network, its identity there.
+// statusOut is what `status --json` prints: the node's status, when it is
+// on the network its identity there, and when it has a mine-to address
+// what root checkpoints pay that address for branch blocks.
 type statusOut struct {
 	node.Status
-	P2P *node.NetInfo `json:"p2p,omitempty"`
+	P2P     *node.NetInfo    `json:"p2p,omitempty"`
+	Payouts *node.PayoutInfo `json:"payouts,omitempty"`
 }
 
 func blockCmd() *cobra.Command {

@@ -82,6 +82,7 @@ func startNode(t testing.TB, datadir string, args ...string) *exec.Cmd {
 		t.Fatal(err)
 	}
 	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = testProcAttr()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

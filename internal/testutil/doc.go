@@ -1,5 +1,6 @@
 // Package testutil holds what the project's tests share that is not a
-// node: today, polling for a condition. It imports nothing of ours, so the
+// node: polling for a condition, and the minimum length of a benchmark
+// that reports a ratio. It imports nothing of ours, so the
 // tests of any package (node/wire included) can use it.
 //
 // # Errors

@@ -50,6 +50,11 @@ type Config struct {
 	// chain lock held: they must not call back into Chain's mutating methods.
 	OnConnect    func(b *wire.Block, height uint64)
 	OnDisconnect func(b *wire.Block, height uint64)
+	// IndexTx writes what the node indexes beside the chain (the address
+	// index) inside the transaction that connects (add) or disconnects b,
+	// so the index commits with the block and never lags it. Full chains
+	// only.
+	IndexTx func(tx *bbolt.Tx, b *wire.Block, add bool) error
 
 	// The blocktree: which chain this is (zero: the root), the forest it
 	// belongs to (nil: a root chain alone, which cannot check

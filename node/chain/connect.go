@@ -26,24 +26,7 @@ func (c *Chain) connect(n *blockNode) error {
 		return err
 	}
 	defer closeRoot()
-	apply := func(tx *bbolt.Tx, b *wire.Block, ids []wire.Hash) (*state.Batch, error) {
-		matured, err := c.maturedCoinbase(tx, n.height)
-		if err != nil {
-			return nil, err
-		}
-		batch := state.NewBatch(tx, c.p, b.Header.Height)
-		if ledger != nil {
-			batch = state.NewBranchBatch(tx, c.p, b.Header.Height, c.id, ledger)
-		}
-		var checkpoint func(*state.Batch, wire.Checkpoint) error
-		if c.forest != nil {
-			checkpoint = func(batch *state.Batch, cp wire.Checkpoint) error { return c.applyCheckpoint(batch, cp, n.parent) }
-			if err := c.matureCheckpoint(tx, batch, n.height); err != nil {
-				return nil, err
-			}
-		}
-		return batch, applyTxs(batch, c.cfg.Scripts, b, ids, matured, checkpoint)
-	}
+	apply := c.applier(n, ledger)
 	if e := c.early[n.id]; e != nil && e.sigs.pending >= splitMinSigs {
 		err := c.connectEarly(n, e, apply)
 		closeRoot()
@@ -92,7 +75,10 @@ func (c *Chain) connect(n *blockNode) error {
 		if err := checkStateRoot(b, roots); err != nil {
 			return err
 		}
-		return writeConnect(tx, n, ids, roots, undo)
+		if err := writeConnect(tx, n, ids, roots, undo); err != nil {
+			return err
+		}
+		return c.indexTx(tx, b, true)
 	})
 	closeRoot()
 	if err != nil {
@@ -100,6 +86,30 @@ func (c *Chain) connect(n *blockNode) error {
 	}
 	c.connected(n, b)
 	return nil
+}
+
+// applier returns the function that applies block n's transactions in a
+// write transaction: coinbase maturity, checkpoints, then the
+// transactions (ledger is the root's, for a branch block; nil for root).
+func (c *Chain) applier(n *blockNode, ledger state.RootLedger) func(*bbolt.Tx, *wire.Block, []wire.Hash) (*state.Batch, error) {
+	return func(tx *bbolt.Tx, b *wire.Block, ids []wire.Hash) (*state.Batch, error) {
+		matured, err := c.maturedCoinbase(tx, n.height)
+		if err != nil {
+			return nil, err
+		}
+		batch := state.NewBatch(tx, c.p, b.Header.Height)
+		if ledger != nil {
+			batch = state.NewBranchBatch(tx, c.p, b.Header.Height, c.id, ledger)
+		}
+		var checkpoint func(*state.Batch, wire.Checkpoint) error
+		if c.forest != nil {
+			checkpoint = func(batch *state.Batch, cp wire.Checkpoint) error { return c.applyCheckpoint(batch, cp, n.parent) }
+			if err := c.matureCheckpoint(tx, batch, n.height); err != nil {
+				return nil, err
+			}
+		}
+		return batch, applyTxs(batch, c.cfg.Scripts, b, ids, matured, checkpoint)
+	}
 }
 
 // branchLedger opens, for a branch block n, the root's ledger at n's root
@@ -171,6 +181,9 @@ func (c *Chain) connectEarly(n *blockNode, e *earlyBlock, apply func(*bbolt.Tx, 
 			if err == nil {
 				err = writeConnect(tx, n, ids, roots, undo)
 			}
+			if err == nil {
+				err = c.indexTx(tx, b, true)
+			}
 			if serr := e.sigs.wait(); serr != nil {
 				return serr
 			}
@@ -211,6 +224,15 @@ func writeConnect(tx *bbolt.Tx, n *blockNode, ids []wire.Hash, roots state.Roots
 		}
 	}
 	return tx.Bucket(store.Meta).Put(store.KeyTip, n.id[:])
+}
+
+// indexTx runs the IndexTx hook, if any, in the transaction that connects
+// (add) or disconnects b.
+func (c *Chain) indexTx(tx *bbolt.Tx, b *wire.Block, add bool) error {
+	if c.cfg.IndexTx == nil {
+		return nil
+	}
+	return c.cfg.IndexTx(tx, b, add)
 }
 
 // connected records n, now committed, as the tip.
@@ -270,6 +292,7 @@ type sigJob struct {
 	pending int // signatures to verify (not cached)
 	done    chan struct{}
 	err     error // a *consensus.RuleError, once done is closed
+	failed  int   // with err: the index of the first bad transaction
 }
 
 // startSigJob verifies the signatures of txs (VerifyTxs) in the background.
@@ -280,6 +303,7 @@ func startSigJob(net wire.Network, txs []*wire.Tx, ids []wire.Hash, cache *SigCa
 		defer close(j.done)
 		if i, err := verifyIndexes(net, txs, ids, todo, cache); err != nil {
 			j.err = consensus.Rule(consensus.ErrBadSignature, "transaction %d (%s): %v", i, ids[i].Short(), err)
+			j.failed = i
 		}
 	}()
 	return j
@@ -341,6 +365,9 @@ func (c *Chain) disconnectTip() error {
 			if err := txi.Delete(id[:]); err != nil {
 				return err
 			}
+		}
+		if err := c.indexTx(tx, b, false); err != nil {
+			return err
 		}
 		return tx.Bucket(store.Meta).Put(store.KeyTip, n.parent.id[:])
 	})

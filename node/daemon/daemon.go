@@ -257,9 +257,11 @@ func (d *Daemon) startNetwork() (func() error, error) {
 	}
 	d.host = h
 	d.node.SetRemoteReader(h.RemoteReader()) // get of chains kept as headers only
+	d.node.SetRemoteBlocks(h.RemoteBlocks()) // their blocks, opened on demand
 	d.node.SetChainPeers(h.ChainPeers)       // tree: peers storing each chain
 	return func() error {
 		d.node.SetRemoteReader(nil)
+		d.node.SetRemoteBlocks(nil)
 		d.node.SetChainPeers(nil)
 		return h.Close()
 	}, nil

@@ -19,8 +19,9 @@
 //     and transactions itself (node.OnAccepted); the daemon wires the
 //     rest: the host reports peers and sync progress (p2p.Config.OnPeers,
 //     OnSync → node.SetPeerCount, SetSync), and the node reads
-//     headers-only chains and peers per chain through the host
-//     (SetRemoteReader, SetChainPeers, cleared before the host closes).
+//     headers-only chains, their blocks and peers per chain through the
+//     host (SetRemoteReader, SetRemoteBlocks, SetChainPeers, cleared
+//     before the host closes).
 //   - blobs: the blob chunk service on the host, storing in the node's
 //     database.
 //   - rpc: the local authenticated API (rpc.Listen, Serve); it writes the

@@ -78,6 +78,22 @@ func (p *Pool) forget(ids []wire.Hash) {
 	if len(ids) == 0 {
 		return
 	}
+	// Most of a block's transactions were never stored here (a syncing
+	// node's pool is empty): a read first spares a commit for nothing.
+	stored := false
+	p.cfg.DB.View(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(store.Mempool)
+		for _, id := range ids {
+			if b.Get(id[:]) != nil {
+				stored = true
+				break
+			}
+		}
+		return nil
+	})
+	if !stored {
+		return
+	}
 	p.cfg.DB.Update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(store.Mempool)
 		for _, id := range ids {

@@ -41,6 +41,9 @@ func (c *conns) onConnected(conn network.Conn) {
 	x := c.x
 	p := conn.RemotePeer()
 	x.book.connected(p)
+	if len(x.h.Network().ConnsToPeer(p)) <= 1 {
+		x.book.resetOffer(p) // a new connection: offer the pools again
+	}
 	x.peerCount(len(x.h.Network().Peers()))
 	if conn.Stat().Direction != network.DirOutbound || x.ctx == nil {
 		return // the dialer starts the handshake; the other side answers it
@@ -52,8 +55,8 @@ func (c *conns) onConnected(conn network.Conn) {
 	}()
 }
 
-// handshake exchanges status with a new peer, remembers its addresses and
-// offers it our pending transactions.
+// handshake exchanges status with a new peer and remembers its addresses;
+// recording the status offers it our pending transactions (offerPools).
 func (c *conns) handshake(p peer.ID) {
 	x := c.x
 	ctx, cancel := context.WithTimeout(x.ctx, 15*time.Second)
@@ -80,7 +83,6 @@ func (c *conns) handshake(p peer.ID) {
 		}
 	}
 	rememberAddrs(x.peerDB, p, addrs, maxKnownPeers)
-	x.pushPool(ctx, p)
 }
 
 func isDialable(a ma.Multiaddr) bool {

@@ -13,15 +13,15 @@ import (
 // themselves.
 func rendezvous(net wire.Network) string { return "bitverse/" + net.Name + "/nodes" }
 
-// watchReorgs pushes the transactions that a reorganisation returned to the
-// mempool to every peer: gossip would not carry them again (every node
-// already saw their message ids), and the peers on the winning branch may
-// never have had them.
+// watchReorgs pushes the transactions that a reorganisation of any stored
+// chain returned to its mempool to every peer: gossip would not carry them
+// again (every node already saw their message ids), and the peers on the
+// winning branch may never have had them.
 func (x *Host) watchReorgs() {
 	defer x.wg.Done()
 	events, cancel := x.node.Subscribe(1024)
 	defer cancel()
-	var gone []wire.Hash
+	var gone []dep // disconnected blocks, with their chain
 	var flush <-chan time.Time
 	for {
 		select {
@@ -31,24 +31,22 @@ func (x *Host) watchReorgs() {
 			if !ok {
 				return
 			}
-			if ev.Kind == node.EventBlockDisconnected {
-				gone = append(gone, ev.Block)
-				flush = time.After(300 * time.Millisecond)
-			}
-		case <-flush:
-			flush = nil
-			var raws [][]byte
-			for _, id := range gone {
-				b, err := x.node.Chain().BlockByID(id)
+			switch {
+			case ev.Kind == node.EventBlockDisconnected:
+				gone = append(gone, dep{wire.RootChain, ev.Block})
+			case ev.Kind == node.EventBranchBlock && !ev.Undone.IsZero():
+				id, err := wire.ParseChainID(ev.Chain)
 				if err != nil {
 					continue
 				}
-				for _, t := range b.Txs[1:] {
-					if x.node.Pool().Has(t.ID()) {
-						raws = append(raws, t.Encode())
-					}
-				}
+				gone = append(gone, dep{id, ev.Undone})
+			default:
+				continue
 			}
+			flush = time.After(300 * time.Millisecond)
+		case <-flush:
+			flush = nil
+			raws := x.returnedTxs(gone)
 			gone = nil
 			if len(raws) == 0 {
 				continue
@@ -65,6 +63,30 @@ func (x *Host) watchReorgs() {
 			}
 		}
 	}
+}
+
+// returnedTxs encodes the transactions of the disconnected blocks that are
+// now in their chain's mempool.
+func (x *Host) returnedTxs(gone []dep) [][]byte {
+	var raws [][]byte
+	f := x.node.Forest()
+	for _, g := range gone {
+		c := f.Chain(g.chain)
+		pool, err := x.node.PoolOf(g.chain)
+		if c == nil || err != nil {
+			continue
+		}
+		b, err := c.BlockByID(g.id)
+		if err != nil {
+			continue
+		}
+		for _, t := range b.Txs[1:] {
+			if pool.Has(t.ID()) {
+				raws = append(raws, t.Encode())
+			}
+		}
+	}
+	return raws
 }
 
 // pushPool offers a new peer what this node has pending (up to 1024 txs).

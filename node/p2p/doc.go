@@ -26,12 +26,12 @@
 // in nodeapi.go (chain and forest, mempools, SubmitBlockFrom, AddTx, events,
 // OnAccepted, ProveKey, TrustedHeader); *node.Node implements it and the
 // assembly (node/daemon) passes it to New. The package still imports
-// node for shared types only (Event, Sync, KeyProof, PeerInfo, RemoteRead,
+// node for shared types only (Event, Sync, KeyProof, PeerInfo, RemoteRead, RemoteBlocks,
 // NetInfo, BlobInfo, TrustWindow and the API sentinels): it calls nothing
 // of that package but Node's methods. What the host reports back (peer
 // count, sync progress) goes out through Config.OnPeers and Config.OnSync,
 // wired by the assembly, as are the node's reads through the host
-// (RemoteReader, ChainPeers). The host keeps known peer addresses and bans
+// (RemoteReader, RemoteBlocks, ChainPeers). The host keeps known peer addresses and bans
 // in its own bbolt file, <datadir>/p2p.db (PeersFile, bucket store.Peers,
 // opened with store.OpenBuckets), apart from the chain.
 //

@@ -111,6 +111,22 @@ func (g *gossip) submitBlock(b *wire.Block, from peer.ID) (chain.Result, error) 
 	return g.x.node.SubmitBlockFrom(b, from.String())
 }
 
+// submitRun is submitBlock for a line of blocks sync fetched (one write
+// transaction: Node.SubmitRunFrom).
+func (g *gossip) submitRun(blocks []*wire.Block, from peer.ID) (int, error) {
+	ids := make([]wire.Hash, len(blocks))
+	for i, b := range blocks {
+		ids[i] = b.ID()
+		g.quiet.Store(ids[i], struct{}{})
+	}
+	defer func() {
+		for _, id := range ids {
+			g.quiet.Delete(id)
+		}
+	}()
+	return g.x.node.SubmitRunFrom(blocks, from.String())
+}
+
 func (g *gossip) start() error {
 	x := g.x
 	g.admits = make(chan struct{}, maxScriptAdmits)

@@ -26,6 +26,10 @@ type Node interface {
 	// SubmitBlockFrom and AddTx hand over what peers sent; from (the
 	// sender's peer ID) is charged for the block if it is held.
 	SubmitBlockFrom(b *wire.Block, from string) (chain.Result, error)
+	// SubmitRunFrom connects a line of fetched blocks extending a chain's
+	// tip in one write transaction and says how many leading blocks it
+	// connected (sync: the next goes to SubmitBlockFrom for its verdict).
+	SubmitRunFrom(blocks []*wire.Block, from string) (int, error)
 	AddTx(tx *wire.Tx) (wire.Hash, error)
 	// Subscribe follows the node's events (reorgs); OnAccepted is told of
 	// every block and transaction the node accepts, to announce them.

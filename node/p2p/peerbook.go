@@ -13,7 +13,18 @@ type peerState struct {
 	status   *Status
 	statusAt time.Time
 	score    int
+	// offer says where offering this node's mempools to the peer stands
+	// since it connected (see Host.offerPools).
+	offer poolOffer
 }
+
+type poolOffer uint8
+
+const (
+	offerNone poolOffer = iota // no status since it connected
+	offerOwed                  // offered while it was behind: again once it catches up
+	offerDone
+)
 
 // peerBook is the peer store: each peer's last status and score, for
 // connected peers and for disconnected ones with a negative score (so that
@@ -114,4 +125,29 @@ func (b *peerBook) each(fn func(peer.ID, *peerState)) {
 	for id, ps := range b.peers {
 		fn(id, ps)
 	}
+}
+
+// nextOffer decides, on a status from p (behind: it shows less work than
+// ours on a chain both store), whether to offer p the mempools now, and
+// records the new state.
+func (b *peerBook) nextOffer(p peer.ID, behind bool) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	ps := b.get(p)
+	switch {
+	case ps.offer == offerNone && behind:
+		ps.offer = offerOwed
+		return true // what it can judge already; the rest when it caught up
+	case ps.offer == offerNone, ps.offer == offerOwed && !behind:
+		ps.offer = offerDone
+		return true
+	}
+	return false
+}
+
+// resetOffer forgets the offers made to p (it connected again).
+func (b *peerBook) resetOffer(p peer.ID) {
+	b.mu.Lock()
+	b.get(p).offer = offerNone
+	b.mu.Unlock()
 }

@@ -239,6 +239,7 @@ func scenarioSync(t *testing.T, blocks, putsPerBlock int) {
 	p2 := h.NewNode("p2", harness.CopyChainOf(src))
 	p3 := h.NewNode("p3", harness.CopyChainOf(src))
 	newcomer := h.NewNode("newcomer")
+	commits0 := commitsOf(t, newcomer)
 	start := time.Now()
 	for _, p := range []*harness.Node{src, p2, p3} {
 		h.Connect(newcomer, p)
@@ -254,8 +255,13 @@ func scenarioSync(t *testing.T, blocks, putsPerBlock int) {
 	if newcomer.Chain().Tip().StateRoot != src.Chain().Tip().StateRoot {
 		t.Fatal("state root differs after sync")
 	}
+	// Fetched blocks connect in runs, many to a write transaction (block
+	// by block it was four commits each).
+	if c := commitsOf(t, newcomer) - commits0; c > blocks/4 {
+		t.Fatalf("sync of %d blocks took %d commits of chain.db, want at most %d", blocks, c, blocks/4)
+	}
 	st := newcomer.Host.SyncStatus()
-	if st.Syncing || st.Done != st.Total || st.Total == 0 {
+	if st.Syncing || st.Done != st.Total || st.Total == 0 || st.Chain != "/" || st.Rate <= 0 || (puts > 0 && st.WriteRate <= 0) {
 		t.Fatalf("sync progress at the end: %+v", st)
 	}
 	if s, _ := newcomer.Status(context.Background()); s.Sync != st || s.Peers != 3 {
@@ -263,6 +269,17 @@ func scenarioSync(t *testing.T, blocks, putsPerBlock int) {
 	}
 	t.Logf("synced %d blocks (%d writes) from 3 peers in %s: %.0f blocks/s, %.0f writes/s",
 		blocks, puts, el.Round(time.Millisecond), float64(blocks)/el.Seconds(), float64(puts)/el.Seconds())
+}
+
+// commitsOf returns how many write transactions n's chain.db committed.
+func commitsOf(t *testing.T, n *harness.Node) int {
+	t.Helper()
+	tx, err := n.Chain().DB().Begin(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	return tx.ID()
 }
 
 // median returns the median of ds.

@@ -30,6 +30,15 @@ func (s *senderLog) SubmitBlockFrom(b *wire.Block, from string) (chain.Result, e
 	return s.Node.SubmitBlockFrom(b, from)
 }
 
+func (s *senderLog) SubmitRunFrom(blocks []*wire.Block, from string) (int, error) {
+	s.mu.Lock()
+	for _, b := range blocks {
+		s.from[b.ID()] = from
+	}
+	s.mu.Unlock()
+	return s.Node.SubmitRunFrom(blocks, from)
+}
+
 func (s *senderLog) sender(id wire.Hash) (string, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

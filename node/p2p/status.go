@@ -80,7 +80,42 @@ func (x *Host) recordStatus(p peer.ID, st *Status) error {
 	if x.aheadOnAny(st) {
 		x.syncer.poke()
 	}
+	x.offerPools(p, st)
 	return nil
+}
+
+// offerPools offers p this node's mempools after its first status since it
+// connected (whichever side dialled), and again once a peer that was behind
+// then shows it caught up: a peer behind refuses the transactions its
+// chains cannot judge yet (a branch write whose keyspace or credit is in
+// blocks it lacks), and gossip will not bring them again.
+func (x *Host) offerPools(p peer.ID, st *Status) {
+	if x.ctx == nil || !x.book.nextOffer(p, x.behindUs(st)) {
+		return
+	}
+	x.wg.Add(1)
+	go func() {
+		defer x.wg.Done()
+		ctx, cancel := context.WithTimeout(x.ctx, fetchTimeout)
+		defer cancel()
+		x.pushPool(ctx, p)
+	}()
+}
+
+// behindUs reports whether st shows less work than this node has on the
+// root or on a chain both store in full: such a peer cannot judge all of
+// this node's pending transactions yet.
+func (x *Host) behindUs(st *Status) bool {
+	for _, c := range x.node.StoredChains() {
+		t, ok := st.TipOf(c)
+		if !ok {
+			continue
+		}
+		if fc := x.node.Forest().Chain(c); fc != nil && t.Work.Cmp(fc.Tip().Work) < 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // streamFailed handles a stream error: a protocol violation bans the peer,

@@ -282,6 +282,19 @@ func TestBehavioursSameInProcessAndOverLocalAPI(t *testing.T) {
 		{"block of a chain kept as headers only", func(ctx context.Context, f face) (any, error) {
 			return f.api.BlockOn(ctx, sibling.String(), "0")
 		}},
+		{"headers of a chain kept as headers only", func(ctx context.Context, f face) (any, error) {
+			return f.api.BlocksOn(ctx, sibling.String(), 0, 5)
+		}},
+		{"fetch of a block of a chain kept as headers only, with no network", func(ctx context.Context, f face) (any, error) {
+			return f.api.FetchBlock(ctx, sibling.String(), "0")
+		}},
+		{"fetch of a block of a stored chain", func(ctx context.Context, f face) (any, error) {
+			return f.api.FetchBlock(ctx, branch.String(), "1")
+		}},
+		{"branch payouts, CheckpointMaturity root blocks later", func(ctx context.Context, f face) (any, error) {
+			f.n.Mine(int(p.CheckpointMaturity))
+			return f.api.Payouts(ctx, me)
+		}},
 		{"block by neither height nor hash", func(ctx context.Context, f face) (any, error) {
 			return f.api.BlockOn(ctx, "/", "tip")
 		}},

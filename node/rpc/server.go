@@ -167,6 +167,7 @@ func (s *Server) Handler() http.Handler {
 	keyspaceRoutes(mux, api)
 	bountyRoutes(mux, api)
 	previewRoutes(mux, api)
+	blocktreeRoutes(mux, api)
 	return s.auth(mux)
 }
 

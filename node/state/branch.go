@@ -285,6 +285,14 @@ func (l *LedgerAt) Pool(c wire.ChainID) (uint64, error) {
 	return leafAmount(h), err
 }
 
+// Voided returns the root height of chain c's last replacement checkpoint
+// (0 if none): a checkpoint entry recorded at a root height below it is
+// never paid.
+func (l *LedgerAt) Voided(c wire.ChainID) (uint64, error) {
+	h, err := l.leaf(leafPath(voidedKey(c)))
+	return leafAmount(h), err
+}
+
 // Keyspace implements RootLedger.
 func (l *LedgerAt) Keyspace(name string) (*Keyspace, error) {
 	raw, err := l.record(keyspacePath(name), "keyspace "+name)

@@ -9,7 +9,7 @@
 // p2p.db, the network layer's own file (OpenBuckets with Peers only).
 //
 //	bucket      owner         contents
-//	meta        chain         schema version, best tip, address index tip
+//	meta        chain         schema version, best tip, address index tip and version
 //	blocks      chain         block id → encoded block (every block ever accepted)
 //	index       chain         block id → encoded header ‖ status
 //	main        chain         height (8 bytes BE) → block id, for the best chain
@@ -27,6 +27,7 @@
 //	leafrecs    state         leaf hash → ledger record, to read the ledger at any anchor
 //	mempool     mempool       tx id → encoded tx (survives restarts)
 //	addrindex   node          public key ‖ height ‖ position → tx id (wallet history)
+//	payouts     node          miner ‖ root height ‖ entry → chain ‖ block id ‖ fees (checkpoint payouts)
 //	blobs       blob          root ‖ size ‖ chunk size ‖ index → branch ‖ chunk (root file)
 //	peers       p2p           p2p.db only: bans and known addresses
 //

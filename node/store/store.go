@@ -32,8 +32,11 @@ var (
 	Mempool  = []byte("mempool")
 	// Peers is the p2p layer's bucket of known addresses and bans, in its
 	// own file (p2p.PeersFile) opened with OpenBuckets, not in chain.db.
-	Peers    = []byte("peers")
-	Addr     = []byte("addrindex")
+	Peers = []byte("peers")
+	Addr  = []byte("addrindex")
+	// Payouts indexes root checkpoint entries by the miner they pay, for
+	// an address's branch earnings (maintained with Addr).
+	Payouts  = []byte("payouts")
 	Keyspace = []byte("keyspaces")
 	Scripts  = []byte("scripts")
 	Paid     = []byte("paid")
@@ -48,7 +51,7 @@ var (
 	// ("r" ‖ pubkey) of the root chain, at the tip.
 	Market = []byte("market")
 
-	all = [][]byte{Meta, Blocks, Index, Main, TxIndex, Undo, Roots, Accounts, KV, KVHist, SMT, Mempool, Addr, Keyspace, Scripts, Paid, Blobs, Leaves, LeafRecs, Market}
+	all = [][]byte{Meta, Blocks, Index, Main, TxIndex, Undo, Roots, Accounts, KV, KVHist, SMT, Mempool, Addr, Payouts, Keyspace, Scripts, Paid, Blobs, Leaves, LeafRecs, Market}
 )
 
 // Meta keys.
@@ -56,6 +59,9 @@ var (
 	KeySchema = []byte("schema")
 	KeyTip    = []byte("tip")
 	KeyAddrAt = []byte("addrindex-tip")
+	// KeyAddrVersion is the layout of the address and payout indexes; a
+	// node rebuilds them when it differs from its own.
+	KeyAddrVersion = []byte("addrindex-version")
 )
 
 // Errors.

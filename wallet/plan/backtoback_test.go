@@ -102,3 +102,52 @@ func TestPlanStampThenBranchWrite(t *testing.T) {
 		t.Fatalf("write confirmed on chain %q, want 0", info.Chain)
 	}
 }
+
+// TestPlanCountsPendingSpends: a plan must fit in the balance less what
+// the sender's pending transactions spend, as the mempool admits it. After
+// a send of most of the balance, a second send the confirmed balance would
+// cover but the rest does not is refused at planning (a FundsError naming
+// the pending amount), not by the mempool after signing; one that fits the
+// rest is planned and admitted.
+func TestPlanCountsPendingSpends(t *testing.T) {
+	n, pl := setup(t)
+	ctx := context.Background()
+	me := n.Key.PubKey()
+	addr := wire.EncodeAddress(n.Params().Net, me)
+	acct, err := n.Account(ctx, addr)
+	if err != nil || acct.Spending != 0 {
+		t.Fatalf("account before: %+v %v", acct, err)
+	}
+	bob := harness.KeyFor("bob").PubKey()
+	send := func(amount uint64) (*plan.Plan, error) {
+		got, err := pl.Plan(ctx, me, plan.Send{To: bob, Amount: amount}, plan.Options{})
+		if err != nil {
+			return nil, err
+		}
+		if err := got.Sign(signer(n)); err != nil {
+			t.Fatal(err)
+		}
+		_, err = got.Submit(ctx, n)
+		return got, err
+	}
+	first, err := send(acct.Balance - wire.Unit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spent := first.Cost + first.Fee
+	if after, err := n.Account(ctx, addr); err != nil || after.Spending != spent || after.Balance != acct.Balance {
+		t.Fatalf("account with the send pending: %+v %v, want spending %d of balance %d", after, err, spent, acct.Balance)
+	}
+	_, err = send(wire.Unit) // the fee does not fit in what is left
+	var fe *plan.FundsError
+	if !errors.As(err, &fe) || fe.Have != acct.Balance-spent || fe.Pending != spent {
+		t.Fatalf("a second send beyond what the pending one leaves: %v, want a FundsError with %d left and %d pending", err, acct.Balance-spent, spent)
+	}
+	second, err := send(wire.Unit / 2)
+	if err != nil {
+		t.Fatalf("a second send within what is left: %v", err)
+	}
+	if second.Spending != spent || second.Balance != acct.Balance {
+		t.Fatalf("second plan: balance %d, spending %d; want %d and %d", second.Balance, second.Spending, acct.Balance, spent)
+	}
+}

@@ -20,7 +20,9 @@ var (
 // FundsError says that the balance does not cover a plan.
 type FundsError struct {
 	Need uint64 // what the plan spends from the balance: costs and fees
-	Have uint64 // spendable balance
+	Have uint64 // spendable balance, less what pending transactions spend
+	// Pending is what the sender's pending transactions already spend.
+	Pending uint64
 	// What names what is being paid for ("stamping write credit on
 	// chain 01"); empty for the plan as a whole.
 	What string
@@ -30,6 +32,10 @@ func (e *FundsError) Error() string {
 	what := "this"
 	if e.What != "" {
 		what = e.What
+	}
+	if e.Pending > 0 {
+		return fmt.Sprintf("not enough funds: %s needs %s, spendable balance is %s once pending transactions (%s) are paid (wait for them to confirm, or mine a few blocks first)",
+			what, bvs(e.Need), bvs(e.Have), bvs(e.Pending))
 	}
 	return fmt.Sprintf("not enough funds: %s needs %s, spendable balance is %s (mine a few blocks first, and wait for the rewards to mature)",
 		what, bvs(e.Need), bvs(e.Have))
@@ -94,8 +100,11 @@ type Plan struct {
 	CreditFee uint64 `json:"credit_fee,omitempty"`
 	// Cost is what the steps spend from the balance beyond their fees.
 	Cost uint64 `json:"cost"`
-	// Balance is the spendable balance the node reported.
-	Balance uint64 `json:"balance"`
+	// Balance is the spendable balance the node reported; Spending what
+	// the sender's pending transactions already spend of it. The plan
+	// must fit in Balance − Spending.
+	Balance  uint64 `json:"balance"`
+	Spending uint64 `json:"spending,omitempty"`
 	// Credit is the sender's write credit on the branch chain written to,
 	// before the plan (nil for root intents); Shortfall is what it lacked
 	// to pay the write's fee, which the plan's stamp step buys.
@@ -193,12 +202,16 @@ func (p *Planner) Plan(ctx context.Context, from wire.PubKey, in Intent, opt Opt
 		pl.Cost += s.Cost
 	}
 	if b.acct != nil {
-		pl.Balance = b.acct.Balance
-		if total, err := wire.AddAmounts(pl.Cost, pl.Fee); err != nil || total > pl.Balance {
+		// Planned against what pending transactions leave, as the
+		// mempool admits: two sends back to back cannot both pass here
+		// and one then fail there.
+		pl.Balance, pl.Spending = b.acct.Balance, b.acct.Spending
+		have := pl.Balance - min(pl.Spending, pl.Balance)
+		if total, err := wire.AddAmounts(pl.Cost, pl.Fee); err != nil || total > have {
 			if err != nil {
 				total = ^uint64(0)
 			}
-			fe := &FundsError{Need: total, Have: pl.Balance}
+			fe := &FundsError{Need: total, Have: have, Pending: pl.Spending}
 			if st := pl.Stamp(); st != nil {
 				fe.What = "stamping the missing write credit (" + bvs(pl.Shortfall) + ") on chain " + st.Tx.Body.(wire.Stamp).Chain.String()
 			}
