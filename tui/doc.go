@@ -31,7 +31,10 @@
 // events (market.API, Options.Market) the same way, one wait out at a
 // time, and reads a quoted request's price table again per offer, one
 // call out and a stale flag. Its on-chain half (bounty lists, the bounty,
-// settle and dispute intents) goes through market_chain.go. Styles live in tui/styles, key bindings in tui/keymap,
+// settle and dispute intents) goes through market_chain.go. The market
+// may come late: the embedded node starts it with the wallet's first key
+// once the wallet is open (Options.ServeKey, from a command); the root
+// then sets common.market and the screen subscribes. Styles live in tui/styles, key bindings in tui/keymap,
 // pure drawing helpers (numbers, ages, sparkline, half-block images, QR
 // codes) in tui/internal/view.
 //

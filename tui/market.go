@@ -270,7 +270,12 @@ func (ms *marketScreen) Update(msg tea.Msg) tea.Cmd {
 			ms.reqStale = false
 			return ms.fetchRequests()
 		}
-	case quoteMsg, tableMsg:
+	case quoteMsg:
+		if msg.err == nil && msg.quote != nil {
+			ms.open.names[msg.quote.Request] = msg.quote.Expr // names its bounties in the open list
+		}
+		return ms.req.Update(msg)
+	case tableMsg:
 		return ms.req.Update(msg)
 	case bountiesMsg:
 		return tea.Batch(ms.mine.Update(msg), ms.open.Update(msg))

@@ -12,6 +12,7 @@ import (
 	"github.com/bitverse/bitverse/node/market"
 	"github.com/bitverse/bitverse/node/rpc"
 	"github.com/bitverse/bitverse/node/wire"
+	"github.com/bitverse/bitverse/tui/internal/view"
 )
 
 // newMarketHarness is a ready harness over marketChain, on the market
@@ -389,4 +390,15 @@ func TestMarketOfARemoteNodeWithoutOneSaysSo(t *testing.T) {
 	h.mustSee("This node offers no compute market")
 	h.send(serveMsg{st: &market.ServeStatus{On: true, Identity: testPub}})
 	h.mustSee("serve ● on")
+}
+
+// TestMarketOpenBountiesNameRequestsQuotedHere: an open bounty whose
+// request this UI quoted shows the request's text, not its hash.
+func TestMarketOpenBountiesNameRequestsQuotedHere(t *testing.T) {
+	h := newMarketHarness(t)
+	h.press("o")
+	h.mustSee(view.Short(requestID(bwExpr).String(), 12))
+	h.quote(bwExpr)
+	h.press("o")
+	h.mustSee(`("photo filters/black and white")`)
 }
