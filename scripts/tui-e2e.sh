@@ -13,7 +13,13 @@
 #      block to include it;
 #   6. edits its access.js with e (EDITOR is a script that appends a line to
 #      the file) and sends the new script, then writes into the keyspace;
-#   7. quits with q and checks that the program exits cleanly.
+#   7. the market: with the CLI (on the TUI's own node, through its local
+#      API) puts a generated 256×256 PNG and the black-and-white transform
+#      of examples/transforms under public/; on the market screen (6) turns
+#      serving on (S) if it is off, types the request, waits for its price
+#      table, funds row 0 (enter, y), waits for the result preview (the
+#      node serves itself: accept, compute, commit, deliver) and settles it;
+#   8. quits with q and checks that the program exits cleanly.
 #
 # Every step is checked with `tmux capture-pane`. On failure it prints what
 # it waited for and the last screen, and exits non-zero.
@@ -80,7 +86,7 @@ chmod +x "$DIR/editor.sh"
 t new-session -d -s "$S" -x "$W" -y "$H" \
 	"env -u BITVERSE_PASSPHRASE -u VISUAL TERM=xterm-256color EDITOR='$DIR/editor.sh' '$BIN' --datadir '$DIR'; echo \$? > '$DIR/exit'; sleep 600"
 
-step "1/7 create a wallet"
+step "1/8 create a wallet"
 wait_for "Welcome to Bitverse" 60
 keys c
 wait_for "1/3 passphrase"
@@ -99,11 +105,11 @@ wait_for "1 Home" 30
 wait_for "balance" 10
 step "    wallet created; the home screen is up"
 
-step "2/7 start mining with one key"
+step "2/8 start mining with one key"
 keys m
 wait_for "● mining" 20
 
-step "3/7 wait for the balance to grow"
+step "3/8 wait for the balance to grow"
 end=$((SECONDS + TIMEOUT))
 grew=""
 while [ $SECONDS -lt $end ]; do
@@ -118,7 +124,7 @@ done
 awk -v b="${bal:-0}" 'BEGIN{exit !(b>0)}' || fail "no spendable balance within ${TIMEOUT}s (rewards mature after 10 blocks)"
 step "    spendable: $bal BVS"
 
-step "4/7 put public/hello in the data screen"
+step "4/8 put public/hello in the data screen"
 keys 5
 wait_for "prefix" 10
 keys p
@@ -129,7 +135,7 @@ wait_for "Write this value?" 20
 keys y
 wait_for "Written: public/hello" 20
 
-step "5/7 read public/hello back in the data screen"
+step "5/8 read public/hello back in the data screen"
 # After the write the screen lists keys under public/hello and shows the
 # value beside the list once a block includes it; open it explicitly too.
 end=$((SECONDS + 120))
@@ -142,7 +148,7 @@ screen | grep -qF "$VALUE" || fail "public/hello was not read back with its valu
 screen | grep -qE '[1-9][0-9,]* confirmations?' || fail "public/hello has no confirmation"
 step "    read back: $(screen | grep -oE 'text · [0-9]+ B · block #[0-9,]+ · [0-9,]+ confirmations?' | head -1)"
 
-step "6/7 buy the keyspace $KEYSPACE"
+step "6/8 buy the keyspace $KEYSPACE"
 keys K
 wait_for "b buys one" 10
 keys b
@@ -156,7 +162,7 @@ wait_for "Bought $KEYSPACE" 20
 wait_for "bought     block #" 120 # in the list once a block has it
 step "    $(screen | grep -oE "$KEYSPACE +none +#[0-9,]+" | head -1 | tr -s ' ')"
 
-step "7/7 edit its access.js, send it, write into the keyspace"
+step "7/8 edit its access.js, send it, write into the keyspace"
 keys e
 wait_for "Replace the access script of $KEYSPACE?" 30
 keys y
@@ -169,6 +175,68 @@ text "mine"; keys Enter
 wait_for "Write this value?" 20
 keys y
 wait_for "Written: $KEYSPACE/hello" 20
+
+step "8/8 the market: request a black-and-white photo, fund row 0, see the result"
+# The photo and the transform, put with the CLI through the TUI's node.
+cat > "$DIR/mkpng.go" <<'GO'
+package main
+
+import (
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+)
+
+func main() {
+	img := image.NewRGBA(image.Rect(0, 0, 256, 256))
+	for y := 0; y < 256; y++ {
+		for x := 0; x < 256; x++ {
+			img.Set(x, y, color.RGBA{uint8(x), uint8(y), uint8(255 - x), 255})
+		}
+	}
+	f, _ := os.Create(os.Args[1])
+	defer f.Close()
+	png.Encode(f, img)
+}
+GO
+${GO:-go} run "$DIR/mkpng.go" "$DIR/photo.png" || fail "could not generate the test photo"
+PHOTO="public/e2e-photo-$$"
+BW="public/e2e-bw-$$"
+cli() { BITVERSE_PASSPHRASE="$PASS" "$BIN" --datadir "$DIR" "$@" >"$DIR/cli.out" 2>&1 || fail "bitverse $* failed: $(cat "$DIR/cli.out")"; }
+cli put "$BW" --file examples/transforms/black-and-white.js
+cli put "$PHOTO" --file "$DIR/photo.png"
+end=$((SECONDS + 120))
+until BITVERSE_PASSPHRASE="$PASS" "$BIN" --datadir "$DIR" get "$PHOTO" --out "$DIR/photo.check" >/dev/null 2>&1 &&
+	BITVERSE_PASSPHRASE="$PASS" "$BIN" --datadir "$DIR" get "$BW" >/dev/null 2>&1; do
+	[ $SECONDS -lt $end ] || fail "the photo and the transform were not in a block within 120s"
+	sleep 1
+done
+step "    $PHOTO and $BW are on chain"
+keys 6
+wait_for "serve " 20
+wait_for "earned" 20 # the serve status is read
+if screen | grep -qF "serve ○ off"; then keys S; wait_for "serve ● on" 20; fi
+keys r
+text "(\"$BW\")(\"$PHOTO\")"; keys Enter
+wait_for "reliability" 60
+wait_for "▸   0" 60 # a row: this node's own offer
+step "    $(screen | grep -F '▸   0' | tr -s ' ' | head -1)"
+keys Enter
+wait_for "Fund this bounty?" 30
+keys y
+wait_for "funded" 30
+step "    $(screen | grep -oE 'Bounty [0-9a-f]+… funded[^;]*' | head -1)"
+wait_for "Result of bounty" 300
+wait_for "PNG image, 256×256" 30
+step "    $(screen | grep -oE 'PNG image, 256×256 · [^·]+ · [0-9,]+ fuel' | head -1)"
+keys s
+wait_for "Settle this bounty?" 30
+keys y
+wait_for "Settlement sent" 30
+keys Escape b
+wait_for "settled " 120 # once a block holds the settlement
+step "    $(screen | grep -oE '[0-9a-f]{8}… +both +settled +[0-9.]+ BVS +closed at #[0-9,]+' | tr -s ' ' | head -1)"
 
 keys q
 end=$((SECONDS + 30))

@@ -8,6 +8,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/consensus"
+	"github.com/bitverse/bitverse/node/market"
+	"github.com/bitverse/bitverse/node/wire"
 	"github.com/bitverse/bitverse/tui/internal/view"
 	"github.com/bitverse/bitverse/tui/keymap"
 	"github.com/bitverse/bitverse/tui/styles"
@@ -21,6 +23,7 @@ const (
 	tabMining
 	tabWallet
 	tabData
+	tabMarket
 )
 
 // walletReadyMsg says the wallet is open (and, after a create, its backup
@@ -49,6 +52,8 @@ type app struct {
 	showHelp    bool
 	confirmQuit bool
 
+	serveKey func(wire.PrivKey) (market.API, error) // Options.ServeKey
+
 	statusBusy, statusStale bool
 	balBusy, balStale       bool
 }
@@ -62,7 +67,7 @@ func newApp(opts Options, d deps) *app {
 		clock = time.Now
 	}
 	s := &common{
-		ctx: d.ctx, api: opts.API, params: opts.Params, net: opts.Params.Net,
+		ctx: d.ctx, api: opts.API, market: opts.Market, params: opts.Params, net: opts.Params.Net,
 		st: styles.Default(true), keys: keymap.Default(), clock: clock, log: d.log,
 		version: opts.Version, balances: map[string]node.AccountInfo{}, runExec: d.exec,
 	}
@@ -70,9 +75,9 @@ func newApp(opts Options, d deps) *app {
 		s.runExec = runEditor
 	}
 	s.now = clock()
-	a := &app{s: s, d: d, inSetup: true}
+	a := &app{s: s, d: d, inSetup: true, serveKey: opts.ServeKey}
 	a.setup = newSetup(s, d, opts.WalletDir)
-	a.screens = []screen{newHome(s), newBlocktree(s), newMining(s), newWalletScreen(s), newData(s)}
+	a.screens = []screen{newHome(s), newBlocktree(s), newMining(s), newWalletScreen(s), newData(s), newMarket(s)}
 	a.help = help.New()
 	a.help.Styles = s.st.Help
 	return a
@@ -80,9 +85,19 @@ func newApp(opts Options, d deps) *app {
 
 // Init looks for the wallet, subscribes to events and starts polling.
 func (a *app) Init() tea.Cmd {
-	return tea.Batch(a.setup.Init(), a.requestStatus(), subscribeCmd(a.s.ctx, a.s.api), pollCmd(a.d.poll),
-		tea.RequestBackgroundColor)
+	cmds := []tea.Cmd{a.setup.Init(), a.requestStatus(), subscribeCmd(a.s.ctx, a.s.api), pollCmd(a.d.poll),
+		tea.RequestBackgroundColor}
+	for _, sc := range a.screens {
+		if i, ok := sc.(initer); ok {
+			cmds = append(cmds, i.Init())
+		}
+	}
+	return tea.Batch(cmds...)
 }
+
+// initer is a screen with commands to run at start (a subscription of
+// its own).
+type initer interface{ Init() tea.Cmd }
 
 // Update routes msg; see the screen interface for who gets what.
 func (a *app) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
@@ -164,7 +179,22 @@ func (a *app) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		a.s.accounts = msg.accounts
 		a.inSetup = false
 		a.s.log.Info("wallet ready", "accounts", len(a.s.accounts))
-		return a, tea.Batch(a.requestBalances(), a.switchTo(tabHome))
+		var serve tea.Cmd
+		if a.serveKey != nil && len(a.s.accounts) > 0 {
+			a.s.marketStarting = true
+			serve = serveKeyCmd(msg.w, a.s.accounts[0].Name, a.serveKey)
+		}
+		return a, tea.Batch(a.requestBalances(), a.switchTo(tabHome), serve)
+	case serveKeyMsg:
+		a.s.marketStarting = false
+		if msg.err != nil {
+			a.s.log.Warn("start the market", "err", msg.err)
+			a.s.fail("The market did not start: " + sentence(msg.err))
+		} else if msg.m != nil {
+			a.s.market = msg.m
+			a.s.log.Info("market started")
+		}
+		return a, a.broadcast(msg)
 	case accountsMsg:
 		var cmd tea.Cmd
 		if msg.err == nil {
@@ -315,6 +345,8 @@ func (a *app) key(msg tea.KeyPressMsg) tea.Cmd {
 		return a.switchTo(tabWallet)
 	case key.Matches(msg, k.Data):
 		return a.switchTo(tabData)
+	case key.Matches(msg, k.Market):
+		return a.switchTo(tabMarket)
 	case key.Matches(msg, k.ToggleMining):
 		return a.toggleMining()
 	}

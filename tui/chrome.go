@@ -182,7 +182,7 @@ func (a *app) fullHelp(w, h int) string {
 		groups = [][]key.Binding{a.setup.ShortHelp(), {k.Help, k.Quit, k.ForceQuit}}
 	} else {
 		groups = append(groups, a.activeScreen().FullHelp()...)
-		groups = append(groups, []key.Binding{k.NextTab, k.PrevTab, k.Home, k.Blocktree, k.Mining, k.Wallet, k.Data},
+		groups = append(groups, []key.Binding{k.NextTab, k.PrevTab, k.Home, k.Blocktree, k.Mining, k.Wallet, k.Data, k.Market},
 			[]key.Binding{k.ToggleMining, k.Help, k.Quit, k.ForceQuit})
 	}
 	title := a.s.st.Title.Render("Keys") + a.s.st.Subtle.Render("  (? or esc to close)")

@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/consensus"
+	"github.com/bitverse/bitverse/node/market"
 	"github.com/bitverse/bitverse/node/wire"
 	"github.com/bitverse/bitverse/tui/keymap"
 	"github.com/bitverse/bitverse/tui/styles"
@@ -51,15 +52,19 @@ type screen interface {
 // Update and View, on the same goroutine); components write only the
 // message line (info, fail) and take request IDs (newID).
 type common struct {
-	ctx     context.Context
-	api     node.API
-	params  *consensus.Params
-	net     wire.Network
-	st      styles.Styles
-	keys    keymap.KeyMap
-	clock   func() time.Time
-	log     *slog.Logger
-	version string
+	ctx    context.Context
+	api    node.API
+	market market.API // nil: the node has no market (yet)
+	// marketStarting: the embedded node's market starts with the
+	// wallet's key (Options.ServeKey) and has not answered yet.
+	marketStarting bool
+	params         *consensus.Params
+	net            wire.Network
+	st             styles.Styles
+	keys           keymap.KeyMap
+	clock          func() time.Time
+	log            *slog.Logger
+	version        string
 
 	now time.Time // the clock, read once per message
 
@@ -136,4 +141,24 @@ func txKind(t string) string {
 		return "ks give"
 	}
 	return t
+}
+
+// isMine reports whether addr is one of the wallet's accounts.
+func (s *common) isMine(addr string) bool {
+	for _, a := range s.accounts {
+		if a.Address == addr {
+			return true
+		}
+	}
+	return false
+}
+
+// account is the wallet's account at addr.
+func (s *common) account(addr string) (wallet.Account, bool) {
+	for _, a := range s.accounts {
+		if a.Address == addr {
+			return a, true
+		}
+	}
+	return wallet.Account{}, false
 }

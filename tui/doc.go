@@ -11,8 +11,13 @@
 //	                        ├─ blocktreeScreen tree of chains → a chain's blocks → block → tx (blocktree*.go, blocklist.go)
 //	                        ├─ miningScreen  on/off, hash rate, found, earnings  (mining.go)
 //	                        ├─ walletScreen  accounts, receive+QR, send, history (walletscreen.go, wallet_*.go)
-//	                        └─ dataScreen    keys by prefix, preview, put at a depth (data.go, data_put.go, preview.go)
-//	                             └─ keyspacesView  yours, one in full, buy, edit access.js (keyspaces.go, ks_*.go)
+//	                        ├─ dataScreen    keys by prefix, preview, put at a depth (data.go, data_put.go, preview.go)
+//	                        │    └─ keyspacesView  yours, one in full, buy, edit access.js (keyspaces.go, ks_*.go)
+//	                        └─ marketScreen  serve toggle and earnings, market events (market.go)
+//	                             ├─ marketRequest  request box, live price table, fund a row (market_request.go)
+//	                             ├─ marketMine     my bounties and jobs, countdowns, settle, dispute (market_mine.go)
+//	                             ├─ marketOpen     open bounties, filter, accept (market_open.go)
+//	                             └─ marketResult   a result's preview (market_result.go)
 //
 // Every component gets one *common (common.go), as soft-serve's
 // common.Common: the context, the node API, the network's parameters,
@@ -22,7 +27,14 @@
 // (waitEventCmd returns one event as a message and is issued again after
 // each), routes keys to the active screen and every other message to all
 // screens, and draws the header, tab bar, message line and help around the
-// active screen. Styles live in tui/styles, key bindings in tui/keymap,
+// active screen. The market screen listens to the market service's
+// events (market.API, Options.Market) the same way, one wait out at a
+// time, and reads a quoted request's price table again per offer, one
+// call out and a stale flag. Its on-chain half (bounty lists, the bounty,
+// settle and dispute intents) goes through market_chain.go. The market
+// may come late: the embedded node starts it with the wallet's first key
+// once the wallet is open (Options.ServeKey, from a command); the root
+// then sets common.market and the screen subscribes. Styles live in tui/styles, key bindings in tui/keymap,
 // pure drawing helpers (numbers, ages, sparkline, half-block images, QR
 // codes) in tui/internal/view.
 //

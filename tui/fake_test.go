@@ -49,6 +49,9 @@ type fakeAPI struct {
 	blockOnRefs []string        // the refs BlockOn was asked for
 	payouts     map[string]*node.PayoutInfo
 	fetchErr    error // what FetchBlock answers for a headers-only chain's block
+	// the market: its service, and the bounties on chain (newest first)
+	market   *fakeMarket
+	bounties []bountyInfo
 }
 
 func newFakeAPI(tip uint64) *fakeAPI {
@@ -66,6 +69,7 @@ func newFakeAPI(tip uint64) *fakeAPI {
 			"100": true, "101": true, "110": true, "111": true,
 		},
 	}
+	f.market = newFakeMarket(f.probe, f.wait)
 	f.status = node.Status{
 		Network: "devnet", Height: tip, Tip: blockID(tip), TipTime: blockTime(tip, tip),
 		Bits: consensus.Devnet().GenesisBits, Difficulty: difficultyOf(consensus.Devnet().GenesisBits),
@@ -505,14 +509,20 @@ func tipOf(name string, h uint64) wire.Hash {
 	return wire.Sum([]byte(name), id[:])
 }
 
-// The market's on-chain reads: the fake chain has no bounties and an
-// empty reputation ledger.
+// The market's on-chain reads: the bounties of the fake chain (set by a
+// test, newest first) and an empty reputation ledger.
 func (f *fakeAPI) Bounty(ctx context.Context, id wire.Hash) (*node.BountyInfo, error) {
+	if err := f.wait(ctx, "Bounty"); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, b := range f.bounties {
+		if b.ID == id {
+			return &b, nil
+		}
+	}
 	return nil, fmt.Errorf("%w: there is no bounty %s on the chain", node.ErrNotFound, id.Short())
-}
-
-func (f *fakeAPI) Bounties(ctx context.Context, _ node.BountyFilter) ([]node.BountyInfo, error) {
-	return nil, nil
 }
 
 func (f *fakeAPI) Reputation(ctx context.Context, id string) (*node.ReputationInfo, error) {

@@ -123,6 +123,14 @@ func (w *fakeWallet) NewAccount(name string) (wallet.Account, error) {
 	return a, nil
 }
 
+func (w *fakeWallet) Key(name string) (wire.PrivKey, error) {
+	w.record("wallet.Key")
+	if name != "default" {
+		return wire.PrivKey{}, wallet.ErrUnknownAccount
+	}
+	return testKey, nil
+}
+
 func (w *fakeWallet) Close() {}
 
 // testDeps are deterministic deps over the fakes: polling is effectively
@@ -139,8 +147,12 @@ func testDeps(api *fakeAPI, ws *fakeWallets) deps {
 }
 
 func testOptions(api node.API) Options {
-	return Options{API: api, Params: consensus.Devnet(), WalletDir: "/tmp/bitverse/wallet", DataDir: "/tmp/bitverse",
+	opts := Options{API: api, Params: consensus.Devnet(), WalletDir: "/tmp/bitverse/wallet", DataDir: "/tmp/bitverse",
 		Now: testClock, Version: "v0.1.0"}
+	if f, ok := api.(*fakeAPI); ok {
+		opts.Market = f.market
+	}
+	return opts
 }
 
 func discardLog() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -15,6 +15,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/bitverse/bitverse/internal/testutil"
 	"github.com/bitverse/bitverse/node"
+	"github.com/bitverse/bitverse/node/market"
 	"github.com/bitverse/bitverse/node/wire"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
@@ -25,15 +26,17 @@ import (
 // model's view with ANSI stripped, at a fixed size and clock; run
 // `go test ./tui -run TestGolden -update` to rewrite them.
 type goldenCase struct {
-	name   string
-	wallet bool           // a wallet file exists
-	setup  func(*fakeAPI) // before the program starts
-	steps  []step
+	name     string
+	wallet   bool           // a wallet file exists
+	noMarket bool           // the node has no market service
+	setup    func(*fakeAPI) // before the program starts
+	steps    []step
 }
 
 // step sends keys, text or messages, then waits until the (ANSI-stripped)
 // output shows wait.
 type step struct {
+	do   func(*fakeAPI) // first
 	keys []string
 	text string
 	msgs []tea.Msg
@@ -185,6 +188,36 @@ var goldenCases = []goldenCase{
 		{text: "testdata/keyspaces/owner-only.js", keys: []string{"enter"}, wait: "Buy this keyspace?"}}},
 	{name: "keyspace_script_confirm", wallet: true, setup: ownedKeyspaces, steps: []step{unlock(), {keys: []string{"5", "K"}, wait: "erik/blog"},
 		{keys: []string{"e"}, wait: "Replace the access script"}}},
+	{name: "market_request_empty", wallet: true, setup: marketChain, steps: []step{unlock(), {keys: []string{"6"}, wait: "Live requests"},
+		{wait: "json/field name"}}},
+	{name: "market_request_live", wallet: true, setup: marketChain, steps: []step{unlock(), {keys: []string{"6"}, wait: "Live requests"},
+		{keys: []string{"r"}}, {text: bwExpr, keys: []string{"enter"}, wait: "Waiting for offers"},
+		{do: offers(1), wait: "1 offer"}, {do: offers(3), wait: "needs relays"}}},
+	{name: "market_request_bad", wallet: true, setup: marketChain, steps: []step{unlock(), {keys: []string{"6"}, wait: "Live requests"},
+		{keys: []string{"r"}}, {text: `photo filters"`, keys: []string{"enter"}, wait: "expected ("}}},
+	{name: "market_fund_confirm", wallet: true, setup: marketChain, steps: []step{unlock(), {keys: []string{"6"}, wait: "Live requests"},
+		{keys: []string{"r"}}, {text: bwExpr, keys: []string{"enter"}, wait: "Waiting for offers"},
+		{do: offers(3), wait: "needs relays"}, {keys: []string{"enter"}, wait: "Fund this bounty?"}}},
+	{name: "market_dispute_confirm", wallet: true, setup: marketChain, steps: []step{unlock(), {keys: []string{"6", "b"}, wait: "dispute window"},
+		{keys: []string{"d"}, wait: "Dispute this result?"}}},
+	{name: "market_mine", wallet: true, setup: marketChain, steps: []step{unlock(), {keys: []string{"6", "b"}, wait: "dispute window"}}},
+	{name: "market_open", wallet: true, setup: marketChain, steps: []step{unlock(), {keys: []string{"6", "o"}, wait: "json/field name"}}},
+	{name: "market_open_filtered", wallet: true, setup: marketChain, steps: []step{unlock(), {keys: []string{"6", "o"}, wait: "json/field name"},
+		{keys: []string{"/"}, wait: "Filter open bounties"}, {text: "thumb", keys: []string{"tab"}}, {text: "1", keys: []string{"enter"}, wait: `transform "thumb"`}}},
+	{name: "market_result", wallet: true, setup: marketChain, steps: []step{unlock(), {keys: []string{"6", "b"}, wait: "dispute window"},
+		{keys: []string{"enter"}, wait: "24×24"}}},
+	{name: "market_help", wallet: true, setup: marketChain, steps: []step{unlock(), {keys: []string{"6"}, wait: "Live requests"},
+		{keys: []string{"?"}, wait: "esc to close"}}},
+	{name: "market_none", wallet: true, noMarket: true, setup: richChain, steps: []step{unlock(), {keys: []string{"6"}, wait: "no compute market"}}},
+}
+
+// offers makes n offers for bwExpr arrive: the table grows, then the
+// market says so.
+func offers(n int) func(*fakeAPI) {
+	return func(api *fakeAPI) {
+		api.market.setTable(bwExpr, marketRows(n)...)
+		api.market.events <- market.Event{Kind: market.EventOffer, Request: requestID(bwExpr)}
+	}
 }
 
 func TestGolden(t *testing.T) {
@@ -197,7 +230,11 @@ func TestGolden(t *testing.T) {
 					c.setup(api)
 				}
 				ws := &fakeWallets{probe: api.probe, exists: c.wallet}
-				a := newApp(testOptions(api), testDeps(api, ws))
+				opts := testOptions(api)
+				if c.noMarket {
+					opts.Market = nil
+				}
+				a := newApp(opts, testDeps(api, ws))
 				tm := teatest.NewTestModel(t, a, teatest.WithInitialTermSize(size.w, size.h))
 				var seen bytes.Buffer
 				first := step{wait: "Welcome to Bitverse"}
@@ -205,6 +242,9 @@ func TestGolden(t *testing.T) {
 					first.wait = "Open your wallet"
 				}
 				for _, s := range append([]step{first}, c.steps...) {
+					if s.do != nil {
+						s.do(api)
+					}
 					for _, k := range strings.Split(s.text, "") {
 						if k != "" {
 							tm.Send(keyMsg(k))

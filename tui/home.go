@@ -23,6 +23,10 @@ type homeScreen struct {
 	bar           progress.Model
 	recent        []node.BlockInfo
 	busy, stale   bool
+
+	mkt               marketSummaryMsg // the market box
+	haveMkt           bool
+	mktBusy, mktStale bool
 }
 
 func newHome(s *common) *homeScreen {
@@ -43,7 +47,20 @@ func (h *homeScreen) FullHelp() [][]key.Binding { return [][]key.Binding{h.Short
 
 func (h *homeScreen) Activate() tea.Cmd {
 	h.active = true
-	return h.fetch()
+	return tea.Batch(h.fetch(), h.fetchMarket())
+}
+
+// fetchMarket asks for the market box's figures.
+func (h *homeScreen) fetchMarket() tea.Cmd {
+	if h.s.market == nil {
+		return nil
+	}
+	if h.mktBusy {
+		h.mktStale = true
+		return nil
+	}
+	h.mktBusy = true
+	return marketSummaryCmd(h.s.ctx, h.s.market, h.s.api, h.s.mineTo())
 }
 
 // The home screen lists as many recent blocks as its height allows, at
@@ -72,13 +89,28 @@ func (h *homeScreen) Update(msg tea.Msg) tea.Cmd {
 			h.stale = false
 			return h.fetch()
 		}
+	case marketSummaryMsg:
+		h.mktBusy = false
+		if msg.err != nil {
+			h.s.log.Warn("market summary", "err", msg.err)
+		} else {
+			h.mkt, h.haveMkt = msg, true
+		}
+		if h.mktStale {
+			h.mktStale = false
+			return h.fetchMarket()
+		}
+	case marketEventMsg, serveKeyMsg:
+		if h.active {
+			return h.fetchMarket()
+		}
 	case eventMsg:
 		if h.active && (msg.ev.Kind == node.EventBlockConnected || msg.ev.Kind == node.EventBlockDisconnected) {
-			return h.fetch()
+			return tea.Batch(h.fetch(), h.fetchMarket())
 		}
 	case tea.KeyPressMsg:
 		if key.Matches(msg, h.s.keys.Refresh) {
-			return h.fetch()
+			return tea.Batch(h.fetch(), h.fetchMarket())
 		}
 	}
 	return nil
@@ -100,6 +132,9 @@ func (h *homeScreen) View() string {
 		top = left + "\n" + right
 	}
 	out := indent(top, 1)
+	if h.s.market != nil {
+		out += "\n" + indent(h.marketPanel(h.width-2), 1)
+	}
 	used := lipgloss.Height(out)
 	if rows := h.height - used - 1; rows > 1 && len(h.recent) > 0 {
 		out += "\n\n" + indent(h.recentView(h.width-2, rows), 2)
@@ -212,3 +247,49 @@ func panel(st styles.Styles, w int, lines []string) string {
 }
 
 func secs(f float64) time.Duration { return time.Duration(f * float64(time.Second)) }
+
+// marketPanel is the market in one box: serving, what it earned, live
+// requests, and the wallet's bounties that wait for something.
+func (h *homeScreen) marketPanel(w int) string {
+	st := h.s.st
+	line := st.Title.Render("Market") + "  "
+	if !h.haveMkt {
+		return panel(st, w, []string{line + st.Muted.Render("…")})
+	}
+	m := h.mkt
+	var parts []string
+	switch {
+	case m.serve != nil && m.serve.On:
+		parts = append(parts, st.Good.Render("● serving")+st.Muted.Render(" · earned ")+st.Strong.Render(view.Amount(m.serve.Earned)))
+	default:
+		parts = append(parts, st.Subtle.Render("○ not serving"))
+	}
+	parts = append(parts, st.Value.Render(view.Count(m.requests, "live request", "live requests")))
+	var open, settle, jobs int
+	for _, b := range m.bounties {
+		switch {
+		case b.State == bountyCommitted && h.s.isMine(b.Requester):
+			settle++
+		case (b.State == bountyAccepted || b.State == bountyCommitted) && h.s.isMine(b.Worker):
+			jobs++
+		case b.State == bountyOpen || b.State == bountyAccepted:
+			open++
+		}
+	}
+	if open+settle+jobs == 0 {
+		parts = append(parts, st.Muted.Render("no bounty of yours waiting"))
+	} else {
+		var mine []string
+		if open > 0 {
+			mine = append(mine, view.Count(open, "bounty", "bounties")+" waiting")
+		}
+		if settle > 0 {
+			mine = append(mine, st.Warn.Render(fmt.Sprintf("%d to settle", settle)))
+		}
+		if jobs > 0 {
+			mine = append(mine, view.Count(jobs, "job", "jobs"))
+		}
+		parts = append(parts, strings.Join(mine, st.Muted.Render(", ")))
+	}
+	return panel(st, w, []string{view.Truncate(line+strings.Join(parts, st.Muted.Render(" · ")), w-4)})
+}

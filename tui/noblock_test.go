@@ -8,6 +8,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/bitverse/bitverse/node"
+	"github.com/bitverse/bitverse/node/market"
 	"github.com/bitverse/bitverse/node/wire"
 )
 
@@ -73,13 +74,26 @@ func TestNoCallsFromUpdateOrView(t *testing.T) {
 	h.press("enter") // free: on to the script field
 	h.typeText("testdata/keyspaces/owner-only.js")
 	h.press("enter", "y", "e", "y", "K", "1", "?", "?")
+	// The market: serve, a request and its table as offers come, the
+	// lists, accept, a result.
+	marketChain(h.api)
+	h.press("6", "S", "r")
+	h.typeText(bwExpr)
+	h.press("enter")
+	h.api.market.setTable(bwExpr, marketRows(2)...)
+	h.send(marketEventMsg{ev: market.Event{Kind: market.EventOffer, Request: requestID(bwExpr)}, ch: h.api.market.events})
+	h.press("down", "esc", "b", "enter", "esc", "o", "a", "/", "esc")
+	h.send(marketEventMsg{ev: market.Event{Kind: market.EventResult, Bounty: bountyID(1)}, ch: h.api.market.events})
+	h.press("esc", "1")
 
 	if v := h.api.Violations(); len(v) > 0 {
 		t.Fatalf("calls from Update or View: %v", v)
 	}
 	calls := h.api.Calls()
 	for _, want := range []string{"Status", "Events", "Account", "Blocks", "Block", "History", "Keys", "Get",
-		"SetMining", "SubmitTx", "Keyspaces", "Keyspace", "Tree", "Credit", "Preview", "wallet.Exists", "wallet.Create", "wallet.Sign"} {
+		"SetMining", "SubmitTx", "Keyspaces", "Keyspace", "Tree", "Credit", "Preview", "wallet.Exists", "wallet.Create", "wallet.Sign",
+		"market.Events", "market.Quote", "market.Table", "market.Requests", "market.Serve", "market.ServeStatus", "market.Take",
+		"market.Result", "Bounties"} {
 		if !slices.Contains(calls, want) {
 			t.Errorf("the session never called %s (calls: %v)", want, calls)
 		}
@@ -132,6 +146,9 @@ func TestUpdateDoesNotWaitForTheNode(t *testing.T) {
 		func() tea.Msg { return txConfirmedMsg{id: putReq(), tx: wire.Sum([]byte("stamp"))} }, keyMsg("esc"),
 		keyMsg("p"), keyMsg("tab"), keyMsg("tab"), keyMsg("2"), keyMsg("esc"),
 		keyMsg("esc"), keyMsg("esc"), keyMsg("K"), keyMsg("enter"), keyMsg("e"), keyMsg("b"), keyMsg("x"), keyMsg("enter"),
+		keyMsg("esc"), keyMsg("K"), keyMsg("6"), keyMsg("S"), keyMsg("r"), keyMsg("("), keyMsg("k"), keyMsg(")"), keyMsg("enter"),
+		marketEventMsg{ev: market.Event{Kind: market.EventOffer}, ch: api.market.events}, keyMsg("b"), keyMsg("o"), keyMsg("a"),
+		marketEventMsg{ev: market.Event{Kind: market.EventResult}, ch: api.market.events}, keyMsg("esc"),
 		tea.WindowSizeMsg{Width: 120, Height: 40},
 	}
 	done := make(chan struct{})

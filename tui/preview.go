@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/bitverse/bitverse/node"
+	"github.com/bitverse/bitverse/node/market"
 	"github.com/bitverse/bitverse/tui/internal/view"
 )
 
@@ -49,6 +50,21 @@ func decodePreview(v node.ValueRecord) preview {
 		}
 		raw = b
 	}
+	return decodeBytes(raw)
+}
+
+// decodeResult decodes a market result as the data screen decodes a
+// value: its kind says how the transform returned it.
+func decodeResult(r *market.Result) preview {
+	if r.Kind == "string" && utf8.Valid(r.Value) {
+		return preview{kind: previewText, text: string(r.Value), size: len(r.Value)}
+	}
+	return decodeBytes(r.Value)
+}
+
+// decodeBytes decodes raw bytes for display: an image (if its header
+// declares a size we draw), binary, JSON or text.
+func decodeBytes(raw []byte) preview {
 	p := preview{size: len(raw)}
 	img, format, err := view.DecodeImage(raw)
 	if err == nil {
@@ -132,22 +148,30 @@ func (d *dataScreen) previewLines(w, h int) []string {
 	if d.pLines != nil && d.pCacheW == w && d.pCacheH == h {
 		return d.pLines
 	}
+	lines := layoutPreview(d.prev, w, h)
+	d.pLines, d.pCacheW, d.pCacheH = lines, w, h
+	return lines
+}
+
+// layoutPreview lays a decoded value out in lines of width w: an image
+// drawn with half blocks in w×h cells, text wrapped, JSON and hex dumps
+// cut at w.
+func layoutPreview(p preview, w, h int) []string {
 	var s string
-	switch d.prev.kind {
+	switch p.kind {
 	case previewImage:
-		s = view.HalfBlocks(d.prev.img, w, h)
+		s = view.HalfBlocks(p.img, w, h)
 	case previewJSON, previewBinary:
-		s = d.prev.text
+		s = p.text
 	default:
-		s = ansi.Wrap(d.prev.text, w, "")
+		s = ansi.Wrap(p.text, w, "")
 	}
 	lines := strings.Split(s, "\n")
-	if d.prev.kind != previewImage {
+	if p.kind != previewImage {
 		for i, l := range lines {
 			lines[i] = view.Truncate(l, w)
 		}
 	}
-	d.pLines, d.pCacheW, d.pCacheH = lines, w, h
 	return lines
 }
 

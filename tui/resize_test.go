@@ -18,9 +18,12 @@ func TestResizeKeepsTheWindow(t *testing.T) {
 		{"3"}, {"4"}, {"r"}, {"esc", "h"}, {"enter"}, {"esc", "esc", "s"}, {"esc"},
 		{"5"}, {"enter"}, {"esc", "/"}, {"esc", "p"},
 		{"esc", "K"}, {"enter"}, {"esc", "o"}, {"esc", "b"}, {"esc", "K"},
+		{"esc", "6"}, {"r", "(", "k", ")", "enter"}, {"enter"}, {"n"}, {"b"}, {"enter"}, {"esc", "d"}, {"n", "o"}, {"/"}, {"esc", "r", "esc", "esc"},
 	}
 	h := newReadyHarness(t, 500, 80, 24)
 	ownedKeyspaces(h.api)
+	marketChain(h.api)
+	h.api.market.setTable("(k)", marketRows(3)...)
 	h.exec(h.a.requestBalances())
 	h.api.history[testAddr] = h.api.block(500, true).Txs
 	check := func(step string) {

@@ -14,13 +14,21 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/consensus"
+	"github.com/bitverse/bitverse/node/market"
+	"github.com/bitverse/bitverse/node/wire"
 	"github.com/bitverse/bitverse/tui/internal/logfile"
 	"github.com/bitverse/bitverse/wallet"
 )
 
 // Options configure the UI.
 type Options struct {
-	API       node.API          // embedded *node.Node or an rpc.Client
+	API    node.API   // embedded *node.Node or an rpc.Client
+	Market market.API // the market service, in process or over the local API; nil: none
+	// ServeKey, when set, is given the key of the wallet's first account
+	// once the wallet is open (from a command, never from Update): the
+	// embedded node starts its market with it as the serve identity and
+	// returns it (nil: keep Market).
+	ServeKey  func(wire.PrivKey) (market.API, error)
 	Params    *consensus.Params // the network's consensus parameters
 	WalletDir string            // where wallet.json lives (create/restore/open happen inside the TUI)
 	DataDir   string            // tui.log is written here

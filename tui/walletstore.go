@@ -24,6 +24,9 @@ type walletHandle interface {
 	// key of the account called name.
 	Sign(name string, tx *wire.Tx) error
 	NewAccount(name string) (wallet.Account, error)
+	// Key is the private key of the account called name (the embedded
+	// node's serve identity).
+	Key(name string) (wire.PrivKey, error)
 	Close()
 }
 

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bitverse/bitverse/internal/testutil"
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/wire"
 )
@@ -21,8 +22,7 @@ import (
 // show the credit; a write to a depth below the tree is refused.
 func TestBranchWritesLoneNode(t *testing.T) {
 	t.Parallel() // a lone node of its own: it mostly waits for block intervals
-	dir := t.TempDir()
-	restoreTestWallet(t, dir)
+	dir := fundedDataDir(t)
 	startNode(t, dir, "--mine")
 	waitBalance(t, dir, "", wire.Unit)
 
@@ -85,18 +85,14 @@ func TestBranchWritesLoneNode(t *testing.T) {
 
 	// Root confirmations arrive once a root block checkpoints the write.
 	key := "public/branch-test-3"
-	deadline := time.Now().Add(60 * time.Second)
-	for {
+	testutil.Eventually(t, 120*time.Second, "a root block checkpointing the depth-3 write", func() error {
 		out, _, code := cli(t, dir, nil, "get", key, "--json")
 		var res node.GetResult
-		if code == 0 && json.Unmarshal([]byte(out), &res) == nil && res.RootConfirmations >= 1 {
-			break
+		if code != 0 || json.Unmarshal([]byte(out), &res) != nil || res.RootConfirmations < 1 {
+			return fmt.Errorf("get: %s", strings.TrimSpace(out))
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no root block checkpointed the depth-3 write: %s", out)
-		}
-		time.Sleep(300 * time.Millisecond)
-	}
+		return nil
+	})
 
 	// The node's status reports the checkpointed branch blocks as payouts
 	// to its mine-to address (pending, or matured if the root moved on).
@@ -139,6 +135,7 @@ func TestBranchWritesLoneNode(t *testing.T) {
 // TestFollowCommands: follow and unfollow edit the saved follow set, which
 // the node applies when it starts without --follow.
 func TestFollowCommands(t *testing.T) {
+	t.Parallel() // its own data directories and processes
 	dir := t.TempDir()
 	read := func() string {
 		b, _ := os.ReadFile(filepath.Join(dir, "follow"))

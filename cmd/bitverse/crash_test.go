@@ -29,8 +29,7 @@ import (
 func TestCrashKeepsAcknowledgedWrites(t *testing.T) {
 	nodetest.Slow(t, "the crash test runs real processes for ~1 minute")
 	t.Parallel() // a lone node of its own: it mostly waits for block intervals
-	dir := t.TempDir()
-	restoreTestWallet(t, dir)
+	dir := fundedDataDir(t)
 	key, addr := testWalletKey(t)
 	p := consensus.Devnet()
 

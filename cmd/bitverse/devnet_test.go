@@ -7,13 +7,16 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/bitverse/bitverse/internal/testutil"
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/rpc"
 )
@@ -22,6 +25,7 @@ import (
 // have peers and every node must reach the same tip; SIGTERM must stop
 // devnet and every node process.
 func TestDevnet(t *testing.T) {
+	t.Parallel() // its own data directories and processes
 	dir := t.TempDir()
 	var stdout, stderr bytes.Buffer
 	cmd := exec.Command(bitverseBin(t), "devnet", "--nodes", "3", "--mine", "1", "--dir", dir)
@@ -40,43 +44,39 @@ func TestDevnet(t *testing.T) {
 
 	// devnet.json appears once every node's API answers.
 	var info devnetInfo
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		raw, err := os.ReadFile(filepath.Join(dir, devnetFile))
-		if err == nil && json.Unmarshal(raw, &info) == nil {
-			break
-		}
+	testutil.Eventually(t, 120*time.Second, "devnet to come up (every node's API answering)", func() error {
 		select {
 		case err := <-exited:
 			t.Fatalf("devnet exited (%v):\n%s\n%s", err, stdout.String(), stderr.String())
-		case <-time.After(100 * time.Millisecond):
+		default:
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("devnet did not come up within 30 s:\n%s\n%s", stdout.String(), stderr.String())
+		raw, err := os.ReadFile(filepath.Join(dir, devnetFile))
+		if err == nil {
+			err = json.Unmarshal(raw, &info)
 		}
-	}
+		if err != nil {
+			return fmt.Errorf("%v; stdout %q, stderr %q", err, stdout.String(), stderr.String())
+		}
+		return nil
+	})
 	if len(info.Nodes) != 3 || !info.Nodes[0].Mining || info.Nodes[1].Mining || info.Nodes[2].Mining {
 		t.Fatalf("devnet.json: %+v", info)
 	}
 	node3 := filepath.Join(dir, "node3")
 
 	// node3 has peers (status --json, through the CLI as a user would).
-	deadline = time.Now().Add(20 * time.Second)
-	for {
+	testutil.Eventually(t, 60*time.Second, "node3 to have a peer", func() error {
 		out, _, _ := cli(t, node3, nil, "status", "--json")
 		var s struct {
 			Peers int
 			P2P   struct{ ID string }
 		}
 		json.Unmarshal([]byte(out), &s)
-		if s.Peers >= 1 && s.P2P.ID == info.Nodes[2].ID {
-			break
+		if s.Peers < 1 || s.P2P.ID != info.Nodes[2].ID {
+			return fmt.Errorf("status: %s", strings.TrimSpace(out))
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("node3 has no peers after 20 s: %s", out)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		return nil
+	})
 
 	// All three reach the same tip, a few blocks up.
 	var clients []*rpc.Client
@@ -87,9 +87,8 @@ func TestDevnet(t *testing.T) {
 		}
 		clients = append(clients, cl)
 	}
-	deadline = time.Now().Add(40 * time.Second)
 	var last []node.Status
-	for {
+	testutil.Eventually(t, 120*time.Second, "a common tip at height 3 or more", func() error {
 		last = last[:0]
 		for _, cl := range clients {
 			s, err := cl.Status(context.Background())
@@ -98,15 +97,12 @@ func TestDevnet(t *testing.T) {
 			}
 			last = append(last, s)
 		}
-		if last[0].Height >= 3 && last[0].Tip == last[1].Tip && last[0].Tip == last[2].Tip {
-			t.Logf("common tip %s at height %d", last[0].Tip.Short(), last[0].Height)
-			break
+		if last[0].Height < 3 || last[0].Tip != last[1].Tip || last[0].Tip != last[2].Tip {
+			return fmt.Errorf("tips %+v", last)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no common tip at height >= 3 after 40 s: %+v", last)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return nil
+	})
+	t.Logf("common tip %s at height %d", last[0].Tip.Short(), last[0].Height)
 
 	// SIGTERM stops devnet and every node.
 	cmd.Process.Signal(syscall.SIGTERM)

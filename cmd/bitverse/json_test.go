@@ -133,6 +133,7 @@ func TestJSONStyle(t *testing.T) {
 // a flipped signature bit is reported invalid; junk is refused with a
 // sentence.
 func TestTxDecode(t *testing.T) {
+	t.Parallel() // its own data directories and processes
 	p := consensus.Devnet()
 	k, err := wire.NewPrivKey()
 	if err != nil {
@@ -181,6 +182,7 @@ func TestTxDecode(t *testing.T) {
 // TestWalletListJSON: wallet list --json prints snake_case keys and the
 // public key in hex (it printed Go field names and 32 integers).
 func TestWalletListJSON(t *testing.T) {
+	t.Parallel() // its own data directories and processes
 	dir := t.TempDir()
 	restoreTestWallet(t, dir)
 	out, stderr, code := cli(t, dir, nil, "wallet", "list", "--json")

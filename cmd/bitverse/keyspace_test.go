@@ -18,8 +18,7 @@ import (
 // with the script's reason.
 func TestKeyspaceExamples(t *testing.T) {
 	t.Parallel() // a lone node of its own: it mostly waits for block intervals
-	dir := t.TempDir()
-	restoreTestWallet(t, dir)
+	dir := fundedDataDir(t)
 	if _, stderr, code := cli(t, dir, nil, "wallet", "new-account", "bob"); code != 0 {
 		t.Fatalf("new-account: %s", stderr)
 	}

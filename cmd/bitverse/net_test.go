@@ -80,6 +80,7 @@ func find(ps []node.PeerInfo, id string) (node.PeerInfo, bool) {
 // TestPeersCommands: peers add / list / ban / unban between two real node
 // processes, and clear errors for bad input.
 func TestPeersCommands(t *testing.T) {
+	t.Parallel() // its own data directories and processes
 	a, b := t.TempDir(), t.TempDir()
 	startNode(t, a)
 	startNode(t, b)

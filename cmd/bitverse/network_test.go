@@ -10,6 +10,7 @@ import (
 // runs — client commands that only dial a node or open the wallet included —
 // with a sentence that lists the known networks and says which one to use.
 func TestUnknownNetworkRefusedByEveryCommand(t *testing.T) {
+	t.Parallel() // its own data directories and processes
 	dir := t.TempDir()
 	commands := [][]string{
 		{"status"},

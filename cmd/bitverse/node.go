@@ -31,6 +31,9 @@ type nodeFlags struct {
 	serve        bool
 	serveAccount string
 	prices       market.Prices
+	// lateMarket: no market at start; the TUI starts one with its
+	// wallet's key once the wallet is unlocked.
+	lateMarket bool
 }
 
 func nodeCmd() *cobra.Command {
@@ -151,13 +154,16 @@ func startEmbedded(f nodeFlags, log *slog.Logger) (*daemon.Daemon, error) {
 	if err != nil {
 		return nil, err
 	}
-	mc, err := marketConfig(f)
-	if err != nil {
-		return nil, err
+	var mc *market.Config
+	if !f.lateMarket {
+		if mc, err = marketConfig(f); err != nil {
+			return nil, err
+		}
 	}
 	d, err := daemon.New(daemon.Config{DataDir: dir, Params: p, Log: log, MineTo: mineTo,
 		MinerWorkers: f.workers, Follow: follow, RPC: f.rpc, Market: mc,
-		P2P: &p2p.Config{DataDir: dir, Listen: f.listen, Bootstrap: f.bootstrap, DisableMDNS: f.noMDNS, Log: log}})
+		P2P: &p2p.Config{DataDir: dir, Listen: f.listen, Bootstrap: f.bootstrap, DisableMDNS: f.noMDNS, Log: log,
+			TrustLoopback: p.Net == wire.Devnet}})
 	if err != nil {
 		return nil, err
 	}

@@ -2,12 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/bitverse/bitverse/internal/testutil"
 	"github.com/bitverse/bitverse/node"
 )
 
@@ -28,6 +30,7 @@ func treeJSON(t *testing.T, dir string) node.Tree {
 // TestTreeLoneNode: a fresh lone node holds the 15 chains of the devnet
 // tree, all in full; the root's height grows as it mines.
 func TestTreeLoneNode(t *testing.T) {
+	t.Parallel() // its own data directories and processes
 	dir := t.TempDir()
 	restoreTestWallet(t, dir)
 	startNode(t, dir, "--mine")
@@ -50,13 +53,12 @@ func TestTreeLoneNode(t *testing.T) {
 	if tr.Chains[0].Chain != "/" || tr.Chains[14].Chain != "111" {
 		t.Errorf("order: first %s, last %s", tr.Chains[0].Chain, tr.Chains[14].Chain)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for treeJSON(t, dir).Chains[0].Height < 2 {
-		if time.Now().After(deadline) {
-			t.Fatal("the root's height did not grow while mining")
+	testutil.Eventually(t, 90*time.Second, "the root's height to grow while mining", func() error {
+		if h := treeJSON(t, dir).Chains[0].Height; h < 2 {
+			return fmt.Errorf("height %d", h)
 		}
-		time.Sleep(200 * time.Millisecond)
-	}
+		return nil
+	})
 	out, stderr, code := cli(t, dir, nil, "tree")
 	if code != 0 || !strings.Contains(out, "CHAIN") || !strings.Contains(out, "111") {
 		t.Errorf("tree: exit %d, %s\n%s", code, stderr, out)
@@ -66,6 +68,7 @@ func TestTreeLoneNode(t *testing.T) {
 // TestTreeFollow: a node following 01 stores /, 0 and 01 in full and the
 // other twelve chains as headers only, each on its own file.
 func TestTreeFollow(t *testing.T) {
+	t.Parallel() // its own data directories and processes
 	dir := t.TempDir()
 	startNode(t, dir, "--follow", "01")
 	full := map[string]bool{"/": true, "0": true, "01": true}
@@ -95,6 +98,7 @@ func TestTreeFollow(t *testing.T) {
 
 // TestTreeBadFollow: a bad --follow is refused with a sentence.
 func TestTreeBadFollow(t *testing.T) {
+	t.Parallel() // its own data directories and processes
 	dir := t.TempDir()
 	for arg, want := range map[string]string{
 		"0x1":  "--follow: invalid chain name",

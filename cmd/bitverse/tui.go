@@ -2,12 +2,17 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
+	"github.com/bitverse/bitverse/node/daemon"
+	"github.com/bitverse/bitverse/node/market"
 	"github.com/bitverse/bitverse/node/rpc"
+	"github.com/bitverse/bitverse/node/wire"
 	"github.com/bitverse/bitverse/tui"
 	"github.com/spf13/cobra"
 )
@@ -28,7 +33,7 @@ func addTUIFlags(c *cobra.Command, f *tuiFlags) {
 
 // embedded is the embedded node's configuration.
 func (f tuiFlags) embedded() nodeFlags {
-	return nodeFlags{rpc: "127.0.0.1:0", follow: f.follow, noMDNS: f.noMDNS}
+	return nodeFlags{rpc: "127.0.0.1:0", follow: f.follow, noMDNS: f.noMDNS, lateMarket: true}
 }
 
 func tuiCmd() *cobra.Command {
@@ -71,6 +76,7 @@ func runTUI(ctx context.Context, f tuiFlags) error {
 			return err
 		}
 		opts.API = cl
+		opts.Market = cl.Market()
 		return tui.Run(ctx, opts)
 	}
 	logf, err := os.OpenFile(filepath.Join(dir, "bitverse.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
@@ -84,7 +90,63 @@ func runTUI(ctx context.Context, f tuiFlags) error {
 	}
 	defer d.Stop()
 	opts.API = d.Node()
+	lm := &lateMarket{d: d}
+	defer lm.stop()
+	opts.ServeKey = lm.start
 	return tui.Run(ctx, opts)
+}
+
+// lateMarket is the embedded node's market: it starts once the TUI has
+// unlocked the wallet, with the wallet's first account as the serve
+// identity (serving is off until the user turns it on), and is attached
+// to the local API so that the CLI reaches it too.
+type lateMarket struct {
+	d       *daemon.Daemon
+	mu      sync.Mutex
+	m       *market.Service
+	stopped bool
+}
+
+func (l *lateMarket) start(key wire.PrivKey) (market.API, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.stopped {
+		return nil, errors.New("the node is stopping")
+	}
+	if l.m != nil {
+		return l.m, nil
+	}
+	// A copy of the key: the market holds it after the wallet closes.
+	k, err := wire.PrivKeyFromBytes(key.Bytes())
+	if err != nil {
+		return nil, err
+	}
+	m, err := market.New(market.Config{Key: &k}, l.d.MarketDeps())
+	if err != nil {
+		return nil, err
+	}
+	if err := m.Start(); err != nil {
+		return nil, err
+	}
+	if srv := l.d.RPC(); srv != nil {
+		srv.SetMarket(m)
+	}
+	l.m = m
+	return m, nil
+}
+
+// stop stops the market (before the node).
+func (l *lateMarket) stop() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.stopped = true
+	if l.m == nil {
+		return
+	}
+	if srv := l.d.RPC(); srv != nil {
+		srv.SetMarket(nil)
+	}
+	l.m.Stop()
 }
 
 // nodeRunning reports whether a node answers on dir's local API.

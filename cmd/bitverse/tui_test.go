@@ -1,6 +1,16 @@
 package main
 
-import "testing"
+import (
+	"bytes"
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/bitverse/bitverse/node/consensus"
+	"github.com/bitverse/bitverse/node/daemon"
+	"github.com/bitverse/bitverse/node/rpc"
+	"github.com/bitverse/bitverse/node/wire"
+)
 
 // TestTUITakesNoMDNS: `bitverse tui --no-mdns` and `bitverse --no-mdns`
 // (the TUI with no command) take --no-mdns as `node` does, and the
@@ -33,5 +43,62 @@ func TestTUITakesNoMDNS(t *testing.T) {
 		if f.noMDNS != on || f.follow != "01" || f.rpc != "127.0.0.1:0" {
 			t.Errorf("embedded node flags %+v from --no-mdns=%v", f, on)
 		}
+	}
+}
+
+// TestTUIMarketStartsWithTheWalletsKey: the TUI's embedded node has no
+// market at start; once the wallet is open, lateMarket starts one whose
+// serve identity is the wallet's key (serving off), attached to the local
+// API so the CLI reaches it; starting again returns the same one, and
+// stop detaches it.
+func TestTUIMarketStartsWithTheWalletsKey(t *testing.T) {
+	if !(tuiFlags{}).embedded().lateMarket {
+		t.Fatal("the TUI's embedded node would start a market without the wallet's key")
+	}
+	dir := t.TempDir()
+	d, err := daemon.New(daemon.Config{DataDir: dir, Params: consensus.Regtest(), RPC: "127.0.0.1:0", InProcessScripts: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer d.Stop()
+	if d.Market() != nil {
+		t.Fatal("a market runs before the wallet is open")
+	}
+	cl, err := rpc.Dial(dir, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := cl.Market().ServeStatus(ctx); !errors.Is(err, rpc.ErrNoMarket) {
+		t.Fatalf("the local API's market before the start: %v, want ErrNoMarket", err)
+	}
+	key, err := wire.PrivKeyFromBytes(bytes.Repeat([]byte{5}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lm := &lateMarket{d: d}
+	m, err := lm.start(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := lm.start(key); err != nil || again != m {
+		t.Fatalf("a second start: %v, %v; want the same market", again, err)
+	}
+	st, err := cl.Market().ServeStatus(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.On || st.Identity != key.PubKey() {
+		t.Fatalf("serve status over the local API %+v, want off with the wallet's key", st)
+	}
+	lm.stop()
+	if _, err := cl.Market().ServeStatus(ctx); !errors.Is(err, rpc.ErrNoMarket) {
+		t.Fatalf("after stop: %v, want ErrNoMarket", err)
+	}
+	if _, err := lm.start(key); err == nil {
+		t.Fatal("started after stop")
 	}
 }

@@ -20,6 +20,14 @@
 //	              ▼
 //	        OnConnect / OnDisconnect callbacks (mempool, miner, p2p)
 //
+// ProcessRun (run.go) takes a line of blocks extending the tip, as sync
+// fetches them: the same checks in the same order, but stored and
+// connected up to 32 blocks to a bbolt transaction, signatures of the run
+// checked together. It stops before a block it cannot connect, which then
+// goes to ProcessBlock for its verdict; a failing run is rolled back whole
+// and its good prefix connected again, so what commits is always a state
+// after some block.
+//
 // Chain is safe for concurrent use; one mutex serialises changes to the
 // index and the tip, while reads go straight to bbolt.
 //

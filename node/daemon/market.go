@@ -17,12 +17,7 @@ func (d *Daemon) startMarket() (func() error, error) {
 	if d.cfg.Market == nil {
 		return nil, nil
 	}
-	deps := market.Deps{Net: d.cfg.Params.Net, DataDir: d.cfg.DataDir, Chain: market.NodeChain(d.node, d.cfg.Params),
-		Transform: d.transform, Host: d.host, Log: d.cfg.Log, Now: d.cfg.Now}
-	if d.netAPI != nil {
-		deps.Blobs = d.readBlob
-	}
-	m, err := market.New(*d.cfg.Market, deps)
+	m, err := market.New(*d.cfg.Market, d.MarketDeps())
 	if err != nil {
 		return nil, err
 	}
@@ -39,6 +34,18 @@ func (d *Daemon) startMarket() (func() error, error) {
 		}
 		return m.Stop()
 	}, nil
+}
+
+// MarketDeps are the parts of this node a market service uses. A face
+// whose serve identity comes after the node started (the TUI unlocks its
+// wallet then) starts its own service with them.
+func (d *Daemon) MarketDeps() market.Deps {
+	deps := market.Deps{Net: d.cfg.Params.Net, DataDir: d.cfg.DataDir, Chain: market.NodeChain(d.node, d.cfg.Params),
+		Transform: d.transform, Host: d.host, Log: d.cfg.Log, Now: d.cfg.Now}
+	if d.netAPI != nil {
+		deps.Blobs = d.readBlob
+	}
+	return deps
 }
 
 // transform runs a market transform in the script workers (in process

@@ -54,7 +54,9 @@ func (h *Harness) NewJunk() *Junk {
 
 // Connect dials n and waits until n is a gossip peer on both topics.
 func (j *Junk) Connect(n *Node) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	// A generous cap: on a loaded machine the gossip meshes take seconds
+	// (10 s was seen to run out with the load average at 50).
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	if err := j.Host.Connect(ctx, n.AddrInfo()); err != nil {
 		return err

@@ -31,6 +31,9 @@ type env struct {
 	cfg   Config // pool config (DB and Sigs filled in by open)
 	keys  []wire.PrivKey
 	mined []*wire.Block // blocks this env mined or was fed, in order
+	// onConnect, if set, runs when the chain has connected a block and
+	// before the pool hears of it (what the node's event hooks may see).
+	onConnect func(b *wire.Block)
 }
 
 func key(t testing.TB, seed byte) wire.PrivKey {
@@ -70,7 +73,12 @@ func (e *env) open() {
 	cfg.Params, cfg.DB, cfg.Sigs = e.p, db, e.sigs
 	e.pool = New(cfg)
 	e.c, err = chain.New(chain.Config{Params: e.p, DB: db, Now: e.clk.Now, Sigs: e.sigs,
-		OnConnect:    func(b *wire.Block, _ uint64) { e.pool.BlockConnected(b) },
+		OnConnect: func(b *wire.Block, _ uint64) {
+			if e.onConnect != nil {
+				e.onConnect(b)
+			}
+			e.pool.BlockConnected(b)
+		},
 		OnDisconnect: func(b *wire.Block, _ uint64) { e.pool.BlockDisconnected(b) },
 	})
 	if err != nil {

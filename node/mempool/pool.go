@@ -142,7 +142,9 @@ func (p *Pool) Pending(from wire.PubKey) []*wire.Tx {
 }
 
 // NextNonce returns the nonce the sender's next transaction should carry,
-// counting pending ones.
+// counting pending ones. A block may have confirmed some of them before the
+// pool hears of it (BlockConnected runs after the chain's commit): the
+// pending ones past the account's nonce still count.
 func (p *Pool) NextNonce(from wire.PubKey) (uint64, error) {
 	acct, err := p.account(from)
 	if err != nil {
@@ -150,8 +152,8 @@ func (p *Pool) NextNonce(from wire.PubKey) (uint64, error) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if s := p.senders[from]; s != nil && s.base == acct.Nonce {
-		return s.base + uint64(len(s.pending)), nil
+	if s := p.senders[from]; s != nil && s.base <= acct.Nonce {
+		return max(acct.Nonce, s.base+uint64(len(s.pending))), nil
 	}
 	return acct.Nonce, nil
 }

@@ -613,3 +613,35 @@ func TestCheapChecksBeforeSignatureAndScripts(t *testing.T) {
 		t.Fatalf("bad signature: %v", err)
 	}
 }
+
+// NextNonce counts the sender's pending transactions that a block has not
+// confirmed even before the pool hears of the block: between the chain's
+// commit and BlockConnected, a client asking for its next nonce must not be
+// handed one a pending transaction holds (seen under make race as "a
+// transaction with this nonce is pending" right after a block).
+func TestNextNonceBetweenBlockAndPool(t *testing.T) {
+	e := newEnv(t, Config{})
+	e.fund(2, 10*wire.Unit)
+	a := e.keys[1]
+	a0, a1, a2 := e.put(a, "public/a0", 0, 1), e.put(a, "public/a1", 1, 1), e.put(a, "public/a2", 2, 1)
+	for _, tx := range []*wire.Tx{a0, a1, a2} {
+		if _, err := e.pool.Add(tx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []uint64
+	e.onConnect = func(*wire.Block) {
+		n, err := e.pool.NextNonce(a.PubKey())
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, n)
+	}
+	e.mine(e.keys[0].PubKey(), a0, a1)
+	if len(got) != 1 || got[0] != 3 {
+		t.Fatalf("NextNonce while the block was being connected = %v; want [3] (a2, nonce 2, is pending)", got)
+	}
+	if n, err := e.pool.NextNonce(a.PubKey()); err != nil || n != 3 {
+		t.Fatalf("NextNonce after = %d, %v; want 3", n, err)
+	}
+}

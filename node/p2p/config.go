@@ -50,6 +50,13 @@ type Config struct {
 	// block 1/4). Defaults 500 and 1000.
 	SyncRate  float64
 	SyncBurst float64
+	// TrustLoopback exempts loopback connections (127.0.0.0/8, ::1) from
+	// the per-subnet ban count: on a devnet every node runs on 127.0.0.1,
+	// and 8 banned test peers must not lock the others out for a day.
+	// Banned peers stay refused by their id, and loopback stays rate
+	// limited. Off on public networks, where loopback may carry many remote
+	// peers (a Tor or other proxy in front of the node).
+	TrustLoopback bool
 	// Log receives the host's log lines (default: discard).
 	Log *slog.Logger
 	// OnPeers is told the number of connected peers when it changes, and

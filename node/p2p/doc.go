@@ -14,7 +14,8 @@
 //	/sync/2  ──┤ server: GetHeaders, GetBlocks (per chain), PushTxs     │
 //	           │ syncer: a pass over the chains, root first; per chain  │
 //	           │         headers from ≤3 peers, bodies from all, in     │
-//	           │         order into node.SubmitBlockFrom; Config.OnSync │
+//	           │         order into node.SubmitRunFrom (runs, one write │
+//	           │         transaction each); Config.OnSync               │
 //	/proof/1 ──┤ server: node.ProveKey · GetVerified: providers one at  │
 //	           │ a time, answers checked against node.TrustedHeader     │
 //	DHT, mDNS,─┤ maintain: status refresh, redial, discovery, chains    │
@@ -23,7 +24,7 @@
 //	           └────────────────────────────────────────────────────────┘
 //
 // The host depends on the node only through Node, the interface declared
-// in nodeapi.go (chain and forest, mempools, SubmitBlockFrom, AddTx, events,
+// in nodeapi.go (chain and forest, mempools, SubmitBlockFrom, SubmitRunFrom, AddTx, events,
 // OnAccepted, ProveKey, TrustedHeader); *node.Node implements it and the
 // assembly (node/daemon) passes it to New. The package still imports
 // node for shared types only (Event, Sync, KeyProof, PeerInfo, RemoteRead, RemoteBlocks,

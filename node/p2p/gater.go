@@ -15,7 +15,8 @@ import (
 
 // Limits per subnet (an IPv4 /24, an IPv6 /48): what a fresh identity
 // cannot reset, since making one costs nothing but a new address does.
-// Loopback counts like any other subnet.
+// Loopback counts like any other subnet, except for the ban count when
+// Config.TrustLoopback is set (devnets).
 const (
 	maxBansPerSubnet    = 8     // peers banned at once from one subnet: then its new connections are refused
 	subnetAcceptRate    = 2     // new inbound connections per second per subnet
@@ -38,8 +39,9 @@ const (
 // subnet are rate limited, and refused while maxBansPerSubnet of its peers
 // are banned.
 type gater struct {
-	bans   *banList
-	filter atomic.Pointer[func(peer.ID) bool]
+	bans          *banList
+	filter        atomic.Pointer[func(peer.ID) bool]
+	trustLoopback bool // loopback is not refused for its subnet's bans
 
 	once sync.Once
 	subs *subnets
@@ -83,7 +85,7 @@ func (g *gater) InterceptAccept(c network.ConnMultiaddrs) bool {
 		return true
 	}
 	s := g.sub()
-	if s.bannedCount(sn, g.bans.now()) >= maxBansPerSubnet {
+	if !(g.trustLoopback && manet.IsIPLoopback(c.RemoteMultiaddr())) && s.bannedCount(sn, g.bans.now()) >= maxBansPerSubnet {
 		return false
 	}
 	return s.accept.takeKey(sn, 1)

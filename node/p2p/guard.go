@@ -25,7 +25,7 @@ type guard struct {
 }
 
 func newGuard(x *Host, bans *banList, book *peerBook, cfg Config) *guard {
-	return &guard{x: x, bans: bans, gate: &gater{bans: bans}, book: book,
+	return &guard{x: x, bans: bans, gate: &gater{bans: bans, trustLoopback: cfg.TrustLoopback}, book: book,
 		limit: newLimiter(cfg.SyncRate, cfg.SyncBurst), useless: newLimiter(uselessRate, uselessBurst), banFor: cfg.BanDuration}
 }
 

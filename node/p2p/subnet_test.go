@@ -51,6 +51,35 @@ func TestFreshIdentitiesFromOneSubnetRefused(t *testing.T) {
 	}
 }
 
+// TestLoopbackTrustedOnDevnets: with TrustLoopback (what a devnet node
+// runs with), 8 banned identities on 127.0.0.1 do not shut out the next
+// one, while each banned identity stays refused by its id.
+func TestLoopbackTrustedOnDevnets(t *testing.T) {
+	h := harness.New(t)
+	alice := h.NewNode("alice", harness.WithP2PConfig(func(c *p2p.Config) { c.TrustLoopback = true }))
+	var banned []*harness.Junk
+	for i := 0; i < 8; i++ {
+		j := h.NewJunk()
+		if err := j.Connect(alice); err != nil {
+			t.Fatalf("identity %d: %v", i, err)
+		}
+		if err := alice.Host.Ban(j.Host.ID().String(), time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		banned = append(banned, j)
+	}
+	fresh := h.NewJunk()
+	if err := fresh.Connect(alice); err != nil {
+		t.Fatalf("a fresh loopback identity after 8 bans: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := banned[0].Host.Connect(ctx, alice.AddrInfo())
+	if err == nil && alice.Host.LibP2P().Network().Connectedness(banned[0].Host.ID()) == network.Connected {
+		t.Fatal("a banned identity connected again")
+	}
+}
+
 // TestBlockRepliesChargedByBytes: a GetBlocks request is charged for the
 // bytes it is served, not a quarter unit per id, so a peer cannot pull
 // megabytes for a few tokens.

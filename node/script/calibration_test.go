@@ -12,7 +12,7 @@ import (
 // reports ns/fuel. Fuel prices (limits.go) are set so that the slowest case
 // stays within 10x of the median case, which keeps a full budget well under
 // the wall-clock guard. The cases at the end convert or compare long
-// strings (operands.go); calibrationGaps are the known gaps of doc.go.
+// strings (operands.go), on variables and on properties (updates.go).
 var calibrationScripts = []string{
 	`for (;;) {}`,
 	`var x = 0; for (;;) { x = x + 1 }`,
@@ -69,17 +69,15 @@ var calibrationScripts = []string{
 	`var s = 'x'.repeat(200000) + 'a', t = 'x'.repeat(200000) + 'b', a = []; for (var i = 0; i < 1000; i++) a.push(i % 2 ? s : t); for (;;) a.slice().sort()`,
 	`var t = 'x'.repeat(200000), a = Array(1000).fill('x'.repeat(199999) + 'y'); for (;;) a.indexOf(t)`,
 	`var s = 'xy'.repeat(100000); for (;;) s.split('y', 10)`,
-}
-
-// calibrationGaps are the known gaps of doc.go: scripts that still get far
-// more time than fuel. BenchmarkFuelCalibrationGaps reports them apart.
-var calibrationGaps = []string{
 	`var s = '1'.repeat(200000), o = {}; for (;;) { o.p = s; o.p++ }`,
+	`var s = '1'.repeat(200000), a = [0], i = 0; for (;;) { a[i] = s; a[i] -= 1 }`,
+	`var s = '1'.repeat(200000), o = { get p() { return s }, set p(v) {} }; for (;;) o.p *= 1`,
+	`var s = '1'.repeat(200000), o = Object.freeze({ p: s }); for (;;) try { --o.p } catch (e) {}`,
+	`var o = { n: 0 }; for (;;) o.n++`,
+	`var o = {}, k = 'k'; for (;;) o[k] |= 1`,
 }
 
 func BenchmarkFuelCalibration(b *testing.B) { calibrate(b, calibrationScripts) }
-
-func BenchmarkFuelCalibrationGaps(b *testing.B) { calibrate(b, calibrationGaps) }
 
 func calibrate(b *testing.B, scripts []string) {
 	r := newInProcess()

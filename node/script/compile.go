@@ -20,7 +20,22 @@ import (
 type Program struct {
 	hash   [32]byte
 	source string // the instrumented factory source, what workers compile
-	prog   *goja.Program
+	// prog is goja's compiled factory: set by Compile; for a program a
+	// Pool compiled in a worker it is compiled here only if this process
+	// runs it (an in-process runner), once.
+	once    sync.Once
+	prog    *goja.Program
+	progErr error
+}
+
+// compiled returns goja's compiled factory.
+func (p *Program) compiled() (*goja.Program, error) {
+	p.once.Do(func() {
+		if p.prog == nil {
+			p.prog, p.progErr = compileFactory(p.source)
+		}
+	})
+	return p.prog, p.progErr
 }
 
 // Hash is the SHA-256 of the original script source (for a transform, of
@@ -104,6 +119,13 @@ func (c *compileCache) put(h [32]byte, p *Program, err error) {
 	c.order = append(c.order, h)
 }
 
+// Compiling runs in stages, cheapest first. prepare (size, UTF-8, parse,
+// the syntax caps) and instrumentFactory (static checks, instrumentation,
+// verification) take time linear in the source; goja's compiler, run for
+// the strict-mode early errors and for the factory, is what grows faster
+// (nodes times depth). A Pool runs the whole of compile in a worker and only
+// the linear stages here (Pool.Compile).
+
 // entry is the function a compiled script hands back: validate for
 // access scripts, transform for transforms (transform.go).
 type entry struct {
@@ -117,48 +139,20 @@ var validateEntry = entry{name: "validate", signature: "function validate(write,
 func compile(src []byte) (p *Program, err error) { return compileAs(src, validateEntry) }
 
 func compileAs(src []byte, e entry) (p *Program, err error) {
-	defer func() {
-		// The instrumenter must never take a node down: a bug in it is a
-		// refused script.
-		if r := recover(); r != nil {
-			p, err = nil, fmt.Errorf("%w: the script could not be metered (%v); please report this", ErrCompile, r)
-		}
-	}()
-	if !utf8.Valid(src) {
-		return nil, fmt.Errorf("%w: the script is not valid UTF-8", ErrCompile)
-	}
-	text := string(src)
-	prog, err := parse(text)
-	if err == errEmptyScript {
-		return nil, fmt.Errorf("%w: the script is empty; it must define %s", ErrCompile, e.signature)
-	}
+	defer recoverCompile(&err)
+	text, prog, err := prepareAs(src, e)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrCompile, err)
-	}
-	// Before goja's compiler, which is quadratic in nesting depth (32 KiB of
-	// a+a+... took seconds).
-	if err := checkShape(text, prog); err != nil {
-		return nil, fmt.Errorf("%w: %w: %v", ErrCompile, ErrTooComplex, err)
+		return nil, err
 	}
 	// Strict-mode early errors, reported against the author's own lines.
+	localGojaCompiles.Add(1)
 	if _, err := goja.CompileAST(prog, true); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrCompile, cleanCompileError(err))
 	}
-	if err := staticChecks(text, prog, e); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrCompile, err)
-	}
-	lx, err := lex(text)
+	factory, err := instrumentFactoryAs(text, prog, e)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrCompile, err)
+		return nil, err
 	}
-	body, topWeight, err := instrument(text, prog, lx)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrCompile, err)
-	}
-	if err := verify(prog, body); err != nil {
-		return nil, fmt.Errorf("%w: the script could not be metered (%v); please report this", ErrCompile, err)
-	}
-	factory := wrapFactory(body, topWeight, e.name)
 	gp, err := goja.Compile(scriptName, factory, true)
 	if err != nil {
 		return nil, fmt.Errorf("%w: the script could not be metered (%v); please report this", ErrCompile, err)
@@ -166,13 +160,68 @@ func compileAs(src []byte, e entry) (p *Program, err error) {
 	return &Program{hash: programHash(src, e), source: factory, prog: gp}, nil
 }
 
+// recoverCompile turns a panic in a compile stage into a refusal: the
+// instrumenter must never take a node down, a bug in it is a refused script.
+func recoverCompile(err *error) {
+	if r := recover(); r != nil {
+		*err = fmt.Errorf("%w: the script could not be metered (%v); please report this", ErrCompile, r)
+	}
+}
+
+// prepare is the cheap front of compile: UTF-8, syntax, and the caps on
+// syntax nodes and nesting, before goja's compiler (quadratic in nesting
+// depth: 32 KiB of a+a+... took seconds) ever sees the script.
+func prepare(src []byte) (string, *ast.Program, error) { return prepareAs(src, validateEntry) }
+
+func prepareAs(src []byte, e entry) (string, *ast.Program, error) {
+	if !utf8.Valid(src) {
+		return "", nil, fmt.Errorf("%w: the script is not valid UTF-8", ErrCompile)
+	}
+	text := string(src)
+	prog, err := parse(text)
+	if err == errEmptyScript {
+		return "", nil, fmt.Errorf("%w: the script is empty; it must define %s", ErrCompile, e.signature)
+	}
+	if err != nil {
+		return "", nil, fmt.Errorf("%w: %v", ErrCompile, err)
+	}
+	if err := checkShape(text, prog); err != nil {
+		return "", nil, fmt.Errorf("%w: %w: %v", ErrCompile, ErrTooComplex, err)
+	}
+	return text, prog, nil
+}
+
+// instrumentFactory checks what the sandbox refuses, instruments the
+// script, verifies the result and wraps it in its factory.
+func instrumentFactory(text string, prog *ast.Program) (string, error) {
+	return instrumentFactoryAs(text, prog, validateEntry)
+}
+
+func instrumentFactoryAs(text string, prog *ast.Program, e entry) (string, error) {
+	if err := staticChecks(text, prog, e); err != nil {
+		return "", fmt.Errorf("%w: %v", ErrCompile, err)
+	}
+	lx, err := lex(text)
+	if err != nil {
+		return "", fmt.Errorf("%w: %v", ErrCompile, err)
+	}
+	body, topWeight, err := instrument(text, prog, lx)
+	if err != nil {
+		return "", fmt.Errorf("%w: %v", ErrCompile, err)
+	}
+	if err := verify(prog, body); err != nil {
+		return "", fmt.Errorf("%w: the script could not be metered (%v); please report this", ErrCompile, err)
+	}
+	return wrapFactory(body, topWeight, e.name), nil
+}
+
 // wrapFactory turns the instrumented script into a function expression that
-// takes the two metering functions, runs the script's top level and returns
-// its entry function (validate or transform). It stays on the script's first line so line numbers
-// in error messages match the author's file.
+// takes the metering functions, runs the script's top level and returns
+// its entry function (validate or transform). It stays on the script's
+// first line so line numbers in error messages match the author's file.
 func wrapFactory(body string, topWeight int, name string) string {
-	return fmt.Sprintf("(function (%s, %s, %s) {%s(%d);%s\n;return typeof %s === \"function\" ? %s : void 0;})",
-		fuelFn, checkFn, operandFn, fuelFn, topWeight+1, body, name, name)
+	return fmt.Sprintf("(function (%s, %s, %s, %s, %s) {%s(%d);%s\n;return typeof %s === \"function\" ? %s : void 0;})",
+		fuelFn, checkFn, operandFn, updateFn, keyFn, fuelFn, topWeight+1, body, name, name)
 }
 
 // programHash is what a Program is known by in caches and workers: the
@@ -193,6 +242,7 @@ func programHash(src []byte, e entry) [32]byte {
 // compileFactory compiles a factory source received from a parent process.
 // The source was produced by Compile in the parent, from the same binary.
 func compileFactory(source string) (*goja.Program, error) {
+	localGojaCompiles.Add(1)
 	return goja.Compile(scriptName, source, true)
 }
 
@@ -254,6 +304,16 @@ func staticChecks(src string, prog *ast.Program, e entry) error {
 			if why, ok := forbidden[name]; ok && isReference(parent, field) {
 				fail(n, "%s", why)
 			}
+		case *ast.UnaryExpression, *ast.AssignExpression:
+			// The meter routes an updated property through a call on its
+			// base (updates.go); private names and super have no base value.
+			if t, ok := updatedMember(n); ok {
+				if p, ok := t.(*ast.PrivateDotExpression); ok {
+					fail(n, "++, -- and compound assignments (-=, *=, ...) cannot change a private field (#%s) in access scripts; copy it to a variable first and assign the result back", p.Identifier.Name)
+				} else if isSuperMember(t) {
+					fail(n, "++, -- and compound assignments (-=, *=, ...) cannot change a super property in access scripts; copy it to a variable first and assign the result back")
+				}
+			}
 		case *ast.DebuggerStatement:
 			fail(n, "debugger statements are not allowed in access scripts")
 		case *ast.WithStatement:
@@ -270,6 +330,18 @@ func staticChecks(src string, prog *ast.Program, e entry) error {
 		return fmt.Errorf("the script must define %s at its top level", e.signature)
 	}
 	return nil
+}
+
+func isSuperMember(t ast.Expression) bool {
+	switch t := t.(type) {
+	case *ast.DotExpression:
+		_, ok := t.Left.(*ast.SuperExpression)
+		return ok
+	case *ast.BracketExpression:
+		_, ok := t.Left.(*ast.SuperExpression)
+		return ok
+	}
+	return false
 }
 
 // isReference reports whether an identifier in this position names a

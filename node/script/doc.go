@@ -16,7 +16,7 @@
 // Compile (compile.go) refuses what the sandbox will not run, then
 // instruments the source (instrument.go): it parses it with goja's parser,
 // finds exact source ranges (extent.go, with a small tokenizer, lex.go, for
-// the grouping parentheses goja's AST drops) and splices in two calls:
+// the grouping parentheses goja's AST drops) and splices in calls:
 //
 //	__bv_f(n)  at the start of every function body, static block, instance
 //	           field initializer and loop iteration: charge n units of fuel,
@@ -30,13 +30,20 @@
 //	           parsing rate. x++ and x -= e on a variable become
 //	           __bv_o(x, x++) and x -= __bv_o(x, e); a variable operand,
 //	           where no line can join the one before, is checked inline
-//	           and calls __bv_o only for a long string (operands.go).
+//	           and calls __bv_o only for a long string (operands.go);
+//	__bv_u(o)  at the base of every property that ++, -- or a compound
+//	           arithmetic assignment converts: o.p++ becomes
+//	           __bv_u(o).p++ and o[k] -= e becomes __bv_u(o, (k))[__bv_k()]
+//	           -= e; the ref it returns reads the property once, as the
+//	           operator would, and charges the value like an operand
+//	           (updates.go). Such updates of private fields and super
+//	           properties are refused at compile time.
 //
 // The instrumented source is re-parsed and checked (verify.go): with the
 // inserted calls removed it must print the same canonical tree as the
 // original, and the calls must be everywhere they belong. A mistake in the
 // splicing can therefore only refuse a script, never run one unmetered. The
-// result is wrapped in a factory function that receives the two metering
+// result is wrapped in a factory function that receives the metering
 // functions, runs the script's top level and returns its validate.
 //
 // A sandbox (sandbox.go, harden.go) is a goja runtime hardened once:
@@ -118,7 +125,8 @@
 //	  await / yield                                   +32 / +8
 //	string produced by + or a template                1 per 128 characters
 //	string operand converted or compared (a - b,      1 per 8 characters, from
-//	  a < b, a === b, -a, o[k], case k, x++, x -= e)    64 characters (+2 per check)
+//	  a < b, a === b, -a, o[k], case k, x++, x -= e,    64 characters (+2 per check,
+//	  o.p++, o[k] -= e)                                 +8 per property update)
 //	built-in call                                     1, plus:
 //	  per array element visited or created           1 (join, toLocaleString: 2)
 //	  per property listed (Object.keys, ...)         4
@@ -154,6 +162,13 @@
 // Compile refuses a script over MaxScriptNodes or MaxScriptDepth
 // (ErrTooComplex) before goja compiles it: goja's compiler takes time in
 // proportion to nodes times depth (32 KiB of a+a+... took seconds).
+// Answers are cached by the source's hash. A Pool compiles in its workers
+// (Compiler, poolcompile.go): the size, syntax and the caps are checked in
+// the calling process, goja's compiler runs only in a worker, under the
+// guard and the worker's limits, which answers ok or the refusal; the
+// linear stages (static checks, instrumentation, verification) then run in
+// the caller, which never runs code a worker wrote. A worker that fails is
+// no answer (ErrWorker), and nothing is cached (TestPoolCompilesInWorkers).
 //
 // A built-in that would exceed a cap ends the script (CodeLimit) before it
 // allocates. Arrays a script grows by assignment (a[1e9] = 1) may be longer,
@@ -228,16 +243,15 @@
 //
 // # Known gaps
 //
-//   - ++, -- and compound assignments (o.p -= 1) on a property, rather than
-//     a variable, convert the property's value without a charge: a property
-//     would have to be read twice to charge it first. A loop of o.p = s;
-//     o.p++ on a 200,000-digit string reaches the guard, not the fuel
-//     limit (BenchmarkFuelCalibrationGaps).
 //   - Prototype chains built by assigning F.prototype and calling new F are
 //     bounded by fuel only; property lookups walk them.
-//   - Compile runs in the calling process (the caps bound it to a few tens
-//     of milliseconds, and answers are cached), not in a worker.
 //   - Outside Linux the worker has no RLIMIT_AS, only the Go memory limit.
+//   - Transforms keep the access scripts' string cap (MaxStringLength): a
+//     text transform (ctx.text.decode, JSON.parse of the input) handles at
+//     most 262,144 characters, though the input may be 16 MiB of bytes.
+//   - A transform's per-pixel loop runs ~900× slower than the same loop in
+//     Go (BenchmarkTransformBlackAndWhite1MP: ~1.3 s of CPU for 1 MP):
+//     goja boxes numbers and the metering adds host calls per iteration.
 //   - Subclasses of Array get plain arrays from map, filter and the like
 //     (Symbol.species is not honoured); flat and flatMap always return plain
 //     arrays.

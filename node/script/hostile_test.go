@@ -66,6 +66,7 @@ var hostileCases = []hostileCase{
 	{"loop in a job after true", `function validate() { Promise.resolve().then(() => { for (;;) {} }); return true }`, CodeOutOfFuel, "ran out of fuel"},
 	{"endless job chain", `function validate() { Promise.resolve().then(function f() { return Promise.resolve().then(f) }); return true }`, CodeOutOfFuel, "ran out of fuel"},
 	{"generator loop", `function* g() { for (;;) yield 1 } function validate() { for (const x of g()) {} }`, CodeOutOfFuel, "ran out of fuel"},
+	{"long string updated as a property", `function validate() { const s = '1'.repeat(200000), o = {}; for (;;) { o.p = s; o.p++ } }`, CodeOutOfFuel, "ran out of fuel"},
 	{"prototype pollution", `function validate() { Object.prototype.polluted = 'yes'; Array.prototype.includes = () => true; return true }`, CodeThrew, "TypeError"},
 	{"prototype pollution caught", `function validate() { try { Object.prototype.polluted = 1 } catch (e) {} try { Object.defineProperty(Object.prototype, 'p', { value: 1 }) } catch (e) {} return ({}).polluted === undefined && ({}).p === undefined ? 'clean' : 'dirty' }`, CodeReturned, `"clean"`},
 	{"global pollution", `function validate() { globalThis.x = 1 }`, CodeThrew, "TypeError"},

@@ -17,6 +17,8 @@ const (
 	fuelFn         = "__bv_f" // __bv_f(n): charge n units of fuel
 	checkFn        = "__bv_c" // __bv_c(v): cap and charge a string produced by + or a template
 	operandFn      = "__bv_o" // __bv_o(v), __bv_o(x, v): charge strings an operator converts
+	updateFn       = "__bv_u" // __bv_u(o), __bv_u(o, k): the base of a property an update converts
+	keyFn          = "__bv_k" // __bv_k(): the key __bv_u(o, k) was given
 )
 
 // A site is a piece of code that runs as a unit each time it is entered: a
@@ -38,6 +40,7 @@ type insertion struct {
 	class int
 	seq   int
 	text  func() string
+	skip  int // source bytes the text replaces (a bracket of an updated property)
 }
 
 type instrumenter struct {
@@ -45,12 +48,14 @@ type instrumenter struct {
 	ins []insertion
 	seq int
 	err error
+	// updatedKeys are the bracket members whose key __bv_u charges.
+	updatedKeys map[*ast.BracketExpression]bool
 }
 
 // instrument returns the source with fuel charges and string checks
 // spliced in, and the weight of the top-level code.
 func instrument(src string, prog *ast.Program, lx *lexer) (string, int, error) {
-	in := &instrumenter{lc: newLocator(lx, prog)}
+	in := &instrumenter{lc: newLocator(lx, prog), updatedKeys: map[*ast.BracketExpression]bool{}}
 	if in.lc.err != nil {
 		return "", 0, in.lc.err
 	}
@@ -82,7 +87,7 @@ func instrument(src string, prog *ast.Program, lx *lexer) (string, int, error) {
 		}
 		b.WriteString(src[last:x.off])
 		b.WriteString(x.text())
-		last = x.off
+		last = x.off + x.skip
 	}
 	b.WriteString(src[last:])
 	return b.String(), top.weight, nil
@@ -196,7 +201,48 @@ func (in *instrumenter) operandCheck(e ast.Expression) {
 		in.wrap(sp, func() string { return open }, close)
 		return
 	}
+	if _, ok := e.(*ast.SequenceExpression); ok {
+		// o[a, b]: one argument, not two.
+		in.wrap(sp, func() string { return operandFn + "((" }, "))")
+		return
+	}
 	in.wrap(sp, func() string { return operandFn + "(" }, ")")
+}
+
+// memberUpdate routes the property that ++, -- or a compound arithmetic
+// assignment converts through __bv_u, which reads it once and charges it:
+// o.p++ becomes __bv_u(o).p++ and o[k] -= e becomes
+// __bv_u(o, (k))[__bv_k()] -= e (see updates.go).
+func (in *instrumenter) memberUpdate(t ast.Expression) {
+	switch t := t.(type) {
+	case *ast.DotExpression:
+		sp, err := in.lc.full(t.Left)
+		if err != nil {
+			in.fail(err)
+			return
+		}
+		in.wrap(sp, func() string { return updateFn + "(" }, ")")
+	case *ast.BracketExpression:
+		sp, err := in.lc.full(t.Left)
+		if err != nil {
+			in.fail(err)
+			return
+		}
+		lb, rb := off(t.LeftBracket), off(t.RightBracket)
+		src := in.lc.lx.src
+		if lb < sp.e || rb <= lb || rb >= len(src) || src[lb] != '[' || src[rb] != ']' {
+			in.fail(fmt.Errorf("internal: brackets of an updated property at %d", lb))
+			return
+		}
+		in.add(sp.s, classOpener, func() string { return updateFn + "(" })
+		in.seq++
+		in.ins = append(in.ins,
+			insertion{off: lb, class: classOpener, seq: in.seq, text: func() string { return ", (" }, skip: 1},
+			insertion{off: rb, class: classOpener, seq: in.seq, text: func() string { return "))[" + keyFn + "()]" }, skip: 1})
+		in.updatedKeys[t] = true
+	default:
+		in.fail(fmt.Errorf("internal: updated %T", t))
+	}
 }
 
 // updateCheck charges the current value of the variable x that x++, x--
@@ -364,9 +410,16 @@ func (in *instrumenter) visit(n ast.Node, st *site) {
 		in.updateCheck(n, id)
 		st.weight += weightOperand
 	}
+	if t, ok := updatedMember(n); ok {
+		in.memberUpdate(t)
+		st.weight += weightUpdate
+	}
 	for _, e := range checkedOperands(n) {
 		if a, ok := n.(*ast.AssignExpression); ok && updates && e == a.Right {
 			continue // __bv_o(x, e) checks e too
+		}
+		if b, ok := n.(*ast.BracketExpression); ok && in.updatedKeys[b] && e == b.Member {
+			continue // __bv_u(o, k) charges k
 		}
 		in.operandCheck(e)
 		st.weight += weightOperand

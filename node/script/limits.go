@@ -83,6 +83,7 @@ const (
 	weightMember    = 1  // property access (walks the prototype chain)
 	weightConcat    = 2  // a checked + or template (a host call)
 	weightOperand   = 2  // a checked operand of a converting operator (a host call)
+	weightUpdate    = 8  // ++, -- or op= on a property (a host call, a wrapper, a get and a set from Go)
 	weightThrow     = 8  // throw (captures a stack)
 	weightTry       = 2  // try
 	weightTemplate  = 2  // template literal

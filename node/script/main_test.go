@@ -106,7 +106,7 @@ func raceHeavy(t testing.TB, name string, fuel uint64) bool {
 // heavyNames are the battery cases that burn a whole budget of fuel.
 var heavyNames = map[string]bool{"infinite loop": true, "infinite loop, brace-less": true, "infinite loop caught": true,
 	"loop in the top level": true, "sparse array spread": true, "async loop": true, "loop in a job after true": true,
-	"endless job chain": true, "generator loop": true, "arguments of the factory": true, "host objects": true, "host probe": true}
+	"endless job chain": true, "generator loop": true, "long string updated as a property": true, "arguments of the factory": true, "host objects": true, "host probe": true}
 
 func mustCompile(t testing.TB, src string) *Program {
 	t.Helper()

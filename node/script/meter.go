@@ -124,6 +124,23 @@ func (m *meter) operand(call goja.FunctionCall) goja.Value {
 	return call.Arguments[len(call.Arguments)-1]
 }
 
+// chargeOperand charges a value an operator converts: a long string, or a
+// String object around one, at the parsing rate.
+func (m *meter) chargeOperand(v goja.Value) {
+	n := 0
+	switch x := v.(type) {
+	case goja.String:
+		n = x.Length()
+	case *goja.Object:
+		if x.ClassName() == "String" {
+			n = int(strLen(x))
+		}
+	}
+	if n >= rateOperand {
+		m.charge(uint64(n / rateParse))
+	}
+}
+
 // checkString ends the script if a built-in produced an over-long string
 // and charges for producing it.
 func (m *meter) checkString(v goja.Value) goja.Value {

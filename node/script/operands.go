@@ -30,8 +30,14 @@ import (
 // (the update itself then converts it once). It starts with an identifier,
 // so a line that begins with it never joins the line before.
 //
-// ++, -- and compound assignments on properties (o.p++) are not wrapped: a
-// property would have to be read twice (see doc.go, "Known gaps").
+// ++, -- and compound arithmetic assignments on a property read the
+// property through __bv_u, which charges the value it reads (updates.go):
+//
+//	o.p++, o.p -= e                  __bv_u(o).p++, __bv_u(o).p -= e
+//	o[k]++, o[k] -= e                __bv_u(o, (k))[__bv_k()]++, ...
+//
+// Private fields (this.#x) and super properties cannot be routed so; updates
+// of them are refused at compile time (staticChecks).
 
 // convertsOperands reports whether a binary operator converts or compares
 // its operands.
@@ -57,6 +63,9 @@ func arithmeticAssign(op token.Token) bool {
 func mayBeLongString(e ast.Expression) bool {
 	if x, ok := isOperandGuard(e); ok {
 		return mayBeLongString(x)
+	}
+	if call, ok := isCallTo(e, keyFn); ok && len(call.ArgumentList) == 0 {
+		return false // the key of an updated property: __bv_u charged it
 	}
 	if call, ok := isCheckCall(e); ok && len(call.ArgumentList) > 0 {
 		// Already checked (the verifier sees the instrumented tree): what
@@ -162,6 +171,58 @@ func updatedVariable(n ast.Node) (*ast.Identifier, bool) {
 	return nil, false
 }
 
+// updatedMember returns the property that ++/-- or a compound arithmetic
+// assignment converts, if its target is a property.
+func updatedMember(n ast.Node) (ast.Expression, bool) {
+	var t ast.Expression
+	switch n := n.(type) {
+	case *ast.UnaryExpression:
+		if n.Operator != token.INCREMENT && n.Operator != token.DECREMENT {
+			return nil, false
+		}
+		t = n.Operand
+	case *ast.AssignExpression:
+		if !arithmeticAssign(n.Operator) {
+			return nil, false
+		}
+		t = n.Left
+	default:
+		return nil, false
+	}
+	switch t.(type) {
+	case *ast.DotExpression, *ast.BracketExpression, *ast.PrivateDotExpression:
+		return t, true
+	}
+	return nil, false
+}
+
+// unwrapMember undoes memberUpdate: __bv_u(o).p gives o.p and
+// __bv_u(o, k)[__bv_k()] gives o[k]. It reports false for anything else.
+func unwrapMember(t ast.Expression) (ast.Expression, bool) {
+	switch t := t.(type) {
+	case *ast.DotExpression:
+		call, ok := isCallTo(t.Left, updateFn)
+		if !ok || len(call.ArgumentList) != 1 {
+			return nil, false
+		}
+		cp := *t
+		cp.Left = call.ArgumentList[0]
+		return &cp, true
+	case *ast.BracketExpression:
+		call, ok := isCallTo(t.Left, updateFn)
+		if !ok || len(call.ArgumentList) != 2 {
+			return nil, false
+		}
+		if k, ok := isCallTo(t.Member, keyFn); !ok || len(k.ArgumentList) != 0 {
+			return nil, false
+		}
+		cp := *t
+		cp.Left, cp.Member = call.ArgumentList[0], call.ArgumentList[1]
+		return &cp, true
+	}
+	return nil, false
+}
+
 // isUpdateCheck reports whether e is __bv_o(x, v) for the variable x named
 // name.
 func isUpdateCheck(e ast.Expression, name string) (ast.Expression, bool) {
@@ -180,6 +241,23 @@ func isUpdateCheck(e ast.Expression, name string) (ast.Expression, bool) {
 // __bv_o(x, x++) gives x++, and x -= __bv_o(x, e) gives x -= e. It reports
 // false for anything else.
 func strippedUpdate(n ast.Node) (ast.Node, bool) {
+	if t, ok := updatedMember(n); ok {
+		m, ok := unwrapMember(t)
+		if !ok {
+			return nil, false
+		}
+		switch n := n.(type) {
+		case *ast.UnaryExpression:
+			cp := *n
+			cp.Operand = m
+			return &cp, true
+		case *ast.AssignExpression:
+			cp := *n
+			cp.Left = m
+			return &cp, true
+		}
+		return nil, false
+	}
 	switch n := n.(type) {
 	case *ast.CallExpression:
 		call, ok := isCallTo(n, operandFn)

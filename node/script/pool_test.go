@@ -342,3 +342,70 @@ func TestMaybeRunWorkerReturns(t *testing.T) {
 	}
 	MaybeRunWorker()
 }
+
+// A Pool compiles in its workers: the cheap checks (size, syntax, the node
+// and depth caps) run in the calling process, goja's compiler only in a
+// worker, and the answers (a program, or the same refusal Compile gives)
+// are cached by hash; a worker that fails gives no answer and leaves
+// nothing in the cache.
+func TestPoolCompilesInWorkers(t *testing.T) {
+	pool := testPool(t, "")
+	ctx := context.Background()
+	tag := fmt.Sprintf("// %s %d\n", t.Name(), time.Now().UnixNano())
+	cases := []string{
+		`function validate(w) { const o = { n: 0 }; o.n++; return w.size > o.n }`,
+		`function validate() { delete x }`,
+		`function validate() { return /x/ }`,
+		`function validate() { return ` + strings.Repeat("[", 80) + strings.Repeat("]", 80) + ` }`,
+		`function validate() {`,
+	}
+	for i, body := range cases {
+		src := []byte(tag + body)
+		want, wantErr := compile(src) // uncached, in this process
+		before := localGojaCompiles.Load()
+		got, err := pool.Compile(ctx, src)
+		if n := localGojaCompiles.Load() - before; n != 0 {
+			t.Errorf("case %d: goja compiled %d times in the calling process", i, n)
+		}
+		switch {
+		case wantErr != nil:
+			if err == nil || !errors.Is(err, ErrCompile) || err.Error() != wantErr.Error() {
+				t.Errorf("case %d: pool %v, want %v", i, err, wantErr)
+			}
+			if errors.Is(wantErr, ErrTooComplex) != errors.Is(err, ErrTooComplex) {
+				t.Errorf("case %d: ErrTooComplex lost: %v", i, err)
+			}
+		case err != nil:
+			t.Errorf("case %d: pool %v, want a program", i, err)
+		default:
+			if got.source != want.source || got.hash != want.hash {
+				t.Errorf("case %d: the pool's program differs from Compile's", i)
+			}
+			v, err := pool.Validate(ctx, got, Write{Key: "k/x", Value: []byte("ab")}, Context{Keyspace: "k"}, nil)
+			if err != nil || !v.Allowed {
+				t.Errorf("case %d: the pool's program ran as %+v, %v", i, v, err)
+			}
+		}
+		again, err2 := pool.ForAdmission().(Compiler).Compile(ctx, src)
+		if again != got || (err2 == nil) != (err == nil) || (err2 != nil && err2.Error() != err.Error()) {
+			t.Errorf("case %d: the second answer (%p, %v) is not the cached (%p, %v)", i, again, err2, got, err)
+		}
+	}
+
+	// A worker that is killed while it compiles is no answer: an ErrWorker,
+	// not ErrCompile, and the next call compiles.
+	slow, err := NewPool(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close()
+	slow.guard = time.Nanosecond
+	src := []byte(tag + `function validate() { return 'killed first' }`)
+	if _, err := slow.Compile(ctx, src); !errors.Is(err, ErrWorker) || errors.Is(err, ErrCompile) {
+		t.Fatalf("killed compile: %v, want ErrWorker", err)
+	}
+	slow.guard = testGuard()
+	if p, err := slow.Compile(ctx, src); err != nil || p == nil {
+		t.Fatalf("compile after a killed worker: %v", err)
+	}
+}

@@ -22,6 +22,7 @@ import (
 //	'P' program: hash, factory source       'N' need program: hash
 //	'A' ledger answer                       'Q' ledger query: method, arguments
 //	                                        'R' result: verdict or failure
+//	'C' compile: script source              'K' compiled: ok, or the refusal
 //	'T' transform: hash, input, key,        'O' transform output (transform_pool.go)
 //	    request, fuel
 //
@@ -35,6 +36,8 @@ const (
 	frameQuery    = 'Q'
 	frameAnswer   = 'A'
 	frameResult   = 'R'
+	frameCompile  = 'C'
+	frameCompiled = 'K'
 
 	frameTransform       = 'T'
 	frameTransformResult = 'O'
@@ -277,6 +280,34 @@ func decodeResult(p []byte) (Verdict, byte, string, error) {
 		return Verdict{}, kind, msg, d.end()
 	}
 	return Verdict{}, 0, "", fmt.Errorf("%w: result kind %d", errProtocol, kind)
+}
+
+// compile requests and answers. A 'C' payload is the source as one field;
+// a 'K' payload is a boolean (compiled) and the refusal's text (empty when
+// it compiled).
+
+func encodeCompile(src []byte) []byte { return (&enc{}).bytes(src).b }
+
+func decodeCompile(p []byte) ([]byte, error) {
+	d := &dec{b: p}
+	src := d.bytes()
+	return src, d.end()
+}
+
+func encodeCompiled(ok bool, refusal string) []byte {
+	return (&enc{}).boolean(ok).str(refusal).b
+}
+
+func decodeCompiled(p []byte) (ok bool, refusal string, err error) {
+	d := &dec{b: p}
+	ok, refusal = d.boolean(), d.str()
+	if err := d.end(); err != nil {
+		return false, "", err
+	}
+	if ok == (refusal != "") {
+		return false, "", fmt.Errorf("%w: a compile answer is ok or has a refusal", errProtocol)
+	}
+	return ok, refusal, nil
 }
 
 // ledger queries and answers.

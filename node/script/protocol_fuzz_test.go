@@ -139,3 +139,43 @@ func FuzzDecodeTransformResult(f *testing.F) {
 		}
 	})
 }
+
+func FuzzDecodeCompile(f *testing.F) {
+	f.Add(encodeCompile([]byte(`function validate() { return true }`)))
+	f.Add(encodeCompile(nil))
+	f.Add([]byte{0x80})
+	f.Fuzz(func(t *testing.T, p []byte) {
+		src, err := decodeCompile(p)
+		if err != nil {
+			if !errors.Is(err, errProtocol) {
+				t.Fatalf("error %v is not errProtocol", err)
+			}
+			return
+		}
+		if again := encodeCompile(src); !bytes.Equal(again, p) {
+			t.Fatalf("decode-encode changed the bytes:\n%x\n%x", p, again)
+		}
+	})
+}
+
+func FuzzDecodeCompiled(f *testing.F) {
+	f.Add(encodeCompiled(true, ""))
+	f.Add(encodeCompiled(false, "access script rejected: line 1: no"))
+	f.Add(encodeCompiled(true, "both"))
+	f.Add([]byte{2, 0})
+	f.Fuzz(func(t *testing.T, p []byte) {
+		ok, refusal, err := decodeCompiled(p)
+		if err != nil {
+			if !errors.Is(err, errProtocol) {
+				t.Fatalf("error %v is not errProtocol", err)
+			}
+			return
+		}
+		if ok == (refusal != "") {
+			t.Fatalf("accepted ok=%v with refusal %q", ok, refusal)
+		}
+		if again := encodeCompiled(ok, refusal); !bytes.Equal(again, p) {
+			t.Fatalf("decode-encode changed the bytes:\n%x\n%x", p, again)
+		}
+	})
+}

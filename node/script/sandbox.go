@@ -28,6 +28,9 @@ type sandbox struct {
 	fuelFn    goja.Value
 	checkFn   goja.Value
 	operandFn goja.Value
+	updateFn  goja.Value
+	keyFn     goja.Value
+	upd       updates
 	factories map[[32]byte]goja.Callable
 	uses      int
 	dirty     bool
@@ -58,6 +61,9 @@ func newSandbox() (*sandbox, error) {
 	sb.fuelFn = sb.newFunc("fuel", 1, m.fuel)
 	sb.checkFn = sb.newFunc("check", 1, m.check)
 	sb.operandFn = sb.newFunc("operand", 1, m.operand)
+	if err := sb.installUpdates(); err != nil {
+		return nil, fmt.Errorf("harden sandbox: %w", err)
+	}
 	return sb, nil
 }
 
@@ -78,7 +84,11 @@ func (sb *sandbox) factory(p *Program) (goja.Callable, error) {
 	if f, ok := sb.factories[p.hash]; ok {
 		return f, nil
 	}
-	v, err := sb.vm.RunProgram(p.prog)
+	gp, err := p.compiled()
+	if err != nil {
+		return nil, err
+	}
+	v, err := sb.vm.RunProgram(gp)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +145,8 @@ func (sb *sandbox) invoke(p *Program, w Write, c Context) (res goja.Value, jsErr
 		sb.dirty = true
 		return nil, nil, "", fmt.Errorf("load script: %w", err)
 	}
-	val, jsErr := factory(goja.Undefined(), sb.fuelFn, sb.checkFn, sb.operandFn)
+	sb.upd.next = goja.Undefined() // nothing of the call before
+	val, jsErr := factory(goja.Undefined(), sb.fuelFn, sb.checkFn, sb.operandFn, sb.updateFn, sb.keyFn)
 	if jsErr != nil {
 		return nil, jsErr, "while loading the script: ", nil
 	}

@@ -72,6 +72,8 @@ func TestTransformReturnKinds(t *testing.T) {
 		{`function transform(input, ctx) { return 42; }`, KindJSON, `42`},
 		{`function transform(input, ctx) { return null; }`, KindJSON, `null`},
 		{`function transform(input, ctx) { return ctx.key + " " + ctx.request; }`, KindString, "tools/t " + testTC.Request.String()},
+		// Property updates go through the metering helpers every factory is given.
+		{`function transform(input, ctx) { var o = {n: 1, s: "a"}; o.n++; o["n"] += 2; o.s += "b"; return o; }`, KindJSON, `{"n":4,"s":"ab"}`},
 	}
 	for i, c := range cases {
 		res := mustRunT(t, c.src, []byte("abc"))

@@ -17,8 +17,9 @@ import (
 //  1. it is the original program: with the inserted calls removed, both
 //     trees print the same canonical form;
 //  2. the inserted calls are everywhere they must be: at the start of every
-//     function body, static block and loop iteration, and around every
-//     string concatenation and template.
+//     function body, static block and loop iteration, around every string
+//     concatenation and template, every operand that converts strings, and
+//     at the base of every property an update converts.
 
 var idxType = reflect.TypeOf(file.Idx(0))
 
@@ -248,6 +249,11 @@ func checkInstrumented(prog *ast.Program) error {
 				if _, ok := isUpdateCheck(u.Right, string(id.Name)); !ok {
 					fail(n, "updated variable")
 				}
+			}
+		}
+		if t, ok := updatedMember(n); ok {
+			if _, ok := unwrapMember(t); !ok {
+				fail(n, "updated property")
 			}
 		}
 		for _, e := range checkedOperands(n) {

@@ -75,6 +75,12 @@ func serveWorker(in io.Reader, out io.Writer, ready func()) error {
 			}
 			continue
 		}
+		if typ == frameCompile {
+			if err := ws.compile(payload); err != nil {
+				return err
+			}
+			continue
+		}
 		if typ != frameValidate {
 			return fmt.Errorf("%w: unexpected frame %q", errProtocol, typ)
 		}
@@ -112,6 +118,27 @@ func (ws *workerState) handle(req request) error {
 		ws.sb, err = newSandbox()
 	}
 	return err
+}
+
+// compile answers a compile request: the whole of compile runs here, under
+// the parent's guard and this process's limits, and only the verdict goes
+// back (the parent instruments the source itself).
+func (ws *workerState) compile(payload []byte) error {
+	src, err := decodeCompile(payload)
+	if err != nil {
+		return err
+	}
+	if len(src) > MaxScriptSize {
+		return fmt.Errorf("%w: a script of %d bytes", errProtocol, len(src))
+	}
+	if _, err := compile(src); err != nil {
+		msg := err.Error()
+		if msg == "" {
+			msg = ErrCompile.Error()
+		}
+		return ws.out.send(frameCompiled, encodeCompiled(false, msg))
+	}
+	return ws.out.send(frameCompiled, encodeCompiled(true, ""))
 }
 
 // program returns the compiled program for hash, asking the parent for its

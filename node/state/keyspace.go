@@ -111,7 +111,7 @@ func (s *Scripts) program(h wire.Hash, src []byte) (*script.Program, error) {
 	if ok {
 		return p, nil
 	}
-	p, err := script.Compile(src)
+	p, err := s.compile(src)
 	if err != nil {
 		return nil, err
 	}
@@ -122,6 +122,27 @@ func (s *Scripts) program(h wire.Hash, src []byte) (*script.Program, error) {
 	c.progs[h] = p
 	c.mu.Unlock()
 	return p, nil
+}
+
+// compile compiles a script in the runner's workers when the runner can
+// (a script.Pool lane: goja's compiler then runs there, under the guard),
+// else in this process.
+func (s *Scripts) compile(src []byte) (*script.Program, error) {
+	if s != nil {
+		if c, ok := s.Runner.(script.Compiler); ok {
+			return c.Compile(context.Background(), src)
+		}
+	}
+	return script.Compile(src)
+}
+
+// compileRefusal turns a compile error into a rule error when the script
+// was refused, or ErrScriptUnavailable when the runner could not decide.
+func compileRefusal(err error, code consensus.ErrorCode, format string, args ...any) error {
+	if !errors.Is(err, script.ErrCompile) {
+		return fmt.Errorf("%w: compiling the script: %v", ErrScriptUnavailable, err)
+	}
+	return consensus.Rule(code, format, append(args, err)...)
 }
 
 // ErrScriptUnavailable means a script could not be run to a deterministic
@@ -198,9 +219,9 @@ func (b *Batch) runScript(k *Keyspace, w script.Write) error {
 	}
 	prog, err := b.scripts.program(k.Script, src)
 	if err != nil {
-		// Scripts are compiled before they are accepted, so this cannot happen
-		// for a valid chain; refuse deterministically all the same.
-		return consensus.Rule(consensus.ErrScriptRejected, "keyspace %q: its access script does not compile: %v", k.Name, err)
+		// Scripts are compiled before they are accepted, so a refusal cannot
+		// happen for a valid chain; refuse deterministically all the same.
+		return compileRefusal(err, consensus.ErrScriptRejected, "keyspace %q: its access script does not compile: %v", k.Name)
 	}
 	c := script.Context{Keyspace: k.Name, Owner: wire.EncodeAddress(b.p.Net, k.Owner), Height: b.height, Time: b.time, Chain: b.chain.String()}
 	v, err := b.scripts.Runner.Validate(context.Background(), prog, w, c, batchLedger{b})
@@ -259,12 +280,12 @@ func (b *Batch) checkPut(signer wire.PubKey, key string, value []byte) error {
 }
 
 // checkScript compiles a script offered in a transaction.
-func checkScript(src []byte) error {
+func (b *Batch) checkScript(src []byte) error {
 	if len(src) == 0 {
 		return nil
 	}
-	if _, err := script.Compile(src); err != nil {
-		return consensus.Rule(consensus.ErrBadScript, "%v", err)
+	if _, err := b.scripts.compile(src); err != nil {
+		return compileRefusal(err, consensus.ErrBadScript, "%v")
 	}
 	return nil
 }
@@ -303,7 +324,7 @@ func (b *Batch) checkKeyspace(t *wire.Tx) (price uint64, apply func(), err error
 		if body.MaxPrice < price {
 			return 0, nil, consensus.Rule(consensus.ErrPriceTooLow, "keyspace %q costs %s BVS, more than the %s BVS offered", body.Name, wire.FormatAmount(price), wire.FormatAmount(body.MaxPrice))
 		}
-		if err := checkScript(body.Script); err != nil {
+		if err := b.checkScript(body.Script); err != nil {
 			return 0, nil, err
 		}
 		return price, func() {
@@ -316,7 +337,7 @@ func (b *Batch) checkKeyspace(t *wire.Tx) (price uint64, apply func(), err error
 		if err != nil {
 			return 0, nil, err
 		}
-		if err := checkScript(body.Script); err != nil {
+		if err := b.checkScript(body.Script); err != nil {
 			return 0, nil, err
 		}
 		if !k.Script.IsZero() {

@@ -18,6 +18,7 @@ type KeyMap struct {
 	Mining       key.Binding
 	Wallet       key.Binding
 	Data         key.Binding
+	Market       key.Binding
 	ToggleMining key.Binding
 
 	// Lists. Move is for the short help only: it shows Up and Down as one.
@@ -61,6 +62,16 @@ type KeyMap struct {
 	EditScript key.Binding
 	OpenSpace  key.Binding
 
+	// Market.
+	NewRequest   key.Binding // focus the request box
+	MyBounties   key.Binding // my bounties and jobs
+	OpenBounties key.Binding // open bounties to browse
+	Serve        key.Binding
+	Settle       key.Binding
+	Dispute      key.Binding
+	Accept       key.Binding
+	Fund         key.Binding
+
 	// Setup.
 	Create  key.Binding
 	Restore key.Binding
@@ -82,6 +93,7 @@ func Default() KeyMap {
 		Mining:       b([]string{"3"}, "3", "mining"),
 		Wallet:       b([]string{"4"}, "4", "wallet"),
 		Data:         b([]string{"5"}, "5", "keyspaces & data"),
+		Market:       b([]string{"6"}, "6", "market"),
 		ToggleMining: b([]string{"m"}, "m", "start/stop mining"),
 
 		Move:     b([]string{"up", "down"}, "↑/↓", "move"),
@@ -119,6 +131,15 @@ func Default() KeyMap {
 		EditScript: b([]string{"e"}, "e", "edit script"),
 		OpenSpace:  b([]string{"o"}, "o", "look up"),
 
+		NewRequest:   b([]string{"r"}, "r", "request"),
+		MyBounties:   b([]string{"b"}, "b", "my bounties"),
+		OpenBounties: b([]string{"o"}, "o", "open bounties"),
+		Serve:        b([]string{"S"}, "S", "serve on/off"),
+		Settle:       b([]string{"s"}, "s", "settle"),
+		Dispute:      b([]string{"d"}, "d", "dispute"),
+		Accept:       b([]string{"a"}, "a", "accept"),
+		Fund:         b([]string{"enter"}, "enter", "fund row"),
+
 		Create:  b([]string{"c"}, "c", "create a wallet"),
 		Restore: b([]string{"r"}, "r", "restore from mnemonic"),
 	}
@@ -126,7 +147,7 @@ func Default() KeyMap {
 
 // Global is the help group that every screen shares.
 func (k KeyMap) Global() []key.Binding {
-	return []key.Binding{k.NextTab, k.Home, k.Blocktree, k.Mining, k.Wallet, k.Data, k.ToggleMining, k.Help, k.Quit}
+	return []key.Binding{k.NextTab, k.Home, k.Blocktree, k.Mining, k.Wallet, k.Data, k.Market, k.ToggleMining, k.Help, k.Quit}
 }
 
 // ListKeys are the bindings of a scrolling list.

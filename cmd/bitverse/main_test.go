@@ -1,0 +1,31 @@
+package main
+
+import (
+	"os"
+	"testing"
+
+	"github.com/bitverse/bitverse/node/script"
+)
+
+// runAsBinaryEnv makes this test binary act as the bitverse binary: the
+// CLI tests run it as a user runs bitverse (and so do the nodes a devnet
+// starts and the script workers a node re-executes), so the package is
+// not built a second time for them.
+const runAsBinaryEnv = "BITVERSE_TEST_RUN_AS_BINARY"
+
+func TestMain(m *testing.M) {
+	// A node's script workers re-execute this binary with an environment
+	// of their own, without runAsBinaryEnv.
+	script.MaybeRunWorker()
+	if os.Getenv(runAsBinaryEnv) == "1" {
+		main()
+		os.Exit(0)
+	}
+	// Every process the tests start from this binary is bitverse.
+	os.Setenv(runAsBinaryEnv, "1")
+	code := m.Run()
+	if funded.dir != "" {
+		os.RemoveAll(funded.dir)
+	}
+	os.Exit(code)
+}

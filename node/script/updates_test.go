@@ -1,0 +1,170 @@
+package script
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// Every form that converts a property's value (o.p++, --o[k], o.p -= e,
+// a[i] **= e, ...) pays for a long string it converts, as the same forms on
+// a variable do: the loop below costs at least 1 unit per 8 characters
+// converted more with a 20,000-digit string than with a 1-digit one (before,
+// the same: ~2 ms per 200,000 digits for a few units).
+func TestPropertyUpdatesChargeLongStrings(t *testing.T) {
+	const rounds, digits = 4, 20000
+	loops := map[string]string{
+		"o.p++":               `const o = {}; for (let n = 0; n < 4; n++) { o.p = s; o.p++ }`,
+		"o.p--":               `const o = {}; for (let n = 0; n < 4; n++) { o.p = s; o.p-- }`,
+		"++o.p":               `const o = {}; for (let n = 0; n < 4; n++) { o.p = s; ++o.p }`,
+		"--o.p":               `const o = {}; for (let n = 0; n < 4; n++) { o.p = s; --o.p }`,
+		"o.p -= 1":            `const o = {}; for (let n = 0; n < 4; n++) { o.p = s; o.p -= 1 }`,
+		"o.p *= 1":            `const o = {}; for (let n = 0; n < 4; n++) { o.p = s; o.p *= 1 }`,
+		"o.p /= 1":            `const o = {}; for (let n = 0; n < 4; n++) { o.p = s; o.p /= 1 }`,
+		"o.p %= 7":            `const o = {}; for (let n = 0; n < 4; n++) { o.p = s; o.p %= 7 }`,
+		"o.p **= 1":           `const o = {}; for (let n = 0; n < 4; n++) { o.p = s; o.p **= 1 }`,
+		"o.p <<= 1":           `const o = {}; for (let n = 0; n < 4; n++) { o.p = s; o.p <<= 1 }`,
+		"o.p >>= 1":           `const o = {}; for (let n = 0; n < 4; n++) { o.p = s; o.p >>= 1 }`,
+		"o.p >>>= 1":          `const o = {}; for (let n = 0; n < 4; n++) { o.p = s; o.p >>>= 1 }`,
+		"o.p &= 1":            `const o = {}; for (let n = 0; n < 4; n++) { o.p = s; o.p &= 1 }`,
+		"o.p |= 1":            `const o = {}; for (let n = 0; n < 4; n++) { o.p = s; o.p |= 1 }`,
+		"o.p ^= 1":            `const o = {}; for (let n = 0; n < 4; n++) { o.p = s; o.p ^= 1 }`,
+		"o[k]++":              `const o = {}; for (let n = 0; n < 4; n++) { o[k] = s; o[k]++ }`,
+		"o[k] -= 1":           `const o = {}; for (let n = 0; n < 4; n++) { o[k] = s; o[k] -= 1 }`,
+		"a[i]++":              `const a = [0, 0, 0, 0]; for (let n = 0; n < 4; n++) { a[i] = s; a[i]++ }`,
+		"--a[i]":              `const a = [0, 0, 0, 0]; for (let n = 0; n < 4; n++) { a[i] = s; --a[i] }`,
+		"o[sym]++":            `const o = {}; for (let n = 0; n < 4; n++) { o[sym] = s; o[sym]++ }`,
+		"o[{toString}]++":     `const o = {}, ko = { toString() { return 'p' } }; for (let n = 0; n < 4; n++) { o.p = s; o[ko]++ }`,
+		"o.a.b.p++":           `const o = { a: { b: {} } }; for (let n = 0; n < 4; n++) { o.a.b.p = s; o.a.b.p++ }`,
+		"(o).p++":             `const o = {}; for (let n = 0; n < 4; n++) { o.p = s; (o).p++ }`,
+		"getter":              `const o = { get p() { return s }, set p(v) {} }; for (let n = 0; n < 4; n++) o.p++`,
+		"frozen":              `const o = Object.freeze({ p: s }); for (let n = 0; n < 4; n++) try { o.p++ } catch (e) {}`,
+		"inherited read-only": `const o = Object.create(Object.freeze({ p: s })); for (let n = 0; n < 4; n++) try { o.p -= 1 } catch (e) {}`,
+		"this.p++":            `const o = { f() { this.p = s; this.p++ } }; for (let n = 0; n < 4; n++) o.f()`,
+		"String object":       `const o = {}; for (let n = 0; n < 4; n++) { o.p = new String(s); o.p++ }`,
+	}
+	r := newInProcess()
+	fuel := func(name, s, loop string) uint64 {
+		p := mustCompile(t, "function validate() { const s = "+s+", k = 'p', i = 3, sym = Symbol('p');"+loop+"; return true }")
+		v, err := r.Validate(context.Background(), p, Write{}, Context{}, nil)
+		if err != nil || v.Code != CodeAllowed {
+			t.Fatalf("%s: %v (%s), %v", name, v.Code, v.Reason, err)
+		}
+		return v.Fuel
+	}
+	for name, loop := range loops {
+		long, short := fuel(name, fmt.Sprintf("'1'.repeat(%d)", digits), loop), fuel(name, "'1'", loop)
+		if want := uint64(rounds * digits / rateParse); long < short+want {
+			t.Errorf("%s: %d fuel with a %d-digit string, %d with one digit; want at least %d more", name, long, digits, short, want)
+		}
+	}
+	// And a loop of them on a 200,000-digit string runs out of fuel.
+	for _, loop := range []string{`const o = {}; for (;;) { o.p = s; o.p++ }`} {
+		p := mustCompile(t, "function validate() { const s = '1'.repeat(200000); "+loop+" }")
+		v, err := r.Validate(context.Background(), p, Write{}, Context{}, nil)
+		if err != nil || v.Code != CodeOutOfFuel {
+			t.Errorf("%s: %v (%s) %v, want out of fuel", loop, v.Code, v.Reason, err)
+		}
+	}
+}
+
+// Updates of short values stay cheap: a loop of 1,000 property updates fits
+// well within a budget.
+func TestPropertyUpdatesOfShortValuesStayCheap(t *testing.T) {
+	p := mustCompile(t, `function validate() {
+		const o = { n: 0 }, c = {}, a = [0];
+		for (let i = 0; i < 1000; i++) { o.n++; c['k' + (i % 10)] |= 0; c['k' + (i % 10)] += 1; a[0] -= 1 }
+		return o.n === 1000 && c.k3 === 100 && a[0] === -1000
+	}`)
+	v, err := newInProcess().Validate(context.Background(), p, Write{}, Context{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Code != CodeAllowed || v.Fuel > FuelPerWrite/10 {
+		t.Fatalf("%v (%s), %d fuel; want allowed within a tenth of the budget", v.Code, v.Reason, v.Fuel)
+	}
+}
+
+// Charging property updates keeps their meaning: results, evaluation
+// order, getters and setters (called once each, with the right this), key
+// conversion (once), errors, ASI and odd keys all match plain goja.
+func TestPropertyUpdatesPreserveSemantics(t *testing.T) {
+	differential(t, []string{
+		`const o = { p: 1 }; return [o.p++, o.p, ++o.p, o.p--, --o.p, o.p].join()`,
+		`const o = { p: '5' }; const r = o.p++; return typeof r + r + typeof o.p + o.p`,
+		`const o = { p: 10 }; return [o.p -= 1, o.p *= 2, o.p /= 3, o.p %= 4, o.p **= 2, o.p <<= 3, o.p >>= 1, o.p >>>= 0, o.p &= 12, o.p |= 3, o.p ^= 5].join()`,
+		`const a = [1, 2, 3]; let i = 0; a[i++]++; a[++i] -= 5; return a.join() + ':' + i`,
+		`const log = []; const o = { get p() { log.push('get:' + (this === o)); return 1 }, set p(v) { log.push('set:' + v + (this === o)) } }; o.p++; ++o.p; o.p -= 3; return log.join()`,
+		`const log = []; const o = { p: 1 }; const k = { toString() { log.push('ts'); return 'p' } }; o[k]++; o[k] -= 2; --o[k]; return log.length + ':' + o.p`,
+		`const log = []; const o = { p: 1 }; const f = () => (log.push('obj'), o), g = () => (log.push('key'), 'p'), h = () => (log.push('rhs'), 2); f()[g()] *= h(); return log.join() + ':' + o.p`,
+		`const o = { p: 5 }; o.p -= (o.p = 100, 1); return o.p`,
+		`const o = { p: { valueOf() { return 7 } } }; o.p++; return o.p`,
+		`const o = Object.freeze({ p: 1 }); try { o.p++ } catch (e) { return e.name + ': ' + e.message }`,
+		`const o = Object.create(Object.freeze({ p: 1 })); try { o.p -= 1 } catch (e) { return e.name + ': ' + e.message }`,
+		`const o = { get p() { return 1 } }; try { o.p++ } catch (e) { return e.name + ': ' + e.message }`,
+		`let o; try { o.p++ } catch (e) { return e.name + ': ' + e.message }`,
+		`let o = null; try { o[0] -= 1 } catch (e) { return e.name + ': ' + e.message }`,
+		`const s = 'abc'; try { s.length++ } catch (e) { return e.name + ': ' + e.message }`,
+		`try { (5).x++ } catch (e) { return e.name + ': ' + e.message }`,
+		`const sym = Symbol('s'); const o = { [sym]: 1 }; o[sym]++; o[sym] *= 10; return o[sym] + ':' + Object.keys(o).length`,
+		`const o = {}; o['\ud800']++; o['\ud800'] = 1; o['\ud800']++; return o['\ud800'] + ':' + o['\ufffd']`,
+		`const o = {}; o['__proto__'] = 1; return Object.getPrototypeOf(o) === Object.prototype`,
+		`const o = { ['__proto__']: 2 }; o['__proto__']++; return o['__proto__'] + ':' + (Object.getPrototypeOf(o) === Object.prototype)`,
+		`const o = { p: 1 }; let x = 0; o[x++, 'p']++; return o.p + ':' + x`,
+		`const o = { p: 1, q: 1 }; const a = ['p', 'q']; let i = 0; o[a[i++]] += o[a[i]]++; return o.p + o.q + ':' + i`,
+		`const t = new Uint8Array(4); t[1] += 300; t[2]--; t['3']++; return t.join()`,
+		`const m = [[1]]; m[0][0]++; m[0][0] **= 3; return m[0][0]`,
+		`class A { constructor() { this.n = 1 } inc() { this.n++; return this } } return new A().inc().inc().n`,
+		`class B { static c = 0; static bump() { return ++B.c } } B.bump(); return B.bump()`,
+		"const o = { p: 1 }\nlet x = o\n;[o][0].p++\nx.p--\nreturn o.p",
+		"const o = { p: 1 }\nlet y = 1\no\n.p++\nreturn o.p + y",
+		`const o = { p: 1 }; (o).p++; ((o)).p -= 2; (o.p)++; return o.p`,
+		`const o = { 'a b': 1 }; o['a' + ' b'] += 2; o['a b']--; return o['a b']`,
+		`const a = []; a[1e9 - 1]++; return a.length`,
+		`const o = {}; o.p++; return String(o.p)`,
+		`const f = function () { return this }; try { f().p++ } catch (e) { return e.name + ': ' + e.message }`,
+		`function* g() { const o = { p: 1 }; o[yield 'k'] += yield 'v'; return o.p } const it = g(); it.next(); it.next('p'); return it.next(41).value`,
+		`const o = { p: 1 }; const r = (async () => { o[await 'p'] -= await 1; return o.p })(); return typeof r`,
+	})
+}
+
+// Private fields and super properties cannot be wrapped by the meter, so
+// ++, -- and compound arithmetic on them are refused at compile time with
+// a sentence saying what to do.
+func TestPropertyUpdatesOfPrivateAndSuperRefused(t *testing.T) {
+	for _, src := range []string{
+		`class A { #n = 0; inc() { this.#n++ } } function validate() { return true }`,
+		`class A { #n = 0; dec(o) { o.#n -= 1 } } function validate() { return true }`,
+		`class A { m() { super.x++ } } function validate() { return true }`,
+		`class A { m() { super['x'] *= 2 } } function validate() { return true }`,
+	} {
+		_, err := Compile([]byte(src))
+		if err == nil || !errors.Is(err, ErrCompile) || !strings.Contains(err.Error(), "copy it to a variable") {
+			t.Errorf("%s: %v, want a compile error saying to copy it to a variable", src, err)
+		}
+	}
+	// += on them concatenates (checked as a whole) and compiles.
+	if _, err := Compile([]byte(`class A { #s = ''; add(x) { this.#s += x } } function validate() { return true }`)); err != nil {
+		t.Errorf("+= on a private field: %v", err)
+	}
+}
+
+// The key __bv_u(o, k) leaves for __bv_k is the call's own: a script that
+// reaches the helpers through the factory's arguments cannot hand a value
+// to the next call in the same sandbox.
+func TestUpdateKeyDoesNotLeakBetweenCalls(t *testing.T) {
+	sb, err := newSandbox()
+	if err != nil {
+		t.Fatal(err)
+	}
+	leave := mustCompile(t, `const u = arguments[3]; function validate() { u({}, { left: 'by the call before' }); return true }`)
+	look := mustCompile(t, `const k = arguments[4]; function validate() { const v = k(); if (v !== undefined) throw 'saw ' + JSON.stringify(v); return true }`)
+	for _, p := range []*Program{leave, look} {
+		v, err := sb.run(p, Write{}, Context{}, nil)
+		if err != nil || !v.Allowed {
+			t.Fatalf("%+v, %v", v, err)
+		}
+	}
+}
