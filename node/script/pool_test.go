@@ -106,22 +106,31 @@ func TestPoolOutOfMemory(t *testing.T) {
 	}
 }
 
+// killingLedger kills the pool's workers when a script asks it a question:
+// the worker is then certainly in the middle of a validation.
+type killingLedger struct{ pool *Pool }
+
+func (l killingLedger) Balance(string) (uint64, error) {
+	l.pool.mu.Lock()
+	for w := range l.pool.workers {
+		w.kill()
+	}
+	l.pool.mu.Unlock()
+	return 0, nil
+}
+func (killingLedger) PaidTotal(string, string) (uint64, error) { return 0, nil }
+func (killingLedger) Owner(string) (string, bool, error)       { return "", false, nil }
+
 func TestPoolWorkerKilled(t *testing.T) {
 	pool, err := NewPool(1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer pool.Close()
-	p := mustCompile(t, fuelLoop)
-	go func() {
-		time.Sleep(30 * time.Millisecond)
-		pool.mu.Lock()
-		for w := range pool.workers {
-			w.kill()
-		}
-		pool.mu.Unlock()
-	}()
-	v, err := pool.Validate(context.Background(), p, Write{}, Context{}, nil)
+	// The worker is killed while it waits for the ledger's answer, so the
+	// kill always lands mid-validation (a timer raced the fuel running out).
+	p := mustCompile(t, `function validate(w, c) { c.balance("x"); for (;;) {} }`)
+	v, err := pool.Validate(context.Background(), p, Write{}, Context{}, killingLedger{pool})
 	if err != nil || v.Allowed || v.Code != CodeCrashed {
 		t.Fatalf("killed worker: %+v, %v; want crashed", v, err)
 	}
