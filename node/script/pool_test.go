@@ -409,7 +409,15 @@ func TestPoolCompilesInWorkers(t *testing.T) {
 	}
 	defer slow.Close()
 	slow.guard = time.Nanosecond
-	src := []byte(tag + `function validate() { return 'killed first' }`)
+	// A script near the node cap keeps goja's compiler busy for
+	// milliseconds, far longer than the guard: a tiny one could be
+	// answered before the guard's kill lands.
+	var big strings.Builder
+	big.WriteString(tag + `function validate() { return 'killed first' }` + "\n")
+	for i := 0; i < 1500; i++ {
+		fmt.Fprintf(&big, "var v%d = [%d, %d];\n", i, i, i+1)
+	}
+	src := []byte(big.String())
 	if _, err := slow.Compile(ctx, src); !errors.Is(err, ErrWorker) || errors.Is(err, ErrCompile) {
 		t.Fatalf("killed compile: %v, want ErrWorker", err)
 	}
