@@ -2,6 +2,7 @@ package wire
 
 import (
 	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 
 	"github.com/btcsuite/btcd/btcec/v2"
@@ -154,3 +155,18 @@ func (k *Key) Verify(msg Hash, sig Signature) error {
 
 // IsZero reports whether pk is all zeros (no key).
 func (pk PubKey) IsZero() bool { return pk == PubKey{} }
+
+// MarshalText writes the key as 64 hex digits, so JSON shows it as text
+// rather than as 32 numbers.
+func (pk PubKey) MarshalText() ([]byte, error) { return []byte(hex.EncodeToString(pk[:])), nil }
+
+// UnmarshalText reads 64 hex digits.
+func (pk *PubKey) UnmarshalText(b []byte) error {
+	if len(b) != 2*PubKeySize {
+		return fmt.Errorf("public key must be %d hex digits, got %d", 2*PubKeySize, len(b))
+	}
+	if _, err := hex.Decode(pk[:], b); err != nil {
+		return fmt.Errorf("public key: %w", err)
+	}
+	return nil
+}

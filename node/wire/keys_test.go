@@ -2,6 +2,7 @@ package wire
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"testing"
 )
@@ -96,5 +97,26 @@ func TestNetworkByName(t *testing.T) {
 	}
 	if Mainnet.ID == Testnet.ID || Testnet.ID == Devnet.ID || Mainnet.ID == Devnet.ID {
 		t.Error("network IDs collide")
+	}
+}
+
+func TestPubKeyJSONIsHex(t *testing.T) {
+	var pk PubKey
+	for i := range pk {
+		pk[i] = byte(i)
+	}
+	b, err := json.Marshal(struct{ K PubKey }{pk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"K":"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"}`; string(b) != want {
+		t.Fatalf("got %s, want %s", b, want)
+	}
+	var back struct{ K PubKey }
+	if err := json.Unmarshal(b, &back); err != nil || back.K != pk {
+		t.Fatalf("round trip: %v %x", err, back.K)
+	}
+	if err := json.Unmarshal([]byte(`{"K":"00"}`), &back); err == nil {
+		t.Fatal("a short key was accepted")
 	}
 }
