@@ -61,6 +61,8 @@ var calibrationScripts = []string{
 	`for (;;) { try { null.x } catch (e) {} }`,
 	// Operators and built-ins that convert or compare long strings.
 	`var s = '1'.repeat(200000); for (;;) s * 1`,
+	`var o = new String('1'.repeat(200000)); for (;;) +o`,
+	`var s = '1'.repeat(200000), o = { valueOf() { return s } }; for (;;) o * 1`,
 	`var s = '1'.repeat(200000), x; for (;;) { x = s; x++ }`,
 	`var s = '1'.repeat(200000), x; for (;;) { x = s; x -= 1 }`,
 	`var a = 'x'.repeat(200000) + 'a', b = 'x'.repeat(200000) + 'b'; for (;;) switch (a) { case b: }`,

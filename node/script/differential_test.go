@@ -258,3 +258,26 @@ return i`,
 		"let t = 'x'.repeat(70), u = t\nreturn (t === u) + ':' + (t < u + 'y') + ':' + (-t) + ':' + ({ [t]: 1 })[u]",
 	})
 }
+
+// Operands that are objects are converted by the number check (__bv_n) as
+// the operator would: same hint, same results, valueOf and toString called
+// as often as without the check.
+func TestObjectOperandsConvertOnce(t *testing.T) {
+	differential(t, []string{
+		`const log = []; const o = { valueOf() { log.push('v'); return 7 }, toString() { log.push('s'); return '9' } }; return [+o, -o, ~o, o * 2, o - 1, o / 7, o % 4, o ** 2, o | 0, o & 3, o ^ 1, o << 1, o >> 1, o >>> 0, o < 8, o > 8, o <= 7, o >= 7].join() + ' ' + log.join('')`,
+		`const log = []; const o = { toString() { log.push('s'); return '12' } }; return [+o, o * 1, o < '2', o > 3].join() + ' ' + log.join('')`,
+		`const log = []; const o = { valueOf() { log.push('v'); return {} }, toString() { log.push('s'); return '5' } }; return (o - 1) + ' ' + log.join('')`,
+		"const hints = []; const o = { [Symbol.toPrimitive](h) { hints.push(h); return h === 'number' ? 3 : 'str' } }; return [+o, o * 2, o < 4, o + '', '' + o, o == 'str', `${o}`, String(o)].join() + ' ' + hints.join()",
+		`const a = { valueOf() { return 1 } }, b = { valueOf() { return 1 } }; let n = 0; const c = { valueOf() { n++; return 1 } }; return [a == b, a != b, a == a, a == 1, 1 == a, a != 2, c == 1, c == c, c == null, undefined == c].join() + ' ' + n`,
+		`const s = new String('42'); return [+s, s * 2, s - 1, s < '5', s == '42', s === '42', -new String('x'), +new Number(3), ~new Boolean(true)].join()`,
+		`const o = { valueOf() { throw new Error('boom') } }; try { return +o } catch (e) { return e.message }`,
+		`const o = { valueOf() { return {} }, toString() { return {} } }; try { return +o } catch (e) { return e.name }`,
+		`const o = { [Symbol.toPrimitive]() { return {} } }; try { return o * 1 } catch (e) { return e.name }`,
+		`const o = { [Symbol.toPrimitive]: 5 }; try { return o * 1 } catch (e) { return e.name }`,
+		`const o = Object.create(null); try { return -o } catch (e) { return e.name }`,
+		`let n = 0; const o = { valueOf() { return ++n } }; let x = 10; x -= o; x *= o; const p = { q: 5 }; p.q -= o; p['q'] += 1; return [x, p.q, n].join()`,
+		`const f = Object.defineProperty(function () {}, 'valueOf', { value: () => 4 }); class C { static valueOf() { return 2 } } return [+f, f * C, -[5], +[], +{}, [1] < [2], +{ valueOf() { return '3' } }, +(() => 1), ~class {}].join()`,
+		`let n = 0; const o = { valueOf() { return 3 + (n++ & 0) } }; for (let i = 0; i < o; i++) {} return n`,
+		`const o = { toString() { return 'k' } }, m = { k: 1 }; return [m[o], o in m, ({ [o]: 2 }).k].join()`,
+	})
+}

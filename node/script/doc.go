@@ -31,6 +31,16 @@
 //	           __bv_o(x, x++) and x -= __bv_o(x, e); a variable operand,
 //	           where no line can join the one before, is checked inline
 //	           and calls __bv_o only for a long string (operands.go);
+//	__bv_n(v)  instead of __bv_o around an operand converted to a number
+//	           (arithmetic, bitwise, relational, unary -, + and ~; the e
+//	           of x -= __bv_o(x, e) likewise): an object is converted
+//	           there (ToPrimitive, hint "number": Symbol.toPrimitive, else
+//	           valueOf, then toString), the primitive is charged and
+//	           handed to the operator, so user conversions run once and a
+//	           long string they return costs fuel. One visible difference:
+//	           the left operand of a - b is converted before b is
+//	           evaluated, not after. Not covered yet: x++ or o.p++ on an
+//	           object whose valueOf returns a long string;
 //	__bv_u(o)  at the base of every property that ++, -- or a compound
 //	           arithmetic assignment converts: o.p++ becomes
 //	           __bv_u(o).p++ and o[k] -= e becomes __bv_u(o, (k))[__bv_k()]

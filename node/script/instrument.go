@@ -17,6 +17,7 @@ const (
 	fuelFn         = "__bv_f" // __bv_f(n): charge n units of fuel
 	checkFn        = "__bv_c" // __bv_c(v): cap and charge a string produced by + or a template
 	operandFn      = "__bv_o" // __bv_o(v), __bv_o(x, v): charge strings an operator converts
+	numberFn       = "__bv_n" // __bv_n(v): ToPrimitive(v, number), charged like __bv_o
 	updateFn       = "__bv_u" // __bv_u(o), __bv_u(o, k): the base of a property an update converts
 	keyFn          = "__bv_k" // __bv_k(): the key __bv_u(o, k) was given
 )
@@ -189,24 +190,29 @@ func (in *instrumenter) check(e ast.Expression) {
 	in.wrap(sp, func() string { return checkFn + "(" }, ")")
 }
 
-// operandCheck wraps an operand, grouping parentheses included, in __bv_o.
-func (in *instrumenter) operandCheck(e ast.Expression) {
+// operandCheck wraps an operand, grouping parentheses included, in __bv_o,
+// or in __bv_n if the operator converts it to a number.
+func (in *instrumenter) operandCheck(e ast.Expression, number bool) {
 	sp, err := in.lc.full(e)
 	if err != nil {
 		in.fail(err)
 		return
 	}
+	fn, guard := operandFn, operandGuard
+	if number {
+		fn, guard = numberFn, numberGuard
+	}
 	if id, ok := e.(*ast.Identifier); ok && guardSafe(in.lc.lx, sp.s) {
-		open, close := operandGuard(id.Name.String())
+		open, close := guard(id.Name.String())
 		in.wrap(sp, func() string { return open }, close)
 		return
 	}
 	if _, ok := e.(*ast.SequenceExpression); ok {
 		// o[a, b]: one argument, not two.
-		in.wrap(sp, func() string { return operandFn + "((" }, "))")
+		in.wrap(sp, func() string { return fn + "((" }, "))")
 		return
 	}
-	in.wrap(sp, func() string { return operandFn + "(" }, ")")
+	in.wrap(sp, func() string { return fn + "(" }, ")")
 }
 
 // memberUpdate routes the property that ++, -- or a compound arithmetic
@@ -421,7 +427,7 @@ func (in *instrumenter) visit(n ast.Node, st *site) {
 		if b, ok := n.(*ast.BracketExpression); ok && in.updatedKeys[b] && e == b.Member {
 			continue // __bv_u(o, k) charges k
 		}
-		in.operandCheck(e)
+		in.operandCheck(e, numberHint(n))
 		st.weight += weightOperand
 	}
 	children(n, func(c ast.Node, _ string) { in.visit(c, st) })

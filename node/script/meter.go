@@ -111,6 +111,10 @@ func (m *meter) check(call goja.FunctionCall) goja.Value {
 // operands.go): long strings cost fuel at the parsing rate. __bv_o(x, v)
 // also charges the variable x an update converts, and returns v.
 func (m *meter) operand(call goja.FunctionCall) goja.Value {
+	if len(call.Arguments) == 2 {
+		// x op= e: e is converted to a number (see number).
+		call.Arguments[1] = m.toPrimitiveNumber(call.Arguments[1])
+	}
 	for _, v := range call.Arguments {
 		if s, ok := v.(goja.String); ok {
 			if n := s.Length(); n >= rateOperand {
@@ -122,6 +126,59 @@ func (m *meter) operand(call goja.FunctionCall) goja.Value {
 		return goja.Undefined()
 	}
 	return call.Arguments[len(call.Arguments)-1]
+}
+
+// number is __bv_n(v), wrapped around operands that an operator converts
+// to a number (arithmetic, bitwise, relational, unary -, + and ~): an
+// object is converted here as the operator would (ToPrimitive, hint
+// number), and the primitive is charged like any operand and handed to the
+// operator, so valueOf or toString runs once and a long string it returns
+// costs fuel. The two-argument __bv_o(x, e) of a compound assignment
+// converts e the same way.
+func (m *meter) number(call goja.FunctionCall) goja.Value {
+	v := m.toPrimitiveNumber(call.Argument(0))
+	m.chargeOperand(v)
+	return v
+}
+
+// toPrimitiveNumber is ToPrimitive(v, number): Symbol.toPrimitive with the
+// hint "number", else valueOf, then toString. Exceptions (and the meter's
+// own halts) pass through unchanged.
+func (m *meter) toPrimitiveNumber(v goja.Value) goja.Value {
+	o, ok := v.(*goja.Object)
+	if !ok {
+		return v
+	}
+	if f := o.GetSymbol(goja.SymToPrimitive); f != nil && !goja.IsUndefined(f) && !goja.IsNull(f) {
+		fn, ok := goja.AssertFunction(f)
+		if !ok {
+			panic(m.vm.NewTypeError("%s is not a method", f.String()))
+		}
+		r := m.callConv(fn, o, m.vm.ToValue("number"))
+		if _, isObj := r.(*goja.Object); isObj {
+			panic(m.vm.NewTypeError("Cannot convert object to primitive value"))
+		}
+		return r
+	}
+	for _, name := range [...]string{"valueOf", "toString"} {
+		if fn, ok := goja.AssertFunction(o.Get(name)); ok {
+			if r := m.callConv(fn, o); r != nil {
+				if _, isObj := r.(*goja.Object); !isObj {
+					return r
+				}
+			}
+		}
+	}
+	panic(m.vm.NewTypeError("Cannot convert object to primitive value"))
+}
+
+// callConv calls a conversion method; what it throws is rethrown as is.
+func (m *meter) callConv(fn goja.Callable, this goja.Value, args ...goja.Value) goja.Value {
+	r, err := fn(this, args...)
+	if err != nil {
+		panic(err)
+	}
+	return r
 }
 
 // chargeOperand charges a value an operator converts: a long string, or a

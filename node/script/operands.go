@@ -64,6 +64,9 @@ func mayBeLongString(e ast.Expression) bool {
 	if x, ok := isOperandGuard(e); ok {
 		return mayBeLongString(x)
 	}
+	if x, ok := isNumberGuard(e); ok {
+		return mayBeLongString(x)
+	}
 	if call, ok := isCallTo(e, keyFn); ok && len(call.ArgumentList) == 0 {
 		return false // the key of an updated property: __bv_u charged it
 	}
@@ -112,12 +115,46 @@ func mayBeLongString(e ast.Expression) bool {
 	return true
 }
 
+// numberHint reports whether n converts its checked operands to numbers
+// (ToPrimitive with the hint "number"): those operands are wrapped in
+// __bv_n, which performs the conversion of an object itself and charges
+// the primitive. Loose equality, in, keys and case tests keep __bv_o: they
+// convert with another hint, or not at all (an object == an object is
+// identity).
+func numberHint(n ast.Node) bool {
+	switch n := n.(type) {
+	case *ast.BinaryExpression:
+		return convertsOperands(n.Operator) && n.Operator != token.EQUAL && n.Operator != token.NOT_EQUAL && n.Operator != token.IN
+	case *ast.UnaryExpression:
+		return n.Operator == token.MINUS || n.Operator == token.PLUS || n.Operator == token.BITWISE_NOT
+	case *ast.AssignExpression:
+		return arithmeticAssign(n.Operator)
+	}
+	return false
+}
+
+// mayConvertLong reports whether e, converted to a number, may give a long
+// string on the way: literals of objects, arrays, functions and classes may
+// carry a valueOf or toString.
+func mayConvertLong(e ast.Expression) bool {
+	switch e.(type) {
+	case *ast.ObjectLiteral, *ast.ArrayLiteral, *ast.FunctionLiteral, *ast.ArrowFunctionLiteral, *ast.ClassLiteral:
+		return true
+	}
+	return mayBeLongString(e)
+}
+
 // checkedOperands returns the operands of n that must be wrapped in
-// __bv_o. The instrumenter wraps them; the verifier requires them wrapped.
+// __bv_o (or __bv_n, see numberHint). The instrumenter wraps them; the
+// verifier requires them wrapped.
 func checkedOperands(n ast.Node) []ast.Expression {
 	var out []ast.Expression
+	may := mayBeLongString
+	if numberHint(n) {
+		may = mayConvertLong
+	}
 	add := func(e ast.Expression) {
-		if e != nil && mayBeLongString(e) {
+		if e != nil && may(e) {
 			out = append(out, e)
 		}
 	}
@@ -292,6 +329,9 @@ func isCheckCall(e ast.Expression) (*ast.CallExpression, bool) {
 	if call, ok := isCallTo(e, checkFn); ok {
 		return call, true
 	}
+	if call, ok := isCallTo(e, numberFn); ok {
+		return call, true
+	}
 	return isCallTo(e, operandFn)
 }
 
@@ -308,6 +348,68 @@ func isCheckCall(e ast.Expression) (*ast.CallExpression, bool) {
 func operandGuard(name string) (open, close string) {
 	return "(typeof " + name + ` !== "string" || ` + name + ".length < " + strconv.Itoa(rateOperand) + " ? ",
 		" : " + operandFn + "(" + name + "))"
+}
+
+// An operand converted to a number is checked inline only if it is a
+// number or a short string; anything else (an object above all) goes to
+// __bv_n:
+//
+//	(typeof x === "number" || typeof x === "string" && x.length < 64 ? x : __bv_n(x))
+
+func numberGuard(name string) (open, close string) {
+	return "(typeof " + name + ` === "number" || typeof ` + name + ` === "string" && ` + name + ".length < " + strconv.Itoa(rateOperand) + " ? ",
+		" : " + numberFn + "(" + name + "))"
+}
+
+// isNumberGuard reports whether e is the inline number check of a
+// variable, and returns the variable as written (the consequent).
+func isNumberGuard(e ast.Expression) (ast.Expression, bool) {
+	c, ok := e.(*ast.ConditionalExpression)
+	if !ok {
+		return nil, false
+	}
+	x, ok := c.Consequent.(*ast.Identifier)
+	if !ok {
+		return nil, false
+	}
+	name := string(x.Name)
+	isX := func(e ast.Expression) bool { id, ok := e.(*ast.Identifier); return ok && string(id.Name) == name }
+	isType := func(e ast.Expression, want string) bool {
+		eq, ok := e.(*ast.BinaryExpression)
+		if !ok || eq.Operator != token.STRICT_EQUAL {
+			return false
+		}
+		typ, ok := eq.Left.(*ast.UnaryExpression)
+		if !ok || typ.Operator != token.TYPEOF || !isX(typ.Operand) {
+			return false
+		}
+		lit, ok := eq.Right.(*ast.StringLiteral)
+		return ok && lit.Value.String() == want
+	}
+	or, ok := c.Test.(*ast.BinaryExpression)
+	if !ok || or.Operator != token.LOGICAL_OR || !isType(or.Left, "number") {
+		return nil, false
+	}
+	and, ok := or.Right.(*ast.BinaryExpression)
+	if !ok || and.Operator != token.LOGICAL_AND || !isType(and.Left, "string") {
+		return nil, false
+	}
+	lt, ok := and.Right.(*ast.BinaryExpression)
+	if !ok || lt.Operator != token.LESS {
+		return nil, false
+	}
+	dot, ok := lt.Left.(*ast.DotExpression)
+	if !ok || !isX(dot.Left) || string(dot.Identifier.Name) != "length" {
+		return nil, false
+	}
+	if n, ok := lt.Right.(*ast.NumberLiteral); !ok || n.Literal != strconv.Itoa(rateOperand) {
+		return nil, false
+	}
+	call, ok := isCallTo(c.Alternate, numberFn)
+	if !ok || len(call.ArgumentList) != 1 || !isX(call.ArgumentList[0]) {
+		return nil, false
+	}
+	return x, true
 }
 
 // isOperandGuard reports whether e is the inline check of a variable, and

@@ -28,6 +28,7 @@ type sandbox struct {
 	fuelFn    goja.Value
 	checkFn   goja.Value
 	operandFn goja.Value
+	numberFn  goja.Value
 	updateFn  goja.Value
 	keyFn     goja.Value
 	upd       updates
@@ -61,6 +62,7 @@ func newSandbox() (*sandbox, error) {
 	sb.fuelFn = sb.newFunc("fuel", 1, m.fuel)
 	sb.checkFn = sb.newFunc("check", 1, m.check)
 	sb.operandFn = sb.newFunc("operand", 1, m.operand)
+	sb.numberFn = sb.newFunc("number", 1, m.number)
 	if err := sb.installUpdates(); err != nil {
 		return nil, fmt.Errorf("harden sandbox: %w", err)
 	}
@@ -146,7 +148,7 @@ func (sb *sandbox) invoke(p *Program, w Write, c Context) (res goja.Value, jsErr
 		return nil, nil, "", fmt.Errorf("load script: %w", err)
 	}
 	sb.upd.next = goja.Undefined() // nothing of the call before
-	val, jsErr := factory(goja.Undefined(), sb.fuelFn, sb.checkFn, sb.operandFn, sb.updateFn, sb.keyFn)
+	val, jsErr := factory(goja.Undefined(), sb.fuelFn, sb.checkFn, sb.operandFn, sb.updateFn, sb.keyFn, sb.numberFn)
 	if jsErr != nil {
 		return nil, jsErr, "while loading the script: ", nil
 	}

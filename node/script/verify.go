@@ -90,6 +90,10 @@ func canonNode(b *strings.Builder, n ast.Node) bool {
 			canonValue(b, reflect.ValueOf(x))
 			return true
 		}
+		if x, ok := isNumberGuard(e); ok {
+			canonValue(b, reflect.ValueOf(x))
+			return true
+		}
 	}
 	switch n := n.(type) {
 	case *ast.CallExpression:
@@ -256,17 +260,28 @@ func checkInstrumented(prog *ast.Program) error {
 				fail(n, "updated property")
 			}
 		}
+		_, updates := updatedVariable(n)
 		for _, e := range checkedOperands(n) {
-			if _, ok := isOperandGuard(e); ok {
+			if a, ok := n.(*ast.AssignExpression); ok && updates && e == a.Right {
+				continue // __bv_o(x, e), checked above
+			}
+			fn, guard := operandFn, isOperandGuard
+			if numberHint(n) {
+				fn, guard = numberFn, isNumberGuard
+			}
+			if _, ok := guard(e); ok {
 				continue
 			}
-			if call, ok := isCallTo(e, operandFn); !ok || len(call.ArgumentList) == 0 {
+			if call, ok := isCallTo(e, fn); !ok || len(call.ArgumentList) == 0 {
 				fail(e, "operand")
 			}
 		}
 		if e, ok := n.(ast.Expression); ok {
 			if _, ok := isOperandGuard(e); ok {
 				return false // the inserted check itself
+			}
+			if _, ok := isNumberGuard(e); ok {
+				return false
 			}
 		}
 		return err == nil
