@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -130,6 +131,12 @@ func copyTree(from, to string) error {
 func startNode(t testing.TB, datadir string, args ...string) *exec.Cmd {
 	t.Helper()
 	os.Remove(filepath.Join(datadir, rpc.AddrFile))
+	if slices.Contains(args, "--mine") && !slices.Contains(args, "--miner-workers") {
+		// One mining thread per test node: several run at once on two
+		// cores, and a node mining on every core starves the CLI
+		// processes the test waits on.
+		args = append(args, "--miner-workers", "1")
+	}
 	cmd := exec.Command(bitverseBin(t), append([]string{"--datadir", datadir, "node", "--no-mdns"}, args...)...)
 	logf, err := os.OpenFile(filepath.Join(datadir, "test-node.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 	if err != nil {
