@@ -157,6 +157,12 @@ func ParseIdentity(net wire.Network, id string) (wire.PubKey, error) {
 		if raw, err := hex.DecodeString(id); err == nil {
 			var pk wire.PubKey
 			copy(pk[:], raw)
+			// The same rule as an address: a key must be a point on the
+			// curve (found by FuzzParseIdentity: hex accepted what the
+			// address of the same key refused).
+			if _, err := wire.ParseKey(pk); err != nil {
+				return pk, fmt.Errorf("%w: %q is not a public key: %w", ErrBadRequest, id, err)
+			}
 			return pk, nil
 		}
 	}
