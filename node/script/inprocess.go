@@ -78,12 +78,19 @@ func runGuarded(ctx context.Context, sb *sandbox, p *Program, w Write, c Context
 	if l == nil {
 		l = emptyLedger{}
 	}
+	return guarded(ctx, sb, guard, func() (Verdict, error) { return sb.run(p, w, c, l) })
+}
+
+// guarded runs f in sb under the CPU-time guard and ctx: either one
+// interrupts the script and marks the sandbox dirty (it is replaced, not
+// reused); a cancelled ctx wins over f's answer.
+func guarded[T any](ctx context.Context, sb *sandbox, guard time.Duration, f func() (T, error)) (T, error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	g := newGuard(guard, threadCPUTimer(), func() { sb.vm.Interrupt(errTooSlow) })
 	stopCtx := context.AfterFunc(ctx, func() { sb.vm.Interrupt(errCancelled) })
 	sb.guard = guard
-	v, err := sb.run(p, w, c, l)
+	v, err := f()
 	g.stop()
 	if g.fired() {
 		sb.dirty = true
@@ -91,7 +98,8 @@ func runGuarded(ctx context.Context, sb *sandbox, p *Program, w Write, c Context
 	if !stopCtx() {
 		sb.dirty = true
 		if ctx.Err() != nil {
-			return Verdict{}, ctx.Err()
+			var zero T
+			return zero, ctx.Err()
 		}
 	}
 	return v, err

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"runtime"
 	"time"
 
 	"github.com/bitverse/bitverse/node/wire"
@@ -162,24 +161,9 @@ func runTransformInProcess(ctx context.Context, r *inProcess, src string, input 
 		return TransformResult{}, err
 	}
 	defer r.put(sb)
-	guard := transformGuard(base, budget)
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	g := newGuard(guard, threadCPUTimer(), func() { sb.vm.Interrupt(errTooSlow) })
-	stopCtx := context.AfterFunc(ctx, func() { sb.vm.Interrupt(errCancelled) })
-	sb.guard = guard
-	res, err := sb.transform(p, input, tc, budget)
-	g.stop()
-	if g.fired() {
-		sb.dirty = true
-	}
-	if !stopCtx() {
-		sb.dirty = true
-		if ctx.Err() != nil {
-			return TransformResult{}, ctx.Err()
-		}
-	}
-	return res, err
+	return guarded(ctx, sb, transformGuard(base, budget), func() (TransformResult, error) {
+		return sb.transform(p, input, tc, budget)
+	})
 }
 
 // transform runs one transform in the sandbox. The error is a
