@@ -14,6 +14,9 @@ type Record struct {
 	Failed   uint64 // accepted, never committed: refunded at the deadline
 	Disputed uint64 // committed, disputed by the requester
 	Lost     uint64 // outvoted by a relay lineup (part 2)
+	// As a relay: lineup slots countersigned and paid, wrong results
+	// caught first, slots left silent.
+	Relayed, Caught, Missed uint64
 }
 
 // PPM is one in a million: reliabilities are integers in parts per
@@ -38,7 +41,7 @@ func Reliability(r Record) uint32 {
 	// Counts that could overflow are scaled down together (a shift keeps
 	// the ratio to well within a PPM).
 	for r.Done|r.Failed|r.Disputed|r.Lost >= 1<<40 {
-		r = Record{r.Done >> 8, r.Failed >> 8, r.Disputed >> 8, r.Lost >> 8}
+		r = Record{Done: r.Done >> 8, Failed: r.Failed >> 8, Disputed: r.Disputed >> 8, Lost: r.Lost >> 8}
 	}
 	return uint32((r.Done + 1) * PPM / (r.Done + r.Failed + r.Disputed + r.Lost + 2))
 }
