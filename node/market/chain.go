@@ -94,7 +94,7 @@ type Chain interface {
 	// Accept, Commit and Settle sign a worker's transaction with k and
 	// submit it.
 	Accept(ctx context.Context, k wire.PrivKey, bounty wire.Hash, promised uint32) error
-	Commit(ctx context.Context, k wire.PrivKey, bounty, envelope wire.Hash) error
+	Commit(ctx context.Context, k wire.PrivKey, bounty, envelope, result wire.Hash) error
 	Settle(ctx context.Context, k wire.PrivKey, bounty wire.Hash) error
 	// Countersign and RelayMiss sign a relay's transaction with k and
 	// submit it.
