@@ -122,8 +122,10 @@ type Row struct {
 	LatencyMS   int64       `json:"latency_ms"`
 	Price       uint64      `json:"price"` // base units, the bounty amount
 	Worker      wire.PubKey `json:"worker"`
-	// NeedsRelays marks rows with hops > 0 that cannot be funded until
-	// relay lineups exist.
+	// NeedsRelays marked rows with hops > 0 before relay lineups
+	// existed; the table now offers a row with hops only when the relay
+	// registry can fill it, so it is always false. Kept for faces that
+	// still read it.
 	NeedsRelays bool `json:"needs_relays,omitempty"`
 }
 

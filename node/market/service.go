@@ -510,7 +510,14 @@ func (s *Service) Table(ctx context.Context, request wire.Hash) (*Table, error) 
 		}
 		ledger[o.Worker] = r
 	}
-	return PriceTable(ledger, offers, request), nil
+	// Rows with hops come from the relay registry; a chain without one
+	// (or a node that cannot read it) gets the zero-hop rows.
+	relays, err := s.deps.Chain.Relays(ctx)
+	if err != nil {
+		s.log.Debug("no relay rows: the relay registry cannot be read", "err", err)
+		relays = nil
+	}
+	return PriceTableWithRelays(ledger, offers, request, relays, s.deps.Chain.Terms()), nil
 }
 
 // Requests implements API.
