@@ -20,6 +20,7 @@ const (
 	numberFn       = "__bv_n" // __bv_n(v): ToPrimitive(v, number), charged like __bv_o
 	updateFn       = "__bv_u" // __bv_u(o), __bv_u(o, k): the base of a property an update converts
 	keyFn          = "__bv_k" // __bv_k(): the key __bv_u(o, k) was given
+	primitiveFn    = "__bv_p" // __bv_p(x): ToPrimitive(x, number) now, charged: the value a variable update converts
 )
 
 // A site is a piece of code that runs as a unit each time it is entered: a
@@ -251,26 +252,25 @@ func (in *instrumenter) memberUpdate(t ast.Expression) {
 	}
 }
 
-// updateCheck charges the current value of the variable x that x++, x--
-// or x op= e converts: __bv_o(x, x++) and x op= __bv_o(x, e).
+// updateCheck makes x++, x-- or x op= e on the variable x convert a
+// primitive that was charged: (typeof x === "number" || (x = __bv_p(x)),
+// x++), or __bv_o((...)) where "(" could join the line before.
 func (in *instrumenter) updateCheck(n ast.Node, id *ast.Identifier) {
-	var target ast.Expression
-	switch n := n.(type) {
-	case *ast.UnaryExpression:
-		target = n
-	case *ast.AssignExpression:
-		target = n.Right
-	default:
+	e, ok := n.(ast.Expression)
+	if !ok {
 		in.fail(fmt.Errorf("internal: update %T", n))
 		return
 	}
-	sp, err := in.lc.full(target)
+	sp, err := in.lc.full(e)
 	if err != nil {
 		in.fail(err)
 		return
 	}
-	name := id.Name.String()
-	in.wrap(sp, func() string { return operandFn + "(" + name + ", " }, ")")
+	open, close := "("+updatePrelude(id.Name.String())+", ", ")"
+	if !guardSafe(in.lc.lx, sp.s) {
+		open, close = operandFn+"("+open, close+")"
+	}
+	in.wrap(sp, func() string { return open }, close)
 }
 
 func (in *instrumenter) statements(list []ast.Statement, s *site) {
@@ -421,9 +421,6 @@ func (in *instrumenter) visit(n ast.Node, st *site) {
 		st.weight += weightUpdate
 	}
 	for _, e := range checkedOperands(n) {
-		if a, ok := n.(*ast.AssignExpression); ok && updates && e == a.Right {
-			continue // __bv_o(x, e) checks e too
-		}
 		if b, ok := n.(*ast.BracketExpression); ok && in.updatedKeys[b] && e == b.Member {
 			continue // __bv_u(o, k) charges k
 		}

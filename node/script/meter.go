@@ -108,13 +108,9 @@ func (m *meter) check(call goja.FunctionCall) goja.Value {
 
 // operand is __bv_o(v), wrapped around operands that an operator may
 // convert or compare in time proportional to a string's length (see
-// operands.go): long strings cost fuel at the parsing rate. __bv_o(x, v)
-// also charges the variable x an update converts, and returns v.
+// operands.go): long strings cost fuel at the parsing rate. It returns its
+// last argument.
 func (m *meter) operand(call goja.FunctionCall) goja.Value {
-	if len(call.Arguments) == 2 {
-		// x op= e: e is converted to a number (see number).
-		call.Arguments[1] = m.toPrimitiveNumber(call.Arguments[1])
-	}
 	for _, v := range call.Arguments {
 		if s, ok := v.(goja.String); ok {
 			if n := s.Length(); n >= rateOperand {
@@ -128,13 +124,23 @@ func (m *meter) operand(call goja.FunctionCall) goja.Value {
 	return call.Arguments[len(call.Arguments)-1]
 }
 
+// primitive is __bv_p(x): the variable x that ++, -- or a compound
+// arithmetic assignment is about to convert, converted first (ToPrimitive,
+// hint number) and charged like an operand. The instrumenter stores the
+// result back in x, so the update converts a primitive already paid for
+// and a valueOf or toString runs once.
+func (m *meter) primitive(call goja.FunctionCall) goja.Value {
+	v := m.toPrimitiveNumber(call.Argument(0))
+	m.chargeOperand(v)
+	return v
+}
+
 // number is __bv_n(v), wrapped around operands that an operator converts
 // to a number (arithmetic, bitwise, relational, unary -, + and ~): an
 // object is converted here as the operator would (ToPrimitive, hint
 // number), and the primitive is charged like any operand and handed to the
 // operator, so valueOf or toString runs once and a long string it returns
-// costs fuel. The two-argument __bv_o(x, e) of a compound assignment
-// converts e the same way.
+// costs fuel.
 func (m *meter) number(call goja.FunctionCall) goja.Value {
 	v := m.toPrimitiveNumber(call.Argument(0))
 	m.chargeOperand(v)
