@@ -89,6 +89,9 @@ var calibrationScripts = []string{
 	`var s = '1'.repeat(200000), o = { valueOf() { return s } }, p = { get q() { return o }, set q(v) {} }; for (;;) p.q--`,
 	`var x = 0; for (;;) x++`,
 	`var x = 5; for (;;) x -= 1`,
+	// Objects with a cheap valueOf: the stand-in __bv_n makes for each.
+	`var o = { valueOf() { return 1 } }; for (;;) o * 1`,
+	`var o = { valueOf() { return 1 } }, a = { p: 0 }; for (;;) { a.p = o; a.p -= o }`,
 }
 
 // BenchmarkFuelCalibrationGaps runs only the cases from the comment

@@ -252,21 +252,49 @@ func (in *instrumenter) memberUpdate(t ast.Expression) {
 	}
 }
 
-// updateCheck makes x++, x-- or x op= e on the variable x convert a
-// primitive that was charged: (typeof x === "number" || (x = __bv_p(x)),
-// x++), or __bv_o((...)) where "(" could join the line before.
+// updateCheck makes x++ or x-- on the variable x convert a primitive that
+// was charged: (typeof x === "number" || (x = __bv_p(x)), x++), or
+// __bv_o((...)) where "(" could join the line before. x op= e becomes
+// x = __bv_n(x) op (e): x is read first and converted by the operator
+// after e is evaluated, as op= would (the operand check of e is added as
+// for any operand).
 func (in *instrumenter) updateCheck(n ast.Node, id *ast.Identifier) {
-	e, ok := n.(ast.Expression)
+	name := id.Name.String()
+	if a, ok := n.(*ast.AssignExpression); ok {
+		le, err := in.lc.fullEnd(a.Left)
+		if err != nil {
+			in.fail(err)
+			return
+		}
+		rs, err := in.lc.full(a.Right)
+		if err != nil {
+			in.fail(err)
+			return
+		}
+		lx := in.lc.lx
+		t := lx.next(le)
+		if t >= len(lx.toks) || lx.toks[t].kind != tokPunct || lx.toks[t].end > rs.s || !strings.HasSuffix(lx.text(t), "=") || len(lx.text(t)) < 2 {
+			in.fail(fmt.Errorf("internal: operator of a compound assignment at %d", le))
+			return
+		}
+		op := strings.TrimSuffix(lx.text(t), "=")
+		in.seq++
+		in.ins = append(in.ins,
+			insertion{off: lx.toks[t].start, class: classOpener, seq: in.seq, text: func() string { return "= " + numberFn + "(" + name + ") " + op + " (" }, skip: len(op) + 1},
+			insertion{off: rs.e, class: classCloser, seq: in.seq, text: func() string { return ")" }})
+		return
+	}
+	u, ok := n.(*ast.UnaryExpression)
 	if !ok {
 		in.fail(fmt.Errorf("internal: update %T", n))
 		return
 	}
-	sp, err := in.lc.full(e)
+	sp, err := in.lc.full(u)
 	if err != nil {
 		in.fail(err)
 		return
 	}
-	open, close := "("+updatePrelude(id.Name.String())+", ", ")"
+	open, close := "("+updatePrelude(name)+", ", ")"
 	if !guardSafe(in.lc.lx, sp.s) {
 		open, close = operandFn+"("+open, close+")"
 	}

@@ -22,8 +22,9 @@ import (
 //	o[k], {[k]: v}                   the key
 //	case k:                          the test
 //	x -= e, x *= e, ...              e
-//	x++, --x, x -= e (x a variable)  (typeof x === "number" ||
+//	x++, --x (x a variable)          (typeof x === "number" ||
 //	                                     (x = __bv_p(x)), x++)
+//	x -= e (x a variable)            x = __bv_n(x) - (e)
 //
 // __bv_o charges every string among its arguments and returns the last.
 // An update of a variable that does not hold a number first replaces it
@@ -31,7 +32,10 @@ import (
 // update converts it to, charged like an operand), so the update itself
 // converts only a primitive already paid for, and an object's valueOf runs
 // once. Where "(" could join the line before (see guardSafe) the sequence
-// is written __bv_o((prelude, x++)).
+// is written __bv_o((prelude, x++)). A compound assignment is written out
+// (for a variable, x op= e and x = x op (e) do the same): __bv_n hands an
+// object on to the operator, which converts it after evaluating e, in the
+// language's order.
 //
 // ++, -- and compound arithmetic assignments on a property read the
 // property through __bv_u, which charges the value it reads (updates.go):
@@ -72,6 +76,9 @@ func mayBeLongString(e ast.Expression) bool {
 	}
 	if _, ok := isUpdateSequence(e); ok {
 		return false // a number, as the update gives
+	}
+	if _, ok := isCompoundUpdate(e); ok {
+		return false
 	}
 	if call, ok := isCallTo(e, keyFn); ok && len(call.ArgumentList) == 0 {
 		return false // the key of an updated property: __bv_u charged it
@@ -319,9 +326,34 @@ func isUpdateSequence(e ast.Expression) (ast.Node, bool) {
 	return u, true
 }
 
+// isCompoundUpdate reports whether e is an instrumented compound
+// assignment of a variable, x = __bv_n(x) op e, and returns x op= e.
+func isCompoundUpdate(e ast.Expression) (*ast.AssignExpression, bool) {
+	a, ok := e.(*ast.AssignExpression)
+	if !ok || a.Operator != token.ASSIGN {
+		return nil, false
+	}
+	x, ok := a.Left.(*ast.Identifier)
+	if !ok {
+		return nil, false
+	}
+	b, ok := a.Right.(*ast.BinaryExpression)
+	if !ok || !arithmeticAssign(b.Operator) {
+		return nil, false
+	}
+	call, ok := isCallTo(b.Left, numberFn)
+	if !ok || len(call.ArgumentList) != 1 {
+		return nil, false
+	}
+	if id, ok := call.ArgumentList[0].(*ast.Identifier); !ok || id.Name != x.Name {
+		return nil, false
+	}
+	return &ast.AssignExpression{Operator: b.Operator, Left: a.Left, Right: b.Right}, true
+}
+
 // strippedUpdate undoes the instrumenter's wrapping of an update: the
-// sequence (prelude, x++) gives x++, __bv_u(o).p++ gives o.p++. It reports
-// false for anything else.
+// sequence (prelude, x++) gives x++, x = __bv_n(x) - e gives x -= e,
+// __bv_u(o).p++ gives o.p++. It reports false for anything else.
 func strippedUpdate(n ast.Node) (ast.Node, bool) {
 	if t, ok := updatedMember(n); ok {
 		m, ok := unwrapMember(t)
@@ -341,6 +373,9 @@ func strippedUpdate(n ast.Node) (ast.Node, bool) {
 		return nil, false
 	}
 	if e, ok := n.(ast.Expression); ok {
+		if a, ok := isCompoundUpdate(e); ok {
+			return a, true
+		}
 		return isUpdateSequence(e)
 	}
 	return nil, false

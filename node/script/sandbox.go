@@ -65,8 +65,16 @@ func newSandbox() (*sandbox, error) {
 	sb.operandFn = sb.newFunc("operand", 1, m.operand)
 	sb.numberFn = sb.newFunc("number", 1, m.number)
 	sb.primFn = sb.newFunc("primitive", 1, m.primitive)
+	proto, conv := m.newStandIn()
+	sb.freeze(conv)
+	sb.freeze(proto)
 	if err := sb.installUpdates(); err != nil {
 		return nil, fmt.Errorf("harden sandbox: %w", err)
+	}
+	// Scripts reach these through the factory's arguments: frozen, they
+	// carry nothing from one call to the next.
+	for _, f := range []goja.Value{sb.fuelFn, sb.checkFn, sb.operandFn, sb.numberFn, sb.primFn, sb.updateFn, sb.keyFn} {
+		sb.freeze(f.(*goja.Object))
 	}
 	return sb, nil
 }

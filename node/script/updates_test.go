@@ -306,3 +306,32 @@ func TestUpdateConversionVectors(t *testing.T) {
 		}
 	}
 }
+
+// The metering functions a script can reach through its factory's
+// arguments (and the stand-ins __bv_n makes) are frozen: a call cannot
+// leave a mark on them for the next call in the same sandbox to read.
+func TestMeteringHelpersCarryNothingBetweenCalls(t *testing.T) {
+	sb, err := newSandbox()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := mustCompile(t, `const a = arguments; function validate() {
+		const seen = [];
+		for (let i = 0; i < a.length; i++) {
+			if (a[i].mark !== undefined) seen.push(i);
+			try { a[i].mark = 1 } catch (e) {}
+		}
+		const w = a[5]({ valueOf() { return 1 } }), proto = Object.getPrototypeOf(w);
+		if (proto.mark !== undefined) seen.push('stand-in');
+		try { proto.mark = 1 } catch (e) {}
+		try { proto[Symbol.toPrimitive].mark = 1 } catch (e) {}
+		if (proto[Symbol.toPrimitive].mark !== undefined) seen.push('stand-in method');
+		return seen.length === 0 ? true : 'marked by the call before: ' + seen.join()
+	}`)
+	for i := 0; i < 3; i++ {
+		v, err := sb.run(p, Write{}, Context{}, nil)
+		if err != nil || !v.Allowed {
+			t.Fatalf("call %d: %v (%s), %v", i, v.Code, v.Reason, err)
+		}
+	}
+}
