@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/dop251/goja/parser"
 )
 
 // Every form that converts a property's value (o.p++, --o[k], o.p -= e,
@@ -334,4 +336,50 @@ func TestMeteringHelpersCarryNothingBetweenCalls(t *testing.T) {
 			t.Fatalf("call %d: %v (%s), %v", i, v.Code, v.Reason, err)
 		}
 	}
+}
+
+// Every update form, on every kind of target, in every syntactic position
+// the instrumenter treats differently (statement start after a line
+// without a semicolon, loop heads, operands, arrow bodies, templates...),
+// compiles and computes what plain goja computes.
+func TestUpdateFormsInEveryPosition(t *testing.T) {
+	targets := []string{"x", "(x)", "o.p", "o['p']", "a[i]", "s"}
+	ops := []string{"T++", "T--", "++T", "--T", "T -= 2", "T *= y", "T **= 2", "T %= 4", "T /= 2", "T <<= 1", "T >>= 1", "T >>>= 0", "T |= 1", "T &= 3", "T ^= y"}
+	places := []string{
+		"E",
+		"y\nE",
+		"if (c) E",
+		"for (let n = 0; n < 2; E) n++",
+		"while (y-- > 3) E",
+		"y = y - E",
+		"y = [E, E][1]",
+		"y = f(E)",
+		"y = (() => E)()",
+		"y = `${E}`",
+		"y = c ? E : 0",
+		"y = (0, E)",
+		"y = -(E)",
+		"y = typeof E",
+		"y = (E) ** 2",
+		"y = { [E]: 1 }",
+		"switch (y) { case E: }",
+	}
+	var bodies []string
+	for _, tg := range targets {
+		for _, op := range ops {
+			e := strings.ReplaceAll(op, "T", tg)
+			for _, pl := range places {
+				body := "let x = { valueOf() { return 3 } }, s = '12', o = { p: x }, a = [0, x], i = 1, y = 5, c = true; const f = v => v;\n" +
+					strings.ReplaceAll(pl, "E", e) + "\nreturn [x, s, o.p, a[1], y].join()"
+				if _, err := parser.ParseFile(nil, "", "function f() {"+body+"\n}", 0); err != nil {
+					continue // a compound assignment where only an update may stand
+				}
+				bodies = append(bodies, body)
+			}
+		}
+	}
+	if len(bodies) < 1000 {
+		t.Fatalf("only %d forms parse", len(bodies))
+	}
+	differential(t, bodies)
 }
