@@ -83,6 +83,9 @@ func (in Bounty) build(b *builder) error {
 	if in.Amount == 0 {
 		return badIntent("a bounty escrows an amount above zero")
 	}
+	if max := b.p.params.MaxHops; in.Hops > max {
+		return badIntent("a bounty asks for at most %d relays on %s, not %d", max, b.p.params.Net.Name, in.Hops)
+	}
 	h, err := b.next()
 	if err != nil {
 		return err
@@ -101,6 +104,11 @@ func (in Bounty) build(b *builder) error {
 	b.judge = true
 	what := fmt.Sprintf("escrow %s for request %s (row %d), %s, until block %d; refunded to you if no result is committed by then",
 		bvs(in.Amount), in.Request.Short(), in.Row, who, in.Deadline)
+	if in.Hops > 0 {
+		p := b.p.params
+		what += fmt.Sprintf("; %d relays drawn from the registry check the result (each earns %s, the block that draws them %s; fewer if the registry has fewer to draw)",
+			in.Hops, bvs(p.HopShare(in.Amount)), bvs(p.DrawShare(in.Amount)))
+	}
 	_, err = b.root(wire.Bounty{Request: in.Request, Row: in.Row, Hops: in.Hops, Amount: in.Amount, Deadline: in.Deadline, Worker: in.Worker},
 		in.Amount, b.opt.Fee, what, false)
 	return err
@@ -153,6 +161,8 @@ func (in Commit) build(b *builder) error {
 		return err
 	}
 	switch {
+	case bi.Hops > 0 && in.Result.IsZero():
+		return badIntent("bounty %s has relays that check the result; the commit must name the result hash its envelope carries", in.Bounty.Short())
 	case bi.State != "accepted":
 		return badIntent("bounty %s is %s; a result is committed to an accepted bounty", in.Bounty.Short(), bi.State)
 	case bi.Worker != b.addr(b.from):
