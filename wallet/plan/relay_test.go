@@ -90,6 +90,11 @@ func TestRelayIntents(t *testing.T) {
 	refuse(relay, cs, "once the worker has committed")
 	do(plan.Commit{Bounty: id, Envelope: wire.Sum([]byte("e")), Result: result})
 	refuse(me, cs, "drawn for")
+	refuse(me, plan.Settle{Bounty: id}, "has not countersigned")
+	refuse(me, plan.Refund{Bounty: id}, "from its deadline")
+	if dp, err := pl.Plan(ctx, me, plan.Dispute{Bounty: id}, plan.Options{}); err != nil || dp.Refused() != nil || !strings.Contains(dp.Main().What, "jury") {
+		t.Fatalf("dispute of a relayed bounty: %v, %+v", err, dp)
+	}
 	refuse(relay, plan.Countersign{Bounty: id, Slot: 0}, "zero")
 	refuse(stranger, plan.RelayMiss{Bounty: id, Slot: 0}, "has until block")
 	doAs(rk, cs)
