@@ -224,9 +224,11 @@ func (b *Bounty) jury() []int {
 }
 
 // Relayed reports whether the bounty runs with relays: it asked for hops
-// and its lineup still has a slot (a lineup the registry could not fill
-// at all leaves a part-1 bounty).
-func (b *Bounty) Relayed() bool { return b.Hops > 0 && len(b.lineup()) > 0 }
+// and its lineup still has a slot (drawn or pending), or a contest is open
+// (a lineup the registry could not fill at all leaves a part-1 bounty).
+func (b *Bounty) Relayed() bool {
+	return b.Hops > 0 && (len(b.lineup()) > 0 || b.Contest == ContestOpen)
+}
 
 // LineupDone reports whether every current lineup slot is countersigned,
 // and the height of the last countersign.
