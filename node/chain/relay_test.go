@@ -484,3 +484,46 @@ func TestRelayRequesterDisputeGoesToJury(t *testing.T) {
 		})
 	}
 }
+
+// A block draws at most MaxDrawsPerBlock slots; the rest stay pending and
+// the next block draws them (seeded by the ID of the block that carried
+// them over), so a block full of bounties cannot make its successor's
+// draw cost more than that.
+func TestRelayDrawsAtMostMaxDrawsPerBlock(t *testing.T) {
+	fx := newFixture(t, func(p *consensus.Params) { p.MaxDrawsPerBlock = 2 })
+	rn := newRelayNet(fx, 5)
+	m := rn.bounty(3, 30)
+	count := func() (drawn, pending int) {
+		for _, s := range m.bounty().Slots {
+			switch s.State {
+			case state.SlotDrawn:
+				drawn++
+			case state.SlotPending:
+				pending++
+			}
+		}
+		return
+	}
+	if d, p := count(); d != 0 || p != 3 {
+		t.Fatalf("in the bounty's own block: %d drawn, %d pending; want 0 and 3", d, p)
+	}
+	m.mine()
+	if d, p := count(); d != 2 || p != 1 {
+		t.Fatalf("after the next block: %d drawn, %d pending; want 2 and 1", d, p)
+	}
+	m.mine()
+	if d, p := count(); d != 3 || p != 0 {
+		t.Fatalf("a block later: %d drawn, %d pending; want 3 and 0", d, p)
+	}
+	seen := map[wire.PubKey]bool{}
+	for _, s := range m.bounty().Slots {
+		if seen[s.Relay] {
+			t.Fatalf("relay drawn twice: %+v", m.bounty().Slots)
+		}
+		seen[s.Relay] = true
+	}
+	if b := m.bounty(); b.Drawer != rn.drawer.PubKey() {
+		t.Fatalf("drawer %s, want the coinbase of the block that carried the bounty", b.Drawer)
+	}
+	requireSameState(t, fx.c, fx.p, fx.clk, fx.blocks)
+}

@@ -195,3 +195,19 @@ func TestLineupGrindingNoBetterThanChance(t *testing.T) {
 		t.Fatalf("grinding rate %.4f far from the model q/(1-s(1-q)) = %.4f: the simulation or the draw is off", rate, model)
 	}
 }
+
+// BenchmarkDrawOne draws one slot from a registry of 1,000 relays: the
+// unit of work a block's draw does at most MaxDrawsPerBlock times.
+func BenchmarkDrawOne(b *testing.B) {
+	stakes := make([]uint64, 1000)
+	for i := range stakes {
+		stakes[i] = uint64(1 + i%17)
+	}
+	cands := testCands(stakes, nil)
+	rng := rand.New(rand.NewSource(5))
+	bounty := randHash(rng)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		DrawOne(randHash(rng), bounty, uint8(i), cands)
+	}
+}
