@@ -25,9 +25,10 @@ const (
 	loadBlockTime = 500 * time.Millisecond // the miner's mean block interval
 )
 
-// loadRates are the offered rates, puts/s, in order; the ramp stops at the
+// loadRates are the offered rates, puts/s, in order (steps of about 1.4×,
+// so the figure is within that of the real limit); the ramp stops at the
 // first rate the node does not sustain.
-var loadRates = []int{50, 100, 200, 400, 800, 1600, 3200}
+var loadRates = []int{50, 70, 100, 140, 200, 280, 400, 560, 800, 1100, 1600, 2200, 3200, 4500, 6400}
 
 // loadStepResult is what one offered rate gave.
 type loadStepResult struct {
