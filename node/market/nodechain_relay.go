@@ -3,6 +3,7 @@ package market
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/wire"
@@ -44,8 +45,12 @@ func (c *nodeChain) all(ctx context.Context, keep func(*Bounty) bool) ([]Bounty,
 
 func (c *nodeChain) Relayed(ctx context.Context, relay wire.PubKey) ([]Bounty, error) {
 	return c.all(ctx, func(b *Bounty) bool {
-		l, j := mySlots(b, relay)
-		return len(l)+len(j) > 0
+		for _, sl := range append(slices.Clone(b.Lineup), b.Jury...) {
+			if sl.Relay == relay {
+				return true
+			}
+		}
+		return false
 	})
 }
 
@@ -97,4 +102,7 @@ func (c *nodeChain) Relays(ctx context.Context) ([]RelayRecord, error) {
 	return out, nil
 }
 
-func (c *nodeChain) Terms() RelayTerms { return RelayTerms{} }
+func (c *nodeChain) Terms() RelayTerms {
+	return RelayTerms{Window: c.p.RelayWindow, DrawShareBps: c.p.DrawShareBps, RelayHopBps: c.p.RelayHopBps,
+		MinStake: c.p.RelayMinStake, MaxHops: int(c.p.MaxHops)}
+}
