@@ -131,6 +131,13 @@ func TestHandoffRoundTripsAndRejects(t *testing.T) {
 			t.Errorf("%s: got %v, want %v", name, err, c.want)
 		}
 	}
+	longest := sampleHandoff(t)
+	longest.Peer = bytes.Repeat([]byte{1}, MaxPeerIDSize)
+	if b := longest.Encode(); len(b) != MaxHandoffSize {
+		t.Fatalf("a handoff with the longest peer is %d bytes, MaxHandoffSize %d", len(b), MaxHandoffSize)
+	} else if _, err := DecodeHandoff(b); err != nil {
+		t.Fatalf("the longest handoff is refused: %v", err)
+	}
 	noPeer := sampleHandoff(t)
 	noPeer.Peer = nil
 	for name, b := range map[string][]byte{
@@ -188,7 +195,7 @@ func TestPackageRejects(t *testing.T) {
 
 func TestRelayMessageSizesAreDocumented(t *testing.T) {
 	// docs/PROTOCOL.md §20 states these sizes.
-	if CountersignSize != 230 || FetchSize != 37 {
+	if CountersignSize != 230 || FetchSize != 37 || MaxHandoffSize != 272 {
 		t.Fatalf("countersign %d, fetch %d bytes: update PROTOCOL §20", CountersignSize, FetchSize)
 	}
 }
