@@ -7,16 +7,15 @@ import (
 
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/wire"
+	"github.com/bitverse/bitverse/wallet/plan"
 )
 
-var errNoRelaysYet = errors.New("market: this node's chain has no relay rules yet")
-
 func (c *nodeChain) Countersign(ctx context.Context, k wire.PrivKey, bounty wire.Hash, slot uint8, result, envelope wire.Hash) error {
-	return errNoRelaysYet
+	return c.submit(ctx, k, plan.Countersign{Bounty: bounty, Slot: slot, Result: result, Envelope: envelope})
 }
 
 func (c *nodeChain) RelayMiss(ctx context.Context, k wire.PrivKey, bounty wire.Hash, slot uint8) error {
-	return errNoRelaysYet
+	return c.submit(ctx, k, plan.RelayMiss{Bounty: bounty, Slot: slot})
 }
 
 // all lists every bounty the node reads (newest first) and keeps those
