@@ -426,7 +426,16 @@ func (s *Service) relayScan() {
 		pos, jury := mine(b, me)
 		switch {
 		case b.Closed():
-			s.setRelayJob(ctx, b.ID, func(j *relayJob) { j.state = "done" })
+			var had bool
+			s.call(ctx, func() {
+				if j := s.st.rjobs[b.ID]; j != nil {
+					had = true
+					delete(s.st.rjobs, b.ID) // what is closed is the chain's to remember
+				}
+			})
+			if had {
+				dropHeld(s.db, b.ID)
+			}
 		case jury >= 0:
 			s.relayStep(ctx, b, jury, -1, h)
 		case pos >= 0:
@@ -469,6 +478,15 @@ func (s *Service) relayStep(ctx context.Context, b *Bounty, slot, pos int, h uin
 		}
 		var isHeld bool
 		s.call(ctx, func() { isHeld = s.st.held[b.ID] != nil })
+		if !isHeld && !jury {
+			// After a restart: the package it countersigned, if it is
+			// the one the chain recorded.
+			if p, at := loadHeld(s.db, s.deps.Net, b.ID); p != nil && int(at) == slot && len(p.Signs) == pos+1 &&
+				p.Signs[pos].Hash() == sl.Envelope {
+				s.call(ctx, func() { s.hold(b.ID, p, at) })
+				isHeld = true
+			}
+		}
 		if isHeld && !jury && (h-sl.Height)%handoffEvery == 0 {
 			s.publishHandoff(ctx, b.ID, uint8(slot))
 		}
@@ -494,6 +512,14 @@ func (s *Service) relayStep(ctx context.Context, b *Bounty, slot, pos int, h uin
 	}
 	cs := j.cs
 	var pkg *Package
+	if cs == nil && !jury {
+		// Signed before a restart: send the same envelope again.
+		if p, at := loadHeld(s.db, s.deps.Net, b.ID); p != nil && int(at) == slot && len(p.Signs) == pos+1 {
+			if _, _, err := verifyPackage(b, p, pos); err == nil && p.Signs[pos].Relay == s.cfg.Key.PubKey() {
+				cs, pkg = p.Signs[pos], p
+			}
+		}
+	}
 	if cs == nil {
 		upto := max(pos, 0)
 		p, e, err := s.findPackage(ctx, b, upto)
@@ -518,8 +544,15 @@ func (s *Service) relayStep(ctx context.Context, b *Bounty, slot, pos int, h uin
 			pkg = &Package{Expr: p.Expr, Worker: p.Worker, Signs: append(slices.Clone(p.Signs), cs), Value: p.Value}
 		}
 	}
-	// Kept before the transaction goes out, so a resend signs nothing new.
+	// Kept before the transaction goes out, so a resend signs nothing new
+	// and, after a restart, the relay still passes on what it signed.
 	s.setRelayJob(ctx, b.ID, func(j *relayJob) { j.cs, j.result, j.agreed = cs, cs.Result, cs.Result == b.Result })
+	if pkg != nil {
+		if err := storeHeld(s.db, b.ID, uint8(slot), pkg); err != nil {
+			s.log.Warn("relay: keep the envelope chain", "bounty", b.ID.Short(), "err", err)
+			return
+		}
+	}
 	if err := s.deps.Chain.Countersign(ctx, *s.cfg.Key, b.ID, uint8(slot), cs.Result, cs.Hash()); err != nil {
 		s.log.Warn("relay: countersign", "bounty", b.ID.Short(), "slot", slot, "err", err)
 		return
