@@ -169,3 +169,22 @@ func TestDevnetSilentRelayIsReplaced(t *testing.T) {
 		return
 	}
 }
+
+// TestDevnetRelayPassesOnAfterARestart: the relay restarts while its
+// countersign waits to be mined; it still passes on the envelope whose
+// hash the transaction carries, and the requester gets the result.
+func TestDevnetRelayPassesOnAfterARestart(t *testing.T) {
+	r := newRelayNet(t, 1, false, false)
+	ctx := context.Background()
+	q, row := r.hopRow(1)
+	id := r.fund(q, row)
+	rel := r.relays[0]
+	addr := wire.EncodeAddress(r.h.Params().Net, rel.Key.PubKey())
+	r.mineUntil(20, "the relay's countersign waits in the miner's pool", func() bool {
+		a, err := r.by.API.Account(ctx, addr)
+		return err == nil && a.Pending > 0 && r.state(id) == market.StateCommitted
+	})
+	rel.Restart()
+	r.h.ConnectAll()
+	r.settleHops(id, 1)
+}

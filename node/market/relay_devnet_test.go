@@ -360,6 +360,14 @@ func TestDevnetHopOneSettles(t *testing.T) {
 	if rep.Relayed != 1 {
 		t.Fatalf("the relay's record %+v, want relayed 1", rep)
 	}
+	draws, err := r.by.Daemon.Market().Draws(context.Background())
+	if err != nil || len(draws) != 1 || draws[0].Bounty != id || draws[0].Share != r.h.Params().DrawShare(row.Price) || !draws[0].Paid {
+		t.Fatalf("the bystander's draws %+v %v", draws, err)
+	}
+	st, err := rel.Daemon.Market().RelayStatus(context.Background())
+	if err != nil || !st.On || !st.Registered || st.Earned != r.h.Params().HopShare(row.Price) {
+		t.Fatalf("the relay's status %+v %v", st, err)
+	}
 	var jobs []market.RelayJob
 	testutil.Eventually(t, 10*time.Second, "the relay lists its paid job", func() error {
 		var err error
