@@ -26,7 +26,8 @@ type fakeMarket struct {
 	requests []market.RequestInfo
 	results  map[wire.Hash]*market.Result
 	serve    market.ServeStatus
-	noServe  bool // Serve and ServeStatus fail with ErrNotServing
+	noServe  bool         // Serve and ServeStatus fail with ErrNotServing
+	relay    *relayStatus // the relay role (fake_relay_test.go); nil: none
 	taken    []wire.Hash
 	tableN   int // Table calls
 	events   chan market.Event

@@ -106,6 +106,13 @@ func mining(api *fakeAPI) {
 		}}}
 }
 
+// miningRelay is mining with the market's relay role on: relay jobs in
+// flight and done, lineups drawn.
+func miningRelay(api *fakeAPI) {
+	mining(api)
+	api.market.relay = relaying()
+}
+
 // foundByChain: blocks found on the root and down the path to 01.
 func foundByChain() map[string]uint64 { return map[string]uint64{"/": 42, "0": 57, "01": 88} }
 
@@ -147,6 +154,7 @@ var goldenCases = []goldenCase{
 	{name: "blocktree_tx", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"2", "enter"}, wait: "316 B"},
 		{keys: []string{"down", "down", "down", "enter"}, wait: "Transactions"}, {keys: []string{"down", "enter"}, wait: "nonce"}}},
 	{name: "mining", wallet: true, setup: mining, steps: []step{unlock(), {keys: []string{"3"}, wait: "in 14 root blocks"}, {msgs: rates()}}},
+	{name: "mining_relay", wallet: true, setup: miningRelay, steps: []step{unlock(), {keys: []string{"3"}, wait: "drawn by your blocks"}, {msgs: rates()}}},
 	{name: "wallet_accounts", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"4"}, wait: "Accounts"}}},
 	{name: "wallet_receive", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"4", "r"}, wait: "Send BVS to"}}},
 	{name: "wallet_send_invalid", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"4", "s"}, wait: "from"},
