@@ -45,11 +45,11 @@ type miningScreen struct {
 
 func newMining(s *common) *miningScreen { return &miningScreen{s: s} }
 
-func (m *miningScreen) Title() string     { return "Mining" }
-func (m *miningScreen) Capturing() bool   { return false }
-func (m *miningScreen) Dirty() bool       { return false }
-func (m *miningScreen) Deactivate()       { m.active = false }
-func (m *miningScreen) SetSize(w, h int)  { m.width, m.height = w, h }
+func (m *miningScreen) Title() string    { return "Mining" }
+func (m *miningScreen) Capturing() bool  { return false }
+func (m *miningScreen) Dirty() bool      { return false }
+func (m *miningScreen) Deactivate()      { m.active = false }
+func (m *miningScreen) SetSize(w, h int) { m.width, m.height = w, h }
 func (m *miningScreen) Activate() tea.Cmd {
 	m.active = true
 	return tea.Batch(m.fetch(), wantRelay)
