@@ -54,6 +54,12 @@ type API interface {
 	// as headers only is fetched from a peer storing it and checked
 	// against the header the node verified (FromPeer says who sent it).
 	FetchBlock(ctx context.Context, chain, ref string) (*BlockInfo, error)
+
+	// Relay is a relay's registry record (id: an address or hex public
+	// key; ErrNotFound if it never registered); Relays lists registered
+	// relays in public-key order, at most limit (0: 100) of them.
+	Relay(ctx context.Context, id string) (*RelayInfo, error)
+	Relays(ctx context.Context, limit int) ([]RelayInfo, error)
 }
 
 // Errors of the API.

@@ -36,6 +36,32 @@ type BountyInfo struct {
 	// SettleAfter is the height from which the worker may settle (0
 	// before a commit); the requester may dispute below it.
 	SettleAfter uint64 `json:"settle_after"`
+
+	// Relay lineups (PROTOCOL §19). Hops is how many relays countersign
+	// (0: none). Drawer is the address of the coinbase of the block that
+	// drew the lineup ("" before the draw), Drawn that block's height.
+	// Result is the commit's result hash. Contest is "", "open",
+	// "worker_wrong" or "worker_right".
+	Hops    uint8      `json:"hops"`
+	Drawer  string     `json:"drawer"`
+	Drawn   uint64     `json:"drawn"`
+	Result  wire.Hash  `json:"result"`
+	Lineup  []SlotInfo `json:"lineup"`
+	Jury    []SlotInfo `json:"jury"`
+	Contest string     `json:"contest"`
+}
+
+// SlotInfo is one slot of a bounty's lineup or jury. Slot numbers run on
+// from the lineup into the jury (a jury's first slot is hops). State is
+// "drawn", "countersigned", "missed" or "replaced".
+type SlotInfo struct {
+	Slot     int       `json:"slot"`
+	Relay    string    `json:"relay"`
+	PubKey   string    `json:"pubkey"`
+	State    string    `json:"state"`
+	Result   wire.Hash `json:"result"`
+	Envelope wire.Hash `json:"envelope"`
+	Height   uint64    `json:"height"`
 }
 
 // BountyFilter selects bounties: by state name, by a party's address
@@ -58,6 +84,11 @@ type ReputationInfo struct {
 	Accepted        uint64 `json:"accepted"`
 	PromisedBlocks  uint64 `json:"promised_blocks"`
 	DeliveredBlocks uint64 `json:"delivered_blocks"`
+	// As a relay: lineup slots countersigned and paid, wrong results
+	// caught first, slots left silent.
+	Relayed uint64 `json:"relayed"`
+	Caught  uint64 `json:"caught"`
+	Missed  uint64 `json:"missed"`
 }
 
 // MaxBountyList bounds one Bounties answer.

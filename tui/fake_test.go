@@ -532,3 +532,13 @@ func (f *fakeAPI) Reputation(ctx context.Context, id string) (*node.ReputationIn
 	}
 	return &node.ReputationInfo{Address: wire.EncodeAddress(wire.Devnet, pk)}, nil
 }
+
+func (f *fakeAPI) Relay(ctx context.Context, id string) (*node.RelayInfo, error) {
+	pk, err := node.ParseIdentity(wire.Devnet, id)
+	if err != nil {
+		return nil, err
+	}
+	return nil, fmt.Errorf("%w: %s never registered as a relay", node.ErrNotFound, wire.EncodeAddress(wire.Devnet, pk))
+}
+
+func (f *fakeAPI) Relays(ctx context.Context, limit int) ([]node.RelayInfo, error) { return nil, nil }

@@ -55,7 +55,7 @@ type Chain interface {
 	// Accept, Commit and Settle sign a worker's transaction with k and
 	// submit it.
 	Accept(ctx context.Context, k wire.PrivKey, bounty wire.Hash, promised uint32) error
-	Commit(ctx context.Context, k wire.PrivKey, bounty, envelope wire.Hash) error
+	Commit(ctx context.Context, k wire.PrivKey, bounty, envelope, result wire.Hash) error
 	Settle(ctx context.Context, k wire.PrivKey, bounty wire.Hash) error
 	// Blocks delivers the height of each new root tip until ctx ends.
 	Blocks(ctx context.Context) (<-chan uint64, error)

@@ -34,7 +34,7 @@ func (c bountyBook) Value(context.Context, string) ([]byte, error) {
 	return nil, node.ErrNotFound
 }
 func (c bountyBook) Accept(context.Context, wire.PrivKey, wire.Hash, uint32) error { return nil }
-func (c bountyBook) Commit(context.Context, wire.PrivKey, wire.Hash, wire.Hash) error {
+func (c bountyBook) Commit(context.Context, wire.PrivKey, wire.Hash, wire.Hash, wire.Hash) error {
 	return nil
 }
 func (c bountyBook) Settle(context.Context, wire.PrivKey, wire.Hash) error { return nil }

@@ -115,8 +115,8 @@ func (c *nodeChain) Accept(ctx context.Context, k wire.PrivKey, bounty wire.Hash
 	return c.submit(ctx, k, plan.Accept{Bounty: bounty, Promised: promised})
 }
 
-func (c *nodeChain) Commit(ctx context.Context, k wire.PrivKey, bounty, envelope wire.Hash) error {
-	return c.submit(ctx, k, plan.Commit{Bounty: bounty, Envelope: envelope})
+func (c *nodeChain) Commit(ctx context.Context, k wire.PrivKey, bounty, envelope, result wire.Hash) error {
+	return c.submit(ctx, k, plan.Commit{Bounty: bounty, Envelope: envelope, Result: result})
 }
 
 func (c *nodeChain) Settle(ctx context.Context, k wire.PrivKey, bounty wire.Hash) error {

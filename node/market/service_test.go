@@ -52,7 +52,7 @@ func (c readChain) Value(ctx context.Context, key string) ([]byte, error) {
 func (c readChain) Accept(context.Context, wire.PrivKey, wire.Hash, uint32) error {
 	return errors.New("read only")
 }
-func (c readChain) Commit(context.Context, wire.PrivKey, wire.Hash, wire.Hash) error {
+func (c readChain) Commit(context.Context, wire.PrivKey, wire.Hash, wire.Hash, wire.Hash) error {
 	return errors.New("read only")
 }
 func (c readChain) Settle(context.Context, wire.PrivKey, wire.Hash) error {

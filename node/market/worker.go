@@ -250,7 +250,7 @@ func (s *Service) step(ctx context.Context, b *Bounty, h uint64, me wire.PubKey)
 		if h >= b.Deadline || !due(j.commitAt, h) {
 			return
 		}
-		if err := s.deps.Chain.Commit(ctx, key, b.ID, env.Hash()); err != nil {
+		if err := s.deps.Chain.Commit(ctx, key, b.ID, env.Hash(), env.Result); err != nil {
 			s.log.Warn("commit", "bounty", b.ID.Short(), "err", err)
 			return
 		}

@@ -43,3 +43,27 @@ func (c *Client) Reputation(ctx context.Context, id string) (*node.ReputationInf
 	}
 	return &r, nil
 }
+
+func relayRoutes(mux *http.ServeMux, api node.API) {
+	route(mux, "relay", func(ctx context.Context, p struct{ ID string }) (*node.RelayInfo, error) {
+		return api.Relay(ctx, p.ID)
+	})
+	route(mux, "relays", func(ctx context.Context, p struct{ Limit int }) ([]node.RelayInfo, error) {
+		return api.Relays(ctx, p.Limit)
+	})
+}
+
+// Relay implements node.API.
+func (c *Client) Relay(ctx context.Context, id string) (*node.RelayInfo, error) {
+	var r node.RelayInfo
+	if err := c.call(ctx, "relay", struct{ ID string }{id}, &r); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// Relays implements node.API.
+func (c *Client) Relays(ctx context.Context, limit int) ([]node.RelayInfo, error) {
+	var r []node.RelayInfo
+	return r, c.call(ctx, "relays", struct{ Limit int }{limit}, &r)
+}

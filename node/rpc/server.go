@@ -166,6 +166,7 @@ func (s *Server) Handler() http.Handler {
 	s.marketRoutes(mux)
 	keyspaceRoutes(mux, api)
 	bountyRoutes(mux, api)
+	relayRoutes(mux, api)
 	previewRoutes(mux, api)
 	blocktreeRoutes(mux, api)
 	return s.auth(mux)

@@ -17,9 +17,9 @@ const (
 // Encoded sizes of the market bodies. Every body has a fixed size, so the
 // decoder's bound is exact.
 const (
-	BountyBodySize = HashSize + 1 + 8 + 8 + PubKeySize
+	BountyBodySize = HashSize + 1 + 1 + 8 + 8 + PubKeySize
 	AcceptBodySize = HashSize + 8 + 4
-	CommitBodySize = 2 * HashSize
+	CommitBodySize = 3 * HashSize
 	BountyRefSize  = HashSize // settle, dispute, refund
 )
 
@@ -27,9 +27,12 @@ const (
 // ID) at price-table row Row. Deadline is a root height: a commit must land
 // below it, and from it on an uncommitted bounty can be refunded. A zero
 // Worker leaves the bounty open to anyone; otherwise only that key can accept.
+// Hops is how many drawn relays countersign the result (0: none, the part-1
+// market exactly).
 type Bounty struct {
 	Request  Hash
 	Row      uint8
+	Hops     uint8
 	Amount   uint64
 	Deadline uint64
 	Worker   PubKey
@@ -43,10 +46,13 @@ type Accept struct {
 	Promised uint32
 }
 
-// Commit records the hash of the worker-signed result envelope.
+// Commit records the hash of the worker-signed result envelope and the
+// result hash that envelope carries, so relays' countersigns can be
+// compared with the worker's claim on chain.
 type Commit struct {
 	Bounty   Hash
 	Envelope Hash
+	Result   Hash
 }
 
 // Settle pays a committed bounty to its worker.
@@ -79,12 +85,13 @@ func (Refund) TxType() TxType { return TxRefund }
 func (b Bounty) encode(w *Writer) {
 	w.Hash(b.Request)
 	w.U8(b.Row)
+	w.U8(b.Hops)
 	w.U64(b.Amount)
 	w.U64(b.Deadline)
 	w.Fixed(b.Worker[:])
 }
 func (b Accept) encode(w *Writer)  { w.Hash(b.Bounty); w.U64(b.Stake); w.U32(b.Promised) }
-func (b Commit) encode(w *Writer)  { w.Hash(b.Bounty); w.Hash(b.Envelope) }
+func (b Commit) encode(w *Writer)  { w.Hash(b.Bounty); w.Hash(b.Envelope); w.Hash(b.Result) }
 func (b Settle) encode(w *Writer)  { w.Hash(b.Bounty) }
 func (b Dispute) encode(w *Writer) { w.Hash(b.Bounty) }
 func (b Refund) encode(w *Writer)  { w.Hash(b.Bounty) }
@@ -95,6 +102,7 @@ func decodeMarketBody(t TxType, r *Reader) Body {
 		var b Bounty
 		b.Request = r.Hash()
 		b.Row = r.U8()
+		b.Hops = r.U8()
 		b.Amount = r.U64()
 		b.Deadline = r.U64()
 		copy(b.Worker[:], r.Fixed(PubKeySize))
@@ -102,7 +110,7 @@ func decodeMarketBody(t TxType, r *Reader) Body {
 	case TxAccept:
 		return Accept{Bounty: r.Hash(), Stake: r.U64(), Promised: r.U32()}
 	case TxCommit:
-		return Commit{Bounty: r.Hash(), Envelope: r.Hash()}
+		return Commit{Bounty: r.Hash(), Envelope: r.Hash(), Result: r.Hash()}
 	case TxSettle:
 		return Settle{Bounty: r.Hash()}
 	case TxDispute:
@@ -113,12 +121,14 @@ func decodeMarketBody(t TxType, r *Reader) Body {
 	return nil
 }
 
-// IsMarket reports whether t is one of the market types.
-func (t TxType) IsMarket() bool { return t >= TxBounty && t <= TxRefund }
+// IsMarket reports whether t is one of the compute-engine types: the six
+// market types and the four relay types (IsRelay).
+func (t TxType) IsMarket() bool { return t >= TxBounty && t <= TxRelayMiss }
 
 // MarketBounty returns the bounty a market transaction refers to: the
-// transaction's own ID for a bounty, the named bounty for the other five.
-// ok is false for non-market transactions.
+// transaction's own ID for a bounty, the named bounty for the other five and
+// for countersign and relay-miss. ok is false for other transactions
+// (relay-register and relay-leave name no bounty).
 func MarketBounty(tx *Tx) (id Hash, ok bool) {
 	switch b := tx.Body.(type) {
 	case Bounty:
@@ -132,6 +142,10 @@ func MarketBounty(tx *Tx) (id Hash, ok bool) {
 	case Dispute:
 		return b.Bounty, true
 	case Refund:
+		return b.Bounty, true
+	case Countersign:
+		return b.Bounty, true
+	case RelayMiss:
 		return b.Bounty, true
 	}
 	return Hash{}, false

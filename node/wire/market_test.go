@@ -45,9 +45,9 @@ func TestMarketBodyLayout(t *testing.T) {
 	var worker PubKey
 	worker[0], worker[31] = 0xaa, 0xbb
 	w := NewWriter(0)
-	Bounty{Request: testHash(1), Row: 3, Amount: 0x0102030405060708, Deadline: 0x1112131415161718, Worker: worker}.encode(w)
-	h1, h2 := testHash(1), testHash(2)
-	want := append(append([]byte(nil), h1[:]...), 3, 1, 2, 3, 4, 5, 6, 7, 8, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18)
+	Bounty{Request: testHash(1), Row: 3, Hops: 4, Amount: 0x0102030405060708, Deadline: 0x1112131415161718, Worker: worker}.encode(w)
+	h1, h2, h3 := testHash(1), testHash(2), testHash(3)
+	want := append(append([]byte(nil), h1[:]...), 3, 4, 1, 2, 3, 4, 5, 6, 7, 8, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18)
 	want = append(want, worker[:]...)
 	if !bytes.Equal(w.Bytes(), want) {
 		t.Fatalf("bounty body\n got % x\nwant % x", w.Bytes(), want)
@@ -57,6 +57,12 @@ func TestMarketBodyLayout(t *testing.T) {
 	want = append(append([]byte(nil), h2[:]...), 0, 0, 0, 0, 0, 0, 0, 9, 1, 2, 3, 4)
 	if !bytes.Equal(w.Bytes(), want) {
 		t.Fatalf("accept body\n got % x\nwant % x", w.Bytes(), want)
+	}
+	w = NewWriter(0)
+	Commit{Bounty: testHash(1), Envelope: testHash(2), Result: testHash(3)}.encode(w)
+	want = append(append(append([]byte(nil), h1[:]...), h2[:]...), h3[:]...)
+	if !bytes.Equal(w.Bytes(), want) {
+		t.Fatalf("commit body\n got % x\nwant % x", w.Bytes(), want)
 	}
 }
 

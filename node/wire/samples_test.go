@@ -70,7 +70,8 @@ func sampleTxs(t testing.TB) []*Tx {
 	}}, 0, 0)
 
 	txs := []*Tx{coinbase, transfer, put, maxVarints, emptyValue, bigValue, deep, buy, script, give, stamp, checkpoint}
-	return append(txs, sampleMarketTxs(t)...)
+	txs = append(txs, sampleMarketTxs(t)...)
+	return append(txs, sampleRelayTxs(t)...)
 }
 
 // sampleHeaders returns headers mined alone and with merge branches.
@@ -124,7 +125,7 @@ func sampleMarketTxs(t testing.TB) []*Tx {
 		tx.Sign(Devnet, k)
 		return tx
 	}
-	named := sign(alice, Bounty{Request: testHash(10), Row: 2, Amount: 5 * Unit, Deadline: 120, Worker: bob.PubKey()}, 9)
+	named := sign(alice, Bounty{Request: testHash(10), Row: 2, Hops: 2, Amount: 5 * Unit, Deadline: 120, Worker: bob.PubKey()}, 9)
 	id := named.ID()
 	var maxKey PubKey
 	for i := range maxKey {
@@ -133,12 +134,32 @@ func sampleMarketTxs(t testing.TB) []*Tx {
 	return []*Tx{
 		named,
 		sign(alice, Bounty{Request: testHash(11), Amount: 1, Deadline: 10}, 10),
-		sign(alice, Bounty{Request: testHash(0xe0), Row: 0xff, Amount: ^uint64(0), Deadline: ^uint64(0), Worker: maxKey}, 11),
+		sign(alice, Bounty{Request: testHash(0xe0), Row: 0xff, Hops: 0xff, Amount: ^uint64(0), Deadline: ^uint64(0), Worker: maxKey}, 11),
 		sign(bob, Accept{Bounty: id, Stake: Unit, Promised: 5}, 1),
 		sign(bob, Accept{Bounty: id, Stake: ^uint64(0), Promised: ^uint32(0)}, 2),
-		sign(bob, Commit{Bounty: id, Envelope: testHash(12)}, 3),
+		sign(bob, Commit{Bounty: id, Envelope: testHash(12), Result: testHash(13)}, 3),
 		sign(alice, Settle{Bounty: id}, 12),
 		sign(alice, Dispute{Bounty: id}, 13),
 		sign(bob, Refund{Bounty: id}, 4),
+	}
+}
+
+// sampleRelayTxs returns one signed transaction of each relay type, plus
+// bodies with every field at its maximum.
+func sampleRelayTxs(t testing.TB) []*Tx {
+	alice, carol := testKey(t, 1), testKey(t, 3)
+	sign := func(k PrivKey, body Body, nonce uint64) *Tx {
+		tx := NewTx(RootChain, body, nonce, 100)
+		tx.Sign(Devnet, k)
+		return tx
+	}
+	bounty := sampleMarketTxs(t)[0].ID()
+	return []*Tx{
+		sign(carol, RelayRegister{Fee: Unit / 100, Stake: 10 * Unit, Caps: RelayCapRecompute}, 0),
+		sign(carol, RelayRegister{Fee: ^uint64(0), Stake: ^uint64(0), Caps: ^uint32(0)}, 1),
+		sign(carol, RelayLeave{}, 2),
+		sign(carol, Countersign{Bounty: bounty, Slot: 1, Result: testHash(13), Envelope: testHash(14)}, 3),
+		sign(carol, Countersign{Bounty: bounty, Slot: 0xff, Result: testHash(0xf0), Envelope: testHash(0xf1)}, 4),
+		sign(alice, RelayMiss{Bounty: bounty, Slot: 0}, 14),
 	}
 }

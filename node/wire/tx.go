@@ -50,6 +50,14 @@ func (t TxType) String() string {
 		return "dispute"
 	case TxRefund:
 		return "refund"
+	case TxRelayRegister:
+		return "relay-register"
+	case TxRelayLeave:
+		return "relay-leave"
+	case TxCountersign:
+		return "countersign"
+	case TxRelayMiss:
+		return "relay-miss"
 	}
 	return fmt.Sprintf("type%d", uint8(t))
 }
@@ -140,6 +148,8 @@ func decodeBody(t TxType, b []byte) (Body, error) {
 		body = decodeBranchBody(t, r)
 	case TxBounty, TxAccept, TxCommit, TxSettle, TxDispute, TxRefund:
 		body = decodeMarketBody(t, r)
+	case TxRelayRegister, TxRelayLeave, TxCountersign, TxRelayMiss:
+		body = decodeRelayBody(t, r)
 	default:
 		return nil, fmt.Errorf("%w %d", ErrUnknownTxType, t)
 	}

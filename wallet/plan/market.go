@@ -16,10 +16,12 @@ import (
 
 // Bounty escrows Amount for the result of Request at price-table row Row,
 // until root height Deadline; Worker names the only key that may accept
-// (zero: anyone). After signing, the main step's tx ID is the bounty's ID.
+// (zero: anyone). Hops is how many drawn relays countersign the result (0:
+// none). After signing, the main step's tx ID is the bounty's ID.
 type Bounty struct {
 	Request  wire.Hash
 	Row      uint8
+	Hops     uint8
 	Amount   uint64
 	Deadline uint64
 	Worker   wire.PubKey
@@ -34,8 +36,9 @@ type Accept struct {
 	Promised uint32
 }
 
-// Commit records the hash of the worker-signed result envelope.
-type Commit struct{ Bounty, Envelope wire.Hash }
+// Commit records the hash of the worker-signed result envelope and the
+// result hash it carries.
+type Commit struct{ Bounty, Envelope, Result wire.Hash }
 
 // Settle pays a committed bounty to its worker (the requester at any time,
 // the worker once the settle window is over).
@@ -98,7 +101,7 @@ func (in Bounty) build(b *builder) error {
 	b.judge = true
 	what := fmt.Sprintf("escrow %s for request %s (row %d), %s, until block %d; refunded to you if no result is committed by then",
 		bvs(in.Amount), in.Request.Short(), in.Row, who, in.Deadline)
-	_, err = b.root(wire.Bounty{Request: in.Request, Row: in.Row, Amount: in.Amount, Deadline: in.Deadline, Worker: in.Worker},
+	_, err = b.root(wire.Bounty{Request: in.Request, Row: in.Row, Hops: in.Hops, Amount: in.Amount, Deadline: in.Deadline, Worker: in.Worker},
 		in.Amount, b.opt.Fee, what, false)
 	return err
 }
@@ -160,7 +163,7 @@ func (in Commit) build(b *builder) error {
 	b.judge = true
 	what := fmt.Sprintf("commit result envelope %s for bounty %s; the requester may dispute until block %d, after which you may settle it yourself",
 		in.Envelope.Short(), in.Bounty.Short(), h+b.p.params.SettleWindow)
-	_, err = b.root(wire.Commit{Bounty: in.Bounty, Envelope: in.Envelope}, 0, b.opt.Fee, what, false)
+	_, err = b.root(wire.Commit{Bounty: in.Bounty, Envelope: in.Envelope, Result: in.Result}, 0, b.opt.Fee, what, false)
 	return err
 }
 
