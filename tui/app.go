@@ -190,7 +190,7 @@ func (a *app) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			a.s.marketStarting = true
 			serve = serveKeyCmd(msg.w, a.s.accounts[0].Name, a.serveKey)
 		}
-		return a, tea.Batch(a.requestBalances(), a.switchTo(tabHome), serve)
+		return a, tea.Batch(a.requestBalances(), a.requestRelay(), a.switchTo(tabHome), serve)
 	case serveKeyMsg:
 		a.s.marketStarting = false
 		if msg.err != nil {

@@ -50,3 +50,39 @@ func relaying() *relayStatus {
 			{Bounty: bountyID(9), Slot: 0, Hops: 2, State: slotCountersigned, Earned: 12 * wire.Unit / 1000},
 		}}
 }
+
+// Relays of the lineup goldens.
+var (
+	relayAKey, _ = wire.PrivKeyFromBytes(slices.Repeat([]byte{11}, 32))
+	relayAAddr   = wire.EncodeAddress(wire.Devnet, relayAKey.PubKey())
+	relayBKey, _ = wire.PrivKeyFromBytes(slices.Repeat([]byte{12}, 32))
+	relayBAddr   = wire.EncodeAddress(wire.Devnet, relayBKey.PubKey())
+)
+
+// slot is a lineup slot held by addr.
+func slot(i int, addr, state string, height uint64) slotInfo {
+	return slotInfo{Slot: i, Relay: addr, State: state, Height: height}
+}
+
+// lineupChain is marketChain with relay lineups: bounty 10 is mine at 2
+// hops, its worker committed, drawn by my block, the first relay
+// countersigned and the second drawn; bounty 7 is a job this node relays
+// (slot 2 of 2, drawn), which the market's relay role lists.
+func lineupChain(api *fakeAPI) {
+	marketChain(api)
+	api.market.relay = relaying()
+	h := api.status.Height
+	mine := bountyInfo{ID: bountyID(10), Requester: testAddr, Request: requestID(bwExpr), Row: 2, Hops: 2, Amount: 15 * wire.Unit / 100,
+		Deadline: h + 110, Worker: otherAddr, Stake: wire.Unit / 100, State: bountyCommitted, Created: h - 8, Accepted: h - 6,
+		Committed: h - 4, SettleAfter: h + 16, Envelope: wire.Sum([]byte("env10")), Result: wire.Sum([]byte("result10")),
+		Drawer: testAddr, Drawn: h - 7,
+		Lineup: []slotInfo{slot(0, relayAAddr, slotCountersigned, h-2), slot(1, relayBAddr, slotDrawn, 0)}}
+	relayed := bountyInfo{ID: bountyID(7), Requester: otherAddr, Request: requestID(thumbExpr), Row: 1, Hops: 2, Amount: 2 * wire.Unit / 10,
+		Deadline: h + 90, Worker: relayBAddr, Stake: wire.Unit / 100, State: bountyCommitted, Created: h - 30, Accepted: h - 28,
+		Committed: h - 12, SettleAfter: h + 8, Drawer: otherAddr, Drawn: h - 29,
+		Lineup: []slotInfo{slot(0, relayAAddr, slotCountersigned, h-10), slot(1, testAddr, slotDrawn, 0)}}
+	api.bounties = append([]bountyInfo{mine}, api.bounties...)
+	api.bounties = append(api.bounties, relayed)
+	// the relayed job is not the wallet's as requester or worker: only
+	// the relay role's jobs name it
+}
