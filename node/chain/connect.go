@@ -270,6 +270,10 @@ func ApplyBlock(tx *bbolt.Tx, p *consensus.Params, scripts *state.Scripts, b *wi
 func applyTxs(batch *state.Batch, scripts *state.Scripts, b *wire.Block, ids []wire.Hash, matured *wire.Tx,
 	checkpoint func(*state.Batch, wire.Checkpoint) error) error {
 	batch.SetScripts(scripts, b.Header.Time)
+	// Lineups the parent block's ID drew, before this block's transactions.
+	if err := batch.DrawLineups(b.Header.Prev); err != nil {
+		return fmt.Errorf("lineup draw: %w", err)
+	}
 	for i, t := range b.Txs[1:] {
 		if cp, ok := t.Body.(wire.Checkpoint); ok && i == 0 {
 			if checkpoint == nil {

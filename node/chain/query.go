@@ -208,12 +208,14 @@ func (c *Chain) View(fn func(tx *bbolt.Tx, tip TipInfo, roots state.Roots) error
 func (c *Chain) CheckAccess(t *wire.Tx, parents ...*wire.Tx) error {
 	switch t.Body.(type) {
 	case wire.Put, wire.KeyspaceBuy, wire.KeyspaceScript, wire.KeyspaceTransfer:
-	case wire.Bounty, wire.Accept, wire.Commit, wire.Settle, wire.Dispute, wire.Refund:
+	case wire.Bounty, wire.Accept, wire.Commit, wire.Settle, wire.Dispute, wire.Refund,
+		wire.RelayRegister, wire.RelayLeave, wire.Countersign, wire.RelayMiss:
 	default:
 		return nil
 	}
 	c.mu.RLock()
 	tip := c.tip()
+	parentID := tip.id
 	height, blockTime := tip.height+1, c.cfg.Now().UnixMilli()
 	if mtp := medianTimePast(tip); blockTime <= mtp {
 		blockTime = mtp + 1
@@ -222,6 +224,9 @@ func (c *Chain) CheckAccess(t *wire.Tx, parents ...*wire.Tx) error {
 	return c.db.View(func(tx *bbolt.Tx) error {
 		b := state.NewBatch(tx, c.p, height)
 		b.SetScripts(c.cfg.AdmissionScripts, blockTime) // the lane that yields to blocks
+		if err := b.DrawLineups(parentID); err != nil {
+			return err
+		}
 		for i, p := range parents {
 			if err := b.Apply(p, i+1); err != nil && consensus.CodeOf(err) == 0 {
 				return err

@@ -94,6 +94,10 @@ func (c *Chain) NewTemplate(coinbaseTo wire.PubKey, candidates []*wire.Tx, now t
 					return err
 				}
 			}
+			// Lineups the parent's ID drew, as connect writes them (applyTxs).
+			if err := batch.DrawLineups(parent.id); err != nil {
+				return err
+			}
 			if c.id.IsRoot() && c.forest != nil && !skipCheckpoint {
 				cp, err := c.templateCheckpoint(tx, batch, parent)
 				if err != nil {

@@ -65,6 +65,15 @@ const (
 	ErrNotParty       // the signer does not hold the role (named worker, accepted worker, requester)
 	ErrSettleWindow   // a worker's settle before the settle window ends; a dispute after it
 	ErrStakeTooLow    // an accept's stake below ceil(amount·StakeRatio/1000)
+	// Relays and lineups (root chain).
+	ErrNotRegistered // the signer is not a registered relay
+	ErrRelayStake    // a relay's total stake below RelayMinStake
+	ErrBadRelay      // reserved caps bits set, hops above MaxHops
+	ErrRelayActive   // a relay leaving while it holds a slot of an unclosed bounty
+	ErrNotInLineup   // a countersign from a key not drawn for that slot; an accept from a key in the lineup
+	ErrNoSlot        // the slot does not exist or is not drawn (yet, or any more)
+	ErrSlotOrder     // a countersign before the commit or the previous slot, or against the contest state
+	ErrRelayWindow   // a relay-miss before the slot's window is over
 )
 
 var codeNames = map[ErrorCode]string{
@@ -120,6 +129,14 @@ var codeNames = map[ErrorCode]string{
 	ErrNotParty:           "ErrNotParty",
 	ErrSettleWindow:       "ErrSettleWindow",
 	ErrStakeTooLow:        "ErrStakeTooLow",
+	ErrNotRegistered:      "ErrNotRegistered",
+	ErrRelayStake:         "ErrRelayStake",
+	ErrBadRelay:           "ErrBadRelay",
+	ErrRelayActive:        "ErrRelayActive",
+	ErrNotInLineup:        "ErrNotInLineup",
+	ErrNoSlot:             "ErrNoSlot",
+	ErrSlotOrder:          "ErrSlotOrder",
+	ErrRelayWindow:        "ErrRelayWindow",
 }
 
 // String returns the code's name.

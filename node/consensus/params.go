@@ -51,7 +51,45 @@ type Params struct {
 	SettleWindow    uint64
 	StakeRatio      uint64 // thousandths of the amount
 	MinBountyBlocks uint64
+
+	// Relays and lineups (PROTOCOL §19). A bounty asks for at most MaxHops
+	// relays. A relay needs RelayMinStake escrowed to be drawn; a drawn
+	// relay that stays silent RelayWindow blocks after the step before
+	// it may be reported missed, losing MissSlashBps of its stake. At
+	// settle the drawer gets DrawShareBps of the amount and each
+	// countersigning relay RelayHopBps. A contest draws JurySize jurors;
+	// a relay on the losing side of a decided contest loses RelaySlashBps
+	// of its stake. Bps: ten-thousandths.
+	MaxHops       uint8
+	RelayMinStake uint64
+	RelayWindow   uint64
+	DrawShareBps  uint64
+	RelayHopBps   uint64
+	JurySize      uint8
+	RelaySlashBps uint64
+	MissSlashBps  uint64
 }
+
+// MaxHops is the most relays any network lets a bounty ask for; a
+// network's Params.MaxHops is at most this.
+const MaxHops = 5
+
+// MaxJury is the largest jury any network draws.
+const MaxJury = 9
+
+// Bps returns v·bps/10000 rounded down, computed without overflow (bps is
+// at most 10000).
+func Bps(v, bps uint64) uint64 {
+	hi, lo := bits.Mul64(v, bps)
+	q, _ := bits.Div64(hi%10000, lo, 10000)
+	return q
+}
+
+// HopShare is what one countersigning relay earns from a bounty of amount.
+func (p *Params) HopShare(amount uint64) uint64 { return Bps(amount, p.RelayHopBps) }
+
+// DrawShare is what the drawer of a bounty of amount earns.
+func (p *Params) DrawShare(amount uint64) uint64 { return Bps(amount, p.DrawShareBps) }
 
 // MinStake is the least stake an accept of a bounty of amount escrows:
 // ceil(amount·StakeRatio/1000), computed without overflow.
@@ -112,6 +150,14 @@ func Devnet() *Params {
 		SettleWindow:       6,
 		StakeRatio:         500,
 		MinBountyBlocks:    4,
+		MaxHops:            MaxHops,
+		RelayMinStake:      wire.Unit,
+		RelayWindow:        6,
+		DrawShareBps:       100,  // 1 %
+		RelayHopBps:        1000, // 10 % a hop: at 5 hops the worker keeps 49 %
+		JurySize:           3,
+		RelaySlashBps:      5000, // half the stake
+		MissSlashBps:       1000, // a tenth of the stake
 	}
 }
 

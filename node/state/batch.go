@@ -187,7 +187,8 @@ func (b *Batch) apply(t *wire.Tx, id *wire.Hash, pos int) error {
 		if spend, err = wire.AddAmounts(spend, body.Amount); err != nil {
 			return consensus.Rule(consensus.ErrAmountOverflow, "amount plus fee overflows")
 		}
-	case wire.Bounty, wire.Accept, wire.Commit, wire.Settle, wire.Dispute, wire.Refund:
+	case wire.Bounty, wire.Accept, wire.Commit, wire.Settle, wire.Dispute, wire.Refund,
+		wire.RelayRegister, wire.RelayLeave, wire.Countersign, wire.RelayMiss:
 		escrow, err := b.marketSpend(t)
 		if err != nil {
 			return err
@@ -209,7 +210,8 @@ func (b *Batch) apply(t *wire.Tx, id *wire.Hash, pos int) error {
 	// Access checks last: they may run a script, the costliest check.
 	var applyKeyspace, applyMarket func()
 	switch body := t.Body.(type) {
-	case wire.Bounty, wire.Accept, wire.Commit, wire.Settle, wire.Dispute, wire.Refund:
+	case wire.Bounty, wire.Accept, wire.Commit, wire.Settle, wire.Dispute, wire.Refund,
+		wire.RelayRegister, wire.RelayLeave, wire.Countersign, wire.RelayMiss:
 		if id == nil {
 			h := t.ID()
 			id = &h
@@ -271,7 +273,8 @@ func (b *Batch) apply(t *wire.Tx, id *wire.Hash, pos int) error {
 	case wire.Put:
 		from.Balance -= spend
 		b.writeKV(t, id, pos, body)
-	case wire.Bounty, wire.Accept, wire.Commit, wire.Settle, wire.Dispute, wire.Refund:
+	case wire.Bounty, wire.Accept, wire.Commit, wire.Settle, wire.Dispute, wire.Refund,
+		wire.RelayRegister, wire.RelayLeave, wire.Countersign, wire.RelayMiss:
 		from.Balance -= spend // the amount or stake goes into escrow
 		applyMarket()
 	}
@@ -330,6 +333,9 @@ func (b *Batch) ApplyCoinbase(cb *wire.Tx, matured *wire.Tx) error {
 	}
 	to, err := b.account(body.To)
 	if err != nil {
+		return err
+	}
+	if err := b.recordDrawer(body.To); err != nil {
 		return err
 	}
 	if to.Immature, err = wire.AddAmounts(to.Immature, body.Amount); err != nil {

@@ -685,7 +685,8 @@ func (b *Batch) CheckAccess(t *wire.Tx) error {
 	case wire.KeyspaceBuy, wire.KeyspaceScript, wire.KeyspaceTransfer:
 		_, _, err := b.checkKeyspace(t)
 		return err
-	case wire.Bounty, wire.Accept, wire.Commit, wire.Settle, wire.Dispute, wire.Refund:
+	case wire.Bounty, wire.Accept, wire.Commit, wire.Settle, wire.Dispute, wire.Refund,
+		wire.RelayRegister, wire.RelayLeave, wire.Countersign, wire.RelayMiss:
 		if !b.chain.IsRoot() || !t.Chain.IsRoot() {
 			return consensus.Rule(consensus.ErrBadTxChain, "a %s runs on the root chain", t.Type)
 		}

@@ -74,6 +74,28 @@ type Bounty struct {
 	Closed    uint64
 	Promised  uint32
 	Envelope  wire.Hash
+
+	// Relay lineups (relay.go), encoded after the part-1 fields only when
+	// one of them is set, so a bounty without relays keeps its part-1
+	// record. Hops is what the requester asked for; Slots holds the lineup
+	// (slot < Hops) and jury entries, current and past. Drawer is the
+	// coinbase recipient of the block whose ID drew the lineup, Drawn that
+	// block's height. Result is the commit's result hash. ContestAt is the
+	// height a contest opened at; Disputer says the requester opened it.
+	Hops      uint8
+	Result    wire.Hash
+	Drawer    wire.PubKey
+	Drawn     uint64
+	Contest   ContestState
+	ContestAt uint64
+	Disputer  bool
+	JuryFrom  int // index in Slots of the current (or last) jury's first entry
+	Slots     []Slot
+}
+
+func (b *Bounty) hasRelayTail() bool {
+	return b.Hops != 0 || !b.Result.IsZero() || !b.Drawer.IsZero() || b.Drawn != 0 || b.Contest != 0 ||
+		b.ContestAt != 0 || b.Disputer || b.JuryFrom != 0 || len(b.Slots) > 0
 }
 
 func (b *Bounty) encode() []byte {
@@ -92,6 +114,24 @@ func (b *Bounty) encode() []byte {
 	w.Uvarint(b.Closed)
 	w.U32(b.Promised)
 	w.Hash(b.Envelope)
+	if b.hasRelayTail() {
+		w.U8(b.Hops)
+		w.Hash(b.Result)
+		w.Fixed(b.Drawer[:])
+		w.Uvarint(b.Drawn)
+		w.U8(uint8(b.Contest))
+		w.Uvarint(b.ContestAt)
+		if b.Disputer {
+			w.U8(1)
+		} else {
+			w.U8(0)
+		}
+		w.Uvarint(uint64(b.JuryFrom))
+		w.Uvarint(uint64(len(b.Slots)))
+		for _, sl := range b.Slots {
+			sl.encode(w)
+		}
+	}
 	return w.Bytes()
 }
 
@@ -112,6 +152,11 @@ func decodeBounty(id wire.Hash, raw []byte) (*Bounty, error) {
 	b.Closed = r.Uvarint()
 	b.Promised = r.U32()
 	b.Envelope = r.Hash()
+	if r.Err() == nil && r.Remaining() > 0 {
+		if err := b.decodeRelayTail(r); err != nil {
+			return nil, fmt.Errorf("bounty record %s: %w", id.Short(), err)
+		}
+	}
 	if err := r.Done(); err != nil {
 		return nil, fmt.Errorf("bounty record %s: %w", id.Short(), err)
 	}
@@ -127,6 +172,15 @@ func (b *Bounty) SettleAfter(p *consensus.Params) uint64 {
 	if b.Committed == 0 {
 		return 0
 	}
+	if b.Hops > 0 && (len(b.lineup()) > 0 || b.Contest == ContestOpen) {
+		// With relays: from the last countersign, once all are in (0
+		// until then).
+		done, last := b.LineupDone()
+		if !done || b.Contest == ContestOpen {
+			return 0
+		}
+		return last + p.SettleWindow
+	}
 	return b.Committed + p.SettleWindow
 }
 
@@ -135,17 +189,28 @@ type Reputation struct {
 	Done            uint64 // bounties settled to it
 	Failed          uint64 // accepted and refunded without a commit
 	Disputed        uint64 // its results disputed
-	Lost            uint64 // disputes lost on recomputation (part 2; always 0 now)
+	Lost            uint64 // contests lost: as a worker whose result a jury overturned, as a relay on the losing side
 	DisputesRaised  uint64 // disputes it raised as a requester
 	Accepted        uint64 // bounties it accepted
 	PromisedBlocks  uint64 // summed promises of its settled bounties
 	DeliveredBlocks uint64 // summed accept→commit blocks of its settled bounties
+	// As a relay (encoded only when one is set, so a part-1 record is
+	// unchanged): lineup slots countersigned and paid, wrong results it
+	// was first to catch, slots it left silent.
+	Relayed uint64
+	Caught  uint64
+	Missed  uint64
 }
 
 func (r *Reputation) encode() []byte {
 	w := wire.NewWriter(16)
 	for _, v := range []uint64{r.Done, r.Failed, r.Disputed, r.Lost, r.DisputesRaised, r.Accepted, r.PromisedBlocks, r.DeliveredBlocks} {
 		w.Uvarint(v)
+	}
+	if r.Relayed != 0 || r.Caught != 0 || r.Missed != 0 {
+		w.Uvarint(r.Relayed)
+		w.Uvarint(r.Caught)
+		w.Uvarint(r.Missed)
 	}
 	return w.Bytes()
 }
@@ -155,6 +220,12 @@ func decodeReputation(raw []byte) (*Reputation, error) {
 	rep := &Reputation{}
 	for _, v := range []*uint64{&rep.Done, &rep.Failed, &rep.Disputed, &rep.Lost, &rep.DisputesRaised, &rep.Accepted, &rep.PromisedBlocks, &rep.DeliveredBlocks} {
 		*v = r.Uvarint()
+	}
+	if r.Err() == nil && r.Remaining() > 0 {
+		rep.Relayed, rep.Caught, rep.Missed = r.Uvarint(), r.Uvarint(), r.Uvarint()
+		if r.Err() == nil && rep.Relayed == 0 && rep.Caught == 0 && rep.Missed == 0 {
+			r.Fail(fmt.Errorf("%w: an all-zero relay tail", wire.ErrMalformed))
+		}
 	}
 	if err := r.Done(); err != nil {
 		return nil, fmt.Errorf("reputation record: %w", err)
@@ -221,7 +292,15 @@ func (b *Batch) marketSpend(t *wire.Tx) (uint64, error) {
 			return 0, consensus.Rule(consensus.ErrBadBounty, "deadline %d is too near: a bounty at height %d needs a deadline above %d, so that a worker has %d blocks to accept and commit",
 				body.Deadline, b.height, b.height+b.p.MinBountyBlocks, b.p.MinBountyBlocks)
 		}
+		if body.Hops > b.p.MaxHops {
+			return 0, consensus.Rule(consensus.ErrBadRelay, "a bounty asks for at most %d relays, not %d", b.p.MaxHops, body.Hops)
+		}
 		return body.Amount, nil
+	case wire.RelayRegister:
+		if body.Caps&^wire.RelayCapRecompute != 0 {
+			return 0, consensus.Rule(consensus.ErrBadRelay, "relay caps %#x set reserved bits; only bit 0 (recomputes transforms) is defined", body.Caps)
+		}
+		return body.Stake, nil
 	case wire.Accept:
 		if body.Promised == 0 {
 			return 0, consensus.Rule(consensus.ErrBadBounty, "an accept promises a commit within at least 1 block, not 0")
@@ -239,6 +318,10 @@ func (b *Batch) marketSpend(t *wire.Tx) (uint64, error) {
 // bounty (after nonce and balance: the lookups come last) and returns
 // what applies it once the signer has paid its spend. id is the tx's ID.
 func (b *Batch) checkMarket(t *wire.Tx, id wire.Hash) (func(), error) {
+	switch t.Body.(type) {
+	case wire.RelayRegister, wire.RelayLeave:
+		return b.checkRelay(t)
+	}
 	if body, ok := t.Body.(wire.Bounty); ok {
 		if b.marketRecord(bountyKey(id)) != nil {
 			return nil, fmt.Errorf("state inconsistency: bounty %s already exists", id.Short())
@@ -248,10 +331,16 @@ func (b *Batch) checkMarket(t *wire.Tx, id wire.Hash) (func(), error) {
 			return nil, consensus.Rule(consensus.ErrAmountOverflow, "escrow overflows")
 		}
 		rec := &Bounty{ID: id, Requester: t.From, Request: body.Request, Row: body.Row, Amount: body.Amount,
-			Deadline: body.Deadline, Worker: body.Worker, State: BountyOpen, Created: b.height}
+			Deadline: body.Deadline, Worker: body.Worker, State: BountyOpen, Created: b.height, Hops: body.Hops}
+		for n := uint8(0); n < body.Hops; n++ {
+			rec.Slots = append(rec.Slots, Slot{N: n}) // drawn by the next block
+		}
 		return func() {
 			b.setMarket(bountyKey(id), rec.encode())
 			b.setEscrow(escrow)
+			if rec.Hops > 0 {
+				_ = b.enqueueDraw(id) // the queue record decodes: this node wrote it
+			}
 		}, nil
 	}
 	ref, _ := wire.MarketBounty(t)
@@ -263,6 +352,7 @@ func (b *Batch) checkMarket(t *wire.Tx, id wire.Hash) (func(), error) {
 		return nil, consensus.Rule(consensus.ErrNoBounty, "there is no bounty %s on the chain", ref.Short())
 	}
 	h := b.height
+	relayed := bn.Hops > 0 && (len(bn.lineup()) > 0 || bn.Contest == ContestOpen)
 	need := func(s BountyState, what string) error {
 		if bn.State != s {
 			return consensus.Rule(consensus.ErrBountyState, "bounty %s is %s; %s", ref.Short(), bn.State, what)
@@ -292,6 +382,9 @@ func (b *Batch) checkMarket(t *wire.Tx, id wire.Hash) (func(), error) {
 		if err != nil {
 			return nil, consensus.Rule(consensus.ErrAmountOverflow, "escrow overflows")
 		}
+		if bn.inBounty(t.From) {
+			return nil, consensus.Rule(consensus.ErrNotInLineup, "this key was drawn as a relay of bounty %s; a relay cannot also be its worker", ref.Short())
+		}
 		rep, err := b.reputation(t.From)
 		if err != nil {
 			return nil, err
@@ -314,14 +407,20 @@ func (b *Batch) checkMarket(t *wire.Tx, id wire.Hash) (func(), error) {
 		if h >= bn.Deadline {
 			return nil, consensus.Rule(consensus.ErrBountyDeadline, "bounty %s reached its deadline %d; the commit is too late", ref.Short(), bn.Deadline)
 		}
+		if bn.Hops > 0 && body.Result.IsZero() {
+			return nil, consensus.Rule(consensus.ErrBadBounty, "bounty %s has relays to check the result; the commit must name its result hash, and this one is zero", ref.Short())
+		}
 		return func() {
-			bn.Envelope, bn.Committed, bn.State = body.Envelope, h, BountyCommitted
+			bn.Envelope, bn.Result, bn.Committed, bn.State = body.Envelope, body.Result, h, BountyCommitted
 			b.setMarket(bountyKey(ref), bn.encode())
 		}, nil
 
 	case wire.Settle:
 		if err := need(BountyCommitted, "only a committed bounty can be settled"); err != nil {
 			return nil, err
+		}
+		if relayed {
+			return b.checkRelayedSettle(t, bn)
 		}
 		switch {
 		case t.From == bn.Requester:
@@ -341,12 +440,29 @@ func (b *Batch) checkMarket(t *wire.Tx, id wire.Hash) (func(), error) {
 		if t.From != bn.Requester {
 			return nil, consensus.Rule(consensus.ErrNotParty, "only the requester of bounty %s may dispute it", ref.Short())
 		}
+		if relayed {
+			if bn.Contest == ContestOpen {
+				return nil, consensus.Rule(consensus.ErrBountyState, "bounty %s already has an open contest; its jury decides", ref.Short())
+			}
+			if done, last := bn.LineupDone(); done && h >= last+b.p.SettleWindow {
+				return nil, consensus.Rule(consensus.ErrSettleWindow, "the dispute window of bounty %s closed at height %d", ref.Short(), last+b.p.SettleWindow)
+			}
+			return b.openContest(bn.clone(), true)
+		}
 		if after := bn.SettleAfter(b.p); h >= after {
 			return nil, consensus.Rule(consensus.ErrSettleWindow, "the dispute window of bounty %s closed at height %d", ref.Short(), after)
 		}
 		return b.closeBounty(t, bn, BountyDisputed, bn.Stake, 0, bn.Amount)
 
+	case wire.Countersign:
+		return b.checkCountersign(t, bn, body)
+	case wire.RelayMiss:
+		return b.checkRelayMiss(bn, body)
+
 	case wire.Refund:
+		if bn.Hops > 0 {
+			return b.checkRelayedRefund(bn)
+		}
 		if bn.State != BountyOpen && bn.State != BountyAccepted {
 			return nil, consensus.Rule(consensus.ErrBountyState, "bounty %s is %s; only an uncommitted bounty is refunded", ref.Short(), bn.State)
 		}
@@ -497,7 +613,11 @@ func MarketTotals(tx *bbolt.Tx) (escrow, burned uint64) {
 func (b *Batch) marketUpdates() []smt.Update {
 	ups := make([]smt.Update, 0, len(b.marketKeys))
 	for _, k := range b.marketKeys {
-		ups = append(ups, smt.Update{Key: marketPath([]byte(k)), Value: marketLeaf(b.market[k])})
+		var leaf wire.Hash // a deleted record (nil) leaves the tree
+		if rec := b.market[k]; rec != nil {
+			leaf = marketLeaf(rec)
+		}
+		ups = append(ups, smt.Update{Key: marketPath([]byte(k)), Value: leaf})
 	}
 	return ups
 }
@@ -508,6 +628,12 @@ func (b *Batch) writeMarket(tx *bbolt.Tx) error {
 	mB, recB := tx.Bucket(store.Market), tx.Bucket(store.LeafRecs)
 	for _, k := range b.marketKeys {
 		rec := b.market[k]
+		if rec == nil {
+			if err := mB.Delete([]byte(k)); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := mB.Put([]byte(k), rec); err != nil {
 			return err
 		}
@@ -523,7 +649,7 @@ func (b *Batch) writeMarket(tx *bbolt.Tx) error {
 func marketLeaves(tx *bbolt.Tx) ([]smt.Update, error) {
 	var ups []smt.Update
 	err := tx.Bucket(store.Market).ForEach(func(k, v []byte) error {
-		if len(k) != 1+wire.HashSize || (k[0] != 'b' && k[0] != 'r') {
+		if len(k) != 1+wire.HashSize || (k[0] != 'b' && k[0] != 'r' && k[0] != 'R' && k[0] != 'q') {
 			return fmt.Errorf("market key %x", k)
 		}
 		ups = append(ups, smt.Update{Key: marketPath(k), Value: marketLeaf(v)})
