@@ -103,6 +103,10 @@ func TestJSONStyle(t *testing.T) {
 		"plan":             &plan.Plan{},
 		"put --wait":       &node.TxInfo{},
 		"blob (get --out)": &node.BlobInfo{},
+		"relay":            &relayStatusOut{Record: &node.RelayInfo{}},
+		"relay show":       &node.RelayInfo{},
+		"relay list":       &[]node.RelayInfo{},
+		"bounty show":      &node.BountyInfo{Lineup: []node.SlotInfo{{}}, Jury: []node.SlotInfo{{}}},
 	}
 	for what, v := range outputs {
 		fill(reflect.ValueOf(v))
