@@ -111,6 +111,8 @@ func mining(api *fakeAPI) {
 func miningRelay(api *fakeAPI) {
 	mining(api)
 	api.market.relay = relaying()
+	api.relays = map[string]*node.RelayInfo{testAddr: {Address: testAddr, Fee: wire.Unit / 1000, Stake: 10 * wire.Unit,
+		Caps: wire.RelayCapRecompute, Registered: 9_000, Reputation: node.ReputationInfo{Relayed: 2}}}
 }
 
 // foundByChain: blocks found on the root and down the path to 01.

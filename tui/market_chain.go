@@ -5,6 +5,8 @@ import (
 	"errors"
 	"slices"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/consensus"
 	"github.com/bitverse/bitverse/node/wire"
@@ -127,4 +129,28 @@ const bountyBlocks = 120
 // bountyBlocks on, and always past the rules' least.
 func bountyDeadline(p *consensus.Params, tip uint64) uint64 {
 	return tip + max(bountyBlocks, p.MinBountyBlocks+2)
+}
+
+// relayInfo is a relay's registry record (node.API's Relay).
+type relayInfo = node.RelayInfo
+
+// relayRegMsg answers relayRegCmd: addr's registry record, nil when it
+// never registered.
+type relayRegMsg struct {
+	id   reqID
+	info *relayInfo
+	err  error
+}
+
+// relayRegCmd reads addr's relay registry record.
+func relayRegCmd(ctx context.Context, api node.API, id reqID, addr string) tea.Cmd {
+	return func() tea.Msg {
+		ctx, cancel := withTimeout(ctx)
+		defer cancel()
+		info, err := api.Relay(ctx, addr)
+		if errors.Is(err, node.ErrNotFound) {
+			info, err = nil, nil
+		}
+		return relayRegMsg{id: id, info: info, err: err}
+	}
 }

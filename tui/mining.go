@@ -37,6 +37,12 @@ type miningScreen struct {
 	histReq    reqID // the history request out, 0 when none
 	stale      bool
 
+	reg      *relayInfo // the wallet's relay registry record, nil: none
+	regErr   error
+	regKnown bool
+	regReq   reqID // the registry read out, 0 when none
+	regStale bool
+
 	payouts    *node.PayoutInfo // branch blocks paid by root checkpoints
 	payoutsErr error
 	payReq     reqID // the payouts request out, 0 when none
@@ -63,7 +69,7 @@ func (m *miningScreen) FullHelp() [][]key.Binding { return [][]key.Binding{m.Sho
 // fetch asks for the coinbases and the payouts; a request already out
 // is asked again when it answers.
 func (m *miningScreen) fetch() tea.Cmd {
-	return tea.Batch(m.fetchHistory(), m.fetchPayouts())
+	return tea.Batch(m.fetchHistory(), m.fetchPayouts(), m.fetchReg())
 }
 
 func (m *miningScreen) fetchHistory() tea.Cmd {
@@ -123,6 +129,8 @@ func (m *miningScreen) Update(msg tea.Msg) tea.Cmd {
 			m.stale = false
 			return m.fetchHistory()
 		}
+	case relayRegMsg:
+		return m.gotReg(msg)
 	case payoutsMsg:
 		if msg.id != m.payReq {
 			return nil

@@ -84,6 +84,54 @@ func (a *app) relayWithMining(on bool) tea.Cmd {
 	return nil
 }
 
+// fetchReg reads the wallet's relay registry record; a read already out
+// is asked again when it answers.
+func (m *miningScreen) fetchReg() tea.Cmd {
+	to := m.s.mineTo()
+	if to == "" {
+		return nil
+	}
+	if m.regReq != 0 {
+		m.regStale = true
+		return nil
+	}
+	m.regReq = m.s.newID()
+	return relayRegCmd(m.s.ctx, m.s.api, m.regReq, to)
+}
+
+func (m *miningScreen) gotReg(msg relayRegMsg) tea.Cmd {
+	if msg.id != m.regReq {
+		return nil
+	}
+	m.regReq = 0
+	m.regErr = msg.err
+	if msg.err == nil {
+		m.reg, m.regKnown = msg.info, true
+	}
+	if m.regStale {
+		m.regStale = false
+		return m.fetchReg()
+	}
+	return nil
+}
+
+// regLine is the wallet's registry record in a line.
+func (m *miningScreen) regLine() string {
+	st := m.s.st
+	r := m.reg
+	switch {
+	case m.regErr != nil:
+		return st.Bad.Render(view.Truncate(sentence(m.regErr), m.width-16))
+	case !m.regKnown:
+		return st.Muted.Render("loading…")
+	case r == nil:
+		return st.Muted.Render("not registered: bitverse relay register --fee FEE --stake STAKE")
+	}
+	rp := r.Reputation
+	return st.Muted.Render("fee ") + st.Value.Render(view.Amount(r.Fee)) + st.Muted.Render(" · stake ") + st.Value.Render(view.Amount(r.Stake)) +
+		st.Muted.Render(fmt.Sprintf(" · %d relayed · %d caught · %d missed · %d lost", rp.Relayed, rp.Caught, rp.Missed, rp.Lost))
+}
+
 // toggleRelay is R: relaying alone on or off.
 func (m *miningScreen) toggleRelay() tea.Cmd {
 	switch {
@@ -138,12 +186,13 @@ func (m *miningScreen) relaySection(room int) []string {
 	if r.On {
 		state = st.Good.Render("● relaying") + st.Muted.Render("  press ") + st.Strong.Render("R") + st.Muted.Render(" to stop")
 	}
-	lines := []string{head, f("state", state),
+	lines := []string{head, f("state", state), f("registry", m.regLine()),
 		f("jobs", st.Strong.Render(fmt.Sprintf("%d", r.InFlight))+st.Muted.Render(" in flight · ")+
 			st.Strong.Render(fmt.Sprintf("%d", r.Done))+st.Muted.Render(" done · earned ")+st.Strong.Render(view.Amount(r.Earned))),
 		f("lineups", st.Strong.Render(fmt.Sprintf("%d", r.Drawn))+st.Muted.Render(" drawn by your blocks · earned ")+
 			st.Strong.Render(view.Amount(r.DrawEarned))),
 	}
+	room++ // the registry line
 	for i, j := range r.Jobs {
 		if len(lines) >= room {
 			break

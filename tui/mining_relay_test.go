@@ -2,6 +2,7 @@ package tui
 
 import (
 	tea "charm.land/bubbletea/v2"
+	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/market"
 	"testing"
 
@@ -105,4 +106,18 @@ func TestMiningRelayEarningsFollowJobs(t *testing.T) {
 	h.api.market.mu.Unlock()
 	h.send(marketEventMsg{ev: market.Event{Kind: market.EventJob, Bounty: bountyID(7)}, ch: h.api.market.events})
 	h.mustSee("0 in flight · 3 done · earned 0.047 BVS", "+0.02 BVS")
+}
+
+// TestMiningShowsRelayRegistry: the wallet's registry record is read
+// again at each block: unregistered says how to register, registered
+// shows fee, stake and record.
+func TestMiningShowsRelayRegistry(t *testing.T) {
+	h := newRelayHarness(t)
+	h.mustSee("not registered: bitverse relay register")
+	h.api.mu.Lock()
+	h.api.relays = map[string]*node.RelayInfo{testAddr: {Address: testAddr, Fee: wire.Unit / 1000, Stake: 10 * wire.Unit,
+		Reputation: node.ReputationInfo{Relayed: 4, Missed: 1}}}
+	h.api.mu.Unlock()
+	h.send(eventMsg{ev: node.Event{Kind: node.EventBlockConnected, Height: 10_000}, ch: h.api.events})
+	h.mustSee("fee 0.001 BVS · stake 10 BVS · 4 relayed · 0 caught · 1 missed")
 }
