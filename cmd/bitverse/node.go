@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -29,6 +30,7 @@ type nodeFlags struct {
 
 	// Market: serve compute with a wallet account as the serve identity.
 	serve        bool
+	relay        bool
 	serveAccount string
 	prices       market.Prices
 	// lateMarket: no market at start; the TUI starts one with its
@@ -66,6 +68,7 @@ bitverse tree.`,
 	fl.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	addFollow(c, &f.follow)
 	fl.BoolVar(&f.serve, "serve", false, "serve compute: answer requests with offers, accept bounties and earn (unlocks the wallet: $BITVERSE_PASSPHRASE or a prompt)")
+	fl.BoolVar(&f.relay, "relay", false, "relay compute (with --serve): when the serve identity is drawn into a bounty's lineup, recompute and countersign (register it first: bitverse relay register)")
 	fl.StringVar(&f.serveAccount, "serve-account", "", "wallet account that signs offers and is paid (default: --account, else the first)")
 	fl.Uint64Var(&f.prices.PerFuel, "price-per-fuel", market.DefaultPrices.PerFuel, "serving price in base units per 1000 fuel")
 	fl.Uint64Var(&f.prices.PerByte, "price-per-byte", market.DefaultPrices.PerByte, "serving price in base units per 1000 bytes of result")
@@ -77,6 +80,9 @@ bitverse tree.`,
 // with --serve, the wallet is opened and the serve account's key kept.
 func marketConfig(f nodeFlags) (*market.Config, error) {
 	cfg := &market.Config{Prices: f.prices}
+	if f.relay && !f.serve {
+		return nil, errors.New("--relay needs --serve: a relay countersigns with the serve identity (add --serve)")
+	}
 	if !f.serve {
 		return cfg, nil
 	}
@@ -97,7 +103,7 @@ func marketConfig(f nodeFlags) (*market.Config, error) {
 	if k, err = wire.PrivKeyFromBytes(k.Bytes()); err != nil {
 		return nil, err
 	}
-	cfg.Serve, cfg.Key = true, &k
+	cfg.Serve, cfg.Relay, cfg.Key = true, f.relay, &k
 	return cfg, nil
 }
 
@@ -190,6 +196,9 @@ func runNode(ctx context.Context, f nodeFlags, logw io.Writer) error {
 		if st, err := m.ServeStatus(ctx); err == nil {
 			log.Info("serving compute", "identity", wire.EncodeAddress(d.Config().Params.Net, st.Identity),
 				"per_fuel", st.Prices.PerFuel, "per_byte", st.Prices.PerByte, "min", st.Prices.Min)
+		}
+		if f.relay {
+			log.Info("relaying compute", "identity", wire.EncodeAddress(d.Config().Params.Net, d.Config().Market.Key.PubKey()))
 		}
 	}
 	if f.mine {

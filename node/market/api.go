@@ -37,6 +37,60 @@ type API interface {
 	// Events streams market changes (offer, result, job state) until ctx
 	// ends; a slow reader loses events, never blocks the service.
 	Events(ctx context.Context) (<-chan Event, error)
+
+	// Relay turns relaying on or off (it needs the serve identity; the
+	// identity must also be registered on chain with `bitverse relay
+	// register` to be drawn) and returns the new status; RelayStatus
+	// reads it.
+	Relay(ctx context.Context, on bool) (*RelayStatus, error)
+	RelayStatus(ctx context.Context) (*RelayStatus, error)
+	// RelayJobs lists the lineup and jury slots this node's identity was
+	// drawn for: in flight first, then closed ones, newest first.
+	RelayJobs(ctx context.Context) ([]RelayJob, error)
+	// Draws lists the lineups that blocks mined to this node's mining
+	// address drew, newest first, with the drawer's share.
+	Draws(ctx context.Context) ([]Draw, error)
+}
+
+// RelayStatus says whether this node relays and what it earned.
+type RelayStatus struct {
+	On         bool        `json:"on"`
+	Identity   wire.PubKey `json:"identity"`   // the serve identity that countersigns and is paid
+	Registered bool        `json:"registered"` // in the on-chain relay registry
+	Fee        uint64      `json:"fee"`        // registered fee (the least it relays for)
+	Stake      uint64      `json:"stake"`      // escrowed stake
+	InFlight   int         `json:"in_flight"`  // slots of unclosed bounties
+	Done       int         `json:"done"`       // slots of closed bounties
+	Earned     uint64      `json:"earned"`     // relay shares of settled bounties, base units
+}
+
+// RelayJob is one slot this node's identity holds or held.
+type RelayJob struct {
+	Bounty  wire.Hash `json:"bounty"`
+	Request wire.Hash `json:"request"`
+	Slot    int       `json:"slot"`
+	Jury    bool      `json:"jury,omitempty"`
+	// State: "waiting" (the step before is not on chain yet),
+	// "computing", "countersigned", "disagreed" (it posted another result
+	// than the worker's: a contest), "missed", "failed" (see Error),
+	// then, once the bounty closed, "paid" or "closed".
+	State  string    `json:"state"`
+	Result wire.Hash `json:"result,omitzero"` // the result hash it countersigned
+	Agreed bool      `json:"agreed,omitempty"`
+	Amount uint64    `json:"amount"` // the bounty's amount
+	Earned uint64    `json:"earned"` // its relay share, once settled
+	Height uint64    `json:"height"` // of the slot's last change on chain
+	Error  string    `json:"error,omitempty"`
+}
+
+// Draw is a lineup a block of this node drew.
+type Draw struct {
+	Bounty wire.Hash `json:"bounty"`
+	Hops   int       `json:"hops"`
+	Height uint64    `json:"height"` // of the drawing block
+	Amount uint64    `json:"amount"`
+	Share  uint64    `json:"share"` // the drawer's share of the amount
+	Paid   bool      `json:"paid"`  // the bounty settled, so the share was paid
 }
 
 // QuoteOptions tune a quote.
@@ -68,8 +122,10 @@ type Row struct {
 	LatencyMS   int64       `json:"latency_ms"`
 	Price       uint64      `json:"price"` // base units, the bounty amount
 	Worker      wire.PubKey `json:"worker"`
-	// NeedsRelays marks rows with hops > 0 that cannot be funded until
-	// relay lineups exist.
+	// NeedsRelays marked rows with hops > 0 before relay lineups
+	// existed; the table now offers a row with hops only when the relay
+	// registry can fill it, so it is always false. Kept for faces that
+	// still read it.
 	NeedsRelays bool `json:"needs_relays,omitempty"`
 }
 
@@ -90,6 +146,9 @@ type Result struct {
 	Kind     string    `json:"kind"`     // "bytes", "string" or "json"
 	Value    []byte    `json:"value"`
 	Fuel     uint64    `json:"fuel"`
+	// Countersigns are the hashes of the relays' countersign envelopes,
+	// in slot order, each checked against the chain (none at zero hops).
+	Countersigns []wire.Hash `json:"countersigns,omitempty"`
 }
 
 // ServeStatus says whether this node serves compute and what it earned.
@@ -116,6 +175,7 @@ const (
 	EventOffer  EventKind = "offer"  // a new offer for a request of ours
 	EventResult EventKind = "result" // a result arrived for a bounty of ours
 	EventJob    EventKind = "job"    // a job of this worker changed state
+	EventRelay  EventKind = "relay"  // a relay job of this node changed state
 )
 
 // Event is one market notification.
@@ -130,4 +190,5 @@ type Event struct {
 var (
 	ErrNoResult   = errors.New("market: no result yet")
 	ErrNotServing = errors.New("market: this node does not serve compute (start it with --serve, or `bitverse serve on`)")
+	ErrNoIdentity = errors.New("market: relaying needs the serve identity: start the node with --serve --relay")
 )

@@ -28,6 +28,45 @@ type Bounty struct {
 	Committed   uint64    // height of the commit (0: none)
 	SettleAfter uint64    // height from which the worker may settle
 	Envelope    wire.Hash // committed envelope hash
+
+	// Relay lineups (PROTOCOL §19, §20).
+	Hops    int
+	Result  wire.Hash   // the commit's result hash
+	Drawer  wire.PubKey // coinbase of the block that drew the lineup (zero before)
+	Drawn   uint64
+	Lineup  []Slot // slots 0..hops-1 (fewer when the registry could not fill them)
+	Jury    []Slot // slots hops.. once a contest opened
+	Contest string // "", ContestOpen, ContestWorkerWrong or ContestWorkerRight
+}
+
+// Contest states, as the chain reports them.
+const (
+	ContestOpen        = "open"
+	ContestWorkerWrong = "worker_wrong"
+	ContestWorkerRight = "worker_right"
+)
+
+// Slot is one slot of a lineup or jury.
+type Slot struct {
+	Slot     int
+	Relay    wire.PubKey
+	State    string // SlotDrawn, SlotCountersigned, SlotMissed, SlotReplaced
+	Result   wire.Hash
+	Envelope wire.Hash // the countersign envelope's hash
+	Height   uint64    // of the last change
+}
+
+// LineupDone reports whether every lineup slot is countersigned.
+func (b *Bounty) LineupDone() bool {
+	if len(b.Lineup) < b.Hops {
+		return false
+	}
+	for _, sl := range b.Lineup[:b.Hops] {
+		if sl.State != SlotCountersigned {
+			return false
+		}
+	}
+	return true
 }
 
 // Closed reports whether the bounty reached a final state.
@@ -57,6 +96,41 @@ type Chain interface {
 	Accept(ctx context.Context, k wire.PrivKey, bounty wire.Hash, promised uint32) error
 	Commit(ctx context.Context, k wire.PrivKey, bounty, envelope, result wire.Hash) error
 	Settle(ctx context.Context, k wire.PrivKey, bounty wire.Hash) error
+	// Countersign and RelayMiss sign a relay's transaction with k and
+	// submit it.
+	Countersign(ctx context.Context, k wire.PrivKey, bounty wire.Hash, slot uint8, result, envelope wire.Hash) error
+	RelayMiss(ctx context.Context, k wire.PrivKey, bounty wire.Hash, slot uint8) error
+	// Relayed lists the bounties whose lineup or jury holds relay,
+	// newest first.
+	Relayed(ctx context.Context, relay wire.PubKey) ([]Bounty, error)
+	// Drawn lists the bounties whose lineup a block mined to this node's
+	// mining address drew, newest first.
+	Drawn(ctx context.Context) ([]Bounty, error)
+	// Relay is relay's registry entry (nil if it never registered).
+	Relay(ctx context.Context, relay wire.PubKey) (*RelayRecord, error)
+	// Relays reads the relay registry: each registered relay's terms
+	// and record, in public-key order.
+	Relays(ctx context.Context) ([]RelayRecord, error)
+	// Terms are the consensus numbers of the relay rules.
+	Terms() RelayTerms
 	// Blocks delivers the height of each new root tip until ctx ends.
 	Blocks(ctx context.Context) (<-chan uint64, error)
+}
+
+// RelayRecord is a registered relay as the service needs it.
+type RelayRecord struct {
+	PubKey wire.PubKey
+	Fee    uint64
+	Stake  uint64
+	Caps   uint32
+	Record Record
+}
+
+// RelayTerms are the consensus numbers of the relay rules (PROTOCOL §19).
+type RelayTerms struct {
+	Window       uint64 // blocks a slot may stay silent after the step before it
+	DrawShareBps uint64 // of the amount, to the drawing block's coinbase
+	RelayHopBps  uint64 // of the amount, to each countersigning relay
+	MinStake     uint64
+	MaxHops      int
 }

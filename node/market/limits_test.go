@@ -38,6 +38,15 @@ func (c bountyBook) Commit(context.Context, wire.PrivKey, wire.Hash, wire.Hash, 
 	return nil
 }
 func (c bountyBook) Settle(context.Context, wire.PrivKey, wire.Hash) error { return nil }
+func (c bountyBook) Countersign(context.Context, wire.PrivKey, wire.Hash, uint8, wire.Hash, wire.Hash) error {
+	return nil
+}
+func (c bountyBook) RelayMiss(context.Context, wire.PrivKey, wire.Hash, uint8) error { return nil }
+func (c bountyBook) Relayed(context.Context, wire.PubKey) ([]Bounty, error)          { return nil, nil }
+func (c bountyBook) Drawn(context.Context) ([]Bounty, error)                         { return nil, nil }
+func (c bountyBook) Relays(context.Context) ([]RelayRecord, error)                   { return nil, nil }
+func (c bountyBook) Relay(context.Context, wire.PubKey) (*RelayRecord, error)        { return nil, nil }
+func (c bountyBook) Terms() RelayTerms                                               { return RelayTerms{} }
 func (c bountyBook) Blocks(context.Context) (<-chan uint64, error) {
 	return make(chan uint64), nil
 }

@@ -49,7 +49,31 @@ func (c *nodeChain) bounty(bi *node.BountyInfo) (Bounty, error) {
 			return b, fmt.Errorf("bounty %s: worker: %w", bi.ID.Short(), err)
 		}
 	}
+	b.Hops, b.Result, b.Drawn, b.Contest = int(bi.Hops), bi.Result, bi.Drawn, bi.Contest
+	if bi.Drawer != "" {
+		if b.Drawer, err = wire.ParseAddress(c.p.Net, bi.Drawer); err != nil {
+			return b, fmt.Errorf("bounty %s: drawer: %w", bi.ID.Short(), err)
+		}
+	}
+	if b.Lineup, err = c.slots(bi.Lineup); err != nil {
+		return b, fmt.Errorf("bounty %s: lineup: %w", bi.ID.Short(), err)
+	}
+	if b.Jury, err = c.slots(bi.Jury); err != nil {
+		return b, fmt.Errorf("bounty %s: jury: %w", bi.ID.Short(), err)
+	}
 	return b, nil
+}
+
+func (c *nodeChain) slots(in []node.SlotInfo) ([]Slot, error) {
+	var out []Slot
+	for _, si := range in {
+		k, err := wire.ParseAddress(c.p.Net, si.Relay)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Slot{Slot: si.Slot, Relay: k, State: si.State, Result: si.Result, Envelope: si.Envelope, Height: si.Height})
+	}
+	return out, nil
 }
 
 func (c *nodeChain) Bounty(ctx context.Context, id wire.Hash) (*Bounty, error) {
@@ -82,7 +106,12 @@ func (c *nodeChain) Record(ctx context.Context, who wire.PubKey) (Record, error)
 	if err != nil {
 		return Record{}, err
 	}
-	return Record{Done: r.Done, Failed: r.Failed, Disputed: r.Disputed, Lost: r.Lost}, nil
+	return record(r), nil
+}
+
+func record(r *node.ReputationInfo) Record {
+	return Record{Done: r.Done, Failed: r.Failed, Disputed: r.Disputed, Lost: r.Lost,
+		Relayed: r.Relayed, Caught: r.Caught, Missed: r.Missed}
 }
 
 func (c *nodeChain) Value(ctx context.Context, key string) ([]byte, error) {

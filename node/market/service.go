@@ -36,6 +36,10 @@ type Config struct {
 	// Promised is how many blocks the worker promises from accept to
 	// commit (0: DefaultPromised).
 	Promised uint32
+	// Relay starts the node relaying (it needs Key): when the serve
+	// identity is drawn into a bounty's lineup or jury, it recomputes and
+	// countersigns.
+	Relay bool
 }
 
 // Defaults and bounds of the service.
@@ -91,12 +95,13 @@ type Service struct {
 	self peer.ID // "" without a network
 	db   *bbolt.DB
 
-	topic  *p2p.Topic
-	cmds   chan func()
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	evals  chan struct{} // one evaluation at a time
+	topic    *p2p.Topic
+	handoffs *p2p.Topic
+	cmds     chan func()
+	ctx      context.Context
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	evals    chan struct{} // one evaluation at a time
 
 	// Owned by run.
 	st state
@@ -120,6 +125,18 @@ type state struct {
 	scanning bool
 	rescan   bool
 	height   uint64
+
+	// The relay role (relay.go).
+	relaying  bool
+	heard     map[wire.Hash]*heard
+	hlimits   map[peer.ID]*hbucket
+	held      map[wire.Hash]*held
+	heldQ     []wire.Hash
+	heldSz    int
+	rjobs     map[wire.Hash]*relayJob
+	misses    map[missKey]uint64
+	rscanning bool
+	rrescan   bool
 }
 
 // live is a request this node holds.
@@ -157,6 +174,9 @@ func New(cfg Config, deps Deps) (*Service, error) {
 	if cfg.Serve && cfg.Key == nil {
 		return nil, errors.New("market: serving needs a serve identity (a wallet account)")
 	}
+	if cfg.Relay && cfg.Key == nil {
+		return nil, errors.New("market: relaying needs a serve identity (a wallet account): start the node with --serve")
+	}
 	if cfg.Prices == (Prices{}) {
 		cfg.Prices = DefaultPrices
 	}
@@ -180,7 +200,9 @@ func New(cfg Config, deps Deps) (*Service, error) {
 		evals: make(chan struct{}, 1)}
 	s.st = state{serving: cfg.Serve, reqs: map[wire.Hash]*live{}, known: map[wire.Hash]*known{},
 		cache: map[wire.Hash]*computed{}, jobs: map[wire.Hash]*job{}, taken: map[wire.Hash]bool{},
-		limits: map[peer.ID]*bucket{}, subs: map[int]chan Event{}}
+		limits: map[peer.ID]*bucket{}, subs: map[int]chan Event{}, relaying: cfg.Relay, heard: map[wire.Hash]*heard{},
+		hlimits: map[peer.ID]*hbucket{}, held: map[wire.Hash]*held{}, rjobs: map[wire.Hash]*relayJob{},
+		misses: map[missKey]uint64{}}
 	return s, nil
 }
 
@@ -208,6 +230,11 @@ func (s *Service) Start() error {
 		}
 		h.LibP2P().SetStreamHandler(ProtoOffer(s.deps.Net), s.handleOffer)
 		h.LibP2P().SetStreamHandler(ProtoResult(s.deps.Net), s.handleResult)
+		if err := s.startRelay(); err != nil {
+			s.cancel()
+			db.Close()
+			return err
+		}
 	}
 	s.wg.Add(1)
 	go s.run(blocks)
@@ -219,6 +246,7 @@ func (s *Service) Stop() error {
 	if h := s.deps.Host; h != nil {
 		h.LibP2P().RemoveStreamHandler(ProtoOffer(s.deps.Net))
 		h.LibP2P().RemoveStreamHandler(ProtoResult(s.deps.Net))
+		h.LibP2P().RemoveStreamHandler(ProtoFetch(s.deps.Net))
 	}
 	s.cancel()
 	s.wg.Wait()
@@ -240,6 +268,7 @@ func (s *Service) run(blocks <-chan uint64) {
 			}
 			s.st.height = h
 			s.startScan()
+			s.startRelayScan()
 		case <-tick.C:
 			s.sweep()
 		case <-s.ctx.Done():
@@ -307,6 +336,44 @@ func (s *Service) sweep() {
 			delete(s.st.limits, p)
 		}
 	}
+	for p, b := range s.st.hlimits {
+		if s.now().Sub(b.at).Seconds()*handoffRate+b.tokens >= handoffBurst {
+			delete(s.st.hlimits, p)
+		}
+	}
+	for id, hb := range s.st.heard {
+		for k, h := range hb.by {
+			if h.Expires <= now {
+				delete(hb.by, k)
+			}
+		}
+		if len(hb.by) == 0 {
+			delete(s.st.heard, id)
+		}
+	}
+}
+
+// startRelayScan runs relayScan once more (owner goroutine): one at a
+// time, and one more after it if asked meanwhile.
+func (s *Service) startRelayScan() {
+	if !s.st.relaying && len(s.st.heard) == 0 {
+		return
+	}
+	if s.st.rscanning {
+		s.st.rrescan = true
+		return
+	}
+	s.st.rscanning = true
+	s.spawn(func() {
+		s.relayScan()
+		s.post(func() {
+			s.st.rscanning = false
+			if s.st.rrescan {
+				s.st.rrescan = false
+				s.startRelayScan()
+			}
+		})
+	})
 }
 
 func (s *Service) emit(e Event) {
@@ -443,7 +510,14 @@ func (s *Service) Table(ctx context.Context, request wire.Hash) (*Table, error) 
 		}
 		ledger[o.Worker] = r
 	}
-	return PriceTable(ledger, offers, request), nil
+	// Rows with hops come from the relay registry; a chain without one
+	// (or a node that cannot read it) gets the zero-hop rows.
+	relays, err := s.deps.Chain.Relays(ctx)
+	if err != nil {
+		s.log.Debug("no relay rows: the relay registry cannot be read", "err", err)
+		relays = nil
+	}
+	return PriceTableWithRelays(ledger, offers, request, relays, s.deps.Chain.Terms()), nil
 }
 
 // Requests implements API.

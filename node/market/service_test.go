@@ -58,6 +58,17 @@ func (c readChain) Commit(context.Context, wire.PrivKey, wire.Hash, wire.Hash, w
 func (c readChain) Settle(context.Context, wire.PrivKey, wire.Hash) error {
 	return errors.New("read only")
 }
+func (c readChain) Countersign(context.Context, wire.PrivKey, wire.Hash, uint8, wire.Hash, wire.Hash) error {
+	return errors.New("read only")
+}
+func (c readChain) RelayMiss(context.Context, wire.PrivKey, wire.Hash, uint8) error {
+	return errors.New("read only")
+}
+func (c readChain) Relayed(context.Context, wire.PubKey) ([]market.Bounty, error)   { return nil, nil }
+func (c readChain) Drawn(context.Context) ([]market.Bounty, error)                  { return nil, nil }
+func (c readChain) Relays(context.Context) ([]market.RelayRecord, error)            { return nil, nil }
+func (c readChain) Relay(context.Context, wire.PubKey) (*market.RelayRecord, error) { return nil, nil }
+func (c readChain) Terms() market.RelayTerms                                        { return market.RelayTerms{} }
 func (c readChain) Blocks(ctx context.Context) (<-chan uint64, error) {
 	return make(chan uint64), nil
 }

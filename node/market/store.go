@@ -15,10 +15,11 @@ const DBFile = "market.db"
 var (
 	bucketResults = []byte("results") // bounty ID → envelope ‖ value
 	bucketQuoted  = []byte("quoted")  // request ID → nothing
+	bucketChains  = []byte("chains")  // bounty ID → n × countersign envelope (hops > 0)
 )
 
 func openDB(path string) (*bbolt.DB, error) {
-	db, err := store.OpenBuckets(path, bucketResults, bucketQuoted)
+	db, err := store.OpenBuckets(path, bucketResults, bucketQuoted, bucketChains)
 	if err != nil {
 		return nil, fmt.Errorf("market store: %w", err)
 	}
@@ -41,6 +42,45 @@ func isQuoted(db *bbolt.DB, id wire.Hash) bool {
 func storeResult(db *bbolt.DB, e *Envelope, value []byte) error {
 	rec := append(e.Encode(), value...)
 	return db.Update(func(tx *bbolt.Tx) error { return tx.Bucket(bucketResults).Put(e.Bounty[:], rec) })
+}
+
+// storeChain keeps a checked envelope chain: the result as storeResult
+// does, and the countersign envelopes in slot order.
+func storeChain(db *bbolt.DB, p *Package) error {
+	rec := append(p.Worker.Encode(), p.Value...)
+	var cs []byte
+	for _, c := range p.Signs {
+		cs = append(cs, c.Encode()...)
+	}
+	return db.Update(func(tx *bbolt.Tx) error {
+		if err := tx.Bucket(bucketChains).Put(p.Worker.Bounty[:], cs); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketResults).Put(p.Worker.Bounty[:], rec)
+	})
+}
+
+// loadChain reads the countersign envelopes kept with a result (none at
+// zero hops).
+func loadChain(db *bbolt.DB, bounty wire.Hash) ([]*Countersign, error) {
+	var rec []byte
+	db.View(func(tx *bbolt.Tx) error {
+		rec = append(rec, tx.Bucket(bucketChains).Get(bounty[:])...)
+		return nil
+	})
+	if len(rec)%CountersignSize != 0 {
+		return nil, fmt.Errorf("market store: the envelope chain of bounty %s is damaged", bounty.Short())
+	}
+	var out []*Countersign
+	for len(rec) > 0 {
+		c, err := DecodeCountersign(rec[:CountersignSize])
+		if err != nil {
+			return nil, fmt.Errorf("market store: envelope chain of bounty %s: %w", bounty.Short(), err)
+		}
+		out = append(out, c)
+		rec = rec[CountersignSize:]
+	}
+	return out, nil
 }
 
 // loadResult reads a kept result, checking it again (a damaged file must
@@ -67,5 +107,13 @@ func loadResult(db *bbolt.DB, bounty wire.Hash) (*Result, error) {
 	if err := e.Matches(value); err != nil {
 		return nil, fmt.Errorf("market store: result of bounty %s: %w", bounty.Short(), err)
 	}
-	return &Result{Bounty: bounty, Request: e.Request, Envelope: e.Hash(), Kind: e.Kind, Value: value, Fuel: e.Fuel}, nil
+	cs, err := loadChain(db, bounty)
+	if err != nil {
+		return nil, err
+	}
+	r := &Result{Bounty: bounty, Request: e.Request, Envelope: e.Hash(), Kind: e.Kind, Value: value, Fuel: e.Fuel}
+	for _, c := range cs {
+		r.Countersigns = append(r.Countersigns, c.Hash())
+	}
+	return r, nil
 }

@@ -53,7 +53,7 @@ func (s *Service) compute(id wire.Hash, e *expr.Expr) (*computed, bool) {
 			return
 		}
 		start := time.Now()
-		c.value, c.kind, c.fuel, c.err = s.evaluate(s.ctx, e, id, s.cfg.FuelCap)
+		c.value, c.kind, c.fuel, c.err = s.evaluate(s.ctx, e, id, s.cfg.FuelCap, nil)
 		c.took = time.Since(start)
 		<-s.evals
 		close(c.ready)
@@ -79,16 +79,17 @@ func (s *Service) compute(id wire.Hash, e *expr.Expr) (*computed, bool) {
 // evaluate computes an expression: a fetch reads the key (a blob manifest
 // resolves to the blob's bytes); a transform reads its source and runs it
 // on its argument's value with the fuel left.
-func (s *Service) evaluate(ctx context.Context, e *expr.Expr, request wire.Hash, fuel uint64) ([]byte, string, uint64, error) {
+// When rec is not nil, each value read is appended to it.
+func (s *Service) evaluate(ctx context.Context, e *expr.Expr, request wire.Hash, fuel uint64, rec *[]Input) ([]byte, string, uint64, error) {
 	if e.IsFetch() {
-		v, err := s.read(ctx, e.Key)
+		v, err := s.read(ctx, e.Key, rec)
 		return v, KindBytes, 0, err
 	}
-	in, _, used, err := s.evaluate(ctx, e.Arg, request, fuel)
+	in, _, used, err := s.evaluate(ctx, e.Arg, request, fuel, rec)
 	if err != nil {
 		return nil, "", used, err
 	}
-	src, err := s.read(ctx, e.Transform)
+	src, err := s.read(ctx, e.Transform, rec)
 	if err != nil {
 		return nil, "", used, fmt.Errorf("transform %q: %w", e.Transform, err)
 	}
@@ -106,11 +107,15 @@ func (s *Service) evaluate(ctx context.Context, e *expr.Expr, request wire.Hash,
 	return out, kind, used, nil
 }
 
-// read returns the value at key; a blob manifest is read as its blob.
-func (s *Service) read(ctx context.Context, key string) ([]byte, error) {
+// read returns the value at key; a blob manifest is read as its blob
+// (and recorded in rec as the manifest, which commits to the blob).
+func (s *Service) read(ctx context.Context, key string, rec *[]Input) ([]byte, error) {
 	v, err := s.deps.Chain.Value(ctx, key)
 	if err != nil {
 		return nil, err
+	}
+	if rec != nil {
+		*rec = append(*rec, Input{Key: key, Hash: wire.Sum(v)})
 	}
 	if !wire.IsBlobManifest(v) {
 		return v, nil
@@ -256,6 +261,10 @@ func (s *Service) step(ctx context.Context, b *Bounty, h uint64, me wire.PubKey)
 		}
 		s.setJob(ctx, b.ID, func(j *job) { j.commitAt = h })
 	case StateCommitted:
+		if b.Hops > 0 {
+			s.handOn(ctx, j, b, k, key, h)
+			return
+		}
 		if h >= b.SettleAfter && due(j.settleAt, h) {
 			if err := s.deps.Chain.Settle(ctx, key, b.ID); err != nil {
 				s.log.Warn("settle", "bounty", b.ID.Short(), "err", err)
@@ -279,6 +288,43 @@ func (s *Service) step(ctx context.Context, b *Bounty, h uint64, me wire.PubKey)
 			s.setJob(ctx, b.ID, func(j *job) { j.delivers++ })
 			s.post(func() { s.emit(Event{Kind: EventJob, Bounty: b.ID, Request: b.Request, State: "delivered"}) })
 		}
+	}
+}
+
+// handOn is the worker's part at hops > 0: it holds the envelope chain's
+// start (expression, envelope, value) for slot 0 to fetch and announces
+// it, posts relay-miss for silent slots, and settles once the lineup
+// countersigned and the settle window passed. The result reaches the
+// requester through the lineup, not from the worker.
+func (s *Service) handOn(ctx context.Context, j *job, b *Bounty, k *known, key wire.PrivKey, h uint64) {
+	if b.LineupDone() && b.Contest == "" && h >= b.SettleAfter && due(j.settleAt, h) {
+		if err := s.deps.Chain.Settle(ctx, key, b.ID); err != nil {
+			s.log.Warn("settle", "bounty", b.ID.Short(), "err", err)
+		} else {
+			s.setJob(ctx, b.ID, func(j *job) { j.settleAt = h })
+		}
+	}
+	s.postMisses(ctx, b, len(b.Lineup), h)
+	if k == nil {
+		return
+	}
+	var isHeld bool
+	s.call(ctx, func() { isHeld = s.st.held[b.ID] != nil })
+	if !isHeld {
+		env, value, err := s.seal(ctx, j, b, k, key)
+		if err != nil || env.Hash() != b.Envelope {
+			s.log.Warn("cannot hand on: the result is not the one committed", "bounty", b.ID.Short(), "err", err)
+			return
+		}
+		p := &Package{Expr: k.e.Canonical(), Worker: env, Value: value}
+		s.call(ctx, func() { s.hold(b.ID, p, WorkerSlot) })
+	} else if j.delivers > 0 && (h-b.Committed)%handoffEvery != 0 {
+		return
+	}
+	s.publishHandoff(ctx, b.ID, WorkerSlot)
+	s.setJob(ctx, b.ID, func(j *job) { j.delivers++ })
+	if j.delivers == 0 {
+		s.post(func() { s.emit(Event{Kind: EventJob, Bounty: b.ID, Request: b.Request, State: "handed on"}) })
 	}
 }
 

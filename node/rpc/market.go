@@ -100,6 +100,34 @@ func (s *Server) marketRoutes(mux *http.ServeMux) {
 		}
 		return true, m.Take(ctx, p.Bounty)
 	})
+	route(mux, "market_relay", func(ctx context.Context, p struct{ On bool }) (*market.RelayStatus, error) {
+		m, err := s.marketAPI()
+		if err != nil {
+			return nil, err
+		}
+		return m.Relay(ctx, p.On)
+	})
+	route(mux, "market_relay_status", func(ctx context.Context, _ struct{}) (*market.RelayStatus, error) {
+		m, err := s.marketAPI()
+		if err != nil {
+			return nil, err
+		}
+		return m.RelayStatus(ctx)
+	})
+	route(mux, "market_relay_jobs", func(ctx context.Context, _ struct{}) ([]market.RelayJob, error) {
+		m, err := s.marketAPI()
+		if err != nil {
+			return nil, err
+		}
+		return m.RelayJobs(ctx)
+	})
+	route(mux, "market_draws", func(ctx context.Context, _ struct{}) ([]market.Draw, error) {
+		m, err := s.marketAPI()
+		if err != nil {
+			return nil, err
+		}
+		return m.Draws(ctx)
+	})
 	mux.HandleFunc("GET /v1/market_events", func(w http.ResponseWriter, r *http.Request) {
 		m, err := s.marketAPI()
 		if err != nil {
@@ -192,6 +220,30 @@ func (m MarketClient) ServeStatus(ctx context.Context) (*market.ServeStatus, err
 // Take implements market.API.
 func (m MarketClient) Take(ctx context.Context, bounty wire.Hash) error {
 	return m.c.call(ctx, "market_take", struct{ Bounty wire.Hash }{bounty}, nil)
+}
+
+// Relay implements market.API.
+func (m MarketClient) Relay(ctx context.Context, on bool) (*market.RelayStatus, error) {
+	var st market.RelayStatus
+	return &st, m.c.call(ctx, "market_relay", struct{ On bool }{on}, &st)
+}
+
+// RelayStatus implements market.API.
+func (m MarketClient) RelayStatus(ctx context.Context) (*market.RelayStatus, error) {
+	var st market.RelayStatus
+	return &st, m.c.call(ctx, "market_relay_status", struct{}{}, &st)
+}
+
+// RelayJobs implements market.API.
+func (m MarketClient) RelayJobs(ctx context.Context) ([]market.RelayJob, error) {
+	var out []market.RelayJob
+	return out, m.c.call(ctx, "market_relay_jobs", struct{}{}, &out)
+}
+
+// Draws implements market.API.
+func (m MarketClient) Draws(ctx context.Context) ([]market.Draw, error) {
+	var out []market.Draw
+	return out, m.c.call(ctx, "market_draws", struct{}{}, &out)
 }
 
 // Events implements market.API.
