@@ -208,7 +208,7 @@ func (a *app) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case marketEventMsg:
 		// the market screen waits for the next one; a job moved
 		cmd := a.broadcast(msg)
-		if msg.ev.Kind == market.EventJob {
+		if msg.ev.Kind == market.EventJob || msg.ev.Kind == market.EventRelay {
 			cmd = tea.Batch(cmd, a.requestRelay())
 		}
 		return a, cmd

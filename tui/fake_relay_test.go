@@ -4,50 +4,82 @@ import (
 	"context"
 	"slices"
 
+	"github.com/bitverse/bitverse/node/market"
 	"github.com/bitverse/bitverse/node/wire"
 )
 
-// The fake market's relay role: a test sets relay (nil: the market runs
-// none) and turns it as the service would.
+// The fake market's relay role: a test sets relay (nil: no serve
+// identity, as the service answers ErrNoIdentity) and turns it as the
+// service would; its jobs and draws come from it too.
 
-func (f *fakeMarket) RelayStatus(ctx context.Context) (*relayStatus, error) {
+func (f *fakeMarket) RelayStatus(ctx context.Context) (*market.RelayStatus, error) {
 	if err := f.wait(ctx, "market.RelayStatus"); err != nil {
 		return nil, err
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.relay == nil {
-		return nil, errNoRelaying
+		return nil, market.ErrNoIdentity
 	}
-	st := *f.relay
-	st.Jobs = slices.Clone(f.relay.Jobs)
+	st := f.relay.RelayStatus
 	return &st, nil
 }
 
-func (f *fakeMarket) Relay(ctx context.Context, on bool) (*relayStatus, error) {
+func (f *fakeMarket) Relay(ctx context.Context, on bool) (*market.RelayStatus, error) {
 	if err := f.wait(ctx, "market.Relay"); err != nil {
 		return nil, err
 	}
 	f.mu.Lock()
 	if f.relay == nil {
 		f.mu.Unlock()
-		return nil, errNoRelaying
+		return nil, market.ErrNoIdentity
 	}
 	f.relay.On = on
 	f.mu.Unlock()
 	return f.RelayStatus(ctx)
 }
 
-// relaying is the relay role of the goldens: on, one job in flight (slot
-// 2 of 2, drawn) and two done, and three lineups drawn by this node's
-// blocks.
+func (f *fakeMarket) RelayJobs(ctx context.Context) ([]market.RelayJob, error) {
+	if err := f.wait(ctx, "market.RelayJobs"); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.relay == nil {
+		return nil, nil
+	}
+	return slices.Clone(f.relay.Jobs), nil
+}
+
+// Draws answers relay.Drawn draws, each paying a share of DrawEarned.
+func (f *fakeMarket) Draws(ctx context.Context) ([]market.Draw, error) {
+	if err := f.wait(ctx, "market.Draws"); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.relay == nil || f.relay.Drawn == 0 {
+		return nil, nil
+	}
+	out := make([]market.Draw, f.relay.Drawn)
+	for i := range out {
+		out[i] = market.Draw{Bounty: bountyID(20 + i), Hops: 1, Height: 9_990 - uint64(i), Paid: true}
+	}
+	out[0].Share = f.relay.DrawEarned
+	return out, nil
+}
+
+// relaying is the relay role of the goldens: on, registered, one job in
+// flight (slot 2, waiting) and two paid, and three lineups drawn by this
+// node's blocks.
 func relaying() *relayStatus {
-	return &relayStatus{On: true, Identity: testPub, InFlight: 1, Done: 2, Earned: 27 * wire.Unit / 1000,
+	return &relayStatus{RelayStatus: market.RelayStatus{On: true, Identity: testPub, Registered: true, Fee: wire.Unit / 1000,
+		Stake: 10 * wire.Unit, InFlight: 1, Done: 2, Earned: 27 * wire.Unit / 1000},
 		Drawn: 3, DrawEarned: 45 * wire.Unit / 10000,
 		Jobs: []relayJob{
-			{Bounty: bountyID(7), Slot: 1, Hops: 2, State: slotDrawn},
-			{Bounty: bountyID(8), Slot: 0, Hops: 1, State: slotCountersigned, Earned: 15 * wire.Unit / 1000},
-			{Bounty: bountyID(9), Slot: 0, Hops: 2, State: slotCountersigned, Earned: 12 * wire.Unit / 1000},
+			{Bounty: bountyID(7), Slot: 1, State: jobWaiting},
+			{Bounty: bountyID(8), Slot: 0, State: jobPaid, Earned: 15 * wire.Unit / 1000},
+			{Bounty: bountyID(9), Slot: 0, State: jobPaid, Earned: 12 * wire.Unit / 1000},
 		}}
 }
 

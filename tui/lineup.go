@@ -16,15 +16,15 @@ const (
 	slotReplaced      = "replaced"
 )
 
-// slotStyle colours a slot's state: done green, waiting amber, failed
-// red, gone grey.
+// slotStyle colours a slot's (or a relay job's) state: done green,
+// waiting amber, failed red, gone grey.
 func slotStyle(st styles.Styles, state string) lipgloss.Style {
 	switch state {
-	case slotCountersigned:
+	case slotCountersigned, jobPaid:
 		return st.Good
-	case slotDrawn:
+	case slotDrawn, jobWaiting, jobComputing, jobDisagreed:
 		return st.Warn
-	case slotMissed:
+	case slotMissed, jobFailed:
 		return st.Bad
 	}
 	return st.Subtle

@@ -318,7 +318,7 @@ func (ms *marketScreen) event(ev market.Event) tea.Cmd {
 			ms.s.info("The result of bounty " + view.Short(ev.Bounty.String(), 12) + " arrived: 6, then b and enter on it, shows it.")
 		}
 		return tea.Batch(cmds...)
-	case market.EventJob:
+	case market.EventJob, market.EventRelay:
 		return tea.Batch(ms.mine.fetch(), ms.fetchServe())
 	}
 	return nil

@@ -58,20 +58,8 @@ func (v *marketMine) fetch() tea.Cmd {
 		v.stale = true
 		return nil
 	}
-	v.busy, v.req, v.relayed = true, v.s.newID(), v.relayJobs()
+	v.busy, v.req, v.relayed = true, v.s.newID(), relayBounties(v.s.relay)
 	return mineBountiesCmd(v.s.ctx, v.s.api, v.req, bountyFilter{Party: addr, Limit: marketListLimit}, v.relayed)
-}
-
-// relayJobs are the bounties this node relays, as the relay role lists
-// them.
-func (v *marketMine) relayJobs() []wire.Hash {
-	var ids []wire.Hash
-	if v.s.relay != nil {
-		for _, j := range v.s.relay.Jobs {
-			ids = append(ids, j.Bounty)
-		}
-	}
-	return ids
 }
 
 func (v *marketMine) selected() (bountyInfo, bool) {
@@ -100,7 +88,7 @@ func (v *marketMine) Update(msg tea.Msg) tea.Cmd {
 		}
 	case relayStatusMsg:
 		// a relay job the list lacks: read it again
-		if v.loaded && !slices.Equal(v.relayJobs(), v.relayed) {
+		if v.loaded && !slices.Equal(relayBounties(v.s.relay), v.relayed) {
 			return v.fetch()
 		}
 	case preparedMsg, submittedMsg, txConfirmedMsg:

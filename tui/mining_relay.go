@@ -157,7 +157,7 @@ func (m *miningScreen) toggleRelay() tea.Cmd {
 // relaySentence says why relaying could not be read or turned.
 func relaySentence(err error) string {
 	if errors.Is(err, errNoRelaying) {
-		return "This node does not relay: its market runs without the relay role (attach to a node started with --relay, or open the UI on its own node)."
+		return "This node cannot relay: it has no serve identity (start it with --serve --relay, or open the UI on its own node)."
 	}
 	return sentence(err)
 }
@@ -176,7 +176,7 @@ func (m *miningScreen) relaySection(room int) []string {
 	case m.s.market == nil:
 		return []string{head, f("state", st.Muted.Render("open a wallet to relay"))}
 	case r == nil && errors.Is(m.s.relayErr, errNoRelaying):
-		return []string{head, f("state", st.Subtle.Render("–")+st.Muted.Render("  this node's market runs no relay role"))}
+		return []string{head, f("state", st.Subtle.Render("–")+st.Muted.Render("  this node has no serve identity to relay with"))}
 	case r == nil && m.s.relayErr != nil:
 		return []string{head, f("state", st.Bad.Render(view.Truncate(sentence(m.s.relayErr), m.width-16)))}
 	case r == nil:
@@ -207,17 +207,17 @@ func (m *miningScreen) relaySection(room int) []string {
 }
 
 // relayJobLine is one relay job: its bounty, the slot this node holds,
-// the slot's state and what it paid.
+// the job's state and what it paid.
 func (m *miningScreen) relayJobLine(j relayJob) string {
 	st := m.s.st
-	slot := fmt.Sprintf("slot %d of %d", j.Slot+1, j.Hops)
+	slot := fmt.Sprintf("slot %d", j.Slot+1)
 	if j.Jury {
-		slot = "juror"
+		slot = fmt.Sprintf("juror %d", j.Slot+1)
 	}
 	paid := st.Muted.Render("–")
 	if j.Earned > 0 {
 		paid = st.Good.Render("+" + view.Amount(j.Earned))
 	}
-	return st.Value.Render(view.Short(j.Bounty.String(), 8)) + "  " + st.Muted.Render(view.PadRight(slot, 11)) + " " +
+	return st.Value.Render(view.Short(j.Bounty.String(), 8)) + "  " + st.Muted.Render(view.PadRight(slot, 8)) + " " +
 		slotStyle(st, j.State).Render(view.PadRight(j.State, 13)) + " " + paid
 }

@@ -32,7 +32,7 @@ func newRelayHarness(t *testing.T) *harness {
 // market and says so; the miner stays as it was.
 func TestMiningRTogglesRelayingAlone(t *testing.T) {
 	h := newRelayHarness(t)
-	h.mustSee("○ off", "press R to relay", "1 in flight · 2 done · earned 0.027 BVS", "3 drawn by your blocks", "slot 2 of 2")
+	h.mustSee("○ off", "press R to relay", "1 in flight · 2 done · earned 0.027 BVS", "3 drawn by your blocks", "slot 2")
 	h.press("R")
 	h.mustSee("● relaying", "press R to stop", "recomputes and countersigns")
 	if !h.api.market.relay.On {
@@ -79,14 +79,15 @@ func TestMiningMLeavesRelayingOffWhenItWasOff(t *testing.T) {
 	}
 }
 
-// TestMiningWithoutRelayRole: a market without the relay role says so on
-// the screen, and R says it in a sentence instead of calling anything.
+// TestMiningWithoutRelayRole: a market without a serve identity cannot
+// relay: the screen says so, and R says it in a sentence instead of
+// calling anything.
 func TestMiningWithoutRelayRole(t *testing.T) {
 	h := newReadyHarness(t, 20, 120, 40)
 	h.press("3")
-	h.mustSee("this node's market runs no relay role")
+	h.mustSee("this node has no serve identity to relay with")
 	h.press("R")
-	h.mustSee("This node does not relay")
+	h.mustSee("This node cannot relay: it has no serve identity")
 	for _, c := range h.api.Calls() {
 		if c == "market.Relay" {
 			t.Fatal("R called Relay on a market without the relay role")
@@ -94,7 +95,7 @@ func TestMiningWithoutRelayRole(t *testing.T) {
 	}
 }
 
-// TestMiningRelayEarningsFollowJobs: a job event re-reads the relay
+// TestMiningRelayEarningsFollowJobs: a relay event re-reads the relay
 // status: a job that settles shows as done with what it paid.
 func TestMiningRelayEarningsFollowJobs(t *testing.T) {
 	h := newRelayHarness(t)
@@ -102,9 +103,9 @@ func TestMiningRelayEarningsFollowJobs(t *testing.T) {
 	h.api.market.mu.Lock()
 	r := h.api.market.relay
 	r.InFlight, r.Done, r.Earned = 0, 3, r.Earned+20*wire.Unit/1000
-	r.Jobs[0].State, r.Jobs[0].Earned = slotCountersigned, 20*wire.Unit/1000
+	r.Jobs[0].State, r.Jobs[0].Earned = jobPaid, 20*wire.Unit/1000
 	h.api.market.mu.Unlock()
-	h.send(marketEventMsg{ev: market.Event{Kind: market.EventJob, Bounty: bountyID(7)}, ch: h.api.market.events})
+	h.send(marketEventMsg{ev: market.Event{Kind: market.EventRelay, Bounty: bountyID(7), State: jobPaid}, ch: h.api.market.events})
 	h.mustSee("0 in flight · 3 done · earned 0.047 BVS", "+0.02 BVS")
 }
 

@@ -6,56 +6,73 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/bitverse/bitverse/node/market"
+	"github.com/bitverse/bitverse/node/rpc"
 	"github.com/bitverse/bitverse/node/wire"
 )
 
 // The relay role's off-chain half as the TUI sees it: whether this node
 // relays, the relay jobs it holds a slot of with what they paid, and the
-// lineups the blocks it mined drew. The Mining screen reaches the market's
-// relay methods only through this file, so that the rest of the UI does
-// not change when the service's shape does.
+// lineups the blocks it mined drew (market.API's Relay, RelayStatus,
+// RelayJobs and Draws). The UI reaches the market's relay methods only
+// through this file.
 
-// relayStatus is this node's relaying.
+// relayStatus is this node's relaying, in one read.
 type relayStatus struct {
-	On       bool
-	Identity wire.PubKey
-	InFlight int        // relay jobs holding a slot of this node's, not closed
-	Done     int        // relay jobs closed after this node countersigned
-	Earned   uint64     // what the done jobs paid this node
-	Jobs     []relayJob // newest first
+	market.RelayStatus
+	Jobs []market.RelayJob // in flight first, then closed, newest first
 	// Drawn is how many lineups blocks this node mined drew, and
-	// DrawEarned the drawer's share those bounties paid.
+	// DrawEarned the drawer's share the settled ones paid.
 	Drawn      int
 	DrawEarned uint64
 }
 
-// relayJob is one bounty this node holds (or held) a lineup or jury
-// slot of.
-type relayJob struct {
-	Bounty wire.Hash
-	Slot   int
-	Hops   int
-	Jury   bool
-	State  string // the slot's: drawn, countersigned, missed, replaced
-	Earned uint64
-}
+// relayJob is one slot this node's identity holds or held.
+type relayJob = market.RelayJob
 
-// relayMarket is a market that relays: it reads and turns this node's
-// relaying.
-type relayMarket interface {
-	RelayStatus(ctx context.Context) (*relayStatus, error)
-	Relay(ctx context.Context, on bool) (*relayStatus, error)
-}
+// Relay job states (market.RelayJob.State) the UI tells apart.
+const (
+	jobWaiting   = "waiting"
+	jobComputing = "computing"
+	jobDisagreed = "disagreed"
+	jobFailed    = "failed"
+	jobPaid      = "paid"
+)
 
-// errNoRelaying: the market runs no relay role.
-var errNoRelaying = errors.New("this node's market does not relay: it runs without the relay role")
+// errNoRelaying: the market runs no relay role (no serve identity, or a
+// node attached to that runs no market).
+var errNoRelaying = errors.New("this node's market does not relay: it has no serve identity")
 
-// relayOf is m's relay role, or errNoRelaying.
-func relayOf(m market.API) (relayMarket, error) {
-	if r, ok := m.(relayMarket); ok {
-		return r, nil
+// readRelay reads this node's relaying, turning it on or off first when
+// toggle.
+func readRelay(ctx context.Context, m market.API, toggle, on bool) (*relayStatus, error) {
+	var st *market.RelayStatus
+	var err error
+	if toggle {
+		st, err = m.Relay(ctx, on)
+	} else {
+		st, err = m.RelayStatus(ctx)
 	}
-	return nil, errNoRelaying
+	if errors.Is(err, market.ErrNoIdentity) || errors.Is(err, rpc.ErrNoMarket) {
+		return nil, errNoRelaying
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := &relayStatus{RelayStatus: *st}
+	if out.Jobs, err = m.RelayJobs(ctx); err != nil {
+		return nil, err
+	}
+	draws, err := m.Draws(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out.Drawn = len(draws)
+	for _, d := range draws {
+		if d.Paid {
+			out.DrawEarned += d.Share
+		}
+	}
+	return out, nil
 }
 
 // relayStatusMsg answers relayCmd.
@@ -69,16 +86,21 @@ type relayStatusMsg struct {
 // relayCmd reads this node's relaying, or turns it on or off when toggle.
 func relayCmd(ctx context.Context, m market.API, toggle, on bool) tea.Cmd {
 	return func() tea.Msg {
-		r, err := relayOf(m)
-		if err != nil {
-			return relayStatusMsg{err: err, toggled: toggle, on: on}
-		}
-		var st *relayStatus
-		if toggle {
-			st, err = r.Relay(ctx, on)
-		} else {
-			st, err = r.RelayStatus(ctx)
-		}
+		ctx, cancel := withTimeout(ctx)
+		defer cancel()
+		st, err := readRelay(ctx, m, toggle, on)
 		return relayStatusMsg{st: st, err: err, toggled: toggle, on: on}
 	}
+}
+
+// relayBounties are the bounties of st's jobs.
+func relayBounties(st *relayStatus) []wire.Hash {
+	if st == nil {
+		return nil
+	}
+	ids := make([]wire.Hash, 0, len(st.Jobs))
+	for _, j := range st.Jobs {
+		ids = append(ids, j.Bounty)
+	}
+	return ids
 }

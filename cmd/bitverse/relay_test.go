@@ -30,7 +30,7 @@ func TestRelayReadsOnANodeWithoutRelays(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &st); err != nil || st.Identity != me || st.Registered || st.Record != nil {
 		t.Fatalf("relay --json: %s (%v)", out, err)
 	}
-	if out := cliOK(t, dir, "relay"); !strings.Contains(out, "is not a registered relay") || !strings.Contains(out, "relay register") {
+	if out := cliOK(t, dir, "relay"); !strings.Contains(out, "registered:  no") || !strings.Contains(out, "relay register") {
 		t.Fatalf("relay: %q", out)
 	}
 	for _, tc := range []struct {
@@ -40,6 +40,7 @@ func TestRelayReadsOnANodeWithoutRelays(t *testing.T) {
 		{"never registered as a relay", []string{"relay", "show", me}},
 		{"never registered as a relay", []string{"relay", "show"}},
 		{"neither an address nor", []string{"relay", "show", "erik"}},
+		{"no serve identity to relay with", []string{"relay", "on"}},
 	} {
 		_, stderr, code := cli(t, dir, nil, tc.args...)
 		if code == 0 || !strings.Contains(stderr, tc.want) || strings.Contains(stderr, "goroutine") {

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/bitverse/bitverse/node"
+	"github.com/bitverse/bitverse/node/market"
+	"github.com/bitverse/bitverse/node/rpc"
 	"github.com/bitverse/bitverse/node/wire"
 	"github.com/spf13/cobra"
 )
@@ -28,38 +31,100 @@ loses part of its stake; one that countersigns a wrong result loses more.
 
 Examples:
   bitverse relay register --fee 0.001 --stake 10
+  bitverse relay on
   bitverse relay
   bitverse relay show bvd1…
   bitverse relay list
   bitverse relay leave --yes`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return relayStatus(cmd) },
+		RunE: func(cmd *cobra.Command, args []string) error { return relayStatus(cmd, nil) },
 	}
 	addJSON(r)
-	r.AddCommand(relayShowCmd(), relayListCmd())
+	r.AddCommand(relayShowCmd(), relayListCmd(), relayToggleCmd(true), relayToggleCmd(false))
 	r.AddCommand(relaySendCommands()...)
 	return r
 }
 
-// relayStatusOut is `relay --json`.
+// relayStatusOut is `relay --json`: the identity's registry record and,
+// when the node relays with it, its relay jobs and the lineups its
+// blocks drew.
 type relayStatusOut struct {
 	Identity   string          `json:"identity"`
 	Registered bool            `json:"registered"`
 	Record     *node.RelayInfo `json:"record,omitempty"`
+	// Relaying is nil when the node has no serve identity to relay with.
+	Relaying *relayingOut `json:"relaying,omitempty"`
 }
 
-// relayStatus prints the account's registry record.
-func relayStatus(cmd *cobra.Command) error {
-	_, acct, err := openAccount()
+// relayingOut is what the node's market says of its relaying.
+type relayingOut struct {
+	On         bool              `json:"on"`
+	InFlight   int               `json:"in_flight"`
+	Done       int               `json:"done"`
+	Earned     uint64            `json:"earned"`
+	Jobs       []market.RelayJob `json:"jobs"`
+	Draws      []market.Draw     `json:"draws"`
+	DrawEarned uint64            `json:"draw_earned"` // drawer's shares of settled bounties
+}
+
+// readRelaying asks m for its relaying; nil when it has no identity.
+func readRelaying(ctx context.Context, m market.API, st *market.RelayStatus) (*relayingOut, error) {
+	jobs, err := m.RelayJobs(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	draws, err := m.Draws(ctx)
+	if err != nil {
+		return nil, err
+	}
+	o := &relayingOut{On: st.On, InFlight: st.InFlight, Done: st.Done, Earned: st.Earned, Jobs: jobs, Draws: draws}
+	if o.Jobs == nil {
+		o.Jobs = []market.RelayJob{}
+	}
+	if o.Draws == nil {
+		o.Draws = []market.Draw{}
+	}
+	for _, d := range draws {
+		if d.Paid {
+			o.DrawEarned += d.Share
+		}
+	}
+	return o, nil
+}
+
+// relayStatus prints the relay identity's registry record and the node's
+// relaying: the serve identity when the node has one, else the account.
+func relayStatus(cmd *cobra.Command, st *market.RelayStatus) error {
+	ctx := cmd.Context()
 	cl, err := dial()
 	if err != nil {
 		return err
 	}
-	o := relayStatusOut{Identity: acct.Address}
-	o.Record, err = cl.Relay(cmd.Context(), acct.Address)
+	p, err := params()
+	if err != nil {
+		return err
+	}
+	var o relayStatusOut
+	m := cl.Market()
+	if st == nil {
+		st, err = m.RelayStatus(ctx)
+		if err != nil && !errors.Is(err, market.ErrNoIdentity) && !errors.Is(err, rpc.ErrNoMarket) {
+			return err
+		}
+	}
+	if st != nil {
+		o.Identity = wire.EncodeAddress(p.Net, st.Identity)
+		if o.Relaying, err = readRelaying(ctx, m, st); err != nil {
+			return err
+		}
+	} else {
+		_, acct, err := openAccount()
+		if err != nil {
+			return err
+		}
+		o.Identity = acct.Address
+	}
+	o.Record, err = cl.Relay(ctx, o.Identity)
 	switch {
 	case errors.Is(err, node.ErrNotFound):
 		o.Record = nil
@@ -68,13 +133,82 @@ func relayStatus(cmd *cobra.Command) error {
 	default:
 		o.Registered = true
 	}
-	return out(o, func(w io.Writer) {
-		if !o.Registered {
-			fmt.Fprintf(w, "%s is not a registered relay: register with `bitverse relay register --fee FEE --stake STAKE`\n", o.Identity)
-			return
-		}
+	return out(o, func(w io.Writer) { printRelayStatus(w, &o) })
+}
+
+func printRelayStatus(w io.Writer, o *relayStatusOut) {
+	if o.Registered {
 		printRelay(w, o.Record)
-	})
+	} else {
+		kv(w, "relay", o.Identity)
+		kv(w, "registered", "no: register with `bitverse relay register --fee FEE --stake STAKE`")
+	}
+	r := o.Relaying
+	if r == nil {
+		kv(w, "relaying", "off (this node has no serve identity: start it with --serve --relay)")
+		return
+	}
+	onoff := "off (bitverse relay on)"
+	if r.On {
+		onoff = "on"
+	}
+	kv(w, "relaying", onoff)
+	kv(w, "jobs", fmt.Sprintf("%d in flight, %d done", r.InFlight, r.Done))
+	kv(w, "earned", bvs(r.Earned))
+	paid := 0
+	for _, d := range r.Draws {
+		if d.Paid {
+			paid++
+		}
+	}
+	kv(w, "lineups drawn", fmt.Sprintf("%d by this node's blocks (%d paid the drawer %s)", len(r.Draws), paid, bvs(r.DrawEarned)))
+	for i, j := range r.Jobs {
+		if i == 10 {
+			kv(w, "", fmt.Sprintf("… and %d more (--json lists them all)", len(r.Jobs)-10))
+			break
+		}
+		slot := fmt.Sprintf("slot %d", j.Slot+1)
+		if j.Jury {
+			slot = fmt.Sprintf("juror %d", j.Slot+1)
+		}
+		line := fmt.Sprintf("%s %s %s", j.Bounty.Short(), slot, j.State)
+		if j.Earned > 0 {
+			line += ", earned " + bvs(j.Earned)
+		}
+		if j.Error != "" {
+			line += ": " + j.Error
+		}
+		kv(w, "  job", line)
+	}
+}
+
+// relayToggleCmd is `relay on` or `relay off`.
+func relayToggleCmd(on bool) *cobra.Command {
+	name, short := "off", "Stop relaying (slots already drawn are still done)"
+	if on {
+		name, short = "on", "Relay: recompute and countersign the jobs whose lineups draw this node's serve identity"
+	}
+	c := &cobra.Command{
+		Use:   name,
+		Short: short,
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cl, err := dial()
+			if err != nil {
+				return err
+			}
+			st, err := cl.Market().Relay(cmd.Context(), on)
+			if errors.Is(err, market.ErrNoIdentity) || errors.Is(err, rpc.ErrNoMarket) {
+				return errors.New("this node has no serve identity to relay with: restart it with `bitverse node --serve --relay`")
+			}
+			if err != nil {
+				return err
+			}
+			return relayStatus(cmd, st)
+		},
+	}
+	addJSON(c)
+	return c
 }
 
 func relayShowCmd() *cobra.Command {
