@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/bitverse/bitverse/node/script"
+	"github.com/bitverse/bitverse/wallet"
 )
 
 // TestMain lets this test binary serve as a script worker, as the
@@ -12,5 +13,7 @@ import (
 // assembly, whose access scripts run in worker processes.
 func TestMain(m *testing.M) {
 	script.MaybeRunWorker()
+	// The wallets the tests make are throwaway: cheap scrypt.
+	wallet.CheapKeystoresForTests()
 	os.Exit(m.Run())
 }

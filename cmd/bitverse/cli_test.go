@@ -250,3 +250,27 @@ func TestRestoreGivesSameAddresses(t *testing.T) {
 		t.Fatalf("accounts differ after restore:\n%s\n%s", la, lb)
 	}
 }
+
+// TestCLITestWalletsUseCheapScrypt: the wallets the CLI tests make (the
+// test binary running as bitverse) record scrypt N=2^10, so that each of
+// the many CLI calls on them opens the wallet in milliseconds; users'
+// wallets keep N=2^17 (wallet's TestNewKeystoreRecordsScryptN2to17).
+func TestCLITestWalletsUseCheapScrypt(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	restoreTestWallet(t, dir)
+	raw, err := os.ReadFile(filepath.Join(dir, "wallet", "wallet.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f struct{ KDF struct{ N int } }
+	if err := json.Unmarshal(raw, &f); err != nil {
+		t.Fatal(err)
+	}
+	if f.KDF.N != 1<<10 {
+		t.Fatalf("a test wallet records scrypt N=%d, want 1024", f.KDF.N)
+	}
+	if _, stderr, code := cli(t, dir, nil, "wallet", "address"); code != 0 {
+		t.Fatalf("wallet address: %s", stderr)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/bitverse/bitverse/node/script"
+	"github.com/bitverse/bitverse/wallet"
 )
 
 // runAsBinaryEnv makes this test binary act as the bitverse binary: the
@@ -17,6 +18,9 @@ func TestMain(m *testing.M) {
 	// A node's script workers re-execute this binary with an environment
 	// of their own, without runAsBinaryEnv.
 	script.MaybeRunWorker()
+	// The wallets the tests make (in this process or in it run as
+	// bitverse) are throwaway: cheap scrypt, milliseconds per CLI call.
+	wallet.CheapKeystoresForTests()
 	if os.Getenv(runAsBinaryEnv) == "1" {
 		main()
 		os.Exit(0)

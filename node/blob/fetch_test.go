@@ -149,6 +149,8 @@ func TestCorruptingPeer(t *testing.T) {
 // honest peer, and checks the blame and the result.
 func TestMisbehavingPeers(t *testing.T) {
 	const cs = MinChunkSize
+	stalled := make(chan struct{})
+	defer close(stalled)
 	tests := []struct {
 		name  string
 		lie   func(liar *tnode, q request, f []byte) []byte
@@ -172,14 +174,20 @@ func TestMisbehavingPeers(t *testing.T) {
 		{"busy", func(_ *tnode, _ request, _ []byte) []byte { return frameOf([]byte{statusBusy}) }, nil},
 		{"reset", func(_ *tnode, _ request, _ []byte) []byte { return nil }, nil},
 		{"cut mid-frame", func(_ *tnode, _ request, f []byte) []byte { return f[:len(f)/2] }, nil},
-		{"stall", func(_ *tnode, _ request, f []byte) []byte { time.Sleep(time.Second); return f }, nil},
+		// Stalls until the case is over: always longer than the timeout.
+		{"stall", func(_ *tnode, _ request, f []byte) []byte { <-stalled; return f }, nil},
 	}
 	alice := newNode(t, "alice")
 	data := randomData(40*cs, 40) // 40 chunks of one size, so any chunk can pose as any other
 	m := alice.put(t, data, cs)
 	for k, c := range tests {
 		liar, bob := newNode(t, "liar"), newNode(t, "bob")
-		bob.svc.timeout = 300 * time.Millisecond
+		if c.name == "stall" {
+			// Short enough to keep the case quick, long enough for honest
+			// alice to answer on a loaded machine (under -race); only the
+			// stalling liar's requests time out.
+			bob.svc.timeout = time.Second
+		}
 		connect(t, bob, liar, alice)
 		liar.put(t, data, cs)
 		_, lies := liar.lie(func(i int) bool { return i%3 == 0 }, func(q request, f []byte) []byte { return c.lie(liar, q, f) })

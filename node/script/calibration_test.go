@@ -3,6 +3,7 @@ package script
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -77,13 +78,45 @@ var calibrationScripts = []string{
 	`var s = '1'.repeat(200000), o = Object.freeze({ p: s }); for (;;) try { --o.p } catch (e) {}`,
 	`var o = { n: 0 }; for (;;) o.n++`,
 	`var o = {}, k = 'k'; for (;;) o[k] |= 1`,
+	// Updates of variables and properties that hold objects converting to
+	// long strings (updates.go, __bv_p in operands.go).
+	`var s = '1'.repeat(200000), o = { valueOf() { return s } }, x; for (;;) { x = o; x++ }`,
+	`var s = '1'.repeat(200000), o = { toString() { return s } }, x; for (;;) { x = o; --x }`,
+	`var s = '1'.repeat(200000), o = { valueOf() { return s } }, x; for (;;) { x = o; x -= 1 }`,
+	`var s = '1'.repeat(200000), o = { [Symbol.toPrimitive]() { return s } }, x; for (;;) { x = o; x **= 1 }`,
+	`var s = '1'.repeat(200000), o = { valueOf() { return s } }, p = {}; for (;;) { p.q = o; p.q++ }`,
+	`var s = '1'.repeat(200000), o = { valueOf() { return s } }, a = [0], i = 0; for (;;) { a[i] = o; a[i] *= 1 }`,
+	`var s = '1'.repeat(200000), o = { valueOf() { return s } }, p = { get q() { return o }, set q(v) {} }; for (;;) p.q--`,
+	`var x = 0; for (;;) x++`,
+	`var x = 5; for (;;) x -= 1`,
+	// Objects with a cheap valueOf: the stand-in __bv_n makes for each.
+	`var o = { valueOf() { return 1 } }; for (;;) o * 1`,
+	`var o = { valueOf() { return 1 } }, a = { p: 0 }; for (;;) { a.p = o; a.p -= o }`,
 }
 
-func BenchmarkFuelCalibration(b *testing.B) { calibrate(b, calibrationScripts) }
+// BenchmarkFuelCalibrationGaps runs only the cases from the comment
+// "Operators and built-ins that convert..." on: the forms that were once
+// charged too little for their work (operators converting long strings,
+// directly, through objects, in updates), with two plain cases for scale.
+// Sub-benchmarks keep their index in calibrationScripts.
+func BenchmarkFuelCalibration(b *testing.B) { calibrate(b, func(int) bool { return true }) }
 
-func calibrate(b *testing.B, scripts []string) {
+func BenchmarkFuelCalibrationGaps(b *testing.B) {
+	calibrate(b, func(i int) bool { return i == 1 || i == 6 || i >= firstGapCase })
+}
+
+// firstGapCase is the index of `var s = '1'.repeat(200000); for (;;) s * 1`.
+const firstGapCase = 45
+
+func calibrate(b *testing.B, include func(int) bool) {
+	if !strings.HasPrefix(calibrationScripts[firstGapCase], "var s = '1'.repeat(200000); for (;;) s * 1") {
+		b.Fatal("firstGapCase does not name the first operator case")
+	}
 	r := newInProcess()
-	for i, body := range scripts {
+	for i, body := range calibrationScripts {
+		if !include(i) {
+			continue
+		}
 		p, err := Compile([]byte("function validate(w, c) { " + body + " }"))
 		if err != nil {
 			b.Fatalf("%d: %v", i, err)

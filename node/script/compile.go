@@ -220,8 +220,8 @@ func instrumentFactoryAs(text string, prog *ast.Program, e entry) (string, error
 // its entry function (validate or transform). It stays on the script's
 // first line so line numbers in error messages match the author's file.
 func wrapFactory(body string, topWeight int, name string) string {
-	return fmt.Sprintf("(function (%s, %s, %s, %s, %s, %s) {%s(%d);%s\n;return typeof %s === \"function\" ? %s : void 0;})",
-		fuelFn, checkFn, operandFn, updateFn, keyFn, numberFn, fuelFn, topWeight+1, body, name, name)
+	return fmt.Sprintf("(function (%s, %s, %s, %s, %s, %s, %s) {%s(%d);%s\n;return typeof %s === \"function\" ? %s : void 0;})",
+		fuelFn, checkFn, operandFn, updateFn, keyFn, numberFn, primitiveFn, fuelFn, topWeight+1, body, name, name)
 }
 
 // programHash is what a Program is known by in caches and workers: the

@@ -281,3 +281,19 @@ func TestObjectOperandsConvertOnce(t *testing.T) {
 		`const o = { toString() { return 'k' } }, m = { k: 1 }; return [m[o], o in m, ({ [o]: 2 }).k].join()`,
 	})
 }
+
+// An object operand is converted when the operator converts it, after the
+// other operand is evaluated, as without the checks: o - f() calls f
+// before o.valueOf, and not at all if f throws. Likewise for the value an
+// update reads (o.p -= f(), x -= f()).
+func TestObjectOperandsConvertInSpecOrder(t *testing.T) {
+	differential(t, []string{
+		`const log = []; const o = { valueOf() { log.push('o'); return 5 } }; const f = () => (log.push('f'), 2); return [o - f(), o < f(), o ** f(), o | f(), f() * o, -o].join() + ' ' + log.join('')`,
+		`const log = []; const a = { valueOf() { log.push('a'); return 1 } }, b = { valueOf() { log.push('b'); return 2 } }; return [a - b, a >= b, (log.push('x'), a) % (log.push('y'), b)].join() + ' ' + log.join('')`,
+		`const log = []; const o = { valueOf() { log.push('o'); return 5 } }; const g = () => { log.push('g'); throw new Error('g') }; try { o - g() } catch (e) { log.push(e.message) } return log.join('')`,
+		`const log = []; const p = { q: { valueOf() { log.push('q'); return 5 } } }; const f = () => (log.push('f'), 2); p.q -= f(); p.q = { valueOf() { log.push('r'); return 1 } }; p['q'] <<= f(); return p.q + ' ' + log.join('')`,
+		`const log = []; let x = { valueOf() { log.push('x'); return 5 } }; const f = () => (log.push('f:' + typeof x), 2); x -= f(); x = { toString() { log.push('s'); return '3' } }; x **= f(); return x + ' ' + log.join()`,
+		`const log = []; let x = { valueOf() { log.push('x'); return 5 } }; try { x *= (() => { throw 'e' })() } catch (e) { log.push(e) } return typeof x + ' ' + log.join()`,
+		`let x = { valueOf() { return 5 } }; const f = () => { x = 100; return 1 }; x -= f(); return x`,
+	})
+}

@@ -27,27 +27,35 @@
 //	__bv_o(v)  around every operand an operator may convert or compare in
 //	           time proportional to a string's length (a - b, a < b, -a,
 //	           o[k], case k, ...; operands.go): long strings cost fuel at the
-//	           parsing rate. x++ and x -= e on a variable become
-//	           __bv_o(x, x++) and x -= __bv_o(x, e); a variable operand,
-//	           where no line can join the one before, is checked inline
-//	           and calls __bv_o only for a long string (operands.go);
+//	           parsing rate. A variable operand, where no line can join the
+//	           one before, is checked inline and calls __bv_o only for a
+//	           long string (operands.go);
 //	__bv_n(v)  instead of __bv_o around an operand converted to a number
-//	           (arithmetic, bitwise, relational, unary -, + and ~; the e
-//	           of x -= __bv_o(x, e) likewise): an object is converted
-//	           there (ToPrimitive, hint "number": Symbol.toPrimitive, else
-//	           valueOf, then toString), the primitive is charged and
-//	           handed to the operator, so user conversions run once and a
-//	           long string they return costs fuel. One visible difference:
-//	           the left operand of a - b is converted before b is
-//	           evaluated, not after. Not covered yet: x++ or o.p++ on an
-//	           object whose valueOf returns a long string;
+//	           (arithmetic, bitwise, relational, unary -, + and ~, the e of
+//	           x -= e): a primitive is charged there; an object is handed
+//	           to the operator as a stand-in whose Symbol.toPrimitive
+//	           converts it (ToPrimitive, hint "number": Symbol.toPrimitive,
+//	           else valueOf, then toString) and charges the primitive when
+//	           the operator converts it, so user conversions run once, in
+//	           the language's order (o - f() calls f first), and a long
+//	           string they return costs fuel;
+//	__bv_p(x)  before ++ or -- of a variable that does not hold a number:
+//	           x++ becomes (typeof x === "number" || (x = __bv_p(x)), x++),
+//	           which stores x's primitive (ToPrimitive, hint "number",
+//	           charged) in x first, so the update converts a primitive
+//	           already paid for and valueOf runs once (written __bv_o((...))
+//	           where "(" could join the line before). x -= e on a variable
+//	           is written out: x = __bv_n(x) - (e);
 //	__bv_u(o)  at the base of every property that ++, -- or a compound
 //	           arithmetic assignment converts: o.p++ becomes
 //	           __bv_u(o).p++ and o[k] -= e becomes __bv_u(o, (k))[__bv_k()]
 //	           -= e; the ref it returns reads the property once, as the
-//	           operator would, and charges the value like an operand
+//	           operator would, and hands on what it read like __bv_n
 //	           (updates.go). Such updates of private fields and super
 //	           properties are refused at compile time.
+//
+// The metering functions are frozen (a script reaches them through the
+// factory's arguments), and so are the stand-ins' prototype and method.
 //
 // The instrumented source is re-parsed and checked (verify.go): with the
 // inserted calls removed it must print the same canonical tree as the

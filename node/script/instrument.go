@@ -20,6 +20,7 @@ const (
 	numberFn       = "__bv_n" // __bv_n(v): ToPrimitive(v, number), charged like __bv_o
 	updateFn       = "__bv_u" // __bv_u(o), __bv_u(o, k): the base of a property an update converts
 	keyFn          = "__bv_k" // __bv_k(): the key __bv_u(o, k) was given
+	primitiveFn    = "__bv_p" // __bv_p(x): ToPrimitive(x, number) now, charged: the value a variable update converts
 )
 
 // A site is a piece of code that runs as a unit each time it is entered: a
@@ -251,26 +252,53 @@ func (in *instrumenter) memberUpdate(t ast.Expression) {
 	}
 }
 
-// updateCheck charges the current value of the variable x that x++, x--
-// or x op= e converts: __bv_o(x, x++) and x op= __bv_o(x, e).
+// updateCheck makes x++ or x-- on the variable x convert a primitive that
+// was charged: (typeof x === "number" || (x = __bv_p(x)), x++), or
+// __bv_o((...)) where "(" could join the line before. x op= e becomes
+// x = __bv_n(x) op (e): x is read first and converted by the operator
+// after e is evaluated, as op= would (the operand check of e is added as
+// for any operand).
 func (in *instrumenter) updateCheck(n ast.Node, id *ast.Identifier) {
-	var target ast.Expression
-	switch n := n.(type) {
-	case *ast.UnaryExpression:
-		target = n
-	case *ast.AssignExpression:
-		target = n.Right
-	default:
+	name := id.Name.String()
+	if a, ok := n.(*ast.AssignExpression); ok {
+		le, err := in.lc.fullEnd(a.Left)
+		if err != nil {
+			in.fail(err)
+			return
+		}
+		rs, err := in.lc.full(a.Right)
+		if err != nil {
+			in.fail(err)
+			return
+		}
+		lx := in.lc.lx
+		t := lx.next(le)
+		if t >= len(lx.toks) || lx.toks[t].kind != tokPunct || lx.toks[t].end > rs.s || !strings.HasSuffix(lx.text(t), "=") || len(lx.text(t)) < 2 {
+			in.fail(fmt.Errorf("internal: operator of a compound assignment at %d", le))
+			return
+		}
+		op := strings.TrimSuffix(lx.text(t), "=")
+		in.seq++
+		in.ins = append(in.ins,
+			insertion{off: lx.toks[t].start, class: classOpener, seq: in.seq, text: func() string { return "= " + numberFn + "(" + name + ") " + op + " (" }, skip: len(op) + 1},
+			insertion{off: rs.e, class: classCloser, seq: in.seq, text: func() string { return ")" }})
+		return
+	}
+	u, ok := n.(*ast.UnaryExpression)
+	if !ok {
 		in.fail(fmt.Errorf("internal: update %T", n))
 		return
 	}
-	sp, err := in.lc.full(target)
+	sp, err := in.lc.full(u)
 	if err != nil {
 		in.fail(err)
 		return
 	}
-	name := id.Name.String()
-	in.wrap(sp, func() string { return operandFn + "(" + name + ", " }, ")")
+	open, close := "("+updatePrelude(name)+", ", ")"
+	if !guardSafe(in.lc.lx, sp.s) {
+		open, close = operandFn+"("+open, close+")"
+	}
+	in.wrap(sp, func() string { return open }, close)
 }
 
 func (in *instrumenter) statements(list []ast.Statement, s *site) {
@@ -421,9 +449,6 @@ func (in *instrumenter) visit(n ast.Node, st *site) {
 		st.weight += weightUpdate
 	}
 	for _, e := range checkedOperands(n) {
-		if a, ok := n.(*ast.AssignExpression); ok && updates && e == a.Right {
-			continue // __bv_o(x, e) checks e too
-		}
 		if b, ok := n.(*ast.BracketExpression); ok && in.updatedKeys[b] && e == b.Member {
 			continue // __bv_u(o, k) charges k
 		}

@@ -45,8 +45,7 @@ const (
 
 // Fuel prices (see the table in doc.go). Fuel is meant to bound time: the
 // prices are set so that no script can make one unit of fuel take much more
-// than ~150 ns on the reference machine (BenchmarkFuelCalibration), except
-// for the operator costs on long strings that doc.go lists as a known gap.
+// than ~150 ns on the reference machine (BenchmarkFuelCalibration).
 const (
 	fuelPerNode        = 1    // per AST node of a function body or loop iteration, each time it runs
 	fuelPerBuiltin     = 1    // every metered built-in call

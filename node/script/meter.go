@@ -25,6 +25,7 @@ type meter struct {
 	bound     map[*goja.Object]int // bind-chain depth of bound functions made in this call
 	joining   []*goja.Object       // arrays being joined, to cut cycles
 	maxBuffer int64                // cap on one buffer or typed array: MaxBufferBytes, more for transforms
+	standIn   *goja.Object         // prototype of the stand-ins __bv_n makes for objects (deferred)
 }
 
 type stopInfo struct {
@@ -108,13 +109,9 @@ func (m *meter) check(call goja.FunctionCall) goja.Value {
 
 // operand is __bv_o(v), wrapped around operands that an operator may
 // convert or compare in time proportional to a string's length (see
-// operands.go): long strings cost fuel at the parsing rate. __bv_o(x, v)
-// also charges the variable x an update converts, and returns v.
+// operands.go): long strings cost fuel at the parsing rate. It returns its
+// last argument.
 func (m *meter) operand(call goja.FunctionCall) goja.Value {
-	if len(call.Arguments) == 2 {
-		// x op= e: e is converted to a number (see number).
-		call.Arguments[1] = m.toPrimitiveNumber(call.Arguments[1])
-	}
 	for _, v := range call.Arguments {
 		if s, ok := v.(goja.String); ok {
 			if n := s.Length(); n >= rateOperand {
@@ -128,18 +125,74 @@ func (m *meter) operand(call goja.FunctionCall) goja.Value {
 	return call.Arguments[len(call.Arguments)-1]
 }
 
-// number is __bv_n(v), wrapped around operands that an operator converts
-// to a number (arithmetic, bitwise, relational, unary -, + and ~): an
-// object is converted here as the operator would (ToPrimitive, hint
-// number), and the primitive is charged like any operand and handed to the
-// operator, so valueOf or toString runs once and a long string it returns
-// costs fuel. The two-argument __bv_o(x, e) of a compound assignment
-// converts e the same way.
-func (m *meter) number(call goja.FunctionCall) goja.Value {
+// primitive is __bv_p(x): the variable x that ++, -- or a compound
+// arithmetic assignment is about to convert, converted first (ToPrimitive,
+// hint number) and charged like an operand. The instrumenter stores the
+// result back in x, so the update converts a primitive already paid for
+// and a valueOf or toString runs once.
+func (m *meter) primitive(call goja.FunctionCall) goja.Value {
 	v := m.toPrimitiveNumber(call.Argument(0))
 	m.chargeOperand(v)
 	return v
 }
+
+// number is __bv_n(v), wrapped around operands that an operator converts
+// to a number (arithmetic, bitwise, relational, unary -, + and ~): a
+// primitive is charged like any operand and handed on; an object is handed
+// on as a stand-in (deferred) that the operator converts when it would
+// have converted the object, after evaluating the other operand, so
+// valueOf or toString runs once, in the language's order, and a long
+// string it returns costs fuel.
+func (m *meter) number(call goja.FunctionCall) goja.Value {
+	v := call.Argument(0)
+	if o, ok := v.(*goja.Object); ok {
+		return m.deferred(o)
+	}
+	m.chargeOperand(v)
+	return v
+}
+
+// deferred returns a stand-in for o: a new object whose Symbol.toPrimitive
+// (inherited from m.standIn, see newStandIn) converts o (ToPrimitive, hint
+// number) and charges the primitive like an operand. o is kept under a
+// symbol scripts do not have. Only an operator that converts it at once
+// ever holds a stand-in: __bv_n and the property ref of an update hand it
+// straight to one.
+func (m *meter) deferred(o *goja.Object) goja.Value {
+	w := m.vm.CreateObject(m.standIn)
+	if err := w.SetSymbol(standInOf, o); err != nil {
+		panic(err)
+	}
+	return w
+}
+
+// newStandIn makes the prototype of stand-ins, once per runtime; the
+// sandbox freezes it with its method.
+func (m *meter) newStandIn() (proto, conv *goja.Object) {
+	proto = m.vm.NewObject()
+	conv = m.vm.ToValue(func(call goja.FunctionCall) goja.Value {
+		w, ok := call.This.(*goja.Object)
+		if !ok {
+			panic(m.vm.NewTypeError("Cannot convert object to primitive value"))
+		}
+		orig, ok := w.GetSymbol(standInOf).(*goja.Object)
+		if !ok {
+			panic(m.vm.NewTypeError("Cannot convert object to primitive value"))
+		}
+		p := m.toPrimitiveNumber(orig)
+		m.chargeOperand(p)
+		return p
+	}).(*goja.Object)
+	_ = conv.DefineDataProperty("name", m.vm.ToValue("[Symbol.toPrimitive]"), goja.FLAG_FALSE, goja.FLAG_FALSE, goja.FLAG_TRUE)
+	if err := proto.SetSymbol(goja.SymToPrimitive, conv); err != nil {
+		panic(err)
+	}
+	m.standIn = proto
+	return proto, conv
+}
+
+// standInOf keys the object a stand-in converts.
+var standInOf = goja.NewSymbol("bitverse.standIn")
 
 // toPrimitiveNumber is ToPrimitive(v, number): Symbol.toPrimitive with the
 // hint "number", else valueOf, then toString. Exceptions (and the meter's

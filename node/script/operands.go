@@ -22,13 +22,20 @@ import (
 //	o[k], {[k]: v}                   the key
 //	case k:                          the test
 //	x -= e, x *= e, ...              e
-//	x++, --x (x a variable)          __bv_o(x, x++)
-//	x -= e, ... (x a variable)       x -= __bv_o(x, e)
+//	x++, --x (x a variable)          (typeof x === "number" ||
+//	                                     (x = __bv_p(x)), x++)
+//	x -= e (x a variable)            x = __bv_n(x) - (e)
 //
-// __bv_o charges every string among its arguments and returns the last; the
-// two-argument form charges the variable's value read before the update
-// (the update itself then converts it once). It starts with an identifier,
-// so a line that begins with it never joins the line before.
+// __bv_o charges every string among its arguments and returns the last.
+// An update of a variable that does not hold a number first replaces it
+// with its primitive (__bv_p: ToPrimitive with the hint "number", what the
+// update converts it to, charged like an operand), so the update itself
+// converts only a primitive already paid for, and an object's valueOf runs
+// once. Where "(" could join the line before (see guardSafe) the sequence
+// is written __bv_o((prelude, x++)). A compound assignment is written out
+// (for a variable, x op= e and x = x op (e) do the same): __bv_n hands an
+// object on to the operator, which converts it after evaluating e, in the
+// language's order.
 //
 // ++, -- and compound arithmetic assignments on a property read the
 // property through __bv_u, which charges the value it reads (updates.go):
@@ -66,6 +73,12 @@ func mayBeLongString(e ast.Expression) bool {
 	}
 	if x, ok := isNumberGuard(e); ok {
 		return mayBeLongString(x)
+	}
+	if _, ok := isUpdateSequence(e); ok {
+		return false // a number, as the update gives
+	}
+	if _, ok := isCompoundUpdate(e); ok {
+		return false
 	}
 	if call, ok := isCallTo(e, keyFn); ok && len(call.ArgumentList) == 0 {
 		return false // the key of an updated property: __bv_u charged it
@@ -184,7 +197,7 @@ func checkedOperands(n ast.Node) []ast.Expression {
 		add(n.Test)
 	case *ast.AssignExpression:
 		if arithmeticAssign(n.Operator) {
-			add(n.Right) // with a variable target, the update check covers it
+			add(n.Right)
 		}
 	}
 	return out
@@ -260,23 +273,87 @@ func unwrapMember(t ast.Expression) (ast.Expression, bool) {
 	return nil, false
 }
 
-// isUpdateCheck reports whether e is __bv_o(x, v) for the variable x named
-// name.
-func isUpdateCheck(e ast.Expression, name string) (ast.Expression, bool) {
-	call, ok := isCallTo(e, operandFn)
-	if !ok || len(call.ArgumentList) != 2 {
-		return nil, false
-	}
-	id, ok := call.ArgumentList[0].(*ast.Identifier)
-	if !ok || string(id.Name) != name {
-		return nil, false
-	}
-	return call.ArgumentList[1], true
+// updatePrelude returns the code the instrumenter puts before an update of
+// the variable name, and the separator after it:
+//
+//	(typeof x === "number" || (x = __bv_p(x)), x++)
+//
+// A number is updated as written; anything else is first replaced by its
+// primitive (ToPrimitive, hint number: what the update would convert it
+// to, so the result is the same), charged by __bv_p, and the update then
+// converts a primitive. valueOf runs once, before the update as it would.
+func updatePrelude(name string) string {
+	return "typeof " + name + ` === "number" || (` + name + " = " + primitiveFn + "(" + name + "))"
 }
 
-// strippedUpdate undoes the instrumenter's wrapping of a variable update:
-// __bv_o(x, x++) gives x++, and x -= __bv_o(x, e) gives x -= e. It reports
-// false for anything else.
+// isUpdateSequence reports whether e is an instrumented variable update,
+// (prelude, update), and returns the update.
+func isUpdateSequence(e ast.Expression) (ast.Node, bool) {
+	seq, ok := e.(*ast.SequenceExpression)
+	if !ok || len(seq.Sequence) != 2 {
+		return nil, false
+	}
+	u := seq.Sequence[1]
+	id, ok := updatedVariable(u)
+	if !ok {
+		return nil, false
+	}
+	name := string(id.Name)
+	isX := func(e ast.Expression) bool { id, ok := e.(*ast.Identifier); return ok && string(id.Name) == name }
+	or, ok := seq.Sequence[0].(*ast.BinaryExpression)
+	if !ok || or.Operator != token.LOGICAL_OR {
+		return nil, false
+	}
+	eq, ok := or.Left.(*ast.BinaryExpression)
+	if !ok || eq.Operator != token.STRICT_EQUAL {
+		return nil, false
+	}
+	typ, ok := eq.Left.(*ast.UnaryExpression)
+	if !ok || typ.Operator != token.TYPEOF || !isX(typ.Operand) {
+		return nil, false
+	}
+	if lit, ok := eq.Right.(*ast.StringLiteral); !ok || lit.Value.String() != "number" {
+		return nil, false
+	}
+	as, ok := or.Right.(*ast.AssignExpression)
+	if !ok || as.Operator != token.ASSIGN || !isX(as.Left) {
+		return nil, false
+	}
+	call, ok := isCallTo(as.Right, primitiveFn)
+	if !ok || len(call.ArgumentList) != 1 || !isX(call.ArgumentList[0]) {
+		return nil, false
+	}
+	return u, true
+}
+
+// isCompoundUpdate reports whether e is an instrumented compound
+// assignment of a variable, x = __bv_n(x) op e, and returns x op= e.
+func isCompoundUpdate(e ast.Expression) (*ast.AssignExpression, bool) {
+	a, ok := e.(*ast.AssignExpression)
+	if !ok || a.Operator != token.ASSIGN {
+		return nil, false
+	}
+	x, ok := a.Left.(*ast.Identifier)
+	if !ok {
+		return nil, false
+	}
+	b, ok := a.Right.(*ast.BinaryExpression)
+	if !ok || !arithmeticAssign(b.Operator) {
+		return nil, false
+	}
+	call, ok := isCallTo(b.Left, numberFn)
+	if !ok || len(call.ArgumentList) != 1 {
+		return nil, false
+	}
+	if id, ok := call.ArgumentList[0].(*ast.Identifier); !ok || id.Name != x.Name {
+		return nil, false
+	}
+	return &ast.AssignExpression{Operator: b.Operator, Left: a.Left, Right: b.Right}, true
+}
+
+// strippedUpdate undoes the instrumenter's wrapping of an update: the
+// sequence (prelude, x++) gives x++, x = __bv_n(x) - e gives x -= e,
+// __bv_u(o).p++ gives o.p++. It reports false for anything else.
 func strippedUpdate(n ast.Node) (ast.Node, bool) {
 	if t, ok := updatedMember(n); ok {
 		m, ok := unwrapMember(t)
@@ -295,31 +372,11 @@ func strippedUpdate(n ast.Node) (ast.Node, bool) {
 		}
 		return nil, false
 	}
-	switch n := n.(type) {
-	case *ast.CallExpression:
-		call, ok := isCallTo(n, operandFn)
-		if !ok || len(call.ArgumentList) != 2 {
-			return nil, false
+	if e, ok := n.(ast.Expression); ok {
+		if a, ok := isCompoundUpdate(e); ok {
+			return a, true
 		}
-		if id, ok := updatedVariable(call.ArgumentList[1]); ok {
-			if u, ok := call.ArgumentList[1].(*ast.UnaryExpression); ok {
-				if _, ok := isUpdateCheck(n, string(id.Name)); ok {
-					return u, true
-				}
-			}
-		}
-	case *ast.AssignExpression:
-		id, ok := updatedVariable(n)
-		if !ok {
-			return nil, false
-		}
-		v, ok := isUpdateCheck(n.Right, string(id.Name))
-		if !ok {
-			return nil, false
-		}
-		cp := *n
-		cp.Right = v
-		return &cp, true
+		return isUpdateSequence(e)
 	}
 	return nil, false
 }

@@ -31,6 +31,7 @@ type sandbox struct {
 	numberFn  goja.Value
 	updateFn  goja.Value
 	keyFn     goja.Value
+	primFn    goja.Value
 	upd       updates
 	factories map[[32]byte]goja.Callable
 	uses      int
@@ -63,8 +64,17 @@ func newSandbox() (*sandbox, error) {
 	sb.checkFn = sb.newFunc("check", 1, m.check)
 	sb.operandFn = sb.newFunc("operand", 1, m.operand)
 	sb.numberFn = sb.newFunc("number", 1, m.number)
+	sb.primFn = sb.newFunc("primitive", 1, m.primitive)
+	proto, conv := m.newStandIn()
+	sb.freeze(conv)
+	sb.freeze(proto)
 	if err := sb.installUpdates(); err != nil {
 		return nil, fmt.Errorf("harden sandbox: %w", err)
+	}
+	// Scripts reach these through the factory's arguments: frozen, they
+	// carry nothing from one call to the next.
+	for _, f := range []goja.Value{sb.fuelFn, sb.checkFn, sb.operandFn, sb.numberFn, sb.primFn, sb.updateFn, sb.keyFn} {
+		sb.freeze(f.(*goja.Object))
 	}
 	return sb, nil
 }
@@ -148,7 +158,7 @@ func (sb *sandbox) invoke(p *Program, w Write, c Context) (res goja.Value, jsErr
 		return nil, nil, "", fmt.Errorf("load script: %w", err)
 	}
 	sb.upd.next = goja.Undefined() // nothing of the call before
-	val, jsErr := factory(goja.Undefined(), sb.fuelFn, sb.checkFn, sb.operandFn, sb.updateFn, sb.keyFn, sb.numberFn)
+	val, jsErr := factory(goja.Undefined(), sb.fuelFn, sb.checkFn, sb.operandFn, sb.updateFn, sb.keyFn, sb.numberFn, sb.primFn)
 	if jsErr != nil {
 		return nil, jsErr, "while loading the script: ", nil
 	}

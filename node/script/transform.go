@@ -188,7 +188,7 @@ func (sb *sandbox) transform(p *Program, input []byte, tc TransformContext, budg
 		sb.dirty = true
 		return TransformResult{}, fmt.Errorf("load transform: %w", err)
 	}
-	val, jsErr := factory(goja.Undefined(), sb.fuelFn, sb.checkFn, sb.operandFn, sb.updateFn, sb.keyFn, sb.numberFn)
+	val, jsErr := factory(goja.Undefined(), sb.fuelFn, sb.checkFn, sb.operandFn, sb.updateFn, sb.keyFn, sb.numberFn, sb.primFn)
 	if jsErr != nil || m.stop != nil {
 		v, _ := sb.outcome(nil, jsErr, "while loading the transform: ")
 		return fail(v)

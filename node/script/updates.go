@@ -18,8 +18,10 @@ import (
 // __bv_u returns its first argument unchanged unless it is an object; for
 // an object it returns a ref, a dynamic object that reads and writes that
 // object's property (getters and setters run once, with this being the
-// object, in the order the operator would) and charges the value it reads
-// as an operand: long strings (and String objects) at the parsing rate. The
+// object, in the order the operator would) and hands on the value it reads
+// as __bv_n does: a primitive charged as an operand (long strings at the
+// parsing rate), an object as a stand-in the update converts and charges
+// when it would have converted the object (for o.p -= e, after e). The
 // two-argument form binds the ref to k (an object key is converted at the
 // read and at the write, as goja does); __bv_k() then returns a placeholder
 // the ref ignores (or, when o is not an object, k itself, so the update runs
@@ -146,6 +148,12 @@ func (r *propRef) Get(name string) goja.Value {
 	}
 	if v == nil {
 		v = goja.Undefined() // never nil: the ref's own prototype must not answer
+	}
+	// The update converts what it reads (ToNumeric): an object goes on as
+	// a stand-in that converts and charges it when the update converts it
+	// (for o.p -= e, after e is evaluated), a primitive is charged here.
+	if o, ok := v.(*goja.Object); ok {
+		return r.sb.m.deferred(o)
 	}
 	r.sb.m.chargeOperand(v)
 	return v

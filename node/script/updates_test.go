@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/dop251/goja/parser"
 )
 
 // Every form that converts a property's value (o.p++, --o[k], o.p -= e,
@@ -167,4 +169,217 @@ func TestUpdateKeyDoesNotLeakBetweenCalls(t *testing.T) {
 			t.Fatalf("%+v, %v", v, err)
 		}
 	}
+}
+
+// ++, -- and compound arithmetic assignments on a variable or a property
+// that holds an object convert it (valueOf, toString or Symbol.toPrimitive)
+// inside goja, in one step: a long string the conversion returns must cost
+// fuel as it does when the object is an operand (before, ~2 ms per
+// 200,000 digits for a few units).
+func TestUpdatesOfObjectsChargeTheirLongStrings(t *testing.T) {
+	const rounds, digits = 4, 20000
+	objects := map[string]string{
+		"valueOf":            `{ valueOf() { return s } }`,
+		"toString":           `{ toString() { return s } }`,
+		"Symbol.toPrimitive": `{ [Symbol.toPrimitive]() { return s } }`,
+	}
+	forms := map[string]string{
+		"x++":       `let x; for (let n = 0; n < 4; n++) { x = o; x++ }`,
+		"x--":       `let x; for (let n = 0; n < 4; n++) { x = o; x-- }`,
+		"++x":       `let x; for (let n = 0; n < 4; n++) { x = o; ++x }`,
+		"--x":       `let x; for (let n = 0; n < 4; n++) { x = o; --x }`,
+		"y = x++":   `let x, y; for (let n = 0; n < 4; n++) { x = o; y = x++ }`,
+		"x -= 1":    `let x; for (let n = 0; n < 4; n++) { x = o; x -= 1 }`,
+		"x *= 1":    `let x; for (let n = 0; n < 4; n++) { x = o; x *= 1 }`,
+		"x **= 1":   `let x; for (let n = 0; n < 4; n++) { x = o; x **= 1 }`,
+		"x |= 0":    `let x; for (let n = 0; n < 4; n++) { x = o; x |= 0 }`,
+		"x >>>= 0":  `let x; for (let n = 0; n < 4; n++) { x = o; x >>>= 0 }`,
+		"x -= o":    `let x; for (let n = 0; n < 4; n++) { x = 1; x -= o }`,
+		"var x++":   `var v; for (let n = 0; n < 4; n++) { v = o; v++ }`,
+		"p.q++":     `const p = {}; for (let n = 0; n < 4; n++) { p.q = o; p.q++ }`,
+		"--p.q":     `const p = {}; for (let n = 0; n < 4; n++) { p.q = o; --p.q }`,
+		"p.q -= 1":  `const p = {}; for (let n = 0; n < 4; n++) { p.q = o; p.q -= 1 }`,
+		"p[k]++":    `const p = {}; for (let n = 0; n < 4; n++) { p[k] = o; p[k]++ }`,
+		"p[k] *= 1": `const p = {}; for (let n = 0; n < 4; n++) { p[k] = o; p[k] *= 1 }`,
+		"a[i]--":    `const a = [0, 0, 0, 0]; for (let n = 0; n < 4; n++) { a[i] = o; a[i]-- }`,
+		"getter":    `const p = { get q() { return o }, set q(v) {} }; for (let n = 0; n < 4; n++) p.q++`,
+	}
+	r := newInProcess()
+	fuel := func(name, s, obj, loop string) uint64 {
+		p := mustCompile(t, "function validate() { const s = "+s+", o = "+obj+", k = 'q', i = 3;"+loop+"; return true }")
+		v, err := r.Validate(context.Background(), p, Write{}, Context{}, nil)
+		if err != nil || v.Code != CodeAllowed {
+			t.Fatalf("%s: %v (%s), %v", name, v.Code, v.Reason, err)
+		}
+		return v.Fuel
+	}
+	for oname, obj := range objects {
+		for fname, loop := range forms {
+			name := fname + " on " + oname
+			long, short := fuel(name, fmt.Sprintf("'1'.repeat(%d)", digits), obj, loop), fuel(name, "'1'", obj, loop)
+			if want := uint64(rounds * digits / rateParse); long < short+want {
+				t.Errorf("%s: %d fuel with a %d-digit string, %d with one digit; want at least %d more", name, long, digits, short, want)
+			}
+		}
+	}
+}
+
+// The same loops without end on a 200,000-digit string run out of fuel, a
+// verdict of the script's own steps, not the wall-clock guard.
+func TestUpdatesOfObjectsRunOutOfFuel(t *testing.T) {
+	r := newInProcess()
+	for _, loop := range []string{
+		`let x; for (;;) { x = o; x++ }`,
+		`let x; for (;;) { x = o; --x }`,
+		`let x; for (;;) { x = o; x -= 1 }`,
+		`const p = {}; for (;;) { p.q = o; p.q++ }`,
+		`const p = {}; for (;;) { p.q = o; p.q *= 1 }`,
+	} {
+		p := mustCompile(t, "function validate() { const s = '1'.repeat(200000), o = { valueOf() { return s } }; "+loop+" }")
+		v, err := r.Validate(context.Background(), p, Write{}, Context{}, nil)
+		if err != nil || v.Code != CodeOutOfFuel {
+			t.Errorf("%s: %v (%s) %v, want out of fuel", loop, v.Code, v.Reason, err)
+		}
+	}
+}
+
+// Converting a variable before its update keeps the update's meaning:
+// results, how often valueOf, toString and Symbol.toPrimitive run and with
+// which hint, errors (a constant, a binding not yet initialized, an
+// undeclared name, a conversion that throws), and ASI.
+func TestVariableUpdatesOfObjectsPreserveSemantics(t *testing.T) {
+	differential(t, []string{
+		`const log = []; let x = { valueOf() { log.push('v'); return 7 } }; const a = x++; let y = { valueOf() { log.push('w'); return '3' } }; const b = ++y; return [a, x, b, y, typeof a].join() + ' ' + log.join('')`,
+		`const log = []; const mk = () => ({ valueOf() { log.push('v'); return {} }, toString() { log.push('s'); return '5' } }); let x = mk(), y = mk(), z = mk(); x--; --y; z **= 2; return [x, y, z].join() + ' ' + log.join('')`,
+		`const hints = []; let x = { [Symbol.toPrimitive](h) { hints.push(h); return 4 } }; x++; let y = { [Symbol.toPrimitive](h) { hints.push(h); return 4 } }; y -= 1; y = { [Symbol.toPrimitive](h) { hints.push(h); return 2 } }; y <<= 3; return [x, y].join() + ' ' + hints.join()`,
+		`let x = 10; x -= (x = 100, 1); let y = 10; y *= (y = 2); return x + ':' + y`,
+		`let n = 0; const o = { valueOf() { n++; return 1 } }; let x = o; for (let i = 0; i < 5; i++) { x = o; x++; x = o; x |= 0; x = o; --x } return n`,
+		`const o = { valueOf() { return 1 } }; const x = o; try { x++ } catch (e) { return e.name + ': ' + e.message }`,
+		`let n = 0; const x = { valueOf() { n++; return 1 } }; try { x -= 1 } catch (e) { return e.name + ': ' + e.message + ' ' + n }`,
+		`const x = 1; try { x++ } catch (e) { return e.name + ': ' + e.message }`,
+		`try { x++ } catch (e) { return e.name + ': ' + e.message } let x = 1`,
+		`try { notDeclared++ } catch (e) { return e.name + ': ' + e.message }`,
+		`try { notDeclared -= 1 } catch (e) { return e.name + ': ' + e.message }`,
+		`let x = { valueOf() { throw new Error('boom') } }; try { x++ } catch (e) { return e.message + ' ' + typeof x }`,
+		`let x = { valueOf() { return {} }, toString() { return {} } }; try { x *= 2 } catch (e) { return e.name + ' ' + typeof x }`,
+		`let x = Object.create(null); try { x++ } catch (e) { return e.name + ' ' + typeof x }`,
+		`let x = '5', y = true, z = null, u, s = 'x'.repeat(100); x++; y--; z++; u++; s--; return [x, y, z, u, s].join()`,
+		`let x = new String('41'), y = new Number(2), z = [7]; x++; y **= 3; z -= 1; return [x, y, z].join()`,
+		`let s = Symbol('s'); try { s++ } catch (e) { return e.name }`,
+		"let x = { valueOf() { return 2 } }, y = 1\nlet z = y\nx++\n--x\nx\n++y\nreturn [x, y, z].join()",
+		"let x = 1, f = () => 5\nf\n(x++)\nif (x) x++\nwhile (x < 6) x++\nfor (let i = 0; i < 2; i++) x--\nreturn x",
+		`let i = { valueOf() { return 0 } }; const a = []; for (; i < 3; i++) a.push(i); return a.join()`,
+		`const f = function g() { try { g++ } catch (e) { return e.name } return typeof g }; return f()`,
+		`let x = 1; const r = [x++, x++ + x++, -x--, x-- - --x, x ** 2]; return r.join() + ':' + x`,
+		`function* g() { let x = { valueOf() { return 1 } }; x += yield; x -= yield; return x } const it = g(); it.next(); it.next(5); return it.next(2).value`,
+	})
+}
+
+// Consensus vectors for updates of values that are not numbers: every node
+// must give these scripts the same verdict and the same fuel. The refused
+// ones were the gap: an object converting to a long string in x++, x -= e
+// or o.p++ cost a few units however long the string.
+func TestUpdateConversionVectors(t *testing.T) {
+	vectors := []struct {
+		src  string
+		code Code
+		fuel uint64
+	}{
+		// Accepted: the updates compute what JavaScript computes.
+		{`function validate() { let x = { valueOf() { return 41 } }; x++; return x === 42 }`, CodeAllowed, 47},
+		{`function validate() { let x = { toString() { return '10' } }; const y = x--; return x === 9 && y === 10 }`, CodeAllowed, 53},
+		{`function validate() { let x = { [Symbol.toPrimitive](h) { return h === 'number' ? 8 : 0 } }; x **= 2; x >>= 1; return x === 32 }`, CodeAllowed, 66},
+		{`function validate() { let x = '7'; x -= 2; const o = { p: { valueOf() { return 1 } } }; o.p++; o.p *= 5; return x === 5 && o.p === 10 }`, CodeAllowed, 99},
+		{`function validate() { let n = 0; for (let i = 0; i < 100; i++) n += i; let s = 'x'.repeat(100); s--; return n === 4950 && Number.isNaN(s) }`, CodeAllowed, 1563},
+		// Refused: out of fuel, however fast the machine.
+		{`function validate() { const s = '1'.repeat(200000), o = { valueOf() { return s } }; let x; for (;;) { x = o; x++ } }`, CodeOutOfFuel, FuelPerWrite},
+		{`function validate() { const s = '1'.repeat(200000), o = { toString() { return s } }; let x; for (;;) { x = o; x -= 1 } }`, CodeOutOfFuel, FuelPerWrite},
+		{`function validate() { const s = '1'.repeat(200000), o = { valueOf() { return s } }, p = {}; for (;;) { p.q = o; --p.q } }`, CodeOutOfFuel, FuelPerWrite},
+		{`function validate() { const s = '1'.repeat(200000), o = { valueOf() { return s } }, a = [0]; for (;;) { a[0] = o; a[0] |= 0 } }`, CodeOutOfFuel, FuelPerWrite},
+	}
+	r := newInProcess()
+	for _, vec := range vectors {
+		v, err := r.Validate(context.Background(), mustCompile(t, vec.src), Write{}, Context{}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.Code != vec.code || v.Fuel != vec.fuel {
+			t.Errorf("%s: %v (%s), %d fuel; want %v, %d fuel", vec.src, v.Code, v.Reason, v.Fuel, vec.code, vec.fuel)
+		}
+	}
+}
+
+// The metering functions a script can reach through its factory's
+// arguments (and the stand-ins __bv_n makes) are frozen: a call cannot
+// leave a mark on them for the next call in the same sandbox to read.
+func TestMeteringHelpersCarryNothingBetweenCalls(t *testing.T) {
+	sb, err := newSandbox()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := mustCompile(t, `const a = arguments; function validate() {
+		const seen = [];
+		for (let i = 0; i < a.length; i++) {
+			if (a[i].mark !== undefined) seen.push(i);
+			try { a[i].mark = 1 } catch (e) {}
+		}
+		const w = a[5]({ valueOf() { return 1 } }), proto = Object.getPrototypeOf(w);
+		if (proto.mark !== undefined) seen.push('stand-in');
+		try { proto.mark = 1 } catch (e) {}
+		try { proto[Symbol.toPrimitive].mark = 1 } catch (e) {}
+		if (proto[Symbol.toPrimitive].mark !== undefined) seen.push('stand-in method');
+		return seen.length === 0 ? true : 'marked by the call before: ' + seen.join()
+	}`)
+	for i := 0; i < 3; i++ {
+		v, err := sb.run(p, Write{}, Context{}, nil)
+		if err != nil || !v.Allowed {
+			t.Fatalf("call %d: %v (%s), %v", i, v.Code, v.Reason, err)
+		}
+	}
+}
+
+// Every update form, on every kind of target, in every syntactic position
+// the instrumenter treats differently (statement start after a line
+// without a semicolon, loop heads, operands, arrow bodies, templates...),
+// compiles and computes what plain goja computes.
+func TestUpdateFormsInEveryPosition(t *testing.T) {
+	targets := []string{"x", "(x)", "o.p", "o['p']", "a[i]", "s"}
+	ops := []string{"T++", "T--", "++T", "--T", "T -= 2", "T *= y", "T **= 2", "T %= 4", "T /= 2", "T <<= 1", "T >>= 1", "T >>>= 0", "T |= 1", "T &= 3", "T ^= y"}
+	places := []string{
+		"E",
+		"y\nE",
+		"if (c) E",
+		"for (let n = 0; n < 2; E) n++",
+		"while (y-- > 3) E",
+		"y = y - E",
+		"y = [E, E][1]",
+		"y = f(E)",
+		"y = (() => E)()",
+		"y = `${E}`",
+		"y = c ? E : 0",
+		"y = (0, E)",
+		"y = -(E)",
+		"y = typeof E",
+		"y = (E) ** 2",
+		"y = { [E]: 1 }",
+		"switch (y) { case E: }",
+	}
+	var bodies []string
+	for _, tg := range targets {
+		for _, op := range ops {
+			e := strings.ReplaceAll(op, "T", tg)
+			for _, pl := range places {
+				body := "let x = { valueOf() { return 3 } }, s = '12', o = { p: x }, a = [0, x], i = 1, y = 5, c = true; const f = v => v;\n" +
+					strings.ReplaceAll(pl, "E", e) + "\nreturn [x, s, o.p, a[1], y].join()"
+				if _, err := parser.ParseFile(nil, "", "function f() {"+body+"\n}", 0); err != nil {
+					continue // a compound assignment where only an update may stand
+				}
+				bodies = append(bodies, body)
+			}
+		}
+	}
+	if len(bodies) < 1000 {
+		t.Fatalf("only %d forms parse", len(bodies))
+	}
+	differential(t, bodies)
 }

@@ -240,19 +240,12 @@ func checkInstrumented(prog *ast.Program) error {
 		}
 		// Operands that convert strings, and variables that ++, -- and
 		// compound assignments convert.
-		if id, ok := updatedVariable(n); ok {
-			switch u := n.(type) {
-			case *ast.UnaryExpression:
-				call, ok := parent.(*ast.CallExpression)
-				if !ok {
-					fail(n, "updated variable")
-				} else if v, ok := isUpdateCheck(call, string(id.Name)); !ok || v != ast.Expression(u) {
-					fail(n, "updated variable")
-				}
-			case *ast.AssignExpression:
-				if _, ok := isUpdateCheck(u.Right, string(id.Name)); !ok {
-					fail(n, "updated variable")
-				}
+		if _, ok := updatedVariable(n); ok {
+			seq, ok := parent.(*ast.SequenceExpression)
+			if !ok {
+				fail(n, "updated variable")
+			} else if u, ok := isUpdateSequence(seq); !ok || u != n {
+				fail(n, "updated variable")
 			}
 		}
 		if t, ok := updatedMember(n); ok {
@@ -260,11 +253,7 @@ func checkInstrumented(prog *ast.Program) error {
 				fail(n, "updated property")
 			}
 		}
-		_, updates := updatedVariable(n)
 		for _, e := range checkedOperands(n) {
-			if a, ok := n.(*ast.AssignExpression); ok && updates && e == a.Right {
-				continue // __bv_o(x, e), checked above
-			}
 			fn, guard := operandFn, isOperandGuard
 			if numberHint(n) {
 				fn, guard = numberFn, isNumberGuard
