@@ -106,6 +106,7 @@ func TestJSONStyle(t *testing.T) {
 		"blob (get --out)": &node.BlobInfo{},
 		"relay":            &relayStatusOut{Record: &node.RelayInfo{}, Relaying: &relayingOut{Jobs: []market.RelayJob{{}}, Draws: []market.Draw{{}}}},
 		"relay show":       &node.RelayInfo{},
+		"mine":             &mineOut{Relaying: &relayingOut{Jobs: []market.RelayJob{{}}, Draws: []market.Draw{{}}}},
 		"relay list":       &[]node.RelayInfo{},
 		"bounty show":      &node.BountyInfo{Lineup: []node.SlotInfo{{}}, Jury: []node.SlotInfo{{}}},
 	}

@@ -8,7 +8,8 @@ import (
 
 // TestRelayReadsOnANodeWithoutRelays: on a node whose registry is empty,
 // relay list says so (and --json is an empty list), relay --json says the
-// account is not registered, and the refusals are sentences.
+// account is not registered, mine shows proof of work and says relaying
+// is off without a serve identity, and the refusals are sentences.
 func TestRelayReadsOnANodeWithoutRelays(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
@@ -32,6 +33,14 @@ func TestRelayReadsOnANodeWithoutRelays(t *testing.T) {
 	}
 	if out := cliOK(t, dir, "relay"); !strings.Contains(out, "registered:  no") || !strings.Contains(out, "relay register") {
 		t.Fatalf("relay: %q", out)
+	}
+	var mine map[string]any
+	out = cliOK(t, dir, "mine", "--json")
+	if err := json.Unmarshal([]byte(out), &mine); err != nil || mine["mining"] != false || mine["relaying"] != nil {
+		t.Fatalf("mine --json: %s (%v)", out, err)
+	}
+	if out := cliOK(t, dir, "mine"); !strings.Contains(out, "mining:") || !strings.Contains(out, "relaying:") {
+		t.Fatalf("mine: %q", out)
 	}
 	for _, tc := range []struct {
 		want string

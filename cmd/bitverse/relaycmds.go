@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 
 	"github.com/bitverse/bitverse/node"
@@ -325,4 +326,77 @@ func parseCaps(s string) (uint32, error) {
 		}
 	}
 	return caps, nil
+}
+
+// mineOut is `mine --json`: proof of work and relaying in one.
+type mineOut struct {
+	Mining       bool              `json:"mining"`
+	MineTo       string            `json:"mine_to,omitempty"`
+	HashRate     float64           `json:"hash_rate"`
+	MinePath     string            `json:"mine_path,omitempty"`
+	BlocksFound  uint64            `json:"blocks_found"`
+	FoundByChain map[string]uint64 `json:"found_by_chain,omitempty"`
+	// Relaying is nil when the node has no serve identity to relay with.
+	Relaying *relayingOut `json:"relaying,omitempty"`
+}
+
+// mineStatus prints all the node's mining.
+func mineStatus(cmd *cobra.Command) error {
+	ctx := cmd.Context()
+	cl, err := dial()
+	if err != nil {
+		return err
+	}
+	s, err := cl.Status(ctx)
+	if err != nil {
+		return err
+	}
+	o := mineOut{Mining: s.Mining, MineTo: s.MineTo, HashRate: s.HashRate, MinePath: s.MinePath,
+		BlocksFound: s.BlocksFound, FoundByChain: s.FoundByChain}
+	m := cl.Market()
+	st, err := m.RelayStatus(ctx)
+	switch {
+	case errors.Is(err, market.ErrNoIdentity) || errors.Is(err, rpc.ErrNoMarket):
+	case err != nil:
+		return err
+	default:
+		if o.Relaying, err = readRelaying(ctx, m, st); err != nil {
+			return err
+		}
+	}
+	return out(o, func(w io.Writer) {
+		onoff := "off (bitverse mine on)"
+		if o.Mining {
+			onoff = "on"
+		}
+		kv(w, "mining", onoff)
+		if o.MineTo != "" {
+			kv(w, "pays to", o.MineTo)
+		}
+		kv(w, "hash rate", fmt.Sprintf("%.0f H/s", o.HashRate))
+		if o.MinePath != "" {
+			kv(w, "path", "/ down to "+o.MinePath)
+		}
+		kv(w, "blocks found", o.BlocksFound)
+		chains := make([]string, 0, len(o.FoundByChain))
+		for c := range o.FoundByChain {
+			chains = append(chains, c)
+		}
+		sort.Strings(chains)
+		for _, c := range chains {
+			kv(w, "  "+c, o.FoundByChain[c])
+		}
+		r := o.Relaying
+		if r == nil {
+			kv(w, "relaying", "off (this node has no serve identity: start it with --serve --relay)")
+			return
+		}
+		onoff = "off (bitverse relay on)"
+		if r.On {
+			onoff = "on"
+		}
+		kv(w, "relaying", onoff)
+		kv(w, "relay jobs", fmt.Sprintf("%d in flight, %d done, earned %s", r.InFlight, r.Done, bvs(r.Earned)))
+		kv(w, "lineups drawn", fmt.Sprintf("%d by this node's blocks, drawer's share paid %s", len(r.Draws), bvs(r.DrawEarned)))
+	})
 }
