@@ -58,6 +58,9 @@ func readRelay(ctx context.Context, m market.API, toggle, on bool) (*relayStatus
 	if err != nil {
 		return nil, err
 	}
+	if st.Identity.IsZero() {
+		return nil, errNoRelaying // a market without a serve identity
+	}
 	out := &relayStatus{RelayStatus: *st}
 	if out.Jobs, err = m.RelayJobs(ctx); err != nil {
 		return nil, err

@@ -68,6 +68,21 @@ type relayingOut struct {
 	DrawEarned uint64            `json:"draw_earned"` // drawer's shares of settled bounties
 }
 
+// relayingStatus is m's relay status, nil when the node has no serve
+// identity to relay with (or runs no market).
+func relayingStatus(ctx context.Context, m market.API) (*market.RelayStatus, error) {
+	st, err := m.RelayStatus(ctx)
+	switch {
+	case errors.Is(err, market.ErrNoIdentity) || errors.Is(err, rpc.ErrNoMarket):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	case st.Identity.IsZero():
+		return nil, nil
+	}
+	return st, nil
+}
+
 // readRelaying asks m for its relaying; nil when it has no identity.
 func readRelaying(ctx context.Context, m market.API, st *market.RelayStatus) (*relayingOut, error) {
 	jobs, err := m.RelayJobs(ctx)
@@ -108,8 +123,7 @@ func relayStatus(cmd *cobra.Command, st *market.RelayStatus) error {
 	var o relayStatusOut
 	m := cl.Market()
 	if st == nil {
-		st, err = m.RelayStatus(ctx)
-		if err != nil && !errors.Is(err, market.ErrNoIdentity) && !errors.Is(err, rpc.ErrNoMarket) {
+		if st, err = relayingStatus(ctx, m); err != nil {
 			return err
 		}
 	}
@@ -354,12 +368,11 @@ func mineStatus(cmd *cobra.Command) error {
 	o := mineOut{Mining: s.Mining, MineTo: s.MineTo, HashRate: s.HashRate, MinePath: s.MinePath,
 		BlocksFound: s.BlocksFound, FoundByChain: s.FoundByChain}
 	m := cl.Market()
-	st, err := m.RelayStatus(ctx)
-	switch {
-	case errors.Is(err, market.ErrNoIdentity) || errors.Is(err, rpc.ErrNoMarket):
-	case err != nil:
+	st, err := relayingStatus(ctx, m)
+	if err != nil {
 		return err
-	default:
+	}
+	if st != nil {
 		if o.Relaying, err = readRelaying(ctx, m, st); err != nil {
 			return err
 		}
