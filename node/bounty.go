@@ -51,9 +51,12 @@ type BountyInfo struct {
 	Contest string     `json:"contest"`
 }
 
-// SlotInfo is one slot of a bounty's lineup or jury. Slot numbers run on
-// from the lineup into the jury (a jury's first slot is hops). State is
-// "drawn", "countersigned", "missed" or "replaced".
+// SlotInfo is one slot entry of a bounty's lineup or jury, current or
+// past (a missed or replaced entry is followed by the slot's next one).
+// Slot numbers run on from the lineup into the jury (a jury's first slot
+// is hops). State is "pending" (drawn by the next block), "drawn",
+// "countersigned", "missed" or "replaced". Height is when the entry was
+// drawn, or countersigned, missed or replaced once it was.
 type SlotInfo struct {
 	Slot     int       `json:"slot"`
 	Relay    string    `json:"relay"`
@@ -104,6 +107,25 @@ func (n *Node) bountyInfo(b *state.Bounty) BountyInfo {
 	}
 	if !b.Worker.IsZero() {
 		info.Worker = wire.EncodeAddress(net, b.Worker)
+	}
+	info.Hops, info.Drawn, info.Result, info.Contest = b.Hops, b.Drawn, b.Result, b.Contest.String()
+	if !b.Drawer.IsZero() {
+		info.Drawer = wire.EncodeAddress(net, b.Drawer)
+	}
+	for i, s := range b.Slots {
+		si := SlotInfo{Slot: int(s.N), State: s.State.String(), Result: s.Result, Envelope: s.Envelope, Height: s.Height}
+		if s.Done != 0 {
+			si.Height = s.Done
+		}
+		if !s.Relay.IsZero() {
+			si.Relay, si.PubKey = wire.EncodeAddress(net, s.Relay), hex.EncodeToString(s.Relay[:])
+		}
+		switch {
+		case s.N < b.Hops:
+			info.Lineup = append(info.Lineup, si)
+		case i >= b.JuryFrom:
+			info.Jury = append(info.Jury, si)
+		}
 	}
 	return info
 }
@@ -219,9 +241,15 @@ func (n *Node) Reputation(ctx context.Context, id string) (*ReputationInfo, erro
 	if err != nil {
 		return nil, err
 	}
-	return &ReputationInfo{
-		Address: wire.EncodeAddress(n.net(), pk), PubKey: hex.EncodeToString(pk[:]),
+	info := reputationInfo(n.net(), pk, r)
+	return &info, nil
+}
+
+func reputationInfo(net wire.Network, pk wire.PubKey, r *state.Reputation) ReputationInfo {
+	return ReputationInfo{
+		Address: wire.EncodeAddress(net, pk), PubKey: hex.EncodeToString(pk[:]),
 		Done: r.Done, Failed: r.Failed, Disputed: r.Disputed, Lost: r.Lost, DisputesRaised: r.DisputesRaised,
 		Accepted: r.Accepted, PromisedBlocks: r.PromisedBlocks, DeliveredBlocks: r.DeliveredBlocks,
-	}, nil
+		Relayed: r.Relayed, Caught: r.Caught, Missed: r.Missed,
+	}
 }

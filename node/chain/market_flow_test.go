@@ -192,11 +192,14 @@ func TestMarketReorgRestoresEscrowAndReputation(t *testing.T) {
 	}
 }
 
-// TestMarketConservesCoinsAcrossRandomSequences plays random market
-// transactions, valid or not, among four keys, and after every block checks
-// that balances + immature + escrow + burned equal what was minted, that
-// the escrow equals what the unclosed bounties hold, and that a closed
-// bounty never reopens. It ends with a replay of the chain.
+// TestMarketConservesCoinsAcrossRandomSequences plays random market and
+// relay transactions, valid or not, among four keys and three relays
+// (bounties with 0–2 hops, registers, leaves, countersigns with the right
+// or a wrong result, misses), and after every block checks that balances +
+// immature + escrow + burned equal what was minted, that the escrow equals
+// what the unclosed bounties and the relays hold, that no relay holds a
+// negative number of slots, and that a closed bounty never reopens. It
+// ends with a replay of the chain.
 func TestMarketConservesCoinsAcrossRandomSequences(t *testing.T) {
 	for seed := int64(1); seed <= 4; seed++ {
 		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
@@ -210,7 +213,13 @@ func playMarket(t *testing.T, seed int64, blocks int) {
 	fx := newFixture(t, nil)
 	fundMarket(fx)
 	fx.mine(mktMiner(fx), fx.transfer(fx.alice, fx.dave.PubKey(), 20*wire.Unit, -1))
+	rn := newRelayNet(fx, 3)
 	keys := []wire.PrivKey{fx.alice, fx.bob, fx.carol, fx.dave}
+	keys = append(keys, rn.keys...)
+	byPub := map[wire.PubKey]wire.PrivKey{}
+	for _, k := range keys {
+		byPub[k.PubKey()] = k
+	}
 	start, startHeight := fx.ledger(), fx.height()
 	var ids []wire.Hash
 	closed := map[wire.Hash]bool{}
@@ -243,7 +252,7 @@ func playMarket(t *testing.T, seed int64, blocks int) {
 				}
 				return k
 			}
-			op := rng.Intn(8)
+			op := rng.Intn(11)
 			if rng.Intn(6) == 0 {
 				op = 0 // a steady supply of new bounties
 			} else if b != nil && rng.Intn(4) > 0 {
@@ -262,9 +271,25 @@ func playMarket(t *testing.T, seed int64, blocks int) {
 					} else {
 						k = role(b.Worker)
 					}
+					if b.Hops > 0 && rng.Intn(3) > 0 {
+						op = 8 // mostly the next relay's countersign
+					}
 				}
 				if b.State <= state.BountyAccepted && fx.height()+1 >= b.Deadline {
 					op = 5
+				}
+			}
+			// A countersign is signed by the slot's relay, mostly.
+			var slot uint8
+			if op == 8 || op == 9 {
+				if b == nil || len(b.Slots) == 0 {
+					op = 10
+				} else {
+					s := b.Slots[rng.Intn(len(b.Slots))]
+					slot = s.N
+					if r, ok := byPub[s.Relay]; ok && op == 8 && rng.Intn(5) > 0 {
+						k = r
+					}
 				}
 			}
 			if used[k.PubKey()] {
@@ -277,7 +302,7 @@ func playMarket(t *testing.T, seed int64, blocks int) {
 					worker = pick().PubKey()
 				}
 				body = wire.Bounty{Request: wire.Sum([]byte{byte(i), byte(j)}), Amount: uint64(1+rng.Intn(5)) * wire.Unit,
-					Deadline: fx.height() + 1 + fx.p.MinBountyBlocks + uint64(rng.Intn(12)), Worker: worker}
+					Deadline: fx.height() + 1 + fx.p.MinBountyBlocks + uint64(rng.Intn(24)), Worker: worker, Hops: uint8(rng.Intn(3))}
 			case op == 1:
 				stake := fx.p.MinStake(5 * wire.Unit)
 				if rng.Intn(6) == 0 {
@@ -285,13 +310,30 @@ func playMarket(t *testing.T, seed int64, blocks int) {
 				}
 				body = wire.Accept{Bounty: b.ID, Stake: stake, Promised: uint32(1 + rng.Intn(2))}
 			case op == 2:
-				body = wire.Commit{Bounty: b.ID, Envelope: wire.Sum([]byte{byte(i)})}
+				result := rightResult
+				if rng.Intn(4) == 0 {
+					result = wrongResult
+				}
+				body = wire.Commit{Bounty: b.ID, Envelope: wire.Sum([]byte{byte(i)}), Result: result}
 			case op == 3:
 				body = wire.Settle{Bounty: b.ID}
 			case op == 4:
 				body = wire.Dispute{Bounty: b.ID}
 			case op == 5:
 				body = wire.Refund{Bounty: b.ID}
+			case op == 6:
+				stake := []uint64{0, fx.p.RelayMinStake - 1, fx.p.RelayMinStake}[rng.Intn(3)]
+				body = wire.RelayRegister{Stake: stake, Caps: uint32(rng.Intn(2))}
+			case op == 7:
+				body = wire.RelayLeave{}
+			case op == 8:
+				result := rightResult
+				if rng.Intn(4) == 0 {
+					result = wrongResult
+				}
+				body = wire.Countersign{Bounty: b.ID, Slot: slot, Result: result, Envelope: wire.Sum([]byte{byte(i), slot})}
+			case op == 9:
+				body = wire.RelayMiss{Bounty: b.ID, Slot: slot}
 			default:
 				body = wire.Transfer{To: pick().PubKey(), Amount: wire.Unit}
 			}
@@ -321,12 +363,33 @@ func playMarket(t *testing.T, seed int64, blocks int) {
 		for h := startHeight + 1; h <= fx.height(); h++ {
 			minted += fx.p.Reward(h)
 		}
-		if l.held+l.escrow+l.burned != start.held+minted {
+		if l.held+l.escrow+l.burned != start.held+start.escrow+start.burned+minted {
 			t.Fatalf("block %d: held %d + escrow %d + burned %d != %d + %d minted", i, l.held, l.escrow, l.burned, start.held, minted)
 		}
-		var held uint64
+		held := fx.relayStakes()
+		active := map[wire.PubKey]uint32{}
 		err = fx.c.View(func(tx *bbolt.Tx, _ TipInfo, _ state.Roots) error {
+			if err := state.ForEachRelay(tx, func(r *state.Relay) error {
+				active[r.Key] = r.Active
+				return nil
+			}); err != nil {
+				return err
+			}
 			return state.ForEachBounty(tx, func(b *state.Bounty) error {
+				// Slot holds a relay counts: the current lineup, and the
+				// jury while a contest is open.
+				if !b.State.Closed() {
+					for n := 0; n < int(b.Hops)+consensus.MaxJury && n < 256; n++ {
+						s, ok := b.CurrentSlot(uint8(n))
+						if !ok || (s.State != state.SlotDrawn && s.State != state.SlotCountersigned) {
+							continue
+						}
+						if n >= int(b.Hops) && b.Contest != state.ContestOpen {
+							continue
+						}
+						active[s.Relay]--
+					}
+				}
 				if closed[b.ID] && !b.State.Closed() {
 					return fmt.Errorf("bounty %s reopened as %s", b.ID.Short(), b.State)
 				}
@@ -344,7 +407,12 @@ func playMarket(t *testing.T, seed int64, blocks int) {
 			t.Fatalf("block %d: %v", i, err)
 		}
 		if held != l.escrow {
-			t.Fatalf("block %d: unclosed bounties hold %d, escrow is %d", i, held, l.escrow)
+			t.Fatalf("block %d: unclosed bounties and relays hold %d, escrow is %d", i, held, l.escrow)
+		}
+		for pk, n := range active {
+			if n != 0 {
+				t.Fatalf("block %d: relay %s counts %d more slots than the bounties give it", i, pk, int32(n))
+			}
 		}
 	}
 	requireSameState(t, fx.c, fx.p, fx.clk, fx.blocks)
@@ -352,5 +420,17 @@ func playMarket(t *testing.T, seed int64, blocks int) {
 	fx.c.View(func(tx *bbolt.Tx, _ TipInfo, _ state.Roots) error {
 		return state.ForEachBounty(tx, func(b *state.Bounty) error { states[b.State]++; return nil })
 	})
-	t.Logf("bounties by state: %v; refused: %v", states, rejected)
+	var relayed, lineups int
+	fx.c.View(func(tx *bbolt.Tx, _ TipInfo, _ state.Roots) error {
+		return state.ForEachBounty(tx, func(b *state.Bounty) error {
+			if len(b.Slots) > 0 {
+				lineups++
+			}
+			if b.Contest != state.ContestNone {
+				relayed++
+			}
+			return nil
+		})
+	})
+	t.Logf("bounties by state: %v; with lineups %d, contested %d; refused: %v", states, lineups, relayed, rejected)
 }

@@ -407,3 +407,123 @@ func wantCode(fx *fixture, t *wire.Tx, code consensus.ErrorCode) {
 		fx.t.Fatalf("block with the tx: %v, want %v", err, code)
 	}
 }
+
+// A requester's dispute of a relayed bounty draws a jury instead of
+// burning. Worker wrong: the requester gets the amount back and, as the
+// catcher when no relay caught it, half the worker's stake. Worker right:
+// the bounty settles at once, the majority jurors each taking a hop share
+// out of the amount.
+func TestRelayRequesterDisputeGoesToJury(t *testing.T) {
+	for _, workerRight := range []bool{false, true} {
+		name := "worker wrong"
+		if workerRight {
+			name = "worker right"
+		}
+		t.Run(name, func(t *testing.T) {
+			fx := newFixture(t, nil)
+			rn := newRelayNet(fx, 5)
+			start, startHeight := fx.ledger(), fx.height()
+			m := rn.committedRelayed(1, 40)
+			alice0, bob0 := fx.account(fx.alice.PubKey()), fx.account(fx.bob.PubKey())
+			m.sent = nil // count only the fees paid from here on
+			m.mine(m.disputeTx(fx.alice))
+			if b := m.bounty(); b.Contest != state.ContestOpen || !b.Disputer {
+				t.Fatalf("contest %q (disputer %v) after the requester's dispute", b.Contest, b.Disputer)
+			}
+			if r := fx.reputation(fx.alice.PubKey()); r.DisputesRaised != 1 {
+				t.Fatalf("requester's record %+v, want one dispute raised", r)
+			}
+			m.mine() // the jury's draw
+			vote := wrongResult
+			if workerRight {
+				vote = rightResult
+			}
+			j1, j2 := rn.slotKey(m, 1), rn.slotKey(m, 2)
+			j1bal := fx.account(j1.PubKey())
+			m.mine(rn.csTx(m, 1, vote))
+			m.mine(rn.csTx(m, 2, vote))
+			b := m.bounty()
+			alice1, bob1 := fx.account(fx.alice.PubKey()), fx.account(fx.bob.PubKey())
+			aliceGot := int64(alice1.Balance+alice1.Immature) - int64(alice0.Balance+alice0.Immature) + int64(m.feesOf(fx.alice.PubKey()))
+			bobGot := int64(bob1.Balance) - int64(bob0.Balance) + int64(m.feesOf(fx.bob.PubKey()))
+			juror := int64(fx.account(j1.PubKey()).Balance-j1bal.Balance) + int64(m.feesOf(j1.PubKey()))
+			stake := m.minStake()
+			if workerRight {
+				hop := fx.p.HopShare(mktAmount)
+				if b.State != state.BountySettled || b.Contest != state.ContestWorkerRight {
+					t.Fatalf("bounty %s, contest %q; want settled, worker_right", b.State, b.Contest)
+				}
+				if juror != int64(hop) {
+					t.Errorf("juror got %d, want a hop share %d", juror, hop)
+				}
+				// The lineup relay never countersigned: the drawer's share,
+				// two jurors' hop shares, the rest and the stake to the worker.
+				if want := int64(mktAmount - fx.p.DrawShare(mktAmount) - 2*hop + stake); bobGot != want {
+					t.Errorf("worker got %d, want %d", bobGot, want)
+				}
+			} else {
+				if b.State != state.BountyDisputed || b.Contest != state.ContestWorkerWrong {
+					t.Fatalf("bounty %s, contest %q; want disputed, worker_wrong", b.State, b.Contest)
+				}
+				if want := int64(mktAmount + stake/2); aliceGot != want {
+					t.Errorf("requester got %d, want the amount and half the stake, %d", aliceGot, want)
+				}
+				if want := int64((stake - stake/2) / 2); juror != want {
+					t.Errorf("juror got %d, want %d", juror, want)
+				}
+				if bobGot != 0 {
+					t.Errorf("worker got %d, want nothing", bobGot)
+				}
+			}
+			for _, k := range append([]wire.PrivKey{j1, j2}, rn.keys...) {
+				if a := rn.relay(k.PubKey()).Active; a != 0 {
+					t.Errorf("relay %s holds %d slots after the bounty closed", k.PubKey(), a)
+				}
+			}
+			checkConserved(t, fx, start, startHeight)
+		})
+	}
+}
+
+// A block draws at most MaxDrawsPerBlock slots; the rest stay pending and
+// the next block draws them (seeded by the ID of the block that carried
+// them over), so a block full of bounties cannot make its successor's
+// draw cost more than that.
+func TestRelayDrawsAtMostMaxDrawsPerBlock(t *testing.T) {
+	fx := newFixture(t, func(p *consensus.Params) { p.MaxDrawsPerBlock = 2 })
+	rn := newRelayNet(fx, 5)
+	m := rn.bounty(3, 30)
+	count := func() (drawn, pending int) {
+		for _, s := range m.bounty().Slots {
+			switch s.State {
+			case state.SlotDrawn:
+				drawn++
+			case state.SlotPending:
+				pending++
+			}
+		}
+		return
+	}
+	if d, p := count(); d != 0 || p != 3 {
+		t.Fatalf("in the bounty's own block: %d drawn, %d pending; want 0 and 3", d, p)
+	}
+	m.mine()
+	if d, p := count(); d != 2 || p != 1 {
+		t.Fatalf("after the next block: %d drawn, %d pending; want 2 and 1", d, p)
+	}
+	m.mine()
+	if d, p := count(); d != 3 || p != 0 {
+		t.Fatalf("a block later: %d drawn, %d pending; want 3 and 0", d, p)
+	}
+	seen := map[wire.PubKey]bool{}
+	for _, s := range m.bounty().Slots {
+		if seen[s.Relay] {
+			t.Fatalf("relay drawn twice: %+v", m.bounty().Slots)
+		}
+		seen[s.Relay] = true
+	}
+	if b := m.bounty(); b.Drawer != rn.drawer.PubKey() {
+		t.Fatalf("drawer %s, want the coinbase of the block that carried the bounty", b.Drawer)
+	}
+	requireSameState(t, fx.c, fx.p, fx.clk, fx.blocks)
+}

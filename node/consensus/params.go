@@ -59,7 +59,10 @@ type Params struct {
 	// settle the drawer gets DrawShareBps of the amount and each
 	// countersigning relay RelayHopBps. A contest draws JurySize jurors;
 	// a relay on the losing side of a decided contest loses RelaySlashBps
-	// of its stake. Bps: ten-thousandths.
+	// of its stake. Bps: ten-thousandths. A block draws at most
+	// MaxDrawsPerBlock pending slots; the rest wait for the next block,
+	// so a block full of bounties cannot make its successor's draw cost
+	// more than that many walks of the registry.
 	MaxHops       uint8
 	RelayMinStake uint64
 	RelayWindow   uint64
@@ -68,6 +71,8 @@ type Params struct {
 	JurySize      uint8
 	RelaySlashBps uint64
 	MissSlashBps  uint64
+
+	MaxDrawsPerBlock uint32
 }
 
 // MaxHops is the most relays any network lets a bounty ask for; a
@@ -158,6 +163,7 @@ func Devnet() *Params {
 		JurySize:           3,
 		RelaySlashBps:      5000, // half the stake
 		MissSlashBps:       1000, // a tenth of the stake
+		MaxDrawsPerBlock:   256,
 	}
 }
 

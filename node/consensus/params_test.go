@@ -48,3 +48,32 @@ func TestMinStakeRoundsUp(t *testing.T) {
 		t.Errorf("MinStake(7) at 3000‰ = %d, want 21", got)
 	}
 }
+
+// The shares a settle can pay out of a bounty's amount never exceed it:
+// the drawer's, a hop share for each lineup relay, and one for each juror
+// of a requester's lost dispute.
+func TestRelayShareParamsFitTheAmount(t *testing.T) {
+	for _, p := range []*Params{Devnet(), Regtest()} {
+		if p.MaxHops > MaxHops || p.JurySize > MaxJury || p.JurySize == 0 {
+			t.Fatalf("%s: MaxHops %d (cap %d), JurySize %d (cap %d)", p.Net.Name, p.MaxHops, MaxHops, p.JurySize, MaxJury)
+		}
+		if sum := p.DrawShareBps + uint64(int(p.MaxHops)+int(p.JurySize))*p.RelayHopBps; sum > 10000 {
+			t.Fatalf("%s: shares of %d bps exceed the amount", p.Net.Name, sum)
+		}
+		if p.RelaySlashBps > 10000 || p.MissSlashBps > 10000 || p.RelayMinStake == 0 || p.RelayWindow == 0 {
+			t.Fatalf("%s: relay params out of range: %+v", p.Net.Name, p)
+		}
+	}
+}
+
+func TestBpsRoundsDownWithoutOverflow(t *testing.T) {
+	tests := []struct{ v, bps, want uint64 }{
+		{0, 100, 0}, {99, 100, 0}, {100, 100, 1}, {10_000, 1, 1}, {12_345, 10_000, 12_345},
+		{^uint64(0), 10_000, ^uint64(0)}, {^uint64(0), 5000, ^uint64(0) / 2},
+	}
+	for _, tc := range tests {
+		if got := Bps(tc.v, tc.bps); got != tc.want {
+			t.Errorf("Bps(%d, %d) = %d, want %d", tc.v, tc.bps, got, tc.want)
+		}
+	}
+}

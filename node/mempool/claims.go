@@ -9,28 +9,32 @@ import (
 
 // ErrBountyClaimed refuses a market transaction when another pending one
 // already makes the same move on the same bounty (two accepts, two commits,
-// or two of settle, dispute and refund): only one of them can ever be mined.
+// two of settle, dispute and refund, or two reports of one slot missed):
+// only one of them can ever be mined.
 // It is no fault of the sender's; the first one seen keeps its place.
 var ErrBountyClaimed = errors.New("another pending transaction already makes this move on the bounty")
 
 // A claim is one move on one bounty that at most one transaction can make.
 type claim struct {
 	bounty wire.Hash
-	move   uint8 // 1 accept, 2 commit, 3 close (settle, dispute, refund)
+	move   uint8 // 1 accept, 2 commit, 3 close (settle, dispute, refund), 4 report a slot missed
+	slot   uint8 // for 4
 }
 
 func claimOf(tx *wire.Tx) (claim, bool) {
 	switch b := tx.Body.(type) {
 	case wire.Accept:
-		return claim{b.Bounty, 1}, true
+		return claim{b.Bounty, 1, 0}, true
 	case wire.Commit:
-		return claim{b.Bounty, 2}, true
+		return claim{b.Bounty, 2, 0}, true
 	case wire.Settle:
-		return claim{b.Bounty, 3}, true
+		return claim{b.Bounty, 3, 0}, true
 	case wire.Dispute:
-		return claim{b.Bounty, 3}, true
+		return claim{b.Bounty, 3, 0}, true
 	case wire.Refund:
-		return claim{b.Bounty, 3}, true
+		return claim{b.Bounty, 3, 0}, true
+	case wire.RelayMiss:
+		return claim{b.Bounty, 4, b.Slot}, true
 	}
 	return claim{}, false
 }

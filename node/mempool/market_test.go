@@ -81,3 +81,44 @@ func TestMarketAdmission(t *testing.T) {
 	}
 	e.requireConsistent()
 }
+
+// Relay transactions are admitted too: a register's stake counts as
+// spending, and a second pending report of the same slot missed, from
+// another sender, is refused as claimed (only one can be mined).
+func TestRelayAdmission(t *testing.T) {
+	e := newParentsEnv(t)
+	alice, bob, carol := e.keys[0], e.keys[1], e.keys[2]
+	h := e.c.Tip().Height
+	if _, err := e.pool.Add(e.tx(bob, wire.RelayRegister{Stake: 10 * wire.Unit, Caps: 1}, 0, 1)); !consensus.IsCode(err, consensus.ErrInsufficientFunds) {
+		t.Fatalf("register beyond the balance: %v, want ErrInsufficientFunds", err)
+	}
+	if _, err := e.pool.Add(e.tx(bob, wire.RelayRegister{Stake: 2 * wire.Unit, Caps: 1}, 0, 1)); err != nil {
+		t.Fatal(err)
+	}
+	bounty := e.tx(alice, wire.Bounty{Amount: 2 * wire.Unit, Hops: 1, Deadline: h + 40, Worker: carol.PubKey()}, e.account(alice.PubKey()).Nonce, 1)
+	if _, err := e.pool.Add(bounty); err != nil {
+		t.Fatal(err)
+	}
+	e.mine(alice.PubKey(), e.pool.Select(e.p.MaxBlockSize)...)
+	id := bounty.ID()
+	if _, err := e.pool.Add(e.tx(carol, wire.Accept{Bounty: id, Stake: wire.Unit, Promised: 2}, 0, 1)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.pool.Add(e.tx(carol, wire.Commit{Bounty: id, Envelope: wire.Sum([]byte("env")), Result: wire.Sum([]byte("r"))}, 1, 1)); err != nil {
+		t.Fatal(err)
+	}
+	e.mine(alice.PubKey(), e.pool.Select(e.p.MaxBlockSize)...)
+	for i := uint64(0); i < e.p.RelayWindow; i++ {
+		e.mine(alice.PubKey())
+	}
+	if _, err := e.pool.Add(e.tx(alice, wire.RelayMiss{Bounty: id, Slot: 0}, e.account(alice.PubKey()).Nonce, 1)); err != nil {
+		t.Fatalf("report of a silent relay: %v", err)
+	}
+	if _, err := e.pool.Add(e.tx(carol, wire.RelayMiss{Bounty: id, Slot: 0}, 2, 1)); !errors.Is(err, ErrBountyClaimed) {
+		t.Fatalf("second report of the same slot: %v, want ErrBountyClaimed", err)
+	}
+	e.mine(alice.PubKey(), e.pool.Select(e.p.MaxBlockSize)...)
+	if e.pool.Len() != 0 {
+		t.Fatalf("%d left in the pool", e.pool.Len())
+	}
+}

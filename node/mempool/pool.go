@@ -512,7 +512,13 @@ func check(params *consensus.Params, chain wire.ChainID, tx *wire.Tx, size int) 
 			return 0, consensus.Rule(consensus.ErrAmountOverflow, "stake plus fee overflows")
 		}
 		return s, nil
-	case wire.Commit, wire.Settle, wire.Dispute, wire.Refund:
+	case wire.RelayRegister:
+		s, err := wire.AddAmounts(b.Stake, tx.Fee)
+		if err != nil {
+			return 0, consensus.Rule(consensus.ErrAmountOverflow, "stake plus fee overflows")
+		}
+		return s, nil
+	case wire.Commit, wire.Settle, wire.Dispute, wire.Refund, wire.RelayLeave, wire.Countersign, wire.RelayMiss:
 		return tx.Fee, nil
 	case wire.Checkpoint:
 		return 0, consensus.Rule(consensus.ErrBadCheckpoint, "checkpoints are made by miners, not sent as transactions")

@@ -259,6 +259,34 @@ func TestBehavioursSameInProcessAndOverLocalAPI(t *testing.T) {
 		{"reputation of a stranger", func(ctx context.Context, f face) (any, error) {
 			return f.api.Reputation(ctx, wire.EncodeAddress(p.Net, bob.PubKey()))
 		}},
+		{"register as a relay, then read it alone and in the list", func(ctx context.Context, f face) (any, error) {
+			nonce, err := rootNonce(ctx, f)
+			if err != nil {
+				return nil, err
+			}
+			if _, err := submit(ctx, f, wire.RootChain, wire.RelayRegister{Fee: 1000, Stake: p.RelayMinStake, Caps: wire.RelayCapRecompute}, nonce); err != nil {
+				return nil, err
+			}
+			f.n.Mine(1)
+			r, err := f.api.Relay(ctx, me)
+			if err != nil {
+				return nil, err
+			}
+			if r.Stake != p.RelayMinStake || r.Fee != 1000 || r.Caps != 1 || r.Address != me {
+				return nil, fmt.Errorf("%s: relay %+v", f.name, r)
+			}
+			list, err := f.api.Relays(ctx, 0)
+			if err != nil || len(list) != 1 || list[0] != *r {
+				return nil, fmt.Errorf("%s: relays %+v, %v", f.name, list, err)
+			}
+			return []any{r, list}, nil
+		}},
+		{"a relay that never registered", func(ctx context.Context, f face) (any, error) {
+			return f.api.Relay(ctx, wire.EncodeAddress(p.Net, bob.PubKey()))
+		}},
+		{"a relay of neither an address nor a key", func(ctx context.Context, f face) (any, error) {
+			return f.api.Relay(ctx, "erik")
+		}},
 		{"root blocks", func(ctx context.Context, f face) (any, error) {
 			b, err := f.api.Block(ctx, "1")
 			if err != nil {

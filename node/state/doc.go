@@ -23,8 +23,11 @@
 // since their nodes are content-addressed and the parent's roots still stand.
 //
 // The ledger tree also holds keyspaces, paid totals, the blocktree's value
-// leaves (branch.go) and the market's bounties and reputation records
-// (market.go), each with a flat copy restored by the undo record.
+// leaves (branch.go), the market's bounties and reputation records
+// (market.go) and the relay registry and pending lineup draws (relay.go),
+// each with a flat copy restored by the undo record. A root block's batch
+// first writes the lineups its parent's ID drew (DrawLineups, the one pure
+// draw in lineup.go), then applies its transactions.
 //
 // # Errors
 //

@@ -79,8 +79,9 @@ func FuzzDecodeProof(f *testing.F) {
 	})
 }
 
-// FuzzDecodeMarketRecords checks the bounty and reputation record decoders:
-// no panic, and what they accept is the canonical encoding.
+// FuzzDecodeMarketRecords checks the bounty (with and without its relay
+// tail), reputation, relay and draw-queue record decoders: no panic, and
+// what they accept is the canonical encoding.
 func FuzzDecodeMarketRecords(f *testing.F) {
 	full := &Bounty{Requester: wire.PubKey{1}, Request: wire.Hash{2}, Row: 3, Amount: 1 << 40, Deadline: 99, Worker: wire.PubKey{4},
 		Stake: 5, State: BountyCommitted, Created: 1, Accepted: 2, Committed: 3, Promised: 7, Envelope: wire.Hash{8}}
@@ -88,6 +89,15 @@ func FuzzDecodeMarketRecords(f *testing.F) {
 	f.Add(full.encode())
 	f.Add((&Reputation{}).encode())
 	f.Add((&Reputation{Done: 1, Failed: 2, Disputed: 3, Lost: 4, DisputesRaised: 5, Accepted: 6, PromisedBlocks: 1 << 50, DeliveredBlocks: 8}).encode())
+	f.Add((&Reputation{Relayed: 1, Missed: 2}).encode())
+	relayed := *full
+	relayed.Hops, relayed.Result, relayed.Drawer, relayed.Drawn = 2, wire.Hash{9}, wire.PubKey{10}, 4
+	relayed.Contest, relayed.ContestAt, relayed.Disputer, relayed.JuryFrom = ContestOpen, 6, true, 2
+	relayed.Slots = []Slot{{N: 0, Relay: wire.PubKey{11}, State: SlotCountersigned, Result: wire.Hash{9}, Envelope: wire.Hash{12}, Height: 4, Done: 5},
+		{N: 1, Relay: wire.PubKey{13}, State: SlotCountersigned, Result: wire.Hash{14}, Height: 4, Done: 6}, {N: 2}}
+	f.Add(relayed.encode())
+	f.Add((&Relay{Fee: 1, Stake: 1 << 40, Caps: 1, Active: 2, Registered: 3}).encode())
+	f.Add((&drawQueue{Drawer: wire.PubKey{1}, Bounties: []wire.Hash{{2}, {3}}}).encode())
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if bn, err := decodeBounty(wire.Hash{}, b); err == nil {
 			if enc := bn.encode(); !bytes.Equal(enc, b) {
@@ -98,6 +108,16 @@ func FuzzDecodeMarketRecords(f *testing.F) {
 		if r, err := decodeReputation(b); err == nil {
 			if enc := r.encode(); !bytes.Equal(enc, b) {
 				t.Fatalf("reputation: re-encoding %x gave %x", b, enc)
+			}
+		}
+		if r, err := decodeRelay(wire.PubKey{}, b); err == nil {
+			if enc := r.encode(); !bytes.Equal(enc, b) {
+				t.Fatalf("relay: re-encoding %x gave %x", b, enc)
+			}
+		}
+		if q, err := decodeQueue(b); err == nil {
+			if enc := q.encode(); !bytes.Equal(enc, b) {
+				t.Fatalf("draw queue: re-encoding %x gave %x", b, enc)
 			}
 		}
 	})

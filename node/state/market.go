@@ -172,7 +172,7 @@ func (b *Bounty) SettleAfter(p *consensus.Params) uint64 {
 	if b.Committed == 0 {
 		return 0
 	}
-	if b.Hops > 0 && (len(b.lineup()) > 0 || b.Contest == ContestOpen) {
+	if b.Relayed() {
 		// With relays: from the last countersign, once all are in (0
 		// until then).
 		done, last := b.LineupDone()
@@ -352,7 +352,7 @@ func (b *Batch) checkMarket(t *wire.Tx, id wire.Hash) (func(), error) {
 		return nil, consensus.Rule(consensus.ErrNoBounty, "there is no bounty %s on the chain", ref.Short())
 	}
 	h := b.height
-	relayed := bn.Hops > 0 && (len(bn.lineup()) > 0 || bn.Contest == ContestOpen)
+	relayed := bn.Relayed()
 	need := func(s BountyState, what string) error {
 		if bn.State != s {
 			return consensus.Rule(consensus.ErrBountyState, "bounty %s is %s; %s", ref.Short(), bn.State, what)

@@ -224,9 +224,11 @@ func (b *Bounty) jury() []int {
 }
 
 // Relayed reports whether the bounty runs with relays: it asked for hops
-// and its lineup still has a slot (a lineup the registry could not fill
-// at all leaves a part-1 bounty).
-func (b *Bounty) Relayed() bool { return b.Hops > 0 && len(b.lineup()) > 0 }
+// and its lineup still has a slot (drawn or pending), or a contest is open
+// (a lineup the registry could not fill at all leaves a part-1 bounty).
+func (b *Bounty) Relayed() bool {
+	return b.Hops > 0 && (len(b.lineup()) > 0 || b.Contest == ContestOpen)
+}
 
 // LineupDone reports whether every current lineup slot is countersigned,
 // and the height of the last countersign.
@@ -402,6 +404,10 @@ func (b *Batch) DrawLineups(parent wire.Hash) error {
 	if err != nil {
 		return err
 	}
+	// At most MaxDrawsPerBlock slots: the rest stay pending and are queued
+	// under this block's height, so this block's ID draws them next.
+	budget := int(b.p.MaxDrawsPerBlock)
+	var carry []wire.Hash
 	for _, id := range q.Bounties {
 		bn, err := b.Bounty(id)
 		if err != nil {
@@ -410,15 +416,26 @@ func (b *Batch) DrawLineups(parent wire.Hash) error {
 		if bn == nil || bn.State.Closed() {
 			continue
 		}
-		if err := b.drawBounty(bn, parent, q.Drawer, relays, cands); err != nil {
+		more, err := b.drawBounty(bn, parent, q.Drawer, relays, cands, &budget)
+		if err != nil {
 			return err
+		}
+		if more {
+			carry = append(carry, id)
 		}
 	}
 	b.setMarket(qk, nil)
+	for _, id := range carry {
+		if err := b.enqueueDraw(id); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
-func (b *Batch) drawBounty(bn *Bounty, parent wire.Hash, drawer wire.PubKey, relays []*Relay, cands []Candidate) error {
+// drawBounty draws bn's pending slots while *budget lasts and reports
+// whether some are left pending.
+func (b *Batch) drawBounty(bn *Bounty, parent wire.Hash, drawer wire.PubKey, relays []*Relay, cands []Candidate, budget *int) (more bool, err error) {
 	share := b.p.HopShare(bn.Amount)
 	taken := map[wire.PubKey]bool{bn.Requester: true}
 	if !bn.Worker.IsZero() {
@@ -433,7 +450,10 @@ func (b *Batch) drawBounty(bn *Bounty, parent wire.Hash, drawer wire.PubKey, rel
 	juryFrom := 0
 	drewLineup := false
 	for idx, s := range bn.Slots {
-		if s.State == SlotPending {
+		if s.State == SlotPending && *budget <= 0 {
+			more = true
+		} else if s.State == SlotPending {
+			*budget--
 			var eligible []Candidate
 			for i, c := range cands {
 				if !taken[c.Key] && relays[i].Fee <= share {
@@ -448,7 +468,7 @@ func (b *Batch) drawBounty(bn *Bounty, parent wire.Hash, drawer wire.PubKey, rel
 			taken[pk] = true
 			r, err := b.relay(pk)
 			if err != nil || r == nil {
-				return fmt.Errorf("state inconsistency: drawn relay %x: %v", pk[:4], err)
+				return false, fmt.Errorf("state inconsistency: drawn relay %x: %v", pk[:4], err)
 			}
 			r.Active++
 			b.setMarket(relayKey(pk), r.encode())
@@ -468,7 +488,7 @@ func (b *Batch) drawBounty(bn *Bounty, parent wire.Hash, drawer wire.PubKey, rel
 		bn.Drawer, bn.Drawn = drawer, b.height-1
 	}
 	b.setMarket(bountyKey(bn.ID), bn.encode())
-	return nil
+	return more, nil
 }
 
 // effects gathers what a relay rule moves, checks it, then applies it:

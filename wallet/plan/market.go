@@ -83,6 +83,9 @@ func (in Bounty) build(b *builder) error {
 	if in.Amount == 0 {
 		return badIntent("a bounty escrows an amount above zero")
 	}
+	if max := b.p.params.MaxHops; in.Hops > max {
+		return badIntent("a bounty asks for at most %d relays on %s, not %d", max, b.p.params.Net.Name, in.Hops)
+	}
 	h, err := b.next()
 	if err != nil {
 		return err
@@ -101,6 +104,11 @@ func (in Bounty) build(b *builder) error {
 	b.judge = true
 	what := fmt.Sprintf("escrow %s for request %s (row %d), %s, until block %d; refunded to you if no result is committed by then",
 		bvs(in.Amount), in.Request.Short(), in.Row, who, in.Deadline)
+	if in.Hops > 0 {
+		p := b.p.params
+		what += fmt.Sprintf("; %d relays drawn from the registry check the result (each earns %s, the block that draws them %s; fewer if the registry has fewer to draw)",
+			in.Hops, bvs(p.HopShare(in.Amount)), bvs(p.DrawShare(in.Amount)))
+	}
 	_, err = b.root(wire.Bounty{Request: in.Request, Row: in.Row, Hops: in.Hops, Amount: in.Amount, Deadline: in.Deadline, Worker: in.Worker},
 		in.Amount, b.opt.Fee, what, false)
 	return err
@@ -153,6 +161,8 @@ func (in Commit) build(b *builder) error {
 		return err
 	}
 	switch {
+	case bi.Hops > 0 && in.Result.IsZero():
+		return badIntent("bounty %s has relays that check the result; the commit must name the result hash its envelope carries", in.Bounty.Short())
 	case bi.State != "accepted":
 		return badIntent("bounty %s is %s; a result is committed to an accepted bounty", in.Bounty.Short(), bi.State)
 	case bi.Worker != b.addr(b.from):
@@ -175,6 +185,14 @@ func (in Settle) build(b *builder) error {
 	me := b.addr(b.from)
 	if bi.State != "committed" {
 		return badIntent("bounty %s is %s; only a committed bounty can be settled", in.Bounty.Short(), bi.State)
+	}
+	if relayed(bi) {
+		switch {
+		case bi.Contest == "open":
+			return badIntent("bounty %s has an open contest; it settles once the jury decides", in.Bounty.Short())
+		case !lineupDone(bi):
+			return badIntent("bounty %s's lineup has not countersigned the result yet; it settles once every relay has", in.Bounty.Short())
+		}
 	}
 	switch {
 	case me == bi.Requester:
@@ -201,10 +219,20 @@ func (in Dispute) build(b *builder) error {
 		return badIntent("bounty %s is %s; only a committed result can be disputed", in.Bounty.Short(), bi.State)
 	case bi.Requester != b.addr(b.from):
 		return badIntent("only the requester (%s) of bounty %s may dispute it", bi.Requester, in.Bounty.Short())
-	case h >= bi.SettleAfter:
+	case relayed(bi) && bi.Contest == "open":
+		return badIntent("bounty %s already has an open contest; its jury decides", in.Bounty.Short())
+	case relayed(bi) && lineupDone(bi) && h >= bi.SettleAfter:
+		return badIntent("the dispute window of bounty %s closed at block %d (the next block is %d); the worker may now settle it", in.Bounty.Short(), bi.SettleAfter, h)
+	case !relayed(bi) && h >= bi.SettleAfter:
 		return badIntent("the dispute window of bounty %s closed at block %d (the next block is %d); the worker may now settle it", in.Bounty.Short(), bi.SettleAfter, h)
 	}
 	b.judge = true
+	if relayed(bi) {
+		what := fmt.Sprintf("dispute bounty %s: a jury of relays recomputes the result; if the worker was wrong your %s comes back, if it was right the worker is paid and the jurors take a relay's share each",
+			in.Bounty.Short(), bvs(bi.Amount))
+		_, err = b.root(wire.Dispute{Bounty: in.Bounty}, 0, b.opt.Fee, what, false)
+		return err
+	}
 	what := fmt.Sprintf("dispute bounty %s: the %s you escrowed is burned (you do not get it back), the worker's stake of %s is returned to it, and its record counts a dispute",
 		in.Bounty.Short(), bvs(bi.Amount), bvs(bi.Stake))
 	_, err = b.root(wire.Dispute{Bounty: in.Bounty}, 0, b.opt.Fee, what, false)
@@ -216,17 +244,49 @@ func (in Refund) build(b *builder) error {
 	if err != nil {
 		return err
 	}
+	stuck := bi.State == "committed" && relayed(bi) && (!lineupDone(bi) || bi.Contest == "open")
 	switch {
-	case bi.State != "open" && bi.State != "accepted":
-		return badIntent("bounty %s is %s; only a bounty without a committed result is refunded", in.Bounty.Short(), bi.State)
+	case bi.State != "open" && bi.State != "accepted" && !stuck:
+		return badIntent("bounty %s is %s; only a bounty without a committed result, or whose relays did not finish, is refunded", in.Bounty.Short(), bi.State)
 	case h < bi.Deadline:
 		return badIntent("bounty %s can be refunded from its deadline, block %d (the next block is %d)", in.Bounty.Short(), bi.Deadline, h)
 	}
 	b.judge = true
 	what := fmt.Sprintf("refund bounty %s: %s back to requester %s", in.Bounty.Short(), bvs(bi.Amount), bi.Requester)
+	if stuck {
+		what += fmt.Sprintf("; worker %s's stake of %s comes back to it (its relays did not finish)", bi.Worker, bvs(bi.Stake))
+	}
 	if bi.State == "accepted" {
 		what += fmt.Sprintf("; worker %s's stake of %s is burned", bi.Worker, bvs(bi.Stake))
 	}
 	_, err = b.root(wire.Refund{Bounty: in.Bounty}, 0, b.opt.Fee, what, false)
 	return err
+}
+
+// relayed reports whether bi runs with relays: a lineup still drawn or
+// pending, or an open contest (§19). A bounty whose lineup the registry
+// could not fill at all is a part-1 bounty.
+func relayed(bi *node.BountyInfo) bool {
+	if bi.Hops == 0 {
+		return false
+	}
+	if bi.Contest == "open" {
+		return true
+	}
+	for n := uint8(0); n < bi.Hops; n++ {
+		if _, ok := currentSlot(bi, n); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// lineupDone reports whether every current lineup slot is countersigned.
+func lineupDone(bi *node.BountyInfo) bool {
+	for n := uint8(0); n < bi.Hops; n++ {
+		if s, ok := currentSlot(bi, n); ok && s.State != "countersigned" {
+			return false
+		}
+	}
+	return true
 }

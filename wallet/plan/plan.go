@@ -52,6 +52,8 @@ type Node interface {
 	// For the market's intents: the tip height and a bounty.
 	Status(ctx context.Context) (node.Status, error)
 	Bounty(ctx context.Context, id wire.Hash) (*node.BountyInfo, error)
+	// For the relay intents: a relay's registry record.
+	Relay(ctx context.Context, id string) (*node.RelayInfo, error)
 	node.PreviewAPI
 }
 
