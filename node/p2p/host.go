@@ -17,6 +17,7 @@ import (
 	"github.com/libp2p/go-libp2p"
 	dht "github.com/libp2p/go-libp2p-kad-dht"
 	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/metrics"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
@@ -85,6 +86,7 @@ type Host struct {
 	deps     *depFetcher // blocks held blocks wait for (deps.go)
 	reads    reads       // proof protocol: source, liars, good providers (proof.go, verified.go)
 	counters counters
+	bytes    *metrics.BandwidthCounter
 
 	ctx     context.Context
 	cancel  context.CancelFunc
@@ -149,7 +151,11 @@ func New(cfg Config, n Node) (x *Host, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("connection manager: %w", err)
 	}
+	// Bytes in and out of every stream (Stats): what syncing costs, as a
+	// figure an operator and the benchmarks read.
+	x.bytes = metrics.NewBandwidthCounter()
 	h, err := libp2p.New(
+		libp2p.BandwidthReporter(x.bytes),
 		libp2p.Identity(key),
 		libp2p.ListenAddrStrings(listen...),
 		libp2p.Transport(tcp.NewTCPTransport),
@@ -394,6 +400,8 @@ type Stats struct {
 	Bans           uint64 // bans issued since start
 	SyncedBlocks   uint64 // blocks connected by sync
 	FetchedDeps    uint64 // missing parents, anchors and checkpointed blocks fetched by id
+	BytesIn        int64  // stream bytes received from peers since start (every protocol; totalled once a second)
+	BytesOut       int64  // stream bytes sent (likewise)
 }
 
 type counters struct {
@@ -404,5 +412,5 @@ type counters struct {
 func (x *Host) Stats() Stats {
 	return Stats{GossipAccepted: x.counters.accepted.Load(), GossipIgnored: x.counters.ignored.Load(),
 		GossipRejected: x.counters.rejected.Load(), Bans: x.counters.bans.Load(), SyncedBlocks: x.counters.synced.Load(),
-		FetchedDeps: x.deps.fetchedCount()}
+		FetchedDeps: x.deps.fetchedCount(), BytesIn: x.bytes.GetBandwidthTotals().TotalIn, BytesOut: x.bytes.GetBandwidthTotals().TotalOut}
 }
