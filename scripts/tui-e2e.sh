@@ -294,7 +294,7 @@ step "    $(screen | grep -oE '[0-9a-f]{8}… +relay +[a-z]+ +[0-9.]+ BVS +your 
 wait_for "1 of 1 countersigned" 180
 step "    $(screen | grep -oE 'lineup +1 hop · drawn at #[0-9,]+ by [^·]+· 1 of 1 countersigned' | tr -s ' ' | head -1)"
 wait "$RPID" || fail "the second node's request failed: $(tail -n 5 "$DIR/request.out")"
-step "    the second node got its result and settled: $(grep -oE 'settle[^ ]* [0-9a-f]+' "$DIR/request.out" | head -1)"
+step "    the second node got its result: $(grep -oE 'bounty [0-9a-f]+ settled: [^(]+' "$DIR/request.out" | head -1)"
 keys 3
 # The relay's share is paid when the bounty settles: done, earned above 0.
 end=$((SECONDS + 120))
