@@ -80,6 +80,7 @@ type common struct {
 	// relayErr why the last read failed (errNoRelaying: no relay role).
 	relay    *relayStatus
 	relayErr error
+	relayGen int // relay toggles asked for (components count them, as newID)
 
 	wallet   walletHandle
 	accounts []wallet.Account

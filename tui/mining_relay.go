@@ -29,13 +29,17 @@ func (a *app) requestRelay() tea.Cmd {
 		return nil
 	}
 	a.relayBusy = true
-	return relayCmd(a.s.ctx, a.s.market, false, false)
+	return relayCmd(a.s.ctx, a.s.market, false, false, a.s.relayGen)
 }
 
 // gotRelay keeps a relay status read (or a toggle's answer).
 func (a *app) gotRelay(msg relayStatusMsg) tea.Cmd {
 	if !msg.toggled {
 		a.relayBusy = false
+		if msg.gen != a.s.relayGen {
+			// sent before a toggle: its state may be the old one
+			return a.requestRelay()
+		}
 	}
 	switch {
 	case msg.err != nil && msg.toggled:
@@ -76,10 +80,12 @@ func (a *app) relayWithMining(on bool) tea.Cmd {
 	switch {
 	case !on && a.s.relay.On:
 		a.relayResume, a.togglingBoth = true, true
-		return relayCmd(a.s.ctx, a.s.market, true, false)
+		a.s.relayGen++
+		return relayCmd(a.s.ctx, a.s.market, true, false, a.s.relayGen)
 	case on && a.relayResume && !a.s.relay.On:
 		a.relayResume, a.togglingBoth = false, true
-		return relayCmd(a.s.ctx, a.s.market, true, true)
+		a.s.relayGen++
+		return relayCmd(a.s.ctx, a.s.market, true, true, a.s.relayGen)
 	}
 	return nil
 }
@@ -151,7 +157,8 @@ func (m *miningScreen) toggleRelay() tea.Cmd {
 	} else {
 		m.s.info("Turning relaying off…")
 	}
-	return relayCmd(m.s.ctx, m.s.market, true, on)
+	m.s.relayGen++ // a count of requests, as newID: the root reads it
+	return relayCmd(m.s.ctx, m.s.market, true, on, m.s.relayGen)
 }
 
 // relaySentence says why relaying could not be read or turned.

@@ -122,3 +122,16 @@ func TestMiningShowsRelayRegistry(t *testing.T) {
 	h.send(eventMsg{ev: node.Event{Kind: node.EventBlockConnected, Height: 10_000}, ch: h.api.events})
 	h.mustSee("fee 0.001 BVS · stake 10 BVS · 4 relayed · 0 caught · 1 missed")
 }
+
+// TestMiningRelayReadBeforeAToggleIsNotShown: a status read sent before R
+// that answers after it is read again, not shown as the new state.
+func TestMiningRelayReadBeforeAToggleIsNotShown(t *testing.T) {
+	h := newRelayHarness(t)
+	gen := h.a.s.relayGen
+	h.press("R")
+	h.mustSee("● relaying")
+	stale := relaying()
+	stale.On = false
+	h.send(relayStatusMsg{st: stale, gen: gen})
+	h.mustSee("● relaying")
+}

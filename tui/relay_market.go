@@ -84,15 +84,18 @@ type relayStatusMsg struct {
 	err     error
 	toggled bool // the answer to R (or m), not to a refresh
 	on      bool // what the toggle asked for
+	gen     int  // the toggles asked for before this call
 }
 
 // relayCmd reads this node's relaying, or turns it on or off when toggle.
-func relayCmd(ctx context.Context, m market.API, toggle, on bool) tea.Cmd {
+// gen counts the toggles asked for so far, so that a read sent before
+// one is not taken for the state after it.
+func relayCmd(ctx context.Context, m market.API, toggle, on bool, gen int) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := withTimeout(ctx)
 		defer cancel()
 		st, err := readRelay(ctx, m, toggle, on)
-		return relayStatusMsg{st: st, err: err, toggled: toggle, on: on}
+		return relayStatusMsg{st: st, err: err, toggled: toggle, on: on, gen: gen}
 	}
 }
 

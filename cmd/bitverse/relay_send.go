@@ -1,5 +1,3 @@
-//go:build relayplan
-
 package main
 
 import (
@@ -44,7 +42,11 @@ func relayRegisterCmd() *cobra.Command {
 	c.Flags().StringVar(&stake, "stake", "", "BVS added to the relay's escrowed stake (the total must reach the network's least)")
 	c.Flags().StringVar(&caps, "caps", "recompute", "capabilities, comma separated (recompute: it recomputes transforms)")
 	c.MarkFlagRequired("fee")
-	f.add(c)
+	// --fee is the relay's fee here: the transaction's is --tx-fee.
+	c.Flags().StringVar(&f.fee, "tx-fee", "", "the transaction's fee in BVS (default: the minimum)")
+	c.Flags().BoolVar(&f.wait, "wait", false, "return when the transaction is in a block")
+	c.Flags().BoolVarP(&f.yes, "yes", "y", false, "do not ask for confirmation")
+	addJSON(c)
 	return c
 }
 

@@ -1,5 +1,3 @@
-//go:build relayplan
-
 package main
 
 import (

@@ -49,7 +49,7 @@ func TestRelayReadsOnANodeWithoutRelays(t *testing.T) {
 		{"never registered as a relay", []string{"relay", "show", me}},
 		{"never registered as a relay", []string{"relay", "show"}},
 		{"neither an address nor", []string{"relay", "show", "erik"}},
-		{"no serve identity to relay with", []string{"relay", "on"}},
+		{"serve identity", []string{"relay", "on"}},
 	} {
 		_, stderr, code := cli(t, dir, nil, tc.args...)
 		if code == 0 || !strings.Contains(stderr, tc.want) || strings.Contains(stderr, "goroutine") {
