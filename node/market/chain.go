@@ -2,6 +2,7 @@ package market
 
 import (
 	"context"
+	"slices"
 
 	"github.com/bitverse/bitverse/node/wire"
 )
@@ -56,12 +57,54 @@ type Slot struct {
 	Height   uint64    // of the last change
 }
 
-// LineupDone reports whether every lineup slot is countersigned.
+// current reports whether a slot entry still holds its slot (a missed or
+// replaced entry is history).
+func (sl *Slot) current() bool {
+	return sl.State == SlotDrawn || sl.State == SlotCountersigned || sl.State == SlotPending
+}
+
+// CurrentLineup returns the current entry of each lineup slot, in slot
+// order; a slot the registry could not fill has none.
+func (b *Bounty) CurrentLineup() []Slot { return latest(b.Lineup) }
+
+// CurrentJury returns the current entry of each jury slot, in slot order.
+func (b *Bounty) CurrentJury() []Slot { return latest(b.Jury) }
+
+func latest(entries []Slot) []Slot {
+	last := map[int]Slot{}
+	var order []int
+	for _, sl := range entries {
+		if _, ok := last[sl.Slot]; !ok {
+			order = append(order, sl.Slot)
+		}
+		last[sl.Slot] = sl
+	}
+	slices.Sort(order)
+	var out []Slot
+	for _, n := range order {
+		if sl := last[n]; sl.current() {
+			out = append(out, sl)
+		}
+	}
+	return out
+}
+
+// Relayed reports whether the bounty runs with relays, as the chain
+// judges it: it asked for hops and its lineup is not drawn yet or still
+// has a slot, or a contest is open (a lineup the registry could not fill
+// at all leaves a zero-hop bounty, PROTOCOL §19).
+func (b *Bounty) Relayed() bool {
+	return b.Hops > 0 && (b.Drawn == 0 || len(b.CurrentLineup()) > 0 || b.Contest == ContestOpen)
+}
+
+// LineupDone reports whether the lineup is drawn and every current slot
+// of it is countersigned.
 func (b *Bounty) LineupDone() bool {
-	if len(b.Lineup) < b.Hops {
+	cl := b.CurrentLineup()
+	if len(cl) == 0 {
 		return false
 	}
-	for _, sl := range b.Lineup[:b.Hops] {
+	for _, sl := range cl {
 		if sl.State != SlotCountersigned {
 			return false
 		}

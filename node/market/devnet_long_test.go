@@ -38,15 +38,6 @@ func TestDevnetSilentWorkerIsRefundedAtTheDeadline(t *testing.T) {
 	}
 }
 
-func feeOf(t *testing.T, n *harness.Node, id wire.Hash) uint64 {
-	t.Helper()
-	tx, err := n.API.Tx(context.Background(), id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tx.Fee
-}
-
 // TestDevnetWorkerIsPaidAfterTheWindow: a requester who never settles
 // does not keep the worker from its pay: the worker settles itself once
 // the settle window is over.

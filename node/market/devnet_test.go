@@ -207,3 +207,12 @@ func TestDevnetRequestIsQuotedFundedComputedDeliveredSettled(t *testing.T) {
 		t.Fatalf("worker status %+v %v", st, err)
 	}
 }
+
+func feeOf(t *testing.T, n *harness.Node, id wire.Hash) uint64 {
+	t.Helper()
+	tx, err := n.API.Tx(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tx.Fee
+}

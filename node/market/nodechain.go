@@ -67,9 +67,12 @@ func (c *nodeChain) bounty(bi *node.BountyInfo) (Bounty, error) {
 func (c *nodeChain) slots(in []node.SlotInfo) ([]Slot, error) {
 	var out []Slot
 	for _, si := range in {
-		k, err := wire.ParseAddress(c.p.Net, si.Relay)
-		if err != nil {
-			return nil, err
+		var k wire.PubKey // zero while pending
+		if si.Relay != "" {
+			var err error
+			if k, err = wire.ParseAddress(c.p.Net, si.Relay); err != nil {
+				return nil, err
+			}
 		}
 		out = append(out, Slot{Slot: si.Slot, Relay: k, State: si.State, Result: si.Result, Envelope: si.Envelope, Height: si.Height})
 	}

@@ -3,19 +3,19 @@ package market
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/wire"
+	"github.com/bitverse/bitverse/wallet/plan"
 )
 
-var errNoRelaysYet = errors.New("market: this node's chain has no relay rules yet")
-
 func (c *nodeChain) Countersign(ctx context.Context, k wire.PrivKey, bounty wire.Hash, slot uint8, result, envelope wire.Hash) error {
-	return errNoRelaysYet
+	return c.submit(ctx, k, plan.Countersign{Bounty: bounty, Slot: slot, Result: result, Envelope: envelope})
 }
 
 func (c *nodeChain) RelayMiss(ctx context.Context, k wire.PrivKey, bounty wire.Hash, slot uint8) error {
-	return errNoRelaysYet
+	return c.submit(ctx, k, plan.RelayMiss{Bounty: bounty, Slot: slot})
 }
 
 // all lists every bounty the node reads (newest first) and keeps those
@@ -44,8 +44,12 @@ func (c *nodeChain) all(ctx context.Context, keep func(*Bounty) bool) ([]Bounty,
 
 func (c *nodeChain) Relayed(ctx context.Context, relay wire.PubKey) ([]Bounty, error) {
 	return c.all(ctx, func(b *Bounty) bool {
-		l, j := mySlots(b, relay)
-		return len(l)+len(j) > 0
+		for _, sl := range append(slices.Clone(b.Lineup), b.Jury...) {
+			if sl.Relay == relay {
+				return true
+			}
+		}
+		return false
 	})
 }
 
@@ -97,4 +101,7 @@ func (c *nodeChain) Relays(ctx context.Context) ([]RelayRecord, error) {
 	return out, nil
 }
 
-func (c *nodeChain) Terms() RelayTerms { return RelayTerms{} }
+func (c *nodeChain) Terms() RelayTerms {
+	return RelayTerms{Window: c.p.RelayWindow, DrawShareBps: c.p.DrawShareBps, RelayHopBps: c.p.RelayHopBps,
+		MinStake: c.p.RelayMinStake, MaxHops: int(c.p.MaxHops)}
+}

@@ -36,6 +36,7 @@ func ProtoFetch(net wire.Network) protocol.ID {
 
 // Slot states, as the chain reports them.
 const (
+	SlotPending       = "pending"
 	SlotDrawn         = "drawn"
 	SlotCountersigned = "countersigned"
 	SlotMissed        = "missed"
@@ -303,9 +304,10 @@ func (s *Service) fetch(ctx context.Context, to peer.ID, bounty wire.Hash) (*Pac
 // verifyPackage checks a package against the chain's bounty: the
 // expression is the bounty's request, the worker's envelope is the one
 // committed (its bounty, request, worker and result), and the first upto
-// countersigns are the ones the chain's lineup slots carry, each signed
-// by the relay drawn for it and chained to the envelope before it. It
-// returns the package cut to upto countersigns.
+// countersigns are the ones the current lineup's first upto slots carry
+// on chain, each signed by the relay drawn for it, chained to the
+// envelope before it and stating the worker's result. It returns the
+// package cut to upto countersigns.
 func verifyPackage(b *Bounty, p *Package, upto int) (*Package, *expr.Expr, error) {
 	if RequestID(p.Expr) != b.Request {
 		return nil, nil, fmt.Errorf("%w: the expression is not bounty %s's request", ErrChain, b.ID.Short())
@@ -326,22 +328,22 @@ func verifyPackage(b *Bounty, p *Package, upto int) (*Package, *expr.Expr, error
 	if len(p.Signs) < upto {
 		return nil, nil, fmt.Errorf("%w: %d countersigns, %d needed", ErrChain, len(p.Signs), upto)
 	}
+	cl := b.CurrentLineup()
+	if len(cl) < upto {
+		return nil, nil, fmt.Errorf("%w: the lineup has %d slots, %d needed", ErrChain, len(cl), upto)
+	}
 	prev := w.Hash()
 	for i := range upto {
-		c := p.Signs[i]
-		if i >= len(b.Lineup) {
-			return nil, nil, fmt.Errorf("%w: slot %d is not in the lineup", ErrChain, i)
-		}
-		sl := b.Lineup[i]
+		c, sl := p.Signs[i], cl[i]
 		switch {
-		case c.Bounty != b.ID || int(c.Slot) != i:
+		case c.Bounty != b.ID || int(c.Slot) != sl.Slot:
 			return nil, nil, fmt.Errorf("%w: countersign %d names another bounty or slot", ErrChain, i)
 		case c.Prev != prev:
 			return nil, nil, fmt.Errorf("%w: countersign %d does not countersign the envelope before it", ErrChain, i)
 		case c.Relay != sl.Relay:
-			return nil, nil, fmt.Errorf("%w: countersign %d is not by the relay drawn for slot %d", ErrChain, i, i)
+			return nil, nil, fmt.Errorf("%w: countersign %d is not by the relay drawn for slot %d", ErrChain, i, sl.Slot)
 		case sl.State != SlotCountersigned || sl.Envelope != c.Hash():
-			return nil, nil, fmt.Errorf("%w: countersign %d is not the one slot %d posted (yet)", ErrChain, i, i)
+			return nil, nil, fmt.Errorf("%w: countersign %d is not the one slot %d posted (yet)", ErrChain, i, sl.Slot)
 		case c.Result != w.Result:
 			return nil, nil, fmt.Errorf("%w: countersign %d states another result than the worker", ErrChain, i)
 		}
@@ -373,24 +375,27 @@ func (s *Service) recompute(ctx context.Context, e *expr.Expr, request wire.Hash
 	return value, InputsHash(h, in), nil
 }
 
-// mySlots returns the lineup and jury slots of b that me holds.
-func mySlots(b *Bounty, me wire.PubKey) (lineup, jury []int) {
-	for i, sl := range b.Lineup {
+// mine finds me's current slot of b: its position in the current
+// lineup (or -1) and its jury slot number (or -1). A relay holds at most
+// one slot of a bounty (PROTOCOL §19).
+func mine(b *Bounty, me wire.PubKey) (pos, jury int) {
+	pos, jury = -1, -1
+	for i, sl := range b.CurrentLineup() {
 		if sl.Relay == me {
-			lineup = append(lineup, i)
+			pos = i
 		}
 	}
-	for _, sl := range b.Jury {
+	for _, sl := range b.CurrentJury() {
 		if sl.Relay == me {
-			jury = append(jury, sl.Slot)
+			jury = sl.Slot
 		}
 	}
-	return lineup, jury
+	return pos, jury
 }
 
-// relayScan drives every slot this node's identity holds one step, and
-// fetches the full chain of bounties this node asked for whose lineup
-// is complete.
+// relayScan drives the slot this node's identity holds in each bounty one
+// step, and fetches the full chain of bounties this node asked for whose
+// lineup is complete.
 func (s *Service) relayScan() {
 	ctx, cancel := context.WithTimeout(s.ctx, 10*time.Minute)
 	defer cancel()
@@ -418,73 +423,88 @@ func (s *Service) relayScan() {
 	}
 	for i := range bs {
 		b := &bs[i]
-		lineup, jury := mySlots(b, me)
-		for _, slot := range lineup {
-			s.relayStep(ctx, b, slot, false, h)
-		}
-		for _, slot := range jury {
-			s.relayStep(ctx, b, slot, true, h)
-		}
-		if !b.Closed() && len(lineup) > 0 {
-			s.postMisses(ctx, b, lineup[0], h)
+		pos, jury := mine(b, me)
+		switch {
+		case b.Closed():
+			var had bool
+			s.call(ctx, func() {
+				if j := s.st.rjobs[b.ID]; j != nil {
+					had = true
+					delete(s.st.rjobs, b.ID) // what is closed is the chain's to remember
+				}
+			})
+			if had {
+				dropHeld(s.db, b.ID)
+			}
+		case jury >= 0:
+			s.relayStep(ctx, b, jury, -1, h)
+		case pos >= 0:
+			s.relayStep(ctx, b, b.CurrentLineup()[pos].Slot, pos, h)
+			s.postMisses(ctx, b, pos, h)
 		}
 	}
 }
 
-// relayStep moves one slot of b one step.
-func (s *Service) relayStep(ctx context.Context, b *Bounty, slot int, jury bool, h uint64) {
+// relayStep moves this relay's slot of b one step: pos is its position
+// in the current lineup, -1 for a jury slot.
+func (s *Service) relayStep(ctx context.Context, b *Bounty, slot, pos int, h uint64) {
+	jury := pos < 0
 	var j *relayJob
 	s.call(ctx, func() {
 		j = s.st.rjobs[b.ID]
 		if j == nil || j.slot != slot || j.jury != jury {
-			if b.Closed() {
-				j = nil
-				return
-			}
 			j = &relayJob{bounty: b.ID, request: b.Request, slot: slot, jury: jury, state: "waiting", height: h, amount: b.Amount}
 			s.st.rjobs[b.ID] = j
 			s.emit(Event{Kind: EventRelay, Bounty: b.ID, Request: b.Request, State: j.state})
 		}
-		if b.Closed() {
-			j.state, j.settled = "done", b.State == StateSettled
-			j = nil
-			return
-		}
 		cp := *j
 		j = &cp
 	})
-	if j == nil {
-		return
-	}
-	var sl *Slot
+	var sl Slot
 	if jury {
-		for i := range b.Jury {
-			if b.Jury[i].Slot == slot {
-				sl = &b.Jury[i]
+		for _, x := range b.CurrentJury() {
+			if x.Slot == slot {
+				sl = x
 			}
 		}
 	} else {
-		sl = &b.Lineup[slot]
+		sl = b.CurrentLineup()[pos]
 	}
-	if sl == nil || sl.State != SlotDrawn {
-		if sl != nil && sl.State == SlotCountersigned && j.state != "countersigned" && j.state != "disagreed" {
+	if sl.State == SlotCountersigned {
+		// Done on chain: hand on (a holder announces again now and then
+		// for the next slot and the requester).
+		if j.state != "countersigned" && j.state != "disagreed" {
 			s.setRelayJob(ctx, b.ID, func(j *relayJob) { j.state = "countersigned" })
 		}
-		if sl != nil && (sl.State == SlotMissed || sl.State == SlotReplaced) {
-			s.setRelayJob(ctx, b.ID, func(j *relayJob) { j.state = "missed" })
+		var isHeld bool
+		s.call(ctx, func() { isHeld = s.st.held[b.ID] != nil })
+		if !isHeld && !jury {
+			// After a restart: the package it countersigned, if it is
+			// the one the chain recorded.
+			if p, at := loadHeld(s.db, s.deps.Net, b.ID); p != nil && int(at) == slot && len(p.Signs) == pos+1 &&
+				p.Signs[pos].Hash() == sl.Envelope {
+				s.call(ctx, func() { s.hold(b.ID, p, at) })
+				isHeld = true
+			}
 		}
-		if j.state == "countersigned" && !jury && (h-j.height)%handoffEvery == 0 {
+		if isHeld && !jury && (h-sl.Height)%handoffEvery == 0 {
 			s.publishHandoff(ctx, b.ID, uint8(slot))
 		}
 		return
 	}
+	if sl.State != SlotDrawn {
+		return
+	}
 	// Ready when the step before is on chain.
+	cl := b.CurrentLineup()
 	switch {
 	case b.State != StateCommitted:
 		return
 	case jury && b.Contest != ContestOpen:
 		return
-	case !jury && slot > 0 && b.Lineup[slot-1].State != SlotCountersigned:
+	case !jury && b.Contest == ContestOpen:
+		return
+	case !jury && pos > 0 && cl[pos-1].State != SlotCountersigned:
 		return
 	}
 	if j.cs != nil && !due(j.signAt, h) {
@@ -492,11 +512,16 @@ func (s *Service) relayStep(ctx context.Context, b *Bounty, slot int, jury bool,
 	}
 	cs := j.cs
 	var pkg *Package
-	if cs == nil {
-		upto := slot
-		if jury {
-			upto = 0
+	if cs == nil && !jury {
+		// Signed before a restart: send the same envelope again.
+		if p, at := loadHeld(s.db, s.deps.Net, b.ID); p != nil && int(at) == slot && len(p.Signs) == pos+1 {
+			if _, _, err := verifyPackage(b, p, pos); err == nil && p.Signs[pos].Relay == s.cfg.Key.PubKey() {
+				cs, pkg = p.Signs[pos], p
+			}
 		}
+	}
+	if cs == nil {
+		upto := max(pos, 0)
 		p, e, err := s.findPackage(ctx, b, upto)
 		if err != nil {
 			s.log.Info("relay: no envelope chain yet", "bounty", b.ID.Short(), "slot", slot, "err", err)
@@ -510,13 +535,22 @@ func (s *Service) relayStep(ctx context.Context, b *Bounty, slot int, jury bool,
 			return
 		}
 		prev := p.Worker.Hash()
-		if !jury && slot > 0 {
-			prev = p.Signs[slot-1].Hash()
+		if pos > 0 {
+			prev = p.Signs[pos-1].Hash()
 		}
 		cs = &Countersign{Bounty: b.ID, Slot: uint8(slot), Prev: prev, Result: wire.Sum(value), Inputs: inputs}
 		cs.Sign(s.deps.Net, *s.cfg.Key)
 		if cs.Result == p.Worker.Result && !jury {
 			pkg = &Package{Expr: p.Expr, Worker: p.Worker, Signs: append(slices.Clone(p.Signs), cs), Value: p.Value}
+		}
+	}
+	// Kept before the transaction goes out, so a resend signs nothing new
+	// and, after a restart, the relay still passes on what it signed.
+	s.setRelayJob(ctx, b.ID, func(j *relayJob) { j.cs, j.result, j.agreed = cs, cs.Result, cs.Result == b.Result })
+	if pkg != nil {
+		if err := storeHeld(s.db, b.ID, uint8(slot), pkg); err != nil {
+			s.log.Warn("relay: keep the envelope chain", "bounty", b.ID.Short(), "err", err)
+			return
 		}
 	}
 	if err := s.deps.Chain.Countersign(ctx, *s.cfg.Key, b.ID, uint8(slot), cs.Result, cs.Hash()); err != nil {
@@ -525,7 +559,7 @@ func (s *Service) relayStep(ctx context.Context, b *Bounty, slot int, jury bool,
 	}
 	agreed := cs.Result == b.Result
 	s.setRelayJob(ctx, b.ID, func(j *relayJob) {
-		j.cs, j.signAt, j.result, j.agreed, j.height = cs, h, cs.Result, agreed, h
+		j.signAt, j.height = h, h
 		j.state = "countersigned"
 		if !agreed {
 			j.state = "disagreed"
@@ -569,10 +603,22 @@ func (s *Service) findPackage(ctx context.Context, b *Bounty, upto int) (*Packag
 		}
 	}
 	// The holders furthest along first; only the worker and lineup relays.
-	slices.SortFunc(holders, func(x, y *Handoff) int { return int(rank(y.Slot)) - int(rank(x.Slot)) })
+	cl := b.CurrentLineup()
+	at := func(h *Handoff) int { // position of the holder's slot (-1: worker)
+		for i, sl := range cl {
+			if h.Slot == uint8(sl.Slot) && h.Holder == sl.Relay {
+				return i
+			}
+		}
+		if h.Slot == WorkerSlot && h.Holder == b.Worker {
+			return -1
+		}
+		return -2
+	}
+	slices.SortFunc(holders, func(x, y *Handoff) int { return at(y) - at(x) })
 	last := errors.New("nobody announced it")
 	for _, h := range holders {
-		if !holdsFor(b, h) || (h.Slot != WorkerSlot && int(h.Slot)+1 < upto) {
+		if a := at(h); a == -2 || a+1 < upto {
 			continue
 		}
 		pid, err := peer.IDFromBytes(h.Peer)
@@ -594,23 +640,6 @@ func (s *Service) findPackage(ctx context.Context, b *Bounty, upto int) (*Packag
 	return nil, nil, last
 }
 
-// rank orders holders: the worker before slot 0.
-func rank(slot uint8) int {
-	if slot == WorkerSlot {
-		return -1
-	}
-	return int(slot)
-}
-
-// holdsFor reports whether the handoff's signer is the bounty's worker
-// or the relay of the lineup slot it names.
-func holdsFor(b *Bounty, h *Handoff) bool {
-	if h.Slot == WorkerSlot {
-		return h.Holder == b.Worker
-	}
-	return int(h.Slot) < len(b.Lineup) && b.Lineup[h.Slot].Relay == h.Holder
-}
-
 // collect fetches and keeps the result of each heard-of bounty this
 // node asked for whose lineup is complete on chain: the full envelope
 // chain, every signature and hash checked against the chain.
@@ -620,13 +649,13 @@ func (s *Service) collect(ctx context.Context, ids []wire.Hash) {
 			continue
 		}
 		b, err := s.deps.Chain.Bounty(ctx, id)
-		if err != nil || b.Hops == 0 || !isQuoted(s.db, b.Request) || b.State != StateCommitted && b.State != StateSettled {
+		if err != nil || !b.Relayed() || !isQuoted(s.db, b.Request) || b.State != StateCommitted && b.State != StateSettled {
 			continue
 		}
-		if len(b.Lineup) < b.Hops || b.Lineup[b.Hops-1].State != SlotCountersigned {
+		if !b.LineupDone() || b.Contest == ContestOpen {
 			continue
 		}
-		p, _, err := s.findPackage(ctx, b, b.Hops)
+		p, _, err := s.findPackage(ctx, b, len(b.CurrentLineup()))
 		if err != nil {
 			s.log.Info("fetch the envelope chain", "bounty", id.Short(), "err", err)
 			continue
@@ -639,35 +668,32 @@ func (s *Service) collect(ctx context.Context, ids []wire.Hash) {
 	}
 }
 
-// postMisses posts relay-miss for each lineup slot before mine whose
-// relay stayed silent for the relay window after the step before it.
+// postMisses posts relay-miss for the first lineup slot before position
+// upto whose relay stayed silent for the relay window after the step
+// before it (the chain refuses an early one; this only avoids sending it).
 func (s *Service) postMisses(ctx context.Context, b *Bounty, upto int, h uint64) {
 	if b.State != StateCommitted || b.Contest == ContestOpen {
 		return
 	}
-	for i := 0; i < upto && i < len(b.Lineup); i++ {
-		sl := b.Lineup[i]
+	cl := b.CurrentLineup()
+	since := b.Committed
+	for i := 0; i < upto && i < len(cl); i++ {
+		sl := cl[i]
 		if sl.State == SlotCountersigned {
+			since = max(since, sl.Height)
 			continue
 		}
-		if sl.State != SlotDrawn {
+		if sl.State != SlotDrawn || h < max(since, sl.Height)+s.deps.Chain.Terms().Window {
 			return
 		}
-		since := max(b.Committed, sl.Height)
-		if i > 0 {
-			since = max(since, b.Lineup[i-1].Height)
-		}
-		if h < since+s.deps.Chain.Terms().Window {
-			return
-		}
-		key := missKey{b.ID, i, sl.Relay}
+		key := missKey{b.ID, sl.Slot, sl.Relay}
 		var sent uint64
 		s.call(ctx, func() { sent = s.st.misses[key] })
 		if !due(sent, h) {
 			return
 		}
-		if err := s.deps.Chain.RelayMiss(ctx, *s.cfg.Key, b.ID, uint8(i)); err != nil {
-			s.log.Info("relay-miss", "bounty", b.ID.Short(), "slot", i, "err", err)
+		if err := s.deps.Chain.RelayMiss(ctx, *s.cfg.Key, b.ID, uint8(sl.Slot)); err != nil {
+			s.log.Info("relay-miss", "bounty", b.ID.Short(), "slot", sl.Slot, "err", err)
 			return
 		}
 		s.call(ctx, func() {

@@ -18,7 +18,7 @@ const (
 	// after them (consensus MaxHops 5 + JurySize 3).
 	MaxSlots = 8
 	// MaxHandoffSize bounds an encoded handoff.
-	MaxHandoffSize = 1 + 4 + wire.HashSize + 1 + 1 + MaxPeerIDSize + 8 + wire.PubKeySize + wire.SigSize
+	MaxHandoffSize = 1 + 4 + wire.HashSize + 1 + 2 + MaxPeerIDSize + 8 + wire.PubKeySize + wire.SigSize
 	// FetchSize is the size of a fetch (what a relay or requester asks a
 	// holder of a bounty's envelope chain for).
 	FetchSize = 1 + 4 + wire.HashSize

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/bitverse/bitverse/node/market/expr"
 	"github.com/bitverse/bitverse/node/wire"
 )
 
@@ -130,6 +131,13 @@ func TestHandoffRoundTripsAndRejects(t *testing.T) {
 			t.Errorf("%s: got %v, want %v", name, err, c.want)
 		}
 	}
+	longest := sampleHandoff(t)
+	longest.Peer = bytes.Repeat([]byte{1}, MaxPeerIDSize)
+	if b := longest.Encode(); len(b) != MaxHandoffSize {
+		t.Fatalf("a handoff with the longest peer is %d bytes, MaxHandoffSize %d", len(b), MaxHandoffSize)
+	} else if _, err := DecodeHandoff(b); err != nil {
+		t.Fatalf("the longest handoff is refused: %v", err)
+	}
 	noPeer := sampleHandoff(t)
 	noPeer.Peer = nil
 	for name, b := range map[string][]byte{
@@ -187,7 +195,7 @@ func TestPackageRejects(t *testing.T) {
 
 func TestRelayMessageSizesAreDocumented(t *testing.T) {
 	// docs/PROTOCOL.md §20 states these sizes.
-	if CountersignSize != 230 || FetchSize != 37 {
+	if CountersignSize != 230 || FetchSize != 37 || MaxHandoffSize != 272 {
 		t.Fatalf("countersign %d, fetch %d bytes: update PROTOCOL §20", CountersignSize, FetchSize)
 	}
 }
@@ -247,4 +255,115 @@ func FuzzReadPackage(f *testing.F) {
 			t.Fatal("re-encoding differs")
 		}
 	})
+}
+
+// chainedBounty is a bounty as the chain shows it after slots 0 and 1
+// countersigned samplePackage's envelopes (slot 2 drawn, not yet signed).
+func chainedBounty(t testing.TB, p *Package) *Bounty {
+	w := p.Worker
+	b := &Bounty{ID: w.Bounty, Request: w.Request, Worker: w.Worker, State: StateCommitted, Envelope: w.Hash(),
+		Result: w.Result, Hops: 3, Drawn: 5}
+	for i, c := range p.Signs {
+		b.Lineup = append(b.Lineup, Slot{Slot: i, Relay: c.Relay, State: SlotCountersigned, Result: c.Result, Envelope: c.Hash(), Height: 7})
+	}
+	b.Lineup = append(b.Lineup, Slot{Slot: 2, Relay: testKey(t, 40).PubKey(), State: SlotDrawn, Height: 5})
+	return b
+}
+
+func chainedPackage(t testing.TB) *Package {
+	p := samplePackage(t)
+	p.Expr = exprCanonical(t, `("a")`)
+	w := p.Worker
+	w.Request = RequestID(p.Expr)
+	w.Seal(wire.Devnet, testKey(t, 2), p.Value)
+	c0 := &Countersign{Bounty: w.Bounty, Slot: 0, Prev: w.Hash(), Result: w.Result}
+	c0.Sign(wire.Devnet, testKey(t, 30))
+	c1 := &Countersign{Bounty: w.Bounty, Slot: 1, Prev: c0.Hash(), Result: w.Result}
+	c1.Sign(wire.Devnet, testKey(t, 31))
+	p.Signs = []*Countersign{c0, c1}
+	return p
+}
+
+// TestVerifyPackageAgainstTheChain: accept and reject vectors of the
+// check a relay and a requester run on a fetched envelope chain.
+func TestVerifyPackageAgainstTheChain(t *testing.T) {
+	for _, upto := range []int{0, 1, 2} {
+		p := chainedPackage(t)
+		cut, _, err := verifyPackage(chainedBounty(t, p), p, upto)
+		if err != nil || len(cut.Signs) != upto {
+			t.Fatalf("upto %d: %v", upto, err)
+		}
+	}
+	resign := func(p *Package, i int, f func(*Countersign)) {
+		f(p.Signs[i])
+		p.Signs[i].Sign(wire.Devnet, testKey(t, 30+byte(i)))
+	}
+	for name, c := range map[string]struct {
+		mut  func(*Package, *Bounty)
+		upto int
+	}{
+		"another request's expression":   {func(p *Package, _ *Bounty) { p.Expr = exprCanonical(t, `("b")`) }, 0},
+		"an envelope not committed":      {func(_ *Package, b *Bounty) { b.Envelope[0] ^= 1 }, 0},
+		"another worker":                 {func(_ *Package, b *Bounty) { b.Worker = testKey(t, 9).PubKey() }, 0},
+		"another result than committed":  {func(_ *Package, b *Bounty) { b.Result[0] ^= 1 }, 0},
+		"too few countersigns":           {func(p *Package, _ *Bounty) { p.Signs = p.Signs[:1] }, 2},
+		"slot not countersigned yet":     {func(_ *Package, b *Bounty) { b.Lineup[1].State = SlotDrawn }, 2},
+		"countersign not the posted one": {func(_ *Package, b *Bounty) { b.Lineup[0].Envelope[0] ^= 1 }, 1},
+		"signed by another relay":        {func(_ *Package, b *Bounty) { b.Lineup[1].Relay = testKey(t, 41).PubKey() }, 2},
+		"a broken chain": {func(p *Package, b *Bounty) {
+			resign(p, 1, func(c *Countersign) { c.Prev[0] ^= 1 })
+			b.Lineup[1].Envelope = p.Signs[1].Hash()
+		}, 2},
+		"another slot number": {func(p *Package, b *Bounty) {
+			resign(p, 0, func(c *Countersign) { c.Slot = 1 })
+			b.Lineup[0].Envelope = p.Signs[0].Hash()
+		}, 1},
+		"another result than the worker": {func(p *Package, b *Bounty) {
+			resign(p, 0, func(c *Countersign) { c.Result[0] ^= 1 })
+			b.Lineup[0].Envelope = p.Signs[0].Hash()
+		}, 1},
+	} {
+		p := chainedPackage(t)
+		b := chainedBounty(t, p)
+		c.mut(p, b)
+		if _, _, err := verifyPackage(b, p, c.upto); !errors.Is(err, ErrChain) {
+			t.Errorf("%s: got %v, want ErrChain", name, err)
+		}
+	}
+}
+
+// TestCurrentLineupSkipsHistory: missed and replaced entries are history;
+// the slot's newest entry is its current one, and a slot dropped for
+// want of relays has none.
+func TestCurrentLineupSkipsHistory(t *testing.T) {
+	a, b2, c := testKey(t, 50).PubKey(), testKey(t, 51).PubKey(), testKey(t, 52).PubKey()
+	bn := &Bounty{Hops: 3, Drawn: 4, Lineup: []Slot{
+		{Slot: 0, Relay: a, State: SlotCountersigned},
+		{Slot: 1, Relay: b2, State: SlotMissed},
+		{Slot: 2, Relay: c, State: SlotDrawn},
+		{Slot: 1, Relay: a, State: SlotReplaced},
+	}}
+	cl := bn.CurrentLineup()
+	if len(cl) != 2 || cl[0].Relay != a || cl[1].Slot != 2 {
+		t.Fatalf("current lineup %+v", cl)
+	}
+	if !bn.Relayed() || bn.LineupDone() {
+		t.Fatal("a lineup with a drawn slot is relayed and not done")
+	}
+	bn.Lineup[2].State = SlotCountersigned
+	if !bn.LineupDone() {
+		t.Fatal("every current slot countersigned, yet not done")
+	}
+	empty := &Bounty{Hops: 2, Drawn: 4}
+	if empty.Relayed() || (&Bounty{Hops: 2}).Relayed() == false {
+		t.Fatal("an unfilled lineup after the draw is zero hops; before the draw it is relayed")
+	}
+}
+
+func exprCanonical(t testing.TB, text string) []byte {
+	e, err := expr.Parse(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e.Canonical()
 }

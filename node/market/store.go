@@ -1,6 +1,7 @@
 package market
 
 import (
+	"bytes"
 	"fmt"
 
 	"github.com/bitverse/bitverse/node/store"
@@ -16,10 +17,11 @@ var (
 	bucketResults = []byte("results") // bounty ID → envelope ‖ value
 	bucketQuoted  = []byte("quoted")  // request ID → nothing
 	bucketChains  = []byte("chains")  // bounty ID → n × countersign envelope (hops > 0)
+	bucketHeld    = []byte("held")    // bounty ID → slot u8 ‖ package: what this relay passes on
 )
 
 func openDB(path string) (*bbolt.DB, error) {
-	db, err := store.OpenBuckets(path, bucketResults, bucketQuoted, bucketChains)
+	db, err := store.OpenBuckets(path, bucketResults, bucketQuoted, bucketChains, bucketHeld)
 	if err != nil {
 		return nil, fmt.Errorf("market store: %w", err)
 	}
@@ -58,6 +60,38 @@ func storeChain(db *bbolt.DB, p *Package) error {
 		}
 		return tx.Bucket(bucketResults).Put(p.Worker.Bounty[:], rec)
 	})
+}
+
+// storeHeld keeps the package a relay countersigned, so that after a
+// restart it still passes on the envelope whose hash its transaction
+// carries (a recomputation would read at another height and sign
+// another envelope).
+func storeHeld(db *bbolt.DB, id wire.Hash, slot uint8, p *Package) error {
+	rec := append([]byte{slot}, p.Encode()...)
+	return db.Update(func(tx *bbolt.Tx) error { return tx.Bucket(bucketHeld).Put(id[:], rec) })
+}
+
+// loadHeld reads a kept package, checked again as it is read (nil if
+// none or damaged).
+func loadHeld(db *bbolt.DB, net wire.Network, id wire.Hash) (*Package, uint8) {
+	var rec []byte
+	db.View(func(tx *bbolt.Tx) error {
+		rec = append(rec, tx.Bucket(bucketHeld).Get(id[:])...)
+		return nil
+	})
+	if len(rec) < 1 {
+		return nil, 0
+	}
+	p, err := ReadPackage(net, bytes.NewReader(rec[1:]))
+	if err != nil {
+		return nil, 0
+	}
+	return p, rec[0]
+}
+
+// dropHeld forgets the package of a closed bounty.
+func dropHeld(db *bbolt.DB, id wire.Hash) {
+	db.Update(func(tx *bbolt.Tx) error { return tx.Bucket(bucketHeld).Delete(id[:]) })
 }
 
 // loadChain reads the countersign envelopes kept with a result (none at

@@ -205,7 +205,7 @@ func (s *Service) committed(ctx context.Context, e *Envelope) error {
 		return fmt.Errorf("the envelope does not hash to what bounty %s committed", b.ID.Short())
 	case b.Request != e.Request || b.Worker != e.Worker:
 		return fmt.Errorf("the envelope names another request or worker than bounty %s", b.ID.Short())
-	case b.Hops > 0:
+	case b.Relayed():
 		return fmt.Errorf("bounty %s pays %d relays: its result comes with their countersigns, not from the worker alone", b.ID.Short(), b.Hops)
 	}
 	return nil

@@ -261,7 +261,7 @@ func (s *Service) step(ctx context.Context, b *Bounty, h uint64, me wire.PubKey)
 		}
 		s.setJob(ctx, b.ID, func(j *job) { j.commitAt = h })
 	case StateCommitted:
-		if b.Hops > 0 {
+		if b.Relayed() {
 			s.handOn(ctx, j, b, k, key, h)
 			return
 		}
@@ -304,7 +304,7 @@ func (s *Service) handOn(ctx context.Context, j *job, b *Bounty, k *known, key w
 			s.setJob(ctx, b.ID, func(j *job) { j.settleAt = h })
 		}
 	}
-	s.postMisses(ctx, b, len(b.Lineup), h)
+	s.postMisses(ctx, b, len(b.CurrentLineup()), h)
 	if k == nil {
 		return
 	}

@@ -1,0 +1,190 @@
+//go:build long
+
+package market_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/bitverse/bitverse/node/market"
+	"github.com/bitverse/bitverse/node/wire"
+	"github.com/bitverse/bitverse/wallet/plan"
+)
+
+// The relay acceptance tests run the cheap upper-case transform, not 1 MP
+// images: what they check is the envelope chain and the chain's rules,
+// which do not depend on the work's size.
+
+// TestDevnetOfSixSettlesHopsOneAndTwo: requester, worker, three relays
+// and a bystander; a hops-1 and a hops-2 row settle with the exact split
+// and every node reads the same reputation.
+func TestDevnetOfSixSettlesHopsOneAndTwo(t *testing.T) {
+	r := newRelayNet(t, 3, false, false)
+	for _, hops := range []int{1, 2} {
+		q, row := r.hopRow(hops)
+		id := r.fund(q, row)
+		r.settleHops(id, hops)
+	}
+	ctx := context.Background()
+	var relayed uint64
+	for _, n := range r.relays {
+		rep, err := r.by.API.Reputation(ctx, wire.EncodeAddress(r.h.Params().Net, n.Key.PubKey()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		relayed += rep.Relayed
+	}
+	if relayed != 3 {
+		t.Fatalf("the relays countersigned %d paid slots, want 1 + 2", relayed)
+	}
+}
+
+// runCheat funds one bounty of the cheating worker at hops and mines
+// until the chain decides; it returns the bounty as decided.
+func (r *relayNet) runCheat(price uint64, request wire.Hash, hops int) wire.Hash {
+	r.t.Helper()
+	h0 := r.by.Chain().Tip().Height
+	id := r.send(r.req, plan.Bounty{Request: request, Amount: price, Deadline: h0 + 60, Worker: r.work.Key.PubKey(), Hops: uint8(hops)})
+	r.mineUntil(50, "the contest is decided", func() bool {
+		return r.state(id) != "" && r.bounty(id).Contest == market.ContestWorkerWrong
+	})
+	return id
+}
+
+// TestDevnetCheatingWorkerIsCaughtEveryRun: a worker returning a wrong
+// result is caught in 50 of 50 runs (hops 1 and 2 alternating): the
+// requester gets the amount back, the worker's lost mark grows by one a
+// run and its stake is gone, a catching relay's caught mark grows.
+func TestDevnetCheatingWorkerIsCaughtEveryRun(t *testing.T) {
+	const runs = 50
+	r := newRelayNetOf(t, netSpec{relays: make([]relaySpec, 3), cheating: true})
+	ctx := context.Background()
+	q, row1 := r.hopRow(1)
+	_, row2 := r.hopRow(2)
+	net := r.h.Params().Net
+	var caught uint64
+	for i := range runs {
+		hops, row := 1+i%2, row1
+		if hops == 2 {
+			row = row2
+		}
+		before := r.balance(r.req)
+		wBefore := r.total(wire.EncodeAddress(net, r.work.Key.PubKey()))
+		id := r.runCheat(row.Price, q.Request, hops)
+		b := r.bounty(id)
+		if b.State != market.StateDisputed {
+			t.Fatalf("run %d: bounty %s after the contest", i, b.State)
+		}
+		if got := r.balance(r.req); got != before-feeOf(t, r.by, id) {
+			t.Fatalf("run %d: requester %d → %d, want only the fee spent", i, before, got)
+		}
+		// The worker paid its stake (and its fees): it is down at least
+		// the stake.
+		if w := r.total(wire.EncodeAddress(net, r.work.Key.PubKey())); w+b.Stake > wBefore {
+			t.Fatalf("run %d: the worker kept its stake (%d → %d, stake %d)", i, wBefore, w, b.Stake)
+		}
+		wrep, _ := r.by.API.Reputation(ctx, b.Worker)
+		if wrep.Lost != uint64(i+1) {
+			t.Fatalf("run %d: worker lost %d", i, wrep.Lost)
+		}
+		crep, _ := r.by.API.Reputation(ctx, b.Lineup[0].Relay)
+		if crep.Caught == 0 {
+			t.Fatalf("run %d: the catching relay's record %+v", i, crep)
+		}
+		caught++
+	}
+	if caught != runs {
+		t.Fatalf("caught %d of %d", caught, runs)
+	}
+	r.sameReputation(r.all()...)
+}
+
+// TestDevnetCheatingRelayIsCaughtByTheNextRelay: relay A runs the
+// cheating worker's transform, so it countersigns the worker's wrong
+// result; whenever it is drawn before an honest relay, that relay
+// catches the result, the jury decides the worker wrong, and A loses
+// part of its stake and gains a lost mark. Runs until A was drawn
+// first at least twice; every run ends with the worker caught.
+func TestDevnetCheatingRelayIsCaughtByTheNextRelay(t *testing.T) {
+	r := newRelayNetOf(t, netSpec{relays: []relaySpec{{cheat: true, stake: 4}, {}, {}}, cheating: true})
+	ctx := context.Background()
+	q, row := r.hopRow(2)
+	net := r.h.Params().Net
+	cheat := wire.EncodeAddress(net, r.relays[0].Key.PubKey())
+	seen := 0
+	for run := 0; seen < 2; run++ {
+		if run == 30 {
+			t.Fatalf("the cheating relay was drawn first only %d times in 30 runs", seen)
+		}
+		id := r.runCheat(row.Price, q.Request, 2)
+		b := r.bounty(id)
+		if b.Lineup[0].Relay != cheat || b.Lineup[0].State != "countersigned" {
+			continue
+		}
+		seen++
+		rep, _ := r.by.API.Reputation(ctx, cheat)
+		if rep.Lost == 0 {
+			t.Fatalf("run %d: the cheating relay countersigned a wrong result and kept a clean record %+v", run, rep)
+		}
+		ri, err := r.by.API.Relay(ctx, cheat)
+		if err != nil || ri.Stake >= 4*r.h.Params().RelayMinStake {
+			t.Fatalf("run %d: the cheating relay's stake %+v %v was not slashed", run, ri, err)
+		}
+	}
+	r.sameReputation(r.all()...)
+}
+
+// TestDevnetSilentRelayIsReplaced: relay A registered with most of the
+// stake but never relays; when the draw picks it, its slot is reported
+// missed after the relay window, redrawn, and the job settles before its
+// deadline with the replacement's countersign.
+func TestDevnetSilentRelayIsReplaced(t *testing.T) {
+	r := newRelayNetOf(t, netSpec{relays: []relaySpec{{silent: true, stake: 20}, {}, {}}})
+	ctx := context.Background()
+	q, row := r.hopRow(1)
+	silent := wire.EncodeAddress(r.h.Params().Net, r.relays[0].Key.PubKey())
+	for run := 0; ; run++ {
+		if run == 10 {
+			t.Fatal("the silent relay was never drawn in 10 runs")
+		}
+		id := r.fund(q, row)
+		r.mineUntil(5, "the lineup is drawn", func() bool { return r.state(id) != "" && r.bounty(id).Drawn != 0 })
+		if r.bounty(id).Lineup[0].Relay != silent {
+			r.settleHops(id, 1)
+			continue
+		}
+		r.settleHops(id, 1)
+		b := r.bounty(id)
+		if b.Closed >= b.Deadline {
+			t.Fatalf("settled at %d, deadline %d", b.Closed, b.Deadline)
+		}
+		if b.Lineup[0].State != "missed" || len(b.Lineup) < 2 {
+			t.Fatalf("the silent relay's entry %+v", b.Lineup)
+		}
+		rep, _ := r.by.API.Reputation(ctx, silent)
+		if rep.Missed == 0 {
+			t.Fatalf("the silent relay's record %+v", rep)
+		}
+		r.sameReputation(r.all()...)
+		return
+	}
+}
+
+// TestDevnetRelayPassesOnAfterARestart: the relay restarts while its
+// countersign waits to be mined; it still passes on the envelope whose
+// hash the transaction carries, and the requester gets the result.
+func TestDevnetRelayPassesOnAfterARestart(t *testing.T) {
+	r := newRelayNet(t, 1, false, false)
+	ctx := context.Background()
+	q, row := r.hopRow(1)
+	id := r.fund(q, row)
+	rel := r.relays[0]
+	addr := wire.EncodeAddress(r.h.Params().Net, rel.Key.PubKey())
+	r.mineUntil(20, "the relay's countersign waits in the miner's pool", func() bool {
+		a, err := r.by.API.Account(ctx, addr)
+		return err == nil && a.Pending > 0 && r.state(id) == market.StateCommitted
+	})
+	rel.Restart()
+	r.h.ConnectAll()
+	r.settleHops(id, 1)
+}
