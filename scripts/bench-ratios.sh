@@ -59,6 +59,16 @@ vget=$(metric VerifiedGet us/op-lat)
 srtt=$(metric StreamRTT us/op-lat)
 ratio "verified remote get latency / raw libp2p stream round trip" "$vget" "$srtt" "<= 3"
 printf "%-58s %10s\n" "sync from 3 peers, blocks/s / writes/s (median)" "$(first "$sync") / $(first "$syncw")"
+b01=$(metric SyncBytes bytes-follow-01)
+ball=$(metric SyncBytes bytes-follow-all)
+ratio "sync bytes received: following 01 / following all" "$b01" "$ball" "headers only: well below 1"
+for cfg in lone devnet3; do
+  lw=$(metric "Load/$cfg" writes/s)
+  lc=$(metric "Load/$cfg" ceiling-writes/s)
+  ratio "load ($cfg): sustained confirmed writes/s / validation ceiling" "$lw" "$lc" "figure"
+  printf "%-58s %10s\n" "load ($cfg): writes/s, p50 / p99 confirmation ms (median)" \
+    "$(first "$lw"), $(first "$(metric "Load/$cfg" p50_ms)") / $(first "$(metric "Load/$cfg" p99_ms)")"
+done
 
 echo
 echo "== Figures"

@@ -19,7 +19,15 @@
 #      serving on (S) if it is off, types the request, waits for its price
 #      table, funds row 0 (enter, y), waits for the result preview (the
 #      node serves itself: accept, compute, commit, deliver) and settles it;
-#   8. quits with q and checks that the program exits cleanly.
+#   8. relays a hops-1 job: a second node (CLI, requester and worker of the
+#      job, funded from the TUI's wallet) joins; the TUI's account
+#      registers as a relay with the CLI, serving off (S) so that it is not
+#      the worker, relaying on with R on the Mining screen; the second node
+#      requests the black-and-white photo at the table's hops-1 row; the
+#      market screen's "my bounties & jobs" shows the relayed job's lineup
+#      advancing (drawn, then countersigned) and the Mining screen the
+#      relay job done with its earnings and the lineup the TUI's block drew;
+#   9. quits with q and checks that the program exits cleanly.
 #
 # Every step is checked with `tmux capture-pane`. On failure it prints what
 # it waited for and the last screen, and exits non-zero.
@@ -48,8 +56,10 @@ BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
 
 DIR=$(mktemp -d "${TMPDIR:-/tmp}/bitverse-e2e.XXXXXX")
 t() { tmux -u -L "$SOCK" "$@"; }
+WPID=""
 cleanup() {
 	t kill-server 2>/dev/null || true
+	if [ -n "$WPID" ]; then kill "$WPID" 2>/dev/null || true; wait "$WPID" 2>/dev/null || true; fi
 	if [ "${KEEP:-}" = 1 ]; then echo "tui-e2e: data directory kept: $DIR"; else rm -rf "$DIR"; fi
 }
 trap cleanup EXIT
@@ -86,7 +96,7 @@ chmod +x "$DIR/editor.sh"
 t new-session -d -s "$S" -x "$W" -y "$H" \
 	"env -u BITVERSE_PASSPHRASE -u VISUAL TERM=xterm-256color EDITOR='$DIR/editor.sh' '$BIN' --datadir '$DIR'; echo \$? > '$DIR/exit'; sleep 600"
 
-step "1/8 create a wallet"
+step "1/10 create a wallet"
 wait_for "Welcome to Bitverse" 60
 keys c
 wait_for "1/3 passphrase"
@@ -105,11 +115,11 @@ wait_for "1 Home" 30
 wait_for "balance" 10
 step "    wallet created; the home screen is up"
 
-step "2/8 start mining with one key"
+step "2/10 start mining with one key"
 keys m
 wait_for "● mining" 20
 
-step "3/8 wait for the balance to grow"
+step "3/10 wait for the balance to grow"
 end=$((SECONDS + TIMEOUT))
 grew=""
 while [ $SECONDS -lt $end ]; do
@@ -124,7 +134,7 @@ done
 awk -v b="${bal:-0}" 'BEGIN{exit !(b>0)}' || fail "no spendable balance within ${TIMEOUT}s (rewards mature after 10 blocks)"
 step "    spendable: $bal BVS"
 
-step "4/8 put public/hello in the data screen"
+step "4/10 put public/hello in the data screen"
 keys 5
 wait_for "prefix" 10
 keys p
@@ -135,7 +145,7 @@ wait_for "Write this value?" 20
 keys y
 wait_for "Written: public/hello" 20
 
-step "5/8 read public/hello back in the data screen"
+step "5/10 read public/hello back in the data screen"
 # After the write the screen lists keys under public/hello and shows the
 # value beside the list once a block includes it; open it explicitly too.
 end=$((SECONDS + 120))
@@ -148,7 +158,7 @@ screen | grep -qF "$VALUE" || fail "public/hello was not read back with its valu
 screen | grep -qE '[1-9][0-9,]* confirmations?' || fail "public/hello has no confirmation"
 step "    read back: $(screen | grep -oE 'text · [0-9]+ B · block #[0-9,]+ · [0-9,]+ confirmations?' | head -1)"
 
-step "6/8 buy the keyspace $KEYSPACE"
+step "6/10 buy the keyspace $KEYSPACE"
 keys K
 wait_for "b buys one" 10
 keys b
@@ -162,7 +172,7 @@ wait_for "Bought $KEYSPACE" 20
 wait_for "bought     block #" 120 # in the list once a block has it
 step "    $(screen | grep -oE "$KEYSPACE +none +#[0-9,]+" | head -1 | tr -s ' ')"
 
-step "7/8 edit its access.js, send it, write into the keyspace"
+step "7/10 edit its access.js, send it, write into the keyspace"
 keys e
 wait_for "Replace the access script of $KEYSPACE?" 30
 keys y
@@ -176,7 +186,7 @@ wait_for "Write this value?" 20
 keys y
 wait_for "Written: $KEYSPACE/hello" 20
 
-step "8/8 the market: request a black-and-white photo, fund row 0, see the result"
+step "8/10 the market: request a black-and-white photo, fund row 0, see the result"
 # The photo and the transform, put with the CLI through the TUI's node.
 cat > "$DIR/mkpng.go" <<'GO'
 package main
@@ -238,6 +248,67 @@ keys Escape b
 wait_for "settled " 120 # once a block holds the settlement
 step "    $(screen | grep -oE '[0-9a-f]{8}… +both +settled +[0-9.]+ BVS +closed at #[0-9,]+' | tr -s ' ' | head -1)"
 
+step "9/10 relay a hops-1 job: its lineup on the market screen, relay earnings on the mining screen"
+# A second node is the job's requester and worker; the TUI's account,
+# registered as a relay (and not serving, so never the worker), is the
+# only relay its lineup can draw.
+WB="$DIR/worker"
+mkdir -p "$WB"
+bw() { BITVERSE_PASSPHRASE="$PASS" "$BIN" --datadir "$WB" "$@"; }
+bw wallet create >"$DIR/cli.out" 2>&1 || fail "wallet create on the second node: $(cat "$DIR/cli.out")"
+WADDR=$(bw wallet address)
+BITVERSE_PASSPHRASE="$PASS" "$BIN" --datadir "$DIR" status >"$DIR/status.out" 2>&1 || fail "status: $(cat "$DIR/status.out")"
+PEER=$(awk -F':[ \t]+' '/^peer id:/{print $2; exit}' "$DIR/status.out")
+ADDR=$(awk -F':[ \t]+' '/^listening:/ && /127\.0\.0\.1/{print $2; exit}' "$DIR/status.out")
+[ -n "$PEER" ] && [ -n "$ADDR" ] || fail "no peer id or loopback address in the TUI node's status: $(cat "$DIR/status.out")"
+case "$ADDR" in */p2p/*) ;; *) ADDR="$ADDR/p2p/$PEER" ;; esac
+BITVERSE_PASSPHRASE="$PASS" "$BIN" --datadir "$WB" node --no-mdns --serve --bootstrap "$ADDR" >"$WB/node.log" 2>&1 &
+WPID=$! # the node itself (not a subshell), for cleanup to stop
+cli wallet send "$WADDR" 5 --yes --wait
+end=$((SECONDS + 120))
+until bw wallet balance 2>/dev/null | grep -qE 'balance:[[:space:]]+[1-9]'; do
+	[ $SECONDS -lt $end ] || fail "the second node did not see its 5 BVS within 120s: $(tail -n 5 "$WB/node.log")"
+	sleep 1
+done
+step "    second node $WADDR has its coins"
+cli relay register --fee 0.000001 --stake 1 --yes --wait # a fee under the per-hop share of the small job
+step "    the TUI's account is a registered relay"
+keys 6
+wait_for "serve " 20
+if screen | grep -qF "serve ● on"; then keys S; wait_for "serve ○ off" 20; fi
+keys 3
+wait_for "Relaying" 20
+wait_for "registry   fee 0.000001 BVS" 60
+if ! screen | grep -qF "● relaying"; then keys R; wait_for "● relaying" 20; fi
+step "    relaying on: $(screen | grep -oE 'registry +fee [^·]+· stake [0-9.]+ BVS' | tr -s ' ' | head -1)"
+EXPR="(\"$BW\")(\"$PHOTO\")"
+bw request "$EXPR" --quote --wait-offers 5s >"$DIR/table.out" 2>&1 || fail "the second node's quote: $(cat "$DIR/table.out")"
+ROW=$(awk '$3 == 1 && $1 ~ /^[0-9]+$/ {print $1; exit}' "$DIR/table.out")
+[ -n "$ROW" ] || fail "no hops-1 row in the second node's table: $(cat "$DIR/table.out")"
+step "    row $ROW: $(awk -v r="$ROW" '$1 == r' "$DIR/table.out" | tr -s ' \t' ' ')"
+bw request "$EXPR" --row "$ROW" --yes --out "$DIR/relayed.png" >"$DIR/request.out" 2>&1 &
+RPID=$!
+keys 6 b
+wait_for "your slot 1 of 1" 120
+step "    $(screen | grep -oE '[0-9a-f]{8}… +relay +[a-z]+ +[0-9.]+ BVS +your slot 1 of 1: [a-z]+' | tr -s ' ' | head -1)"
+wait_for "1 of 1 countersigned" 180
+step "    $(screen | grep -oE 'lineup +1 hop · drawn at #[0-9,]+ by [^·]+· 1 of 1 countersigned' | tr -s ' ' | head -1)"
+wait "$RPID" || fail "the second node's request failed: $(tail -n 5 "$DIR/request.out")"
+step "    the second node got its result: $(grep -oE 'bounty [0-9a-f]+ settled: [^(]+' "$DIR/request.out" | head -1)"
+keys 3
+# The relay's share is paid when the bounty settles: done, earned above 0.
+end=$((SECONDS + 120))
+until screen | grep -qE '[1-9][0-9]* done · earned [0-9]*\.?[0-9]*[1-9]'; do
+	[ $SECONDS -lt $end ] || fail "no relay earnings on the mining screen within 120s of the settlement"
+	sleep 1
+done
+step "    $(screen | grep -oE 'jobs +[0-9]+ in flight · [0-9]+ done · earned [0-9.]+ BVS' | tr -s ' ' | head -1)"
+step "    $(screen | grep -oE 'lineups +[0-9]+ drawn by your blocks · earned [0-9.]+ BVS' | tr -s ' ' | head -1)"
+kill "$WPID" 2>/dev/null || true
+wait "$WPID" 2>/dev/null || true
+WPID=""
+
+step "10/10 quit"
 keys q
 end=$((SECONDS + 30))
 while [ $SECONDS -lt $end ] && [ ! -f "$DIR/exit" ]; do sleep 0.3; done

@@ -56,6 +56,9 @@ type app struct {
 
 	statusBusy, statusStale bool
 	balBusy, balStale       bool
+	relayBusy, relayStale   bool // a relay status read is out; another is wanted
+	relayResume             bool // m stopped relaying: m turns it back on
+	togglingBoth            bool // a relay toggle from m (its sentence is the miner's)
 }
 
 func newApp(opts Options, d deps) *app {
@@ -148,6 +151,9 @@ func (a *app) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		case node.EventBlockConnected, node.EventBlockDisconnected, node.EventTxAdded:
 			cmds = append(cmds, a.requestBalances())
 		}
+		if msg.ev.Kind == node.EventBlockConnected {
+			cmds = append(cmds, a.requestRelay())
+		}
 		cmds = append(cmds, a.broadcast(msg))
 		return a, tea.Batch(cmds...)
 	case balancesMsg:
@@ -184,7 +190,7 @@ func (a *app) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			a.s.marketStarting = true
 			serve = serveKeyCmd(msg.w, a.s.accounts[0].Name, a.serveKey)
 		}
-		return a, tea.Batch(a.requestBalances(), a.switchTo(tabHome), serve)
+		return a, tea.Batch(a.requestBalances(), a.requestRelay(), a.switchTo(tabHome), serve)
 	case serveKeyMsg:
 		a.s.marketStarting = false
 		if msg.err != nil {
@@ -194,7 +200,18 @@ func (a *app) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			a.s.market = msg.m
 			a.s.log.Info("market started")
 		}
-		return a, a.broadcast(msg)
+		return a, tea.Batch(a.requestRelay(), a.broadcast(msg))
+	case relayStatusMsg:
+		return a, tea.Batch(a.gotRelay(msg), a.broadcast(msg))
+	case wantRelayMsg:
+		return a, a.requestRelay()
+	case marketEventMsg:
+		// the market screen waits for the next one; a job moved
+		cmd := a.broadcast(msg)
+		if msg.ev.Kind == market.EventJob || msg.ev.Kind == market.EventRelay {
+			cmd = tea.Batch(cmd, a.requestRelay())
+		}
+		return a, cmd
 	case accountsMsg:
 		var cmd tea.Cmd
 		if msg.err == nil {
@@ -372,5 +389,5 @@ func (a *app) toggleMining() tea.Cmd {
 	} else {
 		a.s.info("Stopping the miner…")
 	}
-	return setMiningCmd(a.s.ctx, a.s.api, on, to)
+	return tea.Batch(setMiningCmd(a.s.ctx, a.s.api, on, to), a.relayWithMining(on))
 }

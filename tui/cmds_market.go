@@ -150,10 +150,20 @@ func takeCmd(ctx context.Context, m market.API, bounty wire.Hash) tea.Cmd {
 }
 
 func bountiesCmd(ctx context.Context, api node.API, id reqID, f bountyFilter) tea.Cmd {
+	return mineBountiesCmd(ctx, api, id, f, nil)
+}
+
+// mineBountiesCmd lists the bounties f selects, then the relayed ones
+// (bounties whose lineup or jury holds this node) that are not among
+// them.
+func mineBountiesCmd(ctx context.Context, api node.API, id reqID, f bountyFilter, relayed []wire.Hash) tea.Cmd {
 	return func() tea.Msg {
 		ctx, cancel := withTimeout(ctx)
 		defer cancel()
 		l, err := listBounties(ctx, api, f)
+		if err == nil && len(relayed) > 0 {
+			l, err = withRelayed(ctx, api, l, relayed)
+		}
 		return bountiesMsg{id: id, list: l, err: err}
 	}
 }
@@ -200,9 +210,9 @@ func marketSummaryCmd(ctx context.Context, m market.API, api node.API, addr stri
 
 // fundCmd plans, checks and signs the bounty that funds a row.
 func fundCmd(ctx context.Context, api node.API, p *consensus.Params, id reqID, from wire.PubKey,
-	request wire.Hash, row uint8, amount, deadline uint64, worker wire.PubKey, sign signFunc) tea.Cmd {
+	request wire.Hash, row, hops uint8, amount, deadline uint64, worker wire.PubKey, sign signFunc) tea.Cmd {
 	return func() tea.Msg {
-		in, err := fundIntent(request, row, amount, deadline, worker)
+		in, err := fundIntent(request, row, hops, amount, deadline, worker)
 		if err != nil {
 			return preparedMsg{id: id, err: err}
 		}

@@ -76,6 +76,12 @@ type common struct {
 	haveStatus bool
 	statusErr  error
 
+	// relay is this node's relaying (relay_market.go), nil until read;
+	// relayErr why the last read failed (errNoRelaying: no relay role).
+	relay    *relayStatus
+	relayErr error
+	relayGen int // relay toggles asked for (components count them, as newID)
+
 	wallet   walletHandle
 	accounts []wallet.Account
 	balances map[string]node.AccountInfo // by address

@@ -26,7 +26,8 @@ type fakeMarket struct {
 	requests []market.RequestInfo
 	results  map[wire.Hash]*market.Result
 	serve    market.ServeStatus
-	noServe  bool // Serve and ServeStatus fail with ErrNotServing
+	noServe  bool         // Serve and ServeStatus fail with ErrNotServing
+	relay    *relayStatus // the relay role (fake_relay_test.go); nil: no serve identity
 	taken    []wire.Hash
 	tableN   int // Table calls
 	events   chan market.Event
@@ -229,14 +230,3 @@ func grayPNG() []byte {
 	png.Encode(&b, g)
 	return b.Bytes()
 }
-
-// The relay half of market.API: no relaying in these tests (the relay
-// face's tests replace these).
-func (f *fakeMarket) Relay(context.Context, bool) (*market.RelayStatus, error) {
-	return nil, market.ErrNoIdentity
-}
-func (f *fakeMarket) RelayStatus(context.Context) (*market.RelayStatus, error) {
-	return &market.RelayStatus{}, nil
-}
-func (f *fakeMarket) RelayJobs(context.Context) ([]market.RelayJob, error) { return nil, nil }
-func (f *fakeMarket) Draws(context.Context) ([]market.Draw, error)         { return nil, nil }

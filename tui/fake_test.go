@@ -52,6 +52,7 @@ type fakeAPI struct {
 	// the market: its service, and the bounties on chain (newest first)
 	market   *fakeMarket
 	bounties []bountyInfo
+	relays   map[string]*node.RelayInfo // the relay registry, by address
 }
 
 func newFakeAPI(tip uint64) *fakeAPI {
@@ -537,6 +538,12 @@ func (f *fakeAPI) Relay(ctx context.Context, id string) (*node.RelayInfo, error)
 	pk, err := node.ParseIdentity(wire.Devnet, id)
 	if err != nil {
 		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if r, ok := f.relays[wire.EncodeAddress(wire.Devnet, pk)]; ok {
+		c := *r
+		return &c, nil
 	}
 	return nil, fmt.Errorf("%w: %s never registered as a relay", node.ErrNotFound, wire.EncodeAddress(wire.Devnet, pk))
 }

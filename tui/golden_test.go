@@ -106,6 +106,15 @@ func mining(api *fakeAPI) {
 		}}}
 }
 
+// miningRelay is mining with the market's relay role on: relay jobs in
+// flight and done, lineups drawn.
+func miningRelay(api *fakeAPI) {
+	mining(api)
+	api.market.relay = relaying()
+	api.relays = map[string]*node.RelayInfo{testAddr: {Address: testAddr, Fee: wire.Unit / 1000, Stake: 10 * wire.Unit,
+		Caps: wire.RelayCapRecompute, Registered: 9_000, Reputation: node.ReputationInfo{Relayed: 2}}}
+}
+
 // foundByChain: blocks found on the root and down the path to 01.
 func foundByChain() map[string]uint64 { return map[string]uint64{"/": 42, "0": 57, "01": 88} }
 
@@ -147,6 +156,7 @@ var goldenCases = []goldenCase{
 	{name: "blocktree_tx", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"2", "enter"}, wait: "316 B"},
 		{keys: []string{"down", "down", "down", "enter"}, wait: "Transactions"}, {keys: []string{"down", "enter"}, wait: "nonce"}}},
 	{name: "mining", wallet: true, setup: mining, steps: []step{unlock(), {keys: []string{"3"}, wait: "in 14 root blocks"}, {msgs: rates()}}},
+	{name: "mining_relay", wallet: true, setup: miningRelay, steps: []step{unlock(), {keys: []string{"3"}, wait: "drawn by your blocks"}, {msgs: rates()}}},
 	{name: "wallet_accounts", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"4"}, wait: "Accounts"}}},
 	{name: "wallet_receive", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"4", "r"}, wait: "Send BVS to"}}},
 	{name: "wallet_send_invalid", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"4", "s"}, wait: "from"},
@@ -201,6 +211,9 @@ var goldenCases = []goldenCase{
 	{name: "market_dispute_confirm", wallet: true, setup: marketChain, steps: []step{unlock(), {keys: []string{"6", "b"}, wait: "dispute window"},
 		{keys: []string{"d"}, wait: "Dispute this result?"}}},
 	{name: "market_mine", wallet: true, setup: marketChain, steps: []step{unlock(), {keys: []string{"6", "b"}, wait: "dispute window"}}},
+	{name: "market_lineup", wallet: true, setup: lineupChain, steps: []step{unlock(), {keys: []string{"6", "b"}, wait: "1 of 2 countersigned"}}},
+	{name: "market_relay_job", wallet: true, setup: lineupChain, steps: []step{unlock(), {keys: []string{"6", "b"}, wait: "1 of 2 countersigned"},
+		{keys: []string{"down", "down", "down", "down"}, wait: "(you)"}}},
 	{name: "market_open", wallet: true, setup: marketChain, steps: []step{unlock(), {keys: []string{"6", "o"}, wait: "json/field name"}}},
 	{name: "market_open_filtered", wallet: true, setup: marketChain, steps: []step{unlock(), {keys: []string{"6", "o"}, wait: "json/field name"},
 		{keys: []string{"/"}, wait: "Filter open bounties"}, {text: "thumb", keys: []string{"tab"}}, {text: "1", keys: []string{"enter"}, wait: `transform "thumb"`}}},
@@ -221,6 +234,7 @@ func offers(n int) func(*fakeAPI) {
 }
 
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	for _, size := range []struct{ w, h int }{{80, 24}, {120, 40}} {
 		for _, c := range goldenCases {
 			t.Run(fmt.Sprintf("%s_%dx%d", c.name, size.w, size.h), func(t *testing.T) {

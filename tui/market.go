@@ -2,6 +2,7 @@ package tui
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -279,6 +280,8 @@ func (ms *marketScreen) Update(msg tea.Msg) tea.Cmd {
 		return ms.req.Update(msg)
 	case bountiesMsg:
 		return tea.Batch(ms.mine.Update(msg), ms.open.Update(msg))
+	case relayStatusMsg:
+		return ms.mine.Update(msg)
 	case takeMsg:
 		return ms.open.Update(msg)
 	case resultMsg:
@@ -315,7 +318,7 @@ func (ms *marketScreen) event(ev market.Event) tea.Cmd {
 			ms.s.info("The result of bounty " + view.Short(ev.Bounty.String(), 12) + " arrived: 6, then b and enter on it, shows it.")
 		}
 		return tea.Batch(cmds...)
-	case market.EventJob:
+	case market.EventJob, market.EventRelay:
 		return tea.Batch(ms.mine.fetch(), ms.fetchServe())
 	}
 	return nil
@@ -477,6 +480,9 @@ func (ms *marketScreen) progress() string {
 	}[b.State]
 	if what == "" {
 		what = b.State
+	}
+	if b.Hops > 0 && b.State == bountyCommitted {
+		what += fmt.Sprintf(" · lineup %d of %d countersigned", countersigned(b), b.Hops)
 	}
 	return head + st.Strong.Render(what) + st.Muted.Render(" · "+countdown(ms.s, b, height))
 }

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -29,6 +30,8 @@ type marketMine struct {
 	busy, stale bool
 	sel         cursorList
 
+	relayed []wire.Hash // the relay jobs the list was asked with
+
 	flow    *signFlow
 	closing bountyInfo // what the flow settles or disputes
 	dispute bool
@@ -55,8 +58,8 @@ func (v *marketMine) fetch() tea.Cmd {
 		v.stale = true
 		return nil
 	}
-	v.busy, v.req = true, v.s.newID()
-	return bountiesCmd(v.s.ctx, v.s.api, v.req, bountyFilter{Party: addr, Limit: marketListLimit})
+	v.busy, v.req, v.relayed = true, v.s.newID(), relayBounties(v.s.relay)
+	return mineBountiesCmd(v.s.ctx, v.s.api, v.req, bountyFilter{Party: addr, Limit: marketListLimit}, v.relayed)
 }
 
 func (v *marketMine) selected() (bountyInfo, bool) {
@@ -81,6 +84,11 @@ func (v *marketMine) Update(msg tea.Msg) tea.Cmd {
 		}
 		if v.stale {
 			v.stale = false
+			return v.fetch()
+		}
+	case relayStatusMsg:
+		// a relay job the list lacks: read it again
+		if v.loaded && !slices.Equal(relayBounties(v.s.relay), v.relayed) {
 			return v.fetch()
 		}
 	case preparedMsg, submittedMsg, txConfirmedMsg:
@@ -214,7 +222,23 @@ func (v *marketMine) flowDone(cmd tea.Cmd, r flowResult) tea.Cmd {
 	return cmd
 }
 
-func (v *marketMine) rows() int { return max(1, v.height-4) }
+// rows is how many bounties the list shows: what the selected one's
+// details leave.
+func (v *marketMine) rows() int { return max(1, v.height-3-len(v.details())) }
+
+// details are the lines under the list about the selected bounty: one,
+// and its lineup when it has hops.
+func (v *marketMine) details() []string {
+	b, ok := v.selected()
+	if !ok {
+		return nil
+	}
+	out := []string{" " + v.s.st.Muted.Render(view.Truncate(v.detail(b), v.width-2))}
+	if b.Hops > 0 {
+		out = append(out, lineupView(v.s, b, v.width, max(2, v.height/3))...)
+	}
+	return out
+}
 
 // role says what the wallet is to b.
 func role(s *common, b bountyInfo) string {
@@ -227,6 +251,11 @@ func role(s *common, b bountyInfo) string {
 	case w:
 		return "job"
 	}
+	for _, a := range s.accounts {
+		if relays(b, a.Address) {
+			return "relay"
+		}
+	}
 	return "–"
 }
 
@@ -237,6 +266,11 @@ func countdown(s *common, b bountyInfo, height uint64) string {
 			return "now"
 		}
 		return "in " + view.Count(to-height, "block", "blocks")
+	}
+	if b.State == bountyCommitted || b.State == bountyAccepted {
+		if sl, ok := mySlot(s, b); ok {
+			return fmt.Sprintf("your slot %d of %d: %s", sl.Slot+1, b.Hops, sl.State)
+		}
 	}
 	switch b.State {
 	case bountyOpen, bountyAccepted:
@@ -286,8 +320,8 @@ func (v *marketMine) View() string {
 			view.Amount(b.Amount), countdown(v.s, b, height))
 		lines = append(lines, rowLine(st, line, i == v.sel.cursor, v.width))
 	}
-	if b, ok := v.selected(); ok {
-		lines = append(lines, "", " "+st.Muted.Render(view.Truncate(v.detail(b), v.width-2)))
+	if d := v.details(); len(d) > 0 {
+		lines = append(append(lines, ""), d...)
 	}
 	return strings.Join(lines, "\n")
 }
@@ -295,6 +329,9 @@ func (v *marketMine) View() string {
 // detail is a line about the selected bounty.
 func (v *marketMine) detail(b bountyInfo) string {
 	parts := []string{"request " + view.Short(b.Request.String(), 12), fmt.Sprintf("row %d", b.Row)}
+	if b.Hops > 0 {
+		parts[1] += fmt.Sprintf(" (%s)", view.Count(int(b.Hops), "hop", "hops"))
+	}
 	if b.Worker != "" {
 		parts = append(parts, "worker "+view.ShortAddr(b.Worker, 20))
 	}

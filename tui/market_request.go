@@ -231,7 +231,7 @@ func (r *marketRequest) fund() tea.Cmd {
 	}
 	row := r.table.Rows[r.rows.cursor]
 	if row.NeedsRelays {
-		r.s.fail("This row needs relays (it has hops), which the network does not offer yet: fund a row with 0 hops.")
+		r.s.fail("This row needs relays (it has hops) that the network cannot draw: too few are registered. Fund a row with fewer hops.")
 		return nil
 	}
 	if r.s.wallet == nil || len(r.s.accounts) == 0 {
@@ -247,10 +247,10 @@ func (r *marketRequest) fund() tea.Cmd {
 	hw, name := r.s.wallet, acct.Name
 	r.fundRow, r.fundIdx, r.fundDL = row, r.rows.cursor, bountyDeadline(r.s.params, height)
 	ctx, api, params, from, request := r.s.ctx, r.s.api, r.s.params, acct.PubKey, r.quote.Request
-	idx, dl := uint8(r.fundIdx), r.fundDL
+	idx, hops, dl := uint8(r.fundIdx), uint8(row.Hops), r.fundDL
 	r.s.info("Planning the bounty…")
 	return r.flow.start(func(id reqID) tea.Cmd {
-		return fundCmd(ctx, api, params, id, from, request, idx, row.Price, dl, row.Worker,
+		return fundCmd(ctx, api, params, id, from, request, idx, hops, row.Price, dl, row.Worker,
 			func(tx *wire.Tx) error { return hw.Sign(name, tx) })
 	})
 }

@@ -18,9 +18,12 @@ const rateSamples = 240
 // earningsLimit bounds the history the earnings are summed over.
 const earningsLimit = 1000
 
-// miningScreen shows the miner: on/off (one key), hash rate with a
-// sparkline, blocks found per chain, earnings (root coinbases and the
-// branch payouts of root checkpoints), and the path being mined.
+// miningScreen is the dashboard of all the mining this node does: the
+// miner (on/off, the path mined, hash rate with a sparkline), relaying
+// (jobs in flight and done with earnings, lineups its blocks drew;
+// mining_relay.go), blocks found per chain, and earnings (root coinbases
+// and the branch payouts of root checkpoints). m starts and stops all of
+// it, R relaying alone.
 type miningScreen struct {
 	s             *common
 	width, height int
@@ -34,6 +37,12 @@ type miningScreen struct {
 	histReq    reqID // the history request out, 0 when none
 	stale      bool
 
+	reg      *relayInfo // the wallet's relay registry record, nil: none
+	regErr   error
+	regKnown bool
+	regReq   reqID // the registry read out, 0 when none
+	regStale bool
+
 	payouts    *node.PayoutInfo // branch blocks paid by root checkpoints
 	payoutsErr error
 	payReq     reqID // the payouts request out, 0 when none
@@ -42,22 +51,25 @@ type miningScreen struct {
 
 func newMining(s *common) *miningScreen { return &miningScreen{s: s} }
 
-func (m *miningScreen) Title() string     { return "Mining" }
-func (m *miningScreen) Capturing() bool   { return false }
-func (m *miningScreen) Dirty() bool       { return false }
-func (m *miningScreen) Deactivate()       { m.active = false }
-func (m *miningScreen) SetSize(w, h int)  { m.width, m.height = w, h }
-func (m *miningScreen) Activate() tea.Cmd { m.active = true; return m.fetch() }
+func (m *miningScreen) Title() string    { return "Mining" }
+func (m *miningScreen) Capturing() bool  { return false }
+func (m *miningScreen) Dirty() bool      { return false }
+func (m *miningScreen) Deactivate()      { m.active = false }
+func (m *miningScreen) SetSize(w, h int) { m.width, m.height = w, h }
+func (m *miningScreen) Activate() tea.Cmd {
+	m.active = true
+	return tea.Batch(m.fetch(), wantRelay)
+}
 
 func (m *miningScreen) ShortHelp() []key.Binding {
-	return []key.Binding{m.s.keys.ToggleMining, m.s.keys.Refresh}
+	return []key.Binding{relabel(m.s.keys.ToggleMining, "start/stop all"), m.s.keys.ToggleRelay, m.s.keys.Refresh}
 }
 func (m *miningScreen) FullHelp() [][]key.Binding { return [][]key.Binding{m.ShortHelp()} }
 
 // fetch asks for the coinbases and the payouts; a request already out
 // is asked again when it answers.
 func (m *miningScreen) fetch() tea.Cmd {
-	return tea.Batch(m.fetchHistory(), m.fetchPayouts())
+	return tea.Batch(m.fetchHistory(), m.fetchPayouts(), m.fetchReg())
 }
 
 func (m *miningScreen) fetchHistory() tea.Cmd {
@@ -117,6 +129,8 @@ func (m *miningScreen) Update(msg tea.Msg) tea.Cmd {
 			m.stale = false
 			return m.fetchHistory()
 		}
+	case relayRegMsg:
+		return m.gotReg(msg)
 	case payoutsMsg:
 		if msg.id != m.payReq {
 			return nil
@@ -128,8 +142,11 @@ func (m *miningScreen) Update(msg tea.Msg) tea.Cmd {
 			return m.fetchPayouts()
 		}
 	case tea.KeyPressMsg:
-		if key.Matches(msg, m.s.keys.Refresh) {
-			return m.fetch()
+		switch {
+		case key.Matches(msg, m.s.keys.Refresh):
+			return tea.Batch(m.fetch(), wantRelay)
+		case key.Matches(msg, m.s.keys.ToggleRelay):
+			return m.toggleRelay()
 		}
 	}
 	return nil
@@ -143,7 +160,7 @@ func (m *miningScreen) View() string {
 
 	state := st.Subtle.Render("○ stopped") + st.Muted.Render("   press ") + st.Strong.Render("m") + st.Muted.Render(" to start")
 	if s.Mining {
-		state = st.Good.Render("● mining") + st.Muted.Render("    press ") + st.Strong.Render("m") + st.Muted.Render(" to stop")
+		state = st.Good.Render("● mining") + st.Muted.Render("    press ") + st.Strong.Render("m") + st.Muted.Render(" to stop (relaying too)")
 	}
 	lines = append(lines, " "+st.Title.Render("Miner"), f("state", state))
 	to := s.MineTo
@@ -156,14 +173,23 @@ func (m *miningScreen) View() string {
 	lines = append(lines, f("path", m.pathView(s)))
 
 	sparkW := max(10, m.width-16-14)
-	lines = append(lines, "",
-		" "+st.Title.Render("Hash rate"),
-		f("now", st.Strong.Render(view.HashRate(s.HashRate))+st.Muted.Render(fmt.Sprintf(" · network difficulty %s", view.SI(s.Difficulty)))),
+	lines = append(lines,
+		f("hash rate", st.Strong.Render(view.HashRate(s.HashRate))+st.Muted.Render(fmt.Sprintf(" · network difficulty %s", view.SI(s.Difficulty)))),
 		f("recent", st.Spark.Render(view.Sparkline(m.rates, sparkW))),
 	)
 
+	// Relay jobs get the room a tall screen leaves over the earnings'
+	// first lines.
+	lines = append(lines, "")
+	lines = append(lines, m.relaySection(4+max(0, min(3, m.height-31)))...)
+
 	lines = append(lines, "", " "+st.Title.Render("Blocks found")+st.Muted.Render("  (since the node started)"))
-	lines = append(lines, m.foundView(s)...)
+	if m.height < 24 && len(s.FoundByChain) > 1 {
+		// A short screen: one line, for the earnings below.
+		lines = append(lines, m.foundLine(s))
+	} else {
+		lines = append(lines, m.foundView(s)...)
+	}
 
 	lines = append(lines, "", " "+st.Title.Render("Earnings")+st.Muted.Render("  (to this wallet)"))
 	lines = append(lines, m.earnings(m.height-len(lines))...)
@@ -188,8 +214,9 @@ func (m *miningScreen) pathView(s node.Status) string {
 		st.Muted.Render("  one hash mines every chain on it")
 }
 
-// foundView lists the blocks found per chain, root first, depth first;
-// a node that does not count per chain gives the total, on the root.
+// foundView lists the blocks found per chain, root first, depth first
+// (one line each: "chain  count"); a node that does not count per chain
+// gives the total, on the root.
 func (m *miningScreen) foundView(s node.Status) []string {
 	st := m.s.st
 	f := func(label, value string) string { return "  " + field(st, label, value) }
@@ -206,6 +233,21 @@ func (m *miningScreen) foundView(s node.Status) []string {
 		out = append(out, f(c, st.Value.Render(view.Int(s.FoundByChain[c]))))
 	}
 	return out
+}
+
+// foundLine is foundView on one line: "/ 42 · 0 57 · 01 88".
+func (m *miningScreen) foundLine(s node.Status) string {
+	st := m.s.st
+	chains := make([]string, 0, len(s.FoundByChain))
+	for c := range s.FoundByChain {
+		chains = append(chains, c)
+	}
+	sort.Slice(chains, func(i, j int) bool { return treeOrder(chains[i]) < treeOrder(chains[j]) })
+	parts := make([]string, len(chains))
+	for i, c := range chains {
+		parts[i] = st.Label.Render(c) + " " + st.Value.Render(view.Int(s.FoundByChain[c]))
+	}
+	return "  " + view.Truncate(strings.Join(parts, st.Muted.Render(" · ")), m.width-2)
 }
 
 // treeOrder sorts chain names depth first: the root ("/", the empty

@@ -144,6 +144,9 @@ func printBounty(o io.Writer, b *node.BountyInfo) {
 	kv(o, "state", b.State)
 	kv(o, "request", b.Request)
 	kv(o, "row", b.Row)
+	if b.Hops > 0 {
+		kv(o, "hops", b.Hops)
+	}
 	kv(o, "amount", bvs(b.Amount))
 	kv(o, "requester", b.Requester)
 	switch {
@@ -166,6 +169,7 @@ func printBounty(o io.Writer, b *node.BountyInfo) {
 	if b.Closed != 0 {
 		kv(o, "closed at", fmt.Sprintf("block %d", b.Closed))
 	}
+	printLineup(o, b)
 	switch b.State {
 	case "open", "accepted":
 		fmt.Fprintf(o, "\nwithout a commit by block %d, anyone may refund it: bitverse bounty refund %s\n", b.Deadline, b.ID)
@@ -263,4 +267,33 @@ func reputationCmd() *cobra.Command {
 	}
 	addJSON(c)
 	return c
+}
+
+// printLineup prints a bounty's relay lineup and jury, one slot a line.
+func printLineup(o io.Writer, b *node.BountyInfo) {
+	if b.Hops == 0 {
+		return
+	}
+	if b.Drawn == 0 {
+		kv(o, "lineup", "not drawn yet (the block after the bounty's draws it)")
+		return
+	}
+	kv(o, "lineup", fmt.Sprintf("drawn at block %d by %s", b.Drawn, b.Drawer))
+	slots := func(list []node.SlotInfo) {
+		for _, sl := range list {
+			at := ""
+			if sl.Height != 0 {
+				at = fmt.Sprintf(" at block %d", sl.Height)
+			}
+			kv(o, fmt.Sprintf("  slot %d", sl.Slot+1), fmt.Sprintf("%s %s%s", sl.Relay, sl.State, at))
+		}
+	}
+	slots(b.Lineup)
+	if len(b.Lineup) < int(b.Hops) {
+		kv(o, "", fmt.Sprintf("only %d of %d relays could be drawn", len(b.Lineup), b.Hops))
+	}
+	if b.Contest != "" {
+		kv(o, "contest", b.Contest)
+		slots(b.Jury)
+	}
 }

@@ -232,11 +232,21 @@ func txDecodeCmd() *cobra.Command {
 func mineCmd() *cobra.Command {
 	var to string
 	c := &cobra.Command{
-		Use:       "mine on|off",
-		Short:     "Start or stop mining on the running node",
-		Args:      cobra.ExactArgs(1),
+		Use:   "mine [on|off]",
+		Short: "Start or stop mining on the running node, or show all its mining: proof of work, relaying and lineups drawn",
+		Long: `Without an argument, mine shows all the mining the node does: proof of
+work (on or off, hash rate, the path mined, blocks found per chain),
+relaying (on or off, relay jobs in flight and done, what they earned) and
+the relay lineups its blocks drew with the drawer's share.
+
+mine on and mine off start and stop all of it: the miner, and relaying
+when the node relays (bitverse relay on|off turns relaying alone).`,
+		Args:      cobra.MaximumNArgs(1),
 		ValidArgs: []string{"on", "off"},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return mineStatus(cmd)
+			}
 			on := args[0] == "on"
 			if !on && args[0] != "off" {
 				return fmt.Errorf("say `mine on` or `mine off`, not %q", args[0])
@@ -249,9 +259,15 @@ func mineCmd() *cobra.Command {
 				return err
 			}
 			fmt.Println("mining", args[0])
+			// Relaying goes with the miner: off always, on when the node
+			// has an identity to relay with.
+			if st, err := cl.Market().Relay(cmd.Context(), on); err == nil {
+				fmt.Println("relaying", map[bool]string{true: "on", false: "off"}[st.On])
+			}
 			return nil
 		},
 	}
 	c.Flags().StringVar(&to, "to", "", "address for rewards (default: the node's)")
+	addJSON(c)
 	return c
 }

@@ -12,6 +12,7 @@ func extraCommands() []*cobra.Command {
 	cs = append(cs, transformCmd())
 	cs = append(cs, bountyCommands()...)
 	cs = append(cs, marketCommands()...)
+	cs = append(cs, relayCommands())
 	addBountyAccept(cs)
 	return cs
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/consensus"
+	"github.com/bitverse/bitverse/node/market"
 	"github.com/bitverse/bitverse/node/wire"
 	"github.com/bitverse/bitverse/wallet/plan"
 )
@@ -103,6 +104,11 @@ func TestJSONStyle(t *testing.T) {
 		"plan":             &plan.Plan{},
 		"put --wait":       &node.TxInfo{},
 		"blob (get --out)": &node.BlobInfo{},
+		"relay":            &relayStatusOut{Record: &node.RelayInfo{}, Relaying: &relayingOut{Jobs: []market.RelayJob{{}}, Draws: []market.Draw{{}}}},
+		"relay show":       &node.RelayInfo{},
+		"mine":             &mineOut{Relaying: &relayingOut{Jobs: []market.RelayJob{{}}, Draws: []market.Draw{{}}}},
+		"relay list":       &[]node.RelayInfo{},
+		"bounty show":      &node.BountyInfo{Lineup: []node.SlotInfo{{}}, Jury: []node.SlotInfo{{}}},
 	}
 	for what, v := range outputs {
 		fill(reflect.ValueOf(v))

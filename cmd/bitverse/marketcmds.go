@@ -148,7 +148,7 @@ func runRequest(ctx context.Context, text string, f requestFlags) error {
 	if err != nil {
 		return err
 	}
-	in := plan.Bounty{Request: q.Request, Row: uint8(row), Amount: r.Price, Deadline: st.Height + f.deadline, Worker: r.Worker}
+	in := plan.Bounty{Request: q.Request, Row: uint8(row), Hops: uint8(r.Hops), Amount: r.Price, Deadline: st.Height + f.deadline, Worker: r.Worker}
 	pl, err := planFor(ctx, cl, acct, in, "")
 	if err != nil {
 		return err
@@ -264,7 +264,7 @@ func chooseRow(tb *market.Table, f requestFlags) (int, error) {
 		return 0, fmt.Errorf("the table has %d rows (0 to %d); there is no row %d", len(tb.Rows), len(tb.Rows)-1, row)
 	}
 	if tb.Rows[row].NeedsRelays {
-		return 0, fmt.Errorf("row %d needs relays (%d hops), which this network does not have yet; pick a row with 0 hops", row, tb.Rows[row].Hops)
+		return 0, fmt.Errorf("row %d needs %d relays, more than the registry can draw now; pick a row with fewer hops", row, tb.Rows[row].Hops)
 	}
 	return row, nil
 }

@@ -357,6 +357,20 @@ func (c *Chain) disconnectTip() error {
 		if err := state.Disconnect(tx, n.height, undo); err != nil {
 			return err
 		}
+		// The parent may have been inside a run, its key/value tree
+		// never stored: rebuild it, the tip's tree being the only one
+		// read or updated.
+		roots, err := rootsOf(tx, n.id)
+		if err != nil {
+			return err
+		}
+		parentRoots, err := rootsOf(tx, n.parent.id)
+		if err != nil {
+			return err
+		}
+		if err := state.RestoreKVTree(tx, parentRoots, roots, undo); err != nil {
+			return err
+		}
 		if err := tx.Bucket(store.Undo).Delete(n.id[:]); err != nil {
 			return err
 		}

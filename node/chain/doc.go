@@ -22,8 +22,10 @@
 //
 // ProcessRun (run.go) takes a line of blocks extending the tip, as sync
 // fetches them: the same checks in the same order, but stored and
-// connected up to 32 blocks to a bbolt transaction, signatures of the run
-// checked together. It stops before a block it cannot connect, which then
+// connected up to 128 blocks to a bbolt transaction, signatures of the run
+// checked together, and only the last block's key/value tree stored (each
+// block's root still checked; a disconnect back into the run rebuilds the
+// tree it needs from the undo record). It stops before a block it cannot connect, which then
 // goes to ProcessBlock for its verdict; a failing run is rolled back whole
 // and its good prefix connected again, so what commits is always a state
 // after some block.

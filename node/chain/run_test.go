@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/bitverse/bitverse/node/consensus"
+	"github.com/bitverse/bitverse/node/state/smt"
+	"github.com/bitverse/bitverse/node/store"
 	"github.com/bitverse/bitverse/node/wire"
 	"go.etcd.io/bbolt"
 )
@@ -166,4 +168,69 @@ func TestProcessRunSplitsLongLines(t *testing.T) {
 		t.Fatalf("%d blocks took %d commits, want %d", n, got, want)
 	}
 	requireSameState(t, c, fx.p, fx.clk, fx.blocks)
+}
+
+// A run stores the key/value tree of its last block only (the pages its
+// later blocks replace are never written), every block's root still
+// checked; a reorganisation back into the middle of the run rebuilds the
+// tree of the block it returns to, and the fork connects on it.
+func TestRunStoresOnlyItsLastKVTreeAndAReorgRebuildsOne(t *testing.T) {
+	fx := runSource(t, 20)
+	c, _ := freshChain(t, fx)
+	if n, err := c.ProcessRun(copies(fx.blocks)); err != nil || n != len(fx.blocks) {
+		t.Fatalf("connected %d of %d, err %v", n, len(fx.blocks), err)
+	}
+	mid := uint64(len(fx.blocks) - 10)
+	stored := func(id wire.Hash) (bool, int) {
+		t.Helper()
+		var ok bool
+		var leaves int
+		err := c.db.View(func(tx *bbolt.Tx) error {
+			roots, err := rootsOf(tx, id)
+			if err != nil {
+				return err
+			}
+			nodes, err := smt.NewBoltStore(tx, store.SMT)
+			if err != nil {
+				return err
+			}
+			if _, err := nodes.Get(roots.KV); err != nil {
+				return nil
+			}
+			ok = true
+			leaves, err = smt.Check(nodes, roots.KV)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok, leaves
+	}
+	if ok, _ := stored(fx.blocks[mid-1].ID()); ok {
+		t.Fatalf("the key/value tree of block %d, inside the run, was stored", mid)
+	}
+	if ok, _ := stored(c.Tip().ID); !ok {
+		t.Fatal("the tip's key/value tree was not stored")
+	}
+
+	// A heavier fork from the block in the middle of the run.
+	fy := fx.forkAt(mid)
+	for i := 0; i < 12; i++ {
+		fy.mine(fy.carol.PubKey(), fy.put(fy.alice, fmt.Sprintf("public/fork/%d", i), "f", -1))
+	}
+	for _, b := range fy.blocks[mid:] {
+		if _, err := c.ProcessBlock(copyBlock(b)); err != nil {
+			t.Fatalf("fork block %d: %v", b.Header.Height, err)
+		}
+	}
+	if c.Tip().ID != fy.c.Tip().ID {
+		t.Fatalf("tip at height %d, want the fork's %d", c.Tip().Height, fy.c.Tip().Height)
+	}
+	if ok, _ := stored(fx.blocks[mid-1].ID()); !ok {
+		t.Fatal("the reorg did not rebuild the key/value tree of the block it went back to")
+	}
+	if ok, _ := stored(c.Tip().ID); !ok {
+		t.Fatal("the fork's tip has no stored key/value tree")
+	}
+	requireSameState(t, c, fx.p, fx.clk, fy.blocks)
 }

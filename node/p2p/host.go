@@ -17,6 +17,7 @@ import (
 	"github.com/libp2p/go-libp2p"
 	dht "github.com/libp2p/go-libp2p-kad-dht"
 	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/metrics"
 	"github.com/libp2p/go-libp2p/core/network"
 	"github.com/libp2p/go-libp2p/core/peer"
 	"github.com/libp2p/go-libp2p/core/protocol"
@@ -85,13 +86,16 @@ type Host struct {
 	deps     *depFetcher // blocks held blocks wait for (deps.go)
 	reads    reads       // proof protocol: source, liars, good providers (proof.go, verified.go)
 	counters counters
+	bytes    *metrics.BandwidthCounter
 
-	ctx     context.Context
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
-	started atomic.Bool
-	closed  atomic.Bool
-	closeMu sync.Mutex
+	ctx      context.Context
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	started  atomic.Bool
+	closed   atomic.Bool
+	closeMu  sync.Mutex
+	spawnMu  sync.Mutex // orders spawn's wg.Add before Close's wg.Wait
+	stopping bool       // Close has begun: spawn starts nothing (guarded by spawnMu)
 }
 
 // New creates the libp2p host (listening, with the identity from the data
@@ -149,7 +153,11 @@ func New(cfg Config, n Node) (x *Host, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("connection manager: %w", err)
 	}
+	// Bytes in and out of every stream (Stats): what syncing costs, as a
+	// figure an operator and the benchmarks read.
+	x.bytes = metrics.NewBandwidthCounter()
 	h, err := libp2p.New(
+		libp2p.BandwidthReporter(x.bytes),
 		libp2p.Identity(key),
 		libp2p.ListenAddrStrings(listen...),
 		libp2p.Transport(tcp.NewTCPTransport),
@@ -254,6 +262,9 @@ func (x *Host) Close() error {
 	if x.started.Load() {
 		x.unannounce()
 		x.cancel()
+		x.spawnMu.Lock()
+		x.stopping = true
+		x.spawnMu.Unlock()
 		x.wg.Wait()
 		if x.mdns != nil {
 			x.mdns.Close()
@@ -271,6 +282,23 @@ func (x *Host) Close() error {
 		err = cerr
 	}
 	return err
+}
+
+// spawn runs f on a goroutine Close waits for, unless Close has begun.
+// libp2p calls us (stream handlers, connection events, gossip validators)
+// on goroutines of its own at any time, and a WaitGroup must not grow from
+// zero while Close waits on it.
+func (x *Host) spawn(f func()) {
+	x.spawnMu.Lock()
+	defer x.spawnMu.Unlock()
+	if x.stopping {
+		return
+	}
+	x.wg.Add(1)
+	go func() {
+		defer x.wg.Done()
+		f()
+	}()
 }
 
 // AddPeer connects to addr (a multiaddr ending in /p2p/<id>) and remembers
@@ -394,6 +422,8 @@ type Stats struct {
 	Bans           uint64 // bans issued since start
 	SyncedBlocks   uint64 // blocks connected by sync
 	FetchedDeps    uint64 // missing parents, anchors and checkpointed blocks fetched by id
+	BytesIn        int64  // stream bytes received from peers since start (every protocol; totalled once a second)
+	BytesOut       int64  // stream bytes sent (likewise)
 }
 
 type counters struct {
@@ -404,5 +434,5 @@ type counters struct {
 func (x *Host) Stats() Stats {
 	return Stats{GossipAccepted: x.counters.accepted.Load(), GossipIgnored: x.counters.ignored.Load(),
 		GossipRejected: x.counters.rejected.Load(), Bans: x.counters.bans.Load(), SyncedBlocks: x.counters.synced.Load(),
-		FetchedDeps: x.deps.fetchedCount()}
+		FetchedDeps: x.deps.fetchedCount(), BytesIn: x.bytes.GetBandwidthTotals().TotalIn, BytesOut: x.bytes.GetBandwidthTotals().TotalOut}
 }

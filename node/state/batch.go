@@ -52,6 +52,9 @@ type Batch struct {
 	keys, ksNames, paidKeys []string
 	leafKeys                []string
 	marketKeys              []string
+	// kvNodes, if set, holds the key/value tree instead of the
+	// transaction's tree bucket (SetKVOverlay).
+	kvNodes *smt.Overlay
 }
 
 type histEntry struct {
@@ -399,7 +402,11 @@ func (b *Batch) CommitTrees(parent Roots) (Roots, error) {
 	if roots.Accounts, err = smt.Apply(nodes, parent.Accounts, accUps); err != nil {
 		return Roots{}, fmt.Errorf("accounts tree: %w", err)
 	}
-	if roots.KV, err = smt.Apply(nodes, parent.KV, kvUps); err != nil {
+	var kvNodes smt.NodeStore = nodes
+	if b.kvNodes != nil {
+		kvNodes = b.kvNodes
+	}
+	if roots.KV, err = smt.Apply(kvNodes, parent.KV, kvUps); err != nil {
 		return Roots{}, fmt.Errorf("kv tree: %w", err)
 	}
 	return roots, nil

@@ -122,3 +122,17 @@ func FuzzDecodeMarketRecords(f *testing.F) {
 		}
 	})
 }
+
+// FuzzUndoKVUpdates checks that reading the key/value section of an undo
+// record never panics, whatever the bytes.
+func FuzzUndoKVUpdates(f *testing.F) {
+	b := &Batch{priorAcc: map[wire.PubKey][]byte{{1}: {2}}, priorKV: map[string][]byte{"public/a": recordSeeds()[1].Encode()}}
+	f.Add(b.undo([]wire.PubKey{{1}}, []string{"public/a", "public/b"}, nil, nil, nil))
+	f.Add([]byte{0, 1, 1, 'k', 0})
+	f.Fuzz(func(t *testing.T, undo []byte) {
+		ups, err := undoKVUpdates(undo)
+		if err == nil && len(ups) > len(undo) {
+			t.Fatalf("%d updates from %d bytes", len(ups), len(undo))
+		}
+	})
+}

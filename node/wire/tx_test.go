@@ -331,6 +331,9 @@ func TestTamperBreaksSignature(t *testing.T) {
 		enc := mk().Encode()
 		for pos := range enc {
 			for bit := 0; bit < 8; bit++ {
+				if raceEnabled && bit != pos%8 {
+					continue // under -race, one bit of every byte, all eight across bytes
+				}
 				b := append([]byte(nil), enc...)
 				b[pos] ^= 1 << bit
 				tx, err := DecodeTx(b)

@@ -20,6 +20,8 @@ type KeyMap struct {
 	Data         key.Binding
 	Market       key.Binding
 	ToggleMining key.Binding
+	// ToggleRelay turns relaying on or off (the Mining screen).
+	ToggleRelay key.Binding
 
 	// Lists. Move is for the short help only: it shows Up and Down as one.
 	Move     key.Binding
@@ -95,6 +97,7 @@ func Default() KeyMap {
 		Data:         b([]string{"5"}, "5", "keyspaces & data"),
 		Market:       b([]string{"6"}, "6", "market"),
 		ToggleMining: b([]string{"m"}, "m", "start/stop mining"),
+		ToggleRelay:  b([]string{"R"}, "R", "relaying on/off"),
 
 		Move:     b([]string{"up", "down"}, "↑/↓", "move"),
 		Up:       b([]string{"up", "k"}, "↑/k", "up"),

@@ -589,3 +589,38 @@ func TestClassBoundaries(t *testing.T) {
 		}
 	}
 }
+
+// A small batch on a bbolt store encodes its records into a chunk of its
+// own size, not a lent 256 KiB one: a run of blocks commits many small
+// batches in one transaction, and each would hold a full chunk until then.
+func TestSmallBatchTakesNoFullChunk(t *testing.T) {
+	db := openBolt(t)
+	r := rand.New(rand.NewPCG(7, 7))
+	root := EmptyRoot
+	for _, n := range []int{5000, 10} {
+		ups := make([]Update, n)
+		for i := range ups {
+			ups[i] = Update{randHash(r), randHash(r)}
+		}
+		err := db.Update(func(tx *bbolt.Tx) error {
+			s, err := NewBoltStore(tx, []byte("tree"))
+			if err != nil {
+				return err
+			}
+			if root, err = Apply(s, root, ups); err != nil {
+				return err
+			}
+			lent := len(s.(*boltStore).lent)
+			switch {
+			case n > 1000 && lent == 0:
+				t.Errorf("a batch of %d updates lent no chunk", n)
+			case n <= 1000 && lent != 0:
+				t.Errorf("a batch of %d updates holds %d chunks of %d KiB", n, lent, recChunk>>10)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -41,6 +41,11 @@
 // older root stays readable and provable, which is how the chain rolls back
 // a reorganisation: by going back to an older root.
 //
+// An Overlay holds what a run of batches puts in memory and persists only
+// the versions it is asked to; a version not persisted is rebuilt, when
+// needed, by applying the reverse updates to a later version that was
+// (the shape depends only on the set of pairs, so the records match).
+//
 // Garbage collection of records no longer reachable from any root the chain
 // keeps is future work: today the bucket only grows.
 //

@@ -347,7 +347,10 @@ func (a *arena) reserve(n int) {
 	if cap(a.recs)-len(a.recs) >= n {
 		return
 	}
-	if a.lend != nil && n <= recChunk {
+	// A small batch's first chunk is made to its size: lending it a full
+	// chunk would hold 256 KiB per batch until the transaction commits,
+	// and a run of blocks commits many batches at once.
+	if a.lend != nil && a.chunk == recChunk && n <= recChunk {
 		a.recs = a.lend.lendChunk()
 		return
 	}
