@@ -7,6 +7,12 @@
 // consensus and lives in node/wire and node/state; this package only
 // plans and signs those transactions through wallet/plan.
 //
+// With relay lineups (hops > 0) the worker hands its result on instead:
+// relays drawn by the chain fetch the envelope chain (relay.go), check it
+// against the chain, recompute from their own reads, countersign, and
+// pass it on; the requester's node fetches the whole chain from the last
+// relay and checks every signature and hash before it keeps the result.
+//
 // The service runs as a node/daemon Component. Faces (CLI, TUI) use it
 // through API, in process or over the local API.
 package market

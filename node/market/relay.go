@@ -56,6 +56,7 @@ const (
 	handoffTTL   = 600
 	handoffEvery = 2
 	handoffBurst = 32
+	fetchDial    = 5 * time.Second
 	handoffRate  = 4.0
 )
 
@@ -275,9 +276,11 @@ func (s *Service) fetch(ctx context.Context, to peer.ID, bounty wire.Hash) (*Pac
 		}
 		return p, nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, streamTimeout)
-	defer cancel()
-	st, err := s.deps.Host.LibP2P().NewStream(ctx, to, ProtoFetch(s.deps.Net))
+	// A holder that cannot be reached must not hold the relay up for long:
+	// it tries the next one.
+	dctx, dcancel := context.WithTimeout(ctx, fetchDial)
+	st, err := s.deps.Host.LibP2P().NewStream(dctx, to, ProtoFetch(s.deps.Net))
+	dcancel()
 	if err != nil {
 		return nil, err
 	}

@@ -45,9 +45,14 @@ func (r *relayNet) runCheat(price uint64, request wire.Hash, hops int) wire.Hash
 	r.t.Helper()
 	h0 := r.by.Chain().Tip().Height
 	id := r.send(r.req, plan.Bounty{Request: request, Amount: price, Deadline: h0 + 60, Worker: r.work.Key.PubKey(), Hops: uint8(hops)})
-	r.mineUntil(50, "the contest is decided", func() bool {
-		return r.state(id) != "" && r.bounty(id).Contest == market.ContestWorkerWrong
-	})
+	for range 60 {
+		if r.state(id) != "" && r.bounty(id).Contest == market.ContestWorkerWrong {
+			return id
+		}
+		r.mine(1)
+	}
+	b := r.bounty(id)
+	r.t.Fatalf("the contest is not decided after 60 blocks: bounty %s contest %q lineup %+v jury %+v", b.State, b.Contest, b.Lineup, b.Jury)
 	return id
 }
 
@@ -101,30 +106,46 @@ func TestDevnetCheatingWorkerIsCaughtEveryRun(t *testing.T) {
 
 // TestDevnetCheatingRelayIsCaughtByTheNextRelay: relay A runs the
 // cheating worker's transform, so it countersigns the worker's wrong
-// result; whenever it is drawn before an honest relay, that relay
-// catches the result, the jury decides the worker wrong, and A loses
-// part of its stake and gains a lost mark. Runs until A was drawn
-// first at least twice; every run ends with the worker caught.
+// result. Each run where A is drawn first in a hops-2 lineup, the next
+// (honest) relay catches the result, the jury (the two other honest
+// relays) decides the worker wrong, and A loses part of its stake and
+// gains a lost mark: caught every run. Runs where A is not drawn first
+// are left to their deadline (with A on a jury of two, an honest catch
+// can end without a majority: that is the chain's rule, not this test's
+// subject). Runs until A was drawn first twice.
 func TestDevnetCheatingRelayIsCaughtByTheNextRelay(t *testing.T) {
-	r := newRelayNetOf(t, netSpec{relays: []relaySpec{{cheat: true, stake: 4}, {}, {}}, cheating: true})
+	r := newRelayNetOf(t, netSpec{relays: []relaySpec{{cheat: true, stake: 4}, {}, {}, {}}, cheating: true})
 	ctx := context.Background()
 	q, row := r.hopRow(2)
 	net := r.h.Params().Net
 	cheat := wire.EncodeAddress(net, r.relays[0].Key.PubKey())
 	seen := 0
 	for run := 0; seen < 2; run++ {
-		if run == 30 {
-			t.Fatalf("the cheating relay was drawn first only %d times in 30 runs", seen)
+		if run == 20 {
+			t.Fatalf("the cheating relay was drawn first only %d times in 20 runs", seen)
 		}
-		id := r.runCheat(row.Price, q.Request, 2)
-		b := r.bounty(id)
-		if b.Lineup[0].Relay != cheat || b.Lineup[0].State != "countersigned" {
+		h0 := r.by.Chain().Tip().Height
+		id := r.send(r.req, plan.Bounty{Request: q.Request, Amount: row.Price, Deadline: h0 + 60, Worker: r.work.Key.PubKey(), Hops: 2})
+		r.mineUntil(5, "the lineup is drawn", func() bool {
+			return r.state(id) != "" && r.bounty(id).Drawn != 0
+		})
+		if b := r.bounty(id); len(b.Lineup) == 0 || b.Lineup[0].Relay != cheat {
 			continue
 		}
 		seen++
+		for range 60 {
+			if r.bounty(id).Contest == market.ContestWorkerWrong {
+				break
+			}
+			r.mine(1)
+		}
+		b := r.bounty(id)
+		if b.Contest != market.ContestWorkerWrong || b.Lineup[0].State != "countersigned" {
+			t.Fatalf("run %d: bounty %s contest %q lineup %+v jury %+v", run, b.State, b.Contest, b.Lineup, b.Jury)
+		}
 		rep, _ := r.by.API.Reputation(ctx, cheat)
-		if rep.Lost == 0 {
-			t.Fatalf("run %d: the cheating relay countersigned a wrong result and kept a clean record %+v", run, rep)
+		if rep.Lost < uint64(seen) {
+			t.Fatalf("run %d: the cheating relay countersigned a wrong result and kept its record %+v", run, rep)
 		}
 		ri, err := r.by.API.Relay(ctx, cheat)
 		if err != nil || ri.Stake >= 4*r.h.Params().RelayMinStake {
