@@ -15,6 +15,7 @@ import (
 // with their connectors, mode and interval; a branch opens its details;
 // the root opens its blocks.
 func TestBlocktreeShowsTheTree(t *testing.T) {
+	t.Parallel()
 	h := newReadyHarness(t, 9_999, 80, 24)
 	h.press("2")
 	h.mustSee("15 chains · 5 stored in full")
@@ -50,6 +51,7 @@ func TestBlocktreeShowsTheTree(t *testing.T) {
 // tree while the screen is open, one call at a time; events that arrive
 // while a call is out make exactly one more.
 func TestTreeRefreshIsCoalesced(t *testing.T) {
+	t.Parallel()
 	h := newReadyHarness(t, 100, 80, 24)
 	h.press("2")
 	bt := h.a.screens[tabBlocktree].(*blocktreeScreen)
@@ -96,6 +98,7 @@ func TestTreeRefreshIsCoalesced(t *testing.T) {
 // nonce; with enough credit, no stamp. Reading it back shows its chain
 // and root confirmations.
 func TestPutOnABranch(t *testing.T) {
+	t.Parallel()
 	h := newReadyHarness(t, 20, 120, 40)
 	h.api.accounts[testAddr] = node.AccountInfo{Balance: 100 * wire.Unit, NextNonce: 4}
 	h.exec(h.a.requestBalances())
@@ -167,6 +170,7 @@ func TestPutOnABranch(t *testing.T) {
 // TestBranchPutWithoutFunds: a stamp the balance cannot pay is refused
 // before anything is signed, in a sentence.
 func TestBranchPutWithoutFunds(t *testing.T) {
+	t.Parallel()
 	h := newReadyHarness(t, 20, 80, 24)
 	h.press("5", "p")
 	h.typeText("public/note")
@@ -182,6 +186,7 @@ func TestBranchPutWithoutFunds(t *testing.T) {
 // TestBranchPutOnAChainNotStored: the node's sentence about a chain it
 // keeps headers of only reaches the form.
 func TestBranchPutOnAChainNotStored(t *testing.T) {
+	t.Parallel()
 	h := newReadyHarness(t, 20, 120, 40)
 	h.api.accounts[testAddr] = node.AccountInfo{Balance: 100 * wire.Unit}
 	h.press("5", "p")
@@ -195,6 +200,7 @@ func TestBranchPutOnAChainNotStored(t *testing.T) {
 // TestBranchValueWaitsForItsCheckpoint: a branch value not yet
 // checkpointed is read again at each root block until it is.
 func TestBranchValueWaitsForItsCheckpoint(t *testing.T) {
+	t.Parallel()
 	h := newReadyHarness(t, 20, 80, 24)
 	h.api.values["public/note"] = node.ValueRecord{Key: "public/note", Value: "v", Size: 1, Height: 2, Confirmations: 1, Writer: testAddr, Chain: "01"}
 	h.press("5", "o")
@@ -211,6 +217,7 @@ func TestBranchValueWaitsForItsCheckpoint(t *testing.T) {
 // then a block with its transactions, then one transaction; esc climbs
 // back to the branch.
 func TestBlocktreeOpensABranch(t *testing.T) {
+	t.Parallel()
 	h := newReadyHarness(t, 9_999, 100, 30)
 	h.press("2", "down") // chain 0
 	h.press("enter")
@@ -243,6 +250,7 @@ func TestBlocktreeOpensABranch(t *testing.T) {
 // opened comes whole from a peer through the node, saying from whom; when
 // no peer sends it, the header stays with the node's sentence why.
 func TestBlocktreeBranchHeadersOnly(t *testing.T) {
+	t.Parallel()
 	h := newReadyHarness(t, 9_999, 100, 30)
 	h.press("2", "end", "enter") // chain 111, headers only
 	h.mustSee("chains › 111", "headers only", "a block opened comes from a peer")

@@ -18,6 +18,7 @@ import (
 // wallet: restore a wallet, start mining with one key, write public/hello
 // from the data screen and read it back there.
 func TestEmbeddedNode(t *testing.T) {
+	t.Parallel()
 	nodetest.Slow(t, "mines real blocks")
 	dir := t.TempDir()
 	p := consensus.Regtest()

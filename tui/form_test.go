@@ -10,6 +10,7 @@ import (
 // wrapping; a field the owner draws (nil) takes no typing; typing goes to
 // the focused input only.
 func TestFormFocus(t *testing.T) {
+	t.Parallel()
 	st := styles.Default(true)
 	a, b := newInput(st, "", "", 20), newInput(st, "", "", 20)
 	f := newForm(&a, &b, nil)

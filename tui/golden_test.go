@@ -234,6 +234,7 @@ func offers(n int) func(*fakeAPI) {
 }
 
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	for _, size := range []struct{ w, h int }{{80, 24}, {120, 40}} {
 		for _, c := range goldenCases {
 			t.Run(fmt.Sprintf("%s_%dx%d", c.name, size.w, size.h), func(t *testing.T) {

@@ -71,8 +71,10 @@ func (h *harness) exec(cmd tea.Cmd) {
 // cmdPatience is how long run waits for a command's message before taking
 // it for a long-running one (an event subscription) and moving on. Too
 // short, and a quick command on a loaded machine is lost (seen: the script
-// editor's confirmation, with three test suites running).
-const cmdPatience = 150 * time.Millisecond
+// editor's confirmation, with three test suites running; the wallet opening
+// at 150 ms with a load of 26). The tests run four at a time (TestMain), so
+// the waits overlap.
+const cmdPatience = 300 * time.Millisecond
 
 // run executes cmd and returns its messages, flattening batches.
 func (h *harness) run(cmd tea.Cmd) []tea.Msg {

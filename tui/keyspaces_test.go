@@ -81,6 +81,7 @@ func ownedKeyspaces(api *fakeAPI) {
 }
 
 func TestFixtureScriptsCompile(t *testing.T) {
+	t.Parallel()
 	for i, src := range []string{blogScript, editedScript} {
 		if _, err := script.Compile([]byte(src)); err != nil {
 			t.Fatalf("case %d: %v", i, err)
@@ -104,6 +105,7 @@ func newKeyspaceHarness(t *testing.T, w, ht int) *harness {
 func (h *harness) keyspaces() *keyspacesView { return h.a.screens[tabData].(*dataScreen).ks }
 
 func TestKeyspaceListAndShow(t *testing.T) {
+	t.Parallel()
 	h := newKeyspaceHarness(t, 80, 24)
 	h.mustSee("erik", "erik/blog", "games", "#9,870", "none")
 	h.mustNotSee("alice") // not ours
@@ -119,6 +121,7 @@ func TestKeyspaceListAndShow(t *testing.T) {
 }
 
 func TestKeyspaceOpenAnyName(t *testing.T) {
+	t.Parallel()
 	h := newKeyspaceHarness(t, 80, 24)
 	h.press("o")
 	h.typeText("alice")
@@ -136,6 +139,7 @@ func TestKeyspaceOpenAnyName(t *testing.T) {
 }
 
 func TestKeyspaceBuyRefusesInvalidNames(t *testing.T) {
+	t.Parallel()
 	cases := []struct{ name, want string }{
 		{"", "Enter the name of a keyspace"},
 		{"public", "public is open to everyone"},
@@ -165,6 +169,7 @@ func TestKeyspaceBuyRefusesInvalidNames(t *testing.T) {
 }
 
 func TestKeyspaceBuyNeedsConfirmation(t *testing.T) {
+	t.Parallel()
 	h := newKeyspaceHarness(t, 80, 24)
 	h.press("b")
 	h.typeText("bitverse")
@@ -214,6 +219,7 @@ func TestKeyspaceBuyNeedsConfirmation(t *testing.T) {
 }
 
 func TestKeyspaceBuyNeedsFunds(t *testing.T) {
+	t.Parallel()
 	h := newKeyspaceHarness(t, 80, 24)
 	h.api.accounts[testAddr] = node.AccountInfo{Balance: wire.Unit / 2, NextNonce: 7}
 	h.press("b")
@@ -226,6 +232,7 @@ func TestKeyspaceBuyNeedsFunds(t *testing.T) {
 }
 
 func TestKeyspaceEditScript(t *testing.T) {
+	t.Parallel()
 	h := newKeyspaceHarness(t, 80, 24)
 	h.press("e") // erik, the first: the test editor saves editedScript
 	h.mustSee("Replace the access script of erik?", view.Bytes(len(blogScript))+" → "+view.Bytes(len(editedScript)))
@@ -244,6 +251,7 @@ func TestKeyspaceEditScript(t *testing.T) {
 }
 
 func TestKeyspaceEditUnchangedSendsNothing(t *testing.T) {
+	t.Parallel()
 	h := newKeyspaceHarness(t, 80, 24)
 	h.a.s.runExec = testEditor(nil) // saved as it was
 	h.press("e")
@@ -256,6 +264,7 @@ func TestKeyspaceEditUnchangedSendsNothing(t *testing.T) {
 }
 
 func TestKeyspaceEditThatDoesNotCompileIsKept(t *testing.T) {
+	t.Parallel()
 	h := newKeyspaceHarness(t, 80, 24)
 	broken := "function validate(write, ctx) { return (; }\n"
 	h.a.s.runExec = testEditor([]byte(broken))
@@ -283,6 +292,7 @@ func TestKeyspaceEditThatDoesNotCompileIsKept(t *testing.T) {
 }
 
 func TestPutShowsTheScriptsReason(t *testing.T) {
+	t.Parallel()
 	h := newKeyspaceHarness(t, 80, 24)
 	h.press("K", "p")
 	h.typeText("alice/hello")
@@ -301,6 +311,7 @@ func TestPutShowsTheScriptsReason(t *testing.T) {
 }
 
 func TestPutIntoAKeyspaceNobodyOwns(t *testing.T) {
+	t.Parallel()
 	h := newKeyspaceHarness(t, 80, 24)
 	h.api.refuse = func(tx *wire.Tx) error {
 		return fmt.Errorf("%w: %w", mempool.ErrBadTx, consensus.Rule(consensus.ErrNoKeyspace,
@@ -315,6 +326,7 @@ func TestPutIntoAKeyspaceNobodyOwns(t *testing.T) {
 }
 
 func TestKeyspaceScriptRefusedByTheCurrentScript(t *testing.T) {
+	t.Parallel()
 	h := newKeyspaceHarness(t, 80, 24)
 	h.api.refuse = func(tx *wire.Tx) error {
 		if _, ok := tx.Body.(wire.KeyspaceScript); ok {
@@ -333,6 +345,7 @@ func TestKeyspaceScriptRefusedByTheCurrentScript(t *testing.T) {
 // Keyspace transactions fit the 9-cell type column of the history and the
 // block's transaction list.
 func TestTxKindFitsTheColumn(t *testing.T) {
+	t.Parallel()
 	for i, ty := range []wire.TxType{wire.TxCoinbase, wire.TxTransfer, wire.TxPut, wire.TxKeyspaceBuy, wire.TxKeyspaceScript, wire.TxKeyspaceTransfer} {
 		if k := txKind(ty.String()); len(k) > 9 || k == "" {
 			t.Errorf("case %d: %s shows as %q", i, ty, k)
@@ -344,6 +357,7 @@ func TestTxKindFitsTheColumn(t *testing.T) {
 // it (the renderer race of charmbracelet/bubbletea#1778), and its error
 // comes through.
 func TestSettledCmdTakesAtLeastExecSettle(t *testing.T) {
+	t.Parallel()
 	for i, name := range []string{"true", "false"} {
 		start := time.Now()
 		err := settledCmd{exec.Command(name)}.Run()

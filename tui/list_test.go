@@ -10,6 +10,7 @@ import (
 // page, first and last only for lists that jump, and the window follows
 // the cursor and never runs past the last row.
 func TestCursorList(t *testing.T) {
+	t.Parallel()
 	km := keymap.Default()
 	cases := []struct {
 		keys        []string

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"flag"
 	"os"
 	"testing"
 
@@ -15,5 +16,20 @@ func TestMain(m *testing.M) {
 	script.MaybeRunWorker()
 	// The wallets the tests make are throwaway: cheap scrypt.
 	wallet.CheapKeystoresForTests()
+	flag.Parse()
+	if !parallelGiven() && !raceEnabled {
+		// These tests mostly wait (a command's patience, a screen
+		// settling) and use little CPU: four at a time on two cores
+		// takes a third of the time one at a time does. More, and on a
+		// loaded machine a quick command can miss its patience.
+		flag.Set("test.parallel", "4")
+	}
 	os.Exit(m.Run())
+}
+
+// parallelGiven reports whether -test.parallel was on the command line.
+func parallelGiven() bool {
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == "test.parallel" })
+	return given
 }

@@ -55,6 +55,7 @@ func (h *harness) quote(expr string) {
 // price table, but a burst of them while a read is out asks once more,
 // not once per event; the rows shown are the latest.
 func TestMarketTableUpdatesLiveOneCallAtATime(t *testing.T) {
+	t.Parallel()
 	h := newMarketHarness(t)
 	h.quote(bwExpr)
 	h.mustSee("Waiting for offers")
@@ -85,6 +86,7 @@ func TestMarketTableUpdatesLiveOneCallAtATime(t *testing.T) {
 // TestMarketRowThatNeedsRelaysIsNotFunded: enter on a row with hops says
 // why in a sentence and plans nothing.
 func TestMarketRowThatNeedsRelaysIsNotFunded(t *testing.T) {
+	t.Parallel()
 	h := newMarketHarness(t)
 	h.api.market.setTable(bwExpr, marketRows(3)...)
 	h.quote(bwExpr)
@@ -98,6 +100,7 @@ func TestMarketRowThatNeedsRelaysIsNotFunded(t *testing.T) {
 // TestMarketBadRequestSaysWhereAndWhat: the service's parse error shows
 // under the box, which keeps the text for editing.
 func TestMarketBadRequestSaysWhereAndWhat(t *testing.T) {
+	t.Parallel()
 	h := newMarketHarness(t)
 	h.quote(`photo"`)
 	h.mustSee("expected ( to open a key or a transform", `photo"`)
@@ -109,6 +112,7 @@ func TestMarketBadRequestSaysWhereAndWhat(t *testing.T) {
 // TestMarketAcceptNeedsServing: a on an open bounty asks the worker to
 // take it; while the node does not serve, a sentence says how to start.
 func TestMarketAcceptNeedsServing(t *testing.T) {
+	t.Parallel()
 	h := newMarketHarness(t)
 	h.api.market.serve.On = false
 	h.press("ctrl+r", "o")
@@ -134,6 +138,7 @@ func TestMarketAcceptNeedsServing(t *testing.T) {
 // TestMarketOpenBountiesFilter keeps the bounties whose request names
 // the transform, under the price and with enough blocks left.
 func TestMarketOpenBountiesFilter(t *testing.T) {
+	t.Parallel()
 	h := newMarketHarness(t)
 	h.press("o", "/")
 	h.typeText("json")
@@ -154,6 +159,7 @@ func TestMarketOpenBountiesFilter(t *testing.T) {
 // TestMarketSettleAndDisputeRules are the checks made before planning,
 // by role and height (the node checks again).
 func TestMarketSettleAndDisputeRules(t *testing.T) {
+	t.Parallel()
 	s := &common{accounts: (&fakeWallet{probe: &probe{}}).Accounts(), haveStatus: true}
 	s.status.Height = 100
 	committed := bountyInfo{State: bountyCommitted, Requester: testAddr, Worker: otherAddr, SettleAfter: 106}
@@ -195,6 +201,7 @@ func TestMarketSettleAndDisputeRules(t *testing.T) {
 // wallet's shows by itself, decoded as the data screen does (the image
 // drawn with half blocks), and esc goes back.
 func TestMarketResultOpensWhenItArrives(t *testing.T) {
+	t.Parallel()
 	h := newMarketHarness(t)
 	h.press("b")
 	h.mustSee("dispute window")
@@ -211,6 +218,7 @@ func TestMarketResultOpensWhenItArrives(t *testing.T) {
 // one that does not run it) gets a sentence, and every market key is
 // harmless.
 func TestMarketWithoutAServiceSaysSo(t *testing.T) {
+	t.Parallel()
 	api := newFakeAPI(100)
 	ws := &fakeWallets{probe: api.probe, exists: true}
 	opts := testOptions(api)
@@ -233,6 +241,7 @@ func TestMarketWithoutAServiceSaysSo(t *testing.T) {
 // TestMarketJobEventRefreshesServeStatus: a job's change re-reads what
 // the node earned.
 func TestMarketJobEventRefreshesServeStatus(t *testing.T) {
+	t.Parallel()
 	h := newMarketHarness(t)
 	h.mustSee("earned 0.3 BVS")
 	h.api.market.mu.Lock()
@@ -248,6 +257,7 @@ func TestMarketJobEventRefreshesServeStatus(t *testing.T) {
 // a command); until then the market screen says it is starting, then it
 // listens to the market and reads it.
 func TestEmbeddedMarketStartsWithTheWalletsKey(t *testing.T) {
+	t.Parallel()
 	api := newFakeAPI(100)
 	ws := &fakeWallets{probe: api.probe, exists: true}
 	opts := testOptions(api)
@@ -311,6 +321,7 @@ func (h *harness) submittedBody() wire.Body {
 // bounty's progress shows under the table, and its result opens by
 // itself when it arrives.
 func TestMarketFundRowPlansReviewsAndSubmitsTheBounty(t *testing.T) {
+	t.Parallel()
 	h := newMarketHarness(t)
 	h.api.accounts[testAddr] = node.AccountInfo{Address: testAddr, Balance: 10 * wire.Unit, NextNonce: 3}
 	h.api.market.setTable(bwExpr, marketRows(3)...)
@@ -353,6 +364,7 @@ func TestMarketFundRowPlansReviewsAndSubmitsTheBounty(t *testing.T) {
 // a dispute costs (the amount is burned) before anything is signed; n
 // sends nothing, y sends the dispute. s from a result settles it.
 func TestMarketDisputeAsksFirst(t *testing.T) {
+	t.Parallel()
 	h := newMarketHarness(t)
 	h.api.accounts[testAddr] = node.AccountInfo{Address: testAddr, Balance: 10 * wire.Unit, NextNonce: 3}
 	h.press("b")
@@ -385,6 +397,7 @@ func TestMarketDisputeAsksFirst(t *testing.T) {
 // no market service (the local API says so), the screen says so in a
 // sentence instead of showing errors.
 func TestMarketOfARemoteNodeWithoutOneSaysSo(t *testing.T) {
+	t.Parallel()
 	h := newMarketHarness(t)
 	h.send(serveMsg{err: fmt.Errorf("market_serve_status: %w", rpc.ErrNoMarket)})
 	h.mustSee("This node offers no compute market")
@@ -395,6 +408,7 @@ func TestMarketOfARemoteNodeWithoutOneSaysSo(t *testing.T) {
 // TestMarketOpenBountiesNameRequestsQuotedHere: an open bounty whose
 // request this UI quoted shows the request's text, not its hash.
 func TestMarketOpenBountiesNameRequestsQuotedHere(t *testing.T) {
+	t.Parallel()
 	h := newMarketHarness(t)
 	h.press("o")
 	h.mustSee(view.Short(requestID(bwExpr).String(), 12))

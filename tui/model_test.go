@@ -11,6 +11,7 @@ import (
 )
 
 func TestSetupCreateConfirmsThreeWords(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, 20, false)
 	h.send(tea.WindowSizeMsg{Width: 80, Height: 24})
 	h.mustSee("Welcome to Bitverse", "create a new wallet")
@@ -48,6 +49,7 @@ func TestSetupCreateConfirmsThreeWords(t *testing.T) {
 }
 
 func TestSetupUnlockWrongPassphraseRetries(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, 20, true)
 	h.send(tea.WindowSizeMsg{Width: 80, Height: 24})
 	h.mustSee("Open your wallet")
@@ -65,6 +67,7 @@ func TestSetupUnlockWrongPassphraseRetries(t *testing.T) {
 }
 
 func TestSetupUnlockFromEnvironment(t *testing.T) {
+	t.Parallel()
 	api := newFakeAPI(5)
 	ws := &fakeWallets{probe: api.probe, exists: true}
 	d := testDeps(api, ws)
@@ -79,6 +82,7 @@ func TestSetupUnlockFromEnvironment(t *testing.T) {
 }
 
 func TestSetupRestore(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, 20, false)
 	h.send(tea.WindowSizeMsg{Width: 80, Height: 24})
 	h.press("r")
@@ -99,6 +103,7 @@ func TestSetupRestore(t *testing.T) {
 }
 
 func TestNavigationTabsAndNumbers(t *testing.T) {
+	t.Parallel()
 	h := newReadyHarness(t, 20, 80, 24)
 	titles := []string{"Home", "Blocktree", "Mining", "Wallet", "Data", "Market"}
 	for i := range titles {
@@ -127,6 +132,7 @@ func TestNavigationTabsAndNumbers(t *testing.T) {
 }
 
 func TestMiningToggleWithOneKey(t *testing.T) {
+	t.Parallel()
 	h := newReadyHarness(t, 20, 80, 24)
 	h.press("3")
 	h.mustSee("○ stopped")
@@ -140,6 +146,7 @@ func TestMiningToggleWithOneKey(t *testing.T) {
 }
 
 func TestBlocktreeDrillDown(t *testing.T) {
+	t.Parallel()
 	h := newReadyHarness(t, 30, 80, 24)
 	h.press("2")
 	h.mustSee("15 chains", "├─ 0", "headers")
@@ -154,6 +161,7 @@ func TestBlocktreeDrillDown(t *testing.T) {
 }
 
 func TestQuitAsksWhenAFormIsDirty(t *testing.T) {
+	t.Parallel()
 	h := newReadyHarness(t, 20, 80, 24)
 	h.press("4", "s")
 	h.typeText("bvd1")
@@ -171,6 +179,7 @@ func TestQuitAsksWhenAFormIsDirty(t *testing.T) {
 }
 
 func TestGlobalKeysIgnoredWhileTyping(t *testing.T) {
+	t.Parallel()
 	h := newReadyHarness(t, 20, 80, 24)
 	h.press("5", "p")
 	h.typeText("q2m?")
@@ -181,6 +190,7 @@ func TestGlobalKeysIgnoredWhileTyping(t *testing.T) {
 }
 
 func TestSendRefusesInvalidAddress(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		to, amount, want string
 	}{
@@ -214,6 +224,7 @@ func TestSendRefusesInvalidAddress(t *testing.T) {
 }
 
 func TestSendNeedsConfirmation(t *testing.T) {
+	t.Parallel()
 	h := newReadyHarness(t, 20, 80, 24)
 	h.api.accounts[testAddr] = node.AccountInfo{Balance: 100 * wire.Unit, NextNonce: 4}
 	h.exec(h.a.requestBalances())
@@ -250,6 +261,7 @@ func TestSendNeedsConfirmation(t *testing.T) {
 }
 
 func TestPutAndReadBack(t *testing.T) {
+	t.Parallel()
 	h := newReadyHarness(t, 20, 80, 24)
 	h.api.accounts[testAddr] = node.AccountInfo{Balance: 100 * wire.Unit, NextNonce: 1}
 	h.exec(h.a.requestBalances())
@@ -277,6 +289,7 @@ func TestPutAndReadBack(t *testing.T) {
 }
 
 func TestBlockListFetchesOnlyTheVisibleWindow(t *testing.T) {
+	t.Parallel()
 	h := newReadyHarness(t, 9_999, 80, 24)
 	h.press("2", "enter")
 	h.mustSee("#9,999")
@@ -294,6 +307,7 @@ func TestBlockListFetchesOnlyTheVisibleWindow(t *testing.T) {
 }
 
 func TestNewAccount(t *testing.T) {
+	t.Parallel()
 	h := newReadyHarness(t, 20, 80, 24)
 	h.press("4", "a")
 	h.typeText("default")
@@ -313,6 +327,7 @@ func TestNewAccount(t *testing.T) {
 // node's status (no path, no per-chain counts) shows the root and the
 // total; stopped, no path.
 func TestMiningShowsPathAndFoundByChain(t *testing.T) {
+	t.Parallel()
 	h := newReadyHarness(t, 20, 100, 30)
 	st := h.api.status
 	st.Mining, st.BlocksFound, st.MinePath, st.FoundByChain = true, 12, "101", map[string]uint64{"101": 7, "/": 3, "1": 2, "10": 0}
@@ -336,6 +351,7 @@ func TestMiningShowsPathAndFoundByChain(t *testing.T) {
 // (paid, pending with the root height of the next payout, voided), asked
 // again of the node when a block connects; none yet says how they come.
 func TestMiningShowsBranchPayouts(t *testing.T) {
+	t.Parallel()
 	h := newReadyHarness(t, 20, 120, 40)
 	h.press("3")
 	h.mustSee("payouts    none yet · branch blocks are paid by root checkpoints", "coinbase")

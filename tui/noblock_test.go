@@ -20,6 +20,7 @@ import (
 // fakes' probe, that no node or wallet call was made while Update or View
 // ran: every one came from a command.
 func TestNoCallsFromUpdateOrView(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, 300, false)
 	h.api.accounts[testAddr] = node.AccountInfo{Balance: 500 * wire.Unit, Immature: 50 * wire.Unit, NextNonce: 2}
 	h.api.values["public/hello"] = node.ValueRecord{Key: "public/hello", Value: "world", Size: 5, Height: 290, Confirmations: 11, Writer: testAddr}
@@ -105,6 +106,7 @@ func TestNoCallsFromUpdateOrView(t *testing.T) {
 // must keep returning, since only the commands (run here on their own
 // goroutines, where they stay blocked) talk to the node.
 func TestUpdateDoesNotWaitForTheNode(t *testing.T) {
+	t.Parallel()
 	api := newFakeAPI(100)
 	ws := &fakeWallets{probe: api.probe, exists: true}
 	api.gate = make(chan struct{})
@@ -179,6 +181,7 @@ func TestUpdateDoesNotWaitForTheNode(t *testing.T) {
 // running from before (which a loaded machine makes outlive the harness's
 // patience).
 func TestProbeCountsOnlyTheUpdateGoroutine(t *testing.T) {
+	t.Parallel()
 	p := &probe{}
 	p.enter()
 	done := make(chan struct{})

@@ -39,6 +39,7 @@ func hugePNG(w, h uint32) []byte {
 }
 
 func TestPreviewRefusesAnImageDeclaring60000x60000(t *testing.T) {
+	t.Parallel()
 	raw := hugePNG(60000, 60000)
 	p := decodePreview(node.ValueRecord{Value: base64.StdEncoding.EncodeToString(raw), Encoding: "base64", Size: len(raw)})
 	if p.kind != previewTooLarge || p.img != nil {

@@ -12,6 +12,7 @@ import (
 // down to far below 80×24, and checks that the drawing fills the window
 // exactly: as many lines as rows, none wider than the columns.
 func TestResizeKeepsTheWindow(t *testing.T) {
+	t.Parallel()
 	sizes := []struct{ w, h int }{{80, 24}, {120, 40}, {100, 30}, {200, 60}, {60, 20}, {40, 12}, {20, 6}}
 	visits := [][]string{
 		{"1"}, {"?"}, {"?", "2"}, {"enter"}, {"enter"}, {"down", "enter"}, {"esc", "esc", "esc"},

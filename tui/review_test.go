@@ -27,6 +27,7 @@ func twoSteps() *txPlan {
 // TestSignFlowTakesOnlyRepliesToItsOwnRequest: a reply with another
 // request ID (another component's, or an abandoned run's) changes nothing.
 func TestSignFlowTakesOnlyRepliesToItsOwnRequest(t *testing.T) {
+	t.Parallel()
 	c := testCommon()
 	f := newSignFlow(c)
 	var got reqID
@@ -59,6 +60,7 @@ func TestSignFlowTakesOnlyRepliesToItsOwnRequest(t *testing.T) {
 // the flow waits for a block to hold it, then submits the write; esc while
 // waiting stops and says which step was left pending.
 func TestSignFlowSubmitsStepsInOrderAndWaitsBetween(t *testing.T) {
+	t.Parallel()
 	c := testCommon()
 	f := newSignFlow(c)
 	f.start(func(reqID) tea.Cmd { return nil })
@@ -100,6 +102,7 @@ func TestSignFlowSubmitsStepsInOrderAndWaitsBetween(t *testing.T) {
 // TestSignFlowRefusalAndBack: n at the review goes back with nothing
 // sent; a refused step ends the run and names the step.
 func TestSignFlowRefusalAndBack(t *testing.T) {
+	t.Parallel()
 	c := testCommon()
 	f := newSignFlow(c)
 	f.start(func(reqID) tea.Cmd { return nil })

@@ -28,7 +28,8 @@
 // value, and the XChaCha20-Poly1305 ciphertext of the mnemonic and the
 // account list, with the header fields as associated data (see keystore.go
 // for the exact layout). New files use scrypt N=2^17, r=8, p=1; a file keeps
-// the parameters it records, so older files (N=2^15) still open. The mnemonic
+// the parameters it records, so older files (N=2^15) still open. Only a test
+// binary can make cheaper ones (CheapKeystoresForTests, N=2^10). The mnemonic
 // and keys are never written unencrypted. Every write goes to a temporary
 // file that is synced and then renamed over the old one, so a crash leaves
 // either the old wallet or the new one, never half of either.

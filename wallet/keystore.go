@@ -50,7 +50,8 @@ const (
 // Scrypt cost for new keystores: N=2^17, r=8, p=1 takes 128 MiB and about
 // 0.4 s, paid once per open. Files keep the N they were written with, so
 // keystores from before (N=2^15) still open. Tests lower scryptN to run
-// faster; nothing else changes them.
+// faster (this package's directly, others through CheapKeystoresForTests,
+// which only a test binary can use); nothing else changes them.
 var (
 	scryptN = 1 << 17
 	scryptR = 8

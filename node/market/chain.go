@@ -89,11 +89,12 @@ func latest(entries []Slot) []Slot {
 	return out
 }
 
-// Relayed reports whether the bounty runs with relays: it asked for hops
-// and its lineup is not drawn yet or still has a slot (a lineup the
-// registry could not fill at all leaves a zero-hop bounty, PROTOCOL §19).
+// Relayed reports whether the bounty runs with relays, as the chain
+// judges it: it asked for hops and its lineup is not drawn yet or still
+// has a slot, or a contest is open (a lineup the registry could not fill
+// at all leaves a zero-hop bounty, PROTOCOL §19).
 func (b *Bounty) Relayed() bool {
-	return b.Hops > 0 && (b.Drawn == 0 || len(b.CurrentLineup()) > 0)
+	return b.Hops > 0 && (b.Drawn == 0 || len(b.CurrentLineup()) > 0 || b.Contest == ContestOpen)
 }
 
 // LineupDone reports whether the lineup is drawn and every current slot

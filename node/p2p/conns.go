@@ -48,11 +48,7 @@ func (c *conns) onConnected(conn network.Conn) {
 	if conn.Stat().Direction != network.DirOutbound || x.ctx == nil {
 		return // the dialer starts the handshake; the other side answers it
 	}
-	x.wg.Add(1)
-	go func() {
-		defer x.wg.Done()
-		c.handshake(p)
-	}()
+	x.spawn(func() { c.handshake(p) })
 }
 
 // handshake exchanges status with a new peer and remembers its addresses;

@@ -90,9 +90,7 @@ func (d *depFetcher) fetch(b *wire.Block, p peer.ID, depth int) {
 		d.inFlight[m.id] = true
 		d.mu.Unlock()
 		d.x.log.Debug("fetch a missing block", "chain", m.chain.String(), "block", m.id.Short(), "for", b.ID().Short(), "peer", p)
-		d.x.wg.Add(1)
-		go func() {
-			defer d.x.wg.Done()
+		d.x.spawn(func() {
 			defer func() {
 				d.mu.Lock()
 				delete(d.inFlight, m.id)
@@ -102,7 +100,7 @@ func (d *depFetcher) fetch(b *wire.Block, p peer.ID, depth int) {
 				d.x.log.Debug("fetch a missing block", "chain", m.chain, "block", m.id.Short(), "peer", p, "err", err)
 				d.x.syncer.poke()
 			}
-		}()
+		})
 	}
 }
 

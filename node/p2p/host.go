@@ -88,12 +88,14 @@ type Host struct {
 	counters counters
 	bytes    *metrics.BandwidthCounter
 
-	ctx     context.Context
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
-	started atomic.Bool
-	closed  atomic.Bool
-	closeMu sync.Mutex
+	ctx      context.Context
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	started  atomic.Bool
+	closed   atomic.Bool
+	closeMu  sync.Mutex
+	spawnMu  sync.Mutex // orders spawn's wg.Add before Close's wg.Wait
+	stopping bool       // Close has begun: spawn starts nothing (guarded by spawnMu)
 }
 
 // New creates the libp2p host (listening, with the identity from the data
@@ -260,6 +262,9 @@ func (x *Host) Close() error {
 	if x.started.Load() {
 		x.unannounce()
 		x.cancel()
+		x.spawnMu.Lock()
+		x.stopping = true
+		x.spawnMu.Unlock()
 		x.wg.Wait()
 		if x.mdns != nil {
 			x.mdns.Close()
@@ -277,6 +282,23 @@ func (x *Host) Close() error {
 		err = cerr
 	}
 	return err
+}
+
+// spawn runs f on a goroutine Close waits for, unless Close has begun.
+// libp2p calls us (stream handlers, connection events, gossip validators)
+// on goroutines of its own at any time, and a WaitGroup must not grow from
+// zero while Close waits on it.
+func (x *Host) spawn(f func()) {
+	x.spawnMu.Lock()
+	defer x.spawnMu.Unlock()
+	if x.stopping {
+		return
+	}
+	x.wg.Add(1)
+	go func() {
+		defer x.wg.Done()
+		f()
+	}()
 }
 
 // AddPeer connects to addr (a multiaddr ending in /p2p/<id>) and remembers

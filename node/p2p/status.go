@@ -93,13 +93,11 @@ func (x *Host) offerPools(p peer.ID, st *Status) {
 	if x.ctx == nil || !x.book.nextOffer(p, x.behindUs(st)) {
 		return
 	}
-	x.wg.Add(1)
-	go func() {
-		defer x.wg.Done()
+	x.spawn(func() {
 		ctx, cancel := context.WithTimeout(x.ctx, fetchTimeout)
 		defer cancel()
 		x.pushPool(ctx, p)
-	}()
+	})
 }
 
 // behindUs reports whether st shows less work than this node has on the

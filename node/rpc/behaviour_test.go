@@ -281,8 +281,42 @@ func TestBehavioursSameInProcessAndOverLocalAPI(t *testing.T) {
 			}
 			return []any{r, list}, nil
 		}},
+		{"a bounty with one hop draws the other relay into its lineup", func(ctx context.Context, f face) (any, error) {
+			nonce, err := rootNonce(ctx, f)
+			if err != nil {
+				return nil, err
+			}
+			if _, err := submit(ctx, f, wire.RootChain, wire.Transfer{To: bob.PubKey(), Amount: 5 * wire.Unit}, nonce); err != nil {
+				return nil, err
+			}
+			f.n.Mine(1)
+			reg := wire.NewTx(wire.RootChain, wire.RelayRegister{Stake: p.RelayMinStake, Caps: wire.RelayCapRecompute}, 0, 0)
+			p.SetMinFee(reg)
+			reg.Sign(p.Net, bob)
+			if _, err := f.api.SubmitTx(ctx, reg.Encode()); err != nil {
+				return nil, err
+			}
+			st, err := f.api.Status(ctx)
+			if err != nil {
+				return nil, err
+			}
+			id, err := submit(ctx, f, wire.RootChain, wire.Bounty{Request: wire.Sum([]byte("(public/relayed)")), Hops: 1,
+				Amount: 2 * wire.Unit, Deadline: st.Height + 30, Worker: key.PubKey()}, nonce+1)
+			if err != nil {
+				return nil, err
+			}
+			f.n.Mine(2)
+			b, err := f.api.Bounty(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			if b.Hops != 1 || len(b.Lineup) != 1 || b.Lineup[0].Relay != wire.EncodeAddress(p.Net, bob.PubKey()) || b.Lineup[0].State != "drawn" || b.Drawer == "" {
+				return nil, fmt.Errorf("%s: bounty %+v", f.name, b)
+			}
+			return b, nil
+		}},
 		{"a relay that never registered", func(ctx context.Context, f face) (any, error) {
-			return f.api.Relay(ctx, wire.EncodeAddress(p.Net, bob.PubKey()))
+			return f.api.Relay(ctx, wire.EncodeAddress(p.Net, harness.KeyFor("carol").PubKey()))
 		}},
 		{"a relay of neither an address nor a key", func(ctx context.Context, f face) (any, error) {
 			return f.api.Relay(ctx, "erik")

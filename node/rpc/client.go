@@ -148,6 +148,8 @@ func decodeError(eb errorBody) error {
 		base = market.ErrNotServing
 	case "no_market":
 		base = ErrNoMarket
+	case "no_identity":
+		base = market.ErrNoIdentity
 	}
 	return &RemoteError{Kind: eb.Kind, Msg: eb.Error, base: base}
 }

@@ -258,6 +258,8 @@ func classify(err error) (int, string, int) {
 		return http.StatusConflict, "not_serving", 0
 	case errors.Is(err, ErrNoMarket):
 		return http.StatusServiceUnavailable, "no_market", 0
+	case errors.Is(err, market.ErrNoIdentity):
+		return http.StatusConflict, "no_identity", 0
 	}
 	return http.StatusInternalServerError, "internal", 0
 }
