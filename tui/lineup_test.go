@@ -41,6 +41,7 @@ func (h *harness) setLineup(change func(b *bountyInfo)) {
 // again at each block: a slot countersigns, a silent one is missed and
 // redrawn, and a contest shows its jury.
 func TestMarketLineupAdvancesWithTheEnvelopeChain(t *testing.T) {
+	t.Parallel()
 	h := newLineupHarness(t)
 	h.mustSee("row 2 (2 hops)", "drawn at #9,992 by your block", "1 of 2 countersigned", "waiting since #9,997")
 
@@ -69,6 +70,7 @@ func TestMarketLineupAdvancesWithTheEnvelopeChain(t *testing.T) {
 // drawn yet says when it will be; a lineup shorter than its hops says
 // too few relays could be drawn.
 func TestMarketLineupBeforeTheDraw(t *testing.T) {
+	t.Parallel()
 	h := newLineupHarness(t)
 	h.setLineup(func(b *bountyInfo) { b.Drawn, b.Drawer, b.Lineup = 0, "", nil })
 	h.mustSee("drawn by the block after the bounty's")
@@ -82,6 +84,7 @@ func TestMarketLineupBeforeTheDraw(t *testing.T) {
 // "my bounties & jobs" (from the relay role's jobs) with the slot's
 // state as its countdown.
 func TestMarketListsJobsIRelay(t *testing.T) {
+	t.Parallel()
 	h := newLineupHarness(t)
 	h.mustSee("relay    committed       0.2 BVS  your slot 2 of 2: drawn")
 }

@@ -31,6 +31,7 @@ func newRelayHarness(t *testing.T) *harness {
 // TestMiningRTogglesRelayingAlone: R turns relaying on and off through the
 // market and says so; the miner stays as it was.
 func TestMiningRTogglesRelayingAlone(t *testing.T) {
+	t.Parallel()
 	h := newRelayHarness(t)
 	h.mustSee("○ off", "press R to relay", "1 in flight · 2 done · earned 0.027 BVS", "3 drawn by your blocks", "slot 2")
 	h.press("R")
@@ -51,6 +52,7 @@ func TestMiningRTogglesRelayingAlone(t *testing.T) {
 // TestMiningMStopsAndRestartsAllOfIt: m stops the miner and relaying at
 // once, and starts both again.
 func TestMiningMStopsAndRestartsAllOfIt(t *testing.T) {
+	t.Parallel()
 	h := newRelayHarness(t)
 	h.press("R", "m")
 	h.mustSee("● mining", "● relaying")
@@ -69,6 +71,7 @@ func TestMiningMStopsAndRestartsAllOfIt(t *testing.T) {
 // TestMiningMLeavesRelayingOffWhenItWasOff: m starts the miner only when
 // relaying was not on before.
 func TestMiningMLeavesRelayingOffWhenItWasOff(t *testing.T) {
+	t.Parallel()
 	h := newRelayHarness(t)
 	h.press("m")
 	h.mustSee("● mining", "○ off")
@@ -83,6 +86,7 @@ func TestMiningMLeavesRelayingOffWhenItWasOff(t *testing.T) {
 // relay: the screen says so, and R says it in a sentence instead of
 // calling anything.
 func TestMiningWithoutRelayRole(t *testing.T) {
+	t.Parallel()
 	h := newReadyHarness(t, 20, 120, 40)
 	h.press("3")
 	h.mustSee("this node has no serve identity to relay with")
@@ -98,6 +102,7 @@ func TestMiningWithoutRelayRole(t *testing.T) {
 // TestMiningRelayEarningsFollowJobs: a relay event re-reads the relay
 // status: a job that settles shows as done with what it paid.
 func TestMiningRelayEarningsFollowJobs(t *testing.T) {
+	t.Parallel()
 	h := newRelayHarness(t)
 	h.mustSee("1 in flight · 2 done")
 	h.api.market.mu.Lock()
@@ -113,6 +118,7 @@ func TestMiningRelayEarningsFollowJobs(t *testing.T) {
 // again at each block: unregistered says how to register, registered
 // shows fee, stake and record.
 func TestMiningShowsRelayRegistry(t *testing.T) {
+	t.Parallel()
 	h := newRelayHarness(t)
 	h.mustSee("not registered: bitverse relay register")
 	h.api.mu.Lock()
@@ -126,6 +132,7 @@ func TestMiningShowsRelayRegistry(t *testing.T) {
 // TestMiningRelayReadBeforeAToggleIsNotShown: a status read sent before R
 // that answers after it is read again, not shown as the new state.
 func TestMiningRelayReadBeforeAToggleIsNotShown(t *testing.T) {
+	t.Parallel()
 	h := newRelayHarness(t)
 	gen := h.a.s.relayGen
 	h.press("R")

@@ -240,7 +240,8 @@ relaying (on or off, relay jobs in flight and done, what they earned) and
 the relay lineups its blocks drew with the drawer's share.
 
 mine on and mine off start and stop all of it: the miner, and relaying
-when the node relays (bitverse relay on|off turns relaying alone).`,
+(on only when the serve identity is a registered relay; bitverse relay
+on|off turns relaying alone).`,
 		Args:      cobra.MaximumNArgs(1),
 		ValidArgs: []string{"on", "off"},
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -259,11 +260,17 @@ when the node relays (bitverse relay on|off turns relaying alone).`,
 				return err
 			}
 			fmt.Println("mining", args[0])
-			// Relaying goes with the miner: off always, on when the node
-			// has an identity to relay with.
-			if st, err := cl.Market().Relay(cmd.Context(), on); err == nil {
-				fmt.Println("relaying", map[bool]string{true: "on", false: "off"}[st.On])
+			// Relaying goes with the miner: off when it is on, on when
+			// the node's serve identity is a registered relay.
+			m := cl.Market()
+			st, err := relayingStatus(cmd.Context(), m)
+			if err != nil || st == nil || st.On == on || (on && !st.Registered) {
+				return nil
 			}
+			if st, err = m.Relay(cmd.Context(), on); err != nil {
+				return fmt.Errorf("mining is %s, but relaying could not be turned %s: %w", args[0], args[0], err)
+			}
+			fmt.Println("relaying", map[bool]string{true: "on", false: "off"}[st.On])
 			return nil
 		},
 	}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -12,12 +14,17 @@ import (
 // planned and confirmed like other spending (no confirmation on stdin:
 // nothing sent; a stake under the least and an unknown capability are
 // sentences), registers with --yes, shows in relay show, relay list and
-// relay (as snake_case JSON), and relay leave gives the stake back and
-// leaves the registry.
+// relay (as snake_case JSON); mine on|off turn relaying with the miner,
+// relay on|off alone; relay leave gives the stake back and leaves the
+// registry.
 func TestRelayRegisterShowLeave(t *testing.T) {
 	t.Parallel()
 	dir := fundedDataDir(t)
-	startNode(t, dir, "--mine")
+	pass := filepath.Join(t.TempDir(), "pass")
+	if err := os.WriteFile(pass, []byte("correct horse"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	startNode(t, dir, "--mine", "--serve", "--relay", "--passphrase-file", pass)
 	me := strings.TrimSpace(cliOK(t, dir, "wallet", "address"))
 	for _, tc := range []struct {
 		want string
@@ -57,10 +64,29 @@ func TestRelayRegisterShowLeave(t *testing.T) {
 	if out := cliOK(t, dir, "relay", "list"); !strings.Contains(out, short(me)) {
 		t.Fatalf("relay list: %s", out)
 	}
-	var st struct{ Registered bool }
-	if out := cliOK(t, dir, "relay", "--json"); json.Unmarshal([]byte(out), &st) != nil || !st.Registered {
-		t.Fatalf("relay --json after register: %s", out)
+	var st struct {
+		Registered bool
+		Relaying   struct{ On bool }
 	}
+	if out := cliOK(t, dir, "relay", "--json"); json.Unmarshal([]byte(out), &st) != nil || !st.Registered || !st.Relaying.On {
+		t.Fatalf("relay --json after register (node --relay): %s", out)
+	}
+	// mine off stops relaying with the miner; mine on starts both (the
+	// identity is registered); relay off turns relaying alone.
+	if out := cliOK(t, dir, "mine", "off"); !strings.Contains(out, "relaying off") {
+		t.Fatalf("mine off: %s", out)
+	}
+	if out := cliOK(t, dir, "mine", "--json"); json.Unmarshal([]byte(out), &st) != nil || st.Relaying.On {
+		t.Fatalf("mine --json after mine off: %s", out)
+	}
+	if out := cliOK(t, dir, "mine", "on"); !strings.Contains(out, "relaying on") {
+		t.Fatalf("mine on: %s", out)
+	}
+	cliOK(t, dir, "relay", "off")
+	if out := cliOK(t, dir, "relay"); !strings.Contains(out, "relaying:") || !strings.Contains(out, "off (bitverse relay on)") {
+		t.Fatalf("relay after relay off: %s", out)
+	}
+	cliOK(t, dir, "relay", "on")
 
 	cliOK(t, dir, "relay", "leave", "--yes", "--wait")
 	if _, stderr, code := cli(t, dir, nil, "relay", "show", me); code == 0 || !strings.Contains(stderr, "never registered") {
