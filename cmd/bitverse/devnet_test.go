@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -27,7 +28,8 @@ import (
 func TestDevnet(t *testing.T) {
 	t.Parallel() // its own data directories and processes
 	dir := t.TempDir()
-	var stdout, stderr bytes.Buffer
+	// Written by exec's copying goroutines while the test reads them.
+	var stdout, stderr lockedBuffer
 	cmd := exec.Command(bitverseBin(t), "devnet", "--nodes", "3", "--mine", "1", "--dir", dir)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
@@ -122,4 +124,23 @@ func TestDevnet(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, devnetFile)); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("devnet.json left behind: %v", err)
 	}
+}
+
+// lockedBuffer is a bytes.Buffer that one goroutine may write while
+// another reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
