@@ -60,6 +60,15 @@ type API interface {
 	// relays in public-key order, at most limit (0: 100) of them.
 	Relay(ctx context.Context, id string) (*RelayInfo, error)
 	Relays(ctx context.Context, limit int) ([]RelayInfo, error)
+
+	// Explore lists what this node has verified that is worth a look:
+	// keyspaces, recent writes, transforms, open bounties and busy
+	// branches (see Node.Explore for what it reads). Find matches text
+	// against keyspace names, key names and transform descriptions.
+	// AllKeyspaces pages through every keyspace in name order.
+	Explore(ctx context.Context, o ExploreOptions) (*Explore, error)
+	Find(ctx context.Context, text string, limit int) ([]FindResult, error)
+	AllKeyspaces(ctx context.Context, after string, limit int) (*KeyspacePage, error)
 }
 
 // Errors of the API.

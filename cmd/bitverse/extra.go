@@ -13,6 +13,7 @@ func extraCommands() []*cobra.Command {
 	cs = append(cs, bountyCommands()...)
 	cs = append(cs, marketCommands()...)
 	cs = append(cs, relayCommands())
+	cs = append(cs, exploreCommands()...)
 	addBountyAccept(cs)
 	return cs
 }

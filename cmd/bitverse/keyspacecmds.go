@@ -191,14 +191,48 @@ func printKeyspace(o io.Writer, k *node.KeyspaceInfo) {
 }
 
 func keyspaceListCmd() *cobra.Command {
+	var all bool
+	var after string
+	var limit int
 	c := &cobra.Command{
 		Use:   "list [ADDRESS]",
-		Short: "List the keyspaces an address (default: your account) owns",
-		Args:  cobra.MaximumNArgs(1),
+		Short: "List the keyspaces an address (default: your account) owns, or --all of them",
+		Long: `Lists the keyspaces an address (default: your account) owns. With --all it
+lists every keyspace of the network in name order, a page at a time
+(keyspaces live on the root chain, so every node holds all of them): the
+last line says how to ask for the next page.
+
+Examples:
+  bitverse keyspace list
+  bitverse keyspace list --all --limit 50
+  bitverse keyspace list --all --after erik`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if !all && (after != "" || limit != 0) {
+				return fmt.Errorf("--after and --limit page through --all; add --all")
+			}
+			if all && len(args) > 0 {
+				return fmt.Errorf("--all lists every keyspace; drop the address, or drop --all to list what it owns")
+			}
 			cl, err := dial()
 			if err != nil {
 				return err
+			}
+			if all {
+				page, err := cl.AllKeyspaces(cmd.Context(), after, limit)
+				if err != nil {
+					return err
+				}
+				return out(page, func(o io.Writer) {
+					if len(page.Keyspaces) == 0 {
+						fmt.Fprintln(o, "no keyspaces here; see what one costs with: bitverse keyspace price NAME")
+						return
+					}
+					printKeyspaceList(o, page.Keyspaces, true)
+					if page.Next != "" {
+						fmt.Fprintf(o, "more: bitverse keyspace list --all --after %s\n", page.Next)
+					}
+				})
 			}
 			var addr string
 			if len(args) == 1 {
@@ -222,17 +256,32 @@ func keyspaceListCmd() *cobra.Command {
 					fmt.Fprintln(o, "no keyspaces; see what one costs with: bitverse keyspace price NAME")
 					return
 				}
-				fmt.Fprintln(o, "NAME\tSCRIPT\tBOUGHT AT")
-				for _, k := range list {
-					s := "none"
-					if k.ScriptHash != "" {
-						s = k.ScriptHash[:16]
-					}
-					fmt.Fprintf(o, "%s\t%s\t%d\n", k.Name, s, k.Height)
-				}
+				printKeyspaceList(o, list, false)
 			})
 		},
 	}
+	c.Flags().BoolVar(&all, "all", false, "list every keyspace of the network, in name order")
+	c.Flags().StringVar(&after, "after", "", "with --all: start after this name")
+	c.Flags().IntVar(&limit, "limit", 0, "with --all: at most this many (default 100, at most 1000)")
 	addJSON(c)
 	return c
+}
+
+func printKeyspaceList(o io.Writer, list []node.KeyspaceInfo, owners bool) {
+	if owners {
+		fmt.Fprintln(o, "NAME\tSCRIPT\tBOUGHT AT\tOWNER\tDESCRIPTION")
+	} else {
+		fmt.Fprintln(o, "NAME\tSCRIPT\tBOUGHT AT")
+	}
+	for _, k := range list {
+		s := "none"
+		if k.ScriptHash != "" {
+			s = k.ScriptHash[:16]
+		}
+		if owners {
+			fmt.Fprintf(o, "%s\t%s\t%d\t%s\t%s\n", k.Name, s, k.Height, k.Owner, node.Describe([]byte(k.Script)))
+			continue
+		}
+		fmt.Fprintf(o, "%s\t%s\t%d\n", k.Name, s, k.Height)
+	}
 }

@@ -169,6 +169,7 @@ func (s *Server) Handler() http.Handler {
 	relayRoutes(mux, api)
 	previewRoutes(mux, api)
 	blocktreeRoutes(mux, api)
+	exploreRoutes(mux, api)
 	return s.auth(mux)
 }
 

@@ -695,3 +695,36 @@ func (b *Batch) CheckAccess(t *wire.Tx) error {
 	}
 	return nil
 }
+
+// ScanKeyspaces lists keyspaces in name order after `after`, at most limit
+// of them; more is true when the bucket holds further names.
+func ScanKeyspaces(tx *bbolt.Tx, after string, limit int) (list []*Keyspace, more bool, err error) {
+	c := tx.Bucket(store.Keyspace).Cursor()
+	k, v := c.First()
+	if after != "" {
+		k, v = c.Seek([]byte(after))
+		if k != nil && string(k) == after {
+			k, v = c.Next()
+		}
+	}
+	for ; k != nil; k, v = c.Next() {
+		if len(list) == limit {
+			return list, true, nil
+		}
+		ks, err := decodeKeyspace(string(k), v)
+		if err != nil {
+			return nil, false, err
+		}
+		list = append(list, ks)
+	}
+	return list, false, nil
+}
+
+// ScriptSource is the source of the script with hash h ("" for the zero
+// hash or an unknown script).
+func ScriptSource(tx *bbolt.Tx, h wire.Hash) string {
+	if h.IsZero() {
+		return ""
+	}
+	return string(tx.Bucket(store.Scripts).Get(h[:]))
+}

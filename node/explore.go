@@ -1,0 +1,273 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"sort"
+	"strings"
+
+	"github.com/bitverse/bitverse/node/chain"
+	"github.com/bitverse/bitverse/node/state"
+	"github.com/bitverse/bitverse/node/wire"
+	"go.etcd.io/bbolt"
+)
+
+// Bounds of one Explore: every section is cut to a limit and every scan
+// stops at a cap, so a node with a huge state answers in bounded work.
+const (
+	// ExploreWindow is how many of the newest blocks of each stored chain
+	// an Explore reads for recent writes, transforms and busy branches.
+	ExploreWindow = 64
+	// MaxExploreBlocks caps the blocks one Explore reads over all chains.
+	MaxExploreBlocks = 1024
+	// MaxKeyspaceScan caps the keyspace records one listing decodes
+	// (keyspaces have no index by height; they are few and costly).
+	MaxKeyspaceScan = 10_000
+	// MaxExploreLimit caps one section.
+	MaxExploreLimit = 200
+)
+
+// ExploreOptions shape an Explore. Limit is how many entries each section
+// holds (0: 20, at most MaxExploreLimit).
+type ExploreOptions struct {
+	Limit int `json:"limit,omitempty"`
+}
+
+// Explore is what a node has verified that is worth looking at, for a user
+// who knows nothing yet: each entry names the chain and height where it
+// was proven (blocks this node validated, or the root state at Height).
+type Explore struct {
+	// Height is the root tip the keyspaces and bounties were read at;
+	// Window is how many newest blocks per stored chain were read for
+	// the writes, transforms and branches.
+	Height uint64 `json:"height"`
+	Window int    `json:"window"`
+	// Keyspaces newest first; MostWritten by writes in the window (a
+	// write counts for every keyspace its key lies under).
+	Keyspaces   []ExploreKeyspace `json:"keyspaces"`
+	MostWritten []ExploreKeyspace `json:"most_written"`
+	// Writes newest first (by block time) across every stored chain.
+	Writes []ExploreWrite `json:"writes"`
+	// Transforms are keys whose newest value in the window declares
+	// function transform.
+	Transforms []ExploreTransform `json:"transforms"`
+	// Bounties are the open ones, newest first.
+	Bounties []BountyInfo `json:"bounties"`
+	// Branches are the chains with the most writes in the window.
+	Branches []ExploreBranch `json:"branches"`
+}
+
+// ExploreKeyspace is one keyspace in an Explore. Description is the first
+// comment line of its access script ("" if none).
+type ExploreKeyspace struct {
+	Name        string `json:"name"`
+	Owner       string `json:"owner"`
+	Height      uint64 `json:"height"` // root block that bought it
+	Description string `json:"description,omitempty"`
+	Writes      int    `json:"writes"` // in the window
+}
+
+// ExploreWrite is one recent write: key written on chain in the block at
+// height.
+type ExploreWrite struct {
+	Key    string `json:"key"`
+	Chain  string `json:"chain"`
+	Height uint64 `json:"height"`
+	Time   int64  `json:"time"` // block time, ms since the Unix epoch
+	Size   int    `json:"size"`
+	Writer string `json:"writer"`
+}
+
+// ExploreTransform is a key holding a transform. Description is the
+// script's first comment line.
+type ExploreTransform struct {
+	Key         string `json:"key"`
+	Chain       string `json:"chain"`
+	Height      uint64 `json:"height"`
+	Description string `json:"description,omitempty"`
+}
+
+// ExploreBranch is a chain and the writes in its newest blocks.
+type ExploreBranch struct {
+	Chain  string `json:"chain"`
+	Tip    uint64 `json:"tip"`
+	Blocks int    `json:"blocks"` // blocks read
+	Writes int    `json:"writes"`
+}
+
+// transformDecl is what marks a value as a transform.
+var transformDecl = []byte("function transform")
+
+// Explore implements API. What it reads: the keyspace records of the root
+// state (at most MaxKeyspaceScan), the open bounties (the market bucket,
+// as Bounties does), and the ExploreWindow newest blocks of every chain
+// stored in full (at most MaxExploreBlocks in all, root first). Chains kept
+// as headers only are not read.
+func (n *Node) Explore(ctx context.Context, o ExploreOptions) (*Explore, error) {
+	limit := o.Limit
+	if limit <= 0 {
+		limit = 20
+	}
+	limit = min(limit, MaxExploreLimit)
+	ex := &Explore{Window: ExploreWindow, Height: n.chain.Tip().Height,
+		Keyspaces: []ExploreKeyspace{}, MostWritten: []ExploreKeyspace{}, Writes: []ExploreWrite{},
+		Transforms: []ExploreTransform{}, Bounties: []BountyInfo{}, Branches: []ExploreBranch{}}
+
+	// Recent writes, per chain, newest block first.
+	type put struct {
+		ExploreWrite
+		value []byte
+	}
+	var puts []put
+	budget := MaxExploreBlocks
+	for _, c := range n.forest.Chains() {
+		if c.HeadersOnly() || budget == 0 {
+			continue
+		}
+		tip := c.Tip().Height
+		br := ExploreBranch{Chain: c.ID().String(), Tip: tip}
+		for h := int64(tip); h >= 0 && br.Blocks < ExploreWindow && budget > 0; h-- {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			b, err := c.BlockByHeight(uint64(h))
+			if err != nil {
+				// A reorganisation moved the tip under us: what was read
+				// stands.
+				break
+			}
+			br.Blocks++
+			budget--
+			for _, tx := range b.Txs {
+				p, ok := tx.Body.(wire.Put)
+				if !ok {
+					continue
+				}
+				br.Writes++
+				puts = append(puts, put{ExploreWrite{Key: p.Key, Chain: br.Chain, Height: b.Header.Height,
+					Time: b.Header.Time, Size: len(p.Value), Writer: wire.EncodeAddress(n.net(), tx.From)}, p.Value})
+			}
+		}
+		if br.Writes > 0 {
+			ex.Branches = append(ex.Branches, br)
+		}
+	}
+	// Newest first; within a block, the later write first.
+	sort.SliceStable(puts, func(i, j int) bool { return puts[i].Time > puts[j].Time })
+	for i := range puts {
+		if len(ex.Writes) < limit {
+			ex.Writes = append(ex.Writes, puts[i].ExploreWrite)
+		}
+	}
+	// The newest write of a key is its value: a transform if it says so.
+	seen := map[string]bool{}
+	for _, p := range puts {
+		id := p.Chain + " " + p.Key
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		if len(ex.Transforms) < limit && bytes.Contains(p.value, transformDecl) {
+			ex.Transforms = append(ex.Transforms, ExploreTransform{Key: p.Key, Chain: p.Chain, Height: p.Height,
+				Description: Describe(p.value)})
+		}
+	}
+	sort.SliceStable(ex.Branches, func(i, j int) bool { return ex.Branches[i].Writes > ex.Branches[j].Writes })
+	ex.Branches = ex.Branches[:min(len(ex.Branches), limit)]
+
+	// Keyspaces from the root state, with the window's writes counted.
+	var all []*state.Keyspace
+	srcs := map[string]string{}
+	err := n.chain.View(func(tx *bbolt.Tx, tip chain.TipInfo, _ state.Roots) error {
+		ex.Height = tip.Height
+		var err error
+		all, _, err = state.ScanKeyspaces(tx, "", MaxKeyspaceScan)
+		if err != nil {
+			return err
+		}
+		sort.SliceStable(all, func(i, j int) bool { return all[i].Height > all[j].Height })
+		for _, ks := range all[:min(len(all), limit)] {
+			srcs[ks.Name] = state.ScriptSource(tx, ks.Script)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	written := map[string]int{}
+	names := map[string]bool{}
+	for _, ks := range all {
+		names[ks.Name] = true
+	}
+	for _, p := range puts {
+		for _, cand := range wire.KeyspaceCandidates(p.Key) {
+			if names[cand] {
+				written[cand]++
+			}
+		}
+	}
+	entry := func(ks *state.Keyspace) ExploreKeyspace {
+		return ExploreKeyspace{Name: ks.Name, Owner: wire.EncodeAddress(n.net(), ks.Owner), Height: ks.Height,
+			Description: Describe([]byte(srcs[ks.Name])), Writes: written[ks.Name]}
+	}
+	for _, ks := range all[:min(len(all), limit)] {
+		ex.Keyspaces = append(ex.Keyspaces, entry(ks))
+	}
+	var busy []*state.Keyspace
+	for _, ks := range all {
+		if written[ks.Name] > 0 {
+			busy = append(busy, ks)
+		}
+	}
+	sort.SliceStable(busy, func(i, j int) bool { return written[busy[i].Name] > written[busy[j].Name] })
+	busy = busy[:min(len(busy), limit)]
+	if len(busy) > 0 {
+		err = n.chain.View(func(tx *bbolt.Tx, _ chain.TipInfo, _ state.Roots) error {
+			for _, ks := range busy {
+				if _, ok := srcs[ks.Name]; !ok {
+					srcs[ks.Name] = state.ScriptSource(tx, ks.Script)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	for _, ks := range busy {
+		ex.MostWritten = append(ex.MostWritten, entry(ks))
+	}
+
+	open, err := n.Bounties(ctx, BountyFilter{State: "open", Limit: limit})
+	if err != nil {
+		return nil, err
+	}
+	ex.Bounties = append(ex.Bounties, open...)
+	return ex, nil
+}
+
+// Describe is a script's description: its first comment line (// or /*),
+// trimmed and cut to 120 bytes; "" if it has none.
+func Describe(src []byte) string {
+	for line := range strings.Lines(string(src)) {
+		s := strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(s, "//"):
+			s = strings.TrimSpace(strings.TrimLeft(s, "/"))
+		case strings.HasPrefix(s, "/*"):
+			s, _, _ = strings.Cut(strings.TrimLeft(s[2:], "*"), "*/")
+		case strings.HasPrefix(s, "*") && !strings.HasPrefix(s, "*/"):
+			s, _, _ = strings.Cut(strings.TrimLeft(s, "*"), "*/")
+		default:
+			continue
+		}
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		if len(s) > 120 {
+			s = strings.ToValidUTF8(s[:120], "")
+		}
+		return s
+	}
+	return ""
+}
