@@ -15,14 +15,14 @@ import (
 // that a new user may look at, in sections; enter opens an entry in the
 // screen that shows it.
 type exploreView struct {
-	s       *common
-	ex      *node.Explore
-	err     error
-	busy    bool
-	rows    []exploreRow
-	cursor  int
-	loaded  bool
-	offset  int
+	s      *common
+	ex     *node.Explore
+	err    error
+	busy   bool
+	rows   []exploreRow
+	cursor int
+	loaded bool
+	offset int
 }
 
 // exploreRow is a section title (open empty) or an entry to open.
