@@ -205,6 +205,13 @@ func (a *app) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, tea.Batch(a.gotRelay(msg), a.broadcast(msg))
 	case wantRelayMsg:
 		return a, a.requestRelay()
+	case exploreOpenMsg:
+		if msg.bounty {
+			cmd := a.switchTo(tabMarket)
+			return a, tea.Batch(cmd, a.screens[tabMarket].(*marketScreen).openExplored())
+		}
+		cmd := a.switchTo(tabData)
+		return a, tea.Batch(cmd, a.screens[tabData].(*dataScreen).openExplored(msg))
 	case marketEventMsg:
 		// the market screen waits for the next one; a job moved
 		cmd := a.broadcast(msg)

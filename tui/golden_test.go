@@ -222,6 +222,13 @@ var goldenCases = []goldenCase{
 	{name: "market_help", wallet: true, setup: marketChain, steps: []step{unlock(), {keys: []string{"6"}, wait: "Live requests"},
 		{keys: []string{"?"}, wait: "esc to close"}}},
 	{name: "market_none", wallet: true, noMarket: true, setup: richChain, steps: []step{unlock(), {keys: []string{"6"}, wait: "no compute market"}}},
+	{name: "explore", wallet: true, setup: discovery, steps: []step{unlock(), {keys: []string{"x"}, wait: "Keyspaces, newest first"}}},
+	{name: "explore_open_keyspace", wallet: true, setup: discovery, steps: []step{unlock(), {keys: []string{"x"}, wait: "Keyspaces, newest first"},
+		{keys: []string{"enter"}, wait: "to buy it today"}}},
+	{name: "explore_open_transform", wallet: true, setup: discovery, steps: []step{unlock(), {keys: []string{"x"}, wait: "Keyspaces, newest first"},
+		{keys: []string{"j", "j", "j", "j", "j", "j", "j", "j", "enter"}, wait: "function transform"}}},
+	{name: "explore_open_bounty", wallet: true, setup: discovery, steps: []step{unlock(), {keys: []string{"x"}, wait: "Keyspaces, newest first"},
+		{keys: []string{"j", "j", "j", "j", "j", "j", "j", "j", "j", "enter"}, wait: "json/field name"}}},
 }
 
 // offers makes n offers for bwExpr arrive: the table grows, then the

@@ -27,6 +27,8 @@ type homeScreen struct {
 	mkt               marketSummaryMsg // the market box
 	haveMkt           bool
 	mktBusy, mktStale bool
+
+	explore *exploreView // the Explore page, while it is open
 }
 
 func newHome(s *common) *homeScreen {
@@ -40,7 +42,10 @@ func (h *homeScreen) Deactivate()       { h.active = false }
 func (h *homeScreen) SetSize(w, ht int) { h.width, h.height = w, ht }
 
 func (h *homeScreen) ShortHelp() []key.Binding {
-	return []key.Binding{h.s.keys.ToggleMining, h.s.keys.Refresh}
+	if h.explore != nil {
+		return []key.Binding{h.s.keys.Open, h.s.keys.Back, h.s.keys.Move, h.s.keys.Refresh}
+	}
+	return []key.Binding{h.s.keys.Explore, h.s.keys.ToggleMining, h.s.keys.Refresh}
 }
 
 func (h *homeScreen) FullHelp() [][]key.Binding { return [][]key.Binding{h.ShortHelp()} }
@@ -80,6 +85,11 @@ func (h *homeScreen) fetch() tea.Cmd {
 
 func (h *homeScreen) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
+	case exploreMsg:
+		if h.explore != nil {
+			h.explore.got(msg)
+		}
+		return nil
 	case recentMsg:
 		h.busy = false
 		if msg.err == nil {
@@ -109,6 +119,17 @@ func (h *homeScreen) Update(msg tea.Msg) tea.Cmd {
 			return tea.Batch(h.fetch(), h.fetchMarket())
 		}
 	case tea.KeyPressMsg:
+		if h.explore != nil {
+			if key.Matches(msg, h.s.keys.Back) {
+				h.explore = nil
+				return nil
+			}
+			return h.explore.key(msg)
+		}
+		if key.Matches(msg, h.s.keys.Explore) {
+			h.explore = &exploreView{s: h.s}
+			return h.explore.fetch()
+		}
 		if key.Matches(msg, h.s.keys.Refresh) {
 			return tea.Batch(h.fetch(), h.fetchMarket())
 		}
@@ -117,6 +138,9 @@ func (h *homeScreen) Update(msg tea.Msg) tea.Cmd {
 }
 
 func (h *homeScreen) View() string {
+	if h.explore != nil {
+		return indent(h.explore.view(h.width-2, h.height), 1)
+	}
 	st := h.s.st
 	colW := h.width - 2
 	twoCols := h.width >= 76

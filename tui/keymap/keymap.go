@@ -22,6 +22,8 @@ type KeyMap struct {
 	ToggleMining key.Binding
 	// ToggleRelay turns relaying on or off (the Mining screen).
 	ToggleRelay key.Binding
+	// Explore opens the Explore page (the Home screen).
+	Explore key.Binding
 
 	// Lists. Move is for the short help only: it shows Up and Down as one.
 	Move     key.Binding
@@ -98,6 +100,7 @@ func Default() KeyMap {
 		Market:       b([]string{"6"}, "6", "market"),
 		ToggleMining: b([]string{"m"}, "m", "start/stop mining"),
 		ToggleRelay:  b([]string{"R"}, "R", "relaying on/off"),
+		Explore:      b([]string{"x"}, "x", "explore"),
 
 		Move:     b([]string{"up", "down"}, "↑/↓", "move"),
 		Up:       b([]string{"up", "k"}, "↑/k", "up"),
