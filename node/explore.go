@@ -101,8 +101,8 @@ var transformDecl = []byte("function transform")
 // Explore implements API. What it reads: the keyspace records of the root
 // state (at most MaxKeyspaceScan), the open bounties (the market bucket,
 // as Bounties does), and the ExploreWindow newest blocks of every chain
-// stored in full (at most MaxExploreBlocks in all, root first). Chains kept
-// as headers only are not read.
+// stored in full (at most MaxExploreBlocks in all, the root first, then
+// the shallower chains). Chains kept as headers only are not read.
 func (n *Node) Explore(ctx context.Context, o ExploreOptions) (*Explore, error) {
 	limit := o.Limit
 	if limit <= 0 {
@@ -152,7 +152,7 @@ func (n *Node) Explore(ctx context.Context, o ExploreOptions) (*Explore, error) 
 			ex.Branches = append(ex.Branches, br)
 		}
 	}
-	// Newest first; within a block, the later write first.
+	// Newest first by block time; a block's writes in their order.
 	sort.SliceStable(puts, func(i, j int) bool { return puts[i].Time > puts[j].Time })
 	for i := range puts {
 		if len(ex.Writes) < limit {
