@@ -164,12 +164,13 @@ func (r *relayNet) all() []*harness.Node {
 }
 
 // mine has the bystander mine n blocks and waits until every node has
-// them. Before each block it gives the parties up to idle to send what
+// them. Before each block it gives the parties up to idle (5 s: under a
+// fully loaded make test a relay took over 1.5 s) to send what
 // the last block asked of them (relays fetch and recompute in wall-clock
 // time; a block mined at once would leave them behind by a block).
 func (r *relayNet) mine(n int) {
 	r.t.Helper()
-	const idle = 1500 * time.Millisecond
+	const idle = 5 * time.Second
 	for range n {
 		for deadline := time.Now().Add(idle); r.by.Pool().Len() == 0 && time.Now().Before(deadline); {
 			time.Sleep(20 * time.Millisecond)
