@@ -31,6 +31,11 @@ type relayNet struct {
 	*devnet
 	relays []*harness.Node
 	worker *market.Service // the worker's own service when it cheats
+	// idle is how long mine waits for the parties' next transaction
+	// before a block (0: 1.5 s). The fast tests, which run beside the
+	// whole suite, give 5 s: under a fully loaded make test a relay took
+	// longer than 1.5 s and fell behind its window.
+	idle time.Duration
 }
 
 // cheat wraps a transform runner so that every result is wrong.
@@ -164,13 +169,15 @@ func (r *relayNet) all() []*harness.Node {
 }
 
 // mine has the bystander mine n blocks and waits until every node has
-// them. Before each block it gives the parties up to idle (5 s: under a
-// fully loaded make test a relay took over 1.5 s) to send what
+// them. Before each block it gives the parties up to r.idle to send what
 // the last block asked of them (relays fetch and recompute in wall-clock
 // time; a block mined at once would leave them behind by a block).
 func (r *relayNet) mine(n int) {
 	r.t.Helper()
-	const idle = 5 * time.Second
+	idle := r.idle
+	if idle == 0 {
+		idle = 1500 * time.Millisecond
+	}
 	for range n {
 		for deadline := time.Now().Add(idle); r.by.Pool().Len() == 0 && time.Now().Before(deadline); {
 			time.Sleep(20 * time.Millisecond)
@@ -378,6 +385,7 @@ func (r *relayNet) settleHops(id wire.Hash, hops int) {
 // split is exact and every node reads the same reputation.
 func TestDevnetHopOneSettles(t *testing.T) {
 	r := newRelayNet(t, 1, true, false)
+	r.idle = 5 * time.Second
 	q, row := r.hopRow(1)
 	id := r.fund(q, row)
 	r.settleHops(id, 1)
@@ -414,6 +422,7 @@ func TestDevnetHopOneSettles(t *testing.T) {
 // the catching relay gets its half of the stake and a caught mark.
 func TestDevnetCheatingWorkerIsCaught(t *testing.T) {
 	r := newRelayNet(t, 1, true, true)
+	r.idle = 5 * time.Second
 	ctx := context.Background()
 	q, row := r.hopRow(1)
 	before := r.balance(r.req)
