@@ -45,12 +45,6 @@ type Config struct {
 	// SyncInterval is how often the node asks its peers for their tips and
 	// syncs from any with more work (default 10 s).
 	SyncInterval time.Duration
-	// RebroadcastBlocks is how many root blocks a transaction may wait in
-	// this node's mempools before the node offers it to its peers again
-	// (default 4): a transaction whose gossip was lost, or that a peer
-	// dropped, would otherwise wait forever, and every later transaction
-	// of its sender with it (their nonces follow it).
-	RebroadcastBlocks uint64
 	// SyncRate and SyncBurst bound what one peer may ask of this node over
 	// the sync protocol, in request units per second (a request costs 1, a
 	// block 1/4). Defaults 500 and 1000.
@@ -84,9 +78,6 @@ func (c *Config) applyDefaults() {
 	}
 	if c.SyncInterval <= 0 {
 		c.SyncInterval = 10 * time.Second
-	}
-	if c.RebroadcastBlocks == 0 {
-		c.RebroadcastBlocks = 4
 	}
 	if c.SyncRate <= 0 {
 		c.SyncRate = 500

@@ -16,19 +16,13 @@ func rendezvous(net wire.Network) string { return "bitverse/" + net.Name + "/nod
 // watchReorgs pushes the transactions that a reorganisation of any stored
 // chain returned to its mempool to every peer: gossip would not carry them
 // again (every node already saw their message ids), and the peers on the
-// winning branch may never have had them. Every RebroadcastBlocks root
-// blocks it also pushes the transactions still waiting since the last such
-// round (rebroadcast), as Bitcoin Core does for its wallet's: a lost
-// gossip message must not leave a transaction, and its sender's later
-// nonces, pending for good.
+// winning branch may never have had them.
 func (x *Host) watchReorgs() {
 	defer x.wg.Done()
 	events, cancel := x.node.Subscribe(1024)
 	defer cancel()
 	var gone []dep // disconnected blocks, with their chain
 	var flush <-chan time.Time
-	var rootBlocks uint64
-	waiting := map[wire.Hash]bool{} // pending at the last rebroadcast round
 	for {
 		select {
 		case <-x.ctx.Done():
@@ -38,13 +32,6 @@ func (x *Host) watchReorgs() {
 				return
 			}
 			switch {
-			case ev.Kind == node.EventBlockConnected:
-				if rootBlocks++; rootBlocks%x.cfg.RebroadcastBlocks == 0 {
-					var raws [][]byte
-					raws, waiting = x.stillWaiting(waiting)
-					x.pushToAll(raws, "re-announcing transactions pending for a while")
-				}
-				continue
 			case ev.Kind == node.EventBlockDisconnected:
 				gone = append(gone, dep{wire.RootChain, ev.Block})
 			case ev.Kind == node.EventBranchBlock && !ev.Undone.IsZero():
@@ -61,53 +48,21 @@ func (x *Host) watchReorgs() {
 			flush = nil
 			raws := x.returnedTxs(gone)
 			gone = nil
-			x.pushToAll(raws, "re-announcing transactions returned by a reorganisation")
-		}
-	}
-}
-
-// pushToAll pushes raws to every connected peer, each push in its own
-// goroutine bounded by fetchTimeout.
-func (x *Host) pushToAll(raws [][]byte, why string) {
-	if len(raws) == 0 {
-		return
-	}
-	x.log.Info(why, "txs", len(raws))
-	for _, p := range x.h.Network().Peers() {
-		x.wg.Add(1)
-		go func() {
-			defer x.wg.Done()
-			ctx, cancel := context.WithTimeout(x.ctx, fetchTimeout)
-			defer cancel()
-			x.pushRaw(ctx, p, raws)
-		}()
-	}
-}
-
-// stillWaiting returns the transactions of this node's fully stored
-// mempools that were already pending at the last round (in prev), and the
-// set pending now for the next round. It looks at what Select would mine
-// first, at most MaxRequestFrame bytes per chain, so a round is bounded.
-func (x *Host) stillWaiting(prev map[wire.Hash]bool) ([][]byte, map[wire.Hash]bool) {
-	var raws [][]byte
-	now := map[wire.Hash]bool{}
-	for _, c := range x.node.Forest().Chains() {
-		if c.HeadersOnly() {
-			continue
-		}
-		pool, err := x.node.PoolOf(c.ID())
-		if err != nil {
-			continue
-		}
-		for _, t := range pool.Select(MaxRequestFrame) {
-			id := t.ID()
-			now[id] = true
-			if prev[id] {
-				raws = append(raws, t.Encode())
+			if len(raws) == 0 {
+				continue
+			}
+			x.log.Info("re-announcing transactions returned by a reorganisation", "txs", len(raws))
+			for _, p := range x.h.Network().Peers() {
+				x.wg.Add(1)
+				go func() {
+					defer x.wg.Done()
+					ctx, cancel := context.WithTimeout(x.ctx, fetchTimeout)
+					defer cancel()
+					x.pushRaw(ctx, p, raws)
+				}()
 			}
 		}
 	}
-	return raws, now
 }
 
 // returnedTxs encodes the transactions of the disconnected blocks that are
