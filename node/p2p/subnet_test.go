@@ -12,6 +12,7 @@ import (
 	"github.com/bitverse/bitverse/node/p2p"
 	"github.com/bitverse/bitverse/node/wire"
 	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/p2p/net/swarm"
 )
 
 // TestFreshIdentitiesFromOneSubnetRefused: once 8 peers from one subnet
@@ -45,6 +46,11 @@ func TestFreshIdentitiesFromOneSubnetRefused(t *testing.T) {
 		if err := alice.Host.Unban(b.ID); err != nil {
 			t.Fatal(err)
 		}
+	}
+	// The refused dial left fresh's swarm backing off from alice's
+	// addresses; a real peer would retry later, the test clears it.
+	if sw, ok := fresh.Host.Network().(*swarm.Swarm); ok {
+		sw.Backoff().Clear(alice.Host.ID())
 	}
 	if err := fresh.Host.Connect(ctx, alice.AddrInfo()); err != nil {
 		t.Fatalf("after the bans were lifted: %v", err)
