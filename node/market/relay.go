@@ -441,6 +441,7 @@ func (s *Service) relayScan() {
 			}
 		case jury >= 0:
 			s.relayStep(ctx, b, jury, -1, h)
+			s.postMisses(ctx, b, 0, h)
 		case pos >= 0:
 			s.relayStep(ctx, b, b.CurrentLineup()[pos].Slot, pos, h)
 			s.postMisses(ctx, b, pos, h)
@@ -673,9 +674,21 @@ func (s *Service) collect(ctx context.Context, ids []wire.Hash) {
 
 // postMisses posts relay-miss for the first lineup slot before position
 // upto whose relay stayed silent for the relay window after the step
-// before it (the chain refuses an early one; this only avoids sending it).
+// before it, or, while a contest is open, for the first juror silent for
+// the window since it was drawn (the chain refuses an early one; this
+// only avoids sending it). Without the jury's, one silent juror would
+// hold a contest open until the deadline.
 func (s *Service) postMisses(ctx context.Context, b *Bounty, upto int, h uint64) {
-	if b.State != StateCommitted || b.Contest == ContestOpen {
+	if b.State != StateCommitted {
+		return
+	}
+	if b.Contest == ContestOpen {
+		for _, sl := range b.CurrentJury() {
+			if sl.State == SlotDrawn && h >= sl.Height+s.deps.Chain.Terms().Window {
+				s.postMiss(ctx, b, sl, h)
+				return
+			}
+		}
 		return
 	}
 	cl := b.CurrentLineup()
@@ -689,24 +702,29 @@ func (s *Service) postMisses(ctx context.Context, b *Bounty, upto int, h uint64)
 		if sl.State != SlotDrawn || h < max(since, sl.Height)+s.deps.Chain.Terms().Window {
 			return
 		}
-		key := missKey{b.ID, sl.Slot, sl.Relay}
-		var sent uint64
-		s.call(ctx, func() { sent = s.st.misses[key] })
-		if !due(sent, h) {
-			return
-		}
-		if err := s.deps.Chain.RelayMiss(ctx, *s.cfg.Key, b.ID, uint8(sl.Slot)); err != nil {
-			s.log.Info("relay-miss", "bounty", b.ID.Short(), "slot", sl.Slot, "err", err)
-			return
-		}
-		s.call(ctx, func() {
-			if len(s.st.misses) > 4096 {
-				clear(s.st.misses)
-			}
-			s.st.misses[key] = h
-		})
+		s.postMiss(ctx, b, sl, h)
 		return
 	}
+}
+
+// postMiss reports sl's relay missed, at most once per due period.
+func (s *Service) postMiss(ctx context.Context, b *Bounty, sl Slot, h uint64) {
+	key := missKey{b.ID, sl.Slot, sl.Relay}
+	var sent uint64
+	s.call(ctx, func() { sent = s.st.misses[key] })
+	if !due(sent, h) {
+		return
+	}
+	if err := s.deps.Chain.RelayMiss(ctx, *s.cfg.Key, b.ID, uint8(sl.Slot)); err != nil {
+		s.log.Info("relay-miss", "bounty", b.ID.Short(), "slot", sl.Slot, "err", err)
+		return
+	}
+	s.call(ctx, func() {
+		if len(s.st.misses) > 4096 {
+			clear(s.st.misses)
+		}
+		s.st.misses[key] = h
+	})
 }
 
 type missKey struct {
