@@ -58,6 +58,8 @@ func (t TxType) String() string {
 		return "countersign"
 	case TxRelayMiss:
 		return "relay-miss"
+	case TxTumble:
+		return "tumble"
 	}
 	return fmt.Sprintf("type%d", uint8(t))
 }
@@ -150,6 +152,8 @@ func decodeBody(t TxType, b []byte) (Body, error) {
 		body = decodeMarketBody(t, r)
 	case TxRelayRegister, TxRelayLeave, TxCountersign, TxRelayMiss:
 		body = decodeRelayBody(t, r)
+	case TxTumble:
+		body = decodeTumble(r)
 	default:
 		return nil, fmt.Errorf("%w %d", ErrUnknownTxType, t)
 	}
