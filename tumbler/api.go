@@ -91,13 +91,13 @@ type RoundInfo struct {
 	Max            int       `json:"max"`
 	Phase          Phase     `json:"phase"`
 	Inputs         int       `json:"inputs"`
-	Outputs        int       `json:"outputs"`             // denomination outputs registered so far
-	Deadline       uint64    `json:"deadline"`            // root height the current phase ends at
-	BlameOf        wire.Hash `json:"blame_of,omitzero"`   // the failed round this one re-runs
-	TxID           wire.Hash `json:"txid,omitzero"`       // once broadcast
-	Coordinator    string    `json:"coordinator"`         // the coordinator's peer ID
-	Mine           bool      `json:"mine,omitempty"`      // this node coordinates it
-	Error          string    `json:"error,omitempty"`     // why it failed
+	Outputs        int       `json:"outputs"`           // denomination outputs registered so far
+	Deadline       uint64    `json:"deadline"`          // root height the current phase ends at
+	BlameOf        wire.Hash `json:"blame_of,omitzero"` // the failed round this one re-runs
+	TxID           wire.Hash `json:"txid,omitzero"`     // once broadcast
+	Coordinator    string    `json:"coordinator"`       // the coordinator's peer ID
+	Mine           bool      `json:"mine,omitempty"`    // this node coordinates it
+	Error          string    `json:"error,omitempty"`   // why it failed
 }
 
 // CoordinateConfig are a coordinator's terms; zero fields take defaults.
