@@ -126,7 +126,7 @@ func TestConfigFileInXDGConfigHomeReachesTheNode(t *testing.T) {
 	t.Parallel()
 	home := t.TempDir()
 	os.MkdirAll(filepath.Join(home, "bitverse"), 0o700)
-	os.WriteFile(filepath.Join(home, "bitverse", "config.toml"), []byte("[node]\nrelay = true\nno-mdns = true\n"), 0o600)
+	os.WriteFile(filepath.Join(home, "bitverse", "config.toml"), []byte("[node]\nrelay = true\nno-mdns = true\nloopback = true\n"), 0o600)
 	env := []string{"XDG_CONFIG_HOME=" + home}
 	_, errOut, code := cli(t, t.TempDir(), env, "node")
 	if code == 0 || !strings.Contains(errOut, "--relay needs --serve") {

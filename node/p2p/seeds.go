@@ -5,6 +5,8 @@ import (
 
 	"github.com/bitverse/bitverse/node/wire"
 	"github.com/libp2p/go-libp2p/core/peer"
+	ma "github.com/multiformats/go-multiaddr"
+	manet "github.com/multiformats/go-multiaddr/net"
 )
 
 // DefaultPort is the TCP and UDP port a public node of net listens on
@@ -49,4 +51,11 @@ func CheckPeerAddr(s string) error {
 		return fmt.Errorf("%w: %q must be a multiaddr ending in /p2p/<peer id> (%v)", ErrBadAddr, s, err)
 	}
 	return nil
+}
+
+// IsLoopbackAddr reports whether the multiaddr addr is on a loopback
+// interface (127.0.0.0/8, ::1).
+func IsLoopbackAddr(addr string) bool {
+	m, err := ma.NewMultiaddr(addr)
+	return err == nil && manet.IsIPLoopback(m)
 }
