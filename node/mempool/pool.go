@@ -70,6 +70,8 @@ type Pool struct {
 	// claims indexes pending market moves by bounty (claims.go).
 	claims   map[claim][]wire.Hash
 	claimIDs int
+	// recheckFrom is the sender the last Recheck stopped after.
+	recheckFrom wire.PubKey
 }
 
 // sender's pending transactions, nonce base..base+len-1.
