@@ -74,6 +74,16 @@ const (
 	ErrNoSlot        // the slot does not exist or is not drawn (yet, or any more)
 	ErrSlotOrder     // a countersign before the commit or the previous slot, or against the contest state
 	ErrRelayWindow   // a relay-miss before the slot's window is over
+	// Availability pools and service tokens (root chain).
+	ErrBadPool     // a pool-fund with a bad target, size, replicas, tier or too small an endowment
+	ErrNoPool      // the pool a transaction names does not exist
+	ErrPoolState   // the pool or member is not in the state this needs (full, has members, answered twice)
+	ErrNotMember   // the signer (or the reported key) is not a member of the pool
+	ErrNoChallenge // no open challenge of the signer for that epoch
+	ErrBadAnswer   // the answer's segment index, segment or branch does not verify
+	ErrPoolEpoch   // a redemption or report outside its epoch
+	ErrNoToken     // a redemption without a token, or above the pool's rate this epoch
+	ErrBadEvidence // a report whose evidence is not the member's signed refusal
 )
 
 var codeNames = map[ErrorCode]string{
@@ -137,6 +147,15 @@ var codeNames = map[ErrorCode]string{
 	ErrNoSlot:             "ErrNoSlot",
 	ErrSlotOrder:          "ErrSlotOrder",
 	ErrRelayWindow:        "ErrRelayWindow",
+	ErrBadPool:            "ErrBadPool",
+	ErrNoPool:             "ErrNoPool",
+	ErrPoolState:          "ErrPoolState",
+	ErrNotMember:          "ErrNotMember",
+	ErrNoChallenge:        "ErrNoChallenge",
+	ErrBadAnswer:          "ErrBadAnswer",
+	ErrPoolEpoch:          "ErrPoolEpoch",
+	ErrNoToken:            "ErrNoToken",
+	ErrBadEvidence:        "ErrBadEvidence",
 }
 
 // String returns the code's name.

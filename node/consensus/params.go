@@ -73,6 +73,29 @@ type Params struct {
 	MissSlashBps  uint64
 
 	MaxDrawsPerBlock uint32
+
+	// Availability pools (PROTOCOL §23). Epoch e of the root chain runs
+	// from height e·PoolEpochBlocks+1 to (e+1)·PoolEpochBlocks; its
+	// challenges are drawn at the start of its first block by its parent's
+	// ID and must be answered by its last. Each epoch pays PoolPayoutPPM
+	// millionths of what is left in a pool's endowment (at least 1 base
+	// unit while anything is left) to the members that answered; a member
+	// that missed loses PoolSlashBps of its stake (burned) and a tier. A
+	// pool needs PoolMinEndowment to be funded, a member PoolMinStake to
+	// join; a pool wants at most PoolMaxReplicas members (admitting twice
+	// that) at a tier of at most PoolMaxTier. A service token costs
+	// PoolTokenPrice. At most MaxPools pools and MaxPoolMembers members
+	// exist at once, so one epoch's settling work is bounded.
+	PoolEpochBlocks  uint64
+	PoolPayoutPPM    uint64
+	PoolSlashBps     uint64
+	PoolMinEndowment uint64
+	PoolMinStake     uint64
+	PoolMaxReplicas  uint8
+	PoolMaxTier      uint8
+	PoolTokenPrice   uint64
+	MaxPools         uint32
+	MaxPoolMembers   uint32
 }
 
 // MaxHops is the most relays any network lets a bounty ask for; a
@@ -92,6 +115,31 @@ func Bps(v, bps uint64) uint64 {
 
 // HopShare is what one countersigning relay earns from a bounty of amount.
 func (p *Params) HopShare(amount uint64) uint64 { return Bps(amount, p.RelayHopBps) }
+
+// PoolPayout is what one epoch pays out of an endowment of left: PoolPayoutPPM
+// millionths of it rounded down, but at least 1 base unit while anything is
+// left, so the pool pays every epoch until it is empty and never more than
+// it holds.
+func (p *Params) PoolPayout(left uint64) uint64 {
+	if left == 0 {
+		return 0
+	}
+	hi, lo := bits.Mul64(left, p.PoolPayoutPPM)
+	q, _ := bits.Div64(hi%1_000_000, lo, 1_000_000)
+	return min(left, max(q, 1))
+}
+
+// PoolEpoch is the epoch whose challenges a root block at height h (≥ 1)
+// may answer; PoolEpochEnd is the last height of epoch e (its deadline).
+func (p *Params) PoolEpoch(h uint64) uint64 {
+	if h == 0 {
+		return 0
+	}
+	return (h - 1) / p.PoolEpochBlocks
+}
+
+// PoolEpochEnd is the last height of epoch e: its challenges' deadline.
+func (p *Params) PoolEpochEnd(e uint64) uint64 { return (e + 1) * p.PoolEpochBlocks }
 
 // DrawShare is what the drawer of a bounty of amount earns.
 func (p *Params) DrawShare(amount uint64) uint64 { return Bps(amount, p.DrawShareBps) }
@@ -164,6 +212,16 @@ func Devnet() *Params {
 		RelaySlashBps:      5000, // half the stake
 		MissSlashBps:       1000, // a tenth of the stake
 		MaxDrawsPerBlock:   256,
+		PoolEpochBlocks:    10,  // 20 s epochs: tests run many
+		PoolPayoutPPM:      200, // 0.02 % of what is left, each epoch
+		PoolSlashBps:       1000,
+		PoolMinEndowment:   wire.Unit,
+		PoolMinStake:       wire.Unit / 10,
+		PoolMaxReplicas:    16,
+		PoolMaxTier:        3,
+		PoolTokenPrice:     wire.Unit / 1000,
+		MaxPools:           10_000,
+		MaxPoolMembers:     100_000,
 	}
 }
 
