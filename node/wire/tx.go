@@ -58,6 +58,8 @@ func (t TxType) String() string {
 		return "countersign"
 	case TxRelayMiss:
 		return "relay-miss"
+	case TxTumble:
+		return "tumble"
 	case TxPoolFund:
 		return "pool-fund"
 	case TxPoolJoin:
@@ -164,6 +166,8 @@ func decodeBody(t TxType, b []byte) (Body, error) {
 		body = decodeMarketBody(t, r)
 	case TxRelayRegister, TxRelayLeave, TxCountersign, TxRelayMiss:
 		body = decodeRelayBody(t, r)
+	case TxTumble:
+		body = decodeTumble(r)
 	case TxPoolFund, TxPoolJoin, TxPoolLeave, TxPoolAnswer, TxTokenBuy, TxTokenRedeem, TxPoolReport:
 		body = decodePoolBody(t, r)
 	default:
