@@ -134,6 +134,23 @@ func (p *Params) PoolPayout(left uint64) uint64 {
 	return min(left, max(q, 1))
 }
 
+// PoolLifetime is how many epochs an endowment of left keeps paying under
+// the curve (PoolPayout), the last ones 1 base unit each. It walks the
+// geometric part (about ln(left·ppm/10⁶)·10⁶/ppm epochs, under 200,000 for
+// any uint64 at 200 ppm) and adds the tail, where each epoch pays 1.
+func (p *Params) PoolLifetime(left uint64) uint64 {
+	if p.PoolPayoutPPM == 0 {
+		return ^uint64(0)
+	}
+	var n uint64
+	floor := (1_000_000 + p.PoolPayoutPPM - 1) / p.PoolPayoutPPM // below it, an epoch pays 1
+	for left >= floor {
+		left -= p.PoolPayout(left)
+		n++
+	}
+	return n + left
+}
+
 // PoolEpoch is the epoch whose challenges a root block at height h (≥ 1)
 // may answer; PoolEpochEnd is the last height of epoch e (its deadline).
 func (p *Params) PoolEpoch(h uint64) uint64 {
