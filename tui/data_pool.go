@@ -11,6 +11,7 @@ import (
 	"github.com/bitverse/bitverse/node/pool"
 	"github.com/bitverse/bitverse/node/wire"
 	"github.com/bitverse/bitverse/tui/internal/view"
+	"github.com/bitverse/bitverse/wallet/plan"
 )
 
 // Joining the pool of the value viewed: J on the data screen. The
@@ -20,8 +21,9 @@ import (
 // the review shows the pool, the stake and the fee before anything is
 // sent.
 
-// joinStake is the stake a join from the TUI escrows: 1 BVS.
-func joinStake(*consensus.Params) uint64 { return wire.Unit }
+// joinStake is the stake a join from the TUI escrows: ten times the
+// network's least, enough to outlast a few missed challenges.
+func joinStake(p *consensus.Params) uint64 { return 10 * p.PoolMinStake }
 
 // joinTarget is the first pool of the value viewed that the wallet's
 // account is not a member of.
@@ -72,20 +74,8 @@ func prepareJoinCmd(ctx context.Context, api node.API, p *consensus.Params, id r
 		if _, _, err := pool.Data(ctx, pool.NodeChain(api, p), blobs, &pl, pool.DefaultMaxData, true); err != nil {
 			return preparedMsg{id: id, err: fmt.Errorf("the pool's data: %w; nothing was sent", err)}
 		}
-		acct, err := api.Account(ctx, wire.EncodeAddress(p.Net, from))
-		if err != nil {
-			return preparedMsg{id: id, err: err}
-		}
-		tx := wire.NewTx(wire.RootChain, wire.PoolJoin{Pool: pl.ID, Stake: stake}, acct.NextNonce, 0)
-		tx.From = from
-		p.SetMinFee(tx)
-		if need := stake + tx.Fee; acct.Balance-min(acct.Balance, acct.Spending) < need {
-			return preparedMsg{id: id, err: fmt.Errorf("joining needs %s (stake and fee); the account has %s to spend", view.Amount(need), view.Amount(acct.Balance-min(acct.Balance, acct.Spending)))}
-		}
-		if err := sign(tx); err != nil {
-			return preparedMsg{id: id, err: err}
-		}
-		return preparedMsg{id: id, plan: &txPlan{steps: []planStep{{tx: tx, what: "join pool " + pl.ID.Short()}}}}
+		out, err := makePlan(ctx, api, p, from, plan.PoolJoin{Pool: pl.ID, Stake: stake}, sign)
+		return preparedMsg{id: id, plan: out, err: err}
 	}
 }
 

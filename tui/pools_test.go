@@ -5,6 +5,7 @@ import (
 
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/wire"
+	"github.com/bitverse/bitverse/tui/internal/view"
 )
 
 func testPool() node.PoolInfo {
@@ -62,14 +63,15 @@ func TestDataJoinsThePoolOfAValue(t *testing.T) {
 	h.press("enter")
 	h.mustSee("world", "J join its pool")
 	h.press("J")
-	h.mustSee("Join this pool?", "stake", "1 BVS")
+	stake := 10 * h.a.s.params.PoolMinStake
+	h.mustSee("Join this pool?", "stake", view.Amount(stake))
 	h.press("y")
 	h.mustSee("Joining pool abcd00000000")
 	tx, err := wire.DecodeTx(h.api.Submitted())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if j, ok := tx.Body.(wire.PoolJoin); !ok || j.Pool != good.ID || j.Stake != wire.Unit {
+	if j, ok := tx.Body.(wire.PoolJoin); !ok || j.Pool != good.ID || j.Stake != stake {
 		t.Fatalf("submitted %+v", tx.Body)
 	}
 
