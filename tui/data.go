@@ -215,6 +215,10 @@ func (d *dataScreen) update(msg tea.Msg) tea.Cmd {
 			var cmds []tea.Cmd
 			if msg.ev.Kind == node.EventBlockConnected {
 				cmds = append(cmds, d.fetchKeys()) // the key list is the root's
+				if d.got != nil {
+					d.poolsReq = d.s.newID() // members join, endowments pay out
+					cmds = append(cmds, poolsCmd(d.s.ctx, d.s.api, d.poolsReq, node.PoolFilter{Key: d.getKey, Limit: maxPoolLines}))
+				}
 			}
 			switch {
 			case d.getKey != "" && (d.got == nil || d.getErr != nil):

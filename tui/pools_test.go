@@ -28,6 +28,12 @@ func TestDataShowsThePoolsOfAValue(t *testing.T) {
 	h.typeText("public/hello")
 	h.press("enter")
 	h.mustSee("world", "pool abcd00000000 · 1/3 members · tier 3 · 12 BVS left · ~4,321 epochs")
+	// A block later another member joined: the preview follows.
+	h.api.mu.Lock()
+	h.api.pools[0].Members = append(h.api.pools[0].Members, node.PoolMemberInfo{Address: "bvd1other", Tier: 3})
+	h.api.mu.Unlock()
+	h.send(eventMsg{ev: node.Event{Kind: node.EventBlockConnected, Height: 21}, ch: h.api.events})
+	h.mustSee("pool abcd00000000 · 2/3 members")
 }
 
 // TestMiningShowsPoolsServed: the mining screen lists the pools the
