@@ -23,6 +23,7 @@ func (d *Daemon) PoolDeps() pool.Deps {
 		deps.Provider = d.host
 		net := d.cfg.Params.Net
 		deps.PoolKey = func(id wire.Hash) wire.Hash { return p2p.PoolKey(net, id) }
+		deps.Find = d.host.FindProviders
 	}
 	return deps
 }

@@ -83,7 +83,7 @@ func runPoolDevnet(t *testing.T, size int) {
 	}
 	confirm(put)
 	fund := submit(a, wire.PoolFund{Kind: wire.PoolBlob, Chain: wire.RootChain, Key: key, Hash: pool.BlobHash(info.Manifest),
-		Size: uint64(size), SegmentRoot: wire.SegmentRoot(data), Replicas: 3, Tier: 3, Amount: 100 * wire.Unit})
+		Size: uint64(size), SegmentRoot: wire.SegmentRoot(data), Replicas: 3, Tier: 3, Amount: 100 * wire.Unit, TokenRate: 5})
 	confirm(fund)
 	poolID := fund
 	if _, err := a.Pool(ctx, poolID); err != nil {
@@ -159,6 +159,33 @@ func runPoolDevnet(t *testing.T, size int) {
 	sv, err := svcs["d"].Served(ctx)
 	if err != nil || len(sv) != 1 || len(sv[0].History) == 0 || sv[0].History[len(sv[0].History)-1].Error == "" {
 		t.Fatalf("d's service does not record the challenge it could not answer: %+v, %v", sv, err)
+	}
+
+	// a redeems a service token; d, asked first, refuses in writing and
+	// a reports it; b or c serves the download.
+	k := a.Key
+	asvc, err := pool.New(pool.Config{Key: &k, Poll: time.Hour}, a.Daemon.PoolDeps())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := asvc.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { asvc.Stop() })
+	a.StopAutoMine()
+	confirm(submit(a, wire.TokenBuy{Pool: poolID, Count: 1}))
+	pl, _ = a.Pool(ctx, poolID)
+	redemption := submit(a, wire.TokenRedeem{Pool: poolID, Epoch: pl.Epoch})
+	confirm(redemption)
+	tierBefore := member(pl, d).Tier
+	dl, reports, err := asvc.Download(ctx, poolID, redemption, d.ID())
+	if err != nil || !bytes.Equal(dl, data) || len(reports) != 1 {
+		t.Fatalf("download under a redemption: %d bytes, %d reports, %v", len(dl), len(reports), err)
+	}
+	confirm(reports...)
+	pl, _ = a.Pool(ctx, poolID)
+	if di := member(pl, d); di.Tier >= tierBefore && di.Tier > 0 {
+		t.Fatalf("d was reported but not demoted: tier %d, was %d", di.Tier, tierBefore)
 	}
 
 	// Only b keeps the blob now: d fetches it back from b.

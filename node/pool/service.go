@@ -13,6 +13,7 @@ import (
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/wire"
 	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/peer"
 )
 
 // Config configures a Service.
@@ -43,6 +44,9 @@ type Deps struct {
 	// Provider announces the pools this node serves (PoolKey); nil: none.
 	Provider Provider
 	PoolKey  func(pool wire.Hash) wire.Hash
+	// Find looks up the providers of a DHT key (p2p.Host.FindProviders);
+	// nil: Download asks only the peers it is given.
+	Find func(ctx context.Context, k wire.Hash, max int) []peer.ID
 }
 
 // Limits.
