@@ -90,3 +90,10 @@ bwp=$(metric TransformBlackAndWhite1MP pool_ms)
 printf "%-58s %10s   (CPU time where readable)\n" "black and white 1 MP loop: sandbox / native Go" "${bwr:-n/a}"
 printf "%-58s %10s   (target <= 2000)\n" "black and white 1 MP loop in the sandbox, ms (CPU ms)" "${bwl:-n/a} (${bwc:-n/a})"
 printf "%-58s %10s\n" "black and white example with PNG decode+encode, in process / worker, ms" "${bwe:-n/a} / ${bwp:-n/a}"
+pab=$(first "$(metric PoolAnswerVerify answer_tx_bytes)")
+pav=$(grep -E "^BenchmarkPoolAnswerVerify(-[0-9]+)? " "$f" | awk '{for(i=1;i<NF;i++) if($(i+1)=="ns/op") print $i/1e3}' | paste -sd' ' -)
+printf "%-58s %10s\n" "pool answer (20 MiB blob): tx bytes / verify us" "${pab:-n/a} / $(first "${pav:-}")"
+pes=$(first "$(metric PoolEpochThousandMembers answer_bytes/epoch)")
+pec=$(first "$(metric PoolEpochThousandMembers answers_block_ms)")
+pds=$(first "$(metric PoolEpochThousandMembers settle_draw_block_ms)")
+printf "%-58s %10s\n" "1,000 pool members x 1 epoch: answer bytes / connect ms / settle ms" "${pes:-n/a} / ${pec:-n/a} / ${pds:-n/a}"
