@@ -19,6 +19,7 @@ import (
 	"github.com/bitverse/bitverse/node/rpc"
 	"github.com/bitverse/bitverse/node/script"
 	"github.com/bitverse/bitverse/node/wire"
+	"github.com/bitverse/bitverse/tumbler"
 )
 
 // Config configures a Daemon. The zero value with a DataDir runs a devnet
@@ -91,6 +92,8 @@ type Daemon struct {
 	netAPI  *p2p.API
 	rpc     *rpc.Server
 	market  *market.Service
+	mu2     sync.Mutex // guards the parts components set (tumbler)
+	tumbler *tumbler.Service
 	served  chan struct{} // closed when the local API's Serve returns
 }
 

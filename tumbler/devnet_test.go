@@ -1,0 +1,259 @@
+package tumbler_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bitverse/bitverse/internal/testutil"
+	"github.com/bitverse/bitverse/node/daemon"
+	"github.com/bitverse/bitverse/node/harness"
+	"github.com/bitverse/bitverse/node/wire"
+	"github.com/bitverse/bitverse/tumbler"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+)
+
+func TestMain(m *testing.M) { os.Exit(harness.Main(m)) }
+
+const denom = wire.Unit // 1 BVS
+
+// devnet is a coordinator node that mines and participant nodes, each
+// running the tumbler component, and wallets funded from the miner.
+type devnet struct {
+	t       *testing.T
+	h       *harness.Harness
+	coord   *harness.Node
+	parts   []*harness.Node
+	wallets []wire.PrivKey
+}
+
+func testConfig() tumbler.Config {
+	return tumbler.Config{Poll: 100 * time.Millisecond, OutputDelay: 500 * time.Millisecond, SigningBlocks: 3, InputBlocks: 5, OutputBlocks: 5}
+}
+
+func newDevnet(t *testing.T, participants, wallets int) *devnet {
+	h := harness.New(t)
+	d := &devnet{t: t, h: h}
+	with := harness.BeforeStart(func(dm *daemon.Daemon) error { return dm.RegisterTumbler(testConfig()) })
+	d.coord = h.NewNode("coord", with)
+	for i := range participants {
+		d.parts = append(d.parts, h.NewNode(fmt.Sprintf("part%d", i), with))
+	}
+	h.ConnectAll()
+	// Mature rewards for the coordinator, then fund each wallet.
+	d.coord.Mine(int(h.Params().CoinbaseMaturity) + 2)
+	d.sync()
+	ctx := context.Background()
+	for i := range wallets {
+		k, err := wire.NewPrivKey()
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.wallets = append(d.wallets, k)
+		d.transfer(d.coord.Key, uint64(i), k.PubKey(), 3*denom)
+	}
+	d.mineUntil("the wallets are funded", func() error {
+		for _, k := range d.wallets {
+			a, err := d.coord.API.Account(ctx, wire.EncodeAddress(h.Params().Net, k.PubKey()))
+			if err != nil || a.Balance != 3*denom {
+				return fmt.Errorf("wallet not funded yet (%v)", err)
+			}
+		}
+		return nil
+	})
+	return d
+}
+
+func (d *devnet) all() []*harness.Node { return append([]*harness.Node{d.coord}, d.parts...) }
+
+func (d *devnet) sync() { d.h.WaitForTip(60*time.Second, d.all()...) }
+
+func (d *devnet) transfer(from wire.PrivKey, nonce uint64, to wire.PubKey, amount uint64) wire.Hash {
+	d.t.Helper()
+	tx := wire.NewTx(wire.RootChain, wire.Transfer{To: to, Amount: amount}, nonce, 0)
+	d.h.Params().SetMinFee(tx)
+	tx.Sign(d.h.Params().Net, from)
+	id, err := d.coord.API.SubmitTx(context.Background(), tx.Encode())
+	if err != nil {
+		d.t.Fatalf("transfer: %v", err)
+	}
+	return id
+}
+
+// mineUntil mines a block at a time on the coordinator until cond holds.
+func (d *devnet) mineUntil(what string, cond func() error) {
+	d.t.Helper()
+	testutil.Eventually(d.t, 90*time.Second, what, func() error {
+		if err := cond(); err == nil {
+			return nil
+		}
+		d.coord.Mine(1)
+		d.sync()
+		return cond()
+	})
+}
+
+// outputPeers records the peer of every stream opened on the coordinator's
+// output protocol: what an observer of its connections sees.
+type outputPeers struct {
+	mu    sync.Mutex
+	peers []peer.ID
+}
+
+func (o *outputPeers) watch(n *harness.Node, nodes []*harness.Node) {
+	known := map[peer.ID]bool{}
+	for _, x := range nodes {
+		known[x.ID()] = true
+	}
+	n.Host.LibP2P().Network().Notify(&network.NotifyBundle{ConnectedF: func(_ network.Network, c network.Conn) {
+		if c.Stat().Direction == network.DirInbound && !known[c.RemotePeer()] {
+			o.mu.Lock()
+			o.peers = append(o.peers, c.RemotePeer())
+			o.mu.Unlock()
+		}
+	}})
+}
+
+func (d *devnet) join(n *harness.Node, w wire.PrivKey, amount uint64, autoSign bool) (tumbler.Registration, wire.PrivKey) {
+	d.t.Helper()
+	to, _ := wire.NewPrivKey()
+	var reg tumbler.Registration
+	testutil.Eventually(d.t, 30*time.Second, "the round is found and the input registered", func() error {
+		var err error
+		reg, err = n.API.Tumbler().Join(context.Background(), tumbler.JoinRequest{Secret: w.Bytes(), Amount: amount, To: to.PubKey(), AutoSign: autoSign})
+		if errors.Is(err, tumbler.ErrNoOpenRound) {
+			return err
+		}
+		if err != nil {
+			d.t.Fatalf("join: %v", err)
+		}
+		return nil
+	})
+	return reg, to
+}
+
+func (d *devnet) balance(k wire.PubKey) uint64 {
+	a, err := d.coord.API.Account(context.Background(), wire.EncodeAddress(d.h.Params().Net, k))
+	if err != nil {
+		return 0
+	}
+	return a.Balance
+}
+
+// Five wallets on two nodes tumble one denomination through a third: the
+// chain shows one tumble transaction with one signature by the aggregate
+// key, and every output is spendable by its owner.
+func TestFiveWalletsTumbleOneDenomination(t *testing.T) {
+	d := newDevnet(t, 2, 5)
+	ctx := context.Background()
+	net := d.h.Params().Net
+	var obs outputPeers
+	obs.watch(d.coord, d.all())
+	round, err := d.coord.API.Tumbler().Coordinate(ctx, tumbler.CoordinateConfig{Denomination: denom, Min: 5, Max: 5,
+		CoordinatorFee: 1000, FeeTo: d.coord.Key.PubKey()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tos []wire.PrivKey
+	for i, w := range d.wallets {
+		amount := uint64(denom + 1000 + tumbler.DefaultTxFee)
+		if i == 0 {
+			amount += 12345 // a leftover back to the owner
+		}
+		reg, to := d.join(d.parts[i%2], w, amount, true)
+		if reg.Round != round.ID {
+			t.Fatalf("joined %s, not %s", reg.Round.Short(), round.ID.Short())
+		}
+		tos = append(tos, to)
+	}
+	var txid wire.Hash
+	d.mineUntil("the tumble is mined", func() error {
+		rs, err := d.coord.API.Tumbler().Rounds(ctx)
+		if err != nil {
+			return err
+		}
+		for _, r := range rs {
+			if r.ID == round.ID {
+				if r.Phase != tumbler.Done {
+					return fmt.Errorf("round at %s %s", r.Phase, r.Error)
+				}
+				txid = r.TxID
+			}
+		}
+		info, err := d.coord.API.Tx(ctx, txid)
+		if err != nil || info.Height == 0 {
+			return fmt.Errorf("tumble not mined yet (%v)", err)
+		}
+		return nil
+	})
+	// One tumble transaction, one signature, by the aggregate of the inputs.
+	info, err := d.coord.API.Tx(ctx, txid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bi, err := d.coord.API.Block(ctx, fmt.Sprint(info.Height))
+	if err != nil {
+		t.Fatal(err)
+	}
+	blk, err := wire.DecodeBlock(bi.Raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tumbles []*wire.Tx
+	for _, tx := range blk.Txs {
+		if tx.Type == wire.TxTumble {
+			tumbles = append(tumbles, tx)
+		}
+	}
+	if len(tumbles) != 1 {
+		t.Fatalf("%d tumble transactions in the block", len(tumbles))
+	}
+	tx := tumbles[0]
+	body := tx.Body.(wire.Tumble)
+	agg, _ := wire.AggregateKey(body.Keys())
+	if tx.From != agg || tx.VerifySig(net) != nil || len(body.Inputs) != 5 {
+		t.Fatalf("from %x, %d inputs", tx.From[:4], len(body.Inputs))
+	}
+	for _, w := range d.wallets {
+		if got := d.balance(w.PubKey()); w == d.wallets[0] && got != 3*denom-(denom+1000+tumbler.DefaultTxFee+12345)+12345 && got != 3*denom-(denom+1000+tumbler.DefaultTxFee) {
+			t.Errorf("wallet 0 balance %d", got)
+		}
+	}
+	// Every output is its owner's: each sends 0.5 BVS back to the miner.
+	for _, to := range tos {
+		if got := d.balance(to.PubKey()); got != denom {
+			t.Fatalf("output balance %d, want %d", got, denom)
+		}
+		d.transfer(to, 0, d.coord.Key.PubKey(), denom/2)
+	}
+	d.mineUntil("the outputs are spent", func() error {
+		for _, to := range tos {
+			if d.balance(to.PubKey()) >= denom/2+1 && d.balance(to.PubKey()) == denom {
+				return errors.New("an output is not spent yet")
+			}
+		}
+		return nil
+	})
+	// Every output came from its own fresh identity, none a node's.
+	obs.mu.Lock()
+	defer obs.mu.Unlock()
+	if len(obs.peers) != 5 {
+		t.Fatalf("%d connections from identities that are no node's, want one per output", len(obs.peers))
+	}
+	for i, p := range obs.peers {
+		for _, n := range d.all() {
+			if p == n.ID() {
+				t.Fatalf("output %d registered from node %s's identity", i, n.Name)
+			}
+		}
+		if slices.Index(obs.peers, p) != i {
+			t.Fatal("two outputs from one identity")
+		}
+	}
+}
