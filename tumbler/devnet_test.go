@@ -112,10 +112,10 @@ func (o *outputPeers) watch(n *harness.Node, nodes []*harness.Node) {
 		known[x.ID()] = true
 	}
 	n.Host.LibP2P().Network().Notify(&network.NotifyBundle{ConnectedF: func(_ network.Network, c network.Conn) {
-		if c.Stat().Direction == network.DirInbound && !known[c.RemotePeer()] {
-			o.mu.Lock()
+		o.mu.Lock()
+		defer o.mu.Unlock()
+		if c.Stat().Direction == network.DirInbound && !known[c.RemotePeer()] && !slices.Contains(o.peers, c.RemotePeer()) {
 			o.peers = append(o.peers, c.RemotePeer())
-			o.mu.Unlock()
 		}
 	}})
 }
@@ -244,16 +244,7 @@ func TestFiveWalletsTumbleOneDenomination(t *testing.T) {
 	obs.mu.Lock()
 	defer obs.mu.Unlock()
 	if len(obs.peers) != 5 {
-		t.Fatalf("%d connections from identities that are no node's, want one per output", len(obs.peers))
+		t.Fatalf("%d connections from identities that are no node's, want one per output (a libp2p dial may open two connections of one identity: counted once)", len(obs.peers))
 	}
-	for i, p := range obs.peers {
-		for _, n := range d.all() {
-			if p == n.ID() {
-				t.Fatalf("output %d registered from node %s's identity", i, n.Name)
-			}
-		}
-		if slices.Index(obs.peers, p) != i {
-			t.Fatal("two outputs from one identity")
-		}
-	}
+
 }
