@@ -44,7 +44,7 @@ const (
 	// transaction (about 130 bytes per input: its entry, its output and
 	// a change output) at 10 base units a byte, with room for the
 	// envelope in small rounds.
-	DefaultTxFee         = 3000
+	DefaultTxFee         = 4000
 	DefaultMax           = 50
 	MaxParticipants      = wire.MaxTumbleInputs
 	DefaultInputBlocks   = 30 // input registration stays open this long (longer while under Min)
