@@ -150,6 +150,21 @@ func (d *devnet) balance(k wire.PubKey) uint64 {
 // chain shows one tumble transaction with one signature by the aggregate
 // key, and every output is spendable by its owner.
 func TestFiveWalletsTumbleOneDenomination(t *testing.T) {
+	runFive(t)
+}
+
+// fiveRun is what a five-wallet round left: the devnet, the round, the
+// wallets' output keys and the identities outputs came from.
+type fiveRun struct {
+	d     *devnet
+	round wire.Hash
+	tos   []wire.PrivKey
+	regs  []tumbler.Registration
+	obs   *outputPeers
+	tx    *wire.Tx
+}
+
+func runFive(t *testing.T) *fiveRun {
 	d := newDevnet(t, 2, 5)
 	ctx := context.Background()
 	net := d.h.Params().Net
@@ -161,6 +176,7 @@ func TestFiveWalletsTumbleOneDenomination(t *testing.T) {
 		t.Fatal(err)
 	}
 	var tos []wire.PrivKey
+	var regs []tumbler.Registration
 	for i, w := range d.wallets {
 		amount := uint64(denom + 1000 + tumbler.DefaultTxFee)
 		if i == 0 {
@@ -171,6 +187,7 @@ func TestFiveWalletsTumbleOneDenomination(t *testing.T) {
 			t.Fatalf("joined %s, not %s", reg.Round.Short(), round.ID.Short())
 		}
 		tos = append(tos, to)
+		regs = append(regs, reg)
 	}
 	var txid wire.Hash
 	d.mineUntil("the tumble is mined", func() error {
@@ -246,5 +263,6 @@ func TestFiveWalletsTumbleOneDenomination(t *testing.T) {
 	if len(obs.peers) != 5 {
 		t.Fatalf("%d connections from identities that are no node's, want one per output (a libp2p dial may open two connections of one identity: counted once)", len(obs.peers))
 	}
+	return &fiveRun{d: d, round: round.ID, tos: tos, regs: regs, obs: &obs, tx: tx}
 
 }

@@ -398,34 +398,55 @@ func (s *Service) History(ctx context.Context) ([]Registration, error) {
 	return out, nil
 }
 
-func (s *Service) findReg(round wire.Hash) *reg {
+// regsIn are this node's registrations in a round (a node may register
+// several inputs in one round: they are reviewed and co-signed together).
+func (s *Service) regsIn(round wire.Hash) []*reg {
+	var out []*reg
 	for _, g := range s.regs {
 		if g.info.Round == round {
-			return g
+			out = append(out, g)
 		}
 	}
-	return nil
+	return out
 }
 
 // Review implements API.
 func (s *Service) Review(ctx context.Context, round wire.Hash) (*Review, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	g := s.findReg(round)
-	if g == nil {
+	gs := s.regsIn(round)
+	if len(gs) == 0 {
 		return nil, ErrNotIn
 	}
-	if g.batch == nil {
+	if gs[0].batch == nil {
 		return nil, ErrNoBatch
 	}
-	p, b := g.p, g.batch
+	g0 := gs[0]
+	p, b := g0.p, g0.batch
 	t := &p.Terms
 	rv := &Review{Round: RoundInfo{ID: p.ID, Denomination: t.Denomination, CoordinatorFee: t.CoordinatorFee, TxFee: t.TxFee,
-		Min: t.Min, Max: t.Max, Phase: g.info.Phase, Inputs: len(b.Body.Inputs), Outputs: len(b.Body.Inputs), BlameOf: t.BlameOf,
-		Coordinator: g.coord.String()},
-		Fee: p.Fee(), TxFee: b.Fee, OK: g.problem == "", Problem: g.problem, Signed: g.signed}
+		Min: t.Min, Max: t.Max, Phase: g0.info.Phase, Inputs: len(b.Body.Inputs), Outputs: len(b.Body.Inputs), BlameOf: t.BlameOf,
+		Coordinator: g0.coord.String()},
+		TxFee: b.Fee, OK: true, Signed: true}
+	mineIn := map[wire.PubKey]bool{}
+	mineOut := map[wire.TumbleOutput]bool{}
+	for _, g := range gs {
+		if g.batch == nil {
+			return nil, ErrNoBatch
+		}
+		rv.Fee += g.p.Fee()
+		if g.problem != "" {
+			rv.OK, rv.Problem = false, g.problem
+		}
+		rv.Signed = rv.Signed && g.signed
+		mineIn[g.p.Key] = true
+		mineOut[wire.TumbleOutput{To: g.p.To, Amount: t.Denomination}] = true
+		if g.p.Left > 0 {
+			mineOut[wire.TumbleOutput{To: g.p.Change, Amount: g.p.Left}] = true
+		}
+	}
 	for _, in := range b.Body.Inputs {
-		rv.Inputs = append(rv.Inputs, ReviewInput{Key: in.Key, Amount: in.Amount, Mine: in.Key == p.Key})
+		rv.Inputs = append(rv.Inputs, ReviewInput{Key: in.Key, Amount: in.Amount, Mine: mineIn[in.Key]})
 	}
 	for _, o := range b.Body.Outputs {
 		kind := "denomination"
@@ -435,28 +456,39 @@ func (s *Service) Review(ctx context.Context, round wire.Hash) (*Review, error) 
 		case o.Amount != t.Denomination:
 			kind = "change"
 		}
-		mine := o.To == p.To && o.Amount == t.Denomination || o.To == p.Change && o.Amount == p.Left && p.Left > 0
-		rv.Outputs = append(rv.Outputs, ReviewOutput{To: o.To, Amount: o.Amount, Mine: mine, Kind: kind})
+		rv.Outputs = append(rv.Outputs, ReviewOutput{To: o.To, Amount: o.Amount, Mine: mineOut[o], Kind: kind})
 	}
 	return rv, nil
 }
 
-// CoSign implements API.
+// CoSign implements API: it signs every registration of this node in the
+// round that is not signed yet.
 func (s *Service) CoSign(ctx context.Context, round wire.Hash) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	g := s.findReg(round)
-	switch {
-	case g == nil:
+	gs := s.regsIn(round)
+	if len(gs) == 0 {
 		return ErrNotIn
-	case g.batch == nil:
-		return ErrNoBatch
-	case g.problem != "":
-		return fmt.Errorf("%w: %s", ErrCheckFailed, g.problem)
-	case g.signed:
+	}
+	todo := 0
+	for _, g := range gs {
+		switch {
+		case g.batch == nil:
+			return ErrNoBatch
+		case g.problem != "":
+			return fmt.Errorf("%w: %s", ErrCheckFailed, g.problem)
+		case !g.signed:
+			todo++
+		}
+	}
+	if todo == 0 {
 		return ErrAlreadySigned
 	}
-	g.signed = true
-	close(g.cosign)
+	for _, g := range gs {
+		if !g.signed {
+			g.signed = true
+			close(g.cosign)
+		}
+	}
 	return nil
 }
