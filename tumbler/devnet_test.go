@@ -26,7 +26,7 @@ const denom = wire.Unit // 1 BVS
 // devnet is a coordinator node that mines and participant nodes, each
 // running the tumbler component, and wallets funded from the miner.
 type devnet struct {
-	t       *testing.T
+	t       testing.TB
 	h       *harness.Harness
 	coord   *harness.Node
 	parts   []*harness.Node
@@ -37,7 +37,7 @@ func testConfig() tumbler.Config {
 	return tumbler.Config{Poll: 100 * time.Millisecond, OutputDelay: 500 * time.Millisecond, SigningBlocks: 3, InputBlocks: 5, OutputBlocks: 5}
 }
 
-func newDevnet(t *testing.T, participants, wallets int) *devnet {
+func newDevnet(t testing.TB, participants, wallets int) *devnet {
 	h := harness.New(t)
 	d := &devnet{t: t, h: h}
 	with := harness.BeforeStart(func(dm *daemon.Daemon) error { return dm.RegisterTumbler(testConfig()) })
@@ -49,25 +49,35 @@ func newDevnet(t *testing.T, participants, wallets int) *devnet {
 	// Mature rewards for the coordinator, then fund each wallet.
 	d.coord.Mine(int(h.Params().CoinbaseMaturity) + 2)
 	d.sync()
+	d.wallets = d.fund(wallets)
+	return d
+}
+
+// fund makes n wallets of 3 BVS each, paid by the coordinator's key.
+func (d *devnet) fund(n int) []wire.PrivKey {
 	ctx := context.Background()
-	for i := range wallets {
+	a, err := d.coord.API.Account(ctx, wire.EncodeAddress(d.h.Params().Net, d.coord.Key.PubKey()))
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	var ws []wire.PrivKey
+	for i := range n {
 		k, err := wire.NewPrivKey()
 		if err != nil {
-			t.Fatal(err)
+			d.t.Fatal(err)
 		}
-		d.wallets = append(d.wallets, k)
-		d.transfer(d.coord.Key, uint64(i), k.PubKey(), 3*denom)
+		ws = append(ws, k)
+		d.transfer(d.coord.Key, a.NextNonce+uint64(i), k.PubKey(), 3*denom)
 	}
 	d.mineUntil("the wallets are funded", func() error {
-		for _, k := range d.wallets {
-			a, err := d.coord.API.Account(ctx, wire.EncodeAddress(h.Params().Net, k.PubKey()))
-			if err != nil || a.Balance != 3*denom {
-				return fmt.Errorf("wallet not funded yet (%v)", err)
+		for _, k := range ws {
+			if d.balance(k.PubKey()) != 3*denom {
+				return errors.New("a wallet is not funded yet")
 			}
 		}
 		return nil
 	})
-	return d
+	return ws
 }
 
 func (d *devnet) all() []*harness.Node { return append([]*harness.Node{d.coord}, d.parts...) }
@@ -121,12 +131,16 @@ func (o *outputPeers) watch(n *harness.Node, nodes []*harness.Node) {
 }
 
 func (d *devnet) join(n *harness.Node, w wire.PrivKey, amount uint64, autoSign bool) (tumbler.Registration, wire.PrivKey) {
+	return d.joinVia(n.API.Tumbler(), w, amount, autoSign)
+}
+
+func (d *devnet) joinVia(api tumbler.API, w wire.PrivKey, amount uint64, autoSign bool) (tumbler.Registration, wire.PrivKey) {
 	d.t.Helper()
 	to, _ := wire.NewPrivKey()
 	var reg tumbler.Registration
 	testutil.Eventually(d.t, 30*time.Second, "the round is found and the input registered", func() error {
 		var err error
-		reg, err = n.API.Tumbler().Join(context.Background(), tumbler.JoinRequest{Secret: w.Bytes(), Amount: amount, To: to.PubKey(), AutoSign: autoSign})
+		reg, err = api.Join(context.Background(), tumbler.JoinRequest{Secret: w.Bytes(), Amount: amount, To: to.PubKey(), AutoSign: autoSign})
 		if errors.Is(err, tumbler.ErrNoOpenRound) {
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/bitverse/bitverse/node/wire"
 	"github.com/libp2p/go-libp2p/core/peer"
+	ma "github.com/multiformats/go-multiaddr"
 )
 
 // reg is one of this node's registrations: the participant and what the
@@ -150,11 +151,28 @@ func (s *Service) registerInput(ctx context.Context, g *reg) error {
 }
 
 func (s *Service) status(ctx context.Context, coord peer.ID, id wire.Hash) (*Status, error) {
+	now := s.deps.Now()
+	s.mu.Lock()
+	c, ok := s.statuses[id]
+	s.mu.Unlock()
+	if ok && now.Sub(c.at) < s.cfg.Poll/2 {
+		return c.st, nil
+	}
 	b, err := s.ask(ctx, coord, "status", id[:], MaxStatusSize)
 	if err != nil {
 		return nil, err
 	}
-	return DecodeStatus(b, id)
+	st, err := DecodeStatus(b, id)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if len(s.statuses) >= maxRounds {
+		clear(s.statuses)
+	}
+	s.statuses[id] = cachedStatus{st, now}
+	s.mu.Unlock()
+	return st, nil
 }
 
 // set changes a registration under the lock and tells subscribers.
@@ -223,7 +241,11 @@ func (s *Service) runRound(g *reg) error {
 		case OutputRegistration:
 			if !outputSent {
 				if err := s.registerOutput(ctx, g); err != nil {
-					return err
+					// Again after another random delay, from another fresh
+					// identity, until the phase ends.
+					s.log.Debug("tumbler: output registration", "round", p.ID.Short(), "err", err)
+					s.set(g, func() { g.info.Error = err.Error() })
+					continue
 				}
 				outputSent = true
 				s.set(g, func() { g.info.State = "output-registered" })
@@ -301,7 +323,7 @@ func (s *Service) runRound(g *reg) error {
 				continue
 			}
 			if st.Error == "" {
-				st.Error = "the round failed"
+				return errors.New("the round failed")
 			}
 			return errors.New(st.Error)
 		}
@@ -333,6 +355,9 @@ func (s *Service) registerOutput(ctx context.Context, g *reg) error {
 	if g.coord == s.deps.Host.ID() {
 		addrs = s.deps.Host.Addrs()
 	}
+	// One address: a dial of several transports at once could open two
+	// connections, and an observer counts them.
+	addrs = oneAddr(addrs)
 	cctx, cancel := context.WithTimeout(ctx, streamTimeout)
 	defer cancel()
 	if err := fh.Connect(cctx, peer.AddrInfo{ID: g.coord, Addrs: addrs}); err != nil {
@@ -489,6 +514,21 @@ func (s *Service) CoSign(ctx context.Context, round wire.Hash) error {
 			g.signed = true
 			close(g.cosign)
 		}
+	}
+	return nil
+}
+
+// oneAddr keeps one address to dial, TCP first.
+func oneAddr(addrs []ma.Multiaddr) []ma.Multiaddr {
+	for _, a := range addrs {
+		if _, err := a.ValueForProtocol(ma.P_TCP); err == nil {
+			if _, err := a.ValueForProtocol(ma.P_WS); err != nil {
+				return []ma.Multiaddr{a}
+			}
+		}
+	}
+	if len(addrs) > 0 {
+		return addrs[:1]
 	}
 	return nil
 }

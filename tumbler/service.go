@@ -48,7 +48,7 @@ const (
 	// Rate limits: units per second and burst per peer; output
 	// registrations come from fresh identities, so they draw from one
 	// bucket for all.
-	peerRate, peerBurst     = 20, 200
+	peerRate, peerBurst     = 50, 500
 	outputRate, outputBurst = 50, 500
 	maxLimiters             = 4096
 )
@@ -84,6 +84,9 @@ type Service struct {
 	outLim bucket
 	subs   map[chan Event]struct{}
 	height uint64
+	// statuses caches the coordinators' answers for a poll interval, so
+	// many registrations of this node in one round ask once.
+	statuses map[wire.Hash]cachedStatus
 	// log of what the coordinator saw and did, for the unlinkability test
 	// and an operator: no input or output is ever written with its peer
 	// or time.
@@ -95,6 +98,11 @@ type coordRound struct {
 	cfg       CoordinateConfig
 	announce  time.Time
 	submitted bool
+}
+
+type cachedStatus struct {
+	st *Status
+	at time.Time
 }
 
 type seenRound struct {
@@ -140,7 +148,7 @@ func New(cfg Config, deps Deps) (*Service, error) {
 	ctx, stop := context.WithCancel(context.Background())
 	return &Service{cfg: cfg, deps: deps, log: deps.Log, ctx: ctx, stop: stop, kick: make(chan struct{}, 1),
 		rounds: map[wire.Hash]*coordRound{}, seen: map[wire.Hash]seenRound{}, bans: map[wire.PubKey]uint64{},
-		limits: map[peer.ID]*bucket{}, outLim: bucket{tokens: outputBurst, at: deps.Now()}, subs: map[chan Event]struct{}{}}, nil
+		limits: map[peer.ID]*bucket{}, outLim: bucket{tokens: outputBurst, at: deps.Now()}, subs: map[chan Event]struct{}{}, statuses: map[wire.Hash]cachedStatus{}}, nil
 }
 
 var _ API = (*Service)(nil)
@@ -148,11 +156,14 @@ var _ API = (*Service)(nil)
 // Start serves the protocols and runs the coordinator's clock.
 func (s *Service) Start() error {
 	n := s.deps.Net
-	s.serve(proto(n, "rounds"), 0, 1, true, s.handleRounds)
+	// Costs in units of a status read: an input registration checks a
+	// signature, reads the chain and blind-signs (RSA); a signing message
+	// checks a signature or a partial.
+	s.serve(proto(n, "rounds"), 0, 2, true, s.handleRounds)
 	s.serve(proto(n, "status"), 32, 1, true, s.handleStatus)
-	s.serve(proto(n, "input"), MaxInputRegSize, 20, true, s.handleInput)
-	s.serve(proto(n, "output"), MaxOutputRegSize, 1, false, s.handleOutput)
-	s.serve(proto(n, "sign"), MaxSignMsgSize, 5, true, s.handleSign)
+	s.serve(proto(n, "input"), MaxInputRegSize, 5, true, s.handleInput)
+	s.serve(proto(n, "output"), MaxOutputRegSize, 2, false, s.handleOutput)
+	s.serve(proto(n, "sign"), MaxSignMsgSize, 2, true, s.handleSign)
 	s.wg.Add(1)
 	go s.clock()
 	return nil

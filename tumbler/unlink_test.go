@@ -205,7 +205,7 @@ func TestSilentSignerBlamedAndBlameRoundCompletes(t *testing.T) {
 	}
 }
 
-func find(t *testing.T, api tumbler.API, id wire.Hash) tumbler.RoundInfo {
+func find(t testing.TB, api tumbler.API, id wire.Hash) tumbler.RoundInfo {
 	t.Helper()
 	rs, err := api.Rounds(context.Background())
 	if err != nil {
