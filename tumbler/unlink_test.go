@@ -15,11 +15,12 @@ import (
 	"github.com/bitverse/bitverse/tumbler"
 )
 
-// After a five-wallet round, the coordinator's entire state and journal
-// are read and the obvious attacks tried; none links an input to an
-// output.
+// After a five-wallet round (the devnet acceptance: one tumble
+// transaction, one signature, outputs spendable), the coordinator's entire
+// state and journal are read and the obvious attacks tried; none links an
+// input to an output.
 func TestCoordinatorCannotLinkInputsToOutputs(t *testing.T) {
-	r := runFive(t)
+	r := runFive(t, 2)
 	net := r.d.h.Params().Net
 	st := r.d.coord.Daemon.Tumbler().StateOf(r.round)
 	if st == nil {
