@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/daemon"
@@ -16,6 +17,7 @@ import (
 	"github.com/bitverse/bitverse/node/p2p"
 	"github.com/bitverse/bitverse/node/pool"
 	"github.com/bitverse/bitverse/node/wire"
+	"github.com/bitverse/bitverse/tumbler"
 	"github.com/spf13/cobra"
 )
 
@@ -42,6 +44,13 @@ type nodeFlags struct {
 	// lateMarket: no market at start; the TUI starts one with its
 	// wallet's key once the wallet is unlocked.
 	lateMarket bool
+
+	// Tumbler: noTumbler turns the tumbler off; tumblerCoordinate keeps
+	// a round of tumblerDenomination open.
+	noTumbler           bool
+	tumblerCoordinate   bool
+	tumblerDenomination string
+	tumblerOutputDelay  time.Duration
 }
 
 func nodeCmd() *cobra.Command {
@@ -81,6 +90,11 @@ bitverse tree.`,
 	fl.Uint64Var(&f.prices.PerFuel, "price-per-fuel", market.DefaultPrices.PerFuel, "serving price in base units per 1000 fuel")
 	fl.Uint64Var(&f.prices.PerByte, "price-per-byte", market.DefaultPrices.PerByte, "serving price in base units per 1000 bytes of result")
 	fl.Uint64Var(&f.prices.Min, "price-min", market.DefaultPrices.Min, "minimum price of a job in base units")
+	fl.BoolVar(&f.noTumbler, "no-tumbler", false, "do not run the tumbler (no `bitverse tumbler` commands on this node)")
+	fl.BoolVar(&f.tumblerCoordinate, "tumbler-coordinate", false, "coordinate tumbler rounds: keep one open at all times")
+	fl.StringVar(&f.tumblerDenomination, "tumbler-denomination", "0.01", "denomination of the rounds --tumbler-coordinate opens (BVS)")
+	fl.DurationVar(&f.tumblerOutputDelay, "tumbler-output-delay", 0, "most a participant waits, at random, before registering its output (default 10s)")
+	fl.MarkHidden("tumbler-output-delay") // shorter only for tests and devnets: the delay hides the output's timing
 	return c
 }
 
@@ -253,6 +267,15 @@ func startEmbedded(f nodeFlags, log *slog.Logger) (*daemon.Daemon, error) {
 			TrustLoopback: p.Net == wire.Devnet}})
 	if err != nil {
 		return nil, err
+	}
+	if !f.noTumbler {
+		tc := tumbler.Config{Coordinate: f.tumblerCoordinate, OutputDelay: f.tumblerOutputDelay}
+		if tc.Default.Denomination, err = wire.ParseAmount(f.tumblerDenomination); err != nil || !tumbler.IsDenomination(tc.Default.Denomination) {
+			return nil, fmt.Errorf("--tumbler-denomination %s: use 1, 2 or 5 × a power of ten BVS, e.g. 0.01", f.tumblerDenomination)
+		}
+		if err := d.RegisterTumbler(tc); err != nil {
+			return nil, err
+		}
 	}
 	if err := d.Start(); err != nil {
 		return nil, err

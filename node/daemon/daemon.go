@@ -20,6 +20,7 @@ import (
 	"github.com/bitverse/bitverse/node/rpc"
 	"github.com/bitverse/bitverse/node/script"
 	"github.com/bitverse/bitverse/node/wire"
+	"github.com/bitverse/bitverse/tumbler"
 )
 
 // Config configures a Daemon. The zero value with a DataDir runs a devnet
@@ -96,6 +97,8 @@ type Daemon struct {
 	rpc     *rpc.Server
 	market  *market.Service
 	pools   *pool.Service
+	mu2     sync.Mutex // guards the parts components set (tumbler)
+	tumbler *tumbler.Service
 	served  chan struct{} // closed when the local API's Serve returns
 }
 
