@@ -97,7 +97,10 @@ func newRelayNetOf(t *testing.T, spec netSpec) *relayNet {
 		k := harness.KeyFor(name)
 		return harness.WithMarket(market.Config{Relay: true, Key: &k})
 	}
-	d.req = h.NewNode("requester", harness.WithMarket(market.Config{TTL: 30}))
+	// The requester's market identity is its own key: it disputes a
+	// result it recomputes otherwise (the wallet would, given the error).
+	reqKey := harness.KeyFor("requester")
+	d.req = h.NewNode("requester", harness.WithMarket(market.Config{TTL: 30, Key: &reqKey}))
 	if spec.cheating {
 		d.work = h.NewNode("worker")
 	} else {
@@ -448,5 +451,77 @@ func TestDevnetCheatingWorkerIsCaught(t *testing.T) {
 	r.sameReputation(r.all()...)
 	if _, err := r.req.Daemon.Market().Result(ctx, id); !errors.Is(err, market.ErrNoResult) {
 		t.Fatalf("the requester kept a result of a caught worker: %v", err)
+	}
+}
+
+// TestDevnetCheatingRelayInTheLastSlotIsCaught: relay A runs the cheating
+// worker's transform, so when it is drawn into a one-hop lineup (its
+// only, last slot) it countersigns the worker's wrong result: every
+// signature and hash agrees, and nobody after it checks. The requester's
+// node recomputes the delivered result before keeping it, gets another
+// one, and disputes; the jury (the two honest relays) decides the worker
+// wrong: the requester is refunded and, as the catcher, takes half the
+// worker's stake; the worker and A lose (A's stake slashed); the
+// requester's node keeps no result and says why. A carries most of the
+// stake, so it is drawn in nine runs of ten; a run where it is not is
+// left (the honest relay catches the worker; a jury of A and one honest
+// relay has no majority) and another bounty funded.
+func TestDevnetCheatingRelayInTheLastSlotIsCaught(t *testing.T) {
+	r := newRelayNetOf(t, netSpec{relays: []relaySpec{{cheat: true, stake: 20}, {}, {}}, cheating: true})
+	r.idle = 5 * time.Second
+	ctx := context.Background()
+	q, row := r.hopRow(1)
+	net := r.h.Params().Net
+	cheat := wire.EncodeAddress(net, r.relays[0].Key.PubKey())
+	for run := 0; ; run++ {
+		if run == 4 {
+			t.Fatal("the cheating relay was not drawn in 4 runs")
+		}
+		id := r.fund(q, row)
+		r.mineUntil(5, "the lineup is drawn", func() bool { return r.state(id) != "" && r.bounty(id).Drawn != 0 })
+		if b := r.bounty(id); len(b.Lineup) == 0 || b.Lineup[0].Relay != cheat {
+			continue
+		}
+		stake0 := r.total(r.bounty(id).Requester)
+		r.mineUntil(40, "the requester's dispute is decided", func() bool {
+			return r.bounty(id).Contest == market.ContestWorkerWrong
+		})
+		b := r.bounty(id)
+		if b.State != market.StateDisputed || b.Lineup[0].State != "countersigned" || b.Lineup[0].Result != b.Result {
+			t.Fatalf("bounty %s, lineup %+v; want disputed after the cheat countersigned the worker's result", b.State, b.Lineup)
+		}
+		// Refunded, and half the worker's stake as the catcher, less the
+		// dispute's fee.
+		var disputeFee uint64
+		hist, err := r.by.API.History(ctx, b.Requester, 20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tx := range hist {
+			if tx.Type == "dispute" && tx.Height > b.Created {
+				disputeFee += tx.Fee
+			}
+		}
+		if disputeFee == 0 {
+			t.Fatalf("no dispute of the requester's on chain: %+v", hist)
+		}
+		if got, want := r.total(b.Requester), stake0+b.Amount+b.Stake/2-disputeFee; got != want {
+			t.Fatalf("requester %d → %d; want %d (the amount %d back, half the stake %d, less the dispute's fee %d)",
+				stake0, got, want, b.Amount, b.Stake, disputeFee)
+		}
+		if rep, _ := r.by.API.Reputation(ctx, cheat); rep.Lost == 0 {
+			t.Fatalf("the cheating relay's record %+v, want a lost mark", rep)
+		}
+		if ri, err := r.by.API.Relay(ctx, cheat); err != nil || ri.Stake >= 20*r.h.Params().RelayMinStake {
+			t.Fatalf("the cheating relay's stake %+v %v was not slashed", ri, err)
+		}
+		if wrep, _ := r.by.API.Reputation(ctx, b.Worker); wrep.Lost == 0 {
+			t.Fatalf("the worker's record %+v, want a lost mark", wrep)
+		}
+		if _, err := r.req.Daemon.Market().Result(ctx, id); !errors.Is(err, market.ErrDisagreed) {
+			t.Fatalf("the requester's result: %v, want ErrDisagreed", err)
+		}
+		r.sameReputation(r.all()...)
+		return
 	}
 }
