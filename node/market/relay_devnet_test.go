@@ -36,6 +36,7 @@ type relayNet struct {
 	// whole suite, give 5 s: under a fully loaded make test a relay took
 	// longer than 1.5 s and fell behind its window.
 	idle time.Duration
+	bans map[string]bool // logged by logBans
 }
 
 // cheat wraps a transform runner so that every result is wrong.
@@ -187,8 +188,26 @@ func (r *relayNet) mine(n int) {
 		}
 		r.rebroadcast()
 		r.by.Mine(1)
+		r.logBans()
 		r.h.WaitForTip(30*time.Second, r.all()...)
 		r.watch()
+	}
+}
+
+// logBans logs each ban a node of the devnet holds, once: an honest
+// node banned by its peers falls out of the devnet, and the test then
+// fails waiting for a common tip.
+func (r *relayNet) logBans() {
+	if r.bans == nil {
+		r.bans = map[string]bool{}
+	}
+	for _, n := range r.all() {
+		for _, b := range n.Host.Bans() {
+			if k := n.Name + " " + b.ID; !r.bans[k] {
+				r.bans[k] = true
+				r.t.Logf("%s banned %s: %s", n.Name, b.ID, b.Reason)
+			}
+		}
 	}
 }
 
@@ -208,6 +227,22 @@ func (r *relayNet) rebroadcast() {
 			}
 		}
 	}
+}
+
+// send submits in from n and waits until the bystander (the miner) has
+// the transaction, handing it over (rebroadcast) when gossip lost it.
+func (r *relayNet) send(n *harness.Node, in plan.Intent) wire.Hash {
+	r.t.Helper()
+	id := send(r.t, r.h, n, in)
+	deadline := time.Now().Add(2 * time.Second)
+	testutil.Eventually(r.t, 20*time.Second, "the bystander has the transaction", func() error {
+		_, err := r.by.API.Tx(context.Background(), id)
+		if err != nil && time.Now().After(deadline) {
+			r.rebroadcast()
+		}
+		return err
+	})
+	return id
 }
 
 func (r *relayNet) mineUntil(limit int, what string, cond func() bool) {
