@@ -25,9 +25,13 @@ import (
 // The CLI tests run the real binary, as a user would.
 
 // bitverseBin is the binary the CLI tests run: this test binary, which
-// TestMain turns into bitverse for every process it starts.
+// TestMain turns into bitverse for every process it starts (under the race
+// detector, a copy built without it: see buildPlainBinary).
 func bitverseBin(t testing.TB) string {
 	t.Helper()
+	if plainBin != "" {
+		return plainBin
+	}
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatalf("find the test binary: %v", err)
@@ -137,7 +141,7 @@ func startNode(t testing.TB, datadir string, args ...string) *exec.Cmd {
 		// processes the test waits on.
 		args = append(args, "--miner-workers", "1")
 	}
-	cmd := exec.Command(bitverseBin(t), append([]string{"--datadir", datadir, "node", "--no-mdns"}, args...)...)
+	cmd := exec.Command(bitverseBin(t), append([]string{"--datadir", datadir, "node", "--no-mdns", "--loopback"}, args...)...)
 	logf, err := os.OpenFile(filepath.Join(datadir, "test-node.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 	if err != nil {
 		t.Fatal(err)
