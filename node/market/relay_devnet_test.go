@@ -186,7 +186,6 @@ func (r *relayNet) mine(n int) {
 		for deadline := time.Now().Add(idle); r.by.Mempool().Len() == 0 && time.Now().Before(deadline); {
 			time.Sleep(20 * time.Millisecond)
 		}
-		r.rebroadcast()
 		r.by.Mine(1)
 		r.logBans()
 		r.h.WaitForTip(30*time.Second, r.all()...)
@@ -211,37 +210,21 @@ func (r *relayNet) logBans() {
 	}
 }
 
-// rebroadcast hands the miner every transaction a node still holds
-// pending from its own key. Gossip has no rebroadcast: on two loaded
-// cores with nine nodes, a transaction that missed the miner once (seen:
-// a worker's accept) stayed pending in its sender's pool for good, and
-// with it every later transaction of that sender. That is the mempool's
-// and gossip's to fix; these tests are about the envelope chain.
-func (r *relayNet) rebroadcast() {
-	for _, n := range r.all() {
-		for _, tx := range n.Mempool().Pending(n.Key.PubKey()) {
-			if !r.by.Mempool().Has(tx.ID()) {
-				if _, err := r.by.AddTx(tx); err != nil {
-					r.t.Logf("rebroadcast %s %s: %v", n.Name, tx.Type, err)
-				}
-			}
-		}
-	}
-}
-
 // send submits in from n and waits until the bystander (the miner) has
-// the transaction, handing it over (rebroadcast) when gossip lost it.
+// the transaction. If gossip lost it, the sender's node offers it again
+// every few root blocks (p2p's rebroadcast): blocks are mined meanwhile,
+// at most 12.
 func (r *relayNet) send(n *harness.Node, in plan.Intent) wire.Hash {
 	r.t.Helper()
 	id := send(r.t, r.h, n, in)
-	deadline := time.Now().Add(2 * time.Second)
-	testutil.Eventually(r.t, 20*time.Second, "the bystander has the transaction", func() error {
-		_, err := r.by.API.Tx(context.Background(), id)
-		if err != nil && time.Now().After(deadline) {
-			r.rebroadcast()
-		}
-		return err
-	})
+	has := func() bool { _, err := r.by.API.Tx(context.Background(), id); return err == nil }
+	for deadline := time.Now().Add(5 * time.Second); !has() && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !has() {
+		r.t.Logf("the bystander lacks %s's %s after 5 s: mining until it is offered again", n.Name, id.Short())
+		r.mineUntil(12, "the bystander has the transaction", has)
+	}
 	return id
 }
 
