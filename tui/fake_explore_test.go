@@ -35,7 +35,7 @@ func (f *fakeAPI) Explore(ctx context.Context, o node.ExploreOptions) (*node.Exp
 	sort.Slice(ex.Transforms, func(i, j int) bool { return ex.Transforms[i].Key < ex.Transforms[j].Key })
 	for _, b := range bounties {
 		if b.State == "open" {
-			ex.Bounties = append(ex.Bounties, b)
+			ex.Bounties = append(ex.Bounties, node.ExploreBounty{BountyInfo: b, Proven: "root state"})
 		}
 	}
 	return ex, nil
