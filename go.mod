@@ -29,6 +29,8 @@ require (
 	rsc.io/qr v0.2.0
 )
 
+require github.com/cloudflare/circl v1.6.5 // indirect
+
 require (
 	filippo.io/bigmod v0.1.1-0.20260103110540-f8a47775ebe5 // indirect
 	filippo.io/keygen v1.0.0 // indirect

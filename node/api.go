@@ -69,6 +69,16 @@ type API interface {
 	Explore(ctx context.Context, o ExploreOptions) (*Explore, error)
 	Find(ctx context.Context, text string, limit int) ([]FindResult, error)
 	AllKeyspaces(ctx context.Context, after string, limit int) (*KeyspacePage, error)
+
+	// Pool is an availability pool (ErrNotFound if there is none with
+	// that ID); Pools lists pools by target key, by member or all, in ID
+	// order; PoolChallenges lists a member's open challenges (drawn, not
+	// yet past their deadline); Tokens lists the service tokens an
+	// account (address or hex public key) holds, per pool.
+	Pool(ctx context.Context, id wire.Hash) (*PoolInfo, error)
+	Pools(ctx context.Context, f PoolFilter) ([]PoolInfo, error)
+	PoolChallenges(ctx context.Context, member wire.PubKey) ([]ChallengeInfo, error)
+	Tokens(ctx context.Context, holder string) ([]TokenInfo, error)
 }
 
 // Errors of the API.

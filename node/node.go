@@ -199,9 +199,9 @@ func (n *Node) Close() error {
 	return err
 }
 
-// Chain, Pool, DB and Params expose the parts to the p2p layer and tests.
+// Chain, Mempool, DB and Params expose the parts to the p2p layer and tests.
 func (n *Node) Chain() *chain.Chain       { return n.chain }
-func (n *Node) Pool() *mempool.Pool       { return n.pool }
+func (n *Node) Mempool() *mempool.Pool    { return n.pool }
 func (n *Node) DB() *bbolt.DB             { return n.db }
 func (n *Node) Params() *consensus.Params { return n.cfg.Params }
 func (n *Node) Broker() *Broker           { return n.events }

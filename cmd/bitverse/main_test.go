@@ -2,6 +2,8 @@ package main
 
 import (
 	"os"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/bitverse/bitverse/node/script"
@@ -21,7 +23,7 @@ func TestMain(m *testing.M) {
 	// The wallets the tests make (in this process or in it run as
 	// bitverse) are throwaway: cheap scrypt, milliseconds per CLI call.
 	wallet.CheapKeystoresForTests()
-	if os.Getenv(runAsBinaryEnv) == "1" {
+	if os.Getenv(runAsBinaryEnv) == "1" && !isFuzzWorker() {
 		main()
 		os.Exit(0)
 	}
@@ -32,4 +34,13 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(funded.dir)
 	}
 	os.Exit(code)
+}
+
+// isFuzzWorker reports whether go test started this binary as a fuzzing
+// worker: it inherits runAsBinaryEnv from the coordinating test process,
+// yet must fuzz, not run as bitverse.
+func isFuzzWorker() bool {
+	return slices.ContainsFunc(os.Args[1:], func(a string) bool {
+		return a == "-test.fuzzworker" || strings.HasPrefix(a, "-test.fuzzworker=")
+	})
 }

@@ -96,7 +96,7 @@ func badKeyPut(fx *fixture, key string) *wire.Block {
 }
 
 func vectors() []vector {
-	return append(append(baseVectors(), marketVectors()...), relayVectors()...)
+	return append(append(append(baseVectors(), marketVectors()...), relayVectors()...), tumbleVectors()...)
 }
 
 func baseVectors() []vector {
@@ -549,6 +549,11 @@ func TestVectors(t *testing.T) {
 		}
 	}
 	for c := consensus.ErrBadBounty; c <= consensus.ErrRelayWindow; c++ {
+		if !seen[c] {
+			t.Errorf("no rejecting vector for %v", c)
+		}
+	}
+	for c := consensus.ErrBadTumble; c <= consensus.ErrTumbleSum; c++ {
 		if !seen[c] {
 			t.Errorf("no rejecting vector for %v", c)
 		}

@@ -74,6 +74,10 @@ const (
 	ErrNoSlot        // the slot does not exist or is not drawn (yet, or any more)
 	ErrSlotOrder     // a countersign before the commit or the previous slot, or against the contest state
 	ErrRelayWindow   // a relay-miss before the slot's window is over
+	// Tumbles (root chain).
+	ErrBadTumble // a tumble's shape: counts, order, an envelope nonce other than 0, a zero amount, a key off the curve
+	ErrTumbleKey // a tumble's From is not the MuSig2 aggregate of its input keys
+	ErrTumbleSum // a tumble's inputs do not sum to its outputs plus its fee
 )
 
 var codeNames = map[ErrorCode]string{
@@ -137,6 +141,9 @@ var codeNames = map[ErrorCode]string{
 	ErrNoSlot:             "ErrNoSlot",
 	ErrSlotOrder:          "ErrSlotOrder",
 	ErrRelayWindow:        "ErrRelayWindow",
+	ErrBadTumble:          "ErrBadTumble",
+	ErrTumbleKey:          "ErrTumbleKey",
+	ErrTumbleSum:          "ErrTumbleSum",
 }
 
 // String returns the code's name.

@@ -73,6 +73,12 @@ type Params struct {
 	MissSlashBps  uint64
 
 	MaxDrawsPerBlock uint32
+
+	// TumbleInputFee is what a tumble pays per input on top of the size
+	// fee: checking the batch aggregates its input keys (one scalar
+	// multiplication per key) and reads and writes one account per input,
+	// work a transaction of the same size does not cause (PROTOCOL §21).
+	TumbleInputFee uint64
 }
 
 // MaxHops is the most relays any network lets a bounty ask for; a
@@ -164,6 +170,7 @@ func Devnet() *Params {
 		RelaySlashBps:      5000, // half the stake
 		MissSlashBps:       1000, // a tenth of the stake
 		MaxDrawsPerBlock:   256,
+		TumbleInputFee:     500, // ≈ a third of a transfer's fee: KeyAgg costs about a third of a signature check a key
 	}
 }
 
@@ -188,12 +195,29 @@ func (p *Params) Reward(height uint64) uint64 {
 // MinFee returns the lowest fee a transaction of size bytes may pay.
 func (p *Params) MinFee(size int) uint64 { return uint64(size) * p.MinFeePerByte }
 
+// TxMinFee is the lowest fee tx may pay at size bytes: the size fee, plus
+// TumbleInputFee per input of a tumble.
+func (p *Params) TxMinFee(tx *wire.Tx, size int) uint64 {
+	min := p.MinFee(size)
+	if t, ok := tx.Body.(wire.Tumble); ok {
+		hi, lo := bits.Mul64(uint64(len(t.Inputs)), p.TumbleInputFee)
+		if hi != 0 {
+			return ^uint64(0)
+		}
+		if s, err := wire.AddAmounts(min, lo); err == nil {
+			return s
+		}
+		return ^uint64(0)
+	}
+	return min
+}
+
 // SetMinFee sets tx.Fee to the lowest fee the rules allow for it. The fee's
 // own varint counts towards the size, so it iterates to a fixed point.
 func (p *Params) SetMinFee(tx *wire.Tx) uint64 {
 	tx.Fee = 0
 	for {
-		min := p.MinFee(tx.Size())
+		min := p.TxMinFee(tx, tx.Size())
 		if tx.Fee >= min {
 			return tx.Fee
 		}

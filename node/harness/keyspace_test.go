@@ -31,7 +31,7 @@ func TestScriptedWritesAgree(t *testing.T) {
 	h.WaitForTip(10*time.Second, a, b)
 
 	send := func(n *Node, k wire.PrivKey, body wire.Body) error {
-		nonce, err := n.Pool().NextNonce(k.PubKey())
+		nonce, err := n.Mempool().NextNonce(k.PubKey())
 		if err != nil {
 			return err
 		}
@@ -132,8 +132,8 @@ func TestScriptedWritesAgree(t *testing.T) {
 	if allowed+refused < 500 || allowed < 100 || refused < 100 {
 		t.Fatalf("want ≥ 500 writes with both outcomes common: %d allowed, %d refused", allowed, refused)
 	}
-	if a.Pool().Len() != 0 || b.Pool().Len() != 0 {
-		t.Fatalf("admitted writes left unmined: %d on a, %d on b", a.Pool().Len(), b.Pool().Len())
+	if a.Mempool().Len() != 0 || b.Mempool().Len() != 0 {
+		t.Fatalf("admitted writes left unmined: %d on a, %d on b", a.Mempool().Len(), b.Mempool().Len())
 	}
 	ra, rb := flatRoots(t, a), flatRoots(t, b)
 	if ra != rb || ra.StateRoot() != a.Chain().Tip().StateRoot {
@@ -201,7 +201,7 @@ func TestReorgReturnsScriptedWrites(t *testing.T) {
 	h.Heal()
 	h.WaitForTip(20*time.Second, a, b)
 	for _, id := range ids {
-		if !a.Pool().Has(id) {
+		if !a.Mempool().Has(id) {
 			t.Fatalf("write %s did not return to the mempool after the reorg", id.Short())
 		}
 	}

@@ -30,7 +30,7 @@ func (n *Node) template(txs []*wire.Tx, fromPool bool) (*wire.Block, error) {
 	for {
 		tip := n.Chain().Tip()
 		if fromPool {
-			txs = n.Pool().Select(n.h.params.MaxBlockSize)
+			txs = n.Mempool().Select(n.h.params.MaxBlockSize)
 		}
 		at := time.UnixMilli(tip.Time).Add(n.h.params.TargetInterval)
 		tmpl, err := n.Chain().NewTemplate(n.Key.PubKey(), txs, at)
@@ -38,7 +38,7 @@ func (n *Node) template(txs []*wire.Tx, fromPool bool) (*wire.Block, error) {
 			return nil, err
 		}
 		if len(tmpl.Rejected) > 0 && fromPool {
-			n.Pool().Remove(tmpl.Rejected)
+			n.Mempool().Remove(tmpl.Rejected)
 		}
 		if tmpl.Block.Header.Prev != tip.ID {
 			continue // the tip moved while the template was built
@@ -133,7 +133,7 @@ func (h *Harness) NewPut(k wire.PrivKey, nonce uint64, key string, value []byte)
 func (n *Node) Put(key, value string) (wire.Hash, error) {
 	n.nonceMu.Lock()
 	defer n.nonceMu.Unlock()
-	nonce, err := n.Pool().NextNonce(n.Key.PubKey())
+	nonce, err := n.Mempool().NextNonce(n.Key.PubKey())
 	if err != nil {
 		return wire.Hash{}, err
 	}

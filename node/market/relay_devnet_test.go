@@ -179,7 +179,7 @@ func (r *relayNet) mine(n int) {
 		idle = 1500 * time.Millisecond
 	}
 	for range n {
-		for deadline := time.Now().Add(idle); r.by.Pool().Len() == 0 && time.Now().Before(deadline); {
+		for deadline := time.Now().Add(idle); r.by.Mempool().Len() == 0 && time.Now().Before(deadline); {
 			time.Sleep(20 * time.Millisecond)
 		}
 		r.rebroadcast()
@@ -197,8 +197,8 @@ func (r *relayNet) mine(n int) {
 // and gossip's to fix; these tests are about the envelope chain.
 func (r *relayNet) rebroadcast() {
 	for _, n := range r.all() {
-		for _, tx := range n.Pool().Pending(n.Key.PubKey()) {
-			if !r.by.Pool().Has(tx.ID()) {
+		for _, tx := range n.Mempool().Pending(n.Key.PubKey()) {
+			if !r.by.Mempool().Has(tx.ID()) {
 				if _, err := r.by.AddTx(tx); err != nil {
 					r.t.Logf("rebroadcast %s %s: %v", n.Name, tx.Type, err)
 				}

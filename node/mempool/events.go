@@ -12,10 +12,7 @@ import (
 // BlockConnected removes what the block confirmed and anything it made
 // stale, in memory and on disk.
 func (p *Pool) BlockConnected(b *wire.Block) {
-	senders := map[wire.PubKey]struct{}{}
-	for _, t := range b.Txs[1:] {
-		senders[t.From] = struct{}{}
-	}
+	senders := touchedBy(b) // a tumble's inputs are its senders
 	var gone []wire.Hash
 	for from := range senders {
 		acct, err := p.account(from)
@@ -29,6 +26,18 @@ func (p *Pool) BlockConnected(b *wire.Block) {
 	for _, t := range b.Txs[1:] {
 		gone = append(gone, t.ID())
 	}
+	// Pending tumbles the block mined, or whose inputs it spent otherwise.
+	p.mu.Lock()
+	for _, e := range p.tumblesTouchingLocked(senders) {
+		for _, in := range e.tx.Body.(wire.Tumble).Inputs {
+			if acct, err := p.account(in.Key); err != nil || acct.Nonce != in.Nonce {
+				p.removeTumbleLocked(e.id)
+				gone = append(gone, e.id)
+				break
+			}
+		}
+	}
+	p.mu.Unlock()
 	p.forget(gone)
 }
 
@@ -42,22 +51,36 @@ func (p *Pool) BlockConnected(b *wire.Block) {
 func (p *Pool) BlockDisconnected(b *wire.Block) {
 	requeue := map[wire.PubKey][]*wire.Tx{}
 	var order []wire.PubKey
+	touched := touchedBy(b)
 	p.mu.Lock()
 	for _, t := range b.Txs[1:] {
-		if _, done := requeue[t.From]; done {
-			continue
+		froms := []wire.PubKey{t.From}
+		if tb, ok := t.Body.(wire.Tumble); ok {
+			froms = tb.Keys()
 		}
-		var txs []*wire.Tx
-		if s := p.senders[t.From]; s != nil {
-			for _, e := range s.pending {
-				txs = append(txs, e.tx)
-				delete(p.byID, e.id)
-				p.bytes -= e.size
+		for _, from := range froms {
+			if _, done := requeue[from]; done {
+				continue
 			}
-			delete(p.senders, t.From)
+			var txs []*wire.Tx
+			if s := p.senders[from]; s != nil {
+				for _, e := range s.pending {
+					txs = append(txs, e.tx)
+					delete(p.byID, e.id)
+					p.bytes -= e.size
+				}
+				delete(p.senders, from)
+			}
+			requeue[from] = txs
+			order = append(order, from)
 		}
-		requeue[t.From] = txs
-		order = append(order, t.From)
+	}
+	// Pending tumbles spending an account the block touched are judged
+	// again after it (they are stale if it had moved their nonces).
+	var tumbles []*wire.Tx
+	for _, e := range p.tumblesTouchingLocked(touched) {
+		p.removeTumbleLocked(e.id)
+		tumbles = append(tumbles, e.tx)
 	}
 	p.mu.Unlock()
 	for _, t := range b.Txs[1:] {
@@ -69,6 +92,11 @@ func (p *Pool) BlockDisconnected(b *wire.Block) {
 			if _, err := p.add(t, false, true, false); err != nil && !errors.Is(err, ErrKnown) {
 				gone = append(gone, t.ID())
 			}
+		}
+	}
+	for _, t := range tumbles {
+		if _, err := p.add(t, false, true, false); err != nil && !errors.Is(err, ErrKnown) {
+			gone = append(gone, t.ID())
 		}
 	}
 	p.forget(gone)
@@ -109,6 +137,12 @@ func (p *Pool) Remove(txs []*wire.Tx) {
 	var gone []wire.Hash
 	p.mu.Lock()
 	for _, t := range txs {
+		if _, ok := t.Body.(wire.Tumble); ok {
+			if id := t.ID(); p.removeTumbleLocked(id) {
+				gone = append(gone, id)
+			}
+			continue
+		}
 		s := p.senders[t.From]
 		if s == nil {
 			continue

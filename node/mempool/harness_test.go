@@ -221,6 +221,18 @@ func (e *env) requireConsistent() {
 			bytes += en.size
 		}
 	}
+	for id, en := range p.tumbles {
+		if p.byID[id] != en {
+			e.t.Fatalf("tumble %s not indexed", id.Short())
+		}
+		for _, in := range en.tx.Body.(wire.Tumble).Inputs {
+			if p.inputs[in.Key] != id {
+				e.t.Fatalf("tumble %s: input %x not mapped to it", id.Short(), in.Key[:4])
+			}
+		}
+		n++
+		bytes += en.size
+	}
 	if n != len(p.byID) || bytes != p.bytes {
 		e.t.Fatalf("pool counts %d txs / %d bytes, queues hold %d / %d", len(p.byID), p.bytes, n, bytes)
 	}

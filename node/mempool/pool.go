@@ -70,6 +70,10 @@ type Pool struct {
 	// claims indexes pending market moves by bounty (claims.go).
 	claims   map[claim][]wire.Hash
 	claimIDs int
+	// tumbles are pending tumbles by ID; inputs maps each of their input
+	// accounts to its tumble (tumble.go).
+	tumbles map[wire.Hash]*entry
+	inputs  map[wire.PubKey]wire.Hash
 }
 
 // sender's pending transactions, nonce base..base+len-1.
@@ -87,7 +91,7 @@ func New(cfg Config) *Pool {
 		cfg.MaxBytes = 256 << 20
 	}
 	return &Pool{cfg: cfg, byID: map[wire.Hash]*entry{}, senders: map[wire.PubKey]*sender{}, changed: make(chan struct{}, 1),
-		claims: map[claim][]wire.Hash{}}
+		claims: map[claim][]wire.Hash{}, tumbles: map[wire.Hash]*entry{}, inputs: map[wire.PubKey]wire.Hash{}}
 }
 
 // Changed delivers a signal (coalesced) whenever transactions are added.
@@ -185,6 +189,9 @@ func (p *Pool) add(tx *wire.Tx, persist, verify, access bool) (wire.Hash, error)
 	spend, err := check(p.cfg.Params, p.cfg.Chain, tx, size)
 	if err != nil {
 		return id, fmt.Errorf("%w: %w", ErrBadTx, err)
+	}
+	if _, ok := tx.Body.(wire.Tumble); ok {
+		return p.addTumble(tx, id, size, persist, verify)
 	}
 	// Cheapest first: what the sender's nonce and balance already refuse
 	// is refused before the signature is verified or a script runs, so a
@@ -353,6 +360,13 @@ func (p *Pool) PendingSpend(from wire.PubKey) (uint64, error) {
 			}
 		}
 	}
+	if id, ok := p.inTumbleLocked(from); ok {
+		for _, in := range p.tumbles[id].tx.Body.(wire.Tumble).Inputs {
+			if in.Key == from {
+				sum, _ = wire.AddAmounts(sum, in.Amount)
+			}
+		}
+	}
 	return sum, nil
 }
 
@@ -390,6 +404,9 @@ func (p *Pool) precheck(tx *wire.Tx, id wire.Hash, spend uint64) error {
 func (p *Pool) fitsLocked(tx *wire.Tx, spend uint64, acct state.Account, s *sender) (*entry, error) {
 	if tx.Nonce < acct.Nonce {
 		return nil, fmt.Errorf("%w: %w", ErrBadTx, consensus.Rule(consensus.ErrBadNonce, "nonce %d was already used (account is at %d)", tx.Nonce, acct.Nonce))
+	}
+	if id, ok := p.inTumbleLocked(tx.From); ok {
+		return nil, fmt.Errorf("%w (tumble %s)", ErrInTumble, id.Short())
 	}
 	var pendingSpend uint64
 	var replace *entry
@@ -520,6 +537,8 @@ func check(params *consensus.Params, chain wire.ChainID, tx *wire.Tx, size int) 
 		return s, nil
 	case wire.Commit, wire.Settle, wire.Dispute, wire.Refund, wire.RelayLeave, wire.Countersign, wire.RelayMiss:
 		return tx.Fee, nil
+	case wire.Tumble:
+		return checkTumble(params, tx, b, size)
 	case wire.Checkpoint:
 		return 0, consensus.Rule(consensus.ErrBadCheckpoint, "checkpoints are made by miners, not sent as transactions")
 	case wire.Coinbase:
@@ -591,6 +610,8 @@ func (p *Pool) dropStaleLocked(from wire.PubKey, nonce uint64) []wire.Hash {
 func (p *Pool) Select(maxBytes int) []*wire.Tx {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	// Tumbles first: their inputs have nothing else pending (tumble.go).
+	out, used := p.selectTumblesLocked(maxBytes)
 	h := &feeHeap{}
 	for _, s := range p.senders {
 		if len(s.pending) > 0 {
@@ -598,8 +619,6 @@ func (p *Pool) Select(maxBytes int) []*wire.Tx {
 		}
 	}
 	heap.Init(h)
-	var out []*wire.Tx
-	used := 0
 	for h.Len() > 0 {
 		c := heap.Pop(h).(cursor)
 		e := c.s.pending[c.i]

@@ -39,7 +39,7 @@ func floodChain(b *testing.B) ([]*wire.Block, []*wire.Block, [][]byte) {
 		src := h.NewNode("src", harness.NoNetwork())
 		p := h.Params()
 		src.Mine(int(p.CoinbaseMaturity) + 2)
-		nonce, err := src.Pool().NextNonce(src.Key.PubKey())
+		nonce, err := src.Mempool().NextNonce(src.Key.PubKey())
 		if err != nil {
 			b.Fatal(err)
 		}

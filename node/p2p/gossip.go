@@ -333,7 +333,7 @@ func (g *gossip) admitTx(from peer.ID, tx *wire.Tx, quiet bool) (pubsub.Validati
 		branch = true
 	}
 	id := tx.ID()
-	if x.node.Pool().Has(id) {
+	if x.node.Mempool().Has(id) {
 		x.counters.ignored.Add(1)
 		return pubsub.ValidationIgnore, false
 	}

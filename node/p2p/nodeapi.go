@@ -21,7 +21,7 @@ type Node interface {
 	Forest() *chain.Forest
 	StoredChains() []wire.ChainID
 	// Pool is the root chain's mempool, PoolOf any stored chain's.
-	Pool() *mempool.Pool
+	Mempool() *mempool.Pool
 	PoolOf(id wire.ChainID) (*mempool.Pool, error)
 	// SubmitBlockFrom and AddTx hand over what peers sent; from (the
 	// sender's peer ID) is charged for the block if it is held.

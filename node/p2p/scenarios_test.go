@@ -21,7 +21,7 @@ import (
 // nextNonce returns the next nonce of k as n's mempool sees it.
 func nextNonce(t *testing.T, n *harness.Node, k wire.PrivKey) uint64 {
 	t.Helper()
-	nonce, err := n.Pool().NextNonce(k.PubKey())
+	nonce, err := n.Mempool().NextNonce(k.PubKey())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +215,7 @@ func scenarioPartition(t *testing.T, blocksA, blocksB int) {
 	for _, n := range all {
 		for _, id := range []wire.Hash{x2, w} {
 			if err := n.WaitConfirmed(id, 20*time.Second); err != nil {
-				t.Fatalf("losing-fork write: %v (pool of c: %d)", err, c.Pool().Len())
+				t.Fatalf("losing-fork write: %v (pool of c: %d)", err, c.Mempool().Len())
 			}
 		}
 		if _, err := n.Tx(context.Background(), x); err == nil {
@@ -293,7 +293,7 @@ func median(ds []time.Duration) time.Duration {
 func waitPending(t *testing.T, n *harness.Node, id wire.Hash) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
-	for !n.Pool().Has(id) {
+	for !n.Mempool().Has(id) {
 		if time.Now().After(deadline) {
 			var stats any
 			if n.Host != nil {

@@ -337,8 +337,8 @@ func TestBranchTxRelayedByHeadersOnlyNode(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	if b.Pool().Len() != 0 || c.Pool().Len() != 0 {
-		t.Fatalf("a branch transaction entered a mempool: b %d, c %d", b.Pool().Len(), c.Pool().Len())
+	if b.Mempool().Len() != 0 || c.Mempool().Len() != 0 {
+		t.Fatalf("a branch transaction entered a mempool: b %d, c %d", b.Mempool().Len(), c.Mempool().Len())
 	}
 	if b.Host.Banned(junk.Host.ID()) {
 		t.Fatal("b banned the sender of valid branch transactions")

@@ -167,6 +167,7 @@ func (s *Server) Handler() http.Handler {
 	keyspaceRoutes(mux, api)
 	bountyRoutes(mux, api)
 	relayRoutes(mux, api)
+	poolRoutes(mux, api)
 	previewRoutes(mux, api)
 	blocktreeRoutes(mux, api)
 	exploreRoutes(mux, api)

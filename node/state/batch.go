@@ -153,6 +153,10 @@ func (b *Batch) apply(t *wire.Tx, id *wire.Hash, pos int) error {
 	if min := b.p.MinFee(size); t.Fee < min {
 		return consensus.Rule(consensus.ErrFeeTooLow, "fee %d is below the minimum %d for %d bytes", t.Fee, min, size)
 	}
+	if body, ok := t.Body.(wire.Tumble); ok {
+		// No single sender: every input account pays (tumble.go).
+		return b.applyTumble(t, body, size)
+	}
 	from, err := b.account(t.From)
 	if err != nil {
 		return err

@@ -71,7 +71,8 @@ func sampleTxs(t testing.TB) []*Tx {
 
 	txs := []*Tx{coinbase, transfer, put, maxVarints, emptyValue, bigValue, deep, buy, script, give, stamp, checkpoint}
 	txs = append(txs, sampleMarketTxs(t)...)
-	return append(txs, sampleRelayTxs(t)...)
+	txs = append(txs, sampleRelayTxs(t)...)
+	return append(txs, sampleTumbleTxs(t)...)
 }
 
 // sampleHeaders returns headers mined alone and with merge branches.

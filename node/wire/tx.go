@@ -58,6 +58,22 @@ func (t TxType) String() string {
 		return "countersign"
 	case TxRelayMiss:
 		return "relay-miss"
+	case TxTumble:
+		return "tumble"
+	case TxPoolFund:
+		return "pool-fund"
+	case TxPoolJoin:
+		return "pool-join"
+	case TxPoolLeave:
+		return "pool-leave"
+	case TxPoolAnswer:
+		return "pool-answer"
+	case TxTokenBuy:
+		return "token-buy"
+	case TxTokenRedeem:
+		return "token-redeem"
+	case TxPoolReport:
+		return "pool-report"
 	}
 	return fmt.Sprintf("type%d", uint8(t))
 }
@@ -150,6 +166,10 @@ func decodeBody(t TxType, b []byte) (Body, error) {
 		body = decodeMarketBody(t, r)
 	case TxRelayRegister, TxRelayLeave, TxCountersign, TxRelayMiss:
 		body = decodeRelayBody(t, r)
+	case TxTumble:
+		body = decodeTumble(r)
+	case TxPoolFund, TxPoolJoin, TxPoolLeave, TxPoolAnswer, TxTokenBuy, TxTokenRedeem, TxPoolReport:
+		body = decodePoolBody(t, r)
 	default:
 		return nil, fmt.Errorf("%w %d", ErrUnknownTxType, t)
 	}

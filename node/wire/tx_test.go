@@ -120,7 +120,7 @@ func TestTxDecodeRejects(t *testing.T) {
 		in   []byte
 		also error // a second sentinel the error must wrap
 	}{
-		{"unknown type 18", txBytes(18, RootChain, one, one, tb), ErrUnknownTxType},
+		{"unknown type 255", txBytes(255, RootChain, one, one, tb), ErrUnknownTxType},
 		{"stamp short", txBytes(6, RootChain, one, one, []byte{1, 0, 0, 0, 0}), nil},
 		{"checkpoint claims too many entries", txBytes(7, RootChain, one, one, []byte{0xff, 0x01}), nil},
 		{"unknown type 255", txBytes(255, RootChain, one, one, nil), ErrUnknownTxType},
@@ -237,7 +237,9 @@ func TestTxTypeString(t *testing.T) {
 	}{{TxCoinbase, "coinbase"}, {TxTransfer, "transfer"}, {TxPut, "put"},
 		{TxBounty, "bounty"}, {TxAccept, "accept"}, {TxCommit, "commit"}, {TxSettle, "settle"},
 		{TxDispute, "dispute"}, {TxRefund, "refund"}, {TxRelayRegister, "relay-register"},
-		{TxRelayLeave, "relay-leave"}, {TxCountersign, "countersign"}, {TxRelayMiss, "relay-miss"}, {TxType(18), "type18"}}
+		{TxRelayLeave, "relay-leave"}, {TxCountersign, "countersign"}, {TxRelayMiss, "relay-miss"}, {TxTumble, "tumble"},
+		{TxPoolFund, "pool-fund"}, {TxPoolJoin, "pool-join"}, {TxPoolLeave, "pool-leave"}, {TxPoolAnswer, "pool-answer"},
+		{TxTokenBuy, "token-buy"}, {TxTokenRedeem, "token-redeem"}, {TxPoolReport, "pool-report"}, {TxType(255), "type255"}}
 	for i, tc := range tests {
 		if got := tc.t.String(); got != tc.want {
 			t.Errorf("case %d: %q, want %q", i, got, tc.want)

@@ -1,0 +1,27 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/bitverse/bitverse/node"
+	"github.com/bitverse/bitverse/node/wire"
+)
+
+// The pool reads of the fake node: no pools yet.
+
+func (f *fakeAPI) Pool(ctx context.Context, id wire.Hash) (*node.PoolInfo, error) {
+	return nil, fmt.Errorf("%w: no pool %s", node.ErrNotFound, id.Short())
+}
+
+func (f *fakeAPI) Pools(ctx context.Context, p node.PoolFilter) ([]node.PoolInfo, error) {
+	return nil, nil
+}
+
+func (f *fakeAPI) PoolChallenges(ctx context.Context, member wire.PubKey) ([]node.ChallengeInfo, error) {
+	return nil, nil
+}
+
+func (f *fakeAPI) Tokens(ctx context.Context, holder string) ([]node.TokenInfo, error) {
+	return nil, nil
+}
