@@ -37,7 +37,7 @@ func keyIn(c wire.ChainID, prefix string) string {
 // seedNetworkDiscovery has a build the tree (one write on each of 0, 01
 // and 1), buy three keyspaces, write in two of them on the root and in the
 // third on branch 01, store a transform on 01 and post an open bounty.
-func seedNetworkDiscovery(t *testing.T, h *harness.Harness, a *harness.Node) discoverySeed {
+func seedNetworkDiscovery(t testing.TB, h *harness.Harness, a *harness.Node) discoverySeed {
 	t.Helper()
 	ctx := context.Background()
 	tree := buildTree(t, h, a)
