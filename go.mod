@@ -29,6 +29,8 @@ require (
 	rsc.io/qr v0.2.0
 )
 
+require github.com/BurntSushi/toml v1.6.0
+
 require github.com/cloudflare/circl v1.6.5 // indirect
 
 require (
@@ -135,7 +137,7 @@ require (
 	github.com/quic-go/webtransport-go v0.13.0 // indirect
 	github.com/rivo/uniseg v0.4.7 // indirect
 	github.com/spaolacci/murmur3 v1.1.0 // indirect
-	github.com/spf13/pflag v1.0.10 // indirect
+	github.com/spf13/pflag v1.0.10
 	github.com/whyrusleeping/go-keyspace v0.0.0-20160322163242-5b898ac5add1 // indirect
 	github.com/wlynxg/anet v0.0.5 // indirect
 	github.com/xo/terminfo v1.0.0 // indirect

@@ -262,7 +262,7 @@ PEER=$(awk -F':[ \t]+' '/^peer id:/{print $2; exit}' "$DIR/status.out")
 ADDR=$(awk -F':[ \t]+' '/^listening:/ && /127\.0\.0\.1/{print $2; exit}' "$DIR/status.out")
 [ -n "$PEER" ] && [ -n "$ADDR" ] || fail "no peer id or loopback address in the TUI node's status: $(cat "$DIR/status.out")"
 case "$ADDR" in */p2p/*) ;; *) ADDR="$ADDR/p2p/$PEER" ;; esac
-BITVERSE_PASSPHRASE="$PASS" "$BIN" --datadir "$WB" node --no-mdns --serve --bootstrap "$ADDR" >"$WB/node.log" 2>&1 &
+BITVERSE_PASSPHRASE="$PASS" "$BIN" --datadir "$WB" node --no-mdns --loopback --serve --bootstrap "$ADDR" >"$WB/node.log" 2>&1 &
 WPID=$! # the node itself (not a subshell), for cleanup to stop
 cli wallet send "$WADDR" 5 --yes --wait
 end=$((SECONDS + 120))

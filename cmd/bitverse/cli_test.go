@@ -137,7 +137,7 @@ func startNode(t testing.TB, datadir string, args ...string) *exec.Cmd {
 		// processes the test waits on.
 		args = append(args, "--miner-workers", "1")
 	}
-	cmd := exec.Command(bitverseBin(t), append([]string{"--datadir", datadir, "node", "--no-mdns"}, args...)...)
+	cmd := exec.Command(bitverseBin(t), append([]string{"--datadir", datadir, "node", "--no-mdns", "--loopback"}, args...)...)
 	logf, err := os.OpenFile(filepath.Join(datadir, "test-node.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 	if err != nil {
 		t.Fatal(err)

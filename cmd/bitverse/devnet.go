@@ -247,7 +247,10 @@ func devnetWallet(net wire.Network, dir string) error {
 
 func startChild(self string, pn p2p.DevnetNode, i int, mine bool, workers int) (*child, error) {
 	name := fmt.Sprintf("node%d", i)
-	args := []string{"--datadir", pn.Dir, "--network", g.network, "node", "--no-mdns", "--rpc", "127.0.0.1:0",
+	// The devnet lays its nodes out itself: they read no configuration
+	// file or variables (an operator's [node] metrics or listen would
+	// collide between them).
+	args := []string{"--config=", "--datadir", pn.Dir, "--network", g.network, "node", "--no-mdns", "--rpc", "127.0.0.1:0",
 		"--listen", strings.Join(pn.Listen, ","), "--bootstrap", strings.Join(pn.Bootstrap, ",")}
 	if mine {
 		args = append(args, "--mine", "--miner-workers", fmt.Sprint(workers))
@@ -260,7 +263,7 @@ func startChild(self string, pn p2p.DevnetNode, i int, mine bool, workers int) (
 	fmt.Fprintf(logf, "--- devnet started %s at %s: %s\n", name, time.Now().UTC().Format(time.RFC3339), strings.Join(args, " "))
 	cmd := exec.Command(self, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.Env = os.Environ()
+	cmd.Env = withoutConfigEnv(os.Environ())
 	cmd.SysProcAttr = childProcAttr()
 	if err := cmd.Start(); err != nil {
 		logf.Close()

@@ -14,6 +14,7 @@ func extraCommands() []*cobra.Command {
 	cs = append(cs, marketCommands()...)
 	cs = append(cs, relayCommands())
 	cs = append(cs, exploreCommands()...)
+	cs = append(cs, configCmd())
 	addBountyAccept(cs)
 	return cs
 }

@@ -29,7 +29,19 @@ func TestMain(m *testing.M) {
 	}
 	// Every process the tests start from this binary is bitverse.
 	os.Setenv(runAsBinaryEnv, "1")
+	// ... and reads no operator's configuration file or variables: an
+	// empty config home of its own (tests that want a file write one).
+	cfgHome, err := os.MkdirTemp("", "bitverse-config")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("XDG_CONFIG_HOME", cfgHome)
+	os.Unsetenv(configEnv)
+	for _, k := range configSchema() {
+		os.Unsetenv(k.EnvName())
+	}
 	code := m.Run()
+	os.RemoveAll(cfgHome)
 	if funded.dir != "" {
 		os.RemoveAll(funded.dir)
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/bitverse/bitverse/node"
@@ -22,6 +23,7 @@ type nodeFlags struct {
 	mineTo    string
 	workers   int
 	listen    []string
+	loopback  bool // listen on 127.0.0.1 only (the TUI's embedded node)
 	rpc       string
 	bootstrap []string
 	noMDNS    bool
@@ -61,9 +63,10 @@ bitverse tree.`,
 	fl.BoolVar(&f.mine, "mine", false, "mine blocks")
 	fl.StringVar(&f.mineTo, "mine-to", "", "address for mining rewards (default: the wallet's first address)")
 	fl.IntVar(&f.workers, "miner-workers", 0, "mining threads (default: one per core)")
-	fl.StringSliceVar(&f.listen, "listen", nil, "p2p listen addresses, host:port or multiaddrs (default 127.0.0.1, random ports)")
+	fl.StringSliceVar(&f.listen, "listen", nil, "p2p listen addresses, host:port or multiaddrs (default: every interface, TCP and QUIC on the network's port, 27480 on devnet)")
+	fl.BoolVar(&f.loopback, "loopback", false, "listen on 127.0.0.1 only, on ports the OS picks: unreachable from other machines")
 	fl.StringVar(&f.rpc, "rpc", "127.0.0.1:0", "local API address (loopback only; port 0 picks one)")
-	fl.StringSliceVar(&f.bootstrap, "bootstrap", nil, "peers to connect to at start (multiaddrs with /p2p/ID)")
+	fl.StringSliceVar(&f.bootstrap, "bootstrap", nil, "peers to connect to at start and seed the DHT from (multiaddrs with /p2p/ID), besides the network's seed list")
 	fl.BoolVar(&f.noMDNS, "no-mdns", false, "do not look for peers on the local network")
 	fl.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	addFollow(c, &f.follow)
@@ -134,6 +137,43 @@ func readMineTo(net wire.Network, datadir, flag string) (wire.PubKey, error) {
 	return wire.ParseAddress(net, s)
 }
 
+// resolveListen is where a node listens: the addresses given, else with
+// loopback 127.0.0.1 on ports the OS picks, else every interface on the
+// network's port, so that a node is reachable by default.
+func resolveListen(net wire.Network, listen []string, loopback bool) ([]string, error) {
+	if len(listen) == 0 {
+		if loopback {
+			return p2p.DefaultListen, nil
+		}
+		return p2p.PublicListen(p2p.DefaultPort(net)), nil
+	}
+	addrs, err := p2p.ParseListen(listen)
+	if err != nil {
+		return nil, err
+	}
+	if loopback {
+		for _, a := range addrs {
+			if !p2p.IsLoopbackAddr(a) {
+				return nil, fmt.Errorf("--loopback, but --listen %s is not a loopback address: drop one of them", a)
+			}
+		}
+	}
+	return addrs, nil
+}
+
+// bootstrapPeers are the peers a node dials first and seeds its DHT
+// from: the network's seed list (p2p.Seeds), then those given, without
+// repeats.
+func bootstrapPeers(net wire.Network, given []string) []string {
+	var out []string
+	for _, a := range append(p2p.Seeds(net), given...) {
+		if !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
 // startEmbedded starts the node the flags describe on the data directory:
 // the full assembly (script workers, node, p2p host, blob service, local
 // API), as `bitverse node` and the TUI's embedded mode run it.
@@ -160,6 +200,10 @@ func startEmbedded(f nodeFlags, log *slog.Logger) (*daemon.Daemon, error) {
 	if err != nil {
 		return nil, err
 	}
+	listen, err := resolveListen(p.Net, f.listen, f.loopback)
+	if err != nil {
+		return nil, err
+	}
 	var mc *market.Config
 	if !f.lateMarket {
 		if mc, err = marketConfig(f); err != nil {
@@ -168,7 +212,7 @@ func startEmbedded(f nodeFlags, log *slog.Logger) (*daemon.Daemon, error) {
 	}
 	d, err := daemon.New(daemon.Config{DataDir: dir, Params: p, Log: log, MineTo: mineTo,
 		MinerWorkers: f.workers, Follow: follow, RPC: f.rpc, Market: mc,
-		P2P: &p2p.Config{DataDir: dir, Listen: f.listen, Bootstrap: f.bootstrap, DisableMDNS: f.noMDNS, Log: log,
+		P2P: &p2p.Config{DataDir: dir, Listen: listen, Bootstrap: bootstrapPeers(p.Net, f.bootstrap), DisableMDNS: f.noMDNS, Log: log,
 			TrustLoopback: p.Net == wire.Devnet}})
 	if err != nil {
 		return nil, err

@@ -16,6 +16,7 @@ import (
 	"github.com/bitverse/bitverse/node/rpc"
 	"github.com/bitverse/bitverse/node/wire"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // version is set by the Makefile (-ldflags "-X main.version=...").
@@ -60,7 +61,12 @@ Quick tour:
 		Args:          cobra.NoArgs,
 		// Every command, client commands that only dial a node included,
 		// checks --network once here: the data directory is named after it.
-		PersistentPreRunE: func(*cobra.Command, []string) error {
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			// The configuration file and environment fill the flags not
+			// given (config.go), before anything reads them.
+			if err := applyConfig(cmd); err != nil {
+				return err
+			}
 			_, err := params()
 			return err
 		},
@@ -69,15 +75,20 @@ Quick tour:
 		},
 	}
 	addTUIFlags(root, &rootTUI)
-	pf := root.PersistentFlags()
-	pf.StringVar(&g.datadir, "datadir", "", "data directory (default: $XDG_DATA_HOME/bitverse/<network>)")
-	pf.StringVar(&g.network, "network", "devnet", "network: devnet (mainnet and testnet do not exist yet)")
-	pf.StringVar(&g.passphraseFile, "passphrase-file", "", "read the wallet passphrase from this file (else $BITVERSE_PASSPHRASE, else a prompt)")
-	pf.StringVar(&g.account, "account", "", "wallet account to use (default: the first)")
-	pf.StringVar(&g.rpcAddr, "rpc-addr", "", "address of the node's local API (default: read from the data directory)")
+	addGlobalFlags(root.PersistentFlags(), &g)
+	addConfigFlag(root)
 	root.AddCommand(nodeCmd(), walletCmd(), putCmd(), getCmd(), keysCmd(), statusCmd(), treeCmd(), blockCmd(), txCmd(), tuiCmd(), mineCmd())
 	root.AddCommand(extraCommands()...)
 	return root
+}
+
+// addGlobalFlags adds the flags every command shares, bound to gl.
+func addGlobalFlags(pf *pflag.FlagSet, gl *globals) {
+	pf.StringVar(&gl.datadir, "datadir", "", "data directory (default: $XDG_DATA_HOME/bitverse/<network>)")
+	pf.StringVar(&gl.network, "network", "devnet", "network: devnet (mainnet and testnet do not exist yet)")
+	pf.StringVar(&gl.passphraseFile, "passphrase-file", "", "read the wallet passphrase from this file (else $BITVERSE_PASSPHRASE, else a prompt)")
+	pf.StringVar(&gl.account, "account", "", "wallet account to use (default: the first)")
+	pf.StringVar(&gl.rpcAddr, "rpc-addr", "", "address of the node's local API (default: read from the data directory)")
 }
 
 // addJSON adds --json to a read command.

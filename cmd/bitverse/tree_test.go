@@ -104,7 +104,7 @@ func TestTreeBadFollow(t *testing.T) {
 		"0x1":  "--follow: invalid chain name",
 		"0101": "--follow: chain 0101 is 4 levels deep, but the devnet tree stops at depth 3",
 	} {
-		_, stderr, code := cli(t, dir, nil, "node", "--no-mdns", "--follow", arg)
+		_, stderr, code := cli(t, dir, nil, "node", "--no-mdns", "--loopback", "--follow", arg)
 		if code == 0 || !strings.Contains(stderr, want) {
 			t.Errorf("--follow %s: exit %d, stderr %q; want %q", arg, code, stderr, want)
 		}

@@ -33,7 +33,9 @@ func addTUIFlags(c *cobra.Command, f *tuiFlags) {
 
 // embedded is the embedded node's configuration.
 func (f tuiFlags) embedded() nodeFlags {
-	return nodeFlags{rpc: "127.0.0.1:0", follow: f.follow, noMDNS: f.noMDNS, lateMarket: true}
+	// Loopback: the embedded node is a user's devnet playground, not a
+	// public node.
+	return nodeFlags{rpc: "127.0.0.1:0", loopback: true, follow: f.follow, noMDNS: f.noMDNS, lateMarket: true}
 }
 
 func tuiCmd() *cobra.Command {
