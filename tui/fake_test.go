@@ -228,6 +228,10 @@ func (f *fakeAPI) get(key string, depth int) (*node.GetResult, error) {
 	if ok && depth >= 0 && wire.ForPath(wire.KeyPath(key), uint8(depth)).String() != v.Chain {
 		ok = false
 	}
+	// Without a depth, the node looks in the chains it stores only.
+	if ok && depth < 0 && f.unfollowed[v.Chain] {
+		ok = false
+	}
 	if !ok {
 		return nil, fmt.Errorf("%w: nothing has been written at %q", node.ErrNotFound, key)
 	}

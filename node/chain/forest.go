@@ -502,6 +502,20 @@ func encodeClaim(amount uint64, to wire.PubKey) []byte {
 	return w.Bytes()
 }
 
+// Claim is what the coinbase of known block id claims (amount and miner),
+// recorded for every branch block the chain took, headers only too. A
+// branch coinbase claims exactly its block's fees, so a claim of 0 says
+// the block holds no write: discovery skips fetching such blocks.
+func (c *Chain) Claim(id wire.Hash) (uint64, wire.PubKey, error) {
+	c.mu.RLock()
+	n := c.index[id]
+	c.mu.RUnlock()
+	if n == nil {
+		return 0, wire.PubKey{}, fmt.Errorf("%w: block %s", ErrNotFound, id.Short())
+	}
+	return c.claim(n)
+}
+
 // claim returns what n's coinbase claims.
 func (c *Chain) claim(n *blockNode) (uint64, wire.PubKey, error) {
 	var amount uint64
