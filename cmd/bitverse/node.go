@@ -161,6 +161,17 @@ func resolveListen(net wire.Network, listen []string, loopback bool) ([]string, 
 	return addrs, nil
 }
 
+// p2pConfig is the network configuration the flags resolve to: where to
+// listen, whom to dial first, mDNS.
+func p2pConfig(f nodeFlags, net wire.Network, dir string, log *slog.Logger) (*p2p.Config, error) {
+	listen, err := resolveListen(net, f.listen, f.loopback)
+	if err != nil {
+		return nil, err
+	}
+	return &p2p.Config{DataDir: dir, Listen: listen, Bootstrap: bootstrapPeers(net, f.bootstrap), DisableMDNS: f.noMDNS, Log: log,
+		TrustLoopback: net == wire.Devnet}, nil
+}
+
 // bootstrapPeers are the peers a node dials first and seeds its DHT
 // from: the network's seed list (p2p.Seeds), then those given, without
 // repeats.
@@ -200,7 +211,7 @@ func startEmbedded(f nodeFlags, log *slog.Logger) (*daemon.Daemon, error) {
 	if err != nil {
 		return nil, err
 	}
-	listen, err := resolveListen(p.Net, f.listen, f.loopback)
+	pc, err := p2pConfig(f, p.Net, dir, log)
 	if err != nil {
 		return nil, err
 	}
@@ -212,8 +223,7 @@ func startEmbedded(f nodeFlags, log *slog.Logger) (*daemon.Daemon, error) {
 	}
 	d, err := daemon.New(daemon.Config{DataDir: dir, Params: p, Log: log, MineTo: mineTo,
 		MinerWorkers: f.workers, Follow: follow, RPC: f.rpc, Market: mc,
-		P2P: &p2p.Config{DataDir: dir, Listen: listen, Bootstrap: bootstrapPeers(p.Net, f.bootstrap), DisableMDNS: f.noMDNS, Log: log,
-			TrustLoopback: p.Net == wire.Devnet}})
+		P2P: pc})
 	if err != nil {
 		return nil, err
 	}
