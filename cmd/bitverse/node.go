@@ -29,6 +29,7 @@ type nodeFlags struct {
 	noMDNS    bool
 	logLevel  string
 	follow    string
+	metrics   string // Prometheus metrics address ("": none)
 
 	// Market: serve compute with a wallet account as the serve identity.
 	serve        bool
@@ -70,6 +71,7 @@ bitverse tree.`,
 	fl.BoolVar(&f.noMDNS, "no-mdns", false, "do not look for peers on the local network")
 	fl.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	addFollow(c, &f.follow)
+	fl.StringVar(&f.metrics, "metrics", "", "serve Prometheus metrics at host:port, GET /metrics (e.g. 127.0.0.1:9480; port 0 picks one)")
 	fl.BoolVar(&f.serve, "serve", false, "serve compute: answer requests with offers, accept bounties and earn (unlocks the wallet: $BITVERSE_PASSPHRASE or a prompt)")
 	fl.BoolVar(&f.relay, "relay", false, "relay compute (with --serve): when the serve identity is drawn into a bounty's lineup, recompute and countersign (register it first: bitverse relay register)")
 	fl.StringVar(&f.serveAccount, "serve-account", "", "wallet account that signs offers and is paid (default: --account, else the first)")
@@ -222,7 +224,7 @@ func startEmbedded(f nodeFlags, log *slog.Logger) (*daemon.Daemon, error) {
 		}
 	}
 	d, err := daemon.New(daemon.Config{DataDir: dir, Params: p, Log: log, MineTo: mineTo,
-		MinerWorkers: f.workers, Follow: follow, RPC: f.rpc, Market: mc,
+		MinerWorkers: f.workers, Follow: follow, RPC: f.rpc, Market: mc, Metrics: f.metrics,
 		P2P: pc})
 	if err != nil {
 		return nil, err
