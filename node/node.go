@@ -292,6 +292,13 @@ func (n *Node) forwardChanges() {
 			return
 		case <-n.tipMoved:
 			poke()
+			// A block may have made pending market transactions invalid
+			// (a window closed, a bounty moved on); judging them again
+			// asks the chain, which the connect hook must not do. At most
+			// mempool.MaxRecheck are judged per tip move.
+			if r := n.pool.Recheck(); r.Dropped > 0 {
+				n.log.Debug("mempool: dropped transactions a block made invalid", "dropped", r.Dropped, "checked", r.Checked)
+			}
 		case <-n.pool.Changed():
 			if txTimer == nil {
 				txTimer = time.After(500 * time.Millisecond)

@@ -527,3 +527,135 @@ func TestRelayDrawsAtMostMaxDrawsPerBlock(t *testing.T) {
 	}
 	requireSameState(t, fx.c, fx.p, fx.clk, fx.blocks)
 }
+
+// shrunkJury is a one-hop bounty on a net of exactly four relays whose
+// worker committed a wrong result: slot 0 caught it, the three other
+// relays were drawn as the jury (nobody is left to redraw), and juror
+// slot hops voted the right result. silent lists the two silent jurors'
+// slots.
+func shrunkJury(fx *fixture) (rn *relayNet, m *market, silent []uint8) {
+	fx.t.Helper()
+	rn = newRelayNet(fx, 4)
+	m = rn.bounty(1, 60).accept()
+	m.mine(m.relayCommitTx(wrongResult)) // the worker lies
+	m.mine(rn.csTx(m, 0, rightResult))   // slot 0 catches it
+	m.mine()                             // the jury's draw block
+	b := m.bounty()
+	m.mine(rn.csTx(m, b.Hops, rightResult))
+	return rn, m, []uint8{b.Hops + 1, b.Hops + 2}
+}
+
+// jurorsLate is the first height the silent jurors of m may be reported
+// missed at.
+func jurorsLate(m *market) uint64 {
+	return m.bounty().CurrentJury()[0].Height + m.fx.p.RelayWindow
+}
+
+// missTx reports slot n of m's bounty missed, by carol.
+func missTx(fx *fixture, m *market, n uint8) *wire.Tx {
+	return fx.tx(fx.carol, wire.RelayMiss{Bounty: m.id, Slot: n}, -1)
+}
+
+// A jury that shrinks by misses is judged again: two of three jurors stay
+// silent and are reported missed, nobody is left to draw in their place,
+// so the draw drops their slots, and the one vote left is the majority of
+// the one juror left. The contest is decided at that draw (the start of
+// the block after the last miss), exactly as if the juror's vote had been
+// a majority when cast: the worker loses, the catcher and the juror are
+// paid, and coins are conserved. Before, a vote cast before the other
+// jurors were missed was never counted again and the contest stayed open
+// until the deadline refunded the worker's stake.
+func TestRelayJuryShrunkByMissesIsDecidedByTheVoteLeft(t *testing.T) {
+	fx := newFixture(t, nil)
+	start, startHeight := fx.ledger(), fx.height()
+	_, m, silent := shrunkJury(fx)
+	m.mineTo(jurorsLate(m))
+	m.mine(missTx(fx, m, silent[0]))
+	m.mine() // draws nobody for the first silent slot: two jurors left, one vote
+	if b := m.bounty(); b.Contest != state.ContestOpen {
+		t.Fatalf("contest %q with one of two jurors left having voted, want open", b.Contest)
+	}
+	m.mine(missTx(fx, m, silent[1]))
+	if b := m.bounty(); b.Contest != state.ContestOpen {
+		t.Fatalf("contest %q in the block of the miss (the redraw is the next block's), want open", b.Contest)
+	}
+	m.mine() // draws nobody again: the vote left is the majority
+	b := m.bounty()
+	if b.State != state.BountyDisputed || b.Contest != state.ContestWorkerWrong {
+		t.Fatalf("bounty %s, contest %q after the jury shrank to its one voter; want disputed, worker_wrong", b.State, b.Contest)
+	}
+	if b.Closed != fx.height() {
+		t.Errorf("closed at %d, want the draw block %d", b.Closed, fx.height())
+	}
+	if r := fx.reputation(fx.bob.PubKey()); r.Lost != 1 {
+		t.Errorf("worker's record %+v, want lost 1", r)
+	}
+	checkConserved(t, fx, start, startHeight)
+}
+
+// With every juror missed and no vote at all, the contest stays open (the
+// default): the deadline refunds the requester and returns the worker's
+// stake, nobody judged.
+func TestRelayJuryMissedWithoutAVoteFallsToTheDeadline(t *testing.T) {
+	fx := newFixture(t, nil)
+	rn := newRelayNet(fx, 4)
+	m := rn.bounty(1, 60).accept()
+	m.mine(m.relayCommitTx(wrongResult))
+	m.mine(rn.csTx(m, 0, rightResult))
+	m.mine()
+	b := m.bounty()
+	m.mineTo(jurorsLate(m))
+	for n := b.Hops; n < b.Hops+3; n++ {
+		m.mine(missTx(fx, m, n))
+	}
+	m.mine()
+	if b := m.bounty(); b.Contest != state.ContestOpen || len(b.CurrentJury()) != 0 {
+		t.Fatalf("contest %q with jury %v after every juror was missed unredrawn, want open and empty", b.Contest, b.CurrentJury())
+	}
+	m.mineTo(m.deadline)
+	m.mine(m.refundTx(fx.carol))
+	if b := m.bounty(); b.State != state.BountyRefunded {
+		t.Fatalf("bounty %s at the deadline, want refunded", b.State)
+	}
+}
+
+// A reorganisation across the draw that decided a shrunk jury restores the
+// open contest exactly, and back again.
+func TestRelayReorgUndoesAShrunkJurysDecision(t *testing.T) {
+	fx := newFixture(t, nil)
+	_, m, silent := shrunkJury(fx)
+	m.mineTo(jurorsLate(m))
+	m.mine(missTx(fx, m, silent[0]))
+	m.mine()
+	forkHeight := len(fx.blocks)
+	m.mine(missTx(fx, m, silent[1]))
+	m.mine()
+	if b := m.bounty(); b.Contest != state.ContestWorkerWrong {
+		t.Fatalf("contest %q, want decided worker_wrong", b.Contest)
+	}
+	lenA := len(fx.blocks)
+	fa := fx.forkAt(uint64(lenA))
+
+	// Chain B, longer, never reports the second juror.
+	fy := fx.forkAt(uint64(forkHeight))
+	for len(fy.blocks) <= len(fx.blocks)+1 {
+		fy.mine(mktMiner(fy))
+	}
+	fx.feed(fy.blocks[forkHeight:]...)
+	if fx.c.Tip().ID != fy.c.Tip().ID {
+		t.Fatal("did not reorganise onto the longer fork")
+	}
+	if b := m.bounty(); b.Contest != state.ContestOpen || b.State != state.BountyCommitted {
+		t.Fatalf("after the reorganisation: bounty %s, contest %q; want committed, open", b.State, b.Contest)
+	}
+	requireSameState(t, fx.c, fx.p, fx.clk, fy.blocks)
+
+	for len(fa.blocks) <= len(fy.blocks) {
+		fa.mine(mktMiner(fa))
+	}
+	fx.feed(fa.blocks[lenA:]...)
+	if fx.c.Tip().ID != fa.c.Tip().ID {
+		t.Fatal("did not reorganise back")
+	}
+	requireSameState(t, fx.c, fx.p, fx.clk, fa.blocks)
+}

@@ -31,7 +31,61 @@ func relayVectors() []vector {
 		m.mine()
 		return rn, m
 	}
+	// lastMiss is shrunkJury with its first silent juror missed and not
+	// redrawn; the second one is late.
+	lastMiss := func(fx *fixture) (*relayNet, *market, uint8) {
+		rn, m, silent := shrunkJury(fx)
+		m.mineTo(jurorsLate(m))
+		m.mine(missTx(fx, m, silent[0]))
+		m.mine()
+		return rn, m, silent[1]
+	}
+	// decided is lastMiss once the second juror's miss left the one
+	// voter as the whole jury and the next draw decided.
+	decided := func(fx *fixture) (*relayNet, *market, wire.PrivKey) {
+		rn, m, last := lastMiss(fx)
+		voter := rn.slotKey(m, m.bounty().Hops)
+		m.mine(missTx(fx, m, last))
+		m.mine()
+		return rn, m, voter
+	}
 	return []vector{
+		// a jury shrunk by misses
+		{name: "relay-miss of the last silent juror, nobody left to draw", build: func(fx *fixture) *wire.Block {
+			_, m, last := lastMiss(fx)
+			return okBlock(fx, missTx(fx, m, last))
+		}},
+		{name: "the draw block after it, deciding the contest by the vote left", build: func(fx *fixture) *wire.Block {
+			_, m, last := lastMiss(fx)
+			m.mine(missTx(fx, m, last))
+			return okBlock(fx)
+		}},
+		{name: "juror's countersign once the shrunk jury decided", want: consensus.ErrBountyState, build: func(fx *fixture) *wire.Block {
+			_, m, voter := decided(fx)
+			return badBlock(fx, fx.tx(voter, wire.Countersign{Bounty: m.id, Slot: m.bounty().Hops, Result: rightResult, Envelope: rightResult}, -1))
+		}},
+		{name: "relay-miss of a juror once the shrunk jury decided", want: consensus.ErrBountyState, build: func(fx *fixture) *wire.Block {
+			_, m, _ := decided(fx)
+			return badBlock(fx, missTx(fx, m, m.bounty().Hops))
+		}},
+		{name: "refund at the deadline of a contest the shrunk jury decided", want: consensus.ErrBountyState, build: func(fx *fixture) *wire.Block {
+			_, m, _ := decided(fx)
+			m.mineTo(m.deadline)
+			return badBlock(fx, m.refundTx(fx.carol))
+		}},
+		{name: "refund at the deadline of a contest whose every juror was missed without a vote", build: func(fx *fixture) *wire.Block {
+			rn := newRelayNet(fx, 4)
+			m := rn.bounty(1, 60).accept()
+			m.mine(m.relayCommitTx(wrongResult))
+			m.mine(rn.csTx(m, 0, rightResult))
+			m.mine()
+			m.mineTo(jurorsLate(m))
+			for n := uint8(1); n <= 3; n++ {
+				m.mine(missTx(fx, m, n))
+			}
+			m.mineTo(m.deadline)
+			return okBlock(fx, m.refundTx(fx.carol))
+		}},
 		// relay-register
 		{name: "relay-register with the minimum stake", build: func(fx *fixture) *wire.Block {
 			fundMarket(fx)

@@ -23,6 +23,13 @@
 // A pending transaction can be replaced by one with the same nonce paying at
 // least 10% more fee.
 //
+// A block can make a pending market transaction invalid without holding
+// any transaction of its sender (a dispute window closes, a bounty is
+// disputed before a relay's countersign is mined). Recheck, run by the
+// node after each block connects, judges those again (at most MaxRecheck
+// a call) and drops the invalid ones with their sender's later ones, so
+// the sender's nonce is free again.
+//
 // # Errors
 //
 // ErrKnown, ErrPoolFull, ErrReplacementFee, ErrNonceGap and ErrBadTx, the

@@ -122,3 +122,63 @@ func TestRelayAdmission(t *testing.T) {
 		t.Fatalf("%d left in the pool", e.pool.Len())
 	}
 }
+
+// A block that makes a pending market transaction invalid drops it at the
+// recheck that follows the block (the node runs Recheck from its event
+// loop after each connect), with its sender's later transactions (their
+// nonces now leave a gap), and frees the sender's nonce: the next
+// transaction the sender signs takes the dropped one's nonce and is
+// admitted. A pending market transaction still valid stays.
+func TestBlockDropsPendingMarketTxsItInvalidates(t *testing.T) {
+	e := newParentsEnv(t)
+	alice, bob, carol := e.keys[0], e.keys[1], e.keys[2]
+	h := e.c.Tip().Height
+	an := e.account(alice.PubKey()).Nonce
+	bounty := e.tx(alice, wire.Bounty{Amount: 2 * wire.Unit, Deadline: h + 40}, an, 1)
+	other := e.tx(alice, wire.Bounty{Amount: wire.Unit, Deadline: h + 40}, an+1, 1)
+	e.mine(alice.PubKey(), bounty, other)
+	id := bounty.ID()
+	e.mine(alice.PubKey(), e.tx(bob, wire.Accept{Bounty: id, Stake: wire.Unit, Promised: 2}, 0, 1),
+		e.tx(bob, wire.Commit{Bounty: id, Envelope: wire.Sum([]byte("env"))}, 1, 1))
+	committed := e.c.Tip().Height
+	after := committed + e.p.SettleWindow // the first height a dispute is refused at
+	for e.c.Tip().Height+1 < after-1 {
+		e.mine(alice.PubKey())
+	}
+	// The next block (height after-1) may still hold the dispute.
+	an = e.account(alice.PubKey()).Nonce
+	dispute := e.tx(alice, wire.Dispute{Bounty: id}, an, 1)
+	if _, err := e.pool.Add(dispute); err != nil {
+		t.Fatalf("dispute inside the window: %v", err)
+	}
+	later := e.tx(alice, wire.Transfer{To: carol.PubKey(), Amount: 1}, an+1, 1)
+	if _, err := e.pool.Add(later); err != nil {
+		t.Fatal(err)
+	}
+	// carol accepts the other bounty: still valid after the block.
+	keep := e.tx(carol, wire.Accept{Bounty: other.ID(), Stake: wire.Unit, Promised: 2}, 0, 1)
+	if _, err := e.pool.Add(keep); err != nil {
+		t.Fatal(err)
+	}
+	e.mine(bob.PubKey()) // empty: the window closes behind it
+	if got := e.pool.Recheck(); got.Dropped != 2 || got.Checked == 0 {
+		t.Fatalf("recheck %+v, want the dispute and the transfer behind it dropped", got)
+	}
+	if e.pool.Has(dispute.ID()) || e.pool.Has(later.ID()) {
+		t.Fatal("the dispute the block made invalid (or the transfer behind it) is still pending")
+	}
+	if !e.pool.Has(keep.ID()) {
+		t.Fatal("a pending accept the block left valid was dropped")
+	}
+	if n, err := e.pool.NextNonce(alice.PubKey()); err != nil || n != an {
+		t.Fatalf("next nonce %d (%v), want the dropped dispute's %d freed", n, err, an)
+	}
+	if _, err := e.pool.Add(e.tx(alice, wire.Transfer{To: carol.PubKey(), Amount: 1}, an, 1)); err != nil {
+		t.Fatalf("the sender's next transaction on the freed nonce: %v", err)
+	}
+	e.requireConsistent()
+	// Nothing left to drop: a second recheck drops nothing.
+	if got := e.pool.Recheck(); got.Dropped != 0 {
+		t.Fatalf("second recheck dropped %d", got.Dropped)
+	}
+}

@@ -74,6 +74,8 @@ type Pool struct {
 	// accounts to its tumble (tumble.go).
 	tumbles map[wire.Hash]*entry
 	inputs  map[wire.PubKey]wire.Hash
+	// recheckFrom is the sender the last Recheck stopped after.
+	recheckFrom wire.PubKey
 }
 
 // sender's pending transactions, nonce base..base+len-1.

@@ -407,7 +407,7 @@ func (b *Batch) DrawLineups(parent wire.Hash) error {
 	// At most MaxDrawsPerBlock slots: the rest stay pending and are queued
 	// under this block's height, so this block's ID draws them next.
 	budget := int(b.p.MaxDrawsPerBlock)
-	var carry []wire.Hash
+	var carry, contested []wire.Hash
 	for _, id := range q.Bounties {
 		bn, err := b.Bounty(id)
 		if err != nil {
@@ -423,6 +423,9 @@ func (b *Batch) DrawLineups(parent wire.Hash) error {
 		if more {
 			carry = append(carry, id)
 		}
+		if bn.Contest == ContestOpen {
+			contested = append(contested, id)
+		}
 	}
 	b.setMarket(qk, nil)
 	for _, id := range carry {
@@ -430,6 +433,37 @@ func (b *Batch) DrawLineups(parent wire.Hash) error {
 			return err
 		}
 	}
+	// A jury slot that found nobody was dropped: the jury is smaller and
+	// the votes already cast may now be a majority of it. Judged after
+	// every draw of this block, so each draw saw the registry as the
+	// parent left it.
+	for _, id := range contested {
+		if err := b.rejudge(id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rejudge tallies the open contest of bounty id again (its jury may have
+// shrunk since the last vote): decided if a result now has a majority of
+// the jurors left.
+func (b *Batch) rejudge(id wire.Hash) error {
+	bn, err := b.Bounty(id)
+	if err != nil {
+		return err
+	}
+	if bn == nil || bn.State.Closed() || bn.Contest != ContestOpen {
+		return nil
+	}
+	apply, err := b.tallyJury(bn)
+	if consensus.CodeOf(err) != 0 {
+		return nil // an overflow no block could avoid: the contest stays open
+	}
+	if err != nil {
+		return err
+	}
+	apply()
 	return nil
 }
 
@@ -750,7 +784,7 @@ func (b *Batch) checkCountersign(t *wire.Tx, bn *Bounty, body wire.Countersign) 
 	nb := bn.clone()
 	ns := &nb.Slots[i]
 	ns.State, ns.Result, ns.Envelope, ns.Done = SlotCountersigned, body.Result, body.Envelope, h
-	return b.tallyJury(t, nb)
+	return b.tallyJury(nb)
 }
 
 // prevSlot returns the index of the current lineup entry before slot n
@@ -798,8 +832,11 @@ func (b *Batch) openContest(bn *Bounty, byRequester bool) (func(), error) {
 }
 
 // tallyJury decides the contest once a result has a majority of the
-// current jury, else records the vote.
-func (b *Batch) tallyJury(t *wire.Tx, bn *Bounty) (func(), error) {
+// current jury (⌊n/2⌋ + 1 of the n jurors holding a slot: voted, drawn or
+// pending), else records the vote. It runs at a juror's countersign and
+// after each draw of the bounty (rejudge), since a juror missed and not
+// redrawn shrinks the jury.
+func (b *Batch) tallyJury(bn *Bounty) (func(), error) {
 	jury := bn.jury()
 	need := len(jury)/2 + 1
 	votes := map[wire.Hash][]int{}
@@ -1061,7 +1098,9 @@ func (b *Batch) checkRelayMiss(bn *Bounty, body wire.RelayMiss) (func(), error) 
 	return func() {
 		apply()
 		b.setMarket(bountyKey(nb.ID), nb.encode())
-		if redraw {
+		if redraw || body.Slot >= nb.Hops {
+			// A juror past the entry bound is not redrawn: the next
+			// block's draw still judges the smaller jury (rejudge).
 			_ = b.enqueueDraw(nb.ID)
 		}
 	}, nil
@@ -1162,4 +1201,14 @@ func (b *Bounty) CurrentSlot(n uint8) (Slot, bool) {
 		return b.Slots[i], true
 	}
 	return Slot{}, false
+}
+
+// CurrentJury returns the current jury's entries (drawn, pending or
+// voted) in slot order; none unless a contest is open.
+func (b *Bounty) CurrentJury() []Slot {
+	var out []Slot
+	for _, i := range b.jury() {
+		out = append(out, b.Slots[i])
+	}
+	return out
 }
