@@ -111,8 +111,10 @@ type countingLanes struct {
 	verdicts *prometheus.CounterVec
 }
 
-func (c countingLanes) ForBlocks() script.Runner    { return counting{c.lanes.ForBlocks(), c.verdicts} }
-func (c countingLanes) ForAdmission() script.Runner { return counting{c.lanes.ForAdmission(), c.verdicts} }
+func (c countingLanes) ForBlocks() script.Runner { return counting{c.lanes.ForBlocks(), c.verdicts} }
+func (c countingLanes) ForAdmission() script.Runner {
+	return counting{c.lanes.ForAdmission(), c.verdicts}
+}
 
 // Blocks wraps the node the host hands peers' blocks to, timing each.
 func (m *Metrics) Blocks(n p2p.Node) p2p.Node { return timed{n, m.validation} }
@@ -283,4 +285,3 @@ func b2f(b bool) float64 {
 	}
 	return 0
 }
-
