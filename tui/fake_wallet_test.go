@@ -151,6 +151,7 @@ func testOptions(api node.API) Options {
 		Now: testClock, Version: "v0.1.0"}
 	if f, ok := api.(*fakeAPI); ok {
 		opts.Market = f.market
+		opts.Tumbler = f.tumbler
 	}
 	return opts
 }
