@@ -296,18 +296,36 @@ func (c *Chain) processLocked(b *wire.Block, source string) (Result, error) {
 		return Orphan, ErrKnown
 	}
 	ids, raw, err := checkSanity(c.p, c.id, b, c.cfg.Now())
+	// bodyErr: a branch block whose header and coinbase pass
+	// (checkClaimed) but whose body breaks a stateless rule is stored,
+	// marked invalid: a node keeping the branch as headers only syncs
+	// header, coinbase and its Merkle branch, and stores it, and a root
+	// checkpoint naming it must be judged alike by both.
+	var bodyErr error
 	if err != nil {
-		return SideChain, err
+		cl := ClaimedOf(b)
+		if c.id.IsRoot() || consensus.CodeOf(err) == 0 || checkClaimed(c.p, c.id, &cl, c.cfg.Now()) != nil {
+			return SideChain, err
+		}
+		bodyErr = err
+		raw = b.Encode() // its size, should it be held
 	}
 	// The encoding round trip (checkRoundTrip) runs below, once the
 	// signature check of a block about to be connected is under way.
-	roundTripped := false
+	roundTripped := bodyErr != nil // its body is not stored
 	roundTrip := func() error {
 		if roundTripped {
 			return nil
 		}
 		roundTripped = true
-		return checkRoundTrip(raw)
+		if err := checkRoundTrip(raw); err != nil {
+			if cl := ClaimedOf(b); !c.id.IsRoot() && checkClaimed(c.p, c.id, &cl, c.cfg.Now()) == nil {
+				bodyErr = err // stored invalid, as above
+				return nil
+			}
+			return err
+		}
+		return nil
 	}
 	parent := c.index[b.Header.Prev]
 	if parent == nil {
@@ -360,7 +378,7 @@ func (c *Chain) processLocked(b *wire.Block, source string) (Result, error) {
 		}
 	}
 	n := &blockNode{id: id, header: b.Header, parent: parent, height: b.Header.Height,
-		work: new(big.Int).Add(parent.work, consensus.Work(b.Header.Bits)), invalid: parent.invalid}
+		work: new(big.Int).Add(parent.work, consensus.Work(b.Header.Bits)), invalid: parent.invalid || bodyErr != nil}
 	if n.work.Cmp(c.tip().work) > 0 && !c.cfg.HeadersOnly && !n.invalid {
 		// It will be connected now: check its signatures while it is stored.
 		job := startSigJob(c.p.Net, b.Txs, ids, c.sigs)
@@ -373,8 +391,11 @@ func (c *Chain) processLocked(b *wire.Block, source string) (Result, error) {
 	if err := roundTrip(); err != nil {
 		return SideChain, err
 	}
+	if bodyErr != nil {
+		n.invalid = true
+	}
 	err = c.db.Update(func(tx *bbolt.Tx) error {
-		if !c.cfg.HeadersOnly {
+		if !c.cfg.HeadersOnly && bodyErr == nil {
 			if err := tx.Bucket(store.Blocks).Put(id[:], raw); err != nil {
 				return err
 			}
@@ -399,6 +420,9 @@ func (c *Chain) processLocked(b *wire.Block, source string) (Result, error) {
 		return SideChain, fmt.Errorf("store block: %w", err)
 	}
 	c.index[id] = n
+	if bodyErr != nil {
+		return SideChain, c.reject(id, bodyErr)
+	}
 	if n.invalid {
 		return SideChain, consensus.Rule(consensus.ErrInvalidAncestor, "block %s builds on an invalid block", id.Short())
 	}
@@ -477,9 +501,10 @@ func (c *Chain) processOrphans(parent wire.Hash) {
 			id := h.id
 			if _, err := c.processLocked(h.b, h.source); err != nil && !errors.Is(err, ErrKnown) {
 				c.log.Info("orphan rejected", "block", id.Short(), "err", err)
-				continue
 			}
-			queue = append(queue, id)
+			if _, stored := c.index[id]; stored { // stored invalid too: its children follow
+				queue = append(queue, id)
+			}
 		}
 	}
 }
@@ -529,6 +554,13 @@ func (c *Chain) reorgToBest() error {
 		var path []*blockNode
 		for n := target; n != fork; n = n.parent {
 			path = append(path, n)
+		}
+		if c.cfg.HeadersOnly {
+			// Headers break no rule when connected: one commit for all.
+			for i, j := 0, len(path)-1; i < j; i, j = i+1, j-1 {
+				path[i], path[j] = path[j], path[i]
+			}
+			return c.connectHeaders(path)
 		}
 		failed := false
 		for i := len(path) - 1; i >= 0; i-- {

@@ -28,38 +28,8 @@ func checkSanity(p *consensus.Params, chain wire.ChainID, b *wire.Block, now tim
 	if size := len(raw); size > p.MaxBlockSize {
 		return nil, nil, consensus.Rule(consensus.ErrBlockTooBig, "block of %d bytes exceeds %d", size, p.MaxBlockSize)
 	}
-	if h.Version != consensus.BlockVersion {
-		return nil, nil, consensus.Rule(consensus.ErrBadVersion, "block version %d, want %d", h.Version, consensus.BlockVersion)
-	}
-	// Compared as names: a chain ID with stray bits is malformed, caught below.
-	if h.Chain.String() != chain.String() {
-		return nil, nil, consensus.Rule(consensus.ErrWrongChain, "block is for chain %s, this is chain %s", h.Chain, chain)
-	}
-	if h.Chain.Depth > p.MaxDepth {
-		return nil, nil, consensus.Rule(consensus.ErrWrongChain, "chain %s is deeper than the network's %d levels", h.Chain, p.MaxDepth)
-	}
-	if h.Chain.IsRoot() != h.Anchor.IsZero() {
-		return nil, nil, consensus.Rule(consensus.ErrBadAnchor, "a branch block names an anchor and a root block none")
-	}
-	// A block mined alone has no merge proof; one mined along a path sits
-	// at its depth's slot of the full merge tree (wire/merge.go), so one
-	// attempt never yields two blocks of one chain.
-	if n := len(h.Merge.Branch); n != 0 || h.Merge.Index != 0 {
-		if n != p.MergeBranchLen() || h.Merge.Index != uint32(h.Chain.Depth) {
-			return nil, nil, consensus.Rule(consensus.ErrBadMerge, "a merge proof must place a depth-%d block at slot %d with a branch of %d hashes, not slot %d with %d",
-				h.Chain.Depth, h.Chain.Depth, p.MergeBranchLen(), h.Merge.Index, n)
-		}
-	}
-	target := consensus.CompactToBig(h.Bits)
-	if target.Sign() <= 0 || target.Cmp(p.PowLimit) > 0 {
-		return nil, nil, consensus.Rule(consensus.ErrBadBits, "target %08x is out of range", h.Bits)
-	}
-	if !consensus.HashMeetsTarget(h.PowHash(), target) {
-		return nil, nil, consensus.Rule(consensus.ErrHighHash, "proof of work %s is above the target", h.PowHash().Short())
-	}
-	if limit := now.Add(p.MaxFutureTime).UnixMilli(); h.Time > limit {
-		return nil, nil, consensus.Rule(consensus.ErrTimeTooNew, "block time is %s ahead of this node's clock",
-			time.Duration(h.Time-now.UnixMilli())*time.Millisecond)
+	if err := checkHeaderSanity(p, chain, h, now); err != nil {
+		return nil, nil, err
 	}
 	if len(b.Txs) == 0 {
 		return nil, nil, consensus.Rule(consensus.ErrNoTxs, "block has no transactions")
@@ -94,6 +64,46 @@ func checkSanity(p *consensus.Params, chain wire.ChainID, b *wire.Block, now tim
 		return nil, nil, consensus.Rule(consensus.ErrBadTxRoot, "transaction root %s does not match the header's %s", root.Short(), h.TxRoot.Short())
 	}
 	return ids, raw, nil
+}
+
+// checkHeaderSanity applies the rules of CheckSanity that read the header
+// alone: version, chain, anchor presence, merge proof, bits, proof of
+// work and the clock.
+func checkHeaderSanity(p *consensus.Params, chain wire.ChainID, h *wire.Header, now time.Time) error {
+	if h.Version != consensus.BlockVersion {
+		return consensus.Rule(consensus.ErrBadVersion, "block version %d, want %d", h.Version, consensus.BlockVersion)
+	}
+	// Compared as names: a chain ID with stray bits is malformed, caught below.
+	if h.Chain.String() != chain.String() {
+		return consensus.Rule(consensus.ErrWrongChain, "block is for chain %s, this is chain %s", h.Chain, chain)
+	}
+	if h.Chain.Depth > p.MaxDepth {
+		return consensus.Rule(consensus.ErrWrongChain, "chain %s is deeper than the network's %d levels", h.Chain, p.MaxDepth)
+	}
+	if h.Chain.IsRoot() != h.Anchor.IsZero() {
+		return consensus.Rule(consensus.ErrBadAnchor, "a branch block names an anchor and a root block none")
+	}
+	// A block mined alone has no merge proof; one mined along a path sits
+	// at its depth's slot of the full merge tree (wire/merge.go), so one
+	// attempt never yields two blocks of one chain.
+	if n := len(h.Merge.Branch); n != 0 || h.Merge.Index != 0 {
+		if n != p.MergeBranchLen() || h.Merge.Index != uint32(h.Chain.Depth) {
+			return consensus.Rule(consensus.ErrBadMerge, "a merge proof must place a depth-%d block at slot %d with a branch of %d hashes, not slot %d with %d",
+				h.Chain.Depth, h.Chain.Depth, p.MergeBranchLen(), h.Merge.Index, n)
+		}
+	}
+	target := consensus.CompactToBig(h.Bits)
+	if target.Sign() <= 0 || target.Cmp(p.PowLimit) > 0 {
+		return consensus.Rule(consensus.ErrBadBits, "target %08x is out of range", h.Bits)
+	}
+	if !consensus.HashMeetsTarget(h.PowHash(), target) {
+		return consensus.Rule(consensus.ErrHighHash, "proof of work %s is above the target", h.PowHash().Short())
+	}
+	if limit := now.Add(p.MaxFutureTime).UnixMilli(); h.Time > limit {
+		return consensus.Rule(consensus.ErrTimeTooNew, "block time is %s ahead of this node's clock",
+			time.Duration(h.Time-now.UnixMilli())*time.Millisecond)
+	}
+	return nil
 }
 
 // checkRoundTrip is the last sanity rule, apart so that the chain can start

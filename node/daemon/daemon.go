@@ -16,9 +16,11 @@ import (
 	"github.com/bitverse/bitverse/node/consensus"
 	"github.com/bitverse/bitverse/node/market"
 	"github.com/bitverse/bitverse/node/p2p"
+	"github.com/bitverse/bitverse/node/pool"
 	"github.com/bitverse/bitverse/node/rpc"
 	"github.com/bitverse/bitverse/node/script"
 	"github.com/bitverse/bitverse/node/wire"
+	"github.com/bitverse/bitverse/tumbler"
 )
 
 // Config configures a Daemon. The zero value with a DataDir runs a devnet
@@ -48,6 +50,9 @@ type Config struct {
 	// Market runs the market service on these terms, started after the
 	// local API (nil: no market).
 	Market *market.Config
+	// Pools runs the availability-pool service with this serve identity,
+	// started after the market (nil: none).
+	Pools *pool.Config
 }
 
 // Component is a service with the node's lifecycle, registered with
@@ -91,6 +96,9 @@ type Daemon struct {
 	netAPI  *p2p.API
 	rpc     *rpc.Server
 	market  *market.Service
+	pools   *pool.Service
+	mu2     sync.Mutex // guards the parts components set (tumbler)
+	tumbler *tumbler.Service
 	served  chan struct{} // closed when the local API's Serve returns
 }
 
@@ -157,6 +165,7 @@ func (d *Daemon) Start() error {
 		{"the blob service", d.startBlobs},
 		{"the local API", d.startRPC},
 		{"the market", d.startMarket},
+		{"the pool service", d.startPools},
 	}
 	for _, c := range d.comps {
 		steps = append(steps, struct {
@@ -273,6 +282,7 @@ func (d *Daemon) startBlobs() (func() error, error) {
 	}
 	d.blobs = blob.Register(d.host.LibP2P(), d.cfg.Params.Net, blob.NewStore(d.node.DB()), d.host.OnBadBlobPeer)
 	d.netAPI = p2p.NewAPI(d.host, d.blobs)
+	d.netAPI.SetPools(d.poolsOfBlob) // fetches ask pool members first
 	return func() error { d.blobs.Close(); return nil }, nil
 }
 

@@ -186,6 +186,7 @@ func FuzzDecodeRequest(f *testing.F) {
 	f.Add((&request{Type: msgGetHeaders, Locator: hashes(3), Max: 5}).encode())
 	f.Add((&request{Type: msgGetBlocks, IDs: hashes(2)}).encode())
 	f.Add((&request{Type: msgPushTxs, Txs: [][]byte{{1}}}).encode())
+	f.Add((&request{Type: msgGetClaims, Chain: wire.ChainID{Depth: 1}, IDs: hashes(2)}).encode())
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		q, err := decodeRequest(b)

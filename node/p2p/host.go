@@ -88,6 +88,10 @@ type Host struct {
 	counters counters
 	bytes    *metrics.BandwidthCounter
 
+	providedMu sync.Mutex
+	provided   []func() []wire.Hash // Provide: keys announced every round
+	provideNow chan wire.Hash       // ProvideNow: keys announced soon
+
 	ctx      context.Context
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
@@ -131,7 +135,8 @@ func New(cfg Config, n Node) (x *Host, err error) {
 	if err != nil {
 		return nil, err
 	}
-	x = &Host{cfg: cfg, node: n, peerDB: peerDB, log: cfg.Log, net: n.Params().Net, genesis: gen, book: newPeerBook()}
+	x = &Host{cfg: cfg, node: n, peerDB: peerDB, log: cfg.Log, net: n.Params().Net, genesis: gen, book: newPeerBook(),
+		provideNow: make(chan wire.Hash, provideQueue)}
 	x.gossip = newGossip(x)
 	x.conns = &conns{x: x}
 	x.services = &services{x: x}
@@ -424,15 +429,18 @@ type Stats struct {
 	FetchedDeps    uint64 // missing parents, anchors and checkpointed blocks fetched by id
 	BytesIn        int64  // stream bytes received from peers since start (every protocol; totalled once a second)
 	BytesOut       int64  // stream bytes sent (likewise)
+	SyncedClaimed  uint64 // blocks of headers-only chains synced as header, coinbase and Merkle branch
 }
 
 type counters struct {
 	accepted, ignored, rejected, bans, synced atomic.Uint64
+	claimed                                   atomic.Uint64
 }
 
 // Stats returns the counters.
 func (x *Host) Stats() Stats {
 	return Stats{GossipAccepted: x.counters.accepted.Load(), GossipIgnored: x.counters.ignored.Load(),
 		GossipRejected: x.counters.rejected.Load(), Bans: x.counters.bans.Load(), SyncedBlocks: x.counters.synced.Load(),
-		FetchedDeps: x.deps.fetchedCount(), BytesIn: x.bytes.GetBandwidthTotals().TotalIn, BytesOut: x.bytes.GetBandwidthTotals().TotalOut}
+		FetchedDeps: x.deps.fetchedCount(), BytesIn: x.bytes.GetBandwidthTotals().TotalIn, BytesOut: x.bytes.GetBandwidthTotals().TotalOut,
+		SyncedClaimed: x.counters.claimed.Load()}
 }

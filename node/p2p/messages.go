@@ -29,6 +29,7 @@ const (
 	msgGetHeaders byte = 1
 	msgGetBlocks  byte = 2
 	msgPushTxs    byte = 3
+	msgGetClaims  byte = 4
 )
 
 // Reply codes: the first byte of a reply's first frame.
@@ -42,10 +43,10 @@ const (
 // request is one decoded sync request.
 type request struct {
 	Type    byte
-	Chain   wire.ChainID // GetHeaders, GetBlocks: the chain asked about
+	Chain   wire.ChainID // GetHeaders, GetBlocks, GetClaims: the chain asked about
 	Locator []wire.Hash  // GetHeaders
 	Max     int          // GetHeaders
-	IDs     []wire.Hash  // GetBlocks
+	IDs     []wire.Hash  // GetBlocks, GetClaims
 	Txs     [][]byte     // PushTxs (raw, decoded by the handler)
 }
 
@@ -60,7 +61,7 @@ func (q *request) encode() []byte {
 			w.Hash(h)
 		}
 		w.Uvarint(uint64(q.Max))
-	case msgGetBlocks:
+	case msgGetBlocks, msgGetClaims:
 		putChain(w, q.Chain)
 		w.Uvarint(uint64(len(q.IDs)))
 		for _, h := range q.IDs {
@@ -89,9 +90,13 @@ func decodeRequest(b []byte) (*request, error) {
 		if r.Err() == nil && (q.Max <= 0 || q.Max > MaxHeadersPerReply) {
 			return nil, fmt.Errorf("%w: asks for %d headers (1..%d)", ErrProtocol, q.Max, MaxHeadersPerReply)
 		}
-	case msgGetBlocks:
+	case msgGetBlocks, msgGetClaims:
 		q.Chain = readChain(r)
-		n := r.Len(MaxBlocksPerReq, wire.HashSize, "block ids")
+		max := MaxBlocksPerReq
+		if q.Type == msgGetClaims {
+			max = MaxClaimsPerReq
+		}
+		n := r.Len(max, wire.HashSize, "block ids")
 		for i := 0; i < n; i++ {
 			q.IDs = append(q.IDs, r.Hash())
 		}

@@ -92,6 +92,13 @@ func (sv *services) handleSync(s network.Stream) {
 			return
 		}
 		sv.serveBlocks(s, c, q.IDs)
+	case msgGetClaims:
+		c := x.node.Forest().Chain(q.Chain)
+		if c == nil {
+			writeFrame(s, []byte{replyBadRequest})
+			return
+		}
+		sv.serveClaims(s, c, q.IDs)
 	case msgPushTxs:
 		sv.servePushTxs(s, p, q.Txs)
 	}

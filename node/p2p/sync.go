@@ -188,7 +188,12 @@ func (s *syncer) chainRound(ctx context.Context, c *chain.Chain, nested int) (in
 	if best := cands[0].tip.Height; best > tip.Height && best-tip.Height > total {
 		total = best - tip.Height
 	}
-	n, err := s.fetchBodies(ctx, c, hdrs, cands, total, nested)
+	var n int
+	if c.HeadersOnly() {
+		n, err = s.fetchClaims(ctx, c, hdrs, cands, total)
+	} else {
+		n, err = s.fetchBodies(ctx, c, hdrs, cands, total, nested)
+	}
 	s.x.log.Debug("sync chain", "chain", c.ID().String(), "headers", len(hdrs), "stored", n, "tip", c.Tip().Height, "err", err)
 	return n, err
 }

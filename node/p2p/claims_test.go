@@ -1,0 +1,45 @@
+package p2p_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/bitverse/bitverse/node/harness"
+)
+
+// A node following only branch 1 syncs the chains it keeps as headers
+// only by header, coinbase and the coinbase's Merkle branch, never their
+// bodies, and still judges every root checkpoint of them as the full
+// node does (it ends on the same root: the coinbase claims it recorded
+// are what checkpoints are checked against).
+func TestHeadersOnlyChainsSyncClaimsNotBodies(t *testing.T) {
+	h := harness.New(t)
+	a := h.NewNode("a")
+	buildTree(t, h, a)
+	for i := 0; i < 2; i++ {
+		for _, s := range []string{"0", "01", "1", "10"} {
+			mineOn(t, h, a, s, true)
+		}
+		mineOn(t, h, a, "/", true)
+	}
+	b := h.NewNode("b", harness.Follow(cid(t, "1")))
+	h.Connect(b, a)
+	waitSameTree(t, 60*time.Second, a, b)
+	claimed := uint64(0)
+	for _, s := range []string{"0", "01", "10"} {
+		c := b.Forest().Chain(cid(t, s))
+		if !c.HeadersOnly() {
+			t.Fatalf("b keeps %s in full", s)
+		}
+		claimed += c.Tip().Height
+		if _, err := c.BlockByID(c.Tip().ID); err == nil {
+			t.Fatalf("b stores a body of %s", s)
+		}
+	}
+	if got := b.Host.Stats().SyncedClaimed; got < claimed {
+		t.Fatalf("b synced %d blocks of its headers-only chains as claims, want at least %d", got, claimed)
+	}
+	if a.Host.Banned(b.ID()) || b.Host.Banned(a.ID()) {
+		t.Fatal("an honest sync cost someone a ban")
+	}
+}
