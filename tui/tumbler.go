@@ -341,9 +341,10 @@ func (t *tumblerScreen) View() string {
 		return view.Lines(strings.Join([]string{
 			"  " + st.Title.Render("Tumbler"),
 			"",
-			"  " + st.Muted.Render("This node runs no tumbler. Start the node with --tumbler to join"),
-			"  " + st.Muted.Render("rounds: coins from several accounts go out in one co-signed"),
-			"  " + st.Muted.Render("transaction, so the chain does not show who paid whom."),
+			"  " + st.Muted.Render("This node runs no tumbler: it was started with --no-tumbler."),
+			"  " + st.Muted.Render("Start it without that flag to join rounds: coins from several"),
+			"  " + st.Muted.Render("accounts go out in one co-signed transaction, so the chain does"),
+			"  " + st.Muted.Render("not show who paid whom."),
 		}, "\n"), t.width, t.height)
 	}
 	var body string
@@ -633,7 +634,7 @@ func indentLines(s string, n int) string {
 func tumblerSentence(err error) string {
 	switch {
 	case errors.Is(err, tumbler.ErrNoTumbler):
-		return "This node runs no tumbler: start it with --tumbler."
+		return "This node runs no tumbler: it was started with --no-tumbler; start it without that flag."
 	case errors.Is(err, tumbler.ErrNoBatch):
 		return "The batch is not built yet: it is, once output registration ends."
 	}

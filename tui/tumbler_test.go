@@ -178,7 +178,7 @@ func TestTumblerWithoutAServiceSaysSo(t *testing.T) {
 	h.send(tea.WindowSizeMsg{Width: 80, Height: 24})
 	h.typeText(testPass)
 	h.press("enter", "7")
-	h.mustSee("This node runs no tumbler", "--tumbler")
+	h.mustSee("This node runs no tumbler", "--no-tumbler")
 	if n := h.tumblerCalls("tumbler.Rounds"); n != 0 {
 		t.Fatalf("%d calls to a missing tumbler", n)
 	}

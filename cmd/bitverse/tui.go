@@ -79,6 +79,7 @@ func runTUI(ctx context.Context, f tuiFlags) error {
 		}
 		opts.API = cl
 		opts.Market = cl.Market()
+		opts.Tumbler = cl.Tumbler()
 		return tui.Run(ctx, opts)
 	}
 	logf, err := os.OpenFile(filepath.Join(dir, "bitverse.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
@@ -92,6 +93,9 @@ func runTUI(ctx context.Context, f tuiFlags) error {
 	}
 	defer d.Stop()
 	opts.API = d.Node()
+	if t := d.Tumbler(); t != nil { // a nil *Service in the interface would not be nil
+		opts.Tumbler = t
+	}
 	lm := &lateMarket{d: d}
 	defer lm.stop()
 	opts.ServeKey = lm.start
