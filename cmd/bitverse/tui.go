@@ -35,7 +35,10 @@ func addTUIFlags(c *cobra.Command, f *tuiFlags) {
 func (f tuiFlags) embedded() nodeFlags {
 	// Loopback: the embedded node is a user's devnet playground, not a
 	// public node.
-	return nodeFlags{rpc: "127.0.0.1:0", loopback: true, follow: f.follow, noMDNS: f.noMDNS, lateMarket: true}
+	// The tumbler runs with the node flag's default denomination (an
+	// empty one refuses to start).
+	return nodeFlags{rpc: "127.0.0.1:0", loopback: true, follow: f.follow, noMDNS: f.noMDNS, lateMarket: true,
+		tumblerDenomination: "0.01"}
 }
 
 func tuiCmd() *cobra.Command {
