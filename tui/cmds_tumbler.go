@@ -64,7 +64,8 @@ func tumblerJoinCmd(ctx context.Context, t tumbler.API, w walletHandle, from str
 		if err != nil {
 			return tumblerJoinedMsg{err: err}
 		}
-		fresh, err := w.NewAccount(fmt.Sprintf("tumbled %s", r.ID.Short()))
+		// A name the wallet takes (letters, digits, '-'), new for each join.
+		fresh, err := w.NewAccount(fmt.Sprintf("tumbled-%s-%d", r.ID.Short()[:8], len(w.Accounts())))
 		if err != nil {
 			return tumblerJoinedMsg{err: err}
 		}
