@@ -32,6 +32,7 @@ type nodeFlags struct {
 	noMDNS    bool
 	logLevel  string
 	follow    string
+	metrics   string // Prometheus metrics address ("": none)
 
 	// Market: serve compute with a wallet account as the serve identity.
 	serve        bool
@@ -83,6 +84,7 @@ bitverse tree.`,
 	fl.BoolVar(&f.noMDNS, "no-mdns", false, "do not look for peers on the local network")
 	fl.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	addFollow(c, &f.follow)
+	fl.StringVar(&f.metrics, "metrics", "", "serve Prometheus metrics at host:port, GET /metrics (e.g. 127.0.0.1:9480; port 0 picks one)")
 	fl.BoolVar(&f.serve, "serve", false, "serve compute: answer requests with offers, accept bounties and earn (unlocks the wallet: $BITVERSE_PASSPHRASE or a prompt)")
 	fl.BoolVar(&f.relay, "relay", false, "relay compute (with --serve): when the serve identity is drawn into a bounty's lineup, recompute and countersign (register it first: bitverse relay register)")
 	fl.BoolVar(&f.pools, "pools", false, "serve availability pools: answer the serve identity's pool challenges each epoch and serve token redemptions (unlocks the wallet)")
@@ -208,6 +210,17 @@ func resolveListen(net wire.Network, listen []string, loopback bool) ([]string, 
 	return addrs, nil
 }
 
+// p2pConfig is the network configuration the flags resolve to: where to
+// listen, whom to dial first, mDNS.
+func p2pConfig(f nodeFlags, net wire.Network, dir string, log *slog.Logger) (*p2p.Config, error) {
+	listen, err := resolveListen(net, f.listen, f.loopback)
+	if err != nil {
+		return nil, err
+	}
+	return &p2p.Config{DataDir: dir, Listen: listen, Bootstrap: bootstrapPeers(net, f.bootstrap), DisableMDNS: f.noMDNS, Log: log,
+		TrustLoopback: net == wire.Devnet}, nil
+}
+
 // bootstrapPeers are the peers a node dials first and seeds its DHT
 // from: the network's seed list (p2p.Seeds), then those given, without
 // repeats.
@@ -247,7 +260,7 @@ func startEmbedded(f nodeFlags, log *slog.Logger) (*daemon.Daemon, error) {
 	if err != nil {
 		return nil, err
 	}
-	listen, err := resolveListen(p.Net, f.listen, f.loopback)
+	pc, err := p2pConfig(f, p.Net, dir, log)
 	if err != nil {
 		return nil, err
 	}
@@ -257,14 +270,13 @@ func startEmbedded(f nodeFlags, log *slog.Logger) (*daemon.Daemon, error) {
 			return nil, err
 		}
 	}
-	pc, err := poolConfig(f, mc)
+	poolc, err := poolConfig(f, mc)
 	if err != nil {
 		return nil, err
 	}
 	d, err := daemon.New(daemon.Config{DataDir: dir, Params: p, Log: log, MineTo: mineTo,
-		MinerWorkers: f.workers, Follow: follow, RPC: f.rpc, Market: mc, Pools: pc,
-		P2P: &p2p.Config{DataDir: dir, Listen: listen, Bootstrap: bootstrapPeers(p.Net, f.bootstrap), DisableMDNS: f.noMDNS, Log: log,
-			TrustLoopback: p.Net == wire.Devnet}})
+		MinerWorkers: f.workers, Follow: follow, RPC: f.rpc, Market: mc, Pools: poolc, Metrics: f.metrics,
+		P2P: pc})
 	if err != nil {
 		return nil, err
 	}
