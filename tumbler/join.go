@@ -151,28 +151,50 @@ func (s *Service) registerInput(ctx context.Context, g *reg) error {
 }
 
 func (s *Service) status(ctx context.Context, coord peer.ID, id wire.Hash) (*Status, error) {
-	now := s.deps.Now()
-	s.mu.Lock()
-	c, ok := s.statuses[id]
-	s.mu.Unlock()
-	if ok && now.Sub(c.at) < s.cfg.Poll/2 {
-		return c.st, nil
+	for {
+		now := s.deps.Now()
+		s.mu.Lock()
+		c, ok := s.statuses[id]
+		if ok && c.st != nil && now.Sub(c.at) < s.cfg.Poll/2 {
+			s.mu.Unlock()
+			return c.st, nil
+		}
+		if ok && c.wait != nil {
+			// Another registration is asking: share its answer.
+			s.mu.Unlock()
+			select {
+			case <-c.wait:
+				continue
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		wait := make(chan struct{})
+		if len(s.statuses) >= maxRounds {
+			clear(s.statuses)
+		}
+		s.statuses[id] = cachedStatus{st: c.st, at: c.at, wait: wait}
+		s.mu.Unlock()
+
+		st, err := s.fetchStatus(ctx, coord, id)
+		s.mu.Lock()
+		if err == nil {
+			s.statuses[id] = cachedStatus{st: st, at: s.deps.Now()}
+		} else {
+			s.statuses[id] = cachedStatus{st: c.st, at: c.at}
+		}
+		close(wait)
+		s.mu.Unlock()
+		return st, err
 	}
+}
+
+func (s *Service) fetchStatus(ctx context.Context, coord peer.ID, id wire.Hash) (*Status, error) {
 	b, err := s.ask(ctx, coord, "status", id[:], MaxStatusSize)
 	if err != nil {
 		return nil, err
 	}
-	st, err := DecodeStatus(b, id)
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	if len(s.statuses) >= maxRounds {
-		clear(s.statuses)
-	}
-	s.statuses[id] = cachedStatus{st, now}
-	s.mu.Unlock()
-	return st, nil
+	return DecodeStatus(b, id)
 }
 
 // set changes a registration under the lock and tells subscribers.

@@ -101,8 +101,9 @@ type coordRound struct {
 }
 
 type cachedStatus struct {
-	st *Status
-	at time.Time
+	st   *Status
+	at   time.Time
+	wait chan struct{} // closed when the fetch in flight ends
 }
 
 type seenRound struct {
