@@ -197,12 +197,16 @@ func (s *Service) fetchStatus(ctx context.Context, coord peer.ID, id wire.Hash) 
 	return DecodeStatus(b, id)
 }
 
-// set changes a registration under the lock and tells subscribers.
+// set changes a registration under the lock and tells subscribers when
+// its round, phase, state or error changed.
 func (s *Service) set(g *reg, f func()) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	before := Event{Round: g.info.Round, Phase: g.info.Phase, State: g.info.State, Error: g.info.Error}
 	f()
-	s.emit(Event{Round: g.info.Round, Phase: g.info.Phase, State: g.info.State, Error: g.info.Error})
+	if e := (Event{Round: g.info.Round, Phase: g.info.Phase, State: g.info.State, Error: g.info.Error}); e != before {
+		s.emit(e)
+	}
 }
 
 // participate runs a registration to its end.

@@ -105,6 +105,7 @@ func TestSilentSignerBlamedAndBlameRoundCompletes(t *testing.T) {
 		t.Fatal(err)
 	}
 	amount := uint64(denom + tumbler.DefaultTxFee)
+	events := d.parts[1].API.Tumbler().Events() // what a TUI on that node sees
 	d.join(d.parts[0], d.wallets[0], amount, true)
 	d.join(d.parts[1], d.wallets[1], amount, true)
 	silentReg, _ := d.join(d.parts[1], d.wallets[2], amount, false)
@@ -204,6 +205,30 @@ func TestSilentSignerBlamedAndBlameRoundCompletes(t *testing.T) {
 	if !found {
 		t.Fatalf("the silent registration is not in its node's history as failed: %+v", hist)
 	}
+	// Its node streamed the phase changes: the review, the failed round,
+	// the blame round done.
+	saw := map[string]bool{}
+	testutil.Eventually(t, 10*time.Second, "the events of the round", func() error {
+		for {
+			select {
+			case e := <-events:
+				switch {
+				case e.Round == round.ID && e.State == "review":
+					saw["review"] = true
+				case e.Round == round.ID && e.Phase == tumbler.Failed:
+					saw["failed"] = true
+				case e.Round == blame.ID && e.Phase == tumbler.Done:
+					saw["blame done"] = true
+				}
+				continue
+			default:
+			}
+			if len(saw) == 3 {
+				return nil
+			}
+			return fmt.Errorf("saw %v", saw)
+		}
+	})
 }
 
 func find(t testing.TB, api tumbler.API, id wire.Hash) tumbler.RoundInfo {
