@@ -42,9 +42,9 @@ type Server struct {
 	market atomic.Pointer[marketHolder]
 	// tumbler is the tumbler service, attached once it started (SetTumbler).
 	tumbler atomic.Pointer[tumblerHolder]
-	token  string
-	srv    *http.Server
-	ln     net.Listener
+	token   string
+	srv     *http.Server
+	ln      net.Listener
 }
 
 // Option adds an optional part of the API to a Server.
