@@ -53,6 +53,7 @@ type fakeAPI struct {
 	market   *fakeMarket
 	bounties []bountyInfo
 	relays   map[string]*node.RelayInfo // the relay registry, by address
+	pools    []node.PoolInfo            // availability pools on chain
 }
 
 func newFakeAPI(tip uint64) *fakeAPI {
@@ -225,6 +226,10 @@ func (f *fakeAPI) get(key string, depth int) (*node.GetResult, error) {
 		v.Chain = "/"
 	}
 	if ok && depth >= 0 && wire.ForPath(wire.KeyPath(key), uint8(depth)).String() != v.Chain {
+		ok = false
+	}
+	// Without a depth, the node looks in the chains it stores only.
+	if ok && depth < 0 && f.unfollowed[v.Chain] {
 		ok = false
 	}
 	if !ok {

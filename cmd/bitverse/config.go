@@ -133,6 +133,7 @@ var checks = map[string]func(string) error{
 	},
 	"node.bootstrap": p2p.CheckPeerAddr,
 	"node.rpc":       checkHostPort,
+	"node.metrics":   checkHostPortOrEmpty,
 	"tui.rpc":        checkHostPortOrEmpty,
 	"rpc-addr":       checkHostPortOrEmpty,
 	"node.follow":    checkFollow,
