@@ -35,6 +35,12 @@ func (s *Service) Join(ctx context.Context, j JoinRequest) (Registration, error)
 	if j.To == (wire.PubKey{}) {
 		return Registration{}, errors.New("tumbler: no fresh address for the output")
 	}
+	s.mu.Lock()
+	busy := len(s.regs) >= maxRegs && !slices.ContainsFunc(s.regs, func(g *reg) bool { return g.info.Phase.Ended() })
+	s.mu.Unlock()
+	if busy {
+		return Registration{}, fmt.Errorf("tumbler: this node already has %d registrations in flight; wait for some to finish", maxRegs)
+	}
 	terms, coord, err := s.pick(ctx, j)
 	if err != nil {
 		return Registration{}, err
@@ -59,6 +65,10 @@ func (s *Service) Join(ctx context.Context, j JoinRequest) (Registration, error)
 	s.mu.Lock()
 	if len(s.regs) >= maxRegs {
 		s.dropFinished()
+	}
+	if len(s.regs) >= maxRegs {
+		s.mu.Unlock()
+		return Registration{}, fmt.Errorf("tumbler: this node already has %d registrations in flight; wait for some to finish", maxRegs)
 	}
 	s.regs = append(s.regs, g)
 	info := g.info

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bitverse/bitverse/internal/testutil"
 	"github.com/bitverse/bitverse/node/daemon"
 	"github.com/bitverse/bitverse/node/harness"
 	"github.com/bitverse/bitverse/node/wire"
@@ -61,6 +62,23 @@ func TestTumblerOverTheLocalAPI(t *testing.T) {
 	if err != nil || len(regs) != 0 {
 		t.Fatalf("registrations %+v %v", regs, err)
 	}
+
+	// A node that opts in keeps a round on its default terms open.
+	auto := h.NewNode("auto", harness.BeforeStart(func(d *daemon.Daemon) error {
+		return d.RegisterTumbler(tumbler.Config{Coordinate: true, Default: tumbler.CoordinateConfig{Denomination: 2 * wire.Unit}, Poll: 50 * time.Millisecond})
+	}))
+	testutil.Eventually(t, 30*time.Second, "the opted-in node's open round", func() error {
+		rs, err := auto.API.Tumbler().Rounds(ctx)
+		if err != nil {
+			return err
+		}
+		for _, r := range rs {
+			if r.Mine && r.Phase == tumbler.InputRegistration && r.Denomination == 2*wire.Unit {
+				return nil
+			}
+		}
+		return errors.New("no open round yet")
+	})
 
 	bare := h.NewNode("bare")
 	if _, err := bare.API.Tumbler().Rounds(ctx); !errors.Is(err, tumbler.ErrNoTumbler) {
