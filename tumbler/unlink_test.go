@@ -3,8 +3,8 @@ package tumbler_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
