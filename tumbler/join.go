@@ -284,7 +284,7 @@ func (s *Service) runRound(g *reg) error {
 					continue
 				}
 				outputSent = true
-				s.set(g, func() { g.info.State = "output-registered" })
+				s.set(g, func() { g.info.State, g.info.Error = "output-registered", "" })
 			}
 		case Signing:
 			if st.Batch == nil {
