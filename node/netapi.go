@@ -36,6 +36,9 @@ type BlobAPI interface {
 	// ReadBlob writes a blob the node holds to w. It fails with
 	// ErrNotFound before writing anything if the node lacks a chunk.
 	ReadBlob(ctx context.Context, manifest []byte, w io.Writer) (int64, error)
+	// BlobProgress says how far the fetch of the blob running now has
+	// come (Fetching), or how much of it the node holds.
+	BlobProgress(ctx context.Context, manifest []byte) (BlobProgress, error)
 }
 
 // ErrNoNetwork means the node runs without a network side.
@@ -73,4 +76,17 @@ type BlobInfo struct {
 	Size      uint64    `json:"size"`
 	ChunkSize uint32    `json:"chunk_size"`
 	Chunks    int       `json:"chunks"`
+}
+
+// BlobProgress is how much of a blob a node holds and, while a fetch
+// runs, how fast it comes. JSON names are part of the CLI contract.
+type BlobProgress struct {
+	Fetching bool      `json:"fetching"`
+	Chunks   int       `json:"chunks"` // held
+	Total    int       `json:"total"`  // in the blob
+	Bytes    uint64    `json:"bytes"`  // held
+	Size     uint64    `json:"size"`
+	Peers    int       `json:"peers"` // asked by the fetch
+	Rate     float64   `json:"rate"`  // bytes a second, this fetch
+	Started  time.Time `json:"started,omitzero"`
 }

@@ -1,10 +1,17 @@
 package node
 
 import (
+	"bytes"
 	"context"
+	"encoding/hex"
+	"errors"
 	"fmt"
+	"sort"
 
+	"github.com/bitverse/bitverse/node/chain"
+	"github.com/bitverse/bitverse/node/state"
 	"github.com/bitverse/bitverse/node/wire"
+	"go.etcd.io/bbolt"
 )
 
 // PoolTarget is what a pool pays to keep available: a key's value, a blob
@@ -92,25 +99,126 @@ type TokenInfo struct {
 // MaxPoolList bounds one Pools answer.
 const MaxPoolList = 1000
 
+var poolKinds = [...]string{"key", "blob", "prefix"}
+
+// poolInfo converts a pool record for a face; next is the height of the
+// next block (its epoch is the current one).
+func (n *Node) poolInfo(p *state.Pool, next uint64) PoolInfo {
+	prm := n.cfg.Params
+	e := prm.PoolEpoch(next)
+	info := PoolInfo{
+		ID: p.ID, Funder: wire.EncodeAddress(n.net(), p.Funder),
+		Target: PoolTarget{Kind: poolKinds[p.Kind], Chain: p.Chain.String(), Key: p.Key, Hash: p.Hash, Size: p.Size,
+			SegmentRoot: p.SegmentRoot, Segments: p.Segments()},
+		Replicas: p.Replicas, Tier: p.Tier, Endowment: p.Endowment, Paid: p.Paid, Created: p.Created,
+		Epoch: e, EpochEnd: prm.PoolEpochEnd(e), ExpectedLifetime: prm.PoolLifetime(p.Endowment),
+		TokenRate: p.TokenRate, TokenPrice: prm.PoolTokenPrice, TokensSold: p.TokensSold, TokensRedeemed: p.Redeemed,
+		Members: []PoolMemberInfo{},
+	}
+	if p.RedeemEpoch == e {
+		info.RedeemedThisEpoch = p.RedeemCount
+	}
+	for _, m := range p.Members {
+		info.Members = append(info.Members, PoolMemberInfo{
+			Address: wire.EncodeAddress(n.net(), m.Key), PubKey: hex.EncodeToString(m.Key[:]),
+			Stake: m.Stake, Tier: m.Tier, Joined: m.Joined, Answered: m.Answered, Missed: m.Missed, Earned: m.Earned,
+			Leaving: m.Leaving,
+		})
+	}
+	return info
+}
+
 // Pool implements API.
 func (n *Node) Pool(ctx context.Context, id wire.Hash) (*PoolInfo, error) {
-	return nil, fmt.Errorf("%w: no pool %s", ErrNotFound, id.Short())
+	var info *PoolInfo
+	err := n.chain.View(func(tx *bbolt.Tx, tip chain.TipInfo, _ state.Roots) error {
+		p, err := state.GetPool(tx, id)
+		if err != nil || p == nil {
+			return err
+		}
+		pi := n.poolInfo(p, tip.Height+1)
+		info = &pi
+		return nil
+	})
+	if err == nil && info == nil {
+		err = fmt.Errorf("%w: no pool %s (it was never funded, or its funder closed it)", ErrNotFound, id.Short())
+	}
+	return info, err
 }
 
-// Pools implements API.
+// Pools implements API: pools in ID order, those of a target key or with a
+// member if the filter says so.
 func (n *Node) Pools(ctx context.Context, f PoolFilter) ([]PoolInfo, error) {
-	return []PoolInfo{}, nil
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	limit = min(limit, MaxPoolList)
+	var member wire.PubKey
+	byMember := f.Member != ""
+	if byMember {
+		pk, err := ParseIdentity(n.net(), f.Member)
+		if err != nil {
+			return nil, err
+		}
+		member = pk
+	}
+	out := []PoolInfo{}
+	err := n.chain.View(func(tx *bbolt.Tx, tip chain.TipInfo, _ state.Roots) error {
+		return state.ForEachPool(tx, func(p *state.Pool) error {
+			if len(out) >= limit {
+				return errEnough
+			}
+			if (f.Key != "" && p.Key != f.Key) || (byMember && p.Member(member) < 0) {
+				return nil
+			}
+			out = append(out, n.poolInfo(p, tip.Height+1))
+			return ctx.Err()
+		})
+	})
+	if errors.Is(err, errEnough) {
+		err = nil
+	}
+	return out, err
 }
 
-// PoolChallenges implements API.
+// PoolChallenges implements API: the member's challenges of the current
+// epoch (answered or not), none between an epoch's last block and the
+// next one's draw.
 func (n *Node) PoolChallenges(ctx context.Context, member wire.PubKey) ([]ChallengeInfo, error) {
-	return []ChallengeInfo{}, nil
+	prm := n.cfg.Params
+	out := []ChallengeInfo{}
+	err := n.chain.View(func(tx *bbolt.Tx, tip chain.TipInfo, _ state.Roots) error {
+		e := prm.PoolEpoch(tip.Height + 1)
+		return state.ForEachPool(tx, func(p *state.Pool) error {
+			i := p.Member(member)
+			if i < 0 {
+				return nil
+			}
+			m := p.Members[i]
+			if !m.Challenged || m.ChEpoch != e {
+				return nil
+			}
+			out = append(out, ChallengeInfo{Pool: p.ID, Epoch: e, Segment: m.ChSegment, Deadline: prm.PoolEpochEnd(e), Answered: m.ChAnswered})
+			return ctx.Err()
+		})
+	})
+	return out, err
 }
 
 // Tokens implements API.
 func (n *Node) Tokens(ctx context.Context, holder string) ([]TokenInfo, error) {
-	if _, err := ParseIdentity(n.net(), holder); err != nil {
+	pk, err := ParseIdentity(n.net(), holder)
+	if err != nil {
 		return nil, err
 	}
-	return []TokenInfo{}, nil
+	out := []TokenInfo{}
+	err = n.chain.View(func(tx *bbolt.Tx, _ chain.TipInfo, _ state.Roots) error {
+		return state.ForEachToken(tx, pk, func(pool wire.Hash, c uint64) error {
+			out = append(out, TokenInfo{Pool: pool, Count: c})
+			return nil
+		})
+	})
+	sort.Slice(out, func(i, j int) bool { return bytes.Compare(out[i].Pool[:], out[j].Pool[:]) < 0 })
+	return out, err
 }

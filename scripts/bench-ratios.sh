@@ -95,3 +95,12 @@ bwp=$(metric TransformBlackAndWhite1MP pool_ms)
 printf "%-58s %10s   (CPU time where readable)\n" "black and white 1 MP loop: sandbox / native Go" "${bwr:-n/a}"
 printf "%-58s %10s   (target <= 2000)\n" "black and white 1 MP loop in the sandbox, ms (CPU ms)" "${bwl:-n/a} (${bwc:-n/a})"
 printf "%-58s %10s\n" "black and white example with PNG decode+encode, in process / worker, ms" "${bwe:-n/a} / ${bwp:-n/a}"
+# The tumble: one aggregate signature (KeyAgg of n keys + one verify) vs n
+# separate signatures; KeyAgg alone, per key.
+for n in 5 20 50; do
+  ta=$(metric "TumbleVerify/n=$n/aggregate" tumbles/s)
+  ts=$(metric "TumbleVerify/n=$n/separate" tumbles/s)
+  ratio "tumble of $n inputs: aggregate check / $n separate signatures (speed)" "$ta" "$ts" "> 1"
+  ka=$(metric "TumbleVerify/n=$n/keyagg" keyaggs/s)
+  printf "%-58s %10s\n" "KeyAgg of $n keys, per second" "$(first "$ka")"
+done

@@ -68,6 +68,11 @@ type dataScreen struct {
 	pCacheW int
 	pCacheH int
 
+	// the pools of the value being previewed
+	pools    []node.PoolInfo
+	poolsErr error
+	poolsReq reqID
+
 	// the put form
 	putKey, putValue textinput.Model
 	putDepth         int  // 0 (the root) to the network's MaxDepth
@@ -177,9 +182,16 @@ func (d *dataScreen) fetchKeys() tea.Cmd {
 }
 
 func (d *dataScreen) get(k string) tea.Cmd {
+	if k != d.getKey {
+		d.pools, d.poolsErr = nil, nil
+	}
 	d.getKey, d.got, d.getErr, d.pOffset, d.pLines = k, nil, nil, 0, nil
-	return getCmd(d.s.ctx, d.s.api, k)
+	d.poolsReq = d.s.newID()
+	return tea.Batch(getCmd(d.s.ctx, d.s.api, k), poolsCmd(d.s.ctx, d.s.api, d.poolsReq, node.PoolFilter{Key: k, Limit: maxPoolLines}))
 }
+
+// maxPoolLines is how many pools of a value the preview lists.
+const maxPoolLines = 3
 
 // Update gives every message but keys to the keyspaces view as well.
 func (d *dataScreen) Update(msg tea.Msg) tea.Cmd {
@@ -208,6 +220,10 @@ func (d *dataScreen) update(msg tea.Msg) tea.Cmd {
 		}
 	case keysMsg:
 		return d.gotKeys(msg)
+	case poolsMsg:
+		if msg.id == d.poolsReq && msg.key == d.getKey {
+			d.pools, d.poolsErr = msg.pools, msg.err
+		}
 	case getMsg:
 		if msg.key != d.getKey {
 			return nil

@@ -8,14 +8,23 @@ import (
 	"github.com/bitverse/bitverse/node/wire"
 )
 
-// The pool reads of the fake node: no pools yet.
+// The pool reads of the fake node: the pools set in fakeAPI.pools.
 
 func (f *fakeAPI) Pool(ctx context.Context, id wire.Hash) (*node.PoolInfo, error) {
 	return nil, fmt.Errorf("%w: no pool %s", node.ErrNotFound, id.Short())
 }
 
 func (f *fakeAPI) Pools(ctx context.Context, p node.PoolFilter) ([]node.PoolInfo, error) {
-	return nil, nil
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []node.PoolInfo
+	for _, pl := range f.pools {
+		_, member := memberOf(pl, p.Member)
+		if (p.Key == "" || pl.Target.Key == p.Key) && (p.Member == "" || member) {
+			out = append(out, pl)
+		}
+	}
+	return out, nil
 }
 
 func (f *fakeAPI) PoolChallenges(ctx context.Context, member wire.PubKey) ([]node.ChallengeInfo, error) {

@@ -53,6 +53,7 @@ type fakeAPI struct {
 	market   *fakeMarket
 	bounties []bountyInfo
 	relays   map[string]*node.RelayInfo // the relay registry, by address
+	pools    []node.PoolInfo            // availability pools on chain
 }
 
 func newFakeAPI(tip uint64) *fakeAPI {

@@ -47,6 +47,11 @@ type miningScreen struct {
 	payoutsErr error
 	payReq     reqID // the payouts request out, 0 when none
 	payStale   bool
+
+	served      []node.PoolInfo // pools the account is a member of
+	servedErr   error
+	servedReq   reqID
+	servedStale bool
 }
 
 func newMining(s *common) *miningScreen { return &miningScreen{s: s} }
@@ -69,7 +74,7 @@ func (m *miningScreen) FullHelp() [][]key.Binding { return [][]key.Binding{m.Sho
 // fetch asks for the coinbases and the payouts; a request already out
 // is asked again when it answers.
 func (m *miningScreen) fetch() tea.Cmd {
-	return tea.Batch(m.fetchHistory(), m.fetchPayouts(), m.fetchReg())
+	return tea.Batch(m.fetchHistory(), m.fetchPayouts(), m.fetchReg(), m.fetchServed())
 }
 
 func (m *miningScreen) fetchHistory() tea.Cmd {
@@ -131,6 +136,8 @@ func (m *miningScreen) Update(msg tea.Msg) tea.Cmd {
 		}
 	case relayRegMsg:
 		return m.gotReg(msg)
+	case poolsMsg:
+		return m.gotServed(msg)
 	case payoutsMsg:
 		if msg.id != m.payReq {
 			return nil
@@ -182,6 +189,8 @@ func (m *miningScreen) View() string {
 	// first lines.
 	lines = append(lines, "")
 	lines = append(lines, m.relaySection(4+max(0, min(3, m.height-31)))...)
+
+	lines = append(lines, m.poolsSection()...)
 
 	lines = append(lines, "", " "+st.Title.Render("Blocks found")+st.Muted.Render("  (since the node started)"))
 	if m.height < 24 && len(s.FoundByChain) > 1 {

@@ -131,8 +131,9 @@ func (d *dataScreen) previewView(w, h int) string {
 			view.Int(r.Height), view.Count(r.Confirmations, "confirmation", "confirmations")), w-2)),
 		" "+st.Muted.Render(view.Truncate(chainLine(r.ValueRecord), w-2)),
 		" "+st.Muted.Render("writer "+view.ShortAddr(r.Writer, max(12, w-10))),
-		"",
 	)
+	lines = append(lines, d.poolLines(w)...)
+	lines = append(lines, "")
 	room := max(1, h-len(lines))
 	content := d.previewLines(w-1, room)
 	d.pOffset = min(d.pOffset, max(0, len(content)-room))
@@ -189,4 +190,20 @@ func chainLine(r node.ValueRecord) string {
 		return "chain " + r.Chain + depth + " · not yet checkpointed on the root"
 	}
 	return "chain " + r.Chain + depth + " · " + view.Count(r.RootConfirmations, "root confirmation", "root confirmations")
+}
+
+// poolLines lists the availability pools of the value being previewed.
+func (d *dataScreen) poolLines(w int) []string {
+	st := d.s.st
+	switch {
+	case d.poolsErr != nil:
+		return []string{" " + st.Muted.Render(view.Truncate("pools: "+sentence(d.poolsErr), w-2))}
+	case len(d.pools) == 0:
+		return nil // most values: nothing to say
+	}
+	var out []string
+	for _, p := range d.pools {
+		out = append(out, " "+st.Value.Render(view.Truncate(poolLine(p), w-2)))
+	}
+	return out
 }

@@ -69,7 +69,7 @@ func getBlobTo(ctx context.Context, api node.BlobAPI, bi *node.BlobInfo, path st
 	}
 	ctx, cancel := context.WithTimeout(ctx, blobTimeout)
 	defer cancel()
-	if _, err := api.FetchBlob(ctx, bi.Manifest); err != nil {
+	if err := fetchShowing(ctx, api, bi, progressTo()); err != nil {
 		return fmt.Errorf("fetch %s: %w", m, err)
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".part-*")
@@ -95,6 +95,65 @@ func getBlobTo(ctx context.Context, api node.BlobAPI, bi *node.BlobInfo, path st
 	}
 	return os.Rename(tmp.Name(), path)
 }
+
+// progressEvery is how often a fetch's progress is asked and shown.
+const progressEvery = 500 * time.Millisecond
+
+// progressTo is where fetch progress goes: stderr, or nowhere with --json.
+func progressTo() io.Writer {
+	if g.jsonOut {
+		return io.Discard
+	}
+	return os.Stderr
+}
+
+// fetchShowing has the node fetch the blob and, while it does, shows its
+// progress on w (chunks, bytes, rate, peers) every progressEvery when it
+// changed, then a last line with what the node holds.
+func fetchShowing(ctx context.Context, api node.BlobAPI, bi *node.BlobInfo, w io.Writer) error {
+	done := make(chan error, 1)
+	start := time.Now()
+	go func() {
+		_, err := api.FetchBlob(ctx, bi.Manifest)
+		done <- err
+	}()
+	tick := time.NewTicker(progressEvery)
+	defer tick.Stop()
+	var last node.BlobProgress
+	for {
+		select {
+		case err := <-done:
+			if err != nil {
+				return err
+			}
+			p, perr := api.BlobProgress(ctx, bi.Manifest)
+			if perr == nil {
+				el := time.Since(start)
+				fmt.Fprintf(w, "have %s in %v\n", describeProgress(p), el.Round(time.Millisecond))
+			}
+			return nil
+		case <-tick.C:
+			p, err := api.BlobProgress(ctx, bi.Manifest)
+			if err != nil || !p.Fetching || p.Chunks == last.Chunks && last.Fetching {
+				continue
+			}
+			last = p
+			fmt.Fprintf(w, "fetching: %s, %s/s from %d peers\n", describeProgress(p), mib(uint64(p.Rate)), p.Peers)
+		}
+	}
+}
+
+// describeProgress says how much of a blob is held: "12/80 chunks, 3.0 of
+// 20.0 MiB (15%)".
+func describeProgress(p node.BlobProgress) string {
+	pct := 100.0
+	if p.Size > 0 {
+		pct = float64(p.Bytes) * 100 / float64(p.Size)
+	}
+	return fmt.Sprintf("%d/%d chunks, %s of %s (%.0f%%)", p.Chunks, p.Total, mib(p.Bytes), mib(p.Size), pct)
+}
+
+func mib(n uint64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
 
 func describeBlob(bi *node.BlobInfo) string {
 	return fmt.Sprintf("blob %s: %d bytes in %d chunks of %d", bi.Root.Short(), bi.Size, bi.Chunks, bi.ChunkSize)

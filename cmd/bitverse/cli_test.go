@@ -25,9 +25,13 @@ import (
 // The CLI tests run the real binary, as a user would.
 
 // bitverseBin is the binary the CLI tests run: this test binary, which
-// TestMain turns into bitverse for every process it starts.
+// TestMain turns into bitverse for every process it starts (under the race
+// detector, a copy built without it: see buildPlainBinary).
 func bitverseBin(t testing.TB) string {
 	t.Helper()
+	if plainBin != "" {
+		return plainBin
+	}
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatalf("find the test binary: %v", err)

@@ -15,6 +15,8 @@ func extraCommands() []*cobra.Command {
 	cs = append(cs, relayCommands())
 	cs = append(cs, exploreCommands()...)
 	cs = append(cs, configCmd())
+	cs = append(cs, poolCommands(), tokenCommands())
+	cs = append(cs, tumblerCmd())
 	addBountyAccept(cs)
 	return cs
 }

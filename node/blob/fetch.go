@@ -44,9 +44,18 @@ func (svc *Service) Fetch(ctx context.Context, m Manifest, peers []peer.ID, prog
 	if err != nil {
 		return err
 	}
-	progress(total-len(missing), total)
+	held := heldBytes(m, missing)
+	t := svc.track(m, total-len(missing), held, len(svc.usable(peers)))
+	defer svc.untrack(m, t)
+	report := func(done int, bytes uint64) {
+		svc.mu.Lock()
+		t.Chunks, t.Bytes = done, bytes
+		svc.mu.Unlock()
+		progress(done, total)
+	}
+	report(total-len(missing), held)
 	if len(missing) > 0 {
-		if err := svc.download(ctx, m, missing, peers, progress); err != nil {
+		if err := svc.download(ctx, m, missing, peers, report); err != nil {
 			return err
 		}
 	}
@@ -56,9 +65,10 @@ func (svc *Service) Fetch(ctx context.Context, m Manifest, peers []peer.ID, prog
 	return svc.store.write(m, nil, true)
 }
 
-func (svc *Service) download(parent context.Context, m Manifest, missing []int, peers []peer.ID, progress func(int, int)) error {
+func (svc *Service) download(parent context.Context, m Manifest, missing []int, peers []peer.ID, progress func(int, uint64)) error {
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
+	held := heldBytes(m, missing)
 	f := newFetch(missing, svc.usable(peers))
 	stop := context.AfterFunc(ctx, f.wake)
 	defer stop()
@@ -77,7 +87,7 @@ func (svc *Service) download(parent context.Context, m Manifest, missing []int, 
 	}
 	werr := make(chan error, 1)
 	go func() {
-		err := svc.writer(m, f, writes, progress)
+		err := svc.writer(m, f, writes, held, progress)
 		if err != nil {
 			cancel()
 			for range writes {
@@ -154,7 +164,7 @@ func (svc *Service) worker(ctx context.Context, m Manifest, f *fetch, p peer.ID,
 
 // writer stores verified chunks in batches, one transaction each, and
 // reports progress.
-func (svc *Service) writer(m Manifest, f *fetch, writes <-chan record, progress func(int, int)) error {
+func (svc *Service) writer(m Manifest, f *fetch, writes <-chan record, bytes uint64, progress func(int, uint64)) error {
 	perBatch := max(1, putBatchBytes/int(m.ChunkSize))
 	total := m.Chunks()
 	for r := range writes {
@@ -175,7 +185,10 @@ func (svc *Service) writer(m Manifest, f *fetch, writes <-chan record, progress 
 			f.abort()
 			return err
 		}
-		progress(total-f.stored(batch), total)
+		for _, r := range batch {
+			bytes += uint64(m.ChunkLen(r.i))
+		}
+		progress(total-f.stored(batch), bytes)
 	}
 	return nil
 }
@@ -298,4 +311,13 @@ func (f *fetch) wake() {
 	f.mu.Lock()
 	f.cond.Broadcast()
 	f.mu.Unlock()
+}
+
+// heldBytes is how many bytes of m the chunks not in missing hold.
+func heldBytes(m Manifest, missing []int) uint64 {
+	held := m.Size
+	for _, i := range missing {
+		held -= uint64(m.ChunkLen(i))
+	}
+	return held
 }

@@ -3,6 +3,7 @@ package blob
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/bitverse/bitverse/node/wire"
@@ -34,13 +35,17 @@ type Service struct {
 	onBad   func(peer.ID, error)
 	slots   chan struct{}
 	timeout time.Duration
+
+	mu       sync.Mutex           // guards fetching
+	fetching map[string]*Progress // manifest key → the fetch running now
 }
 
 // Register serves Proto(net) on h from s. onBadPeer, if not nil, is told
 // about every peer that misbehaved (see OnBadPeer).
 func Register(h host.Host, net wire.Network, s *Store, onBadPeer func(peer.ID, error)) *Service {
 	svc := &Service{h: h, proto: Proto(net), store: s, onBad: onBadPeer,
-		slots: make(chan struct{}, maxServing), timeout: chunkTimeout}
+		slots: make(chan struct{}, maxServing), timeout: chunkTimeout,
+		fetching: map[string]*Progress{}}
 	h.SetStreamHandler(svc.proto, svc.handle)
 	return svc
 }

@@ -358,3 +358,45 @@ func (s *Store) Delete(m Manifest) error {
 		return nil
 	})
 }
+
+// Complete returns the manifests of the blobs stored in full, at most
+// limit of them, in key order. It visits one key per blob (it seeks past
+// each blob's chunks), so listing costs the number of blobs, not chunks.
+func (s *Store) Complete(limit int) ([]Manifest, error) {
+	var out []Manifest
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		c := tx.Bucket(store.Blobs).Cursor()
+		for k, v := c.First(); k != nil && len(out) < limit; {
+			if len(k) < blobKeyLen {
+				k, v = c.Next()
+				continue
+			}
+			prefix := k[:blobKeyLen]
+			if len(k) == blobKeyLen {
+				if m, err := DecodeManifest(v); err == nil {
+					out = append(out, m)
+				}
+			}
+			next, ok := successor(prefix)
+			if !ok {
+				break
+			}
+			k, v = c.Seek(next)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// successor returns the smallest key greater than every key starting with
+// prefix, false if there is none (prefix is all 0xff).
+func successor(prefix []byte) ([]byte, bool) {
+	out := bytes.Clone(prefix)
+	for i := len(out) - 1; i >= 0; i-- {
+		if out[i] != 0xff {
+			out[i]++
+			return out[:i+1], true
+		}
+	}
+	return nil, false
+}

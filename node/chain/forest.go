@@ -101,7 +101,9 @@ func (f *Forest) ProcessBlockFrom(b *wire.Block, source string) (Result, error) 
 		return SideChain, consensus.Rule(consensus.ErrWrongChain, "this node does not track chain %s", b.Header.Chain)
 	}
 	res, err := c.processLocked(b, source)
-	if err == nil && res != Orphan {
+	if _, stored := c.index[b.ID()]; stored {
+		// Also when it is stored invalid (a branch block): its held
+		// children are stored invalid in turn, as if they came after it.
 		c.processOrphans(b.ID())
 	}
 	f.releaseLocked()

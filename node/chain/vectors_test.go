@@ -96,7 +96,7 @@ func badKeyPut(fx *fixture, key string) *wire.Block {
 }
 
 func vectors() []vector {
-	return append(append(append(baseVectors(), marketVectors()...), relayVectors()...), tumbleVectors()...)
+	return append(append(append(append(baseVectors(), marketVectors()...), relayVectors()...), tumbleVectors()...), poolVectors()...)
 }
 
 func baseVectors() []vector {
@@ -548,7 +548,7 @@ func TestVectors(t *testing.T) {
 			t.Errorf("no rejecting vector for %v", c)
 		}
 	}
-	for c := consensus.ErrBadBounty; c <= consensus.ErrRelayWindow; c++ {
+	for c := consensus.ErrBadBounty; c <= consensus.ErrBadEvidence; c++ {
 		if !seen[c] {
 			t.Errorf("no rejecting vector for %v", c)
 		}

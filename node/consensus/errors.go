@@ -78,6 +78,16 @@ const (
 	ErrBadTumble // a tumble's shape: counts, order, an envelope nonce other than 0, a zero amount, a key off the curve
 	ErrTumbleKey // a tumble's From is not the MuSig2 aggregate of its input keys
 	ErrTumbleSum // a tumble's inputs do not sum to its outputs plus its fee
+	// Availability pools and service tokens (root chain).
+	ErrBadPool     // a pool-fund with a bad target, size, replicas, tier or too small an endowment
+	ErrNoPool      // the pool a transaction names does not exist
+	ErrPoolState   // the pool or member is not in the state this needs (full, has members, answered twice)
+	ErrNotMember   // the signer (or the reported key) is not a member of the pool
+	ErrNoChallenge // no open challenge of the signer for that epoch
+	ErrBadAnswer   // the answer's segment index, segment or branch does not verify
+	ErrPoolEpoch   // a redemption or report outside its epoch
+	ErrNoToken     // a redemption without a token, or above the pool's rate this epoch
+	ErrBadEvidence // a report whose evidence is not the member's signed refusal
 )
 
 var codeNames = map[ErrorCode]string{
@@ -144,6 +154,15 @@ var codeNames = map[ErrorCode]string{
 	ErrBadTumble:          "ErrBadTumble",
 	ErrTumbleKey:          "ErrTumbleKey",
 	ErrTumbleSum:          "ErrTumbleSum",
+	ErrBadPool:            "ErrBadPool",
+	ErrNoPool:             "ErrNoPool",
+	ErrPoolState:          "ErrPoolState",
+	ErrNotMember:          "ErrNotMember",
+	ErrNoChallenge:        "ErrNoChallenge",
+	ErrBadAnswer:          "ErrBadAnswer",
+	ErrPoolEpoch:          "ErrPoolEpoch",
+	ErrNoToken:            "ErrNoToken",
+	ErrBadEvidence:        "ErrBadEvidence",
 }
 
 // String returns the code's name.

@@ -79,6 +79,28 @@ type Params struct {
 	// multiplication per key) and reads and writes one account per input,
 	// work a transaction of the same size does not cause (PROTOCOL §21).
 	TumbleInputFee uint64
+	// Availability pools (PROTOCOL §23). Epoch e of the root chain runs
+	// from height e·PoolEpochBlocks+1 to (e+1)·PoolEpochBlocks; its
+	// challenges are drawn at the start of its first block by its parent's
+	// ID and must be answered by its last. Each epoch pays PoolPayoutPPM
+	// millionths of what is left in a pool's endowment (at least 1 base
+	// unit while anything is left) to the members that answered; a member
+	// that missed loses PoolSlashBps of its stake (burned) and a tier. A
+	// pool needs PoolMinEndowment to be funded, a member PoolMinStake to
+	// join; a pool wants at most PoolMaxReplicas members (admitting twice
+	// that) at a tier of at most PoolMaxTier. A service token costs
+	// PoolTokenPrice. At most MaxPools pools and MaxPoolMembers members
+	// exist at once, so one epoch's settling work is bounded.
+	PoolEpochBlocks  uint64
+	PoolPayoutPPM    uint64
+	PoolSlashBps     uint64
+	PoolMinEndowment uint64
+	PoolMinStake     uint64
+	PoolMaxReplicas  uint8
+	PoolMaxTier      uint8
+	PoolTokenPrice   uint64
+	MaxPools         uint32
+	MaxPoolMembers   uint32
 }
 
 // MaxHops is the most relays any network lets a bounty ask for; a
@@ -98,6 +120,48 @@ func Bps(v, bps uint64) uint64 {
 
 // HopShare is what one countersigning relay earns from a bounty of amount.
 func (p *Params) HopShare(amount uint64) uint64 { return Bps(amount, p.RelayHopBps) }
+
+// PoolPayout is what one epoch pays out of an endowment of left: PoolPayoutPPM
+// millionths of it rounded down, but at least 1 base unit while anything is
+// left, so the pool pays every epoch until it is empty and never more than
+// it holds.
+func (p *Params) PoolPayout(left uint64) uint64 {
+	if left == 0 {
+		return 0
+	}
+	hi, lo := bits.Mul64(left, p.PoolPayoutPPM)
+	q, _ := bits.Div64(hi%1_000_000, lo, 1_000_000)
+	return min(left, max(q, 1))
+}
+
+// PoolLifetime is how many epochs an endowment of left keeps paying under
+// the curve (PoolPayout), the last ones 1 base unit each. It walks the
+// geometric part (about ln(left·ppm/10⁶)·10⁶/ppm epochs, under 200,000 for
+// any uint64 at 200 ppm) and adds the tail, where each epoch pays 1.
+func (p *Params) PoolLifetime(left uint64) uint64 {
+	if p.PoolPayoutPPM == 0 {
+		return ^uint64(0)
+	}
+	var n uint64
+	floor := (1_000_000 + p.PoolPayoutPPM - 1) / p.PoolPayoutPPM // below it, an epoch pays 1
+	for left >= floor {
+		left -= p.PoolPayout(left)
+		n++
+	}
+	return n + left
+}
+
+// PoolEpoch is the epoch whose challenges a root block at height h (≥ 1)
+// may answer; PoolEpochEnd is the last height of epoch e (its deadline).
+func (p *Params) PoolEpoch(h uint64) uint64 {
+	if h == 0 {
+		return 0
+	}
+	return (h - 1) / p.PoolEpochBlocks
+}
+
+// PoolEpochEnd is the last height of epoch e: its challenges' deadline.
+func (p *Params) PoolEpochEnd(e uint64) uint64 { return (e + 1) * p.PoolEpochBlocks }
 
 // DrawShare is what the drawer of a bounty of amount earns.
 func (p *Params) DrawShare(amount uint64) uint64 { return Bps(amount, p.DrawShareBps) }
@@ -170,7 +234,17 @@ func Devnet() *Params {
 		RelaySlashBps:      5000, // half the stake
 		MissSlashBps:       1000, // a tenth of the stake
 		MaxDrawsPerBlock:   256,
-		TumbleInputFee:     500, // ≈ a third of a transfer's fee: KeyAgg costs about a third of a signature check a key
+		TumbleInputFee:     1000, // KeyAgg costs 0.4–0.8 of a signature check a key (BenchmarkTumbleVerify); a transfer pays ≈ 1500
+		PoolEpochBlocks:    10,   // 20 s epochs: tests run many
+		PoolPayoutPPM:      200,  // 0.02 % of what is left, each epoch
+		PoolSlashBps:       1000,
+		PoolMinEndowment:   wire.Unit,
+		PoolMinStake:       wire.Unit / 10,
+		PoolMaxReplicas:    16,
+		PoolMaxTier:        3,
+		PoolTokenPrice:     wire.Unit / 1000,
+		MaxPools:           10_000,
+		MaxPoolMembers:     100_000,
 	}
 }
 

@@ -541,6 +541,16 @@ func check(params *consensus.Params, chain wire.ChainID, tx *wire.Tx, size int) 
 		return tx.Fee, nil
 	case wire.Tumble:
 		return checkTumble(params, tx, b, size)
+	case wire.PoolFund, wire.PoolJoin, wire.PoolLeave, wire.PoolAnswer, wire.TokenBuy, wire.TokenRedeem, wire.PoolReport:
+		escrow, err := state.PoolSpend(params, tx)
+		if err != nil {
+			return 0, err
+		}
+		s, err := wire.AddAmounts(escrow, tx.Fee)
+		if err != nil {
+			return 0, consensus.Rule(consensus.ErrAmountOverflow, "amount plus fee overflows")
+		}
+		return s, nil
 	case wire.Checkpoint:
 		return 0, consensus.Rule(consensus.ErrBadCheckpoint, "checkpoints are made by miners, not sent as transactions")
 	case wire.Coinbase:

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/blob"
+	"github.com/bitverse/bitverse/node/wire"
 	"github.com/libp2p/go-libp2p/core/peer"
 )
 
@@ -18,6 +20,7 @@ import (
 type API struct {
 	x     *Host
 	blobs *blob.Service
+	pools atomic.Pointer[func(context.Context, blob.Manifest) []wire.Hash]
 }
 
 var (
@@ -26,8 +29,33 @@ var (
 )
 
 // NewAPI returns the API of x; blobs is the service registered on x's
-// libp2p host (blob.Register with x.OnBadBlobPeer).
-func NewAPI(x *Host, blobs *blob.Service) *API { return &API{x: x, blobs: blobs} }
+// libp2p host (blob.Register with x.OnBadBlobPeer). The host announces
+// every blob the store holds in full as a DHT provider (BlobKey).
+func NewAPI(x *Host, blobs *blob.Service) *API {
+	a := &API{x: x, blobs: blobs}
+	x.Provide(func() []wire.Hash {
+		ms, err := blobs.Store().Complete(maxProvidedKeys)
+		if err != nil {
+			x.log.Warn("list stored blobs to announce", "err", err)
+		}
+		keys := make([]wire.Hash, len(ms))
+		for i, m := range ms {
+			keys[i] = BlobKey(x.net, m)
+		}
+		return keys
+	})
+	return a
+}
+
+// SetPools sets how FetchBlob finds the availability pools of a blob
+// (their ids), whose members it asks first; nil: none.
+func (a *API) SetPools(f func(context.Context, blob.Manifest) []wire.Hash) {
+	if f == nil {
+		a.pools.Store(nil)
+		return
+	}
+	a.pools.Store(&f)
+}
 
 // NetInfo implements node.NetAPI.
 func (a *API) NetInfo(context.Context) (node.NetInfo, error) {
@@ -81,11 +109,14 @@ func (a *API) PutBlob(_ context.Context, r io.Reader) (node.BlobInfo, error) {
 		}
 		return node.BlobInfo{}, err
 	}
+	a.x.ProvideNow(BlobKey(a.x.net, m))
 	return blobInfo(m), nil
 }
 
 // FetchBlob implements node.BlobAPI: the chunks the store lacks are
-// fetched from every connected peer.
+// fetched first from the members of the blob's availability pools and the
+// peers that announced the blob in the DHT (FetchSources), then, for what
+// they could not give, from every connected peer.
 func (a *API) FetchBlob(ctx context.Context, manifest []byte) (node.BlobInfo, error) {
 	m, err := blob.DecodeManifest(manifest)
 	if err != nil {
@@ -94,19 +125,83 @@ func (a *API) FetchBlob(ctx context.Context, manifest []byte) (node.BlobInfo, er
 	if a.blobs.Store().Has(m) {
 		return blobInfo(m), nil
 	}
-	peers := a.x.h.Network().Peers()
-	if len(peers) == 0 {
-		return node.BlobInfo{}, fmt.Errorf("%w: %s is not all stored on this node, and the node has no peers to fetch it from", node.ErrNotFound, m)
-	}
 	start := time.Now()
-	if err := a.blobs.Fetch(ctx, m, peers, nil); err != nil {
-		if errors.Is(err, blob.ErrUnavailable) {
-			return node.BlobInfo{}, fmt.Errorf("%w: %w", node.ErrNotFound, err)
+	preferred := a.FetchSources(ctx, m)
+	asked := len(preferred)
+	if len(preferred) > 0 {
+		err = a.blobs.Fetch(ctx, m, preferred, nil)
+		if err != nil && !errors.Is(err, blob.ErrUnavailable) {
+			return node.BlobInfo{}, err
 		}
-		return node.BlobInfo{}, err
 	}
-	a.x.log.Info("blob fetched", "blob", m.String(), "peers", len(peers), "took", time.Since(start).Round(time.Millisecond))
+	if len(preferred) == 0 || err != nil {
+		peers := a.x.h.Network().Peers()
+		if len(peers) == 0 {
+			if len(preferred) == 0 {
+				return node.BlobInfo{}, fmt.Errorf("%w: %s is not all stored on this node, and the node has no peers to fetch it from", node.ErrNotFound, m)
+			}
+			return node.BlobInfo{}, fmt.Errorf("%w: %w (the %d peers that announced it; the node is connected to no other)", node.ErrNotFound, err, len(preferred))
+		}
+		asked += len(peers)
+		if err := a.blobs.Fetch(ctx, m, peers, nil); err != nil {
+			if errors.Is(err, blob.ErrUnavailable) {
+				return node.BlobInfo{}, fmt.Errorf("%w: %w", node.ErrNotFound, err)
+			}
+			return node.BlobInfo{}, err
+		}
+	}
+	a.x.ProvideNow(BlobKey(a.x.net, m))
+	a.x.log.Info("blob fetched", "blob", m.String(), "peers", asked, "took", time.Since(start).Round(time.Millisecond))
 	return blobInfo(m), nil
+}
+
+// maxSources bounds the peers a fetch asks first.
+const maxSources = 16
+
+// FetchSources returns the peers a fetch of m asks first: the members of
+// its pools (those that announced PoolKey), then the providers of m
+// (BlobKey), without duplicates, at most maxSources.
+func (a *API) FetchSources(ctx context.Context, m blob.Manifest) []peer.ID {
+	seen := map[peer.ID]bool{}
+	var out []peer.ID
+	add := func(ps []peer.ID) {
+		for _, p := range ps {
+			if !seen[p] && len(out) < maxSources {
+				seen[p] = true
+				out = append(out, p)
+			}
+		}
+	}
+	if f := a.pools.Load(); f != nil {
+		for _, id := range (*f)(ctx, m) {
+			add(a.x.FindProviders(ctx, PoolKey(a.x.net, id), maxSources))
+		}
+	}
+	add(a.x.FindProviders(ctx, BlobKey(a.x.net, m), maxSources))
+	return out
+}
+
+// BlobProgress implements node.BlobAPI: how far the fetch of the blob
+// running now has come, or, with none running, how much of it the node
+// holds.
+func (a *API) BlobProgress(_ context.Context, manifest []byte) (node.BlobProgress, error) {
+	m, err := blob.DecodeManifest(manifest)
+	if err != nil {
+		return node.BlobProgress{}, badRequest{err}
+	}
+	if p, ok := a.blobs.Progress(m); ok {
+		return node.BlobProgress{Fetching: true, Chunks: p.Chunks, Total: p.Total, Bytes: p.Bytes, Size: p.Size,
+			Peers: p.Peers, Rate: p.Rate(time.Now()), Started: p.Started}, nil
+	}
+	missing, err := a.blobs.Store().Missing(m)
+	if err != nil {
+		return node.BlobProgress{}, err
+	}
+	held := m.Size
+	for _, i := range missing {
+		held -= uint64(m.ChunkLen(i))
+	}
+	return node.BlobProgress{Chunks: m.Chunks() - len(missing), Total: m.Chunks(), Bytes: held, Size: m.Size}, nil
 }
 
 // ReadBlob implements node.BlobAPI.

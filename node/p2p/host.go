@@ -88,6 +88,10 @@ type Host struct {
 	counters counters
 	bytes    *metrics.BandwidthCounter
 
+	providedMu sync.Mutex
+	provided   []func() []wire.Hash // Provide: keys announced every round
+	provideNow chan wire.Hash       // ProvideNow: keys announced soon
+
 	ctx      context.Context
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
@@ -131,7 +135,8 @@ func New(cfg Config, n Node) (x *Host, err error) {
 	if err != nil {
 		return nil, err
 	}
-	x = &Host{cfg: cfg, node: n, peerDB: peerDB, log: cfg.Log, net: n.Params().Net, genesis: gen, book: newPeerBook()}
+	x = &Host{cfg: cfg, node: n, peerDB: peerDB, log: cfg.Log, net: n.Params().Net, genesis: gen, book: newPeerBook(),
+		provideNow: make(chan wire.Hash, provideQueue)}
 	x.gossip = newGossip(x)
 	x.conns = &conns{x: x}
 	x.services = &services{x: x}

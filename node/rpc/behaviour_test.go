@@ -321,6 +321,47 @@ func TestBehavioursSameInProcessAndOverLocalAPI(t *testing.T) {
 		{"a relay of neither an address nor a key", func(ctx context.Context, f face) (any, error) {
 			return f.api.Relay(ctx, "erik")
 		}},
+		{"fund and join a pool, then read it, the pools, the challenges and tokens", func(ctx context.Context, f face) (any, error) {
+			nonce, err := rootNonce(ctx, f)
+			if err != nil {
+				return nil, err
+			}
+			data := []byte("pooled data, a little over nothing")
+			id, err := submit(ctx, f, wire.RootChain, wire.PoolFund{Kind: wire.PoolKey, Key: "public/pooled", Hash: wire.Sum(data),
+				Size: uint64(len(data)), SegmentRoot: wire.SegmentRoot(data), Replicas: 1, Tier: 1, Amount: p.PoolMinEndowment, TokenRate: 1}, nonce)
+			if err != nil {
+				return nil, err
+			}
+			f.n.Mine(1)
+			pid := id
+			for _, body := range []wire.Body{wire.PoolJoin{Pool: pid, Stake: p.PoolMinStake}, wire.TokenBuy{Pool: pid, Count: 2}} {
+				nonce++
+				if _, err := submit(ctx, f, wire.RootChain, body, nonce); err != nil {
+					return nil, err
+				}
+			}
+			f.n.Mine(int(p.PoolEpochBlocks))
+			pi, err := f.api.Pool(ctx, pid)
+			if err != nil || len(pi.Members) != 1 || pi.TokensSold != 2 {
+				return nil, fmt.Errorf("%s: pool %+v, %v", f.name, pi, err)
+			}
+			list, err := f.api.Pools(ctx, node.PoolFilter{Member: me})
+			if err != nil || len(list) != 1 {
+				return nil, fmt.Errorf("%s: pools %+v, %v", f.name, list, err)
+			}
+			chs, err := f.api.PoolChallenges(ctx, key.PubKey())
+			if err != nil || len(chs) != 1 {
+				return nil, fmt.Errorf("%s: challenges %+v, %v", f.name, chs, err)
+			}
+			toks, err := f.api.Tokens(ctx, me)
+			return []any{pi, list, chs, toks}, err
+		}},
+		{"a pool nobody funded", func(ctx context.Context, f face) (any, error) {
+			return f.api.Pool(ctx, wire.Sum([]byte("no such pool")))
+		}},
+		{"tokens of neither an address nor a key", func(ctx context.Context, f face) (any, error) {
+			return f.api.Tokens(ctx, "erik")
+		}},
 		{"root blocks", func(ctx context.Context, f face) (any, error) {
 			b, err := f.api.Block(ctx, "1")
 			if err != nil {

@@ -55,6 +55,12 @@ func (f *fakeNet) FetchBlob(_ context.Context, m []byte) (node.BlobInfo, error) 
 	}
 	return node.BlobInfo{Manifest: m, Size: uint64(len(f.blob))}, nil
 }
+func (f *fakeNet) BlobProgress(_ context.Context, m []byte) (node.BlobProgress, error) {
+	if string(m) != "m" {
+		return node.BlobProgress{}, fmt.Errorf("%w: malformed manifest", node.ErrBadRequest)
+	}
+	return node.BlobProgress{Fetching: true, Chunks: 3, Total: 8, Bytes: 3 << 18, Size: 8 << 18, Peers: 2, Rate: 1.5e6}, nil
+}
 func (f *fakeNet) ReadBlob(_ context.Context, m []byte, w io.Writer) (int64, error) {
 	if string(m) != "m" {
 		return 0, fmt.Errorf("%w: no such blob", node.ErrNotFound)
@@ -120,6 +126,12 @@ func TestBlobMethods(t *testing.T) {
 	}
 	if _, err := c.FetchBlob(ctx, []byte("x")); !errors.Is(err, node.ErrNotFound) {
 		t.Fatalf("FetchBlob(unknown) = %v", err)
+	}
+	if p, err := c.BlobProgress(ctx, []byte("m")); err != nil || !p.Fetching || p.Chunks != 3 || p.Total != 8 || p.Rate != 1.5e6 {
+		t.Fatalf("BlobProgress = %+v, %v", p, err)
+	}
+	if _, err := c.BlobProgress(ctx, []byte("x")); !errors.Is(err, node.ErrBadRequest) {
+		t.Fatalf("BlobProgress(malformed) = %v", err)
 	}
 	var buf bytes.Buffer
 	if n, err := c.ReadBlob(ctx, []byte("m"), &buf); err != nil || n != int64(len(big)) || !bytes.Equal(buf.Bytes(), big) {

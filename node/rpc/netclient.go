@@ -65,6 +65,12 @@ func (c *Client) FetchBlob(ctx context.Context, manifest []byte) (node.BlobInfo,
 	return info, c.call(ctx, "blob_fetch", blobParams{Manifest: manifest}, &info)
 }
 
+// BlobProgress implements node.BlobAPI.
+func (c *Client) BlobProgress(ctx context.Context, manifest []byte) (node.BlobProgress, error) {
+	var p node.BlobProgress
+	return p, c.call(ctx, "blob_progress", blobParams{Manifest: manifest}, &p)
+}
+
 // ReadBlob implements node.BlobAPI: the node streams the blob into w.
 // The bytes are as the node sent them: check them against the manifest.
 func (c *Client) ReadBlob(ctx context.Context, manifest []byte, w io.Writer) (int64, error) {

@@ -58,6 +58,7 @@ func (s *Server) netRoutes(mux *http.ServeMux) {
 //
 //	POST /v1/blob_put    raw bytes → BlobInfo
 //	POST /v1/blob_fetch  {Manifest} → BlobInfo, once every chunk is held
+//	POST /v1/blob_progress {Manifest} → BlobProgress (the fetch running now)
 //	POST /v1/blob_read   {Manifest} → raw bytes (a failure after the first
 //	                     byte aborts the connection, so a cut-short blob
 //	                     never looks complete)
@@ -81,6 +82,12 @@ func (s *Server) blobRoutes(mux *http.ServeMux) {
 			return node.BlobInfo{}, node.ErrNoNetwork
 		}
 		return b.FetchBlob(ctx, p.Manifest)
+	})
+	route(mux, "blob_progress", func(ctx context.Context, p blobParams) (node.BlobProgress, error) {
+		if b == nil {
+			return node.BlobProgress{}, node.ErrNoNetwork
+		}
+		return b.BlobProgress(ctx, p.Manifest)
 	})
 	mux.HandleFunc("POST /v1/blob_read", func(w http.ResponseWriter, r *http.Request) {
 		if b == nil {

@@ -203,6 +203,14 @@ func (b *Batch) apply(t *wire.Tx, id *wire.Hash, pos int) error {
 		if spend, err = wire.AddAmounts(spend, escrow); err != nil {
 			return consensus.Rule(consensus.ErrAmountOverflow, "amount plus fee overflows")
 		}
+	case wire.PoolFund, wire.PoolJoin, wire.PoolLeave, wire.PoolAnswer, wire.TokenBuy, wire.TokenRedeem, wire.PoolReport:
+		escrow, err := b.poolSpend(t)
+		if err != nil {
+			return err
+		}
+		if spend, err = wire.AddAmounts(spend, escrow); err != nil {
+			return consensus.Rule(consensus.ErrAmountOverflow, "amount plus fee overflows")
+		}
 	case wire.Checkpoint:
 		return consensus.Rule(consensus.ErrBadCheckpoint, "a checkpoint may only be a root block's second transaction")
 	case wire.Coinbase:
@@ -224,6 +232,14 @@ func (b *Batch) apply(t *wire.Tx, id *wire.Hash, pos int) error {
 			id = &h
 		}
 		if applyMarket, err = b.checkMarket(t, *id); err != nil {
+			return err
+		}
+	case wire.PoolFund, wire.PoolJoin, wire.PoolLeave, wire.PoolAnswer, wire.TokenBuy, wire.TokenRedeem, wire.PoolReport:
+		if id == nil {
+			h := t.ID()
+			id = &h
+		}
+		if applyMarket, err = b.checkPool(t, *id); err != nil {
 			return err
 		}
 	case wire.Put:
@@ -283,6 +299,9 @@ func (b *Batch) apply(t *wire.Tx, id *wire.Hash, pos int) error {
 	case wire.Bounty, wire.Accept, wire.Commit, wire.Settle, wire.Dispute, wire.Refund,
 		wire.RelayRegister, wire.RelayLeave, wire.Countersign, wire.RelayMiss:
 		from.Balance -= spend // the amount or stake goes into escrow
+		applyMarket()
+	case wire.PoolFund, wire.PoolJoin, wire.PoolLeave, wire.PoolAnswer, wire.TokenBuy, wire.TokenRedeem, wire.PoolReport:
+		from.Balance -= spend // an endowment, stake or token price goes into escrow
 		applyMarket()
 	}
 	from.Nonce++

@@ -660,6 +660,15 @@ func (b *Batch) payable(t *wire.Tx) error {
 			return consensus.Rule(consensus.ErrAmountOverflow, "amount plus fee overflows")
 		}
 	}
+	if t.Type.IsPool() {
+		escrow, err := b.poolSpend(t)
+		if err != nil {
+			return err
+		}
+		if spend, err = wire.AddAmounts(spend, escrow); err != nil {
+			return consensus.Rule(consensus.ErrAmountOverflow, "amount plus fee overflows")
+		}
+	}
 	if from.Balance < spend {
 		return consensus.Rule(consensus.ErrInsufficientFunds, "balance %s BVS is less than the %s BVS this spends",
 			wire.FormatAmount(from.Balance), wire.FormatAmount(spend))
@@ -691,6 +700,12 @@ func (b *Batch) CheckAccess(t *wire.Tx) error {
 			return consensus.Rule(consensus.ErrBadTxChain, "a %s runs on the root chain", t.Type)
 		}
 		_, err := b.checkMarket(t, t.ID())
+		return err
+	case wire.PoolFund, wire.PoolJoin, wire.PoolLeave, wire.PoolAnswer, wire.TokenBuy, wire.TokenRedeem, wire.PoolReport:
+		if !b.chain.IsRoot() || !t.Chain.IsRoot() {
+			return consensus.Rule(consensus.ErrBadTxChain, "a %s runs on the root chain", t.Type)
+		}
+		_, err := b.checkPool(t, t.ID())
 		return err
 	}
 	return nil

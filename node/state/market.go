@@ -645,11 +645,25 @@ func (b *Batch) writeMarket(tx *bbolt.Tx) error {
 	return nil
 }
 
+// validMarketKey reports whether k is a key of the market bucket: a bounty,
+// reputation, relay, draw queue, pool, token, redemption or pool-count key,
+// each 33 bytes (the undo record relies on it).
+func validMarketKey(k []byte) bool {
+	switch {
+	case len(k) == 1+wire.HashSize:
+		switch k[0] {
+		case 'b', 'r', 'R', 'q', 'P', 'T', 'X', 'N':
+			return true
+		}
+	}
+	return false
+}
+
 // marketLeaves lists the market leaves of the flat bucket (RootsFromFlat).
 func marketLeaves(tx *bbolt.Tx) ([]smt.Update, error) {
 	var ups []smt.Update
 	err := tx.Bucket(store.Market).ForEach(func(k, v []byte) error {
-		if len(k) != 1+wire.HashSize || (k[0] != 'b' && k[0] != 'r' && k[0] != 'R' && k[0] != 'q') {
+		if !validMarketKey(k) {
 			return fmt.Errorf("market key %x", k)
 		}
 		ups = append(ups, smt.Update{Key: marketPath(k), Value: marketLeaf(v)})

@@ -391,6 +391,9 @@ func (b *Batch) DrawLineups(parent wire.Hash) error {
 	if !b.chain.IsRoot() || b.height == 0 {
 		return nil
 	}
+	if err := b.PoolEpoch(parent); err != nil {
+		return err
+	}
 	qk := queueKey(b.height - 1)
 	raw := b.marketRecord(qk)
 	if raw == nil {

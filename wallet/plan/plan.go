@@ -54,6 +54,11 @@ type Node interface {
 	Bounty(ctx context.Context, id wire.Hash) (*node.BountyInfo, error)
 	// For the relay intents: a relay's registry record.
 	Relay(ctx context.Context, id string) (*node.RelayInfo, error)
+	// For the pool intents: a pool, a member's challenges, a holder's
+	// tokens.
+	Pool(ctx context.Context, id wire.Hash) (*node.PoolInfo, error)
+	PoolChallenges(ctx context.Context, member wire.PubKey) ([]node.ChallengeInfo, error)
+	Tokens(ctx context.Context, holder string) ([]node.TokenInfo, error)
 	node.PreviewAPI
 }
 

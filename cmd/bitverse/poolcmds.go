@@ -1,0 +1,501 @@
+package main
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/bitverse/bitverse/node"
+	"github.com/bitverse/bitverse/node/blob"
+	"github.com/bitverse/bitverse/node/pool"
+	"github.com/bitverse/bitverse/node/rpc"
+	"github.com/bitverse/bitverse/node/wire"
+	"github.com/spf13/cobra"
+)
+
+// poolCommands are the availability-pool commands: pool fund, join,
+// leave, show, list. Flags, checks of the data and printing; the chain
+// keeps the pools.
+func poolCommands() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "pool",
+		Short: "Availability pools: endowments that pay nodes to keep a value or blob available",
+		Long: `An availability pool pays its members, every epoch, a declining share of an
+endowment for answering a challenge: a 1 KiB segment of the data, drawn at
+random by the block that opens the epoch, with its Merkle branch to the
+pool's segment root. A member that misses its challenge is demoted and loses
+part of its stake. Pay is for being available, never per download.
+
+A node with --pools answers its identity's challenges by itself.
+
+Examples:
+  bitverse pool fund public/site.tar --amount 50 --replicas 3
+  bitverse pool list --key public/site.tar
+  bitverse pool join POOL --stake 5
+  bitverse pool show POOL
+  bitverse pool leave POOL`,
+	}
+	c.AddCommand(poolFundCmd(), poolJoinCmd(), poolLeaveCmd(), poolShowCmd(), poolListCmd())
+	return c
+}
+
+// tokenCommands are service tokens: prepaid downloads of a pool's data.
+func tokenCommands() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "token",
+		Short: "Service tokens: prepaid downloads of a pool's data, served by its members",
+		Long: `A service token is a prepaid download of a pool's data. Buying tokens adds
+to the pool's endowment; redeeming one (at most the pool's token rate per
+epoch, for everybody together) obliges the members to serve the download.
+
+Examples:
+  bitverse token buy POOL --count 10
+  bitverse token redeem POOL
+  bitverse token show`,
+	}
+	c.AddCommand(tokenBuyCmd(), tokenRedeemCmd(), tokenShowCmd())
+	return c
+}
+
+func parsePoolID(s string) (wire.Hash, error) {
+	h, err := wire.ParseHash(s)
+	if err != nil {
+		return h, fmt.Errorf("%q is not a pool id (64 hex digits, as pool list shows them)", s)
+	}
+	return h, nil
+}
+
+func poolShowCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "show POOL",
+		Short: "A pool: its target, endowment, expected lifetime and members",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := parsePoolID(args[0])
+			if err != nil {
+				return err
+			}
+			cl, err := dial()
+			if err != nil {
+				return err
+			}
+			p, err := cl.Pool(cmd.Context(), id)
+			if err != nil {
+				return err
+			}
+			return out(p, func(o io.Writer) { printPool(o, p) })
+		},
+	}
+	addJSON(c)
+	return c
+}
+
+func printPool(o io.Writer, p *node.PoolInfo) {
+	kv(o, "pool", p.ID)
+	kv(o, "target", fmt.Sprintf("%s %s (%d bytes, %d segments, segment root %s)", p.Target.Kind, p.Target.Key, p.Target.Size, p.Target.Segments, p.Target.SegmentRoot.Short()))
+	kv(o, "funder", p.Funder)
+	kv(o, "replicas", fmt.Sprintf("%d wanted, %d members, tier %d", p.Replicas, len(p.Members), p.Tier))
+	kv(o, "endowment", fmt.Sprintf("%s left, %s paid", bvs(p.Endowment), bvs(p.Paid)))
+	kv(o, "epoch", fmt.Sprintf("%d (ends at height %d); expected lifetime %d more epochs", p.Epoch, p.EpochEnd, p.ExpectedLifetime))
+	if p.TokenRate > 0 {
+		kv(o, "tokens", fmt.Sprintf("%d a epoch at %s; %d sold, %d redeemed (%d this epoch)", p.TokenRate, bvs(p.TokenPrice), p.TokensSold, p.TokensRedeemed, p.RedeemedThisEpoch))
+	}
+	if p.Closed {
+		kv(o, "closed", "yes")
+	}
+	for _, m := range p.Members {
+		leaving := ""
+		if m.Leaving {
+			leaving = ", leaving"
+		}
+		fmt.Fprintf(o, "  member %s: tier %d, stake %s, answered %d, missed %d, earned %s%s\n", m.Address, m.Tier, bvs(m.Stake), m.Answered, m.Missed, bvs(m.Earned), leaving)
+	}
+}
+
+func poolListCmd() *cobra.Command {
+	var key, member string
+	var mine bool
+	var limit int
+	c := &cobra.Command{
+		Use:   "list [--key KEY] [--member ADDR | --mine]",
+		Short: "List pools: all, those of a key, or those an identity is a member of",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cl, err := dial()
+			if err != nil {
+				return err
+			}
+			if mine {
+				_, acct, err := openAccount()
+				if err != nil {
+					return err
+				}
+				member = acct.Address
+			}
+			ps, err := cl.Pools(cmd.Context(), node.PoolFilter{Key: key, Member: member, Limit: limit})
+			if err != nil {
+				return err
+			}
+			return out(ps, func(o io.Writer) {
+				if len(ps) == 0 {
+					fmt.Fprintln(o, "no pools")
+				}
+				for _, p := range ps {
+					fmt.Fprintf(o, "%s  %s %s  %d/%d members  tier %d  %s left  ~%d epochs\n", p.ID, p.Target.Kind, p.Target.Key,
+						len(p.Members), p.Replicas, p.Tier, bvs(p.Endowment), p.ExpectedLifetime)
+				}
+			})
+		},
+	}
+	c.Flags().StringVar(&key, "key", "", "only pools of this key")
+	c.Flags().StringVar(&member, "member", "", "only pools with this member (address or hex public key)")
+	c.Flags().BoolVar(&mine, "mine", false, "only pools this account is a member of")
+	c.Flags().IntVar(&limit, "limit", 0, "at most this many (default 100)")
+	addJSON(c)
+	return c
+}
+
+func tokenShowCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "show [ADDR]",
+		Short: "The service tokens an account holds (default: this one)",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cl, err := dial()
+			if err != nil {
+				return err
+			}
+			holder := ""
+			if len(args) == 1 {
+				holder = args[0]
+			} else {
+				_, acct, err := openAccount()
+				if err != nil {
+					return err
+				}
+				holder = acct.Address
+			}
+			ts, err := cl.Tokens(cmd.Context(), holder)
+			if err != nil {
+				return err
+			}
+			return out(ts, func(o io.Writer) {
+				if len(ts) == 0 {
+					fmt.Fprintf(o, "%s holds no service tokens\n", holder)
+				}
+				for _, t := range ts {
+					fmt.Fprintf(o, "%s  %d tokens\n", t.Pool, t.Count)
+				}
+			})
+		},
+	}
+	addJSON(c)
+	return c
+}
+
+// poolTarget reads the value at key and returns the pool target it makes:
+// a blob's bytes (fetched by the node, progress shown) or the value.
+func poolTarget(ctx context.Context, cl *rpc.Client, key string, depth int) (kind uint8, hash wire.Hash, data []byte, chain wire.ChainID, err error) {
+	res, err := cl.GetOn(ctx, key, depth, false, false)
+	if err != nil {
+		return 0, hash, nil, chain, err
+	}
+	value := []byte(res.Value)
+	if res.Encoding == "base64" {
+		if value, err = base64.StdEncoding.DecodeString(res.Value); err != nil {
+			return 0, hash, nil, chain, err
+		}
+	}
+	if res.Chain != "" && res.Chain != "/" {
+		if chain, err = wire.ParseChainID(res.Chain); err != nil {
+			return 0, hash, nil, chain, err
+		}
+	}
+	bi, err := blobOf(key, value)
+	if err != nil {
+		return 0, hash, nil, chain, err
+	}
+	if bi == nil {
+		return wire.PoolKey, pool.KeyHash(value), value, chain, nil
+	}
+	if bi.Size > pool.DefaultMaxData {
+		return 0, hash, nil, chain, fmt.Errorf("%s is %d bytes: this client computes a segment root of at most %d", describeBlob(bi), bi.Size, pool.DefaultMaxData)
+	}
+	if err := fetchShowing(ctx, cl, bi, progressTo()); err != nil {
+		return 0, hash, nil, chain, fmt.Errorf("fetch %s: %w", describeBlob(bi), err)
+	}
+	m, _ := blob.DecodeManifest(bi.Manifest)
+	v := blob.NewVerifier(m)
+	var buf strings.Builder
+	buf.Grow(int(bi.Size))
+	if _, err := cl.ReadBlob(ctx, bi.Manifest, io.MultiWriter(&buf, v)); err != nil {
+		return 0, hash, nil, chain, err
+	}
+	if err := v.Check(); err != nil {
+		return 0, hash, nil, chain, fmt.Errorf("the node sent bytes that are not the blob: %w", err)
+	}
+	return wire.PoolBlob, pool.BlobHash(bi.Manifest), []byte(buf.String()), chain, nil
+}
+
+func poolFundCmd() *cobra.Command {
+	var f txFlags
+	var amount string
+	var replicas, tier uint8
+	var rate uint32
+	var depth int
+	var top string
+	c := &cobra.Command{
+		Use:   "fund KEY --amount BVS [--replicas N] [--tier T] [--token-rate N] | fund --top-up POOL --amount BVS",
+		Short: "Fund a pool that keeps the value or blob at KEY available (the endowment is escrowed), or top one up",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			amt, err := wire.ParseAmount(amount)
+			if err != nil {
+				return fmt.Errorf("--amount: %w", err)
+			}
+			ctx := cmd.Context()
+			if top != "" {
+				id, err := parsePoolID(top)
+				if err != nil {
+					return err
+				}
+				body := wire.PoolFund{Kind: wire.PoolTopUp, Pool: id, Amount: amt}
+				return sendBody(ctx, f, body, amt, fmt.Sprintf("add %s to the endowment of pool %s", bvs(amt), id.Short()))
+			}
+			if len(args) != 1 {
+				return errors.New("name the KEY whose value or blob the pool keeps (or --top-up POOL)")
+			}
+			cl, err := dial()
+			if err != nil {
+				return err
+			}
+			kind, hash, data, chain, err := poolTarget(ctx, cl, args[0], depth)
+			if err != nil {
+				return err
+			}
+			body := wire.PoolFund{Kind: kind, Chain: chain, Key: args[0], Hash: hash, Size: uint64(len(data)),
+				SegmentRoot: wire.SegmentRoot(data), Replicas: replicas, Tier: tier, Amount: amt, TokenRate: rate}
+			what := fmt.Sprintf("fund a pool of %d replicas at tier %d for %s (%d bytes, segment root %s) with %s", replicas, tier, args[0], len(data), body.SegmentRoot.Short(), bvs(amt))
+			return sendBody(ctx, f, body, amt, what)
+		},
+	}
+	c.Flags().StringVar(&amount, "amount", "", "the endowment in BVS (required)")
+	c.Flags().Uint8Var(&replicas, "replicas", 3, "members wanted (at most twice as many may join)")
+	c.Flags().Uint8Var(&tier, "tier", 3, "the tier members join at (a missed challenge demotes by one)")
+	c.Flags().Uint32Var(&rate, "token-rate", 0, "service tokens redeemable per epoch (0: no tokens)")
+	c.Flags().IntVar(&depth, "depth", 0, "the key is on the chain at this depth of the blocktree (0: the root)")
+	c.Flags().StringVar(&top, "top-up", "", "add --amount to this pool's endowment instead")
+	c.MarkFlagRequired("amount")
+	f.add(c)
+	addJSON(c)
+	return c
+}
+
+func poolJoinCmd() *cobra.Command {
+	var f txFlags
+	var stake string
+	c := &cobra.Command{
+		Use:   "join POOL --stake BVS",
+		Short: "Join a pool: the node fetches and checks the data first, then the stake is escrowed",
+		Long: `Join a pool. The node fetches the pool's data (from its members and the
+nodes that announced it first) and this command checks it against the
+pool's size and segment root before anything is sent: a node that joins
+without the data would only lose its stake. Run the node with --pools (and
+this account as --serve-account) so that it answers the challenges.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := parsePoolID(args[0])
+			if err != nil {
+				return err
+			}
+			amt, err := wire.ParseAmount(stake)
+			if err != nil {
+				return fmt.Errorf("--stake: %w", err)
+			}
+			cl, err := dial()
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			p, err := cl.Pool(ctx, id)
+			if err != nil {
+				return err
+			}
+			p2, err := params()
+			if err != nil {
+				return err
+			}
+			if p.Target.Kind == "blob" && !g.jsonOut {
+				fmt.Fprintf(os.Stderr, "fetching the pool's blob (%d bytes)…\n", p.Target.Size)
+			}
+			if _, _, err := pool.Data(ctx, pool.NodeChain(cl, p2), progressBlobs{cl}, p, pool.DefaultMaxData, true); err != nil {
+				return fmt.Errorf("the pool's data: %w (nothing was sent)", err)
+			}
+			return sendBody(ctx, f, wire.PoolJoin{Pool: id, Stake: amt}, amt,
+				fmt.Sprintf("join pool %s with a stake of %s (data checked: %d bytes, segment root %s)", id.Short(), bvs(amt), p.Target.Size, p.Target.SegmentRoot.Short()))
+		},
+	}
+	c.Flags().StringVar(&stake, "stake", "", "the stake in BVS, escrowed while a member (required)")
+	c.MarkFlagRequired("stake")
+	f.add(c)
+	addJSON(c)
+	return c
+}
+
+// progressBlobs is the node's blob API with FetchBlob showing progress.
+type progressBlobs struct{ *rpc.Client }
+
+func (b progressBlobs) FetchBlob(ctx context.Context, manifest []byte) (node.BlobInfo, error) {
+	m, err := blob.DecodeManifest(manifest)
+	if err != nil {
+		return node.BlobInfo{}, err
+	}
+	bi := &node.BlobInfo{Manifest: manifest, Root: m.Root, Size: m.Size, ChunkSize: m.ChunkSize, Chunks: m.Chunks()}
+	return *bi, fetchShowing(ctx, b.Client, bi, progressTo())
+}
+
+func poolLeaveCmd() *cobra.Command {
+	var f txFlags
+	c := &cobra.Command{
+		Use:   "leave POOL",
+		Short: "Leave a pool: the stake comes back once this epoch's challenge is answered",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := parsePoolID(args[0])
+			if err != nil {
+				return err
+			}
+			return sendBody(cmd.Context(), f, wire.PoolLeave{Pool: id}, 0, "leave pool "+id.Short())
+		},
+	}
+	f.add(c)
+	addJSON(c)
+	return c
+}
+
+func tokenBuyCmd() *cobra.Command {
+	var f txFlags
+	var count uint32
+	c := &cobra.Command{
+		Use:   "buy POOL --count N",
+		Short: "Buy prepaid downloads of a pool's data (the price goes into its endowment)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := parsePoolID(args[0])
+			if err != nil {
+				return err
+			}
+			cl, err := dial()
+			if err != nil {
+				return err
+			}
+			p, err := cl.Pool(cmd.Context(), id)
+			if err != nil {
+				return err
+			}
+			if p.TokenRate == 0 {
+				return fmt.Errorf("pool %s sells no service tokens (its token rate is 0)", id.Short())
+			}
+			cost := p.TokenPrice * uint64(count)
+			return sendBody(cmd.Context(), f, wire.TokenBuy{Pool: id, Count: count}, cost,
+				fmt.Sprintf("buy %d service tokens of pool %s for %s", count, id.Short(), bvs(cost)))
+		},
+	}
+	c.Flags().Uint32Var(&count, "count", 1, "how many tokens")
+	f.add(c)
+	addJSON(c)
+	return c
+}
+
+func tokenRedeemCmd() *cobra.Command {
+	var f txFlags
+	c := &cobra.Command{
+		Use:   "redeem POOL",
+		Short: "Redeem a service token in this epoch: the pool's members must then serve the download",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := parsePoolID(args[0])
+			if err != nil {
+				return err
+			}
+			cl, err := dial()
+			if err != nil {
+				return err
+			}
+			p, err := cl.Pool(cmd.Context(), id)
+			if err != nil {
+				return err
+			}
+			if p.TokenRate > 0 && p.RedeemedThisEpoch >= p.TokenRate {
+				return fmt.Errorf("pool %s has served its %d redemptions of epoch %d: try again next epoch (after height %d)", id.Short(), p.TokenRate, p.Epoch, p.EpochEnd)
+			}
+			return sendBody(cmd.Context(), f, wire.TokenRedeem{Pool: id, Epoch: p.Epoch}, 0,
+				fmt.Sprintf("redeem a service token of pool %s in epoch %d", id.Short(), p.Epoch))
+		},
+	}
+	f.add(c)
+	addJSON(c)
+	return c
+}
+
+// sendBody confirms (unless --yes or --json), signs with the account and
+// submits one root transaction carrying body, then reports it like every
+// spend (--wait follows it into a block). cost is what it moves beyond the
+// fee (escrowed or paid), for the confirmation.
+func sendBody(ctx context.Context, f txFlags, body wire.Body, cost uint64, what string) error {
+	cl, err := dial()
+	if err != nil {
+		return err
+	}
+	p, err := params()
+	if err != nil {
+		return err
+	}
+	w, acct, err := openAccount()
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	info, err := cl.Account(ctx, acct.Address)
+	if err != nil {
+		return err
+	}
+	tx := wire.NewTx(wire.RootChain, body, info.NextNonce, 0)
+	tx.From, err = wire.ParseAddress(p.Net, acct.Address)
+	if err != nil {
+		return err
+	}
+	least := p.SetMinFee(tx)
+	if f.fee != "" {
+		if tx.Fee, err = wire.ParseAmount(f.fee); err != nil {
+			return fmt.Errorf("--fee: %w", err)
+		}
+		if tx.Fee < least {
+			return fmt.Errorf("--fee %s is below the minimum %s for this transaction", bvs(tx.Fee), bvs(least))
+		}
+	}
+	if avail := info.Balance - min(info.Balance, info.Spending); cost+tx.Fee > avail {
+		return fmt.Errorf("%s needs %s with the fee; %s has %s to spend", what, bvs(cost+tx.Fee), acct.Address, bvs(avail))
+	}
+	if !f.yes && !g.jsonOut {
+		ok, err := confirm(fmt.Sprintf("%s%s (fee %s)? [y/N] ", strings.ToUpper(what[:1]), what[1:], bvs(tx.Fee)))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errors.New("cancelled; nothing was sent")
+		}
+	}
+	if err := w.Sign(g.account, tx); err != nil {
+		return err
+	}
+	id, err := cl.SubmitTx(ctx, tx.Encode())
+	if err != nil {
+		return err
+	}
+	return report(ctx, cl, id, f.wait)
+}

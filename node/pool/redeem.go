@@ -1,0 +1,197 @@
+package pool
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/bitverse/bitverse/node"
+	"github.com/bitverse/bitverse/node/wire"
+	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/network"
+	"github.com/libp2p/go-libp2p/core/peer"
+	"github.com/libp2p/go-libp2p/core/protocol"
+)
+
+// Proto is the token redemption protocol of a network:
+// /bitverse/<net>/pool/1 (docs/PROTOCOL.md §24).
+func Proto(net wire.Network) protocol.ID {
+	return protocol.ID("/bitverse/" + net.Name + "/pool/1")
+}
+
+// Redemption answers.
+const (
+	statusOK      = 0 // size u64 ‖ the data
+	statusNoToken = 1 // no confirmed token-redeem of this pool with that ID
+	statusRefused = 2 // member pubkey 32 ‖ signature 64 over wire.RefusalHash
+	statusBusy    = 3 // serving all it will; ask again or another member
+)
+
+const (
+	requestSize       = 2 * wire.HashSize // pool ‖ redemption
+	redeemReadTimeout = 10 * time.Second
+	redeemTimeout     = 5 * time.Minute // the whole download
+	maxRedeeming      = 4               // downloads served at once
+)
+
+// Errors of Redeem.
+var (
+	ErrNoRedemption = errors.New("pool: the member found no confirmed redemption of the pool with that ID")
+	ErrBusy         = errors.New("pool: the member is busy")
+	// ErrRefused comes with a signed refusal: the Refusal carries the evidence.
+	ErrRefused = errors.New("pool: the member refused the download")
+)
+
+// Refusal is a member's signed refusal to serve a redemption: the
+// evidence of a pool-report.
+type Refusal struct {
+	Member wire.PubKey
+	Sig    wire.Signature
+}
+
+// handleRedeem serves one redemption per stream: it reads pool ‖
+// redemption, checks that the redemption is a confirmed token-redeem of a
+// pool this node serves, and streams the data. A member that lacks its
+// data says so with a signed refusal (the redeemer's evidence).
+func (s *Service) handleRedeem(st network.Stream) {
+	defer st.Close()
+	st.SetReadDeadline(time.Now().Add(redeemReadTimeout))
+	var req [requestSize]byte
+	if _, err := io.ReadFull(st, req[:]); err != nil {
+		st.Reset()
+		return
+	}
+	st.SetDeadline(time.Now().Add(redeemTimeout))
+	var pool, redemption wire.Hash
+	copy(pool[:], req[:wire.HashSize])
+	copy(redemption[:], req[wire.HashSize:])
+	select {
+	case s.slots <- struct{}{}:
+		defer func() { <-s.slots }()
+	default:
+		st.Write([]byte{statusBusy})
+		return
+	}
+	ctx, cancel := context.WithTimeout(s.ctx, redeemTimeout)
+	defer cancel()
+	if !s.redeemed(ctx, pool, redemption) {
+		st.Write([]byte{statusNoToken})
+		return
+	}
+	p, err := s.deps.Chain.Pool(ctx, pool)
+	if err != nil || !isMember(p, s.meHex) {
+		st.Write([]byte{statusNoToken})
+		return
+	}
+	data, _, err := Data(ctx, s.deps.Chain, s.deps.Blobs, p, s.cfg.MaxData, false)
+	if err != nil {
+		sig := s.cfg.Key.Sign(wire.RefusalHash(s.deps.Net, pool, redemption))
+		out := append([]byte{statusRefused}, s.me[:]...)
+		st.Write(append(out, sig[:]...))
+		s.log.Warn("refused a token redemption (signed)", "pool", pool.Short(), "redemption", redemption.Short(), "err", err)
+		return
+	}
+	w := bufio.NewWriterSize(st, 64<<10)
+	w.WriteByte(statusOK)
+	binary.Write(w, binary.BigEndian, uint64(len(data)))
+	w.Write(data)
+	if err := w.Flush(); err != nil {
+		st.Reset()
+	}
+}
+
+// redeemed reports whether redemption is a confirmed token-redeem of pool.
+func (s *Service) redeemed(ctx context.Context, pool, redemption wire.Hash) bool {
+	tx, conf, err := s.deps.Chain.Tx(ctx, redemption)
+	if err != nil || conf == 0 {
+		return false
+	}
+	r, ok := tx.Body.(wire.TokenRedeem)
+	return ok && r.Pool == pool
+}
+
+func isMember(p *node.PoolInfo, pk string) bool {
+	for _, m := range p.Members {
+		if m.PubKey == pk {
+			return true
+		}
+	}
+	return false
+}
+
+// Redeem asks member peer p for the data of pool under a confirmed
+// redemption, and checks what it sends against the pool's size and
+// segment root. A signed refusal is returned as *Refusal with ErrRefused,
+// checked against the pool's members and wire.RefusalHash.
+func Redeem(ctx context.Context, h host.Host, net wire.Network, p peer.ID, info *node.PoolInfo, redemption wire.Hash) ([]byte, *Refusal, error) {
+	ctx, cancel := context.WithTimeout(ctx, redeemTimeout)
+	defer cancel()
+	st, err := h.NewStream(ctx, p, Proto(net))
+	if err != nil {
+		return nil, nil, err
+	}
+	defer st.Close()
+	if dl, ok := ctx.Deadline(); ok {
+		st.SetDeadline(dl)
+	}
+	req := append(info.ID[:], redemption[:]...)
+	if _, err := st.Write(req); err != nil {
+		st.Reset()
+		return nil, nil, err
+	}
+	st.CloseWrite()
+	r := bufio.NewReader(st)
+	status, err := r.ReadByte()
+	if err != nil {
+		return nil, nil, err
+	}
+	switch status {
+	case statusOK:
+		var size uint64
+		if err := binary.Read(r, binary.BigEndian, &size); err != nil {
+			return nil, nil, err
+		}
+		if size != info.Target.Size {
+			st.Reset()
+			return nil, nil, fmt.Errorf("%w: the member sends %d bytes, the pool holds %d", ErrWrongData, size, info.Target.Size)
+		}
+		data := make([]byte, size)
+		if _, err := io.ReadFull(r, data); err != nil {
+			return nil, nil, err
+		}
+		if wire.SegmentRoot(data) != info.Target.SegmentRoot {
+			return nil, nil, fmt.Errorf("%w: the member sent other bytes", ErrWrongData)
+		}
+		return data, nil, nil
+	case statusNoToken:
+		return nil, nil, ErrNoRedemption
+	case statusBusy:
+		return nil, nil, ErrBusy
+	case statusRefused:
+		var raw [wire.PubKeySize + wire.SigSize]byte
+		if _, err := io.ReadFull(r, raw[:]); err != nil {
+			return nil, nil, err
+		}
+		var ref Refusal
+		copy(ref.Member[:], raw[:wire.PubKeySize])
+		copy(ref.Sig[:], raw[wire.PubKeySize:])
+		if !isMember(info, hexKey(ref.Member)) {
+			return nil, nil, fmt.Errorf("a refusal signed by %s, no member of the pool", hexKey(ref.Member))
+		}
+		if err := wire.Verify(ref.Member, wire.RefusalHash(net, info.ID, redemption), ref.Sig); err != nil {
+			return nil, nil, fmt.Errorf("a refusal whose signature does not verify: %w", err)
+		}
+		return nil, &ref, ErrRefused
+	}
+	return nil, nil, fmt.Errorf("unknown redemption status %d", status)
+}
+
+// Report submits a pool-report of a signed refusal, signed by k (the
+// redeemer).
+func Report(ctx context.Context, c Chain, k wire.PrivKey, pool, redemption wire.Hash, ref *Refusal) (wire.Hash, error) {
+	return c.Submit(ctx, k, wire.PoolReport{Pool: pool, Redemption: redemption, Member: ref.Member, Evidence: ref.Sig[:]})
+}
