@@ -36,6 +36,21 @@ func parties(t *wire.Tx) []wire.PubKey {
 		}
 	case wire.Coinbase:
 		out = append(out, b.To)
+	case wire.Tumble:
+		// Every input and output account sees the tumble in its history.
+		seen := map[wire.PubKey]bool{t.From: true}
+		add := func(pk wire.PubKey) {
+			if !seen[pk] {
+				seen[pk] = true
+				out = append(out, pk)
+			}
+		}
+		for _, in := range b.Inputs {
+			add(in.Key)
+		}
+		for _, o := range b.Outputs {
+			add(o.To)
+		}
 	}
 	return out
 }

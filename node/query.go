@@ -399,6 +399,15 @@ func DescribeTx(net wire.Network, t *wire.Tx) TxInfo {
 		ti.Amount = b.Amount // escrowed
 	case wire.Accept:
 		ti.Amount = b.Stake // escrowed
+	case wire.Tumble:
+		ti.Amount, _ = b.OutputSum()
+		ti.Round = b.Round.String()
+		for _, in := range b.Inputs {
+			ti.Inputs = append(ti.Inputs, TumbleLeg{Address: wire.EncodeAddress(net, in.Key), Amount: in.Amount, Nonce: in.Nonce})
+		}
+		for _, out := range b.Outputs {
+			ti.Outputs = append(ti.Outputs, TumbleLeg{Address: wire.EncodeAddress(net, out.To), Amount: out.Amount})
+		}
 	}
 	return ti
 }
@@ -442,6 +451,10 @@ func (n *Node) History(ctx context.Context, addr string, limit int) ([]TxInfo, e
 	}
 	var out []TxInfo
 	pending := n.pool.Pending(pk)
+	if t, ok := n.pool.PendingTumble(pk); ok {
+		// Its inputs may have nothing else pending: it is their newest.
+		pending = append(pending, t)
+	}
 	for i := len(pending) - 1; i >= 0; i-- {
 		ti := n.txInfo(pending[i])
 		ti.Pending = true

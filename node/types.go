@@ -146,6 +146,18 @@ type TxInfo struct {
 	// client can check the ID (SHA-256 of Raw) and the signature itself.
 	Sig Hex `json:"sig,omitempty"`
 	Raw Hex `json:"raw,omitempty"`
+	// A tumble's inputs and outputs (Amount is then the sum of outputs and
+	// From the inputs' aggregate key); Round is its round's ID in hex.
+	Inputs  []TumbleLeg `json:"inputs,omitempty"`
+	Outputs []TumbleLeg `json:"outputs,omitempty"`
+	Round   string      `json:"round,omitempty"`
+}
+
+// TumbleLeg is one input (with the nonce it spends) or output of a tumble.
+type TumbleLeg struct {
+	Address string `json:"address"`
+	Amount  uint64 `json:"amount"`
+	Nonce   uint64 `json:"nonce,omitempty"`
 }
 
 // BlockInfo describes a block.

@@ -277,6 +277,8 @@ func (t *blocktreeScreen) txRow(tx node.TxInfo) string {
 		what = fmt.Sprintf("→ %-*s %s", addrW, view.ShortAddr(tx.To, addrW), view.Amount(tx.Amount))
 	case "put":
 		what = fmt.Sprintf("%s (%s)", view.Short(tx.Key, 40), view.Bytes(tx.ValueSize))
+	case "tumble":
+		what = fmt.Sprintf("%d in → %d out  %s", len(tx.Inputs), len(tx.Outputs), view.Amount(tx.Amount))
 	}
 	return fmt.Sprintf("%-9s %-12s %s", txKind(tx.Type), view.Short(tx.ID.String(), 10), what)
 }
@@ -310,6 +312,12 @@ func txDetails(s *common, tx node.TxInfo) string {
 	}
 	if tx.Key != "" {
 		lines = append(lines, f("key", st.Value.Render(tx.Key)), f("value", st.Value.Render(view.Bytes(tx.ValueSize))))
+	}
+	for _, in := range tx.Inputs {
+		lines = append(lines, f("input", st.Value.Render(in.Address)+" "+st.Strong.Render(view.Amount(in.Amount))))
+	}
+	for _, out := range tx.Outputs {
+		lines = append(lines, f("output", st.Value.Render(out.Address)+" "+st.Strong.Render(view.Amount(out.Amount))))
 	}
 	if tx.Type != "coinbase" {
 		lines = append(lines, f("fee", st.Value.Render(view.Amount(tx.Fee))), f("nonce", st.Value.Render(fmt.Sprint(tx.Nonce))))

@@ -123,6 +123,8 @@ keeps as headers only is shown from its header, without transactions.`,
 						detail = bvs(t.Amount) + " to " + t.To
 					case "put":
 						detail = fmt.Sprintf("%s (%d bytes)", t.Key, t.ValueSize)
+					case "tumble":
+						detail = fmt.Sprintf("%d inputs → %d outputs, %s", len(t.Inputs), len(t.Outputs), bvs(t.Amount))
 					}
 					fmt.Fprintf(o, "%s\t%s\t%s\t%s\n", t.ID.Short(), t.Type, t.From, detail)
 				}
@@ -186,6 +188,16 @@ func printTx(o io.Writer, t *node.TxInfo) {
 	}
 	kv(o, "fee", bvs(t.Fee))
 	kv(o, "nonce", t.Nonce)
+	if t.Type == "tumble" {
+		kv(o, "round", t.Round)
+		kv(o, "amount", bvs(t.Amount)+" out")
+		for _, in := range t.Inputs {
+			kv(o, "input", fmt.Sprintf("%s  %s  (nonce %d)", in.Address, bvs(in.Amount), in.Nonce))
+		}
+		for _, out := range t.Outputs {
+			kv(o, "output", fmt.Sprintf("%s  %s", out.Address, bvs(out.Amount)))
+		}
+	}
 }
 
 // decodedTx is what `tx decode` prints: the transaction as the node

@@ -234,9 +234,9 @@ func Devnet() *Params {
 		RelaySlashBps:      5000, // half the stake
 		MissSlashBps:       1000, // a tenth of the stake
 		MaxDrawsPerBlock:   256,
-		TumbleInputFee:     500, // ≈ a third of a transfer's fee: KeyAgg costs about a third of a signature check a key
-		PoolEpochBlocks:    10,  // 20 s epochs: tests run many
-		PoolPayoutPPM:      200, // 0.02 % of what is left, each epoch
+		TumbleInputFee:     1000, // KeyAgg costs 0.4–0.8 of a signature check a key (BenchmarkTumbleVerify); a transfer pays ≈ 1500
+		PoolEpochBlocks:    10,   // 20 s epochs: tests run many
+		PoolPayoutPPM:      200,  // 0.02 % of what is left, each epoch
 		PoolSlashBps:       1000,
 		PoolMinEndowment:   wire.Unit,
 		PoolMinStake:       wire.Unit / 10,

@@ -191,4 +191,8 @@ var (
 	ErrNoResult   = errors.New("market: no result yet")
 	ErrNotServing = errors.New("market: this node does not serve compute (start it with --serve, or `bitverse serve on`)")
 	ErrNoIdentity = errors.New("market: relaying needs the serve identity: start the node with --serve --relay")
+	// ErrDisagreed: this node recomputed a relayed bounty's result and got
+	// another one than its worker and every relay signed; the result is
+	// not kept, and the bounty should be disputed.
+	ErrDisagreed = errors.New("market: this node recomputed the result and got another one than the worker and its relays signed; it is not kept")
 )

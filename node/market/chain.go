@@ -143,6 +143,8 @@ type Chain interface {
 	// submit it.
 	Countersign(ctx context.Context, k wire.PrivKey, bounty wire.Hash, slot uint8, result, envelope wire.Hash) error
 	RelayMiss(ctx context.Context, k wire.PrivKey, bounty wire.Hash, slot uint8) error
+	// Dispute signs a requester's dispute with k and submits it.
+	Dispute(ctx context.Context, k wire.PrivKey, bounty wire.Hash) error
 	// Relayed lists the bounties whose lineup or jury holds relay,
 	// newest first.
 	Relayed(ctx context.Context, relay wire.PubKey) ([]Bounty, error)

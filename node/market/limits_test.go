@@ -42,6 +42,7 @@ func (c bountyBook) Countersign(context.Context, wire.PrivKey, wire.Hash, uint8,
 	return nil
 }
 func (c bountyBook) RelayMiss(context.Context, wire.PrivKey, wire.Hash, uint8) error { return nil }
+func (c bountyBook) Dispute(context.Context, wire.PrivKey, wire.Hash) error          { return nil }
 func (c bountyBook) Relayed(context.Context, wire.PubKey) ([]Bounty, error)          { return nil, nil }
 func (c bountyBook) Drawn(context.Context) ([]Bounty, error)                         { return nil, nil }
 func (c bountyBook) Relays(context.Context) ([]RelayRecord, error)                   { return nil, nil }

@@ -18,6 +18,10 @@ func (c *nodeChain) RelayMiss(ctx context.Context, k wire.PrivKey, bounty wire.H
 	return c.submit(ctx, k, plan.RelayMiss{Bounty: bounty, Slot: slot})
 }
 
+func (c *nodeChain) Dispute(ctx context.Context, k wire.PrivKey, bounty wire.Hash) error {
+	return c.submit(ctx, k, plan.Dispute{Bounty: bounty})
+}
+
 // all lists every bounty the node reads (newest first) and keeps those
 // keep selects. The chain has no index by relay or drawer: this is a scan
 // of at most node.MaxBountyList bounties.

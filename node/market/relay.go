@@ -414,7 +414,7 @@ func (s *Service) relayScan() {
 			heardIDs = append(heardIDs, id)
 		}
 	})
-	s.collect(ctx, heardIDs)
+	s.collect(ctx, heardIDs, h)
 	if !relaying || s.cfg.Key == nil {
 		return
 	}
@@ -646,8 +646,10 @@ func (s *Service) findPackage(ctx context.Context, b *Bounty, upto int) (*Packag
 
 // collect fetches and keeps the result of each heard-of bounty this
 // node asked for whose lineup is complete on chain: the full envelope
-// chain, every signature and hash checked against the chain.
-func (s *Service) collect(ctx context.Context, ids []wire.Hash) {
+// chain, every signature and hash checked against the chain, and the
+// result recomputed here (recheck). A result this node computes
+// otherwise is not kept: the bounty is disputed instead.
+func (s *Service) collect(ctx context.Context, ids []wire.Hash, h uint64) {
 	for _, id := range ids {
 		if _, err := loadResult(s.db, id); err == nil {
 			continue
@@ -656,12 +658,27 @@ func (s *Service) collect(ctx context.Context, ids []wire.Hash) {
 		if err != nil || !b.Relayed() || !isQuoted(s.db, b.Request) || b.State != StateCommitted && b.State != StateSettled {
 			continue
 		}
+		if _, ok := loadDisagreed(s.db, id); ok {
+			s.dispute(ctx, b, h)
+			continue
+		}
 		if !b.LineupDone() || b.Contest == ContestOpen {
 			continue
 		}
-		p, _, err := s.findPackage(ctx, b, len(b.CurrentLineup()))
+		p, e, err := s.findPackage(ctx, b, len(b.CurrentLineup()))
 		if err != nil {
 			s.log.Info("fetch the envelope chain", "bounty", id.Short(), "err", err)
+			continue
+		}
+		if mine, ok := s.recheck(ctx, b, p, e); !ok {
+			if err := storeDisagreed(s.db, id, mine); err != nil {
+				s.log.Warn("keep the disagreement", "bounty", id.Short(), "err", err)
+				continue
+			}
+			s.log.Warn("the worker and every relay signed a result this node computes otherwise; disputing", "bounty", id.Short(),
+				"signed", p.Worker.Result.Short(), "recomputed", mine.Short())
+			s.post(func() { s.emit(Event{Kind: EventResult, Bounty: id, Request: b.Request, State: "disagreed"}) })
+			s.dispute(ctx, b, h)
 			continue
 		}
 		if err := storeChain(s.db, p); err != nil {
@@ -670,6 +687,52 @@ func (s *Service) collect(ctx context.Context, ids []wire.Hash) {
 		}
 		s.post(func() { s.emit(Event{Kind: EventResult, Bounty: id, Request: b.Request}) })
 	}
+}
+
+// recheck recomputes a relayed bounty's result on the requester's node
+// before it is kept. Every relay of the lineup may be a party to the
+// cheat (at one hop the only relay is the last), and then the signatures
+// and hashes all agree on a wrong result: only a recomputation catches
+// it. It returns the hash this node computed and whether it is the one
+// the worker signed. A recomputation that fails (an input this node
+// cannot read, fuel) proves nothing: the checked result is kept, as
+// before.
+func (s *Service) recheck(ctx context.Context, b *Bounty, p *Package, e *expr.Expr) (wire.Hash, bool) {
+	if s.deps.Transform == nil {
+		return wire.Hash{}, true
+	}
+	value, _, err := s.recompute(ctx, e, b.Request)
+	if err != nil {
+		s.log.Info("recompute the delivered result", "bounty", b.ID.Short(), "err", err)
+		return wire.Hash{}, true
+	}
+	mine := wire.Sum(value)
+	return mine, mine == p.Worker.Result
+}
+
+// dispute sends the requester's dispute of b (at most once per resend
+// period while it is committed with no contest open), when this node's
+// market identity is b's requester; otherwise the requester's wallet
+// must (Result says so).
+func (s *Service) dispute(ctx context.Context, b *Bounty, h uint64) {
+	if s.cfg.Key == nil || s.cfg.Key.PubKey() != b.Requester || b.State != StateCommitted || b.Contest == ContestOpen {
+		return
+	}
+	var sent uint64
+	s.call(ctx, func() { sent = s.st.disputes[b.ID] })
+	if !due(sent, h) {
+		return
+	}
+	if err := s.deps.Chain.Dispute(ctx, *s.cfg.Key, b.ID); err != nil {
+		s.log.Info("dispute", "bounty", b.ID.Short(), "err", err)
+		return
+	}
+	s.call(ctx, func() {
+		if len(s.st.disputes) > 4096 {
+			clear(s.st.disputes)
+		}
+		s.st.disputes[b.ID] = h
+	})
 }
 
 // postMisses posts relay-miss for the first lineup slot before position

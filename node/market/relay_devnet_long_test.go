@@ -5,6 +5,7 @@ package market_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/bitverse/bitverse/node/market"
 	"github.com/bitverse/bitverse/node/wire"
@@ -78,8 +79,10 @@ func TestDevnetCheatingWorkerIsCaughtEveryRun(t *testing.T) {
 		}
 		before := r.balance(r.req)
 		wBefore := r.total(wire.EncodeAddress(net, r.work.Key.PubKey()))
+		start, h0 := time.Now(), r.by.Chain().Tip().Height
 		id := r.runCheat(row.Price, q.Request, hops)
 		b := r.bounty(id)
+		t.Logf("run %d (hops %d): decided in %d blocks, %v", i, hops, r.by.Chain().Tip().Height-h0, time.Since(start).Round(time.Millisecond))
 		if b.State != market.StateDisputed {
 			t.Fatalf("run %d: bounty %s after the contest", i, b.State)
 		}
@@ -95,7 +98,20 @@ func TestDevnetCheatingWorkerIsCaughtEveryRun(t *testing.T) {
 		if wrep.Lost != uint64(i+1) {
 			t.Fatalf("run %d: worker lost %d", i, wrep.Lost)
 		}
-		crep, _ := r.by.API.Reputation(ctx, b.Lineup[0].Relay)
+		// The catcher is the first lineup entry that countersigned
+		// another result than the worker's (the first entry may have been
+		// missed and redrawn).
+		catcher := ""
+		for _, sl := range b.Lineup {
+			if sl.State == "countersigned" && sl.Result != b.Result {
+				catcher = sl.Relay
+				break
+			}
+		}
+		if catcher == "" {
+			t.Fatalf("run %d: no lineup relay countersigned another result: lineup %+v", i, b.Lineup)
+		}
+		crep, _ := r.by.API.Reputation(ctx, catcher)
 		if crep.Caught == 0 {
 			t.Fatalf("run %d: the catching relay's record %+v", i, crep)
 		}
@@ -107,54 +123,79 @@ func TestDevnetCheatingWorkerIsCaughtEveryRun(t *testing.T) {
 	r.sameReputation(r.all()...)
 }
 
-// TestDevnetCheatingRelayIsCaughtByTheNextRelay: relay A runs the
+// TestDevnetCheatingRelayIsCaughtAtEveryPosition: relay A runs the
 // cheating worker's transform, so it countersigns the worker's wrong
-// result. Each run where A is drawn first in a hops-2 lineup, the next
-// (honest) relay catches the result, the jury (the two other honest
-// relays) decides the worker wrong, and A loses part of its stake and
-// gains a lost mark: caught every run. Runs where A is not drawn first
-// are left to their deadline (with A on a jury of two, an honest catch
-// can end without a majority: that is the chain's rule, not this test's
-// subject). Runs until A was drawn first twice.
-func TestDevnetCheatingRelayIsCaughtByTheNextRelay(t *testing.T) {
-	r := newRelayNetOf(t, netSpec{relays: []relaySpec{{cheat: true, stake: 4}, {}, {}, {}}, cheating: true})
+// result wherever it is drawn. Runs alternate hops 1 and 2 until A was
+// drawn at every position: alone in a one-hop lineup (the last slot: the
+// requester's node recomputes and disputes), first of two (the next,
+// honest relay catches it) and second of two (the honest first relay
+// catches the worker before A is asked). Every run, A drawn or not, ends
+// with the jury deciding the worker wrong (four honest relays: a jury
+// holds at most one A), and each time A countersigned the wrong result it
+// gains a lost mark and loses part of its stake. A tops its stake up to
+// ten times the minimum before each run (a cheat with deep pockets), or
+// the slashes would soon leave it below the minimum, never drawn again.
+func TestDevnetCheatingRelayIsCaughtAtEveryPosition(t *testing.T) {
+	const stake = 10
+	r := newRelayNetOf(t, netSpec{relays: []relaySpec{{cheat: true, stake: stake}, {}, {}, {}, {}}, cheating: true})
 	ctx := context.Background()
-	q, row := r.hopRow(2)
-	net := r.h.Params().Net
-	cheat := wire.EncodeAddress(net, r.relays[0].Key.PubKey())
-	seen := 0
-	for run := 0; seen < 2; run++ {
-		if run == 20 {
-			t.Fatalf("the cheating relay was drawn first only %d times in 20 runs", seen)
+	q, row1 := r.hopRow(1)
+	_, row2 := r.hopRow(2)
+	p := r.h.Params()
+	cheat := wire.EncodeAddress(p.Net, r.relays[0].Key.PubKey())
+	stakeOf := func() uint64 {
+		ri, err := r.by.API.Relay(ctx, cheat)
+		if err != nil {
+			t.Fatal(err)
 		}
-		h0 := r.by.Chain().Tip().Height
-		id := r.send(r.req, plan.Bounty{Request: q.Request, Amount: row.Price, Deadline: h0 + 60, Worker: r.work.Key.PubKey(), Hops: 2})
-		r.mineUntil(5, "the lineup is drawn", func() bool {
-			return r.state(id) != "" && r.bounty(id).Drawn != 0
-		})
-		if b := r.bounty(id); len(b.Lineup) == 0 || b.Lineup[0].Relay != cheat {
-			continue
+		return ri.Stake
+	}
+	type position struct{ hops, slot int }
+	seen := map[position]int{}
+	var lost uint64
+	for run := 0; len(seen) < 3; run++ {
+		if run == 30 {
+			t.Fatalf("the cheating relay was drawn at %v only, in 30 runs", seen)
 		}
-		seen++
-		for range 60 {
-			if r.bounty(id).Contest == market.ContestWorkerWrong {
-				break
-			}
-			r.mine(1)
+		if s := stakeOf(); s < stake*p.RelayMinStake {
+			r.send(r.relays[0], plan.RelayRegister{Fee: 1, Stake: stake*p.RelayMinStake - s, Caps: 1})
+			r.mineUntil(5, "the cheat's top-up is mined", func() bool { return stakeOf() == stake*p.RelayMinStake })
 		}
+		stake0 := stakeOf()
+		hops, row := 1+run%2, row1
+		if hops == 2 {
+			row = row2
+		}
+		start, h0 := time.Now(), r.by.Chain().Tip().Height
+		id := r.runCheat(row.Price, q.Request, hops)
 		b := r.bounty(id)
-		if b.Contest != market.ContestWorkerWrong || b.Lineup[0].State != "countersigned" {
-			t.Fatalf("run %d: bounty %s contest %q lineup %+v jury %+v", run, b.State, b.Contest, b.Lineup, b.Jury)
+		if b.State != market.StateDisputed {
+			t.Fatalf("run %d: bounty %s after the contest", run, b.State)
+		}
+		at, signed := -1, false
+		for _, sl := range b.Lineup {
+			if sl.Relay == cheat {
+				at = sl.Slot
+				signed = sl.State == "countersigned" && sl.Result == b.Result
+			}
+		}
+		t.Logf("run %d (hops %d): A at slot %d (countersigned the wrong result: %v), decided in %d blocks, %v", run, hops, at, signed,
+			r.by.Chain().Tip().Height-h0, time.Since(start).Round(time.Millisecond))
+		if at >= 0 {
+			seen[position{hops, at}]++
 		}
 		rep, _ := r.by.API.Reputation(ctx, cheat)
-		if rep.Lost < uint64(seen) {
-			t.Fatalf("run %d: the cheating relay countersigned a wrong result and kept its record %+v", run, rep)
+		if signed {
+			lost++
+			if s := stakeOf(); s >= stake0 {
+				t.Fatalf("run %d: the cheating relay countersigned a wrong result and kept its stake %d", run, s)
+			}
 		}
-		ri, err := r.by.API.Relay(ctx, cheat)
-		if err != nil || ri.Stake >= 4*r.h.Params().RelayMinStake {
-			t.Fatalf("run %d: the cheating relay's stake %+v %v was not slashed", run, ri, err)
+		if rep.Lost != lost {
+			t.Fatalf("run %d: the cheating relay countersigned a wrong result %d times and has %d lost marks", run, lost, rep.Lost)
 		}
 	}
+	t.Logf("A drawn at %v; it countersigned the wrong result %d times", seen, lost)
 	r.sameReputation(r.all()...)
 }
 

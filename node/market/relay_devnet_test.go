@@ -36,6 +36,7 @@ type relayNet struct {
 	// whole suite, give 5 s: under a fully loaded make test a relay took
 	// longer than 1.5 s and fell behind its window.
 	idle time.Duration
+	bans map[string]bool // logged by logBans
 }
 
 // cheat wraps a transform runner so that every result is wrong.
@@ -97,7 +98,10 @@ func newRelayNetOf(t *testing.T, spec netSpec) *relayNet {
 		k := harness.KeyFor(name)
 		return harness.WithMarket(market.Config{Relay: true, Key: &k})
 	}
-	d.req = h.NewNode("requester", harness.WithMarket(market.Config{TTL: 30}))
+	// The requester's market identity is its own key: it disputes a
+	// result it recomputes otherwise (the wallet would, given the error).
+	reqKey := harness.KeyFor("requester")
+	d.req = h.NewNode("requester", harness.WithMarket(market.Config{TTL: 30, Key: &reqKey}))
 	if spec.cheating {
 		d.work = h.NewNode("worker")
 	} else {
@@ -182,29 +186,46 @@ func (r *relayNet) mine(n int) {
 		for deadline := time.Now().Add(idle); r.by.Mempool().Len() == 0 && time.Now().Before(deadline); {
 			time.Sleep(20 * time.Millisecond)
 		}
-		r.rebroadcast()
 		r.by.Mine(1)
+		r.logBans()
 		r.h.WaitForTip(30*time.Second, r.all()...)
 		r.watch()
 	}
 }
 
-// rebroadcast hands the miner every transaction a node still holds
-// pending from its own key. Gossip has no rebroadcast: on two loaded
-// cores with nine nodes, a transaction that missed the miner once (seen:
-// a worker's accept) stayed pending in its sender's pool for good, and
-// with it every later transaction of that sender. That is the mempool's
-// and gossip's to fix; these tests are about the envelope chain.
-func (r *relayNet) rebroadcast() {
+// logBans logs each ban a node of the devnet holds, once: an honest
+// node banned by its peers falls out of the devnet, and the test then
+// fails waiting for a common tip.
+func (r *relayNet) logBans() {
+	if r.bans == nil {
+		r.bans = map[string]bool{}
+	}
 	for _, n := range r.all() {
-		for _, tx := range n.Mempool().Pending(n.Key.PubKey()) {
-			if !r.by.Mempool().Has(tx.ID()) {
-				if _, err := r.by.AddTx(tx); err != nil {
-					r.t.Logf("rebroadcast %s %s: %v", n.Name, tx.Type, err)
-				}
+		for _, b := range n.Host.Bans() {
+			if k := n.Name + " " + b.ID; !r.bans[k] {
+				r.bans[k] = true
+				r.t.Logf("%s banned %s: %s", n.Name, b.ID, b.Reason)
 			}
 		}
 	}
+}
+
+// send submits in from n and waits until the bystander (the miner) has
+// the transaction. If gossip lost it, the sender's node offers it again
+// every few root blocks (p2p's rebroadcast): blocks are mined meanwhile,
+// at most 12.
+func (r *relayNet) send(n *harness.Node, in plan.Intent) wire.Hash {
+	r.t.Helper()
+	id := send(r.t, r.h, n, in)
+	has := func() bool { _, err := r.by.API.Tx(context.Background(), id); return err == nil }
+	for deadline := time.Now().Add(5 * time.Second); !has() && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !has() {
+		r.t.Logf("the bystander lacks %s's %s after 5 s: mining until it is offered again", n.Name, id.Short())
+		r.mineUntil(12, "the bystander has the transaction", has)
+	}
+	return id
 }
 
 func (r *relayNet) mineUntil(limit int, what string, cond func() bool) {
@@ -448,5 +469,77 @@ func TestDevnetCheatingWorkerIsCaught(t *testing.T) {
 	r.sameReputation(r.all()...)
 	if _, err := r.req.Daemon.Market().Result(ctx, id); !errors.Is(err, market.ErrNoResult) {
 		t.Fatalf("the requester kept a result of a caught worker: %v", err)
+	}
+}
+
+// TestDevnetCheatingRelayInTheLastSlotIsCaught: relay A runs the cheating
+// worker's transform, so when it is drawn into a one-hop lineup (its
+// only, last slot) it countersigns the worker's wrong result: every
+// signature and hash agrees, and nobody after it checks. The requester's
+// node recomputes the delivered result before keeping it, gets another
+// one, and disputes; the jury (the two honest relays) decides the worker
+// wrong: the requester is refunded and, as the catcher, takes half the
+// worker's stake; the worker and A lose (A's stake slashed); the
+// requester's node keeps no result and says why. A carries most of the
+// stake, so it is drawn in nine runs of ten; a run where it is not is
+// left (the honest relay catches the worker; a jury of A and one honest
+// relay has no majority) and another bounty funded.
+func TestDevnetCheatingRelayInTheLastSlotIsCaught(t *testing.T) {
+	r := newRelayNetOf(t, netSpec{relays: []relaySpec{{cheat: true, stake: 20}, {}, {}}, cheating: true})
+	r.idle = 5 * time.Second
+	ctx := context.Background()
+	q, row := r.hopRow(1)
+	net := r.h.Params().Net
+	cheat := wire.EncodeAddress(net, r.relays[0].Key.PubKey())
+	for run := 0; ; run++ {
+		if run == 4 {
+			t.Fatal("the cheating relay was not drawn in 4 runs")
+		}
+		id := r.fund(q, row)
+		r.mineUntil(5, "the lineup is drawn", func() bool { return r.state(id) != "" && r.bounty(id).Drawn != 0 })
+		if b := r.bounty(id); len(b.Lineup) == 0 || b.Lineup[0].Relay != cheat {
+			continue
+		}
+		stake0 := r.total(r.bounty(id).Requester)
+		r.mineUntil(40, "the requester's dispute is decided", func() bool {
+			return r.bounty(id).Contest == market.ContestWorkerWrong
+		})
+		b := r.bounty(id)
+		if b.State != market.StateDisputed || b.Lineup[0].State != "countersigned" || b.Lineup[0].Result != b.Result {
+			t.Fatalf("bounty %s, lineup %+v; want disputed after the cheat countersigned the worker's result", b.State, b.Lineup)
+		}
+		// Refunded, and half the worker's stake as the catcher, less the
+		// dispute's fee.
+		var disputeFee uint64
+		hist, err := r.by.API.History(ctx, b.Requester, 20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tx := range hist {
+			if tx.Type == "dispute" && tx.Height > b.Created {
+				disputeFee += tx.Fee
+			}
+		}
+		if disputeFee == 0 {
+			t.Fatalf("no dispute of the requester's on chain: %+v", hist)
+		}
+		if got, want := r.total(b.Requester), stake0+b.Amount+b.Stake/2-disputeFee; got != want {
+			t.Fatalf("requester %d → %d; want %d (the amount %d back, half the stake %d, less the dispute's fee %d)",
+				stake0, got, want, b.Amount, b.Stake, disputeFee)
+		}
+		if rep, _ := r.by.API.Reputation(ctx, cheat); rep.Lost == 0 {
+			t.Fatalf("the cheating relay's record %+v, want a lost mark", rep)
+		}
+		if ri, err := r.by.API.Relay(ctx, cheat); err != nil || ri.Stake >= 20*r.h.Params().RelayMinStake {
+			t.Fatalf("the cheating relay's stake %+v %v was not slashed", ri, err)
+		}
+		if wrep, _ := r.by.API.Reputation(ctx, b.Worker); wrep.Lost == 0 {
+			t.Fatalf("the worker's record %+v, want a lost mark", wrep)
+		}
+		if _, err := r.req.Daemon.Market().Result(ctx, id); !errors.Is(err, market.ErrDisagreed) {
+			t.Fatalf("the requester's result: %v, want ErrDisagreed", err)
+		}
+		r.sameReputation(r.all()...)
+		return
 	}
 }

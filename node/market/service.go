@@ -135,6 +135,7 @@ type state struct {
 	heldSz    int
 	rjobs     map[wire.Hash]*relayJob
 	misses    map[missKey]uint64
+	disputes  map[wire.Hash]uint64 // bounty → height this requester last sent its dispute at
 	rscanning bool
 	rrescan   bool
 }
@@ -202,7 +203,7 @@ func New(cfg Config, deps Deps) (*Service, error) {
 		cache: map[wire.Hash]*computed{}, jobs: map[wire.Hash]*job{}, taken: map[wire.Hash]bool{},
 		limits: map[peer.ID]*bucket{}, subs: map[int]chan Event{}, relaying: cfg.Relay, heard: map[wire.Hash]*heard{},
 		hlimits: map[peer.ID]*hbucket{}, held: map[wire.Hash]*held{}, rjobs: map[wire.Hash]*relayJob{},
-		misses: map[missKey]uint64{}}
+		misses: map[missKey]uint64{}, disputes: map[wire.Hash]uint64{}}
 	return s, nil
 }
 
@@ -553,6 +554,10 @@ func (s *Service) Requests(ctx context.Context) ([]RequestInfo, error) {
 
 // Result implements API.
 func (s *Service) Result(_ context.Context, bounty wire.Hash) (*Result, error) {
+	if mine, ok := loadDisagreed(s.db, bounty); ok {
+		return nil, fmt.Errorf("%w (bounty %s: this node computed %s); dispute it within the settle window: bitverse bounty dispute %s",
+			ErrDisagreed, bounty.Short(), mine.Short(), bounty)
+	}
 	return loadResult(s.db, bounty)
 }
 

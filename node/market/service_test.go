@@ -64,6 +64,9 @@ func (c readChain) Countersign(context.Context, wire.PrivKey, wire.Hash, uint8, 
 func (c readChain) RelayMiss(context.Context, wire.PrivKey, wire.Hash, uint8) error {
 	return errors.New("read only")
 }
+func (c readChain) Dispute(context.Context, wire.PrivKey, wire.Hash) error {
+	return errors.New("read only")
+}
 func (c readChain) Relayed(context.Context, wire.PubKey) ([]market.Bounty, error)   { return nil, nil }
 func (c readChain) Drawn(context.Context) ([]market.Bounty, error)                  { return nil, nil }
 func (c readChain) Relays(context.Context) ([]market.RelayRecord, error)            { return nil, nil }

@@ -18,10 +18,13 @@ var (
 	bucketQuoted  = []byte("quoted")  // request ID → nothing
 	bucketChains  = []byte("chains")  // bounty ID → n × countersign envelope (hops > 0)
 	bucketHeld    = []byte("held")    // bounty ID → slot u8 ‖ package: what this relay passes on
+	// bounty ID → the result hash this requester's node recomputed, when
+	// it differs from the one the worker and every relay signed
+	bucketDisagreed = []byte("disagreed")
 )
 
 func openDB(path string) (*bbolt.DB, error) {
-	db, err := store.OpenBuckets(path, bucketResults, bucketQuoted, bucketChains, bucketHeld)
+	db, err := store.OpenBuckets(path, bucketResults, bucketQuoted, bucketChains, bucketHeld, bucketDisagreed)
 	if err != nil {
 		return nil, fmt.Errorf("market store: %w", err)
 	}
@@ -150,4 +153,22 @@ func loadResult(db *bbolt.DB, bounty wire.Hash) (*Result, error) {
 		r.Countersigns = append(r.Countersigns, c.Hash())
 	}
 	return r, nil
+}
+
+// storeDisagreed records that this node recomputed bounty's result as
+// mine, another result than the one its worker and lineup signed.
+func storeDisagreed(db *bbolt.DB, bounty, mine wire.Hash) error {
+	return db.Update(func(tx *bbolt.Tx) error { return tx.Bucket(bucketDisagreed).Put(bounty[:], mine[:]) })
+}
+
+// loadDisagreed reads what storeDisagreed kept (ok false: nothing).
+func loadDisagreed(db *bbolt.DB, bounty wire.Hash) (mine wire.Hash, ok bool) {
+	db.View(func(tx *bbolt.Tx) error {
+		if v := tx.Bucket(bucketDisagreed).Get(bounty[:]); len(v) == wire.HashSize {
+			copy(mine[:], v)
+			ok = true
+		}
+		return nil
+	})
+	return mine, ok
 }

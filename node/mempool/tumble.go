@@ -257,3 +257,14 @@ func touchedBy(b *wire.Block) map[wire.PubKey]struct{} {
 	}
 	return keys
 }
+
+// PendingTumble returns the pending tumble pk is an input of, if any.
+func (p *Pool) PendingTumble(pk wire.PubKey) (*wire.Tx, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	id, ok := p.inTumbleLocked(pk)
+	if !ok {
+		return nil, false
+	}
+	return p.tumbles[id].tx, true
+}

@@ -88,3 +88,58 @@ func TestScriptRefusalsCostMore(t *testing.T) {
 		t.Fatalf("%d script refusals did not get the sender banned; peers %+v", n, alice.Host.Peers())
 	}
 }
+
+// TestStaleRefusalsAreNotCharged: a peer relaying transactions that fail
+// only against this node's tip — here 300 replays of a nonce a block
+// already used, what a rebroadcast round crossing a block offers — is
+// not charged for them (an honest node under tip skew would otherwise be
+// banned past the free allowance of 100); a transaction with a bad
+// signature from the same peer still bans it at once.
+func TestStaleRefusalsAreNotCharged(t *testing.T) {
+	h := harness.New(t)
+	alice := h.NewNode("alice")
+	alice.Mine(int(h.Params().CoinbaseMaturity) + 2)
+	used := nextNonce(t, alice, alice.Key)
+	first := h.NewPut(alice.Key, used, "public/stale", []byte("mined"))
+	if _, err := alice.AddTx(first); err != nil {
+		t.Fatal(err)
+	}
+	alice.Mine(1)
+	peer := h.NewJunk()
+	if err := peer.Connect(alice); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	ignored := alice.Host.Stats().GossipIgnored
+	const n = 300
+	for i := 0; i < n; i++ {
+		tx := h.NewPut(alice.Key, used, fmt.Sprintf("public/stale/%d", i), []byte("its nonce is used"))
+		if err := peer.Txs.Publish(ctx, tx.Encode()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(2 * time.Minute) // waits on every tx being judged
+	for alice.Host.Stats().GossipIgnored-ignored < n {
+		if alice.Host.Banned(peer.Host.ID()) {
+			t.Fatalf("banned after %d stale refusals: %+v", alice.Host.Stats().GossipIgnored-ignored, alice.Host.Bans())
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("alice judged %d of %d transactions", alice.Host.Stats().GossipIgnored-ignored, n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if alice.Host.Banned(peer.Host.ID()) {
+		t.Fatalf("%d stale refusals got the relaying peer banned: %+v", n, alice.Host.Bans())
+	}
+	bad := h.NewPut(alice.Key, used+1, "public/stale/forged", []byte("signature broken"))
+	bad.Sig[0] ^= 1
+	if err := peer.Txs.Publish(ctx, bad.Encode()); err != nil {
+		t.Fatal(err)
+	}
+	for !alice.Host.Banned(peer.Host.ID()) {
+		if time.Now().After(deadline) {
+			t.Fatal("a transaction with a bad signature did not get its relayer banned")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/chain"
 	"github.com/bitverse/bitverse/node/consensus"
 	"github.com/bitverse/bitverse/node/mempool"
@@ -82,6 +83,7 @@ type gossip struct {
 	ps          *pubsub.PubSub
 	topicBlocks *pubsub.Topic
 	topicTxs    *pubsub.Topic
+	topics      topicSet // the branch chains' block and claims topics (claimgossip.go)
 
 	quiet   sync.Map // wire.Hash → struct{}: accepted from peers, not to be re-announced
 	pubQ    chan pubItem
@@ -90,6 +92,11 @@ type gossip struct {
 	// Slots for peers' transactions that may run scripts.
 	admits       chan struct{}
 	admitWaiters atomic.Int64
+
+	// stale counts, per peer, the market refusals this root block that
+	// fail only against this node's tip (staleFree of them are free).
+	staleMu sync.Mutex
+	stale   map[peer.ID]int
 }
 
 type pubItem struct {
@@ -98,7 +105,7 @@ type pubItem struct {
 }
 
 func newGossip(x *Host) *gossip {
-	return &gossip{x: x, pubQ: make(chan pubItem, 4096), waiting: newTxWaitlist(1000)}
+	return &gossip{x: x, pubQ: make(chan pubItem, 4096), waiting: newTxWaitlist(1000), stale: map[peer.ID]int{}}
 }
 
 // submitBlock hands a peer's block to the node, naming the sender (for the
@@ -136,7 +143,7 @@ func (g *gossip) start() error {
 		return err
 	}
 	g.ps = ps
-	if err := ps.RegisterTopicValidator(TopicBlocks(x.net), g.validateBlock,
+	if err := ps.RegisterTopicValidator(TopicBlocks(x.net), g.blockValidator(wire.RootChain),
 		pubsub.WithValidatorConcurrency(16), pubsub.WithValidatorTimeout(time.Minute)); err != nil {
 		return err
 	}
@@ -158,6 +165,11 @@ func (g *gossip) start() error {
 	if _, err := g.topicTxs.Relay(); err != nil {
 		return err
 	}
+	if err := g.joinTree(); err != nil {
+		return err
+	}
+	x.wg.Add(1)
+	go g.rebroadcastLoop()
 	return nil
 }
 
@@ -188,20 +200,31 @@ func blockFault(err error) fault {
 }
 
 // txFault classifies a transaction error: a rule that holds whatever the
-// state (signature, fee, shape, a script that does not compile) bans; one
-// that depends on the state (nonce, balance, keyspace ownership, an access
-// script's verdict, which may read the ledger) or on this node's pool is
-// nobody's fault.
+// state (signature, fee, shape, a script that does not compile, reserved
+// relay bits) bans; one that depends on the state (nonce, balance,
+// keyspace ownership, an access script's verdict, which may read the
+// ledger; a bounty's state, deadline and parties, the relay registry and
+// the lineups drawn, the height a window is counted from) or on this
+// node's pool is nobody's fault: a relayer at another tip judged it
+// valid. Before the market codes were listed here, an honest relay whose
+// countersign crossed the requester's dispute in flight was banned by
+// every peer that saw the dispute first.
 func txFault(err error) fault {
 	switch consensus.CodeOf(err) {
 	case 0, consensus.ErrBadNonce, consensus.ErrInsufficientFunds,
-		consensus.ErrScriptRejected, consensus.ErrNoKeyspace, consensus.ErrKeyspaceTaken, consensus.ErrNotOwner:
+		consensus.ErrScriptRejected, consensus.ErrNoKeyspace, consensus.ErrKeyspaceTaken, consensus.ErrNotOwner,
+		consensus.ErrBadBounty, consensus.ErrNoBounty, consensus.ErrBountyState, consensus.ErrBountyDeadline,
+		consensus.ErrNotParty, consensus.ErrSettleWindow, consensus.ErrStakeTooLow,
+		consensus.ErrNotRegistered, consensus.ErrRelayStake, consensus.ErrRelayActive, consensus.ErrNotInLineup,
+		consensus.ErrNoSlot, consensus.ErrSlotOrder, consensus.ErrRelayWindow:
 		return faultNone
 	}
 	return faultBan
 }
 
-func (g *gossip) validateBlock(_ context.Context, from peer.ID, msg *pubsub.Message) pubsub.ValidationResult {
+// validateBlockOn judges a block gossiped on the block topic of chain
+// topic: one of another chain there bans its sender.
+func (g *gossip) validateBlockOn(_ context.Context, topic wire.ChainID, from peer.ID, msg *pubsub.Message) pubsub.ValidationResult {
 	x := g.x
 	if from == x.h.ID() {
 		return pubsub.ValidationAccept
@@ -216,6 +239,10 @@ func (g *gossip) validateBlock(_ context.Context, from peer.ID, msg *pubsub.Mess
 	b, err := wire.DecodeBlock(msg.Data)
 	if err != nil {
 		x.rejectFrom(from, faultBan, "malformed block: "+err.Error())
+		return pubsub.ValidationReject
+	}
+	if b.Header.Chain != topic {
+		x.rejectFrom(from, faultBan, fmt.Sprintf("block of chain %s on the block topic of chain %s", b.Header.Chain, topic))
 		return pubsub.ValidationReject
 	}
 	id := b.ID()
@@ -243,6 +270,7 @@ func (g *gossip) validateBlock(_ context.Context, from peer.ID, msg *pubsub.Mess
 	case err == nil:
 		x.counters.accepted.Add(1)
 		x.guard.reward(from)
+		g.announceClaim(b)
 		return pubsub.ValidationAccept
 	case errors.Is(err, chain.ErrKnown):
 		x.counters.ignored.Add(1)
@@ -375,6 +403,10 @@ func (g *gossip) admitTx(from peer.ID, tx *wire.Tx, quiet bool) (pubsub.Validati
 		x.rejectFrom(from, f, "invalid transaction: "+err.Error())
 		return pubsub.ValidationReject, false
 	}
+	if g.freeRefusal(from, err) {
+		x.counters.ignored.Add(1)
+		return pubsub.ValidationIgnore, false
+	}
 	// Valid in form but not against our state (nonce used, no funds). While
 	// this node is catching up that is expected (the funding blocks are
 	// still to come); otherwise it is charged, so signed spam from empty
@@ -461,7 +493,14 @@ func (g *gossip) announceBlock(b *wire.Block) {
 	if _, q := g.quiet.Load(b.ID()); q {
 		return
 	}
-	g.enqueue(g.topicBlocks, b.Encode())
+	t := g.topicBlocks
+	if !b.Header.Chain.IsRoot() {
+		if t, _ = g.topics.get(b.Header.Chain); t == nil {
+			return // a chain this node keeps as headers only: nothing of it is mined or submitted here
+		}
+	}
+	g.enqueue(t, b.Encode())
+	g.announceClaim(b)
 }
 
 func (g *gossip) announceTx(tx *wire.Tx) {
@@ -564,4 +603,119 @@ func (x *Host) GossipPeers() []peer.ID {
 		return nil
 	}
 	return x.gossip.ps.ListPeers(TopicBlocks(x.net))
+}
+
+// Offering again and refusals judged against the tip.
+//
+// Gossip carries a transaction once (peers remember message ids), so a
+// transaction whose message was lost (a validation queue full or timed
+// out on a loaded peer) would wait in its sender's pool for good, and
+// every later nonce of its sender with it. Every rebroadcastBlocks root
+// blocks the host pushes to its peers the transactions still pending
+// since the previous round (as Bitcoin Core rebroadcasts its wallet's).
+//
+// A peer at another tip, or a round that crosses a block, refuses some of
+// them for reasons that hold only against its tip: a nonce the block
+// used, a bounty that moved on (a relay-miss that lost the race with the
+// slot's countersign, a countersign after the requester's dispute). Those
+// are nobody's fault. A used nonce is refused before the signature is
+// verified (cheap): never charged. A market move refused by the bounty's
+// state came after the signature and a state read, so only staleFree of
+// them a root block are free per peer; past that they are charged as any
+// transaction that does not apply. Bad signatures, malformed or
+// wrong-network transactions still ban (txFault).
+const (
+	rebroadcastBlocks = 4
+	staleFree         = 16
+)
+
+// freeRefusal reports whether err refuses a peer's transaction only
+// against this node's tip and within what is free (see above).
+func (g *gossip) freeRefusal(from peer.ID, err error) bool {
+	switch consensus.CodeOf(err) {
+	case consensus.ErrBadNonce:
+		return true
+	case consensus.ErrNoBounty, consensus.ErrBountyState, consensus.ErrBountyDeadline, consensus.ErrSettleWindow,
+		consensus.ErrNotInLineup, consensus.ErrNoSlot, consensus.ErrSlotOrder, consensus.ErrRelayWindow, consensus.ErrRelayActive:
+		g.staleMu.Lock()
+		defer g.staleMu.Unlock()
+		if g.stale[from] >= staleFree {
+			return false
+		}
+		g.stale[from]++
+		return true
+	}
+	return false
+}
+
+// rebroadcastLoop resets the free stale refusals at every root block and
+// pushes what is still pending every rebroadcastBlocks of them.
+func (g *gossip) rebroadcastLoop() {
+	x := g.x
+	defer x.wg.Done()
+	events, cancel := x.node.Subscribe(256)
+	defer cancel()
+	var blocks uint64
+	waiting := map[wire.Hash]bool{} // pending at the last round
+	for {
+		select {
+		case <-x.ctx.Done():
+			return
+		case ev, ok := <-events:
+			if !ok {
+				return
+			}
+			if ev.Kind != node.EventBlockConnected {
+				continue
+			}
+			g.staleMu.Lock()
+			clear(g.stale)
+			g.staleMu.Unlock()
+			if blocks++; blocks%rebroadcastBlocks != 0 {
+				continue
+			}
+			var raws [][]byte
+			raws, waiting = g.stillWaiting(waiting)
+			if len(raws) == 0 {
+				continue
+			}
+			x.log.Debug("offering again transactions pending for a while", "txs", len(raws))
+			for _, p := range x.h.Network().Peers() {
+				x.wg.Add(1)
+				go func() {
+					defer x.wg.Done()
+					ctx, cancel := context.WithTimeout(x.ctx, fetchTimeout)
+					defer cancel()
+					x.pushRaw(ctx, p, raws)
+				}()
+			}
+		}
+	}
+}
+
+// stillWaiting returns the transactions of this node's fully stored
+// mempools that were already pending at the last round (in prev), and the
+// set pending now for the next round. It looks at what Select would mine
+// first, at most MaxRequestFrame bytes per chain, so a round is bounded.
+func (g *gossip) stillWaiting(prev map[wire.Hash]bool) ([][]byte, map[wire.Hash]bool) {
+	x := g.x
+	var raws [][]byte
+	now := map[wire.Hash]bool{}
+	for _, c := range x.node.Forest().Chains() {
+		if c.HeadersOnly() {
+			continue
+		}
+		pool, err := x.node.PoolOf(c.ID())
+		if err != nil {
+			continue
+		}
+		for _, t := range pool.Select(MaxRequestFrame) {
+			id := t.ID()
+			now[id] = true
+			if prev[id] {
+				raws = append(raws, t.Encode())
+			}
+		}
+	}
+	return raws, now
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/bitverse/bitverse/node/harness"
 	"github.com/bitverse/bitverse/node/p2p"
+	"github.com/bitverse/bitverse/node/wire"
 )
 
 // A late joiner receives the branch writes waiting in its peer's mempool:
@@ -81,4 +82,40 @@ func TestBranchReorgOffersReturnedWrites(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// A transaction whose gossip was lost is offered again: a's put reaches
+// only a's own mempool (no announcement), b mines, and after
+// rebroadcastBlocks (4) root blocks a pushes what is still waiting, so b
+// mines it. Without the rebroadcast the put, and every later nonce of a's
+// key, would wait for good (nothing else re-offers it: no reorg, no new
+// peer).
+func TestLostTransactionIsRebroadcast(t *testing.T) {
+	h := harness.New(t)
+	quiet := harness.WithP2PConfig(func(c *p2p.Config) { c.SyncInterval = time.Hour })
+	a, b := h.NewNode("a", quiet), h.NewNode("b", quiet)
+	h.Connect(a, b)
+	a.Mine(int(h.Params().CoinbaseMaturity) + 1)
+	h.WaitForTip(30*time.Second, a, b)
+	put := h.NewPut(a.Key, nextNonce(t, a, a.Key), "public/rebroadcast", []byte("gossip lost once"))
+	pool, err := a.PoolOf(wire.RootChain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Add(put); err != nil {
+		t.Fatal(err)
+	}
+	// Two rounds of four blocks at most, and a block to mine it.
+	for i := 0; i < 3*4; i++ {
+		b.Mine(1)
+		h.WaitForTip(30*time.Second, a, b)
+		if b.WaitConfirmed(put.ID(), 0) == nil {
+			t.Logf("confirmed after %d blocks by b", i+1)
+			return
+		}
+	}
+	t.Fatalf("b mined 12 blocks without a's put (b's pool has it: %v)", func() bool {
+		p, _ := b.PoolOf(wire.RootChain)
+		return p.Has(put.ID())
+	}())
 }

@@ -52,6 +52,18 @@ func TestFaults(t *testing.T) {
 		{fmt.Errorf("%w: %w", mempool.ErrBadTx, rule(consensus.ErrKeyspaceTaken)), faultNone},
 		{fmt.Errorf("%w: %w", mempool.ErrBadTx, rule(consensus.ErrNoKeyspace)), faultNone},
 		{fmt.Errorf("%w: %w", mempool.ErrBadTx, rule(consensus.ErrNotOwner)), faultNone},
+		// A bounty's state, deadline and parties, the registry and the
+		// lineups drawn depend on the tip: a relay's countersign that
+		// crossed the requester's dispute is nobody's fault.
+		{fmt.Errorf("%w: %w", mempool.ErrBadTx, rule(consensus.ErrBountyState)), faultNone},
+		{fmt.Errorf("%w: %w", mempool.ErrBadTx, rule(consensus.ErrNoBounty)), faultNone},
+		{fmt.Errorf("%w: %w", mempool.ErrBadTx, rule(consensus.ErrSettleWindow)), faultNone},
+		{fmt.Errorf("%w: %w", mempool.ErrBadTx, rule(consensus.ErrNoSlot)), faultNone},
+		{fmt.Errorf("%w: %w", mempool.ErrBadTx, rule(consensus.ErrSlotOrder)), faultNone},
+		{fmt.Errorf("%w: %w", mempool.ErrBadTx, rule(consensus.ErrRelayWindow)), faultNone},
+		{fmt.Errorf("%w: %w", mempool.ErrBadTx, rule(consensus.ErrNotInLineup)), faultNone},
+		// Reserved relay caps bits or too many hops never become valid.
+		{fmt.Errorf("%w: %w", mempool.ErrBadTx, rule(consensus.ErrBadRelay)), faultBan},
 		// A script that does not compile never will.
 		{fmt.Errorf("%w: %w", mempool.ErrBadTx, rule(consensus.ErrBadScript)), faultBan},
 		{fmt.Errorf("%w: %w", mempool.ErrBadTx, rule(consensus.ErrBadKeyspaceName)), faultBan},
@@ -246,4 +258,36 @@ func FuzzParseListen(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestFreeRefusals: a used nonce is never charged; a market move refused
+// by the bounty's state is free staleFree times a root block per peer,
+// then charged; a refusal for funds, a bad signature or a script is never
+// free.
+func TestFreeRefusals(t *testing.T) {
+	rule := func(c consensus.ErrorCode) error {
+		return fmt.Errorf("%w: %w", mempool.ErrBadTx, consensus.Rule(c, "x"))
+	}
+	g := &gossip{stale: map[peer.ID]int{}}
+	for i := 0; i < 3*staleFree; i++ {
+		if !g.freeRefusal("p", rule(consensus.ErrBadNonce)) {
+			t.Fatalf("used nonce %d charged", i)
+		}
+	}
+	for i := 0; i < staleFree; i++ {
+		if !g.freeRefusal("p", rule(consensus.ErrBountyState)) {
+			t.Fatalf("stale market refusal %d charged", i)
+		}
+	}
+	if g.freeRefusal("p", rule(consensus.ErrRelayWindow)) {
+		t.Fatalf("stale market refusal %d free", staleFree)
+	}
+	if !g.freeRefusal("q", rule(consensus.ErrNoSlot)) {
+		t.Fatal("another peer's first stale refusal charged")
+	}
+	for _, c := range []consensus.ErrorCode{consensus.ErrInsufficientFunds, consensus.ErrBadSignature, consensus.ErrScriptRejected} {
+		if g.freeRefusal("r", rule(c)) {
+			t.Fatalf("%v free", c)
+		}
+	}
 }

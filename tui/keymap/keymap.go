@@ -77,6 +77,13 @@ type KeyMap struct {
 	Accept       key.Binding
 	Fund         key.Binding
 
+	// Tumbler.
+	Tumbler      key.Binding // the screen
+	TumbleRounds key.Binding // open and recent rounds
+	TumbleMine   key.Binding // my registrations
+	Sign         key.Binding // co-sign the reviewed batch
+	PayFrom      key.Binding // another account pays the join
+
 	// Setup.
 	Create  key.Binding
 	Restore key.Binding
@@ -148,6 +155,12 @@ func Default() KeyMap {
 		Accept:       b([]string{"a"}, "a", "accept"),
 		Fund:         b([]string{"enter"}, "enter", "fund row"),
 
+		Tumbler:      b([]string{"7"}, "7", "tumbler"),
+		TumbleRounds: b([]string{"o"}, "o", "rounds"),
+		TumbleMine:   b([]string{"r"}, "r", "my registrations"),
+		Sign:         b([]string{"s"}, "s", "co-sign"),
+		PayFrom:      b([]string{"a"}, "a", "pay from another account"),
+
 		Create:  b([]string{"c"}, "c", "create a wallet"),
 		Restore: b([]string{"r"}, "r", "restore from mnemonic"),
 	}
@@ -155,7 +168,7 @@ func Default() KeyMap {
 
 // Global is the help group that every screen shares.
 func (k KeyMap) Global() []key.Binding {
-	return []key.Binding{k.NextTab, k.Home, k.Blocktree, k.Mining, k.Wallet, k.Data, k.Market, k.ToggleMining, k.Help, k.Quit}
+	return []key.Binding{k.NextTab, k.Home, k.Blocktree, k.Mining, k.Wallet, k.Data, k.Market, k.Tumbler, k.ToggleMining, k.Help, k.Quit}
 }
 
 // ListKeys are the bindings of a scrolling list.
