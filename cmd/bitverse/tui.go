@@ -11,6 +11,7 @@ import (
 
 	"github.com/bitverse/bitverse/node/daemon"
 	"github.com/bitverse/bitverse/node/market"
+	"github.com/bitverse/bitverse/node/pool"
 	"github.com/bitverse/bitverse/node/rpc"
 	"github.com/bitverse/bitverse/node/wire"
 	"github.com/bitverse/bitverse/tui"
@@ -113,6 +114,7 @@ type lateMarket struct {
 	d       *daemon.Daemon
 	mu      sync.Mutex
 	m       *market.Service
+	pools   *pool.Service // answers the account's pool challenges
 	stopped bool
 }
 
@@ -141,6 +143,11 @@ func (l *lateMarket) start(key wire.PrivKey) (market.API, error) {
 		srv.SetMarket(m)
 	}
 	l.m = m
+	// The same identity answers the challenges of the pools it joins (J
+	// on the data screen).
+	if ps, err := pool.New(pool.Config{Key: &k}, l.d.PoolDeps()); err == nil && ps.Start() == nil {
+		l.pools = ps
+	}
 	return m, nil
 }
 
@@ -149,6 +156,9 @@ func (l *lateMarket) stop() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.stopped = true
+	if l.pools != nil {
+		l.pools.Stop()
+	}
 	if l.m == nil {
 		return
 	}
