@@ -94,7 +94,16 @@ func TestTUIMarketStartsWithTheWalletsKey(t *testing.T) {
 	if st.On || st.Identity != key.PubKey() {
 		t.Fatalf("serve status over the local API %+v, want off with the wallet's key", st)
 	}
+	if lm.pools == nil || lm.pools.Member() != key.PubKey() {
+		t.Fatal("no pool service answers the wallet account's challenges")
+	}
+	if _, err := lm.pools.Served(ctx); err != nil {
+		t.Fatalf("the pool service does not run: %v", err)
+	}
 	lm.stop()
+	if _, err := lm.pools.Served(ctx); err == nil {
+		t.Fatal("the pool service runs after stop")
+	}
 	if _, err := cl.Market().ServeStatus(ctx); !errors.Is(err, rpc.ErrNoMarket) {
 		t.Fatalf("after stop: %v, want ErrNoMarket", err)
 	}
