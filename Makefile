@@ -63,6 +63,7 @@ fmt: ## gofmt everything
 
 tui-e2e: build ## drive the TUI in tmux end to end
 	./scripts/tui-e2e.sh
+	./scripts/tui-e2e-explore.sh
 
 clean: ## remove build output
 	rm -rf bin bench.out

@@ -20,9 +20,11 @@ const MaxFindScan = 10_000
 
 // FindResult is one match of a Find. Kind is "keyspace", "key" or
 // "transform"; Match is "prefix" or "substring". Chain and Height say where
-// it was proven: the chain stored in full whose validated state holds it,
-// and the block that wrote it (for a keyspace, the root block that bought
-// it).
+// it was proven: the chain and the block that wrote it (for a keyspace,
+// the root block that bought it), and Proven how: ProvenStored for the
+// validated state of a chain this node stores in full, the root state's
+// height for a keyspace, or the peer a block of a headers-only chain was
+// fetched from and checked against its header.
 type FindResult struct {
 	Kind        string `json:"kind"`
 	Name        string `json:"name"`
@@ -30,6 +32,7 @@ type FindResult struct {
 	Chain       string `json:"chain"`
 	Height      uint64 `json:"height"`
 	Description string `json:"description,omitempty"`
+	Proven      string `json:"proven"`
 }
 
 // Find implements API: keyspace names, key names and transform
@@ -37,7 +40,8 @@ type FindResult struct {
 // at most MaxExploreLimit). It reads the root's keyspaces (at most
 // MaxKeyspaceScan), the keys of every chain stored in full (by prefix
 // through the index, by substring at most MaxFindScan per chain), and the
-// transforms Explore finds.
+// writes and transforms Explore finds, which include the recent writes of
+// chains kept as headers only, fetched from peers and checked.
 func (n *Node) Find(ctx context.Context, text string, limit int) ([]FindResult, error) {
 	text = strings.TrimSpace(text)
 	if text == "" {
@@ -57,7 +61,7 @@ func (n *Node) Find(ctx context.Context, text string, limit int) ([]FindResult, 
 		return ""
 	}
 	var out []FindResult
-	err := n.chain.View(func(tx *bbolt.Tx, _ chain.TipInfo, _ state.Roots) error {
+	err := n.chain.View(func(tx *bbolt.Tx, tip chain.TipInfo, _ state.Roots) error {
 		list, _, err := state.ScanKeyspaces(tx, "", MaxKeyspaceScan)
 		if err != nil {
 			return err
@@ -65,7 +69,7 @@ func (n *Node) Find(ctx context.Context, text string, limit int) ([]FindResult, 
 		for _, ks := range list {
 			if m := match(ks.Name); m != "" {
 				out = append(out, FindResult{Kind: "keyspace", Name: ks.Name, Match: m, Chain: wire.RootChain.String(),
-					Height: ks.Height, Description: Describe([]byte(state.ScriptSource(tx, ks.Script)))})
+					Height: ks.Height, Description: Describe([]byte(state.ScriptSource(tx, ks.Script))), Proven: provenRoot(tip.Height)})
 			}
 		}
 		return nil
@@ -86,7 +90,7 @@ func (n *Node) Find(ctx context.Context, text string, limit int) ([]FindResult, 
 					return err
 				}
 				found[key] = true
-				out = append(out, FindResult{Kind: "key", Name: key, Match: m, Chain: name, Height: rec.Height})
+				out = append(out, FindResult{Kind: "key", Name: key, Match: m, Chain: name, Height: rec.Height, Proven: ProvenStored})
 				return nil
 			}
 			for _, k := range state.Keys(tx, text, "", limit) {
@@ -119,10 +123,21 @@ func (n *Node) Find(ctx context.Context, text string, limit int) ([]FindResult, 
 	if err != nil {
 		return nil, err
 	}
+	// Keys of headers-only chains: their newest write Explore fetched.
+	seen := map[string]bool{}
+	for _, w := range ex.Writes {
+		if w.Proven == ProvenStored || seen[w.Chain+" "+w.Key] {
+			continue
+		}
+		seen[w.Chain+" "+w.Key] = true
+		if m := match(w.Key); m != "" {
+			out = append(out, FindResult{Kind: "key", Name: w.Key, Match: m, Chain: w.Chain, Height: w.Height, Proven: w.Proven})
+		}
+	}
 	for _, t := range ex.Transforms {
 		if t.Description != "" && strings.Contains(strings.ToLower(t.Description), strings.ToLower(text)) {
 			out = append(out, FindResult{Kind: "transform", Name: t.Key, Match: "substring", Chain: t.Chain,
-				Height: t.Height, Description: t.Description})
+				Height: t.Height, Description: t.Description, Proven: t.Proven})
 		}
 	}
 	rank := map[string]int{"prefix": 0, "substring": 1}

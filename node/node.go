@@ -78,6 +78,8 @@ type Node struct {
 	nextHook int
 	remote   RemoteReader // reads of headers-only chains through peers
 	blocks   RemoteBlocks // blocks of headers-only chains through peers
+	// explored caches the blocks Explore fetched from peers.
+	explored fetchCache
 	// chainPeers counts connected peers storing each chain (p2p).
 	chainPeers func() map[wire.ChainID]int
 

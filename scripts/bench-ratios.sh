@@ -75,6 +75,11 @@ echo "== Figures"
 p50=$(metric Propagation10Nodes p50_ms)
 p95=$(metric Propagation10Nodes p95_ms)
 printf "%-58s %10s\n" "block propagation to 10 nodes, p50 / p95 ms (median)" "$(first "$p50") / $(first "$p95")"
+for sz in 5 20; do
+  td=$(metric "TimeToFirstDiscovery/nodes$sz" ms-to-discovery)
+  tm=$(metric "TimeToFirstDiscovery/nodes$sz" max-ms-to-discovery)
+  printf "%-58s %10s   (target < 10000)\n" "time to first discovery, devnet of $sz: median / worst ms" "$(first "$td") / $(first "$tm")"
+done
 tv=$(grep -E "^BenchmarkBlockListView10k(-[0-9]+)? " "$f" | head -1 | awk '{for(i=1;i<NF;i++) if($(i+1)=="ns/op") print $i/1e6}')
 printf "%-58s %10s\n" "verified remote get / raw stream round trip, us" "${vget:-n/a} / ${srtt:-n/a}"
 printf "%-58s %10s   (target <= 5)\n" "TUI View with 10,000 blocks, ms" "${tv:-n/a}"
@@ -99,3 +104,10 @@ for n in 5 20 50; do
   ka=$(metric "TumbleVerify/n=$n/keyagg" keyaggs/s)
   printf "%-58s %10s\n" "KeyAgg of $n keys, per second" "$(first "$ka")"
 done
+pab=$(first "$(metric PoolAnswerVerify answer_tx_bytes)")
+pav=$(grep -E "^BenchmarkPoolAnswerVerify(-[0-9]+)? " "$f" | awk '{for(i=1;i<NF;i++) if($(i+1)=="ns/op") print $i/1e3}' | paste -sd' ' -)
+printf "%-58s %10s\n" "pool answer (20 MiB blob): tx bytes / verify us" "${pab:-n/a} / $(first "${pav:-}")"
+pes=$(first "$(metric PoolEpochThousandMembers answer_bytes/epoch)")
+pec=$(first "$(metric PoolEpochThousandMembers answers_block_ms)")
+pds=$(first "$(metric PoolEpochThousandMembers settle_draw_block_ms)")
+printf "%-58s %10s\n" "1,000 pool members x 1 epoch: answer bytes / connect ms / settle ms" "${pes:-n/a} / ${pec:-n/a} / ${pds:-n/a}"

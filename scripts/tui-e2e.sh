@@ -55,6 +55,9 @@ command -v tmux >/dev/null || { echo "tui-e2e: tmux is not installed (apt-get in
 BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
 
 DIR=$(mktemp -d "${TMPDIR:-/tmp}/bitverse-e2e.XXXXXX")
+# No operator configuration file leaks into the run.
+export XDG_CONFIG_HOME="$DIR/config"
+unset BITVERSE_CONFIG
 t() { tmux -u -L "$SOCK" "$@"; }
 WPID=""
 cleanup() {

@@ -8,6 +8,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/bitverse/bitverse/node"
+	"github.com/bitverse/bitverse/node/wire"
 	"github.com/bitverse/bitverse/tui/internal/view"
 )
 
@@ -39,10 +40,21 @@ type exploreMsg struct {
 }
 
 // exploreOpenMsg asks the app to show an entry: a key or a keyspace on
-// the data screen, a bounty on the market screen.
+// the data screen, a bounty on the market screen. A key's chain ("" for
+// any) is read at its depth, so a key of a chain the node keeps as headers
+// only is read from a peer with a proof.
 type exploreOpenMsg struct {
-	key, keyspace string
-	bounty        bool
+	key, keyspace, chain string
+	bounty               bool
+}
+
+// fromPeer is a short note for an entry proven by a block fetched from a
+// peer ("" for one this node stores).
+func fromPeer(proven string) string {
+	if proven == "" || proven == node.ProvenStored {
+		return ""
+	}
+	return " · verified from a peer"
 }
 
 func exploreCmd(ctx context.Context, api node.API) tea.Cmd {
@@ -88,12 +100,13 @@ func exploreRows(ex *node.Explore) []exploreRow {
 	}
 	head("Recent writes", len(ex.Writes), "none in the newest blocks")
 	for _, w := range ex.Writes {
-		rows = append(rows, exploreRow{text: fmt.Sprintf("%-24s chain %s at %d · %s", w.Key, w.Chain, w.Height, view.Bytes(w.Size)),
-			open: exploreOpenMsg{key: w.Key}})
+		rows = append(rows, exploreRow{text: fmt.Sprintf("%-24s chain %s at %d · %s%s", w.Key, w.Chain, w.Height, view.Bytes(w.Size), fromPeer(w.Proven)),
+			open: exploreOpenMsg{key: w.Key, chain: w.Chain}})
 	}
 	head("Transforms", len(ex.Transforms), "none in the newest blocks")
 	for _, t := range ex.Transforms {
-		rows = append(rows, exploreRow{text: fmt.Sprintf("%-24s %s", t.Key, t.Description), open: exploreOpenMsg{key: t.Key}})
+		rows = append(rows, exploreRow{text: fmt.Sprintf("%-24s %s%s", t.Key, t.Description, fromPeer(t.Proven)),
+			open: exploreOpenMsg{key: t.Key, chain: t.Chain}})
 	}
 	head("Open bounties", len(ex.Bounties), "none open")
 	for _, b := range ex.Bounties {
@@ -177,7 +190,21 @@ func (d *dataScreen) openExplored(m exploreOpenMsg) tea.Cmd {
 		return tea.Batch(d.ks.Activate(), d.ks.show(m.keyspace, nil, ksList))
 	}
 	d.spaces, d.mode = false, d.previewMode()
-	return d.get(m.key)
+	id, err := wire.ParseChainID(m.chain)
+	if err != nil {
+		return d.get(m.key)
+	}
+	d.getKey, d.got, d.getErr, d.pOffset, d.pLines = m.key, nil, nil, 0, nil
+	api, ctx, k, depth := d.s.api, d.s.ctx, m.key, int(id.Depth)
+	return func() tea.Msg {
+		ctx, cancel := withTimeout(ctx)
+		defer cancel()
+		res, err := api.GetOn(ctx, k, depth, false, false)
+		if err != nil {
+			return getMsg{key: k, err: err}
+		}
+		return getMsg{key: k, res: res, preview: decodePreview(res.ValueRecord)}
+	}
 }
 
 // openExplored shows the open bounties, where an Explore bounty is listed.

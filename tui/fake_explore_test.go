@@ -21,10 +21,18 @@ func (f *fakeAPI) Explore(ctx context.Context, o node.ExploreOptions) (*node.Exp
 			Description: node.Describe([]byte(ks.Script))})
 	}
 	for _, v := range f.values {
-		ex.Writes = append(ex.Writes, node.ExploreWrite{Key: v.Key, Chain: "/", Height: v.Height, Size: v.Size, Writer: v.Writer})
+		chain, proven := v.Chain, node.ProvenStored
+		if chain == "" {
+			chain = "/"
+		}
+		if f.unfollowed[chain] {
+			proven = "block 0123abcd of " + chain + " fetched from 12D3KooWpeer, checked against its header"
+		}
+		ex.Writes = append(ex.Writes, node.ExploreWrite{Key: v.Key, Chain: chain, Height: v.Height, Size: v.Size, Writer: v.Writer,
+			Proven: proven})
 		if strings.Contains(v.Value, "function transform") {
-			ex.Transforms = append(ex.Transforms, node.ExploreTransform{Key: v.Key, Chain: "/", Height: v.Height,
-				Description: node.Describe([]byte(v.Value))})
+			ex.Transforms = append(ex.Transforms, node.ExploreTransform{Key: v.Key, Chain: chain, Height: v.Height,
+				Description: node.Describe([]byte(v.Value)), Proven: proven})
 		}
 	}
 	bounties := f.bounties
@@ -35,7 +43,7 @@ func (f *fakeAPI) Explore(ctx context.Context, o node.ExploreOptions) (*node.Exp
 	sort.Slice(ex.Transforms, func(i, j int) bool { return ex.Transforms[i].Key < ex.Transforms[j].Key })
 	for _, b := range bounties {
 		if b.State == "open" {
-			ex.Bounties = append(ex.Bounties, b)
+			ex.Bounties = append(ex.Bounties, node.ExploreBounty{BountyInfo: b, Proven: "root state"})
 		}
 	}
 	return ex, nil

@@ -44,6 +44,8 @@ type Phase uint8
 
 // Phases, in order; a round ends Done or Failed, and a failed signing
 // starts a Blame round (a new round whose BlameOf names the failed one).
+// RoundInfo shows a blame round's input registration as Blame; a round is
+// Announced only in the instant before input registration opens.
 const (
 	Announced Phase = iota
 	InputRegistration
@@ -196,7 +198,7 @@ var (
 	ErrNoOpenRound   = errors.New("tumbler: no open round takes this amount: wait for one, or coordinate one with `bitverse tumbler coordinate`")
 	ErrNoBatch       = errors.New("tumbler: the round has no batch yet")
 	ErrNotIn         = errors.New("tumbler: this node has no registration in that round")
-	ErrNoTumbler     = errors.New("this node runs no tumbler: start it with --tumbler")
+	ErrNoTumbler     = errors.New("this node runs no tumbler: start it without --no-tumbler")
 	ErrBanned        = errors.New("tumbler: this input is banned for a while (it registered and did not sign)")
 	ErrCheckFailed   = errors.New("tumbler: the batch failed a check; it will not be signed")
 	ErrNotSignable   = errors.New("tumbler: the round is not signing")

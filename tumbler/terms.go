@@ -39,7 +39,12 @@ func LargestDenomination(amount, fee uint64) uint64 {
 // Defaults of a round's terms, in root blocks (deadlines are heights so
 // every party reads them off the same chain).
 const (
-	DefaultMin           = 2
+	DefaultMin = 2
+	// DefaultTxFee per input covers the minimum fee of the tumble
+	// transaction (about 130 bytes per input: its entry, its output and
+	// a change output) at 10 base units a byte, with room for the
+	// envelope in small rounds.
+	DefaultTxFee         = 4000
 	DefaultMax           = 50
 	MaxParticipants      = wire.MaxTumbleInputs
 	DefaultInputBlocks   = 30 // input registration stays open this long (longer while under Min)

@@ -133,6 +133,7 @@ var checks = map[string]func(string) error{
 	},
 	"node.bootstrap": p2p.CheckPeerAddr,
 	"node.rpc":       checkHostPort,
+	"node.metrics":   checkHostPortOrEmpty,
 	"tui.rpc":        checkHostPortOrEmpty,
 	"rpc-addr":       checkHostPortOrEmpty,
 	"node.follow":    checkFollow,
@@ -214,7 +215,7 @@ func applySettings(fs *pflag.FlagSet, section string, vals map[string]config.Val
 		s := setting{key: k, flag: f, from: fromDefault}
 		if f.Changed {
 			s.from = fromFlag
-		} else if env, ok := os.LookupEnv(k.EnvName()); ok {
+		} else if env := os.Getenv(k.EnvName()); env != "" { // empty is unset
 			if err := setFromEnv(k, f, env); err != nil {
 				return out, err
 			}

@@ -21,8 +21,12 @@ knows nothing yet: keyspaces (newest, and most written lately, with the first
 comment line of their access script), the newest writes on every chain the
 node stores, transforms (keys whose value declares function transform), open
 bounties and the branches with the most writes. Writes, transforms and
-branches come from the newest blocks of each stored chain; keyspaces and
-bounties from the root's state, which every node holds.
+branches come from the newest blocks of each chain: of a chain the node
+stores, its own blocks; of a chain it keeps as headers only, blocks fetched
+from peers and checked against the headers it verified (a peer that sends a
+block not matching its header is banned; fetched blocks are cached).
+Keyspaces and bounties come from the root's state, which every node holds.
+Every entry says where it was proven (JSON field "proven").
 
 Examples:
   bitverse explore
@@ -53,7 +57,11 @@ func printExplore(o io.Writer, ex *node.Explore) {
 		}
 		return n > 0
 	}
-	fmt.Fprintf(o, "root at height %d; writes read from the newest %d blocks of each stored chain\n", ex.Height, ex.Window)
+	fmt.Fprintf(o, "root at height %d; writes read from the newest %d blocks with writes among the newest %d of each chain\n", ex.Height, ex.Window, ex.Scan)
+	if f := ex.Fetch; f.Fetched+f.Cached+f.Failed+f.Skipped > 0 {
+		fmt.Fprintf(o, "blocks of headers-only chains: %d fetched from peers (%d bytes), %d cached, %d failed, %d left out\n",
+			f.Fetched, f.Bytes, f.Cached, f.Failed, f.Skipped)
+	}
 	if section("KEYSPACES (newest first)", len(ex.Keyspaces), "none yet: buy one with bitverse keyspace buy NAME") {
 		for _, k := range ex.Keyspaces {
 			fmt.Fprintf(o, "  %s\tbought at %d\t%s\n", k.Name, k.Height, k.Description)
@@ -66,12 +74,12 @@ func printExplore(o io.Writer, ex *node.Explore) {
 	}
 	if section("RECENT WRITES", len(ex.Writes), "none in the newest blocks") {
 		for _, w := range ex.Writes {
-			fmt.Fprintf(o, "  %s\tchain %s\theight %d\t%d bytes\n", w.Key, w.Chain, w.Height, w.Size)
+			fmt.Fprintf(o, "  %s\tchain %s\theight %d\t%d bytes\t%s\n", w.Key, w.Chain, w.Height, w.Size, w.Proven)
 		}
 	}
 	if section("TRANSFORMS", len(ex.Transforms), "none in the newest blocks") {
 		for _, t := range ex.Transforms {
-			fmt.Fprintf(o, "  %s\tchain %s\theight %d\t%s\n", t.Key, t.Chain, t.Height, t.Description)
+			fmt.Fprintf(o, "  %s\tchain %s\theight %d\t%s\t%s\n", t.Key, t.Chain, t.Height, t.Description, t.Proven)
 		}
 	}
 	if section("OPEN BOUNTIES", len(ex.Bounties), "none open") {
@@ -92,9 +100,13 @@ func findCmd() *cobra.Command {
 		Use:   "find TEXT",
 		Short: "Find keys, keyspaces and transforms by prefix or text",
 		Long: `Matches TEXT against keyspace names, the key names of every chain this
-node stores and the descriptions of transforms, prefix matches first. Each
-result says where it was proven: the chain whose validated state holds it
-and the block that wrote it.
+node stores, the keys recently written on the chains it keeps as headers
+only (from blocks fetched from peers and checked against their headers) and
+the descriptions of transforms, prefix matches first. Each result says
+where it was proven: the chain and block that wrote it, and how this node
+knows ("stored": its own validated state; "root state at height N"; or the
+peer a block was fetched from, checked against the header this node
+verified).
 
 Examples:
   bitverse find gallery
@@ -117,9 +129,9 @@ Examples:
 					fmt.Fprintf(o, "nothing matches %q; see what exists with: bitverse explore\n", args[0])
 					return
 				}
-				fmt.Fprintln(o, "KIND\tNAME\tMATCH\tPROVEN ON\tDESCRIPTION")
+				fmt.Fprintln(o, "KIND\tNAME\tMATCH\tCHAIN AT\tPROVEN\tDESCRIPTION")
 				for _, r := range list {
-					fmt.Fprintf(o, "%s\t%s\t%s\tchain %s at %d\t%s\n", r.Kind, r.Name, r.Match, r.Chain, r.Height, r.Description)
+					fmt.Fprintf(o, "%s\t%s\t%s\tchain %s at %d\t%s\t%s\n", r.Kind, r.Name, r.Match, r.Chain, r.Height, r.Proven, r.Description)
 				}
 			})
 		},

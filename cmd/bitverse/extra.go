@@ -16,6 +16,7 @@ func extraCommands() []*cobra.Command {
 	cs = append(cs, exploreCommands()...)
 	cs = append(cs, configCmd())
 	cs = append(cs, poolCommands(), tokenCommands())
+	cs = append(cs, tumblerCmd())
 	addBountyAccept(cs)
 	return cs
 }

@@ -90,3 +90,27 @@ func TestDevnetNodesListenOnLoopback(t *testing.T) {
 		}
 	}
 }
+
+// TestNodeNetworkConfigByDefault: `node` with no flags listens publicly,
+// looks for peers on the LAN (mDNS) and dials the network's seed list;
+// --no-mdns and --bootstrap do what they say.
+func TestNodeNetworkConfigByDefault(t *testing.T) {
+	c := nodeCmd()
+	if err := c.ParseFlags(nil); err != nil {
+		t.Fatal(err)
+	}
+	var f nodeFlags
+	f.noMDNS, _ = c.Flags().GetBool("no-mdns")
+	pc, err := p2pConfig(f, wire.Devnet, t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pc.DisableMDNS || pc.DisableDHT || !slices.Equal(pc.Listen, p2p.PublicListen(27480)) || !slices.Equal(pc.Bootstrap, p2p.Seeds(wire.Devnet)) {
+		t.Fatalf("default network config: %+v", pc)
+	}
+	const a = "/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWGzBkvZDbMmRLCnxS3MUKVS7gtM8KRyBK4ZB4XyBLCAbv"
+	pc, err = p2pConfig(nodeFlags{noMDNS: true, loopback: true, bootstrap: []string{a, a}}, wire.Devnet, t.TempDir(), nil)
+	if err != nil || !pc.DisableMDNS || !slices.Equal(pc.Bootstrap, []string{a}) || !slices.Equal(pc.Listen, p2p.DefaultListen) {
+		t.Fatalf("--no-mdns --loopback --bootstrap: %+v, %v", pc, err)
+	}
+}

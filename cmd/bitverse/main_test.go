@@ -32,8 +32,15 @@ func TestMain(m *testing.M) {
 	}
 	// Every process the tests start from this binary is bitverse.
 	os.Setenv(runAsBinaryEnv, "1")
-	// ... and reads no operator's configuration file or variables: an
-	// empty config home of its own (tests that want a file write one).
+	if raceEnabled {
+		if err := buildPlainBinary(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+	}
+	// They read no operator's configuration file or variables: an empty
+	// config home of their own (tests that want a file write one). Set
+	// after the go command above ran: it keeps its own settings there.
 	cfgHome, err := os.MkdirTemp("", "bitverse-config")
 	if err != nil {
 		panic(err)
@@ -42,12 +49,6 @@ func TestMain(m *testing.M) {
 	os.Unsetenv(configEnv)
 	for _, k := range configSchema() {
 		os.Unsetenv(k.EnvName())
-	}
-	if raceEnabled {
-		if err := buildPlainBinary(); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(2)
-		}
 	}
 	code := m.Run()
 	os.RemoveAll(cfgHome)

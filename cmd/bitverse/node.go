@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/daemon"
@@ -16,6 +17,7 @@ import (
 	"github.com/bitverse/bitverse/node/p2p"
 	"github.com/bitverse/bitverse/node/pool"
 	"github.com/bitverse/bitverse/node/wire"
+	"github.com/bitverse/bitverse/tumbler"
 	"github.com/spf13/cobra"
 )
 
@@ -30,6 +32,7 @@ type nodeFlags struct {
 	noMDNS    bool
 	logLevel  string
 	follow    string
+	metrics   string // Prometheus metrics address ("": none)
 
 	// Market: serve compute with a wallet account as the serve identity.
 	serve        bool
@@ -42,6 +45,13 @@ type nodeFlags struct {
 	// lateMarket: no market at start; the TUI starts one with its
 	// wallet's key once the wallet is unlocked.
 	lateMarket bool
+
+	// Tumbler: noTumbler turns the tumbler off; tumblerCoordinate keeps
+	// a round of tumblerDenomination open.
+	noTumbler           bool
+	tumblerCoordinate   bool
+	tumblerDenomination string
+	tumblerOutputDelay  time.Duration
 }
 
 func nodeCmd() *cobra.Command {
@@ -74,6 +84,7 @@ bitverse tree.`,
 	fl.BoolVar(&f.noMDNS, "no-mdns", false, "do not look for peers on the local network")
 	fl.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	addFollow(c, &f.follow)
+	fl.StringVar(&f.metrics, "metrics", "", "serve Prometheus metrics at host:port, GET /metrics (e.g. 127.0.0.1:9480; port 0 picks one)")
 	fl.BoolVar(&f.serve, "serve", false, "serve compute: answer requests with offers, accept bounties and earn (unlocks the wallet: $BITVERSE_PASSPHRASE or a prompt)")
 	fl.BoolVar(&f.relay, "relay", false, "relay compute (with --serve): when the serve identity is drawn into a bounty's lineup, recompute and countersign (register it first: bitverse relay register)")
 	fl.BoolVar(&f.pools, "pools", false, "serve availability pools: answer the serve identity's pool challenges each epoch and serve token redemptions (unlocks the wallet)")
@@ -81,6 +92,11 @@ bitverse tree.`,
 	fl.Uint64Var(&f.prices.PerFuel, "price-per-fuel", market.DefaultPrices.PerFuel, "serving price in base units per 1000 fuel")
 	fl.Uint64Var(&f.prices.PerByte, "price-per-byte", market.DefaultPrices.PerByte, "serving price in base units per 1000 bytes of result")
 	fl.Uint64Var(&f.prices.Min, "price-min", market.DefaultPrices.Min, "minimum price of a job in base units")
+	fl.BoolVar(&f.noTumbler, "no-tumbler", false, "do not run the tumbler (no `bitverse tumbler` commands on this node)")
+	fl.BoolVar(&f.tumblerCoordinate, "tumbler-coordinate", false, "coordinate tumbler rounds: keep one open at all times")
+	fl.StringVar(&f.tumblerDenomination, "tumbler-denomination", "0.01", "denomination of the rounds --tumbler-coordinate opens (BVS)")
+	fl.DurationVar(&f.tumblerOutputDelay, "tumbler-output-delay", 0, "most a participant waits, at random, before registering its output (default 10s)")
+	fl.MarkHidden("tumbler-output-delay") // shorter only for tests and devnets: the delay hides the output's timing
 	return c
 }
 
@@ -194,6 +210,17 @@ func resolveListen(net wire.Network, listen []string, loopback bool) ([]string, 
 	return addrs, nil
 }
 
+// p2pConfig is the network configuration the flags resolve to: where to
+// listen, whom to dial first, mDNS.
+func p2pConfig(f nodeFlags, net wire.Network, dir string, log *slog.Logger) (*p2p.Config, error) {
+	listen, err := resolveListen(net, f.listen, f.loopback)
+	if err != nil {
+		return nil, err
+	}
+	return &p2p.Config{DataDir: dir, Listen: listen, Bootstrap: bootstrapPeers(net, f.bootstrap), DisableMDNS: f.noMDNS, Log: log,
+		TrustLoopback: net == wire.Devnet}, nil
+}
+
 // bootstrapPeers are the peers a node dials first and seeds its DHT
 // from: the network's seed list (p2p.Seeds), then those given, without
 // repeats.
@@ -233,7 +260,7 @@ func startEmbedded(f nodeFlags, log *slog.Logger) (*daemon.Daemon, error) {
 	if err != nil {
 		return nil, err
 	}
-	listen, err := resolveListen(p.Net, f.listen, f.loopback)
+	pc, err := p2pConfig(f, p.Net, dir, log)
 	if err != nil {
 		return nil, err
 	}
@@ -243,16 +270,24 @@ func startEmbedded(f nodeFlags, log *slog.Logger) (*daemon.Daemon, error) {
 			return nil, err
 		}
 	}
-	pc, err := poolConfig(f, mc)
+	poolc, err := poolConfig(f, mc)
 	if err != nil {
 		return nil, err
 	}
 	d, err := daemon.New(daemon.Config{DataDir: dir, Params: p, Log: log, MineTo: mineTo,
-		MinerWorkers: f.workers, Follow: follow, RPC: f.rpc, Market: mc, Pools: pc,
-		P2P: &p2p.Config{DataDir: dir, Listen: listen, Bootstrap: bootstrapPeers(p.Net, f.bootstrap), DisableMDNS: f.noMDNS, Log: log,
-			TrustLoopback: p.Net == wire.Devnet}})
+		MinerWorkers: f.workers, Follow: follow, RPC: f.rpc, Market: mc, Pools: poolc, Metrics: f.metrics,
+		P2P: pc})
 	if err != nil {
 		return nil, err
+	}
+	if !f.noTumbler {
+		tc := tumbler.Config{Coordinate: f.tumblerCoordinate, OutputDelay: f.tumblerOutputDelay}
+		if tc.Default.Denomination, err = wire.ParseAmount(f.tumblerDenomination); err != nil || !tumbler.IsDenomination(tc.Default.Denomination) {
+			return nil, fmt.Errorf("--tumbler-denomination %s: use 1, 2 or 5 × a power of ten BVS, e.g. 0.01", f.tumblerDenomination)
+		}
+		if err := d.RegisterTumbler(tc); err != nil {
+			return nil, err
+		}
 	}
 	if err := d.Start(); err != nil {
 		return nil, err

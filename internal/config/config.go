@@ -148,43 +148,32 @@ func Parse(name string, data []byte, schema []Key) (map[string]Value, error) {
 	for _, mk := range md.Keys() {
 		path := mk.String()
 		line := lines[path]
-		switch len(mk) {
-		case 1:
-			if _, ok := known[path]; ok || sections[path] {
-				break
+		bad := func(msg string) { errs = append(errs, &Error{File: name, Line: line, Key: path, Msg: msg}) }
+		switch {
+		case len(mk) == 1 && sections[path]:
+			if _, ok := doc[path].(map[string]any); !ok {
+				bad("must be a table: [" + path + "]")
 			}
-			errs = append(errs, &Error{File: name, Line: line, Key: path, Msg: "unknown key" + suggest(path, known)})
 			continue
-		case 2:
-			if !sections[mk[0]] {
-				continue // reported at its parent
-			}
-		default:
-			continue // inside a key already reported (a table where a value belongs)
+		case len(mk) > 2 || len(mk) == 2 && !sections[mk[0]]:
+			continue // inside a key reported already
 		}
 		k, ok := known[path]
 		if !ok {
-			if len(mk) == 2 {
-				errs = append(errs, &Error{File: name, Line: line, Key: path, Msg: "unknown key" + suggest(path, known)})
-			}
+			bad("unknown key" + suggest(path, known))
 			continue
 		}
-		var raw any = doc[mk[0]]
+		raw := doc[mk[0]]
 		if len(mk) == 2 {
 			tbl, ok := raw.(map[string]any)
 			if !ok {
-				continue
+				continue // its table is reported
 			}
 			raw = tbl[mk[1]]
-		} else if sections[path] {
-			if _, ok := raw.(map[string]any); !ok {
-				errs = append(errs, &Error{File: name, Line: line, Key: path, Msg: "must be a table ([" + path + "])"})
-			}
-			continue
 		}
 		v, msg := convert(k, raw)
 		if msg != "" {
-			errs = append(errs, &Error{File: name, Line: line, Key: path, Msg: msg})
+			bad(msg)
 			continue
 		}
 		v.Line = line
@@ -303,7 +292,7 @@ func distance(a, b string) int {
 }
 
 var (
-	tableRe = regexp.MustCompile(`^\s*\[\s*([A-Za-z0-9_.\-" ]+?)\s*\]`)
+	tableRe = regexp.MustCompile(`^\s*\[\[?\s*([A-Za-z0-9_.\-" ]+?)\s*\]`)
 	keyRe   = regexp.MustCompile(`^\s*([A-Za-z0-9_\-."]+?)\s*=`)
 )
 
@@ -317,7 +306,7 @@ func keyLines(data []byte) map[string]int {
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for n := 1; sc.Scan(); n++ {
 		line := sc.Text()
-		if m := tableRe.FindStringSubmatch(line); m != nil && !strings.HasPrefix(strings.TrimSpace(line), "[[") {
+		if m := tableRe.FindStringSubmatch(line); m != nil {
 			table = unquote(m[1])
 			if _, ok := out[table]; !ok {
 				out[table] = n

@@ -76,6 +76,8 @@ func TestParseRefusesWithFileLineAndKey(t *testing.T) {
 		{"value the check refuses", "network = \"moonnet\"\n", 1, "network", "unknown network moonnet"},
 		{"a table where a value belongs", "[node.mine]\nx = 1\n", 1, "node.mine", "not a table"},
 		{"syntax", "[node]\nmine = \n", 2, "", "TOML syntax"},
+		{"an array of tables", "[[node]]\nmine = true\n", 1, "node", "must be a table: [node]"},
+		{"a section as a value", "node = 1\n", 1, "node", "must be a table"},
 	}
 	for _, c := range cases {
 		_, err := Parse("/etc/c.toml", []byte(c.data), testSchema)

@@ -501,9 +501,10 @@ func (c *Chain) processOrphans(parent wire.Hash) {
 			id := h.id
 			if _, err := c.processLocked(h.b, h.source); err != nil && !errors.Is(err, ErrKnown) {
 				c.log.Info("orphan rejected", "block", id.Short(), "err", err)
-				continue
 			}
-			queue = append(queue, id)
+			if _, stored := c.index[id]; stored { // stored invalid too: its children follow
+				queue = append(queue, id)
+			}
 		}
 	}
 }

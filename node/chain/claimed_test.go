@@ -231,3 +231,39 @@ func TestBranchBlockRefusedWholeAndClaimedAlike(t *testing.T) {
 		t.Fatalf("an orphan claimed block: %v", err)
 	}
 }
+
+// A block held for its parent is stored when the parent is, even if the
+// parent is a body-invalid branch block (stored invalid): it is stored
+// invalid in turn, as it would be had it come second, so the order blocks
+// arrive in does not change which headers a node knows.
+func TestHeldChildOfBodyInvalidBlockStored(t *testing.T) {
+	pr, _, _ := claimedPair(t)
+	zero := wire.ChainID{Depth: 1}
+	x := pr.bodyInvalid(func(b *wire.Block) { b.Txs = append(b.Txs, b.Txs[1]) })
+	// A child of x with a valid header: its bits and time follow x.
+	y := copyBlock(x)
+	y.Txs = y.Txs[:1]
+	y.Txs[0] = wire.NewTx(zero, wire.Coinbase{To: pr.branchMiner.PubKey()}, x.Header.Height+1, 0)
+	y.Header.Prev, y.Header.Height, y.Header.Time = x.ID(), x.Header.Height+1, x.Header.Time+1
+	// Its bits, from the headers-only node, which takes x first.
+	if _, err := pr.light.ProcessBlock(copyBlock(x)); consensus.CodeOf(err) != consensus.ErrDuplicateTx {
+		t.Fatalf("the headers-only node on x whole: %v", err)
+	}
+	lc := pr.light.Chain(zero)
+	y.Header.Bits = lc.nextBits(lc.index[x.ID()])
+	y = reseal(y)
+	if _, err := pr.f.ProcessBlock(y); !errors.Is(err, ErrOrphan) {
+		t.Fatalf("the child first: %v, want held", err)
+	}
+	if _, err := pr.f.ProcessBlock(x); consensus.CodeOf(err) != consensus.ErrDuplicateTx {
+		t.Fatalf("the body-invalid parent: %v", err)
+	}
+	for _, b := range []*wire.Block{x, y} {
+		if c := pr.f.Chain(zero); !c.HasBlock(b.ID()) || c.Orphans() != 0 {
+			t.Fatalf("block at height %d: known %v, %d orphans held", b.Header.Height, c.HasBlock(b.ID()), c.Orphans())
+		}
+	}
+	if _, err := pr.f.ProcessBlock(copyBlock(y)); consensus.CodeOf(err) != consensus.ErrInvalidAncestor {
+		t.Fatalf("the child again: %v, want it known invalid", err)
+	}
+}

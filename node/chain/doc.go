@@ -30,6 +30,15 @@
 // and its good prefix connected again, so what commits is always a state
 // after some block.
 //
+// In a forest (forest.go), whether a branch block is stored depends only
+// on what a node keeping the branch as headers only can check: its header
+// and a coinbase proven first under its tx root (Claimed, claimed.go). A
+// branch block whose body breaks a stateless rule is stored marked
+// invalid, like one built on an invalid block, so root checkpoints, which
+// name stored branch headers, are judged alike by every follow set.
+// ProcessClaimed stores blocks of headers-only chains from that claimed
+// form alone, as sync fetches them.
+//
 // Chain is safe for concurrent use; one mutex serialises changes to the
 // index and the tip, while reads go straight to bbolt.
 //

@@ -101,7 +101,9 @@ func (f *Forest) ProcessBlockFrom(b *wire.Block, source string) (Result, error) 
 		return SideChain, consensus.Rule(consensus.ErrWrongChain, "this node does not track chain %s", b.Header.Chain)
 	}
 	res, err := c.processLocked(b, source)
-	if err == nil && res != Orphan {
+	if _, stored := c.index[b.ID()]; stored {
+		// Also when it is stored invalid (a branch block): its held
+		// children are stored invalid in turn, as if they came after it.
 		c.processOrphans(b.ID())
 	}
 	f.releaseLocked()
@@ -498,6 +500,20 @@ func encodeClaim(amount uint64, to wire.PubKey) []byte {
 	w.U64(amount)
 	w.Fixed(to[:])
 	return w.Bytes()
+}
+
+// Claim is what the coinbase of known block id claims (amount and miner),
+// recorded for every branch block the chain took, headers only too. A
+// branch coinbase claims exactly its block's fees, so a claim of 0 says
+// the block holds no write: discovery skips fetching such blocks.
+func (c *Chain) Claim(id wire.Hash) (uint64, wire.PubKey, error) {
+	c.mu.RLock()
+	n := c.index[id]
+	c.mu.RUnlock()
+	if n == nil {
+		return 0, wire.PubKey{}, fmt.Errorf("%w: block %s", ErrNotFound, id.Short())
+	}
+	return c.claim(n)
 }
 
 // claim returns what n's coinbase claims.

@@ -15,11 +15,13 @@ import (
 	"github.com/bitverse/bitverse/node/blob"
 	"github.com/bitverse/bitverse/node/consensus"
 	"github.com/bitverse/bitverse/node/market"
+	"github.com/bitverse/bitverse/node/metrics"
 	"github.com/bitverse/bitverse/node/p2p"
 	"github.com/bitverse/bitverse/node/pool"
 	"github.com/bitverse/bitverse/node/rpc"
 	"github.com/bitverse/bitverse/node/script"
 	"github.com/bitverse/bitverse/node/wire"
+	"github.com/bitverse/bitverse/tumbler"
 )
 
 // Config configures a Daemon. The zero value with a DataDir runs a devnet
@@ -52,6 +54,9 @@ type Config struct {
 	// Pools runs the availability-pool service with this serve identity,
 	// started after the market (nil: none).
 	Pools *pool.Config
+	// Metrics serves Prometheus metrics at this address (host:port, port
+	// 0 picks one: Daemon.Metrics().Addr()); "" serves none.
+	Metrics string
 }
 
 // Component is a service with the node's lifecycle, registered with
@@ -96,6 +101,9 @@ type Daemon struct {
 	rpc     *rpc.Server
 	market  *market.Service
 	pools   *pool.Service
+	mu2     sync.Mutex // guards the parts components set (tumbler)
+	tumbler *tumbler.Service
+	metrics *metrics.Metrics
 	served  chan struct{} // closed when the local API's Serve returns
 }
 
@@ -152,6 +160,11 @@ func (d *Daemon) Start() error {
 		return ErrStopped
 	}
 	d.state.Store(stateStarted)
+	if d.cfg.Metrics != "" {
+		// Made first: the script runner and the host's view of the node
+		// are wrapped to count verdicts and time blocks.
+		d.metrics = metrics.New()
+	}
 	steps := []struct {
 		name string
 		run  func() (func() error, error)
@@ -163,6 +176,7 @@ func (d *Daemon) Start() error {
 		{"the local API", d.startRPC},
 		{"the market", d.startMarket},
 		{"the pool service", d.startPools},
+		{"the metrics server", d.startMetrics},
 	}
 	for _, c := range d.comps {
 		steps = append(steps, struct {
@@ -228,6 +242,9 @@ func (d *Daemon) startNode() (func() error, error) {
 	var runner script.Runner // nil: in process
 	if d.scripts != nil {
 		runner = d.scripts
+		if d.metrics != nil {
+			runner = d.metrics.Runner(d.scripts)
+		}
 	}
 	n, err := node.Open(node.Config{DataDir: d.cfg.DataDir, Params: d.cfg.Params, Log: d.cfg.Log,
 		MineTo: d.cfg.MineTo, MinerWorkers: d.cfg.MinerWorkers, Now: d.cfg.Now,
@@ -253,7 +270,11 @@ func (d *Daemon) startNetwork() (func() error, error) {
 	// The host reports to the node's Status; the node asks the host for
 	// reads of headers-only chains and for peers per chain.
 	cfg.OnPeers, cfg.OnSync = d.node.SetPeerCount, d.node.SetSync
-	h, err := p2p.New(cfg, d.node)
+	var pn p2p.Node = d.node
+	if d.metrics != nil {
+		pn = d.metrics.Blocks(d.node)
+	}
+	h, err := p2p.New(cfg, pn)
 	if err != nil {
 		return nil, err
 	}
@@ -309,6 +330,20 @@ func (d *Daemon) startRPC() (func() error, error) {
 		return err
 	}, nil
 }
+
+func (d *Daemon) startMetrics() (func() error, error) {
+	if d.metrics == nil {
+		return nil, nil
+	}
+	if err := d.metrics.Serve(d.cfg.Metrics, metrics.Sources{Node: d.node, Host: d.host, Now: d.cfg.Now}, d.cfg.Log); err != nil {
+		return nil, err
+	}
+	d.cfg.Log.Info("serving metrics", "addr", d.metrics.Addr().String())
+	return d.metrics.Close, nil
+}
+
+// Metrics returns the metrics server (nil without Config.Metrics).
+func (d *Daemon) Metrics() *metrics.Metrics { return d.metrics }
 
 // Node returns the node (nil before Start).
 func (d *Daemon) Node() *node.Node { return d.node }

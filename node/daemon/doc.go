@@ -29,6 +29,10 @@
 //     the address file.
 //   - components: services registered with Register (market, tumbler,
 //     pools…), started last and stopped first.
+//   - metrics (Config.Metrics): made before the node, so that the script
+//     runner and the host's view of the node are wrapped to count
+//     verdicts and time peers' blocks (package node/metrics); served after
+//     the market, read at scrape time from the node and the host.
 //
 // Start and Stop are idempotent (an atomic guard); a Daemon runs once:
 // Start after Stop (or after a failed Start) returns ErrStopped. Each part

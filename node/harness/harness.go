@@ -82,6 +82,7 @@ type options struct {
 	follow    []wire.ChainID
 	key       *wire.PrivKey
 	market    *market.Config
+	before    []func(*daemon.Daemon) error
 }
 
 // Option configures NewNode.
@@ -136,6 +137,12 @@ func Verbose() Option { return func(o *options) { o.verbose = true } }
 // Daemon.Market()); with cfg.Serve and no cfg.Key, the node's own key is
 // its serve identity.
 func WithMarket(cfg market.Config) Option { return func(o *options) { o.market = &cfg } }
+
+// BeforeStart runs f on the node's daemon before it starts (each time it
+// starts): it registers components, such as the tumbler.
+func BeforeStart(f func(*daemon.Daemon) error) Option {
+	return func(o *options) { o.before = append(o.before, f) }
+}
 
 // KeyFor returns the deterministic key of the node called name.
 func KeyFor(name string) wire.PrivKey {
@@ -235,6 +242,11 @@ func (n *Node) open() error {
 	d, err := daemon.New(cfg)
 	if err != nil {
 		return err
+	}
+	for _, f := range n.opts.before {
+		if err := f(d); err != nil {
+			return err
+		}
 	}
 	if err := d.Start(); err != nil {
 		return err
@@ -383,7 +395,9 @@ func (h *Harness) dial(a, b *Node) {
 // tryDial connects a to b and waits until they have exchanged status and
 // gossip subscriptions.
 func (h *Harness) tryDial(a, b *Node) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	// A generous cap, as in Junk.Connect: with the load average at 20 on
+	// two cores, 10 s was seen to run out before the status exchange.
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	if err := a.Host.LibP2P().Connect(ctx, b.AddrInfo()); err != nil {
 		return fmt.Errorf("connect %s to %s: %w", a.Name, b.Name, err)

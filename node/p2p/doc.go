@@ -11,11 +11,15 @@
 //	           │   held block ──► deps: its missing blocks, by id       │
 //	           │ announcers ◄── node.OnAccepted (locally accepted)      │
 //	/status/2 ─┤ tips of peers, per stored chain ──► syncer.poke        │
-//	/sync/2  ──┤ server: GetHeaders, GetBlocks (per chain), PushTxs     │
+//	/sync/2  ──┤ server: GetHeaders, GetBlocks, GetClaims (per chain),  │
+//	           │         PushTxs                                        │
 //	           │ syncer: a pass over the chains, root first; per chain  │
 //	           │         headers from ≤3 peers, bodies from all, in     │
 //	           │         order into node.SubmitRunFrom (runs, one write │
-//	           │         transaction each); Config.OnSync               │
+//	           │         transaction each) — for a headers-only chain,  │
+//	           │         claims (coinbase + Merkle branch) instead of   │
+//	           │         bodies, into Forest.ProcessClaimed (claims.go);│
+//	           │         Config.OnSync                                  │
 //	/proof/1 ──┤ server: node.ProveKey · GetVerified: providers one at  │
 //	           │ a time, answers checked against node.TrustedHeader     │
 //	DHT, mDNS,─┤ maintain: status refresh, redial, discovery, chains    │
@@ -40,7 +44,8 @@
 // §14): one gossip topic for blocks and one for transactions (each names
 // its chain); a status lists the branch chains its sender stores in full
 // with their tips; sync requests name a chain. A node syncs every chain of
-// its forest, headers-only ones too (from full peers), root first, since a
+// its forest, headers-only ones too (from full peers, by headers and each
+// block's coinbase with its Merkle branch, never bodies), root first, since a
 // branch block needs its anchor on the parent chain and a root checkpoint
 // the branch blocks it names. A block held for such a missing block
 // (chain.ErrOrphan) is not its sender's fault: the node asks the sender
@@ -125,7 +130,7 @@
 // ErrBadAddr and ErrBadPeerID for unusable input (AddPeer, Ban, listen
 // addresses), ErrBanned when AddPeer names a banned peer, ErrSelf, ErrClosed.
 // Stream clients (GetHeaders, GetBlocks, GetChainHeaders, GetChainBlocks,
-// PushTxs, ExchangeStatus) return
+// GetChainClaims, PushTxs, ExchangeStatus) return
 // ErrProtocol (with ErrFrameTooLarge for oversized frames) when the peer
 // broke the protocol — the host bans it — ErrRateLimited or ErrRemote when
 // the peer refused, ErrWrongNetwork for a peer of another network, and

@@ -73,3 +73,55 @@ func ServeSyncLies(h host.Host, net wire.Network, genesis wire.Hash, height uint
 		}
 	})
 }
+
+// ServeBlockLies makes h, a bare libp2p host, pass for honest: it answers
+// the status protocol with src's status (so it claims to store what src
+// stores) and the sync protocol's block requests with src's blocks turned
+// into lies by lie (nil: it does not have the block). Header requests get
+// no headers. A test double for a peer that serves bodies not matching
+// their headers.
+func ServeBlockLies(h host.Host, src *Host, lie func(b *wire.Block) *wire.Block) {
+	h.SetStreamHandler(ProtoStatus(src.net), func(s network.Stream) {
+		defer s.Close()
+		if _, err := readFrame(s, MaxStatusFrame); err != nil {
+			s.Reset()
+			return
+		}
+		writeFrame(s, src.ourStatus().encode())
+	})
+	h.SetStreamHandler(ProtoSync(src.net), func(s network.Stream) {
+		defer s.Close()
+		raw, err := readFrame(s, MaxRequestFrame)
+		if err != nil {
+			s.Reset()
+			return
+		}
+		q, err := decodeRequest(raw)
+		if err != nil {
+			s.Reset()
+			return
+		}
+		switch q.Type {
+		case msgGetHeaders:
+			writeFrame(s, encodeHeaders(nil))
+		case msgGetBlocks:
+			w := wire.NewWriter(8)
+			w.U8(replyOK)
+			w.Uvarint(uint64(len(q.IDs)))
+			writeFrame(s, w.Bytes())
+			for _, id := range q.IDs {
+				var b *wire.Block
+				if c := src.node.Forest().Chain(q.Chain); c != nil {
+					if honest, err := c.BlockByID(id); err == nil {
+						b = lie(honest)
+					}
+				}
+				if b == nil {
+					writeFrame(s, []byte{0})
+					continue
+				}
+				writeFrame(s, append([]byte{1}, b.Encode()...))
+			}
+		}
+	})
+}

@@ -21,7 +21,7 @@ import (
 // gossip of branch blocks, fetches of a held block's missing anchor, and
 // verified reads of branch keys.
 
-func cid(t *testing.T, s string) wire.ChainID {
+func cid(t testing.TB, s string) wire.ChainID {
 	t.Helper()
 	id, err := wire.ParseChainID(s)
 	if err != nil {
@@ -34,7 +34,7 @@ func cid(t *testing.T, s string) wire.ChainID {
 // after that chain's tip, and requires it to connect. announce submits it
 // through the node (so its host publishes it); otherwise it goes to the
 // forest directly and nobody hears of it.
-func mineOn(t *testing.T, h *harness.Harness, n *harness.Node, s string, announce bool, txs ...*wire.Tx) *wire.Block {
+func mineOn(t testing.TB, h *harness.Harness, n *harness.Node, s string, announce bool, txs ...*wire.Tx) *wire.Block {
 	t.Helper()
 	c := n.Forest().Chain(cid(t, s))
 	tip := c.Tip()
@@ -59,7 +59,7 @@ func mineOn(t *testing.T, h *harness.Harness, n *harness.Node, s string, announc
 }
 
 // account reads pk's account on chain s of n.
-func account(t *testing.T, n *harness.Node, s string, pk wire.PubKey) state.Account {
+func account(t testing.TB, n *harness.Node, s string, pk wire.PubKey) state.Account {
 	t.Helper()
 	var a state.Account
 	err := n.Forest().Chain(cid(t, s)).View(func(tx *bbolt.Tx, _ chain.TipInfo, _ state.Roots) error {
@@ -74,7 +74,7 @@ func account(t *testing.T, n *harness.Node, s string, pk wire.PubKey) state.Acco
 }
 
 // rootTx signs body from n's key on the root with the next nonce.
-func rootTx(t *testing.T, h *harness.Harness, n *harness.Node, nonceOffset uint64, body wire.Body) *wire.Tx {
+func rootTx(t testing.TB, h *harness.Harness, n *harness.Node, nonceOffset uint64, body wire.Body) *wire.Tx {
 	t.Helper()
 	tx := wire.NewTx(wire.RootChain, body, account(t, n, "/", n.Key.PubKey()).Nonce+nonceOffset, 0)
 	h.Params().SetMinFee(tx)
@@ -83,7 +83,7 @@ func rootTx(t *testing.T, h *harness.Harness, n *harness.Node, nonceOffset uint6
 }
 
 // branchPut signs a put of key (which must lie under chain s) from n's key.
-func branchPut(t *testing.T, h *harness.Harness, n *harness.Node, s, key, value string) *wire.Tx {
+func branchPut(t testing.TB, h *harness.Harness, n *harness.Node, s, key, value string) *wire.Tx {
 	t.Helper()
 	id := cid(t, s)
 	if !id.Contains(wire.KeyPath(key)) {
@@ -121,7 +121,7 @@ func tips(n *harness.Node) []string {
 }
 
 // waitSameTree waits until every node has the same tip on every chain.
-func waitSameTree(t *testing.T, timeout time.Duration, nodes ...*harness.Node) {
+func waitSameTree(t testing.TB, timeout time.Duration, nodes ...*harness.Node) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
@@ -149,7 +149,7 @@ func waitSameTree(t *testing.T, timeout time.Duration, nodes ...*harness.Node) {
 // buildTree has n fund itself, stamp credit for 0, 01 and 1, mine the
 // paths, write one key on each of those chains, and mine root blocks that
 // checkpoint them. It returns the keys written, by chain.
-func buildTree(t *testing.T, h *harness.Harness, n *harness.Node) map[string]string {
+func buildTree(t testing.TB, h *harness.Harness, n *harness.Node) map[string]string {
 	t.Helper()
 	n.Mine(int(h.Params().CoinbaseMaturity) + 2)
 	var stamps []*wire.Tx

@@ -313,4 +313,3 @@ func TestRedeemOverRealHosts(t *testing.T) {
 		t.Fatalf("report %+v", rep)
 	}
 }
-

@@ -150,6 +150,8 @@ func decodeError(eb errorBody) error {
 		base = ErrNoMarket
 	case "no_identity":
 		base = market.ErrNoIdentity
+	default:
+		base = tumblerBase(eb.Kind)
 	}
 	return &RemoteError{Kind: eb.Kind, Msg: eb.Error, base: base}
 }

@@ -40,9 +40,11 @@ type Server struct {
 	blobs node.BlobAPI // nil: no blob store
 	// market is the market service, attached once it started (SetMarket).
 	market atomic.Pointer[marketHolder]
-	token  string
-	srv    *http.Server
-	ln     net.Listener
+	// tumbler is the tumbler service, attached once it started (SetTumbler).
+	tumbler atomic.Pointer[tumblerHolder]
+	token   string
+	srv     *http.Server
+	ln      net.Listener
 }
 
 // Option adds an optional part of the API to a Server.
@@ -164,6 +166,7 @@ func (s *Server) Handler() http.Handler {
 	s.netRoutes(mux)
 	s.blobRoutes(mux)
 	s.marketRoutes(mux)
+	s.tumblerRoutes(mux)
 	keyspaceRoutes(mux, api)
 	bountyRoutes(mux, api)
 	relayRoutes(mux, api)
@@ -240,6 +243,9 @@ func route[P, R any](mux *http.ServeMux, name string, fn func(context.Context, P
 }
 
 func classify(err error) (int, string, int) {
+	if status, kind, ok := classifyTumbler(err); ok {
+		return status, kind, 0
+	}
 	switch {
 	case errors.Is(err, node.ErrNotFound):
 		return http.StatusNotFound, "not_found", 0

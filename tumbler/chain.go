@@ -1,0 +1,57 @@
+package tumbler
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/bitverse/bitverse/node"
+	"github.com/bitverse/bitverse/node/wire"
+)
+
+// Chain is what the service reads and writes on the root chain.
+type Chain interface {
+	Height(ctx context.Context) (uint64, error)
+	// Account is a key's spendable balance (pending spends deducted) and
+	// its next nonce (pending transactions counted).
+	Account(ctx context.Context, key wire.PubKey) (spendable, nextNonce uint64, err error)
+	// Submit hands a signed transaction to the node; one it already has
+	// is not an error.
+	Submit(ctx context.Context, tx *wire.Tx) error
+}
+
+// NodeChain implements Chain over a node's face API (*node.Node or the
+// local API client).
+func NodeChain(n node.API, net wire.Network) Chain { return nodeChain{n, net} }
+
+type nodeChain struct {
+	n   node.API
+	net wire.Network
+}
+
+func (c nodeChain) Height(ctx context.Context) (uint64, error) {
+	st, err := c.n.Status(ctx)
+	return st.Height, err
+}
+
+func (c nodeChain) Account(ctx context.Context, key wire.PubKey) (uint64, uint64, error) {
+	a, err := c.n.Account(ctx, wire.EncodeAddress(c.net, key))
+	if err != nil {
+		return 0, 0, err
+	}
+	spendable := uint64(0)
+	if a.Balance > a.Spending {
+		spendable = a.Balance - a.Spending
+	}
+	return spendable, a.NextNonce, nil
+}
+
+func (c nodeChain) Submit(ctx context.Context, tx *wire.Tx) error {
+	_, err := c.n.SubmitTx(ctx, tx.Encode())
+	if err != nil && (strings.Contains(err.Error(), "already") || errors.Is(err, errKnownTx)) {
+		return nil
+	}
+	return err
+}
+
+var errKnownTx = errors.New("transaction is already known")
