@@ -213,3 +213,10 @@ func (c *Chain) connectHeaders(path []*blockNode) error {
 	}
 	return nil
 }
+
+// CheckClaimed applies to cl, a claimed block of c, the rules that need no
+// other block (the header's own, and the coinbase proven first under the
+// tx root): what a node checks before it relays a claim.
+func (c *Chain) CheckClaimed(cl *Claimed) error {
+	return checkClaimed(c.p, c.id, cl, c.cfg.Now())
+}

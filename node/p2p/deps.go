@@ -108,6 +108,9 @@ func (d *depFetcher) fetch(b *wire.Block, p peer.ID, depth int) {
 // turn, what it waits for is fetched next.
 func (d *depFetcher) get(m dep, p peer.ID, depth int) error {
 	x := d.x
+	if c := x.node.Forest().Chain(m.chain); c != nil && c.HeadersOnly() {
+		return d.getClaimed(c, m.id, p)
+	}
 	ctx, cancel := context.WithTimeout(x.ctx, fetchTimeout)
 	defer cancel()
 	blocks, err := x.GetChainBlocks(ctx, p, m.chain, []wire.Hash{m.id})
@@ -156,4 +159,116 @@ func (d *depFetcher) fetchedCount() uint64 {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.fetched
+}
+
+// getClaimed fetches block id of c, a chain this node keeps as headers
+// only, from p as a claim (header, coinbase, Merkle branch): p's headers
+// of c past this node's locator up to id, then the claims of those this
+// node lacks, stored in order. A block further than one reply of headers
+// or claims is left to sync.
+func (d *depFetcher) getClaimed(c *chain.Chain, id wire.Hash, p peer.ID) error {
+	x := d.x
+	if c.HasBlock(id) {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(x.ctx, fetchTimeout)
+	defer cancel()
+	hs, err := x.GetChainHeaders(ctx, p, c.ID(), c.Locator(), MaxHeadersPerReply)
+	if err != nil {
+		if errors.Is(err, ErrProtocol) {
+			x.guard.ban(p, 0, "fetch of a missing block: "+err.Error())
+		}
+		return err
+	}
+	end := -1
+	for i := range hs {
+		if hs[i].ID() == id {
+			end = i
+			break
+		}
+	}
+	if end < 0 {
+		return fmt.Errorf("block %s of chain %s is not within the next %d headers of the peer's best chain", id.Short(), c.ID(), len(hs))
+	}
+	var todo []wire.Header
+	for _, h := range hs[:end+1] {
+		if !c.HasBlock(h.ID()) {
+			todo = append(todo, h)
+		}
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	if len(todo) > MaxClaimsPerReq {
+		return fmt.Errorf("block %s of chain %s is %d blocks ahead: left to sync", id.Short(), c.ID(), len(todo))
+	}
+	got, err := x.GetChainClaims(ctx, p, c.ID(), todo)
+	if err != nil {
+		if errors.Is(err, ErrProtocol) {
+			x.guard.ban(p, 0, "fetch of a missing block: "+err.Error())
+		}
+		return err
+	}
+	cls := make([]chain.Claimed, 0, len(got))
+	for i, cl := range got {
+		if cl == nil {
+			return fmt.Errorf("peer does not serve block %s of chain %s", todo[i].ID().Short(), c.ID())
+		}
+		cls = append(cls, *cl)
+	}
+	d.mu.Lock()
+	d.fetched += uint64(len(cls)) // counted before they are stored: they may release what waited for them
+	d.mu.Unlock()
+	_, err = x.node.Forest().ProcessClaimed(cls)
+	if err != nil && consensus.CodeOf(err) != 0 {
+		if f := blockFault(err); f != faultNone {
+			x.rejectFrom(p, f, "served an invalid block: "+err.Error())
+		}
+	}
+	return err
+}
+
+// fetchForClaim is fetchFor for a claim gossiped on a headers-only chain
+// whose parent or anchor this node lacks. Claims are not held: a missing
+// parent is fetched with the claim itself (getClaimed through its id); a
+// missing anchor is fetched, and the claim is then offered again.
+func (d *depFetcher) fetchForClaim(cl *chain.Claimed, p peer.ID) {
+	x := d.x
+	if x.ctx == nil || x.ctx.Err() != nil {
+		return
+	}
+	f := x.node.Forest()
+	c := f.Chain(cl.Header.Chain)
+	if c == nil {
+		return
+	}
+	id := cl.ID()
+	d.mu.Lock()
+	if d.inFlight[id] || len(d.inFlight) >= maxDepFetches {
+		d.mu.Unlock()
+		x.syncer.poke()
+		return
+	}
+	d.inFlight[id] = true
+	d.mu.Unlock()
+	x.spawn(func() {
+		defer func() {
+			d.mu.Lock()
+			delete(d.inFlight, id)
+			d.mu.Unlock()
+		}()
+		var err error
+		switch pid := cl.Header.Chain.Parent(); {
+		case !c.HasBlock(cl.Header.Prev):
+			err = d.getClaimed(c, id, p)
+		case f.Chain(pid) != nil && !f.Chain(pid).HasBlock(cl.Header.Anchor):
+			if err = d.get(dep{pid, cl.Header.Anchor}, p, 0); err == nil {
+				_, err = f.ProcessClaimed([]chain.Claimed{*cl})
+			}
+		}
+		if err != nil {
+			x.log.Debug("fetch what a claim needs", "chain", c.ID(), "block", id.Short(), "peer", p, "err", err)
+			x.syncer.poke()
+		}
+	})
 }

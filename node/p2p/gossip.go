@@ -83,6 +83,7 @@ type gossip struct {
 	ps          *pubsub.PubSub
 	topicBlocks *pubsub.Topic
 	topicTxs    *pubsub.Topic
+	topics      topicSet // the branch chains' block and claims topics (claimgossip.go)
 
 	quiet   sync.Map // wire.Hash → struct{}: accepted from peers, not to be re-announced
 	pubQ    chan pubItem
@@ -142,7 +143,7 @@ func (g *gossip) start() error {
 		return err
 	}
 	g.ps = ps
-	if err := ps.RegisterTopicValidator(TopicBlocks(x.net), g.validateBlock,
+	if err := ps.RegisterTopicValidator(TopicBlocks(x.net), g.blockValidator(wire.RootChain),
 		pubsub.WithValidatorConcurrency(16), pubsub.WithValidatorTimeout(time.Minute)); err != nil {
 		return err
 	}
@@ -162,6 +163,9 @@ func (g *gossip) start() error {
 		return err
 	}
 	if _, err := g.topicTxs.Relay(); err != nil {
+		return err
+	}
+	if err := g.joinTree(); err != nil {
 		return err
 	}
 	x.wg.Add(1)
@@ -218,7 +222,9 @@ func txFault(err error) fault {
 	return faultBan
 }
 
-func (g *gossip) validateBlock(_ context.Context, from peer.ID, msg *pubsub.Message) pubsub.ValidationResult {
+// validateBlockOn judges a block gossiped on the block topic of chain
+// topic: one of another chain there bans its sender.
+func (g *gossip) validateBlockOn(_ context.Context, topic wire.ChainID, from peer.ID, msg *pubsub.Message) pubsub.ValidationResult {
 	x := g.x
 	if from == x.h.ID() {
 		return pubsub.ValidationAccept
@@ -233,6 +239,10 @@ func (g *gossip) validateBlock(_ context.Context, from peer.ID, msg *pubsub.Mess
 	b, err := wire.DecodeBlock(msg.Data)
 	if err != nil {
 		x.rejectFrom(from, faultBan, "malformed block: "+err.Error())
+		return pubsub.ValidationReject
+	}
+	if b.Header.Chain != topic {
+		x.rejectFrom(from, faultBan, fmt.Sprintf("block of chain %s on the block topic of chain %s", b.Header.Chain, topic))
 		return pubsub.ValidationReject
 	}
 	id := b.ID()
@@ -260,6 +270,7 @@ func (g *gossip) validateBlock(_ context.Context, from peer.ID, msg *pubsub.Mess
 	case err == nil:
 		x.counters.accepted.Add(1)
 		x.guard.reward(from)
+		g.announceClaim(b)
 		return pubsub.ValidationAccept
 	case errors.Is(err, chain.ErrKnown):
 		x.counters.ignored.Add(1)
@@ -482,7 +493,14 @@ func (g *gossip) announceBlock(b *wire.Block) {
 	if _, q := g.quiet.Load(b.ID()); q {
 		return
 	}
-	g.enqueue(g.topicBlocks, b.Encode())
+	t := g.topicBlocks
+	if !b.Header.Chain.IsRoot() {
+		if t, _ = g.topics.get(b.Header.Chain); t == nil {
+			return // a chain this node keeps as headers only: nothing of it is mined or submitted here
+		}
+	}
+	g.enqueue(t, b.Encode())
+	g.announceClaim(b)
 }
 
 func (g *gossip) announceTx(tx *wire.Tx) {

@@ -430,11 +430,12 @@ type Stats struct {
 	BytesIn        int64  // stream bytes received from peers since start (every protocol; totalled once a second)
 	BytesOut       int64  // stream bytes sent (likewise)
 	SyncedClaimed  uint64 // blocks of headers-only chains synced as header, coinbase and Merkle branch
+	GossipClaims   uint64 // blocks of headers-only chains taken from claims gossip
 }
 
 type counters struct {
 	accepted, ignored, rejected, bans, synced atomic.Uint64
-	claimed                                   atomic.Uint64
+	claimed, gossipClaims                     atomic.Uint64
 }
 
 // Stats returns the counters.
@@ -442,5 +443,5 @@ func (x *Host) Stats() Stats {
 	return Stats{GossipAccepted: x.counters.accepted.Load(), GossipIgnored: x.counters.ignored.Load(),
 		GossipRejected: x.counters.rejected.Load(), Bans: x.counters.bans.Load(), SyncedBlocks: x.counters.synced.Load(),
 		FetchedDeps: x.deps.fetchedCount(), BytesIn: x.bytes.GetBandwidthTotals().TotalIn, BytesOut: x.bytes.GetBandwidthTotals().TotalOut,
-		SyncedClaimed: x.counters.claimed.Load()}
+		SyncedClaimed: x.counters.claimed.Load(), GossipClaims: x.counters.gossipClaims.Load()}
 }

@@ -65,6 +65,7 @@ type KeyMap struct {
 	Buy        key.Binding
 	EditScript key.Binding
 	OpenSpace  key.Binding
+	JoinPool   key.Binding // join the pool of the value viewed
 
 	// Market.
 	NewRequest   key.Binding // focus the request box
@@ -143,6 +144,7 @@ func Default() KeyMap {
 		Buy:        b([]string{"b"}, "b", "buy"),
 		EditScript: b([]string{"e"}, "e", "edit script"),
 		OpenSpace:  b([]string{"o"}, "o", "look up"),
+		JoinPool:   b([]string{"J"}, "J", "join its pool"),
 
 		NewRequest:   b([]string{"r"}, "r", "request"),
 		MyBounties:   b([]string{"b"}, "b", "my bounties"),
