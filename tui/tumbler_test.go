@@ -5,7 +5,9 @@ import (
 	"testing"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/wire"
+	"github.com/bitverse/bitverse/tui/internal/view"
 	"github.com/bitverse/bitverse/tumbler"
 )
 
@@ -181,5 +183,26 @@ func TestTumblerWithoutAServiceSaysSo(t *testing.T) {
 	h.mustSee("This node runs no tumbler", "--no-tumbler")
 	if n := h.tumblerCalls("tumbler.Rounds"); n != 0 {
 		t.Fatalf("%d calls to a missing tumbler", n)
+	}
+}
+
+// TestWalletHistoryShowsWhatATumbleMovedForTheAccount: an input account
+// sees what it paid in, an output account what it received, each with
+// the batch as the other side.
+func TestWalletHistoryShowsWhatATumbleMovedForTheAccount(t *testing.T) {
+	t.Parallel()
+	h := newReadyHarness(t, 9_999, 80, 24)
+	w := h.a.screens[tabWallet].(*walletScreen)
+	tx := node.TxInfo{Type: "tumble", Amount: 3 * wire.Unit,
+		Inputs:  []node.TumbleLeg{{Address: testAddr, Amount: wire.Unit + 500}, {Address: otherAddr, Amount: 2*wire.Unit + 500}},
+		Outputs: []node.TumbleLeg{{Address: otherAddr, Amount: wire.Unit}, {Address: "bvd1someoneelse", Amount: 2 * wire.Unit}}}
+	if amt, other := w.historyAmount(tx, testAddr); amt != "−"+view.Amount(wire.Unit+500) || other != "tumble of 2 inputs" {
+		t.Fatalf("input account sees %s, %s", amt, other)
+	}
+	if amt, _ := w.historyAmount(tx, otherAddr); amt != "−"+view.Amount(wire.Unit+500) {
+		t.Fatalf("input and output account sees %s", amt)
+	}
+	if amt, _ := w.historyAmount(tx, "bvd1someoneelse"); amt != "+"+view.Amount(2*wire.Unit) {
+		t.Fatalf("output account sees %s", amt)
 	}
 }

@@ -64,6 +64,24 @@ func (w *walletScreen) historyRows() int { return max(1, w.height-3) }
 // historyAmount is the signed change to addr's balance and the other side.
 func (w *walletScreen) historyAmount(tx node.TxInfo, addr string) (string, string) {
 	switch {
+	case tx.Type == "tumble":
+		// What addr put in and took out; the other side is the batch.
+		var in, out uint64
+		for _, l := range tx.Inputs {
+			if l.Address == addr {
+				in += l.Amount
+			}
+		}
+		for _, l := range tx.Outputs {
+			if l.Address == addr {
+				out += l.Amount
+			}
+		}
+		other := fmt.Sprintf("tumble of %d inputs", len(tx.Inputs))
+		if out >= in {
+			return "+" + view.Amount(out-in), other
+		}
+		return "−" + view.Amount(in-out), other
 	case tx.Type == "put":
 		return "−" + view.Amount(tx.Fee), tx.Key
 	case tx.From == addr && tx.To == addr:

@@ -368,6 +368,24 @@ func printHistory(o io.Writer, addr string, h []node.TxInfo) {
 		case "put":
 			amount = "-" + bvs(t.Fee)
 			detail = "put " + t.Key
+		case "tumble":
+			var in, outs uint64
+			for _, l := range t.Inputs {
+				if l.Address == addr {
+					in += l.Amount
+				}
+			}
+			for _, l := range t.Outputs {
+				if l.Address == addr {
+					outs += l.Amount
+				}
+			}
+			if outs >= in {
+				amount = "+" + bvs(outs-in)
+			} else {
+				amount = "-" + bvs(in-outs)
+			}
+			detail = fmt.Sprintf("tumble of %d inputs", len(t.Inputs))
 		}
 		conf := fmt.Sprint(t.Confirmations)
 		when := fmtTime(t.Time)
