@@ -277,3 +277,11 @@ func (g *gossip) announceClaim(b *wire.Block) {
 	cl := chain.ClaimedOf(b)
 	g.enqueue(t, EncodeClaim(&cl))
 }
+
+// TopicPeers lists the peers this node knows to be on gossip topic name.
+func (x *Host) TopicPeers(name string) []peer.ID {
+	if x.gossip.ps == nil {
+		return nil
+	}
+	return x.gossip.ps.ListPeers(name)
+}
