@@ -15,10 +15,13 @@ import (
 // Bounds of one Explore: every section is cut to a limit and every scan
 // stops at a cap, so a node with a huge state answers in bounded work.
 const (
-	// ExploreWindow is how many of the newest blocks of each stored chain
-	// an Explore reads for recent writes, transforms and busy branches.
+	// ExploreWindow is how many of the newest blocks with writes of each
+	// chain an Explore reads for recent writes, transforms and busy
+	// branches. Blocks without writes are passed over, at most
+	// ExploreHeaderScan of a chain.
 	ExploreWindow = 64
-	// MaxExploreBlocks caps the blocks one Explore reads over all chains.
+	// MaxExploreBlocks caps the blocks with writes one Explore reads over
+	// the chains stored in full.
 	MaxExploreBlocks = 1024
 	// MaxKeyspaceScan caps the keyspace records one listing decodes
 	// (keyspaces have no index by height; they are few and costly).
@@ -38,10 +41,12 @@ type ExploreOptions struct {
 // was proven (blocks this node validated, or the root state at Height).
 type Explore struct {
 	// Height is the root tip the keyspaces and bounties were read at;
-	// Window is how many newest blocks per stored chain were read for
-	// the writes, transforms and branches.
+	// Window is how many newest blocks with writes of each chain were
+	// read for the writes, transforms and branches (Scan: among how many
+	// newest blocks).
 	Height uint64 `json:"height"`
 	Window int    `json:"window"`
+	Scan   int    `json:"scan"`
 	// Keyspaces newest first; MostWritten by writes in the window (a
 	// write counts for every keyspace its key lies under).
 	Keyspaces   []ExploreKeyspace `json:"keyspaces"`
@@ -138,7 +143,7 @@ func interleave(want []wantBlock) []wantBlock {
 type ExploreBranch struct {
 	Chain  string `json:"chain"`
 	Tip    uint64 `json:"tip"`
-	Blocks int    `json:"blocks"` // blocks read
+	Blocks int    `json:"blocks"` // blocks with writes read
 	Writes int    `json:"writes"`
 }
 
@@ -147,8 +152,9 @@ var transformDecl = []byte("function transform")
 
 // Explore implements API. What it reads: the keyspace records of the root
 // state (at most MaxKeyspaceScan), the open bounties (the market bucket,
-// as Bounties does), the ExploreWindow newest blocks of every chain
-// stored in full (at most MaxExploreBlocks in all, the root first, then
+// as Bounties does), the ExploreWindow newest blocks with writes among the
+// ExploreHeaderScan newest blocks of every chain stored in full (at most
+// MaxExploreBlocks blocks with writes in all, the root first, then
 // the shallower chains), and of every chain kept as headers only the
 // newest ExploreWindow blocks with writes among its ExploreHeaderScan
 // newest headers, fetched from peers and checked against their headers
@@ -160,7 +166,7 @@ func (n *Node) Explore(ctx context.Context, o ExploreOptions) (*Explore, error) 
 		limit = 20
 	}
 	limit = min(limit, MaxExploreLimit)
-	ex := &Explore{Window: ExploreWindow, Height: n.chain.Tip().Height,
+	ex := &Explore{Window: ExploreWindow, Scan: ExploreHeaderScan, Height: n.chain.Tip().Height,
 		Keyspaces: []ExploreKeyspace{}, MostWritten: []ExploreKeyspace{}, Writes: []ExploreWrite{},
 		Transforms: []ExploreTransform{}, Bounties: []ExploreBounty{}, Branches: []ExploreBranch{}}
 
@@ -190,7 +196,8 @@ func (n *Node) Explore(ctx context.Context, o ExploreOptions) (*Explore, error) 
 		}
 		tip := c.Tip().Height
 		br := ExploreBranch{Chain: c.ID().String(), Tip: tip}
-		for h := int64(tip); h >= 0 && br.Blocks < ExploreWindow && budget > 0; h-- {
+		scanned := 0
+		for h := int64(tip); h >= 0 && br.Blocks < ExploreWindow && scanned < ExploreHeaderScan && budget > 0; h-- {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
@@ -200,12 +207,16 @@ func (n *Node) Explore(ctx context.Context, o ExploreOptions) (*Explore, error) 
 				// stands.
 				break
 			}
-			br.Blocks++
-			budget--
+			scanned++
+			writes := br.Writes
 			for _, tx := range b.Txs {
 				if p, ok := tx.Body.(wire.Put); ok {
 					add(&br, b.ID(), b.Header.Height, b.Header.Time, ProvenStored, summarisePut(n.net(), tx, p))
 				}
+			}
+			if br.Writes > writes {
+				br.Blocks++
+				budget--
 			}
 		}
 		if br.Writes > 0 {

@@ -188,3 +188,24 @@ func TestDescribeTakesTheFirstCommentLine(t *testing.T) {
 		}
 	}
 }
+
+// TestExploreReachesWritesBehindEmptyBlocks: writes followed by more empty
+// blocks than the window are still listed: the window counts blocks with
+// writes, and empty ones are passed over (at most ExploreHeaderScan of a
+// chain).
+func TestExploreReachesWritesBehindEmptyBlocks(t *testing.T) {
+	h := harness.New(t)
+	n := h.NewNode("explorer", harness.NoNetwork())
+	seedDiscovery(t, h, n)
+	n.Mine(node.ExploreWindow + 20)
+	ex, err := n.Node.Explore(context.Background(), node.ExploreOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ex.Writes) != 4 || len(ex.Transforms) != 1 || len(ex.MostWritten) != 2 {
+		t.Fatalf("after %d empty blocks: writes %+v, transforms %+v, most written %+v", node.ExploreWindow+20, ex.Writes, ex.Transforms, ex.MostWritten)
+	}
+	if len(ex.Branches) != 1 || ex.Branches[0].Blocks != 1 || ex.Branches[0].Writes != 4 {
+		t.Fatalf("busy branches: %+v", ex.Branches)
+	}
+}

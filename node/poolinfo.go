@@ -183,23 +183,36 @@ func (n *Node) Pools(ctx context.Context, f PoolFilter) ([]PoolInfo, error) {
 }
 
 // PoolChallenges implements API: the member's challenges of the current
-// epoch (answered or not), none between an epoch's last block and the
-// next one's draw.
+// epoch (answered or not). When the next block opens an epoch, its
+// challenges are already fixed by the tip's ID (the next block writes them
+// before its transactions), so they are listed then: a member can answer
+// in the epoch's first block.
 func (n *Node) PoolChallenges(ctx context.Context, member wire.PubKey) ([]ChallengeInfo, error) {
 	prm := n.cfg.Params
 	out := []ChallengeInfo{}
 	err := n.chain.View(func(tx *bbolt.Tx, tip chain.TipInfo, _ state.Roots) error {
 		e := prm.PoolEpoch(tip.Height + 1)
+		opens := tip.Height%prm.PoolEpochBlocks == 0
 		return state.ForEachPool(tx, func(p *state.Pool) error {
 			i := p.Member(member)
 			if i < 0 {
 				return nil
 			}
 			m := p.Members[i]
-			if !m.Challenged || m.ChEpoch != e {
+			ch := ChallengeInfo{Pool: p.ID, Epoch: e, Segment: m.ChSegment, Deadline: prm.PoolEpochEnd(e), Answered: m.ChAnswered}
+			switch {
+			case opens:
+				// The settle before the draw removes the leaving and
+				// those a miss takes to tier 0.
+				missed := m.Challenged && m.ChEpoch+1 == e && !m.ChAnswered
+				if m.Leaving || (missed && m.Tier <= 1) {
+					return nil
+				}
+				ch.Segment, ch.Answered = state.ChallengeSegment(tip.ID, p.ID, member, e, p.Segments()), false
+			case !m.Challenged || m.ChEpoch != e:
 				return nil
 			}
-			out = append(out, ChallengeInfo{Pool: p.ID, Epoch: e, Segment: m.ChSegment, Deadline: prm.PoolEpochEnd(e), Answered: m.ChAnswered})
+			out = append(out, ch)
 			return ctx.Err()
 		})
 	})

@@ -104,3 +104,10 @@ for n in 5 20 50; do
   ka=$(metric "TumbleVerify/n=$n/keyagg" keyaggs/s)
   printf "%-58s %10s\n" "KeyAgg of $n keys, per second" "$(first "$ka")"
 done
+pab=$(first "$(metric PoolAnswerVerify answer_tx_bytes)")
+pav=$(grep -E "^BenchmarkPoolAnswerVerify(-[0-9]+)? " "$f" | awk '{for(i=1;i<NF;i++) if($(i+1)=="ns/op") print $i/1e3}' | paste -sd' ' -)
+printf "%-58s %10s\n" "pool answer (20 MiB blob): tx bytes / verify us" "${pab:-n/a} / $(first "${pav:-}")"
+pes=$(first "$(metric PoolEpochThousandMembers answer_bytes/epoch)")
+pec=$(first "$(metric PoolEpochThousandMembers answers_block_ms)")
+pds=$(first "$(metric PoolEpochThousandMembers settle_draw_block_ms)")
+printf "%-58s %10s\n" "1,000 pool members x 1 epoch: answer bytes / connect ms / settle ms" "${pes:-n/a} / ${pec:-n/a} / ${pds:-n/a}"

@@ -24,6 +24,7 @@ const (
 	tabWallet
 	tabData
 	tabMarket
+	tabTumbler
 )
 
 // walletReadyMsg says the wallet is open (and, after a create, its backup
@@ -70,7 +71,7 @@ func newApp(opts Options, d deps) *app {
 		clock = time.Now
 	}
 	s := &common{
-		ctx: d.ctx, api: opts.API, market: opts.Market, params: opts.Params, net: opts.Params.Net,
+		ctx: d.ctx, api: opts.API, market: opts.Market, tumbler: opts.Tumbler, params: opts.Params, net: opts.Params.Net,
 		st: styles.Default(true), keys: keymap.Default(), clock: clock, log: d.log,
 		version: opts.Version, balances: map[string]node.AccountInfo{}, runExec: d.exec,
 	}
@@ -80,7 +81,7 @@ func newApp(opts Options, d deps) *app {
 	s.now = clock()
 	a := &app{s: s, d: d, inSetup: true, serveKey: opts.ServeKey}
 	a.setup = newSetup(s, d, opts.WalletDir)
-	a.screens = []screen{newHome(s), newBlocktree(s), newMining(s), newWalletScreen(s), newData(s), newMarket(s)}
+	a.screens = []screen{newHome(s), newBlocktree(s), newMining(s), newWalletScreen(s), newData(s), newMarket(s), newTumbler(s)}
 	a.help = help.New()
 	a.help.Styles = s.st.Help
 	return a
@@ -371,6 +372,8 @@ func (a *app) key(msg tea.KeyPressMsg) tea.Cmd {
 		return a.switchTo(tabData)
 	case key.Matches(msg, k.Market):
 		return a.switchTo(tabMarket)
+	case key.Matches(msg, k.Tumbler):
+		return a.switchTo(tabTumbler)
 	case key.Matches(msg, k.ToggleMining):
 		return a.toggleMining()
 	}

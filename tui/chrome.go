@@ -101,18 +101,35 @@ func (a *app) tabLine() string {
 	if a.inSetup {
 		return " " + st.ActiveTab.Render("Wallet setup")
 	}
-	var b strings.Builder
-	b.WriteString(" ")
-	for i, sc := range a.screens {
-		label := string(rune('1'+i)) + " " + sc.Title()
-		if i == a.active {
-			b.WriteString(st.ActiveTab.Render(label))
-		} else {
-			b.WriteString(st.Tab.Render(label))
+	// Narrow windows get the short titles, then numbers alone for the
+	// screens not shown, before anything is cut.
+	for _, short := range []int{0, 1, 2} {
+		var b strings.Builder
+		b.WriteString(" ")
+		for i, sc := range a.screens {
+			title := sc.Title()
+			if s, ok := shortTitles[title]; ok && short > 0 {
+				title = s
+			}
+			label := string(rune('1'+i)) + " " + title
+			if short > 1 && i != a.active {
+				label = string(rune('1' + i))
+			}
+			if i == a.active {
+				b.WriteString(st.ActiveTab.Render(label))
+			} else {
+				b.WriteString(st.Tab.Render(label))
+			}
+		}
+		if line := b.String(); lipgloss.Width(line) <= a.width || short == 2 {
+			return view.Truncate(line, a.width)
 		}
 	}
-	return view.Truncate(b.String(), a.width)
+	return ""
 }
+
+// shortTitles are the tab titles used when the full ones do not fit.
+var shortTitles = map[string]string{"Keyspaces & data": "Data"}
 
 // messages fade after this long.
 const messageTTL = 10 * time.Second

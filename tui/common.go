@@ -14,6 +14,7 @@ import (
 	"github.com/bitverse/bitverse/node/wire"
 	"github.com/bitverse/bitverse/tui/keymap"
 	"github.com/bitverse/bitverse/tui/styles"
+	"github.com/bitverse/bitverse/tumbler"
 	"github.com/bitverse/bitverse/wallet"
 )
 
@@ -55,6 +56,8 @@ type common struct {
 	ctx    context.Context
 	api    node.API
 	market market.API // nil: the node has no market (yet)
+	// tumbler is the tumbler service (nil: the node runs none).
+	tumbler tumbler.API
 	// marketStarting: the embedded node's market starts with the
 	// wallet's key (Options.ServeKey) and has not answered yet.
 	marketStarting bool

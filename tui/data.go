@@ -20,6 +20,7 @@ const (
 	dmOpenKey          // typing a key to get
 	dmPreview          // a value, full screen (narrow terminals)
 	dmPut              // the put form, then its review (flow)
+	dmJoin             // joining the value's pool (join flow)
 )
 
 // Fields of the put form.
@@ -82,10 +83,11 @@ type dataScreen struct {
 	// flow reviews, signs and submits the write (and on a branch whose
 	// credit is short, the root stamp that buys what is missing first).
 	flow *signFlow
+	join *signFlow // joining the pool of the value viewed
 }
 
 func newData(s *common) *dataScreen {
-	d := &dataScreen{s: s, ks: newKeyspacesView(s), flow: newSignFlow(s)}
+	d := &dataScreen{s: s, ks: newKeyspacesView(s), flow: newSignFlow(s), join: newSignFlow(s)}
 	d.prefix = newInput(s.st, "prefix ", "all keys", 40)
 	d.openKey = newInput(s.st, "key ", "public/hello", 50)
 	d.openKey.CharLimit = wire.MaxKeySize
@@ -129,7 +131,7 @@ func (d *dataScreen) Capturing() bool {
 	if d.spaces {
 		return d.ks.Capturing()
 	}
-	return d.mode == dmFilter || d.mode == dmOpenKey || d.mode == dmPut && !d.flow.active()
+	return d.mode == dmFilter || d.mode == dmOpenKey || d.mode == dmPut && !d.flow.active() || d.mode == dmJoin
 }
 
 func (d *dataScreen) Dirty() bool {
@@ -143,7 +145,12 @@ func (d *dataScreen) ShortHelp() []key.Binding {
 	}
 	switch d.mode {
 	case dmBrowse:
+		if _, ok := d.joinTarget(); ok {
+			return []key.Binding{k.Open, k.Filter, k.GetKey, k.Put, k.JoinPool, k.Keyspaces, k.Move}
+		}
 		return []key.Binding{k.Open, k.Filter, k.GetKey, k.Put, k.Keyspaces, k.Move}
+	case dmJoin:
+		return d.join.ShortHelp()
 	case dmFilter, dmOpenKey:
 		return []key.Binding{k.Submit, k.Cancel}
 	case dmPut:
@@ -167,7 +174,7 @@ func (d *dataScreen) FullHelp() [][]key.Binding {
 	}
 	return [][]key.Binding{
 		{k.Up, k.Down, k.PageUp, k.PageDown, k.Open, k.Back},
-		{k.Filter, k.GetKey, k.More, k.Put, k.Keyspaces, k.Refresh},
+		{k.Filter, k.GetKey, k.More, k.Put, k.JoinPool, k.Keyspaces, k.Refresh},
 		{k.NextField, k.PrevField, k.Deeper, k.Shallower, k.Submit, k.Cancel, k.Yes, k.No},
 	}
 }
@@ -208,6 +215,10 @@ func (d *dataScreen) update(msg tea.Msg) tea.Cmd {
 			var cmds []tea.Cmd
 			if msg.ev.Kind == node.EventBlockConnected {
 				cmds = append(cmds, d.fetchKeys()) // the key list is the root's
+				if d.got != nil {
+					d.poolsReq = d.s.newID() // members join, endowments pay out
+					cmds = append(cmds, poolsCmd(d.s.ctx, d.s.api, d.poolsReq, node.PoolFilter{Key: d.getKey, Limit: maxPoolLines}))
+				}
 			}
 			switch {
 			case d.getKey != "" && (d.got == nil || d.getErr != nil):
@@ -230,7 +241,7 @@ func (d *dataScreen) update(msg tea.Msg) tea.Cmd {
 		}
 		d.got, d.prev, d.getErr, d.pLines = msg.res, msg.preview, msg.err, nil
 	case preparedMsg, submittedMsg, txConfirmedMsg:
-		return d.flowDone(d.flow.Update(msg))
+		return tea.Batch(d.flowDone(d.flow.Update(msg)), d.joinDone(d.join.Update(msg)))
 	}
 	return nil
 }
@@ -304,8 +315,12 @@ func (d *dataScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 		var cmd tea.Cmd
 		d.openKey, cmd = d.openKey.Update(msg)
 		return cmd
+	case dmJoin:
+		return d.joinDone(d.join.Key(msg))
 	case dmPreview:
 		switch {
+		case key.Matches(msg, k.JoinPool):
+			return d.startJoin()
 		case key.Matches(msg, k.Back):
 			d.mode = dmBrowse
 		case key.Matches(msg, k.Up):
@@ -390,6 +405,8 @@ func (d *dataScreen) browseKey(msg tea.KeyPressMsg) tea.Cmd {
 		}
 	case key.Matches(msg, k.Refresh):
 		return d.fetchKeys()
+	case key.Matches(msg, k.JoinPool):
+		return d.startJoin()
 	}
 	return nil
 }
@@ -418,6 +435,12 @@ func (d *dataScreen) View() string {
 			body = d.flow.View(d.review(), d.width, d.height)
 		} else {
 			body = d.putView()
+		}
+	case dmJoin:
+		if d.join.shown() {
+			body = d.join.View(d.joinReview(), d.width, d.height)
+		} else {
+			body = " " + d.s.st.Muted.Render("Fetching the pool's data and checking its segment root…")
 		}
 	default:
 		if d.width >= splitWidth {

@@ -11,6 +11,13 @@ import (
 // The pool reads of the fake node: the pools set in fakeAPI.pools.
 
 func (f *fakeAPI) Pool(ctx context.Context, id wire.Hash) (*node.PoolInfo, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, p := range f.pools {
+		if p.ID == id {
+			return &p, nil
+		}
+	}
 	return nil, fmt.Errorf("%w: no pool %s", node.ErrNotFound, id.Short())
 }
 

@@ -53,6 +53,7 @@ type fakeAPI struct {
 	market   *fakeMarket
 	bounties []bountyInfo
 	relays   map[string]*node.RelayInfo // the relay registry, by address
+	tumbler  *fakeTumbler               // the tumbler service (fake_tumbler_test.go)
 	pools    []node.PoolInfo            // availability pools on chain
 }
 
@@ -72,6 +73,7 @@ func newFakeAPI(tip uint64) *fakeAPI {
 		},
 	}
 	f.market = newFakeMarket(f.probe, f.wait)
+	f.tumbler = newFakeTumbler(f.probe, f.wait)
 	f.status = node.Status{
 		Network: "devnet", Height: tip, Tip: blockID(tip), TipTime: blockTime(tip, tip),
 		Bits: consensus.Devnet().GenesisBits, Difficulty: difficultyOf(consensus.Devnet().GenesisBits),

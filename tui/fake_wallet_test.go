@@ -113,6 +113,13 @@ func (w *fakeWallet) Sign(name string, tx *wire.Tx) error {
 
 func (w *fakeWallet) NewAccount(name string) (wallet.Account, error) {
 	w.record("wallet.NewAccount")
+	// The wallet's rule for names (wallet.checkAccountName).
+	for i, c := range name {
+		alnum := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+		if !alnum && (i == 0 || (c != '.' && c != '_' && c != '-')) || len(name) > 32 {
+			return wallet.Account{}, fmt.Errorf("account name %q: use letters, digits, '.', '_' and '-', starting with a letter or digit", name)
+		}
+	}
 	if name == "default" {
 		return wallet.Account{}, fmt.Errorf("%w: the wallet already has an account %q", wallet.ErrAccountExists, name)
 	}
@@ -151,6 +158,7 @@ func testOptions(api node.API) Options {
 		Now: testClock, Version: "v0.1.0"}
 	if f, ok := api.(*fakeAPI); ok {
 		opts.Market = f.market
+		opts.Tumbler = f.tumbler
 	}
 	return opts
 }

@@ -105,7 +105,7 @@ func TestSetupRestore(t *testing.T) {
 func TestNavigationTabsAndNumbers(t *testing.T) {
 	t.Parallel()
 	h := newReadyHarness(t, 20, 80, 24)
-	titles := []string{"Home", "Blocktree", "Mining", "Wallet", "Data", "Market"}
+	titles := []string{"Home", "Blocktree", "Mining", "Wallet", "Data", "Market", "Tumbler"}
 	for i := range titles {
 		if h.a.active != i {
 			t.Fatalf("case %d: active screen %d, want %d", i, h.a.active, i)
@@ -116,10 +116,10 @@ func TestNavigationTabsAndNumbers(t *testing.T) {
 		t.Fatalf("tab did not wrap around: %d", h.a.active)
 	}
 	h.press("shift+tab")
-	if h.a.active != tabMarket {
-		t.Fatalf("shift+tab: %d, want market", h.a.active)
+	if h.a.active != tabTumbler {
+		t.Fatalf("shift+tab: %d, want the tumbler", h.a.active)
 	}
-	for i, k := range []string{"1", "2", "3", "4", "5", "6"} {
+	for i, k := range []string{"1", "2", "3", "4", "5", "6", "7"} {
 		h.press(k)
 		if h.a.active != i {
 			t.Fatalf("case %d: key %s opened screen %d", i, k, h.a.active)

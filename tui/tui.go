@@ -17,6 +17,7 @@ import (
 	"github.com/bitverse/bitverse/node/market"
 	"github.com/bitverse/bitverse/node/wire"
 	"github.com/bitverse/bitverse/tui/internal/logfile"
+	"github.com/bitverse/bitverse/tumbler"
 	"github.com/bitverse/bitverse/wallet"
 )
 
@@ -24,6 +25,9 @@ import (
 type Options struct {
 	API    node.API   // embedded *node.Node or an rpc.Client
 	Market market.API // the market service, in process or over the local API; nil: none
+	// Tumbler is the tumbler service, in process or over the local API;
+	// nil: none (the tumbler screen says how to start one).
+	Tumbler tumbler.API
 	// ServeKey, when set, is given the key of the wallet's first account
 	// once the wallet is open (from a command, never from Update): the
 	// embedded node starts its market with it as the serve identity and

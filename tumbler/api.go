@@ -44,6 +44,8 @@ type Phase uint8
 
 // Phases, in order; a round ends Done or Failed, and a failed signing
 // starts a Blame round (a new round whose BlameOf names the failed one).
+// RoundInfo shows a blame round's input registration as Blame; a round is
+// Announced only in the instant before input registration opens.
 const (
 	Announced Phase = iota
 	InputRegistration

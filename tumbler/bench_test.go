@@ -44,13 +44,18 @@ func BenchmarkRoundTime(b *testing.B) {
 					if _, ok := seen[ri.Phase]; !ok {
 						seen[ri.Phase] = time.Since(start)
 					}
+					if st := d.coord.Daemon.Tumbler().StateOf(r.ID); st != nil && st.Status.Nonces != nil {
+						if _, ok := seen[tumbler.Blame]; !ok {
+							seen[tumbler.Blame] = time.Since(start)
+						}
+					}
 					if ri.Phase != tumbler.Done {
 						return fmt.Errorf("round at %s %s", ri.Phase, ri.Error)
 					}
 					return nil
 				})
 				total += time.Since(start)
-				b.Logf("%d participants: inputs registered after %v, signing from %v, done at %v", n, seen[tumbler.OutputRegistration], seen[tumbler.Signing], seen[tumbler.Done])
+				b.Logf("%d participants: inputs registered after %v, signing from %v, nonces in at %v, done at %v", n, seen[tumbler.OutputRegistration], seen[tumbler.Signing], seen[tumbler.Blame], seen[tumbler.Done])
 				b.StopTimer()
 				d.coord.Mine(1)
 				d.sync()

@@ -35,6 +35,12 @@ func (s *Service) Join(ctx context.Context, j JoinRequest) (Registration, error)
 	if j.To == (wire.PubKey{}) {
 		return Registration{}, errors.New("tumbler: no fresh address for the output")
 	}
+	s.mu.Lock()
+	busy := len(s.regs) >= maxRegs && !slices.ContainsFunc(s.regs, func(g *reg) bool { return g.info.Phase.Ended() })
+	s.mu.Unlock()
+	if busy {
+		return Registration{}, fmt.Errorf("tumbler: this node already has %d registrations in flight; wait for some to finish", maxRegs)
+	}
 	terms, coord, err := s.pick(ctx, j)
 	if err != nil {
 		return Registration{}, err
@@ -59,6 +65,10 @@ func (s *Service) Join(ctx context.Context, j JoinRequest) (Registration, error)
 	s.mu.Lock()
 	if len(s.regs) >= maxRegs {
 		s.dropFinished()
+	}
+	if len(s.regs) >= maxRegs {
+		s.mu.Unlock()
+		return Registration{}, fmt.Errorf("tumbler: this node already has %d registrations in flight; wait for some to finish", maxRegs)
 	}
 	s.regs = append(s.regs, g)
 	info := g.info
@@ -151,36 +161,62 @@ func (s *Service) registerInput(ctx context.Context, g *reg) error {
 }
 
 func (s *Service) status(ctx context.Context, coord peer.ID, id wire.Hash) (*Status, error) {
-	now := s.deps.Now()
-	s.mu.Lock()
-	c, ok := s.statuses[id]
-	s.mu.Unlock()
-	if ok && now.Sub(c.at) < s.cfg.Poll/2 {
-		return c.st, nil
+	for {
+		now := s.deps.Now()
+		s.mu.Lock()
+		c, ok := s.statuses[id]
+		if ok && c.st != nil && now.Sub(c.at) < s.cfg.Poll/2 {
+			s.mu.Unlock()
+			return c.st, nil
+		}
+		if ok && c.wait != nil {
+			// Another registration is asking: share its answer.
+			s.mu.Unlock()
+			select {
+			case <-c.wait:
+				continue
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		wait := make(chan struct{})
+		if len(s.statuses) >= maxRounds {
+			clear(s.statuses)
+		}
+		s.statuses[id] = cachedStatus{st: c.st, at: c.at, wait: wait}
+		s.mu.Unlock()
+
+		st, err := s.fetchStatus(ctx, coord, id)
+		s.mu.Lock()
+		if err == nil {
+			s.statuses[id] = cachedStatus{st: st, at: s.deps.Now()}
+		} else {
+			s.statuses[id] = cachedStatus{st: c.st, at: c.at}
+		}
+		close(wait)
+		s.mu.Unlock()
+		return st, err
 	}
+}
+
+func (s *Service) fetchStatus(ctx context.Context, coord peer.ID, id wire.Hash) (*Status, error) {
 	b, err := s.ask(ctx, coord, "status", id[:], MaxStatusSize)
 	if err != nil {
 		return nil, err
 	}
-	st, err := DecodeStatus(b, id)
-	if err != nil {
-		return nil, err
-	}
-	s.mu.Lock()
-	if len(s.statuses) >= maxRounds {
-		clear(s.statuses)
-	}
-	s.statuses[id] = cachedStatus{st, now}
-	s.mu.Unlock()
-	return st, nil
+	return DecodeStatus(b, id)
 }
 
-// set changes a registration under the lock and tells subscribers.
+// set changes a registration under the lock and tells subscribers when
+// its round, phase, state or error changed.
 func (s *Service) set(g *reg, f func()) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	before := Event{Round: g.info.Round, Phase: g.info.Phase, State: g.info.State, Error: g.info.Error}
 	f()
-	s.emit(Event{Round: g.info.Round, Phase: g.info.Phase, State: g.info.State, Error: g.info.Error})
+	if e := (Event{Round: g.info.Round, Phase: g.info.Phase, State: g.info.State, Error: g.info.Error}); e != before {
+		s.emit(e)
+	}
 }
 
 // participate runs a registration to its end.
@@ -248,7 +284,7 @@ func (s *Service) runRound(g *reg) error {
 					continue
 				}
 				outputSent = true
-				s.set(g, func() { g.info.State = "output-registered" })
+				s.set(g, func() { g.info.State, g.info.Error = "output-registered", "" })
 			}
 		case Signing:
 			if st.Batch == nil {

@@ -101,8 +101,9 @@ type coordRound struct {
 }
 
 type cachedStatus struct {
-	st *Status
-	at time.Time
+	st   *Status
+	at   time.Time
+	wait chan struct{} // closed when the fetch in flight ends
 }
 
 type seenRound struct {
@@ -390,6 +391,11 @@ func (s *Service) tick(h uint64) {
 	}
 	s.mu.Lock()
 	s.height = h
+	for k, until := range s.bans {
+		if until <= h {
+			delete(s.bans, k) // served
+		}
+	}
 	open := false
 	for _, id := range s.order {
 		c := s.rounds[id]
@@ -649,6 +655,10 @@ func (s *Service) discover(ctx context.Context) {
 				id := st.Terms.ID()
 				t := &st.Terms
 				mu.Lock()
+				if len(found) >= maxRounds {
+					mu.Unlock()
+					return
+				}
 				found[id] = seenRound{peer: p, terms: st.Terms, info: RoundInfo{ID: id, Denomination: t.Denomination,
 					CoordinatorFee: t.CoordinatorFee, TxFee: t.TxFee, Min: t.Min, Max: t.Max, Phase: st.Phase, Inputs: st.Inputs,
 					Outputs: st.Outputs, Deadline: st.Deadline, BlameOf: t.BlameOf, Coordinator: p.String()}}

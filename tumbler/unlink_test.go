@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -93,9 +94,11 @@ func TestCoordinatorCannotLinkInputsToOutputs(t *testing.T) {
 	}
 }
 
-// One participant registers and never signs: the round fails at its
-// signing deadline with no coins moved, the silent input is banned, and
-// the blame round of the two others completes without another block.
+// One participant registers, never signs and spends its coins meanwhile:
+// the round fails at its signing deadline with none of the others' coins
+// moved, the silent input is banned (the longer time, for the double
+// spend), and the blame round of the two others completes without another
+// block.
 func TestSilentSignerBlamedAndBlameRoundCompletes(t *testing.T) {
 	d := newDevnet(t, 2, 3)
 	ctx := context.Background()
@@ -105,6 +108,7 @@ func TestSilentSignerBlamedAndBlameRoundCompletes(t *testing.T) {
 		t.Fatal(err)
 	}
 	amount := uint64(denom + tumbler.DefaultTxFee)
+	events := d.parts[1].API.Tumbler().Events() // what a TUI on that node sees
 	d.join(d.parts[0], d.wallets[0], amount, true)
 	d.join(d.parts[1], d.wallets[1], amount, true)
 	silentReg, _ := d.join(d.parts[1], d.wallets[2], amount, false)
@@ -128,6 +132,10 @@ func TestSilentSignerBlamedAndBlameRoundCompletes(t *testing.T) {
 		t.Fatalf("review: ok %v (%s), %d outputs mine, signed %v", rv.OK, rv.Problem, mine, rv.Signed)
 	}
 
+	// The silent one spends its coins meanwhile (its input's nonce moves
+	// on): a double spend, banned the longer time.
+	d.transfer(d.wallets[2], 0, d.coord.Key.PubKey(), denom/10)
+
 	// Mine to the signing deadline: the round fails, nobody's coins move.
 	var failedAt uint64
 	d.mineUntil("the round fails at its signing deadline", func() error {
@@ -138,10 +146,31 @@ func TestSilentSignerBlamedAndBlameRoundCompletes(t *testing.T) {
 		failedAt = ri.Deadline
 		return nil
 	})
-	for i, w := range d.wallets {
+	for i, w := range d.wallets[:2] {
 		if got := d.balance(w.PubKey()); got != before[i] {
 			t.Fatalf("wallet %d's balance moved in a failed round", i)
 		}
+	}
+	d.mineUntil("the silent one's own transfer is mined", func() error {
+		if d.balance(d.wallets[2].PubKey()) == before[2] {
+			return errors.New("not yet")
+		}
+		return nil
+	})
+	silentAfter := d.balance(d.wallets[2].PubKey())
+	banned := false
+	for _, line := range d.coord.Daemon.Tumbler().Journal() {
+		var until uint64
+		k := d.wallets[2].PubKey()
+		if _, err := fmt.Sscanf(line, "input "+hex.EncodeToString(k[:6])+" banned until height %d", &until); err == nil {
+			banned = true
+			if until < failedAt+tumbler.DoubleSpendBanBlocks {
+				t.Fatalf("the double-spending input is banned until %d, less than %d blocks after %d", until, tumbler.DoubleSpendBanBlocks, failedAt)
+			}
+		}
+	}
+	if !banned {
+		t.Fatalf("the silent input is not banned: %q", d.coord.Daemon.Tumbler().Journal())
 	}
 	// The blame round completes with the two signers, no block needed.
 	var blame tumbler.RoundInfo
@@ -177,8 +206,8 @@ func TestSilentSignerBlamedAndBlameRoundCompletes(t *testing.T) {
 		}
 		return nil
 	})
-	if d.balance(d.wallets[2].PubKey()) != before[2] {
-		t.Fatal("the silent wallet's coins moved")
+	if d.balance(d.wallets[2].PubKey()) != silentAfter {
+		t.Fatal("the silent wallet's coins moved in the blame round")
 	}
 	// The silent input is banned from the coordinator's next round.
 	next, err := coord.Coordinate(ctx, tumbler.CoordinateConfig{Denomination: denom, Min: 2, Max: 2})
@@ -204,6 +233,30 @@ func TestSilentSignerBlamedAndBlameRoundCompletes(t *testing.T) {
 	if !found {
 		t.Fatalf("the silent registration is not in its node's history as failed: %+v", hist)
 	}
+	// Its node streamed the phase changes: the review, the failed round,
+	// the blame round done.
+	saw := map[string]bool{}
+	testutil.Eventually(t, 10*time.Second, "the events of the round", func() error {
+		for {
+			select {
+			case e := <-events:
+				switch {
+				case e.Round == round.ID && e.State == "review":
+					saw["review"] = true
+				case e.Round == round.ID && e.Phase == tumbler.Failed:
+					saw["failed"] = true
+				case e.Round == blame.ID && e.Phase == tumbler.Done:
+					saw["blame done"] = true
+				}
+				continue
+			default:
+			}
+			if len(saw) == 3 {
+				return nil
+			}
+			return fmt.Errorf("saw %v", saw)
+		}
+	})
 }
 
 func find(t testing.TB, api tumbler.API, id wire.Hash) tumbler.RoundInfo {

@@ -215,7 +215,7 @@ func applySettings(fs *pflag.FlagSet, section string, vals map[string]config.Val
 		s := setting{key: k, flag: f, from: fromDefault}
 		if f.Changed {
 			s.from = fromFlag
-		} else if env, ok := os.LookupEnv(k.EnvName()); ok {
+		} else if env := os.Getenv(k.EnvName()); env != "" { // empty is unset
 			if err := setFromEnv(k, f, env); err != nil {
 				return out, err
 			}

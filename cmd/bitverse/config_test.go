@@ -74,6 +74,10 @@ func TestConfigPrecedenceFlagEnvFileDefault(t *testing.T) {
 			t.Errorf("%s: %s from %s %s; want %s from %s %s", w.key, gv, s.From, s.Where, wv, w.from, w.where)
 		}
 	}
+	// An empty variable is unset: the file's value stands.
+	if s := showConfig(t, []string{"BITVERSE_PASSPHRASE_FILE="}, "--config", p)["passphrase-file"]; s.Value != "/file/pass" || s.From != "file" {
+		t.Errorf("passphrase-file with an empty variable: %+v", s)
+	}
 	// The list from the environment is comma-separated.
 	got = showConfig(t, []string{"BITVERSE_NODE_LISTEN=/ip4/127.0.0.1/tcp/1,127.0.0.1:2"}, "--config", p)
 	if l, _ := got["node.listen"].Value.([]any); len(l) != 2 || got["node.listen"].From != "env" {

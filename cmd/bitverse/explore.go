@@ -57,7 +57,7 @@ func printExplore(o io.Writer, ex *node.Explore) {
 		}
 		return n > 0
 	}
-	fmt.Fprintf(o, "root at height %d; writes read from the newest %d blocks (with writes) of each chain\n", ex.Height, ex.Window)
+	fmt.Fprintf(o, "root at height %d; writes read from the newest %d blocks with writes among the newest %d of each chain\n", ex.Height, ex.Window, ex.Scan)
 	if f := ex.Fetch; f.Fetched+f.Cached+f.Failed+f.Skipped > 0 {
 		fmt.Fprintf(o, "blocks of headers-only chains: %d fetched from peers (%d bytes), %d cached, %d failed, %d left out\n",
 			f.Fetched, f.Bytes, f.Cached, f.Failed, f.Skipped)

@@ -14,6 +14,7 @@ import (
 	"github.com/bitverse/bitverse/node/pool"
 	"github.com/bitverse/bitverse/node/rpc"
 	"github.com/bitverse/bitverse/node/wire"
+	"github.com/bitverse/bitverse/wallet/plan"
 	"github.com/spf13/cobra"
 )
 
@@ -263,8 +264,7 @@ func poolFundCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				body := wire.PoolFund{Kind: wire.PoolTopUp, Pool: id, Amount: amt}
-				return sendBody(ctx, f, body, amt, fmt.Sprintf("add %s to the endowment of pool %s", bvs(amt), id.Short()))
+				return sendIntent(ctx, f, plan.PoolTopUp{Pool: id, Amount: amt}, true)
 			}
 			if len(args) != 1 {
 				return errors.New("name the KEY whose value or blob the pool keeps (or --top-up POOL)")
@@ -277,10 +277,9 @@ func poolFundCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			body := wire.PoolFund{Kind: kind, Chain: chain, Key: args[0], Hash: hash, Size: uint64(len(data)),
+			in := plan.PoolFund{Kind: kind, Chain: chain, Key: args[0], Hash: hash, Size: uint64(len(data)),
 				SegmentRoot: wire.SegmentRoot(data), Replicas: replicas, Tier: tier, Amount: amt, TokenRate: rate}
-			what := fmt.Sprintf("fund a pool of %d replicas at tier %d for %s (%d bytes, segment root %s) with %s", replicas, tier, args[0], len(data), body.SegmentRoot.Short(), bvs(amt))
-			return sendBody(ctx, f, body, amt, what)
+			return sendIntent(ctx, f, in, true)
 		},
 	}
 	c.Flags().StringVar(&amount, "amount", "", "the endowment in BVS (required)")
@@ -291,7 +290,6 @@ func poolFundCmd() *cobra.Command {
 	c.Flags().StringVar(&top, "top-up", "", "add --amount to this pool's endowment instead")
 	c.MarkFlagRequired("amount")
 	f.add(c)
-	addJSON(c)
 	return c
 }
 
@@ -335,14 +333,15 @@ this account as --serve-account) so that it answers the challenges.`,
 			if _, _, err := pool.Data(ctx, pool.NodeChain(cl, p2), progressBlobs{cl}, p, pool.DefaultMaxData, true); err != nil {
 				return fmt.Errorf("the pool's data: %w (nothing was sent)", err)
 			}
-			return sendBody(ctx, f, wire.PoolJoin{Pool: id, Stake: amt}, amt,
-				fmt.Sprintf("join pool %s with a stake of %s (data checked: %d bytes, segment root %s)", id.Short(), bvs(amt), p.Target.Size, p.Target.SegmentRoot.Short()))
+			if !g.jsonOut {
+				fmt.Fprintf(os.Stderr, "the data checks out: %d bytes, segment root %s\n", p.Target.Size, p.Target.SegmentRoot.Short())
+			}
+			return sendIntent(ctx, f, plan.PoolJoin{Pool: id, Stake: amt}, true)
 		},
 	}
 	c.Flags().StringVar(&stake, "stake", "", "the stake in BVS, escrowed while a member (required)")
 	c.MarkFlagRequired("stake")
 	f.add(c)
-	addJSON(c)
 	return c
 }
 
@@ -369,11 +368,10 @@ func poolLeaveCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return sendBody(cmd.Context(), f, wire.PoolLeave{Pool: id}, 0, "leave pool "+id.Short())
+			return sendIntent(cmd.Context(), f, plan.PoolLeave{Pool: id}, true)
 		},
 	}
 	f.add(c)
-	addJSON(c)
 	return c
 }
 
@@ -400,14 +398,11 @@ func tokenBuyCmd() *cobra.Command {
 			if p.TokenRate == 0 {
 				return fmt.Errorf("pool %s sells no service tokens (its token rate is 0)", id.Short())
 			}
-			cost := p.TokenPrice * uint64(count)
-			return sendBody(cmd.Context(), f, wire.TokenBuy{Pool: id, Count: count}, cost,
-				fmt.Sprintf("buy %d service tokens of pool %s for %s", count, id.Short(), bvs(cost)))
+			return sendIntent(cmd.Context(), f, plan.TokenBuy{Pool: id, Count: count}, true)
 		},
 	}
 	c.Flags().Uint32Var(&count, "count", 1, "how many tokens")
 	f.add(c)
-	addJSON(c)
 	return c
 }
 
@@ -433,69 +428,9 @@ func tokenRedeemCmd() *cobra.Command {
 			if p.TokenRate > 0 && p.RedeemedThisEpoch >= p.TokenRate {
 				return fmt.Errorf("pool %s has served its %d redemptions of epoch %d: try again next epoch (after height %d)", id.Short(), p.TokenRate, p.Epoch, p.EpochEnd)
 			}
-			return sendBody(cmd.Context(), f, wire.TokenRedeem{Pool: id, Epoch: p.Epoch}, 0,
-				fmt.Sprintf("redeem a service token of pool %s in epoch %d", id.Short(), p.Epoch))
+			return sendIntent(cmd.Context(), f, plan.TokenRedeem{Pool: id}, true)
 		},
 	}
 	f.add(c)
-	addJSON(c)
 	return c
-}
-
-// sendBody confirms (unless --yes or --json), signs with the account and
-// submits one root transaction carrying body, then reports it like every
-// spend (--wait follows it into a block). cost is what it moves beyond the
-// fee (escrowed or paid), for the confirmation.
-func sendBody(ctx context.Context, f txFlags, body wire.Body, cost uint64, what string) error {
-	cl, err := dial()
-	if err != nil {
-		return err
-	}
-	p, err := params()
-	if err != nil {
-		return err
-	}
-	w, acct, err := openAccount()
-	if err != nil {
-		return err
-	}
-	defer w.Close()
-	info, err := cl.Account(ctx, acct.Address)
-	if err != nil {
-		return err
-	}
-	tx := wire.NewTx(wire.RootChain, body, info.NextNonce, 0)
-	tx.From, err = wire.ParseAddress(p.Net, acct.Address)
-	if err != nil {
-		return err
-	}
-	least := p.SetMinFee(tx)
-	if f.fee != "" {
-		if tx.Fee, err = wire.ParseAmount(f.fee); err != nil {
-			return fmt.Errorf("--fee: %w", err)
-		}
-		if tx.Fee < least {
-			return fmt.Errorf("--fee %s is below the minimum %s for this transaction", bvs(tx.Fee), bvs(least))
-		}
-	}
-	if avail := info.Balance - min(info.Balance, info.Spending); cost+tx.Fee > avail {
-		return fmt.Errorf("%s needs %s with the fee; %s has %s to spend", what, bvs(cost+tx.Fee), acct.Address, bvs(avail))
-	}
-	if !f.yes && !g.jsonOut {
-		ok, err := confirm(fmt.Sprintf("%s%s (fee %s)? [y/N] ", strings.ToUpper(what[:1]), what[1:], bvs(tx.Fee)))
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return errors.New("cancelled; nothing was sent")
-		}
-	}
-	if err := w.Sign(g.account, tx); err != nil {
-		return err
-	}
-	id, err := cl.SubmitTx(ctx, tx.Encode())
-	if err != nil {
-		return err
-	}
-	return report(ctx, cl, id, f.wait)
 }

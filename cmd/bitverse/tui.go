@@ -35,7 +35,10 @@ func addTUIFlags(c *cobra.Command, f *tuiFlags) {
 func (f tuiFlags) embedded() nodeFlags {
 	// Loopback: the embedded node is a user's devnet playground, not a
 	// public node.
-	return nodeFlags{rpc: "127.0.0.1:0", loopback: true, follow: f.follow, noMDNS: f.noMDNS, lateMarket: true}
+	// The tumbler runs with the node flag's default denomination (an
+	// empty one refuses to start).
+	return nodeFlags{rpc: "127.0.0.1:0", loopback: true, follow: f.follow, noMDNS: f.noMDNS, lateMarket: true,
+		tumblerDenomination: "0.01"}
 }
 
 func tuiCmd() *cobra.Command {
@@ -79,6 +82,7 @@ func runTUI(ctx context.Context, f tuiFlags) error {
 		}
 		opts.API = cl
 		opts.Market = cl.Market()
+		opts.Tumbler = cl.Tumbler()
 		return tui.Run(ctx, opts)
 	}
 	logf, err := os.OpenFile(filepath.Join(dir, "bitverse.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
@@ -92,6 +96,9 @@ func runTUI(ctx context.Context, f tuiFlags) error {
 	}
 	defer d.Stop()
 	opts.API = d.Node()
+	if t := d.Tumbler(); t != nil { // a nil *Service in the interface would not be nil
+		opts.Tumbler = t
+	}
 	lm := &lateMarket{d: d}
 	defer lm.stop()
 	opts.ServeKey = lm.start

@@ -767,3 +767,33 @@ func playPools(t *testing.T, seed int64, blocks int) {
 	})
 	t.Logf("pools %d, members %d, paid %d; refused: %v", len(ids), members, paid, rejected)
 }
+
+// An answer for the epoch the next block opens is admitted before its draw
+// is in state: the tip's ID already fixes the segment, and admission runs
+// the draw the next block will write.
+func TestPoolAnswerAdmittedBeforeItsDrawIsInState(t *testing.T) {
+	fx := newFixture(t, nil)
+	pn := newPoolNet(fx, 1, 0, true)
+	pn.join(1)
+	for fx.height()%fx.p.PoolEpochBlocks != 0 {
+		fx.mine(mktMiner(fx))
+	}
+	k := pn.keys[0]
+	e := fx.p.PoolEpoch(fx.height() + 1)
+	if m := pn.member(k); m.Challenged {
+		t.Fatalf("challenged before the epoch's first block: %+v", m)
+	}
+	seg := state.ChallengeSegment(fx.c.Tip().ID, pn.id, k.PubKey(), e, pn.pool().Segments())
+	a := fx.tx(k, pn.answer(e, seg), -1)
+	if err := fx.c.CheckAccess(a); err != nil {
+		t.Fatalf("admission of the answer: %v", err)
+	}
+	wrong := fx.tx(k, pn.answer(e, (seg+1)%uint32(pn.pool().Segments())), -1)
+	if err := fx.c.CheckAccess(wrong); !consensus.IsCode(err, consensus.ErrBadAnswer) {
+		t.Fatalf("admission of another segment: %v", err)
+	}
+	fx.mine(mktMiner(fx), a)
+	if m := pn.member(k); !m.ChAnswered || m.ChSegment != seg {
+		t.Fatalf("after the epoch's first block: %+v", m)
+	}
+}

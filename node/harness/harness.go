@@ -395,7 +395,9 @@ func (h *Harness) dial(a, b *Node) {
 // tryDial connects a to b and waits until they have exchanged status and
 // gossip subscriptions.
 func (h *Harness) tryDial(a, b *Node) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	// A generous cap, as in Junk.Connect: with the load average at 20 on
+	// two cores, 10 s was seen to run out before the status exchange.
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	if err := a.Host.LibP2P().Connect(ctx, b.AddrInfo()); err != nil {
 		return fmt.Errorf("connect %s to %s: %w", a.Name, b.Name, err)

@@ -221,9 +221,11 @@ func TestExploreListsHeadersOnlyChainsFromPeers(t *testing.T) {
 // TestExploreBansPeerServingBlockNotMatchingItsHeader: n has the headers
 // of a's branches but no connection to a; its only peer is a liar that
 // passes for a (a's status) and serves a's branch blocks with one
-// transaction dropped (the header is a's, the body does not match it).
-// Explore lists no branch write, counts the failed fetches, and the liar
-// is banned; once a is back, the writes are listed from a.
+// transaction dropped (the header is a's, the body does not match it),
+// then another that serves a different block than the one asked for.
+// Each time Explore lists no branch write, counts the failed fetches, and
+// the liar is banned with a reason that says what it did; once a is back,
+// the writes are listed from a.
 func TestExploreBansPeerServingBlockNotMatchingItsHeader(t *testing.T) {
 	h := harness.New(t)
 	quiet := harness.WithP2PConfig(func(c *p2p.Config) { c.SyncInterval = time.Hour })
@@ -242,40 +244,58 @@ func TestExploreBansPeerServingBlockNotMatchingItsHeader(t *testing.T) {
 		return nil
 	})
 
-	liar := h.NewJunk()
-	p2p.ServeBlockLies(liar.Host, a.Host, func(b *wire.Block) *wire.Block {
-		if len(b.Txs) < 2 {
-			return b
-		}
-		lie := *b
-		lie.Txs = b.Txs[:len(b.Txs)-1] // the header is a's; the body is not
-		return &lie
-	})
+	// Two liars, one after the other, each n's only peer: one serves a's
+	// header with a body that does not match it, the other a different
+	// block of a's than the one asked for.
+	lies := []struct {
+		name, reason string
+		lie          func(b *wire.Block) *wire.Block
+	}{
+		{"body not matching its header", "do not match its header", func(b *wire.Block) *wire.Block {
+			if len(b.Txs) < 2 {
+				return b
+			}
+			lie := *b
+			lie.Txs = b.Txs[:len(b.Txs)-1] // the header is a's; the body is not
+			return &lie
+		}},
+		{"another block", "asked for block", func(b *wire.Block) *wire.Block {
+			other, err := a.Forest().Chain(b.Header.Chain).BlockByHeight(0)
+			if err != nil {
+				t.Error(err)
+			}
+			return other
+		}},
+	}
 	ctx := context.Background()
-	if err := liar.Host.Connect(ctx, n.AddrInfo()); err != nil {
-		t.Fatal(err)
-	}
-	ex, err := n.API.Explore(ctx, node.ExploreOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, w := range ex.Writes {
-		if w.Chain != "/" {
-			t.Fatalf("explore listed %+v, served by a liar", w)
+	for _, l := range lies {
+		liar := h.NewJunk()
+		p2p.ServeBlockLies(liar.Host, a.Host, l.lie)
+		if err := liar.Host.Connect(ctx, n.AddrInfo()); err != nil {
+			t.Fatal(err)
 		}
-	}
-	if ex.Fetch.Failed == 0 || ex.Fetch.Fetched != 0 {
-		t.Fatalf("fetch counts with only a liar to ask: %+v", ex.Fetch)
-	}
-	if !n.Host.Banned(liar.Host.ID()) {
-		t.Fatal("the peer that served blocks not matching their headers is not banned")
-	}
-	found := false
-	for _, p := range mustPeers(t, n) {
-		found = found || (p.ID == liar.Host.ID().String() && p.Banned && strings.Contains(p.BanReason, "do not match its header"))
-	}
-	if !found {
-		t.Fatalf("the liar's ban gives no reason naming the mismatch: %+v", mustPeers(t, n))
+		ex, err := n.API.Explore(ctx, node.ExploreOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range ex.Writes {
+			if w.Chain != "/" {
+				t.Fatalf("%s: explore listed %+v, served by a liar", l.name, w)
+			}
+		}
+		if ex.Fetch.Failed == 0 || ex.Fetch.Fetched != 0 {
+			t.Fatalf("%s: fetch counts with only a liar to ask: %+v", l.name, ex.Fetch)
+		}
+		if !n.Host.Banned(liar.Host.ID()) {
+			t.Fatalf("%s: the liar is not banned", l.name)
+		}
+		found := false
+		for _, p := range n.Host.Peers() {
+			found = found || (p.ID == liar.Host.ID().String() && p.Banned && strings.Contains(p.BanReason, l.reason))
+		}
+		if !found {
+			t.Fatalf("%s: the liar's ban gives no reason containing %q: %+v", l.name, l.reason, n.Host.Peers())
+		}
 	}
 
 	h.Heal()
@@ -289,9 +309,4 @@ func TestExploreBansPeerServingBlockNotMatchingItsHeader(t *testing.T) {
 		}
 		return nil
 	})
-}
-
-func mustPeers(t *testing.T, n *harness.Node) []node.PeerInfo {
-	t.Helper()
-	return n.Host.Peers()
 }

@@ -24,10 +24,13 @@
 //
 // The ledger tree also holds keyspaces, paid totals, the blocktree's value
 // leaves (branch.go), the market's bounties and reputation records
-// (market.go) and the relay registry and pending lineup draws (relay.go),
-// each with a flat copy restored by the undo record. A root block's batch
-// first writes the lineups its parent's ID drew (DrawLineups, the one pure
-// draw in lineup.go), then applies its transactions.
+// (market.go), the relay registry and pending lineup draws (relay.go) and
+// the availability pools with their members, tokens and redemptions
+// (pool.go), each with a flat copy restored by the undo record. A root
+// block's batch first writes the lineups its parent's ID drew (DrawLineups,
+// the one pure draw in lineup.go) and, at an epoch's first block, settles
+// the pools' last epoch and draws their challenges by the same ID
+// (PoolEpoch), then applies its transactions.
 //
 // # Errors
 //

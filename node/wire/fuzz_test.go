@@ -14,6 +14,9 @@ func FuzzDecodeTx(f *testing.F) {
 	for _, tx := range sampleTxs(f) {
 		f.Add(tx.Encode())
 	}
+	for _, tx := range samplePoolTxs(f) {
+		f.Add(tx.Encode())
+	}
 	f.Add([]byte{})
 	f.Add(txBytes(3, RootChain, []byte{1}, []byte{1}, nil))
 	f.Add(txBytes(1, RootChain, []byte{0x81, 0x00}, []byte{1}, make([]byte, 40)))

@@ -65,6 +65,7 @@ type KeyMap struct {
 	Buy        key.Binding
 	EditScript key.Binding
 	OpenSpace  key.Binding
+	JoinPool   key.Binding // join the pool of the value viewed
 
 	// Market.
 	NewRequest   key.Binding // focus the request box
@@ -75,6 +76,13 @@ type KeyMap struct {
 	Dispute      key.Binding
 	Accept       key.Binding
 	Fund         key.Binding
+
+	// Tumbler.
+	Tumbler      key.Binding // the screen
+	TumbleRounds key.Binding // open and recent rounds
+	TumbleMine   key.Binding // my registrations
+	Sign         key.Binding // co-sign the reviewed batch
+	PayFrom      key.Binding // another account pays the join
 
 	// Setup.
 	Create  key.Binding
@@ -136,6 +144,7 @@ func Default() KeyMap {
 		Buy:        b([]string{"b"}, "b", "buy"),
 		EditScript: b([]string{"e"}, "e", "edit script"),
 		OpenSpace:  b([]string{"o"}, "o", "look up"),
+		JoinPool:   b([]string{"J"}, "J", "join its pool"),
 
 		NewRequest:   b([]string{"r"}, "r", "request"),
 		MyBounties:   b([]string{"b"}, "b", "my bounties"),
@@ -146,6 +155,12 @@ func Default() KeyMap {
 		Accept:       b([]string{"a"}, "a", "accept"),
 		Fund:         b([]string{"enter"}, "enter", "fund row"),
 
+		Tumbler:      b([]string{"7"}, "7", "tumbler"),
+		TumbleRounds: b([]string{"o"}, "o", "rounds"),
+		TumbleMine:   b([]string{"r"}, "r", "my registrations"),
+		Sign:         b([]string{"s"}, "s", "co-sign"),
+		PayFrom:      b([]string{"a"}, "a", "pay from another account"),
+
 		Create:  b([]string{"c"}, "c", "create a wallet"),
 		Restore: b([]string{"r"}, "r", "restore from mnemonic"),
 	}
@@ -153,7 +168,7 @@ func Default() KeyMap {
 
 // Global is the help group that every screen shares.
 func (k KeyMap) Global() []key.Binding {
-	return []key.Binding{k.NextTab, k.Home, k.Blocktree, k.Mining, k.Wallet, k.Data, k.Market, k.ToggleMining, k.Help, k.Quit}
+	return []key.Binding{k.NextTab, k.Home, k.Blocktree, k.Mining, k.Wallet, k.Data, k.Market, k.Tumbler, k.ToggleMining, k.Help, k.Quit}
 }
 
 // ListKeys are the bindings of a scrolling list.
