@@ -245,10 +245,28 @@ func TestDevnetRelayPassesOnAfterARestart(t *testing.T) {
 	id := r.fund(q, row)
 	rel := r.relays[0]
 	addr := wire.EncodeAddress(r.h.Params().Net, rel.Key.PubKey())
-	r.mineUntil(20, "the relay's countersign waits in the miner's pool", func() bool {
+	// Blocks are mined one by one here, each only after 3 s without the
+	// relay's countersign in the miner's pool: the devnet's own mine
+	// mines as soon as the pool holds something, and a check between its
+	// blocks never saw the countersign pending.
+	pending := func() bool {
 		a, err := r.by.API.Account(ctx, addr)
 		return err == nil && a.Pending > 0 && r.state(id) == market.StateCommitted
-	})
+	}
+	for blocks := 0; ; blocks++ {
+		if blocks == 30 {
+			t.Fatalf("the relay's countersign never waited in the miner's pool (bystander saw %v)", r.seen)
+		}
+		for deadline := time.Now().Add(3 * time.Second); !pending() && time.Now().Before(deadline); {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if pending() {
+			break
+		}
+		r.by.Mine(1)
+		r.h.WaitForTip(30*time.Second, r.all()...)
+		r.watch()
+	}
 	rel.Restart()
 	r.h.ConnectAll()
 	r.settleHops(id, 1)
