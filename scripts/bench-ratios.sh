@@ -62,6 +62,9 @@ printf "%-58s %10s\n" "sync from 3 peers, blocks/s / writes/s (median)" "$(first
 b01=$(metric SyncBytes bytes-follow-01)
 ball=$(metric SyncBytes bytes-follow-all)
 ratio "sync bytes received: following 01 / following all" "$b01" "$ball" "headers only: well below 1"
+g01=$(metric GossipBytes bytes/round-follow-01)
+gall=$(metric GossipBytes bytes/round-follow-all)
+ratio "gossip bytes per round (steady state): following 01 / all" "$g01" "$gall" "claims only: well below 1"
 for cfg in lone devnet3; do
   lw=$(metric "Load/$cfg" writes/s)
   lc=$(metric "Load/$cfg" ceiling-writes/s)

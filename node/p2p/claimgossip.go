@@ -186,7 +186,7 @@ func (g *gossip) joinRelay(name string, validate pubsub.ValidatorEx, conc int) (
 	return t, cancel, nil
 }
 
-// blockValidator is validateBlock for the topic of chain id: a block of
+// blockValidator is validateBlockOn for the topic of chain id: a block of
 // another chain there is a protocol violation.
 func (g *gossip) blockValidator(id wire.ChainID) pubsub.ValidatorEx {
 	return func(ctx context.Context, from peer.ID, msg *pubsub.Message) pubsub.ValidationResult {
@@ -276,4 +276,12 @@ func (g *gossip) announceClaim(b *wire.Block) {
 	}
 	cl := chain.ClaimedOf(b)
 	g.enqueue(t, EncodeClaim(&cl))
+}
+
+// TopicPeers lists the peers this node knows to be on gossip topic name.
+func (x *Host) TopicPeers(name string) []peer.ID {
+	if x.gossip.ps == nil {
+		return nil
+	}
+	return x.gossip.ps.ListPeers(name)
 }

@@ -41,15 +41,19 @@
 // opened with store.OpenBuckets), apart from the chain.
 //
 // The network carries every chain of the blocktree (docs/PROTOCOL.md §12,
-// §14): one gossip topic for blocks and one for transactions (each names
-// its chain); a status lists the branch chains its sender stores in full
+// §14): a block topic per chain, joined only for the chains the node
+// stores in full, a claims topic per branch on which full nodes publish
+// each accepted block's claim (header, coinbase, Merkle branch) for the
+// nodes keeping it as headers only (claimgossip.go), and one topic for
+// transactions (each names its chain); a status lists the branch chains its sender stores in full
 // with their tips; sync requests name a chain. A node syncs every chain of
 // its forest, headers-only ones too (from full peers, by headers and each
 // block's coinbase with its Merkle branch, never bodies), root first, since a
 // branch block needs its anchor on the parent chain and a root checkpoint
 // the branch blocks it names. A block held for such a missing block
 // (chain.ErrOrphan) is not its sender's fault: the node asks the sender
-// for what is missing by id (deps.go) and syncs. A branch transaction of a
+// for what is missing by id (deps.go; as a claim when its chain is kept
+// as headers only) and syncs. A branch transaction of a
 // chain kept as headers only is checked for the state-free rules and
 // relayed, but kept in no mempool.
 //
@@ -102,8 +106,10 @@
 //	                                        queue drained by publishLoop
 //	                                        (the only publisher), tx
 //	                                        waitlist (its lock), script
-//	                                        slots (a channel); validators
-//	                                        run on pubsub's goroutines
+//	                                        slots (a channel), per-chain
+//	                                        topics (topicSet, its lock);
+//	                                        validators run on pubsub's
+//	                                        goroutines
 //	services       server.go                none; one libp2p goroutine per
 //	                                        request stream
 //	syncer         sync.go                  progress (its lock); run is the
