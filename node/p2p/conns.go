@@ -53,19 +53,27 @@ func (c *conns) onConnected(conn network.Conn) {
 
 // handshake exchanges status with a new peer and remembers its addresses;
 // recording the status offers it our pending transactions (offerPools).
+// It tries again, backing off, while the peer stays connected: a loaded
+// peer can miss one attempt's deadline, and nothing else asks before the
+// next maintain round (SyncInterval), so a peer left without status would
+// be neither synced from nor offered anything until then.
 func (c *conns) handshake(p peer.ID) {
 	x := c.x
-	ctx, cancel := context.WithTimeout(x.ctx, 15*time.Second)
+	ctx, cancel := context.WithTimeout(x.ctx, handshakeTimeout)
 	defer cancel()
 	var err error
-	for i := 0; i < 3; i++ {
+	for backoff := 200 * time.Millisecond; ; backoff = min(2*backoff, 5*time.Second) {
 		if _, _, err = x.ExchangeStatus(ctx, p); err == nil || errors.Is(err, ErrWrongNetwork) || errors.Is(err, ErrProtocol) {
 			break
 		}
+		if x.h.Network().Connectedness(p) != network.Connected {
+			return
+		}
 		select {
 		case <-ctx.Done():
+			x.log.Debug("status handshake failed", "peer", p, "err", err)
 			return
-		case <-time.After(200 * time.Millisecond):
+		case <-time.After(backoff):
 		}
 	}
 	if err != nil {

@@ -2,7 +2,10 @@ package p2p
 
 import (
 	"context"
+	"io"
 	"math/big"
+	"sync/atomic"
+	"time"
 
 	"github.com/bitverse/bitverse/node/wire"
 	"github.com/libp2p/go-libp2p/core/host"
@@ -123,5 +126,29 @@ func ServeBlockLies(h host.Host, src *Host, lie func(b *wire.Block) *wire.Block)
 				writeFrame(s, append([]byte{1}, b.Encode()...))
 			}
 		}
+	})
+}
+
+// SetStatusTimeout shortens one status exchange's deadline for a test;
+// the returned func restores it.
+func SetStatusTimeout(d time.Duration) (restore func()) {
+	old := statusTimeout
+	statusTimeout = d
+	return func() { statusTimeout = old }
+}
+
+// StallStatus makes x leave its first n status handshakes unanswered
+// (held open until the asker gives up), as a loaded node does, and answer
+// the later ones as usual.
+func StallStatus(x *Host, n int) {
+	var seen atomic.Int32
+	x.h.SetStreamHandler(ProtoStatus(x.net), func(s network.Stream) {
+		if int(seen.Add(1)) <= n {
+			s.SetDeadline(time.Now().Add(time.Minute))
+			io.Copy(io.Discard, s) // until the asker resets it
+			s.Reset()
+			return
+		}
+		x.services.handleStatus(s)
 	})
 }

@@ -10,9 +10,13 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 )
 
-const (
-	statusTimeout = 10 * time.Second
-	wrongNetBan   = time.Hour
+const wrongNetBan = time.Hour
+
+// statusTimeout bounds one status exchange; handshakeTimeout bounds the
+// attempts a new connection's handshake makes (a variable for tests).
+var (
+	statusTimeout    = 10 * time.Second
+	handshakeTimeout = time.Minute
 )
 
 // ourStatus describes this node's tips: the root's, and those of the
