@@ -170,7 +170,7 @@ wait_for "your fee" 5
 mine=$(screen | grep -F ' → ' | grep -cF '← yours' || true)
 others=$(screen | grep -F ' → ' | grep -vcF '← yours' || true)
 [ "$mine" -ge 1 ] && [ "$others" -ge 2 ] || fail "the batch shows $mine outputs as the TUI's and $others as others', want 1 or more and 2 or more"
-step "    $mine outputs highlighted as the TUI's, $others of alice and bob; $(screen | grep -oE 'your fee +[0-9.]+ BVS' | tr -s ' ' | head -1)"
+step "    $mine outputs highlighted as the TUI's, $others not; $(screen | grep -oE 'your fee +[0-9.]+ BVS' | tr -s ' ' | head -1)"
 step "    $(screen | grep -F '← yours' | grep -F '→' | tr -s ' ' | head -1)"
 
 step "5/6 co-sign with one key; the round completes"
@@ -196,10 +196,14 @@ until awk -v b="$(balance "$A" "$FRESH")" -v d="$DENOM" 'BEGIN{exit !(b+0 >= d+0
 	[ $SECONDS -lt $end ] || fail "the tumble was not confirmed within 120s: $FRESH holds $(balance "$A" "$FRESH") BVS"
 	sleep 1
 done
-keys 2
+keys 4
 wait_for "Accounts" 20
-wait_for "tumbled-" 20
-step "    confirmed: $FRESH holds $(balance "$A" "$FRESH") BVS; $(screen | grep -F 'tumbled-' | tr -s ' ' | head -1)"
+end=$((SECONDS + 60))
+until screen | grep -F "${FADDR:0:12}" | grep -qF " $DENOM BVS"; do
+	[ $SECONDS -lt $end ] || fail "the wallet screen does not show $DENOM BVS on $FRESH within 60s"
+	sleep 0.5
+done
+step "    confirmed: $FRESH holds $(balance "$A" "$FRESH") BVS; wallet screen: $(screen | grep -F "${FADDR:0:12}" | tr -s ' ' | head -1)"
 
 step "6/6 quit"
 keys q
