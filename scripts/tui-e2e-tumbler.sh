@@ -167,11 +167,12 @@ wait_for "every check passed" 120
 wait_for "← yours" 10
 wait_for "not signed yet — s to co-sign" 60
 wait_for "your fee" 5
-mine=$(screen | grep -F ' → ' | grep -cF '← yours' || true)
-others=$(screen | grep -F ' → ' | grep -vcF '← yours' || true)
+# Output lines start with the arrow (the phase line has one inside).
+mine=$(screen | grep -E '^ +→ ' | grep -cF '← yours' || true)
+others=$(screen | grep -E '^ +→ ' | grep -vcF '← yours' || true)
 [ "$mine" -ge 1 ] && [ "$others" -ge 2 ] || fail "the batch shows $mine outputs as the TUI's and $others as others', want 1 or more and 2 or more"
 step "    $mine outputs highlighted as the TUI's, $others not; $(screen | grep -oE 'your fee +[0-9.]+ BVS' | tr -s ' ' | head -1)"
-step "    $(screen | grep -F '← yours' | grep -F '→' | tr -s ' ' | head -1)"
+step "    $(screen | grep -E '^ +→ ' | grep -F '← yours' | tr -s ' ' | head -1)"
 
 step "5/6 co-sign with one key; the round completes"
 keys s
