@@ -91,8 +91,8 @@ wait_api() {
 
 step "1/6 a mining node; a second node's two accounts get coins from it"
 cli "$A" wallet create
-on "$A" node --loopback --no-mdns --mine --miner-workers 1 --tumbler-output-delay 500ms >"$A/node.log" 2>&1 &
-APID=$!
+BITVERSE_PASSPHRASE="$PASS" "$BIN" --datadir "$A" node --loopback --no-mdns --mine --miner-workers 1 --tumbler-output-delay 500ms >"$A/node.log" 2>&1 &
+APID=$! # the node itself, not a subshell: cleanup stops it
 wait_api "$A"
 on "$A" status >"$DIR/status.out" 2>&1 || fail "status: $(cat "$DIR/status.out")"
 PEER=$(awk -F':[ \t]+' '/^peer id:/{print $2; exit}' "$DIR/status.out")
@@ -102,8 +102,8 @@ case "$ADDR" in */p2p/*) ;; *) ADDR="$ADDR/p2p/$PEER" ;; esac
 cli "$P" wallet create
 cli "$P" wallet new-account alice
 cli "$P" wallet new-account bob
-on "$P" node --loopback --no-mdns --bootstrap "$ADDR" --tumbler-output-delay 500ms >"$P/node.log" 2>&1 &
-PPID_=$!
+BITVERSE_PASSPHRASE="$PASS" "$BIN" --datadir "$P" node --loopback --no-mdns --bootstrap "$ADDR" --tumbler-output-delay 500ms >"$P/node.log" 2>&1 &
+PPID_=$! # the node itself
 wait_api "$P"
 end=$((SECONDS + TIMEOUT))
 until on "$A" wallet balance 2>/dev/null | grep -qE 'balance:[[:space:]]+[1-9]'; do
