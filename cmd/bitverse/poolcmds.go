@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/bitverse/bitverse/node"
@@ -55,7 +56,7 @@ epoch, for everybody together) obliges the members to serve the download.
 
 Examples:
   bitverse token buy POOL --count 10
-  bitverse token redeem POOL
+  bitverse token redeem POOL --out data.bin
   bitverse token show`,
 	}
 	c.AddCommand(tokenBuyCmd(), tokenRedeemCmd(), tokenShowCmd())
@@ -408,10 +409,26 @@ func tokenBuyCmd() *cobra.Command {
 
 func tokenRedeemCmd() *cobra.Command {
 	var f txFlags
+	var outPath string
 	c := &cobra.Command{
-		Use:   "redeem POOL",
-		Short: "Redeem a service token in this epoch: the pool's members must then serve the download",
-		Args:  cobra.ExactArgs(1),
+		Use:   "redeem POOL [--out FILE]",
+		Short: "Redeem a service token in this epoch and, with --out, download the pool's data from its members",
+		Long: `Redeem one of this account's service tokens of POOL: the pool's members must
+then serve its data to the redeemer. At most the pool's token rate is
+redeemed per epoch, for everybody together.
+
+With --out FILE the command waits for the redemption to be in a block,
+then this node asks the pool's members (those that announced the pool, then
+the connected ones) for the data, checks it against the pool's size and
+segment root, and writes it to FILE (at most 256 MiB; nothing is written
+unless it checks out). It prints the size and the member's node that
+served it. A member that refuses in writing (it lost the data) is reported
+on chain with its signed refusal (a pool-report, minimum fee), which demotes it.
+
+Examples:
+  bitverse token redeem POOL --yes --wait
+  bitverse token redeem POOL --out site.tar --yes`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			id, err := parsePoolID(args[0])
 			if err != nil {
@@ -421,16 +438,127 @@ func tokenRedeemCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			p, err := cl.Pool(cmd.Context(), id)
+			ctx := cmd.Context()
+			p, err := cl.Pool(ctx, id)
 			if err != nil {
 				return err
 			}
 			if p.TokenRate > 0 && p.RedeemedThisEpoch >= p.TokenRate {
 				return fmt.Errorf("pool %s has served its %d redemptions of epoch %d: try again next epoch (after height %d)", id.Short(), p.TokenRate, p.Epoch, p.EpochEnd)
 			}
-			return sendIntent(cmd.Context(), f, plan.TokenRedeem{Pool: id}, true)
+			if outPath == "" {
+				return sendIntent(ctx, f, plan.TokenRedeem{Pool: id}, true)
+			}
+			if p.Target.Size > pool.MaxDownload {
+				return fmt.Errorf("pool %s holds %d bytes: a node downloads at most %d for a redeemer (nothing was sent)", id.Short(), p.Target.Size, uint64(pool.MaxDownload))
+			}
+			red, err := submitIntent(ctx, cl, f, plan.TokenRedeem{Pool: id}, true)
+			if err != nil {
+				return err
+			}
+			if !g.jsonOut {
+				fmt.Fprintf(os.Stderr, "redemption %s accepted, waiting for a block…\n", red)
+			}
+			if _, err := waitForTx(ctx, cl, red); err != nil {
+				return err
+			}
+			return redeemDownload(ctx, cl, f, p, red, outPath)
 		},
 	}
+	c.Flags().StringVar(&outPath, "out", "", "wait for the redemption, download the pool's data and write it to this file")
 	f.add(c)
 	return c
+}
+
+// redeemed is what token redeem --out did.
+type redeemed struct {
+	Tx       wire.Hash          `json:"tx"`
+	Pool     wire.Hash          `json:"pool"`
+	File     string             `json:"file,omitempty"`
+	Size     int64              `json:"size"`
+	Peer     string             `json:"peer,omitempty"`
+	Refusals []pool.RefusalInfo `json:"refusals,omitempty"`
+	Report   *wire.Hash         `json:"report,omitempty"`
+}
+
+// redeemDownload has the node download pool p's data under the confirmed
+// redemption red into path (through a temporary file beside it), and
+// reports the first signed refusal met (the chain takes one report per
+// redemption).
+func redeemDownload(ctx context.Context, cl *rpc.Client, f txFlags, p *node.PoolInfo, red wire.Hash, path string) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".bitverse-redeem-*")
+	if err != nil {
+		return fmt.Errorf("--out: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if !g.jsonOut {
+		fmt.Fprintf(os.Stderr, "downloading %d bytes from the pool's members…\n", p.Target.Size)
+	}
+	d, err := cl.PoolDownload(ctx, p.ID, red, tmp)
+	if cerr := tmp.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("--out: %w", cerr)
+	}
+	res := redeemed{Tx: red, Pool: p.ID}
+	if d != nil {
+		res.Refusals = d.Refusals
+	}
+	if len(res.Refusals) > 0 {
+		if id, rerr := reportRefusal(ctx, cl, f, p.ID, red, res.Refusals[0]); rerr != nil {
+			fmt.Fprintf(os.Stderr, "could not report member %s's signed refusal: %v\n", res.Refusals[0].Member, rerr)
+		} else {
+			res.Report = &id
+			fmt.Fprintf(os.Stderr, "member %s refused in writing: reported in %s\n", res.Refusals[0].Member, id)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("%w (redemption %s; nothing was written to %s)", err, red, path)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("--out: %w", err)
+	}
+	res.File, res.Size, res.Peer = path, d.Size, d.Peer
+	return out(res, func(o io.Writer) {
+		fmt.Fprintf(o, "downloaded %d bytes to %s from member node %s (redemption %s)\n", res.Size, path, res.Peer, red)
+	})
+}
+
+// reportRefusal submits a pool-report of a member's signed refusal, signed
+// by this account (the redeemer's, as the chain requires).
+func reportRefusal(ctx context.Context, cl *rpc.Client, f txFlags, poolID, red wire.Hash, ri pool.RefusalInfo) (wire.Hash, error) {
+	ref, err := ri.Parse()
+	if err != nil {
+		return wire.Hash{}, err
+	}
+	return submitIntent(ctx, cl, txFlags{fee: f.fee}, plan.PoolReport{Pool: poolID, Redemption: red, Member: ref.Member, Evidence: ref.Sig[:]}, false)
+}
+
+// submitIntent plans in for the wallet's account, asks for confirmation
+// when ask (unless --yes or --json), signs and submits it, and returns its
+// last transaction's ID without printing it.
+func submitIntent(ctx context.Context, cl *rpc.Client, f txFlags, in plan.Intent, ask bool) (wire.Hash, error) {
+	w, acct, err := openAccount()
+	if err != nil {
+		return wire.Hash{}, err
+	}
+	pl, err := planFor(ctx, cl, acct, in, f.fee)
+	if err != nil {
+		return wire.Hash{}, err
+	}
+	if ask && !f.yes && !g.jsonOut {
+		ok, err := confirm(describePlan(pl) + "? [y/N] ")
+		if err != nil {
+			return wire.Hash{}, err
+		}
+		if !ok {
+			return wire.Hash{}, errors.New("cancelled; nothing was sent")
+		}
+	}
+	if err := pl.Sign(func(tx *wire.Tx) error { return w.Sign(g.account, tx) }); err != nil {
+		return wire.Hash{}, err
+	}
+	ids, err := pl.Submit(ctx, cl)
+	if err != nil {
+		return wire.Hash{}, err
+	}
+	return ids[len(ids)-1], nil
 }

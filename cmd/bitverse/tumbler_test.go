@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/bitverse/bitverse/internal/testutil"
+	"github.com/bitverse/bitverse/node/wire"
+	"github.com/bitverse/bitverse/wallet"
 )
 
 // TestTumblerCommandsOnALoneNode: a node coordinates a round, two of its
@@ -70,5 +72,33 @@ func TestTumblerCommandsOnALoneNode(t *testing.T) {
 	})
 	if out := cliOK(t, dir, "tumbler", "rounds"); !strings.Contains(out, "this node") || !strings.Contains(out, "done") {
 		t.Fatalf("rounds: %s", out)
+	}
+}
+
+// TestFreshAccountNamesNeverCollide: joins of one round from one wallet
+// each get an account of their own (the name was the round and the Unix
+// second, so a second join in the same second failed).
+func TestFreshAccountNamesNeverCollide(t *testing.T) {
+	w, _, err := wallet.Create(t.TempDir(), wire.Devnet, []byte("correct horse"), 12)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for i := 0; i < 3; i++ {
+		name := freshAccountName(w, "tumble-79f151da8edb")
+		if seen[name] {
+			t.Fatalf("join %d: name %q given twice", i, name)
+		}
+		seen[name] = true
+		if _, err := w.NewAccount(name); err != nil {
+			t.Fatalf("join %d: %v", i, err)
+		}
+	}
+	// A name taken out of order is skipped, not reused.
+	if _, err := w.NewAccount(fmt.Sprintf("tumble-x-%d", len(w.Accounts()))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.NewAccount(freshAccountName(w, "tumble-x")); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/bitverse/bitverse/node/wire"
 	"github.com/bitverse/bitverse/tumbler"
+	"github.com/bitverse/bitverse/wallet"
 	"github.com/spf13/cobra"
 )
 
@@ -197,7 +198,7 @@ func runJoin(ctx context.Context, f joinFlags) error {
 			return errors.New("not registered")
 		}
 	}
-	fresh, err := w.NewAccount(fmt.Sprintf("tumble-%s-%d", r.ID.Short(), time.Now().Unix()))
+	fresh, err := w.NewAccount(freshAccountName(w, "tumble-"+r.ID.Short()))
 	if err != nil {
 		return fmt.Errorf("a fresh account for the output: %w", err)
 	}
@@ -421,5 +422,20 @@ func tumblerSignCmd() *cobra.Command {
 			fmt.Println("signed; the round completes when every participant has")
 			return nil
 		},
+	}
+}
+
+// freshAccountName is prefix-N for the first N from the wallet's account
+// count that no account has: two joins of one round from one wallet (in
+// the same second, too) each get an account of their own.
+func freshAccountName(w *wallet.Wallet, prefix string) string {
+	taken := map[string]bool{}
+	for _, a := range w.Accounts() {
+		taken[a.Name] = true
+	}
+	for n := len(taken); ; n++ {
+		if name := fmt.Sprintf("%s-%d", prefix, n); !taken[name] {
+			return name
+		}
 	}
 }

@@ -311,6 +311,7 @@ func (d *Daemon) startRPC() (func() error, error) {
 	var opts []rpc.Option
 	if d.netAPI != nil {
 		opts = append(opts, rpc.WithNet(d.netAPI), rpc.WithBlobs(d.netAPI))
+		opts = append(opts, rpc.WithPoolDownloads(pool.Fetcher{Deps: d.PoolDeps()}))
 	}
 	srv, err := rpc.Listen(d.cfg.RPC, d.cfg.DataDir, d.node, opts...)
 	if err != nil {

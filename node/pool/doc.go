@@ -27,5 +27,6 @@
 // the pool's size or segment root), ErrTooLarge (beyond MaxData),
 // ErrUnsupported (a target kind not served), ErrNoData (this node lacks
 // the data); from Redeem, ErrNoRedemption, ErrBusy and ErrRefused (with
-// the signed Refusal to report).
+// the signed Refusal to report); from Fetch, ErrNotConfirmed and a
+// *FetchError wrapping ErrNoMember or ErrAllRefused (with the refusals).
 package pool

@@ -10,10 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bitverse/bitverse/internal/testutil"
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/wire"
 	"github.com/libp2p/go-libp2p"
 	"github.com/libp2p/go-libp2p/core/host"
+	"github.com/libp2p/go-libp2p/core/peer"
 )
 
 // stubChain stands in for the chain's pool state in the unit tests of
@@ -311,5 +313,64 @@ func TestRedeemOverRealHosts(t *testing.T) {
 	c.mu.Unlock()
 	if !ok || rep.Member != me.PubKey() || rep.Redemption != red.ID() || !bytes.Equal(rep.Evidence, ref.Sig[:]) {
 		t.Fatalf("report %+v", rep)
+	}
+}
+
+// TestFetchSaysWhyNoMemberServed: Fetch checks the redemption on chain
+// before asking anyone, finds a connected member that speaks the pool
+// protocol by itself, returns the data it serves, and says which failure
+// it met: not confirmed, no member, every member refused in writing (with
+// the refusal, checked, to report).
+func TestFetchSaysWhyNoMemberServed(t *testing.T) {
+	c := newStubChain()
+	me, redeemer := key(t, 1), key(t, 2)
+	value := randomBytes(30_000, 4)
+	p := c.keyPool("public/f", value, me.PubKey())
+	mh, rh := newHost(t), newHost(t)
+	s, err := New(Config{Key: &me, Poll: time.Hour}, Deps{Net: wire.Devnet, Chain: c, Host: mh})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Stop()
+	ctx := context.Background()
+	deps := Deps{Net: wire.Devnet, Chain: c, Host: rh}
+	red := wire.NewTx(wire.RootChain, wire.TokenRedeem{Pool: p.ID, Epoch: 1}, 0, 0)
+	red.Sign(wire.Devnet, redeemer)
+	if _, err := Fetch(ctx, deps, p.ID, red.ID()); !errors.Is(err, ErrNotConfirmed) {
+		t.Fatalf("fetch before the redemption is on chain: %v", err)
+	}
+	c.mu.Lock()
+	c.txs[red.ID()] = red
+	c.mu.Unlock()
+	var fe *FetchError
+	if _, err := Fetch(ctx, deps, p.ID, red.ID()); !errors.Is(err, ErrNoMember) || !errors.As(err, &fe) || fe.Asked != 0 {
+		t.Fatalf("fetch with no member reachable: %v", err)
+	}
+	if err := rh.Connect(ctx, peer.AddrInfo{ID: mh.ID(), Addrs: mh.Addrs()}); err != nil {
+		t.Fatal(err)
+	}
+	testutil.Eventually(t, 30*time.Second, "the member's protocols known", func() error {
+		if ps, _ := rh.Peerstore().SupportsProtocols(mh.ID(), Proto(wire.Devnet)); len(ps) == 0 {
+			return errors.New("not yet")
+		}
+		return nil
+	})
+	f, err := Fetch(ctx, deps, p.ID, red.ID())
+	if err != nil || !bytes.Equal(f.Data, value) || f.Peer != mh.ID() || len(f.Refusals) != 0 {
+		t.Fatalf("fetch from the connected member: %+v, %v", f, err)
+	}
+	c.mu.Lock()
+	c.values["public/f"] = []byte("lost")
+	c.mu.Unlock()
+	_, err = Fetch(ctx, deps, p.ID, red.ID())
+	if !errors.Is(err, ErrAllRefused) || !errors.As(err, &fe) || len(fe.Refusals) != 1 || fe.Refusals[0].Member != me.PubKey() {
+		t.Fatalf("fetch from a member that lost the data: %v", err)
+	}
+	back, err := fe.Refusals[0].Info().Parse()
+	if err != nil || back != fe.Refusals[0] {
+		t.Fatalf("refusal through its hex form: %+v, %v", back, err)
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"time"
 
 	"github.com/bitverse/bitverse/node"
@@ -200,48 +199,35 @@ func Report(ctx context.Context, c Chain, k wire.PrivKey, pool, redemption wire.
 // maxDownloadPeers bounds the members a Download asks.
 const maxDownloadPeers = 16
 
-// Download fetches the data of pool under a confirmed redemption from the
-// pool's members (extra first, then those that announced PoolKey), checking what
-// each sends. A member that answers with a signed refusal is reported
-// (pool-report signed with the service's key, which must be the
-// redeemer's) and the next is asked. It returns the data and the reports
-// submitted.
+// Download fetches the data of pool under a confirmed redemption (Fetch)
+// and reports each signed refusal met on the way (pool-report signed
+// with the service's key, which must be the redeemer's). It returns the
+// data and the reports submitted.
 func (s *Service) Download(ctx context.Context, pool, redemption wire.Hash, extra ...peer.ID) ([]byte, []wire.Hash, error) {
-	if s.deps.Host == nil {
-		return nil, nil, errors.New("pool: no network to download from")
-	}
-	info, err := s.deps.Chain.Pool(ctx, pool)
-	if err != nil {
+	f, err := Fetch(ctx, s.deps, pool, redemption, extra...)
+	var refusals []Refusal
+	var fe *FetchError
+	switch {
+	case err == nil:
+		refusals = f.Refusals
+	case errors.As(err, &fe):
+		refusals = fe.Refusals
+	default:
 		return nil, nil, err
 	}
-	peers := slices.Clone(extra)
-	if s.deps.Find != nil && s.deps.PoolKey != nil {
-		for _, p := range s.deps.Find(ctx, s.deps.PoolKey(pool), maxDownloadPeers) {
-			if !slices.Contains(peers, p) {
-				peers = append(peers, p)
-			}
-		}
-	}
 	var reports []wire.Hash
-	var errs []error
-	for _, p := range peers {
-		if p == s.deps.Host.ID() {
+	for i := range refusals {
+		ref := &refusals[i]
+		id, rerr := Report(ctx, s.deps.Chain, *s.cfg.Key, pool, redemption, ref)
+		if rerr != nil {
+			s.log.Warn("report a refusal", "pool", pool.Short(), "member", hexKey(ref.Member), "err", rerr)
 			continue
 		}
-		data, ref, err := Redeem(ctx, s.deps.Host, s.deps.Net, p, info, redemption)
-		switch {
-		case err == nil:
-			return data, reports, nil
-		case ref != nil:
-			id, rerr := Report(ctx, s.deps.Chain, *s.cfg.Key, pool, redemption, ref)
-			if rerr != nil {
-				s.log.Warn("report a refusal", "pool", pool.Short(), "member", hexKey(ref.Member), "err", rerr)
-			} else {
-				reports = append(reports, id)
-				s.log.Info("reported a member that refused a redemption", "pool", pool.Short(), "member", hexKey(ref.Member), "tx", id.Short())
-			}
-		}
-		errs = append(errs, fmt.Errorf("%s: %w", p.ShortString(), err))
+		reports = append(reports, id)
+		s.log.Info("reported a member that refused a redemption", "pool", pool.Short(), "member", hexKey(ref.Member), "tx", id.Short())
 	}
-	return nil, reports, fmt.Errorf("no member of pool %s served redemption %s (%d asked): %w", pool.Short(), redemption.Short(), len(peers), errors.Join(errs...))
+	if err != nil {
+		return nil, reports, err
+	}
+	return f.Data, reports, nil
 }

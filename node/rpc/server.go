@@ -21,6 +21,7 @@ import (
 	"github.com/bitverse/bitverse/node/consensus"
 	"github.com/bitverse/bitverse/node/market"
 	"github.com/bitverse/bitverse/node/mempool"
+	"github.com/bitverse/bitverse/node/pool"
 	"github.com/bitverse/bitverse/node/wire"
 )
 
@@ -42,6 +43,7 @@ type Server struct {
 	market atomic.Pointer[marketHolder]
 	// tumbler is the tumbler service, attached once it started (SetTumbler).
 	tumbler atomic.Pointer[tumblerHolder]
+	poolDL  pool.Downloader // nil: no pool_download
 	token   string
 	srv     *http.Server
 	ln      net.Listener
@@ -174,6 +176,7 @@ func (s *Server) Handler() http.Handler {
 	previewRoutes(mux, api)
 	blocktreeRoutes(mux, api)
 	exploreRoutes(mux, api)
+	s.poolDownloadRoutes(mux)
 	return s.auth(mux)
 }
 

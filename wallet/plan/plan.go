@@ -194,6 +194,22 @@ func (p *Planner) Plan(ctx context.Context, from wire.PubKey, in Intent, opt Opt
 	if from.IsZero() {
 		return nil, fmt.Errorf("%w: no sender", ErrBadIntent)
 	}
+	// A plan that names the tip's epoch (a token redemption) is planned
+	// again when a block opened the next epoch between reading the
+	// chain and the node's verdict: the user asked for "now", not for
+	// an epoch that just ended.
+	for attempt := 1; ; attempt++ {
+		pl, err := p.plan(ctx, from, in, opt)
+		if err != nil || pl.Verdict == nil || pl.Verdict.OK || pl.Verdict.Code != consensus.ErrPoolEpoch || attempt == maxEpochReplans {
+			return pl, err
+		}
+	}
+}
+
+// maxEpochReplans bounds Plan's attempts when epochs move under it.
+const maxEpochReplans = 3
+
+func (p *Planner) plan(ctx context.Context, from wire.PubKey, in Intent, opt Options) (*Plan, error) {
 	b := &builder{ctx: ctx, p: p, from: from, opt: opt,
 		plan: &Plan{From: wire.EncodeAddress(p.params.Net, from)}}
 	if err := in.build(b); err != nil {

@@ -159,3 +159,77 @@ func TestPoolIntents(t *testing.T) {
 		t.Fatalf("the closed pool: %v", err)
 	}
 }
+
+// epochMover is a node on which a block opens the next pool epoch right
+// after the planner reads a pool (once): what a user meets when a block
+// arrives between planning a redemption and the node's verdict on it.
+type epochMover struct {
+	*harness.Node
+	moves     int
+	staleRead uint64 // the epoch the moved read reported
+}
+
+func (m *epochMover) Pool(ctx context.Context, id wire.Hash) (*node.PoolInfo, error) {
+	pi, err := m.Node.Pool(ctx, id)
+	if err != nil || m.moves == 0 {
+		return pi, err
+	}
+	m.moves--
+	m.staleRead = pi.Epoch
+	p := m.Params()
+	for {
+		st, err := m.Status(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if p.PoolEpoch(st.Height+1) != pi.Epoch {
+			return pi, nil
+		}
+		m.Mine(1)
+	}
+}
+
+// TestTokenRedeemPlannedAgainWhenTheEpochMoves: a redemption names the
+// epoch of the block it goes into; when a block opens the next epoch
+// between the planner's read and the node's verdict, Plan plans it again
+// instead of handing the user a refusal for an epoch they never chose.
+func TestTokenRedeemPlannedAgainWhenTheEpochMoves(t *testing.T) {
+	n, pl := setup(t)
+	ctx := context.Background()
+	p := n.Params()
+	me := n.Key.PubKey()
+	do := func(in plan.Intent) *plan.Plan {
+		t.Helper()
+		got, err := pl.Plan(ctx, me, in, plan.Options{})
+		if err == nil {
+			err = got.Refused()
+		}
+		if err != nil {
+			t.Fatalf("%T: %v", in, err)
+		}
+		got.Sign(signer(n))
+		if _, err := got.Submit(ctx, n); err != nil {
+			t.Fatalf("%T: %v", in, err)
+		}
+		n.Mine(1)
+		return got
+	}
+	data := make([]byte, wire.SegmentSize+10)
+	id := do(plan.PoolFundData(wire.PoolBlob, "public/epoch", data, 1, 2, 2*wire.Unit, 2)).Main().Tx.ID()
+	do(plan.TokenBuy{Pool: id, Count: 2})
+
+	mover := &epochMover{Node: n, moves: 1}
+	got, err := plan.New(p, mover).Plan(ctx, me, plan.TokenRedeem{Pool: id}, plan.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := got.Refused(); err != nil {
+		t.Fatalf("refused after the epoch moved: %v", err)
+	}
+	st, _ := n.Status(ctx)
+	body := got.Main().Tx.Body.(wire.TokenRedeem)
+	if mover.moves != 0 || body.Epoch == mover.staleRead || body.Epoch != p.PoolEpoch(st.Height+1) {
+		t.Fatalf("redemption names epoch %d; the stale read said %d, the next block's is %d (moves left %d)",
+			body.Epoch, mover.staleRead, p.PoolEpoch(st.Height+1), mover.moves)
+	}
+}
