@@ -64,6 +64,7 @@ fmt: ## gofmt everything
 tui-e2e: build ## drive the TUI in tmux end to end
 	./scripts/tui-e2e.sh
 	./scripts/tui-e2e-explore.sh
+	./scripts/tui-e2e-tumbler.sh
 
 clean: ## remove build output
 	rm -rf bin bench.out
