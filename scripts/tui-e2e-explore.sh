@@ -96,7 +96,7 @@ wait_api() {
 
 step "1/5 node A: coins, a keyspace with a write, a transform on a branch, a bounty"
 cli "$A" wallet create
-on "$A" node --listen 127.0.0.1:0 --no-mdns --mine --miner-workers 1 >"$A/node.log" 2>&1 &
+BITVERSE_PASSPHRASE="$PASS" "$BIN" --datadir "$A" node --listen 127.0.0.1:0 --no-mdns --mine --miner-workers 1 >"$A/node.log" 2>&1 &
 APID=$!
 wait_api "$A"
 end=$((SECONDS + TIMEOUT))
@@ -122,7 +122,7 @@ step "    keyspace $KEYSPACE, transform $BW (depth 1), bounty $BOUNTY"
 
 step "2/5 node N: new, knows only A, follows no branch"
 cli "$N" wallet create
-on "$N" node --listen 127.0.0.1:0 --no-mdns --follow / --bootstrap "$ADDR" >"$N/node.log" 2>&1 &
+BITVERSE_PASSPHRASE="$PASS" "$BIN" --datadir "$N" node --listen 127.0.0.1:0 --no-mdns --follow / --bootstrap "$ADDR" >"$N/node.log" 2>&1 &
 NPID=$!
 wait_api "$N"
 
