@@ -36,8 +36,10 @@ func TestHeadersOnlyChainsSyncClaimsNotBodies(t *testing.T) {
 			t.Fatalf("b stores a body of %s", s)
 		}
 	}
-	if got := b.Host.Stats().SyncedClaimed; got < claimed {
-		t.Fatalf("b synced %d blocks of its headers-only chains as claims, want at least %d", got, claimed)
+	// Blocks a mines while b syncs may reach b by claims gossip instead.
+	if st := b.Host.Stats(); st.SyncedClaimed+st.GossipClaims < claimed {
+		t.Fatalf("b took %d blocks of its headers-only chains as claims (%d synced, %d gossiped), want at least %d",
+			st.SyncedClaimed+st.GossipClaims, st.SyncedClaimed, st.GossipClaims, claimed)
 	}
 	if a.Host.Banned(b.ID()) || b.Host.Banned(a.ID()) {
 		t.Fatal("an honest sync cost someone a ban")
