@@ -132,9 +132,8 @@ func ServeBlockLies(h host.Host, src *Host, lie func(b *wire.Block) *wire.Block)
 // SetStatusTimeout shortens one status exchange's deadline for a test;
 // the returned func restores it.
 func SetStatusTimeout(d time.Duration) (restore func()) {
-	old := statusTimeout
-	statusTimeout = d
-	return func() { statusTimeout = old }
+	old := statusNanos.Swap(int64(d))
+	return func() { statusNanos.Store(old) }
 }
 
 // StallStatus makes x leave its first n status handshakes unanswered

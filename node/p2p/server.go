@@ -175,7 +175,7 @@ func (sv *services) handleStatus(s network.Stream) {
 	x := sv.x
 	defer s.Close()
 	p := s.Conn().RemotePeer()
-	s.SetDeadline(time.Now().Add(statusTimeout))
+	s.SetDeadline(time.Now().Add(statusTimeout()))
 	raw, err := readFrame(s, MaxStatusFrame)
 	if err != nil {
 		x.streamFailed(p, s, err)

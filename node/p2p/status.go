@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/libp2p/go-libp2p/core/network"
@@ -12,12 +13,16 @@ import (
 
 const wrongNetBan = time.Hour
 
-// statusTimeout bounds one status exchange; handshakeTimeout bounds the
-// attempts a new connection's handshake makes (a variable for tests).
-var (
-	statusTimeout    = 10 * time.Second
-	handshakeTimeout = time.Minute
-)
+// handshakeTimeout bounds the attempts a new connection's handshake makes.
+const handshakeTimeout = time.Minute
+
+// statusNanos bounds one status exchange (10 s; atomic so that a test may
+// shorten it while other tests' hosts read it).
+var statusNanos atomic.Int64
+
+func init() { statusNanos.Store(int64(10 * time.Second)) }
+
+func statusTimeout() time.Duration { return time.Duration(statusNanos.Load()) }
 
 // ourStatus describes this node's tips: the root's, and those of the
 // branch chains it stores in full.
@@ -38,7 +43,7 @@ func (x *Host) ourStatus() *Status {
 // trip time (also recorded as p's latency). A peer with more work than this
 // node starts a sync.
 func (x *Host) ExchangeStatus(ctx context.Context, p peer.ID) (*Status, time.Duration, error) {
-	ctx, cancel := context.WithTimeout(ctx, statusTimeout)
+	ctx, cancel := context.WithTimeout(ctx, statusTimeout())
 	defer cancel()
 	start := time.Now()
 	s, err := x.h.NewStream(ctx, p, ProtoStatus(x.net))
