@@ -68,3 +68,29 @@ func FuzzDecodeStatus(f *testing.F) {
 		DecodeStatus(b, wire.Hash{}) // must not panic
 	})
 }
+
+// FuzzDecodeTokenKey: a coordinator's announced token key decodes only as
+// a bounded PKCS #1 key of TokenBits, and re-encodes to the same bytes.
+func FuzzDecodeTokenKey(f *testing.F) {
+	k, err := NewTokenKey()
+	if err != nil {
+		f.Fatal(err)
+	}
+	good := EncodeTokenKey(&k.PublicKey)
+	f.Add(good)
+	f.Add(good[:len(good)-1])
+	f.Add(append(bytes.Clone(good), 0))
+	f.Add([]byte{0x30, 0x00})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		pk, err := DecodeTokenKey(b)
+		if err != nil {
+			return
+		}
+		if len(b) > maxTokenKey || pk.N.BitLen() != TokenBits {
+			t.Fatalf("accepted a key of %d bytes, %d bits", len(b), pk.N.BitLen())
+		}
+		if !bytes.Equal(EncodeTokenKey(pk), b) {
+			t.Fatal("not canonical")
+		}
+	})
+}

@@ -62,3 +62,27 @@ func FuzzParseBountyID(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParsePoolID: a pool ID is exactly a hash the wire layer parses, and
+// the refusal says what a pool ID is.
+func FuzzParsePoolID(f *testing.F) {
+	for _, s := range []string{"", strings.Repeat("cd", 32), strings.Repeat("0", 65), "pool"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		id, err := parsePoolID(s)
+		want, werr := wire.ParseHash(s)
+		if (err == nil) != (werr == nil) {
+			t.Fatalf("parsePoolID(%q) err %v, wire.ParseHash err %v", s, err, werr)
+		}
+		if err != nil {
+			if !strings.Contains(err.Error(), "is not a pool id") {
+				t.Fatalf("refusal %q does not say what is wrong", err)
+			}
+			return
+		}
+		if id != want {
+			t.Fatalf("parsePoolID(%q) = %s, want %s", s, id, want)
+		}
+	})
+}
