@@ -16,7 +16,7 @@ import (
 func TestEmbeddedTUINodeHasAValidTumblerDenomination(t *testing.T) {
 	f := tuiFlags{}.embedded()
 	if f.noTumbler {
-		t.Skip("the embedded node runs no tumbler")
+		t.Fatal("the embedded node runs no tumbler: the TUI's screen 7 would have no service")
 	}
 	v, err := wire.ParseAmount(f.tumblerDenomination)
 	if err != nil || !tumbler.IsDenomination(v) {
