@@ -155,6 +155,14 @@ func startNode(t testing.TB, datadir string, args ...string) *exec.Cmd {
 		cmd.Process.Kill()
 		cmd.Wait()
 		logf.Close()
+		if t.Failed() {
+			// A failed multi-node test is read from its nodes' logs.
+			log, _ := os.ReadFile(filepath.Join(datadir, "test-node.log"))
+			if len(log) > 16<<10 {
+				log = log[len(log)-16<<10:]
+			}
+			t.Logf("the log of the node in %s (its end):\n%s", datadir, log)
+		}
 	})
 	testutil.Eventually(t, 90*time.Second, "the node's local API", func() error {
 		cl, err := rpc.Dial(datadir, "")

@@ -197,3 +197,44 @@ func CodeOf(err error) ErrorCode {
 
 // IsCode reports whether err is a rule error with code c.
 func IsCode(err error, c ErrorCode) bool { return CodeOf(err) == c }
+
+// Which refusals hold only against one tip.
+//
+// A transaction refused for one of these codes may be valid against
+// another tip: a peer ahead of or behind this node, or on the other side
+// of a race between two moves, relays it in good faith, so it is never
+// banned for it (it is charged as work that did this node no good). Every
+// other code breaks a rule that no state can satisfy, and its relayer is
+// banned. Racing codes are the moves of one party that another party's
+// move, or the next block, can overtake (a countersign crossing a
+// dispute, an answer for the epoch a peer ahead already opened): a few of
+// those per peer and block cost nothing at all.
+var (
+	stateDependent = map[ErrorCode]bool{
+		ErrBadNonce: true, ErrInsufficientFunds: true,
+		ErrScriptRejected: true, ErrNoKeyspace: true, ErrKeyspaceTaken: true, ErrNotOwner: true,
+		ErrPriceTooLow: true, ErrNoCredit: true,
+		ErrBadBounty: true, ErrNoBounty: true, ErrBountyState: true, ErrBountyDeadline: true,
+		ErrNotParty: true, ErrSettleWindow: true, ErrStakeTooLow: true,
+		ErrNotRegistered: true, ErrRelayStake: true, ErrRelayActive: true, ErrNotInLineup: true,
+		ErrNoSlot: true, ErrSlotOrder: true, ErrRelayWindow: true,
+		ErrNoPool: true, ErrPoolState: true, ErrNotMember: true, ErrNoChallenge: true,
+		ErrBadAnswer: true, ErrPoolEpoch: true, ErrNoToken: true, ErrBadEvidence: true,
+	}
+	racing = map[ErrorCode]bool{
+		ErrNoBounty: true, ErrBountyState: true, ErrBountyDeadline: true, ErrSettleWindow: true,
+		ErrNotInLineup: true, ErrNoSlot: true, ErrSlotOrder: true, ErrRelayWindow: true, ErrRelayActive: true,
+		ErrNoPool: true, ErrPoolState: true, ErrNotMember: true, ErrNoChallenge: true,
+		ErrBadAnswer: true, ErrPoolEpoch: true, ErrNoToken: true,
+	}
+)
+
+// DependsOnState reports whether a transaction refused with c may be
+// valid against another tip (see above). A pool answer's segment is drawn
+// by a block ID, so on another branch it names another segment: a wrong
+// answer here may be a right one there.
+func (c ErrorCode) DependsOnState() bool { return stateDependent[c] }
+
+// Races reports whether c refuses a move that another party's move or the
+// next block can overtake (see above).
+func (c ErrorCode) Races() bool { return racing[c] }

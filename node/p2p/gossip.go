@@ -201,22 +201,14 @@ func blockFault(err error) fault {
 
 // txFault classifies a transaction error: a rule that holds whatever the
 // state (signature, fee, shape, a script that does not compile, reserved
-// relay bits) bans; one that depends on the state (nonce, balance,
-// keyspace ownership, an access script's verdict, which may read the
-// ledger; a bounty's state, deadline and parties, the relay registry and
-// the lineups drawn, the height a window is counted from) or on this
-// node's pool is nobody's fault: a relayer at another tip judged it
-// valid. Before the market codes were listed here, an honest relay whose
-// countersign crossed the requester's dispute in flight was banned by
-// every peer that saw the dispute first.
+// relay bits) bans; one that depends on the state (consensus
+// ErrorCode.DependsOnState: nonce, balance, keyspaces, scripts, bounties,
+// relays, pools) or on this node's pool is nobody's fault: a relayer at
+// another tip judged it valid. When that list was kept here, by hand,
+// the pool codes were left off it and a node one block behind banned the
+// pool member whose answer for the next epoch reached it first.
 func txFault(err error) fault {
-	switch consensus.CodeOf(err) {
-	case 0, consensus.ErrBadNonce, consensus.ErrInsufficientFunds,
-		consensus.ErrScriptRejected, consensus.ErrNoKeyspace, consensus.ErrKeyspaceTaken, consensus.ErrNotOwner,
-		consensus.ErrBadBounty, consensus.ErrNoBounty, consensus.ErrBountyState, consensus.ErrBountyDeadline,
-		consensus.ErrNotParty, consensus.ErrSettleWindow, consensus.ErrStakeTooLow,
-		consensus.ErrNotRegistered, consensus.ErrRelayStake, consensus.ErrRelayActive, consensus.ErrNotInLineup,
-		consensus.ErrNoSlot, consensus.ErrSlotOrder, consensus.ErrRelayWindow:
+	if c := consensus.CodeOf(err); c == 0 || c.DependsOnState() {
 		return faultNone
 	}
 	return faultBan
@@ -632,11 +624,10 @@ const (
 // freeRefusal reports whether err refuses a peer's transaction only
 // against this node's tip and within what is free (see above).
 func (g *gossip) freeRefusal(from peer.ID, err error) bool {
-	switch consensus.CodeOf(err) {
-	case consensus.ErrBadNonce:
+	switch c := consensus.CodeOf(err); {
+	case c == consensus.ErrBadNonce:
 		return true
-	case consensus.ErrNoBounty, consensus.ErrBountyState, consensus.ErrBountyDeadline, consensus.ErrSettleWindow,
-		consensus.ErrNotInLineup, consensus.ErrNoSlot, consensus.ErrSlotOrder, consensus.ErrRelayWindow, consensus.ErrRelayActive:
+	case c.Races():
 		g.staleMu.Lock()
 		defer g.staleMu.Unlock()
 		if g.stale[from] >= staleFree {

@@ -67,6 +67,18 @@ func TestFaults(t *testing.T) {
 		// A script that does not compile never will.
 		{fmt.Errorf("%w: %w", mempool.ErrBadTx, rule(consensus.ErrBadScript)), faultBan},
 		{fmt.Errorf("%w: %w", mempool.ErrBadTx, rule(consensus.ErrBadKeyspaceName)), faultBan},
+		// Pools: an answer for the epoch a peer ahead already opened, a
+		// redemption or report of another epoch, a member that left.
+		{fmt.Errorf("%w: %w", mempool.ErrBadTx, rule(consensus.ErrNoChallenge)), faultNone},
+		{fmt.Errorf("%w: %w", mempool.ErrBadTx, rule(consensus.ErrBadAnswer)), faultNone},
+		{fmt.Errorf("%w: %w", mempool.ErrBadTx, rule(consensus.ErrPoolEpoch)), faultNone},
+		{fmt.Errorf("%w: %w", mempool.ErrBadTx, rule(consensus.ErrNoToken)), faultNone},
+		{fmt.Errorf("%w: %w", mempool.ErrBadTx, rule(consensus.ErrNotMember)), faultNone},
+		{fmt.Errorf("%w: %w", mempool.ErrBadTx, rule(consensus.ErrPoolState)), faultNone},
+		// A pool's or a tumble's shape never becomes valid.
+		{fmt.Errorf("%w: %w", mempool.ErrBadTx, rule(consensus.ErrBadPool)), faultBan},
+		{fmt.Errorf("%w: %w", mempool.ErrBadTx, rule(consensus.ErrTumbleKey)), faultBan},
+		{fmt.Errorf("%w: %w", mempool.ErrBadTx, rule(consensus.ErrTumbleSum)), faultBan},
 	}
 	for i, tc := range txs {
 		if got := txFault(tc.err); got != tc.want {
@@ -284,6 +296,9 @@ func TestFreeRefusals(t *testing.T) {
 	}
 	if !g.freeRefusal("q", rule(consensus.ErrNoSlot)) {
 		t.Fatal("another peer's first stale refusal charged")
+	}
+	if !g.freeRefusal("q", rule(consensus.ErrNoChallenge)) {
+		t.Fatal("a pool answer for the next epoch charged")
 	}
 	for _, c := range []consensus.ErrorCode{consensus.ErrInsufficientFunds, consensus.ErrBadSignature, consensus.ErrScriptRejected} {
 		if g.freeRefusal("r", rule(c)) {
