@@ -92,12 +92,16 @@ func (h *Harness) honestBans() []string {
 	h.banMu.Lock()
 	defer h.banMu.Unlock()
 	var out []string
+	seen := map[string]bool{} // a ban is logged again for each object the banned peer sent before it was dropped
 	for _, b := range h.bans {
 		name, ours := byID[b.peer]
 		if !ours || h.hostile[name] || h.hostile[b.by] || b.reason == "banned by the operator" {
 			continue
 		}
-		out = append(out, fmt.Sprintf("%s banned %s: %s", b.by, name, b.reason))
+		if s := fmt.Sprintf("%s banned %s: %s", b.by, name, b.reason); !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
 	}
 	return out
 }
