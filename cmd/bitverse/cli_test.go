@@ -171,6 +171,7 @@ func startNode(t testing.TB, datadir string, args ...string) *exec.Cmd {
 		cmd.Process.Kill()
 		cmd.Wait()
 		logf.Close()
+		checkNoBans(t, datadir)
 		if t.Failed() {
 			// A failed multi-node test is read from its nodes' logs.
 			log, _ := os.ReadFile(filepath.Join(datadir, "test-node.log"))
@@ -192,6 +193,21 @@ func startNode(t testing.TB, datadir string, args ...string) *exec.Cmd {
 		return nil
 	})
 	return cmd
+}
+
+// checkNoBans fails t if the node in datadir banned a peer on its own
+// judgement: the nodes of these tests are all honest, and an honest node
+// banned is a refusal that is not a rule violation (most often one that
+// depends on the refusing node's state) treated as one. Bans the operator
+// asked for (`peers ban`) are left out.
+func checkNoBans(t testing.TB, datadir string) {
+	t.Helper()
+	log, _ := os.ReadFile(filepath.Join(datadir, "test-node.log"))
+	for line := range strings.Lines(string(log)) {
+		if strings.Contains(line, `msg="peer banned"`) && !strings.Contains(line, `reason="banned by the operator"`) {
+			t.Errorf("the node in %s banned an honest peer: %s", datadir, strings.TrimSpace(line))
+		}
+	}
 }
 
 // TestLoneNode is the issue's lone-node acceptance: empty data dir, wallet,
