@@ -126,6 +126,12 @@ type JoinRequest struct {
 	To wire.PubKey `json:"to"`
 	// Change receives the leftover (zero: the paying account itself).
 	Change wire.PubKey `json:"change,omitzero"`
+	// BlameTo are more fresh addresses, one for each blame round this
+	// registration may go on to, used in order. A blame round never reuses
+	// To: the coordinator would see which output of the failed round is
+	// missing from it, the blamed participant's. With none left, the
+	// registration leaves the blame round (nothing moves, nothing banned).
+	BlameTo []wire.PubKey `json:"blame_to,omitempty"`
 	// Round picks a round (zero: the newest open round whose
 	// denomination fits Amount).
 	Round wire.Hash `json:"round,omitzero"`
@@ -140,7 +146,7 @@ type Registration struct {
 	Round    wire.Hash   `json:"round"`
 	Input    wire.PubKey `json:"input"`
 	Amount   uint64      `json:"amount"`
-	To       wire.PubKey `json:"to"`
+	To       wire.PubKey `json:"to"` // the current round's output address (in a blame round, a BlameTo one)
 	Change   wire.PubKey `json:"change"`
 	Leftover uint64      `json:"leftover"` // to Change
 	Phase    Phase       `json:"phase"`

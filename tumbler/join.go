@@ -24,6 +24,31 @@ type reg struct {
 	signed   bool
 	cosign   chan struct{} // closed by CoSign
 	finished time.Time
+	// blameTo are the fresh output addresses left for blame rounds.
+	blameTo []wire.PubKey
+}
+
+// maxBlameTo bounds a join's spare addresses (each blame round drops at
+// least one input, so a few cover any run).
+const maxBlameTo = 8
+
+// checkBlameTo checks a join's blame-round addresses: fresh, each once,
+// none the output, change or paying address.
+func checkBlameTo(j JoinRequest, key wire.PubKey) error {
+	if len(j.BlameTo) > maxBlameTo {
+		return fmt.Errorf("tumbler: %d blame-round addresses, at most %d", len(j.BlameTo), maxBlameTo)
+	}
+	seen := map[wire.PubKey]bool{j.To: true, key: true}
+	if j.Change != (wire.PubKey{}) {
+		seen[j.Change] = true
+	}
+	for _, k := range j.BlameTo {
+		if k == (wire.PubKey{}) || seen[k] {
+			return errors.New("tumbler: every blame-round address must be fresh: not the output, change or paying address, and each given once")
+		}
+		seen[k] = true
+	}
+	return nil
 }
 
 // Join implements API.
@@ -34,6 +59,9 @@ func (s *Service) Join(ctx context.Context, j JoinRequest) (Registration, error)
 	}
 	if j.To == (wire.PubKey{}) {
 		return Registration{}, errors.New("tumbler: no fresh address for the output")
+	}
+	if err := checkBlameTo(j, priv.PubKey()); err != nil {
+		return Registration{}, err
 	}
 	s.mu.Lock()
 	busy := len(s.regs) >= maxRegs && !slices.ContainsFunc(s.regs, func(g *reg) bool { return g.info.Phase.Ended() })
@@ -56,7 +84,7 @@ func (s *Service) Join(ctx context.Context, j JoinRequest) (Registration, error)
 	if err != nil {
 		return Registration{}, fmt.Errorf("tumbler: %w", err)
 	}
-	g := &reg{p: p, coord: coord, cosign: make(chan struct{}),
+	g := &reg{p: p, coord: coord, cosign: make(chan struct{}), blameTo: slices.Clone(j.BlameTo),
 		info: Registration{Round: p.ID, Input: p.Key, Amount: j.Amount, To: j.To, Change: p.Change, Leftover: p.Left,
 			Phase: InputRegistration, State: "registering", AutoSign: j.AutoSign}}
 	if err := s.registerInput(ctx, g); err != nil {
@@ -415,17 +443,32 @@ func (s *Service) runBlame(g *reg, b *blameErr) error {
 	if err := g.p.CheckBlame(&st.Terms, b.proofs); err != nil {
 		return fmt.Errorf("abandoned the blame round: %w", err)
 	}
+	// A fresh output address: the failed round's would show the
+	// coordinator which of that round's outputs is missing here, the
+	// blamed participant's. A fresh token and a fresh identity follow
+	// (NewParticipant blinds a new token; runRound registers the output
+	// after a random delay from a new identity).
+	s.mu.Lock()
+	var to wire.PubKey
+	if len(g.blameTo) > 0 {
+		to = g.blameTo[0]
+	}
+	s.mu.Unlock()
+	if to == (wire.PubKey{}) {
+		return errors.New("left the blame round: no fresh output address was given for it (reusing the first would show the coordinator which output was the blamed participant's); nothing moved")
+	}
 	old := g.p
-	np, err := NewParticipant(s.deps.Net, st.Terms, old.priv, old.Amount, old.Nonce, old.To, old.Change)
+	np, err := NewParticipant(s.deps.Net, st.Terms, old.priv, old.Amount, old.Nonce, to, old.Change)
 	if err != nil {
 		return err
 	}
 	s.set(g, func() {
 		g.p, g.batch, g.problem = np, nil, ""
+		g.blameTo = g.blameTo[1:]
 		// It signed the failed round's batch; the blame round's is the
 		// same less the silent inputs, checked again before signing.
 		g.signed = true
-		g.info.Round, g.info.Phase, g.info.State = np.ID, Blame, "registering"
+		g.info.Round, g.info.Phase, g.info.State, g.info.To = np.ID, Blame, "registering", to
 	})
 	if err := s.registerInput(s.ctx, g); err != nil {
 		return err

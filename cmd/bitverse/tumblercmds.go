@@ -202,7 +202,13 @@ func runJoin(ctx context.Context, f joinFlags) error {
 	if err != nil {
 		return fmt.Errorf("a fresh account for the output: %w", err)
 	}
-	j.Secret, j.To, j.Round = key.Bytes(), fresh.PubKey, r.ID
+	// A second fresh account, used only if the round fails in signing and
+	// a blame round re-runs it: a blame round never reuses the first.
+	spare, err := w.NewAccount(freshAccountName(w, "tumble-"+r.ID.Short()+"-blame"))
+	if err != nil {
+		return fmt.Errorf("a fresh account for a blame round's output: %w", err)
+	}
+	j.Secret, j.To, j.BlameTo, j.Round = key.Bytes(), fresh.PubKey, []wire.PubKey{spare.PubKey}, r.ID
 	reg, err := tm.Join(ctx, j)
 	if err != nil {
 		return err
