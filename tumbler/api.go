@@ -151,7 +151,9 @@ type Registration struct {
 	Leftover uint64      `json:"leftover"` // to Change
 	Phase    Phase       `json:"phase"`
 	// State is the participant's step: "registered", "output-registered",
-	// "review", "signed", "done", "failed", "banned".
+	// "review", "signing", "signed", "done", "failed", "banned", or
+	// "interrupted" (the node restarted after giving its nonce: it does
+	// not sign that round).
 	State    string    `json:"state"`
 	AutoSign bool      `json:"auto_sign,omitempty"`
 	TxID     wire.Hash `json:"txid,omitzero"`

@@ -26,6 +26,13 @@ type reg struct {
 	finished time.Time
 	// blameTo are the fresh output addresses left for blame rounds.
 	blameTo []wire.PubKey
+	// The participant's steps in the current round, written by its own
+	// goroutine under s.mu (through set) and kept in the store.
+	outputSent, nonceSent, partialSent bool
+	// seq is the registration's key in the store (0: not stored yet);
+	// stored says it is kept (from the moment Join accepted it).
+	seq    uint64
+	stored bool
 }
 
 // maxBlameTo bounds a join's spare addresses (each blame round drops at
@@ -100,7 +107,9 @@ func (s *Service) Join(ctx context.Context, j JoinRequest) (Registration, error)
 	}
 	s.regs = append(s.regs, g)
 	info := g.info
+	g.stored = true
 	s.mu.Unlock()
+	s.set(g, func() {}) // store it before anything else happens
 	s.wg.Add(1)
 	go s.participate(g)
 	return info, nil
@@ -235,28 +244,79 @@ func (s *Service) fetchStatus(ctx context.Context, coord peer.ID, id wire.Hash) 
 	return DecodeStatus(b, id)
 }
 
-// set changes a registration under the lock and tells subscribers when
-// its round, phase, state or error changed.
+// set changes a registration under the lock, tells subscribers when its
+// round, phase, state or error changed, and stores it when anything kept
+// changed (after the lock is released).
 func (s *Service) set(g *reg, f func()) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	before := Event{Round: g.info.Round, Phase: g.info.Phase, State: g.info.State, Error: g.info.Error}
+	kept := g.kept()
 	f()
 	if e := (Event{Round: g.info.Round, Phase: g.info.Phase, State: g.info.State, Error: g.info.Error}); e != before {
 		s.emit(e)
 	}
+	save := s.db != nil && g.stored && (g.seq == 0 || g.kept() != kept)
+	var rec savedReg
+	seq := g.seq
+	if save {
+		rec = g.record()
+	}
+	s.mu.Unlock()
+	if save {
+		s.persist(g, seq, rec)
+	}
 }
 
-// participate runs a registration to its end.
+// keptState is what of a registration the store keeps, to compare.
+type keptState struct {
+	info                                       Registration
+	output, nonce, partial, signed, hasToken bool
+	problem                                    string
+	blameTo                                    int
+}
+
+func (g *reg) kept() keptState {
+	return keptState{g.info, g.outputSent, g.nonceSent, g.partialSent, g.signed, g.p != nil && g.p.token != nil, g.problem, len(g.blameTo)}
+}
+
+// persist writes a registration's record; a registration that cannot be
+// stored still runs (it is only lost on a restart), so a failure is
+// logged.
+func (s *Service) persist(g *reg, seq uint64, rec savedReg) {
+	seq, err := saveRecord(s.db, seq, rec)
+	if err != nil {
+		s.log.Warn("tumbler: cannot store a registration", "round", rec.Info.Round.Short(), "err", err)
+		return
+	}
+	s.mu.Lock()
+	g.seq = seq
+	s.mu.Unlock()
+}
+
+// participate runs a registration to its end (a restored one from where
+// the restart left it).
 func (s *Service) participate(g *reg) {
 	defer s.wg.Done()
-	err := s.runRound(g)
+	var err error
+	if g.p.token == nil {
+		// Restored between a blame round's start and its input
+		// registration: register now.
+		err = s.registerInput(s.ctx, g)
+	}
+	if err == nil {
+		err = s.runRound(g)
+	}
 	for {
 		var blame *blameErr
 		if !errors.As(err, &blame) {
 			break
 		}
 		err = s.runBlame(g, blame)
+	}
+	if s.ctx.Err() != nil {
+		// The node stops: the registration is not over, it resumes from
+		// the store on the next start.
+		return
 	}
 	s.set(g, func() {
 		g.finished = s.deps.Now()
@@ -281,7 +341,7 @@ func (e *blameErr) Error() string { return "the round failed in signing; a blame
 func (s *Service) runRound(g *reg) error {
 	ctx := s.ctx
 	p := g.p
-	outputSent, nonceSent, partialSent, waits := false, false, false, 0
+	waits := 0
 	tk := time.NewTicker(s.cfg.Poll)
 	defer tk.Stop()
 	cosign := g.cosign
@@ -303,7 +363,7 @@ func (s *Service) runRound(g *reg) error {
 		})
 		switch st.Phase {
 		case OutputRegistration:
-			if !outputSent {
+			if !g.outputSent {
 				if err := s.registerOutput(ctx, g); err != nil {
 					// Again after another random delay, from another fresh
 					// identity, until the phase ends.
@@ -311,14 +371,29 @@ func (s *Service) runRound(g *reg) error {
 					s.set(g, func() { g.info.Error = err.Error() })
 					continue
 				}
-				outputSent = true
-				s.set(g, func() { g.info.State, g.info.Error = "output-registered", "" })
+				s.set(g, func() { g.outputSent, g.info.State, g.info.Error = true, "output-registered", "" })
 			}
 		case Signing:
 			if st.Batch == nil {
 				continue
 			}
-			if !nonceSent {
+			if g.nonceSent && p.signer == nil && p.keys == nil {
+				// Restored after giving the nonce: the secret nonce died
+				// with the process, so this round is never signed; a blame
+				// round takes the input again if the proofs show it.
+				if err := p.NonceLost(st.Batch); err != nil {
+					return err
+				}
+				s.set(g, func() {
+					if g.batch == nil {
+						g.batch = st.Batch
+					}
+					if !g.partialSent {
+						g.info.State = "interrupted"
+					}
+				})
+			}
+			if !g.nonceSent {
 				s.mu.Lock()
 				first := g.batch == nil
 				if first {
@@ -342,13 +417,14 @@ func (s *Service) runRound(g *reg) error {
 				if err != nil {
 					return err
 				}
+				// Stored before it leaves: a restart after this never gives
+				// another nonce for the round.
+				s.set(g, func() { g.nonceSent, g.signed, g.info.State = true, true, "signing" })
 				if _, err := s.ask(ctx, g.coord, "sign", m.Encode(), maxReason+1); err != nil {
 					return fmt.Errorf("giving the nonce: %w", err)
 				}
-				nonceSent = true
-				s.set(g, func() { g.signed = true; g.info.State = "signing" })
 			}
-			if nonceSent && !partialSent && st.Nonces != nil {
+			if g.nonceSent && !g.partialSent && st.Nonces != nil && p.signer != nil {
 				m, err := p.PartialMsg(st.Nonces)
 				if err != nil {
 					return err
@@ -356,10 +432,16 @@ func (s *Service) runRound(g *reg) error {
 				if _, err := s.ask(ctx, g.coord, "sign", m.Encode(), maxReason+1); err != nil {
 					return fmt.Errorf("giving the partial signature: %w", err)
 				}
-				partialSent = true
-				s.set(g, func() { g.info.State = "signed" })
+				s.set(g, func() { g.partialSent, g.info.State = true, "signed" })
 			}
 		case Broadcast, Done:
+			if g.batch == nil && g.partialSent && st.Batch != nil {
+				// Restored after signing: the batch is checked again.
+				if err := p.Check(st.Batch); err != nil {
+					return fmt.Errorf("the coordinator's batch: %v", err)
+				}
+				s.set(g, func() { g.batch = st.Batch })
+			}
 			tx, err := wire.DecodeTx(st.Tx)
 			if err != nil {
 				return fmt.Errorf("the coordinator's transaction: %v", err)
@@ -378,6 +460,13 @@ func (s *Service) runRound(g *reg) error {
 			s.set(g, func() { g.info.TxID = tx.ID() })
 			return nil
 		case Failed:
+			if g.nonceSent && p.signer == nil && p.keys == nil && st.Batch != nil {
+				// Restored after giving the nonce: what checking the blame
+				// round needs.
+				if err := p.NonceLost(st.Batch); err != nil {
+					return err
+				}
+			}
 			signed := slices.ContainsFunc(st.Proofs, func(pr Proof) bool { return pr.Key == p.Key })
 			if signed && !st.Next.IsZero() {
 				return &blameErr{next: st.Next, proofs: st.Proofs}
@@ -464,6 +553,7 @@ func (s *Service) runBlame(g *reg, b *blameErr) error {
 	}
 	s.set(g, func() {
 		g.p, g.batch, g.problem = np, nil, ""
+		g.outputSent, g.nonceSent, g.partialSent = false, false, false
 		g.blameTo = g.blameTo[1:]
 		// It signed the failed round's batch; the blame round's is the
 		// same less the silent inputs, checked again before signing.

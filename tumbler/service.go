@@ -16,6 +16,7 @@ import (
 	"github.com/libp2p/go-libp2p"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/peer"
+	"go.etcd.io/bbolt"
 )
 
 // Config tunes a node's tumbler.
@@ -60,6 +61,9 @@ type Deps struct {
 	Chain Chain
 	Log   *slog.Logger
 	Now   func() time.Time
+	// Dir is the node's data directory: this node's registrations are
+	// kept in Dir/tumbler.db and resumed on Start (empty: memory only).
+	Dir string
 }
 
 // Service runs both roles on the node's libp2p host: the coordinator of
@@ -73,6 +77,7 @@ type Service struct {
 	stop context.CancelFunc
 	wg   sync.WaitGroup
 	kick chan struct{}
+	db   *bbolt.DB // the registrations' store (nil: none)
 
 	mu     sync.Mutex
 	rounds map[wire.Hash]*coordRound // coordinated by this node
@@ -154,8 +159,20 @@ func New(cfg Config, deps Deps) (*Service, error) {
 
 var _ API = (*Service)(nil)
 
-// Start serves the protocols and runs the coordinator's clock.
+// Start serves the protocols and runs the coordinator's clock, and
+// resumes the registrations a previous run left unfinished.
 func (s *Service) Start() error {
+	if s.deps.Dir != "" {
+		db, err := openStore(s.deps.Dir)
+		if err != nil {
+			return err
+		}
+		s.db = db
+		if err := s.resume(); err != nil {
+			db.Close()
+			return err
+		}
+	}
 	n := s.deps.Net
 	// Costs in units of a status read: an input registration checks a
 	// signature, reads the chain and blind-signs (RSA); a signing message
@@ -183,6 +200,37 @@ func (s *Service) Stop() error {
 		delete(s.subs, ch)
 	}
 	s.mu.Unlock()
+	if s.db != nil {
+		return s.db.Close()
+	}
+	return nil
+}
+
+// resume loads the stored registrations: finished ones are history,
+// running ones go on from their step (the goroutines start with the
+// service). One that cannot be rebuilt is kept as failed.
+func (s *Service) resume() error {
+	seqs, recs, err := loadRecords(s.db)
+	if err != nil {
+		return fmt.Errorf("tumbler store: %w", err)
+	}
+	for i, r := range recs {
+		g, err := restore(s.deps.Net, r)
+		if err != nil {
+			r.Info.Phase, r.Info.State, r.Info.Error = Failed, "failed", "could not be resumed after a restart: "+err.Error()
+			r.Secret = nil
+			g = &reg{info: r.Info, p: &Participant{Key: r.Info.Input, To: r.Info.To, Change: r.Info.Change}, cosign: make(chan struct{})}
+			if _, err := saveRecord(s.db, seqs[i], r); err != nil {
+				return fmt.Errorf("tumbler store: %w", err)
+			}
+		}
+		g.seq, g.stored = seqs[i], true
+		s.regs = append(s.regs, g)
+		if !g.info.Phase.Ended() {
+			s.wg.Add(1)
+			go s.participate(g)
+		}
+	}
 	return nil
 }
 
