@@ -269,10 +269,10 @@ func (s *Service) set(g *reg, f func()) {
 
 // keptState is what of a registration the store keeps, to compare.
 type keptState struct {
-	info                                       Registration
+	info                                     Registration
 	output, nonce, partial, signed, hasToken bool
-	problem                                    string
-	blameTo                                    int
+	problem                                  string
+	blameTo                                  int
 }
 
 func (g *reg) kept() keptState {
