@@ -14,8 +14,12 @@ type CoordinatorState struct {
 }
 
 func (s *Service) StateOf(id wire.Hash) *CoordinatorState {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	var st *CoordinatorState
+	s.do(func() { st = s.stateOf(id) })
+	return st
+}
+
+func (s *Service) stateOf(id wire.Hash) *CoordinatorState {
 	c := s.rounds[id]
 	if c == nil {
 		return nil

@@ -70,9 +70,10 @@ func (s *Service) Join(ctx context.Context, j JoinRequest) (Registration, error)
 	if err := checkBlameTo(j, priv.PubKey()); err != nil {
 		return Registration{}, err
 	}
-	s.mu.Lock()
-	busy := len(s.regs) >= maxRegs && !slices.ContainsFunc(s.regs, func(g *reg) bool { return g.info.Phase.Ended() })
-	s.mu.Unlock()
+	busy := true
+	s.do(func() {
+		busy = len(s.regs) >= maxRegs && !slices.ContainsFunc(s.regs, func(g *reg) bool { return g.info.Phase.Ended() })
+	})
 	if busy {
 		return Registration{}, fmt.Errorf("tumbler: this node already has %d registrations in flight; wait for some to finish", maxRegs)
 	}
@@ -97,18 +98,22 @@ func (s *Service) Join(ctx context.Context, j JoinRequest) (Registration, error)
 	if err := s.registerInput(ctx, g); err != nil {
 		return Registration{}, err
 	}
-	s.mu.Lock()
-	if len(s.regs) >= maxRegs {
-		s.dropFinished()
-	}
-	if len(s.regs) >= maxRegs {
-		s.mu.Unlock()
+	var info Registration
+	full := true
+	s.do(func() {
+		if len(s.regs) >= maxRegs {
+			s.dropFinished()
+		}
+		if full = len(s.regs) >= maxRegs; full {
+			return
+		}
+		s.regs = append(s.regs, g)
+		info = g.info
+		g.stored = true
+	})
+	if full {
 		return Registration{}, fmt.Errorf("tumbler: this node already has %d registrations in flight; wait for some to finish", maxRegs)
 	}
-	s.regs = append(s.regs, g)
-	info := g.info
-	g.stored = true
-	s.mu.Unlock()
 	s.set(g, func() {}) // store it before anything else happens
 	s.wg.Add(1)
 	go s.participate(g)
@@ -120,8 +125,6 @@ func (s *Service) Join(ctx context.Context, j JoinRequest) (Registration, error)
 // when none is asked for).
 func (s *Service) pick(ctx context.Context, j JoinRequest) (Terms, peer.ID, error) {
 	s.discover(ctx)
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	type cand struct {
 		t    Terms
 		p    peer.ID
@@ -130,13 +133,15 @@ func (s *Service) pick(ctx context.Context, j JoinRequest) (Terms, peer.ID, erro
 	}
 	var cs []cand
 	self := s.deps.Host.ID()
-	for _, id := range s.order {
-		r := s.rounds[id].r
-		cs = append(cs, cand{r.Terms, self, r.Terms.Height, r.Phase() == InputRegistration && r.Terms.BlameOf.IsZero()})
-	}
-	for _, r := range s.seen {
-		cs = append(cs, cand{r.terms, r.peer, r.terms.Height, r.info.Phase == InputRegistration && r.terms.BlameOf.IsZero()})
-	}
+	s.do(func() {
+		for _, id := range s.order {
+			r := s.rounds[id].r
+			cs = append(cs, cand{r.Terms, self, r.Terms.Height, r.Phase() == InputRegistration && r.Terms.BlameOf.IsZero()})
+		}
+		for _, r := range s.seen {
+			cs = append(cs, cand{r.terms, r.peer, r.terms.Height, r.info.Phase == InputRegistration && r.terms.BlameOf.IsZero()})
+		}
+	})
 	if !j.Round.IsZero() {
 		for _, c := range cs {
 			if c.t.ID() == j.Round {
@@ -200,15 +205,31 @@ func (s *Service) registerInput(ctx context.Context, g *reg) error {
 func (s *Service) status(ctx context.Context, coord peer.ID, id wire.Hash) (*Status, error) {
 	for {
 		now := s.deps.Now()
-		s.mu.Lock()
-		c, ok := s.statuses[id]
-		if ok && c.st != nil && now.Sub(c.at) < s.cfg.Poll/2 {
-			s.mu.Unlock()
-			return c.st, nil
+		var c cachedStatus
+		var hit *Status
+		var wait chan struct{}
+		if !s.do(func() {
+			var ok bool
+			c, ok = s.statuses[id]
+			switch {
+			case ok && c.st != nil && now.Sub(c.at) < s.cfg.Poll/2:
+				hit = c.st
+			case ok && c.wait != nil:
+				// Another registration is asking: share its answer.
+			default:
+				wait = make(chan struct{})
+				if len(s.statuses) >= maxRounds {
+					clear(s.statuses)
+				}
+				s.statuses[id] = cachedStatus{st: c.st, at: c.at, wait: wait}
+			}
+		}) {
+			return nil, errStopped
 		}
-		if ok && c.wait != nil {
-			// Another registration is asking: share its answer.
-			s.mu.Unlock()
+		if hit != nil {
+			return hit, nil
+		}
+		if wait == nil {
 			select {
 			case <-c.wait:
 				continue
@@ -216,22 +237,15 @@ func (s *Service) status(ctx context.Context, coord peer.ID, id wire.Hash) (*Sta
 				return nil, ctx.Err()
 			}
 		}
-		wait := make(chan struct{})
-		if len(s.statuses) >= maxRounds {
-			clear(s.statuses)
-		}
-		s.statuses[id] = cachedStatus{st: c.st, at: c.at, wait: wait}
-		s.mu.Unlock()
-
 		st, err := s.fetchStatus(ctx, coord, id)
-		s.mu.Lock()
-		if err == nil {
-			s.statuses[id] = cachedStatus{st: st, at: s.deps.Now()}
-		} else {
-			s.statuses[id] = cachedStatus{st: c.st, at: c.at}
-		}
-		close(wait)
-		s.mu.Unlock()
+		s.do(func() {
+			if err == nil {
+				s.statuses[id] = cachedStatus{st: st, at: s.deps.Now()}
+			} else {
+				s.statuses[id] = cachedStatus{st: c.st, at: c.at}
+			}
+			close(wait)
+		})
 		return st, err
 	}
 }
@@ -244,24 +258,27 @@ func (s *Service) fetchStatus(ctx context.Context, coord peer.ID, id wire.Hash) 
 	return DecodeStatus(b, id)
 }
 
-// set changes a registration under the lock, tells subscribers when its
-// round, phase, state or error changed, and stores it when anything kept
-// changed (after the lock is released).
+// set changes a registration on the owner goroutine, tells subscribers
+// when its round, phase, state or error changed, and stores it when
+// anything kept changed (back on the calling goroutine: no I/O on the
+// owner).
 func (s *Service) set(g *reg, f func()) {
-	s.mu.Lock()
-	before := Event{Round: g.info.Round, Phase: g.info.Phase, State: g.info.State, Error: g.info.Error}
-	kept := g.kept()
-	f()
-	if e := (Event{Round: g.info.Round, Phase: g.info.Phase, State: g.info.State, Error: g.info.Error}); e != before {
-		s.emit(e)
-	}
-	save := s.db != nil && g.stored && (g.seq == 0 || g.kept() != kept)
+	save := false
 	var rec savedReg
-	seq := g.seq
-	if save {
-		rec = g.record()
-	}
-	s.mu.Unlock()
+	var seq uint64
+	s.do(func() {
+		before := Event{Round: g.info.Round, Phase: g.info.Phase, State: g.info.State, Error: g.info.Error}
+		kept := g.kept()
+		f()
+		if e := (Event{Round: g.info.Round, Phase: g.info.Phase, State: g.info.State, Error: g.info.Error}); e != before {
+			s.emit(e)
+		}
+		save = s.db != nil && g.stored && (g.seq == 0 || g.kept() != kept)
+		seq = g.seq
+		if save {
+			rec = g.record()
+		}
+	})
 	if save {
 		s.persist(g, seq, rec)
 	}
@@ -288,9 +305,7 @@ func (s *Service) persist(g *reg, seq uint64, rec savedReg) {
 		s.log.Warn("tumbler: cannot store a registration", "round", rec.Info.Round.Short(), "err", err)
 		return
 	}
-	s.mu.Lock()
-	g.seq = seq
-	s.mu.Unlock()
+	s.do(func() { g.seq = seq })
 }
 
 // participate runs a registration to its end (a restored one from where
@@ -394,16 +409,17 @@ func (s *Service) runRound(g *reg) error {
 				})
 			}
 			if !g.nonceSent {
-				s.mu.Lock()
-				first := g.batch == nil
-				if first {
-					g.batch = st.Batch
-					if err := p.Check(st.Batch); err != nil {
-						g.problem = err.Error()
+				var first, approved bool
+				var problem string
+				s.do(func() {
+					if first = g.batch == nil; first {
+						g.batch = st.Batch
+						if err := p.Check(st.Batch); err != nil {
+							g.problem = err.Error()
+						}
 					}
-				}
-				problem, approved := g.problem, g.info.AutoSign || g.signed
-				s.mu.Unlock()
+					problem, approved = g.problem, g.info.AutoSign || g.signed
+				})
 				if problem != "" {
 					return fmt.Errorf("the batch failed a check, not signed: %s", problem)
 				}
@@ -537,12 +553,12 @@ func (s *Service) runBlame(g *reg, b *blameErr) error {
 	// blamed participant's. A fresh token and a fresh identity follow
 	// (NewParticipant blinds a new token; runRound registers the output
 	// after a random delay from a new identity).
-	s.mu.Lock()
 	var to wire.PubKey
-	if len(g.blameTo) > 0 {
-		to = g.blameTo[0]
-	}
-	s.mu.Unlock()
+	s.do(func() {
+		if len(g.blameTo) > 0 {
+			to = g.blameTo[0]
+		}
+	})
 	if to == (wire.PubKey{}) {
 		return errors.New("left the blame round: no fresh output address was given for it (reusing the first would show the coordinator which output was the blamed participant's); nothing moved")
 	}
@@ -568,26 +584,30 @@ func (s *Service) runBlame(g *reg, b *blameErr) error {
 
 // Registrations implements API.
 func (s *Service) Registrations(ctx context.Context) ([]Registration, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	var out []Registration
-	for _, g := range s.regs {
-		if !g.info.Phase.Ended() {
-			out = append(out, g.info)
+	if !s.do(func() {
+		for _, g := range s.regs {
+			if !g.info.Phase.Ended() {
+				out = append(out, g.info)
+			}
 		}
+	}) {
+		return nil, ErrNoTumbler
 	}
 	return out, nil
 }
 
 // History implements API.
 func (s *Service) History(ctx context.Context) ([]Registration, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	var out []Registration
-	for i := len(s.regs) - 1; i >= 0; i-- {
-		if g := s.regs[i]; g.info.Phase.Ended() {
-			out = append(out, g.info)
+	if !s.do(func() {
+		for i := len(s.regs) - 1; i >= 0; i-- {
+			if g := s.regs[i]; g.info.Phase.Ended() {
+				out = append(out, g.info)
+			}
 		}
+	}) {
+		return nil, ErrNoTumbler
 	}
 	return out, nil
 }
@@ -606,8 +626,13 @@ func (s *Service) regsIn(round wire.Hash) []*reg {
 
 // Review implements API.
 func (s *Service) Review(ctx context.Context, round wire.Hash) (*Review, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	var rv *Review
+	err := ErrNoTumbler
+	s.do(func() { rv, err = s.review(round) })
+	return rv, err
+}
+
+func (s *Service) review(round wire.Hash) (*Review, error) {
 	gs := s.regsIn(round)
 	if len(gs) == 0 {
 		return nil, ErrNotIn
@@ -658,8 +683,12 @@ func (s *Service) Review(ctx context.Context, round wire.Hash) (*Review, error) 
 // CoSign implements API: it signs every registration of this node in the
 // round that is not signed yet.
 func (s *Service) CoSign(ctx context.Context, round wire.Hash) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	err := ErrNoTumbler
+	s.do(func() { err = s.cosign(round) })
+	return err
+}
+
+func (s *Service) cosign(round wire.Hash) error {
 	gs := s.regsIn(round)
 	if len(gs) == 0 {
 		return ErrNotIn

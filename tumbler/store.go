@@ -53,7 +53,7 @@ func openStore(dir string) (*bbolt.DB, error) {
 	return db, nil
 }
 
-// record is g as stored; the caller holds s.mu.
+// record is g as stored; it runs on the owner goroutine.
 func (g *reg) record() savedReg {
 	p := g.p
 	r := savedReg{Info: g.info, Coord: g.coord.String(), Terms: p.Terms.Encode(), Nonce: p.Nonce, Token: p.token,
