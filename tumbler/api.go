@@ -44,8 +44,9 @@ type Phase uint8
 
 // Phases, in order; a round ends Done or Failed, and a failed signing
 // starts a Blame round (a new round whose BlameOf names the failed one).
-// RoundInfo shows a blame round's input registration as Blame; a round is
-// Announced only in the instant before input registration opens.
+// RoundInfo shows a blame round's input registration as Blame. A round is
+// Announced from its announcement until the coordinator's next tick opens
+// input registration: listed to anyone who asks, taking no input yet.
 const (
 	Announced Phase = iota
 	InputRegistration

@@ -542,6 +542,15 @@ func (s *Service) registerOutput(ctx context.Context, g *reg) error {
 // round, proven), registers again with a fresh token and runs it.
 func (s *Service) runBlame(g *reg, b *blameErr) error {
 	st, err := s.status(s.ctx, g.coord, b.next)
+	for err == nil && st.Phase == Announced {
+		// Its input registration opens at the coordinator's next tick.
+		select {
+		case <-s.ctx.Done():
+			return s.ctx.Err()
+		case <-time.After(s.cfg.Poll):
+		}
+		st, err = s.status(s.ctx, g.coord, b.next)
+	}
 	if err != nil {
 		return fmt.Errorf("the blame round: %w", err)
 	}

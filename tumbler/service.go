@@ -587,7 +587,7 @@ func (s *Service) handleRounds(_ peer.ID, _ []byte) ([]byte, error) {
 		var out []*Status
 		for _, id := range s.order {
 			r := s.rounds[id].r
-			if r.Phase() == InputRegistration {
+			if r.Phase() == Announced || r.Phase() == InputRegistration {
 				st := r.Status()
 				st.Batch = nil
 				out = append(out, st)

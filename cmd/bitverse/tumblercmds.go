@@ -74,8 +74,8 @@ func tumblerCoordinateCmd() *cobra.Command {
 				return err
 			}
 			return out(r, func(o io.Writer) {
-				fmt.Fprintf(o, "round %s announced: %s a participant, fee %s + tx fee %s per input, %d..%d inputs; input registration until height %d\n",
-					r.ID, bvs(r.Denomination), bvs(r.CoordinatorFee), bvs(r.TxFee), r.Min, r.Max, r.Deadline)
+				fmt.Fprintf(o, "round %s announced: %s a participant, fee %s + tx fee %s per input, %d..%d inputs; input registration opens at the coordinator's next tick (see `bitverse tumbler rounds`)\n",
+					r.ID, bvs(r.Denomination), bvs(r.CoordinatorFee), bvs(r.TxFee), r.Min, r.Max)
 			})
 		},
 	}
