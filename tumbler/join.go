@@ -341,6 +341,12 @@ func (s *Service) participate(g *reg) {
 			g.info.Phase, g.info.State = Done, "done"
 		}
 	})
+	if s.db != nil {
+		// The store keeps the newest finished ones only.
+		if _, _, err := loadRecords(s.db); err != nil {
+			s.log.Warn("tumbler: trimming the store", "err", err)
+		}
+	}
 }
 
 // blameErr says the round failed in signing and names the blame round.
