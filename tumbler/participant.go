@@ -289,6 +289,9 @@ func (p *Participant) resumeToken(tok []byte) error {
 // nonce for the same round would be refused, and one is never reused);
 // it only keeps what checking a blame round needs.
 func (p *Participant) NonceLost(b *Batch) error {
+	if err := p.Check(b); err != nil {
+		return fmt.Errorf("the coordinator's batch: %w", err)
+	}
 	_, msg, err := b.Tx(p.net)
 	if err != nil {
 		return err
