@@ -91,6 +91,13 @@ type Params struct {
 	// that) at a tier of at most PoolMaxTier. A service token costs
 	// PoolTokenPrice. At most MaxPools pools and MaxPoolMembers members
 	// exist at once, so one epoch's settling work is bounded.
+	//
+	// A redeemer that met only silence claims it with pool-silence,
+	// escrowing PoolSilenceDeposit; the member then has the PoolServeBlocks
+	// root blocks after the claim's to answer the serve challenge the next
+	// block draws, or it is demoted as for a miss (PROTOCOL §23 "Silent
+	// members"). The deposit goes to a member that answers (its fee and
+	// read paid for) and back to the claimer if it does not.
 	PoolEpochBlocks  uint64
 	PoolPayoutPPM    uint64
 	PoolSlashBps     uint64
@@ -101,6 +108,9 @@ type Params struct {
 	PoolTokenPrice   uint64
 	MaxPools         uint32
 	MaxPoolMembers   uint32
+
+	PoolSilenceDeposit uint64
+	PoolServeBlocks    uint64
 }
 
 // MaxHops is the most relays any network lets a bounty ask for; a
@@ -245,6 +255,8 @@ func Devnet() *Params {
 		PoolTokenPrice:     wire.Unit / 1000,
 		MaxPools:           10_000,
 		MaxPoolMembers:     100_000,
+		PoolSilenceDeposit: wire.Unit / 100, // 0.01 BVS: ≈ 60 minimum-fee pool-serves of 1.7 KB
+		PoolServeBlocks:    10,              // as long as an epoch: a member online once an epoch answers both
 	}
 }
 
