@@ -103,6 +103,13 @@ func poolServeVectors() []vector {
 			pn.toEpochStart()
 			return okBlock(fx, pn.silenceTx(r, pn.keys[0].PubKey()))
 		}},
+		{name: "pool-silence above the block's most claims", want: consensus.ErrPoolState,
+			tweak: func(p *consensus.Params) { p.MaxSilencesPerBlock = 1 }, build: func(fx *fixture) *wire.Block {
+				pn, r := redeemed(fx)
+				a := pn.silenceTx(r, pn.keys[0].PubKey())
+				b := fx.tx(pn.keys[2], wire.PoolSilence{Pool: pn.id, Redemption: r, Member: pn.keys[1].PubKey()}, int64(a.Nonce+1))
+				return badBlock(fx, a, b)
+			}},
 		{name: "pool-silence by a key that did not redeem", want: consensus.ErrNotParty, build: func(fx *fixture) *wire.Block {
 			pn, r := redeemed(fx)
 			return badBlock(fx, fx.tx(pn.keys[1], wire.PoolSilence{Pool: pn.id, Redemption: r, Member: pn.keys[0].PubKey()}, -1))

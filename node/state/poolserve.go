@@ -210,6 +210,10 @@ func (b *Batch) checkSilence(t *wire.Tx, p *Pool, body wire.PoolSilence, e uint6
 			return nil, err
 		}
 	}
+	if len(queue) >= int(b.p.MaxSilencesPerBlock) {
+		return nil, consensus.Rule(consensus.ErrPoolState, "block %d already holds %d claims of silence, the most a block takes; claim in the next block",
+			b.height, len(queue))
+	}
 	escrow, err := wire.AddAmounts(b.escrow(), b.p.PoolSilenceDeposit)
 	if err != nil {
 		return nil, consensus.Rule(consensus.ErrAmountOverflow, "escrow overflows")
