@@ -57,9 +57,10 @@ epoch, for everybody together) obliges the members to serve the download.
 Examples:
   bitverse token buy POOL --count 10
   bitverse token redeem POOL --out data.bin
-  bitverse token show`,
+  bitverse token show
+  bitverse token report POOL --redemption TX --member ADDR`,
 	}
-	c.AddCommand(tokenBuyCmd(), tokenRedeemCmd(), tokenShowCmd())
+	c.AddCommand(tokenBuyCmd(), tokenRedeemCmd(), tokenShowCmd(), tokenReportCmd())
 	return c
 }
 
@@ -71,21 +72,31 @@ func parsePoolID(s string) (wire.Hash, error) {
 	return h, nil
 }
 
+// poolArg parses the pool ID s, dials the node and reads the pool: the
+// start of every command that names a pool it must look at first.
+func poolArg(ctx context.Context, s string) (*rpc.Client, *node.PoolInfo, error) {
+	id, err := parsePoolID(s)
+	if err != nil {
+		return nil, nil, err
+	}
+	cl, err := dial()
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := cl.Pool(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cl, p, nil
+}
+
 func poolShowCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "show POOL",
 		Short: "A pool: its target, endowment, expected lifetime and members",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := parsePoolID(args[0])
-			if err != nil {
-				return err
-			}
-			cl, err := dial()
-			if err != nil {
-				return err
-			}
-			p, err := cl.Pool(cmd.Context(), id)
+			_, p, err := poolArg(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
@@ -115,6 +126,14 @@ func printPool(o io.Writer, p *node.PoolInfo) {
 			leaving = ", leaving"
 		}
 		fmt.Fprintf(o, "  member %s: tier %d, stake %s, answered %d, missed %d, earned %s%s\n", m.Address, m.Tier, bvs(m.Stake), m.Answered, m.Missed, bvs(m.Earned), leaving)
+	}
+	for _, sv := range p.Serves {
+		drawn := "drawn by the next block"
+		if sv.Drawn {
+			drawn = "drawn"
+		}
+		fmt.Fprintf(o, "  serve challenge: member %s, claimed silent on redemption %s by %s at height %d; segment %d (%s), due by height %d, deposit %s\n",
+			sv.Member, sv.Redemption.Short(), sv.Claimer, sv.Opened, sv.Segment, drawn, sv.Deadline, bvs(sv.Deposit))
 	}
 }
 
@@ -307,23 +326,16 @@ without the data would only lose its stake. Run the node with --pools (and
 this account as --serve-account) so that it answers the challenges.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := parsePoolID(args[0])
-			if err != nil {
-				return err
-			}
 			amt, err := wire.ParseAmount(stake)
 			if err != nil {
 				return fmt.Errorf("--stake: %w", err)
 			}
-			cl, err := dial()
-			if err != nil {
-				return err
-			}
 			ctx := cmd.Context()
-			p, err := cl.Pool(ctx, id)
+			cl, p, err := poolArg(ctx, args[0])
 			if err != nil {
 				return err
 			}
+			id := p.ID
 			p2, err := params()
 			if err != nil {
 				return err
@@ -384,18 +396,11 @@ func tokenBuyCmd() *cobra.Command {
 		Short: "Buy prepaid downloads of a pool's data (the price goes into its endowment)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := parsePoolID(args[0])
+			_, p, err := poolArg(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
-			cl, err := dial()
-			if err != nil {
-				return err
-			}
-			p, err := cl.Pool(cmd.Context(), id)
-			if err != nil {
-				return err
-			}
+			id := p.ID
 			if p.TokenRate == 0 {
 				return fmt.Errorf("pool %s sells no service tokens (its token rate is 0)", id.Short())
 			}
@@ -424,25 +429,24 @@ segment root, and writes it to FILE (at most 256 MiB; nothing is written
 unless it checks out). It prints the size and the member's node that
 served it. A member that refuses in writing (it lost the data) is reported
 on chain with its signed refusal (a pool-report, minimum fee), which demotes it.
+When members were asked and none served nor refused, each member that did
+not refuse is claimed silent (a pool-silence per member, escrowing the
+deposit, asked first unless --yes): a member that no longer holds the data
+is then demoted, one that does answers on chain and keeps the deposit. A
+member that sends no status within 30 s counts as silent. The command lists
+the members it claimed.
 
 Examples:
   bitverse token redeem POOL --yes --wait
   bitverse token redeem POOL --out site.tar --yes`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := parsePoolID(args[0])
-			if err != nil {
-				return err
-			}
-			cl, err := dial()
-			if err != nil {
-				return err
-			}
 			ctx := cmd.Context()
-			p, err := cl.Pool(ctx, id)
+			cl, p, err := poolArg(ctx, args[0])
 			if err != nil {
 				return err
 			}
+			id := p.ID
 			if p.TokenRate > 0 && p.RedeemedThisEpoch >= p.TokenRate {
 				return fmt.Errorf("pool %s has served its %d redemptions of epoch %d: try again next epoch (after height %d)", id.Short(), p.TokenRate, p.Epoch, p.EpochEnd)
 			}
@@ -479,6 +483,13 @@ type redeemed struct {
 	Peer     string             `json:"peer,omitempty"`
 	Refusals []pool.RefusalInfo `json:"refusals,omitempty"`
 	Report   *wire.Hash         `json:"report,omitempty"`
+	Silences []silenceClaim     `json:"silences,omitempty"`
+}
+
+// silenceClaim is a pool-silence token redeem submitted.
+type silenceClaim struct {
+	Member string    `json:"member"`
+	Tx     wire.Hash `json:"tx"`
 }
 
 // redeemDownload has the node download pool p's data under the confirmed
@@ -510,6 +521,12 @@ func redeemDownload(ctx context.Context, cl *rpc.Client, f txFlags, p *node.Pool
 			fmt.Fprintf(os.Stderr, "member %s refused in writing: reported in %s\n", res.Refusals[0].Member, id)
 		}
 	}
+	if err != nil && errors.Is(err, pool.ErrNoMember) {
+		res.Silences = claimSilent(ctx, cl, f, p, red, res.Refusals)
+		if g.jsonOut {
+			out(res, func(io.Writer) {})
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("%w (redemption %s; nothing was written to %s)", err, red, path)
 	}
@@ -520,6 +537,39 @@ func redeemDownload(ctx context.Context, cl *rpc.Client, f txFlags, p *node.Pool
 	return out(res, func(o io.Writer) {
 		fmt.Fprintf(o, "downloaded %d bytes to %s from member node %s (redemption %s)\n", res.Size, path, res.Peer, red)
 	})
+}
+
+// claimSilent claims silent, one pool-silence each (asked unless --yes),
+// the members of p that did not refuse red in writing (pool.SilentMembers)
+// and says which it claimed.
+func claimSilent(ctx context.Context, cl *rpc.Client, f txFlags, p *node.PoolInfo, red wire.Hash, ris []pool.RefusalInfo) []silenceClaim {
+	_, acct, err := openAccount()
+	if err != nil {
+		return nil
+	}
+	prm, err := params()
+	if err != nil {
+		return nil
+	}
+	me, _ := wire.ParseAddress(prm.Net, acct.Address)
+	var refusals []pool.Refusal
+	for _, ri := range ris {
+		if r, err := ri.Parse(); err == nil {
+			refusals = append(refusals, r)
+		}
+	}
+	var claims []silenceClaim
+	for _, m := range pool.SilentMembers(p, me, refusals) {
+		addr := wire.EncodeAddress(prm.Net, m)
+		id, err := submitIntent(ctx, cl, f, plan.PoolSilence{Pool: p.ID, Redemption: red, Member: m}, true)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "did not claim member %s silent: %v\n", addr, err)
+			continue
+		}
+		fmt.Fprintf(os.Stderr, "member %s stayed silent: claimed in %s (it must answer on chain or be demoted)\n", addr, id)
+		claims = append(claims, silenceClaim{Member: addr, Tx: id})
+	}
+	return claims
 }
 
 // reportRefusal submits a pool-report of a member's signed refusal, signed
@@ -561,4 +611,51 @@ func submitIntent(ctx context.Context, cl *rpc.Client, f txFlags, in plan.Intent
 		return wire.Hash{}, err
 	}
 	return ids[len(ids)-1], nil
+}
+
+func tokenReportCmd() *cobra.Command {
+	var f txFlags
+	var redemption, member string
+	c := &cobra.Command{
+		Use:   "report POOL --redemption TX --member ADDR",
+		Short: "Claim that a member stayed silent on your redemption: it must prove on chain it holds the data, or be demoted",
+		Long: `Claim that a member of POOL stayed silent on redemption TX (your token-redeem):
+it neither served the download nor refused in writing. The claim (a
+pool-silence) escrows a deposit and opens a serve challenge: one segment of
+the data, drawn by the claim's block, that the member must put on chain
+within the pool's serve window. If it does, the deposit is its; if not, it
+loses a tier and part of its stake and the deposit comes back to you. Claim
+within the redemption's epoch or the next. (token redeem --out claims by
+itself when no member serves.)
+
+Examples:
+  bitverse token report POOL --redemption TX --member bvd1... --yes --wait`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			red, err := wire.ParseHash(redemption)
+			if err != nil {
+				return fmt.Errorf("--redemption: %q is not a transaction id (64 hex digits, as token redeem printed it)", redemption)
+			}
+			prm, err := params()
+			if err != nil {
+				return err
+			}
+			m, err := node.ParseIdentity(prm.Net, member)
+			if err != nil {
+				return fmt.Errorf("--member: %w", err)
+			}
+			ctx := cmd.Context()
+			_, p, err := poolArg(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			return sendIntent(ctx, f, plan.PoolSilence{Pool: p.ID, Redemption: red, Member: m}, true)
+		},
+	}
+	c.Flags().StringVar(&redemption, "redemption", "", "the token-redeem transaction the member did not serve (required)")
+	c.Flags().StringVar(&member, "member", "", "the silent member's address or hex public key (required)")
+	c.MarkFlagRequired("redemption")
+	c.MarkFlagRequired("member")
+	f.add(c)
+	return c
 }

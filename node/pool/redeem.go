@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"context"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/bitverse/bitverse/node"
@@ -38,12 +40,19 @@ const (
 	maxRedeeming      = 4               // downloads served at once
 )
 
+// StatusTimeout is how long a redeemer waits for a member's status byte:
+// a member that has not answered by then stayed silent.
+const StatusTimeout = 30 * time.Second
+
 // Errors of Redeem.
 var (
 	ErrNoRedemption = errors.New("pool: the member found no confirmed redemption of the pool with that ID")
 	ErrBusy         = errors.New("pool: the member is busy")
 	// ErrRefused comes with a signed refusal: the Refusal carries the evidence.
 	ErrRefused = errors.New("pool: the member refused the download")
+	// ErrSilent: no status within StatusTimeout, or the stream was cut
+	// before it.
+	ErrSilent = errors.New("pool: the member stayed silent")
 )
 
 // Refusal is a member's signed refusal to serve a redemption: the
@@ -58,6 +67,10 @@ type Refusal struct {
 // pool this node serves, and streams the data. A member that lacks its
 // data says so with a signed refusal (the redeemer's evidence).
 func (s *Service) handleRedeem(st network.Stream) {
+	if s.silent.Load() {
+		st.Reset()
+		return
+	}
 	defer st.Close()
 	st.SetReadDeadline(time.Now().Add(redeemReadTimeout))
 	var req [requestSize]byte
@@ -144,10 +157,14 @@ func Redeem(ctx context.Context, h host.Host, net wire.Network, p peer.ID, info 
 		return nil, nil, err
 	}
 	st.CloseWrite()
+	st.SetReadDeadline(time.Now().Add(StatusTimeout))
 	r := bufio.NewReader(st)
 	status, err := r.ReadByte()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("%w: %v", ErrSilent, err)
+	}
+	if dl, ok := ctx.Deadline(); ok {
+		st.SetReadDeadline(dl)
 	}
 	switch status {
 	case statusOK:
@@ -196,13 +213,44 @@ func Report(ctx context.Context, c Chain, k wire.PrivKey, pool, redemption wire.
 	return c.Submit(ctx, k, wire.PoolReport{Pool: pool, Redemption: redemption, Member: ref.Member, Evidence: ref.Sig[:]})
 }
 
+// Silence submits a pool-silence signed by k (the redeemer): a claim that
+// member stayed silent on redemption, escrowing the deposit; the member
+// must answer the serve challenge it opens or be demoted.
+func Silence(ctx context.Context, c Chain, k wire.PrivKey, pool, redemption wire.Hash, member wire.PubKey) (wire.Hash, error) {
+	return c.Submit(ctx, k, wire.PoolSilence{Pool: pool, Redemption: redemption, Member: member})
+}
+
+// SilentMembers are the members of info to claim silent after a download
+// of redemption that no member served although some were asked: every
+// member that did not refuse in writing (a refusal is reported instead),
+// but not the redeemer itself. The chain cannot tell which member a peer
+// was, and a member that could not be found served no more than one that
+// was found and stayed silent; a claim costs only the members that no
+// longer hold the data (one that does answers and keeps the deposit).
+func SilentMembers(info *node.PoolInfo, redeemer wire.PubKey, refusals []Refusal) []wire.PubKey {
+	var out []wire.PubKey
+	for _, m := range info.Members {
+		pk, err := hex.DecodeString(m.PubKey)
+		if err != nil || len(pk) != wire.PubKeySize || m.PubKey == hexKey(redeemer) {
+			continue
+		}
+		if slices.ContainsFunc(refusals, func(r Refusal) bool { return hexKey(r.Member) == m.PubKey }) {
+			continue
+		}
+		out = append(out, wire.PubKey(pk))
+	}
+	return out
+}
+
 // maxDownloadPeers bounds the members a Download asks.
 const maxDownloadPeers = 16
 
 // Download fetches the data of pool under a confirmed redemption (Fetch)
 // and reports each signed refusal met on the way (pool-report signed
-// with the service's key, which must be the redeemer's). It returns the
-// data and the reports submitted.
+// with the service's key, which must be the redeemer's). When members were
+// asked and none served, it also claims every member that did not refuse
+// in writing silent (pool-silence, SilentMembers). It returns the data and
+// the reports and claims submitted.
 func (s *Service) Download(ctx context.Context, pool, redemption wire.Hash, extra ...peer.ID) ([]byte, []wire.Hash, error) {
 	f, err := Fetch(ctx, s.deps, pool, redemption, extra...)
 	var refusals []Refusal
@@ -225,6 +273,19 @@ func (s *Service) Download(ctx context.Context, pool, redemption wire.Hash, extr
 		}
 		reports = append(reports, id)
 		s.log.Info("reported a member that refused a redemption", "pool", pool.Short(), "member", hexKey(ref.Member), "tx", id.Short())
+	}
+	if fe != nil && fe.Asked > 0 {
+		if info, ierr := s.deps.Chain.Pool(ctx, pool); ierr == nil {
+			for _, m := range SilentMembers(info, s.me, refusals) {
+				id, serr := Silence(ctx, s.deps.Chain, *s.cfg.Key, pool, redemption, m)
+				if serr != nil {
+					s.log.Warn("claim a silent member", "pool", pool.Short(), "member", hexKey(m), "err", serr)
+					continue
+				}
+				reports = append(reports, id)
+				s.log.Info("claimed a member silent on a redemption", "pool", pool.Short(), "member", hexKey(m), "tx", id.Short())
+			}
+		}
 	}
 	if err != nil {
 		return nil, reports, err
