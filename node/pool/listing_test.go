@@ -169,6 +169,14 @@ func TestPrefixPoolListsStateMembersAnswerAndRedeem(t *testing.T) {
 	wrongEntries[0].Value = []byte("alphx")
 	good, wrong := fund(listing), fund(pool.EncodeListing(wrongEntries))
 	confirm(good, wrong)
+	// The pools of a key include the prefix pools whose prefix it starts
+	// with (what the data screen shows), and only those.
+	if ps, err := a.Pools(ctx, node.PoolFilter{Key: prefix + "c/deep"}); err != nil || len(ps) != 2 || ps[0].Target.Kind != "prefix" {
+		t.Fatalf("pools of a key under the prefix: %+v, %v", ps, err)
+	}
+	if ps, err := a.Pools(ctx, node.PoolFilter{Key: "public/doct"}); err != nil || len(ps) != 0 {
+		t.Fatalf("pools of a key outside the prefix: %+v, %v", ps, err)
+	}
 
 	// The prefix moves on; the pool still lists the block it named.
 	put(prefix+"a", "changed", prefix+"d", "new")
