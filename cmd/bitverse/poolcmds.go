@@ -252,7 +252,7 @@ func poolFundCmd() *cobra.Command {
 	var replicas, tier uint8
 	var rate uint32
 	var depth int
-	var top, chainName string
+	var top, chainName, at string
 	var prefix bool
 	c := &cobra.Command{
 		Use:   "fund KEY --amount BVS [--replicas N] [--tier T] [--token-rate N] | fund PREFIX/ [--chain C] --amount BVS | fund --top-up POOL --amount BVS",
@@ -260,9 +260,16 @@ func poolFundCmd() *cobra.Command {
 		Long: `Fund an availability pool. With KEY the pool keeps its value, or the blob
 whose manifest it holds. With a PREFIX (ending in /, or --prefix) it keeps
 the listing of every key under the prefix on one chain (--chain, the root
-by default), with its value, in key order, as of the chain's tip block: the
-pool names that block, so members rebuild the same listing from their own
-copy of the chain however the keys change later.`,
+by default), with its value, in key order, as of the chain's tip block (or
+--at): the pool names that block, so members rebuild the same listing from
+their own copy of the chain however the keys change later. Should that block
+leave the chain in a reorganisation nobody can join: list a block with a
+few confirmations (--at) on a busy network.
+
+Examples:
+  bitverse pool fund public/site.tar --amount 50 --replicas 3
+  bitverse pool fund public/docs/ --amount 20
+  bitverse pool fund public/docs/ --chain 01 --at 1200 --amount 20`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			amt, err := wire.ParseAmount(amount)
@@ -285,7 +292,7 @@ copy of the chain however the keys change later.`,
 				return err
 			}
 			if prefix || strings.HasSuffix(args[0], "/") {
-				in, err := prefixTarget(ctx, cl, args[0], chainName)
+				in, err := prefixTarget(ctx, cl, args[0], chainName, at)
 				if err != nil {
 					return err
 				}
@@ -309,15 +316,16 @@ copy of the chain however the keys change later.`,
 	c.Flags().StringVar(&top, "top-up", "", "add --amount to this pool's endowment instead")
 	c.Flags().BoolVar(&prefix, "prefix", false, "KEY is a prefix: keep the listing of every key under it (implied by a trailing /)")
 	c.Flags().StringVar(&chainName, "chain", "/", "with a prefix: the chain whose keys are listed (/ the root, or 0, 01… a branch)")
+	c.Flags().StringVar(&at, "at", "", "with a prefix: list the state at this block of the chain (a height or block ID; default its tip)")
 	c.MarkFlagRequired("amount")
 	f.add(c)
 	return c
 }
 
-// prefixTarget lists the keys under prefix on the named chain at the
-// node's tip of that chain and returns the pool-fund target it makes
+// prefixTarget lists the keys under prefix on the named chain as of block
+// at of that chain ("" the node's tip) and returns the pool-fund target it makes
 // (replicas, tier, amount and rate left to the caller).
-func prefixTarget(ctx context.Context, cl *rpc.Client, prefix, chainName string) (plan.PoolFund, error) {
+func prefixTarget(ctx context.Context, cl *rpc.Client, prefix, chainName, at string) (plan.PoolFund, error) {
 	chain, err := wire.ParseChainID(chainName)
 	if err != nil {
 		return plan.PoolFund{}, fmt.Errorf("--chain: %w", err)
@@ -326,7 +334,7 @@ func prefixTarget(ctx context.Context, cl *rpc.Client, prefix, chainName string)
 	if err != nil {
 		return plan.PoolFund{}, err
 	}
-	data, info, err := pool.Listing(ctx, pool.NodeChain(cl, p), chain, prefix, "", pool.DefaultMaxData)
+	data, info, err := pool.Listing(ctx, pool.NodeChain(cl, p), chain, prefix, at, pool.DefaultMaxData)
 	if err != nil {
 		return plan.PoolFund{}, fmt.Errorf("list the keys under %q: %w", prefix, err)
 	}

@@ -183,6 +183,15 @@ func TestPrefixPoolListsStateMembersAnswerAndRedeem(t *testing.T) {
 	if now, _, err := pool.Listing(ctx, chainOf(a), wire.RootChain, prefix, "", pool.DefaultMaxData); err != nil || bytes.Equal(now, listing) {
 		t.Fatalf("the listing at the new tip should differ: %v", err)
 	}
+	// b, which synced, rebuilds the old listing by the block's height or ID.
+	for _, ref := range []string{fmt.Sprint(info.Height), info.Block.String()} {
+		if old, oi, err := pool.Listing(ctx, chainOf(b), wire.RootChain, prefix, ref, pool.DefaultMaxData); err != nil || !bytes.Equal(old, listing) || oi.Block != info.Block {
+			t.Fatalf("b's listing at %s: %+v, %v", ref, oi, err)
+		}
+	}
+	if _, _, err := pool.Listing(ctx, chainOf(b), wire.RootChain, prefix, "", 10); !errors.Is(err, pool.ErrTooLarge) {
+		t.Fatalf("a listing beyond the cap: %v", err)
+	}
 
 	k := b.Key
 	svc, err := pool.New(pool.Config{Key: &k, Poll: 500 * time.Millisecond}, b.Daemon.PoolDeps())
