@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bitverse/bitverse/internal/testutil"
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/harness"
 	"github.com/bitverse/bitverse/node/pool"
@@ -257,5 +258,120 @@ func TestPrefixPoolListsStateMembersAnswerAndRedeem(t *testing.T) {
 	got, err := pool.DecodeListing(f.Data, prefix)
 	if err != nil || !bytes.Equal(f.Data, listing) || len(got) != 3 || string(got[0].Value) != "alpha" {
 		t.Fatalf("redeemed %d bytes (%v): %+v", len(f.Data), err, got)
+	}
+}
+
+// TestPrefixListingCoversOneChain: a listing covers the keys under the
+// prefix that the named chain holds and no other: writes at depth 1 are
+// spread over chains 0 and 1 by their keys' paths, writes at the root
+// stay on the root; each chain's listing has exactly its own keys, as of
+// the block named (a later rewrite on the branch is not in an earlier
+// block's listing). A node that keeps a chain as headers only cannot
+// list it and says so.
+func TestPrefixListingCoversOneChain(t *testing.T) {
+	h := harness.New(t)
+	p := h.Params()
+	c := func(s string) wire.ChainID { id, _ := wire.ParseChainID(s); return id }
+	all := h.NewNode("all")
+	f1 := h.NewNode("f1", harness.Follow(c("1")))
+	h.ConnectAll()
+	ctx := context.Background()
+	all.Mine(int(p.CoinbaseMaturity) + 3)
+	branches := []wire.ChainID{c("0"), c("1")}
+	nonce := map[wire.ChainID]uint64{}
+	send := func(tx *wire.Tx) {
+		t.Helper()
+		if _, ok := nonce[tx.Chain]; !ok && tx.Chain.IsRoot() {
+			acct, err := all.Account(ctx, wire.EncodeAddress(p.Net, all.Key.PubKey()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			nonce[tx.Chain] = acct.NextNonce
+		}
+		tx.Nonce = nonce[tx.Chain]
+		nonce[tx.Chain]++
+		p.SetMinFee(tx)
+		tx.Sign(p.Net, all.Key)
+		if _, err := all.AddTx(tx); err != nil {
+			t.Fatalf("add %s on %s: %v", tx.Type, tx.Chain, err)
+		}
+	}
+	settle := func() {
+		t.Helper()
+		for round := 0; ; round++ {
+			waiting := 0
+			for _, id := range append([]wire.ChainID{wire.RootChain}, branches...) {
+				mp, _ := all.PoolOf(id)
+				waiting += mp.Len()
+			}
+			if waiting == 0 {
+				break
+			}
+			if round > 50 {
+				t.Fatalf("%d writes still waiting after %d rounds", waiting, round)
+			}
+			all.Mine(1)
+			for _, id := range branches {
+				all.MineOn(id, 1)
+			}
+		}
+		all.Mine(2)
+	}
+	for _, id := range branches {
+		send(wire.NewTx(wire.RootChain, wire.Stamp{Chain: id, Amount: wire.Unit}, 0, 0))
+	}
+	all.Mine(1)
+	for _, id := range branches {
+		all.MineOn(id, 1)
+	}
+	const prefix = "public/br/"
+	want := map[wire.ChainID][]pool.Entry{}
+	for i := range 12 {
+		k := fmt.Sprintf("%s%02d", prefix, i)
+		depth := uint8(1)
+		if i%4 == 0 {
+			depth = 0
+		}
+		id := wire.ForPath(wire.KeyPath(k), depth)
+		v := fmt.Sprintf("value %d", i)
+		send(wire.NewTx(id, wire.Put{Key: k, Value: []byte(v)}, 0, 0))
+		want[id] = append(want[id], pool.Entry{Key: k, Value: []byte(v)})
+	}
+	settle()
+	if len(want[c("0")]) == 0 || len(want[c("1")]) == 0 {
+		t.Fatalf("the keys did not spread over both branches: %d on 0, %d on 1", len(want[c("0")]), len(want[c("1")]))
+	}
+	chainOf := pool.NodeChain(all.Node, p)
+	at := map[wire.ChainID]pool.ListingInfo{}
+	for _, id := range append([]wire.ChainID{wire.RootChain}, branches...) {
+		data, info, err := pool.Listing(ctx, chainOf, id, prefix, "", pool.DefaultMaxData)
+		if err != nil {
+			t.Fatalf("listing on chain %s: %v", id, err)
+		}
+		if !bytes.Equal(data, pool.EncodeListing(want[id])) {
+			got, _ := pool.DecodeListing(data, prefix)
+			t.Fatalf("chain %s lists %+v, want %+v", id, got, want[id])
+		}
+		at[id] = info
+	}
+	// A rewrite on branch 1 after the listed block.
+	first := want[c("1")][0]
+	send(wire.NewTx(c("1"), wire.Put{Key: first.Key, Value: []byte("rewritten")}, 0, 0))
+	settle()
+	data, _, err := pool.Listing(ctx, chainOf, c("1"), prefix, at[c("1")].Block.String(), pool.DefaultMaxData)
+	if err != nil || !bytes.Equal(data, pool.EncodeListing(want[c("1")])) {
+		t.Fatalf("chain 1's listing at the earlier block: %v", err)
+	}
+	if now, _, err := pool.Listing(ctx, chainOf, c("1"), prefix, "", pool.DefaultMaxData); err != nil || bytes.Equal(now, data) {
+		t.Fatalf("chain 1's listing at its tip should have the rewrite: %v", err)
+	}
+	// f1 keeps chain 0 as headers only.
+	h.WaitForTip(2 * time.Minute)
+	testutil.Eventually(t, 2*time.Minute, "f1 to hold chain 0's listed block", func() error {
+		_, err := pool.NodeChain(f1.Node, p).ChainBlock(ctx, c("0"), at[c("0")].Block.String())
+		return err
+	})
+	if _, _, err := pool.Listing(ctx, pool.NodeChain(f1.Node, p), c("0"), prefix, at[c("0")].Block.String(), pool.DefaultMaxData); !errors.Is(err, pool.ErrNoData) {
+		t.Fatalf("f1 lists chain 0, which it keeps as headers only: %v", err)
 	}
 }
