@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/bitverse/bitverse/node/chain"
 	"github.com/bitverse/bitverse/node/state"
@@ -21,7 +22,7 @@ type PoolTarget struct {
 	Kind        string    `json:"kind"` // "key", "blob" or "prefix"
 	Chain       string    `json:"chain"`
 	Key         string    `json:"key"`
-	Hash        wire.Hash `json:"hash"` // manifest hash (blob), value hash (key), listing hash (prefix)
+	Hash        wire.Hash `json:"hash"` // manifest hash (blob), value hash (key), the listed block's ID (prefix)
 	Size        uint64    `json:"size"`
 	SegmentRoot wire.Hash `json:"segment_root"`
 	Segments    uint64    `json:"segments"`
@@ -89,8 +90,10 @@ type ServeInfo struct {
 	Segment    uint32    `json:"segment"`
 }
 
-// PoolFilter selects pools: by target Key (exact), by Member (address or
-// hex public key), or all; at most Limit (0: 100, at most MaxPoolList).
+// PoolFilter selects pools: by target Key (the pools of that key, blob
+// key or prefix, and the prefix pools whose prefix the key starts with),
+// by Member (address or hex public key), or all; at most Limit (0: 100,
+// at most MaxPoolList).
 type PoolFilter struct {
 	Key    string `json:"key,omitempty"`
 	Member string `json:"member,omitempty"`
@@ -204,7 +207,7 @@ func (n *Node) Pools(ctx context.Context, f PoolFilter) ([]PoolInfo, error) {
 			if len(out) >= limit {
 				return errEnough
 			}
-			if (f.Key != "" && p.Key != f.Key) || (byMember && p.Member(member) < 0) {
+			if (f.Key != "" && !poolKeeps(p, f.Key)) || (byMember && p.Member(member) < 0) {
 				return nil
 			}
 			out = append(out, n.poolInfo(p, tip.Height+1))
@@ -215,6 +218,12 @@ func (n *Node) Pools(ctx context.Context, f PoolFilter) ([]PoolInfo, error) {
 		err = nil
 	}
 	return out, err
+}
+
+// poolKeeps reports whether pool p keeps key: its own key, or a key
+// under its prefix.
+func poolKeeps(p *state.Pool, key string) bool {
+	return p.Key == key || (p.Kind == wire.PoolPrefix && strings.HasPrefix(key, p.Key))
 }
 
 // PoolChallenges implements API: the member's challenges of the current

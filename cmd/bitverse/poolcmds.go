@@ -110,6 +110,9 @@ func poolShowCmd() *cobra.Command {
 func printPool(o io.Writer, p *node.PoolInfo) {
 	kv(o, "pool", p.ID)
 	kv(o, "target", fmt.Sprintf("%s %s (%d bytes, %d segments, segment root %s)", p.Target.Kind, p.Target.Key, p.Target.Size, p.Target.Segments, p.Target.SegmentRoot.Short()))
+	if p.Target.Kind == "prefix" {
+		kv(o, "listing", fmt.Sprintf("every key under %q on chain %s with its value, as of block %s", p.Target.Key, p.Target.Chain, p.Target.Hash))
+	}
 	kv(o, "funder", p.Funder)
 	kv(o, "replicas", fmt.Sprintf("%d wanted, %d members, tier %d", p.Replicas, len(p.Members), p.Tier))
 	kv(o, "endowment", fmt.Sprintf("%s left, %s paid", bvs(p.Endowment), bvs(p.Paid)))
@@ -268,11 +271,25 @@ func poolFundCmd() *cobra.Command {
 	var replicas, tier uint8
 	var rate uint32
 	var depth int
-	var top string
+	var top, chainName, at string
+	var prefix bool
 	c := &cobra.Command{
-		Use:   "fund KEY --amount BVS [--replicas N] [--tier T] [--token-rate N] | fund --top-up POOL --amount BVS",
-		Short: "Fund a pool that keeps the value or blob at KEY available (the endowment is escrowed), or top one up",
-		Args:  cobra.MaximumNArgs(1),
+		Use:   "fund KEY --amount BVS [--replicas N] [--tier T] [--token-rate N] | fund PREFIX/ [--chain C] --amount BVS | fund --top-up POOL --amount BVS",
+		Short: "Fund a pool that keeps the value or blob at KEY, or the keys under a PREFIX, available (the endowment is escrowed), or top one up",
+		Long: `Fund an availability pool. With KEY the pool keeps its value, or the blob
+whose manifest it holds. With a PREFIX (ending in /, or --prefix) it keeps
+the listing of every key under the prefix on one chain (--chain, the root
+by default), with its value, in key order, as of the chain's tip block (or
+--at): the pool names that block, so members rebuild the same listing from
+their own copy of the chain however the keys change later. Should that block
+leave the chain in a reorganisation nobody can join: list a block with a
+few confirmations (--at) on a busy network.
+
+Examples:
+  bitverse pool fund public/site.tar --amount 50 --replicas 3
+  bitverse pool fund public/docs/ --amount 20
+  bitverse pool fund public/docs/ --chain 01 --at 1200 --amount 20`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			amt, err := wire.ParseAmount(amount)
 			if err != nil {
@@ -293,6 +310,14 @@ func poolFundCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if prefix || strings.HasSuffix(args[0], "/") {
+				in, err := prefixTarget(ctx, cl, args[0], chainName, at)
+				if err != nil {
+					return err
+				}
+				in.Replicas, in.Tier, in.Amount, in.TokenRate = replicas, tier, amt, rate
+				return sendIntent(ctx, f, in, true)
+			}
 			kind, hash, data, chain, err := poolTarget(ctx, cl, args[0], depth)
 			if err != nil {
 				return err
@@ -308,9 +333,38 @@ func poolFundCmd() *cobra.Command {
 	c.Flags().Uint32Var(&rate, "token-rate", 0, "service tokens redeemable per epoch (0: no tokens)")
 	c.Flags().IntVar(&depth, "depth", 0, "the key is on the chain at this depth of the blocktree (0: the root)")
 	c.Flags().StringVar(&top, "top-up", "", "add --amount to this pool's endowment instead")
+	c.Flags().BoolVar(&prefix, "prefix", false, "KEY is a prefix: keep the listing of every key under it (implied by a trailing /)")
+	c.Flags().StringVar(&chainName, "chain", "/", "with a prefix: the chain whose keys are listed (/ the root, or 0, 01… a branch)")
+	c.Flags().StringVar(&at, "at", "", "with a prefix: list the state at this block of the chain (a height or block ID; default its tip)")
 	c.MarkFlagRequired("amount")
 	f.add(c)
 	return c
+}
+
+// prefixTarget lists the keys under prefix on the named chain as of block
+// at of that chain ("" the node's tip) and returns the pool-fund target it makes
+// (replicas, tier, amount and rate left to the caller).
+func prefixTarget(ctx context.Context, cl *rpc.Client, prefix, chainName, at string) (plan.PoolFund, error) {
+	chain, err := wire.ParseChainID(chainName)
+	if err != nil {
+		return plan.PoolFund{}, fmt.Errorf("--chain: %w", err)
+	}
+	p, err := params()
+	if err != nil {
+		return plan.PoolFund{}, err
+	}
+	data, info, err := pool.Listing(ctx, pool.NodeChain(cl, p), chain, prefix, at, pool.DefaultMaxData)
+	if err != nil {
+		return plan.PoolFund{}, fmt.Errorf("list the keys under %q: %w", prefix, err)
+	}
+	if len(data) == 0 {
+		return plan.PoolFund{}, fmt.Errorf("no key under %q on chain %s at height %d: there is nothing to keep (is the prefix right? a branch's keys need --chain)", prefix, chain, info.Height)
+	}
+	if !g.jsonOut {
+		fmt.Fprintf(os.Stderr, "%s: %d keys, %d bytes, segment root %s\n", info, info.Keys, len(data), wire.SegmentRoot(data).Short())
+	}
+	return plan.PoolFund{Kind: wire.PoolPrefix, Chain: chain, Key: prefix, Hash: info.Block, Size: uint64(len(data)),
+		SegmentRoot: wire.SegmentRoot(data)}, nil
 }
 
 func poolJoinCmd() *cobra.Command {

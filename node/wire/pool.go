@@ -65,7 +65,7 @@ type PoolFund struct {
 	Kind        uint8
 	Chain       ChainID // the chain holding Key
 	Key         string
-	Hash        Hash   // the manifest hash (blob), value hash (key) or listing hash (prefix)
+	Hash        Hash   // the manifest hash (blob), value hash (key) or the listed block's ID (prefix)
 	Size        uint64 // bytes of the data the segment root covers
 	SegmentRoot Hash
 	Replicas    uint8  // members wanted; at most twice as many may join
