@@ -259,7 +259,7 @@ func waitFor(t testing.TB, what string, ok func() bool) {
 }
 
 // TestRedeemOverRealHosts: a member serves the data of a confirmed
-// redemption over /bitverse/<net>/pool/1 and the redeemer checks it;
+// redemption over /bitverse/<net>/pool/2 and the redeemer checks it;
 // without a redemption on chain it refuses unsigned; a member that lost
 // its data signs a refusal the redeemer verifies and reports.
 func TestRedeemOverRealHosts(t *testing.T) {
