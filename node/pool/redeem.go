@@ -275,33 +275,13 @@ func Redeem(ctx context.Context, h host.Host, net wire.Network, p peer.ID, info 
 			st.Reset()
 			return from, nil, fmt.Errorf("%w: the member sends %d bytes, the pool holds %d", ErrWrongData, size, info.Target.Size)
 		}
-		n := blockCount(size)
-		buf := make([]byte, BlockSize)
-		var branch []wire.Hash
-		for next := from; next < n; next++ {
+		next, err := receive(r, info.Target.SegmentRoot, size, from, w, func() {
 			st.SetReadDeadline(time.Now().Add(redeemIdle))
-			branch = branch[:0]
-			for range blockBranchLen(n, next) {
-				var h wire.Hash
-				if _, err := io.ReadFull(r, h[:]); err != nil {
-					return next, nil, err
-				}
-				branch = append(branch, h)
-			}
-			block := buf[:blockLen(size, next)]
-			if _, err := io.ReadFull(r, block); err != nil {
-				return next, nil, err
-			}
-			if !verifyBlock(info.Target.SegmentRoot, size, next, block, branch) {
-				st.Reset()
-				return next, nil, fmt.Errorf("%w (block %d of %d)", errBadBlock, next, n)
-			}
-			if _, err := w.Write(block); err != nil {
-				st.Reset()
-				return next, nil, &SinkError{err}
-			}
+		})
+		if err != nil {
+			st.Reset()
 		}
-		return n, nil, nil
+		return next, nil, err
 	case statusNoToken:
 		return from, nil, ErrNoRedemption
 	case statusBusy:

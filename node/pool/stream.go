@@ -206,5 +206,41 @@ func hashBlocks(write func(io.Writer) error) (*blockTree, uint64, error) {
 	return newBlockTree(roots), size, nil
 }
 
+// receive reads the blocks of an answer of size bytes from block from on
+// (each branch ‖ block), writes each to w once it verifies against root,
+// and returns the next block not written. idle, if not nil, is called
+// before each block is read (the stream's read deadline). A block that
+// does not verify is errBadBlock; a failed write a *SinkError. It holds
+// one block.
+func receive(r io.Reader, root wire.Hash, size, from uint64, w io.Writer, idle func()) (uint64, error) {
+	n := blockCount(size)
+	buf := make([]byte, min(size, BlockSize))
+	var branch []wire.Hash
+	for next := from; next < n; next++ {
+		if idle != nil {
+			idle()
+		}
+		branch = branch[:0]
+		for range blockBranchLen(n, next) {
+			var h wire.Hash
+			if _, err := io.ReadFull(r, h[:]); err != nil {
+				return next, err
+			}
+			branch = append(branch, h)
+		}
+		block := buf[:blockLen(size, next)]
+		if _, err := io.ReadFull(r, block); err != nil {
+			return next, err
+		}
+		if !verifyBlock(root, size, next, block, branch) {
+			return next, fmt.Errorf("%w (block %d of %d)", errBadBlock, next, n)
+		}
+		if _, err := w.Write(block); err != nil {
+			return next, &SinkError{err}
+		}
+	}
+	return max(from, n), nil
+}
+
 // errBadBlock is a block that does not verify against the segment root.
 var errBadBlock = fmt.Errorf("%w: a block does not verify against the pool's segment root", ErrWrongData)
