@@ -224,7 +224,7 @@ func describeDownload(n, size uint64, el time.Duration) string {
 	if size > 0 {
 		pct = float64(n) * 100 / float64(size)
 	}
-	s := fmt.Sprintf("%s of %s (%.0f%%)", mib(n), mib(size), pct)
+	s := fmt.Sprintf("%.1f of %s (%.0f%%)", float64(n)/(1<<20), mib(size), pct)
 	if el <= 0 || n == 0 {
 		return s
 	}
