@@ -37,6 +37,8 @@ const (
 	requestSize       = 2*wire.HashSize + 4 // pool ‖ redemption ‖ first block u32
 	redeemReadTimeout = 10 * time.Second    // the member, to read the request
 	redeemIdle        = 30 * time.Second    // either side, for the next block to move
+	redeemBase        = 5 * time.Minute     // a whole answer: this, plus …
+	redeemMinRate     = 64 << 10            // … a second for each this many bytes
 	maxRedeeming      = 4                   // downloads served at once
 )
 
@@ -96,6 +98,10 @@ func (s *Service) handleRedeem(st network.Stream) {
 		st.Reset()
 		return
 	}
+	left := answerTime(p.Target.Size, from)
+	w.end = time.Now().Add(left)
+	ctx, cancel = context.WithTimeout(ctx, left)
+	defer cancel()
 	err = s.serve(ctx, p, from, w)
 	var lack *lackError
 	switch {
@@ -110,13 +116,29 @@ func (s *Service) handleRedeem(st network.Stream) {
 	}
 }
 
-// idleWriter gives each write to a stream redeemIdle to go through: a
-// redemption of any size takes as long as it moves.
-type idleWriter struct{ st network.Stream }
+// idleWriter gives each write to a stream redeemIdle to go through, and
+// all of them together until end (when set).
+type idleWriter struct {
+	st  network.Stream
+	end time.Time
+}
 
 func (w *idleWriter) Write(p []byte) (int, error) {
-	w.st.SetWriteDeadline(time.Now().Add(redeemIdle))
+	dl := time.Now().Add(redeemIdle)
+	if !w.end.IsZero() && w.end.Before(dl) {
+		dl = w.end
+	}
+	w.st.SetWriteDeadline(dl)
 	return w.st.Write(p)
+}
+
+// answerTime bounds a whole answer from block from of size bytes: five
+// minutes plus a second for each 64 KiB, so that a redeemer (or a member)
+// that trickles cannot hold one of the few serving slots for ever, while
+// any size can be served at a modest rate.
+func answerTime(size, from uint64) time.Duration {
+	n := size - min(size, from*BlockSize)
+	return redeemBase + time.Duration(n/redeemMinRate)*time.Second
 }
 
 // lackError is a redemption this node cannot serve because it does not
@@ -249,6 +271,8 @@ func Redeem(ctx context.Context, h host.Host, net wire.Network, p peer.ID, info 
 		return from, nil, err
 	}
 	defer st.Close()
+	ctx, cancel = context.WithTimeout(ctx, answerTime(info.Target.Size, from))
+	defer cancel()
 	stop := context.AfterFunc(ctx, func() { st.Reset() })
 	defer stop()
 	req := make([]byte, 0, requestSize)

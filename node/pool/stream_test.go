@@ -345,3 +345,22 @@ func FuzzReceive(f *testing.F) {
 		}
 	})
 }
+
+// TestAnswerTimeGrowsWithSize: a whole answer may take five minutes plus
+// a second per 64 KiB still to send, so any size can be served while a
+// trickling peer cannot hold a serving slot for ever.
+func TestAnswerTimeGrowsWithSize(t *testing.T) {
+	for _, c := range []struct {
+		size, from uint64
+		want       time.Duration
+	}{
+		{0, 0, 5 * time.Minute},
+		{256 << 20, 0, 5*time.Minute + 4096*time.Second},
+		{256 << 20, 512, 5*time.Minute + 2048*time.Second},
+		{1 << 20, 9, 5 * time.Minute},
+	} {
+		if got := answerTime(c.size, c.from); got != c.want {
+			t.Fatalf("answerTime(%d, %d) = %v, want %v", c.size, c.from, got, c.want)
+		}
+	}
+}
