@@ -479,8 +479,9 @@ redeemed per epoch, for everybody together.
 With --out FILE the command waits for the redemption to be in a block,
 then this node asks the pool's members (those that announced the pool, then
 the connected ones) for the data, checks it against the pool's size and
-segment root, and writes it to FILE (at most 256 MiB; nothing is written
-unless it checks out). It prints the size and the member's node that
+segment root block by block as it comes, and writes it to FILE (through a
+temporary file beside it, renamed only once complete), showing the bytes,
+rate and time left. It prints the size and the member's node that
 served it. A member that refuses in writing (it lost the data) is reported
 on chain with its signed refusal (a pool-report, minimum fee), which demotes it.
 When members were asked and none served nor refused, each member that did
@@ -506,9 +507,6 @@ Examples:
 			}
 			if outPath == "" {
 				return sendIntent(ctx, f, plan.TokenRedeem{Pool: id}, true)
-			}
-			if p.Target.Size > pool.MaxDownload {
-				return fmt.Errorf("pool %s holds %d bytes: a node downloads at most %d for a redeemer (nothing was sent)", id.Short(), p.Target.Size, uint64(pool.MaxDownload))
 			}
 			red, err := submitIntent(ctx, cl, f, plan.TokenRedeem{Pool: id}, true)
 			if err != nil {
@@ -559,7 +557,9 @@ func redeemDownload(ctx context.Context, cl *rpc.Client, f txFlags, p *node.Pool
 	if !g.jsonOut {
 		fmt.Fprintf(os.Stderr, "downloading %d bytes from the pool's members…\n", p.Target.Size)
 	}
-	d, err := cl.PoolDownload(ctx, p.ID, red, tmp)
+	pw := showDownload(tmp, p.Target.Size, progressTo())
+	d, err := cl.PoolDownload(ctx, p.ID, red, pw)
+	pw.stop(err == nil)
 	if cerr := tmp.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("--out: %w", cerr)
 	}

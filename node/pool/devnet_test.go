@@ -216,9 +216,10 @@ func runPoolDevnet(t *testing.T, size int) {
 	redemption := submit(a, wire.TokenRedeem{Pool: poolID, Epoch: pl.Epoch})
 	confirm(redemption)
 	tierBefore := member(pl, d).Tier
-	dl, reports, err := asvc.Download(ctx, poolID, redemption, d.ID())
-	if err != nil || !bytes.Equal(dl, data) || len(reports) != 1 {
-		t.Fatalf("download under a redemption: %d bytes, %d reports, %v", len(dl), len(reports), err)
+	var dl bytes.Buffer
+	_, reports, err := asvc.Download(ctx, poolID, redemption, &dl, d.ID())
+	if err != nil || !bytes.Equal(dl.Bytes(), data) || len(reports) != 1 {
+		t.Fatalf("download under a redemption: %d bytes, %d reports, %v", dl.Len(), len(reports), err)
 	}
 	confirm(reports...)
 	pl, _ = a.Pool(ctx, poolID)

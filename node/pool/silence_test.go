@@ -3,6 +3,7 @@ package pool_test
 import (
 	"bytes"
 	"context"
+	"io"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -127,7 +128,7 @@ func TestDevnetSilentMembersAreClaimedAndAnswer(t *testing.T) {
 	pl, _ := a.Pool(ctx, poolID)
 	redemption := submit(redeemer, wire.TokenRedeem{Pool: poolID, Epoch: pl.Epoch})
 	confirm(redemption)
-	_, claims, err := rsvc.Download(ctx, poolID, redemption, b.ID(), c.ID())
+	_, claims, err := rsvc.Download(ctx, poolID, redemption, io.Discard, b.ID(), c.ID())
 	if err == nil || len(claims) != 2 {
 		t.Fatalf("a download only silent members were asked for: %d claims, %v", len(claims), err)
 	}
