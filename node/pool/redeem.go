@@ -168,7 +168,7 @@ func (e *lackError) Unwrap() error { return e.err }
 // branch. It holds one block and the block tree (32 bytes a block), never
 // the data: a resumed download costs a read of the blocks skipped.
 func (s *Service) serve(ctx context.Context, p *node.PoolInfo, from uint64, w io.Writer) error {
-	src, err := source(ctx, s.deps.Chain, s.deps.Blobs, p)
+	src, err := source(ctx, s.deps.Chain, s.deps.Blobs, p, s.cfg.MaxData)
 	if err != nil {
 		return &lackError{err}
 	}
@@ -211,8 +211,20 @@ func (s *Service) serve(ctx context.Context, p *node.PoolInfo, from uint64, w io
 // source is how to read a pool's data as this node holds it now: a key's
 // value from the chain, a blob from the blob store (each chunk verified
 // on read), streamed into a writer.
-func source(ctx context.Context, c Chain, blobs node.BlobAPI, p *node.PoolInfo) (func(io.Writer) error, error) {
+func source(ctx context.Context, c Chain, blobs node.BlobAPI, p *node.PoolInfo, maxListing uint64) (func(io.Writer) error, error) {
 	t := p.Target
+	if t.Kind == "prefix" {
+		// A listing is rebuilt from this node's copy of the chain; it is
+		// bounded by what the node joins for (MaxData).
+		data, err := prefixData(ctx, c, t, maxListing)
+		if err != nil {
+			return nil, err
+		}
+		return func(w io.Writer) error {
+			_, err := w.Write(data)
+			return err
+		}, nil
+	}
 	value, err := c.Value(ctx, t.Chain, t.Key)
 	if err != nil {
 		return nil, fmt.Errorf("%w: read the pool's key %s: %v", ErrNoData, t.Key, err)
