@@ -98,14 +98,16 @@ func fundedDataDir(t *testing.T) string {
 		// How soon the first block comes is logged, not asserted: it is
 		// the machine's speed (a laptop's first block comes in well
 		// under 10 s).
+		cl, err := rpc.Dial(dir, "")
+		if err != nil {
+			t.Fatal(err)
+		}
 		testutil.Eventually(t, 90*time.Second, "a first block on an empty data directory", func() error {
-			out, _, _ := cli(t, dir, nil, "status", "--json")
-			var s struct{ Height uint64 }
-			json.Unmarshal([]byte(out), &s)
-			if s.Height < 1 {
-				return fmt.Errorf("status: %s", strings.TrimSpace(out))
+			s, err := cl.Status(context.Background())
+			if err == nil && s.Height < 1 {
+				err = fmt.Errorf("height %d", s.Height)
 			}
-			return nil
+			return err
 		})
 		t.Logf("the funded chain's first block after %v", time.Since(start))
 		waitBalance(t, dir, "", fundedMin) // coinbase maturity

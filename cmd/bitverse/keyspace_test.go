@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/bitverse/bitverse/internal/testutil"
+	"github.com/bitverse/bitverse/node/rpc"
 )
 
 // TestKeyspaceExamples is the keyspace issue's lone-node acceptance: the
@@ -182,16 +184,38 @@ const hostileScript = `function validate(w) {
   return true;
 }`
 
-// waitBalance waits until the account has at least min spendable.
+// waitBalance waits until the account has at least min spendable, then
+// reads it as a user does (wallet balance --json). It polls the node's API
+// from this process: a CLI process per poll costs a core's tenth of a
+// second each, through every block interval a test waits.
 func waitBalance(t *testing.T, dir, account string, min uint64) {
 	t.Helper()
-	testutil.Eventually(t, 120*time.Second, fmt.Sprintf("a balance of %d", min), func() error {
-		out, _, _ := cli(t, dir, nil, "--account", account, "wallet", "balance", "--json")
-		var b struct{ Balance uint64 }
-		json.Unmarshal([]byte(out), &b)
-		if b.Balance < min {
-			return fmt.Errorf("balance %s", strings.TrimSpace(out))
+	out, stderr, code := cli(t, dir, nil, "--account", account, "wallet", "address")
+	if code != 0 {
+		t.Fatalf("wallet address: %s", stderr)
+	}
+	addr := strings.TrimSpace(out)
+	var cl *rpc.Client
+	testutil.Eventually(t, 120*time.Second, fmt.Sprintf("a balance of %d on %s", min, addr), func() error {
+		var err error
+		if cl == nil {
+			if cl, err = rpc.Dial(dir, ""); err != nil {
+				return err
+			}
+		}
+		a, err := cl.Account(context.Background(), addr)
+		if err != nil {
+			return err
+		}
+		if a.Balance < min {
+			return fmt.Errorf("balance %d, immature %d", a.Balance, a.Immature)
 		}
 		return nil
 	})
+	out, _, _ = cli(t, dir, nil, "--account", account, "wallet", "balance", "--json")
+	var b struct{ Balance uint64 }
+	json.Unmarshal([]byte(out), &b)
+	if b.Balance < min {
+		t.Fatalf("wallet balance --json after the node reported %d or more: %s", min, strings.TrimSpace(out))
+	}
 }
