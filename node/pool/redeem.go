@@ -210,9 +210,21 @@ func (s *Service) serve(ctx context.Context, p *node.PoolInfo, from uint64, w io
 
 // source is how to read a pool's data as this node holds it now: a key's
 // value from the chain, a blob from the blob store (each chunk verified
-// on read), streamed into a writer.
+// on read), a prefix's listing rebuilt from the chain (checked, and held
+// whole: it is no larger than a pool this node joins), streamed into a
+// writer.
 func source(ctx context.Context, c Chain, blobs node.BlobAPI, p *node.PoolInfo) (func(io.Writer) error, error) {
 	t := p.Target
+	if t.Kind == "prefix" {
+		data, err := prefixData(ctx, c, t, DefaultMaxData)
+		if err != nil {
+			return nil, err
+		}
+		return func(w io.Writer) error {
+			_, err := w.Write(data)
+			return err
+		}, nil
+	}
 	value, err := c.Value(ctx, t.Chain, t.Key)
 	if err != nil {
 		return nil, fmt.Errorf("%w: read the pool's key %s: %v", ErrNoData, t.Key, err)
