@@ -210,12 +210,12 @@ func (s *Service) serve(ctx context.Context, p *node.PoolInfo, from uint64, w io
 
 // source is how to read a pool's data as this node holds it now: a key's
 // value from the chain, a blob from the blob store (each chunk verified
-// on read), streamed into a writer.
+// on read), a prefix's listing rebuilt from the chain (checked, and held
+// whole: it is no larger than a pool this node joins, MaxData), streamed
+// into a writer.
 func source(ctx context.Context, c Chain, blobs node.BlobAPI, p *node.PoolInfo, maxListing uint64) (func(io.Writer) error, error) {
 	t := p.Target
 	if t.Kind == "prefix" {
-		// A listing is rebuilt from this node's copy of the chain; it is
-		// bounded by what the node joins for (MaxData).
 		data, err := prefixData(ctx, c, t, maxListing)
 		if err != nil {
 			return nil, err
