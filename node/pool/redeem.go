@@ -39,6 +39,7 @@ const (
 	redeemIdle        = 30 * time.Second    // either side, for the next block to move
 	redeemBase        = 5 * time.Minute     // a whole answer: this, plus …
 	redeemMinRate     = 64 << 10            // … a second for each this many bytes
+	hashMinRate       = 16 << 20            // the member's first read, before its status: bytes a second
 	maxRedeeming      = 4                   // downloads served at once
 )
 
@@ -284,6 +285,8 @@ func Redeem(ctx context.Context, h host.Host, net wire.Network, p peer.ID, info 
 		return from, nil, err
 	}
 	st.CloseWrite()
+	// The member reads its data once before it answers (serve).
+	st.SetReadDeadline(time.Now().Add(redeemIdle + time.Duration(info.Target.Size/hashMinRate)*time.Second))
 	r := bufio.NewReaderSize(st, 64<<10)
 	status, err := r.ReadByte()
 	if err != nil {
