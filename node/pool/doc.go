@@ -17,8 +17,9 @@
 // made; Join, Served and the redemption handler talk to it or read the
 // chain. A node answers a challenge from the data it holds right now (a
 // blob from the blob store, every chunk verified on read; a key's value
-// from the chain), so a node that lost its copy misses its challenge and
-// the chain demotes it. The data of one pool is read whole to build its
+// from the chain; a prefix's listing rebuilt from its own copy of the
+// chain as of the block the pool names, listing.go), so a node that lost
+// its copy misses its challenge and the chain demotes it. The data of one pool is read whole to build its
 // segment tree (1 KiB segments, wire.SegmentTree), so Config.MaxData bounds
 // what a node joins for. Redemptions are streamed instead (stream.go):
 // 256 KiB blocks, each an aligned subtree of the segment tree sent with its

@@ -182,9 +182,9 @@ func TestDataChecksSegmentRoot(t *testing.T) {
 		t.Fatalf("too large: %v", err)
 	}
 	wrong = *p
-	wrong.Target.Kind = "prefix"
+	wrong.Target.Kind = "other"
 	if _, _, err := Data(ctx, c, nil, &wrong, DefaultMaxData, false); !errors.Is(err, ErrUnsupported) {
-		t.Fatalf("prefix: %v", err)
+		t.Fatalf("unknown kind: %v", err)
 	}
 }
 

@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"context"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/bitverse/bitverse/node"
@@ -43,12 +45,20 @@ const (
 	maxRedeeming      = 4                   // downloads served at once
 )
 
+// StatusTimeout is how long a redeemer waits for a member's status byte,
+// plus a second per 16 MiB of the pool's data (the member reads it once
+// first): a member that has not answered by then stayed silent.
+const StatusTimeout = 30 * time.Second
+
 // Errors of Redeem.
 var (
 	ErrNoRedemption = errors.New("pool: the member found no confirmed redemption of the pool with that ID")
 	ErrBusy         = errors.New("pool: the member is busy")
 	// ErrRefused comes with a signed refusal: the Refusal carries the evidence.
 	ErrRefused = errors.New("pool: the member refused the download")
+	// ErrSilent: no status within StatusTimeout, or the stream was cut
+	// before it.
+	ErrSilent = errors.New("pool: the member stayed silent")
 )
 
 // Refusal is a member's signed refusal to serve a redemption: the
@@ -64,6 +74,10 @@ type Refusal struct {
 // block on (serve). A member that lacks its data says so with a signed
 // refusal (the redeemer's evidence).
 func (s *Service) handleRedeem(st network.Stream) {
+	if s.silent.Load() {
+		st.Reset()
+		return
+	}
 	defer st.Close()
 	st.SetReadDeadline(time.Now().Add(redeemReadTimeout))
 	var req [requestSize]byte
@@ -156,7 +170,7 @@ func (e *lackError) Unwrap() error { return e.err }
 // branch. It holds one block and the block tree (32 bytes a block), never
 // the data: a resumed download costs a read of the blocks skipped.
 func (s *Service) serve(ctx context.Context, p *node.PoolInfo, from uint64, w io.Writer) error {
-	src, err := source(ctx, s.deps.Chain, s.deps.Blobs, p)
+	src, err := source(ctx, s.deps.Chain, s.deps.Blobs, p, s.cfg.MaxData)
 	if err != nil {
 		return &lackError{err}
 	}
@@ -198,19 +212,30 @@ func (s *Service) serve(ctx context.Context, p *node.PoolInfo, from uint64, w io
 
 // source is how to read a pool's data as this node holds it now: a key's
 // value from the chain, a blob from the blob store (each chunk verified
-// on read), streamed into a writer.
-func source(ctx context.Context, c Chain, blobs node.BlobAPI, p *node.PoolInfo) (func(io.Writer) error, error) {
+// on read), a prefix's listing rebuilt from the chain (in memory, at most
+// max bytes, as for an answer), streamed into a writer.
+func source(ctx context.Context, c Chain, blobs node.BlobAPI, p *node.PoolInfo, max uint64) (func(io.Writer) error, error) {
 	t := p.Target
+	writeAll := func(data []byte) func(io.Writer) error {
+		return func(w io.Writer) error {
+			_, err := w.Write(data)
+			return err
+		}
+	}
+	if t.Kind == "prefix" {
+		data, err := prefixData(ctx, c, t, max)
+		if err != nil {
+			return nil, err
+		}
+		return writeAll(data), nil
+	}
 	value, err := c.Value(ctx, t.Chain, t.Key)
 	if err != nil {
 		return nil, fmt.Errorf("%w: read the pool's key %s: %v", ErrNoData, t.Key, err)
 	}
 	switch t.Kind {
 	case "key":
-		return func(w io.Writer) error {
-			_, err := w.Write(value)
-			return err
-		}, nil
+		return writeAll(value), nil
 	case "blob":
 		m, err := blob.DecodeManifest(value)
 		if err != nil {
@@ -285,12 +310,13 @@ func Redeem(ctx context.Context, h host.Host, net wire.Network, p peer.ID, info 
 		return from, nil, err
 	}
 	st.CloseWrite()
-	// The member reads its data once before it answers (serve).
-	st.SetReadDeadline(time.Now().Add(redeemIdle + time.Duration(info.Target.Size/hashMinRate)*time.Second))
+	// The member reads its data once before it answers (serve): it has
+	// StatusTimeout plus a second per 16 MiB.
+	st.SetReadDeadline(time.Now().Add(StatusTimeout + time.Duration(info.Target.Size/hashMinRate)*time.Second))
 	r := bufio.NewReaderSize(st, 64<<10)
 	status, err := r.ReadByte()
 	if err != nil {
-		return from, nil, err
+		return from, nil, fmt.Errorf("%w: %v", ErrSilent, err)
 	}
 	switch status {
 	case statusOK:
@@ -338,13 +364,45 @@ func Report(ctx context.Context, c Chain, k wire.PrivKey, pool, redemption wire.
 	return c.Submit(ctx, k, wire.PoolReport{Pool: pool, Redemption: redemption, Member: ref.Member, Evidence: ref.Sig[:]})
 }
 
+// Silence submits a pool-silence signed by k (the redeemer): a claim that
+// member stayed silent on redemption, escrowing the deposit; the member
+// must answer the serve challenge it opens or be demoted.
+func Silence(ctx context.Context, c Chain, k wire.PrivKey, pool, redemption wire.Hash, member wire.PubKey) (wire.Hash, error) {
+	return c.Submit(ctx, k, wire.PoolSilence{Pool: pool, Redemption: redemption, Member: member})
+}
+
+// SilentMembers are the members of info to claim silent after a download
+// of redemption that no member served although some were asked: every
+// member that did not refuse in writing (a refusal is reported instead),
+// but not the redeemer itself. The chain cannot tell which member a peer
+// was, and a member that could not be found served no more than one that
+// was found and stayed silent; a claim costs only the members that no
+// longer hold the data (one that does answers and keeps the deposit).
+func SilentMembers(info *node.PoolInfo, redeemer wire.PubKey, refusals []Refusal) []wire.PubKey {
+	var out []wire.PubKey
+	for _, m := range info.Members {
+		pk, err := hex.DecodeString(m.PubKey)
+		if err != nil || len(pk) != wire.PubKeySize || m.PubKey == hexKey(redeemer) {
+			continue
+		}
+		if slices.ContainsFunc(refusals, func(r Refusal) bool { return hexKey(r.Member) == m.PubKey }) {
+			continue
+		}
+		out = append(out, wire.PubKey(pk))
+	}
+	return out
+}
+
 // maxDownloadPeers bounds the members a Download asks.
 const maxDownloadPeers = 16
 
 // Download fetches the data of pool under a confirmed redemption into w
 // (Fetch) and reports each signed refusal met on the way (pool-report
-// signed with the service's key, which must be the redeemer's). It returns
-// what Fetch did and the reports submitted.
+// signed with the service's key, which must be the redeemer's). When
+// members were asked and the data is not complete, it also claims every
+// member that did not refuse in writing silent (pool-silence,
+// SilentMembers). It returns what Fetch did and the reports and claims
+// submitted.
 func (s *Service) Download(ctx context.Context, pool, redemption wire.Hash, w io.Writer, extra ...peer.ID) (*Fetched, []wire.Hash, error) {
 	f, err := Fetch(ctx, s.deps, pool, redemption, w, extra...)
 	var refusals []Refusal
@@ -367,6 +425,19 @@ func (s *Service) Download(ctx context.Context, pool, redemption wire.Hash, w io
 		}
 		reports = append(reports, id)
 		s.log.Info("reported a member that refused a redemption", "pool", pool.Short(), "member", hexKey(ref.Member), "tx", id.Short())
+	}
+	if fe != nil && fe.Asked > 0 {
+		if info, ierr := s.deps.Chain.Pool(ctx, pool); ierr == nil {
+			for _, m := range SilentMembers(info, s.me, refusals) {
+				id, serr := Silence(ctx, s.deps.Chain, *s.cfg.Key, pool, redemption, m)
+				if serr != nil {
+					s.log.Warn("claim a silent member", "pool", pool.Short(), "member", hexKey(m), "err", serr)
+					continue
+				}
+				reports = append(reports, id)
+				s.log.Info("claimed a member silent on a redemption", "pool", pool.Short(), "member", hexKey(m), "tx", id.Short())
+			}
+		}
 	}
 	if err != nil {
 		return nil, reports, err
