@@ -251,13 +251,13 @@ func TestPrefixPoolListsStateMembersAnswerAndRedeem(t *testing.T) {
 	}
 	red := submit(a, wire.TokenRedeem{Pool: good, Epoch: pl.Epoch})
 	confirm(red)
-	var data bytes.Buffer
-	if _, err := pool.Fetch(ctx, a.Daemon.PoolDeps(), good, red, &data, b.ID()); err != nil {
+	var fetched bytes.Buffer
+	if _, err := pool.Fetch(ctx, a.Daemon.PoolDeps(), good, red, &fetched, b.ID()); err != nil {
 		t.Fatalf("redeem the listing: %v", err)
 	}
-	got, err := pool.DecodeListing(data.Bytes(), prefix)
-	if err != nil || !bytes.Equal(data.Bytes(), listing) || len(got) != 3 || string(got[0].Value) != "alpha" {
-		t.Fatalf("redeemed %d bytes (%v): %+v", data.Len(), err, got)
+	got, err := pool.DecodeListing(fetched.Bytes(), prefix)
+	if err != nil || !bytes.Equal(fetched.Bytes(), listing) || len(got) != 3 || string(got[0].Value) != "alpha" {
+		t.Fatalf("redeemed %d bytes (%v): %+v", fetched.Len(), err, got)
 	}
 }
 

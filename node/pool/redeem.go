@@ -41,11 +41,13 @@ const (
 	redeemIdle        = 30 * time.Second    // either side, for the next block to move
 	redeemBase        = 5 * time.Minute     // a whole answer: this, plus …
 	redeemMinRate     = 64 << 10            // … a second for each this many bytes
+	hashMinRate       = 16 << 20            // the member's first read, before its status: bytes a second
 	maxRedeeming      = 4                   // downloads served at once
 )
 
-// StatusTimeout is how long a redeemer waits for a member's status byte:
-// a member that has not answered by then stayed silent.
+// StatusTimeout is how long a redeemer waits for a member's status byte,
+// plus a second per 16 MiB of the pool's data (the member reads it once
+// first): a member that has not answered by then stayed silent.
 const StatusTimeout = 30 * time.Second
 
 // Errors of Redeem.
@@ -210,20 +212,22 @@ func (s *Service) serve(ctx context.Context, p *node.PoolInfo, from uint64, w io
 
 // source is how to read a pool's data as this node holds it now: a key's
 // value from the chain, a blob from the blob store (each chunk verified
-// on read), a prefix's listing rebuilt from the chain (checked, and held
-// whole: it is no larger than a pool this node joins, MaxData), streamed
-// into a writer.
-func source(ctx context.Context, c Chain, blobs node.BlobAPI, p *node.PoolInfo, maxListing uint64) (func(io.Writer) error, error) {
+// on read), a prefix's listing rebuilt from the chain (in memory, at most
+// max bytes, as for an answer), streamed into a writer.
+func source(ctx context.Context, c Chain, blobs node.BlobAPI, p *node.PoolInfo, max uint64) (func(io.Writer) error, error) {
 	t := p.Target
-	if t.Kind == "prefix" {
-		data, err := prefixData(ctx, c, t, maxListing)
-		if err != nil {
-			return nil, err
-		}
+	writeAll := func(data []byte) func(io.Writer) error {
 		return func(w io.Writer) error {
 			_, err := w.Write(data)
 			return err
-		}, nil
+		}
+	}
+	if t.Kind == "prefix" {
+		data, err := prefixData(ctx, c, t, max)
+		if err != nil {
+			return nil, err
+		}
+		return writeAll(data), nil
 	}
 	value, err := c.Value(ctx, t.Chain, t.Key)
 	if err != nil {
@@ -231,10 +235,7 @@ func source(ctx context.Context, c Chain, blobs node.BlobAPI, p *node.PoolInfo, 
 	}
 	switch t.Kind {
 	case "key":
-		return func(w io.Writer) error {
-			_, err := w.Write(value)
-			return err
-		}, nil
+		return writeAll(value), nil
 	case "blob":
 		m, err := blob.DecodeManifest(value)
 		if err != nil {
@@ -309,13 +310,14 @@ func Redeem(ctx context.Context, h host.Host, net wire.Network, p peer.ID, info 
 		return from, nil, err
 	}
 	st.CloseWrite()
-	st.SetReadDeadline(time.Now().Add(StatusTimeout))
+	// The member reads its data once before it answers (serve): it has
+	// StatusTimeout plus a second per 16 MiB.
+	st.SetReadDeadline(time.Now().Add(StatusTimeout + time.Duration(info.Target.Size/hashMinRate)*time.Second))
 	r := bufio.NewReaderSize(st, 64<<10)
 	status, err := r.ReadByte()
 	if err != nil {
 		return from, nil, fmt.Errorf("%w: %v", ErrSilent, err)
 	}
-	st.SetReadDeadline(time.Now().Add(redeemIdle))
 	switch status {
 	case statusOK:
 		var size uint64
@@ -397,9 +399,10 @@ const maxDownloadPeers = 16
 // Download fetches the data of pool under a confirmed redemption into w
 // (Fetch) and reports each signed refusal met on the way (pool-report
 // signed with the service's key, which must be the redeemer's). When
-// members were asked and none served, it also claims every member that did
-// not refuse in writing silent (pool-silence, SilentMembers). It returns
-// what Fetch did and the reports and claims submitted.
+// members were asked and the data is not complete, it also claims every
+// member that did not refuse in writing silent (pool-silence,
+// SilentMembers). It returns what Fetch did and the reports and claims
+// submitted.
 func (s *Service) Download(ctx context.Context, pool, redemption wire.Hash, w io.Writer, extra ...peer.ID) (*Fetched, []wire.Hash, error) {
 	f, err := Fetch(ctx, s.deps, pool, redemption, w, extra...)
 	var refusals []Refusal
