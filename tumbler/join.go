@@ -379,9 +379,13 @@ func (s *Service) runRound(g *reg) error {
 			s.log.Debug("tumbler: status", "round", p.ID.Short(), "err", err)
 			continue
 		}
-		s.set(g, func() {
-			g.info.Phase = st.Phase
-		})
+		if st.Phase != Broadcast && st.Phase != Done {
+			// Broadcast and Done are set with the transaction's ID below:
+			// a waiter that sees Done reads the ID with it.
+			s.set(g, func() {
+				g.info.Phase = st.Phase
+			})
+		}
 		switch st.Phase {
 		case OutputRegistration:
 			if !g.outputSent {
@@ -479,7 +483,7 @@ func (s *Service) runRound(g *reg) error {
 			if err := s.deps.Chain.Submit(ctx, tx); err != nil {
 				s.log.Debug("tumbler: submit", "round", p.ID.Short(), "err", err)
 			}
-			s.set(g, func() { g.info.TxID = tx.ID() })
+			s.set(g, func() { g.info.Phase, g.info.TxID = st.Phase, tx.ID() })
 			return nil
 		case Failed:
 			if g.nonceSent && p.signer == nil && p.keys == nil && st.Batch != nil {
