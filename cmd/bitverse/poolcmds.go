@@ -505,18 +505,18 @@ Examples:
 			if p.TokenRate > 0 && p.RedeemedThisEpoch >= p.TokenRate {
 				return fmt.Errorf("pool %s has served its %d redemptions of epoch %d: try again next epoch (after height %d)", id.Short(), p.TokenRate, p.Epoch, p.EpochEnd)
 			}
-			if outPath == "" {
-				return sendIntent(ctx, f, plan.TokenRedeem{Pool: id}, true)
-			}
-			red, err := submitIntent(ctx, cl, f, plan.TokenRedeem{Pool: id}, true)
+			wait := f.wait || outPath != ""
+			red, info, err := redeemToken(ctx, cl, f, p, wait)
 			if err != nil {
 				return err
 			}
-			if !g.jsonOut {
-				fmt.Fprintf(os.Stderr, "redemption %s accepted, waiting for a block…\n", red)
-			}
-			if _, err := waitForTx(ctx, cl, red); err != nil {
-				return err
+			if outPath == "" {
+				if !wait {
+					return report(ctx, cl, red, false)
+				}
+				return out(info, func(o io.Writer) {
+					fmt.Fprintf(o, "confirmed: %s in block %d (%s)\n", red, info.Height, info.Block.Short())
+				})
 			}
 			return redeemDownload(ctx, cl, f, p, red, outPath)
 		},
@@ -524,6 +524,40 @@ Examples:
 	c.Flags().StringVar(&outPath, "out", "", "wait for the redemption, download the pool's data and write it to this file")
 	f.add(c)
 	return c
+}
+
+// redeemRetries bounds how often redeemToken sends a redemption again.
+const redeemRetries = 3
+
+// redeemToken plans, confirms (once), signs and submits a redemption of
+// one of pool p's tokens and, with wait, follows it into a block. A
+// redemption names its epoch: when a block of the next epoch overtakes it
+// in the mempool it can never confirm, so it is planned and sent again
+// for the new epoch (at most redeemRetries times). Nothing was redeemed
+// by the one that left: still one token is used.
+func redeemToken(ctx context.Context, cl *rpc.Client, f txFlags, p *node.PoolInfo, wait bool) (wire.Hash, *node.TxInfo, error) {
+	epoch := p.Epoch
+	for attempt := 0; ; attempt++ {
+		red, err := submitIntent(ctx, cl, f, plan.TokenRedeem{Pool: p.ID}, attempt == 0)
+		if err != nil || !wait {
+			return red, nil, err
+		}
+		if !g.jsonOut {
+			fmt.Fprintf(os.Stderr, "redemption %s accepted, waiting for a block…\n", red)
+		}
+		info, err := waitForTx(ctx, cl, red)
+		if err == nil || !errors.Is(err, errLeftMempool) || attempt == redeemRetries {
+			return red, info, err
+		}
+		now, perr := cl.Pool(ctx, p.ID)
+		if perr != nil || now.Epoch <= epoch {
+			return red, nil, err
+		}
+		if !g.jsonOut {
+			fmt.Fprintf(os.Stderr, "redemption %s was for epoch %d, which ended before a block took it: redeeming in epoch %d\n", red.Short(), epoch, now.Epoch)
+		}
+		epoch = now.Epoch
+	}
 }
 
 // redeemed is what token redeem --out did.

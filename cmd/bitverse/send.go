@@ -155,6 +155,10 @@ func report(ctx context.Context, api node.API, id wire.Hash, wait bool) error {
 	})
 }
 
+// errLeftMempool is a transaction followed with --wait that left the
+// mempool unconfirmed.
+var errLeftMempool = errors.New("left the mempool without confirming (replaced, or invalid after a reorg)")
+
 func waitForTx(ctx context.Context, api node.API, id wire.Hash) (*node.TxInfo, error) {
 	ctx, cancel := signalContext(ctx)
 	defer cancel()
@@ -164,7 +168,7 @@ func waitForTx(ctx context.Context, api node.API, id wire.Hash) (*node.TxInfo, e
 			return info, nil
 		}
 		if errors.Is(err, node.ErrNotFound) {
-			return nil, fmt.Errorf("transaction %s left the mempool without confirming (replaced, or invalid after a reorg)", id.Short())
+			return nil, fmt.Errorf("transaction %s %w", id.Short(), errLeftMempool)
 		}
 		if err != nil {
 			return nil, err
