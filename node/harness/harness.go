@@ -407,14 +407,31 @@ func (h *Harness) tryDial(a, b *Node) error {
 	if err := a.Host.LibP2P().Connect(ctx, b.AddrInfo()); err != nil {
 		return fmt.Errorf("connect %s to %s: %w", a.Name, b.Name, err)
 	}
-	for a.Host.PeerStatus(b.ID()) == nil || b.Host.PeerStatus(a.ID()) == nil ||
-		!has(a.Host.GossipPeers(), b.ID()) || !has(b.Host.GossipPeers(), a.ID()) {
+	for {
+		var missing []string
+		if a.Host.PeerStatus(b.ID()) == nil {
+			missing = append(missing, fmt.Sprintf("%s has no status of %s", a.Name, b.Name))
+		}
+		if b.Host.PeerStatus(a.ID()) == nil {
+			missing = append(missing, fmt.Sprintf("%s has no status of %s", b.Name, a.Name))
+		}
+		if !has(a.Host.GossipPeers(), b.ID()) {
+			missing = append(missing, fmt.Sprintf("%s has no gossip subscription of %s", a.Name, b.Name))
+		}
+		if !has(b.Host.GossipPeers(), a.ID()) {
+			missing = append(missing, fmt.Sprintf("%s has no gossip subscription of %s", b.Name, a.Name))
+		}
+		if len(missing) == 0 {
+			return nil
+		}
 		if ctx.Err() != nil {
-			return fmt.Errorf("%s and %s connected but exchanged no status or gossip subscriptions", a.Name, b.Name)
+			// Which half is missing tells a handshake that gave up from
+			// a gossip mesh that never formed.
+			return fmt.Errorf("%s and %s connected but after 60 s %s (connected now: %v)", a.Name, b.Name,
+				strings.Join(missing, ", "), a.Host.LibP2P().Network().Connectedness(b.ID()))
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	return nil
 }
 
 // ConnectAll connects every pair of networked nodes.
