@@ -61,7 +61,9 @@ func (p privateTumbler) Handed(input wire.PubKey) (market.Handover, market.Tumbl
 	return market.Handover{Round: h.Round, Coordinator: []byte(h.Coordinator), To: h.To, Token: h.Token}, ts, true
 }
 
-func (p privateTumbler) CoSign(ctx context.Context, round wire.Hash) error { return p.t.CoSign(ctx, round) }
+func (p privateTumbler) CoSign(ctx context.Context, round wire.Hash) error {
+	return p.t.CoSign(ctx, round)
+}
 
 func (p privateTumbler) handover(h market.Handover) (tumbler.Handover, error) {
 	id, err := peer.IDFromBytes(h.Coordinator)

@@ -122,8 +122,8 @@ func ProtoPrivate(net wire.Network) protocol.ID {
 
 // Bounds of private settlements.
 const (
-	maxPrivJobs   = 256              // a worker's live private jobs
-	maxPrivAsked  = 64               // a requester's private settlements kept
+	maxPrivJobs   = 256 // a worker's live private jobs
+	maxPrivAsked  = 64  // a requester's private settlements kept
 	privPoll      = 500 * time.Millisecond
 	privRoundWait = 10 * time.Minute // a requester waits this long for an open round
 )
@@ -508,7 +508,9 @@ func (s *Service) runPrivate(tb Tumbler, pj *PrivateJob, payer wire.PrivKey, wor
 		return errors.New("the worker answered no address")
 	}
 	to := wire.PubKey(b)
-	s.setPriv(pj, func() { pj.To, pj.ID, pj.Round, pj.Denomination, pj.Cost = to, wire.Hash(to), r.ID, r.Denomination, r.Cost })
+	s.setPriv(pj, func() {
+		pj.To, pj.ID, pj.Round, pj.Denomination, pj.Cost = to, wire.Hash(to), r.ID, r.Denomination, r.Cost
+	})
 	if err := tb.JoinHanded(ctx, payer.Bytes(), r.Denomination+r.Cost, r.ID, to); err != nil {
 		return err
 	}
