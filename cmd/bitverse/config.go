@@ -167,10 +167,10 @@ func checkFollow(s string) error {
 // missing named file is an error, a missing default one is not).
 func configFile(cmd *cobra.Command) (path string, explicit bool) {
 	if f := cmd.Flags().Lookup("config"); f != nil && f.Changed {
-		return configPath, true
+		return config.ExpandHome(configPath), true
 	}
 	if p, ok := os.LookupEnv(configEnv); ok {
-		return p, true
+		return config.ExpandHome(p), true
 	}
 	return config.DefaultPath(), false
 }
@@ -226,10 +226,21 @@ func applySettings(fs *pflag.FlagSet, section string, vals map[string]config.Val
 			}
 			s.from, s.detail = fromFile, loaded.path+":"+strconv.Itoa(v.Line)
 		}
+		if pathKeys[k.Path()] {
+			if v := f.Value.String(); config.ExpandHome(v) != v {
+				if err := f.Value.Set(config.ExpandHome(v)); err != nil {
+					return out, err
+				}
+			}
+		}
 		out = append(out, s)
 	}
 	return out, nil
 }
+
+// pathKeys are the settings that name a file or directory: a leading "~"
+// in them means the home directory wherever the value came from.
+var pathKeys = map[string]bool{"datadir": true, "passphrase-file": true}
 
 // setFromEnv checks and sets an environment variable's value: a list is
 // comma-separated.

@@ -194,3 +194,23 @@ func TestConfigInitWritesEveryKeyCommented(t *testing.T) {
 		t.Errorf("second config init: exit %d, %q", code, errOut)
 	}
 }
+
+// TestConfigPathsExpandHome: a "~" leading a path setting means the home
+// directory wherever the value came from (a file and the environment are
+// not read by a shell, and neither is --datadir=~/x); other settings keep
+// their "~".
+func TestConfigPathsExpandHome(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	p := writeConfig(t, "account = \"~/not-a-path\"\npassphrase-file = \"~/pass\"\n")
+	got := showConfig(t, []string{"HOME=" + home, "BITVERSE_CONFIG=" + p}, "--datadir=~/bv")
+	for key, want := range map[string]string{
+		"passphrase-file": filepath.Join(home, "pass"),
+		"datadir":         filepath.Join(home, "bv"),
+		"account":         "~/not-a-path",
+	} {
+		if got[key].Value != want {
+			t.Errorf("%s = %v, want %q", key, got[key].Value, want)
+		}
+	}
+}

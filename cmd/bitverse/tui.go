@@ -32,6 +32,16 @@ func addTUIFlags(c *cobra.Command, f *tuiFlags) {
 	c.Flags().BoolVar(&f.noMDNS, "no-mdns", false, "the embedded node does not look for peers on the local network")
 }
 
+// attachTo is the local API the UI attaches to: `tui --rpc`, else the
+// global --rpc-addr (so a bare `bitverse --rpc-addr ADDR` attaches too),
+// else "" (embed a node, or attach to one running on the data directory).
+func (f tuiFlags) attachTo(rpcAddr string) string {
+	if f.rpc != "" {
+		return f.rpc
+	}
+	return rpcAddr
+}
+
 // embedded is the embedded node's configuration.
 func (f tuiFlags) embedded() nodeFlags {
 	// Loopback: the embedded node is a user's devnet playground, not a
@@ -76,8 +86,8 @@ func runTUI(ctx context.Context, f tuiFlags) error {
 	opts := tui.Options{Params: p, WalletDir: walletDir(dir), DataDir: dir, Version: version}
 	// With --rpc, or when a node already runs on this data directory (it
 	// holds the database lock), attach to its local API; else embed one.
-	if f.rpc != "" || nodeRunning(ctx, dir) {
-		cl, err := rpc.Dial(dir, f.rpc)
+	if addr := f.attachTo(g.rpcAddr); addr != "" || nodeRunning(ctx, dir) {
+		cl, err := rpc.Dial(dir, addr)
 		if err != nil {
 			return err
 		}

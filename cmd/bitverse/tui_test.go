@@ -111,3 +111,17 @@ func TestTUIMarketStartsWithTheWalletsKey(t *testing.T) {
 		t.Fatal("started after stop")
 	}
 }
+
+// TestTUIAttachesToTheGlobalRPCAddr: `tui --rpc` wins, a bare `bitverse
+// --rpc-addr ADDR` attaches to ADDR, and with neither the UI embeds a node.
+func TestTUIAttachesToTheGlobalRPCAddr(t *testing.T) {
+	for _, tc := range []struct{ flag, global, want string }{
+		{"127.0.0.1:1", "127.0.0.1:2", "127.0.0.1:1"},
+		{"", "127.0.0.1:2", "127.0.0.1:2"},
+		{"", "", ""},
+	} {
+		if got := (tuiFlags{rpc: tc.flag}).attachTo(tc.global); got != tc.want {
+			t.Errorf("--rpc %q, --rpc-addr %q: attach to %q, want %q", tc.flag, tc.global, got, tc.want)
+		}
+	}
+}

@@ -391,3 +391,18 @@ func literal(k Key) string {
 		return strconv.Quote(k.Default)
 	}
 }
+
+// ExpandHome replaces a leading "~" or "~/" in a path with the user's home
+// directory, as a shell would: a file or an environment variable is not
+// read by a shell, and `--datadir=~/x` is not expanded by one either.
+// Anything else ("~user/x", a relative or absolute path) is returned as is.
+func ExpandHome(path string) string {
+	if path != "~" && !strings.HasPrefix(path, "~/") {
+		return path
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return path
+	}
+	return filepath.Join(home, path[1:])
+}

@@ -159,3 +159,20 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestExpandHome(t *testing.T) {
+	t.Setenv("HOME", "/home/erik")
+	for in, want := range map[string]string{
+		"~":          "/home/erik",
+		"~/bitverse": "/home/erik/bitverse",
+		"~erik/x":    "~erik/x",
+		"/abs/~/x":   "/abs/~/x",
+		"rel/x":      "rel/x",
+		"":           "",
+		"~/a/../b":   "/home/erik/b",
+	} {
+		if got := ExpandHome(in); got != want {
+			t.Errorf("ExpandHome(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
