@@ -123,6 +123,10 @@ func ProtoPrivate(net wire.Network) protocol.ID {
 // Bounds of private settlements.
 const (
 	maxPrivJobs   = 256 // a worker's live private jobs
+	// maxPrivBytes bounds the results a worker holds for them; a job
+	// lives privJobLife (a round's phases take minutes, not hours).
+	maxPrivBytes = 128 << 20
+	privJobLife  = time.Hour
 	maxPrivAsked  = 64  // a requester's private settlements kept
 	privPoll      = 500 * time.Millisecond
 	privRoundWait = 10 * time.Minute // a requester waits this long for an open round
@@ -143,6 +147,7 @@ type privJob struct {
 	registered bool
 	env        *Envelope
 	value      []byte
+	created    time.Time
 }
 
 // privKey derives the fresh key of a private settlement from the serve
@@ -239,7 +244,8 @@ func (s *Service) privAsk(ctx context.Context, from peer.ID, m *PrivateMsg) ([]b
 	if err := s.call(ctx, func() {
 		serving = s.st.serving
 		c = s.st.cache[m.Request]
-		full = len(s.st.privs) >= maxPrivJobs
+		s.prunePriv()
+		full = len(s.st.privs) >= maxPrivJobs || s.st.privBytes >= maxPrivBytes
 	}); err != nil {
 		return nil, err
 	}
@@ -285,11 +291,23 @@ func (s *Service) privAsk(ctx context.Context, from peer.ID, m *PrivateMsg) ([]b
 	}
 	env := &Envelope{Bounty: wire.Hash(to), Request: m.Request, Kind: c.kind, Fuel: c.fuel}
 	env.Seal(s.deps.Net, *s.cfg.Key, c.value)
-	j := &privJob{to: to, request: m.Request, price: price, from: from, rounds: map[wire.Hash]bool{}, env: env, value: c.value}
-	if err := s.call(ctx, func() { s.st.privs[to] = j }); err != nil {
+	j := &privJob{to: to, request: m.Request, price: price, from: from, rounds: map[wire.Hash]bool{}, env: env, value: c.value,
+		created: s.now()}
+	if err := s.call(ctx, func() { s.st.privs[to] = j; s.st.privBytes += len(j.value) }); err != nil {
 		return nil, err
 	}
 	return to[:], nil
+}
+
+// prunePriv forgets the private jobs older than privJobLife (their keys
+// stay derivable from market.db). Owner goroutine.
+func (s *Service) prunePriv() {
+	for to, j := range s.st.privs {
+		if s.now().Sub(j.created) > privJobLife {
+			s.st.privBytes -= len(j.value)
+			delete(s.st.privs, to)
+		}
+	}
 }
 
 // privToken takes a handed token for one of this worker's fresh

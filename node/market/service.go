@@ -145,6 +145,7 @@ type state struct {
 	// Private settlements (private.go).
 	privs     map[wire.PubKey]*privJob // worker: by fresh address
 	privAsked []*PrivateJob            // requester: oldest first
+	privBytes int                      // results held by privs
 }
 
 // live is a request this node holds.
