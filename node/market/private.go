@@ -122,12 +122,12 @@ func ProtoPrivate(net wire.Network) protocol.ID {
 
 // Bounds of private settlements.
 const (
-	maxPrivJobs   = 256 // a worker's live private jobs
+	maxPrivJobs = 256 // a worker's live private jobs
 	// maxPrivBytes bounds the results a worker holds for them; a job
 	// lives privJobLife (a round's phases take minutes, not hours).
-	maxPrivBytes = 128 << 20
-	privJobLife  = time.Hour
-	maxPrivAsked  = 64  // a requester's private settlements kept
+	maxPrivBytes  = 128 << 20
+	privJobLife   = time.Hour
+	maxPrivAsked  = 64 // a requester's private settlements kept
 	privPoll      = 500 * time.Millisecond
 	privRoundWait = 10 * time.Minute // a requester waits this long for an open round
 )
