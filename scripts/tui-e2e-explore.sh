@@ -26,57 +26,20 @@
 # directories.
 set -euo pipefail
 
-BIN=${BITVERSE_BIN:-./bin/bitverse}
 TIMEOUT=${E2E_TIMEOUT:-240}
 PASS="e2e explore $$"
 KEYSPACE="e2e-music-$$"
 BW="public/e2e-bw-$$"
-SOCK="bitverse-e2e-explore-$$"
-S="e2e"
 W=120
 H=40
 
-command -v tmux >/dev/null || { echo "tui-e2e-explore: tmux is not installed (apt-get install tmux)" >&2; exit 2; }
-[ -x "$BIN" ] || { echo "tui-e2e-explore: $BIN is missing: run \`make build\` first (or set BITVERSE_BIN)" >&2; exit 2; }
-BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
-[ -f examples/transforms/black-and-white.js ] || { echo "tui-e2e-explore: run it from the repository root" >&2; exit 2; }
-
-DIR=$(mktemp -d "${TMPDIR:-/tmp}/bitverse-e2e-explore.XXXXXX")
+NAME=tui-e2e-explore
+. "$(dirname "$0")/e2e-lib.sh"
+[ -f examples/transforms/black-and-white.js ] || { echo "$NAME: run it from the repository root" >&2; exit 2; }
 A="$DIR/a"
 N="$DIR/n"
 mkdir -p "$A" "$N"
-t() { tmux -u -L "$SOCK" "$@"; }
-APID=""
-NPID=""
-cleanup() {
-	t kill-server 2>/dev/null || true
-	for p in $NPID $APID; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-	if [ "${KEEP:-}" = 1 ]; then echo "tui-e2e-explore: data directories kept: $DIR"; else rm -rf "$DIR"; fi
-}
-trap cleanup EXIT
-
-step() { printf 'tui-e2e-explore: %s\n' "$*"; }
-screen() { t capture-pane -p -t "$S" 2>/dev/null || true; }
-fail() {
-	echo "tui-e2e-explore: FAIL: $*" >&2
-	echo "---- last screen ----" >&2
-	screen >&2
-	echo "---------------------" >&2
-	for f in "$A/node.log" "$N/node.log"; do [ -f "$f" ] && { echo "---- $f (tail) ----" >&2; tail -n 10 "$f" >&2; }; done
-	exit 1
-}
-wait_for() {
-	local text=$1 end=$((SECONDS + ${2:-20}))
-	while [ $SECONDS -lt $end ]; do
-		screen | grep -qF -- "$text" && return 0
-		if [ -f "$DIR/exit" ]; then fail "bitverse exited ($(cat "$DIR/exit")) while waiting for \"$text\""; fi
-		sleep 0.3
-	done
-	fail "waited ${2:-20}s for \"$text\""
-}
-keys() { for k in "$@"; do t send-keys -t "$S" "$k"; sleep 0.15; done; }
-on() { local d=$1; shift; BITVERSE_PASSPHRASE="$PASS" "$BIN" --datadir "$d" "$@"; }
-cli() { on "$@" >"$DIR/cli.out" 2>&1 || fail "bitverse $* failed: $(cat "$DIR/cli.out")"; }
+LOGS=("$A/node.log" "$N/node.log")
 # select_row ERE: moves Explore's cursor down (then up) until the selected
 # line matches ERE after its marker.
 select_row() {
@@ -85,19 +48,11 @@ select_row() {
 	for i in $(seq 1 40); do screen | grep -qE "▸ $1" && return 0; keys k; done
 	fail "no Explore row matching \"$1\""
 }
-# wait_api DIR: until the node in DIR answers its local API.
-wait_api() {
-	local end=$((SECONDS + 60))
-	until on "$1" status >/dev/null 2>&1; do
-		[ $SECONDS -lt $end ] || fail "the node in $1 did not start: $(tail -n 5 "$1/node.log")"
-		sleep 0.5
-	done
-}
 
 step "1/5 node A: coins, a keyspace with a write, a transform on a branch, a bounty"
 cli "$A" wallet create
 BITVERSE_PASSPHRASE="$PASS" "$BIN" --datadir "$A" node --listen 127.0.0.1:0 --no-mdns --mine --miner-workers 1 >"$A/node.log" 2>&1 &
-APID=$!
+PIDS+=($!)
 wait_api "$A"
 end=$((SECONDS + TIMEOUT))
 until on "$A" wallet balance 2>/dev/null | grep -qE 'balance:[[:space:]]+[1-9]'; do
@@ -113,17 +68,13 @@ REQ=$(printf '("%s")("%s/track-1")' "$BW" "$KEYSPACE" | sha256sum | cut -c1-64)
 cli "$A" bounty fund "$REQ" 1 --deadline $((HEIGHT + 500)) --yes --wait
 BOUNTY=$(on "$A" explore | awk '/^OPEN BOUNTIES/{getline; print $1; exit}')
 [ -n "$BOUNTY" ] || fail "A does not list its bounty: $(on "$A" explore)"
-on "$A" status >"$DIR/status.out" 2>&1 || fail "status of A: $(cat "$DIR/status.out")"
-PEER=$(awk -F':[ \t]+' '/^peer id:/{print $2; exit}' "$DIR/status.out")
-ADDR=$(awk -F':[ \t]+' '/^listening:/ && /127\.0\.0\.1/{print $2; exit}' "$DIR/status.out")
-[ -n "$PEER" ] && [ -n "$ADDR" ] || fail "no peer id or loopback address in A's status: $(cat "$DIR/status.out")"
-case "$ADDR" in */p2p/*) ;; *) ADDR="$ADDR/p2p/$PEER" ;; esac
+ADDR=$(p2p_addr "$A")
 step "    keyspace $KEYSPACE, transform $BW (depth 1), bounty $BOUNTY"
 
 step "2/5 node N: new, knows only A, follows no branch"
 cli "$N" wallet create
 BITVERSE_PASSPHRASE="$PASS" "$BIN" --datadir "$N" node --listen 127.0.0.1:0 --no-mdns --follow / --bootstrap "$ADDR" >"$N/node.log" 2>&1 &
-NPID=$!
+PIDS+=($!)
 wait_api "$N"
 
 step "3/5 open the TUI on N and go to Explore"

@@ -26,84 +26,32 @@
 # directories.
 set -euo pipefail
 
-BIN=${BITVERSE_BIN:-./bin/bitverse}
 TIMEOUT=${E2E_TIMEOUT:-240}
 PASS="e2e tumbler $$"
 DENOM=0.01
-SOCK="bitverse-e2e-tumbler-$$"
-S="e2e"
 W=120
 H=40
 
-command -v tmux >/dev/null || { echo "tui-e2e-tumbler: tmux is not installed (apt-get install tmux)" >&2; exit 2; }
-[ -x "$BIN" ] || { echo "tui-e2e-tumbler: $BIN is missing: run \`make build\` first (or set BITVERSE_BIN)" >&2; exit 2; }
-BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
-
-DIR=$(mktemp -d "${TMPDIR:-/tmp}/bitverse-e2e-tumbler.XXXXXX")
+NAME=tui-e2e-tumbler
+. "$(dirname "$0")/e2e-lib.sh"
 A="$DIR/a" # the mining node, the coordinator, the TUI's
 P="$DIR/p" # alice's and bob's node
 mkdir -p "$A" "$P"
-export XDG_CONFIG_HOME="$DIR/config" # no operator configuration leaks in
-unset BITVERSE_CONFIG
-t() { tmux -u -L "$SOCK" "$@"; }
-APID=""
-PPID_=""
-cleanup() {
-	t kill-server 2>/dev/null || true
-	for p in $PPID_ $APID; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-	if [ "${KEEP:-}" = 1 ]; then echo "tui-e2e-tumbler: data directory kept: $DIR"; else rm -rf "$DIR"; fi
-}
-trap cleanup EXIT
-
-step() { printf 'tui-e2e-tumbler: %s\n' "$*"; }
-screen() { t capture-pane -p -t "$S" 2>/dev/null || true; }
-fail() {
-	echo "tui-e2e-tumbler: FAIL: $*" >&2
-	echo "---- last screen ----" >&2
-	screen >&2
-	echo "---------------------" >&2
-	for f in "$A/node.log" "$P/node.log"; do [ -f "$f" ] && { echo "---- $f (tail) ----" >&2; tail -n 10 "$f" >&2; }; done
-	exit 1
-}
-wait_for() {
-	local text=$1 end=$((SECONDS + ${2:-20}))
-	while [ $SECONDS -lt $end ]; do
-		screen | grep -qF -- "$text" && return 0
-		if [ -f "$DIR/exit" ]; then fail "bitverse exited ($(cat "$DIR/exit")) while waiting for \"$text\""; fi
-		sleep 0.3
-	done
-	fail "waited ${2:-20}s for \"$text\""
-}
-keys() { for k in "$@"; do t send-keys -t "$S" "$k"; sleep 0.15; done; }
-# on DIR ARGS: the CLI on the node in DIR.
-on() { local d=$1; shift; BITVERSE_PASSPHRASE="$PASS" "$BIN" --datadir "$d" "$@"; }
-cli() { on "$@" >"$DIR/cli.out" 2>&1 || fail "bitverse $* failed: $(cat "$DIR/cli.out")"; }
+LOGS=("$A/node.log" "$P/node.log")
 # balance DIR ACCOUNT: the spendable balance of ACCOUNT, as the CLI prints it.
 balance() { on "$1" --account "$2" wallet balance 2>/dev/null | awk -F':[ \t]+' '/^balance:/{print $2; exit}' | tr -d ', BVS'; }
-# wait_api DIR: until the node in DIR answers its local API.
-wait_api() {
-	local end=$((SECONDS + 60))
-	until on "$1" status >/dev/null 2>&1; do
-		[ $SECONDS -lt $end ] || fail "the node in $1 did not start: $(tail -n 5 "$1/node.log")"
-		sleep 0.5
-	done
-}
 
 step "1/6 a mining node; a second node's two accounts get coins from it"
 cli "$A" wallet create
 BITVERSE_PASSPHRASE="$PASS" "$BIN" --datadir "$A" node --loopback --no-mdns --mine --miner-workers 1 --tumbler-output-delay 500ms >"$A/node.log" 2>&1 &
-APID=$! # the node itself, not a subshell: cleanup stops it
+PIDS+=($!) # the node itself, not a subshell: cleanup stops it
 wait_api "$A"
-on "$A" status >"$DIR/status.out" 2>&1 || fail "status: $(cat "$DIR/status.out")"
-PEER=$(awk -F':[ \t]+' '/^peer id:/{print $2; exit}' "$DIR/status.out")
-ADDR=$(awk -F':[ \t]+' '/^listening:/ && /127\.0\.0\.1/{print $2; exit}' "$DIR/status.out")
-[ -n "$PEER" ] && [ -n "$ADDR" ] || fail "no peer id or loopback address in the node's status: $(cat "$DIR/status.out")"
-case "$ADDR" in */p2p/*) ;; *) ADDR="$ADDR/p2p/$PEER" ;; esac
+ADDR=$(p2p_addr "$A")
 cli "$P" wallet create
 cli "$P" wallet new-account alice
 cli "$P" wallet new-account bob
 BITVERSE_PASSPHRASE="$PASS" "$BIN" --datadir "$P" node --loopback --no-mdns --bootstrap "$ADDR" --tumbler-output-delay 500ms >"$P/node.log" 2>&1 &
-PPID_=$! # the node itself
+PIDS+=($!) # the node itself
 wait_api "$P"
 end=$((SECONDS + TIMEOUT))
 until on "$A" wallet balance 2>/dev/null | grep -qE 'balance:[[:space:]]+[1-9]'; do

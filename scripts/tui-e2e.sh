@@ -38,57 +38,18 @@
 #   KEEP=1         keep the data directory and print where it is
 set -euo pipefail
 
-BIN=${BITVERSE_BIN:-./bin/bitverse}
 TIMEOUT=${E2E_TIMEOUT:-240}
 PASS="e2e passphrase $$"
 # Devnet nodes find each other on the LAN, so public/hello may already hold
 # another run's value: this run's value is its own.
 VALUE="hello from the tui $$-$RANDOM"
 KEYSPACE="e2e-$$-$RANDOM" # 8 bytes or more: 1 BVS
-SOCK="bitverse-e2e-$$"
-S="e2e"
 W=120
 H=40
 
-command -v tmux >/dev/null || { echo "tui-e2e: tmux is not installed (apt-get install tmux)" >&2; exit 2; }
-[ -x "$BIN" ] || { echo "tui-e2e: $BIN is missing: run \`make build\` first (or set BITVERSE_BIN)" >&2; exit 2; }
-BIN=$(cd "$(dirname "$BIN")" && pwd)/$(basename "$BIN")
-
-DIR=$(mktemp -d "${TMPDIR:-/tmp}/bitverse-e2e.XXXXXX")
-# No operator configuration file leaks into the run.
-export XDG_CONFIG_HOME="$DIR/config"
-unset BITVERSE_CONFIG
-t() { tmux -u -L "$SOCK" "$@"; }
-WPID=""
-cleanup() {
-	t kill-server 2>/dev/null || true
-	if [ -n "$WPID" ]; then kill "$WPID" 2>/dev/null || true; wait "$WPID" 2>/dev/null || true; fi
-	if [ "${KEEP:-}" = 1 ]; then echo "tui-e2e: data directory kept: $DIR"; else rm -rf "$DIR"; fi
-}
-trap cleanup EXIT
-
-step() { printf 'tui-e2e: %s\n' "$*"; }
-screen() { t capture-pane -p -t "$S" 2>/dev/null || true; }
-fail() {
-	echo "tui-e2e: FAIL: $*" >&2
-	echo "---- last screen ----" >&2
-	screen >&2
-	echo "---------------------" >&2
-	[ -f "$DIR/tui.log" ] && { echo "---- tui.log (tail) ----" >&2; tail -n 20 "$DIR/tui.log" >&2; }
-	exit 1
-}
-# wait_for TEXT SECONDS: until the screen shows TEXT.
-wait_for() {
-	local text=$1 secs=${2:-20} end=$((SECONDS + ${2:-20}))
-	while [ $SECONDS -lt $end ]; do
-		screen | grep -qF -- "$text" && return 0
-		if [ -f "$DIR/exit" ]; then fail "bitverse exited ($(cat "$DIR/exit")) while waiting for \"$text\""; fi
-		sleep 0.3
-	done
-	fail "waited ${secs}s for \"$text\""
-}
-keys() { for k in "$@"; do t send-keys -t "$S" "$k"; sleep 0.15; done; }
-text() { t send-keys -t "$S" -l -- "$1"; sleep 0.15; }
+NAME=tui-e2e
+. "$(dirname "$0")/e2e-lib.sh"
+LOGS=("$DIR/tui.log")
 # amount LABEL: the BVS amount after LABEL on the home screen, as a number.
 amount() { screen | grep -oE "$1 +[0-9,.]+ BVS" | head -1 | grep -oE '[0-9,.]+ BVS' | tr -d ', BVS' || true; }
 
@@ -216,9 +177,8 @@ GO
 ${GO:-go} run "$DIR/mkpng.go" "$DIR/photo.png" || fail "could not generate the test photo"
 PHOTO="public/e2e-photo-$$"
 BW="public/e2e-bw-$$"
-cli() { BITVERSE_PASSPHRASE="$PASS" "$BIN" --datadir "$DIR" "$@" >"$DIR/cli.out" 2>&1 || fail "bitverse $* failed: $(cat "$DIR/cli.out")"; }
-cli put "$BW" --file examples/transforms/black-and-white.js
-cli put "$PHOTO" --file "$DIR/photo.png"
+cli "$DIR" put "$BW" --file examples/transforms/black-and-white.js
+cli "$DIR" put "$PHOTO" --file "$DIR/photo.png"
 end=$((SECONDS + 120))
 until BITVERSE_PASSPHRASE="$PASS" "$BIN" --datadir "$DIR" get "$PHOTO" --out "$DIR/photo.check" >/dev/null 2>&1 &&
 	BITVERSE_PASSPHRASE="$PASS" "$BIN" --datadir "$DIR" get "$BW" >/dev/null 2>&1; do
@@ -257,24 +217,22 @@ step "9/10 relay a hops-1 job: its lineup on the market screen, relay earnings o
 # only relay its lineup can draw.
 WB="$DIR/worker"
 mkdir -p "$WB"
-bw() { BITVERSE_PASSPHRASE="$PASS" "$BIN" --datadir "$WB" "$@"; }
+bw() { on "$WB" "$@"; }
+LOGS+=("$WB/node.log")
 bw wallet create >"$DIR/cli.out" 2>&1 || fail "wallet create on the second node: $(cat "$DIR/cli.out")"
 WADDR=$(bw wallet address)
-BITVERSE_PASSPHRASE="$PASS" "$BIN" --datadir "$DIR" status >"$DIR/status.out" 2>&1 || fail "status: $(cat "$DIR/status.out")"
-PEER=$(awk -F':[ \t]+' '/^peer id:/{print $2; exit}' "$DIR/status.out")
-ADDR=$(awk -F':[ \t]+' '/^listening:/ && /127\.0\.0\.1/{print $2; exit}' "$DIR/status.out")
-[ -n "$PEER" ] && [ -n "$ADDR" ] || fail "no peer id or loopback address in the TUI node's status: $(cat "$DIR/status.out")"
-case "$ADDR" in */p2p/*) ;; *) ADDR="$ADDR/p2p/$PEER" ;; esac
+ADDR=$(p2p_addr "$DIR")
 BITVERSE_PASSPHRASE="$PASS" "$BIN" --datadir "$WB" node --no-mdns --loopback --serve --bootstrap "$ADDR" >"$WB/node.log" 2>&1 &
 WPID=$! # the node itself (not a subshell), for cleanup to stop
-cli wallet send "$WADDR" 5 --yes --wait
+PIDS+=("$WPID")
+cli "$DIR" wallet send "$WADDR" 5 --yes --wait
 end=$((SECONDS + 120))
 until bw wallet balance 2>/dev/null | grep -qE 'balance:[[:space:]]+[1-9]'; do
 	[ $SECONDS -lt $end ] || fail "the second node did not see its 5 BVS within 120s: $(tail -n 5 "$WB/node.log")"
 	sleep 1
 done
 step "    second node $WADDR has its coins"
-cli relay register --fee 0.000001 --stake 1 --yes --wait # a fee under the per-hop share of the small job
+cli "$DIR" relay register --fee 0.000001 --stake 1 --yes --wait # a fee under the per-hop share of the small job
 step "    the TUI's account is a registered relay"
 keys 6
 wait_for "serve " 20

@@ -17,8 +17,7 @@ import (
 // transaction; bad input gets a sentence.
 func TestTumblerCommandsOnALoneNode(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	restoreTestWallet(t, dir)
+	dir := fundedDataDir(t) // coins without mining through coinbase maturity
 	startNode(t, dir, "--mine", "--tumbler-output-delay", "300ms")
 	waitBalance(t, dir, "", 3*100_000_000)
 	cliOK(t, dir, "wallet", "new-account", "alice")

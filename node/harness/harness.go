@@ -35,12 +35,16 @@ type Harness struct {
 	nodes  []*Node
 	byName map[string]*Node
 	links  map[[2]string]bool // pairs joined with Connect
+
+	banState
 }
 
 // New returns a harness on Regtest parameters that closes every node when
 // the test ends.
 func New(t testing.TB) *Harness {
 	h := &Harness{t: t, dir: t.TempDir(), params: consensus.Regtest(), byName: map[string]*Node{}, links: map[[2]string]bool{}}
+	h.hostile = map[string]bool{}
+	t.Cleanup(h.checkBans) // cleanups run last first: after Close
 	t.Cleanup(h.Close)
 	return h
 }
@@ -198,10 +202,11 @@ func (h *Harness) NewNode(name string, opts ...Option) *Node {
 }
 
 func (n *Node) logger() *slog.Logger {
-	if !n.opts.verbose {
-		return slog.New(slog.DiscardHandler)
+	var inner slog.Handler = slog.DiscardHandler
+	if n.opts.verbose {
+		inner = slog.NewTextHandler(tlogWriter{n.h.t, n.Name}, &slog.HandlerOptions{Level: slog.LevelDebug})
 	}
-	return slog.New(slog.NewTextHandler(tlogWriter{n.h.t, n.Name}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	return slog.New(banWatch{inner: inner, name: n.Name, h: n.h})
 }
 
 type tlogWriter struct {

@@ -88,3 +88,33 @@ func TestNodesRunProductionWiring(t *testing.T) {
 		t.Fatalf("b read %d bytes (err %v), want the %d a stored", got.Len(), err, len(data))
 	}
 }
+
+// TestBansBetweenHonestNodesAreCaught: a ban one harness node makes of
+// another is seen in its log whatever the log level, a ban the operator
+// asked for is left out, and a node declared Hostile may be banned.
+func TestBansBetweenHonestNodesAreCaught(t *testing.T) {
+	h := New(t)
+	a, b := h.NewNode("a"), h.NewNode("b")
+	h.ConnectAll()
+	if err := a.Host.Ban(b.ID().String(), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	h.banMu.Lock()
+	seen := len(h.bans)
+	h.banMu.Unlock()
+	if seen != 1 {
+		t.Fatalf("the harness saw %d bans in the logs, want the operator's 1", seen)
+	}
+	if got := h.honestBans(); len(got) != 0 {
+		t.Fatalf("an operator's ban counted as a node's judgement: %q", got)
+	}
+	// What the host logs when it bans on its own judgement.
+	a.logger().Warn(banMsg, "peer", b.ID(), "for", time.Hour, "reason", "served an invalid block: bad")
+	if got := h.honestBans(); len(got) != 1 || got[0] != "a banned b: served an invalid block: bad" {
+		t.Fatalf("honest bans %q, want a's ban of b", got)
+	}
+	h.Hostile(b)
+	if got := h.honestBans(); len(got) != 0 {
+		t.Fatalf("the ban of a node declared hostile counted: %q", got)
+	}
+}

@@ -143,3 +143,64 @@ func TestStaleRefusalsAreNotCharged(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// TestReofferedNonceGapsAreNotChargedAgain: transactions of one sender that
+// arrive out of order (gossip validates them concurrently) wait for the
+// nonces before them, and are offered again each time one of those
+// arrives. The peer that sent them is charged once per transaction, when
+// it arrives, never again for the node's own re-offers: a node receiving
+// every other nonce first used to charge the relaying peer quadratically
+// and ban an honest relay (seen between honest devnet nodes).
+func TestReofferedNonceGapsAreNotChargedAgain(t *testing.T) {
+	h := harness.New(t)
+	alice := h.NewNode("alice")
+	alice.Mine(int(h.Params().CoinbaseMaturity) + 2)
+	relay := h.NewJunk()
+	if err := relay.Connect(alice); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	base := nextNonce(t, alice, alice.Key)
+	const k = 40 // 2k+1 transactions: inside the free allowance of 100 if each is charged once
+	txs := make([]*wire.Tx, 2*k+1)
+	for i := range txs {
+		txs[i] = h.NewPut(alice.Key, base+uint64(i), fmt.Sprintf("public/reorder/%d", i), []byte("out of order"))
+	}
+	publish := func(i int) {
+		t.Helper()
+		if err := relay.Txs.Publish(ctx, txs[i].Encode()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor := func(what string, ok func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(2 * time.Minute) // a generous cap: the condition is the event waited on
+		for !ok() {
+			if alice.Host.Banned(relay.Host.ID()) {
+				t.Fatalf("alice banned a peer relaying valid transactions out of order (waiting for %s): %+v", what, alice.Host.Bans())
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no %s after 2 min", what)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	inPool := func(i int) func() bool { return func() bool { return alice.Mempool().Has(txs[i].ID()) } }
+	publish(0)
+	waitFor("first transaction in the mempool", inPool(0))
+	// Every even nonce first: each waits for the odd one before it.
+	ignored := alice.Host.Stats().GossipIgnored
+	for i := 2; i < len(txs); i += 2 {
+		publish(i)
+	}
+	waitFor("judgement of the even nonces", func() bool { return alice.Host.Stats().GossipIgnored-ignored >= k })
+	// Then the odd ones, in order: each releases one even one, and the
+	// rest wait again.
+	for i := 1; i < len(txs); i += 2 {
+		publish(i)
+		waitFor(fmt.Sprintf("nonce %d in the mempool", i+1), inPool(i+1))
+	}
+	if alice.Host.Banned(relay.Host.ID()) {
+		t.Fatalf("alice banned the relay: %+v", alice.Host.Bans())
+	}
+}

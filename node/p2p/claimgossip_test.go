@@ -156,7 +156,7 @@ func TestHeldBlockFetchesHeadersOnlyDepAsClaim(t *testing.T) {
 	h, a, b, _ := claimsSetup(t)
 	hidden := mineOn(t, h, a, "01", false, branchPut(t, h, a, "01", keyUnder(cid(t, "01"), "hidden"), bigValue))
 	inB := settledIn(t, b)
-	fetched := b.Host.Stats().FetchedDeps
+	fetched, fetchedClaims := b.Host.Stats().FetchedDeps, b.Host.Stats().FetchedClaims
 	root := mineOn(t, h, a, "/", true)
 	if len(root.Txs) < 2 || root.Txs[1].Type != wire.TxCheckpoint {
 		t.Fatal("the root block checkpoints nothing")
@@ -167,6 +167,9 @@ func TestHeldBlockFetchesHeadersOnlyDepAsClaim(t *testing.T) {
 	}
 	if got := b.Host.Stats().FetchedDeps; got <= fetched {
 		t.Fatalf("b fetched %d missing blocks, want more than %d", got, fetched)
+	}
+	if got := b.Host.Stats().FetchedClaims; got <= fetchedClaims {
+		t.Fatalf("b counted %d blocks fetched as claims, want more than %d", got, fetchedClaims)
 	}
 	if d := settledIn(t, b) - inB; d >= int64(len(bigValue))/2 {
 		t.Fatalf("b received %d bytes for a missing 01 block whose body holds a %d-byte value: it fetched the body", d, len(bigValue))

@@ -219,7 +219,8 @@ func (d *depFetcher) getClaimed(c *chain.Chain, id wire.Hash, p peer.ID) error {
 	d.mu.Lock()
 	d.fetched += uint64(len(cls)) // counted before they are stored: they may release what waited for them
 	d.mu.Unlock()
-	_, err = x.node.Forest().ProcessClaimed(cls)
+	n, err := x.node.Forest().ProcessClaimed(cls)
+	x.counters.fetchedClaims.Add(uint64(n))
 	if err != nil && consensus.CodeOf(err) != 0 {
 		if f := blockFault(err); f != faultNone {
 			x.rejectFrom(p, f, "served an invalid block: "+err.Error())
@@ -263,7 +264,9 @@ func (d *depFetcher) fetchForClaim(cl *chain.Claimed, p peer.ID) {
 			err = d.getClaimed(c, id, p)
 		case f.Chain(pid) != nil && !f.Chain(pid).HasBlock(cl.Header.Anchor):
 			if err = d.get(dep{pid, cl.Header.Anchor}, p, 0); err == nil {
-				_, err = f.ProcessClaimed([]chain.Claimed{*cl})
+				var n int
+				n, err = f.ProcessClaimed([]chain.Claimed{*cl})
+				x.counters.gossipClaims.Add(uint64(n))
 			}
 		}
 		if err != nil {

@@ -316,7 +316,7 @@ func (g *gossip) validateTx(_ context.Context, from peer.ID, msg *pubsub.Message
 		x.rejectFrom(from, faultBan, "malformed transaction: "+err.Error())
 		return pubsub.ValidationReject
 	}
-	res, _ := g.admitTx(from, tx, true)
+	res, _ := g.admitTx(from, tx, true, true)
 	return res
 }
 
@@ -325,8 +325,11 @@ func (g *gossip) validateTx(_ context.Context, from peer.ID, msg *pubsub.Message
 // A branch transaction is first checked for what holds whatever the state
 // (relayTxCheck); if this node keeps its chain as headers only, it is then
 // relayed (Accept) but kept in no mempool: this node cannot judge it
-// further. Otherwise node.AddTx routes it to its chain's mempool.
-func (g *gossip) admitTx(from peer.ID, tx *wire.Tx, quiet bool) (pubsub.ValidationResult, bool) {
+// further. Otherwise node.AddTx routes it to its chain's mempool. charge
+// is false when the node offers a held transaction again: its sender was
+// charged when it arrived, and the re-offer is this node's doing (a rule
+// violation still costs the ban).
+func (g *gossip) admitTx(from peer.ID, tx *wire.Tx, quiet, charge bool) (pubsub.ValidationResult, bool) {
 	x := g.x
 	// A branch transaction passed relayTxCheck; what its chain's mempool
 	// refuses after that depends on the state (or on routing the node
@@ -381,7 +384,7 @@ func (g *gossip) admitTx(from peer.ID, tx *wire.Tx, quiet bool) (pubsub.Validati
 		// any object that did this node no good yet (so a flood of
 		// transactions that never become applicable ends in a ban).
 		g.waiting.add(from, tx)
-		if !x.syncer.progress().Syncing {
+		if charge && !x.syncer.progress().Syncing {
 			x.guard.chargeUselessN(from, costCheapRefusal, "transactions with a nonce gap")
 		}
 		x.counters.ignored.Add(1)
@@ -395,7 +398,7 @@ func (g *gossip) admitTx(from peer.ID, tx *wire.Tx, quiet bool) (pubsub.Validati
 		x.rejectFrom(from, f, "invalid transaction: "+err.Error())
 		return pubsub.ValidationReject, false
 	}
-	if g.freeRefusal(from, err) {
+	if !charge || g.freeRefusal(from, err) {
 		x.counters.ignored.Add(1)
 		return pubsub.ValidationIgnore, false
 	}
@@ -475,7 +478,7 @@ func relayTxCheck(p *consensus.Params, tx *wire.Tx, sigs *chain.SigCache) error 
 // nonce may just have arrived.
 func (g *gossip) retryWaiting(sender wire.PubKey) {
 	for _, w := range g.waiting.take(sender) {
-		g.admitTx(w.from, w.tx, false)
+		g.admitTx(w.from, w.tx, false, false)
 	}
 }
 

@@ -431,11 +431,12 @@ type Stats struct {
 	BytesOut       int64  // stream bytes sent (likewise)
 	SyncedClaimed  uint64 // blocks of headers-only chains synced as header, coinbase and Merkle branch
 	GossipClaims   uint64 // blocks of headers-only chains taken from claims gossip
+	FetchedClaims  uint64 // blocks of headers-only chains fetched by id as claims, for a held block or a claim that named them (also in FetchedDeps)
 }
 
 type counters struct {
 	accepted, ignored, rejected, bans, synced atomic.Uint64
-	claimed, gossipClaims                     atomic.Uint64
+	claimed, gossipClaims, fetchedClaims      atomic.Uint64
 }
 
 // Stats returns the counters.
@@ -443,5 +444,6 @@ func (x *Host) Stats() Stats {
 	return Stats{GossipAccepted: x.counters.accepted.Load(), GossipIgnored: x.counters.ignored.Load(),
 		GossipRejected: x.counters.rejected.Load(), Bans: x.counters.bans.Load(), SyncedBlocks: x.counters.synced.Load(),
 		FetchedDeps: x.deps.fetchedCount(), BytesIn: x.bytes.GetBandwidthTotals().TotalIn, BytesOut: x.bytes.GetBandwidthTotals().TotalOut,
-		SyncedClaimed: x.counters.claimed.Load(), GossipClaims: x.counters.gossipClaims.Load()}
+		SyncedClaimed: x.counters.claimed.Load(), GossipClaims: x.counters.gossipClaims.Load(),
+		FetchedClaims: x.counters.fetchedClaims.Load()}
 }

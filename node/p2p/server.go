@@ -155,7 +155,7 @@ func (sv *services) servePushTxs(s network.Stream, p peer.ID, raws [][]byte) {
 			s.Reset()
 			return
 		}
-		if _, ok := x.gossip.admitTx(p, tx, false); ok {
+		if _, ok := x.gossip.admitTx(p, tx, false, true); ok {
 			accepted++
 		}
 		if x.Banned(p) {

@@ -279,6 +279,7 @@ func TestTamperedProofsDetected(t *testing.T) {
 	blk, _ := a.Chain().BlockByHeight(tip - node.TrustWindow - 1)
 	kit.old = blk.Header.Encode()
 
+	h.Hostile(liar)
 	src := &lyingSource{honest: liar.Node}
 	liar.Host.SetProofSource(src)
 	var mu sync.Mutex

@@ -129,6 +129,7 @@ func TestVerifiedGetLiarScoredDown(t *testing.T) {
 	mineWrites(t, h, a, map[string]string{"public/k": "true value"})
 	liar := h.NewNode("liar", harness.CopyChainOf(a))
 	b := h.NewNode("b", harness.CopyChainOf(a))
+	h.Hostile(liar)
 	src := &lyingSource{honest: liar.Node}
 	liar.Host.SetProofSource(src)
 	h.Connect(b, liar)
