@@ -61,8 +61,13 @@ func (p privateTumbler) Handed(input wire.PubKey) (market.Handover, market.Tumbl
 	return market.Handover{Round: h.Round, Coordinator: []byte(h.Coordinator), To: h.To, Token: h.Token}, ts, true
 }
 
+// CoSign is done when it was signed already (a blame round re-signs by
+// itself what its participant signed in the failed round).
 func (p privateTumbler) CoSign(ctx context.Context, round wire.Hash) error {
-	return p.t.CoSign(ctx, round)
+	if err := p.t.CoSign(ctx, round); err != nil && !errors.Is(err, tumbler.ErrAlreadySigned) {
+		return err
+	}
+	return nil
 }
 
 func (p privateTumbler) handover(h market.Handover) (tumbler.Handover, error) {

@@ -366,10 +366,10 @@ func (s *Service) privToken(ctx context.Context, tb Tumbler, from peer.ID, m *Pr
 // the output is registered, the result once the address is paid.
 func (s *Service) privFetch(ctx context.Context, tb Tumbler, from peer.ID, m *PrivateMsg) ([]byte, error) {
 	var j *privJob
-	registered := false
+	registered, denom := false, uint64(0)
 	if err := s.call(ctx, func() {
 		if j = s.st.privs[m.To]; j != nil {
-			registered = j.registered
+			registered, denom = j.registered, j.denom
 		}
 	}); err != nil {
 		return nil, err
@@ -384,7 +384,7 @@ func (s *Service) privFetch(ctx context.Context, tb Tumbler, from peer.ID, m *Pr
 	if err != nil {
 		return nil, err
 	}
-	if paid < j.denom {
+	if paid < denom {
 		return (&FetchAnswer{State: fetchHash, Envelope: j.env}).Encode(), nil
 	}
 	return (&FetchAnswer{State: fetchResult, Envelope: j.env, Value: j.value}).Encode(), nil
