@@ -53,8 +53,10 @@ func (p privateTumbler) JoinHanded(ctx context.Context, secret []byte, amount ui
 
 func (p privateTumbler) Handed(input wire.PubKey) (market.Handover, market.TumbleState, bool) {
 	h, r, ok := p.t.Handed(input)
+	// Ended by the registration's state, not the round's phase: a round
+	// that failed in signing shows Failed until its blame round re-runs it.
 	ts := market.TumbleState{Round: r.Round, Phase: r.Phase.String(), State: r.State, TxID: r.TxID, Error: r.Error,
-		Ended: r.Phase.Ended(), Done: r.Phase == tumbler.Done}
+		Ended: r.State == "done" || r.State == "failed", Done: r.State == "done"}
 	if !ok {
 		return market.Handover{}, ts, false
 	}

@@ -116,3 +116,105 @@ func TestDevnetRequesterThatDoesNotSignGetsOnlyTheHash(t *testing.T) {
 		t.Fatalf("the silent requester's input registers again: %v", err)
 	}
 }
+
+// TestDevnetPrivateSettlementSurvivesABlameRound: a third participant
+// registers and never signs; the blame round re-runs the tumble with the
+// requester and the other signer, the requester hands the blame round's
+// fresh token over, the worker redeems it, and the settlement ends with
+// the result and the worker's address paid once.
+func TestDevnetPrivateSettlementSurvivesABlameRound(t *testing.T) {
+	p := newPrivateNet(t)
+	ctx := context.Background()
+	silent, _ := wire.NewPrivKey()
+	a, err := p.coord.API.Account(ctx, wire.EncodeAddress(p.h.Params().Net, p.coord.Key.PubKey()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx := wire.NewTx(wire.RootChain, wire.Transfer{To: silent.PubKey(), Amount: 3 * wire.Unit}, a.NextNonce, 0)
+	p.h.Params().SetMinFee(tx)
+	tx.Sign(p.h.Params().Net, p.coord.Key)
+	if _, err := p.coord.API.SubmitTx(ctx, tx.Encode()); err != nil {
+		t.Fatal(err)
+	}
+	testutil.Eventually(t, 60*time.Second, "the silent wallet is funded", func() error {
+		if p.balance(silent.PubKey()) == 3*wire.Unit {
+			return nil
+		}
+		p.coord.Mine(1)
+		p.sync()
+		return errors.New("not yet")
+	})
+	rd, err := p.coord.API.Tumbler().Coordinate(ctx, tumbler.CoordinateConfig{Denomination: wire.Unit, Min: 3, Max: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := p.req.Daemon.Market()
+	var q *market.Quote
+	var tb *market.Table
+	testutil.Eventually(t, 60*time.Second, "the worker's offer reaches the requester", func() error {
+		if q, err = m.Quote(ctx, `("public/hello")`, market.QuoteOptions{TTL: 120}); err != nil {
+			return err
+		}
+		if tb, err = m.Table(ctx, q.Request); err != nil {
+			return err
+		}
+		if tb.Offers == 0 {
+			return errors.New("no offer yet")
+		}
+		return nil
+	})
+	if _, err := m.Private(ctx, market.PrivateOptions{Request: q.Request, Worker: tb.Rows[0].Worker, Secret: p.payer.Bytes()}); err != nil {
+		t.Fatal(err)
+	}
+	testutil.Eventually(t, 60*time.Second, "the requester registered its input", func() error {
+		if j := p.privateJob(); j.State == market.PrivWaiting || j.State == market.PrivFailed {
+			return fmt.Errorf("at %s %s", j.State, j.Error)
+		}
+		return nil
+	})
+	for _, w := range []struct {
+		k    wire.PrivKey
+		auto bool
+	}{{p.other, true}, {silent, false}} {
+		to, _ := wire.NewPrivKey()
+		if _, err := p.coord.API.Tumbler().Join(ctx, tumbler.JoinRequest{Secret: w.k.Bytes(), Amount: wire.Unit + tumbler.DefaultTxFee,
+			To: to.PubKey(), Round: rd.ID, AutoSign: w.auto}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Mine only while no phase waits for participants: through the
+	// signing window of the first round (the silent one never signs),
+	// never through the blame round's output registration or signing
+	// before they are done.
+	testutil.Eventually(t, 3*time.Minute, "the private settlement ends with the result", func() error {
+		j := p.privateJob()
+		switch j.State {
+		case market.PrivResult:
+			return nil
+		case market.PrivFailed:
+			t.Fatalf("the private settlement failed: %s", j.Error)
+		}
+		r := p.round(j.Round)
+		blame := !r.BlameOf.IsZero()
+		switch {
+		case r.Phase == tumbler.OutputRegistration, r.Phase == tumbler.InputRegistration, r.Phase == tumbler.Blame:
+			return fmt.Errorf("round at %s (%d inputs, %d outputs), job at %s", r.Phase, r.Inputs, r.Outputs, j.State)
+		case r.Phase == tumbler.Signing && (blame || j.State != market.PrivSigned):
+			return fmt.Errorf("round at %s (blame %v), job at %s", r.Phase, blame, j.State)
+		}
+		p.coord.Mine(1)
+		p.sync()
+		return fmt.Errorf("job at %s, round %s at %s", j.State, j.Round.Short(), r.Phase)
+	})
+	j := p.privateJob()
+	if j.Round == rd.ID {
+		t.Fatalf("the settlement went through the first round %s, not its blame round", rd.ID.Short())
+	}
+	res, err := m.Result(ctx, j.ID)
+	if err != nil || string(res.Value) != "hello, market" {
+		t.Fatalf("result %+v %v", res, err)
+	}
+	if got := p.balance(j.To); got != wire.Unit {
+		t.Fatalf("the worker's fresh address holds %d, want %d", got, wire.Unit)
+	}
+}
