@@ -130,6 +130,9 @@ const (
 	maxPrivAsked  = 64 // a requester's private settlements kept
 	privPoll      = 500 * time.Millisecond
 	privRoundWait = 10 * time.Minute // a requester waits this long for an open round
+	// privResultWait is how long a requester asks for the result after
+	// the tumble paid the worker before it gives up (and says so).
+	privResultWait = 30 * time.Minute
 )
 
 var bucketPrivate = []byte("private") // worker: fresh address → seed [32] ‖ request [32]
@@ -435,6 +438,7 @@ func (s *Service) Private(ctx context.Context, o PrivateOptions) (*PrivateJob, e
 	var offer Offer
 	var worker peer.ID
 	var pj *PrivateJob
+	busy := false
 	if err := s.call(ctx, func() {
 		l := s.st.reqs[o.Request]
 		if l == nil || !l.mine {
@@ -444,6 +448,12 @@ func (s *Service) Private(ctx context.Context, o PrivateOptions) (*PrivateJob, e
 		if offer.Worker != o.Worker || worker == "" || worker == s.self {
 			return
 		}
+		for _, q := range s.st.privAsked {
+			if q.Input == payer.PubKey() && q.State != PrivResult && q.State != PrivFailed {
+				busy = true // its tumbler registration is found by the paying key
+				return
+			}
+		}
 		pj = &PrivateJob{Request: o.Request, Worker: o.Worker, Input: payer.PubKey(), Price: offer.Price, State: PrivWaiting}
 		if len(s.st.privAsked) >= maxPrivAsked {
 			s.st.privAsked = s.st.privAsked[1:]
@@ -451,6 +461,9 @@ func (s *Service) Private(ctx context.Context, o PrivateOptions) (*PrivateJob, e
 		s.st.privAsked = append(s.st.privAsked, pj)
 	}); err != nil {
 		return nil, err
+	}
+	if busy {
+		return nil, errors.New("market: this account already pays a private settlement in flight; wait for it to end, or pay from another account")
 	}
 	if pj == nil {
 		return nil, fmt.Errorf("market: no offer from worker %s on another node for request %s (quote it first)", wire.EncodeAddress(s.deps.Net, o.Worker), o.Request.Short())
@@ -536,6 +549,7 @@ func (s *Service) runPrivate(tb Tumbler, pj *PrivateJob, payer wire.PrivKey, wor
 	var handed wire.Hash
 	var env *Envelope
 	signed, confirmed := false, false
+	var paidAt time.Time
 	for ; ; wait() {
 		if ctx.Err() != nil {
 			return errors.New("the node stopped")
@@ -562,6 +576,9 @@ func (s *Service) runPrivate(tb Tumbler, pj *PrivateJob, payer wire.PrivKey, wor
 		}
 		if handed.IsZero() {
 			continue
+		}
+		if confirmed && s.now().Sub(paidAt) > privResultWait {
+			return fmt.Errorf("the worker was paid (tumble %s) and has not sent the result in %s; its signed hash is %s", ts.TxID.Short(), privResultWait, env.Result)
 		}
 		b, err := s.askPrivate(ctx, worker, &PrivateMsg{Net: s.deps.Net.ID, Kind: PrivateFetch, Request: pj.Request, Round: handed, To: to})
 		if err != nil {
@@ -600,7 +617,7 @@ func (s *Service) runPrivate(tb Tumbler, pj *PrivateJob, payer wire.PrivKey, wor
 			// Confirmed when this node's chain shows the worker's address
 			// paid (the tumble, as the registration saw it submitted).
 			if paid, err := tb.Balance(ctx, to); err == nil && paid >= pj.Denomination && signed {
-				confirmed = true
+				confirmed, paidAt = true, s.now()
 				s.setPriv(pj, func() { pj.TxID, pj.State = ts.TxID, PrivConfirmed })
 			}
 		}
