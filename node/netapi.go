@@ -86,7 +86,8 @@ type BlobProgress struct {
 	Total    int       `json:"total"`  // in the blob
 	Bytes    uint64    `json:"bytes"`  // held
 	Size     uint64    `json:"size"`
-	Peers    int       `json:"peers"` // asked by the fetch
-	Rate     float64   `json:"rate"`  // bytes a second, this fetch
+	Peers    int       `json:"peers"`          // asked by the fetch
+	Rate     float64   `json:"rate"`           // bytes a second, this fetch
+	From     string    `json:"from,omitempty"` // the peer whose chunk was stored last
 	Started  time.Time `json:"started,omitzero"`
 }

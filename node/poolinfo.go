@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/bitverse/bitverse/node/chain"
 	"github.com/bitverse/bitverse/node/state"
@@ -21,7 +22,7 @@ type PoolTarget struct {
 	Kind        string    `json:"kind"` // "key", "blob" or "prefix"
 	Chain       string    `json:"chain"`
 	Key         string    `json:"key"`
-	Hash        wire.Hash `json:"hash"` // manifest hash (blob), value hash (key), listing hash (prefix)
+	Hash        wire.Hash `json:"hash"` // manifest hash (blob), value hash (key), the listed block's ID (prefix)
 	Size        uint64    `json:"size"`
 	SegmentRoot wire.Hash `json:"segment_root"`
 	Segments    uint64    `json:"segments"`
@@ -69,10 +70,30 @@ type PoolInfo struct {
 	RedeemedThisEpoch uint32           `json:"redeemed_this_epoch"`
 	Closed            bool             `json:"closed,omitempty"`
 	Members           []PoolMemberInfo `json:"members"`
+	// Serves are the open serve challenges of silent members (Pool only;
+	// Pools leaves them out).
+	Serves []ServeInfo `json:"serves,omitempty"`
 }
 
-// PoolFilter selects pools: by target Key (exact), by Member (address or
-// hex public key), or all; at most Limit (0: 100, at most MaxPoolList).
+// ServeInfo is an open serve challenge (PROTOCOL §23 "Silent members"):
+// Claimer said Member stayed silent on Redemption, escrowing Deposit at
+// height Opened; Member answers segment Segment (drawn once Drawn) with a
+// pool-serve at or before height Deadline, or is demoted.
+type ServeInfo struct {
+	Redemption wire.Hash `json:"redemption"`
+	Member     string    `json:"member"`
+	Claimer    string    `json:"claimer"`
+	Deposit    uint64    `json:"deposit"`
+	Opened     uint64    `json:"opened"`
+	Deadline   uint64    `json:"deadline"`
+	Drawn      bool      `json:"drawn"`
+	Segment    uint32    `json:"segment"`
+}
+
+// PoolFilter selects pools: by target Key (the pools of that key, blob
+// key or prefix, and the prefix pools whose prefix the key starts with),
+// by Member (address or hex public key), or all; at most Limit (0: 100,
+// at most MaxPoolList).
 type PoolFilter struct {
 	Key    string `json:"key,omitempty"`
 	Member string `json:"member,omitempty"`
@@ -81,13 +102,16 @@ type PoolFilter struct {
 
 // ChallengeInfo is one challenge drawn for a member: segment Segment of
 // Pool's data in Epoch, to be answered by a pool-answer at or before
-// height Deadline.
+// height Deadline. A serve challenge (a redeemer claimed the member
+// silent) has Redemption set and is answered by a pool-serve; its Epoch is
+// the one of the claim.
 type ChallengeInfo struct {
-	Pool     wire.Hash `json:"pool"`
-	Epoch    uint64    `json:"epoch"`
-	Segment  uint32    `json:"segment"`
-	Deadline uint64    `json:"deadline"`
-	Answered bool      `json:"answered"`
+	Pool       wire.Hash `json:"pool"`
+	Epoch      uint64    `json:"epoch"`
+	Segment    uint32    `json:"segment"`
+	Deadline   uint64    `json:"deadline"`
+	Answered   bool      `json:"answered"`
+	Redemption wire.Hash `json:"redemption,omitzero"`
 }
 
 // TokenInfo is what an account holds of one pool's service tokens.
@@ -137,8 +161,22 @@ func (n *Node) Pool(ctx context.Context, id wire.Hash) (*PoolInfo, error) {
 			return err
 		}
 		pi := n.poolInfo(p, tip.Height+1)
+		err = state.ForEachServeChallenge(tx, func(c *state.ServeChallenge) error {
+			if c.Pool != id {
+				return nil
+			}
+			si := ServeInfo{Redemption: c.Redemption, Member: wire.EncodeAddress(n.net(), c.Member),
+				Claimer: wire.EncodeAddress(n.net(), c.Claimer), Deposit: c.Deposit, Opened: c.Opened,
+				Deadline: c.Deadline(n.cfg.Params), Drawn: c.Drawn, Segment: c.Segment}
+			if !c.Drawn { // the next block draws it with the tip's ID
+				si.Segment = state.ServeSegment(tip.ID, c.Pool, c.Redemption, c.Member, p.Segments())
+			}
+			pi.Serves = append(pi.Serves, si)
+			return nil
+		})
+		sort.Slice(pi.Serves, func(i, j int) bool { return pi.Serves[i].Opened < pi.Serves[j].Opened })
 		info = &pi
-		return nil
+		return err
 	})
 	if err == nil && info == nil {
 		err = fmt.Errorf("%w: no pool %s (it was never funded, or its funder closed it)", ErrNotFound, id.Short())
@@ -169,7 +207,7 @@ func (n *Node) Pools(ctx context.Context, f PoolFilter) ([]PoolInfo, error) {
 			if len(out) >= limit {
 				return errEnough
 			}
-			if (f.Key != "" && p.Key != f.Key) || (byMember && p.Member(member) < 0) {
+			if (f.Key != "" && !poolKeeps(p, f.Key)) || (byMember && p.Member(member) < 0) {
 				return nil
 			}
 			out = append(out, n.poolInfo(p, tip.Height+1))
@@ -180,6 +218,12 @@ func (n *Node) Pools(ctx context.Context, f PoolFilter) ([]PoolInfo, error) {
 		err = nil
 	}
 	return out, err
+}
+
+// poolKeeps reports whether pool p keeps key: its own key, or a key
+// under its prefix.
+func poolKeeps(p *state.Pool, key string) bool {
+	return p.Key == key || (p.Kind == wire.PoolPrefix && strings.HasPrefix(key, p.Key))
 }
 
 // PoolChallenges implements API: the member's challenges of the current
@@ -193,7 +237,7 @@ func (n *Node) PoolChallenges(ctx context.Context, member wire.PubKey) ([]Challe
 	err := n.chain.View(func(tx *bbolt.Tx, tip chain.TipInfo, _ state.Roots) error {
 		e := prm.PoolEpoch(tip.Height + 1)
 		opens := tip.Height%prm.PoolEpochBlocks == 0
-		return state.ForEachPool(tx, func(p *state.Pool) error {
+		if err := state.ForEachPool(tx, func(p *state.Pool) error {
 			i := p.Member(member)
 			if i < 0 {
 				return nil
@@ -213,6 +257,26 @@ func (n *Node) PoolChallenges(ctx context.Context, member wire.PubKey) ([]Challe
 				return nil
 			}
 			out = append(out, ch)
+			return ctx.Err()
+		}); err != nil {
+			return err
+		}
+		// Serve challenges: one not drawn yet is drawn by the next block
+		// with the tip's ID, so it can be answered there.
+		return state.ForEachServeChallenge(tx, func(c *state.ServeChallenge) error {
+			if c.Member != member {
+				return nil
+			}
+			seg := c.Segment
+			if !c.Drawn {
+				p, err := state.GetPool(tx, c.Pool)
+				if err != nil || p == nil {
+					return err
+				}
+				seg = state.ServeSegment(tip.ID, c.Pool, c.Redemption, member, p.Segments())
+			}
+			out = append(out, ChallengeInfo{Pool: c.Pool, Epoch: prm.PoolEpoch(c.Opened), Segment: seg,
+				Deadline: c.Deadline(prm), Redemption: c.Redemption})
 			return ctx.Err()
 		})
 	})

@@ -69,7 +69,14 @@ func tumblerJoinCmd(ctx context.Context, t tumbler.API, w walletHandle, from str
 		if err != nil {
 			return tumblerJoinedMsg{err: err}
 		}
-		reg, err := t.Join(ctx, tumbler.JoinRequest{Secret: k.Bytes(), Amount: joinAmount(r), To: fresh.PubKey, Round: r.ID})
+		// A second one for a blame round's output (a blame round never
+		// reuses the first: the coordinator would learn whose it was).
+		spare, err := w.NewAccount(fmt.Sprintf("tumbled-%s-%d", r.ID.Short()[:8], len(w.Accounts())))
+		if err != nil {
+			return tumblerJoinedMsg{err: err}
+		}
+		reg, err := t.Join(ctx, tumbler.JoinRequest{Secret: k.Bytes(), Amount: joinAmount(r), To: fresh.PubKey,
+			BlameTo: []wire.PubKey{spare.PubKey}, Round: r.ID})
 		return tea.BatchMsg{
 			func() tea.Msg { return accountsMsg{accounts: w.Accounts()} },
 			func() tea.Msg { return tumblerJoinedMsg{reg: reg, err: err} },

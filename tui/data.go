@@ -69,6 +69,9 @@ type dataScreen struct {
 	pCacheW int
 	pCacheH int
 
+	// the blob the value previewed refers to (data_blob.go)
+	blob *blobFetch
+
 	// the pools of the value being previewed
 	pools    []node.PoolInfo
 	poolsErr error
@@ -143,6 +146,9 @@ func (d *dataScreen) ShortHelp() []key.Binding {
 	if d.spaces {
 		return d.ks.ShortHelp()
 	}
+	if d.blob.running() && (d.mode == dmBrowse || d.mode == dmPreview) {
+		return []key.Binding{k.Cancel, k.Move}
+	}
 	switch d.mode {
 	case dmBrowse:
 		if _, ok := d.joinTarget(); ok {
@@ -193,6 +199,7 @@ func (d *dataScreen) get(k string) tea.Cmd {
 		d.pools, d.poolsErr = nil, nil
 	}
 	d.getKey, d.got, d.getErr, d.pOffset, d.pLines = k, nil, nil, 0, nil
+	d.stopBlob()
 	d.poolsReq = d.s.newID()
 	return tea.Batch(getCmd(d.s.ctx, d.s.api, k), poolsCmd(d.s.ctx, d.s.api, d.poolsReq, node.PoolFilter{Key: k, Limit: maxPoolLines}))
 }
@@ -240,6 +247,9 @@ func (d *dataScreen) update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		d.got, d.prev, d.getErr, d.pLines = msg.res, msg.preview, msg.err, nil
+		return d.startBlob()
+	case blobProgressMsg, blobFetchedMsg:
+		return d.blobUpdate(msg)
 	case preparedMsg, submittedMsg, txConfirmedMsg:
 		return tea.Batch(d.flowDone(d.flow.Update(msg)), d.joinDone(d.join.Update(msg)))
 	}
@@ -277,6 +287,10 @@ func (d *dataScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 	if d.mode == dmBrowse && key.Matches(msg, k.Keyspaces) {
 		d.spaces = true
 		return d.ks.Activate()
+	}
+	if d.blob.running() && (d.mode == dmBrowse || d.mode == dmPreview) && key.Matches(msg, k.Cancel) {
+		d.cancelBlob()
+		return nil
 	}
 	switch d.mode {
 	case dmBrowse:

@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/wire"
@@ -27,7 +28,8 @@ func (f *fakeAPI) Pools(ctx context.Context, p node.PoolFilter) ([]node.PoolInfo
 	var out []node.PoolInfo
 	for _, pl := range f.pools {
 		_, member := memberOf(pl, p.Member)
-		if (p.Key == "" || pl.Target.Key == p.Key) && (p.Member == "" || member) {
+		keeps := pl.Target.Key == p.Key || (pl.Target.Kind == "prefix" && strings.HasPrefix(p.Key, pl.Target.Key))
+		if (p.Key == "" || keeps) && (p.Member == "" || member) {
 			out = append(out, pl)
 		}
 	}

@@ -55,6 +55,7 @@ type fakeAPI struct {
 	relays   map[string]*node.RelayInfo // the relay registry, by address
 	tumbler  *fakeTumbler               // the tumbler service (fake_tumbler_test.go)
 	pools    []node.PoolInfo            // availability pools on chain
+	blobs    fakeBlobs                  // the blob API (fake_blob_test.go)
 }
 
 func newFakeAPI(tip uint64) *fakeAPI {

@@ -32,10 +32,11 @@ func newFakeTumbler(p *probe, wait func(context.Context, string) error) *fakeTum
 
 // Round IDs of the fake's rounds.
 var (
-	openRound    = wire.Sum([]byte("tumble round open"))
-	signingRound = wire.Sum([]byte("tumble round signing"))
-	doneRound    = wire.Sum([]byte("tumble round done"))
-	blameRound   = wire.Sum([]byte("tumble round blame"))
+	openRound      = wire.Sum([]byte("tumble round open"))
+	signingRound   = wire.Sum([]byte("tumble round signing"))
+	doneRound      = wire.Sum([]byte("tumble round done"))
+	announcedRound = wire.Sum([]byte("tumble round announced"))
+	blameRound     = wire.Sum([]byte("tumble round blame"))
 )
 
 // tumbleChain fills the fake: an open round, a round signing that this
@@ -51,6 +52,7 @@ func tumbleChain(api *fakeAPI) {
 		{ID: openRound, Denomination: wire.Unit, CoordinatorFee: fee, TxFee: txFee, Min: 5, Max: 20, Phase: tumbler.InputRegistration, Inputs: 3, Deadline: 10_012},
 		{ID: signingRound, Denomination: 2 * wire.Unit, CoordinatorFee: fee, TxFee: txFee, Min: 5, Max: 20, Phase: tumbler.Signing, Inputs: 5, Outputs: 5, Deadline: 10_003, Mine: true},
 		{ID: blameRound, Denomination: 5 * wire.Unit, CoordinatorFee: fee, TxFee: txFee, Min: 3, Max: 10, Phase: tumbler.OutputRegistration, Inputs: 4, Outputs: 2, Deadline: 10_006, BlameOf: wire.Sum([]byte("failed"))},
+		{ID: announcedRound, Denomination: 10 * wire.Unit, CoordinatorFee: fee, TxFee: txFee, Min: 5, Max: 20, Phase: tumbler.Announced, Deadline: 10_000},
 		{ID: doneRound, Denomination: wire.Unit, CoordinatorFee: fee, TxFee: txFee, Min: 5, Max: 20, Phase: tumbler.Done, Inputs: 6, Outputs: 6, Deadline: 9_990, TxID: wire.Sum([]byte("tumble tx"))},
 	}
 	fresh := otherKey.PubKey()

@@ -181,6 +181,8 @@ var goldenCases = []goldenCase{
 		{keys: []string{"o"}}, {text: "public/note", keys: []string{"enter"}, wait: "root confirmations"}}},
 	{name: "data_put_refused", wallet: true, setup: ownedKeyspaces, steps: []step{unlock(), {keys: []string{"5", "p"}, wait: "Put a value"},
 		{text: "alice/hello", keys: []string{"tab"}}, {text: "hi", keys: []string{"enter"}, wait: "refused this write"}}},
+	{name: "data_blob_fetching", wallet: true, setup: blobChain, steps: []step{unlock(), {keys: []string{"5"}, wait: "public/big.bin"},
+		{keys: []string{"enter"}, wait: "12/80"}}},
 	{name: "keyspaces_empty", wallet: true, setup: richChain, steps: []step{unlock(), {keys: []string{"5", "K"}, wait: "You own no keyspace yet"}}},
 	{name: "keyspaces_help", wallet: true, setup: ownedKeyspaces, steps: []step{unlock(), {keys: []string{"5", "K"}, wait: "erik/blog"},
 		{keys: []string{"?"}, wait: "esc to close"}}},

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -46,25 +47,37 @@ func newReadyHarness(t *testing.T, tip uint64, w, ht int) *harness {
 
 func (h *harness) send(msg tea.Msg) {
 	h.t.Helper()
-	queue := []tea.Msg{msg}
-	for len(queue) > 0 && !h.quit {
-		m := queue[0]
-		queue = queue[1:]
-		if _, ok := m.(tea.QuitMsg); ok {
-			h.quit = true
-			return
-		}
-		h.api.enter()
-		_, cmd := h.a.Update(m)
-		_ = h.a.View()
-		h.api.leave()
-		queue = append(queue, h.run(cmd)...)
-	}
+	h.drain([]tea.Msg{msg})
 }
 
-func (h *harness) exec(cmd tea.Cmd) {
-	for _, m := range h.run(cmd) {
-		h.send(m)
+func (h *harness) exec(cmd tea.Cmd) { h.drain(h.run(cmd)) }
+
+// drain feeds queue to Update (and View) in order, each message's
+// command starting as Update returns it, as bubbletea starts them; the
+// commands' messages join the queue in the order of the messages that
+// asked for them, once every message before has been fed. So the
+// subscriptions that several messages renew cost one patience together,
+// not one each.
+func (h *harness) drain(queue []tea.Msg) {
+	for len(queue) > 0 && !h.quit {
+		var started []chan []tea.Msg
+		for _, m := range queue {
+			if _, ok := m.(tea.QuitMsg); ok {
+				h.quit = true
+				return
+			}
+			h.api.enter()
+			_, cmd := h.a.Update(m)
+			_ = h.a.View()
+			h.api.leave()
+			ch := make(chan []tea.Msg, 1)
+			go func() { ch <- h.run(cmd) }()
+			started = append(started, ch)
+		}
+		queue = nil
+		for _, ch := range started {
+			queue = append(queue, <-ch...)
+		}
 	}
 }
 
@@ -76,7 +89,10 @@ func (h *harness) exec(cmd tea.Cmd) {
 // the waits overlap.
 const cmdPatience = 300 * time.Millisecond
 
-// run executes cmd and returns its messages, flattening batches.
+// run executes cmd and returns its messages, flattening batches. A
+// batch's commands run at once, as bubbletea runs them, and each has its
+// own patience: the subscriptions a screen starts together (event waits,
+// ticks) cost one patience, not one each.
 func (h *harness) run(cmd tea.Cmd) []tea.Msg {
 	if cmd == nil {
 		return nil
@@ -86,11 +102,7 @@ func (h *harness) run(cmd tea.Cmd) []tea.Msg {
 	select {
 	case msg := <-ch:
 		if b, ok := msg.(tea.BatchMsg); ok {
-			var out []tea.Msg
-			for _, c := range b {
-				out = append(out, h.run(c)...)
-			}
-			return out
+			return h.runBatch(b)
 		}
 		if msg == nil {
 			return nil
@@ -99,6 +111,26 @@ func (h *harness) run(cmd tea.Cmd) []tea.Msg {
 	case <-time.After(cmdPatience):
 		return nil
 	}
+}
+
+// runBatch runs a batch's commands concurrently and returns their
+// messages in the batch's order.
+func (h *harness) runBatch(b tea.BatchMsg) []tea.Msg {
+	outs := make([][]tea.Msg, len(b))
+	var wg sync.WaitGroup
+	for i, c := range b {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			outs[i] = h.run(c)
+		}()
+	}
+	wg.Wait()
+	var out []tea.Msg
+	for _, o := range outs {
+		out = append(out, o...)
+	}
+	return out
 }
 
 // press sends key presses by name: "enter", "tab", "esc", "up", "ctrl+c",

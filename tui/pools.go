@@ -38,6 +38,11 @@ func poolsCmd(ctx context.Context, api node.API, id reqID, f node.PoolFilter) te
 func poolLine(p node.PoolInfo) string {
 	s := fmt.Sprintf("pool %s · %d/%d members · tier %d · %s left · ~%s epochs", p.ID.Short(), len(p.Members), p.Replicas,
 		p.Tier, view.Amount(p.Endowment), view.Int(p.ExpectedLifetime))
+	if p.Target.Kind == "prefix" {
+		// It keeps the listing of every key under its prefix, the value
+		// viewed among them.
+		s = fmt.Sprintf("pool %s · every key under %s%s", p.ID.Short(), p.Target.Key, s[len("pool ")+len(p.ID.Short()):])
+	}
 	if p.Closed {
 		s += " · closed"
 	}

@@ -36,6 +36,23 @@ func TestDataShowsThePoolsOfAValue(t *testing.T) {
 	h.mustSee("pool abcd00000000 · 2/3 members")
 }
 
+// TestDataShowsThePrefixPoolOfAValue: a value under the prefix of a
+// prefix pool shows that pool, saying what it keeps.
+func TestDataShowsThePrefixPoolOfAValue(t *testing.T) {
+	t.Parallel()
+	h := newReadyHarness(t, 20, 160, 30)
+	p := testPool()
+	p.Target.Kind, p.Target.Key = "prefix", "public/"
+	h.api.mu.Lock()
+	h.api.values["public/hello"] = node.ValueRecord{Key: "public/hello", Value: "world", Size: 5, Height: 19, Confirmations: 2, Writer: testAddr}
+	h.api.pools = []node.PoolInfo{p}
+	h.api.mu.Unlock()
+	h.press("5", "o")
+	h.typeText("public/hello")
+	h.press("enter")
+	h.mustSee("world", "pool abcd00000000 · every key under public/ · 1/3 members · tier 3 · 12 BVS left")
+}
+
 // TestMiningShowsPoolsServed: the mining screen lists the pools the
 // account is a member of with its record there and what they paid.
 func TestMiningShowsPoolsServed(t *testing.T) {

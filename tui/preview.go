@@ -126,14 +126,22 @@ func (d *dataScreen) previewView(w, h int) string {
 		return strings.Join(append(lines, "", " "+st.Muted.Render("loading…")), "\n")
 	}
 	r := d.got
+	label, size := d.prev.label(), d.prev.size
+	if d.blob != nil && !d.blob.done {
+		label, size = "blob", int(d.blob.m.Size)
+	}
 	lines = append(lines,
-		" "+st.Muted.Render(view.Truncate(fmt.Sprintf("%s · %s · block #%s · %s", d.prev.label(), view.Bytes(d.prev.size),
+		" "+st.Muted.Render(view.Truncate(fmt.Sprintf("%s · %s · block #%s · %s", label, view.Bytes(size),
 			view.Int(r.Height), view.Count(r.Confirmations, "confirmation", "confirmations")), w-2)),
 		" "+st.Muted.Render(view.Truncate(chainLine(r.ValueRecord), w-2)),
 		" "+st.Muted.Render("writer "+view.ShortAddr(r.Writer, max(12, w-10))),
 	)
 	lines = append(lines, d.poolLines(w)...)
+	lines = append(lines, d.blobLines(w)...)
 	lines = append(lines, "")
+	if d.blob != nil && !d.blob.done {
+		return strings.Join(lines, "\n") // the manifest is no content to show
+	}
 	room := max(1, h-len(lines))
 	content := d.previewLines(w-1, room)
 	d.pOffset = min(d.pOffset, max(0, len(content)-room))

@@ -244,6 +244,10 @@ func (t *tumblerScreen) open() tea.Cmd {
 		if !ok {
 			return nil
 		}
+		if r.Phase == tumbler.Announced {
+			t.s.fail(fmt.Sprintf("Round %s is announced: its input registration opens in a moment; join then.", r.ID.Short()))
+			return nil
+		}
 		if r.Phase != tumbler.InputRegistration {
 			t.s.fail(fmt.Sprintf("Round %s is in %s: only a round taking inputs can be joined.", r.ID.Short(), r.Phase))
 			return nil
@@ -459,6 +463,8 @@ func (t *tumblerScreen) roundHint(r tumbler.RoundInfo) string {
 	case r.Phase == tumbler.InputRegistration:
 		return fmt.Sprintf("enter: join — pays %s (denomination %s + fees %s)", view.Amount(joinAmount(r)),
 			view.Amount(r.Denomination), view.Amount(r.CoordinatorFee+r.TxFee))
+	case r.Phase == tumbler.Announced:
+		return "announced — input registration opens at the coordinator's next tick"
 	case r.Phase == tumbler.Failed && r.Error != "":
 		return "failed: " + r.Error
 	case !r.TxID.IsZero():

@@ -79,6 +79,20 @@ func TestTumblerJoinOnlyWhileTakingInputs(t *testing.T) {
 	h.mustNotSee("Join round")
 }
 
+// TestTumblerShowsAnnouncedRoundsBeforeInputsOpen: a round announced but
+// not yet taking inputs is listed as announced, its hint says input
+// registration opens in a moment, and enter says to join then.
+func TestTumblerShowsAnnouncedRoundsBeforeInputsOpen(t *testing.T) {
+	t.Parallel()
+	h := newTumblerHarness(t)
+	h.mustSee("announced")
+	h.press("down", "down", "down")
+	h.mustSee("input registration opens at the coordinator's next tick")
+	h.press("enter")
+	h.mustSee("its input registration opens in a moment")
+	h.mustNotSee("Join round")
+}
+
 // TestTumblerReviewHighlightsMineAndCoSignsAfterConfirm: the batch shows
 // every output with mine marked, the fee, the checks; s asks with what
 // moves, n cancels, y co-signs once.

@@ -44,8 +44,9 @@ type Phase uint8
 
 // Phases, in order; a round ends Done or Failed, and a failed signing
 // starts a Blame round (a new round whose BlameOf names the failed one).
-// RoundInfo shows a blame round's input registration as Blame; a round is
-// Announced only in the instant before input registration opens.
+// RoundInfo shows a blame round's input registration as Blame. A round is
+// Announced from its announcement until the coordinator's next tick opens
+// input registration: listed to anyone who asks, taking no input yet.
 const (
 	Announced Phase = iota
 	InputRegistration
@@ -126,6 +127,12 @@ type JoinRequest struct {
 	To wire.PubKey `json:"to"`
 	// Change receives the leftover (zero: the paying account itself).
 	Change wire.PubKey `json:"change,omitzero"`
+	// BlameTo are more fresh addresses, one for each blame round this
+	// registration may go on to, used in order. A blame round never reuses
+	// To: the coordinator would see which output of the failed round is
+	// missing from it, the blamed participant's. With none left, the
+	// registration leaves the blame round (nothing moves, nothing banned).
+	BlameTo []wire.PubKey `json:"blame_to,omitempty"`
 	// Round picks a round (zero: the newest open round whose
 	// denomination fits Amount).
 	Round wire.Hash `json:"round,omitzero"`
@@ -143,12 +150,14 @@ type Registration struct {
 	Round    wire.Hash   `json:"round"`
 	Input    wire.PubKey `json:"input"`
 	Amount   uint64      `json:"amount"`
-	To       wire.PubKey `json:"to"`
+	To       wire.PubKey `json:"to"` // the current round's output address (in a blame round, a BlameTo one)
 	Change   wire.PubKey `json:"change"`
 	Leftover uint64      `json:"leftover"` // to Change
 	Phase    Phase       `json:"phase"`
 	// State is the participant's step: "registered", "output-registered",
-	// "review", "signed", "done", "failed", "banned".
+	// "review", "signing", "signed", "done", "failed", "banned", or
+	// "interrupted" (the node restarted after giving its nonce: it does
+	// not sign that round).
 	State    string    `json:"state"`
 	AutoSign bool      `json:"auto_sign,omitempty"`
 	TxID     wire.Hash `json:"txid,omitzero"`

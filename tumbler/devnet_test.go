@@ -31,6 +31,9 @@ type devnet struct {
 	coord   *harness.Node
 	parts   []*harness.Node
 	wallets []wire.PrivKey
+	// spares are the fresh blame-round addresses each join gave, by the
+	// output address it gave first.
+	spares map[wire.PubKey]wire.PrivKey
 }
 
 func testConfig() tumbler.Config {
@@ -39,7 +42,7 @@ func testConfig() tumbler.Config {
 
 func newDevnet(t testing.TB, participants, wallets int) *devnet {
 	h := harness.New(t)
-	d := &devnet{t: t, h: h}
+	d := &devnet{t: t, h: h, spares: map[wire.PubKey]wire.PrivKey{}}
 	with := harness.BeforeStart(func(dm *daemon.Daemon) error { return dm.RegisterTumbler(testConfig()) })
 	d.coord = h.NewNode("coord", with)
 	for i := range participants {
@@ -137,10 +140,13 @@ func (d *devnet) join(n *harness.Node, w wire.PrivKey, amount uint64, autoSign b
 func (d *devnet) joinVia(api tumbler.API, w wire.PrivKey, amount uint64, autoSign bool) (tumbler.Registration, wire.PrivKey) {
 	d.t.Helper()
 	to, _ := wire.NewPrivKey()
+	spare, _ := wire.NewPrivKey()
+	d.spares[to.PubKey()] = spare
 	var reg tumbler.Registration
 	testutil.Eventually(d.t, 30*time.Second, "the round is found and the input registered", func() error {
 		var err error
-		reg, err = api.Join(context.Background(), tumbler.JoinRequest{Secret: w.Bytes(), Amount: amount, To: to.PubKey(), AutoSign: autoSign})
+		reg, err = api.Join(context.Background(), tumbler.JoinRequest{Secret: w.Bytes(), Amount: amount, To: to.PubKey(),
+			BlameTo: []wire.PubKey{spare.PubKey()}, AutoSign: autoSign})
 		if errors.Is(err, tumbler.ErrNoOpenRound) {
 			return err
 		}

@@ -9,12 +9,17 @@ type CoordinatorState struct {
 	Blinded map[wire.PubKey][]byte // each input's blinded token
 	Outputs []wire.PubKey          // the output set, in the order the state iterates it
 	Spent   []wire.Hash            // redeemed tokens' hashes
+	Nonced  []wire.PubKey          // inputs whose MuSig2 nonce is in
 	Journal []string
 }
 
 func (s *Service) StateOf(id wire.Hash) *CoordinatorState {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	var st *CoordinatorState
+	s.do(func() { st = s.stateOf(id) })
+	return st
+}
+
+func (s *Service) stateOf(id wire.Hash) *CoordinatorState {
 	c := s.rounds[id]
 	if c == nil {
 		return nil
@@ -28,6 +33,9 @@ func (s *Service) StateOf(id wire.Hash) *CoordinatorState {
 	}
 	for h := range c.r.spent {
 		st.Spent = append(st.Spent, h)
+	}
+	for k := range c.r.nonces {
+		st.Nonced = append(st.Nonced, k)
 	}
 	return st
 }

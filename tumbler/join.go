@@ -25,6 +25,38 @@ type reg struct {
 	cosign   chan struct{} // closed by CoSign
 	finished time.Time
 	handed   bool // To's owner registers the output with the handed token
+	// blameTo are the fresh output addresses left for blame rounds.
+	blameTo []wire.PubKey
+	// The participant's steps in the current round, written by its own
+	// goroutine under s.mu (through set) and kept in the store.
+	outputSent, nonceSent, partialSent bool
+	// seq is the registration's key in the store (0: not stored yet);
+	// stored says it is kept (from the moment Join accepted it).
+	seq    uint64
+	stored bool
+}
+
+// maxBlameTo bounds a join's spare addresses (each blame round drops at
+// least one input, so a few cover any run).
+const maxBlameTo = 8
+
+// checkBlameTo checks a join's blame-round addresses: fresh, each once,
+// none the output, change or paying address.
+func checkBlameTo(j JoinRequest, key wire.PubKey) error {
+	if len(j.BlameTo) > maxBlameTo {
+		return fmt.Errorf("tumbler: %d blame-round addresses, at most %d", len(j.BlameTo), maxBlameTo)
+	}
+	seen := map[wire.PubKey]bool{j.To: true, key: true}
+	if j.Change != (wire.PubKey{}) {
+		seen[j.Change] = true
+	}
+	for _, k := range j.BlameTo {
+		if k == (wire.PubKey{}) || seen[k] {
+			return errors.New("tumbler: every blame-round address must be fresh: not the output, change or paying address, and each given once")
+		}
+		seen[k] = true
+	}
+	return nil
 }
 
 // Join implements API.
@@ -36,9 +68,13 @@ func (s *Service) Join(ctx context.Context, j JoinRequest) (Registration, error)
 	if j.To == (wire.PubKey{}) {
 		return Registration{}, errors.New("tumbler: no fresh address for the output")
 	}
-	s.mu.Lock()
-	busy := len(s.regs) >= maxRegs && !slices.ContainsFunc(s.regs, func(g *reg) bool { return g.info.Phase.Ended() })
-	s.mu.Unlock()
+	if err := checkBlameTo(j, priv.PubKey()); err != nil {
+		return Registration{}, err
+	}
+	busy := true
+	s.do(func() {
+		busy = len(s.regs) >= maxRegs && !slices.ContainsFunc(s.regs, func(g *reg) bool { return g.info.Phase.Ended() })
+	})
 	if busy {
 		return Registration{}, fmt.Errorf("tumbler: this node already has %d registrations in flight; wait for some to finish", maxRegs)
 	}
@@ -57,23 +93,29 @@ func (s *Service) Join(ctx context.Context, j JoinRequest) (Registration, error)
 	if err != nil {
 		return Registration{}, fmt.Errorf("tumbler: %w", err)
 	}
-	g := &reg{p: p, coord: coord, cosign: make(chan struct{}), handed: j.Handed,
+	g := &reg{p: p, coord: coord, cosign: make(chan struct{}), blameTo: slices.Clone(j.BlameTo), handed: j.Handed,
 		info: Registration{Round: p.ID, Input: p.Key, Amount: j.Amount, To: j.To, Change: p.Change, Leftover: p.Left,
 			Phase: InputRegistration, State: "registering", AutoSign: j.AutoSign}}
 	if err := s.registerInput(ctx, g); err != nil {
 		return Registration{}, err
 	}
-	s.mu.Lock()
-	if len(s.regs) >= maxRegs {
-		s.dropFinished()
-	}
-	if len(s.regs) >= maxRegs {
-		s.mu.Unlock()
+	var info Registration
+	full := true
+	s.do(func() {
+		if len(s.regs) >= maxRegs {
+			s.dropFinished()
+		}
+		if full = len(s.regs) >= maxRegs; full {
+			return
+		}
+		s.regs = append(s.regs, g)
+		info = g.info
+		g.stored = true
+	})
+	if full {
 		return Registration{}, fmt.Errorf("tumbler: this node already has %d registrations in flight; wait for some to finish", maxRegs)
 	}
-	s.regs = append(s.regs, g)
-	info := g.info
-	s.mu.Unlock()
+	s.set(g, func() {}) // store it before anything else happens
 	s.wg.Add(1)
 	go s.participate(g)
 	return info, nil
@@ -84,8 +126,6 @@ func (s *Service) Join(ctx context.Context, j JoinRequest) (Registration, error)
 // when none is asked for).
 func (s *Service) pick(ctx context.Context, j JoinRequest) (Terms, peer.ID, error) {
 	s.discover(ctx)
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	type cand struct {
 		t    Terms
 		p    peer.ID
@@ -94,13 +134,15 @@ func (s *Service) pick(ctx context.Context, j JoinRequest) (Terms, peer.ID, erro
 	}
 	var cs []cand
 	self := s.deps.Host.ID()
-	for _, id := range s.order {
-		r := s.rounds[id].r
-		cs = append(cs, cand{r.Terms, self, r.Terms.Height, r.Phase() == InputRegistration && r.Terms.BlameOf.IsZero()})
-	}
-	for _, r := range s.seen {
-		cs = append(cs, cand{r.terms, r.peer, r.terms.Height, r.info.Phase == InputRegistration && r.terms.BlameOf.IsZero()})
-	}
+	s.do(func() {
+		for _, id := range s.order {
+			r := s.rounds[id].r
+			cs = append(cs, cand{r.Terms, self, r.Terms.Height, r.Phase() == InputRegistration && r.Terms.BlameOf.IsZero()})
+		}
+		for _, r := range s.seen {
+			cs = append(cs, cand{r.terms, r.peer, r.terms.Height, r.info.Phase == InputRegistration && r.terms.BlameOf.IsZero()})
+		}
+	})
 	if !j.Round.IsZero() {
 		for _, c := range cs {
 			if c.t.ID() == j.Round {
@@ -164,15 +206,31 @@ func (s *Service) registerInput(ctx context.Context, g *reg) error {
 func (s *Service) status(ctx context.Context, coord peer.ID, id wire.Hash) (*Status, error) {
 	for {
 		now := s.deps.Now()
-		s.mu.Lock()
-		c, ok := s.statuses[id]
-		if ok && c.st != nil && now.Sub(c.at) < s.cfg.Poll/2 {
-			s.mu.Unlock()
-			return c.st, nil
+		var c cachedStatus
+		var hit *Status
+		var wait chan struct{}
+		if !s.do(func() {
+			var ok bool
+			c, ok = s.statuses[id]
+			switch {
+			case ok && c.st != nil && now.Sub(c.at) < s.cfg.Poll/2:
+				hit = c.st
+			case ok && c.wait != nil:
+				// Another registration is asking: share its answer.
+			default:
+				wait = make(chan struct{})
+				if len(s.statuses) >= maxRounds {
+					clear(s.statuses)
+				}
+				s.statuses[id] = cachedStatus{st: c.st, at: c.at, wait: wait}
+			}
+		}) {
+			return nil, errStopped
 		}
-		if ok && c.wait != nil {
-			// Another registration is asking: share its answer.
-			s.mu.Unlock()
+		if hit != nil {
+			return hit, nil
+		}
+		if wait == nil {
 			select {
 			case <-c.wait:
 				continue
@@ -180,22 +238,15 @@ func (s *Service) status(ctx context.Context, coord peer.ID, id wire.Hash) (*Sta
 				return nil, ctx.Err()
 			}
 		}
-		wait := make(chan struct{})
-		if len(s.statuses) >= maxRounds {
-			clear(s.statuses)
-		}
-		s.statuses[id] = cachedStatus{st: c.st, at: c.at, wait: wait}
-		s.mu.Unlock()
-
 		st, err := s.fetchStatus(ctx, coord, id)
-		s.mu.Lock()
-		if err == nil {
-			s.statuses[id] = cachedStatus{st: st, at: s.deps.Now()}
-		} else {
-			s.statuses[id] = cachedStatus{st: c.st, at: c.at}
-		}
-		close(wait)
-		s.mu.Unlock()
+		s.do(func() {
+			if err == nil {
+				s.statuses[id] = cachedStatus{st: st, at: s.deps.Now()}
+			} else {
+				s.statuses[id] = cachedStatus{st: c.st, at: c.at}
+			}
+			close(wait)
+		})
 		return st, err
 	}
 }
@@ -208,28 +259,80 @@ func (s *Service) fetchStatus(ctx context.Context, coord peer.ID, id wire.Hash) 
 	return DecodeStatus(b, id)
 }
 
-// set changes a registration under the lock and tells subscribers when
-// its round, phase, state or error changed.
+// set changes a registration on the owner goroutine, tells subscribers
+// when its round, phase, state or error changed, and stores it when
+// anything kept changed (back on the calling goroutine: no I/O on the
+// owner).
 func (s *Service) set(g *reg, f func()) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	before := Event{Round: g.info.Round, Phase: g.info.Phase, State: g.info.State, Error: g.info.Error}
-	f()
-	if e := (Event{Round: g.info.Round, Phase: g.info.Phase, State: g.info.State, Error: g.info.Error}); e != before {
-		s.emit(e)
+	save := false
+	var rec savedReg
+	var seq uint64
+	s.do(func() {
+		before := Event{Round: g.info.Round, Phase: g.info.Phase, State: g.info.State, Error: g.info.Error}
+		kept := g.kept()
+		f()
+		if e := (Event{Round: g.info.Round, Phase: g.info.Phase, State: g.info.State, Error: g.info.Error}); e != before {
+			s.emit(e)
+		}
+		save = s.db != nil && g.stored && (g.seq == 0 || g.kept() != kept)
+		seq = g.seq
+		if save {
+			rec = g.record()
+		}
+	})
+	if save {
+		s.persist(g, seq, rec)
 	}
 }
 
-// participate runs a registration to its end.
+// keptState is what of a registration the store keeps, to compare.
+type keptState struct {
+	info                                     Registration
+	output, nonce, partial, signed, hasToken bool
+	problem                                  string
+	blameTo                                  int
+}
+
+func (g *reg) kept() keptState {
+	return keptState{g.info, g.outputSent, g.nonceSent, g.partialSent, g.signed, g.p != nil && g.p.token != nil, g.problem, len(g.blameTo)}
+}
+
+// persist writes a registration's record; a registration that cannot be
+// stored still runs (it is only lost on a restart), so a failure is
+// logged.
+func (s *Service) persist(g *reg, seq uint64, rec savedReg) {
+	seq, err := saveRecord(s.db, seq, rec)
+	if err != nil {
+		s.log.Warn("tumbler: cannot store a registration", "round", rec.Info.Round.Short(), "err", err)
+		return
+	}
+	s.do(func() { g.seq = seq })
+}
+
+// participate runs a registration to its end (a restored one from where
+// the restart left it).
 func (s *Service) participate(g *reg) {
 	defer s.wg.Done()
-	err := s.runRound(g)
+	var err error
+	if g.p.token == nil {
+		// Restored between a blame round's start and its input
+		// registration: register now.
+		err = s.registerInput(s.ctx, g)
+	}
+	if err == nil {
+		err = s.runRound(g)
+	}
 	for {
 		var blame *blameErr
 		if !errors.As(err, &blame) {
 			break
 		}
 		err = s.runBlame(g, blame)
+	}
+	if s.ctx.Err() != nil {
+		// The node stops: the registration is not over, it resumes from
+		// the store on the next start.
+		return
 	}
 	s.set(g, func() {
 		g.finished = s.deps.Now()
@@ -239,6 +342,12 @@ func (s *Service) participate(g *reg) {
 			g.info.Phase, g.info.State = Done, "done"
 		}
 	})
+	if s.db != nil {
+		// The store keeps the newest finished ones only.
+		if _, _, err := loadRecords(s.db); err != nil {
+			s.log.Warn("tumbler: trimming the store", "err", err)
+		}
+	}
 }
 
 // blameErr says the round failed in signing and names the blame round.
@@ -254,7 +363,7 @@ func (e *blameErr) Error() string { return "the round failed in signing; a blame
 func (s *Service) runRound(g *reg) error {
 	ctx := s.ctx
 	p := g.p
-	outputSent, nonceSent, partialSent, waits := false, false, false, 0
+	waits := 0
 	tk := time.NewTicker(s.cfg.Poll)
 	defer tk.Stop()
 	cosign := g.cosign
@@ -276,11 +385,11 @@ func (s *Service) runRound(g *reg) error {
 		})
 		switch st.Phase {
 		case OutputRegistration:
-			if !outputSent && g.handed {
-				outputSent = true // the payee redeems the token (private.go)
-				s.set(g, func() { g.info.State = "handed" })
+			if !g.outputSent && g.handed {
+				// The payee redeems the token (private.go).
+				s.set(g, func() { g.outputSent, g.info.State = true, "handed" })
 			}
-			if !outputSent {
+			if !g.outputSent {
 				if err := s.registerOutput(ctx, g); err != nil {
 					// Again after another random delay, from another fresh
 					// identity, until the phase ends.
@@ -288,24 +397,40 @@ func (s *Service) runRound(g *reg) error {
 					s.set(g, func() { g.info.Error = err.Error() })
 					continue
 				}
-				outputSent = true
-				s.set(g, func() { g.info.State, g.info.Error = "output-registered", "" })
+				s.set(g, func() { g.outputSent, g.info.State, g.info.Error = true, "output-registered", "" })
 			}
 		case Signing:
 			if st.Batch == nil {
 				continue
 			}
-			if !nonceSent {
-				s.mu.Lock()
-				first := g.batch == nil
-				if first {
-					g.batch = st.Batch
-					if err := p.Check(st.Batch); err != nil {
-						g.problem = err.Error()
-					}
+			if g.nonceSent && p.signer == nil && p.keys == nil {
+				// Restored after giving the nonce: the secret nonce died
+				// with the process, so this round is never signed; a blame
+				// round takes the input again if the proofs show it.
+				if err := p.NonceLost(st.Batch); err != nil {
+					return err
 				}
-				problem, approved := g.problem, g.info.AutoSign || g.signed
-				s.mu.Unlock()
+				s.set(g, func() {
+					if g.batch == nil {
+						g.batch = st.Batch
+					}
+					if !g.partialSent {
+						g.info.State = "interrupted"
+					}
+				})
+			}
+			if !g.nonceSent {
+				var first, approved bool
+				var problem string
+				s.do(func() {
+					if first = g.batch == nil; first {
+						g.batch = st.Batch
+						if err := p.Check(st.Batch); err != nil {
+							g.problem = err.Error()
+						}
+					}
+					problem, approved = g.problem, g.info.AutoSign || g.signed
+				})
 				if problem != "" {
 					return fmt.Errorf("the batch failed a check, not signed: %s", problem)
 				}
@@ -319,13 +444,14 @@ func (s *Service) runRound(g *reg) error {
 				if err != nil {
 					return err
 				}
+				// Stored before it leaves: a restart after this never gives
+				// another nonce for the round.
+				s.set(g, func() { g.nonceSent, g.signed, g.info.State = true, true, "signing" })
 				if _, err := s.ask(ctx, g.coord, "sign", m.Encode(), maxReason+1); err != nil {
 					return fmt.Errorf("giving the nonce: %w", err)
 				}
-				nonceSent = true
-				s.set(g, func() { g.signed = true; g.info.State = "signing" })
 			}
-			if nonceSent && !partialSent && st.Nonces != nil {
+			if g.nonceSent && !g.partialSent && st.Nonces != nil && p.signer != nil {
 				m, err := p.PartialMsg(st.Nonces)
 				if err != nil {
 					return err
@@ -333,10 +459,16 @@ func (s *Service) runRound(g *reg) error {
 				if _, err := s.ask(ctx, g.coord, "sign", m.Encode(), maxReason+1); err != nil {
 					return fmt.Errorf("giving the partial signature: %w", err)
 				}
-				partialSent = true
-				s.set(g, func() { g.info.State = "signed" })
+				s.set(g, func() { g.partialSent, g.info.State = true, "signed" })
 			}
 		case Broadcast, Done:
+			if g.batch == nil && g.partialSent && st.Batch != nil {
+				// Restored after signing: the batch is checked again.
+				if err := p.Check(st.Batch); err != nil {
+					return fmt.Errorf("the coordinator's batch: %v", err)
+				}
+				s.set(g, func() { g.batch = st.Batch })
+			}
 			tx, err := wire.DecodeTx(st.Tx)
 			if err != nil {
 				return fmt.Errorf("the coordinator's transaction: %v", err)
@@ -355,6 +487,13 @@ func (s *Service) runRound(g *reg) error {
 			s.set(g, func() { g.info.TxID = tx.ID() })
 			return nil
 		case Failed:
+			if g.nonceSent && p.signer == nil && p.keys == nil && st.Batch != nil {
+				// Restored after giving the nonce: what checking the blame
+				// round needs.
+				if err := p.NonceLost(st.Batch); err != nil {
+					return err
+				}
+			}
 			signed := slices.ContainsFunc(st.Proofs, func(pr Proof) bool { return pr.Key == p.Key })
 			if signed && !st.Next.IsZero() {
 				return &blameErr{next: st.Next, proofs: st.Proofs}
@@ -419,23 +558,48 @@ func (s *Service) sendOutput(ctx context.Context, coord peer.ID, o *OutputReg) e
 // round, proven), registers again with a fresh token and runs it.
 func (s *Service) runBlame(g *reg, b *blameErr) error {
 	st, err := s.status(s.ctx, g.coord, b.next)
+	for err == nil && st.Phase == Announced {
+		// Its input registration opens at the coordinator's next tick.
+		select {
+		case <-s.ctx.Done():
+			return s.ctx.Err()
+		case <-time.After(s.cfg.Poll):
+		}
+		st, err = s.status(s.ctx, g.coord, b.next)
+	}
 	if err != nil {
 		return fmt.Errorf("the blame round: %w", err)
 	}
 	if err := g.p.CheckBlame(&st.Terms, b.proofs); err != nil {
 		return fmt.Errorf("abandoned the blame round: %w", err)
 	}
+	// A fresh output address: the failed round's would show the
+	// coordinator which of that round's outputs is missing here, the
+	// blamed participant's. A fresh token and a fresh identity follow
+	// (NewParticipant blinds a new token; runRound registers the output
+	// after a random delay from a new identity).
+	var to wire.PubKey
+	s.do(func() {
+		if len(g.blameTo) > 0 {
+			to = g.blameTo[0]
+		}
+	})
+	if to == (wire.PubKey{}) {
+		return errors.New("left the blame round: no fresh output address was given for it (reusing the first would show the coordinator which output was the blamed participant's); nothing moved")
+	}
 	old := g.p
-	np, err := NewParticipant(s.deps.Net, st.Terms, old.priv, old.Amount, old.Nonce, old.To, old.Change)
+	np, err := NewParticipant(s.deps.Net, st.Terms, old.priv, old.Amount, old.Nonce, to, old.Change)
 	if err != nil {
 		return err
 	}
 	s.set(g, func() {
 		g.p, g.batch, g.problem = np, nil, ""
+		g.outputSent, g.nonceSent, g.partialSent = false, false, false
+		g.blameTo = g.blameTo[1:]
 		// It signed the failed round's batch; the blame round's is the
 		// same less the silent inputs, checked again before signing.
 		g.signed = true
-		g.info.Round, g.info.Phase, g.info.State = np.ID, Blame, "registering"
+		g.info.Round, g.info.Phase, g.info.State, g.info.To = np.ID, Blame, "registering", to
 	})
 	if err := s.registerInput(s.ctx, g); err != nil {
 		return err
@@ -445,26 +609,30 @@ func (s *Service) runBlame(g *reg, b *blameErr) error {
 
 // Registrations implements API.
 func (s *Service) Registrations(ctx context.Context) ([]Registration, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	var out []Registration
-	for _, g := range s.regs {
-		if !g.info.Phase.Ended() {
-			out = append(out, g.info)
+	if !s.do(func() {
+		for _, g := range s.regs {
+			if !g.info.Phase.Ended() {
+				out = append(out, g.info)
+			}
 		}
+	}) {
+		return nil, ErrNoTumbler
 	}
 	return out, nil
 }
 
 // History implements API.
 func (s *Service) History(ctx context.Context) ([]Registration, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	var out []Registration
-	for i := len(s.regs) - 1; i >= 0; i-- {
-		if g := s.regs[i]; g.info.Phase.Ended() {
-			out = append(out, g.info)
+	if !s.do(func() {
+		for i := len(s.regs) - 1; i >= 0; i-- {
+			if g := s.regs[i]; g.info.Phase.Ended() {
+				out = append(out, g.info)
+			}
 		}
+	}) {
+		return nil, ErrNoTumbler
 	}
 	return out, nil
 }
@@ -483,8 +651,13 @@ func (s *Service) regsIn(round wire.Hash) []*reg {
 
 // Review implements API.
 func (s *Service) Review(ctx context.Context, round wire.Hash) (*Review, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	var rv *Review
+	err := ErrNoTumbler
+	s.do(func() { rv, err = s.review(round) })
+	return rv, err
+}
+
+func (s *Service) review(round wire.Hash) (*Review, error) {
 	gs := s.regsIn(round)
 	if len(gs) == 0 {
 		return nil, ErrNotIn
@@ -535,8 +708,12 @@ func (s *Service) Review(ctx context.Context, round wire.Hash) (*Review, error) 
 // CoSign implements API: it signs every registration of this node in the
 // round that is not signed yet.
 func (s *Service) CoSign(ctx context.Context, round wire.Hash) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	err := ErrNoTumbler
+	s.do(func() { err = s.cosign(round) })
+	return err
+}
+
+func (s *Service) cosign(round wire.Hash) error {
 	gs := s.regsIn(round)
 	if len(gs) == 0 {
 		return ErrNotIn

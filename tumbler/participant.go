@@ -273,3 +273,29 @@ func (p *Participant) CheckBlame(t *Terms, proofs []Proof) error {
 }
 
 func short(k wire.PubKey) string { return fmt.Sprintf("%x", k[:6]) }
+
+// resumeToken takes back the token unblinded before a restart, checked
+// against the round's key and this output.
+func (p *Participant) resumeToken(tok []byte) error {
+	if err := verifyToken(p.pub, p.ID, p.To, tok); err != nil {
+		return fmt.Errorf("the saved token: %w", err)
+	}
+	p.token = tok
+	return nil
+}
+
+// NonceLost marks a participant restored after it gave its nonce for
+// batch b: its secret nonce is gone, so it never signs that round (a new
+// nonce for the same round would be refused, and one is never reused);
+// it only keeps what checking a blame round needs.
+func (p *Participant) NonceLost(b *Batch) error {
+	if err := p.Check(b); err != nil {
+		return fmt.Errorf("the coordinator's batch: %w", err)
+	}
+	_, msg, err := b.Tx(p.net)
+	if err != nil {
+		return err
+	}
+	p.signer, p.msg, p.keys = nil, msg, b.Body.Keys()
+	return nil
+}

@@ -32,20 +32,22 @@ type Handover struct {
 // round re-runs a failed one (the requester hands the new token over).
 // ok is false until the input is registered.
 func (s *Service) Handed(input wire.PubKey) (h Handover, r Registration, ok bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for i := len(s.regs) - 1; i >= 0; i-- {
-		g := s.regs[i]
-		if !g.handed || g.info.Input != input {
-			continue
+	s.do(func() {
+		for i := len(s.regs) - 1; i >= 0; i-- {
+			g := s.regs[i]
+			if !g.handed || g.info.Input != input {
+				continue
+			}
+			r = g.info
+			o, err := g.p.OutputReg()
+			if err != nil {
+				return
+			}
+			h, ok = Handover{Round: o.Round, Coordinator: g.coord, To: o.To, Token: o.Token}, true
+			return
 		}
-		o, err := g.p.OutputReg()
-		if err != nil {
-			return Handover{}, g.info, false
-		}
-		return Handover{Round: o.Round, Coordinator: g.coord, To: o.To, Token: o.Token}, g.info, true
-	}
-	return Handover{}, Registration{}, false
+	})
+	return h, r, ok
 }
 
 // CheckHandover is the payee's check of a handed token, before it does

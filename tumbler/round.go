@@ -58,7 +58,9 @@ func (b *Batch) Tx(net wire.Network) (*wire.Tx, wire.Hash, error) {
 	return tx, tx.SigHash(net), nil
 }
 
-// NewRound opens a round on terms announced at t.Height with its token key.
+// NewRound announces a round on terms made at t.Height with its token
+// key. It is Announced (known to anyone who asks, taking nothing) until
+// the first Tick at or after t.Height opens input registration.
 func NewRound(net wire.Network, t Terms, key *rsa.PrivateKey) (*Round, error) {
 	t.TokenKey = EncodeTokenKey(&key.PublicKey)
 	pub, err := t.Check()
@@ -66,7 +68,7 @@ func NewRound(net wire.Network, t Terms, key *rsa.PrivateKey) (*Round, error) {
 		return nil, err
 	}
 	return &Round{Terms: t, ID: t.ID(), net: net, key: key, pub: pub,
-		phase: InputRegistration, deadline: t.Height + t.InputBlocks,
+		phase: Announced, deadline: t.Height,
 		inputs: map[wire.PubKey]*InputReg{}, outputs: map[wire.PubKey]bool{}, spent: map[wire.Hash]bool{}}, nil
 }
 
@@ -94,6 +96,8 @@ func (r *Round) AddInput(g *InputReg) ([]byte, error) {
 	switch {
 	case g.Round != r.ID:
 		return nil, ErrNoRound
+	case r.phase == Announced:
+		return nil, errors.New("input registration is not open yet (the round is announced): try again in a moment")
 	case r.phase != InputRegistration:
 		return nil, fmt.Errorf("input registration is closed (the round is at %s)", r.phase)
 	case r.inputs[g.Key] != nil:
@@ -332,6 +336,8 @@ func (r *Round) Tick(height uint64) (signed []Proof, silent []wire.PubKey) {
 		return nil, nil
 	}
 	switch r.phase {
+	case Announced:
+		r.phase, r.deadline = InputRegistration, height+r.Terms.InputBlocks
 	case InputRegistration:
 		if len(r.inputs) >= r.Terms.Min {
 			r.closeInputs(height)

@@ -60,6 +60,7 @@ func newWorld(t tb, terms Terms, amounts []uint64) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
+	r.Tick(terms.Height) // opens input registration
 	w := &world{r: r}
 	for i, a := range amounts {
 		priv := newKey(t)
@@ -166,12 +167,40 @@ func TestRoundSignsOneAggregateTransaction(t *testing.T) {
 	}
 }
 
+// A round is Announced until its first tick: it takes no input, then
+// input registration opens for InputBlocks from the tick's height.
+func TestRoundIsAnnouncedBeforeInputRegistrationOpens(t *testing.T) {
+	terms := testTerms(3)
+	r, err := NewRound(wire.Devnet, terms, tokenKey(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Phase() != Announced {
+		t.Fatalf("a new round is at %s", r.Phase())
+	}
+	p, err := NewParticipant(wire.Devnet, r.Terms, newKey(t), 1_000_110, 0, newKey(t).PubKey(), wire.PubKey{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.AddInput(p.InputReg()); err == nil || !strings.Contains(err.Error(), "not open yet") {
+		t.Fatalf("an announced round took an input: %v", err)
+	}
+	r.Tick(terms.Height + 2)
+	if r.Phase() != InputRegistration || r.Deadline() != terms.Height+2+terms.InputBlocks {
+		t.Fatalf("after the first tick: %s until %d", r.Phase(), r.Deadline())
+	}
+	if _, err := r.AddInput(p.InputReg()); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestAddInputRefuses(t *testing.T) {
 	terms := testTerms(3)
 	r, err := NewRound(wire.Devnet, terms, tokenKey(t))
 	if err != nil {
 		t.Fatal(err)
 	}
+	r.Tick(terms.Height) // opens input registration
 	good := func() *InputReg {
 		p, err := NewParticipant(wire.Devnet, r.Terms, newKey(t), 1_000_110, 0, newKey(t).PubKey(), wire.PubKey{})
 		if err != nil {
@@ -374,6 +403,7 @@ func TestSilentSignerIsBlamedAndBlameRoundCompletes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	br.Tick(bt.Height) // opens input registration
 	for _, p := range signers {
 		if err := p.CheckBlame(&br.Terms, proofs); err != nil {
 			t.Fatalf("honest blame round refused: %v", err)
@@ -426,6 +456,7 @@ func TestMissingNonceBlamesOnlyTheSilent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	br.Tick(bt.Height) // opens input registration
 	if err := w.ps[0].CheckBlame(&br.Terms, proofs); err != nil {
 		t.Fatal(err)
 	}
@@ -462,6 +493,7 @@ func TestRoundProperties(t *testing.T) {
 		if err != nil {
 			rt.Fatal(err)
 		}
+		r.Tick(terms.Height) // opens input registration
 		w := &world{r: r}
 		for i := 0; i < n; i++ {
 			amt := terms.Denomination + terms.Cost() + rapid.Uint64Range(0, 3_000_000).Draw(rt, "extra")

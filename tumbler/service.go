@@ -16,6 +16,7 @@ import (
 	"github.com/libp2p/go-libp2p"
 	"github.com/libp2p/go-libp2p/core/host"
 	"github.com/libp2p/go-libp2p/core/peer"
+	"go.etcd.io/bbolt"
 )
 
 // Config tunes a node's tumbler.
@@ -60,11 +61,18 @@ type Deps struct {
 	Chain Chain
 	Log   *slog.Logger
 	Now   func() time.Time
+	// Dir is the node's data directory: this node's registrations are
+	// kept in Dir/tumbler.db and resumed on Start (empty: memory only).
+	Dir string
 }
 
 // Service runs both roles on the node's libp2p host: the coordinator of
 // the rounds it announces and the participant of its registrations. It
-// implements API. One mutex guards the state; no I/O happens under it.
+// implements API. One goroutine (own) owns the state below ops: stream
+// handlers, participants, the clock and the API send it requests (do)
+// and wait for the answer; no I/O happens on it (streams, the chain and
+// the store are read and written by the goroutine that asked, with what
+// the request handed out).
 type Service struct {
 	cfg  Config
 	deps Deps
@@ -73,8 +81,13 @@ type Service struct {
 	stop context.CancelFunc
 	wg   sync.WaitGroup
 	kick chan struct{}
+	db   *bbolt.DB // the registrations' store (nil: none)
 
-	mu     sync.Mutex
+	ops     chan func()   // requests to the owner
+	quit    chan struct{} // closed by Stop once every other goroutine ended
+	ownDone chan struct{} // closed when the owner has returned
+
+	// Owned by own.
 	rounds map[wire.Hash]*coordRound // coordinated by this node
 	order  []wire.Hash
 	seen   map[wire.Hash]seenRound // announced by others
@@ -147,15 +160,65 @@ func New(cfg Config, deps Deps) (*Service, error) {
 		cfg.FreshHost = func() (host.Host, error) { return libp2p.New(libp2p.NoListenAddrs) }
 	}
 	ctx, stop := context.WithCancel(context.Background())
-	return &Service{cfg: cfg, deps: deps, log: deps.Log, ctx: ctx, stop: stop, kick: make(chan struct{}, 1),
+	s := &Service{cfg: cfg, deps: deps, log: deps.Log, ctx: ctx, stop: stop, kick: make(chan struct{}, 1),
+		ops: make(chan func()), quit: make(chan struct{}), ownDone: make(chan struct{}),
 		rounds: map[wire.Hash]*coordRound{}, seen: map[wire.Hash]seenRound{}, bans: map[wire.PubKey]uint64{},
-		limits: map[peer.ID]*bucket{}, outLim: bucket{tokens: outputBurst, at: deps.Now()}, subs: map[chan Event]struct{}{}, statuses: map[wire.Hash]cachedStatus{}}, nil
+		limits: map[peer.ID]*bucket{}, outLim: bucket{tokens: outputBurst, at: deps.Now()}, subs: map[chan Event]struct{}{}, statuses: map[wire.Hash]cachedStatus{}}
+	go s.own()
+	return s, nil
 }
+
+// own is the goroutine that owns the service's state: it runs the
+// requests one at a time until Stop, then closes the subscriptions.
+func (s *Service) own() {
+	defer close(s.ownDone)
+	for {
+		select {
+		case f := <-s.ops:
+			f()
+		case <-s.quit:
+			for ch := range s.subs {
+				close(ch)
+				delete(s.subs, ch)
+			}
+			return
+		}
+	}
+}
+
+// do runs f on the owner goroutine and waits for it; false when the
+// service has stopped (f did not run).
+func (s *Service) do(f func()) bool {
+	done := make(chan struct{})
+	select {
+	case s.ops <- func() { f(); close(done) }:
+	case <-s.ownDone:
+		return false
+	}
+	<-done
+	return true
+}
+
+// errStopped answers a request that came as the service stopped.
+var errStopped = errors.New("tumbler: the service is stopping")
 
 var _ API = (*Service)(nil)
 
-// Start serves the protocols and runs the coordinator's clock.
+// Start serves the protocols and runs the coordinator's clock, and
+// resumes the registrations a previous run left unfinished.
 func (s *Service) Start() error {
+	if s.deps.Dir != "" {
+		db, err := openStore(s.deps.Dir)
+		if err != nil {
+			return err
+		}
+		s.db = db
+		if err := s.resume(); err != nil {
+			db.Close()
+			s.db = nil
+			return err
+		}
+	}
 	n := s.deps.Net
 	// Costs in units of a status read: an input registration checks a
 	// signature, reads the chain and blind-signs (RSA); a signing message
@@ -177,20 +240,51 @@ func (s *Service) Stop() error {
 	}
 	s.stop()
 	s.wg.Wait()
-	s.mu.Lock()
-	for ch := range s.subs {
-		close(ch)
-		delete(s.subs, ch)
+	close(s.quit)
+	<-s.ownDone
+	if s.db != nil {
+		return s.db.Close()
 	}
-	s.mu.Unlock()
+	return nil
+}
+
+// resume loads the stored registrations: finished ones are history,
+// running ones go on from their step (the goroutines start with the
+// service). One that cannot be rebuilt is kept as failed.
+func (s *Service) resume() error {
+	seqs, recs, err := loadRecords(s.db)
+	if err != nil {
+		return fmt.Errorf("tumbler store: %w", err)
+	}
+	for i, r := range recs {
+		g, err := restore(s.deps.Net, r)
+		if err != nil {
+			r.Info.Phase, r.Info.State, r.Info.Error = Failed, "failed", "could not be resumed after a restart: "+err.Error()
+			r.Secret = nil
+			g = &reg{info: r.Info, p: &Participant{Key: r.Info.Input, To: r.Info.To, Change: r.Info.Change}, cosign: make(chan struct{})}
+			if _, err := saveRecord(s.db, seqs[i], r); err != nil {
+				return fmt.Errorf("tumbler store: %w", err)
+			}
+		}
+		g.seq, g.stored = seqs[i], true
+		s.do(func() { s.regs = append(s.regs, g) })
+		if !g.info.Phase.Ended() {
+			s.wg.Add(1)
+			go s.participate(g)
+		}
+	}
 	return nil
 }
 
 // charge takes cost units from the sender's bucket (or the shared output
 // bucket) and says whether it had them.
 func (s *Service) charge(p peer.ID, perPeer bool, cost float64) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	ok := false
+	s.do(func() { ok = s.chargeOwned(p, perPeer, cost) })
+	return ok
+}
+
+func (s *Service) chargeOwned(p peer.ID, perPeer bool, cost float64) bool {
 	now := s.deps.Now()
 	var b *bucket
 	if !perPeer {
@@ -230,9 +324,9 @@ func (s *Service) note(format string, args ...any) {
 // Journal is what the coordinator recorded (phase changes, counts): it
 // names inputs when they register but never an output with its sender.
 func (s *Service) Journal() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.journal)
+	var out []string
+	s.do(func() { out = slices.Clone(s.journal) })
+	return out
 }
 
 // emit sends an event to every subscriber; a full one misses it.
@@ -249,29 +343,31 @@ func (s *Service) emit(e Event) {
 // stops.
 func (s *Service) Events() <-chan Event {
 	ch := make(chan Event, 64)
-	s.mu.Lock()
-	s.subs[ch] = struct{}{}
-	s.mu.Unlock()
+	if !s.do(func() { s.subs[ch] = struct{}{} }) {
+		close(ch)
+	}
 	return ch
 }
 
 // Subscribe is Events until ctx ends (the local API's stream uses it).
 func (s *Service) Subscribe(ctx context.Context) <-chan Event {
 	ch := make(chan Event, 64)
-	s.mu.Lock()
-	s.subs[ch] = struct{}{}
-	s.mu.Unlock()
+	if !s.do(func() { s.subs[ch] = struct{}{} }) {
+		close(ch)
+		return ch
+	}
 	go func() {
 		select {
 		case <-ctx.Done():
 		case <-s.ctx.Done():
 		}
-		s.mu.Lock()
-		if _, ok := s.subs[ch]; ok {
-			delete(s.subs, ch)
-			close(ch)
-		}
-		s.mu.Unlock()
+		// When the service stopped meanwhile, the owner closed it.
+		s.do(func() {
+			if _, ok := s.subs[ch]; ok {
+				delete(s.subs, ch)
+				close(ch)
+			}
+		})
 	}()
 	return ch
 }
@@ -317,14 +413,19 @@ func (s *Service) open(t Terms, c CoordinateConfig) (RoundInfo, error) {
 	if err != nil {
 		return RoundInfo{}, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.rounds[r.ID] = &coordRound{r: r, cfg: c, announce: s.deps.Now()}
-	s.order = append(s.order, r.ID)
-	s.trim()
-	s.note("round %s announced: denomination %d, %d..%d inputs, blame of %s", r.ID.Short(), t.Denomination, t.Min, t.Max, t.BlameOf.Short())
-	s.emit(Event{Round: r.ID, Phase: r.Phase()})
-	return s.info(r), nil
+	var info RoundInfo
+	ok := s.do(func() {
+		s.rounds[r.ID] = &coordRound{r: r, cfg: c, announce: s.deps.Now()}
+		s.order = append(s.order, r.ID)
+		s.trim()
+		s.note("round %s announced: denomination %d, %d..%d inputs, blame of %s", r.ID.Short(), t.Denomination, t.Min, t.Max, t.BlameOf.Short())
+		s.emit(Event{Round: r.ID, Phase: r.Phase()})
+		info = s.info(r)
+	})
+	if !ok {
+		return RoundInfo{}, errStopped
+	}
+	return info, nil
 }
 
 // trim forgets the oldest ended rounds beyond maxRounds.
@@ -389,40 +490,40 @@ func (s *Service) tick(h uint64) {
 		k     wire.PubKey
 		nonce uint64
 	}
-	s.mu.Lock()
-	s.height = h
-	for k, until := range s.bans {
-		if until <= h {
-			delete(s.bans, k) // served
-		}
-	}
 	open := false
-	for _, id := range s.order {
-		c := s.rounds[id]
-		before := c.r.Phase()
-		signed, silent := c.r.Tick(h)
-		if c.r.Phase() != before {
-			s.note("round %s: %s → %s at height %d %s", id.Short(), before, c.r.Phase(), h, c.r.Err())
-			s.emit(Event{Round: id, Phase: c.r.Phase(), Error: c.r.Err()})
+	s.do(func() {
+		s.height = h
+		for k, until := range s.bans {
+			if until <= h {
+				delete(s.bans, k) // served
+			}
 		}
-		for _, k := range silent {
-			silentAll = append(silentAll, struct {
-				k     wire.PubKey
-				nonce uint64
-			}{k, c.r.Input(k).Nonce})
+		for _, id := range s.order {
+			c := s.rounds[id]
+			before := c.r.Phase()
+			signed, silent := c.r.Tick(h)
+			if c.r.Phase() != before {
+				s.note("round %s: %s → %s at height %d %s", id.Short(), before, c.r.Phase(), h, c.r.Err())
+				s.emit(Event{Round: id, Phase: c.r.Phase(), Error: c.r.Err()})
+			}
+			for _, k := range silent {
+				silentAll = append(silentAll, struct {
+					k     wire.PubKey
+					nonce uint64
+				}{k, c.r.Input(k).Nonce})
+			}
+			if before == Signing && c.r.Phase() == Failed && len(signed) >= 2 {
+				blames = append(blames, blame{c, signed})
+			}
+			if c.r.Phase() == Broadcast && !c.submitted {
+				c.submitted = true
+				submit = append(submit, c)
+			}
+			if !c.r.Phase().Ended() && c.r.Terms.BlameOf.IsZero() && c.cfg == s.cfg.Default {
+				open = true
+			}
 		}
-		if before == Signing && c.r.Phase() == Failed && len(signed) >= 2 {
-			blames = append(blames, blame{c, signed})
-		}
-		if c.r.Phase() == Broadcast && !c.submitted {
-			c.submitted = true
-			submit = append(submit, c)
-		}
-		if !c.r.Phase().Ended() && c.r.Terms.BlameOf.IsZero() && c.cfg == s.cfg.Default {
-			open = true
-		}
-	}
-	s.mu.Unlock()
+	})
 
 	// Bans: longer for an input that spent its coins meanwhile.
 	for _, x := range silentAll {
@@ -430,10 +531,10 @@ func (s *Service) tick(h uint64) {
 		if _, next, err := s.deps.Chain.Account(s.ctx, x.k); err == nil && next != x.nonce {
 			until = h + DoubleSpendBanBlocks
 		}
-		s.mu.Lock()
-		s.bans[x.k] = max(s.bans[x.k], until)
-		s.note("input %s banned until height %d", short(x.k), until)
-		s.mu.Unlock()
+		s.do(func() {
+			s.bans[x.k] = max(s.bans[x.k], until)
+			s.note("input %s banned until height %d", short(x.k), until)
+		})
 	}
 	for _, b := range blames {
 		t := BlameTerms(b.failed.r.Terms, b.failed.r.ID, b.proofs, h)
@@ -442,9 +543,7 @@ func (s *Service) tick(h uint64) {
 			s.log.Warn("tumbler: cannot open the blame round", "round", b.failed.r.ID.Short(), "err", err)
 			continue
 		}
-		s.mu.Lock()
-		b.failed.r.Next = info.ID
-		s.mu.Unlock()
+		s.do(func() { b.failed.r.Next = info.ID })
 	}
 	for _, c := range submit {
 		s.broadcast(c)
@@ -457,19 +556,21 @@ func (s *Service) tick(h uint64) {
 }
 
 func (s *Service) broadcast(c *coordRound) {
-	s.mu.Lock()
-	tx := c.r.Tx()
-	s.mu.Unlock()
-	err := s.deps.Chain.Submit(s.ctx, tx)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err != nil {
-		c.r.FailBroadcast(err.Error())
-	} else {
-		c.r.Broadcasted()
+	var tx *wire.Tx
+	s.do(func() { tx = c.r.Tx() })
+	if tx == nil {
+		return
 	}
-	s.note("round %s: %s %s", c.r.ID.Short(), c.r.Phase(), c.r.Err())
-	s.emit(Event{Round: c.r.ID, Phase: c.r.Phase(), Error: c.r.Err()})
+	err := s.deps.Chain.Submit(s.ctx, tx)
+	s.do(func() {
+		if err != nil {
+			c.r.FailBroadcast(err.Error())
+		} else {
+			c.r.Broadcasted()
+		}
+		s.note("round %s: %s %s", c.r.ID.Short(), c.r.Phase(), c.r.Err())
+		s.emit(Event{Round: c.r.ID, Phase: c.r.Phase(), Error: c.r.Err()})
+	})
 }
 
 func (s *Service) poke() {
@@ -480,18 +581,24 @@ func (s *Service) poke() {
 }
 
 func (s *Service) handleRounds(_ peer.ID, _ []byte) ([]byte, error) {
-	s.mu.Lock()
-	var out []*Status
-	for _, id := range s.order {
-		r := s.rounds[id].r
-		if r.Phase() == InputRegistration {
-			st := r.Status()
-			st.Batch = nil
-			out = append(out, st)
+	var b []byte
+	var err error
+	ok := s.do(func() {
+		var out []*Status
+		for _, id := range s.order {
+			r := s.rounds[id].r
+			if r.Phase() == Announced || r.Phase() == InputRegistration {
+				st := r.Status()
+				st.Batch = nil
+				out = append(out, st)
+			}
 		}
+		b, err = json.Marshal(out)
+	})
+	if !ok {
+		return nil, errStopped
 	}
-	s.mu.Unlock()
-	return json.Marshal(out)
+	return b, err
 }
 
 func (s *Service) handleStatus(_ peer.ID, req []byte) ([]byte, error) {
@@ -499,17 +606,17 @@ func (s *Service) handleStatus(_ peer.ID, req []byte) ([]byte, error) {
 		return nil, errors.New("a status request is a round ID")
 	}
 	id := wire.Hash(req)
-	s.mu.Lock()
-	c := s.rounds[id]
-	var st *Status
-	if c != nil {
-		st = c.r.Status()
-	}
-	s.mu.Unlock()
-	if st == nil {
-		return nil, ErrNoRound
-	}
-	return json.Marshal(st)
+	var b []byte
+	err := errStopped
+	s.do(func() {
+		c := s.rounds[id]
+		if c == nil {
+			err = ErrNoRound
+			return
+		}
+		b, err = json.Marshal(c.r.Status())
+	})
+	return b, err
 }
 
 func (s *Service) handleInput(_ peer.ID, req []byte) ([]byte, error) {
@@ -517,10 +624,11 @@ func (s *Service) handleInput(_ peer.ID, req []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	c := s.rounds[g.Round]
-	banned := s.bans[g.Key] > s.height
-	s.mu.Unlock()
+	var c *coordRound
+	banned := false
+	if !s.do(func() { c, banned = s.rounds[g.Round], s.bans[g.Key] > s.height }) {
+		return nil, errStopped
+	}
 	switch {
 	case c == nil:
 		return nil, ErrNoRound
@@ -541,20 +649,21 @@ func (s *Service) handleInput(_ peer.ID, req []byte) ([]byte, error) {
 	case spendable < g.Amount:
 		return nil, fmt.Errorf("the input can spend %s, less than %s", wire.FormatAmount(spendable), wire.FormatAmount(g.Amount))
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	before := c.r.Phase()
-	sig, err := c.r.AddInput(g)
-	if err != nil {
-		return nil, err
-	}
-	in, _ := c.r.Counts()
-	s.note("round %s: input %s registered (%d)", c.r.ID.Short(), short(g.Key), in)
-	if c.r.Phase() != before {
-		s.note("round %s: %s → %s", c.r.ID.Short(), before, c.r.Phase())
-		s.emit(Event{Round: c.r.ID, Phase: c.r.Phase()})
-	}
-	return sig, nil
+	var sig []byte
+	err = errStopped
+	s.do(func() {
+		before := c.r.Phase()
+		if sig, err = c.r.AddInput(g); err != nil {
+			return
+		}
+		in, _ := c.r.Counts()
+		s.note("round %s: input %s registered (%d)", c.r.ID.Short(), short(g.Key), in)
+		if c.r.Phase() != before {
+			s.note("round %s: %s → %s", c.r.ID.Short(), before, c.r.Phase())
+			s.emit(Event{Round: c.r.ID, Phase: c.r.Phase()})
+		}
+	})
+	return sig, err
 }
 
 func (s *Service) handleOutput(_ peer.ID, req []byte) ([]byte, error) {
@@ -562,23 +671,25 @@ func (s *Service) handleOutput(_ peer.ID, req []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c := s.rounds[o.Round]
-	if c == nil {
-		return nil, ErrNoRound
-	}
-	before := c.r.Phase()
-	if err := c.r.AddOutput(o); err != nil {
-		return nil, err
-	}
-	// No trace of which output came when: only the count.
-	if c.r.Phase() != before {
-		_, out := c.r.Counts()
-		s.note("round %s: %d outputs, %s → %s", c.r.ID.Short(), out, before, c.r.Phase())
-		s.emit(Event{Round: c.r.ID, Phase: c.r.Phase(), Error: c.r.Err()})
-	}
-	return nil, nil
+	err = errStopped
+	s.do(func() {
+		c := s.rounds[o.Round]
+		if c == nil {
+			err = ErrNoRound
+			return
+		}
+		before := c.r.Phase()
+		if err = c.r.AddOutput(o); err != nil {
+			return
+		}
+		// No trace of which output came when: only the count.
+		if c.r.Phase() != before {
+			_, out := c.r.Counts()
+			s.note("round %s: %d outputs, %s → %s", c.r.ID.Short(), out, before, c.r.Phase())
+			s.emit(Event{Round: c.r.ID, Phase: c.r.Phase(), Error: c.r.Err()})
+		}
+	})
+	return nil, err
 }
 
 func (s *Service) handleSign(_ peer.ID, req []byte) ([]byte, error) {
@@ -586,20 +697,22 @@ func (s *Service) handleSign(_ peer.ID, req []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.mu.Lock()
-	c := s.rounds[m.Round]
-	if c == nil {
-		s.mu.Unlock()
-		return nil, ErrNoRound
-	}
-	before := c.r.Phase()
-	err = c.r.AddSign(m)
-	after := c.r.Phase()
-	if after != before {
-		s.note("round %s: %s → %s %s", c.r.ID.Short(), before, after, c.r.Err())
-		s.emit(Event{Round: c.r.ID, Phase: after, Error: c.r.Err()})
-	}
-	s.mu.Unlock()
+	var after Phase
+	err = errStopped
+	s.do(func() {
+		c := s.rounds[m.Round]
+		if c == nil {
+			err = ErrNoRound
+			return
+		}
+		before := c.r.Phase()
+		err = c.r.AddSign(m)
+		after = c.r.Phase()
+		if after != before {
+			s.note("round %s: %s → %s %s", c.r.ID.Short(), before, after, c.r.Err())
+			s.emit(Event{Round: c.r.ID, Phase: after, Error: c.r.Err()})
+		}
+	})
 	if after == Broadcast {
 		s.poke()
 	}
@@ -610,14 +723,16 @@ func (s *Service) handleSign(_ peer.ID, req []byte) ([]byte, error) {
 // announce (asked now), newest first.
 func (s *Service) Rounds(ctx context.Context) ([]RoundInfo, error) {
 	s.discover(ctx)
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	var out []RoundInfo
-	for i := len(s.order) - 1; i >= 0; i-- {
-		out = append(out, s.info(s.rounds[s.order[i]].r))
-	}
-	for _, r := range s.seen {
-		out = append(out, r.info)
+	if !s.do(func() {
+		for i := len(s.order) - 1; i >= 0; i-- {
+			out = append(out, s.info(s.rounds[s.order[i]].r))
+		}
+		for _, r := range s.seen {
+			out = append(out, r.info)
+		}
+	}) {
+		return nil, ErrNoTumbler
 	}
 	return out, nil
 }
@@ -626,16 +741,18 @@ func (s *Service) Rounds(ctx context.Context) ([]RoundInfo, error) {
 func (s *Service) discover(ctx context.Context) {
 	h := s.deps.Host
 	pr := proto(s.deps.Net, "rounds")
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	found := map[wire.Hash]seenRound{}
+	// Each peer is asked by a goroutine of its own, which hands its rounds
+	// back on results.
+	results := make(chan []seenRound)
+	asked := 0
 	for _, p := range h.Network().Peers() {
 		if ok, _ := h.Peerstore().SupportsProtocols(p, pr); len(ok) == 0 {
 			continue
 		}
-		wg.Add(1)
+		asked++
 		go func() {
-			defer wg.Done()
+			var mine []seenRound
+			defer func() { results <- mine }()
 			b, err := request(ctx, h, p, pr, nil, maxRoundsResp)
 			if err != nil {
 				return
@@ -654,22 +771,21 @@ func (s *Service) discover(ctx context.Context) {
 				}
 				id := st.Terms.ID()
 				t := &st.Terms
-				mu.Lock()
-				if len(found) >= maxRounds {
-					mu.Unlock()
-					return
-				}
-				found[id] = seenRound{peer: p, terms: st.Terms, info: RoundInfo{ID: id, Denomination: t.Denomination,
+				mine = append(mine, seenRound{peer: p, terms: st.Terms, info: RoundInfo{ID: id, Denomination: t.Denomination,
 					CoordinatorFee: t.CoordinatorFee, TxFee: t.TxFee, Min: t.Min, Max: t.Max, Phase: st.Phase, Inputs: st.Inputs,
-					Outputs: st.Outputs, Deadline: st.Deadline, BlameOf: t.BlameOf, Coordinator: p.String()}}
-				mu.Unlock()
+					Outputs: st.Outputs, Deadline: st.Deadline, BlameOf: t.BlameOf, Coordinator: p.String()}})
 			}
 		}()
 	}
-	wg.Wait()
-	s.mu.Lock()
-	s.seen = found
-	s.mu.Unlock()
+	found := map[wire.Hash]seenRound{}
+	for range asked {
+		for _, r := range <-results {
+			if len(found) < maxRounds {
+				found[r.info.ID] = r
+			}
+		}
+	}
+	s.do(func() { s.seen = found })
 }
 
 // randomDelay is uniform in [0, max).

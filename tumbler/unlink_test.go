@@ -98,20 +98,24 @@ func TestCoordinatorCannotLinkInputsToOutputs(t *testing.T) {
 // the round fails at its signing deadline with none of the others' coins
 // moved, the silent input is banned (the longer time, for the double
 // spend), and the blame round of the two others completes without another
-// block.
+// block. The coordinator's state and journal of both rounds then cannot
+// tell which output of the failed round was whose, nor link the blame
+// round's outputs to the failed round's (checkBlameUnlinkable).
 func TestSilentSignerBlamedAndBlameRoundCompletes(t *testing.T) {
 	d := newDevnet(t, 2, 3)
 	ctx := context.Background()
 	coord := d.coord.API.Tumbler()
+	var obs outputPeers
+	obs.watch(d.coord, d.all())
 	round, err := coord.Coordinate(ctx, tumbler.CoordinateConfig{Denomination: denom, Min: 3, Max: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
 	amount := uint64(denom + tumbler.DefaultTxFee)
 	events := d.parts[1].API.Tumbler().Events() // what a TUI on that node sees
-	d.join(d.parts[0], d.wallets[0], amount, true)
-	d.join(d.parts[1], d.wallets[1], amount, true)
-	silentReg, _ := d.join(d.parts[1], d.wallets[2], amount, false)
+	_, to0 := d.join(d.parts[0], d.wallets[0], amount, true)
+	_, to1 := d.join(d.parts[1], d.wallets[1], amount, true)
+	silentReg, toSilent := d.join(d.parts[1], d.wallets[2], amount, false)
 	before := []uint64{d.balance(d.wallets[0].PubKey()), d.balance(d.wallets[1].PubKey()), d.balance(d.wallets[2].PubKey())}
 
 	// The silent participant's node shows the batch for review: the
@@ -209,6 +213,28 @@ func TestSilentSignerBlamedAndBlameRoundCompletes(t *testing.T) {
 	if d.balance(d.wallets[2].PubKey()) != silentAfter {
 		t.Fatal("the silent wallet's coins moved in the blame round")
 	}
+	// The signers' denominations went to their fresh blame-round
+	// addresses, spendable by their owners; the first round's addresses
+	// stay unused.
+	for _, to := range []wire.PrivKey{to0, to1} {
+		spare := d.spares[to.PubKey()]
+		if got := d.balance(spare.PubKey()); got != denom {
+			t.Fatalf("the blame-round address holds %d, want %d", got, denom)
+		}
+		if got := d.balance(to.PubKey()); got != 0 {
+			t.Fatalf("the failed round's output address was paid %d", got)
+		}
+		d.transfer(spare, 0, d.coord.Key.PubKey(), denom/2)
+	}
+	d.mineUntil("the blame-round outputs are spent", func() error {
+		for _, to := range []wire.PrivKey{to0, to1} {
+			if d.balance(d.spares[to.PubKey()].PubKey()) == denom {
+				return errors.New("a blame-round output is not spent yet")
+			}
+		}
+		return nil
+	})
+	checkBlameUnlinkable(t, d, &obs, round.ID, blame.ID, []wire.PrivKey{to0, to1, toSilent}, []wire.PubKey{d.wallets[0].PubKey(), d.wallets[1].PubKey()})
 	// The silent input is banned from the coordinator's next round.
 	next, err := coord.Coordinate(ctx, tumbler.CoordinateConfig{Denomination: denom, Min: 2, Max: 2})
 	if err != nil {
@@ -272,4 +298,72 @@ func find(t testing.TB, api tumbler.API, id wire.Hash) tumbler.RoundInfo {
 	}
 	t.Fatalf("round %s unknown", id.Short())
 	return tumbler.RoundInfo{}
+}
+
+// checkBlameUnlinkable reads the coordinator's state and journal of a
+// failed round and its blame round: the blame round's outputs are all new
+// addresses (had a signer reused its output, the failed round's output
+// missing from the blame round would be the blamed participant's), each
+// came from its own fresh identity used for nothing else, tokens went to
+// the signers' inputs only, and the journal names no output of either.
+func checkBlameUnlinkable(t *testing.T, d *devnet, obs *outputPeers, failed, blame wire.Hash, tos []wire.PrivKey, signers []wire.PubKey) {
+	t.Helper()
+	net := d.h.Params().Net
+	svc := d.coord.Daemon.Tumbler()
+	fst, bst := svc.StateOf(failed), svc.StateOf(blame)
+	if fst == nil || bst == nil {
+		t.Fatal("the coordinator forgot a round")
+	}
+	if len(fst.Outputs) != len(tos) || len(bst.Outputs) != len(signers) {
+		t.Fatalf("%d outputs in the failed round, %d in the blame round", len(fst.Outputs), len(bst.Outputs))
+	}
+	for _, o := range bst.Outputs {
+		if slices.Contains(fst.Outputs, o) {
+			t.Fatalf("the blame round reuses output %x of the failed round: the failed round's outputs missing from it are the blamed participant's", o[:4])
+		}
+	}
+	for _, b := range bst.Status.Batch.Body.Outputs {
+		for _, f := range fst.Status.Batch.Body.Outputs {
+			if b.To == f.To && b.Amount == fst.Status.Terms.Denomination {
+				t.Fatalf("a denomination output of the blame round pays an address of the failed round")
+			}
+		}
+	}
+	// Tokens: one per signer's input, none for the blamed input.
+	if len(bst.Blinded) != len(signers) {
+		t.Fatalf("%d tokens issued in the blame round for %d signers", len(bst.Blinded), len(signers))
+	}
+	for in := range bst.Blinded {
+		if !slices.Contains(signers, in) {
+			t.Fatalf("the blame round issued a token to input %x, which did not sign", in[:4])
+		}
+		for _, fb := range fst.Blinded {
+			if bytes.Equal(fb, bst.Blinded[in]) {
+				t.Fatal("a blinded token of the blame round repeats one of the failed round")
+			}
+		}
+	}
+	for _, h := range bst.Spent {
+		if slices.Contains(fst.Spent, h) {
+			t.Fatal("a token of the failed round was redeemed again in the blame round")
+		}
+	}
+	// Every output of both rounds came from its own fresh identity.
+	obs.mu.Lock()
+	fresh := len(obs.peers)
+	obs.mu.Unlock()
+	if want := len(fst.Outputs) + len(bst.Outputs); fresh != want {
+		t.Fatalf("%d fresh identities for %d outputs over both rounds", fresh, want)
+	}
+	// The journal names no output of either round.
+	all := append(slices.Clone(fst.Outputs), bst.Outputs...)
+	for _, line := range bst.Journal {
+		for _, to := range all {
+			for _, form := range []string{hex.EncodeToString(to[:6]), hex.EncodeToString(to[:]), wire.EncodeAddress(net, to)} {
+				if strings.Contains(line, form) {
+					t.Fatalf("the journal names an output: %q", line)
+				}
+			}
+		}
+	}
 }

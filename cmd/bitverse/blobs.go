@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/bitverse/bitverse/node"
@@ -157,4 +158,81 @@ func mib(n uint64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
 
 func describeBlob(bi *node.BlobInfo) string {
 	return fmt.Sprintf("blob %s: %d bytes in %d chunks of %d", bi.Root.Short(), bi.Size, bi.Chunks, bi.ChunkSize)
+}
+
+// downloadShower counts what a download writes and shows it on out every
+// progressEvery while it changes: bytes of the size, rate, time left.
+type downloadShower struct {
+	w     io.Writer
+	size  uint64
+	n     atomic.Uint64
+	start time.Time
+	out   io.Writer
+	done  chan struct{}
+	quit  chan struct{}
+}
+
+// showDownload wraps w, a download of size bytes, and shows its progress
+// on out (io.Discard: nothing) until stop.
+func showDownload(w io.Writer, size uint64, out io.Writer) *downloadShower {
+	d := &downloadShower{w: w, size: size, start: time.Now(), out: out, done: make(chan struct{}), quit: make(chan struct{})}
+	go d.run()
+	return d
+}
+
+func (d *downloadShower) Write(p []byte) (int, error) {
+	n, err := d.w.Write(p)
+	d.n.Add(uint64(n))
+	return n, err
+}
+
+func (d *downloadShower) run() {
+	defer close(d.done)
+	if d.out == io.Discard {
+		return
+	}
+	tick := time.NewTicker(progressEvery)
+	defer tick.Stop()
+	var last uint64
+	for {
+		select {
+		case <-d.quit:
+			return
+		case now := <-tick.C:
+			if n := d.n.Load(); n != last {
+				last = n
+				fmt.Fprintln(d.out, "downloading: "+describeDownload(n, d.size, now.Sub(d.start)))
+			}
+		}
+	}
+}
+
+// stop ends the display; complete adds the last line.
+func (d *downloadShower) stop(complete bool) {
+	close(d.quit)
+	<-d.done
+	if complete && d.out != io.Discard {
+		el := time.Since(d.start)
+		fmt.Fprintf(d.out, "have %s of %s in %v\n", mib(d.n.Load()), mib(d.size), el.Round(time.Millisecond))
+	}
+}
+
+// describeDownload says how far a download of size bytes is after el with
+// n bytes: "3.0 of 20.0 MiB (15%), 1.2 MiB/s, 14s left".
+func describeDownload(n, size uint64, el time.Duration) string {
+	pct := 100.0
+	if size > 0 {
+		pct = float64(n) * 100 / float64(size)
+	}
+	s := fmt.Sprintf("%.1f of %s (%.0f%%)", float64(n)/(1<<20), mib(size), pct)
+	if el <= 0 || n == 0 {
+		return s
+	}
+	rate := float64(n) / el.Seconds()
+	s += fmt.Sprintf(", %s/s", mib(uint64(rate)))
+	if n < size {
+		left := time.Duration(float64(size-n) / rate * float64(time.Second))
+		s += fmt.Sprintf(", %v left", left.Round(time.Second))
+	}
+	return s
 }

@@ -78,12 +78,51 @@ func TestPoolCommands(t *testing.T) {
 	if err := json.Unmarshal([]byte(run("token", "show", "--json")), &toks); err != nil || len(toks) != 1 || toks[0].Count != 2 {
 		t.Fatalf("token show --json: %v %+v", err, toks)
 	}
-	run("token", "redeem", id, "--yes", "--wait")
+	var red struct{ ID string }
+	if err := json.Unmarshal([]byte(run("token", "redeem", id, "--yes", "--wait", "--json")), &red); err != nil || red.ID == "" {
+		t.Fatalf("token redeem --json: %v %+v", err, red)
+	}
 	if err := json.Unmarshal([]byte(run("token", "show", "--json")), &toks); err != nil || len(toks) != 1 || toks[0].Count != 1 {
 		t.Fatalf("after a redemption: %v %+v", err, toks)
+	}
+	// A claim of silence (here against this very account, the member):
+	// the node's pool service answers the serve challenge by itself.
+	addr := show().Members[0].Address
+	if _, stderr, code := cli(t, dir, nil, "token", "report", id, "--redemption", "zz", "--member", addr, "--yes"); code == 0 || !strings.Contains(stderr, "not a transaction id") {
+		t.Fatalf("report with a bad redemption: code %d, %s", code, stderr)
+	}
+	var claim struct{ ID, Type string }
+	if err := json.Unmarshal([]byte(run("token", "report", id, "--redemption", red.ID, "--member", addr, "--yes", "--wait", "--json")), &claim); err != nil || claim.Type != "pool-silence" {
+		t.Fatalf("token report --json: %v %+v", err, claim)
+	}
+	testutil.Eventually(t, 120*time.Second, "the serve challenge answered", func() error {
+		if p := show(); len(p.Serves) != 0 {
+			return fmt.Errorf("open: %+v", p.Serves)
+		}
+		return nil
+	})
+	if m := show().Members[0]; m.Missed != 0 || m.Tier != 2 {
+		t.Fatalf("the member answered its serve challenge and was demoted: %+v", m)
 	}
 	run("pool", "leave", id, "--yes", "--wait")
 	if _, stderr, code := cli(t, dir, nil, "pool", "show", strings.Repeat("0", 64)); code == 0 || !strings.Contains(stderr, "no pool") {
 		t.Fatalf("show of no pool: code %d, %s", code, stderr)
+	}
+}
+
+// pool show lists the open serve challenges, with who claimed, the
+// segment and the deadline.
+func TestPrintPoolListsServeChallenges(t *testing.T) {
+	p := &node.PoolInfo{Target: node.PoolTarget{Kind: "blob", Key: "public/x"}, Serves: []node.ServeInfo{
+		{Member: "bvd1member", Claimer: "bvd1claimer", Opened: 40, Deadline: 50, Drawn: true, Segment: 7, Deposit: 1_000_000},
+		{Member: "bvd1other", Claimer: "bvd1claimer", Opened: 41, Deadline: 51, Segment: 3, Deposit: 1_000_000},
+	}}
+	var b strings.Builder
+	printPool(&b, p)
+	for _, want := range []string{"serve challenge: member bvd1member", "by bvd1claimer at height 40; segment 7 (drawn), due by height 50",
+		"member bvd1other", "(drawn by the next block), due by height 51", "deposit 0.01"} {
+		if !strings.Contains(b.String(), want) {
+			t.Fatalf("pool show lacks %q:\n%s", want, b.String())
+		}
 	}
 }

@@ -57,9 +57,10 @@ epoch, for everybody together) obliges the members to serve the download.
 Examples:
   bitverse token buy POOL --count 10
   bitverse token redeem POOL --out data.bin
-  bitverse token show`,
+  bitverse token show
+  bitverse token report POOL --redemption TX --member ADDR`,
 	}
-	c.AddCommand(tokenBuyCmd(), tokenRedeemCmd(), tokenShowCmd())
+	c.AddCommand(tokenBuyCmd(), tokenRedeemCmd(), tokenShowCmd(), tokenReportCmd())
 	return c
 }
 
@@ -71,21 +72,31 @@ func parsePoolID(s string) (wire.Hash, error) {
 	return h, nil
 }
 
+// poolArg parses the pool ID s, dials the node and reads the pool: the
+// start of every command that names a pool it must look at first.
+func poolArg(ctx context.Context, s string) (*rpc.Client, *node.PoolInfo, error) {
+	id, err := parsePoolID(s)
+	if err != nil {
+		return nil, nil, err
+	}
+	cl, err := dial()
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := cl.Pool(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cl, p, nil
+}
+
 func poolShowCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "show POOL",
 		Short: "A pool: its target, endowment, expected lifetime and members",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := parsePoolID(args[0])
-			if err != nil {
-				return err
-			}
-			cl, err := dial()
-			if err != nil {
-				return err
-			}
-			p, err := cl.Pool(cmd.Context(), id)
+			_, p, err := poolArg(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
@@ -99,6 +110,9 @@ func poolShowCmd() *cobra.Command {
 func printPool(o io.Writer, p *node.PoolInfo) {
 	kv(o, "pool", p.ID)
 	kv(o, "target", fmt.Sprintf("%s %s (%d bytes, %d segments, segment root %s)", p.Target.Kind, p.Target.Key, p.Target.Size, p.Target.Segments, p.Target.SegmentRoot.Short()))
+	if p.Target.Kind == "prefix" {
+		kv(o, "listing", fmt.Sprintf("every key under %q on chain %s with its value, as of block %s", p.Target.Key, p.Target.Chain, p.Target.Hash))
+	}
 	kv(o, "funder", p.Funder)
 	kv(o, "replicas", fmt.Sprintf("%d wanted, %d members, tier %d", p.Replicas, len(p.Members), p.Tier))
 	kv(o, "endowment", fmt.Sprintf("%s left, %s paid", bvs(p.Endowment), bvs(p.Paid)))
@@ -115,6 +129,14 @@ func printPool(o io.Writer, p *node.PoolInfo) {
 			leaving = ", leaving"
 		}
 		fmt.Fprintf(o, "  member %s: tier %d, stake %s, answered %d, missed %d, earned %s%s\n", m.Address, m.Tier, bvs(m.Stake), m.Answered, m.Missed, bvs(m.Earned), leaving)
+	}
+	for _, sv := range p.Serves {
+		drawn := "drawn by the next block"
+		if sv.Drawn {
+			drawn = "drawn"
+		}
+		fmt.Fprintf(o, "  serve challenge: member %s, claimed silent on redemption %s by %s at height %d; segment %d (%s), due by height %d, deposit %s\n",
+			sv.Member, sv.Redemption.Short(), sv.Claimer, sv.Opened, sv.Segment, drawn, sv.Deadline, bvs(sv.Deposit))
 	}
 }
 
@@ -249,11 +271,25 @@ func poolFundCmd() *cobra.Command {
 	var replicas, tier uint8
 	var rate uint32
 	var depth int
-	var top string
+	var top, chainName, at string
+	var prefix bool
 	c := &cobra.Command{
-		Use:   "fund KEY --amount BVS [--replicas N] [--tier T] [--token-rate N] | fund --top-up POOL --amount BVS",
-		Short: "Fund a pool that keeps the value or blob at KEY available (the endowment is escrowed), or top one up",
-		Args:  cobra.MaximumNArgs(1),
+		Use:   "fund KEY --amount BVS [--replicas N] [--tier T] [--token-rate N] | fund PREFIX/ [--chain C] --amount BVS | fund --top-up POOL --amount BVS",
+		Short: "Fund a pool that keeps the value or blob at KEY, or the keys under a PREFIX, available (the endowment is escrowed), or top one up",
+		Long: `Fund an availability pool. With KEY the pool keeps its value, or the blob
+whose manifest it holds. With a PREFIX (ending in /, or --prefix) it keeps
+the listing of every key under the prefix on one chain (--chain, the root
+by default), with its value, in key order, as of the chain's tip block (or
+--at): the pool names that block, so members rebuild the same listing from
+their own copy of the chain however the keys change later. Should that block
+leave the chain in a reorganisation nobody can join: list a block with a
+few confirmations (--at) on a busy network.
+
+Examples:
+  bitverse pool fund public/site.tar --amount 50 --replicas 3
+  bitverse pool fund public/docs/ --amount 20
+  bitverse pool fund public/docs/ --chain 01 --at 1200 --amount 20`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			amt, err := wire.ParseAmount(amount)
 			if err != nil {
@@ -274,6 +310,14 @@ func poolFundCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if prefix || strings.HasSuffix(args[0], "/") {
+				in, err := prefixTarget(ctx, cl, args[0], chainName, at)
+				if err != nil {
+					return err
+				}
+				in.Replicas, in.Tier, in.Amount, in.TokenRate = replicas, tier, amt, rate
+				return sendIntent(ctx, f, in, true)
+			}
 			kind, hash, data, chain, err := poolTarget(ctx, cl, args[0], depth)
 			if err != nil {
 				return err
@@ -289,9 +333,38 @@ func poolFundCmd() *cobra.Command {
 	c.Flags().Uint32Var(&rate, "token-rate", 0, "service tokens redeemable per epoch (0: no tokens)")
 	c.Flags().IntVar(&depth, "depth", 0, "the key is on the chain at this depth of the blocktree (0: the root)")
 	c.Flags().StringVar(&top, "top-up", "", "add --amount to this pool's endowment instead")
+	c.Flags().BoolVar(&prefix, "prefix", false, "KEY is a prefix: keep the listing of every key under it (implied by a trailing /)")
+	c.Flags().StringVar(&chainName, "chain", "/", "with a prefix: the chain whose keys are listed (/ the root, or 0, 01… a branch)")
+	c.Flags().StringVar(&at, "at", "", "with a prefix: list the state at this block of the chain (a height or block ID; default its tip)")
 	c.MarkFlagRequired("amount")
 	f.add(c)
 	return c
+}
+
+// prefixTarget lists the keys under prefix on the named chain as of block
+// at of that chain ("" the node's tip) and returns the pool-fund target it makes
+// (replicas, tier, amount and rate left to the caller).
+func prefixTarget(ctx context.Context, cl *rpc.Client, prefix, chainName, at string) (plan.PoolFund, error) {
+	chain, err := wire.ParseChainID(chainName)
+	if err != nil {
+		return plan.PoolFund{}, fmt.Errorf("--chain: %w", err)
+	}
+	p, err := params()
+	if err != nil {
+		return plan.PoolFund{}, err
+	}
+	data, info, err := pool.Listing(ctx, pool.NodeChain(cl, p), chain, prefix, at, pool.DefaultMaxData)
+	if err != nil {
+		return plan.PoolFund{}, fmt.Errorf("list the keys under %q: %w", prefix, err)
+	}
+	if len(data) == 0 {
+		return plan.PoolFund{}, fmt.Errorf("no key under %q on chain %s at height %d: there is nothing to keep (is the prefix right? a branch's keys need --chain)", prefix, chain, info.Height)
+	}
+	if !g.jsonOut {
+		fmt.Fprintf(os.Stderr, "%s: %d keys, %d bytes, segment root %s\n", info, info.Keys, len(data), wire.SegmentRoot(data).Short())
+	}
+	return plan.PoolFund{Kind: wire.PoolPrefix, Chain: chain, Key: prefix, Hash: info.Block, Size: uint64(len(data)),
+		SegmentRoot: wire.SegmentRoot(data)}, nil
 }
 
 func poolJoinCmd() *cobra.Command {
@@ -307,23 +380,16 @@ without the data would only lose its stake. Run the node with --pools (and
 this account as --serve-account) so that it answers the challenges.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := parsePoolID(args[0])
-			if err != nil {
-				return err
-			}
 			amt, err := wire.ParseAmount(stake)
 			if err != nil {
 				return fmt.Errorf("--stake: %w", err)
 			}
-			cl, err := dial()
-			if err != nil {
-				return err
-			}
 			ctx := cmd.Context()
-			p, err := cl.Pool(ctx, id)
+			cl, p, err := poolArg(ctx, args[0])
 			if err != nil {
 				return err
 			}
+			id := p.ID
 			p2, err := params()
 			if err != nil {
 				return err
@@ -384,18 +450,11 @@ func tokenBuyCmd() *cobra.Command {
 		Short: "Buy prepaid downloads of a pool's data (the price goes into its endowment)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := parsePoolID(args[0])
+			_, p, err := poolArg(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
-			cl, err := dial()
-			if err != nil {
-				return err
-			}
-			p, err := cl.Pool(cmd.Context(), id)
-			if err != nil {
-				return err
-			}
+			id := p.ID
 			if p.TokenRate == 0 {
 				return fmt.Errorf("pool %s sells no service tokens (its token rate is 0)", id.Short())
 			}
@@ -420,37 +479,34 @@ redeemed per epoch, for everybody together.
 With --out FILE the command waits for the redemption to be in a block,
 then this node asks the pool's members (those that announced the pool, then
 the connected ones) for the data, checks it against the pool's size and
-segment root, and writes it to FILE (at most 256 MiB; nothing is written
-unless it checks out). It prints the size and the member's node that
+segment root block by block as it comes, and writes it to FILE (through a
+temporary file beside it, renamed only once complete), showing the bytes,
+rate and time left. It prints the size and the member's node that
 served it. A member that refuses in writing (it lost the data) is reported
 on chain with its signed refusal (a pool-report, minimum fee), which demotes it.
+When members were asked and none served nor refused, each member that did
+not refuse is claimed silent (a pool-silence per member, escrowing the
+deposit, asked first unless --yes): a member that no longer holds the data
+is then demoted, one that does answers on chain and keeps the deposit. A
+member that sends no status within 30 s counts as silent. The command lists
+the members it claimed.
 
 Examples:
   bitverse token redeem POOL --yes --wait
   bitverse token redeem POOL --out site.tar --yes`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := parsePoolID(args[0])
-			if err != nil {
-				return err
-			}
-			cl, err := dial()
-			if err != nil {
-				return err
-			}
 			ctx := cmd.Context()
-			p, err := cl.Pool(ctx, id)
+			cl, p, err := poolArg(ctx, args[0])
 			if err != nil {
 				return err
 			}
+			id := p.ID
 			if p.TokenRate > 0 && p.RedeemedThisEpoch >= p.TokenRate {
 				return fmt.Errorf("pool %s has served its %d redemptions of epoch %d: try again next epoch (after height %d)", id.Short(), p.TokenRate, p.Epoch, p.EpochEnd)
 			}
 			if outPath == "" {
 				return sendIntent(ctx, f, plan.TokenRedeem{Pool: id}, true)
-			}
-			if p.Target.Size > pool.MaxDownload {
-				return fmt.Errorf("pool %s holds %d bytes: a node downloads at most %d for a redeemer (nothing was sent)", id.Short(), p.Target.Size, uint64(pool.MaxDownload))
 			}
 			red, err := submitIntent(ctx, cl, f, plan.TokenRedeem{Pool: id}, true)
 			if err != nil {
@@ -479,6 +535,13 @@ type redeemed struct {
 	Peer     string             `json:"peer,omitempty"`
 	Refusals []pool.RefusalInfo `json:"refusals,omitempty"`
 	Report   *wire.Hash         `json:"report,omitempty"`
+	Silences []silenceClaim     `json:"silences,omitempty"`
+}
+
+// silenceClaim is a pool-silence token redeem submitted.
+type silenceClaim struct {
+	Member string    `json:"member"`
+	Tx     wire.Hash `json:"tx"`
 }
 
 // redeemDownload has the node download pool p's data under the confirmed
@@ -494,7 +557,9 @@ func redeemDownload(ctx context.Context, cl *rpc.Client, f txFlags, p *node.Pool
 	if !g.jsonOut {
 		fmt.Fprintf(os.Stderr, "downloading %d bytes from the pool's members…\n", p.Target.Size)
 	}
-	d, err := cl.PoolDownload(ctx, p.ID, red, tmp)
+	pw := showDownload(tmp, p.Target.Size, progressTo())
+	d, err := cl.PoolDownload(ctx, p.ID, red, pw)
+	pw.stop(err == nil)
 	if cerr := tmp.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("--out: %w", cerr)
 	}
@@ -510,6 +575,12 @@ func redeemDownload(ctx context.Context, cl *rpc.Client, f txFlags, p *node.Pool
 			fmt.Fprintf(os.Stderr, "member %s refused in writing: reported in %s\n", res.Refusals[0].Member, id)
 		}
 	}
+	if err != nil && errors.Is(err, pool.ErrNoMember) {
+		res.Silences = claimSilent(ctx, cl, f, p, red, res.Refusals)
+		if g.jsonOut {
+			out(res, func(io.Writer) {})
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("%w (redemption %s; nothing was written to %s)", err, red, path)
 	}
@@ -520,6 +591,39 @@ func redeemDownload(ctx context.Context, cl *rpc.Client, f txFlags, p *node.Pool
 	return out(res, func(o io.Writer) {
 		fmt.Fprintf(o, "downloaded %d bytes to %s from member node %s (redemption %s)\n", res.Size, path, res.Peer, red)
 	})
+}
+
+// claimSilent claims silent, one pool-silence each (asked unless --yes),
+// the members of p that did not refuse red in writing (pool.SilentMembers)
+// and says which it claimed.
+func claimSilent(ctx context.Context, cl *rpc.Client, f txFlags, p *node.PoolInfo, red wire.Hash, ris []pool.RefusalInfo) []silenceClaim {
+	_, acct, err := openAccount()
+	if err != nil {
+		return nil
+	}
+	prm, err := params()
+	if err != nil {
+		return nil
+	}
+	me, _ := wire.ParseAddress(prm.Net, acct.Address)
+	var refusals []pool.Refusal
+	for _, ri := range ris {
+		if r, err := ri.Parse(); err == nil {
+			refusals = append(refusals, r)
+		}
+	}
+	var claims []silenceClaim
+	for _, m := range pool.SilentMembers(p, me, refusals) {
+		addr := wire.EncodeAddress(prm.Net, m)
+		id, err := submitIntent(ctx, cl, f, plan.PoolSilence{Pool: p.ID, Redemption: red, Member: m}, true)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "did not claim member %s silent: %v\n", addr, err)
+			continue
+		}
+		fmt.Fprintf(os.Stderr, "member %s stayed silent: claimed in %s (it must answer on chain or be demoted)\n", addr, id)
+		claims = append(claims, silenceClaim{Member: addr, Tx: id})
+	}
+	return claims
 }
 
 // reportRefusal submits a pool-report of a member's signed refusal, signed
@@ -561,4 +665,51 @@ func submitIntent(ctx context.Context, cl *rpc.Client, f txFlags, in plan.Intent
 		return wire.Hash{}, err
 	}
 	return ids[len(ids)-1], nil
+}
+
+func tokenReportCmd() *cobra.Command {
+	var f txFlags
+	var redemption, member string
+	c := &cobra.Command{
+		Use:   "report POOL --redemption TX --member ADDR",
+		Short: "Claim that a member stayed silent on your redemption: it must prove on chain it holds the data, or be demoted",
+		Long: `Claim that a member of POOL stayed silent on redemption TX (your token-redeem):
+it neither served the download nor refused in writing. The claim (a
+pool-silence) escrows a deposit and opens a serve challenge: one segment of
+the data, drawn by the claim's block, that the member must put on chain
+within the pool's serve window. If it does, the deposit is its; if not, it
+loses a tier and part of its stake and the deposit comes back to you. Claim
+within the redemption's epoch or the next. (token redeem --out claims by
+itself when no member serves.)
+
+Examples:
+  bitverse token report POOL --redemption TX --member bvd1... --yes --wait`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			red, err := wire.ParseHash(redemption)
+			if err != nil {
+				return fmt.Errorf("--redemption: %q is not a transaction id (64 hex digits, as token redeem printed it)", redemption)
+			}
+			prm, err := params()
+			if err != nil {
+				return err
+			}
+			m, err := node.ParseIdentity(prm.Net, member)
+			if err != nil {
+				return fmt.Errorf("--member: %w", err)
+			}
+			ctx := cmd.Context()
+			_, p, err := poolArg(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			return sendIntent(ctx, f, plan.PoolSilence{Pool: p.ID, Redemption: red, Member: m}, true)
+		},
+	}
+	c.Flags().StringVar(&redemption, "redemption", "", "the token-redeem transaction the member did not serve (required)")
+	c.Flags().StringVar(&member, "member", "", "the silent member's address or hex public key (required)")
+	c.MarkFlagRequired("redemption")
+	c.MarkFlagRequired("member")
+	f.add(c)
+	return c
 }

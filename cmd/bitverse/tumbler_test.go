@@ -17,7 +17,8 @@ import (
 // transaction; bad input gets a sentence.
 func TestTumblerCommandsOnALoneNode(t *testing.T) {
 	t.Parallel()
-	dir := fundedDataDir(t) // coins without mining through coinbase maturity
+	dir := t.TempDir()
+	restoreTestWallet(t, dir)
 	startNode(t, dir, "--mine", "--tumbler-output-delay", "300ms")
 	waitBalance(t, dir, "", 3*100_000_000)
 	cliOK(t, dir, "wallet", "new-account", "alice")

@@ -74,8 +74,8 @@ func tumblerCoordinateCmd() *cobra.Command {
 				return err
 			}
 			return out(r, func(o io.Writer) {
-				fmt.Fprintf(o, "round %s announced: %s a participant, fee %s + tx fee %s per input, %d..%d inputs; input registration until height %d\n",
-					r.ID, bvs(r.Denomination), bvs(r.CoordinatorFee), bvs(r.TxFee), r.Min, r.Max, r.Deadline)
+				fmt.Fprintf(o, "round %s announced: %s a participant, fee %s + tx fee %s per input, %d..%d inputs; input registration opens at the coordinator's next tick (see `bitverse tumbler rounds`)\n",
+					r.ID, bvs(r.Denomination), bvs(r.CoordinatorFee), bvs(r.TxFee), r.Min, r.Max)
 			})
 		},
 	}
@@ -202,7 +202,13 @@ func runJoin(ctx context.Context, f joinFlags) error {
 	if err != nil {
 		return fmt.Errorf("a fresh account for the output: %w", err)
 	}
-	j.Secret, j.To, j.Round = key.Bytes(), fresh.PubKey, r.ID
+	// A second fresh account, used only if the round fails in signing and
+	// a blame round re-runs it: a blame round never reuses the first.
+	spare, err := w.NewAccount(freshAccountName(w, "tumble-"+r.ID.Short()+"-blame"))
+	if err != nil {
+		return fmt.Errorf("a fresh account for a blame round's output: %w", err)
+	}
+	j.Secret, j.To, j.BlameTo, j.Round = key.Bytes(), fresh.PubKey, []wire.PubKey{spare.PubKey}, r.ID
 	reg, err := tm.Join(ctx, j)
 	if err != nil {
 		return err

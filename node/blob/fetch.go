@@ -47,13 +47,16 @@ func (svc *Service) Fetch(ctx context.Context, m Manifest, peers []peer.ID, prog
 	held := heldBytes(m, missing)
 	t := svc.track(m, total-len(missing), held, len(svc.usable(peers)))
 	defer svc.untrack(m, t)
-	report := func(done int, bytes uint64) {
+	report := func(done int, bytes uint64, from peer.ID) {
 		svc.mu.Lock()
 		t.Chunks, t.Bytes = done, bytes
+		if from != "" {
+			t.From = from
+		}
 		svc.mu.Unlock()
 		progress(done, total)
 	}
-	report(total-len(missing), held)
+	report(total-len(missing), held, "")
 	if len(missing) > 0 {
 		if err := svc.download(ctx, m, missing, peers, report); err != nil {
 			return err
@@ -65,7 +68,7 @@ func (svc *Service) Fetch(ctx context.Context, m Manifest, peers []peer.ID, prog
 	return svc.store.write(m, nil, true)
 }
 
-func (svc *Service) download(parent context.Context, m Manifest, missing []int, peers []peer.ID, progress func(int, uint64)) error {
+func (svc *Service) download(parent context.Context, m Manifest, missing []int, peers []peer.ID, progress func(int, uint64, peer.ID)) error {
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	held := heldBytes(m, missing)
@@ -155,7 +158,7 @@ func (svc *Service) worker(ctx context.Context, m Manifest, f *fetch, p peer.ID,
 		}
 		f.succeeded(p)
 		select {
-		case writes <- record{i: i, val: val}:
+		case writes <- record{i: i, val: val, from: p}:
 		case <-ctx.Done():
 			return
 		}
@@ -164,7 +167,7 @@ func (svc *Service) worker(ctx context.Context, m Manifest, f *fetch, p peer.ID,
 
 // writer stores verified chunks in batches, one transaction each, and
 // reports progress.
-func (svc *Service) writer(m Manifest, f *fetch, writes <-chan record, bytes uint64, progress func(int, uint64)) error {
+func (svc *Service) writer(m Manifest, f *fetch, writes <-chan record, bytes uint64, progress func(int, uint64, peer.ID)) error {
 	perBatch := max(1, putBatchBytes/int(m.ChunkSize))
 	total := m.Chunks()
 	for r := range writes {
@@ -188,7 +191,7 @@ func (svc *Service) writer(m Manifest, f *fetch, writes <-chan record, bytes uin
 		for _, r := range batch {
 			bytes += uint64(m.ChunkLen(r.i))
 		}
-		progress(total-f.stored(batch), bytes)
+		progress(total-f.stored(batch), bytes, batch[len(batch)-1].from)
 	}
 	return nil
 }

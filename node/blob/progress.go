@@ -2,6 +2,8 @@ package blob
 
 import (
 	"time"
+
+	"github.com/libp2p/go-libp2p/core/peer"
 )
 
 // Progress is how far a Fetch of one blob has come, for the CLI and the
@@ -13,6 +15,7 @@ type Progress struct {
 	Bytes   uint64    // held
 	Size    uint64    // of the blob
 	Peers   int       // asked
+	From    peer.ID   // the peer whose chunk was stored last ("" before one)
 	Started time.Time // when the fetch began
 	start   uint64    // Bytes when it began
 }

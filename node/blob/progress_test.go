@@ -10,7 +10,8 @@ import (
 
 // TestProgressWhileFetching: while a fetch runs, Progress reports chunks
 // and bytes held that only grow, up to the whole blob, counting chunks held
-// before the fetch; once the fetch is over it reports none.
+// before the fetch, and the peer whose chunk came last; once the fetch is
+// over it reports none.
 func TestProgressWhileFetching(t *testing.T) {
 	alice, bob := newNode(t, "alice"), newNode(t, "bob")
 	connect(t, bob, alice)
@@ -43,6 +44,9 @@ func TestProgressWhileFetching(t *testing.T) {
 		p, ok := bob.svc.Progress(m)
 		if !ok || p.Chunks != done || p.Total != total {
 			t.Errorf("callback (%d, %d) but Progress %+v, %v", done, total, p, ok)
+		}
+		if from := map[bool]peer.ID{true: alice.h.ID()}[done > 10]; p.From != from {
+			t.Errorf("after %d chunks progress names source %q, want %q", done, p.From, from)
 		}
 	})
 	close(stop)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/bitverse/bitverse/node/store"
 	"github.com/bitverse/bitverse/node/wire"
+	"github.com/libp2p/go-libp2p/core/peer"
 	"go.etcd.io/bbolt"
 )
 
@@ -40,8 +41,9 @@ func NewStore(db *bbolt.DB) *Store {
 // record is one chunk on its way to the database: its index and the value
 // stored for it (branch ‖ chunk).
 type record struct {
-	i   int
-	val []byte
+	i    int
+	val  []byte
+	from peer.ID // the peer that sent it ("" from a local put)
 }
 
 // Put stores the blob read from r (until EOF) in chunks of DefaultChunkSize

@@ -1,6 +1,7 @@
 package chain
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math/big"
@@ -112,6 +113,7 @@ func (c *Chain) storeClaimedLocked(cls []Claimed) (int, int, error) {
 	type item struct {
 		n  *blockNode
 		cb wire.Coinbase
+		cl *Claimed
 	}
 	var items []item
 	pending := map[wire.Hash]*blockNode{}
@@ -155,7 +157,7 @@ func (c *Chain) storeClaimedLocked(cls []Claimed) (int, int, error) {
 		n := &blockNode{id: id, header: cl.Header, parent: parent, height: cl.Header.Height,
 			work: new(big.Int).Add(parent.work, consensus.Work(cl.Header.Bits)), invalid: parent.invalid}
 		pending[id] = n
-		items = append(items, item{n: n, cb: cl.Coinbase.Body.(wire.Coinbase)})
+		items = append(items, item{n: n, cb: cl.Coinbase.Body.(wire.Coinbase), cl: cl})
 		took++
 	}
 	if len(items) == 0 {
@@ -166,9 +168,16 @@ func (c *Chain) storeClaimedLocked(cls []Claimed) (int, int, error) {
 		if err != nil {
 			return err
 		}
+		proofs, err := tx.CreateBucketIfNotExists(claimProofsBucket)
+		if err != nil {
+			return err
+		}
 		idx := tx.Bucket(store.Index)
 		for _, it := range items {
 			if err := bk.Put(it.n.id[:], encodeClaim(it.cb.Amount, it.cb.To)); err != nil {
+				return err
+			}
+			if err := proofs.Put(it.n.id[:], encodeClaimProof(it.cl)); err != nil {
 				return err
 			}
 			status := byte(statusOK)
@@ -219,4 +228,64 @@ func (c *Chain) connectHeaders(path []*blockNode) error {
 // tx root): what a node checks before it relays a claim.
 func (c *Chain) CheckClaimed(cl *Claimed) error {
 	return checkClaimed(c.p, c.id, cl, c.cfg.Now())
+}
+
+// claimProofsBucket keeps, for each block of a headers-only chain, the
+// coinbase and Merkle branch it was taken with (coinbase varbytes ‖ count
+// uvarint ‖ hash × count): a few hundred bytes a block, so that a node
+// keeping a chain as headers only serves its claims to a peer syncing it
+// as it was served them, and a branch whose full nodes are gone can still
+// be followed.
+var claimProofsBucket = []byte("claim-proofs")
+
+func encodeClaimProof(cl *Claimed) []byte {
+	cb := cl.Coinbase.Encode()
+	w := wire.NewWriter(len(cb) + 8 + len(cl.Branch)*wire.HashSize)
+	w.VarBytes(cb)
+	w.Uvarint(uint64(len(cl.Branch)))
+	for _, h := range cl.Branch {
+		w.Hash(h)
+	}
+	return w.Bytes()
+}
+
+// StoredClaim returns the claimed form of block id of a headers-only
+// chain from what the node took it with, and the bytes read; ok is false
+// for a block it does not know or took before it kept claims (or a chain
+// kept in full, whose claims come from its blocks: ClaimedOf).
+func (c *Chain) StoredClaim(id wire.Hash) (cl *Claimed, size int, ok bool) {
+	if !c.cfg.HeadersOnly {
+		return nil, 0, false
+	}
+	c.mu.RLock()
+	n := c.index[id]
+	c.mu.RUnlock()
+	if n == nil {
+		return nil, 0, false
+	}
+	var raw []byte
+	c.db.View(func(tx *bbolt.Tx) error {
+		if bk := tx.Bucket(claimProofsBucket); bk != nil {
+			raw = bytes.Clone(bk.Get(id[:]))
+		}
+		return nil
+	})
+	if raw == nil {
+		return nil, 0, false
+	}
+	r := wire.NewReader(raw)
+	cbraw := r.VarBytes(len(raw), "coinbase")
+	k := r.Len(wire.MaxFirstBranch, wire.HashSize, "branch")
+	branch := make([]wire.Hash, 0, k)
+	for j := 0; j < k && r.Err() == nil; j++ {
+		branch = append(branch, r.Hash())
+	}
+	if r.Done() != nil {
+		return nil, 0, false
+	}
+	cb, err := wire.DecodeTx(cbraw)
+	if err != nil {
+		return nil, 0, false
+	}
+	return &Claimed{Header: n.header, Coinbase: cb, Branch: branch}, len(raw), true
 }

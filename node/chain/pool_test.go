@@ -600,7 +600,8 @@ func TestPoolReorgRestoresExactly(t *testing.T) {
 }
 
 // requirePoolEscrow checks that the escrow is exactly what the pools hold
-// (endowments and stakes) plus what bounties and relays hold.
+// (endowments, stakes and the deposits of open serve challenges) plus what
+// bounties and relays hold.
 func requirePoolEscrow(t *testing.T, fx *fixture) {
 	t.Helper()
 	var held uint64
@@ -610,6 +611,12 @@ func requirePoolEscrow(t *testing.T, fx *fixture) {
 			for _, m := range p.Members {
 				held += m.Stake
 			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		if err := state.ForEachServeChallenge(tx, func(c *state.ServeChallenge) error {
+			held += c.Deposit
 			return nil
 		}); err != nil {
 			return err
@@ -633,24 +640,29 @@ func requirePoolEscrow(t *testing.T, fx *fixture) {
 // TestPoolsConserveCoinsAcrossRandomSequences plays random pool and token
 // transactions, valid or not, among five keys and two pools (funds,
 // top-ups, closes, joins, leaves, honest and wrong answers, silences, buys,
-// redemptions, reports), across many epochs, and after every block checks
+// redemptions, reports, claims of silence and right and wrong serves),
+// across many epochs, and after every block checks
 // that balances + immature + escrow + burned equal what was minted and that
 // the escrow is what the pools hold. It ends with a replay of the chain.
 func TestPoolsConserveCoinsAcrossRandomSequences(t *testing.T) {
 	for seed := int64(1); seed <= 3; seed++ {
-		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) { playPools(t, seed, 100) })
+		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) { playPools(t, seed, 100, false) })
+	}
+	// Tokens, claims of silence and serves made likely.
+	for seed := int64(4); seed <= 5; seed++ {
+		t.Run(fmt.Sprint("silences seed ", seed), func(t *testing.T) { playPools(t, seed, 100, true) })
 	}
 }
 
-func playPools(t *testing.T, seed int64, blocks int) {
+func playPools(t *testing.T, seed int64, blocks int, silences bool) {
 	rng := rand.New(rand.NewSource(seed))
 	fx := newFixture(t, nil)
 	pn := newPoolNet(fx, 5, 3, true)
 	keys := append([]wire.PrivKey{fx.alice}, pn.keys...)
 	ids := []wire.Hash{pn.id}
-	var redemptions []*wire.Tx
+	var redemptions []*wire.Tx // mined
 	start, startHeight := fx.ledger(), fx.height()
-	rejected := map[string]int{}
+	rejected, accepted := map[string]int{}, map[string]int{}
 	for i := 0; i < blocks; i++ {
 		var txs []*wire.Tx
 		used := map[wire.PubKey]bool{}
@@ -664,7 +676,11 @@ func playPools(t *testing.T, seed int64, blocks int) {
 			fx.c.View(func(tx *bbolt.Tx, _ TipInfo, _ state.Roots) error { p, _ = state.GetPool(tx, id); return nil })
 			e := fx.p.PoolEpoch(fx.height() + 1)
 			var body wire.Body
-			switch op := rng.Intn(12); {
+			op := rng.Intn(14)
+			if silences && (op < 2 || op == 11) {
+				op = []int{8, 9, 9, 12, 12, 13, 13}[rng.Intn(7)]
+			}
+			switch {
 			case op == 0:
 				b := pn.fundBody(uint32(rng.Intn(3)))
 				b.Amount = fx.p.PoolMinEndowment * uint64(1+rng.Intn(3))
@@ -718,6 +734,66 @@ func playPools(t *testing.T, seed int64, blocks int) {
 				}
 				body = wire.PoolReport{Pool: r.Body.(wire.TokenRedeem).Pool, Redemption: r.ID(), Member: m.PubKey(),
 					Evidence: refusal(fx, m, r.Body.(wire.TokenRedeem).Pool, r.ID())}
+			case op == 12 && len(redemptions) > 0:
+				// A claim of silence by the redeemer (or not), mostly of a
+				// member, mostly of a recent redemption.
+				r := redemptions[rng.Intn(len(redemptions))]
+				if rng.Intn(3) > 0 {
+					r = redemptions[len(redemptions)-1]
+				}
+				m := keys[rng.Intn(len(keys))]
+				var rp *state.Pool
+				fx.c.View(func(tx *bbolt.Tx, _ TipInfo, _ state.Roots) error {
+					rp, _ = state.GetPool(tx, r.Body.(wire.TokenRedeem).Pool)
+					return nil
+				})
+				if rp != nil && len(rp.Members) > 0 && rng.Intn(4) > 0 {
+					mk := rp.Members[rng.Intn(len(rp.Members))].Key
+					for _, c := range keys {
+						if c.PubKey() == mk {
+							m = c
+						}
+					}
+				}
+				if rng.Intn(5) > 0 {
+					for _, c := range keys {
+						if c.PubKey() == r.From {
+							k = c
+						}
+					}
+				}
+				if used[k.PubKey()] {
+					continue
+				}
+				body = wire.PoolSilence{Pool: r.Body.(wire.TokenRedeem).Pool, Redemption: r.ID(), Member: m.PubKey()}
+			case op == 13:
+				// A member answering a serve challenge, mostly its own and right.
+				var open []*state.ServeChallenge
+				fx.c.View(func(tx *bbolt.Tx, _ TipInfo, _ state.Roots) error {
+					return state.ForEachServeChallenge(tx, func(c *state.ServeChallenge) error { open = append(open, c); return nil })
+				})
+				if len(open) == 0 {
+					continue
+				}
+				c := open[rng.Intn(len(open))]
+				for _, x := range keys {
+					if x.PubKey() == c.Member {
+						k = x
+					}
+				}
+				if used[k.PubKey()] {
+					continue
+				}
+				seg := c.Segment
+				if rng.Intn(5) == 0 {
+					seg = uint32(rng.Intn(6))
+				}
+				a := pn.answer(0, seg)
+				sv := wire.PoolServe{Pool: c.Pool, Redemption: c.Redemption, Index: seg, Segment: a.Segment, Branch: a.Branch}
+				if rng.Intn(6) == 0 {
+					sv.Segment = append([]byte{1}, sv.Segment[1:]...)
+				}
+				body = sv
 			default:
 				body = wire.Transfer{To: keys[rng.Intn(len(keys))].PubKey(), Amount: wire.Unit / 10}
 			}
@@ -728,8 +804,6 @@ func playPools(t *testing.T, seed int64, blocks int) {
 				if body.(wire.PoolFund).Kind != wire.PoolTopUp {
 					ids = append(ids, tx.ID())
 				}
-			case wire.TokenRedeem:
-				redemptions = append(redemptions, tx)
 			}
 			txs = append(txs, tx)
 		}
@@ -744,6 +818,12 @@ func playPools(t *testing.T, seed int64, blocks int) {
 		solve(tmpl.Block)
 		if res, err := fx.c.ProcessBlock(tmpl.Block); err != nil || res != Connected {
 			t.Fatalf("block %d: %v %v", i, res, err)
+		}
+		for _, tx := range tmpl.Block.Txs[1:] {
+			accepted[tx.Type.String()]++
+			if tx.Type == wire.TxTokenRedeem {
+				redemptions = append(redemptions, tx)
+			}
 		}
 		fx.blocks = append(fx.blocks, tmpl.Block)
 		l := fx.ledger()
@@ -765,7 +845,11 @@ func playPools(t *testing.T, seed int64, blocks int) {
 			return nil
 		})
 	})
-	t.Logf("pools %d, members %d, paid %d; refused: %v", len(ids), members, paid, rejected)
+	var serves int
+	fx.c.View(func(tx *bbolt.Tx, _ TipInfo, _ state.Roots) error {
+		return state.ForEachServeChallenge(tx, func(*state.ServeChallenge) error { serves++; return nil })
+	})
+	t.Logf("pools %d, members %d, paid %d, open serve challenges %d; accepted %v; refused: %v", len(ids), members, paid, serves, accepted, rejected)
 }
 
 // An answer for the epoch the next block opens is admitted before its draw

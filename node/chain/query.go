@@ -210,7 +210,7 @@ func (c *Chain) CheckAccess(t *wire.Tx, parents ...*wire.Tx) error {
 	case wire.Put, wire.KeyspaceBuy, wire.KeyspaceScript, wire.KeyspaceTransfer:
 	case wire.Bounty, wire.Accept, wire.Commit, wire.Settle, wire.Dispute, wire.Refund,
 		wire.RelayRegister, wire.RelayLeave, wire.Countersign, wire.RelayMiss:
-	case wire.PoolFund, wire.PoolJoin, wire.PoolLeave, wire.PoolAnswer, wire.TokenBuy, wire.TokenRedeem, wire.PoolReport:
+	case wire.PoolFund, wire.PoolJoin, wire.PoolLeave, wire.PoolAnswer, wire.TokenBuy, wire.TokenRedeem, wire.PoolReport, wire.PoolSilence, wire.PoolServe:
 	default:
 		return nil
 	}
@@ -229,7 +229,7 @@ func (c *Chain) CheckAccess(t *wire.Tx, parents ...*wire.Tx) error {
 		// countersign (and which slot a miss names); the other types do
 		// not need them, and skipping spares admission the registry walk.
 		switch t.Body.(type) {
-		case wire.Accept, wire.Countersign, wire.RelayMiss, wire.PoolAnswer, wire.PoolLeave, wire.TokenRedeem, wire.PoolReport:
+		case wire.Accept, wire.Countersign, wire.RelayMiss, wire.PoolAnswer, wire.PoolLeave, wire.TokenRedeem, wire.PoolReport, wire.PoolSilence, wire.PoolServe:
 			if err := b.DrawLineups(parentID); err != nil {
 				return err
 			}

@@ -96,7 +96,7 @@ func badKeyPut(fx *fixture, key string) *wire.Block {
 }
 
 func vectors() []vector {
-	return append(append(append(append(baseVectors(), marketVectors()...), relayVectors()...), tumbleVectors()...), poolVectors()...)
+	return append(append(append(append(append(baseVectors(), marketVectors()...), relayVectors()...), tumbleVectors()...), poolVectors()...), poolServeVectors()...)
 }
 
 func baseVectors() []vector {

@@ -91,6 +91,15 @@ type Params struct {
 	// that) at a tier of at most PoolMaxTier. A service token costs
 	// PoolTokenPrice. At most MaxPools pools and MaxPoolMembers members
 	// exist at once, so one epoch's settling work is bounded.
+	//
+	// A redeemer that met only silence claims it with pool-silence,
+	// escrowing PoolSilenceDeposit; the member then has the PoolServeBlocks
+	// root blocks after the claim's to answer the serve challenge the next
+	// block draws, or it is demoted as for a miss (PROTOCOL §23 "Silent
+	// members"). The deposit goes to a member that answers (its fee and
+	// read paid for) and back to the claimer if it does not. A block takes
+	// at most MaxSilencesPerBlock claims, so the draw and the deadline a
+	// block's claims cause later are bounded work.
 	PoolEpochBlocks  uint64
 	PoolPayoutPPM    uint64
 	PoolSlashBps     uint64
@@ -101,6 +110,10 @@ type Params struct {
 	PoolTokenPrice   uint64
 	MaxPools         uint32
 	MaxPoolMembers   uint32
+
+	PoolSilenceDeposit  uint64
+	PoolServeBlocks     uint64
+	MaxSilencesPerBlock uint32
 }
 
 // MaxHops is the most relays any network lets a bounty ask for; a
@@ -208,43 +221,46 @@ const BlockVersion = 1
 // suits one laptop's CPU, and a 10-block coinbase maturity.
 func Devnet() *Params {
 	return &Params{
-		Net:                wire.Devnet,
-		GenesisTime:        1793491200000, // 2026-11-01T00:00:00Z
-		PowLimit:           new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 255), big.NewInt(1)),
-		GenesisBits:        BigToCompact(new(big.Int).Lsh(big.NewInt(1), 256-22)), // ≈ 4 M hashes a block
-		TargetInterval:     2 * time.Second,
-		HalfLife:           60 * time.Second,
-		MaxFutureTime:      30 * time.Second,
-		InitialReward:      50 * wire.Unit,
-		HalvingInterval:    2_100_000,
-		CoinbaseMaturity:   10,
-		CheckpointMaturity: 20,
-		MaxBlockSize:       2 << 20,
-		MinFeePerByte:      10,
-		MaxDepth:           3,
-		SettleWindow:       6,
-		StakeRatio:         500,
-		MinBountyBlocks:    4,
-		MaxHops:            MaxHops,
-		RelayMinStake:      wire.Unit,
-		RelayWindow:        6,
-		DrawShareBps:       100,  // 1 %
-		RelayHopBps:        1000, // 10 % a hop: at 5 hops the worker keeps 49 %
-		JurySize:           3,
-		RelaySlashBps:      5000, // half the stake
-		MissSlashBps:       1000, // a tenth of the stake
-		MaxDrawsPerBlock:   256,
-		TumbleInputFee:     1000, // KeyAgg costs 0.4–0.8 of a signature check a key (BenchmarkTumbleVerify); a transfer pays ≈ 1500
-		PoolEpochBlocks:    10,   // 20 s epochs: tests run many
-		PoolPayoutPPM:      200,  // 0.02 % of what is left, each epoch
-		PoolSlashBps:       1000,
-		PoolMinEndowment:   wire.Unit,
-		PoolMinStake:       wire.Unit / 10,
-		PoolMaxReplicas:    16,
-		PoolMaxTier:        3,
-		PoolTokenPrice:     wire.Unit / 1000,
-		MaxPools:           10_000,
-		MaxPoolMembers:     100_000,
+		Net:                 wire.Devnet,
+		GenesisTime:         1793491200000, // 2026-11-01T00:00:00Z
+		PowLimit:            new(big.Int).Sub(new(big.Int).Lsh(big.NewInt(1), 255), big.NewInt(1)),
+		GenesisBits:         BigToCompact(new(big.Int).Lsh(big.NewInt(1), 256-22)), // ≈ 4 M hashes a block
+		TargetInterval:      2 * time.Second,
+		HalfLife:            60 * time.Second,
+		MaxFutureTime:       30 * time.Second,
+		InitialReward:       50 * wire.Unit,
+		HalvingInterval:     2_100_000,
+		CoinbaseMaturity:    10,
+		CheckpointMaturity:  20,
+		MaxBlockSize:        2 << 20,
+		MinFeePerByte:       10,
+		MaxDepth:            3,
+		SettleWindow:        6,
+		StakeRatio:          500,
+		MinBountyBlocks:     4,
+		MaxHops:             MaxHops,
+		RelayMinStake:       wire.Unit,
+		RelayWindow:         6,
+		DrawShareBps:        100,  // 1 %
+		RelayHopBps:         1000, // 10 % a hop: at 5 hops the worker keeps 49 %
+		JurySize:            3,
+		RelaySlashBps:       5000, // half the stake
+		MissSlashBps:        1000, // a tenth of the stake
+		MaxDrawsPerBlock:    256,
+		TumbleInputFee:      1000, // KeyAgg costs 0.4–0.8 of a signature check a key (BenchmarkTumbleVerify); a transfer pays ≈ 1500
+		PoolEpochBlocks:     10,   // 20 s epochs: tests run many
+		PoolPayoutPPM:       200,  // 0.02 % of what is left, each epoch
+		PoolSlashBps:        1000,
+		PoolMinEndowment:    wire.Unit,
+		PoolMinStake:        wire.Unit / 10,
+		PoolMaxReplicas:     16,
+		PoolMaxTier:         3,
+		PoolTokenPrice:      wire.Unit / 1000,
+		MaxPools:            10_000,
+		MaxPoolMembers:      100_000,
+		PoolSilenceDeposit:  wire.Unit / 100, // 0.01 BVS: ≈ 60 minimum-fee pool-serves of 1.7 KB
+		PoolServeBlocks:     10,              // as long as an epoch: a member online once an epoch answers both
+		MaxSilencesPerBlock: 256,
 	}
 }
 

@@ -46,8 +46,8 @@ func (p privateTumbler) OpenRound(ctx context.Context, price uint64) (market.Pri
 	return market.PrivateRound{ID: best.ID, Denomination: best.Denomination, Cost: best.CoordinatorFee + best.TxFee}, nil
 }
 
-func (p privateTumbler) JoinHanded(ctx context.Context, secret []byte, amount uint64, round wire.Hash, to wire.PubKey) error {
-	_, err := p.t.Join(ctx, tumbler.JoinRequest{Secret: secret, Amount: amount, To: to, Round: round, Handed: true})
+func (p privateTumbler) JoinHanded(ctx context.Context, secret []byte, amount uint64, round wire.Hash, to wire.PubKey, blameTo []wire.PubKey) error {
+	_, err := p.t.Join(ctx, tumbler.JoinRequest{Secret: secret, Amount: amount, To: to, Round: round, Handed: true, BlameTo: blameTo})
 	return err
 }
 

@@ -24,7 +24,7 @@ func (c *tumblerPart) Start() error {
 		return errors.New("the tumbler needs the network: start the node with networking on")
 	}
 	svc, err := tumbler.New(c.cfg, tumbler.Deps{Net: d.cfg.Params.Net, Host: d.host.LibP2P(),
-		Chain: tumbler.NodeChain(d.node, d.cfg.Params.Net), Log: d.cfg.Log, Now: d.cfg.Now})
+		Chain: tumbler.NodeChain(d.node, d.cfg.Params.Net), Log: d.cfg.Log, Now: d.cfg.Now, Dir: d.node.DataDir()})
 	if err != nil {
 		return err
 	}

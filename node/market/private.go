@@ -32,7 +32,7 @@ type Tumbler interface {
 	// JoinHanded registers an input in round paying amount from secret's
 	// account, its output to to, the token handed over (never redeemed
 	// by this node); signing waits for CoSign.
-	JoinHanded(ctx context.Context, secret []byte, amount uint64, round wire.Hash, to wire.PubKey) error
+	JoinHanded(ctx context.Context, secret []byte, amount uint64, round wire.Hash, to wire.PubKey, blameTo []wire.PubKey) error
 	// Handed is the current token of the handed registration paying from
 	// input (a blame round brings a new one) and its state.
 	Handed(input wire.PubKey) (Handover, TumbleState, bool)
@@ -123,6 +123,7 @@ func ProtoPrivate(net wire.Network) protocol.ID {
 // Bounds of private settlements.
 const (
 	maxPrivJobs = 256 // a worker's live private jobs
+	privSpares  = 2   // fresh addresses a worker gives for blame rounds
 	// maxPrivBytes bounds the results a worker holds for them; a job
 	// lives privJobLife (a round's phases take minutes, not hours).
 	maxPrivBytes  = 128 << 20
@@ -140,7 +141,8 @@ var bucketPrivate = []byte("private") // worker: fresh address → seed [32] ‖
 // privJob is one private settlement a worker gave an address for. Owned
 // by run.
 type privJob struct {
-	to         wire.PubKey
+	to         wire.PubKey   // the address (names the settlement)
+	addrs      []wire.PubKey // it and the spares for blame rounds
 	request    wire.Hash
 	price      uint64
 	from       peer.ID // the requester's node: only it may fetch
@@ -248,7 +250,7 @@ func (s *Service) privAsk(ctx context.Context, from peer.ID, m *PrivateMsg) ([]b
 		serving = s.st.serving
 		c = s.st.cache[m.Request]
 		s.prunePriv()
-		full = len(s.st.privs) >= maxPrivJobs || s.st.privBytes >= maxPrivBytes
+		full = len(s.st.privs) >= maxPrivJobs*(1+privSpares) || s.st.privBytes >= maxPrivBytes
 	}); err != nil {
 		return nil, err
 	}
@@ -272,34 +274,49 @@ func (s *Service) privAsk(ctx context.Context, from peer.ID, m *PrivateMsg) ([]b
 	if m.Denomination < price {
 		return nil, fmt.Errorf("a denomination of %d is less than this worker's price %d", m.Denomination, price)
 	}
-	var seed [32]byte
-	var k wire.PrivKey
-	for {
-		rand.Read(seed[:])
-		var err error
-		if k, err = privKey(*s.cfg.Key, seed[:]); err == nil {
-			break
+	// The address, then spares for blame rounds (a blame round needs a
+	// fresh output address, or the coordinator would see which output
+	// of the failed round is missing).
+	addrs := make([]wire.PubKey, 1+privSpares)
+	for i := range addrs {
+		var seed [32]byte
+		for {
+			rand.Read(seed[:])
+			k, err := privKey(*s.cfg.Key, seed[:])
+			if err == nil {
+				addrs[i] = k.PubKey()
+				break
+			}
+		}
+		rec := append(seed[:], m.Request[:]...)
+		if err := s.db.Update(func(tx *bbolt.Tx) error {
+			b, err := tx.CreateBucketIfNotExists(bucketPrivate)
+			if err != nil {
+				return err
+			}
+			return b.Put(addrs[i][:], rec)
+		}); err != nil {
+			return nil, err
 		}
 	}
-	to := k.PubKey()
-	rec := append(seed[:], m.Request[:]...)
-	if err := s.db.Update(func(tx *bbolt.Tx) error {
-		b, err := tx.CreateBucketIfNotExists(bucketPrivate)
-		if err != nil {
-			return err
+	to := addrs[0]
+	env := &Envelope{Bounty: wire.Hash(to), Request: m.Request, Kind: c.kind, Fuel: c.fuel}
+	env.Seal(s.deps.Net, *s.cfg.Key, c.value)
+	j := &privJob{to: to, addrs: addrs, request: m.Request, price: price, from: from, rounds: map[wire.Hash]bool{}, env: env, value: c.value,
+		created: s.now()}
+	if err := s.call(ctx, func() {
+		for _, a := range addrs {
+			s.st.privs[a] = j
 		}
-		return b.Put(to[:], rec)
+		s.st.privBytes += len(j.value)
 	}); err != nil {
 		return nil, err
 	}
-	env := &Envelope{Bounty: wire.Hash(to), Request: m.Request, Kind: c.kind, Fuel: c.fuel}
-	env.Seal(s.deps.Net, *s.cfg.Key, c.value)
-	j := &privJob{to: to, request: m.Request, price: price, from: from, rounds: map[wire.Hash]bool{}, env: env, value: c.value,
-		created: s.now()}
-	if err := s.call(ctx, func() { s.st.privs[to] = j; s.st.privBytes += len(j.value) }); err != nil {
-		return nil, err
+	var out []byte
+	for _, a := range addrs {
+		out = append(out, a[:]...)
 	}
-	return to[:], nil
+	return out, nil
 }
 
 // prunePriv forgets the private jobs older than privJobLife (their keys
@@ -307,7 +324,9 @@ func (s *Service) privAsk(ctx context.Context, from peer.ID, m *PrivateMsg) ([]b
 func (s *Service) prunePriv() {
 	for to, j := range s.st.privs {
 		if s.now().Sub(j.created) > privJobLife {
-			s.st.privBytes -= len(j.value)
+			if to == j.to {
+				s.st.privBytes -= len(j.value)
+			}
 			delete(s.st.privs, to)
 		}
 	}
@@ -383,11 +402,13 @@ func (s *Service) privFetch(ctx context.Context, tb Tumbler, from peer.ID, m *Pr
 	if !registered {
 		return (&FetchAnswer{State: fetchWaiting}).Encode(), nil
 	}
-	paid, err := tb.Balance(ctx, j.to)
-	if err != nil {
-		return nil, err
+	paid := false
+	for _, a := range j.addrs {
+		if b, err := tb.Balance(ctx, a); err == nil && b >= denom && denom > 0 {
+			paid = true
+		}
 	}
-	if paid < denom {
+	if !paid {
 		return (&FetchAnswer{State: fetchHash, Envelope: j.env}).Encode(), nil
 	}
 	return (&FetchAnswer{State: fetchResult, Envelope: j.env, Value: j.value}).Encode(), nil
@@ -535,14 +556,18 @@ func (s *Service) runPrivate(tb Tumbler, pj *PrivateJob, payer wire.PrivKey, wor
 	if err != nil {
 		return fmt.Errorf("asking the worker for an address: %w", err)
 	}
-	if len(b) != wire.PubKeySize {
+	if len(b) < wire.PubKeySize || len(b)%wire.PubKeySize != 0 || len(b) > (1+privSpares)*wire.PubKeySize {
 		return errors.New("the worker answered no address")
 	}
-	to := wire.PubKey(b)
+	to := wire.PubKey(b[:wire.PubKeySize])
+	var spares []wire.PubKey
+	for i := wire.PubKeySize; i < len(b); i += wire.PubKeySize {
+		spares = append(spares, wire.PubKey(b[i:i+wire.PubKeySize]))
+	}
 	s.setPriv(pj, func() {
 		pj.To, pj.ID, pj.Round, pj.Denomination, pj.Cost = to, wire.Hash(to), r.ID, r.Denomination, r.Cost
 	})
-	if err := tb.JoinHanded(ctx, payer.Bytes(), r.Denomination+r.Cost, r.ID, to); err != nil {
+	if err := tb.JoinHanded(ctx, payer.Bytes(), r.Denomination+r.Cost, r.ID, to, spares); err != nil {
 		return err
 	}
 	s.setPriv(pj, func() { pj.State = PrivRegistered })
@@ -561,14 +586,14 @@ func (s *Service) runPrivate(tb Tumbler, pj *PrivateJob, payer wire.PrivKey, wor
 		// Hand the token over (again in a blame round, which brings a
 		// fresh one).
 		if ok && h.Round != handed {
-			m := &PrivateMsg{Net: s.deps.Net.ID, Kind: PrivateToken, Request: pj.Request, Round: h.Round, To: to,
+			m := &PrivateMsg{Net: s.deps.Net.ID, Kind: PrivateToken, Request: pj.Request, Round: h.Round, To: h.To,
 				Coordinator: h.Coordinator, Token: h.Token}
 			if _, err := s.askPrivate(ctx, worker, m); err != nil {
 				return fmt.Errorf("handing the token over: %w", err)
 			}
 			handed = h.Round
 			s.setPriv(pj, func() {
-				pj.Round = h.Round
+				pj.Round, pj.To = h.Round, h.To
 				if pj.State == PrivRegistered {
 					pj.State = PrivHanded
 				}
@@ -616,7 +641,7 @@ func (s *Service) runPrivate(tb Tumbler, pj *PrivateJob, payer wire.PrivKey, wor
 		if !confirmed {
 			// Confirmed when this node's chain shows the worker's address
 			// paid (the tumble, as the registration saw it submitted).
-			if paid, err := tb.Balance(ctx, to); err == nil && paid >= pj.Denomination && signed {
+			if paid, err := tb.Balance(ctx, h.To); err == nil && ok && paid >= pj.Denomination && signed {
 				confirmed, paidAt = true, s.now()
 				s.setPriv(pj, func() { pj.TxID, pj.State = ts.TxID, PrivConfirmed })
 			}

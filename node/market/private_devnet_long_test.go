@@ -53,7 +53,7 @@ func TestDevnetRequesterThatDoesNotSignGetsOnlyTheHash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	to := wire.PubKey(b)
+	to := wire.PubKey(b[:32])
 	if _, err := p.req.API.Tumbler().Join(ctx, tumbler.JoinRequest{Secret: p.payer.Bytes(), Amount: wire.Unit + tumbler.DefaultTxFee,
 		To: to, Round: rd.ID, Handed: true}); err != nil {
 		t.Fatal(err)

@@ -260,10 +260,10 @@ func TestDevnetPrivateRequestIsSettledThroughATumble(t *testing.T) {
 		t.Fatalf("a replayed token: %v", err)
 	}
 	b, err := ask(&market.PrivateMsg{Kind: market.PrivateAsk, Round: h.Round, Denomination: wire.Unit})
-	if err != nil || len(b) != 32 {
+	if err != nil || len(b) != 3*32 {
 		t.Fatalf("a second address: %v", err)
 	}
-	to2 := wire.PubKey(b)
+	to2 := wire.PubKey(b[:32])
 	forged := bytes.Clone(h.Token)
 	forged[17] ^= 1
 	if _, err := ask(&market.PrivateMsg{Kind: market.PrivateToken, Round: h.Round, To: to2, Coordinator: coordID, Token: forged}); err == nil || !strings.Contains(err.Error(), "does not verify") {

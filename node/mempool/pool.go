@@ -541,7 +541,7 @@ func check(params *consensus.Params, chain wire.ChainID, tx *wire.Tx, size int) 
 		return tx.Fee, nil
 	case wire.Tumble:
 		return checkTumble(params, tx, b, size)
-	case wire.PoolFund, wire.PoolJoin, wire.PoolLeave, wire.PoolAnswer, wire.TokenBuy, wire.TokenRedeem, wire.PoolReport:
+	case wire.PoolFund, wire.PoolJoin, wire.PoolLeave, wire.PoolAnswer, wire.TokenBuy, wire.TokenRedeem, wire.PoolReport, wire.PoolSilence, wire.PoolServe:
 		escrow, err := state.PoolSpend(params, tx)
 		if err != nil {
 			return 0, err

@@ -191,7 +191,7 @@ func (a *API) BlobProgress(_ context.Context, manifest []byte) (node.BlobProgres
 	}
 	if p, ok := a.blobs.Progress(m); ok {
 		return node.BlobProgress{Fetching: true, Chunks: p.Chunks, Total: p.Total, Bytes: p.Bytes, Size: p.Size,
-			Peers: p.Peers, Rate: p.Rate(time.Now()), Started: p.Started}, nil
+			Peers: p.Peers, Rate: p.Rate(time.Now()), Started: p.Started, From: peerString(p.From)}, nil
 	}
 	missing, err := a.blobs.Store().Missing(m)
 	if err != nil {
@@ -226,3 +226,11 @@ type badRequest struct{ err error }
 
 func (e badRequest) Error() string   { return e.err.Error() }
 func (e badRequest) Unwrap() []error { return []error{e.err, node.ErrBadRequest} }
+
+// peerString is p's string form, "" for none.
+func peerString(p peer.ID) string {
+	if p == "" {
+		return ""
+	}
+	return p.String()
+}

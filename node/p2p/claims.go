@@ -94,8 +94,9 @@ func decodeClaims(b []byte, n int) ([]*claim, error) {
 }
 
 // serveClaims answers GetClaims for chain c: each block's coinbase and
-// branch, or "not served" when the block is unknown, c is kept as headers
-// only, or the reply has read its budget of blocks. Blocks read are
+// branch (from the block, or on a chain kept as headers only from what
+// this node took the block with), or "not served" when the block is
+// unknown or the reply has read its budget of blocks. Blocks read are
 // charged to the peer like served blocks (the reading and hashing is the
 // work; the reply is small).
 func (sv *services) serveClaims(s network.Stream, c *chain.Chain, ids []wire.Hash) {
@@ -103,8 +104,19 @@ func (sv *services) serveClaims(s network.Stream, c *chain.Chain, ids []wire.Has
 	out := make([]*claim, len(ids))
 	budget := claimsReadBudget
 	for i, id := range ids {
-		if c.HeadersOnly() || budget <= 0 {
+		if budget <= 0 {
 			break
+		}
+		if c.HeadersOnly() {
+			// Served as this node took them (chain.StoredClaim).
+			cl, size, ok := c.StoredClaim(id)
+			if !ok {
+				continue
+			}
+			budget -= size
+			x.guard.chargeRequest(s.Conn().RemotePeer(), s.Conn(), float64(size)/blockBytesPerUnit)
+			out[i] = &claim{Coinbase: cl.Coinbase.Encode(), Branch: cl.Branch}
+			continue
 		}
 		var raw []byte
 		c.DB().View(func(tx *bbolt.Tx) error {

@@ -48,3 +48,32 @@ func TestHeadersOnlyChainsSyncClaimsNotBodies(t *testing.T) {
 		t.Fatal("an honest sync cost someone a ban")
 	}
 }
+
+// TestHeadersOnlyNodeServesClaimsItTook: c follows branch 1 only and
+// knows b alone, which keeps the other branches as headers only: c syncs
+// the whole tree from b, taking b's headers-only chains as b took them
+// (claims), so a branch whose full nodes are gone can still be followed.
+func TestHeadersOnlyNodeServesClaimsItTook(t *testing.T) {
+	h := harness.New(t)
+	a := h.NewNode("a")
+	buildTree(t, h, a)
+	for _, s := range []string{"0", "01", "1", "10"} {
+		mineOn(t, h, a, s, true)
+	}
+	mineOn(t, h, a, "/", true)
+	b := h.NewNode("b", harness.Follow(cid(t, "1")))
+	h.Connect(b, a)
+	waitSameTree(t, 60*time.Second, a, b)
+	a.Stop() // b is now the only source
+	c := h.NewNode("c", harness.Follow(cid(t, "1")))
+	h.Connect(c, b)
+	waitSameTree(t, 60*time.Second, b, c)
+	for _, s := range []string{"0", "01", "10"} {
+		if got := c.Forest().Chain(cid(t, s)).Tip().Height; got == 0 {
+			t.Fatalf("c has no block of headers-only chain %s", s)
+		}
+	}
+	if b.Host.Banned(c.ID()) || c.Host.Banned(b.ID()) {
+		t.Fatal("an honest sync cost someone a ban")
+	}
+}

@@ -10,7 +10,7 @@
 //	 txs)      │   Accept: relay · Ignore: drop · Reject: penalty/ban   │
 //	           │   held block ──► deps: its missing blocks, by id       │
 //	           │ announcers ◄── node.OnAccepted (locally accepted)      │
-//	/status/2 ─┤ tips of peers, per stored chain ──► syncer.poke        │
+//	/status/3 ─┤ tips of peers, per stored chain ──► syncer.poke        │
 //	/sync/2  ──┤ server: GetHeaders, GetBlocks, GetClaims (per chain),  │
 //	           │         PushTxs                                        │
 //	           │ syncer: a pass over the chains, root first; per chain  │

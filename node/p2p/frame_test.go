@@ -171,10 +171,40 @@ func TestStatusChains(t *testing.T) {
 			t.Errorf("case %d: err %v, want ErrProtocol", i, err)
 		}
 	}
+	// Version 3: the chains kept as headers only, whose claims the peer
+	// serves, in a second list; a chain in both lists is a violation.
+	hs := &Status{Version: statusVersion, Work: big.NewInt(3), Chains: []ChainTip{tip(1, 1, 2)}, Claimed: []ChainTip{tip(1, 0, 4), tip(2, 1, 9)}}
+	got, err = decodeStatus(hs.encode())
+	if err != nil || len(got.Claimed) != 2 || !bytes.Equal(got.encode(), hs.encode()) {
+		t.Fatalf("with claimed chains: %+v %v", got, err)
+	}
+	if got.Stores(wire.ChainID{Depth: 1}) {
+		t.Fatal("a headers-only chain counted as stored in full")
+	}
+	if c, ok := got.ClaimsTipOf(wire.ChainID{Depth: 1}); !ok || c.Height != 4 {
+		t.Fatalf("claims tip of 0: %+v %v", c, ok)
+	}
+	if c, ok := got.ClaimsTipOf(wire.ChainID{Depth: 1, Bits: 1}); !ok || c.Height != 2 {
+		t.Fatalf("claims tip of a full chain: %+v %v", c, ok)
+	}
+	both := &Status{Version: statusVersion, Work: big.NewInt(1), Chains: []ChainTip{tip(1, 0, 1)}, Claimed: []ChainTip{tip(1, 0, 1)}}
+	if _, err := decodeStatus(both.encode()); !errors.Is(err, ErrProtocol) {
+		t.Errorf("a chain in both lists: err %v, want ErrProtocol", err)
+	}
+	v2 := &Status{Version: 2, Work: big.NewInt(1), Chains: []ChainTip{tip(1, 0, 1)}, Claimed: []ChainTip{tip(1, 1, 1)}}
+	if got, err := decodeStatus(v2.encode()); err != nil || len(got.Claimed) != 0 || len(got.Chains) != 1 {
+		t.Errorf("version 2 has no claimed list: %+v %v", got, err)
+	}
 	many := &Status{Version: statusVersion, Work: big.NewInt(1)}
 	for i := 0; i <= MaxStatusChains; i++ {
 		many.Chains = append(many.Chains, tip(16, uint32(i), 1))
 	}
+	many.Claimed = many.Chains[:MaxStatusChains]
+	many.Chains = many.Chains[:0:0]
+	if raw := many.encode(); len(raw) > MaxStatusFrame {
+		t.Fatalf("%d claimed chains take %d bytes, more than the frame cap %d", len(many.Claimed), len(raw), MaxStatusFrame)
+	}
+	many.Chains, many.Claimed = append(many.Claimed, tip(16, MaxStatusChains, 1)), nil
 	if raw := many.encode(); len(raw) > MaxStatusFrame {
 		t.Fatalf("%d chains take %d bytes, more than the frame cap %d", len(many.Chains), len(raw), MaxStatusFrame)
 	} else if _, err := decodeStatus(raw); !errors.Is(err, ErrProtocol) {

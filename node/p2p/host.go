@@ -38,7 +38,7 @@ func ProtoSync(net wire.Network) protocol.ID {
 	return protocol.ID("/bitverse/" + net.Name + "/sync/2")
 }
 func ProtoStatus(net wire.Network) protocol.ID {
-	return protocol.ID("/bitverse/" + net.Name + "/status/2")
+	return protocol.ID("/bitverse/" + net.Name + "/status/3")
 }
 
 // DHTPrefix is the Kademlia protocol prefix (/bitverse/kad/1.0.0).

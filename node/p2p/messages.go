@@ -10,18 +10,18 @@ import (
 // Limits of the stream protocols. Every reader enforces them before it
 // allocates (see docs/PROTOCOL.md §12).
 const (
-	MaxLocator         = 64                                  // hashes in a GetHeaders locator
-	MaxHeadersPerReply = 2000                                // headers in one Headers reply
-	MaxBlocksPerReq    = 64                                  // ids in one GetBlocks request
-	MaxTxsPerPush      = 1024                                // transactions in one PushTxs
-	MaxHeaderSize      = 1024                                // one encoded header
-	MaxRequestFrame    = 1 << 20                             // any request frame
-	MaxHeadersFrame    = 1 << 20                             // the Headers reply
-	MaxBlockFrame      = wire.MaxBlockSize + 8               // one block of a Blocks reply
-	MaxStatusChains    = 512                                 // branch chains listed in a status message
-	MaxStatusFrame     = 128 + MaxStatusChains*(5+8+32+1+64) // a status message
-	maxReplyHeadFrame  = 64                                  // the first frame of any reply
-	replyBlocksBudget  = 16 << 20                            // bytes of blocks one reply may carry
+	MaxLocator         = 64                                    // hashes in a GetHeaders locator
+	MaxHeadersPerReply = 2000                                  // headers in one Headers reply
+	MaxBlocksPerReq    = 64                                    // ids in one GetBlocks request
+	MaxTxsPerPush      = 1024                                  // transactions in one PushTxs
+	MaxHeaderSize      = 1024                                  // one encoded header
+	MaxRequestFrame    = 1 << 20                               // any request frame
+	MaxHeadersFrame    = 1 << 20                               // the Headers reply
+	MaxBlockFrame      = wire.MaxBlockSize + 8                 // one block of a Blocks reply
+	MaxStatusChains    = 512                                   // branch chains listed in a status message
+	MaxStatusFrame     = 128 + 2*MaxStatusChains*(5+8+32+1+64) // a status message: chains in full and headers only
+	maxReplyHeadFrame  = 64                                    // the first frame of any reply
+	replyBlocksBudget  = 16 << 20                              // bytes of blocks one reply may carry
 )
 
 // Request types of the sync protocol.
@@ -190,6 +190,10 @@ type Status struct {
 	Tip     wire.Hash
 	Work    *big.Int
 	Chains  []ChainTip // branch chains stored in full, in tree order
+	// Claimed are the branch chains kept as headers only, in tree order
+	// (version 3 on): the peer serves their claims (GetClaims), not their
+	// blocks.
+	Claimed []ChainTip
 }
 
 // ChainTip is a peer's tip of one branch chain.
@@ -219,7 +223,22 @@ func (s *Status) TipOf(c wire.ChainID) (ChainTip, bool) {
 	return ChainTip{}, false
 }
 
-const statusVersion = 2
+// ClaimsTipOf returns the peer's tip of chain c if it serves c's claims:
+// it stores c in full or keeps it as headers only.
+func (s *Status) ClaimsTipOf(c wire.ChainID) (ChainTip, bool) {
+	if t, ok := s.TipOf(c); ok {
+		return t, true
+	}
+	for _, t := range s.Claimed {
+		if t.Chain == c {
+			return t, true
+		}
+	}
+	return ChainTip{}, false
+}
+
+// statusVersion 3 added Claimed.
+const statusVersion = 3
 
 func (s *Status) encode() []byte {
 	w := wire.NewWriter(128 + 64*len(s.Chains))
@@ -229,28 +248,50 @@ func (s *Status) encode() []byte {
 	w.U64(s.Height)
 	w.Hash(s.Tip)
 	w.VarBytes(s.Work.Bytes())
-	w.Uvarint(uint64(len(s.Chains)))
-	for _, t := range s.Chains {
+	putTips(w, s.Chains)
+	if s.Version >= 3 {
+		putTips(w, s.Claimed)
+	}
+	return w.Bytes()
+}
+
+func putTips(w *wire.Writer, tips []ChainTip) {
+	w.Uvarint(uint64(len(tips)))
+	for _, t := range tips {
 		putChain(w, t.Chain)
 		w.U64(t.Height)
 		w.Hash(t.Tip)
 		w.VarBytes(t.Work.Bytes())
 	}
-	return w.Bytes()
+}
+
+// readTips reads a list of branch tips in tree order, each chain once.
+func readTips(r *wire.Reader) []ChainTip {
+	var out []ChainTip
+	n := r.Len(MaxStatusChains, 5+8+32+1, "chains")
+	for i := 0; i < n && r.Err() == nil; i++ {
+		t := ChainTip{Chain: readChain(r), Height: r.U64(), Tip: r.Hash()}
+		t.Work = new(big.Int).SetBytes(r.VarBytes(64, "chain work"))
+		if r.Err() == nil && (t.Chain.IsRoot() || (i > 0 && !chainBefore(out[i-1].Chain, t.Chain))) {
+			r.Fail(fmt.Errorf("chain %s listed out of order or twice", t.Chain))
+		}
+		out = append(out, t)
+	}
+	return out
 }
 
 func decodeStatus(b []byte) (*Status, error) {
 	r := wire.NewReader(b)
 	s := &Status{Version: r.U8(), NetID: r.U32(), Genesis: r.Hash(), Height: r.U64(), Tip: r.Hash()}
 	work := r.VarBytes(64, "work")
-	n := r.Len(MaxStatusChains, 5+8+32+1, "chains")
-	for i := 0; i < n && r.Err() == nil; i++ {
-		t := ChainTip{Chain: readChain(r), Height: r.U64(), Tip: r.Hash()}
-		t.Work = new(big.Int).SetBytes(r.VarBytes(64, "chain work"))
-		if r.Err() == nil && (t.Chain.IsRoot() || (i > 0 && !chainBefore(s.Chains[i-1].Chain, t.Chain))) {
-			r.Fail(fmt.Errorf("chain %s listed out of order or twice", t.Chain))
+	s.Chains = readTips(r)
+	if s.Version >= 3 && r.Err() == nil {
+		s.Claimed = readTips(r)
+		for _, t := range s.Claimed {
+			if _, full := s.TipOf(t.Chain); full && r.Err() == nil {
+				r.Fail(fmt.Errorf("chain %s listed both in full and as headers only", t.Chain))
+			}
 		}
-		s.Chains = append(s.Chains, t)
 	}
 	if err := r.Done(); err != nil {
 		return nil, fmt.Errorf("%w: status: %w", ErrProtocol, err)

@@ -18,7 +18,7 @@ const (
 	replyTimeout   = 60 * time.Second // to write a reply
 )
 
-// services answers peers' requests: status (/status/2), the sync
+// services answers peers' requests: status (/status/3), the sync
 // protocol's headers, blocks and pushed transactions (/sync/2), and key
 // proofs (/proof/1). libp2p runs each stream's handler on its own
 // goroutine; the services keep no state of their own, and charge every

@@ -24,17 +24,25 @@ func init() { statusNanos.Store(int64(10 * time.Second)) }
 
 func statusTimeout() time.Duration { return time.Duration(statusNanos.Load()) }
 
-// ourStatus describes this node's tips: the root's, and those of the
-// branch chains it stores in full.
+// ourStatus describes this node's tips: the root's, those of the branch
+// chains it stores in full, and those of the chains it keeps as headers
+// only (whose claims it serves).
 func (x *Host) ourStatus() *Status {
 	tip := x.node.Chain().Tip()
 	st := &Status{Version: statusVersion, NetID: x.net.ID, Genesis: x.genesis, Height: tip.Height, Tip: tip.ID, Work: tip.Work}
 	for _, c := range x.node.Forest().Chains() {
-		if c.ID().IsRoot() || c.HeadersOnly() || len(st.Chains) >= MaxStatusChains {
+		if c.ID().IsRoot() {
+			continue
+		}
+		list := &st.Chains
+		if c.HeadersOnly() {
+			list = &st.Claimed
+		}
+		if len(*list) >= MaxStatusChains {
 			continue
 		}
 		t := c.Tip()
-		st.Chains = append(st.Chains, ChainTip{Chain: c.ID(), Height: t.Height, Tip: t.ID, Work: t.Work})
+		*list = append(*list, ChainTip{Chain: c.ID(), Height: t.Height, Tip: t.ID, Work: t.Work})
 	}
 	return st
 }

@@ -118,16 +118,21 @@ type candidate struct {
 	tip ChainTip // the peer's tip of the chain being synced
 }
 
-// candidates lists the connected peers that store chain c in full and
-// report more work on it than ours, most work first.
-func (s *syncer) candidates(c wire.ChainID, ours *big.Int) []candidate {
+// candidates lists the connected peers that report more work on chain c
+// than ours, most work first: those storing c in full, and for a chain
+// this node keeps as headers only (claims) also those keeping it so.
+func (s *syncer) candidates(c wire.ChainID, ours *big.Int, claims bool) []candidate {
 	x := s.x
 	var out []candidate
 	x.book.each(func(id peer.ID, ps *peerState) {
 		if ps.status == nil || x.h.Network().Connectedness(id) != network.Connected {
 			return
 		}
-		if t, ok := ps.status.TipOf(c); ok && t.Work.Cmp(ours) > 0 {
+		tipOf := ps.status.TipOf
+		if claims {
+			tipOf = ps.status.ClaimsTipOf
+		}
+		if t, ok := tipOf(c); ok && t.Work.Cmp(ours) > 0 {
 			out = append(out, candidate{id: id, st: ps.status, tip: t})
 		}
 	})
@@ -176,7 +181,7 @@ func (s *syncer) round(ctx context.Context) (int, error) {
 // counts the chain rounds it runs inside (see resolveHeld).
 func (s *syncer) chainRound(ctx context.Context, c *chain.Chain, nested int) (int, error) {
 	tip := c.Tip()
-	cands := s.candidates(c.ID(), tip.Work)
+	cands := s.candidates(c.ID(), tip.Work, c.HeadersOnly())
 	if len(cands) == 0 {
 		return 0, nil
 	}

@@ -32,6 +32,32 @@ type Chain interface {
 	// (dropping heights a slow reader has not taken: the service reads
 	// the chain again anyway) until ctx ends.
 	Blocks(ctx context.Context) (<-chan uint64, error)
+
+	// For prefix pools (listing.go). Keys lists keys under prefix after
+	// `after`, in order, at most limit, of every chain stored in full.
+	Keys(ctx context.Context, prefix, after string, limit int) ([]string, error)
+	// ValueHistory is every value written at key on chain, oldest first,
+	// with the chain height that wrote it (node.ErrNotFound: none).
+	ValueHistory(ctx context.Context, chain wire.ChainID, key string) ([]Written, error)
+	// ChainBlock is block ref of chain: "" its tip, a height or an ID
+	// (node.ErrNotFound: none).
+	ChainBlock(ctx context.Context, chain wire.ChainID, ref string) (BlockRef, error)
+}
+
+// Written is one value written at a key and the height of the block that
+// wrote it.
+type Written struct {
+	Height uint64
+	Value  []byte
+}
+
+// BlockRef is a block of some chain as this node sees it: on its main
+// line or not, stored in full or as a header only.
+type BlockRef struct {
+	ID          wire.Hash
+	Height      uint64
+	Main        bool
+	HeadersOnly bool
 }
 
 // NodeChain implements Chain over a node (in process or over the local
@@ -80,6 +106,59 @@ func (c *nodeChain) Value(ctx context.Context, chain, key string) ([]byte, error
 		return base64.StdEncoding.DecodeString(res.Value)
 	}
 	return []byte(res.Value), nil
+}
+
+func (c *nodeChain) Keys(ctx context.Context, prefix, after string, limit int) ([]string, error) {
+	return c.n.Keys(ctx, prefix, after, limit)
+}
+
+func (c *nodeChain) ValueHistory(ctx context.Context, chain wire.ChainID, key string) ([]Written, error) {
+	res, err := c.n.GetOn(ctx, key, int(chain.Depth), false, true)
+	if err != nil {
+		return nil, err
+	}
+	if res.Chain != chain.String() {
+		return nil, fmt.Errorf("%w: %q is on chain %s, not %s", node.ErrNotFound, key, res.Chain, chain)
+	}
+	if res.RemotePeer != "" || len(res.History) == 0 {
+		return nil, fmt.Errorf("%w: this node does not store chain %s in full, so it has no history of %q", ErrNoData, chain, key)
+	}
+	out := make([]Written, 0, len(res.History))
+	for _, h := range res.History {
+		v, err := recordValue(h)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Written{Height: h.Height, Value: v})
+	}
+	return out, nil
+}
+
+func (c *nodeChain) ChainBlock(ctx context.Context, chain wire.ChainID, ref string) (BlockRef, error) {
+	var b *node.BlockInfo
+	if ref == "" {
+		bs, err := c.n.BlocksOn(ctx, chain.String(), 0, 1)
+		if err != nil {
+			return BlockRef{}, err
+		}
+		if len(bs) == 0 {
+			return BlockRef{}, fmt.Errorf("%w: chain %s has no blocks here", node.ErrNotFound, chain)
+		}
+		b = &bs[0]
+	} else {
+		var err error
+		if b, err = c.n.BlockOn(ctx, chain.String(), ref); err != nil {
+			return BlockRef{}, err
+		}
+	}
+	return BlockRef{ID: b.ID, Height: b.Height, Main: b.Main, HeadersOnly: b.HeadersOnly}, nil
+}
+
+func recordValue(v node.ValueRecord) ([]byte, error) {
+	if v.Encoding == "base64" {
+		return base64.StdEncoding.DecodeString(v.Value)
+	}
+	return []byte(v.Value), nil
 }
 
 func (c *nodeChain) Tx(ctx context.Context, id wire.Hash) (*wire.Tx, uint64, error) {

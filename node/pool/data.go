@@ -30,7 +30,8 @@ var (
 const DefaultMaxData = 256 << 20
 
 // Data reads a pool's data: a key's value from the chain, a blob from the
-// blob store. With fetch set, a blob's missing chunks are first fetched
+// blob store, a prefix's listing rebuilt from the chain's key history
+// (listing.go). With fetch set, a blob's missing chunks are first fetched
 // from peers (pool members and providers first); without it, only what
 // this node holds is read (ErrNoData otherwise). The data is checked
 // against the pool's size and segment root (ErrWrongData) and capped at
@@ -40,14 +41,26 @@ func Data(ctx context.Context, c Chain, blobs node.BlobAPI, p *node.PoolInfo, ma
 	if t.Size > max {
 		return nil, nil, fmt.Errorf("%w: %d bytes, this node keeps at most %d", ErrTooLarge, t.Size, max)
 	}
-	value, err := c.Value(ctx, t.Chain, t.Key)
-	if err != nil {
-		return nil, nil, fmt.Errorf("read the pool's key %s: %w", t.Key, err)
-	}
 	var data []byte
+	var value []byte
+	if t.Kind == "key" || t.Kind == "blob" {
+		v, err := c.Value(ctx, t.Chain, t.Key)
+		if err != nil {
+			return nil, nil, fmt.Errorf("read the pool's key %s: %w", t.Key, err)
+		}
+		value = v
+	}
 	switch t.Kind {
 	case "key":
 		data = value
+	case "prefix":
+		// Built from this node's own copy of the chain: there is nothing
+		// to fetch, and building it is the check.
+		d, err := prefixData(ctx, c, t, max)
+		if err != nil {
+			return nil, nil, err
+		}
+		data = d
 	case "blob":
 		m, err := blob.DecodeManifest(value)
 		if err != nil {
@@ -101,6 +114,7 @@ func Answer(ch node.ChallengeInfo, data []byte, tree *wire.SegmentTree) (wire.Po
 
 // BlobHash is the target hash of a blob pool: SHA-256 of the 52-byte
 // manifest (the put value). KeyHash is a key pool's: SHA-256 of the value.
+// A prefix pool's is the ID of the block whose state it lists (Listing).
 func BlobHash(manifest []byte) wire.Hash { return wire.Sum(manifest) }
 
 // KeyHash is the target hash of a key pool: SHA-256 of the value.

@@ -3,10 +3,13 @@ package pool_test
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"math/rand/v2"
 	"testing"
 	"time"
 
+	"github.com/bitverse/bitverse/internal/testutil"
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/blob"
 	"github.com/bitverse/bitverse/node/harness"
@@ -124,9 +127,45 @@ func runPoolDevnet(t *testing.T, size int) {
 		t.Fatal(err)
 	}
 
-	// Blocks come every ~300 ms; the services answer as they arrive.
-	a.StartAutoMine(300 * time.Millisecond)
-	defer a.StopAutoMine()
+	// a mines block after block; the services answer as blocks arrive.
+	// The last block of an epoch waits until the answers of b and c (the
+	// members holding the data) are in a's mempool: on a busy machine a
+	// miner on a clock closed epochs before an honest answer came, and
+	// punished the honest member for the machine's speed.
+	answerIn := func(n *harness.Node, e uint64) error {
+		chs, err := a.PoolChallenges(ctx, n.Key.PubKey())
+		if err != nil {
+			return err
+		}
+		for _, ch := range chs {
+			if ch.Pool != poolID || ch.Epoch != e || ch.Answered {
+				continue
+			}
+			sv, err := svcs[n.Name].Served(ctx)
+			if err != nil {
+				return err
+			}
+			for _, s := range sv {
+				for _, c := range s.History {
+					if c.Pool == poolID && c.Epoch == e && !c.Tx.IsZero() && a.Mempool().Has(c.Tx) {
+						return nil
+					}
+				}
+			}
+			return fmt.Errorf("%s's answer for epoch %d is not in a's mempool", n.Name, e)
+		}
+		return nil
+	}
+	mineNext := func() {
+		t.Helper()
+		next := a.Chain().Tip().Height + 1
+		if e := p.PoolEpoch(next); next == p.PoolEpochEnd(e) {
+			testutil.Eventually(t, 2*time.Minute, "the honest members' answers", func() error {
+				return errors.Join(answerIn(b, e), answerIn(c, e))
+			})
+		}
+		a.Mine(1)
+	}
 	member := func(pl *node.PoolInfo, n *harness.Node) node.PoolMemberInfo {
 		mi, _ := memberOfAddr(pl, wire.EncodeAddress(p.Net, n.Key.PubKey()))
 		return mi
@@ -154,7 +193,7 @@ func runPoolDevnet(t *testing.T, size int) {
 		if time.Now().After(deadline) {
 			t.Fatalf("after epoch %d: b %+v, c %+v, d %+v", pl.Epoch, bi, ci, di)
 		}
-		time.Sleep(200 * time.Millisecond)
+		mineNext()
 	}
 	sv, err := svcs["d"].Served(ctx)
 	if err != nil || len(sv) != 1 || len(sv[0].History) == 0 || sv[0].History[len(sv[0].History)-1].Error == "" {
@@ -172,15 +211,15 @@ func runPoolDevnet(t *testing.T, size int) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { asvc.Stop() })
-	a.StopAutoMine()
 	confirm(submit(a, wire.TokenBuy{Pool: poolID, Count: 1}))
 	pl, _ = a.Pool(ctx, poolID)
 	redemption := submit(a, wire.TokenRedeem{Pool: poolID, Epoch: pl.Epoch})
 	confirm(redemption)
 	tierBefore := member(pl, d).Tier
-	dl, reports, err := asvc.Download(ctx, poolID, redemption, d.ID())
-	if err != nil || !bytes.Equal(dl, data) || len(reports) != 1 {
-		t.Fatalf("download under a redemption: %d bytes, %d reports, %v", len(dl), len(reports), err)
+	var dl bytes.Buffer
+	_, reports, err := asvc.Download(ctx, poolID, redemption, &dl, d.ID())
+	if err != nil || !bytes.Equal(dl.Bytes(), data) || len(reports) != 1 {
+		t.Fatalf("download under a redemption: %d bytes, %d reports, %v", dl.Len(), len(reports), err)
 	}
 	confirm(reports...)
 	pl, _ = a.Pool(ctx, poolID)

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 
@@ -14,10 +15,6 @@ import (
 	"github.com/libp2p/go-libp2p/core/peer"
 )
 
-// MaxDownload is the most pool data a node downloads for a redeemer: it
-// holds the data in memory to check its segment root.
-const MaxDownload = DefaultMaxData
-
 // Errors of Fetch.
 var (
 	ErrNotConfirmed = errors.New("pool: the redemption is not confirmed")
@@ -25,11 +22,12 @@ var (
 	ErrAllRefused   = errors.New("pool: every member asked refused the download in writing")
 )
 
-// Fetched is a pool's data downloaded under a redemption.
+// Fetched is what a download of a pool's data under a redemption did.
 type Fetched struct {
-	Data     []byte
-	Peer     peer.ID   // the member's node that served it
-	Refusals []Refusal // signed refusals met before (evidence for a pool-report)
+	Size     uint64    // bytes written
+	Peer     peer.ID   // the member's node that served the last block
+	Peers    []peer.ID // every member's node that served a part, in order
+	Refusals []Refusal // signed refusals met (evidence for a pool-report)
 }
 
 // FetchError is a download no member served: it wraps ErrNoMember or,
@@ -40,9 +38,17 @@ type FetchError struct {
 	Asked            int
 	Refusals         []Refusal
 	Errs             []error
+	Written, Size    uint64 // bytes written before it failed, of the pool's
 }
 
 func (e *FetchError) Error() string {
+	if e.Written > 0 {
+		return fmt.Sprintf("the download of pool %s under redemption %s stopped after %d of %d bytes: %s", e.Pool.Short(), e.Redemption.Short(), e.Written, e.Size, e.reason())
+	}
+	return e.reason()
+}
+
+func (e *FetchError) reason() string {
 	if e.Asked == 0 {
 		return fmt.Sprintf("no member of pool %s was found to serve redemption %s (none announced the pool, none is connected): try again once the members are reachable",
 			e.Pool.Short(), e.Redemption.Short())
@@ -67,12 +73,17 @@ func (e *FetchError) Unwrap() error {
 }
 
 // Fetch downloads the data of pool under a confirmed redemption from the
-// pool's members: the peers given first, then the providers of PoolKey,
-// then the connected peers that speak the pool protocol (at most 16 in
-// all), checking what each sends. It needs no key: refusals are returned
-// for the redeemer to report. Cheapest first: the redemption is checked on
-// chain before anyone is asked.
-func Fetch(ctx context.Context, deps Deps, pool, redemption wire.Hash, extra ...peer.ID) (*Fetched, error) {
+// pool's members into w: the peers given first, then the providers of
+// PoolKey, then the connected peers that speak the pool protocol (at most
+// 16 in all). Each block is checked against the pool's segment root before
+// it is written, so w receives only verified bytes, in order; a member that
+// sends a bad block or stops is cut off and the next one asked for the
+// rest. It needs no key: refusals are returned for the redeemer to report.
+// Cheapest first: the redemption is checked on chain before anyone is
+// asked. A failure after some bytes were written is a *FetchError that says
+// how many (w then holds a prefix of the data); a failed write to w ends it
+// at once (*SinkError).
+func Fetch(ctx context.Context, deps Deps, pool, redemption wire.Hash, w io.Writer, extra ...peer.ID) (*Fetched, error) {
 	if deps.Host == nil {
 		return nil, errors.New("pool: no network to download from")
 	}
@@ -91,9 +102,6 @@ func Fetch(ctx context.Context, deps Deps, pool, redemption wire.Hash, extra ...
 	info, err := deps.Chain.Pool(ctx, pool)
 	if err != nil {
 		return nil, err
-	}
-	if info.Target.Size > MaxDownload {
-		return nil, fmt.Errorf("pool %s holds %d bytes: this node downloads at most %d", pool.Short(), info.Target.Size, uint64(MaxDownload))
 	}
 	peers := make([]peer.ID, 0, maxDownloadPeers)
 	add := func(p peer.ID) {
@@ -118,11 +126,22 @@ func Fetch(ctx context.Context, deps Deps, pool, redemption wire.Hash, extra ...
 			add(p)
 		}
 	}
-	fe := &FetchError{Pool: pool, Redemption: redemption}
+	size := info.Target.Size
+	fe := &FetchError{Pool: pool, Redemption: redemption, Size: size}
+	var next uint64
+	var served []peer.ID
 	for _, p := range peers {
-		data, ref, err := Redeem(ctx, deps.Host, deps.Net, p, info, redemption)
+		n, ref, err := Redeem(ctx, deps.Host, deps.Net, p, info, redemption, next, w)
+		if n > next {
+			served = append(served, p)
+			next = n
+			fe.Written = min(size, next*BlockSize)
+		}
 		if err == nil {
-			return &Fetched{Data: data, Peer: p, Refusals: fe.Refusals}, nil
+			return &Fetched{Size: size, Peer: p, Peers: served, Refusals: fe.Refusals}, nil
+		}
+		if se := (*SinkError)(nil); errors.As(err, &se) {
+			return nil, err
 		}
 		fe.Asked++
 		if ref != nil {
@@ -160,10 +179,10 @@ func (ri RefusalInfo) Parse() (Refusal, error) {
 	return r, nil
 }
 
-// Downloader downloads a pool's data under a confirmed redemption on
-// behalf of a face (the local API's pool_download carries it).
+// Downloader downloads a pool's data under a confirmed redemption into w
+// on behalf of a face (the local API's pool_download streams it).
 type Downloader interface {
-	Download(ctx context.Context, pool, redemption wire.Hash) (*Fetched, error)
+	Download(ctx context.Context, pool, redemption wire.Hash, w io.Writer) (*Fetched, error)
 }
 
 // Fetcher is a Downloader over a node's parts; a node needs no serve
@@ -171,6 +190,6 @@ type Downloader interface {
 type Fetcher struct{ Deps Deps }
 
 // Download implements Downloader.
-func (f Fetcher) Download(ctx context.Context, pool, redemption wire.Hash) (*Fetched, error) {
-	return Fetch(ctx, f.Deps, pool, redemption)
+func (f Fetcher) Download(ctx context.Context, pool, redemption wire.Hash, w io.Writer) (*Fetched, error) {
+	return Fetch(ctx, f.Deps, pool, redemption, w)
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"sync"
 	"testing"
@@ -181,9 +182,9 @@ func TestDataChecksSegmentRoot(t *testing.T) {
 		t.Fatalf("too large: %v", err)
 	}
 	wrong = *p
-	wrong.Target.Kind = "prefix"
+	wrong.Target.Kind = "other"
 	if _, _, err := Data(ctx, c, nil, &wrong, DefaultMaxData, false); !errors.Is(err, ErrUnsupported) {
-		t.Fatalf("prefix: %v", err)
+		t.Fatalf("unknown kind: %v", err)
 	}
 }
 
@@ -258,7 +259,7 @@ func waitFor(t testing.TB, what string, ok func() bool) {
 }
 
 // TestRedeemOverRealHosts: a member serves the data of a confirmed
-// redemption over /bitverse/<net>/pool/1 and the redeemer checks it;
+// redemption over /bitverse/<net>/pool/2 and the redeemer checks it;
 // without a redemption on chain it refuses unsigned; a member that lost
 // its data signs a refusal the redeemer verifies and reports.
 func TestRedeemOverRealHosts(t *testing.T) {
@@ -279,26 +280,27 @@ func TestRedeemOverRealHosts(t *testing.T) {
 	ctx := context.Background()
 	red := wire.NewTx(wire.RootChain, wire.TokenRedeem{Pool: p.ID, Epoch: 1}, 0, 0)
 	red.Sign(wire.Devnet, redeemer)
-	if _, _, err := Redeem(ctx, rh, wire.Devnet, mh.ID(), p, red.ID()); !errors.Is(err, ErrNoRedemption) {
+	var got bytes.Buffer
+	if _, _, err := Redeem(ctx, rh, wire.Devnet, mh.ID(), p, red.ID(), 0, &got); !errors.Is(err, ErrNoRedemption) {
 		t.Fatalf("redeem before the redemption is on chain: %v", err)
 	}
 	c.mu.Lock()
 	c.txs[red.ID()] = red
 	c.mu.Unlock()
-	data, ref, err := Redeem(ctx, rh, wire.Devnet, mh.ID(), p, red.ID())
-	if err != nil || ref != nil || !bytes.Equal(data, value) {
-		t.Fatalf("redeem: %d bytes, %v, %v", len(data), ref, err)
+	next, ref, err := Redeem(ctx, rh, wire.Devnet, mh.ID(), p, red.ID(), 0, &got)
+	if err != nil || ref != nil || next != 1 || !bytes.Equal(got.Bytes(), value) {
+		t.Fatalf("redeem: %d bytes, next block %d, %v, %v", got.Len(), next, ref, err)
 	}
 	// A redemption of another pool does not count.
 	other := c.keyPool("public/w", []byte("w"), me.PubKey())
-	if _, _, err := Redeem(ctx, rh, wire.Devnet, mh.ID(), other, red.ID()); !errors.Is(err, ErrNoRedemption) {
+	if _, _, err := Redeem(ctx, rh, wire.Devnet, mh.ID(), other, red.ID(), 0, io.Discard); !errors.Is(err, ErrNoRedemption) {
 		t.Fatalf("redeem of another pool: %v", err)
 	}
 	// The member loses its data: it signs a refusal.
 	c.mu.Lock()
 	c.values["public/v"] = []byte("lost")
 	c.mu.Unlock()
-	_, ref, err = Redeem(ctx, rh, wire.Devnet, mh.ID(), p, red.ID())
+	_, ref, err = Redeem(ctx, rh, wire.Devnet, mh.ID(), p, red.ID(), 0, io.Discard)
 	if !errors.Is(err, ErrRefused) || ref == nil || ref.Member != me.PubKey() {
 		t.Fatalf("refusal: %v, %+v", err, ref)
 	}
@@ -339,14 +341,14 @@ func TestFetchSaysWhyNoMemberServed(t *testing.T) {
 	deps := Deps{Net: wire.Devnet, Chain: c, Host: rh}
 	red := wire.NewTx(wire.RootChain, wire.TokenRedeem{Pool: p.ID, Epoch: 1}, 0, 0)
 	red.Sign(wire.Devnet, redeemer)
-	if _, err := Fetch(ctx, deps, p.ID, red.ID()); !errors.Is(err, ErrNotConfirmed) {
+	if _, err := Fetch(ctx, deps, p.ID, red.ID(), io.Discard); !errors.Is(err, ErrNotConfirmed) {
 		t.Fatalf("fetch before the redemption is on chain: %v", err)
 	}
 	c.mu.Lock()
 	c.txs[red.ID()] = red
 	c.mu.Unlock()
 	var fe *FetchError
-	if _, err := Fetch(ctx, deps, p.ID, red.ID()); !errors.Is(err, ErrNoMember) || !errors.As(err, &fe) || fe.Asked != 0 {
+	if _, err := Fetch(ctx, deps, p.ID, red.ID(), io.Discard); !errors.Is(err, ErrNoMember) || !errors.As(err, &fe) || fe.Asked != 0 {
 		t.Fatalf("fetch with no member reachable: %v", err)
 	}
 	if err := rh.Connect(ctx, peer.AddrInfo{ID: mh.ID(), Addrs: mh.Addrs()}); err != nil {
@@ -358,14 +360,15 @@ func TestFetchSaysWhyNoMemberServed(t *testing.T) {
 		}
 		return nil
 	})
-	f, err := Fetch(ctx, deps, p.ID, red.ID())
-	if err != nil || !bytes.Equal(f.Data, value) || f.Peer != mh.ID() || len(f.Refusals) != 0 {
+	var got bytes.Buffer
+	f, err := Fetch(ctx, deps, p.ID, red.ID(), &got)
+	if err != nil || !bytes.Equal(got.Bytes(), value) || f.Size != uint64(len(value)) || f.Peer != mh.ID() || len(f.Refusals) != 0 {
 		t.Fatalf("fetch from the connected member: %+v, %v", f, err)
 	}
 	c.mu.Lock()
 	c.values["public/f"] = []byte("lost")
 	c.mu.Unlock()
-	_, err = Fetch(ctx, deps, p.ID, red.ID())
+	_, err = Fetch(ctx, deps, p.ID, red.ID(), io.Discard)
 	if !errors.Is(err, ErrAllRefused) || !errors.As(err, &fe) || len(fe.Refusals) != 1 || fe.Refusals[0].Member != me.PubKey() {
 		t.Fatalf("fetch from a member that lost the data: %v", err)
 	}

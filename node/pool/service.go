@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/bitverse/bitverse/node"
@@ -89,15 +90,19 @@ type Service struct {
 	reads  chan chan []Served
 	kick   chan struct{}
 	slots  chan struct{} // redemptions being served
+	silent atomic.Bool   // test hook: redemptions get no answer at all
 
 	// owned by run
 	served   map[wire.Hash]*Served
 	answered map[answerKey]uint64 // → height submitted
 }
 
+// answerKey names an answer submitted: an epoch challenge (pool, epoch)
+// or a serve challenge (pool, redemption).
 type answerKey struct {
-	pool  wire.Hash
-	epoch uint64
+	pool       wire.Hash
+	epoch      uint64
+	redemption wire.Hash
 }
 
 // New checks cfg and returns a service ready to Start.
@@ -308,7 +313,7 @@ func (s *Service) step() {
 		return
 	}
 	for _, ch := range chs {
-		k := answerKey{ch.Pool, ch.Epoch}
+		k := answerKey{ch.Pool, ch.Epoch, ch.Redemption}
 		if ch.Answered || ch.Deadline < height {
 			continue
 		}
@@ -324,8 +329,9 @@ func (s *Service) step() {
 // before it is submitted again (a lost transaction).
 const answerRetry = 3
 
-// answer reads the data, builds the answer and submits it; the result
-// goes into the pool's history.
+// answer reads the data, builds the answer — a pool-answer, or a
+// pool-serve for a serve challenge (a redeemer claimed this node silent) —
+// and submits it; the result goes into the pool's history.
 func (s *Service) answer(ctx context.Context, ch node.ChallengeInfo, height uint64) {
 	rec := Challenge{ChallengeInfo: ch, Height: height}
 	defer func() {
@@ -352,16 +358,29 @@ func (s *Service) answer(ctx context.Context, ch node.ChallengeInfo, height uint
 		rec.Error = err.Error()
 		return
 	}
-	tx, err := s.deps.Chain.Submit(ctx, *s.cfg.Key, ans)
+	var body wire.Body = ans
+	if !ch.Redemption.IsZero() {
+		body = wire.PoolServe{Pool: ans.Pool, Redemption: ch.Redemption, Index: ans.Index, Segment: ans.Segment, Branch: ans.Branch}
+	}
+	tx, err := s.deps.Chain.Submit(ctx, *s.cfg.Key, body)
 	if err != nil {
 		rec.Error = err.Error()
 		s.log.Warn("submit a pool answer", "pool", ch.Pool.Short(), "epoch", ch.Epoch, "err", err)
 		return
 	}
 	rec.Tx = tx
-	s.answered[answerKey{ch.Pool, ch.Epoch}] = height
+	s.answered[answerKey{ch.Pool, ch.Epoch, ch.Redemption}] = height
+	if !ch.Redemption.IsZero() {
+		s.log.Info("answered a serve challenge", "pool", ch.Pool.Short(), "redemption", ch.Redemption.Short(), "segment", ch.Segment, "tx", tx.Short())
+		return
+	}
 	s.log.Info("answered a pool challenge", "pool", ch.Pool.Short(), "epoch", ch.Epoch, "segment", ch.Segment, "tx", tx.Short())
 }
+
+// SetSilent is a test hook: while on, this node answers no token
+// redemption at all (the stream is cut unanswered), as a member that
+// dodges serving would; its challenges are still answered.
+func (s *Service) SetSilent(on bool) { s.silent.Store(on) }
 
 // prune forgets answers far behind and keeps the map bounded.
 func (s *Service) prune(height uint64) {

@@ -15,7 +15,8 @@
 //	POST /v1/blob_put   raw bytes → JSON blob info (streamed; up to the blob store's cap)
 //	POST /v1/blob_read  JSON manifest → raw bytes (streamed)
 //	POST /v1/pool_download JSON {Pool, Redemption} → a pool's data, downloaded
-//	                    from its members (raw bytes, at most pool.MaxDownload)
+//	                    from its members (raw bytes streamed as each block
+//	                    verifies; trailers say who served and how it ended)
 //
 // The in-process node and the Client give the same answers to the same
 // calls; TestBehavioursSameInProcessAndOverLocalAPI holds them to it.

@@ -23,12 +23,12 @@ func TestTumblerOverTheLocalAPI(t *testing.T) {
 	tm := n.API.Tumbler()
 	events := tm.Events()
 	r, err := tm.Coordinate(ctx, tumbler.CoordinateConfig{Denomination: wire.Unit, Min: 2, Max: 3})
-	if err != nil || r.Phase != tumbler.InputRegistration || !r.Mine || r.TxFee != tumbler.DefaultTxFee {
+	if err != nil || r.Phase != tumbler.Announced || !r.Mine || r.TxFee != tumbler.DefaultTxFee {
 		t.Fatalf("coordinate: %+v %v", r, err)
 	}
 	select {
 	case e := <-events:
-		if e.Round != r.ID || e.Phase != tumbler.InputRegistration {
+		if e.Round != r.ID || e.Phase != tumbler.Announced {
 			t.Fatalf("event %+v", e)
 		}
 	case <-time.After(20 * time.Second):

@@ -203,7 +203,7 @@ func (b *Batch) apply(t *wire.Tx, id *wire.Hash, pos int) error {
 		if spend, err = wire.AddAmounts(spend, escrow); err != nil {
 			return consensus.Rule(consensus.ErrAmountOverflow, "amount plus fee overflows")
 		}
-	case wire.PoolFund, wire.PoolJoin, wire.PoolLeave, wire.PoolAnswer, wire.TokenBuy, wire.TokenRedeem, wire.PoolReport:
+	case wire.PoolFund, wire.PoolJoin, wire.PoolLeave, wire.PoolAnswer, wire.TokenBuy, wire.TokenRedeem, wire.PoolReport, wire.PoolSilence, wire.PoolServe:
 		escrow, err := b.poolSpend(t)
 		if err != nil {
 			return err
@@ -234,7 +234,7 @@ func (b *Batch) apply(t *wire.Tx, id *wire.Hash, pos int) error {
 		if applyMarket, err = b.checkMarket(t, *id); err != nil {
 			return err
 		}
-	case wire.PoolFund, wire.PoolJoin, wire.PoolLeave, wire.PoolAnswer, wire.TokenBuy, wire.TokenRedeem, wire.PoolReport:
+	case wire.PoolFund, wire.PoolJoin, wire.PoolLeave, wire.PoolAnswer, wire.TokenBuy, wire.TokenRedeem, wire.PoolReport, wire.PoolSilence, wire.PoolServe:
 		if id == nil {
 			h := t.ID()
 			id = &h
@@ -300,7 +300,7 @@ func (b *Batch) apply(t *wire.Tx, id *wire.Hash, pos int) error {
 		wire.RelayRegister, wire.RelayLeave, wire.Countersign, wire.RelayMiss:
 		from.Balance -= spend // the amount or stake goes into escrow
 		applyMarket()
-	case wire.PoolFund, wire.PoolJoin, wire.PoolLeave, wire.PoolAnswer, wire.TokenBuy, wire.TokenRedeem, wire.PoolReport:
+	case wire.PoolFund, wire.PoolJoin, wire.PoolLeave, wire.PoolAnswer, wire.TokenBuy, wire.TokenRedeem, wire.PoolReport, wire.PoolSilence, wire.PoolServe:
 		from.Balance -= spend // an endowment, stake or token price goes into escrow
 		applyMarket()
 	}

@@ -701,7 +701,7 @@ func (b *Batch) CheckAccess(t *wire.Tx) error {
 		}
 		_, err := b.checkMarket(t, t.ID())
 		return err
-	case wire.PoolFund, wire.PoolJoin, wire.PoolLeave, wire.PoolAnswer, wire.TokenBuy, wire.TokenRedeem, wire.PoolReport:
+	case wire.PoolFund, wire.PoolJoin, wire.PoolLeave, wire.PoolAnswer, wire.TokenBuy, wire.TokenRedeem, wire.PoolReport, wire.PoolSilence, wire.PoolServe:
 		if !b.chain.IsRoot() || !t.Chain.IsRoot() {
 			return consensus.Rule(consensus.ErrBadTxChain, "a %s runs on the root chain", t.Type)
 		}

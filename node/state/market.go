@@ -646,13 +646,14 @@ func (b *Batch) writeMarket(tx *bbolt.Tx) error {
 }
 
 // validMarketKey reports whether k is a key of the market bucket: a bounty,
-// reputation, relay, draw queue, pool, token, redemption or pool-count key,
+// reputation, relay, draw queue, pool, token, redemption, pool-count, serve
+// challenge, serve queue or open-serve-count key,
 // each 33 bytes (the undo record relies on it).
 func validMarketKey(k []byte) bool {
 	switch {
 	case len(k) == 1+wire.HashSize:
 		switch k[0] {
-		case 'b', 'r', 'R', 'q', 'P', 'T', 'X', 'N':
+		case 'b', 'r', 'R', 'q', 'P', 'T', 'X', 'N', 'S', 'Q', 'U':
 			return true
 		}
 	}

@@ -346,6 +346,12 @@ func PoolSpend(p *consensus.Params, t *wire.Tx) (uint64, error) {
 			return 0, consensus.Rule(consensus.ErrAmountOverflow, "the price of %d tokens overflows", body.Count)
 		}
 		return lo, nil
+	case wire.PoolSilence:
+		return p.PoolSilenceDeposit, nil
+	case wire.PoolServe:
+		if len(body.Segment) == 0 {
+			return 0, consensus.Rule(consensus.ErrBadAnswer, "a serve carries its segment; this one is empty")
+		}
 	case wire.PoolReport:
 		if len(body.Evidence) != wire.SigSize {
 			return 0, consensus.Rule(consensus.ErrBadEvidence, "a report's evidence is the member's %d-byte signature of its refusal, not %d bytes",
@@ -457,6 +463,12 @@ func (b *Batch) checkPool(t *wire.Tx, id wire.Hash) (func(), error) {
 		if m.Leaving {
 			return nil, consensus.Rule(consensus.ErrPoolState, "%s is already leaving pool %s", wire.EncodeAddress(b.p.Net, t.From), p.ID.Short())
 		}
+		if n, err := b.serveOpen(p.ID, t.From); err != nil {
+			return nil, err
+		} else if n > 0 {
+			return nil, consensus.Rule(consensus.ErrPoolState, "%s has %d open serve challenges in pool %s; answer them (pool-serve) before leaving",
+				wire.EncodeAddress(b.p.Net, t.From), n, p.ID.Short())
+		}
 		if m.Challenged && m.ChEpoch == e && !m.ChAnswered {
 			// Its open challenge settles first: stake back then, less a
 			// slash if it stays unanswered.
@@ -531,6 +543,10 @@ func (b *Batch) checkPool(t *wire.Tx, id wire.Hash) (func(), error) {
 			x := &redemption{Pool: p.ID, Redeemer: t.From, Epoch: e}
 			b.setMarket(redemptionKey(id), x.encode())
 		}, nil
+	case wire.PoolSilence:
+		return b.checkSilence(t, p, body, e)
+	case wire.PoolServe:
+		return b.checkServe(t, p, body)
 	case wire.PoolReport:
 		raw := b.marketRecord(redemptionKey(body.Redemption))
 		if raw == nil {
@@ -616,6 +632,10 @@ func poolOf(body wire.Body) wire.Hash {
 	case wire.TokenRedeem:
 		return x.Pool
 	case wire.PoolReport:
+		return x.Pool
+	case wire.PoolSilence:
+		return x.Pool
+	case wire.PoolServe:
 		return x.Pool
 	}
 	return wire.ZeroHash
@@ -750,8 +770,16 @@ func (b *Batch) poolIDs() []wire.Hash {
 // PoolEpoch settles the epoch that ended and draws the challenges of the
 // one that starts, when this block (ID of its parent: parent) opens an
 // epoch; otherwise it does nothing. It runs at the start of a root block,
-// before its transactions, from DrawLineups.
+// before its transactions, from DrawLineups. Then it draws and closes the
+// serve challenges of silent members (serveDeadlines).
 func (b *Batch) PoolEpoch(parent wire.Hash) error {
+	if err := b.poolEpoch(parent); err != nil {
+		return err
+	}
+	return b.serveDeadlines(parent)
+}
+
+func (b *Batch) poolEpoch(parent wire.Hash) error {
 	if !b.chain.IsRoot() || b.height == 0 || (b.height-1)%b.p.PoolEpochBlocks != 0 {
 		return nil
 	}
@@ -769,7 +797,11 @@ func (b *Batch) PoolEpoch(parent wire.Hash) error {
 			return err
 		}
 		if e > 0 {
-			removed += b.settlePool(fx, p, e-1)
+			n, err := b.settlePool(fx, p, e-1)
+			if err != nil {
+				return err
+			}
+			removed += n
 		}
 		for i := range p.Members {
 			m := &p.Members[i]
@@ -800,8 +832,9 @@ func (b *Batch) PoolEpoch(parent wire.Hash) error {
 // settlePool settles epoch e of p: the members that answered share
 // PoolPayout(endowment) by tier (the rounding stays in the endowment);
 // those with an unanswered challenge are demoted; the demoted to tier 0 and
-// the leaving go, their stake paid back. It returns how many went.
-func (b *Batch) settlePool(fx *effects, p *Pool, e uint64) int {
+// the leaving go, their stake paid back (a leaving member with an open
+// serve challenge stays until it closes). It returns how many went.
+func (b *Batch) settlePool(fx *effects, p *Pool, e uint64) (int, error) {
 	var weight uint64
 	for _, m := range p.Members {
 		if m.Challenged && m.ChEpoch == e && m.ChAnswered {
@@ -834,8 +867,14 @@ func (b *Batch) settlePool(fx *effects, p *Pool, e uint64) int {
 			out = b.demote(fx, p, i)
 		}
 		if !out && m.Leaving {
-			fx.pay(m.Key, m.Stake)
-			out = true
+			open, err := b.serveOpen(p.ID, m.Key)
+			if err != nil {
+				return 0, err
+			}
+			if open == 0 {
+				fx.pay(m.Key, m.Stake)
+				out = true
+			}
 		}
 		if out {
 			gone++
@@ -844,7 +883,7 @@ func (b *Batch) settlePool(fx *effects, p *Pool, e uint64) int {
 		keep = append(keep, *m)
 	}
 	p.Members = keep
-	return gone
+	return gone, nil
 }
 
 // GetPool reads a pool from the tip state (nil: none).

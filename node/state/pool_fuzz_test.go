@@ -7,8 +7,9 @@ import (
 	"github.com/bitverse/bitverse/node/wire"
 )
 
-// FuzzDecodePoolRecords checks the pool, token and redemption record
-// decoders: no panic, and what they accept is the canonical encoding.
+// FuzzDecodePoolRecords checks the pool, token, redemption, serve
+// challenge and serve queue record decoders: no panic, and what they
+// accept is the canonical encoding.
 func FuzzDecodePoolRecords(f *testing.F) {
 	p := &Pool{Funder: wire.PubKey{1}, Kind: wire.PoolBlob, Chain: wire.ChainID{Depth: 1, Bits: 1}, Key: "public/film", Hash: wire.Hash{2},
 		Size: 20 << 20, SegmentRoot: wire.Hash{3}, Replicas: 3, Tier: 2, Endowment: 1 << 40, Paid: 7, TokenRate: 100, TokensSold: 9,
@@ -18,6 +19,10 @@ func FuzzDecodePoolRecords(f *testing.F) {
 	f.Add(p.encode())
 	f.Add((&Pool{}).encode())
 	f.Add((&redemption{Pool: wire.Hash{1}, Redeemer: wire.PubKey{2}, Epoch: 3, Reported: true}).encode())
+	f.Add((&ServeChallenge{Pool: wire.Hash{1}, Redemption: wire.Hash{2}, Member: wire.PubKey{3}, Claimer: wire.PubKey{4},
+		Deposit: 1 << 20, Opened: 77, Drawn: true, Segment: 5}).encode())
+	f.Add((&ServeChallenge{Opened: 1}).encode())
+	f.Add(encodeServeQueue([]wire.Hash{{1}, {2}}))
 	w := wire.NewWriter(80)
 	w.Fixed(make([]byte, 64))
 	w.Uvarint(5)
@@ -31,6 +36,16 @@ func FuzzDecodePoolRecords(f *testing.F) {
 		if x, err := decodeRedemption(b); err == nil {
 			if enc := x.encode(); !bytes.Equal(enc, b) {
 				t.Fatalf("redemption: re-encoding %x gave %x", b, enc)
+			}
+		}
+		if c, err := decodeServeChallenge(b); err == nil {
+			if enc := c.encode(); !bytes.Equal(enc, b) {
+				t.Fatalf("serve challenge: re-encoding %x gave %x", b, enc)
+			}
+		}
+		if ids, err := decodeServeQueue(b); err == nil {
+			if enc := encodeServeQueue(ids); !bytes.Equal(enc, b) {
+				t.Fatalf("serve queue: re-encoding %x gave %x", b, enc)
 			}
 		}
 		if h, pool, n, err := decodeTokens(b); err == nil {

@@ -8,7 +8,7 @@ import (
 // Availability pools and service tokens (PROTOCOL §23): an endowment that
 // pays members for holding a value or blob, checked by challenges drawn at
 // block connect, and prepaid downloads redeemed against a per-epoch rate.
-// All seven execute on the root chain.
+// All nine execute on the root chain.
 const (
 	TxPoolFund    TxType = 19 // create a pool with an endowment, or top one up
 	TxPoolJoin    TxType = 20 // join a pool with a stake
@@ -17,6 +17,8 @@ const (
 	TxTokenBuy    TxType = 23 // buy prepaid downloads (adds to the endowment)
 	TxTokenRedeem TxType = 24 // redeem one prepaid download
 	TxPoolReport  TxType = 25 // the redeemer reports a member's signed refusal
+	TxPoolSilence TxType = 26 // the redeemer claims a member stayed silent: opens a serve challenge
+	TxPoolServe   TxType = 27 // the member answers a serve challenge
 )
 
 // Pool target kinds. PoolTopUp is not a target: a pool-fund whose kind is
@@ -50,6 +52,8 @@ const (
 	TokenBuyBodySize      = HashSize + 4
 	TokenRedeemBodySize   = HashSize + 8
 	MaxPoolAnswerBodySize = HashSize + 8 + 4 + 2 + SegmentSize + 1 + MaxSegmentBranch*HashSize
+	PoolSilenceBodySize   = 2*HashSize + PubKeySize
+	MaxPoolServeBodySize  = 2*HashSize + 4 + 2 + SegmentSize + 1 + MaxSegmentBranch*HashSize
 )
 
 // PoolFund creates a pool (its ID is the transaction's ID) whose Amount is
@@ -61,7 +65,7 @@ type PoolFund struct {
 	Kind        uint8
 	Chain       ChainID // the chain holding Key
 	Key         string
-	Hash        Hash   // the manifest hash (blob), value hash (key) or listing hash (prefix)
+	Hash        Hash   // the manifest hash (blob), value hash (key) or the listed block's ID (prefix)
 	Size        uint64 // bytes of the data the segment root covers
 	SegmentRoot Hash
 	Replicas    uint8  // members wanted; at most twice as many may join
@@ -117,6 +121,30 @@ type PoolReport struct {
 	Evidence   []byte
 }
 
+// PoolSilence is the redeemer's claim that Member did not serve
+// Redemption (a token-redeem transaction's ID) at all: no answer, no
+// refusal. The chain cannot see silence, so the claim opens a serve
+// challenge: Member must show on chain, within PoolServeBlocks, that it
+// still holds the data (PoolServe), or it is demoted as for a miss. The
+// claimer escrows PoolSilenceDeposit, which goes to the member if it
+// answers and back to the claimer if it does not.
+type PoolSilence struct {
+	Pool       Hash
+	Redemption Hash
+	Member     PubKey
+}
+
+// PoolServe is the signer's answer to the serve challenge a PoolSilence
+// opened against it for Redemption: segment Index (drawn by the block
+// after the claim's) with its branch to the pool's segment root.
+type PoolServe struct {
+	Pool       Hash
+	Redemption Hash
+	Index      uint32
+	Segment    []byte
+	Branch     []Hash
+}
+
 // RefusalHash is what a member signs to refuse serving a redemption. A
 // member that refuses in writing can be reported with the signature.
 func RefusalHash(n Network, pool, redemption Hash) Hash {
@@ -145,6 +173,12 @@ func (TokenRedeem) TxType() TxType { return TxTokenRedeem }
 
 // TxType implements Body.
 func (PoolReport) TxType() TxType { return TxPoolReport }
+
+// TxType implements Body.
+func (PoolSilence) TxType() TxType { return TxPoolSilence }
+
+// TxType implements Body.
+func (PoolServe) TxType() TxType { return TxPoolServe }
 
 func (b PoolFund) encode(w *Writer) {
 	w.U8(b.Kind)
@@ -182,6 +216,21 @@ func (b PoolReport) encode(w *Writer) {
 	w.Hash(b.Redemption)
 	w.Fixed(b.Member[:])
 	w.VarBytes(b.Evidence)
+}
+func (b PoolSilence) encode(w *Writer) {
+	w.Hash(b.Pool)
+	w.Hash(b.Redemption)
+	w.Fixed(b.Member[:])
+}
+func (b PoolServe) encode(w *Writer) {
+	w.Hash(b.Pool)
+	w.Hash(b.Redemption)
+	w.U32(b.Index)
+	w.VarBytes(b.Segment)
+	w.Uvarint(uint64(len(b.Branch)))
+	for _, h := range b.Branch {
+		w.Hash(h)
+	}
 }
 
 func decodePoolBody(t TxType, r *Reader) Body {
@@ -238,12 +287,29 @@ func decodePoolBody(t TxType, r *Reader) Body {
 		copy(b.Member[:], r.Fixed(PubKeySize))
 		b.Evidence = r.VarBytes(MaxReportEvidence, "evidence")
 		return b
+	case TxPoolSilence:
+		var b PoolSilence
+		b.Pool = r.Hash()
+		b.Redemption = r.Hash()
+		copy(b.Member[:], r.Fixed(PubKeySize))
+		return b
+	case TxPoolServe:
+		var b PoolServe
+		b.Pool = r.Hash()
+		b.Redemption = r.Hash()
+		b.Index = r.U32()
+		b.Segment = r.VarBytes(SegmentSize, "segment")
+		n := r.Len(MaxSegmentBranch, HashSize, "branch")
+		for i := 0; i < n && r.Err() == nil; i++ {
+			b.Branch = append(b.Branch, r.Hash())
+		}
+		return b
 	}
 	return nil
 }
 
 // IsPool reports whether t is one of the pool and token types.
-func (t TxType) IsPool() bool { return t >= TxPoolFund && t <= TxPoolReport }
+func (t TxType) IsPool() bool { return t >= TxPoolFund && t <= TxPoolServe }
 
 // SegmentCount is the number of segments of size bytes of data (the last
 // one shorter): 0 for no data.

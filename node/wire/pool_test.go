@@ -36,6 +36,9 @@ func samplePoolTxs(t testing.TB) []*Tx {
 		sign(alice, TokenRedeem{Pool: pool, Epoch: 7}, 5),
 		sign(alice, PoolReport{Pool: pool, Redemption: testHash(45), Member: carol.PubKey(), Evidence: make([]byte, SigSize)}, 6),
 		sign(alice, PoolReport{Pool: pool, Redemption: testHash(45), Member: carol.PubKey()}, 7),
+		sign(alice, PoolSilence{Pool: pool, Redemption: testHash(45), Member: carol.PubKey()}, 8),
+		sign(carol, PoolServe{Pool: pool, Redemption: testHash(45), Index: 3, Segment: bytes.Repeat([]byte{9}, SegmentSize), Branch: branch}, 4),
+		sign(carol, PoolServe{Pool: pool, Redemption: testHash(46), Index: ^uint32(0), Segment: []byte{1}}, 5),
 	}
 }
 
@@ -69,13 +72,13 @@ func TestPoolBodiesRoundTrip(t *testing.T) {
 			}
 		}
 	}
-	for typ := TxPoolFund; typ <= TxPoolReport; typ++ {
+	for typ := TxPoolFund; typ <= TxPoolServe; typ++ {
 		if !seen[typ] {
 			t.Errorf("no sample of %s", typ)
 		}
 	}
-	if TxType(26).IsPool() || TxType(18).IsPool() {
-		t.Error("a type outside 19–25 is counted as a pool type")
+	if TxType(28).IsPool() || TxType(18).IsPool() {
+		t.Error("a type outside 19–27 is counted as a pool type")
 	}
 }
 
@@ -83,7 +86,7 @@ func TestPoolBodiesRoundTrip(t *testing.T) {
 // is MaxPoolAnswerBodySize bytes and fits a transaction.
 func TestPoolBodySizes(t *testing.T) {
 	sizes := map[TxType]int{TxPoolJoin: PoolJoinBodySize, TxPoolLeave: PoolLeaveBodySize,
-		TxTokenBuy: TokenBuyBodySize, TxTokenRedeem: TokenRedeemBodySize}
+		TxTokenBuy: TokenBuyBodySize, TxTokenRedeem: TokenRedeemBodySize, TxPoolSilence: PoolSilenceBodySize}
 	for _, tx := range samplePoolTxs(t) {
 		w := NewWriter(0)
 		tx.Body.encode(w)
@@ -95,6 +98,8 @@ func TestPoolBodySizes(t *testing.T) {
 			t.Errorf("top-up body is %d bytes, want %d", n, PoolTopUpBodySize)
 		case tx.Type == TxPoolAnswer && len(tx.Body.(PoolAnswer).Branch) == MaxSegmentBranch && n != MaxPoolAnswerBodySize:
 			t.Errorf("largest answer body is %d bytes, want %d", n, MaxPoolAnswerBodySize)
+		case tx.Type == TxPoolServe && len(tx.Body.(PoolServe).Branch) == MaxSegmentBranch && n != MaxPoolServeBodySize:
+			t.Errorf("largest serve body is %d bytes, want %d", n, MaxPoolServeBodySize)
 		}
 		if len(tx.Encode()) > MaxTxSize {
 			t.Errorf("%s is %d bytes, above MaxTxSize", tx.Type, len(tx.Encode()))
@@ -122,6 +127,9 @@ func TestPoolBodyLayout(t *testing.T) {
 		{TokenBuy{Pool: h1, Count: 0x0102}, cat(h1[:], []byte{0, 0, 1, 2})},
 		{TokenRedeem{Pool: h1, Epoch: 4}, cat(h1[:], []byte{0, 0, 0, 0, 0, 0, 0, 4})},
 		{PoolReport{Pool: h1, Redemption: h2, Member: PubKey(h1), Evidence: []byte{7}}, cat(h1[:], h2[:], h1[:], []byte{1, 7})},
+		{PoolSilence{Pool: h1, Redemption: h2, Member: PubKey(h1)}, cat(h1[:], h2[:], h1[:])},
+		{PoolServe{Pool: h1, Redemption: h2, Index: 6, Segment: []byte{0xaa}, Branch: []Hash{h1}},
+			cat(h1[:], h2[:], []byte{0, 0, 0, 6, 1, 0xaa, 1}, h1[:])},
 	}
 	for _, tc := range tests {
 		w := NewWriter(0)
@@ -146,6 +154,8 @@ func TestPoolBodyBounds(t *testing.T) {
 		"segment 1025":    {TxPoolAnswer, enc(PoolAnswer{Pool: h, Segment: make([]byte, SegmentSize+1)})},
 		"branch 25":       {TxPoolAnswer, enc(PoolAnswer{Pool: h, Segment: one, Branch: make([]Hash, MaxSegmentBranch+1)})},
 		"evidence 257":    {TxPoolReport, enc(PoolReport{Pool: h, Evidence: make([]byte, MaxReportEvidence+1)})},
+		"serve 1025":      {TxPoolServe, enc(PoolServe{Pool: h, Segment: make([]byte, SegmentSize+1)})},
+		"serve branch 25": {TxPoolServe, enc(PoolServe{Pool: h, Segment: one, Branch: make([]Hash, MaxSegmentBranch+1)})},
 		"key 513":         {TxPoolFund, enc(PoolFund{Kind: PoolKey, Key: string(make([]byte, MaxKeySize+1))})},
 		"chain stray bit": {TxPoolFund, enc(PoolFund{Kind: PoolKey, Chain: ChainID{Bits: 1}})},
 	}
@@ -170,7 +180,7 @@ func FuzzDecodePoolBody(f *testing.F) {
 	f.Add(uint8(TxPoolFund), []byte{4})
 	f.Add(uint8(TxPoolAnswer), []byte{})
 	f.Fuzz(func(t *testing.T, typ uint8, body []byte) {
-		tt := TxPoolFund + TxType(typ%7)
+		tt := TxPoolFund + TxType(typ%9)
 		b, err := decodeBody(tt, body)
 		if err != nil {
 			if b != nil {

@@ -74,6 +74,10 @@ func (t TxType) String() string {
 		return "token-redeem"
 	case TxPoolReport:
 		return "pool-report"
+	case TxPoolSilence:
+		return "pool-silence"
+	case TxPoolServe:
+		return "pool-serve"
 	}
 	return fmt.Sprintf("type%d", uint8(t))
 }
@@ -168,7 +172,7 @@ func decodeBody(t TxType, b []byte) (Body, error) {
 		body = decodeRelayBody(t, r)
 	case TxTumble:
 		body = decodeTumble(r)
-	case TxPoolFund, TxPoolJoin, TxPoolLeave, TxPoolAnswer, TxTokenBuy, TxTokenRedeem, TxPoolReport:
+	case TxPoolFund, TxPoolJoin, TxPoolLeave, TxPoolAnswer, TxTokenBuy, TxTokenRedeem, TxPoolReport, TxPoolSilence, TxPoolServe:
 		body = decodePoolBody(t, r)
 	default:
 		return nil, fmt.Errorf("%w %d", ErrUnknownTxType, t)

@@ -239,7 +239,8 @@ func TestTxTypeString(t *testing.T) {
 		{TxDispute, "dispute"}, {TxRefund, "refund"}, {TxRelayRegister, "relay-register"},
 		{TxRelayLeave, "relay-leave"}, {TxCountersign, "countersign"}, {TxRelayMiss, "relay-miss"}, {TxTumble, "tumble"},
 		{TxPoolFund, "pool-fund"}, {TxPoolJoin, "pool-join"}, {TxPoolLeave, "pool-leave"}, {TxPoolAnswer, "pool-answer"},
-		{TxTokenBuy, "token-buy"}, {TxTokenRedeem, "token-redeem"}, {TxPoolReport, "pool-report"}, {TxType(255), "type255"}}
+		{TxTokenBuy, "token-buy"}, {TxTokenRedeem, "token-redeem"}, {TxPoolReport, "pool-report"},
+		{TxPoolSilence, "pool-silence"}, {TxPoolServe, "pool-serve"}, {TxType(255), "type255"}}
 	for i, tc := range tests {
 		if got := tc.t.String(); got != tc.want {
 			t.Errorf("case %d: %q, want %q", i, got, tc.want)

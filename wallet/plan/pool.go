@@ -80,6 +80,21 @@ type PoolReport struct {
 	Evidence         []byte
 }
 
+// PoolSilence claims that Member stayed silent on the sender's Redemption:
+// it escrows the deposit and opens a serve challenge Member must answer on
+// chain (PROTOCOL §23 "Silent members").
+type PoolSilence struct {
+	Pool, Redemption wire.Hash
+	Member           wire.PubKey
+}
+
+// PoolServe answers the sender's serve challenge for Redemption in Pool
+// from Data, the pool's data as the sender holds it.
+type PoolServe struct {
+	Pool, Redemption wire.Hash
+	Data             []byte
+}
+
 // pool fetches a pool, with a sentence if there is none.
 func (b *builder) pool(id wire.Hash) (*node.PoolInfo, error) {
 	pi, err := b.p.node.Pool(b.ctx, id)
@@ -224,7 +239,7 @@ func (in PoolAnswer) build(b *builder) error {
 	}
 	var ch *node.ChallengeInfo
 	for i := range chs {
-		if chs[i].Pool == in.Pool {
+		if chs[i].Pool == in.Pool && chs[i].Redemption.IsZero() {
 			ch = &chs[i]
 		}
 	}
@@ -308,5 +323,57 @@ func (in PoolReport) build(b *builder) error {
 	b.judge = true
 	what := fmt.Sprintf("report %s's refusal of redemption %s: it loses a tier and %.0f%% of its stake", b.addr(in.Member), in.Redemption.Short(), float64(b.p.params.PoolSlashBps)/100)
 	_, err = b.root(wire.PoolReport{Pool: in.Pool, Redemption: in.Redemption, Member: in.Member, Evidence: in.Evidence}, 0, b.opt.Fee, what, false)
+	return err
+}
+
+func (in PoolSilence) build(b *builder) error {
+	pi, err := b.pool(in.Pool)
+	if err != nil {
+		return err
+	}
+	if poolMember(pi, b.addr(in.Member)) == nil {
+		return badIntent("%s is not a member of pool %s", b.addr(in.Member), in.Pool.Short())
+	}
+	for _, s := range pi.Serves {
+		if s.Redemption == in.Redemption && s.Member == b.addr(in.Member) {
+			return badIntent("redemption %s already claimed %s silent (its serve challenge is due by block %d)", in.Redemption.Short(), s.Member, s.Deadline)
+		}
+	}
+	p := b.p.params
+	b.judge = true
+	what := fmt.Sprintf("claim %s stayed silent on redemption %s, escrowing %s: it must show on chain within %d blocks that it holds the data (the deposit is then its) or lose a tier and %.0f%% of its stake (the deposit comes back)",
+		b.addr(in.Member), in.Redemption.Short(), bvs(p.PoolSilenceDeposit), p.PoolServeBlocks, float64(p.PoolSlashBps)/100)
+	_, err = b.root(wire.PoolSilence{Pool: in.Pool, Redemption: in.Redemption, Member: in.Member}, p.PoolSilenceDeposit, b.opt.Fee, what, false)
+	return err
+}
+
+func (in PoolServe) build(b *builder) error {
+	pi, err := b.pool(in.Pool)
+	if err != nil {
+		return err
+	}
+	if uint64(len(in.Data)) != pi.Target.Size || wire.SegmentRoot(in.Data) != pi.Target.SegmentRoot {
+		return badIntent("your copy of pool %s's data does not match its segment root (%d bytes, the pool keeps %d); fetch it again", in.Pool.Short(), len(in.Data), pi.Target.Size)
+	}
+	chs, err := b.p.node.PoolChallenges(b.ctx, b.from)
+	if err != nil {
+		return err
+	}
+	var ch *node.ChallengeInfo
+	for i := range chs {
+		if chs[i].Pool == in.Pool && chs[i].Redemption == in.Redemption {
+			ch = &chs[i]
+		}
+	}
+	if ch == nil {
+		return badIntent("you have no open serve challenge for redemption %s in pool %s", in.Redemption.Short(), in.Pool.Short())
+	}
+	br, err := wire.SegmentBranch(in.Data, ch.Segment)
+	if err != nil {
+		return badIntent("%v", err)
+	}
+	b.judge = true
+	what := fmt.Sprintf("answer the serve challenge of redemption %s in pool %s: segment %d, due by block %d", in.Redemption.Short(), in.Pool.Short(), ch.Segment, ch.Deadline)
+	_, err = b.root(wire.PoolServe{Pool: in.Pool, Redemption: in.Redemption, Index: ch.Segment, Segment: wire.Segment(in.Data, ch.Segment), Branch: br}, 0, b.opt.Fee, what, false)
 	return err
 }

@@ -136,6 +136,29 @@ func TestPoolIntents(t *testing.T) {
 		t.Fatalf("reported member: %+v", pi.Members)
 	}
 
+	// A claim of silence opens a serve challenge the member answers.
+	refuse(me, plan.PoolSilence{Pool: id, Redemption: redemption, Member: me}, "not a member")
+	sp := do(plan.PoolSilence{Pool: id, Redemption: redemption, Member: member})
+	if sp.Cost != p.PoolSilenceDeposit || !strings.Contains(sp.Main().What, "stayed silent") {
+		t.Fatalf("silence plan: cost %d, %q", sp.Cost, sp.Main().What)
+	}
+	refuse(me, plan.PoolSilence{Pool: id, Redemption: redemption, Member: member}, "already claimed")
+	pi, _ = n.Pool(ctx, id)
+	if len(pi.Serves) != 1 || pi.Serves[0].Redemption != redemption || pi.Serves[0].Deposit != p.PoolSilenceDeposit {
+		t.Fatalf("pool's serve challenges: %+v", pi.Serves)
+	}
+	chs, err = n.PoolChallenges(ctx, member)
+	if err != nil || len(chs) == 0 || chs[len(chs)-1].Redemption != redemption || chs[len(chs)-1].Deadline != pi.Serves[0].Deadline {
+		t.Fatalf("the member's challenges with a serve challenge: %+v, %v", chs, err)
+	}
+	refuse(member, plan.PoolServe{Pool: id, Redemption: redemption, Data: append([]byte{1}, data[1:]...)}, "does not match")
+	refuse(member, plan.PoolServe{Pool: id, Redemption: wire.Hash{9}, Data: data}, "no open serve challenge")
+	doAs(mk, plan.PoolServe{Pool: id, Redemption: redemption, Data: data})
+	pi, _ = n.Pool(ctx, id)
+	if len(pi.Serves) != 0 || len(pi.Members) != 1 || pi.Members[0].Tier != 1 {
+		t.Fatalf("after the serve: serves %+v, members %+v", pi.Serves, pi.Members)
+	}
+
 	refuse(member, plan.PoolClose{Pool: id}, "only its funder")
 	refuse(me, plan.PoolClose{Pool: id}, "has 1 members")
 	refuse(me, plan.PoolTopUp{Pool: id}, "adds something")
