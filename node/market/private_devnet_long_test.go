@@ -54,10 +54,11 @@ func TestDevnetRequesterThatDoesNotSignGetsOnlyTheHash(t *testing.T) {
 		t.Fatal(err)
 	}
 	to := wire.PubKey(b[:32])
-	if _, err := p.req.API.Tumbler().Join(ctx, tumbler.JoinRequest{Secret: p.payer.Bytes(), Amount: wire.Unit + tumbler.DefaultTxFee,
-		To: to, Round: rd.ID, Handed: true}); err != nil {
-		t.Fatal(err)
-	}
+	testutil.Eventually(t, 30*time.Second, "the round opens for inputs", func() error {
+		_, err := p.req.API.Tumbler().Join(ctx, tumbler.JoinRequest{Secret: p.payer.Bytes(), Amount: wire.Unit + tumbler.DefaultTxFee,
+			To: to, Round: rd.ID, Handed: true})
+		return err
+	})
 	h, _, ok := p.req.Daemon.Tumbler().Handed(p.payer.PubKey())
 	if !ok {
 		t.Fatal("no handed token")
@@ -177,8 +178,9 @@ func TestDevnetPrivateSettlementSurvivesABlameRound(t *testing.T) {
 		auto bool
 	}{{p.other, true}, {silent, false}} {
 		to, _ := wire.NewPrivKey()
+		spare, _ := wire.NewPrivKey()
 		if _, err := p.coord.API.Tumbler().Join(ctx, tumbler.JoinRequest{Secret: w.k.Bytes(), Amount: wire.Unit + tumbler.DefaultTxFee,
-			To: to.PubKey(), Round: rd.ID, AutoSign: w.auto}); err != nil {
+			To: to.PubKey(), BlameTo: []wire.PubKey{spare.PubKey()}, Round: rd.ID, AutoSign: w.auto}); err != nil {
 			t.Fatal(err)
 		}
 	}
