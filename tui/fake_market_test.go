@@ -31,6 +31,7 @@ type fakeMarket struct {
 	taken    []wire.Hash
 	tableN   int // Table calls
 	events   chan market.Event
+	privates []market.PrivateJob // Private calls (fake_private_test.go)
 	// wait records a call and waits for the node fake's gate.
 	wait func(ctx context.Context, call string) error
 }

@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"strings"
+
 	"errors"
 
 	"charm.land/bubbles/v2/key"
@@ -274,7 +276,7 @@ func (ms *marketScreen) Update(msg tea.Msg) tea.Cmd {
 			ms.open.names[msg.quote.Request] = msg.quote.Expr // names its bounties in the open list
 		}
 		return ms.req.Update(msg)
-	case tableMsg:
+	case tableMsg, privateStartedMsg:
 		return ms.req.Update(msg)
 	case bountiesMsg:
 		return tea.Batch(ms.mine.Update(msg), ms.open.Update(msg))
@@ -300,7 +302,22 @@ func (ms *marketScreen) event(ev market.Event) tea.Cmd {
 	switch ev.Kind {
 	case market.EventOffer:
 		return tea.Batch(ms.req.offer(ev.Request), ms.fetchRequests())
+	case market.EventJob:
+		if msg := privateProgress(ev.State); msg != "" && strings.HasPrefix(ev.State, "private-") {
+			if ev.State == "private-"+market.PrivRegistered {
+				ms.req.privates[ev.Bounty] = true
+			}
+			ms.s.info(msg)
+			return nil
+		}
+	}
+	switch ev.Kind {
 	case market.EventResult:
+		if ms.req.privates[ev.Bounty] {
+			ms.showResult = true
+			ms.s.info("The result of the private settlement arrived: paid through the tumbler, nothing to settle.")
+			return ms.res.load(ev.Bounty)
+		}
 		if !ms.myBounty(ev.Bounty) {
 			return ms.mine.fetch()
 		}

@@ -50,10 +50,20 @@ type marketRequest struct {
 	// table.
 	funded map[wire.Hash]bool
 	last   wire.Hash
+	// private is the form's checkbox: enter on a row settles it through
+	// the next tumbler round instead of funding a bounty.
+	private  bool
+	privates map[wire.Hash]bool // private settlements started here
+}
+
+// privateStartedMsg says a private settlement started (or why not).
+type privateStartedMsg struct {
+	job *market.PrivateJob
+	err error
 }
 
 func newMarketRequest(s *common) *marketRequest {
-	r := &marketRequest{s: s, flow: newSignFlow(s), funded: map[wire.Hash]bool{}}
+	r := &marketRequest{s: s, flow: newSignFlow(s), funded: map[wire.Hash]bool{}, privates: map[wire.Hash]bool{}}
 	r.input = newInput(s.st, "", exampleRequest, 60)
 	r.input.CharLimit = 1024
 	return r
@@ -86,7 +96,10 @@ func (r *marketRequest) ShortHelp() []key.Binding {
 	case r.input.Focused():
 		return []key.Binding{relabel(k.Submit, "quote"), k.Cancel}
 	case r.quote != nil:
-		return []key.Binding{k.Fund, k.Move, relabel(k.Cancel, "drop")}
+		if r.private {
+			return []key.Binding{relabel(k.Fund, "settle privately"), relabel(k.Private, "bounty instead"), k.Move, relabel(k.Cancel, "drop")}
+		}
+		return []key.Binding{k.Fund, k.Private, k.Move, relabel(k.Cancel, "drop")}
 	case len(r.requests) > 0:
 		return []key.Binding{relabel(k.Open, "quote it"), k.Move}
 	}
@@ -158,6 +171,15 @@ func (r *marketRequest) Update(msg tea.Msg) tea.Cmd {
 		}
 	case preparedMsg, submittedMsg, txConfirmedMsg:
 		return r.flowDone(r.flow.Update(msg))
+	case privateStartedMsg:
+		if msg.err != nil {
+			r.s.log.Warn("private settlement", "err", msg.err)
+			r.s.fail("The private settlement did not start: " + sentence(msg.err))
+			return nil
+		}
+		r.privates[msg.job.ID] = true // its ID is known once the worker gave its address
+		r.s.log.Info("private settlement", "request", msg.job.Request, "price", msg.job.Price)
+		r.s.info("Settling privately: waiting for a tumbler round; the result shows here when the tumble paid the worker.")
 	}
 	return nil
 }
@@ -192,6 +214,11 @@ func (r *marketRequest) key(msg tea.KeyPressMsg) tea.Cmd {
 			return nil
 		}
 		switch {
+		case key.Matches(msg, k.Private):
+			r.private = !r.private
+			return nil
+		case key.Matches(msg, k.Fund) && r.private:
+			return r.settlePrivately()
 		case key.Matches(msg, k.Fund):
 			return r.fund()
 		case key.Matches(msg, k.Cancel):
@@ -253,6 +280,57 @@ func (r *marketRequest) fund() tea.Cmd {
 		return fundCmd(ctx, api, params, id, from, request, idx, hops, row.Price, dl, row.Worker,
 			func(tx *wire.Tx) error { return hw.Sign(name, tx) })
 	})
+}
+
+// settlePrivately starts a private settlement of the selected row: no
+// bounty, one denomination through the next tumbler round, paid from the
+// first account (its key goes to the node's market, as for a tumble).
+func (r *marketRequest) settlePrivately() tea.Cmd {
+	if r.table == nil || r.rows.cursor >= len(r.table.Rows) {
+		return nil
+	}
+	row := r.table.Rows[r.rows.cursor]
+	switch {
+	case row.Hops != 0 || row.NeedsRelays:
+		r.s.fail("A private settlement pays one worker: choose a row with 0 hops.")
+		return nil
+	case r.s.isMine(wire.EncodeAddress(r.s.net, row.Worker)):
+		r.s.fail("This node serves that row itself: a private settlement pays another node's worker.")
+		return nil
+	case r.s.wallet == nil || len(r.s.accounts) == 0:
+		r.s.fail("Open a wallet first: the tumbler input is paid from your account.")
+		return nil
+	}
+	k, err := r.s.wallet.Key(r.s.accounts[0].Name)
+	if err != nil {
+		r.s.fail("The account's key cannot be read: " + sentence(err))
+		return nil
+	}
+	ctx, m, o := r.s.ctx, r.s.market, market.PrivateOptions{Request: r.quote.Request, Worker: row.Worker, Secret: k.Bytes()}
+	r.s.info("Starting the private settlement…")
+	return func() tea.Msg {
+		j, err := m.Private(ctx, o)
+		return privateStartedMsg{job: j, err: err}
+	}
+}
+
+// privateProgress is the sentence for a private settlement's step.
+func privateProgress(state string) string {
+	switch strings.TrimPrefix(state, "private-") {
+	case market.PrivRegistered:
+		return "Settling privately: registered in a tumbler round, paying the worker's fresh address."
+	case market.PrivHanded:
+		return "Settling privately: the output token is handed to the worker."
+	case market.PrivHash:
+		return "Settling privately: the worker's signed result hash is in; co-signing the tumble."
+	case market.PrivSigned:
+		return "Settling privately: signed; waiting for the tumble to confirm."
+	case market.PrivConfirmed:
+		return "Settling privately: the tumble is confirmed; waiting for the result."
+	case market.PrivFailed:
+		return "The private settlement failed: see `bitverse request --private` or the node's log."
+	}
+	return ""
 }
 
 // flowDone acts on what the funding flow reports.
@@ -361,8 +439,16 @@ func (r *marketRequest) tableView() []string {
 		}
 		lines = append(lines, rowLine(st, line, i == r.rows.cursor, r.width))
 	}
-	lines = append(lines, "", "  "+st.Muted.Render(view.Truncate(fmt.Sprintf("enter funds a row: its price is held until you settle (%d blocks to deliver)", bountyBlocks), r.width-4)))
-	return lines
+	if r.private {
+		lines = append(lines, "", "  "+st.Muted.Render(view.Truncate("enter pays via the next tumble: no bounty, no link on chain, no reputation", r.width-4)))
+	} else {
+		lines = append(lines, "", "  "+st.Muted.Render(view.Truncate(fmt.Sprintf("enter funds a row: its price is held until you settle (%d blocks to deliver)", bountyBlocks), r.width-4)))
+	}
+	box := "[ ]"
+	if r.private {
+		box = "[x]"
+	}
+	return append(lines, "  "+view.Truncate(box+" settle privately (through the tumbler)", r.width-4)+st.Muted.Render(view.Truncate(" · p", max(0, r.width-46))))
 }
 
 // latency formats an offer's estimated latency.

@@ -416,3 +416,40 @@ func TestMarketOpenBountiesNameRequestsQuotedHere(t *testing.T) {
 	h.press("o")
 	h.mustSee(`("photo filters/black and white")`)
 }
+
+// TestMarketPrivateCheckboxSettlesThroughTheTumbler: p checks "settle
+// privately (through the tumbler)" in the request form; enter on a row of
+// another node's worker then starts a private settlement paid by the
+// wallet's account (no bounty planned or signed); a row this node serves
+// itself or a row with hops is refused in a sentence; p unchecks it and
+// enter funds a bounty again.
+func TestMarketPrivateCheckboxSettlesThroughTheTumbler(t *testing.T) {
+	t.Parallel()
+	h := newMarketHarness(t)
+	h.api.market.setTable(bwExpr, marketRows(3)...)
+	h.quote(bwExpr)
+	h.mustSee("[ ] settle privately (through the tumbler)")
+	h.press("p")
+	h.mustSee("[x] settle privately (through the tumbler)", "no bounty, no link on chain, no reputation")
+	h.press("enter")
+	h.mustSee("pays another node's worker")
+	h.press("down", "down", "enter")
+	h.mustSee("choose a row with 0 hops")
+	h.press("up", "enter")
+	h.mustSee("Settling privately: waiting for a tumbler round")
+	h.api.market.mu.Lock()
+	jobs := slices.Clone(h.api.market.privates)
+	h.api.market.mu.Unlock()
+	if len(jobs) != 1 || jobs[0].Worker != otherKey.PubKey() || jobs[0].Input != testKey.PubKey() || jobs[0].Request != requestID(bwExpr) {
+		t.Fatalf("private settlements %+v", jobs)
+	}
+	if slices.Contains(h.api.Calls(), "Preview") || slices.Contains(h.api.Calls(), "wallet.Sign") || h.api.Submitted() != nil {
+		t.Fatalf("a private settlement planned or signed a transaction: %v", h.api.Calls())
+	}
+	h.send(marketEventMsg{ev: market.Event{Kind: market.EventJob, Bounty: wire.Hash{7}, State: "private-" + market.PrivHash}, ch: h.api.market.events})
+	h.mustSee("signed result hash is in")
+	h.press("p")
+	h.mustSee("[ ] settle privately", "enter funds a row")
+	h.press("enter")
+	h.mustSee("Fund this bounty?")
+}

@@ -140,6 +140,9 @@ type JoinRequest struct {
 	Denomination uint64 `json:"denomination,omitempty"`
 	// AutoSign co-signs as soon as the batch passes every check.
 	AutoSign bool `json:"auto_sign,omitempty"`
+	// Handed: this node never registers the output; the token is handed
+	// to To's owner, who registers it (a private settlement, private.go).
+	Handed bool `json:"handed,omitempty"`
 }
 
 // Registration is one input this node registered and what became of it.

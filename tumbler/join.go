@@ -24,6 +24,7 @@ type reg struct {
 	signed   bool
 	cosign   chan struct{} // closed by CoSign
 	finished time.Time
+	handed   bool // To's owner registers the output with the handed token
 	// blameTo are the fresh output addresses left for blame rounds.
 	blameTo []wire.PubKey
 	// The participant's steps in the current round, written by its own
@@ -92,7 +93,7 @@ func (s *Service) Join(ctx context.Context, j JoinRequest) (Registration, error)
 	if err != nil {
 		return Registration{}, fmt.Errorf("tumbler: %w", err)
 	}
-	g := &reg{p: p, coord: coord, cosign: make(chan struct{}), blameTo: slices.Clone(j.BlameTo),
+	g := &reg{p: p, coord: coord, cosign: make(chan struct{}), blameTo: slices.Clone(j.BlameTo), handed: j.Handed,
 		info: Registration{Round: p.ID, Input: p.Key, Amount: j.Amount, To: j.To, Change: p.Change, Leftover: p.Left,
 			Phase: InputRegistration, State: "registering", AutoSign: j.AutoSign}}
 	if err := s.registerInput(ctx, g); err != nil {
@@ -388,6 +389,10 @@ func (s *Service) runRound(g *reg) error {
 		}
 		switch st.Phase {
 		case OutputRegistration:
+			if !g.outputSent && g.handed {
+				// The payee redeems the token (private.go).
+				s.set(g, func() { g.outputSent, g.info.State = true, "handed" })
+			}
 			if !g.outputSent {
 				if err := s.registerOutput(ctx, g); err != nil {
 					// Again after another random delay, from another fresh
@@ -521,8 +526,13 @@ func (s *Service) registerOutput(ctx context.Context, g *reg) error {
 	if err != nil {
 		return err
 	}
-	if g.coord == s.deps.Host.ID() && s.deps.Host.Addrs() == nil {
-		_, err := s.handleOutput(g.coord, o.Encode())
+	return s.sendOutput(ctx, g.coord, o)
+}
+
+// sendOutput redeems a token from a fresh identity on a new connection.
+func (s *Service) sendOutput(ctx context.Context, coord peer.ID, o *OutputReg) error {
+	if coord == s.deps.Host.ID() && s.deps.Host.Addrs() == nil {
+		_, err := s.handleOutput(coord, o.Encode())
 		return err
 	}
 	fh, err := s.cfg.FreshHost()
@@ -530,8 +540,8 @@ func (s *Service) registerOutput(ctx context.Context, g *reg) error {
 		return fmt.Errorf("a fresh network identity: %w", err)
 	}
 	defer fh.Close()
-	addrs := s.deps.Host.Peerstore().Addrs(g.coord)
-	if g.coord == s.deps.Host.ID() {
+	addrs := s.deps.Host.Peerstore().Addrs(coord)
+	if coord == s.deps.Host.ID() {
 		addrs = s.deps.Host.Addrs()
 	}
 	// One address: a dial of several transports at once could open two
@@ -539,10 +549,10 @@ func (s *Service) registerOutput(ctx context.Context, g *reg) error {
 	addrs = oneAddr(addrs)
 	cctx, cancel := context.WithTimeout(ctx, streamTimeout)
 	defer cancel()
-	if err := fh.Connect(cctx, peer.AddrInfo{ID: g.coord, Addrs: addrs}); err != nil {
+	if err := fh.Connect(cctx, peer.AddrInfo{ID: coord, Addrs: addrs}); err != nil {
 		return fmt.Errorf("reaching the coordinator from a fresh identity: %w", err)
 	}
-	if _, err := request(cctx, fh, g.coord, proto(s.deps.Net, "output"), o.Encode(), maxReason+1); err != nil {
+	if _, err := request(cctx, fh, coord, proto(s.deps.Net, "output"), o.Encode(), maxReason+1); err != nil {
 		return fmt.Errorf("output registration: %w", err)
 	}
 	return nil

@@ -34,6 +34,7 @@ type requestFlags struct {
 	wait     time.Duration
 	ttl      int
 	yes      bool
+	private  bool
 }
 
 func requestCmd() *cobra.Command {
@@ -53,8 +54,17 @@ is spent. Otherwise a bounty for the chosen row is funded from the wallet
 on chain and delivers it; the node checks it against the commitment, the
 result is written (--out) and the bounty is settled, paying the worker.
 
+With --private no bounty goes on chain: the worker's price is paid as one
+tumbler denomination (the smallest open round's denomination at least the
+price) through the next round, to a fresh address of the worker, so the
+chain shows no link between you and the worker. The worker sends the
+result's signed hash once its output is registered, this node co-signs,
+and the result comes once the tumble paid the worker. A private
+settlement leaves no reputation record on chain (zero-hop rows only).
+
 Examples:
   bitverse request '("photo filters/black and white")("erik/photos/3j903")' --quote
+  bitverse request '("public/hello")' --private --row 0
   bitverse request '("photo filters/black and white")("erik/photos/3j903")' --row 0 --out bw.png`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -78,6 +88,7 @@ Examples:
 	fl.DurationVar(&f.wait, "wait-offers", 15*time.Second, "how long to collect offers")
 	fl.IntVar(&f.ttl, "ttl", 0, "seconds the request lives (default: the node's)")
 	fl.BoolVarP(&f.yes, "yes", "y", false, "do not ask for confirmation")
+	fl.BoolVar(&f.private, "private", false, "settle through the next tumbler round: no bounty on chain, no link between you and the worker")
 	addJSON(c)
 	return c
 }
@@ -99,6 +110,8 @@ type requestOut struct {
 	State    string     `json:"state,omitempty"`
 	// Timings break the request's latency down (milliseconds).
 	Timings map[string]int64 `json:"timings,omitempty"`
+	// Private is the private settlement (--private).
+	Private *market.PrivateJob `json:"private,omitempty"`
 }
 
 func progress(format string, args ...any) {
@@ -139,6 +152,9 @@ func runRequest(ctx context.Context, text string, f requestFlags) error {
 	p, err := params()
 	if err != nil {
 		return err
+	}
+	if f.private {
+		return runPrivate(ctx, cl, m, p.Net, tb, row, f, &res, start)
 	}
 	st, err := cl.Status(ctx)
 	if err != nil {

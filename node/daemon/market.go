@@ -41,7 +41,7 @@ func (d *Daemon) startMarket() (func() error, error) {
 // wallet then) starts its own service with them.
 func (d *Daemon) MarketDeps() market.Deps {
 	deps := market.Deps{Net: d.cfg.Params.Net, DataDir: d.cfg.DataDir, Chain: market.NodeChain(d.node, d.cfg.Params),
-		Transform: d.transform, Host: d.host, Log: d.cfg.Log, Now: d.cfg.Now}
+		Transform: d.transform, Host: d.host, Log: d.cfg.Log, Now: d.cfg.Now, Tumbler: d.marketTumbler}
 	if d.netAPI != nil {
 		deps.Blobs = d.readBlob
 	}

@@ -50,6 +50,15 @@ type API interface {
 	// Draws lists the lineups that blocks mined to this node's mining
 	// address drew, newest first, with the drawer's share.
 	Draws(ctx context.Context) ([]Draw, error)
+
+	// Private starts a private settlement of a quoted request with the
+	// worker of one zero-hop offer: no bounty on chain, the payment goes
+	// through the next tumbler round (PROTOCOL §18 "Private
+	// settlements"). It returns at once; PrivateJobs shows the progress
+	// and Result(job ID) reads the result.
+	Private(ctx context.Context, o PrivateOptions) (*PrivateJob, error)
+	// PrivateJobs lists this node's private settlements, newest first.
+	PrivateJobs(ctx context.Context) ([]PrivateJob, error)
 }
 
 // RelayStatus says whether this node relays and what it earned.

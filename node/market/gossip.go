@@ -207,5 +207,6 @@ func (s *Service) addOffer(from peer.ID, o Offer) {
 		return
 	}
 	l.offers[o.Worker] = o
+	l.peers[o.Worker] = from
 	s.emit(Event{Kind: EventOffer, Request: o.Request})
 }

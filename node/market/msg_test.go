@@ -271,3 +271,72 @@ func TestMessageSizesAreDocumented(t *testing.T) {
 		t.Fatalf("offer %d, envelope %d bytes: update PROTOCOL §18", OfferSize, EnvelopeSize)
 	}
 }
+
+func FuzzDecodePrivateMsg(f *testing.F) {
+	for _, m := range []*PrivateMsg{
+		{Net: wire.Devnet.ID, Kind: PrivateAsk, Denomination: 10000},
+		{Net: wire.Devnet.ID, Kind: PrivateToken, Coordinator: []byte("peer"), Token: make([]byte, 256)},
+		{Net: wire.Devnet.ID, Kind: PrivateFetch},
+	} {
+		f.Add(m.Encode())
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := DecodePrivateMsg(b)
+		if err != nil {
+			return
+		}
+		if !bytes.Equal(m.Encode(), b) {
+			t.Fatalf("not canonical: %x re-encodes as %x", b, m.Encode())
+		}
+	})
+}
+
+func FuzzDecodeFetchAnswer(f *testing.F) {
+	k, _ := wire.NewPrivKey()
+	e := &Envelope{Kind: KindString}
+	e.Seal(wire.Devnet, k, []byte("hi"))
+	f.Add([]byte{1})
+	f.Add(append([]byte{2}, e.Encode()...))
+	f.Add(append(append([]byte{3}, e.Encode()...), "hi"...))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		a, err := DecodeFetchAnswer(b)
+		if err != nil {
+			return
+		}
+		if !bytes.Equal(a.Encode(), b) {
+			t.Fatalf("not canonical: %x re-encodes as %x", b, a.Encode())
+		}
+	})
+}
+
+// TestPrivateMsgRejects: malformed private-settlement messages are
+// refused by the decoder (wrong version, unknown kind, short token, empty
+// coordinator, trailing bytes, oversize).
+func TestPrivateMsgRejects(t *testing.T) {
+	tok := &PrivateMsg{Net: wire.Devnet.ID, Kind: PrivateToken, Coordinator: []byte("peer"), Token: make([]byte, 256)}
+	good := tok.Encode()
+	if _, err := DecodePrivateMsg(good); err != nil {
+		t.Fatal(err)
+	}
+	short := *tok
+	short.Token = make([]byte, 255)
+	noCoord := *tok
+	noCoord.Coordinator = nil
+	badVersion := bytes.Clone(good)
+	badVersion[0] = 9
+	badKind := (&PrivateMsg{Net: wire.Devnet.ID, Kind: PrivateFetch}).Encode()
+	badKind[5] = 7
+	for name, b := range map[string][]byte{
+		"short token":    short.Encode(),
+		"no coordinator": noCoord.Encode(),
+		"version":        badVersion,
+		"kind":           badKind,
+		"trailing":       append(bytes.Clone(good), 0),
+		"oversize":       make([]byte, MaxPrivateMsgSize+1),
+		"empty":          nil,
+	} {
+		if _, err := DecodePrivateMsg(b); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}

@@ -83,6 +83,9 @@ type Deps struct {
 	Host      *p2p.Host  // nil: no network (the node serves itself only)
 	Log       *slog.Logger
 	Now       func() time.Time
+	// Tumbler is the node's tumbler for private settlements (nil, or
+	// returning nil: none).
+	Tumbler func() Tumbler
 }
 
 // Service is the market service of one node: it implements API and runs
@@ -138,6 +141,11 @@ type state struct {
 	disputes  map[wire.Hash]uint64 // bounty → height this requester last sent its dispute at
 	rscanning bool
 	rrescan   bool
+
+	// Private settlements (private.go).
+	privs     map[wire.PubKey]*privJob // worker: by fresh address
+	privAsked []*PrivateJob            // requester: oldest first
+	privBytes int                      // results held by privs
 }
 
 // live is a request this node holds.
@@ -148,6 +156,7 @@ type live struct {
 	seen      time.Time
 	published time.Time // last gossiped (own requests)
 	offers    map[wire.PubKey]Offer
+	peers     map[wire.PubKey]peer.ID // the node each offer came from
 }
 
 // known is a request this node's worker offered for: what to compute and
@@ -203,7 +212,8 @@ func New(cfg Config, deps Deps) (*Service, error) {
 		cache: map[wire.Hash]*computed{}, jobs: map[wire.Hash]*job{}, taken: map[wire.Hash]bool{},
 		limits: map[peer.ID]*bucket{}, subs: map[int]chan Event{}, relaying: cfg.Relay, heard: map[wire.Hash]*heard{},
 		hlimits: map[peer.ID]*hbucket{}, held: map[wire.Hash]*held{}, rjobs: map[wire.Hash]*relayJob{},
-		misses: map[missKey]uint64{}, disputes: map[wire.Hash]uint64{}}
+		misses: map[missKey]uint64{}, disputes: map[wire.Hash]uint64{},
+		privs: map[wire.PubKey]*privJob{}}
 	return s, nil
 }
 
@@ -231,6 +241,7 @@ func (s *Service) Start() error {
 		}
 		h.LibP2P().SetStreamHandler(ProtoOffer(s.deps.Net), s.handleOffer)
 		h.LibP2P().SetStreamHandler(ProtoResult(s.deps.Net), s.handleResult)
+		h.LibP2P().SetStreamHandler(ProtoPrivate(s.deps.Net), s.handlePrivate)
 		if err := s.startRelay(); err != nil {
 			s.cancel()
 			db.Close()
@@ -248,6 +259,7 @@ func (s *Service) Stop() error {
 		h.LibP2P().RemoveStreamHandler(ProtoOffer(s.deps.Net))
 		h.LibP2P().RemoveStreamHandler(ProtoResult(s.deps.Net))
 		h.LibP2P().RemoveStreamHandler(ProtoFetch(s.deps.Net))
+		h.LibP2P().RemoveStreamHandler(ProtoPrivate(s.deps.Net))
 	}
 	s.cancel()
 	s.wg.Wait()
@@ -329,6 +341,7 @@ func (s *Service) sweep() {
 		for w, o := range l.offers {
 			if o.Expires <= now {
 				delete(l.offers, w)
+				delete(l.peers, w)
 			}
 		}
 	}
@@ -473,7 +486,7 @@ func (s *Service) admit(r Request, e *expr.Expr, mine bool) *live {
 		}
 		delete(s.st.reqs, victim)
 	}
-	l := &live{req: r, text: e.String(), mine: mine, seen: s.now(), offers: map[wire.PubKey]Offer{}}
+	l := &live{req: r, text: e.String(), mine: mine, seen: s.now(), offers: map[wire.PubKey]Offer{}, peers: map[wire.PubKey]peer.ID{}}
 	s.st.reqs[id] = l
 	return l
 }

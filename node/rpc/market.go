@@ -49,6 +49,8 @@ type quoteParams struct {
 //	market_result {Bounty} → Result (kind no_result until it arrives)
 //	market_serve {On} → ServeStatus; market_serve_status → ServeStatus
 //	market_take {Bounty} → true
+//	market_private PrivateOptions → PrivateJob (the paying key, like tumbler_join's)
+//	market_private_jobs → []PrivateJob
 //	GET /v1/market_events → a stream of Event, one JSON object a line
 func (s *Server) marketRoutes(mux *http.ServeMux) {
 	route(mux, "market_quote", func(ctx context.Context, p quoteParams) (*market.Quote, error) {
@@ -127,6 +129,20 @@ func (s *Server) marketRoutes(mux *http.ServeMux) {
 			return nil, err
 		}
 		return m.Draws(ctx)
+	})
+	route(mux, "market_private", func(ctx context.Context, p market.PrivateOptions) (*market.PrivateJob, error) {
+		m, err := s.marketAPI()
+		if err != nil {
+			return nil, err
+		}
+		return m.Private(ctx, p)
+	})
+	route(mux, "market_private_jobs", func(ctx context.Context, _ struct{}) ([]market.PrivateJob, error) {
+		m, err := s.marketAPI()
+		if err != nil {
+			return nil, err
+		}
+		return m.PrivateJobs(ctx)
 	})
 	mux.HandleFunc("GET /v1/market_events", func(w http.ResponseWriter, r *http.Request) {
 		m, err := s.marketAPI()
@@ -244,6 +260,21 @@ func (m MarketClient) RelayJobs(ctx context.Context) ([]market.RelayJob, error) 
 func (m MarketClient) Draws(ctx context.Context) ([]market.Draw, error) {
 	var out []market.Draw
 	return out, m.c.call(ctx, "market_draws", struct{}{}, &out)
+}
+
+// Private implements market.API.
+func (m MarketClient) Private(ctx context.Context, o market.PrivateOptions) (*market.PrivateJob, error) {
+	var j market.PrivateJob
+	if err := m.c.call(ctx, "market_private", o, &j); err != nil {
+		return nil, err
+	}
+	return &j, nil
+}
+
+// PrivateJobs implements market.API.
+func (m MarketClient) PrivateJobs(ctx context.Context) ([]market.PrivateJob, error) {
+	var out []market.PrivateJob
+	return out, m.c.call(ctx, "market_private_jobs", struct{}{}, &out)
 }
 
 // Events implements market.API.

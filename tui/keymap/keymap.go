@@ -76,6 +76,7 @@ type KeyMap struct {
 	Dispute      key.Binding
 	Accept       key.Binding
 	Fund         key.Binding
+	Private      key.Binding // the request form's "settle privately" checkbox
 
 	// Tumbler.
 	Tumbler      key.Binding // the screen
@@ -154,6 +155,7 @@ func Default() KeyMap {
 		Dispute:      b([]string{"d"}, "d", "dispute"),
 		Accept:       b([]string{"a"}, "a", "accept"),
 		Fund:         b([]string{"enter"}, "enter", "fund row"),
+		Private:      b([]string{"p"}, "p", "settle privately"),
 
 		Tumbler:      b([]string{"7"}, "7", "tumbler"),
 		TumbleRounds: b([]string{"o"}, "o", "rounds"),
