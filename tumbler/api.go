@@ -216,3 +216,10 @@ var (
 	ErrNotSignable   = errors.New("tumbler: the round is not signing")
 	ErrAlreadySigned = errors.New("tumbler: already signed")
 )
+
+// Joinable reports whether a join may pick the round: it takes inputs, or
+// is announced and about to (Join waits for it to open); a blame round is
+// only for the inputs that signed the round it replays.
+func (r RoundInfo) Joinable() bool {
+	return (r.Phase == Announced || r.Phase == InputRegistration) && r.BlameOf.IsZero()
+}

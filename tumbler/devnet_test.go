@@ -284,3 +284,32 @@ func runFive(t *testing.T, participantNodes int) *fiveRun {
 	return &fiveRun{d: d, round: round.ID, tos: tos, regs: regs, obs: &obs, tx: tx}
 
 }
+
+// TestJoinRightAfterCoordinateWaitsForTheRoundToOpen: a round is
+// Announced until the coordinator's next tick; a join that comes in that
+// moment (a user who coordinates and joins at once) picks it and waits
+// for it to open, instead of saying no round is open.
+func TestJoinRightAfterCoordinateWaitsForTheRoundToOpen(t *testing.T) {
+	d := newDevnet(t, 0, 1)
+	ctx := context.Background()
+	api := d.coord.API.Tumbler()
+	round, err := api.Coordinate(ctx, tumbler.CoordinateConfig{Denomination: denom, Min: 2, Max: 2, FeeTo: d.coord.Key.PubKey()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if round.Phase != tumbler.Announced {
+		t.Fatalf("a new round is at %s", round.Phase)
+	}
+	to, _ := wire.NewPrivKey()
+	spare, _ := wire.NewPrivKey()
+	jctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	reg, err := api.Join(jctx, tumbler.JoinRequest{Secret: d.wallets[0].Bytes(), Amount: uint64(denom + 1000 + tumbler.DefaultTxFee),
+		To: to.PubKey(), BlameTo: []wire.PubKey{spare.PubKey()}})
+	if err != nil {
+		t.Fatalf("join of the announced round: %v", err)
+	}
+	if reg.Round != round.ID {
+		t.Fatalf("joined %s, not %s", reg.Round.Short(), round.ID.Short())
+	}
+}

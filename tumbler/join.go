@@ -93,6 +93,9 @@ func (s *Service) Join(ctx context.Context, j JoinRequest) (Registration, error)
 	if err != nil {
 		return Registration{}, fmt.Errorf("tumbler: %w", err)
 	}
+	if _, err := s.waitOpen(ctx, coord, p.ID); err != nil {
+		return Registration{}, fmt.Errorf("tumbler: waiting for round %s to open: %w", p.ID.Short(), err)
+	}
 	g := &reg{p: p, coord: coord, cosign: make(chan struct{}), blameTo: slices.Clone(j.BlameTo), handed: j.Handed,
 		info: Registration{Round: p.ID, Input: p.Key, Amount: j.Amount, To: j.To, Change: p.Change, Leftover: p.Left,
 			Phase: InputRegistration, State: "registering", AutoSign: j.AutoSign}}
@@ -137,10 +140,10 @@ func (s *Service) pick(ctx context.Context, j JoinRequest) (Terms, peer.ID, erro
 	s.do(func() {
 		for _, id := range s.order {
 			r := s.rounds[id].r
-			cs = append(cs, cand{r.Terms, self, r.Terms.Height, r.Phase() == InputRegistration && r.Terms.BlameOf.IsZero()})
+			cs = append(cs, cand{r.Terms, self, r.Terms.Height, joinable(r.Phase(), r.Terms)})
 		}
 		for _, r := range s.seen {
-			cs = append(cs, cand{r.terms, r.peer, r.terms.Height, r.info.Phase == InputRegistration && r.terms.BlameOf.IsZero()})
+			cs = append(cs, cand{r.terms, r.peer, r.terms.Height, joinable(r.info.Phase, r.terms)})
 		}
 	})
 	if !j.Round.IsZero() {
@@ -165,6 +168,10 @@ func (s *Service) pick(ctx context.Context, j JoinRequest) (Terms, peer.ID, erro
 		return Terms{}, "", ErrNoOpenRound
 	}
 	return best.t, best.p, nil
+}
+
+func joinable(ph Phase, t Terms) bool {
+	return RoundInfo{Phase: ph, BlameOf: t.BlameOf}.Joinable()
 }
 
 func (s *Service) dropFinished() {
@@ -558,19 +565,25 @@ func (s *Service) sendOutput(ctx context.Context, coord peer.ID, o *OutputReg) e
 	return nil
 }
 
+// waitOpen returns round's status once it is past Announced: its input
+// registration opens at the coordinator's next tick.
+func (s *Service) waitOpen(ctx context.Context, coord peer.ID, round wire.Hash) (*Status, error) {
+	st, err := s.status(ctx, coord, round)
+	for err == nil && st.Phase == Announced {
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(s.cfg.Poll):
+		}
+		st, err = s.status(ctx, coord, round)
+	}
+	return st, err
+}
+
 // runBlame checks the blame round (only inputs that signed the failed
 // round, proven), registers again with a fresh token and runs it.
 func (s *Service) runBlame(g *reg, b *blameErr) error {
-	st, err := s.status(s.ctx, g.coord, b.next)
-	for err == nil && st.Phase == Announced {
-		// Its input registration opens at the coordinator's next tick.
-		select {
-		case <-s.ctx.Done():
-			return s.ctx.Err()
-		case <-time.After(s.cfg.Poll):
-		}
-		st, err = s.status(s.ctx, g.coord, b.next)
-	}
+	st, err := s.waitOpen(s.ctx, g.coord, b.next)
 	if err != nil {
 		return fmt.Errorf("the blame round: %w", err)
 	}

@@ -21,7 +21,7 @@ func privateRound(rounds []tumbler.RoundInfo, price uint64) (tumbler.RoundInfo, 
 	var best tumbler.RoundInfo
 	ok := false
 	for _, r := range rounds {
-		if r.Phase != tumbler.InputRegistration || !r.BlameOf.IsZero() || r.Denomination < price || r.Inputs >= r.Max {
+		if !r.Joinable() || r.Denomination < price || r.Inputs >= r.Max {
 			continue
 		}
 		if !ok || r.Denomination < best.Denomination {

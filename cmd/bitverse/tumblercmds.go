@@ -247,7 +247,7 @@ func pickRound(rs []tumbler.RoundInfo, j tumbler.JoinRequest) (tumbler.RoundInfo
 			}
 			continue
 		}
-		if r.Phase != tumbler.InputRegistration || r.Denomination+r.CoordinatorFee+r.TxFee > j.Amount ||
+		if !r.Joinable() || r.Denomination+r.CoordinatorFee+r.TxFee > j.Amount ||
 			(j.Denomination != 0 && r.Denomination != j.Denomination) {
 			continue
 		}

@@ -33,7 +33,7 @@ func (p privateTumbler) OpenRound(ctx context.Context, price uint64) (market.Pri
 	var best *tumbler.RoundInfo
 	for i := range rs {
 		r := &rs[i]
-		if r.Phase != tumbler.InputRegistration || !r.BlameOf.IsZero() || r.Denomination < price || r.Inputs >= r.Max {
+		if !r.Joinable() || r.Denomination < price || r.Inputs >= r.Max {
 			continue
 		}
 		if best == nil || r.Denomination < best.Denomination {
