@@ -2,8 +2,6 @@ package tumbler
 
 import (
 	"context"
-	"errors"
-	"strings"
 
 	"github.com/bitverse/bitverse/node"
 	"github.com/bitverse/bitverse/node/wire"
@@ -15,8 +13,8 @@ type Chain interface {
 	// Account is a key's spendable balance (pending spends deducted) and
 	// its next nonce (pending transactions counted).
 	Account(ctx context.Context, key wire.PubKey) (spendable, nextNonce uint64, err error)
-	// Submit hands a signed transaction to the node; one it already has
-	// is not an error.
+	// Submit hands a signed transaction to the node; one it already has,
+	// pending or in a block, is not an error.
 	Submit(ctx context.Context, tx *wire.Tx) error
 }
 
@@ -48,10 +46,15 @@ func (c nodeChain) Account(ctx context.Context, key wire.PubKey) (uint64, uint64
 
 func (c nodeChain) Submit(ctx context.Context, tx *wire.Tx) error {
 	_, err := c.n.SubmitTx(ctx, tx.Encode())
-	if err != nil && (strings.Contains(err.Error(), "already") || errors.Is(err, errKnownTx)) {
-		return nil
+	if err != nil {
+		// One the node has, pending or in a block, is no error: a
+		// participant hands the batch to its own node too, so a block may
+		// hold it before the coordinator's broadcast, whose nonces are
+		// then used. (Matching "already" in the error, as this once did,
+		// also took "nonce already used" by another transaction for done.)
+		if _, terr := c.n.Tx(ctx, tx.ID()); terr == nil {
+			return nil
+		}
 	}
 	return err
 }
-
-var errKnownTx = errors.New("transaction is already known")

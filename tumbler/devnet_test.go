@@ -313,3 +313,32 @@ func TestJoinRightAfterCoordinateWaitsForTheRoundToOpen(t *testing.T) {
 		t.Fatalf("joined %s, not %s", reg.Round.Short(), round.ID.Short())
 	}
 }
+
+// TestSubmitOfATransactionAlreadyInABlockIsNoError: participants hand the
+// batch to their own nodes too, so a block may hold the tumble before the
+// coordinator broadcasts it; that broadcast must not fail the round. A
+// different transaction with a used nonce is still refused.
+func TestSubmitOfATransactionAlreadyInABlockIsNoError(t *testing.T) {
+	d := newDevnet(t, 0, 0)
+	ctx := context.Background()
+	net := d.h.Params().Net
+	c := tumbler.NodeChain(d.coord.API, net)
+	a, err := d.coord.API.Account(ctx, wire.EncodeAddress(net, d.coord.Key.PubKey()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx := d.h.NewPut(d.coord.Key, a.NextNonce, "public/once", []byte("1"))
+	if err := c.Submit(ctx, tx); err != nil {
+		t.Fatal(err)
+	}
+	d.coord.Mine(1)
+	if info, err := d.coord.API.Tx(ctx, tx.ID()); err != nil || info.Pending {
+		t.Fatalf("not mined: %+v %v", info, err)
+	}
+	if err := c.Submit(ctx, tx); err != nil {
+		t.Fatalf("the same transaction, already in a block: %v", err)
+	}
+	if err := c.Submit(ctx, d.h.NewPut(d.coord.Key, a.NextNonce, "public/once", []byte("2"))); err == nil {
+		t.Fatal("another transaction with the used nonce was taken")
+	}
+}
