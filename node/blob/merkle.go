@@ -15,64 +15,26 @@ import (
 // of chunks, so it travels as bare hashes.
 
 // Tree holds every level of a chunk tree, to hand out branches.
-type Tree struct {
-	levels [][]wire.Hash // levels[0]: leaf nodes; last: the root alone
-}
+type Tree struct{ tree *wire.NodeTree }
 
 // NewTree builds the tree over chunk hashes (SHA-256 of each chunk).
 func NewTree(chunkHashes []wire.Hash) *Tree {
-	t := &Tree{}
-	if len(chunkHashes) == 0 {
-		return t
-	}
 	level := make([]wire.Hash, len(chunkHashes))
 	for i, h := range chunkHashes {
-		level[i] = leafHash(h)
+		level[i] = wire.MerkleLeaf(h)
 	}
-	t.levels = append(t.levels, level)
-	for len(level) > 1 {
-		next := make([]wire.Hash, 0, (len(level)+1)/2)
-		for i := 0; i < len(level); i += 2 {
-			if i+1 == len(level) {
-				next = append(next, level[i])
-			} else {
-				next = append(next, nodeHash(level[i], level[i+1]))
-			}
-		}
-		t.levels = append(t.levels, next)
-		level = next
-	}
-	return t
+	return &Tree{wire.NewNodeTree(level)}
 }
 
 // Root returns the root, equal to wire.MerkleRoot of the chunk hashes.
-func (t *Tree) Root() wire.Hash {
-	if len(t.levels) == 0 {
-		return wire.ZeroHash
-	}
-	return t.levels[len(t.levels)-1][0]
-}
+func (t *Tree) Root() wire.Hash { return t.tree.Root() }
 
 // Proof returns the branch of chunk i.
 func (t *Tree) Proof(i int) ([]wire.Hash, error) {
-	if len(t.levels) == 0 || i < 0 || i >= len(t.levels[0]) {
-		return nil, fmt.Errorf("%w: no chunk %d in a tree of %d", ErrBadChunk, i, t.leaves())
+	if i < 0 || i >= t.tree.Len() {
+		return nil, fmt.Errorf("%w: no chunk %d in a tree of %d", ErrBadChunk, i, t.tree.Len())
 	}
-	var branch []wire.Hash
-	for _, level := range t.levels[:len(t.levels)-1] {
-		if s := i ^ 1; s < len(level) {
-			branch = append(branch, level[s])
-		}
-		i >>= 1
-	}
-	return branch, nil
-}
-
-func (t *Tree) leaves() int {
-	if len(t.levels) == 0 {
-		return 0
-	}
-	return len(t.levels[0])
+	return t.tree.Branch(uint64(i)), nil
 }
 
 // branchLen is the length of the branch of chunk i among n.
@@ -113,31 +75,17 @@ func VerifyChunk(m Manifest, i int, chunk []byte, branch []wire.Hash) error {
 // rootFromBranch folds a branch of the right length (branchLen) onto chunk
 // hash h at index i of n.
 func rootFromBranch(n, i int, h wire.Hash, branch []wire.Hash) wire.Hash {
-	x := leafHash(h)
+	x := wire.MerkleLeaf(h)
 	for ; n > 1; n = (n + 1) / 2 {
 		switch {
 		case i&1 == 1:
-			x = nodeHash(branch[0], x)
+			x = wire.MerkleNode(branch[0], x)
 			branch = branch[1:]
 		case i+1 < n:
-			x = nodeHash(x, branch[0])
+			x = wire.MerkleNode(x, branch[0])
 			branch = branch[1:]
 		}
 		i >>= 1
 	}
 	return x
-}
-
-func leafHash(h wire.Hash) wire.Hash {
-	var buf [1 + wire.HashSize]byte
-	copy(buf[1:], h[:])
-	return sha256.Sum256(buf[:])
-}
-
-func nodeHash(l, r wire.Hash) wire.Hash {
-	var buf [1 + 2*wire.HashSize]byte
-	buf[0] = 1
-	copy(buf[1:], l[:])
-	copy(buf[1+wire.HashSize:], r[:])
-	return sha256.Sum256(buf[:])
 }

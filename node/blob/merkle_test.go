@@ -195,7 +195,7 @@ func TestForgedManifestSameRoot(t *testing.T) {
 	const cs = MinChunkSize
 	honest := chunk(randomData(2*cs+100, 5), cs) // three chunks: root = node(node(l0,l1), l2)
 	forged := Manifest{Size: cs + 100, ChunkSize: cs, Root: honest.m.Root}
-	lower := nodeHash(leafHash(sha256.Sum256(honest.chunks[0])), leafHash(sha256.Sum256(honest.chunks[1])))
+	lower := wire.MerkleNode(wire.MerkleLeaf(sha256.Sum256(honest.chunks[0])), wire.MerkleLeaf(sha256.Sum256(honest.chunks[1])))
 	if err := VerifyChunk(forged, 1, honest.chunks[2], []wire.Hash{lower}); err != nil {
 		t.Fatalf("the forged manifest does not verify chunk 2 at index 1: %v", err)
 	}

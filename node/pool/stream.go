@@ -1,7 +1,6 @@
 package pool
 
 import (
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -50,62 +49,19 @@ func blockRoot(block []byte) wire.Hash {
 	return wire.MerkleRoot(hs[:n])
 }
 
-// nodeHash is §13's interior node: SHA-256(0x01 ‖ left ‖ right).
-func nodeHash(l, r wire.Hash) wire.Hash {
-	var buf [1 + 2*wire.HashSize]byte
-	buf[0] = 1
-	copy(buf[1:], l[:])
-	copy(buf[1+wire.HashSize:], r[:])
-	return sha256.Sum256(buf[:])
-}
-
 // blockTree is the segment tree above the block roots (32 bytes a block,
-// 64 KiB for 256 MiB of data).
-type blockTree struct{ levels [][]wire.Hash }
+// 64 KiB for 256 MiB of data): §13's tree (wire.NodeTree) with the roots
+// of its block-sized subtrees as level 0.
+type blockTree struct{ tree *wire.NodeTree }
 
-func newBlockTree(roots []wire.Hash) *blockTree {
-	t := &blockTree{}
-	if len(roots) == 0 {
-		return t
-	}
-	level := roots
-	t.levels = append(t.levels, level)
-	for len(level) > 1 {
-		next := make([]wire.Hash, 0, (len(level)+1)/2)
-		for i := 0; i < len(level); i += 2 {
-			if i+1 == len(level) {
-				next = append(next, level[i])
-			} else {
-				next = append(next, nodeHash(level[i], level[i+1]))
-			}
-		}
-		t.levels = append(t.levels, next)
-		level = next
-	}
-	return t
-}
+func newBlockTree(roots []wire.Hash) *blockTree { return &blockTree{wire.NewNodeTree(roots)} }
 
 // root is the segment root (zero for no data).
-func (t *blockTree) root() wire.Hash {
-	if len(t.levels) == 0 {
-		return wire.ZeroHash
-	}
-	return t.levels[len(t.levels)-1][0]
-}
+func (t *blockTree) root() wire.Hash { return t.tree.Root() }
 
 // branch is block i's branch: the sibling at each level, bottom up,
 // skipping levels where the node is carried.
-func (t *blockTree) branch(i uint64) []wire.Hash {
-	var out []wire.Hash
-	j := i
-	for _, level := range t.levels[:len(t.levels)-1] {
-		if s := j ^ 1; s < uint64(len(level)) {
-			out = append(out, level[s])
-		}
-		j >>= 1
-	}
-	return out
-}
+func (t *blockTree) branch(i uint64) []wire.Hash { return t.tree.Branch(i) }
 
 // blockBranchLen is the length of block i's branch among n blocks.
 func blockBranchLen(n, i uint64) int {
@@ -130,10 +86,10 @@ func verifyBlock(root wire.Hash, size, i uint64, block []byte, branch []wire.Has
 	for ; n > 1; n = (n + 1) / 2 {
 		switch {
 		case i&1 == 1:
-			x = nodeHash(branch[0], x)
+			x = wire.MerkleNode(branch[0], x)
 			branch = branch[1:]
 		case i+1 < n:
-			x = nodeHash(x, branch[0])
+			x = wire.MerkleNode(x, branch[0])
 			branch = branch[1:]
 		}
 		i >>= 1

@@ -102,6 +102,75 @@ func MerkleRoot(leaves []Hash) Hash {
 	return level[0]
 }
 
+// MerkleLeaf is §13's leaf node over a hash: SHA-256(0x00 ‖ h).
+func MerkleLeaf(h Hash) Hash { return merkleLeaf(h) }
+
+// MerkleNode is §13's interior node: SHA-256(0x01 ‖ left ‖ right).
+func MerkleNode(l, r Hash) Hash { return merkleNode(l, r) }
+
+// NodeTree holds every level of §13's tree above level-0 nodes that are
+// already hashed (leaf nodes, or the roots of equal subtrees): pairs left
+// to right, an odd last node carried up unchanged. Segment trees, blob
+// chunk trees and a pool's block trees are all this one rule.
+type NodeTree struct {
+	levels [][]Hash // levels[0]: the nodes given; last: the root alone
+}
+
+// NewNodeTree builds the levels above nodes (kept, not copied).
+func NewNodeTree(nodes []Hash) *NodeTree {
+	t := &NodeTree{}
+	if len(nodes) == 0 {
+		return t
+	}
+	level := nodes
+	t.levels = append(t.levels, level)
+	for len(level) > 1 {
+		next := make([]Hash, 0, (len(level)+1)/2)
+		for i := 0; i < len(level); i += 2 {
+			if i+1 == len(level) {
+				next = append(next, level[i])
+			} else {
+				next = append(next, merkleNode(level[i], level[i+1]))
+			}
+		}
+		t.levels = append(t.levels, next)
+		level = next
+	}
+	return t
+}
+
+// Len is the number of level-0 nodes.
+func (t *NodeTree) Len() int {
+	if len(t.levels) == 0 {
+		return 0
+	}
+	return len(t.levels[0])
+}
+
+// Root is the tree's root (zero for no nodes).
+func (t *NodeTree) Root() Hash {
+	if len(t.levels) == 0 {
+		return ZeroHash
+	}
+	return t.levels[len(t.levels)-1][0]
+}
+
+// Branch is node i's branch: the sibling at each level, bottom up,
+// skipping the levels where the node is carried (nil for i ≥ Len).
+func (t *NodeTree) Branch(i uint64) []Hash {
+	if i >= uint64(t.Len()) {
+		return nil
+	}
+	var branch []Hash
+	for _, level := range t.levels[:len(t.levels)-1] {
+		if s := i ^ 1; s < uint64(len(level)) {
+			branch = append(branch, level[s])
+		}
+		i >>= 1
+	}
+	return branch
+}
+
 func merkleLeaf(h Hash) Hash {
 	var buf [1 + HashSize]byte
 	buf[0] = 0

@@ -348,63 +348,26 @@ func SegmentBranch(data []byte, i uint32) ([]Hash, error) {
 }
 
 // SegmentTree holds every level of a segment tree, to hand out branches.
-type SegmentTree struct {
-	levels [][]Hash // levels[0]: leaf nodes; last: the root alone
-}
+type SegmentTree struct{ tree *NodeTree }
 
 // NewSegmentTree hashes data's segments and builds the tree.
 func NewSegmentTree(data []byte) *SegmentTree {
-	t := &SegmentTree{}
-	n := SegmentCount(uint64(len(data)))
-	if n == 0 {
-		return t
+	leaves := make([]Hash, SegmentCount(uint64(len(data))))
+	for i := range leaves {
+		leaves[i] = merkleLeaf(Sum(Segment(data, uint32(i))))
 	}
-	level := make([]Hash, n)
-	for i := range level {
-		level[i] = merkleLeaf(Sum(Segment(data, uint32(i))))
-	}
-	t.levels = append(t.levels, level)
-	for len(level) > 1 {
-		next := make([]Hash, 0, (len(level)+1)/2)
-		for i := 0; i < len(level); i += 2 {
-			if i+1 == len(level) {
-				next = append(next, level[i])
-			} else {
-				next = append(next, merkleNode(level[i], level[i+1]))
-			}
-		}
-		t.levels = append(t.levels, next)
-		level = next
-	}
-	return t
+	return &SegmentTree{NewNodeTree(leaves)}
 }
 
 // Root is the segment root (zero for no data).
-func (t *SegmentTree) Root() Hash {
-	if len(t.levels) == 0 {
-		return ZeroHash
-	}
-	return t.levels[len(t.levels)-1][0]
-}
+func (t *SegmentTree) Root() Hash { return t.tree.Root() }
 
 // Branch returns segment i's branch.
 func (t *SegmentTree) Branch(i uint32) ([]Hash, error) {
-	if len(t.levels) == 0 || uint64(i) >= uint64(len(t.levels[0])) {
-		n := 0
-		if len(t.levels) > 0 {
-			n = len(t.levels[0])
-		}
-		return nil, fmt.Errorf("no segment %d: the data has %d segments", i, n)
+	if uint64(i) >= uint64(t.tree.Len()) {
+		return nil, fmt.Errorf("no segment %d: the data has %d segments", i, t.tree.Len())
 	}
-	var branch []Hash
-	j := int(i)
-	for _, level := range t.levels[:len(t.levels)-1] {
-		if s := j ^ 1; s < len(level) {
-			branch = append(branch, level[s])
-		}
-		j >>= 1
-	}
-	return branch, nil
+	return t.tree.Branch(uint64(i)), nil
 }
 
 // SegmentBranchLen is the length of segment i's branch among the segments
